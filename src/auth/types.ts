@@ -1,0 +1,69 @@
+import type { JsonObject } from '../core/json.js';
+import type { Logger } from '../log.js';
+
+/** What the login form (or an API `auth` body) gives an authenticator. */
+export interface LoginInput {
+  username: string;
+  password: string;
+  /** Client address, for rate limiting and logs. */
+  remoteAddr?: string;
+}
+
+/** A successful authentication. Policy (allow/block/admin) is applied afterwards by auth/policy.ts. */
+export interface AuthResult {
+  /** The normalized username. */
+  name: string;
+  /** true/false to set admin from the identity source; null/undefined = leave to policy/config. */
+  admin?: boolean | null;
+  /** Group names known to the identity source (for Linux: primary + supplementary groups). */
+  groups?: string[];
+  authState?: JsonObject | null;
+}
+
+/** An HTTP route an authenticator adds (e.g. an OAuth callback). */
+export interface RouteDefinition {
+  method: 'GET' | 'POST';
+  /** Path below the hub prefix, e.g. `oauth_callback`. */
+  path: string;
+  handler: (req: unknown, reply: unknown) => Promise<unknown>;
+}
+
+/**
+ * Verifies credentials only. Allow/block/admin policy lives in auth/policy.ts.
+ *
+ * - `authenticate` is called on every POST /hub/login and for API token requests with an `auth` body.
+ *   It returns null for bad credentials (never throws for them); it throws HubError
+ *   LABHUB_ERR_PAM / LABHUB_ERR_INTERNAL when it cannot check at all.
+ * - `refreshUser` is called before using stored auth state; optional.
+ * - `loginUrl`: set for external (OAuth) logins; the login page then shows a button.
+ */
+export interface Authenticator {
+  authenticate(input: LoginInput): Promise<AuthResult | null>;
+  refreshUser?(user: { name: string }): Promise<AuthResult | 'unchanged' | 'expired'>;
+  loginUrl?(base: string): string;
+  routes?(): RouteDefinition[];
+  /** Normalize a username the way this authenticator does (default: lower-case, trimmed). */
+  normalizeUsername?(name: string): string;
+  /** Called when a user is added to the hub (e.g. create the Linux account). */
+  addUser?(name: string): Promise<void>;
+  /** A short description for /hub/api/info. */
+  readonly description?: string;
+}
+
+/** Everything a plugin needs to build an authenticator. Constructors do no I/O. */
+export interface AuthenticatorContext {
+  /** Resolved options for the authenticator class (traits of its class chain merged). */
+  options: Record<string, unknown>;
+  log: Logger;
+}
+
+/** A registered authenticator plugin. */
+export interface AuthenticatorDefinition {
+  /** kebab-case id, e.g. `pam`, `dummy`, `native`. */
+  id: string;
+  /** Names accepted in `JupyterHub.authenticator_class` (e.g. `dummy`, `dummyauthenticator`, the Python dotted path). */
+  aliases: string[];
+  /** JupyterHub config classes whose traits apply, most general first (e.g. Authenticator, LocalAuthenticator, PAMAuthenticator). */
+  configClasses: string[];
+  create(ctx: AuthenticatorContext): Authenticator;
+}

@@ -1,0 +1,78 @@
+import type { JsonObject } from '../core/json.js';
+import type { Logger } from '../log.js';
+
+/** One progress event while a server starts (hub-protocol.md §8). */
+export interface SpawnProgress {
+  progress?: number;
+  message: string;
+  html_message?: string;
+}
+
+/** Spawner options shared by every spawner (JupyterHub's `Spawner.*` traits), already validated. */
+export interface SpawnerOptions {
+  cmd: string[];
+  args: string[];
+  /** Formatted (`{username}` replaced) notebook directory, or '' when not configured. */
+  notebookDir: string;
+  /** Formatted default URL, or '' when not configured. */
+  defaultUrl: string;
+  /** Extra environment (Spawner.environment), applied last. */
+  environment: Record<string, string>;
+  /** Names of hub process env vars to pass through (Spawner.env_keep). */
+  envKeep: string[];
+  ip: string;
+  port: number;
+  startTimeout: number;
+  httpTimeout: number;
+  pollInterval: number;
+  memLimit: number | null;
+  cpuLimit: number | null;
+  /** Any other keys of the spawner's own config class. */
+  extra: Record<string, unknown>;
+}
+
+/** Everything a spawner instance needs. One instance per (user, server name). */
+export interface SpawnerContext {
+  user: { id: number; name: string };
+  /** '' for the default server. */
+  serverName: string;
+  /** The JUPYTERHUB_* environment computed by the hub (core/spawn-env.ts). */
+  hubEnv: Record<string, string>;
+  options: SpawnerOptions;
+  log: Logger;
+}
+
+/**
+ * Starts, stops and watches one single-user server. Constructors do no I/O.
+ *
+ * - `start()` is called once per spawn by the hub's spawn lifecycle; it resolves with the URL
+ *   the proxy should forward to (origin only, e.g. `http://127.0.0.1:45123`) as soon as the process
+ *   is started; the hub then waits for the server to answer. It throws HubError
+ *   LABHUB_ERR_SPAWN_FAILED with the reason when the process cannot be started (missing command,
+ *   missing user, notebook dir not creatable...).
+ * - `stop()` ends the server; `now` skips the graceful phases. Idempotent.
+ * - `poll()` returns null while running, or the exit status (0 if unknown) once it has stopped.
+ * - `getState()/loadState()` persist what is needed to reattach after a hub restart.
+ * - `progress()` optionally yields progress events during start.
+ */
+export interface Spawner {
+  start(): Promise<{ url: string }>;
+  stop(opts?: { now?: boolean }): Promise<void>;
+  poll(): Promise<number | null>;
+  getState(): JsonObject;
+  loadState(s: JsonObject): void;
+  progress?(): AsyncIterable<SpawnProgress>;
+  /** Last output lines of the process (shown on the page when a spawn fails). Optional. */
+  recentOutput?(): string;
+}
+
+/** A registered spawner plugin. */
+export interface SpawnerDefinition {
+  /** kebab-case id, e.g. `local-process`. */
+  id: string;
+  /** Names accepted in `JupyterHub.spawner_class`. */
+  aliases: string[];
+  /** JupyterHub config classes whose traits apply, most general first. */
+  configClasses: string[];
+  create(ctx: SpawnerContext): Spawner;
+}
