@@ -1,0 +1,56 @@
+import { type Db, type DbTarget, migrateToLatest, openDb } from './connection.js';
+import { GroupRepo } from './groups.js';
+import { KvRepo } from './kv.js';
+import { NativeAccountRepo } from './native-accounts.js';
+import { OAuthRepo } from './oauth.js';
+import { RoleRepo } from './roles.js';
+import { ServerRepo } from './servers.js';
+import { SessionRepo } from './sessions.js';
+import { TokenRepo } from './tokens.js';
+import { UserRepo } from './users.js';
+
+export { parseDbUrl, backupSqlite, pendingMigrations, type DbTarget } from './connection.js';
+export type { User, UserListQuery, UserSort } from './users.js';
+export type { ServerRecord, ActiveServer, ServerStatus, ServerPatch } from './servers.js';
+export type { TokenRecord, NewToken } from './tokens.js';
+export type { OAuthClient, OAuthCode } from './oauth.js';
+export type { Group } from './groups.js';
+export type { RoleRecord } from './roles.js';
+export type { LoginSession } from './sessions.js';
+export { newToken } from './token-hash.js';
+
+/** Every repository over one connection. The rest of the hub uses only this. */
+export class Store {
+  readonly users: UserRepo;
+  readonly servers: ServerRepo;
+  readonly tokens: TokenRepo;
+  readonly oauth: OAuthRepo;
+  readonly groups: GroupRepo;
+  readonly roles: RoleRepo;
+  readonly sessions: SessionRepo;
+  readonly nativeAccounts: NativeAccountRepo;
+  readonly kv: KvRepo;
+
+  constructor(readonly db: Db) {
+    this.users = new UserRepo(db);
+    this.servers = new ServerRepo(db);
+    this.tokens = new TokenRepo(db);
+    this.oauth = new OAuthRepo(db);
+    this.groups = new GroupRepo(db);
+    this.roles = new RoleRepo(db);
+    this.sessions = new SessionRepo(db);
+    this.nativeAccounts = new NativeAccountRepo(db);
+    this.kv = new KvRepo(db);
+  }
+
+  /** Open, migrate, and wrap a database. */
+  static async open(target: DbTarget): Promise<Store> {
+    const db = await openDb(target);
+    await migrateToLatest(db);
+    return new Store(db);
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * Table types for kysely. Portable across SQLite and PostgreSQL:
+ * timestamps are fixed-width ISO-8601 UTC strings (sortable as text), booleans are 0/1
+ * integers, JSON is text. Repositories convert to domain types; nothing else imports kysely.
+ */
+import type { Generated } from 'kysely';
+
+export interface UsersTable {
+  id: Generated<number>;
+  name: string;
+  admin: number;
+  created: string;
+  last_activity: string | null;
+  /** Random id rotated on logout-everywhere; part of the XSRF token. */
+  cookie_id: string;
+  auth_state: string | null;
+  /** Admin-set groups from the identity source (JSON list) or null. */
+  user_info: string | null;
+}
+
+export interface ServersTable {
+  id: Generated<number>;
+  user_id: number;
+  /** '' = default server. */
+  name: string;
+  display_name: string | null;
+  /** stopped | spawning | running | stopping. Only non-stopped rows are "active". */
+  status: string;
+  /** Proxy target origin, e.g. http://127.0.0.1:45123 (null until started). */
+  target: string | null;
+  /** Spawner state as JSON (pid, port...). */
+  state: string;
+  user_options: string;
+  started: string | null;
+  last_activity: string | null;
+  /** Reason of the last failed spawn, shown on the pages. */
+  last_error: string | null;
+  /** X-JupyterHub-Version the single-user server reported. */
+  server_version: string | null;
+}
+
+export interface ApiTokensTable {
+  id: Generated<number>;
+  /** First 4 characters of the token, for lookup. */
+  prefix: string;
+  /** `sha256:<hex>` (generated) or `pbkdf2:<iter>:<salt>:<hex>` (user supplied). */
+  hashed: string;
+  user_id: number | null;
+  service_name: string | null;
+  /** OAuth client that issued it ('jupyterhub' for plain API tokens). */
+  client_id: string;
+  /** Raw scopes (JSON list). */
+  scopes: string;
+  note: string;
+  created: string;
+  last_activity: string | null;
+  expires_at: string | null;
+  session_id: string | null;
+}
+
+export interface OAuthClientsTable {
+  id: string;
+  secret_hash: string;
+  redirect_uri: string;
+  description: string;
+  allowed_scopes: string;
+  /** For per-server clients: the server row; null for services. */
+  server_id: number | null;
+  created: string;
+}
+
+export interface OAuthCodesTable {
+  id: Generated<number>;
+  code_hash: string;
+  client_id: string;
+  user_id: number;
+  scopes: string;
+  redirect_uri: string;
+  session_id: string | null;
+  code_challenge: string | null;
+  code_challenge_method: string | null;
+  expires_at: string;
+}
+
+export interface GroupsTable {
+  id: Generated<number>;
+  name: string;
+  properties: string;
+}
+
+export interface UserGroupMapTable {
+  user_id: number;
+  group_id: number;
+}
+
+export interface RolesTable {
+  id: Generated<number>;
+  name: string;
+  description: string;
+  scopes: string;
+}
+
+export interface RoleMapTable {
+  role_id: number;
+  /** 'user' | 'group' | 'service' */
+  kind: string;
+  /** user id / group id, or service name for services. */
+  entity: string;
+}
+
+export interface LoginSessionsTable {
+  /** Random session id (also the jupyterhub-session-id cookie value). */
+  id: string;
+  user_id: number;
+  created: string;
+  expires_at: string;
+}
+
+export interface NativeAccountsTable {
+  name: string;
+  password_hash: string;
+  approved: number;
+  created: string;
+  failed_logins: number;
+  locked_until: string | null;
+}
+
+export interface HubKvTable {
+  key: string;
+  value: string;
+}
+
+export interface Database {
+  users: UsersTable;
+  servers: ServersTable;
+  api_tokens: ApiTokensTable;
+  oauth_clients: OAuthClientsTable;
+  oauth_codes: OAuthCodesTable;
+  groups: GroupsTable;
+  user_group_map: UserGroupMapTable;
+  roles: RolesTable;
+  role_map: RoleMapTable;
+  login_sessions: LoginSessionsTable;
+  native_accounts: NativeAccountsTable;
+  hub_kv: HubKvTable;
+}

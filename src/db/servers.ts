@@ -1,0 +1,152 @@
+import type { Db } from './connection.js';
+import { fromIso, isoNow } from './time.js';
+import type { JsonObject } from '../core/json.js';
+
+export type ServerStatus = 'stopped' | 'spawning' | 'running' | 'stopping';
+
+/** One (user, server name) record: the persisted half of a spawner. */
+export interface ServerRecord {
+  id: number;
+  userId: number;
+  name: string;
+  displayName: string | null;
+  status: ServerStatus;
+  target: string | null;
+  state: JsonObject;
+  userOptions: JsonObject;
+  started: Date | null;
+  lastActivity: Date | null;
+  lastError: string | null;
+  serverVersion: string | null;
+}
+
+/** An active server with its owner's name (what startup and the proxy sync need). */
+export interface ActiveServer extends ServerRecord {
+  userName: string;
+}
+
+type Row = { id: number; user_id: number; name: string; display_name: string | null; status: string; target: string | null; state: string; user_options: string; started: string | null; last_activity: string | null; last_error: string | null; server_version: string | null };
+
+function toRecord(r: Row): ServerRecord {
+  return {
+    id: r.id,
+    userId: r.user_id,
+    name: r.name,
+    displayName: r.display_name,
+    status: r.status as ServerStatus,
+    target: r.target,
+    state: JSON.parse(r.state),
+    userOptions: JSON.parse(r.user_options),
+    started: fromIso(r.started),
+    lastActivity: fromIso(r.last_activity),
+    lastError: r.last_error,
+    serverVersion: r.server_version,
+  };
+}
+
+export interface ServerPatch {
+  status?: ServerStatus;
+  target?: string | null;
+  state?: JsonObject;
+  userOptions?: JsonObject;
+  started?: Date | null;
+  lastError?: string | null;
+  serverVersion?: string | null;
+  displayName?: string | null;
+  name?: string;
+}
+
+/** Servers repository. Startup and periodic checks only read rows with status != 'stopped' (indexed). */
+export class ServerRepo {
+  constructor(private readonly db: Db) {}
+
+  async get(userId: number, name: string): Promise<ServerRecord | null> {
+    const r = await this.db.selectFrom('servers').selectAll().where('user_id', '=', userId).where('name', '=', name).executeTakeFirst();
+    return r ? toRecord(r) : null;
+  }
+
+  async byId(id: number): Promise<ServerRecord | null> {
+    const r = await this.db.selectFrom('servers').selectAll().where('id', '=', id).executeTakeFirst();
+    return r ? toRecord(r) : null;
+  }
+
+  async ensure(userId: number, name: string): Promise<ServerRecord> {
+    const existing = await this.get(userId, name);
+    if (existing) return existing;
+    const r = await this.db
+      .insertInto('servers')
+      .values({ user_id: userId, name, display_name: null, status: 'stopped', target: null, state: '{}', user_options: '{}', started: null, last_activity: null, last_error: null, server_version: null })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toRecord(r);
+  }
+
+  async forUser(userId: number): Promise<ServerRecord[]> {
+    const rows = await this.db.selectFrom('servers').selectAll().where('user_id', '=', userId).orderBy('name').execute();
+    return rows.map(toRecord);
+  }
+
+  /** Servers of many users at once (one query), for list pages. */
+  async forUsers(userIds: number[]): Promise<Map<number, ServerRecord[]>> {
+    const out = new Map<number, ServerRecord[]>();
+    if (!userIds.length) return out;
+    const rows = await this.db.selectFrom('servers').selectAll().where('user_id', 'in', userIds).orderBy('name').execute();
+    for (const r of rows) {
+      const rec = toRecord(r);
+      const list = out.get(rec.userId) ?? [];
+      list.push(rec);
+      out.set(rec.userId, list);
+    }
+    return out;
+  }
+
+  /** Every non-stopped server, with its owner's name. Cost follows running servers, not users. */
+  async active(): Promise<ActiveServer[]> {
+    const rows = await this.db
+      .selectFrom('servers')
+      .innerJoin('users', 'users.id', 'servers.user_id')
+      .selectAll('servers')
+      .select('users.name as user_name')
+      .where('servers.status', '!=', 'stopped')
+      .execute();
+    return rows.map((r) => ({ ...toRecord(r), userName: r.user_name }));
+  }
+
+  async countActive(): Promise<number> {
+    const r = await this.db.selectFrom('servers').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '!=', 'stopped').executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  async update(id: number, p: ServerPatch): Promise<void> {
+    const set: Partial<Row> = {};
+    if (p.status !== undefined) set.status = p.status;
+    if (p.target !== undefined) set.target = p.target;
+    if (p.state !== undefined) set.state = JSON.stringify(p.state);
+    if (p.userOptions !== undefined) set.user_options = JSON.stringify(p.userOptions);
+    if (p.started !== undefined) set.started = p.started ? p.started.toISOString() : null;
+    if (p.lastError !== undefined) set.last_error = p.lastError;
+    if (p.serverVersion !== undefined) set.server_version = p.serverVersion;
+    if (p.displayName !== undefined) set.display_name = p.displayName;
+    if (p.name !== undefined) set.name = p.name;
+    if (Object.keys(set).length) await this.db.updateTable('servers').set(set).where('id', '=', id).execute();
+  }
+
+  /** Move last_activity forward only. */
+  async touch(id: number, when: Date): Promise<void> {
+    const iso = when.toISOString();
+    await this.db
+      .updateTable('servers')
+      .set({ last_activity: iso })
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('last_activity', 'is', null), eb('last_activity', '<', iso)]))
+      .execute();
+  }
+
+  async delete(id: number): Promise<void> {
+    await this.db.deleteFrom('servers').where('id', '=', id).execute();
+  }
+
+  now(): string {
+    return isoNow();
+  }
+}

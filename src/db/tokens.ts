@@ -1,0 +1,126 @@
+import type { Db } from './connection.js';
+import { fromIso, isoNow } from './time.js';
+import { TOKEN_PREFIX_LENGTH, hashToken, newToken, verifyToken } from './token-hash.js';
+
+/** An API or OAuth token row (never holds the secret itself). */
+export interface TokenRecord {
+  id: number;
+  userId: number | null;
+  serviceName: string | null;
+  clientId: string;
+  scopes: string[];
+  note: string;
+  created: Date;
+  lastActivity: Date | null;
+  expiresAt: Date | null;
+  sessionId: string | null;
+}
+
+export interface NewToken {
+  userId?: number | null;
+  serviceName?: string | null;
+  clientId?: string;
+  scopes: string[];
+  note?: string;
+  expiresInSeconds?: number | null;
+  sessionId?: string | null;
+  /** A token chosen by a person (config api_token); otherwise one is generated. */
+  supplied?: string;
+}
+
+type Row = { id: number; user_id: number | null; service_name: string | null; client_id: string; scopes: string; note: string; created: string; last_activity: string | null; expires_at: string | null; session_id: string | null };
+const toRecord = (r: Row): TokenRecord => ({
+  id: r.id,
+  userId: r.user_id,
+  serviceName: r.service_name,
+  clientId: r.client_id,
+  scopes: JSON.parse(r.scopes),
+  note: r.note,
+  created: new Date(r.created),
+  lastActivity: fromIso(r.last_activity),
+  expiresAt: fromIso(r.expires_at),
+  sessionId: r.session_id,
+});
+
+/** Token repository: tokens are stored hashed, found by a 4-character prefix. */
+export class TokenRepo {
+  constructor(private readonly db: Db) {}
+
+  async create(t: NewToken): Promise<{ record: TokenRecord; token: string }> {
+    const token = t.supplied ?? newToken();
+    const expires = t.expiresInSeconds ? new Date(Date.now() + t.expiresInSeconds * 1000).toISOString() : null;
+    const row = await this.db
+      .insertInto('api_tokens')
+      .values({
+        prefix: token.slice(0, TOKEN_PREFIX_LENGTH),
+        hashed: hashToken(token, t.supplied !== undefined),
+        user_id: t.userId ?? null,
+        service_name: t.serviceName ?? null,
+        client_id: t.clientId ?? 'jupyterhub',
+        scopes: JSON.stringify(t.scopes),
+        note: t.note ?? '',
+        created: isoNow(),
+        last_activity: null,
+        expires_at: expires,
+        session_id: t.sessionId ?? null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return { record: toRecord(row), token };
+  }
+
+  /** Find a valid (unexpired) token by its secret. */
+  async find(token: string): Promise<TokenRecord | null> {
+    if (token.length < 8) return null;
+    const rows = await this.db.selectFrom('api_tokens').selectAll().where('prefix', '=', token.slice(0, TOKEN_PREFIX_LENGTH)).execute();
+    const now = isoNow();
+    for (const r of rows) {
+      if (r.expires_at && r.expires_at <= now) continue;
+      if (verifyToken(token, r.hashed)) return toRecord(r);
+    }
+    return null;
+  }
+
+  async byId(id: number): Promise<TokenRecord | null> {
+    const r = await this.db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+    return r ? toRecord(r) : null;
+  }
+
+  async forUser(userId: number): Promise<TokenRecord[]> {
+    await this.purgeExpired();
+    const rows = await this.db.selectFrom('api_tokens').selectAll().where('user_id', '=', userId).orderBy('last_activity', 'desc').orderBy('id', 'desc').execute();
+    return rows.map(toRecord);
+  }
+
+  async forService(name: string): Promise<TokenRecord[]> {
+    const rows = await this.db.selectFrom('api_tokens').selectAll().where('service_name', '=', name).execute();
+    return rows.map(toRecord);
+  }
+
+  async touch(id: number, when = new Date()): Promise<void> {
+    await this.db.updateTable('api_tokens').set({ last_activity: when.toISOString() }).where('id', '=', id).execute();
+  }
+
+  async delete(id: number): Promise<void> {
+    await this.db.deleteFrom('api_tokens').where('id', '=', id).execute();
+  }
+
+  async deleteForClient(clientId: string, userId?: number): Promise<void> {
+    let q = this.db.deleteFrom('api_tokens').where('client_id', '=', clientId);
+    if (userId !== undefined) q = q.where('user_id', '=', userId);
+    await q.execute();
+  }
+
+  /** Logout: every OAuth token issued within this login session. */
+  async deleteForSession(sessionId: string): Promise<void> {
+    await this.db.deleteFrom('api_tokens').where('session_id', '=', sessionId).execute();
+  }
+
+  async deleteForService(name: string): Promise<void> {
+    await this.db.deleteFrom('api_tokens').where('service_name', '=', name).execute();
+  }
+
+  async purgeExpired(): Promise<void> {
+    await this.db.deleteFrom('api_tokens').where('expires_at', 'is not', null).where('expires_at', '<=', isoNow()).execute();
+  }
+}

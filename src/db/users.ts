@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Db } from './connection.js';
+import { fromIso, isoNow } from './time.js';
+
+/** A hub user, as the domain sees it. */
+export interface User {
+  id: number;
+  name: string;
+  admin: boolean;
+  created: Date;
+  lastActivity: Date | null;
+  cookieId: string;
+  authState: Record<string, unknown> | null;
+}
+
+export type UserSort = 'id' | 'name' | 'last_activity';
+export interface UserListQuery {
+  offset: number;
+  limit: number;
+  nameFilter?: string;
+  sort?: UserSort;
+  descending?: boolean;
+  /** active = has a non-stopped server; inactive = none. */
+  state?: 'active' | 'inactive' | 'ready';
+}
+
+function toUser(r: { id: number; name: string; admin: number; created: string; last_activity: string | null; cookie_id: string; auth_state: string | null }): User {
+  return {
+    id: r.id,
+    name: r.name,
+    admin: !!r.admin,
+    created: new Date(r.created),
+    lastActivity: fromIso(r.last_activity),
+    cookieId: r.cookie_id,
+    authState: r.auth_state ? JSON.parse(r.auth_state) : null,
+  };
+}
+
+/** Users repository: every query is indexed; nothing loads all users. */
+export class UserRepo {
+  constructor(private readonly db: Db) {}
+
+  async byName(name: string): Promise<User | null> {
+    const r = await this.db.selectFrom('users').selectAll().where('name', '=', name).executeTakeFirst();
+    return r ? toUser(r) : null;
+  }
+
+  async byId(id: number): Promise<User | null> {
+    const r = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return r ? toUser(r) : null;
+  }
+
+  async byNames(names: string[]): Promise<User[]> {
+    if (!names.length) return [];
+    const rows = await this.db.selectFrom('users').selectAll().where('name', 'in', names).execute();
+    return rows.map(toUser);
+  }
+
+  async create(name: string, opts: { admin?: boolean } = {}): Promise<User> {
+    const row = await this.db
+      .insertInto('users')
+      .values({ name, admin: opts.admin ? 1 : 0, created: isoNow(), last_activity: null, cookie_id: randomBytes(16).toString('hex'), auth_state: null, user_info: null })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toUser(row);
+  }
+
+  async ensure(name: string, opts: { admin?: boolean } = {}): Promise<User> {
+    return (await this.byName(name)) ?? this.create(name, opts);
+  }
+
+  async setAdmin(id: number, admin: boolean): Promise<void> {
+    await this.db.updateTable('users').set({ admin: admin ? 1 : 0 }).where('id', '=', id).execute();
+  }
+
+  async rename(id: number, name: string): Promise<void> {
+    await this.db.updateTable('users').set({ name }).where('id', '=', id).execute();
+  }
+
+  async setAuthState(id: number, state: Record<string, unknown> | null): Promise<void> {
+    await this.db.updateTable('users').set({ auth_state: state ? JSON.stringify(state) : null }).where('id', '=', id).execute();
+  }
+
+  async delete(id: number): Promise<void> {
+    await this.db.deleteFrom('users').where('id', '=', id).execute();
+  }
+
+  /** Move last_activity forward only (never backwards). */
+  async touch(id: number, when: Date): Promise<void> {
+    const iso = when.toISOString();
+    await this.db
+      .updateTable('users')
+      .set({ last_activity: iso })
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('last_activity', 'is', null), eb('last_activity', '<', iso)]))
+      .execute();
+  }
+
+  async count(): Promise<number> {
+    const r = await this.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  /** One page of users, filtered and sorted in SQL. */
+  async list(q: UserListQuery): Promise<{ users: User[]; total: number }> {
+    let base = this.db.selectFrom('users');
+    if (q.nameFilter) base = base.where(sql<boolean>`lower(name) like ${'%' + q.nameFilter.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c) + '%'} escape '\\'`);
+    if (q.state === 'active' || q.state === 'ready') {
+      base = base.where((eb) => eb.exists(eb.selectFrom('servers').select('servers.id').whereRef('servers.user_id', '=', 'users.id').where('servers.status', '!=', 'stopped')));
+    } else if (q.state === 'inactive') {
+      base = base.where((eb) => eb.not(eb.exists(eb.selectFrom('servers').select('servers.id').whereRef('servers.user_id', '=', 'users.id').where('servers.status', '!=', 'stopped'))));
+    }
+    const totalRow = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const col = q.sort ?? 'id';
+    const dir = q.descending ? 'desc' : 'asc';
+    let page = base.selectAll('users');
+    if (col === 'last_activity') {
+      // JupyterHub's order: NULLs first ascending, last descending.
+      page = page.orderBy(sql`case when last_activity is null then 0 else 1 end`, dir).orderBy('last_activity', dir);
+    } else page = page.orderBy(col, dir);
+    if (col !== 'id') page = page.orderBy('id', 'asc');
+    const rows = await page.offset(q.offset).limit(q.limit).execute();
+    return { users: rows.map(toUser), total: Number(totalRow.n) };
+  }
+}
