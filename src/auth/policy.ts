@@ -1,0 +1,295 @@
+/**
+ * Who may log in and who is admin — JupyterHub's Authenticator allow/block/admin policy, kept
+ * apart from the plugins that verify credentials (DESIGN.md). The login handler calls
+ * `authenticator.authenticate()` first, then `policy.check()` on the result.
+ *
+ * Options (JupyterHub trait names, read from the merged Authenticator/LocalAuthenticator/... options):
+ * `allow_all`, `allowed_users`, `allowed_groups`, `blocked_users`, `admin_users`, `admin_groups`,
+ * `allow_existing_users`, `username_pattern`, `username_map`. Legacy names `whitelist`,
+ * `blacklist` and `group_whitelist` are honoured with a warning, and a rename never widens
+ * access (see {@link createPolicy}).
+ */
+import type { Logger } from '../log.js';
+import type { AuthResult } from './types.js';
+import { HubError } from '../errors.js';
+import { logName, readBool, readString, readStringMap, readStringSet } from './options.js';
+
+/** The one message a person sees for any refused login (never says which check failed). */
+export const LOGIN_FAILED_MESSAGE = 'Invalid username or password.';
+
+/** Longest username accepted (bytes of UTF-16 code units; JupyterHub has no limit). */
+export const MAX_USERNAME_LENGTH = 255;
+
+/** What the caller knows about the user when checking policy. */
+export interface PolicyContext {
+  /** The user already exists in the hub database (for `allow_existing_users`). */
+  existsInDb: boolean;
+  /**
+   * The user's groups (for Linux: primary AND supplementary, e.g. pam.ts `groupsOfUser`). Only
+   * called when `allowed_groups`/`admin_groups` are set and the result carries no `groups`.
+   */
+  groupsOf?(name: string): Promise<string[]>;
+}
+
+/** The outcome of {@link Policy.check}. */
+export type PolicyDecision =
+  | {
+      allowed: true;
+      /** The normalized username to use from now on. */
+      name: string;
+      admin: boolean;
+      /** Which rule let the user in (for the log), e.g. `allowed_users`, `allowed_groups (jupyter)`. */
+      via: string;
+      /** The groups looked up, when they were needed. */
+      groups?: string[];
+    }
+  | {
+      allowed: false;
+      name: string;
+      /** Exactly why, for the log only (names truncated, see {@link logName}). */
+      reason: string;
+      /** Generic text for the page: {@link LOGIN_FAILED_MESSAGE}. */
+      userMessage: string;
+    };
+
+export type ValidationResult = { ok: true } | { ok: false; reason: string };
+
+/** The resolved settings, for `labhub doctor` and logs. */
+export interface PolicySettings {
+  allowAll: boolean;
+  allowExistingUsers: boolean;
+  allowedUsers: ReadonlySet<string>;
+  allowedGroups: ReadonlySet<string>;
+  blockedUsers: ReadonlySet<string>;
+  adminUsers: ReadonlySet<string>;
+  adminGroups: ReadonlySet<string>;
+  usernamePattern: RegExp | null;
+}
+
+export interface Policy {
+  /** trim + lower-case, then `username_map`. */
+  normalize(name: string): string;
+  /** Reject empty, `/`, control characters, > 255 characters, and names not matching `username_pattern` (whole name). */
+  validate(name: string): ValidationResult;
+  /** Apply blocked → admin → allowed, in that order (blocked beats everything). Never throws. */
+  check(result: AuthResult, ctx: PolicyContext): Promise<PolicyDecision>;
+  /** Configuration warnings found at creation (also logged if a logger was given). */
+  readonly warnings: readonly string[];
+  readonly settings: PolicySettings;
+}
+
+export interface PolicyMeta {
+  /** The authenticator id; `dummy` makes `allow_all` default to true without `allowed_users` (JupyterHub 5). */
+  authenticatorId?: string;
+  log?: Logger;
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/** Default normalization: trim, lower-case. */
+export function normalizeBasic(name: string): string {
+  return name.trim().toLowerCase();
+}
+
+/** The checks every username passes, whatever the configuration. */
+export function validateBasic(name: string): ValidationResult {
+  if (name.length === 0) return { ok: false, reason: 'the username is empty' };
+  if (name.length > MAX_USERNAME_LENGTH)
+    return { ok: false, reason: `the username is ${name.length} characters long (at most ${MAX_USERNAME_LENGTH})` };
+  if (name.includes('/')) return { ok: false, reason: 'the username contains "/"' };
+  if (CONTROL_CHARS.test(name)) return { ok: false, reason: 'the username contains control characters' };
+  return { ok: true };
+}
+
+function looksLikeSplitWord(set: Set<string>): boolean {
+  return set.size > 1 && [...set].every((n) => n.length === 1);
+}
+
+function norm(set: Set<string>): Set<string> {
+  return new Set([...set].map(normalizeBasic));
+}
+
+/**
+ * Build the policy from options. Throws HubError LABHUB_ERR_CONFIG for values of the wrong type
+ * or an invalid `username_pattern`.
+ *
+ * Renamed keys: `whitelist` is used as `allowed_users` and `group_whitelist` as `allowed_groups`
+ * only when the new key is empty (JupyterHub ignores `group_whitelist` since 1.2, which lets
+ * everyone in; labhub honours what it meant). When both are set the new key wins, with a warning.
+ * `blacklist` is added to `blocked_users` (blocking more never widens access).
+ */
+export function createPolicy(options: Record<string, unknown>, meta: PolicyMeta = {}): Policy {
+  const W = 'Authenticator';
+  const warnings: string[] = [];
+
+  let allowedUsers = norm(readStringSet(options, 'allowed_users', W));
+  const legacyAllowed = norm(readStringSet(options, 'whitelist', W));
+  if (legacyAllowed.size > 0) {
+    if (allowedUsers.size === 0) {
+      allowedUsers = legacyAllowed;
+      warnings.push('Authenticator.whitelist is deprecated: using it as Authenticator.allowed_users. Rename the key.');
+    } else {
+      warnings.push(
+        'Authenticator.whitelist and Authenticator.allowed_users are both set: only allowed_users is used. Remove whitelist.',
+      );
+    }
+  }
+  let allowedGroups = readStringSet(options, 'allowed_groups', W);
+  const legacyGroups = readStringSet(options, 'group_whitelist', W);
+  if (legacyGroups.size > 0) {
+    if (allowedGroups.size === 0) {
+      allowedGroups = legacyGroups;
+      warnings.push(
+        'LocalAuthenticator.group_whitelist is deprecated (JupyterHub ignores it since 1.2 and lets every user in): ' +
+          'labhub uses it as allowed_groups, as intended. Rename the key to LocalAuthenticator.allowed_groups.',
+      );
+    } else {
+      warnings.push('group_whitelist and allowed_groups are both set: only allowed_groups is used. Remove group_whitelist.');
+    }
+  }
+  const blockedUsers = norm(readStringSet(options, 'blocked_users', W));
+  const legacyBlocked = norm(readStringSet(options, 'blacklist', W));
+  if (legacyBlocked.size > 0) {
+    for (const n of legacyBlocked) blockedUsers.add(n);
+    warnings.push('Authenticator.blacklist is deprecated: its names are added to blocked_users. Rename the key.');
+  }
+  const adminUsers = norm(readStringSet(options, 'admin_users', W));
+  const adminGroups = readStringSet(options, 'admin_groups', W);
+
+  for (const [key, set] of [
+    ['allowed_users', allowedUsers],
+    ['admin_users', adminUsers],
+    ['blocked_users', blockedUsers],
+    ['allowed_groups', allowedGroups],
+    ['admin_groups', adminGroups],
+  ] as const) {
+    if (looksLikeSplitWord(set))
+      warnings.push(
+        `${key} holds only one-letter names (${[...set].join(', ')}): this is what set('word') gives in Python. ` +
+          `Did you mean ["${[...set].join('')}"]? The one-letter names are used as written.`,
+      );
+  }
+
+  const dummyDefault = meta.authenticatorId === 'dummy' && allowedUsers.size === 0;
+  const allowAll = readBool(options, 'allow_all', dummyDefault, W);
+  const allowExistingUsers = readBool(options, 'allow_existing_users', allowedUsers.size > 0, W);
+
+  const patternSrc = readString(options, 'username_pattern', '', W);
+  let usernamePattern: RegExp | null = null;
+  if (patternSrc) {
+    try {
+      usernamePattern = new RegExp(`^(?:${patternSrc})$`, 'u');
+    } catch (e) {
+      throw new HubError(
+        'LABHUB_ERR_CONFIG',
+        500,
+        `Authenticator.username_pattern must be a valid regular expression, but ${JSON.stringify(patternSrc)} is not ` +
+          `(${(e as Error).message}). Fix it in the configuration file.`,
+      );
+    }
+  }
+  const usernameMap = new Map<string, string>();
+  for (const [k, v] of readStringMap(options, 'username_map', W)) usernameMap.set(normalizeBasic(k), normalizeBasic(v));
+
+  if (allowAll && (allowedUsers.size > 0 || allowedGroups.size > 0))
+    warnings.push('allow_all is true, so allowed_users and allowed_groups restrict nothing. Remove one or the other.');
+  for (const n of adminUsers)
+    if (blockedUsers.has(n)) warnings.push(`${logName(n)} is in both admin_users and blocked_users: blocked wins.`);
+  if (
+    !allowAll &&
+    !allowExistingUsers &&
+    allowedUsers.size === 0 &&
+    allowedGroups.size === 0 &&
+    adminUsers.size === 0 &&
+    adminGroups.size === 0
+  )
+    warnings.push(
+      'No one can log in: allow_all is false and allowed_users, allowed_groups, admin_users and admin_groups are empty. ' +
+        'Set Authenticator.allowed_users or allowed_groups, or allow_all: true.',
+    );
+  for (const w of warnings) meta.log?.warn(w);
+
+  const settings: PolicySettings = {
+    allowAll,
+    allowExistingUsers,
+    allowedUsers,
+    allowedGroups,
+    blockedUsers,
+    adminUsers,
+    adminGroups,
+    usernamePattern,
+  };
+
+  function normalize(name: string): string {
+    const n = normalizeBasic(name);
+    return usernameMap.get(n) ?? n;
+  }
+
+  function validate(name: string): ValidationResult {
+    const basic = validateBasic(name);
+    if (!basic.ok) return basic;
+    if (usernamePattern && !usernamePattern.test(name))
+      return { ok: false, reason: `the username does not match username_pattern ${patternSrc}` };
+    return { ok: true };
+  }
+
+  async function check(result: AuthResult, ctx: PolicyContext): Promise<PolicyDecision> {
+    const name = normalize(result.name ?? '');
+    const deny = (reason: string): PolicyDecision => ({
+      allowed: false,
+      name,
+      reason: `login refused for "${logName(name)}": ${reason}`,
+      userMessage: LOGIN_FAILED_MESSAGE,
+    });
+    const v = validate(name);
+    if (!v.ok) return deny(v.reason);
+    if (blockedUsers.has(name)) return deny('the user is in blocked_users');
+
+    let groups: string[] | undefined;
+    let groupError: string | undefined;
+    if (allowedGroups.size > 0 || adminGroups.size > 0) {
+      if (result.groups) groups = result.groups;
+      else if (ctx.groupsOf) {
+        try {
+          groups = await ctx.groupsOf(name);
+        } catch (e) {
+          // Fail closed: no group-based access or admin when groups cannot be read.
+          groupError = `its groups could not be read (${(e as Error).message})`;
+          meta.log?.warn({ user: logName(name) }, `policy: ${groupError}`);
+        }
+      }
+    }
+    const inSet = (set: ReadonlySet<string>) => (groups ?? []).find((g) => set.has(g));
+
+    const adminGroup = inSet(adminGroups);
+    const admin = result.admin === true || adminUsers.has(name) || adminGroup !== undefined;
+    const withGroups = groups ? { groups } : {};
+    if (admin) {
+      const via = result.admin === true ? 'admin (identity source)' : adminUsers.has(name) ? 'admin_users' : `admin_groups (${adminGroup})`;
+      return { allowed: true, name, admin: true, via, ...withGroups };
+    }
+    if (allowAll) return { allowed: true, name, admin: false, via: 'allow_all', ...withGroups };
+    if (allowedUsers.has(name)) return { allowed: true, name, admin: false, via: 'allowed_users', ...withGroups };
+    if (allowExistingUsers && ctx.existsInDb)
+      return { allowed: true, name, admin: false, via: 'allow_existing_users (already a hub user)', ...withGroups };
+    const allowedGroup = inSet(allowedGroups);
+    if (allowedGroup !== undefined)
+      return { allowed: true, name, admin: false, via: `allowed_groups (${allowedGroup})`, ...withGroups };
+
+    const parts = ['allow_all is false'];
+    parts.push(allowedUsers.size ? 'the user is not in allowed_users' : 'allowed_users is empty');
+    if (allowedGroups.size) {
+      const shown = groups ? `its groups: ${groups.slice(0, 20).join(', ') || 'none'}` : groupError ?? 'its groups are unknown';
+      parts.push(`it is in none of allowed_groups [${[...allowedGroups].join(', ')}] (${shown})`);
+    } else parts.push('allowed_groups is empty');
+    parts.push(
+      allowExistingUsers
+        ? 'it is not an existing hub user'
+        : 'allow_existing_users is false',
+    );
+    return deny(parts.join('; '));
+  }
+
+  return { normalize, validate, check, warnings, settings };
+}

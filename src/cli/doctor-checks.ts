@@ -1,0 +1,124 @@
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { lookup } from 'node:dns/promises';
+import { createServer } from 'node:net';
+import { hostname } from 'node:os';
+import { dirname } from 'node:path';
+import { loadConfig } from '../config/index.js';
+import { isHubError } from '../errors.js';
+import { defaultAuthenticatorId } from '../auth/registry.js';
+import { settingsFromConfig, isWildcardIp } from '../core/settings-from-config.js';
+import { findOnPath } from '../spawner/proc.js';
+import { flagOverrides, type StartFlags } from './common.js';
+
+export interface CheckResult {
+  name: string;
+  status: 'ok' | 'warn' | 'error';
+  detail: string;
+  fix?: string;
+}
+
+/** Is the TCP port free to listen on? */
+function portFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen({ host, port }, () => s.close(() => resolve(true)));
+  });
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Every check `labhub doctor` runs. Never throws: a failing check is a result. */
+export async function runChecks(flags: StartFlags): Promise<CheckResult[]> {
+  const out: CheckResult[] = [];
+  let loaded;
+  try {
+    loaded = loadConfig({ file: flags.config, overrides: flagOverrides(flags) });
+    out.push({ name: 'config', status: loaded.warnings.length ? 'warn' : 'ok', detail: loaded.source ? `read ${loaded.source}` : 'no config file: embedded defaults' });
+    for (const w of loaded.warnings) out.push({ name: `config ${w.key}`, status: 'warn', detail: `${w.file ? `${w.file}:${w.line} ` : ''}${w.message}` });
+  } catch (e) {
+    out.push({ name: 'config', status: 'error', detail: isHubError(e) ? e.userMessage : String(e), fix: 'Fix the file as the message says, then run labhub doctor again.' });
+    return out;
+  }
+  const requested = String((loaded.config.JupyterHub as unknown as Record<string, unknown>).authenticator_class ?? 'default');
+  const authId = requested === 'default' ? defaultAuthenticatorId() : requested;
+  const s = settingsFromConfig(loaded.config, authId);
+
+  // Hostname: JupyterHub fails on wildcard binds when it does not resolve; labhub does not need it.
+  const host = hostname();
+  try {
+    await lookup(host);
+    out.push({ name: 'hostname', status: 'ok', detail: `${host} resolves` });
+  } catch {
+    out.push({ name: 'hostname', status: 'warn', detail: `this machine's hostname '${host}' does not resolve. labhub does not need it (it checks itself over 127.0.0.1), but other tools may.`, fix: `Add "127.0.1.1 ${host}" to /etc/hosts.` });
+  }
+
+  const pub = isWildcardIp(s.ip) ? '0.0.0.0' : s.ip;
+  for (const [what, h, p] of [['public port (JupyterHub.port)', pub, s.port], ['hub port (JupyterHub.hub_port)', isWildcardIp(s.hubIp) ? '0.0.0.0' : s.hubIp, s.hubPort]] as const) {
+    const free = await portFree(h, p);
+    out.push(free ? { name: what, status: 'ok', detail: `${h}:${p} is free` } : { name: what, status: 'warn', detail: `${h}:${p} is in use (a running labhub or proxy, or another program)`, fix: `See what holds it: ss -ltnp 'sport = :${p}'. A running labhub-proxy is adopted by the hub on start; anything else must be stopped, or choose another port.` });
+  }
+  if (p1024(s.port) || p1024(s.hubPort)) {
+    if (process.getuid?.() !== 0) out.push({ name: 'privileged ports', status: 'error', detail: `ports below 1024 (${[s.port, s.hubPort].filter(p1024).join(', ')}) need root`, fix: 'Run labhub as root, or use ports ≥ 1024.' });
+  }
+  if (s.hubPort !== 8081 && [80, 443, 8000].includes(s.hubPort) && s.port === 8000) {
+    out.push({ name: 'hub_port', status: 'warn', detail: `JupyterHub.hub_port = ${s.hubPort} only moves the hub's internal API; users still connect on port ${s.port} (JupyterHub.port).`, fix: `To serve users on ${s.hubPort}, set JupyterHub.port = ${s.hubPort} and leave hub_port at 8081.` });
+  }
+
+  if (existsSync(s.proxy.pidFile)) {
+    const pid = Number(readFileSync(s.proxy.pidFile, 'utf8').trim());
+    if (pid > 0 && pidAlive(pid)) out.push({ name: 'proxy pid file', status: 'ok', detail: `${s.proxy.pidFile}: proxy pid ${pid} is running (the hub will adopt it)` });
+    else out.push({ name: 'proxy pid file', status: 'warn', detail: `${s.proxy.pidFile} names pid ${pid}, which is not running (stale)`, fix: `labhub removes it on start; or delete it: rm ${s.proxy.pidFile}` });
+  }
+
+  if (authId === 'pam') {
+    const svcFile = `/etc/pam.d/${String((s.authenticatorOptions as Record<string, unknown>).service ?? 'login')}`;
+    out.push(existsSync(svcFile) ? { name: 'PAM service', status: 'ok', detail: `${svcFile} exists` } : { name: 'PAM service', status: 'error', detail: `${svcFile} is missing`, fix: 'Install the PAM configuration (Debian: apt-get install libpam-runtime) or set PAMAuthenticator.service.' });
+    if (process.getuid?.() !== 0) out.push({ name: 'root for PAM', status: 'error', detail: 'PAM can only check other users’ passwords as root', fix: 'Run labhub as root (as JupyterHub requires for PAM), or use the native authenticator.' });
+  }
+
+  const cmd = s.spawner.cmd[0];
+  const onPath = cmd.startsWith('/') ? (existsSync(cmd) ? cmd : null) : findOnPath(cmd, process.env.PATH);
+  out.push(onPath ? { name: 'single-user command', status: 'ok', detail: `${cmd} → ${onPath}` } : cmd === 'jupyterhub-singleuser' ? { name: 'single-user command', status: 'warn', detail: 'jupyterhub-singleuser is not on PATH', fix: "labhub creates its own Python environment (python/requirements.txt) at the first start; that needs python3 with venv and access to PyPI." } : { name: 'single-user command', status: 'error', detail: `${cmd} (Spawner.cmd) is not on PATH`, fix: 'Install it or set Spawner.cmd to its full path.' });
+
+  if (s.spawner.notebookDir) {
+    const root = s.spawner.notebookDir.split('{')[0].replace(/\/[^/]*$/, '') || '/';
+    let dir = root;
+    while (!existsSync(dir)) dir = dirname(dir);
+    try {
+      accessSync(dir, constants.W_OK);
+      out.push({ name: 'notebook_dir', status: 'ok', detail: `${s.spawner.notebookDir}: labhub can create it under ${dir}` });
+    } catch {
+      out.push({ name: 'notebook_dir', status: 'error', detail: `${s.spawner.notebookDir}: ${dir} is not writable by labhub`, fix: `Create ${root} (owned so that labhub may create per-user folders), or run labhub as root.` });
+    }
+  }
+  for (const [what, f] of [['ssl_cert', s.sslCert], ['ssl_key', s.sslKey]] as const) {
+    if (!f) continue;
+    try {
+      accessSync(f, constants.R_OK);
+      out.push({ name: what, status: 'ok', detail: `${f} is readable` });
+    } catch {
+      out.push({ name: what, status: 'error', detail: `${f} (JupyterHub.${what}) cannot be read`, fix: 'Check the path and its permissions.' });
+    }
+  }
+  return out;
+}
+
+function p1024(p: number): boolean {
+  return p > 0 && p < 1024;
+}
+
+export function formatReport(results: CheckResult[]): string {
+  const mark = { ok: 'ok  ', warn: 'WARN', error: 'FAIL' } as const;
+  const lines = results.map((r) => `[${mark[r.status]}] ${r.name}: ${r.detail}${r.fix ? `\n       fix: ${r.fix}` : ''}`);
+  const errors = results.filter((r) => r.status === 'error').length;
+  const warns = results.filter((r) => r.status === 'warn').length;
+  return `${lines.join('\n')}\n\n${errors} problem(s), ${warns} warning(s).\n`;
+}

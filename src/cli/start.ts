@@ -1,0 +1,52 @@
+import { Hub } from '../hub.js';
+import { createLogger } from '../log.js';
+import { createInitialAdmin } from '../auth/native.js';
+import { defaultAuthenticatorId } from '../auth/registry.js';
+import { Store, parseDbUrl } from '../db/index.js';
+import { settingsFromConfig } from '../core/settings-from-config.js';
+import { loadWithFlags, type StartFlags } from './common.js';
+
+/** `labhub [--admin NAME]`: start the hub; SIGINT/SIGTERM stop it and leave servers and proxy running. */
+export async function runStart(flags: StartFlags): Promise<void> {
+  const log = createLogger({ level: flags.logLevel });
+  const loaded = loadWithFlags(flags);
+  if (flags.admin) await ensureAdmin(flags.admin, loaded);
+  const hub = new Hub({ loaded, log });
+  await hub.start();
+  let stopping = false;
+  const stop = async (sig: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${sig}: stopping the hub (user servers and the proxy keep running)`);
+    await hub.stop().catch((e) => log.error({ err: e }, 'error while stopping'));
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/** The first admin: a DB admin user; for the native authenticator also an account with a one-time password. */
+async function ensureAdmin(name: string, loaded: ReturnType<typeof loadWithFlags>): Promise<void> {
+  const requested = String((loaded.config.JupyterHub as unknown as Record<string, unknown>).authenticator_class ?? 'default');
+  const authId = requested === 'default' ? defaultAuthenticatorId() : requested;
+  const settings = settingsFromConfig(loaded.config, authId);
+  const store = await Store.open(parseDbUrl(settings.dbUrl));
+  try {
+    const normalized = name.trim().toLowerCase();
+    const user = await store.users.ensure(normalized, { admin: true });
+    if (!user.admin) await store.users.setAdmin(user.id, true);
+    if (authId === 'native' || authId.toLowerCase().includes('native')) {
+      const existing = await store.nativeAccounts.get(normalized);
+      if (existing) {
+        process.stdout.write(`Admin ${normalized} already has an account; use its password (or 'labhub token ${normalized}' for an API token).\n`);
+      } else {
+        const password = await createInitialAdmin(store.nativeAccounts, normalized);
+        process.stdout.write(`\n  Admin account created: ${normalized}\n  One-time password:     ${password}\n  Log in and change it at /hub/change-password.\n\n`);
+      }
+    } else {
+      process.stdout.write(`${normalized} is an admin (log in with the ${authId} authenticator's credentials).\n`);
+    }
+  } finally {
+    await store.close();
+  }
+}

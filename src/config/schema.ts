@@ -1,0 +1,113 @@
+/**
+ * The config schema: every class labhub knows, its parent (traitlets inheritance), and its
+ * traits. One source for types, validation, defaults and the help in docs/config.md.
+ */
+import type { z } from 'zod';
+import { jupyterHubHelp, jupyterHubTraits } from './schema-hub.js';
+import {
+  authenticatorTraits,
+  classHelp,
+  dummyAuthenticatorTraits,
+  labhubTraits,
+  localAuthenticatorTraits,
+  nativeAuthenticatorTraits,
+  pamAuthenticatorTraits,
+  proxyTraits,
+  spawnerTraits,
+} from './schema-classes.js';
+
+type Shape = Record<string, z.ZodType>;
+type Out<S extends Shape> = { [K in keyof S]: z.output<S[K]> };
+
+interface ClassDef {
+  parent: ClassName | null;
+  /** Traits declared on this class (not inherited ones). */
+  own: Shape;
+  help: string;
+  /** Root classes appear in HubConfig with every default filled in. */
+  root: boolean;
+}
+
+export type ClassName =
+  | 'JupyterHub'
+  | 'Authenticator'
+  | 'LocalAuthenticator'
+  | 'PAMAuthenticator'
+  | 'DummyAuthenticator'
+  | 'NativeAuthenticator'
+  | 'Spawner'
+  | 'LocalProcessSpawner'
+  | 'SimpleLocalProcessSpawner'
+  | 'ConfigurableHTTPProxy'
+  | 'Labhub';
+
+/** Every class labhub configures, in docs order. */
+export const CLASSES: Record<ClassName, ClassDef> = {
+  JupyterHub: { parent: null, own: jupyterHubTraits, help: jupyterHubHelp, root: true },
+  Authenticator: { parent: null, own: authenticatorTraits, help: classHelp.Authenticator!, root: true },
+  LocalAuthenticator: { parent: 'Authenticator', own: localAuthenticatorTraits, help: classHelp.LocalAuthenticator!, root: false },
+  PAMAuthenticator: { parent: 'LocalAuthenticator', own: pamAuthenticatorTraits, help: classHelp.PAMAuthenticator!, root: false },
+  DummyAuthenticator: { parent: 'Authenticator', own: dummyAuthenticatorTraits, help: classHelp.DummyAuthenticator!, root: false },
+  NativeAuthenticator: { parent: 'Authenticator', own: nativeAuthenticatorTraits, help: classHelp.NativeAuthenticator!, root: false },
+  Spawner: { parent: null, own: spawnerTraits, help: classHelp.Spawner!, root: true },
+  LocalProcessSpawner: { parent: 'Spawner', own: {}, help: classHelp.LocalProcessSpawner!, root: false },
+  SimpleLocalProcessSpawner: { parent: 'LocalProcessSpawner', own: {}, help: classHelp.SimpleLocalProcessSpawner!, root: false },
+  ConfigurableHTTPProxy: { parent: null, own: proxyTraits, help: classHelp.ConfigurableHTTPProxy!, root: true },
+  Labhub: { parent: null, own: labhubTraits, help: classHelp.Labhub!, root: true },
+};
+
+export const CLASS_NAMES = Object.keys(CLASSES) as ClassName[];
+
+export function isClassName(s: string): s is ClassName {
+  return Object.prototype.hasOwnProperty.call(CLASSES, s);
+}
+
+/** The class and its ancestors, most general first (e.g. Authenticator, LocalAuthenticator, PAMAuthenticator). */
+export function ancestry(cls: ClassName): ClassName[] {
+  const out: ClassName[] = [];
+  for (let c: ClassName | null = cls; c; c = CLASSES[c].parent) out.unshift(c);
+  return out;
+}
+
+/** All traits of a class including inherited ones. */
+export function traitsOf(cls: ClassName): Shape {
+  return Object.assign({}, ...ancestry(cls).map((c) => CLASSES[c].own)) as Shape;
+}
+
+/** The class that declares `trait` for `cls` (itself or an ancestor), or null. */
+export function declaringClass(cls: ClassName, trait: string): ClassName | null {
+  for (const c of ancestry(cls).reverse()) if (Object.prototype.hasOwnProperty.call(CLASSES[c].own, trait)) return c;
+  return null;
+}
+
+export type JupyterHubTraits = Out<typeof jupyterHubTraits>;
+export type AuthenticatorTraits = Out<typeof authenticatorTraits>;
+export type LocalAuthenticatorTraits = AuthenticatorTraits & Out<typeof localAuthenticatorTraits>;
+export type PAMAuthenticatorTraits = LocalAuthenticatorTraits & Out<typeof pamAuthenticatorTraits>;
+export type DummyAuthenticatorTraits = AuthenticatorTraits & Out<typeof dummyAuthenticatorTraits>;
+export type NativeAuthenticatorTraits = AuthenticatorTraits & Out<typeof nativeAuthenticatorTraits>;
+export type SpawnerTraits = Out<typeof spawnerTraits>;
+export type ConfigurableHTTPProxyTraits = Out<typeof proxyTraits>;
+export type LabhubTraits = Out<typeof labhubTraits>;
+
+type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+
+/**
+ * The validated, frozen configuration. Root classes (JupyterHub, Authenticator, Spawner,
+ * ConfigurableHTTPProxy, Labhub) have every trait with defaults filled in; subclasses hold
+ * only what the config set on them — use {@link traitsFor} to get the merged view for the
+ * class actually in use. Trait names stay JupyterHub's snake_case.
+ */
+export type HubConfig = DeepReadonly<{
+  JupyterHub: JupyterHubTraits & { bind_url: string; oauth_token_expires_in: number };
+  Authenticator: AuthenticatorTraits & { allow_existing_users: boolean };
+  LocalAuthenticator: Partial<LocalAuthenticatorTraits>;
+  PAMAuthenticator: Partial<PAMAuthenticatorTraits>;
+  DummyAuthenticator: Partial<DummyAuthenticatorTraits>;
+  NativeAuthenticator: Partial<NativeAuthenticatorTraits>;
+  Spawner: SpawnerTraits;
+  LocalProcessSpawner: Partial<SpawnerTraits>;
+  SimpleLocalProcessSpawner: Partial<SpawnerTraits>;
+  ConfigurableHTTPProxy: ConfigurableHTTPProxyTraits;
+  Labhub: LabhubTraits;
+}>;

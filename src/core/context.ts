@@ -1,0 +1,26 @@
+import type { Logger } from '../log.js';
+import type { Store } from '../db/index.js';
+import type { CookieSigner } from '../http/cookies.js';
+import type { Proxy } from '../proxy/types.js';
+import type { Permissions } from './permissions.js';
+import type { Settings } from './settings.js';
+import type { SpawnManager } from './spawn-manager.js';
+import type { LoginService } from './login.js';
+import type { ServiceRegistry } from './services.js';
+import type { HubMetrics } from '../metrics/hub-metrics.js';
+
+/** Everything a request handler or background task may use. Built once by hub.ts. */
+export interface HubContext {
+  settings: Settings;
+  store: Store;
+  log: Logger;
+  permissions: Permissions;
+  signer: CookieSigner;
+  login: LoginService;
+  spawns: SpawnManager;
+  proxy: Proxy;
+  services: ServiceRegistry;
+  metrics: HubMetrics;
+  /** Called by POST /hub/api/shutdown. */
+  shutdown?: (opts: { proxy: boolean; servers: boolean }) => Promise<void>;
+}

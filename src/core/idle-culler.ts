@@ -1,0 +1,34 @@
+import type { HubContext } from './context.js';
+
+/**
+ * Built-in idle culler (off by default; Labhub.idle_culler): stops servers idle longer than
+ * `timeout` (or older than `max_age`), looking only at active servers.
+ */
+export class IdleCuller {
+  constructor(private readonly ctx: HubContext) {}
+
+  async once(now = Date.now()): Promise<string[]> {
+    const { timeout, maxAge } = this.ctx.settings.idleCuller;
+    const culled: string[] = [];
+    for (const a of await this.ctx.store.servers.active()) {
+      if (a.status !== 'running') continue;
+      const last = (a.lastActivity ?? a.started)?.getTime() ?? now;
+      const idle = (now - last) / 1000;
+      const age = a.started ? (now - a.started.getTime()) / 1000 : 0;
+      if (idle > timeout || (maxAge > 0 && age > maxAge)) {
+        const user = await this.ctx.store.users.byId(a.userId);
+        if (!user) continue;
+        this.ctx.log.info(`Culling server ${a.userName}/${a.name} (idle ${Math.round(idle)} s, age ${Math.round(age)} s)`);
+        await this.ctx.spawns.stop(user, a.name);
+        culled.push(`${a.userName}/${a.name}`);
+      }
+    }
+    return culled;
+  }
+
+  start(): () => void {
+    const t = setInterval(() => void this.once().catch((e) => this.ctx.log.warn({ err: e }, 'idle culler failed')), this.ctx.settings.idleCuller.interval * 1000);
+    t.unref();
+    return () => clearInterval(t);
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * Vertical filtering of API models (hub-protocol.md §4.3): which keys of a User, Server, Group,
+ * Service or Token model the caller's expanded scopes reveal. Works on plain JSON objects in
+ * JupyterHub's wire shape (snake_case). Keys not listed for a model are dropped. Each function
+ * returns null when no scope reveals the resource at all (the caller then omits it or answers 404).
+ */
+import type { JsonObject, JsonValue } from './json.js';
+import { type GroupsOfUser, type ParsedScopeSet, type ScopeResource, checkAccess, parseScopeSet } from './scopes.js';
+
+type Held = ReadonlySet<string> | ParsedScopeSet;
+
+/** Key → scopes that reveal it (any one suffices), per model. `kind`/`name` follow any of them. */
+export const USER_MODEL_KEYS: Readonly<Record<string, readonly string[]>> = {
+  admin: ['read:users', 'read:users:name', 'read:roles:users'],
+  user_info: ['read:users', 'read:users:name'],
+  roles: ['read:users', 'read:roles:users'],
+  groups: ['read:users', 'read:users:groups'],
+  server: ['read:users'],
+  pending: ['read:users'],
+  created: ['read:users'],
+  last_activity: ['read:users', 'read:users:activity'],
+  auth_state: ['admin:auth_state'],
+};
+export const GROUP_MODEL_KEYS: Readonly<Record<string, readonly string[]>> = {
+  properties: ['read:groups'],
+  users: ['read:groups'],
+  roles: ['read:roles:groups'],
+};
+export const SERVICE_MODEL_KEYS: Readonly<Record<string, readonly string[]>> = {
+  admin: ['read:services', 'read:services:name', 'read:roles:services'],
+  roles: ['read:roles:services'],
+  url: ['read:services'],
+  prefix: ['read:services'],
+  command: ['read:services'],
+  pid: ['read:services'],
+  info: ['read:services'],
+  display: ['read:services'],
+};
+/** Server model keys shown with `read:servers`; `state` additionally needs `admin:server_state`. */
+export const SERVER_MODEL_KEYS: readonly string[] = [
+  'name',
+  'display_name',
+  'full_name',
+  'ready',
+  'pending',
+  'stopped',
+  'url',
+  'progress_url',
+  'full_url',
+  'full_progress_url',
+  'started',
+  'last_activity',
+  'user_options',
+];
+
+const USER_BASE_SCOPES = ['read:users', 'read:users:name', 'read:users:groups', 'read:users:activity', 'read:roles:users', 'admin:auth_state', 'read:servers'];
+
+function revealing(
+  parsed: ParsedScopeSet,
+  scopes: readonly string[],
+  resource: ScopeResource,
+  groupsOf: GroupsOfUser,
+): boolean {
+  return checkAccess(parsed, scopes, resource, groupsOf) === 'granted';
+}
+
+function pick(
+  model: JsonObject,
+  table: Readonly<Record<string, readonly string[]>>,
+  kind: string,
+  parsed: ParsedScopeSet,
+  resource: ScopeResource,
+  groupsOf: GroupsOfUser,
+): JsonObject {
+  const out: JsonObject = { kind, name: model.name ?? null };
+  for (const [key, scopes] of Object.entries(table)) {
+    if (key in model && revealing(parsed, scopes, resource, groupsOf)) out[key] = model[key]!;
+  }
+  return out;
+}
+
+/**
+ * Filters one server model of user `userName`: null unless `read:servers` covers
+ * `<user>/<server name>`; `state` only with `admin:server_state` covering it.
+ */
+export function filterServerModel(
+  model: JsonObject,
+  userName: string,
+  scopes: Held,
+  groupsOf: GroupsOfUser,
+): JsonObject | null {
+  const parsed = scopes instanceof Map ? scopes : parseScopeSet(scopes);
+  const resource = { server: `${userName}/${typeof model.name === 'string' ? model.name : ''}` };
+  if (!revealing(parsed, ['read:servers'], resource, groupsOf)) return null;
+  const out: JsonObject = {};
+  for (const key of SERVER_MODEL_KEYS) if (key in model) out[key] = model[key]!;
+  if ('state' in model && revealing(parsed, ['admin:server_state'], resource, groupsOf)) out.state = model.state!;
+  return out;
+}
+
+/** Whether some `read:servers` form could reveal a server of `userName` (decides `servers: {}`). */
+function mayReadSomeServer(parsed: ParsedScopeSet, userName: string, groupsOf: GroupsOfUser): boolean {
+  if (revealing(parsed, ['read:servers'], { user: userName }, groupsOf)) return true;
+  const f = parsed.get('read:servers');
+  if (!f || f === 'all') return false;
+  for (const s of f.server ?? []) if (s.startsWith(`${userName}/`)) return true;
+  return false;
+}
+
+/**
+ * Filters a User model (§4.3): `kind` and `name` when any user-reading scope covers the user;
+ * other keys per {@link USER_MODEL_KEYS}; `servers` per server with `read:servers` (present but
+ * empty when the caller may read some server of this user and none is visible). Null when no
+ * scope covers the user.
+ */
+export function filterUserModel(model: JsonObject, scopes: Held, groupsOf: GroupsOfUser): JsonObject | null {
+  const parsed = scopes instanceof Map ? scopes : parseScopeSet(scopes);
+  const name = typeof model.name === 'string' ? model.name : '';
+  const resource = { user: name };
+  const serversVisible = mayReadSomeServer(parsed, name, groupsOf);
+  if (!serversVisible && !revealing(parsed, USER_BASE_SCOPES, resource, groupsOf)) return null;
+  const out = pick(model, USER_MODEL_KEYS, 'user', parsed, resource, groupsOf);
+  const servers = model.servers;
+  if (serversVisible && servers && typeof servers === 'object' && !Array.isArray(servers)) {
+    const kept: JsonObject = {};
+    for (const [sname, smodel] of Object.entries(servers)) {
+      if (!smodel || typeof smodel !== 'object' || Array.isArray(smodel)) continue;
+      const f = filterServerModel({ ...smodel, name: (smodel as JsonObject).name ?? sname }, name, parsed, groupsOf);
+      if (f) {
+        if (!('name' in (smodel as JsonObject))) delete f.name;
+        kept[sname] = f;
+      }
+    }
+    out.servers = kept;
+  }
+  return out;
+}
+
+/** Filters a Group model: `read:groups` → kind/name/properties/users, `read:groups:name` → kind/name, `read:roles:groups` → roles. */
+export function filterGroupModel(model: JsonObject, scopes: Held, groupsOf: GroupsOfUser): JsonObject | null {
+  const parsed = scopes instanceof Map ? scopes : parseScopeSet(scopes);
+  const resource = { group: typeof model.name === 'string' ? model.name : '' };
+  if (!revealing(parsed, ['read:groups', 'read:groups:name', 'read:roles:groups'], resource, groupsOf)) return null;
+  return pick(model, GROUP_MODEL_KEYS, 'group', parsed, resource, groupsOf);
+}
+
+/** Filters a Service model: `read:services` → all but roles, `read:services:name` → kind/name/admin, `read:roles:services` → roles/admin. */
+export function filterServiceModel(model: JsonObject, scopes: Held, groupsOf: GroupsOfUser): JsonObject | null {
+  const parsed = scopes instanceof Map ? scopes : parseScopeSet(scopes);
+  const resource = { service: typeof model.name === 'string' ? model.name : '' };
+  if (!revealing(parsed, ['read:services', 'read:services:name', 'read:roles:services'], resource, groupsOf)) return null;
+  return pick(model, SERVICE_MODEL_KEYS, 'service', parsed, resource, groupsOf);
+}
+
+/**
+ * Filters a Token model: whole model when `read:tokens` covers its owner (`user` or `service`
+ * key), otherwise null. The secret `token` key is never passed through (it is shown once, by the
+ * creating handler, which adds it itself).
+ */
+export function filterTokenModel(model: JsonObject, scopes: Held, groupsOf: GroupsOfUser): JsonObject | null {
+  const parsed = scopes instanceof Map ? scopes : parseScopeSet(scopes);
+  const owner: ScopeResource =
+    typeof model.user === 'string' ? { user: model.user } : { service: typeof model.service === 'string' ? model.service : '' };
+  if (!revealing(parsed, ['read:tokens'], owner, groupsOf)) return null;
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(model) as [string, JsonValue][]) if (k !== 'token') out[k] = v;
+  return out;
+}

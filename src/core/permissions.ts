@@ -1,0 +1,131 @@
+import type { Logger } from '../log.js';
+import { HubError } from '../errors.js';
+import type { Store, TokenRecord, User } from '../db/index.js';
+import { defaultRoles, effectiveScopesForService, effectiveScopesForUser, rawScopesForUser, tokenEffectiveScopes, validateLoadRoles, type RoleSpec } from './roles.js';
+import type { CustomScopes, GroupsOfUser } from './scopes.js';
+import type { RoleSettings } from './settings.js';
+
+/** Who made a request, and what they may do. */
+export interface Principal {
+  kind: 'user' | 'service';
+  name: string;
+  /** The user row (users only). */
+  user: User | null;
+  /** Expanded effective scopes of this credential. */
+  scopes: Set<string>;
+  /** The token used (token auth only). */
+  token: TokenRecord | null;
+  /** Login session (cookie auth) or the OAuth token's session. */
+  sessionId: string | null;
+  via: 'token' | 'cookie';
+}
+
+/**
+ * Roles and scopes backed by the database: syncs `load_roles` at start, computes the effective
+ * scopes of users, services and tokens. Group membership is fetched per decision, never in bulk.
+ */
+export class Permissions {
+  private rolesByName = new Map<string, RoleSpec>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly log: Logger,
+    private readonly opts: { loadRoles: RoleSettings[]; extraUserScopes: string[]; customScopes: CustomScopes; adminServices?: string[] },
+  ) {}
+
+  /** Validate `load_roles`, write roles and their assignments to the database. Throws LABHUB_ERR_CONFIG. */
+  async init(): Promise<void> {
+    const result = validateLoadRoles(this.opts.loadRoles, { customScopes: this.opts.customScopes, extraUserScopes: this.opts.extraUserScopes });
+    for (const w of result.warnings) this.log.warn({ warning: w }, `load_roles: ${w}`);
+    if (result.errors.length) {
+      throw new HubError('LABHUB_ERR_CONFIG', 500, `JupyterHub.load_roles is invalid:\n  - ${result.errors.join('\n  - ')}`);
+    }
+    const defaults = new Set(defaultRoles(this.opts.extraUserScopes).map((r) => r.name));
+    for (const spec of result.roles.values()) {
+      const row = await this.store.roles.upsert(spec.name, spec.description ?? '', spec.scopes);
+      if (defaults.has(spec.name) && !this.opts.loadRoles.some((r) => r.name === spec.name)) continue;
+      for (const u of spec.users ?? []) {
+        const user = await this.store.users.ensure(u);
+        await this.store.roles.assign(row.id, 'user', user.id);
+      }
+      for (const g of spec.groups ?? []) {
+        const group = await this.store.groups.ensure(g);
+        await this.store.roles.assign(row.id, 'group', group.id);
+      }
+      for (const s of spec.services ?? []) await this.store.roles.assign(row.id, 'service', s);
+    }
+    await this.reload();
+  }
+
+  async reload(): Promise<void> {
+    const all = await this.store.roles.all();
+    this.rolesByName = new Map(all.map((r) => [r.name, { name: r.name, description: r.description, scopes: r.scopes }]));
+  }
+
+  roles(): ReadonlyMap<string, RoleSpec> {
+    return this.rolesByName;
+  }
+
+  get customScopes(): CustomScopes {
+    return this.opts.customScopes;
+  }
+
+  /** A group lookup for scope decisions; fetches membership of the named users once. */
+  async groupsOf(names: Iterable<string>): Promise<GroupsOfUser> {
+    const map = new Map<string, string[]>();
+    const wanted = [...new Set(names)].filter(Boolean);
+    if (wanted.length) {
+      const users = await this.store.users.byNames(wanted);
+      const groups = await this.store.groups.groupNamesOfUsers(users.map((u) => u.id));
+      for (const u of users) map.set(u.name, groups.get(u.id) ?? []);
+    }
+    return (user: string) => map.get(user) ?? [];
+  }
+
+  private async roleInput(user: User) {
+    const [roleNames, groupRoleNames] = await Promise.all([this.store.roles.rolesOf('user', user.id), this.store.roles.groupRolesOfUser(user.id)]);
+    return { name: user.name, admin: user.admin, roleNames, groupRoleNames };
+  }
+
+  async userScopes(user: User): Promise<Set<string>> {
+    return effectiveScopesForUser(await this.roleInput(user), this.rolesByName, this.opts.customScopes);
+  }
+
+  async userRawScopes(user: User): Promise<Set<string>> {
+    return rawScopesForUser(await this.roleInput(user), this.rolesByName);
+  }
+
+  async userRoleNames(user: User): Promise<string[]> {
+    const names = new Set(['user', ...(await this.store.roles.rolesOf('user', user.id))]);
+    if (user.admin) names.add('admin');
+    return [...names].sort();
+  }
+
+  async serviceScopes(name: string, admin = false): Promise<Set<string>> {
+    const roleNames = await this.store.roles.rolesOf('service', name);
+    return effectiveScopesForService({ name, admin: admin || (this.opts.adminServices ?? []).includes(name), roleNames }, this.rolesByName, this.opts.customScopes);
+  }
+
+  async serviceRoleNames(name: string): Promise<string[]> {
+    return this.store.roles.rolesOf('service', name);
+  }
+
+  /** Effective scopes of a token at use time (§5.4), given its owner's current scopes. */
+  async tokenScopes(token: TokenRecord, owner: { kind: 'user' | 'service'; name: string }, ownerScopes: Set<string>): Promise<Set<string>> {
+    const client = token.clientId === 'jupyterhub' ? undefined : await this.oauthClientResource(token.clientId);
+    const groupsOf = await this.groupsOf(owner.kind === 'user' ? [owner.name] : []);
+    return tokenEffectiveScopes({ rawScopes: token.scopes, owner, ownerScopes, oauthClient: client, customScopes: this.opts.customScopes }, groupsOf);
+  }
+
+  /** The resource an OAuth client stands for: `{server: 'alice/'}` or `{service: name}`. */
+  async oauthClientResource(clientId: string): Promise<{ server?: string; service?: string } | undefined> {
+    if (clientId.startsWith('service-')) return { service: clientId.slice('service-'.length) };
+    const client = await this.store.oauth.client(clientId);
+    if (client?.serverId != null) {
+      const srv = await this.store.servers.byId(client.serverId);
+      const owner = srv ? await this.store.users.byId(srv.userId) : null;
+      if (srv && owner) return { server: `${owner.name}/${srv.name}` };
+    }
+    return {};
+  }
+}

@@ -1,0 +1,299 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  IDENTIFY_SCOPES,
+  SCOPE_DEFINITIONS,
+  checkAccess,
+  describeMissing,
+  expandScopes,
+  filtersFor,
+  intersectScopes,
+  isKnownScope,
+  mayModifyAdmin,
+  parseScope,
+  reduceScopes,
+  scopeError,
+  scopesSubset,
+  suggestScope,
+  validateCustomScopes,
+  accessScopesFor,
+  identifyScopesFor,
+} from './scopes.js';
+
+const GROUPS: Record<string, string[]> = { alice: ['x', 'staff'], bob: ['x'], carol: ['y'] };
+const groupsOf = (u: string): string[] => GROUPS[u] ?? [];
+const sorted = (s: Iterable<string>): string[] => [...s].sort();
+
+// Written out by hand from hub-protocol.md §5.2 (not derived from SCOPE_DEFINITIONS).
+const EXPANSION: Record<string, string[]> = {
+  'admin-ui': ['admin-ui'],
+  'admin:users': ['admin:users', 'admin:auth_state', 'users', 'read:users', 'list:users', 'users:activity', 'read:users:name', 'read:users:groups', 'read:users:activity', 'read:roles:users', 'delete:users'],
+  'admin:auth_state': ['admin:auth_state'],
+  users: ['users', 'read:users', 'list:users', 'users:activity', 'read:users:name', 'read:users:groups', 'read:users:activity'],
+  'delete:users': ['delete:users'],
+  'list:users': ['list:users', 'read:users:name'],
+  'read:users': ['read:users', 'read:users:name', 'read:users:groups', 'read:users:activity'],
+  'read:users:name': ['read:users:name'],
+  'read:users:groups': ['read:users:groups'],
+  'read:users:activity': ['read:users:activity'],
+  'read:roles': ['read:roles', 'read:roles:users', 'read:roles:services', 'read:roles:groups'],
+  'read:roles:users': ['read:roles:users'],
+  'read:roles:services': ['read:roles:services'],
+  'read:roles:groups': ['read:roles:groups'],
+  'users:activity': ['users:activity', 'read:users:activity'],
+  'admin:servers': ['admin:servers', 'admin:server_state', 'servers', 'read:servers', 'start:servers', 'delete:servers', 'read:users:name'],
+  'admin:server_state': ['admin:server_state'],
+  servers: ['servers', 'read:servers', 'start:servers', 'delete:servers', 'read:users:name'],
+  'read:servers': ['read:servers', 'read:users:name'],
+  'start:servers': ['start:servers'],
+  'delete:servers': ['delete:servers'],
+  tokens: ['tokens', 'read:tokens'],
+  'read:tokens': ['read:tokens'],
+  'admin:groups': ['admin:groups', 'groups', 'read:groups', 'list:groups', 'read:groups:name', 'read:roles:groups', 'delete:groups'],
+  groups: ['groups', 'read:groups', 'list:groups', 'read:groups:name'],
+  'list:groups': ['list:groups', 'read:groups:name'],
+  'read:groups': ['read:groups', 'read:groups:name'],
+  'read:groups:name': ['read:groups:name'],
+  'delete:groups': ['delete:groups'],
+  'admin:services': ['admin:services', 'list:services', 'read:services', 'read:services:name', 'read:roles:services'],
+  'list:services': ['list:services', 'read:services:name'],
+  'read:services': ['read:services', 'read:services:name'],
+  'read:services:name': ['read:services:name'],
+  'read:hub': ['read:hub'],
+  'access:servers': ['access:servers'],
+  'access:services': ['access:services'],
+  'users:shares': ['users:shares', 'read:users:shares'],
+  'read:users:shares': ['read:users:shares'],
+  'groups:shares': ['groups:shares', 'read:groups:shares'],
+  'read:groups:shares': ['read:groups:shares'],
+  'read:shares': ['read:shares'],
+  shares: ['shares', 'access:servers', 'read:shares', 'users:shares', 'read:users:shares', 'groups:shares', 'read:groups:shares'],
+  proxy: ['proxy'],
+  shutdown: ['shutdown'],
+  'read:metrics': ['read:metrics'],
+};
+
+test('the expansion table covers every non-meta scope of the vocabulary', () => {
+  const vocab = Object.keys(SCOPE_DEFINITIONS).filter((s) => !['self', 'inherit', '(no_scope)'].includes(s));
+  assert.deepEqual(sorted(vocab), sorted(Object.keys(EXPANSION)));
+  assert.equal(vocab.length, 45);
+});
+
+for (const [scope, expected] of Object.entries(EXPANSION)) {
+  test(`expand ${scope} (unfiltered, !user=, !group=, !server=)`, () => {
+    assert.deepEqual(sorted(expandScopes([scope])), sorted(expected));
+    assert.deepEqual(sorted(expandScopes([`${scope}!user=ann`])), sorted(expected.map((s) => `${s}!user=ann`)));
+    assert.deepEqual(sorted(expandScopes([`${scope}!group=g`])), sorted(expected.map((s) => `${s}!group=g`)));
+    const viaServer = expected.filter((s) => !s.startsWith('read:users')).map((s) => `${s}!server=ann/`);
+    assert.deepEqual(sorted(expandScopes([`${scope}!server=ann/`])), sorted(viaServer));
+  });
+}
+
+test('read:servers!server= does not imply reading user names', () => {
+  assert.deepEqual(sorted(expandScopes(['read:servers!server=alice/gpu'])), ['read:servers!server=alice/gpu']);
+  assert.ok(expandScopes(['read:servers!user=alice']).has('read:users:name!user=alice'));
+});
+
+test('self expands to the 6.0 user list with !user=<name>, and to nothing for services', () => {
+  const got = expandScopes(['self'], { owner: { kind: 'user', name: 'alice' } });
+  const base = ['read:users', 'read:users:name', 'read:users:groups', 'read:users:activity', 'users:shares', 'read:users:shares', 'read:shares', 'users:activity', 'servers', 'read:servers', 'start:servers', 'delete:servers', 'tokens', 'read:tokens', 'access:servers'];
+  assert.deepEqual(sorted(got), sorted(base.map((s) => `${s}!user=alice`)));
+  const warnings: string[] = [];
+  assert.equal(expandScopes(['self'], { owner: { kind: 'service', name: 'culler' } }, warnings).size, 0);
+  assert.match(warnings[0]!, /self/);
+});
+
+test('self-references resolve against owner and OAuth client; unresolvable ones are dropped with warnings', () => {
+  const ctx = { owner: { kind: 'user' as const, name: 'alice' }, oauthClientServer: 'alice/gpu' };
+  assert.deepEqual(sorted(expandScopes(['read:users:name!user', 'access:servers!server'], ctx)), [
+    'access:servers!server=alice/gpu',
+    'read:users:name!user=alice',
+  ]);
+  const warnings: string[] = [];
+  const got = expandScopes(['access:services!service', 'access:servers!server', 'read:users:name!user'], { owner: { kind: 'user', name: 'alice' } }, warnings);
+  assert.deepEqual(sorted(got), ['read:users:name!user=alice']);
+  assert.equal(warnings.length, 2);
+  assert.ok(warnings.some((w) => w.includes('!service')) && warnings.some((w) => w.includes('!server')));
+  // service owner resolves !service, not !user
+  const w2: string[] = [];
+  assert.deepEqual(sorted(expandScopes(['read:services!service', 'read:users!user'], { owner: { kind: 'service', name: 'svc' } }, w2)), [
+    'read:services!service=svc',
+    'read:services:name!service=svc',
+  ]);
+  assert.equal(w2.length, 1);
+  // the issuing service wins over the owner for !service
+  assert.deepEqual(sorted(expandScopes(['access:services!service'], { owner: { kind: 'user', name: 'a' }, oauthClientService: 'grader' })), [
+    'access:services!service=grader',
+  ]);
+  // !server resolved, then read:users* subscopes skipped
+  assert.deepEqual(sorted(expandScopes(['read:servers!server'], ctx)), ['read:servers!server=alice/gpu']);
+});
+
+test('inherit: literal without owner scopes, owner scopes with them; (no_scope) vanishes; unknown dropped', () => {
+  assert.deepEqual(sorted(expandScopes(['inherit'])), ['inherit']);
+  assert.deepEqual(sorted(expandScopes(['inherit'], { ownerScopes: new Set(['proxy', 'read:hub']) })), ['proxy', 'read:hub']);
+  assert.equal(expandScopes(['(no_scope)']).size, 0);
+  const w: string[] = [];
+  assert.deepEqual(sorted(expandScopes(['nope', 'proxy'], {}, w)), ['proxy']);
+  assert.match(w[0]!, /nope/);
+});
+
+test('reduction: unfiltered beats filtered; filtered forms of different kinds add up', () => {
+  assert.deepEqual(sorted(reduceScopes(['access:servers', 'access:servers!user=a', 'x!user=a', 'x!group=g'])), ['access:servers', 'x!group=g', 'x!user=a']);
+  assert.deepEqual(sorted(expandScopes(['read:users!user=a', 'read:users:name'])), [
+    'read:users!user=a',
+    'read:users:activity!user=a',
+    'read:users:groups!user=a',
+    'read:users:name',
+  ]);
+});
+
+test('parseScope and scopeError / isKnownScope', () => {
+  assert.deepEqual(parseScope('read:users'), { base: 'read:users' });
+  assert.deepEqual(parseScope('read:users!user=a'), { base: 'read:users', filter: { kind: 'user', value: 'a' } });
+  assert.deepEqual(parseScope('access:servers!server'), { base: 'access:servers', filter: { kind: 'server' } });
+  assert.deepEqual(parseScope('x!server=a/b=c'), { base: 'x', filter: { kind: 'server', value: 'a/b=c' } });
+  assert.equal(parseScope('x!group'), null, '!group has no self form');
+  assert.equal(parseScope('x!team=a'), null);
+  assert.equal(parseScope(''), null);
+
+  for (const ok of ['read:users', 'self', 'inherit', '(no_scope)', 'read:users!user', 'servers!server=a/', 'groups!group=g', 'access:services!service=s', 'read:servers!server']) {
+    assert.equal(isKnownScope(ok), true, ok);
+  }
+  const cases: [string, RegExp][] = [
+    ['all', /now called 'inherit'/],
+    ['all!user=a', /now called 'inherit'/],
+    ['read:user', /does not exist; did you mean 'read:users'/],
+    ['read:users!team=x', /filter '!team=x'.*does not exist/],
+    ['read:users!group', /does not exist/],
+    ['servers!server=alice', /<user>\/<server>.*'alice\/'/],
+    ['read:users!user=', /needs a name/],
+    ['self!user=a', /cannot be filtered/],
+    ['custom:foo:read', /JupyterHub.custom_scopes/],
+  ];
+  for (const [s, re] of cases) {
+    assert.match(scopeError(s) ?? '', re, s);
+    assert.equal(isKnownScope(s), false, s);
+  }
+  assert.equal(isKnownScope('totally-unknown'), false);
+});
+
+test('custom scopes: validated, known when configured, expand their subscopes', () => {
+  const custom = {
+    'custom:grades:write': { description: 'write grades', subscopes: ['custom:grades:read'] },
+    'custom:grades:read': { description: 'read grades' },
+  };
+  assert.deepEqual(validateCustomScopes(custom), []);
+  assert.equal(isKnownScope('custom:grades:read!group=class', custom), true);
+  assert.equal(isKnownScope('custom:grades:admin', custom), false);
+  assert.deepEqual(sorted(expandScopes(['custom:grades:write!group=c'], { customScopes: custom })), [
+    'custom:grades:read!group=c',
+    'custom:grades:write!group=c',
+  ]);
+  const errs = validateCustomScopes({ 'grades:read': { description: '' }, 'custom:a:b': { description: 'x', subscopes: ['read:users'] } });
+  assert.equal(errs.length, 3);
+  assert.ok(errs.some((e) => e.includes("'grades:read'") && e.includes('custom:')));
+  assert.ok(errs.some((e) => e.includes("'read:users' must be another custom scope")));
+  assert.equal(suggestScope('custom:grade:read', custom), 'custom:grades:read');
+});
+
+test('checkAccess: hierarchy server ⊂ user ⊂ group, 404 vs 403', () => {
+  const held = expandScopes(['servers!user=alice', 'read:users!group=x', 'access:servers!server=bob/gpu', 'read:groups!group=x', 'access:services!service=s']);
+  const table: [string[], object, string][] = [
+    [['servers'], { user: 'alice' }, 'granted'],
+    [['servers'], { user: 'alice', server: 'alice/gpu' }, 'granted'],
+    [['servers'], { server: 'alice/' }, 'granted'],
+    [['servers'], { server: 'bob/' }, 'filtered'],
+    [['read:users'], { user: 'bob' }, 'granted'], // bob ∈ x
+    [['read:users'], { user: 'carol' }, 'filtered'],
+    [['read:users'], { server: 'bob/any' }, 'granted'], // server covered by group of its user
+    [['access:servers'], { server: 'bob/gpu' }, 'granted'],
+    [['access:servers'], { server: 'bob/' }, 'filtered'],
+    [['access:servers'], { user: 'bob' }, 'filtered'], // a server filter does not cover its user
+    [['read:groups'], { group: 'x' }, 'granted'],
+    [['read:groups'], { group: 'y' }, 'filtered'],
+    [['access:services'], { service: 's' }, 'granted'],
+    [['access:services'], { service: 't' }, 'filtered'],
+    [['admin:users'], { user: 'alice' }, 'missing'],
+    [['servers'], {}, 'granted'], // list endpoint: caller filters rows
+    [['admin:users', 'servers'], { user: 'alice' }, 'granted'],
+    [['read:users', 'servers'], { user: 'alice' }, 'granted'], // both filtered; second matches
+    [['(no_scope)'], { user: 'zed' }, 'granted'],
+  ];
+  for (const [anyOf, resource, want] of table) {
+    assert.equal(checkAccess(held, anyOf, resource, groupsOf), want, `${anyOf} on ${JSON.stringify(resource)}`);
+  }
+  assert.equal(checkAccess(new Set(['admin:users']), ['admin:users'], { user: 'nobody' }, groupsOf), 'granted');
+});
+
+test('GHSA-69wv-m5fw-2fhp: filtered admin scopes give no power outside their group', () => {
+  const held = expandScopes(['admin:users!group=x', 'admin:groups!group=x']);
+  assert.ok(held.has('delete:users!group=x') && held.has('users!group=x') && held.has('admin:auth_state!group=x'));
+  assert.ok(!held.has('admin:users') && !held.has('delete:users'));
+  assert.equal(checkAccess(held, ['admin:users'], { user: 'bob' }, groupsOf), 'granted');
+  assert.equal(checkAccess(held, ['admin:users'], { user: 'carol' }, groupsOf), 'filtered');
+  assert.equal(checkAccess(held, ['delete:users'], { user: 'carol' }, groupsOf), 'filtered');
+  assert.equal(checkAccess(held, ['users'], { user: 'stranger' }, groupsOf), 'filtered');
+  assert.equal(checkAccess(held, ['admin:groups'], { group: 'x' }, groupsOf), 'granted');
+  assert.equal(checkAccess(held, ['admin:groups'], { group: 'y' }, groupsOf), 'filtered');
+  assert.equal(checkAccess(held, ['groups'], { group: 'staff' }, groupsOf), 'filtered');
+  assert.equal(checkAccess(held, ['delete:groups'], { group: 'y' }, groupsOf), 'filtered');
+  // it is not a server-admin scope at all
+  assert.equal(checkAccess(held, ['admin:servers'], { server: 'bob/' }, groupsOf), 'missing');
+  // list endpoints must post-filter: filtersFor tells them how
+  assert.deepEqual(filtersFor(held, 'list:users'), { group: new Set(['x']) });
+  assert.equal(filtersFor(held, 'proxy'), null);
+  assert.equal(filtersFor(new Set(['proxy']), 'proxy'), 'all');
+});
+
+test('CVE-2024-41942: only admin users holding unfiltered admin:users may modify admin', () => {
+  const custom = expandScopes(['admin:users']);
+  assert.equal(mayModifyAdmin(custom, false), false, 'admin:users via a custom role is not enough');
+  assert.equal(mayModifyAdmin(custom, true), true);
+  assert.equal(mayModifyAdmin(expandScopes(['admin:users!group=x']), true), false, 'filtered admin:users');
+  assert.equal(mayModifyAdmin(expandScopes(['read:users']), true), false, 'admin narrowed token');
+});
+
+test('intersection with filter semantics', () => {
+  const cases: [string[], string[], string[]][] = [
+    [['access:servers!server=alice/'], ['access:servers!user=alice'], ['access:servers!server=alice/']],
+    [['access:servers!user=alice'], ['access:servers!server=alice/'], ['access:servers!server=alice/']],
+    [['access:servers'], ['access:servers!user=bob'], ['access:servers!user=bob']],
+    [['access:servers!user=bob'], ['access:servers'], ['access:servers!user=bob']],
+    [['proxy'], ['proxy'], ['proxy']],
+    [['proxy'], ['shutdown'], []],
+    [['x!user=alice'], ['x!group=x'], ['x!user=alice']],
+    [['x!user=carol'], ['x!group=x'], []],
+    [['x!server=bob/gpu'], ['x!group=x'], ['x!server=bob/gpu']],
+    [['x!group=x'], ['x!group=y'], []],
+    [['x!group=x'], ['x!group=x', 'x!user=carol'], ['x!group=x']],
+    [['x!service=a'], ['x!service=b'], []],
+    [['x!service=a', 'x!user=alice'], ['x!service=a', 'x!user=bob'], ['x!service=a']],
+    [['x!server=alice/'], ['x!server=alice/gpu'], []],
+  ];
+  for (const [a, b, want] of cases) {
+    assert.deepEqual(sorted(intersectScopes(a, b, groupsOf)), want, `${a} ∩ ${b}`);
+  }
+});
+
+test('scopesSubset reports uncovered scopes', () => {
+  const owner = expandScopes(['self', 'read:groups!group=x'], { owner: { kind: 'user', name: 'alice' } });
+  assert.deepEqual(scopesSubset(['access:servers!server=alice/gpu', 'read:users!user=alice', 'read:groups!group=x'], owner, groupsOf), []);
+  assert.deepEqual(scopesSubset(['access:servers', 'read:users!user=bob', 'proxy', 'read:groups!group=y'], owner, groupsOf), [
+    'access:servers',
+    'proxy',
+    'read:groups!group=y',
+    'read:users!user=bob',
+  ]);
+  assert.deepEqual(scopesSubset(['x!user=bob'], new Set(['x!group=x']), groupsOf), []);
+});
+
+test('describeMissing, identify and access scopes', () => {
+  assert.equal(describeMissing(['admin:users', 'users']), 'Action is not authorized with current scopes; requires any of [admin:users, users]');
+  assert.deepEqual(IDENTIFY_SCOPES, ['read:users:name!user', 'read:users:groups!user']);
+  assert.deepEqual(sorted(identifyScopesFor({ kind: 'user', name: 'a' })), ['read:users:groups!user=a', 'read:users:name!user=a']);
+  assert.deepEqual(sorted(identifyScopesFor({ kind: 'service', name: 's' })), ['read:services:name!service=s']);
+  assert.deepEqual(sorted(accessScopesFor({ server: 'alice/' })), ['access:servers!server=alice/']);
+  assert.deepEqual(sorted(accessScopesFor({ service: 'culler' })), ['access:services!service=culler']);
+  assert.equal(accessScopesFor({}).size, 0);
+});

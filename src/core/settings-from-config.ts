@@ -1,0 +1,158 @@
+import { createRequire } from 'node:module';
+import type { HubConfig } from '../config/index.js';
+import { classChain, classForId, traitsFor } from '../config/index.js';
+import type { RoleSettings, ServiceSettings, Settings } from './settings.js';
+
+/** The JupyterHub version labhub speaks on the wire (X-JupyterHub-Version, GET /hub/api). */
+export const JUPYTERHUB_VERSION = '6.1.1';
+
+const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
+export const LABHUB_VERSION = pkg.version;
+
+type Loose = Record<string, unknown>;
+const str = (v: unknown, d = ''): string => (typeof v === 'string' ? v : d);
+const num = (v: unknown, d: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : d);
+const strList = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
+const strMap = (v: unknown): Record<string, string> => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Loose).map(([k, x]) => [k, String(x)])) : {});
+
+/** '' / '*' / '0.0.0.0' / '::' all mean "every interface". */
+export function isWildcardIp(ip: string): boolean {
+  return ip === '' || ip === '*' || ip === '0.0.0.0' || ip === '::';
+}
+
+/** The address a process on this machine uses to reach a listener bound to `ip`. */
+export function loopbackFor(ip: string): string {
+  if (isWildcardIp(ip)) return ip === '::' ? '::1' : '127.0.0.1';
+  return ip;
+}
+
+function normBase(b: string): string {
+  let s = b || '/';
+  if (!s.startsWith('/')) s = '/' + s;
+  if (!s.endsWith('/')) s += '/';
+  return s;
+}
+
+/** Resolve the validated config into the hub's settings. */
+export function settingsFromConfig(config: HubConfig, resolvedAuthenticatorId: string): Settings {
+  const hub = config.JupyterHub as unknown as Loose;
+  const spawnerId = str(hub.spawner_class, 'localprocess');
+  const spawnerClass = classForId(spawnerId) ?? 'LocalProcessSpawner';
+  const sp = traitsFor<Loose>(config, classChain(spawnerClass));
+  const authClass = classForId(resolvedAuthenticatorId) ?? 'Authenticator';
+  const auth = traitsFor<Loose>(config, classChain(authClass));
+  const proxy = config.ConfigurableHTTPProxy as unknown as Loose;
+  const lab = config.Labhub as unknown as Loose;
+  const baseUrl = normBase(str(hub.base_url, '/'));
+  const hubIp = str(hub.hub_ip, '127.0.0.1');
+  const hubPort = num(hub.hub_port, 8081);
+  const connectHost = str(hub.hub_connect_ip) || loopbackFor(hubIp);
+  const hostPart = connectHost.includes(':') ? `[${connectHost}]` : connectHost;
+  const hubApiUrl = str(hub.hub_connect_url) ? `${str(hub.hub_connect_url).replace(/\/$/, '')}/hub/api`.replace(/\/hub\/hub\/api$/, '/hub/api') : `http://${hostPart}:${hubPort}${baseUrl}hub/api`;
+  const services: ServiceSettings[] = (Array.isArray(hub.services) ? (hub.services as Loose[]) : []).map((s) => ({
+    name: str(s.name),
+    apiToken: str(s.api_token) || null,
+    url: str(s.url) || null,
+    command: Array.isArray(s.command) ? strList(s.command) : null,
+    environment: strMap(s.environment),
+    cwd: str(s.cwd) || null,
+    user: str(s.user) || null,
+    oauthClientAllowedScopes: strList(s.oauth_client_allowed_scopes),
+    oauthNoConfirm: s.oauth_no_confirm === true,
+    oauthRedirectUri: str(s.oauth_redirect_uri) || null,
+    display: s.display !== false,
+    info: (s.info as Record<string, unknown>) ?? {},
+  }));
+  const loadRoles: RoleSettings[] = (Array.isArray(hub.load_roles) ? (hub.load_roles as Loose[]) : []).map((r) => ({
+    name: str(r.name),
+    description: str(r.description),
+    scopes: strList(r.scopes),
+    users: strList(r.users),
+    groups: strList(r.groups),
+    services: strList(r.services),
+  }));
+  const loadGroups: Settings['loadGroups'] = {};
+  for (const [g, v] of Object.entries((hub.load_groups as Loose) ?? {})) {
+    const val = v as Loose;
+    loadGroups[g] = { users: strList(val?.users), properties: (val?.properties as Record<string, unknown>) ?? {} };
+  }
+  const culler = (lab.idle_culler as Loose) ?? {};
+  const proxyCmd = proxy.command;
+  return {
+    jupyterhubVersion: JUPYTERHUB_VERSION,
+    labhubVersion: LABHUB_VERSION,
+    baseUrl,
+    hubPrefix: `${baseUrl}hub/`,
+    ip: str(hub.ip),
+    port: num(hub.port, 8000),
+    hubIp,
+    hubPort,
+    hubApiUrl,
+    publicUrl: str(hub.public_url) || null,
+    cookieSecretFile: str(hub.cookie_secret_file, 'jupyterhub_cookie_secret'),
+    cookieMaxAgeDays: num(hub.cookie_max_age_days, 14),
+    dbUrl: str(hub.db_url, 'sqlite:///jupyterhub.sqlite'),
+    authenticatorClass: resolvedAuthenticatorId,
+    authenticatorOptions: auth,
+    spawnerClass: spawnerId,
+    spawner: {
+      cmd: Array.isArray(sp.cmd) ? strList(sp.cmd) : typeof sp.cmd === 'string' ? [sp.cmd] : ['jupyterhub-singleuser'],
+      args: strList(sp.args),
+      notebookDir: str(sp.notebook_dir),
+      defaultUrl: str(sp.default_url),
+      environment: strMap(sp.environment),
+      envKeep: Array.isArray(sp.env_keep) ? strList(sp.env_keep) : null,
+      ip: str(sp.ip, '127.0.0.1'),
+      port: num(sp.port, 0),
+      startTimeout: num(sp.start_timeout, 60),
+      httpTimeout: num(sp.http_timeout, 30),
+      pollInterval: num(sp.poll_interval, 30),
+      memLimit: typeof sp.mem_limit === 'number' ? sp.mem_limit : null,
+      cpuLimit: typeof sp.cpu_limit === 'number' ? sp.cpu_limit : null,
+      debug: sp.debug === true,
+      disableUserConfig: sp.disable_user_config === true,
+      serverTokenScopes: strList(sp.server_token_scopes),
+      oauthClientAllowedScopes: strList(sp.oauth_client_allowed_scopes),
+      oauthAccessScopes: strList(sp.oauth_access_scopes),
+      extra: { ...sp },
+    },
+    proxy: {
+      apiUrl: str(proxy.api_url, 'http://127.0.0.1:8001'),
+      authToken: str(proxy.auth_token),
+      command: Array.isArray(proxyCmd) && proxyCmd.length ? strList(proxyCmd) : typeof proxyCmd === 'string' && proxyCmd ? [proxyCmd] : null,
+      shouldStart: proxy.should_start !== false,
+      checkInterval: num(proxy.check_running_interval, 5),
+      pidFile: str(proxy.pid_file, 'jupyterhub-proxy.pid'),
+      extraArgs: [],
+    },
+    allowNamedServers: hub.allow_named_servers === true,
+    namedServerLimitPerUser: num(hub.named_server_limit_per_user, 0),
+    concurrentSpawnLimit: num(hub.concurrent_spawn_limit, 100),
+    activeServerLimit: num(hub.active_server_limit, 0),
+    pageDefaultLimit: num(hub.api_page_default_limit, 50),
+    pageMaxLimit: num(hub.api_page_max_limit, 200),
+    activityResolution: num(hub.activity_resolution, 30),
+    lastActivityInterval: num(hub.last_activity_interval, 300),
+    redirectToServer: hub.redirect_to_server !== false,
+    defaultUrl: str(hub.default_url),
+    shutdownOnLogout: hub.shutdown_on_logout === true,
+    authenticatePrometheus: hub.authenticate_prometheus !== false,
+    oauthTokenExpiresIn: num(hub.oauth_token_expires_in, 14 * 86400),
+    oauthRequirePkce: hub.oauth_require_pkce === true,
+    tokenExpiresInMaxSeconds: num(hub.token_expires_in_max_seconds, 0),
+    services,
+    loadRoles,
+    loadGroups,
+    adminUsers: strList(auth.admin_users),
+    extraUserScopes: strList(hub.extra_user_scopes),
+    customScopes: ((hub.custom_scopes as Record<string, { description: string }>) ?? {}) as Settings['customScopes'],
+    sslCert: str(hub.ssl_cert) || null,
+    sslKey: str(hub.ssl_key) || null,
+    statsd: { host: str(hub.statsd_host) || null, port: num(hub.statsd_port, 8125), prefix: str(hub.statsd_prefix, 'jupyterhub') },
+    templatePaths: strList(hub.template_paths),
+    logoFile: str(hub.logo_file) || null,
+    implicitSpawnSeconds: num(hub.implicit_spawn_seconds, 0),
+    idleCuller: { enabled: culler.enabled === true, timeout: num(culler.timeout, 3600), interval: num(culler.interval, 300), maxAge: num(culler.max_age, 0), cullUsers: culler.cull_users === true },
+    userEnvDir: str(lab.user_env_dir) || null,
+  };
+}

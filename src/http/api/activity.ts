@@ -1,0 +1,41 @@
+import type { FastifyInstance } from 'fastify';
+import type { HubContext } from '../../core/context.js';
+import { HubError } from '../../errors.js';
+import { requireApi } from '../guard.js';
+import { jsonBody, param, parseTimestamp, userOr404 } from './params.js';
+
+/** Timestamps more than this far in the future are refused (JupyterHub: 59 minutes). */
+const MAX_FUTURE_MS = 59 * 60 * 1000;
+
+/** `POST /hub/api/users/:name/activity` (§2.2): servers report activity; never moves backwards. */
+export function registerActivityRoutes(app: FastifyInstance, ctx: HubContext): void {
+  app.post(`${ctx.settings.hubPrefix}api/users/:name/activity`, async (req, reply) => {
+    const name = param(req, 'name');
+    await requireApi(ctx, req, ['users:activity'], { user: name });
+    const user = await userOr404(ctx, name);
+    const body = jsonBody(req);
+    if (!('last_activity' in body) && !('servers' in body)) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'body has no activity: expected last_activity and/or servers');
+    const check = (d: Date) => {
+      if (d.getTime() - Date.now() > MAX_FUTURE_MS) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `last_activity ${d.toISOString()} is in the future`);
+      return d;
+    };
+    const updates: Array<() => Promise<void>> = [];
+    if (body.servers !== undefined) {
+      if (typeof body.servers !== 'object' || body.servers === null || Array.isArray(body.servers)) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'servers must be an object of server name → {last_activity}');
+      for (const [serverName, info] of Object.entries(body.servers as Record<string, unknown>)) {
+        const rec = await ctx.store.servers.get(user.id, serverName);
+        if (!rec) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `No such server '${serverName}' for user ${user.name}`);
+        const la = (info as Record<string, unknown> | null)?.last_activity;
+        if (la === undefined) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `servers['${serverName}'] needs last_activity`);
+        const when = check(parseTimestamp(la, `servers['${serverName}'].last_activity`));
+        updates.push(() => ctx.store.servers.touch(rec.id, when));
+      }
+    }
+    if (body.last_activity !== undefined) {
+      const when = check(parseTimestamp(body.last_activity, 'last_activity'));
+      updates.push(() => ctx.store.users.touch(user.id, when));
+    }
+    for (const u of updates) await u();
+    return reply.code(200).send('');
+  });
+}

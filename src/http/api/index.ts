@@ -1,0 +1,20 @@
+import type { FastifyInstance } from 'fastify';
+import type { HubContext } from '../../core/context.js';
+import { registerActivityRoutes } from './activity.js';
+import { registerIdentityRoutes } from './identity.js';
+import { registerServerRoutes } from './servers.js';
+import { registerTokenRoutes } from './tokens.js';
+import { registerUserRoutes } from './users.js';
+import { registerVersionRoutes } from './version.js';
+import { registerMiscApiRoutes } from './misc.js';
+
+/** Every REST route under /hub/api. */
+export function registerApiRoutes(app: FastifyInstance, ctx: HubContext): void {
+  registerVersionRoutes(app, ctx);
+  registerIdentityRoutes(app, ctx);
+  registerActivityRoutes(app, ctx);
+  registerUserRoutes(app, ctx);
+  registerServerRoutes(app, ctx);
+  registerTokenRoutes(app, ctx);
+  registerMiscApiRoutes(app, ctx);
+}

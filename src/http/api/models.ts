@@ -1,0 +1,56 @@
+import type { HubContext } from '../../core/context.js';
+import type { JsonObject } from '../../core/json.js';
+import type { ServerRecord, User } from '../../db/index.js';
+import { pyQuote } from '../../core/spawn-env.js';
+
+/** JupyterHub's timestamp form: UTC ISO-8601 with Z; null when unknown. */
+export function ts(d: Date | null | undefined): string | null {
+  return d ? d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z') : null;
+}
+
+/** The Server model (§4.3) in wire shape. */
+export function serverModel(ctx: HubContext, userName: string, rec: ServerRecord): JsonObject {
+  const prefix = ctx.spawns.prefix(userName, rec.name);
+  const pending = ctx.spawns.pendingOf(rec);
+  const api = `${ctx.settings.hubPrefix}api/users/${pyQuote(userName, '@~')}`;
+  return {
+    name: rec.name,
+    display_name: rec.displayName ?? rec.name,
+    full_name: `${userName}/${rec.name}`,
+    ready: rec.status === 'running',
+    pending,
+    stopped: rec.status === 'stopped',
+    url: prefix,
+    user_options: rec.userOptions,
+    progress_url: rec.name ? `${api}/servers/${pyQuote(rec.name, '@~')}/progress` : `${api}/server/progress`,
+    full_url: ctx.settings.publicUrl ? new URL(prefix, ctx.settings.publicUrl).toString() : null,
+    full_progress_url: null,
+    started: ts(rec.started),
+    last_activity: ts(rec.lastActivity),
+    state: rec.state,
+  };
+}
+
+/** The full User model before vertical filtering. */
+export async function userModel(ctx: HubContext, user: User, opts: { servers?: ServerRecord[]; groups?: string[]; roles?: string[]; includeStopped?: boolean } = {}): Promise<JsonObject> {
+  const servers = opts.servers ?? (await ctx.store.servers.forUser(user.id));
+  const groups = opts.groups ?? (await ctx.store.groups.groupNamesOfUser(user.id));
+  const roles = opts.roles ?? (await ctx.permissions.userRoleNames(user));
+  const def = servers.find((s) => s.name === '');
+  const serverMap: JsonObject = {};
+  for (const s of servers) if (s.status !== 'stopped' || opts.includeStopped) serverMap[s.name] = serverModel(ctx, user.name, s);
+  return {
+    kind: 'user',
+    name: user.name,
+    admin: user.admin,
+    roles,
+    groups,
+    server: def && def.status === 'running' ? ctx.spawns.prefix(user.name, '') : null,
+    pending: ctx.spawns.pendingOf(def ?? null),
+    created: ts(user.created),
+    last_activity: ts(user.lastActivity),
+    servers: serverMap,
+    auth_state: (user.authState ?? null) as JsonObject | null,
+    user_info: null,
+  };
+}

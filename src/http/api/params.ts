@@ -1,0 +1,38 @@
+import type { FastifyRequest } from 'fastify';
+import type { HubContext } from '../../core/context.js';
+import type { ServerRecord, User } from '../../db/index.js';
+import { HubError } from '../../errors.js';
+
+/** A path parameter (fastify has already percent-decoded it). */
+export function param(req: FastifyRequest, name: string): string {
+  return (req.params as Record<string, string>)[name] ?? '';
+}
+
+export async function userOr404(ctx: HubContext, name: string): Promise<User> {
+  const u = await ctx.store.users.byName(name);
+  if (!u) throw new HubError('LABHUB_ERR_NOT_FOUND', 404, `No such user: ${name.slice(0, 64)}`);
+  return u;
+}
+
+export async function serverOr404(ctx: HubContext, user: User, serverName: string): Promise<ServerRecord> {
+  const s = await ctx.store.servers.get(user.id, serverName);
+  if (!s) throw new HubError('LABHUB_ERR_NOT_FOUND', 404, `${user.name} has no server named '${serverName.slice(0, 64)}'`);
+  return s;
+}
+
+/** A JSON object body, or {} when absent; anything else is a 400. */
+export function jsonBody(req: FastifyRequest): Record<string, unknown> {
+  const b = req.body;
+  if (b === undefined || b === null || b === '') return {};
+  if (typeof b !== 'object' || Array.isArray(b)) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'Request body must be a JSON object');
+  return b as Record<string, unknown>;
+}
+
+/** Parse a timestamp leniently (naive = UTC), like JupyterHub. */
+export function parseTimestamp(v: unknown, what: string): Date {
+  if (typeof v !== 'string') throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `${what}: expected an ISO 8601 timestamp string, got ${JSON.stringify(v)?.slice(0, 40)}`);
+  const s = /[zZ]|[+-]\d\d:?\d\d$/.test(v) ? v : v + 'Z';
+  const d = new Date(s);
+  if (Number.isNaN(d.getTime())) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `${what}: '${v.slice(0, 40)}' is not an ISO 8601 timestamp`);
+  return d;
+}

@@ -1,0 +1,155 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { HubContext } from '../../core/context.js';
+import type { JsonObject } from '../../core/json.js';
+import { filterUserModel } from '../../core/model-filter.js';
+import { mayModifyAdmin } from '../../core/scopes.js';
+import type { Principal } from '../../core/permissions.js';
+import type { User, UserSort } from '../../db/index.js';
+import { HubError } from '../../errors.js';
+import { requireApi } from '../guard.js';
+import { userModel } from './models.js';
+import { pageParams, paginationInfo, wantsPagination } from './pagination.js';
+import { jsonBody, param, userOr404 } from './params.js';
+
+function truthyParam(v: unknown): boolean {
+  return v !== undefined && v !== '0' && v !== 'false';
+}
+
+/** Users collection and items (§4.4, §4.5). Listing is one SQL page, never all users. */
+export function registerUserRoutes(app: FastifyInstance, ctx: HubContext): void {
+  const api = `${ctx.settings.hubPrefix}api`;
+
+  const view = async (p: Principal, models: Array<{ user: User; model: JsonObject }>) => {
+    const groupsOf = await ctx.permissions.groupsOf(models.map((m) => m.user.name));
+    return models.map((m) => filterUserModel(m.model, p.scopes, groupsOf)).filter((m): m is JsonObject => m !== null);
+  };
+
+  app.get(`${api}/users`, async (req, reply) => {
+    const p = await requireApi(ctx, req, ['list:users']);
+    const q = req.query as Record<string, string | undefined>;
+    const state = q.state;
+    if (state !== undefined && !['active', 'ready', 'inactive'].includes(state)) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `Unrecognized state filter: '${state.slice(0, 32)}' (expected active, ready or inactive)`);
+    let sort: UserSort = 'id';
+    let descending = false;
+    if (q.sort) {
+      descending = q.sort.startsWith('-');
+      const key = q.sort.replace(/^-/, '');
+      if (!['id', 'name', 'last_activity'].includes(key)) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `Unrecognized sort: '${q.sort.slice(0, 32)}' (expected id, name or last_activity, optionally prefixed with -)`);
+      sort = key as UserSort;
+    }
+    const paginated = wantsPagination(req);
+    const { offset, limit } = pageParams(ctx, req, paginated);
+    const { users, total } = await ctx.store.users.list({ offset, limit, nameFilter: q.name_filter, sort, descending, state: state as 'active' | 'ready' | 'inactive' | undefined });
+    const ids = users.map((u) => u.id);
+    const [servers, groups] = await Promise.all([ctx.store.servers.forUsers(ids), ctx.store.groups.groupNamesOfUsers(ids)]);
+    const includeStopped = truthyParam(q.include_stopped_servers);
+    let rows = await Promise.all(users.map(async (user) => ({ user, model: await userModel(ctx, user, { servers: servers.get(user.id) ?? [], groups: groups.get(user.id) ?? [], includeStopped }) })));
+    if (state === 'ready') rows = rows.filter((r) => (servers.get(r.user.id) ?? []).some((s) => s.status === 'running'));
+    const items = (await view(p, rows)).map((m) => {
+      delete m.auth_state;
+      return m;
+    });
+    if (!paginated) {
+      if (total > offset + limit) ctx.log.warn(`GET /users truncated to ${limit} of ${total}; use pagination`);
+      return items;
+    }
+    reply.header('Content-Type', 'application/json');
+    return { items, _pagination: paginationInfo(req, offset, limit, total) };
+  });
+
+  app.get(`${api}/users/:name`, async (req) => {
+    const name = param(req, 'name');
+    const p = await requireApi(ctx, req, ['read:users', 'read:users:name', 'read:servers', 'read:users:groups', 'read:users:activity', 'read:roles:users'], { user: name });
+    const user = await userOr404(ctx, name);
+    const q = req.query as Record<string, string | undefined>;
+    const model = await userModel(ctx, user, { includeStopped: truthyParam(q.include_stopped_servers) });
+    const [filtered] = await view(p, [{ user, model }]);
+    return filtered;
+  });
+
+  const createOne = async (req: FastifyRequest, p: Principal, name: string, admin: boolean): Promise<User> => {
+    const normalized = ctx.login.normalize(name);
+    const valid = ctx.login.policy.validate(normalized);
+    if (!valid.ok) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `Invalid username '${name.slice(0, 32)}': ${valid.reason}`);
+    if (admin && !mayModifyAdmin(p.scopes, !!p.user?.admin)) throw new HubError('LABHUB_ERR_FORBIDDEN', 403, 'Only admin users may create admin users.');
+    void req;
+    const user = await ctx.store.users.create(normalized, { admin });
+    try {
+      if (ctx.login.authenticator.addUser) await ctx.login.authenticator.addUser(user.name);
+    } catch (e) {
+      await ctx.store.users.delete(user.id);
+      throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `Failed to create user ${user.name}: ${(e as Error).message}`);
+    }
+    return user;
+  };
+
+  app.post(`${api}/users/:name`, async (req, reply) => {
+    const name = param(req, 'name');
+    const p = await requireApi(ctx, req, ['admin:users'], { user: name });
+    if (await ctx.store.users.byName(ctx.login.normalize(name))) throw new HubError('LABHUB_ERR_CONFLICT', 409, `User ${name} already exists`);
+    const body = jsonBody(req);
+    const user = await createOne(req, p, name, !!body.admin);
+    return reply.code(201).send(await userModel(ctx, user));
+  });
+
+  app.post(`${api}/users`, async (req, reply) => {
+    const p = await requireApi(ctx, req, ['admin:users']);
+    const body = jsonBody(req);
+    const names = body.usernames;
+    if (!Array.isArray(names) || !names.length || !names.every((n) => typeof n === 'string')) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'Must specify at least one user to create: {"usernames": ["name", ...]}');
+    const created: JsonObject[] = [];
+    const toCreate: string[] = [];
+    for (const n of new Set(names as string[])) {
+      const norm = ctx.login.normalize(n);
+      const valid = ctx.login.policy.validate(norm);
+      if (!valid.ok) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `Invalid username '${n.slice(0, 32)}': ${valid.reason}`);
+      if (!(await ctx.store.users.byName(norm))) toCreate.push(norm);
+    }
+    if (!toCreate.length) throw new HubError('LABHUB_ERR_CONFLICT', 409, 'All of those users already exist');
+    for (const n of toCreate) created.push(await userModel(ctx, await createOne(req, p, n, !!body.admin)));
+    return reply.code(201).send(created);
+  });
+
+  app.patch(`${api}/users/:name`, async (req) => {
+    const name = param(req, 'name');
+    const p = await requireApi(ctx, req, ['admin:users'], { user: name });
+    const user = await userOr404(ctx, name);
+    const body = jsonBody(req);
+    for (const k of Object.keys(body)) if (!['name', 'admin', 'auth_state', 'groups', 'roles'].includes(k)) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `Unknown user field '${k}' (allowed: name, admin, auth_state)`);
+    const mayAdmin = mayModifyAdmin(p.scopes, !!p.user?.admin);
+    if ((user.admin || 'admin' in body) && !mayAdmin) throw new HubError('LABHUB_ERR_FORBIDDEN', 403, 'Only admin users may modify admin users or grant admin.');
+    if ('admin' in body) {
+      if (typeof body.admin !== 'boolean') throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'admin must be true or false');
+      await ctx.store.users.setAdmin(user.id, body.admin);
+    }
+    if ('name' in body) {
+      if (typeof body.name !== 'string') throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'name must be a string');
+      const newName = ctx.login.normalize(body.name);
+      if (newName !== user.name) {
+        if (await ctx.store.users.byName(newName)) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `User ${newName} already exists, cannot rename ${user.name}`);
+        const valid = ctx.login.policy.validate(newName);
+        if (!valid.ok) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `Invalid username '${newName.slice(0, 32)}': ${valid.reason}`);
+        await ctx.store.users.rename(user.id, newName);
+      }
+    }
+    if ('auth_state' in body) {
+      if (body.auth_state !== null && typeof body.auth_state !== 'object') throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'auth_state must be an object or null');
+      await ctx.store.users.setAuthState(user.id, body.auth_state as Record<string, unknown> | null);
+    }
+    return userModel(ctx, (await ctx.store.users.byId(user.id))!);
+  });
+
+  app.delete(`${api}/users/:name`, async (req, reply) => {
+    const name = param(req, 'name');
+    const p = await requireApi(ctx, req, ['delete:users'], { user: name });
+    const user = await userOr404(ctx, name);
+    if (p.user?.id === user.id) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'Cannot delete yourself!');
+    if (user.admin && !mayModifyAdmin(p.scopes, !!p.user?.admin)) throw new HubError('LABHUB_ERR_FORBIDDEN', 403, 'Only admin users may delete admin users.');
+    for (const s of await ctx.store.servers.forUser(user.id)) {
+      if (s.status === 'stopping' || s.status === 'spawning') throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `User ${name}'s server ${s.name || '(default)'} is pending; try again when it has settled`);
+      if (s.status !== 'stopped') await ctx.spawns.stop(user, s.name);
+    }
+    await ctx.store.users.delete(user.id);
+    return reply.code(204).send();
+  });
+}

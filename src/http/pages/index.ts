@@ -1,0 +1,16 @@
+import type { FastifyInstance } from 'fastify';
+import type { HubContext } from '../../core/context.js';
+import { registerAssetRoutes } from './assets.js';
+import { registerHomeRoutes } from './home.js';
+import { registerLoginRoutes } from './login.js';
+import { registerSpawnRoutes } from './spawn.js';
+import { registerUserRoutes } from './user-route.js';
+
+/** Every HTML page route. */
+export function registerPageRoutes(app: FastifyInstance, ctx: HubContext): void {
+  registerLoginRoutes(app, ctx);
+  registerSpawnRoutes(app, ctx);
+  registerUserRoutes(app, ctx);
+  registerAssetRoutes(app, ctx);
+  registerHomeRoutes(app, ctx);
+}

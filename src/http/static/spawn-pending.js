@@ -1,0 +1,79 @@
+// Spawn-pending page: follows the progress event stream (EventSource on the progress URL with
+// ?_xsrf=), shows the progress bar and every message, reloads on `ready` (the page route then
+// redirects to the server) and shows the real failure message on `failed`.
+(function () {
+  'use strict';
+  var L = window.labhub;
+  var root = document.getElementById('spawn-pending');
+  if (!L || !root || typeof window.EventSource !== 'function') return;
+  var progressUrl = root.getAttribute('data-progress-url');
+  var bar = document.getElementById('progress-bar');
+  var fill = document.getElementById('progress-fill');
+  var current = document.getElementById('progress-message');
+  var log = document.getElementById('progress-log');
+  var errorBox = document.getElementById('spawn-error');
+  var errorMessage = document.getElementById('spawn-error-message');
+  var finished = false;
+
+  function setProgress(p) {
+    var v = Math.max(0, Math.min(100, Math.round(p)));
+    bar.setAttribute('aria-valuenow', String(v));
+    fill.style.width = v + '%'; // CSSOM, allowed by style-src 'self'
+  }
+
+  function addLog(text) {
+    var li = L.h('li', null, L.h('time', { datetime: new Date().toISOString() }, new Date().toLocaleTimeString(L.lang)), ' ', text);
+    log.appendChild(li);
+  }
+
+  function showFailure(text) {
+    finished = true;
+    bar.classList.add('progress-failed');
+    current.textContent = L.t('js.pending.failed');
+    errorMessage.textContent = text || L.t('js.error.unknown');
+    errorBox.hidden = false;
+    errorBox.setAttribute('tabindex', '-1');
+    errorBox.focus();
+  }
+
+  var url = progressUrl + (progressUrl.indexOf('?') === -1 ? '?' : '&') + '_xsrf=' + encodeURIComponent(L.xsrf);
+  var source = new EventSource(url);
+
+  source.onmessage = function (ev) {
+    var data;
+    try {
+      data = JSON.parse(ev.data);
+    } catch (e) {
+      return;
+    }
+    if (typeof data.progress === 'number') setProgress(data.progress);
+    // The plain-text message only: html_message is never inserted as markup.
+    if (data.message) {
+      current.textContent = data.message;
+      addLog(data.message);
+    }
+    if (data.failed) {
+      source.close();
+      showFailure(data.message);
+    } else if (data.ready) {
+      finished = true;
+      source.close();
+      setProgress(100);
+      current.textContent = L.t('js.pending.ready');
+      window.location.reload();
+    }
+  };
+
+  source.onerror = function () {
+    if (finished) return;
+    if (source.readyState === EventSource.CLOSED) {
+      current.textContent = L.t('js.pending.lost');
+      var btn = L.h('button', { type: 'button', class: 'button' }, L.t('js.pending.reload'));
+      btn.addEventListener('click', function () {
+        window.location.reload();
+      });
+      current.appendChild(document.createTextNode(' '));
+      current.appendChild(btn);
+    }
+  };
+})();

@@ -1,0 +1,103 @@
+// Token page (/hub/token): request a token (POST users/<me>/tokens) and revoke tokens
+// (DELETE users/<me>/tokens/<id>) through the REST API with the XSRF header.
+(function () {
+  'use strict';
+  var L = window.labhub;
+  var root = document.getElementById('token-page');
+  if (!L || !root) return;
+  var user = root.getAttribute('data-user') || '';
+  var status = document.getElementById('token-status');
+  var form = document.getElementById('token-form');
+  var box = document.getElementById('new-token');
+  var output = document.getElementById('new-token-value');
+
+  function tokensPath(id) {
+    return 'users/' + L.seg(user) + '/tokens' + (id ? '/' + L.seg(id) : '');
+  }
+
+  function addRow(token) {
+    var table = document.getElementById('token-table');
+    if (!table) {
+      // First token: replace the "no tokens" paragraph with a fresh list.
+      window.location.reload();
+      return;
+    }
+    var scopes = token.scopes || [];
+    var revoke = L.h('button', { type: 'button', class: 'button button-danger', 'data-action': 'revoke', 'data-token-id': token.id }, L.t('js.token.revoke'));
+    var row = L.h(
+      'tr',
+      { 'data-token-row': token.id },
+      L.h('th', { scope: 'row' }, token.note || L.t('js.token.noNote')),
+      L.h('td', null, L.t('js.token.scopeCount', { count: scopes.length })),
+      L.h('td', null, L.timeElement(token.last_activity)),
+      L.h('td', null, L.timeElement(token.created)),
+      L.h('td', null, L.timeElement(token.expires_at)),
+      L.h('td', null, revoke)
+    );
+    table.tBodies[0].insertBefore(row, table.tBodies[0].firstChild);
+  }
+
+  if (form) {
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      var body = {};
+      var note = form.elements.note.value.trim();
+      if (note) body.note = note;
+      var expires = parseInt(form.elements.expires_in.value, 10);
+      if (expires > 0) body.expires_in = expires;
+      var scopes = form.elements.scopes.value.split(/[\s,]+/).filter(Boolean);
+      if (scopes.length) body.scopes = scopes;
+      var submit = form.querySelector('button[type="submit"]');
+      submit.disabled = true;
+      L.announce(status, L.t('js.token.creating'));
+      L.api('POST', tokensPath(), body).then(
+        function (res) {
+          submit.disabled = false;
+          output.value = res.data.token;
+          box.hidden = false;
+          output.focus();
+          output.select();
+          L.announce(status, L.t('js.token.created'));
+          form.reset();
+          addRow(res.data);
+        },
+        function (err) {
+          submit.disabled = false;
+          L.announce(status, err.message, 'error');
+        }
+      );
+    });
+  }
+
+  var copy = document.getElementById('copy-token');
+  if (copy) {
+    copy.addEventListener('click', function () {
+      var done = function () { L.announce(status, L.t('js.token.copied')); };
+      var failed = function () {
+        output.select();
+        L.announce(status, L.t('js.token.copyFailed'), 'error');
+      };
+      if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(output.value).then(done, failed);
+      else failed();
+    });
+  }
+
+  root.addEventListener('click', function (ev) {
+    var btn = ev.target.closest('button[data-action="revoke"]');
+    if (!btn) return;
+    if (!window.confirm(L.t('js.token.revokeConfirm'))) return;
+    var id = btn.getAttribute('data-token-id');
+    btn.disabled = true;
+    L.api('DELETE', tokensPath(id)).then(
+      function () {
+        var row = btn.closest('tr');
+        if (row) row.parentNode.removeChild(row);
+        L.announce(status, L.t('js.token.revoked'));
+      },
+      function (err) {
+        btn.disabled = false;
+        L.announce(status, err.message, 'error');
+      }
+    );
+  });
+})();

@@ -1,0 +1,238 @@
+/**
+ * The hub: wiring only. config → cookie secret → database → roles/users/services → authenticator
+ * → spawner → proxy → HTTP → reattach running servers → background tasks.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig, type LoadedConfig } from './config/index.js';
+import { HubError } from './errors.js';
+import { createLogger, type Logger } from './log.js';
+import { Store, parseDbUrl } from './db/index.js';
+import { loadCookieSecret } from './core/cookie-secret.js';
+import { Permissions } from './core/permissions.js';
+import { ServiceRegistry } from './core/services.js';
+import { SpawnManager } from './core/spawn-manager.js';
+import { LoginService } from './core/login.js';
+import { settingsFromConfig, isWildcardIp, loopbackFor } from './core/settings-from-config.js';
+import type { Settings } from './core/settings.js';
+import type { HubContext } from './core/context.js';
+import { CookieSigner } from './http/cookies.js';
+import { createApp } from './http/app.js';
+import { setPageCustomization } from './http/page-context.js';
+import { loadTemplateOverrides } from './http/pages/render/index.js';
+import { HubMetrics } from './metrics/hub-metrics.js';
+import { StatsdReporter } from './metrics/statsd.js';
+import { defaultAuthenticatorId, resolveAuthenticator } from './auth/registry.js';
+import { createPolicy } from './auth/policy.js';
+import { createLoginRateLimiter } from './auth/rate-limit.js';
+import { groupsOfUser } from './auth/pam.js';
+import { resolveSpawner } from './spawner/registry.js';
+import { describeLimitSupport } from './spawner/limits.js';
+import { ensureUserEnv } from './spawner/user-env.js';
+import { ManagedProxy } from './proxy/managed.js';
+import { ChpClient } from './proxy/chp-client.js';
+import type { Proxy } from './proxy/types.js';
+import { ServiceRunner } from './core/service-runner.js';
+import { IdleCuller } from './core/idle-culler.js';
+import { ActivitySync } from './core/activity-sync.js';
+
+export interface HubOptions {
+  configFile?: string;
+  overrides?: Record<string, Record<string, unknown>>;
+  log?: Logger;
+  cwd?: string;
+  /** Preloaded config (tests). */
+  loaded?: LoadedConfig;
+}
+
+/** A running hub. `Hub.start()` returns once it serves requests and routes are in place. */
+export class Hub {
+  app!: FastifyInstance;
+  ctx!: HubContext;
+  settings!: Settings;
+  private proxy!: Proxy & { start?(): Promise<void>; stop?(o?: { killProcess?: boolean }): Promise<void> };
+  private timers: Array<() => void> = [];
+  private runner: ServiceRunner | null = null;
+  private statsd: StatsdReporter | null = null;
+  readonly log: Logger;
+
+  constructor(private readonly opts: HubOptions = {}) {
+    this.log = opts.log ?? createLogger();
+  }
+
+  async start(): Promise<void> {
+    const t0 = Date.now();
+    const log = this.log;
+    const loaded = this.opts.loaded ?? loadConfig({ file: this.opts.configFile, overrides: this.opts.overrides, cwd: this.opts.cwd });
+    log.info(loaded.source ? `Loaded config file ${loaded.source}` : 'No config file found: using the embedded defaults');
+    for (const w of loaded.warnings) log.warn({ code: w.code, key: w.key, file: w.file, line: w.line }, `config: ${w.message}`);
+    const hubCfg = loaded.config.JupyterHub as unknown as Record<string, unknown>;
+    const requested = String(hubCfg.authenticator_class ?? 'default');
+    const authId = requested === 'default' ? defaultAuthenticatorId() : requested;
+    const authDef = await resolveAuthenticator(authId, { baseDir: this.opts.cwd });
+    const settings = (this.settings = settingsFromConfig(loaded.config, authDef.id));
+    log.info(`Authenticator: ${authDef.id}${requested === 'default' ? ' (the default: ' + (authDef.id === 'pam' ? 'running as root with PAM' : 'accounts stored in the hub database') + ')' : ''}`);
+
+    const { secret, created, source } = loadCookieSecret(settings.cookieSecretFile);
+    if (created) log.info(`Wrote a new cookie secret to ${source} (mode 600)`);
+    const target = parseDbUrl(settings.dbUrl, this.opts.cwd);
+    const store = await Store.open(target);
+    log.info(`Database: ${target.kind === 'sqlite' ? target.location : target.location.replace(/:[^:@/]*@/, ':***@')}`);
+
+    const metrics = new HubMetrics();
+    const permissions = new Permissions(store, log, {
+      loadRoles: settings.loadRoles,
+      extraUserScopes: settings.extraUserScopes,
+      customScopes: settings.customScopes,
+      adminServices: [],
+    });
+    await permissions.init();
+    await this.initUsersAndGroups(store, settings);
+    const services = new ServiceRegistry(settings.services);
+    await this.initServiceTokens(store, settings);
+
+    const authOptions: Record<string, unknown> = { ...settings.authenticatorOptions, store: store.nativeAccounts };
+    const authenticator = authDef.create({ options: authOptions, log: log.child({ component: 'authenticator' }) });
+    const policy = createPolicy(settings.authenticatorOptions, { authenticatorId: authDef.id, log });
+    const rl = (loaded.config.Labhub as unknown as Record<string, Record<string, unknown>>).login_rate_limit ?? {};
+    const limiter = createLoginRateLimiter({
+      perUser: typeof rl.per_user === 'number' ? { max: rl.per_user, windowSeconds: Number(rl.window_seconds ?? 300) } : undefined,
+      perAddress: typeof rl.per_ip === 'number' ? { max: rl.per_ip, windowSeconds: Number(rl.window_seconds ?? 300) } : undefined,
+    });
+    const login = new LoginService({ authenticator, authenticatorId: authDef.id, policy, limiter, store, log, metrics, groupsOf: authDef.id === 'pam' ? groupsOfUser : undefined });
+
+    const spawnerDef = await resolveSpawner(settings.spawnerClass, { baseDir: this.opts.cwd });
+    const limits = describeLimitSupport();
+    if (settings.spawner.memLimit || settings.spawner.cpuLimit) log.info(`Resource limits: memory: ${limits.memory}; cpu: ${limits.cpu}`);
+
+    const proxyToken = settings.proxy.authToken || process.env.CONFIGPROXY_AUTH_TOKEN || (await this.persistentProxyToken(store));
+    const hubTarget = `http://${hostForUrl(loopbackFor(settings.hubIp))}:${settings.hubPort}`;
+    const proxy = new ManagedProxy({
+      apiUrl: settings.proxy.apiUrl,
+      authToken: proxyToken,
+      command: settings.proxy.command ?? undefined,
+      shouldStart: settings.proxy.shouldStart,
+      publicIp: settings.ip,
+      publicPort: settings.port,
+      errorTarget: `${hubTarget}${settings.hubPrefix}error`,
+      extraArgs: [...(settings.sslCert ? ['--ssl-cert', settings.sslCert] : []), ...(settings.sslKey ? ['--ssl-key', settings.sslKey] : [])],
+      pidFile: settings.proxy.pidFile,
+      checkInterval: settings.proxy.checkInterval * 1000,
+      log: { info: (m) => log.info({ component: 'proxy' }, m), warn: (m) => log.warn({ component: 'proxy' }, m), error: (m) => log.error({ component: 'proxy' }, m) },
+    });
+    this.proxy = proxy;
+    const spawns = new SpawnManager({ settings: { ...settings, spawner: { ...settings.spawner, extra: { ...settings.spawner.extra, userEnvDir: settings.userEnvDir ?? undefined } } }, store, log, permissions, proxy, metrics, spawner: spawnerDef });
+
+    const ctx: HubContext = (this.ctx = { settings, store, log, permissions, signer: new CookieSigner(secret), login, spawns, proxy, services, metrics, shutdown: (o) => this.stop(o).then(() => process.exit(0)) });
+    setPageCustomization({ templates: await loadTemplateOverrides(settings.templatePaths) });
+    this.app = await createApp(ctx);
+
+    // Listen on the hub port first, so the proxy's default route has somewhere to go.
+    const hubHost = isWildcardIp(settings.hubIp) ? (settings.hubIp === '::' ? '::' : '0.0.0.0') : settings.hubIp;
+    try {
+      await this.app.listen({ host: hubHost, port: settings.hubPort });
+    } catch (e) {
+      await store.close();
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === 'EADDRINUSE') throw new HubError('LABHUB_ERR_PORT_IN_USE', 500, `The hub port ${hubHost}:${settings.hubPort} is already in use (JupyterHub.hub_port). Stop the other process (see 'labhub doctor') or choose another hub_port.`);
+      if (err.code === 'EACCES') throw new HubError('LABHUB_ERR_PORT_IN_USE', 500, `No permission to listen on port ${settings.hubPort}: ports below 1024 need root.`);
+      throw e;
+    }
+    if (!settings.hubPort) this.settings.hubPort = (this.app.server.address() as { port: number }).port;
+    log.info(`Hub API listening at ${hubTarget}${settings.hubPrefix}api (servers reach it at ${settings.hubApiUrl})`);
+
+    try {
+      proxy.onRestart(async () => {
+        log.warn('The proxy lost its routes (it restarted): adding them all back');
+        await proxy.addRoute(settings.baseUrl, hubTarget, { hub: true });
+        const n = await spawns.restoreRoutes();
+        log.info(`Restored ${n} server routes`);
+      });
+      await proxy.start();
+      await proxy.addRoute(settings.baseUrl, hubTarget, { hub: true });
+      const { running, cleaned } = await spawns.reattachAll();
+      if (running || cleaned) log.info(`Reattached ${running} running servers${cleaned ? `; cleaned up ${cleaned} that had stopped` : ''}`);
+    } catch (e) {
+      await this.app.close();
+      await store.close();
+      throw e;
+    }
+    spawns.startPolling();
+    this.timers.push(metrics.startEventLoopSampler());
+    metrics.totalUsers.set(await store.users.count());
+
+    this.runner = new ServiceRunner(ctx);
+    await this.runner.start();
+    const sync = new ActivitySync(ctx);
+    this.timers.push(sync.start());
+    if (settings.idleCuller.enabled) this.timers.push(new IdleCuller(ctx).start());
+    if (settings.statsd.host) {
+      this.statsd = new StatsdReporter(settings.statsd, ctx, log);
+      this.timers.push(this.statsd.start());
+      log.info(`Sending statsd metrics to ${settings.statsd.host}:${settings.statsd.port} with prefix '${settings.statsd.prefix}'`);
+    }
+    if (settings.spawner.cmd[0] === 'jupyterhub-singleuser') {
+      // Warm the Python environment in the background so the first spawn does not wait for pip.
+      void ensureUserEnv({ venvDir: settings.userEnvDir ?? undefined, onProgress: (l) => log.debug(`user env: ${l}`) }).then(
+        (env) => env.source !== 'path' && log.info(`Python user environment ready at ${env.venvDir}`),
+        (e) => log.error(`Python user environment: ${(e as Error).message}`),
+      );
+    }
+    const pub = isWildcardIp(settings.ip) ? `all interfaces, port ${settings.port}` : `${settings.ip}:${settings.port}`;
+    metrics.startupDuration.observe((Date.now() - t0) / 1000);
+    log.info(`labhub ${settings.labhubVersion} is running: users connect on ${pub} (e.g. http://127.0.0.1:${settings.port}${settings.baseUrl}); started in ${Date.now() - t0} ms`);
+  }
+
+  /** Admin users from config, groups from load_groups. Adds and never removes (like JupyterHub). */
+  private async initUsersAndGroups(store: Store, s: Settings): Promise<void> {
+    for (const name of s.adminUsers) {
+      const u = await store.users.ensure(name, { admin: true });
+      if (!u.admin) await store.users.setAdmin(u.id, true);
+    }
+    for (const [g, spec] of Object.entries(s.loadGroups)) {
+      const group = await store.groups.ensure(g);
+      if (Object.keys(spec.properties).length) await store.groups.setProperties(group.id, spec.properties as never);
+      for (const name of spec.users) await store.groups.addMember(group.id, (await store.users.ensure(name)).id);
+    }
+  }
+
+  /** Config services' api_token become tokens owned by the service (replaced at each start). */
+  private async initServiceTokens(store: Store, s: Settings): Promise<void> {
+    for (const svc of s.services) {
+      if (!svc.name) throw new HubError('LABHUB_ERR_CONFIG', 500, 'JupyterHub.services: every service needs a name');
+      await store.tokens.deleteForService(svc.name);
+      if (svc.apiToken) {
+        if (svc.apiToken.length < 8) throw new HubError('LABHUB_ERR_CONFIG', 500, `JupyterHub.services[${svc.name}].api_token is too short (at least 8 characters).`);
+        await store.tokens.create({ serviceName: svc.name, scopes: ['inherit'], note: `Service ${svc.name} (from config)`, supplied: svc.apiToken });
+      }
+    }
+  }
+
+  /** The proxy token is kept in the database so a restarted hub can adopt its running proxy. */
+  private async persistentProxyToken(store: Store): Promise<string> {
+    const existing = await store.kv.get('proxy_auth_token');
+    if (existing) return existing;
+    const t = randomBytes(32).toString('hex');
+    await store.kv.set('proxy_auth_token', t);
+    return t;
+  }
+
+  /**
+   * Stop the hub. By default user servers and the proxy keep running, so users are not
+   * disconnected and the next hub start adopts them.
+   */
+  async stop(opts: { proxy?: boolean; servers?: boolean } = {}): Promise<void> {
+    for (const t of this.timers) t();
+    this.timers = [];
+    this.ctx?.spawns.close();
+    if (opts.servers) await this.ctx.spawns.stopAll();
+    await this.runner?.stop();
+    await this.app?.close();
+    await this.proxy?.stop?.({ killProcess: !!opts.proxy });
+    await this.ctx?.store.close();
+  }
+}
+
+function hostForUrl(h: string): string {
+  return h.includes(':') ? `[${h}]` : h;
+}

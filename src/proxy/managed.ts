@@ -1,0 +1,329 @@
+/**
+ * The hub's proxy process manager. `start()` adopts a proxy that already answers at `apiUrl`
+ * with our token (a restarted hub drops no user connection), or starts one as a child
+ * (detached, token in the environment, never on argv) and waits for its API. A periodic
+ * check restarts a dead child and calls the `onRestart` callbacks whenever the proxy was
+ * restarted or is found with no hub routes, so the hub re-pushes every route at once.
+ * `stop()` kills only a child it started, and only when asked.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
+import { HubError } from '../errors.js';
+import type { JsonObject } from '../core/json.js';
+import { ChpClient } from './chp-client.js';
+import type { Proxy, Route } from './types.js';
+
+/** Options of {@link ManagedProxy}. */
+export interface ManagedProxyOptions {
+  /** REST API base URL, e.g. "http://127.0.0.1:8001" (its host/port become --api-ip/--api-port). */
+  apiUrl: string;
+  authToken: string;
+  /** Command line of the proxy; default: this node + labhub's bin/labhub-proxy.js. */
+  command?: string[];
+  /** Start a proxy when none answers (default true); false = an external proxy must be running. */
+  shouldStart?: boolean;
+  /** Public listener: '' / '*' / '0.0.0.0' = all interfaces (no name resolution involved). */
+  publicIp?: string;
+  publicPort?: number;
+  errorTarget?: string;
+  extraArgs?: string[];
+  /** Pid file of the started proxy; a stale one (dead process) is removed and reported. */
+  pidFile?: string;
+  hostRouting?: boolean;
+  /** Health check period (ms, default 5000). */
+  checkInterval?: number;
+  /** How long a started proxy may take to answer its API (ms, default 10 000). */
+  startTimeout?: number;
+  /** Retry window of API calls (ms, default 30 000); see ChpClient. */
+  retryFor?: number;
+  env?: Record<string, string>;
+  log?: { info(msg: string): void; warn(msg: string): void; error(msg: string): void; debug?(msg: string): void };
+}
+
+/** The default proxy command: labhub-proxy run by the current node. */
+export function defaultProxyCommand(): string[] {
+  return [process.execPath, fileURLToPath(new URL('../../bin/labhub-proxy.js', import.meta.url))];
+}
+
+type Probe = { state: 'ok'; hubRoutes: number } | { state: 'forbidden'; status: number } | { state: 'down'; reason: string };
+
+const noopLog = { info() {}, warn() {}, error() {}, debug() {} };
+
+/** A {@link Proxy} that also owns (or adopts) the proxy process. Constructing it does no I/O. */
+export class ManagedProxy implements Proxy {
+  readonly client: ChpClient;
+  private child: ChildProcess | null = null;
+  private childExited: Promise<void> | null = null;
+  private stderrTail = '';
+  private adopted = false;
+  private timer: NodeJS.Timeout | null = null;
+  private checking = false;
+  private readonly callbacks: Array<() => Promise<void>> = [];
+  private readonly log: NonNullable<ManagedProxyOptions['log']>;
+
+  constructor(private readonly opts: ManagedProxyOptions) {
+    this.log = opts.log ?? noopLog;
+    this.client = new ChpClient({
+      apiUrl: opts.apiUrl, authToken: opts.authToken, hostRouting: opts.hostRouting,
+      retryFor: opts.retryFor, log: this.log,
+    });
+  }
+
+  /** Pid of the child this instance started (null when adopted or not running). */
+  get pid(): number | null {
+    return this.child && this.child.exitCode === null && this.child.signalCode === null ? this.child.pid ?? null : null;
+  }
+
+  /** True when start() found a proxy already running and adopted it. */
+  get isAdopted(): boolean {
+    return this.adopted;
+  }
+
+  addRoute(spec: string, target: string, data: JsonObject): Promise<void> {
+    return this.client.addRoute(spec, target, data);
+  }
+
+  deleteRoute(spec: string): Promise<void> {
+    return this.client.deleteRoute(spec);
+  }
+
+  getAllRoutes(): Promise<Map<string, Route>> {
+    return this.client.getAllRoutes();
+  }
+
+  /** Register a callback run after the proxy restarted or lost its routes (the hub re-pushes). */
+  onRestart(cb: () => Promise<void>): void {
+    this.callbacks.push(cb);
+  }
+
+  /**
+   * Adopt a running proxy or start one; then check it every `checkInterval`.
+   * Throws HubError LABHUB_ERR_PROXY (wrong token, nothing running with shouldStart=false,
+   * child exited or did not answer in time); on failure no process is left behind.
+   */
+  async start(): Promise<void> {
+    this.cleanStalePidFile();
+    const probe = await this.probe();
+    if (probe.state === 'ok') {
+      this.adopted = true;
+      this.log.info(`proxy: adopted the proxy already running at ${this.opts.apiUrl} (${probe.hubRoutes} hub routes); it is left running when the hub stops`);
+    } else if (probe.state === 'forbidden') {
+      throw new HubError('LABHUB_ERR_PROXY', 500,
+        `A proxy answers at ${this.opts.apiUrl} but refuses our API token (${probe.status}). Give the hub the same CONFIGPROXY_AUTH_TOKEN as that proxy, or stop it so the hub can start its own.`);
+    } else if (this.opts.shouldStart === false) {
+      throw new HubError('LABHUB_ERR_PROXY', 500,
+        `No proxy answers at ${this.opts.apiUrl} (${probe.reason}) and starting one is disabled (ConfigurableHTTPProxy.should_start = false). Start the proxy first, or fix ConfigurableHTTPProxy.api_url.`);
+    } else {
+      await this.spawnChild();
+    }
+    this.startChecks();
+  }
+
+  /** Stop checking; kill the proxy only if this instance started it and `killProcess` is true. */
+  async stop(opts: { killProcess?: boolean } = {}): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    const child = this.child;
+    if (child && opts.killProcess) {
+      await this.killChild(child, 'SIGTERM');
+      this.removePidFile(child.pid);
+      this.child = null;
+    } else if (child) {
+      // Leave it running for the next hub: let this process exit without waiting for it.
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      child.unref();
+    }
+    await this.client.close();
+  }
+
+  /** Run one health check now (the timer calls this). */
+  async check(): Promise<void> {
+    if (this.checking) return;
+    this.checking = true;
+    try {
+      const child = this.child;
+      if (child && (child.exitCode !== null || child.signalCode !== null)) {
+        this.log.error(`proxy: the proxy (pid ${child.pid}) exited (${child.exitCode ?? child.signalCode}); restarting it. Last output: ${this.stderrTail.trim().slice(-500)}`);
+        this.child = null;
+        await this.spawnChild();
+        await this.runCallbacks('restarted');
+        return;
+      }
+      const probe = await this.probe();
+      if (probe.state === 'ok') {
+        if (probe.hubRoutes === 0) await this.runCallbacks('has no hub routes');
+        return;
+      }
+      if (probe.state === 'down' && !this.child && this.opts.shouldStart !== false) {
+        this.log.error(`proxy: no proxy answers at ${this.opts.apiUrl} (${probe.reason}); starting one`);
+        this.adopted = false;
+        await this.spawnChild();
+        await this.runCallbacks('restarted');
+        return;
+      }
+      this.log.error(`proxy: check of ${this.opts.apiUrl} failed (${probe.state === 'down' ? probe.reason : `HTTP ${probe.status}`})`);
+    } catch (err) {
+      this.log.error(`proxy: check failed: ${(err as Error).message}`);
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  private startChecks(): void {
+    this.timer = setInterval(() => void this.check(), this.opts.checkInterval ?? 5000);
+    this.timer.unref();
+  }
+
+  private async runCallbacks(why: string): Promise<void> {
+    this.log.warn(`proxy: the proxy ${why}; re-adding all routes`);
+    for (const cb of this.callbacks) {
+      try {
+        await cb();
+      } catch (err) {
+        this.log.error(`proxy: re-adding routes failed: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private async probe(timeout = 2000): Promise<Probe> {
+    try {
+      const r = await request(new URL('api/routes', this.opts.apiUrl.replace(/\/?$/, '/')), {
+        headers: { authorization: `token ${this.opts.authToken}` },
+        headersTimeout: timeout, bodyTimeout: timeout,
+      });
+      const text = await r.body.text();
+      if (r.statusCode === 403 || r.statusCode === 401) return { state: 'forbidden', status: r.statusCode };
+      if (r.statusCode !== 200) return { state: 'down', reason: `HTTP ${r.statusCode}` };
+      let hubRoutes = 0;
+      try {
+        for (const d of Object.values(JSON.parse(text) as Record<string, { jupyterhub?: unknown }>)) {
+          if (d && d.jupyterhub === true) hubRoutes++;
+        }
+      } catch {
+        return { state: 'down', reason: 'GET /api/routes did not return JSON' };
+      }
+      return { state: 'ok', hubRoutes };
+    } catch (err) {
+      return { state: 'down', reason: `${(err as { code?: string }).code ?? ''} ${(err as Error).message}`.trim() };
+    }
+  }
+
+  private proxyArgs(): string[] {
+    const api = new URL(this.opts.apiUrl);
+    const ip = this.opts.publicIp === '*' ? '' : this.opts.publicIp;
+    const args: string[] = [];
+    if (ip !== undefined) args.push('--ip', ip);
+    if (this.opts.publicPort !== undefined) args.push('--port', String(this.opts.publicPort));
+    args.push('--api-ip', api.hostname.replace(/^\[|\]$/g, ''), '--api-port', api.port || (api.protocol === 'https:' ? '443' : '80'));
+    if (this.opts.errorTarget) args.push('--error-target', this.opts.errorTarget);
+    return [...args, ...(this.opts.extraArgs ?? [])];
+  }
+
+  private async spawnChild(): Promise<void> {
+    const command = this.opts.command ?? defaultProxyCommand();
+    const args = [...command.slice(1), ...this.proxyArgs()];
+    this.log.info(`proxy: starting ${command[0]} ${args.join(' ')}`);
+    this.stderrTail = '';
+    const child = spawn(command[0]!, args, {
+      env: { ...process.env, ...(this.opts.env ?? {}), CONFIGPROXY_AUTH_TOKEN: this.opts.authToken },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: a Ctrl-C or a crash of the hub does not take user connections down.
+      detached: true,
+    });
+    this.childExited = new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.once('error', (err) => {
+        this.stderrTail += `\n${err.message}`;
+        resolve();
+      });
+    });
+    const keep = (d: Buffer) => {
+      this.stderrTail = (this.stderrTail + d.toString('utf8')).slice(-4000);
+    };
+    child.stdout!.on('data', (d: Buffer) => {
+      keep(d);
+      this.log.debug?.(`[proxy] ${d.toString('utf8').trimEnd()}`);
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      keep(d);
+      this.log.warn(`[proxy] ${d.toString('utf8').trimEnd()}`);
+    });
+    child.stdout!.on('error', () => {});
+    child.stderr!.on('error', () => {});
+    this.child = child;
+    try {
+      await this.waitForApi(child);
+      if (this.opts.pidFile && child.pid) fs.writeFileSync(this.opts.pidFile, String(child.pid));
+    } catch (err) {
+      this.child = null;
+      await this.killChild(child, 'SIGKILL');
+      throw err;
+    }
+    this.adopted = false;
+    this.log.info(`proxy: started (pid ${child.pid}), API at ${this.opts.apiUrl}`);
+  }
+
+  private async waitForApi(child: ChildProcess): Promise<void> {
+    const deadline = Date.now() + (this.opts.startTimeout ?? 10_000);
+    let exited = false;
+    void this.childExited!.then(() => (exited = true));
+    let last = '';
+    while (Date.now() < deadline) {
+      if (exited || child.exitCode !== null || child.signalCode !== null) {
+        throw new HubError('LABHUB_ERR_PROXY', 500,
+          `The proxy exited (${child.exitCode ?? child.signalCode ?? 'could not run'}) before its API answered at ${this.opts.apiUrl}. Its output ends with:\n${this.stderrTail.trim().slice(-1500)}`);
+      }
+      const p = await this.probe(1000);
+      if (p.state === 'ok') return;
+      if (p.state === 'forbidden') {
+        throw new HubError('LABHUB_ERR_PROXY', 500,
+          `Another proxy already answers at ${this.opts.apiUrl} and refuses our token; stop it or use another api_url.`);
+      }
+      last = p.reason;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new HubError('LABHUB_ERR_PROXY', 500,
+      `The proxy did not answer at ${this.opts.apiUrl} within ${this.opts.startTimeout ?? 10_000} ms (${last}). Its output ends with:\n${this.stderrTail.trim().slice(-1500)}`);
+  }
+
+  private async killChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
+      await this.childExited;
+      return;
+    }
+    child.kill(signal);
+    const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await this.childExited;
+    clearTimeout(t);
+  }
+
+  private cleanStalePidFile(): void {
+    const file = this.opts.pidFile;
+    if (!file || !fs.existsSync(file)) return;
+    const pid = Number.parseInt(fs.readFileSync(file, 'utf8').trim(), 10);
+    let alive = false;
+    if (Number.isInteger(pid) && pid > 0) {
+      try {
+        process.kill(pid, 0);
+        alive = true;
+      } catch (e) {
+        alive = (e as NodeJS.ErrnoException).code === 'EPERM';
+      }
+    }
+    if (!alive) {
+      this.log.warn(`proxy: removed stale pid file ${file} (pid ${Number.isNaN(pid) ? 'unreadable' : pid} is not running)`);
+      fs.rmSync(file, { force: true });
+    }
+  }
+
+  private removePidFile(pid: number | undefined): void {
+    const file = this.opts.pidFile;
+    if (!file || pid === undefined) return;
+    try {
+      if (fs.readFileSync(file, 'utf8').trim() === String(pid)) fs.rmSync(file, { force: true });
+    } catch { /* gone already */ }
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * The REST API, identical on the wire to configurable-http-proxy's:
+ *   GET    /api/routes[?inactive_since=ISO]  → 200 {path: data+last_activity}
+ *   GET    /api/routes/<path>                → 200 data+last_activity | 404
+ *   POST   /api/routes/<path>  {target,...}  → 201 | 400 (no string target / bad JSON)
+ *   DELETE /api/routes/<path>                → 204 | 404
+ * Auth: `Authorization: token <CONFIGPROXY_AUTH_TOKEN>`, 403 otherwise (when a token is set).
+ */
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import type { Plane } from './plane.js';
+import { routeToJson, type RouteData } from './routes.js';
+
+const ROUTES_RE = /^\/api\/routes(\/.*)?$/;
+const MAX_BODY = 1024 * 1024;
+
+function fail(res: ServerResponse, code: number, msg?: string): void {
+  if (res.writableEnded) return;
+  (res as ServerResponse & { logMsg?: string }).logMsg = msg;
+  res.writeHead(code, { 'content-type': 'text/plain; charset=utf-8' });
+  res.end(msg ?? STATUS_CODES[code]);
+}
+
+function json(res: ServerResponse, code: number, body: unknown): void {
+  res.writeHead(code, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+function tokenOk(expected: string, header: string | undefined): boolean {
+  const m = /token\s+(\S+)/.exec(header ?? '');
+  if (!m) return false;
+  const a = Buffer.from(m[1]!);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function readBody(req: IncomingMessage): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        resolve(null);
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+export function createApiHandler(plane: Plane, authToken: string | undefined) {
+  const log = plane.log;
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    res.on('finish', () => {
+      plane.metrics?.requestsApi.labels(String(res.statusCode)).inc();
+      const code = res.statusCode;
+      const line = `${code} ${req.method} ${(req.url ?? '').split('?', 1)[0]} ${(res as { logMsg?: string }).logMsg ?? ''}`;
+      if (code < 400) log.info('%s', line);
+      else if (code < 500) log.warn('%s', line);
+      else log.error('%s', line);
+    });
+    try {
+      const url = new URL(req.url ?? '/', 'http://api.invalid');
+      const m = ROUTES_RE.exec(url.pathname);
+      if (!m) return fail(res, 404);
+      const method = (req.method ?? 'GET').toUpperCase();
+      if (method !== 'GET' && method !== 'POST' && method !== 'DELETE') return fail(res, 405, 'Method not supported');
+      if (authToken && !tokenOk(authToken, req.headers.authorization)) {
+        log.debug('Rejecting API request from: %s', req.headers.authorization ? 'wrong token' : 'no authorization');
+        res.writeHead(403);
+        res.end();
+        return;
+      }
+      let path: string | undefined;
+      if (m[1] !== undefined) {
+        try {
+          path = decodeURIComponent(m[1]);
+        } catch {
+          return fail(res, 400, `Route path is not valid percent-encoding: ${m[1]}`);
+        }
+      }
+      if (method === 'GET') return getRoutes(plane, url, res, path);
+      if (method === 'DELETE') {
+        const e = plane.removeRoute(path ?? '/');
+        plane.metrics?.apiRouteDelete.inc();
+        res.writeHead(e ? 204 : 404);
+        res.end();
+        return;
+      }
+      const text = await readBody(req);
+      if (text === null) return fail(res, 413, `Body larger than ${MAX_BODY} bytes`);
+      let data: unknown;
+      try {
+        data = text.length ? JSON.parse(text) : {};
+      } catch (e) {
+        return fail(res, 400, `Body not valid JSON: ${(e as Error).message}`);
+      }
+      if (data === null || typeof data !== 'object' || Array.isArray(data)) data = {};
+      const d = data as Record<string, unknown>;
+      if (typeof d.target !== 'string') {
+        log.warn('Bad POST data: %s', text.slice(0, 500));
+        return fail(res, 400, "Must specify 'target' as string");
+      }
+      try {
+        new URL(d.target);
+      } catch {
+        return fail(res, 400, `'target' must be an absolute URL like http://127.0.0.1:8888, got '${d.target}'`);
+      }
+      delete d.last_activity;
+      plane.addRoute(path ?? '/', d as RouteData);
+      plane.metrics?.apiRouteAdd.inc();
+      res.writeHead(201);
+      res.end();
+    } catch (err) {
+      log.error('Error in API handler for %s %s: %s', req.method, (req.url ?? '').split('?', 1)[0], (err as Error).message);
+      fail(res, 500);
+    }
+  };
+}
+
+function getRoutes(plane: Plane, url: URL, res: ServerResponse, path: string | undefined): void {
+  if (path && path !== '/') {
+    const e = plane.table.get(path);
+    if (!e) {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
+    return json(res, 200, routeToJson(e));
+  }
+  const param = url.searchParams.get('inactiveSince') || url.searchParams.get('inactive_since');
+  let since: number | null = null;
+  if (param) {
+    since = Date.parse(param);
+    if (!Number.isFinite(since)) return fail(res, 400, `Invalid datestamp '${param}' must be ISO8601.`);
+  }
+  const out: Record<string, unknown> = {};
+  for (const e of plane.table.entries()) {
+    if (since === null || e.lastActivity < since) out[e.path] = routeToJson(e);
+  }
+  plane.metrics?.apiRouteGet.inc();
+  json(res, 200, out);
+}

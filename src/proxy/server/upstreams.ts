@@ -1,0 +1,63 @@
+/**
+ * One undici Pool per target origin: keep-alive sockets to the user servers, closed after
+ * `idleTimeout` without use. Pools of origins no route points at any more are closed, so a
+ * stream of stopped servers never accumulates sockets or pools.
+ */
+import { Pool } from 'undici';
+import type { SecureContextOptions } from 'node:tls';
+
+export interface UpstreamOptions {
+  insecure?: boolean;
+  clientTls?: SecureContextOptions;
+  /** Idle keep-alive socket lifetime (ms). Default 4000. */
+  idleTimeout?: number;
+  /** Max sockets per origin; undefined = unlimited (like CHP's agent). */
+  maxSockets?: number;
+  connectTimeout?: number;
+}
+
+export class Upstreams {
+  private readonly pools = new Map<string, Pool>();
+  constructor(private readonly opts: UpstreamOptions) {}
+
+  get size(): number {
+    return this.pools.size;
+  }
+
+  /** The pool for an origin ("http://127.0.0.1:8888"), created on first use. */
+  get(origin: string): Pool {
+    let pool = this.pools.get(origin);
+    if (!pool) {
+      const tls = origin.startsWith('https:');
+      pool = new Pool(origin, {
+        connections: this.opts.maxSockets ?? null,
+        keepAliveTimeout: this.opts.idleTimeout ?? 4000,
+        keepAliveMaxTimeout: Math.max(this.opts.idleTimeout ?? 4000, 60_000),
+        connectTimeout: this.opts.connectTimeout ?? 10_000,
+        headersTimeout: 0,
+        bodyTimeout: 0,
+        pipelining: 1,
+        connect: tls
+          ? { rejectUnauthorized: !this.opts.insecure, ...(this.opts.clientTls ?? {}) }
+          : undefined,
+      });
+      this.pools.set(origin, pool);
+    }
+    return pool;
+  }
+
+  /** Close (gracefully: in-flight requests finish) the pools of origins not in `keep`. */
+  retain(keep: Set<string>): void {
+    for (const [origin, pool] of this.pools) {
+      if (keep.has(origin)) continue;
+      this.pools.delete(origin);
+      pool.close().catch(() => {});
+    }
+  }
+
+  async closeAll(): Promise<void> {
+    const all = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(all.map((p) => p.destroy().catch(() => {})));
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * The shared Spawner contract test suite. Each spawner's test file calls
+ * {@link spawnerContractSuite} with its definition and a way to build contexts that run a small
+ * HTTP server (it must listen where JUPYTERHUB_SERVICE_URL says and answer any path).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isHubError } from '../errors.js';
+import type { Spawner, SpawnerContext, SpawnerDefinition } from './types.js';
+
+/** What a test asks of the context factory. */
+export interface ContractContextRequest {
+  /** Unique per test: use as the user name (or part of it). */
+  userName: string;
+  /** Override of Spawner.cmd (the missing-command test passes a command that does not exist). */
+  cmd?: string[];
+  /** Spawner.notebook_dir for this test ('' = not configured). */
+  notebookDir?: string;
+}
+
+export interface ContractSuiteOptions {
+  definition: SpawnerDefinition;
+  makeContext(req: ContractContextRequest): SpawnerContext | Promise<SpawnerContext>;
+  /** Prefix for test names (default the definition id). */
+  label?: string;
+}
+
+/** GETs `<url><prefix>` and returns the status (any answer counts as "answers HTTP"). */
+async function httpStatus(url: string, prefix: string): Promise<number> {
+  const res = await fetch(url.replace(/\/$/, '') + prefix, { redirect: 'manual' });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+/** Registers the contract tests for one spawner definition with node:test. */
+export function spawnerContractSuite(opts: ContractSuiteOptions): void {
+  const { definition } = opts;
+  const label = opts.label ?? definition.id;
+  const stamp = `${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
+  let n = 0;
+  const uniqueUser = () => `ct${stamp}u${++n}`;
+  const live: Spawner[] = [];
+  const tmpDirs: string[] = [];
+
+  async function started(req: ContractContextRequest): Promise<{ sp: Spawner; ctx: SpawnerContext; url: string }> {
+    const ctx = await opts.makeContext(req);
+    const sp = definition.create(ctx);
+    live.push(sp);
+    const { url } = await sp.start();
+    return { sp, ctx, url };
+  }
+
+  test.after(async () => {
+    for (const sp of live) await sp.stop({ now: true }).catch(() => {});
+    for (const d of tmpDirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  test(`${label} contract: start returns a URL that answers HTTP; poll is null while running; stop makes poll a number`, async () => {
+    const { sp, ctx, url } = await started({ userName: uniqueUser() });
+    assert.match(url, /^https?:\/\/[^/]+(\/)?$/, 'start() returns an origin');
+    const prefix = ctx.hubEnv.JUPYTERHUB_SERVICE_PREFIX ?? '/';
+    assert.ok((await httpStatus(url, prefix)) < 500, 'server answers HTTP');
+    assert.equal(await sp.poll(), null);
+    await sp.stop();
+    const status = await sp.poll();
+    assert.equal(typeof status, 'number', `poll() after stop is a number, got ${status}`);
+    await assert.rejects(httpStatus(url, prefix), 'server no longer answers after stop');
+  });
+
+  test(`${label} contract: state round-trip reattaches; stop is idempotent`, async () => {
+    const user = uniqueUser();
+    const { sp, url } = await started({ userName: user });
+    const state = JSON.parse(JSON.stringify(sp.getState()));
+    assert.ok(Object.keys(state).length > 0, 'getState() of a running server is not empty');
+    const again = definition.create(await opts.makeContext({ userName: user }));
+    live.push(again);
+    assert.equal(await again.poll(), 0, 'a fresh instance without state is not running');
+    again.loadState(state);
+    assert.equal(await again.poll(), null, 'reattached instance sees the running server');
+    await again.stop();
+    assert.equal(typeof (await again.poll()), 'number');
+    await assert.rejects(httpStatus(url, '/'), 'server stopped through the reattached instance');
+    assert.equal(typeof (await sp.poll()), 'number', 'original instance also sees it stopped');
+    await again.stop();
+    await sp.stop();
+    await Promise.all([sp.stop(), sp.stop({ now: true })]);
+    assert.equal(typeof (await sp.poll()), 'number');
+  });
+
+  test(`${label} contract: a missing command fails start() with LABHUB_ERR_SPAWN_FAILED naming it`, async () => {
+    const ctx = await opts.makeContext({ userName: uniqueUser(), cmd: ['labhub-no-such-command-3f9a'] });
+    const sp = definition.create(ctx);
+    live.push(sp);
+    await assert.rejects(sp.start(), (e: unknown) => {
+      assert.ok(isHubError(e), `HubError expected, got ${String(e)}`);
+      assert.equal(e.code, 'LABHUB_ERR_SPAWN_FAILED');
+      assert.match(e.userMessage, /labhub-no-such-command-3f9a/);
+      return true;
+    });
+    assert.equal(typeof (await sp.poll()), 'number', 'nothing left running');
+  });
+
+  test(`${label} contract: a missing notebook directory is created`, async () => {
+    const base = mkdtempSync(join(tmpdir(), 'labhub-contract-'));
+    tmpDirs.push(base);
+    const dir = join(base, 'notebooks', 'deep', 'dir');
+    assert.equal(existsSync(dir), false);
+    const { sp, url } = await started({ userName: uniqueUser(), notebookDir: dir });
+    assert.ok(statSync(dir).isDirectory(), 'notebook dir exists after start');
+    assert.ok((await httpStatus(url, '/')) < 500);
+    await sp.stop();
+  });
+}

@@ -1,0 +1,50 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isHubError } from '../errors.js';
+import { registerSpawner, resolveSpawner, spawnerIds } from './registry.js';
+import { localProcessSpawner } from './local-process.js';
+import type { SpawnerDefinition } from './types.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'labhub-registry-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('local-process resolves by id and every JupyterHub name', async () => {
+  for (const name of ['local-process', 'localprocess', 'local', 'simple', 'simplelocalprocess',
+    'jupyterhub.spawner.LocalProcessSpawner', 'jupyterhub.spawner.SimpleLocalProcessSpawner',
+    'LocalProcessSpawner', 'SimpleLocalProcessSpawner', 'LocalProcess']) {
+    assert.equal(await resolveSpawner(name), localProcessSpawner, name);
+  }
+  assert.ok(spawnerIds().includes('local-process'));
+});
+
+test('an unknown name fails with LABHUB_ERR_CONFIG, a did-you-mean and the known names', async () => {
+  await assert.rejects(resolveSpawner('localprocesss'), (e: unknown) => {
+    assert.ok(isHubError(e));
+    assert.equal(e.code, 'LABHUB_ERR_CONFIG');
+    assert.match(e.userMessage, /Did you mean "localprocess"\?/);
+    assert.match(e.userMessage, /Known: .*local-process \(also localprocess/);
+    return true;
+  });
+  await assert.rejects(resolveSpawner('dockerspawner.DockerSpawner'), (e: unknown) => isHubError(e) && e.code === 'LABHUB_ERR_CONFIG' && /not a known spawner/.test(e.userMessage));
+});
+
+test('registerSpawner adds names and refuses to take another spawner\'s name', async () => {
+  const def: SpawnerDefinition = { id: 'test-registry-dummy', aliases: ['RegistryDummySpawner'], configClasses: ['Spawner'], create: () => { throw new Error('unused'); } };
+  registerSpawner(def);
+  registerSpawner(def); // same definition again: no-op
+  assert.equal(await resolveSpawner('RegistryDummySpawner'), def);
+  assert.throws(() => registerSpawner({ ...def, id: 'other-one', aliases: ['simple'] }), (e: unknown) => isHubError(e) && /already used by spawner "local-process"/.test(e.userMessage));
+  assert.throws(() => registerSpawner({ ...def, id: 'Not Kebab' }), (e: unknown) => isHubError(e) && e.code === 'LABHUB_ERR_CONFIG');
+});
+
+test('a module path that default-exports a definition is loaded relative to baseDir', async () => {
+  writeFileSync(join(dir, 'my-spawner.mjs'), "export default { id: 'my-spawner', aliases: [], configClasses: ['Spawner'], create() { return null; } };\n");
+  writeFileSync(join(dir, 'bad-spawner.mjs'), 'export const x = 1;\n');
+  const def = await resolveSpawner('./my-spawner.mjs', { baseDir: dir });
+  assert.equal(def.id, 'my-spawner');
+  await assert.rejects(resolveSpawner('./bad-spawner.mjs', { baseDir: dir }), (e: unknown) => isHubError(e) && /must default-export a spawner definition/.test(e.userMessage));
+  await assert.rejects(resolveSpawner('./missing.js', { baseDir: dir }), (e: unknown) => isHubError(e) && /could not be loaded/.test(e.userMessage));
+});

@@ -1,0 +1,101 @@
+/**
+ * Spawner plugins by name: built-ins register here; `JupyterHub.spawner_class` may name an id,
+ * an alias (JupyterHub's entry-point and class names) or a module path that default-exports a
+ * {@link SpawnerDefinition}.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { HubError } from '../errors.js';
+import { localProcessSpawner } from './local-process.js';
+import type { SpawnerDefinition } from './types.js';
+
+const byName = new Map<string, SpawnerDefinition>();
+const definitions = new Map<string, SpawnerDefinition>();
+
+function isDefinition(x: unknown): x is SpawnerDefinition {
+  const d = x as SpawnerDefinition;
+  return !!d && typeof d === 'object' && typeof d.id === 'string' && typeof d.create === 'function' &&
+    (d.aliases === undefined || Array.isArray(d.aliases)) && (d.configClasses === undefined || Array.isArray(d.configClasses));
+}
+
+/**
+ * Registers a spawner under its id and aliases. Re-registering the same definition is a no-op;
+ * a name already taken by another definition throws HubError LABHUB_ERR_CONFIG.
+ */
+export function registerSpawner(def: SpawnerDefinition): void {
+  if (!isDefinition(def) || !/^[a-z][a-z0-9-]*$/.test(def.id)) {
+    throw new HubError('LABHUB_ERR_CONFIG', 500, `A spawner definition needs a kebab-case id, aliases and a create() function; got id ${JSON.stringify((def as { id?: unknown })?.id)}.`);
+  }
+  for (const name of [def.id, ...(def.aliases ?? [])]) {
+    const other = byName.get(name);
+    if (other && other !== def) {
+      throw new HubError('LABHUB_ERR_CONFIG', 500, `Spawner name ${JSON.stringify(name)} is already used by spawner ${JSON.stringify(other.id)}; choose another id or alias for ${JSON.stringify(def.id)}.`);
+    }
+  }
+  for (const name of [def.id, ...(def.aliases ?? [])]) byName.set(name, def);
+  definitions.set(def.id, def);
+}
+
+/** Ids of the registered spawners. */
+export function spawnerIds(): string[] {
+  return [...definitions.keys()].sort();
+}
+
+function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0];
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j];
+      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length];
+}
+
+/** True when the name looks like a module path rather than a registered name. */
+function isModulePath(name: string): boolean {
+  return name.startsWith('.') || isAbsolute(name) || name.startsWith('file:') || /\.(m?js|cjs|ts|mts)$/.test(name);
+}
+
+/**
+ * Finds a spawner by id, alias (exact, then case-insensitive) or module path (resolved against
+ * `baseDir`, e.g. the config file's directory; default cwd). Unknown names throw HubError
+ * LABHUB_ERR_CONFIG listing the known names with a did-you-mean.
+ */
+export async function resolveSpawner(nameOrAlias: string, opts: { baseDir?: string } = {}): Promise<SpawnerDefinition> {
+  const name = nameOrAlias.trim();
+  const exact = byName.get(name);
+  if (exact) return exact;
+  for (const [k, d] of byName) if (k.toLowerCase() === name.toLowerCase()) return d;
+  if (isModulePath(name)) return loadModule(name, opts.baseDir ?? process.cwd());
+  const names = [...byName.keys()];
+  const best = names
+    .map((n) => ({ n, d: editDistance(name.toLowerCase(), n.toLowerCase()) }))
+    .sort((a, b) => a.d - b.d)[0];
+  const hint = best && best.d <= Math.max(3, Math.floor(name.length / 3)) ? ` Did you mean ${JSON.stringify(best.n)}?` : '';
+  throw new HubError('LABHUB_ERR_CONFIG', 500,
+    `JupyterHub.spawner_class ${JSON.stringify(name)} is not a known spawner.${hint} Known: ${spawnerIds().map((id) => {
+      const aliases = (definitions.get(id)?.aliases ?? []).join(', ');
+      return aliases ? `${id} (also ${aliases})` : id;
+    }).join('; ')}. A module path like ./my-spawner.js that default-exports a spawner definition also works.`);
+}
+
+async function loadModule(spec: string, baseDir: string): Promise<SpawnerDefinition> {
+  const url = spec.startsWith('file:') ? spec : pathToFileURL(resolve(baseDir, spec)).href;
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(url)) as { default?: unknown };
+  } catch (e) {
+    throw new HubError('LABHUB_ERR_CONFIG', 500, `JupyterHub.spawner_class module ${spec} could not be loaded (${url}): ${(e as Error).message}. Check the path (relative paths are resolved from ${baseDir}).`);
+  }
+  const def = mod.default;
+  if (!isDefinition(def)) {
+    throw new HubError('LABHUB_ERR_CONFIG', 500, `JupyterHub.spawner_class module ${spec} must default-export a spawner definition ({ id, aliases, configClasses, create(ctx) }); its default export is ${def === undefined ? 'missing' : typeof def}.`);
+  }
+  return { ...def, aliases: def.aliases ?? [], configClasses: def.configClasses ?? ['Spawner'] };
+}
+
+registerSpawner(localProcessSpawner);
