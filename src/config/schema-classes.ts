@@ -68,6 +68,9 @@ export const spawnerTraits = {
   shell_cmd: t(strList, [], 'list[str]', 'Wrap cmd in a shell, e.g. `["bash", "-l", "-c"]`.'),
   popen_kwargs: t(anyDict, {}, 'dict', 'Python subprocess options; accepted for compatibility, labhub reads only `cwd` and warns about the rest.'),
   hub_connect_url: t(z.string(), '', 'str', 'URL this server uses to reach the hub API (overrides JupyterHub.hub_connect_url).'),
+  run_as_user: t(z.enum(['auto', 'self']), 'auto', 'str', "labhub (local-process): 'auto' runs each server as the Linux account named like the user when the hub is root (refused when there is no such account); 'self' runs every server as the hub's own user."),
+  allow_root: t(z.boolean(), true, 'bool', "labhub (local-process): with run_as_user 'self' under root, pass --allow-root to Jupyter (with a warning)."),
+  user_env: t(z.enum(['auto', 'off']), 'auto', 'str', "labhub: 'auto' creates labhub's own Python environment (python/requirements.txt) when jupyterhub-singleuser is not on PATH; 'off' never does."),
 };
 
 const idleCuller = z.strictObject({

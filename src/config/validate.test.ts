@@ -45,7 +45,7 @@ test('type errors name the key, what was expected, what was received, and file:l
 
 test('nested values are checked too (service fields)', () => {
   const raw = fromObject({ JupyterHub: { services: [{ name: 'a', api_tokn: 'x' }] } }, 'labhub.yaml', () => 4);
-  fails(() => validateEntries(raw), 'LABHUB_ERR_CONFIG', /JupyterHub\.services\[0\]: unknown field\(s\) "api_tokn" \(labhub\.yaml:4\)/);
+  fails(() => validateEntries(raw), 'LABHUB_ERR_CONFIG', /JupyterHub\.services\[0\]: unknown field\(s\) "api_tokn" \(did you mean "api_token"\?\); known fields: name, api_token, .* \(labhub\.yaml:4\)/);
 });
 
 test('lazy .append/.update apply to the default value', () => {

@@ -8,7 +8,18 @@ import { UNSUPPORTED_CLASSES, UNSUPPORTED_HINTS, isUnsupported } from './known-t
 import { at, type ConfigWarning, type RawConfig } from './raw.js';
 import { applyLazy } from './sources.js';
 import { ancestry, isClassName, traitsOf, type ClassName } from './schema.js';
-import { suggestKey } from './suggest.js';
+import { editDistance, suggestKey } from './suggest.js';
+import { groupSchema, roleSchema, serviceSchema } from './schema-hub.js';
+
+/** Field names of nested config objects, for did-you-mean on their unknown fields. */
+const NESTED_FIELDS: Record<string, string[]> = {
+  services: Object.keys(serviceSchema.shape),
+  load_roles: Object.keys(roleSchema.shape),
+  load_groups: Object.keys(groupSchema.shape),
+  custom_scopes: ['description', 'subscopes'],
+  idle_culler: ['enabled', 'timeout', 'interval', 'max_age', 'cull_users'],
+  login_rate_limit: ['per_user', 'per_ip', 'window_seconds'],
+};
 
 export type Explicit = Partial<Record<ClassName, Record<string, unknown>>>;
 
@@ -67,7 +78,12 @@ function describeIssue(key: string, issue: z.core.$ZodIssue, input: unknown): st
     return `${key}${path}: expected ${expected}, received ${v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v} (got ${preview(v)})`;
   }
   if (issue.code === 'unrecognized_keys') {
-    return `${key}${path}: unknown field(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+    const fields = NESTED_FIELDS[key.slice(key.indexOf('.') + 1)] ?? [];
+    const named = issue.keys.map((k) => {
+      const near = fields.filter((f) => editDistance(f, k) <= Math.max(1, Math.floor(k.length / 3))).sort((a, b) => editDistance(a, k) - editDistance(b, k))[0];
+      return `${JSON.stringify(k)}${near ? ` (did you mean ${JSON.stringify(near)}?)` : ''}`;
+    });
+    return `${key}${path}: unknown field(s) ${named.join(', ')}${fields.length ? `; known fields: ${fields.join(', ')}` : ''}`;
   }
   const got = issue.code === 'custom' ? '' : ` (got ${preview(v)})`;
   return `${key}${path}: ${issue.message.replace(/^Invalid input: /, '')}${got}`;

@@ -119,7 +119,8 @@ export function settingsFromConfig(config: HubConfig, resolvedAuthenticatorId: s
     proxy: {
       apiUrl: str(proxy.api_url, 'http://127.0.0.1:8001'),
       authToken: str(proxy.auth_token),
-      command: Array.isArray(proxyCmd) && proxyCmd.length ? strList(proxyCmd) : typeof proxyCmd === 'string' && proxyCmd ? [proxyCmd] : null,
+      // The default ['labhub-proxy'] means the bundled proxy, run by this node (no PATH lookup).
+      command: Array.isArray(proxyCmd) && proxyCmd.length && !(proxyCmd.length === 1 && proxyCmd[0] === 'labhub-proxy') ? strList(proxyCmd) : typeof proxyCmd === 'string' && proxyCmd && proxyCmd !== 'labhub-proxy' ? [proxyCmd] : null,
       shouldStart: proxy.should_start !== false,
       checkInterval: num(proxy.check_running_interval, 5),
       pidFile: str(proxy.pid_file, 'jupyterhub-proxy.pid'),

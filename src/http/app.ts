@@ -18,7 +18,7 @@ function isApiPath(ctx: HubContext, url: string): boolean {
 
 /** Build the hub's HTTP application (pages, REST API, OAuth provider). Wiring only. */
 export async function createApp(ctx: HubContext): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, maxParamLength: 2000, bodyLimit: 10 * 1024 * 1024, trustProxy: '127.0.0.1', return503OnClosing: false, forceCloseConnections: true });
+  const app = Fastify({ logger: false, routerOptions: { maxParamLength: 2000 }, bodyLimit: 10 * 1024 * 1024, trustProxy: '127.0.0.1', return503OnClosing: false, forceCloseConnections: true });
   await app.register(cookie);
   await app.register(formbody);
 

@@ -12,10 +12,8 @@ export function registerVersionRoutes(app: FastifyInstance, ctx: HubContext): vo
   app.get(api, version);
   app.get(`${api}/`, version);
   const health = async (_req: unknown, reply: import('fastify').FastifyReply) => reply.code(200).header('Content-Type', 'text/plain').send('');
-  for (const p of [`${api}/health`, `${ctx.settings.hubPrefix}health`]) {
-    app.get(p, health);
-    app.head(p, health);
-  }
+  // fastify answers HEAD for every GET route.
+  for (const p of [`${api}/health`, `${ctx.settings.hubPrefix}health`]) app.get(p, health);
   app.options(`${api}/*`, async (_req, reply) => reply.code(200).send(''));
   app.get(`${api}/info`, async (req) => {
     await requireApi(ctx, req, ['read:hub']);

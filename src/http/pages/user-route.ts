@@ -73,7 +73,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: HubContext): void 
     const pc = pageContext(ctx, req, reply, p);
     return sendPage(reply, renderNotRunning(pc, { userName: name, serverName, spawnUrl, error: rec?.lastError ?? undefined, implicitSpawnSeconds: ctx.settings.implicitSpawnSeconds }), 424);
   };
-  for (const m of ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const) {
+  for (const m of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const) {
     app.route({ method: m, url: `${hub}user/:name/*`, handler });
   }
   app.get(`${hub}user/:name`, async (req, reply) => reply.redirect(`${req.url.split('?')[0]}/`, 301));

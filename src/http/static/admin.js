@@ -132,6 +132,7 @@
         h('td', null, L.timeElement(u.last_activity)),
         h('td', null, actions)));
     });
+    L.labelCells(table.parentNode);
   }
 
   function showTokens(btn, name) {
@@ -285,6 +286,7 @@
         });
       });
       if (!rows) runningBody.appendChild(h('tr', null, h('td', { colspan: '6', class: 'muted' }, t('js.admin.noServers'))));
+      L.labelCells(document.getElementById('panel-running'));
       pageInfo(document.getElementById('running-info'), p, items.length);
       document.getElementById('running-prev').disabled = running.offset <= 0;
       document.getElementById('running-next').disabled = !(p && p.next);

@@ -183,6 +183,27 @@
     return el;
   }
 
+  /**
+   * Copies each column header into data-label on the body cells of .table-cards tables, so
+   * that on phones (where CSS shows each row as a card) every value keeps its name.
+   */
+  function labelCells(root) {
+    var tables = (root || document).querySelectorAll('table.table-cards');
+    for (var i = 0; i < tables.length; i++) {
+      var table = tables[i];
+      if (!table.tHead || !table.tHead.rows.length) continue;
+      var heads = Array.prototype.map.call(table.tHead.rows[0].cells, function (th) { return th.textContent.trim(); });
+      for (var b = 0; b < table.tBodies.length; b++) {
+        var rows = table.tBodies[b].rows;
+        for (var r = 0; r < rows.length; r++) {
+          var cells = rows[r].cells;
+          if (cells.length !== heads.length) continue; // a detail or "no results" row
+          for (var c = 0; c < cells.length; c++) if (cells[c].tagName === 'TD') cells[c].setAttribute('data-label', heads[c]);
+        }
+      }
+    }
+  }
+
   // Theme toggle: automatic (system) → light → dark → automatic, remembered in localStorage.
   var THEMES = ['auto', 'light', 'dark'];
   function currentTheme() {
@@ -228,6 +249,7 @@
       });
     }
     refreshTimes(document);
+    labelCells(document);
     setInterval(function () {
       refreshTimes(document);
     }, 60000);
@@ -245,6 +267,7 @@
     relativeTime: relativeTime,
     timeElement: timeElement,
     refreshTimes: refreshTimes,
+    labelCells: labelCells,
     pageData: pageData,
     hubPrefix: hubPrefix,
     baseUrl: baseUrl,

@@ -35,6 +35,7 @@
       L.h('td', null, revoke)
     );
     table.tBodies[0].insertBefore(row, table.tBodies[0].firstChild);
+    L.labelCells(table.parentNode);
   }
 
   if (form) {

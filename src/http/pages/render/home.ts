@@ -98,7 +98,7 @@ export function renderHome(ctx: PageContext, data: HomePageData): RenderedPage {
     <button type="submit" class="button button-primary"${boolAttr('disabled', atLimit)}>${tr('home.addServer')}</button>
   </form>
   ${named.length
-    ? html`<div class="table-wrap"><table class="table">
+    ? html`<div class="table-wrap"><table class="table table-cards">
     <caption class="visually-hidden">${tr('home.namedServers')}</caption>
     <thead><tr>
       <th scope="col">${tr('home.serverName')}</th>

@@ -135,7 +135,7 @@ export function renderAdmin(ctx: PageContext, data: AdminPageData = {}): Rendere
     ${ctx.user?.admin ? html`<div class="field field-check"><input type="checkbox" id="add-admin"><label for="add-admin">${tr('admin.makeAdmin')}</label></div>` : ''}
     <div class="actions"><button type="submit" class="button button-primary">${tr('admin.addUsersSubmit')}</button></div>
   </form>
-  <div class="table-wrap"><table class="table" id="users-table" data-page-size="${data.pageSize ?? 50}" data-named-servers="${data.allowNamedServers ? 'true' : 'false'}">
+  <div class="table-wrap"><table class="table table-cards" id="users-table" data-page-size="${data.pageSize ?? 50}" data-named-servers="${data.allowNamedServers ? 'true' : 'false'}">
     <caption class="visually-hidden">${tr('admin.tabUsers')}</caption>
     <thead><tr>
       <th scope="col" aria-sort="none"><button type="button" class="sort" data-sort="name">${tr('admin.colUser')}</button></th>
@@ -156,7 +156,7 @@ export function renderAdmin(ctx: PageContext, data: AdminPageData = {}): Rendere
 <section role="tabpanel" id="panel-running" aria-labelledby="tab-running" hidden>
   <p class="hint">${tr('admin.runningIntro')}</p>
   <div class="toolbar"><button type="button" class="button" id="running-refresh">${tr('admin.refresh')}</button></div>
-  <div class="table-wrap"><table class="table">
+  <div class="table-wrap"><table class="table table-cards" id="running-table">
     <caption class="visually-hidden">${tr('admin.tabRunning')}</caption>
     <thead><tr><th scope="col">${tr('admin.colUser')}</th><th scope="col">${tr('home.serverName')}</th><th scope="col">${tr('home.status')}</th><th scope="col">${tr('home.started')}</th><th scope="col">${tr('home.lastActivity')}</th><th scope="col">${tr('home.actions')}</th></tr></thead>
     <tbody id="running-body"></tbody>

@@ -50,7 +50,7 @@ export function renderToken(ctx: PageContext, data: TokenPageData): RenderedPage
       : html`<span class="muted">—</span>`;
 
   const apiTable = api.length
-    ? html`<div class="table-wrap"><table class="table" id="token-table">
+    ? html`<div class="table-wrap"><table class="table table-cards" id="token-table">
   <caption class="visually-hidden">${tr('token.apiTokens')}</caption>
   <thead><tr>
     <th scope="col">${tr('token.note')}</th><th scope="col">${tr('token.scopes')}</th>
@@ -74,7 +74,7 @@ export function renderToken(ctx: PageContext, data: TokenPageData): RenderedPage
     ? html`<section class="card" aria-labelledby="apps-title">
   <h2 id="apps-title">${tr('token.apps')}</h2>
   <p class="hint">${tr('token.appsIntro')}</p>
-  <div class="table-wrap"><table class="table">
+  <div class="table-wrap"><table class="table table-cards">
     <caption class="visually-hidden">${tr('token.apps')}</caption>
     <thead><tr><th scope="col">${tr('token.client')}</th><th scope="col">${tr('token.scopes')}</th><th scope="col">${tr('token.lastUsed')}</th><th scope="col">${tr('home.actions')}</th></tr></thead>
     <tbody>${apps.map(
