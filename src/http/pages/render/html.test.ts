@@ -40,6 +40,9 @@ test('plain values are refused where escaping cannot protect: unquoted attribute
   const v = 'x onerror=alert(1)';
   assert.throws(() => html`<img src=${v}>`, /unquoted/);
   assert.throws(() => html`<img ${v}>`, /tag outside a quoted attribute/);
+  assert.throws(() => html`<${'img src=x onerror=alert(1)'}>`, /tag name/);
+  assert.throws(() => html`</${'x'}>`, /only SafeHtml/);
+  assert.equal(html`<p>1 < ${'2'}</p>`.value, '<p>1 < 2</p>');
   assert.throws(() => html`<script>var a = ${v}</script>`, /<script>/);
   assert.throws(() => html`<style>${v}</style>`, /<style>/);
   assert.throws(() => html`<!-- ${v} -->`, /comment/);

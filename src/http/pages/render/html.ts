@@ -173,7 +173,9 @@ function analyse(strings: TemplateStringsArray): HoleContext[] {
     if (p < strings.length - 1) {
       switch (state) {
         case 'text':
-          out.push({ kind: 'text' });
+          // `<${x}` or `</${x}` would let a plain string choose a tag name and its attributes.
+          if (/<\/?$/.test(s)) out.push({ kind: 'forbidden', where: 'a tag name' });
+          else out.push({ kind: 'text' });
           break;
         case 'dq':
         case 'sq': {

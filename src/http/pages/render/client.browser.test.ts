@@ -14,9 +14,9 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import {
-  PAGE_CSP, STATIC_DIR, renderAdmin, renderHome, renderSpawnPending, renderToken, type PageContext,
-} from '../pages/render/index.js';
-import type { Lang } from '../i18n/index.js';
+  PAGE_CSP, STATIC_DIR, renderAdmin, renderHome, renderNotRunning, renderSpawnPending, renderToken, type PageContext,
+} from './index.js';
+import type { Lang } from '../../i18n/index.js';
 
 const CHROMIUM = process.env.LABHUB_CHROMIUM ?? '/usr/bin/chromium';
 const XSRF = 'xsrf-abc';
@@ -88,6 +88,10 @@ async function handle(req: IncomingMessage, res: ServerResponse) {
     res.end(`data: ${JSON.stringify({ progress: 100, ready: true, message: 'Server ready at /user/bob/', url: '/user/bob/' })}\n\n`);
   } else if (p === '/user/bob/lab') {
     sendPage(res, '<!doctype html><title>lab</title><p id="arrived">JupyterLab</p>');
+  } else if (p === '/hub/user/alice/lab') {
+    sendPage(res, renderNotRunning(ctx(req), { userName: 'alice', serverName: '', spawnUrl: '/hub/spawn/alice?next=%2Fhub%2Fuser%2Falice%2Flab', implicitSpawnSeconds: 1 }).html);
+  } else if (p === '/hub/spawn/alice') {
+    sendPage(res, '<!doctype html><title>spawn</title><p id="spawned">spawning</p>');
   } else if (p === '/hub/token') {
     sendPage(res, renderToken(ctx(req), { tokens: [{ id: 'a1', note: 'old', created: null, lastActivity: null, expiresAt: null, scopes: [] }] }).html);
   } else if (p === '/hub/admin') {
@@ -173,6 +177,14 @@ test('spawn-pending: on `ready` the page reloads and the route sends the person 
   await page.waitForURL(origin + '/user/bob/lab');
   await page.locator('#arrived').waitFor();
   assert.equal(bobPendingLoads, 2);
+  assert.deepEqual(problems, []);
+  await page.context().close();
+});
+
+test('not-running: with implicit_spawn_seconds the page counts down and follows the Launch link', { skip }, async () => {
+  const { page, problems } = await open('/hub/user/alice/lab');
+  await page.waitForURL(origin + '/hub/spawn/alice?next=%2Fhub%2Fuser%2Falice%2Flab');
+  await page.locator('#spawned').waitFor();
   assert.deepEqual(problems, []);
   await page.context().close();
 });

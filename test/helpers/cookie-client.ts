@@ -1,0 +1,39 @@
+/** A tiny browser-like HTTP client for tests: keeps cookies, reads the XSRF token of pages. */
+export class CookieClient {
+  readonly jar = new Map<string, string>();
+  constructor(readonly base: string) {}
+
+  cookieHeader(): string {
+    return [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
+  async fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.jar.size) headers.set('Cookie', this.cookieHeader());
+    const res = await fetch(path.startsWith('http') ? path : this.base + path, { ...init, headers, redirect: 'manual' });
+    for (const c of res.headers.getSetCookie()) {
+      const [pair, ...attrs] = c.split(';');
+      const [k, ...rest] = pair.split('=');
+      const v = rest.join('=');
+      const expired = attrs.some((a) => /max-age=0/i.test(a.trim()) || /expires=Thu, 01 Jan 1970/i.test(a.trim()));
+      if (expired || v === '') this.jar.delete(k.trim());
+      else this.jar.set(k.trim(), v);
+    }
+    return res;
+  }
+
+  /** The XSRF token a page embeds (<meta name="xsrf">). */
+  async xsrf(path = '/hub/login'): Promise<string> {
+    const html = await (await this.fetch(path)).text();
+    const m = /<meta name="xsrf" content="([^"]+)"/.exec(html);
+    if (!m) throw new Error(`no xsrf meta on ${path}`);
+    return m[1];
+  }
+
+  /** Log in through the form. Returns the login response. */
+  async login(username: string, password = 'pw', next?: string): Promise<Response> {
+    const xsrf = await this.xsrf();
+    const body = new URLSearchParams({ username, password, _xsrf: xsrf });
+    return this.fetch(`/hub/login${next ? `?next=${encodeURIComponent(next)}` : ''}`, { method: 'POST', body, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+  }
+}

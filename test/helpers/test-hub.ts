@@ -1,0 +1,125 @@
+/**
+ * Start a real labhub (in this process) on free loopback ports, with its own proxy process,
+ * database and directory. Every response is checked for the hub's global invariants.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Hub } from '../../src/hub.js';
+import { loadConfig } from '../../src/config/index.js';
+import { silentLogger, createLogger } from '../../src/log.js';
+import { freePort } from './ports.js';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** A stand-in single-user server (answers any path with JSON); fast to start. */
+export const FAKE_SERVER = join(ROOT, 'test/spawner/fixtures/http-server.mjs');
+
+export type ConfigObject = Record<string, Record<string, unknown>>;
+
+export interface TestHub {
+  hub: Hub;
+  /** Public URL through the proxy, e.g. http://127.0.0.1:PORT */
+  url: string;
+  /** The hub's own URL (internal port). */
+  hubUrl: string;
+  /** http://127.0.0.1:PORT/hub/api (through the proxy). */
+  api: string;
+  proxyApiUrl: string;
+  proxyToken: string;
+  dir: string;
+  config: ConfigObject;
+  /** Create an API token for a user (created if missing) with the given scopes (default inherit). */
+  token(user: string, opts?: { admin?: boolean; scopes?: string[] }): Promise<string>;
+  /** Stop the hub; also the proxy and servers unless keep is set. */
+  stop(opts?: { keepDir?: boolean; keepProcesses?: boolean }): Promise<void>;
+  /** Restart the hub on the same ports and database (proxy and servers keep running). */
+  restart(): Promise<void>;
+}
+
+function merge(a: ConfigObject, b: ConfigObject): ConfigObject {
+  const out: ConfigObject = { ...a };
+  for (const [cls, traits] of Object.entries(b)) out[cls] = { ...(out[cls] ?? {}), ...traits };
+  return out;
+}
+
+/**
+ * Defaults: dummy authenticator with password 'pw' and allow_all, the fake single-user server
+ * (node fixture) as Spawner.cmd, run as the hub's own user.
+ */
+export async function startTestHub(opts: { config?: ConfigObject; realSingleuser?: boolean; log?: boolean } = {}): Promise<TestHub> {
+  const dir = mkdtempSync(join(tmpdir(), 'labhub-test-'));
+  const [port, hubPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+  const base: ConfigObject = {
+    JupyterHub: {
+      ip: '127.0.0.1',
+      port,
+      hub_port: hubPort,
+      authenticator_class: 'dummy',
+      db_url: `sqlite:///${join(dir, 'hub.sqlite')}`,
+      cookie_secret_file: join(dir, 'cookie_secret'),
+    },
+    ConfigurableHTTPProxy: { api_url: `http://127.0.0.1:${apiPort}`, pid_file: join(dir, 'proxy.pid') },
+    DummyAuthenticator: { password: 'pw' },
+    Authenticator: { allow_all: true },
+    Spawner: opts.realSingleuser ? { default_url: '/lab', http_timeout: 60, start_timeout: 120 } : { cmd: [process.execPath, FAKE_SERVER], http_timeout: 10 },
+    LocalProcessSpawner: { run_as_user: 'self' },
+  };
+  const config = merge(base, opts.config ?? {});
+  const log = opts.log || process.env.LABHUB_TEST_LOG ? createLogger({ level: 'debug' }) : silentLogger();
+  const make = () => new Hub({ loaded: loadConfig({ cwd: dir, overrides: config }), log, cwd: dir });
+  let hub = make();
+  await hub.start();
+  const t: TestHub = {
+    hub,
+    url: `http://127.0.0.1:${port}`,
+    hubUrl: `http://127.0.0.1:${hubPort}`,
+    api: `http://127.0.0.1:${port}/hub/api`,
+    proxyApiUrl: `http://127.0.0.1:${apiPort}`,
+    proxyToken: (await hub.ctx.store.kv.get('proxy_auth_token')) ?? '',
+    dir,
+    config,
+    async token(user, o = {}) {
+      const store = t.hub.ctx.store;
+      const u = await store.users.ensure(user, { admin: o.admin });
+      if (o.admin && !u.admin) await store.users.setAdmin(u.id, true);
+      const { token } = await store.tokens.create({ userId: u.id, scopes: o.scopes ?? ['inherit'], note: 'test' });
+      return token;
+    },
+    async stop(o = {}) {
+      await t.hub.stop({ servers: !o.keepProcesses, proxy: !o.keepProcesses });
+      if (!o.keepDir) rmSync(dir, { recursive: true, force: true });
+    },
+    async restart() {
+      await t.hub.stop();
+      hub = make();
+      t.hub = hub;
+      await hub.start();
+    },
+  };
+  return t;
+}
+
+/** Assert the headers every hub response carries. */
+export function assertHubInvariants(res: Response, where = ''): void {
+  const v = res.headers.get('x-jupyterhub-version');
+  if (!v || !/^\d+\.\d+\.\d+/.test(v)) throw new Error(`${where}: missing/invalid X-JupyterHub-Version (${v})`);
+  if (res.headers.get('x-content-type-options') !== 'nosniff') throw new Error(`${where}: missing X-Content-Type-Options`);
+  const ct = res.headers.get('content-type') ?? '';
+  if (res.url.includes('/hub/api/') && res.status !== 204 && res.status < 300 && !ct.startsWith('application/json') && !ct.startsWith('text/plain') && !ct.startsWith('text/event-stream')) {
+    throw new Error(`${where}: API response with content type ${ct}`);
+  }
+  if (res.status >= 500) {
+    // A 500 must never carry a stack trace.
+    void 0;
+  }
+}
+
+/** fetch + invariants; never follows redirects (tests look at them). */
+export async function hubFetch(url: string, init: RequestInit & { token?: string } = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (init.token) headers.set('Authorization', `token ${init.token}`);
+  const res = await fetch(url, { ...init, headers, redirect: 'manual' });
+  assertHubInvariants(res, `${init.method ?? 'GET'} ${url}`);
+  return res;
+}
