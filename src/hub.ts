@@ -22,6 +22,7 @@ import { setPageCustomization } from './http/page-context.js';
 import { loadTemplateOverrides } from './http/pages/render/index.js';
 import { HubMetrics } from './metrics/hub-metrics.js';
 import { StatsdReporter } from './metrics/statsd.js';
+import { prepareTls } from './core/tls.js';
 import { defaultAuthenticatorId, resolveAuthenticator } from './auth/registry.js';
 import { createPolicy } from './auth/policy.js';
 import { createLoginRateLimiter } from './auth/rate-limit.js';
@@ -107,6 +108,14 @@ export class Hub {
 
     const proxyToken = settings.proxy.authToken || process.env.CONFIGPROXY_AUTH_TOKEN || (await this.persistentProxyToken(store));
     const hubTarget = `http://${hostForUrl(loopbackFor(settings.hubIp))}:${settings.hubPort}`;
+    // HTTPS is terminated by the proxy: configured files, or a self-signed pair (Labhub.generate_self_signed_cert).
+    const lab = loaded.config.Labhub as unknown as Record<string, unknown>;
+    const tls = prepareTls({ sslCert: settings.sslCert, sslKey: settings.sslKey, generate: lab.generate_self_signed_cert === true, cookieSecretFile: settings.cookieSecretFile, log });
+    settings.sslCert = tls?.certFile ?? null;
+    settings.sslKey = tls?.keyFile ?? null;
+    const redirectPort = Number(lab.http_redirect_port ?? 0);
+    if (redirectPort && !tls) log.warn(`Labhub.http_redirect_port = ${redirectPort} is ignored: it redirects to HTTPS, which needs JupyterHub.ssl_cert/ssl_key or Labhub.generate_self_signed_cert.`);
+    const tlsArgs = tls ? ['--ssl-cert', tls.certFile, '--ssl-key', tls.keyFile, ...(redirectPort ? ['--redirect-port', String(redirectPort), '--redirect-to', String(settings.port)] : [])] : [];
     const proxy = new ManagedProxy({
       apiUrl: settings.proxy.apiUrl,
       authToken: proxyToken,
@@ -115,7 +124,7 @@ export class Hub {
       publicIp: settings.ip,
       publicPort: settings.port,
       errorTarget: `${hubTarget}${settings.hubPrefix}error`,
-      extraArgs: [...(settings.sslCert ? ['--ssl-cert', settings.sslCert] : []), ...(settings.sslKey ? ['--ssl-key', settings.sslKey] : [])],
+      extraArgs: tlsArgs,
       pidFile: settings.proxy.pidFile,
       checkInterval: settings.proxy.checkInterval * 1000,
       log: { info: (m) => log.info({ component: 'proxy' }, m), warn: (m) => log.warn({ component: 'proxy' }, m), error: (m) => log.error({ component: 'proxy' }, m) },
@@ -180,7 +189,7 @@ export class Hub {
     }
     const pub = isWildcardIp(settings.ip) ? `all interfaces, port ${settings.port}` : `${settings.ip}:${settings.port}`;
     metrics.startupDuration.observe((Date.now() - t0) / 1000);
-    log.info(`labhub ${settings.labhubVersion} is running: users connect on ${pub} (e.g. http://127.0.0.1:${settings.port}${settings.baseUrl}); started in ${Date.now() - t0} ms`);
+    log.info(`labhub ${settings.labhubVersion} is running: users connect on ${pub} (e.g. ${tls ? 'https' : 'http'}://127.0.0.1:${settings.port}${settings.baseUrl}${tls && redirectPort ? `; http on port ${redirectPort} redirects there` : ''}); started in ${Date.now() - t0} ms`);
   }
 
   /** Admin users from config, groups from load_groups. Adds and never removes (like JupyterHub). */

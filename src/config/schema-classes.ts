@@ -102,6 +102,8 @@ export const labhubTraits = {
   idle_culler: t(idleCuller, {}, '{enabled, timeout, interval, max_age, cull_users}', 'Built-in idle culler: stop servers idle for `timeout` s (default 3600), checked every `interval` s (300); `max_age` > 0 also stops servers older than that; `cull_users` deletes idle users. Off by default.'),
   login_rate_limit: t(loginRateLimit, {}, '{per_user, per_ip, window_seconds}', 'Failed logins allowed per user (default 5) and per client address (30) within `window_seconds` (300) before further attempts get 429.'),
   languages: t(strList, [], 'list[str]', 'UI languages offered (e.g. `["en", "fr"]`); empty: every bundled translation, chosen from Accept-Language.'),
+  generate_self_signed_cert: t(z.boolean(), false, 'bool', 'Serve HTTPS with a self-signed certificate that labhub creates (ECDSA P-256, valid 825 days, for this machine\'s hostname, localhost and its IP addresses) when the files do not exist yet, and renews 30 days before it expires. Written to JupyterHub.ssl_cert/ssl_key if set, else to `labhub-selfsigned-cert.pem`/`labhub-selfsigned-key.pem` next to the cookie secret. Browsers warn about it: use a real certificate for anything public.'),
+  http_redirect_port: t(port, 0, 'int', 'With HTTPS: also listen for plain HTTP on this port (e.g. 80) and redirect every request to https on JupyterHub.port (the proxy\'s `--redirect-port`). 0 = off.'),
 };
 
 /** Extra help per class for docs/config.md. */

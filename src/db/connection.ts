@@ -4,9 +4,10 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type 
 import { HubError } from '../errors.js';
 import type { Database } from './schema.js';
 import * as m001 from './migrations/001-initial.js';
+import * as m002 from './migrations/002-shares-services.js';
 
 /** Every migration, in order. Add new ones at the end; never edit a released one. */
-const MIGRATIONS: Record<string, Migration> = { '001-initial': m001 };
+const MIGRATIONS: Record<string, Migration> = { '001-initial': m001, '002-shares-services': m002 };
 
 class StaticProvider implements MigrationProvider {
   async getMigrations(): Promise<Record<string, Migration>> {

@@ -6,6 +6,7 @@ import { OAuthRepo } from './oauth.js';
 import { RoleRepo } from './roles.js';
 import { ServerRepo } from './servers.js';
 import { SessionRepo } from './sessions.js';
+import { ApiServiceRepo, ScopedListRepo, ShareRepo } from './shares.js';
 import { TokenRepo } from './tokens.js';
 import { UserRepo } from './users.js';
 
@@ -17,6 +18,7 @@ export type { OAuthClient, OAuthCode } from './oauth.js';
 export type { Group } from './groups.js';
 export type { RoleRecord } from './roles.js';
 export type { LoginSession } from './sessions.js';
+export type { Share, ShareCode, SharedServer, ShareTarget, ShareListing, ListRestriction } from './shares.js';
 export { newToken } from './token-hash.js';
 
 /** Every repository over one connection. The rest of the hub uses only this. */
@@ -30,6 +32,9 @@ export class Store {
   readonly sessions: SessionRepo;
   readonly nativeAccounts: NativeAccountRepo;
   readonly kv: KvRepo;
+  readonly shares: ShareRepo;
+  readonly scopedLists: ScopedListRepo;
+  readonly apiServices: ApiServiceRepo;
 
   constructor(readonly db: Db) {
     this.users = new UserRepo(db);
@@ -41,6 +46,9 @@ export class Store {
     this.sessions = new SessionRepo(db);
     this.nativeAccounts = new NativeAccountRepo(db);
     this.kv = new KvRepo(db);
+    this.shares = new ShareRepo(db);
+    this.scopedLists = new ScopedListRepo(db);
+    this.apiServices = new ApiServiceRepo(db);
   }
 
   /** Open, migrate, and wrap a database. */

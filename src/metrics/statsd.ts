@@ -3,15 +3,25 @@ import type { HubContext } from '../core/context.js';
 import type { Logger } from '../log.js';
 
 /**
- * statsd support (JupyterHub 5.x had it behind statsd_host; 6.0 dropped it). Sends gauges of
- * running servers and users every `intervalMs`, with plain statsd syntax (no tags).
+ * statsd support (JupyterHub ≤ 5 had it behind `statsd_host`; 6.0 dropped it). Plain statsd
+ * syntax over UDP (no tags), names under `<statsd_prefix>.`:
+ *
+ * - gauges `users.running` (running servers) and `users.total`, every `intervalMs` and right
+ *   after each spawn or stop outcome;
+ * - counters `login.success`, `login.failure`, `spawner.success`, `spawner.failure`
+ *   (refused: throttled, too many users) and `spawner.error` (the spawn failed), each as it
+ *   happens; timings `login.duration` and `spawner.duration` (ms).
+ *
+ * Events are read from the hub's Prometheus metrics (the same observations feed both), so no
+ * other module needs to know about statsd.
  */
 export class StatsdReporter {
   private readonly client: StatsD;
+  private readonly untap: Array<() => void> = [];
 
   constructor(
     cfg: { host: string | null; port: number; prefix: string },
-    private readonly ctx: Pick<HubContext, 'store'>,
+    private readonly ctx: Pick<HubContext, 'store'> & Partial<Pick<HubContext, 'metrics'>>,
     private readonly log: Logger,
     private readonly intervalMs = 10_000,
   ) {
@@ -29,13 +39,53 @@ export class StatsdReporter {
     this.client.increment(stat);
   }
 
+  /** Start: gauges now and every `intervalMs`, counters as events happen. Returns the stop function. */
   start(): () => void {
-    void this.report().catch(() => undefined);
-    const t = setInterval(() => void this.report().catch((e) => this.log.warn(`statsd: ${(e as Error).message}`)), this.intervalMs);
+    const reportSoon = () => void this.report().catch((e) => this.log.warn(`statsd: ${(e as Error).message}`));
+    this.tapEvents(reportSoon);
+    reportSoon();
+    const t = setInterval(reportSoon, this.intervalMs);
     t.unref();
     return () => {
       clearInterval(t);
+      for (const u of this.untap.splice(0)) u();
       this.client.close();
     };
+  }
+
+  /** Forward login and spawn observations of the Prometheus histograms as statsd counters. */
+  private tapEvents(afterSpawn: () => void): void {
+    const m = this.ctx.metrics;
+    if (!m) return;
+    this.tap(m.loginDuration, (labels, seconds) => {
+      const status = labels.status === 'success' ? 'success' : 'failure';
+      this.client.increment(`login.${status}`);
+      this.client.timing('login.duration', Math.round(seconds * 1000));
+    });
+    this.tap(m.spawnDuration, (labels, seconds) => {
+      const status = labels.status === 'success' ? 'success' : labels.status === 'error' ? 'error' : 'failure';
+      this.client.increment(`spawner.${status}`);
+      if (status !== 'failure') this.client.timing('spawner.duration', Math.round(seconds * 1000));
+      afterSpawn();
+    });
+    this.tap(m.stopDuration, () => afterSpawn());
+  }
+
+  private tap(h: { observe: (...a: never[]) => void }, on: (labels: Record<string, unknown>, value: number) => void): void {
+    const target = h as unknown as { observe: (...a: unknown[]) => void };
+    const original = target.observe;
+    target.observe = (...args: unknown[]) => {
+      original.apply(h, args);
+      try {
+        const [a, b] = args;
+        if (typeof a === 'number') on({}, a);
+        else if (typeof b === 'number') on((a as Record<string, unknown>) ?? {}, b);
+      } catch (e) {
+        this.log.warn(`statsd: ${(e as Error).message}`);
+      }
+    };
+    this.untap.push(() => {
+      target.observe = original;
+    });
   }
 }

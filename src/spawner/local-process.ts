@@ -30,7 +30,7 @@ import type { JsonObject } from '../core/json.js';
 import { withServiceUrl } from '../core/spawn-env.js';
 import type { Spawner, SpawnerContext, SpawnerDefinition, SpawnProgress } from './types.js';
 import { cleanupLimits, planLimits } from './limits.js';
-import { connectHost, findFreePort, findOnPath, isOurProcessAlive, LineRing, readProcStat, signalNumber, tcpAccepts } from './proc.js';
+import { connectHost, findFreePort, findOnPath, isOurProcessAlive, LineRing, processGroupOf, readProcStat, signallablePid, signalNumber, tcpAccepts } from './proc.js';
 import { currentUnixUser, lookupUnixUser, makeDirs, unixGroupIds, unreachableReason, type UnixUser } from './unix-user.js';
 import { ensureUserEnv } from './user-env.js';
 
@@ -71,6 +71,8 @@ class LocalProcessSpawner implements Spawner {
   private pid: number | null = null;
   private port = 0;
   private starttime: number | null = null;
+  /** The server leads its own process group (checked before signalling the group). */
+  private ownGroup = false;
   private exitStatus: number | null = null;
   private exited: Promise<void> = Promise.resolve();
   private cleanupDirs: string[] = [];
@@ -154,6 +156,7 @@ class LocalProcessSpawner implements Spawner {
     this.child = null;
     this.pid = null;
     this.starttime = null;
+    this.ownGroup = false;
     this.exitStatus = null;
     this.ring = new LineRing(200);
     this.events = [];
@@ -310,12 +313,19 @@ class LocalProcessSpawner implements Spawner {
 
   private signal(sig: NodeJS.Signals): void {
     const pid = this.pid;
-    if (pid === null || !this.alive()) return;
-    try {
-      process.kill(-pid, sig); // the whole process group (kernels included)
-    } catch {
-      try { process.kill(pid, sig); } catch { /* gone */ }
+    if (!signallablePid(pid) || !this.alive()) return;
+    // The whole process group (kernels included) — only when the server leads its own group,
+    // so a stale or foreign pid can never take another group (or, with pid 1, everything) down.
+    if (processGroupOf(pid) === pid) {
+      this.ownGroup = true;
+      try {
+        process.kill(-pid, sig);
+        return;
+      } catch {
+        /* fall through to the single process */
+      }
     }
+    try { process.kill(pid, sig); } catch { /* gone */ }
   }
 
   private async waitExit(ms: number): Promise<boolean> {
@@ -357,7 +367,9 @@ class LocalProcessSpawner implements Spawner {
       return;
     }
     // Leftovers of the group (e.g. kernels that ignored SIGINT) go with their server.
-    try { process.kill(-this.pid!, 'SIGKILL'); } catch { /* none left */ }
+    if (this.ownGroup && signallablePid(this.pid)) {
+      try { process.kill(-this.pid, 'SIGKILL'); } catch { /* none left */ }
+    }
     cleanupLimits(this.cleanupDirs);
   }
 
@@ -371,9 +383,11 @@ class LocalProcessSpawner implements Spawner {
 
   loadState(s: JsonObject): void {
     this.reset();
-    this.pid = typeof s.pid === 'number' && s.pid > 0 ? s.pid : null;
+    // Reattach only to a process we can recognise: a pid without its start time could be anyone's.
+    const starttime = typeof s.starttime === 'number' ? s.starttime : null;
+    this.pid = typeof s.pid === 'number' && signallablePid(s.pid) && starttime !== null ? s.pid : null;
     this.port = typeof s.port === 'number' ? s.port : 0;
-    this.starttime = typeof s.starttime === 'number' ? s.starttime : null;
+    this.starttime = starttime;
     this.cleanupDirs = Array.isArray(s.cgroups) ? s.cgroups.filter((x): x is string => typeof x === 'string') : [];
   }
 

@@ -20,6 +20,26 @@ export function readProcStat(pid: number): { state: string; starttime: number } 
   }
 }
 
+/** The process group id of `pid` (field 5 of /proc/<pid>/stat), or null. */
+export function processGroupOf(pid: number): number | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    const pgrp = Number(rest[2]);
+    return Number.isInteger(pgrp) ? pgrp : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether it is safe to signal `pid`: never 0/1/negative (kill(-1) reaches every process),
+ * never the hub itself.
+ */
+export function signallablePid(pid: number | null): pid is number {
+  return pid !== null && Number.isInteger(pid) && pid > 1 && pid !== process.pid && pid !== process.ppid;
+}
+
 /**
  * True when `pid` is a live (non-zombie) process whose start time equals `starttime`
  * (pass null to skip that check). Guards against a recycled pid being mistaken for our server.

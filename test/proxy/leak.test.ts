@@ -9,8 +9,8 @@ import WebSocket from 'ws';
 import { startEcho, deadPort, type Echo } from './helpers/echo.js';
 import { startProxy, fdCount, metric, type RunningProxy } from './helpers/proxy-process.js';
 
-const WS_COUNT = 5000;
-const DEAD_COUNT = 5000;
+const WS_COUNT = Number(process.env.LEAK_N ?? 5000);
+const DEAD_COUNT = Number(process.env.LEAK_N ?? 5000);
 const HANG_COUNT = 300;
 const CONCURRENCY = 50;
 const FD_TOLERANCE = 8;
@@ -22,7 +22,7 @@ const agent = new Agent({ connections: CONCURRENCY, keepAliveTimeout: 1000 });
 
 before(async () => {
   echo = await startEcho();
-  p = await startProxy(['--log-level', 'warn'], { metrics: true, nodeArgs: ['--expose-gc'] });
+  p = await startProxy([], { metrics: true, nodeArgs: ['--expose-gc'] });
   await p.api('POST', '/ws', { target: echo.url });
   await p.api('POST', '/dead', { target: `http://127.0.0.1:${await deadPort()}` });
   await p.api('POST', '/hang', { target: echo.url });

@@ -242,7 +242,8 @@
         ev.preventDefault();
         var chosen = this.getAttribute('data-lang');
         var secure = window.location.protocol === 'https:' ? '; Secure' : '';
-        document.cookie = 'labhub-lang=' + chosen + '; Path=' + hubPrefix + '; Max-Age=31536000; SameSite=Lax' + secure;
+        // Same path as the cookie the hub sets for ?lang= (base_url), so there is only one.
+        document.cookie = 'labhub-lang=' + chosen + '; Path=' + baseUrl + '; Max-Age=31536000; SameSite=Lax' + secure;
         var url = new URL(window.location.href);
         url.searchParams.delete('lang');
         window.location.replace(url.toString());

@@ -53,7 +53,7 @@ export async function startProxy(
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
-  const ports = await new Promise<{ port: number; apiPort: number; metricsPort?: number }>((resolve, reject) => {
+  const portsP = new Promise<{ port: number; apiPort: number; metricsPort?: number }>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`proxy did not start within 10 s; output:\n${out}`)), 10_000);
     const check = () => {
       if (isChp) {
@@ -79,6 +79,14 @@ export async function startProxy(
       reject(new Error(`proxy exited with ${c} before listening; output:\n${out}`));
     });
   });
+  let ports: { port: number; apiPort: number; metricsPort?: number };
+  try {
+    ports = await portsP;
+  } catch (err) {
+    // Never leave a half-started proxy behind.
+    proc.kill('SIGKILL');
+    throw err;
+  }
   const apiUrl = `http://127.0.0.1:${ports.apiPort}`;
   return {
     proc, pid: proc.pid!, ...ports, token, apiUrl,

@@ -1,0 +1,256 @@
+/**
+ * Self-signed TLS certificates for the public listener (`Labhub.generate_self_signed_cert`).
+ * JupyterHub has no such option; people ran openssl by hand. labhub makes an ECDSA P-256 key and
+ * an X.509 v3 certificate with node:crypto alone (the DER is written here, the signature by
+ * OpenSSL inside node), so no openssl binary and no npm package is needed.
+ *
+ * The certificate names this machine: its hostname, `localhost`, 127.0.0.1, ::1 and the addresses
+ * of its network interfaces, so a browser shows one clear warning (self-signed) and not a
+ * name mismatch as well.
+ */
+import { X509Certificate, createHash, createPrivateKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname, networkInterfaces } from 'node:os';
+import { dirname, resolve as resolvePath } from 'node:path';
+import { isIP } from 'node:net';
+import { HubError } from '../errors.js';
+
+/** Options of {@link generateSelfSignedCert}. */
+export interface SelfSignedOptions {
+  /** Subject common name (default: this machine's hostname, or `localhost`). */
+  commonName?: string;
+  /** DNS names and IP addresses for subjectAltName (default: {@link defaultAltNames}). */
+  altNames?: string[];
+  /** Validity in days from now (default 825, the longest browsers accept for a leaf). */
+  days?: number;
+}
+
+/** A generated certificate and its private key, both PEM. */
+export interface GeneratedCert {
+  certPem: string;
+  keyPem: string;
+  /** SHA-256 fingerprint as shown by browsers (AA:BB:…). */
+  fingerprint256: string;
+  notAfter: Date;
+}
+
+// ---- minimal DER writer (only what a certificate needs) ----
+function len(n: number): Buffer {
+  if (n < 0x80) return Buffer.from([n]);
+  const bytes: number[] = [];
+  for (let v = n; v > 0; v >>= 8) bytes.unshift(v & 0xff);
+  return Buffer.from([0x80 | bytes.length, ...bytes]);
+}
+function tlv(tag: number, content: Buffer): Buffer {
+  return Buffer.concat([Buffer.from([tag]), len(content.length), content]);
+}
+const seq = (...items: Buffer[]) => tlv(0x30, Buffer.concat(items));
+const set = (...items: Buffer[]) => tlv(0x31, Buffer.concat(items));
+const octets = (b: Buffer) => tlv(0x04, b);
+const bits = (b: Buffer) => tlv(0x03, Buffer.concat([Buffer.from([0]), b]));
+const utf8 = (s: string) => tlv(0x0c, Buffer.from(s, 'utf8'));
+const explicit = (n: number, b: Buffer) => tlv(0xa0 + n, b);
+const TRUE = Buffer.from([0x01, 0x01, 0xff]);
+
+function integer(b: Buffer): Buffer {
+  let i = 0;
+  while (i < b.length - 1 && b[i] === 0) i++;
+  let v = b.subarray(i);
+  if (v[0]! & 0x80) v = Buffer.concat([Buffer.from([0]), v]);
+  return tlv(0x02, v);
+}
+
+function oid(dotted: string): Buffer {
+  const arcs = dotted.split('.').map(Number);
+  const out: number[] = [40 * arcs[0]! + arcs[1]!];
+  for (const arc of arcs.slice(2)) {
+    const chunk: number[] = [arc & 0x7f];
+    for (let v = Math.floor(arc / 128); v > 0; v = Math.floor(v / 128)) chunk.unshift((v & 0x7f) | 0x80);
+    out.push(...chunk);
+  }
+  return tlv(0x06, Buffer.from(out));
+}
+
+/** RFC 5280: UTCTime through 2049, GeneralizedTime after. */
+function time(d: Date): Buffer {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const rest = `${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}Z`;
+  const y = d.getUTCFullYear();
+  return y < 2050 ? tlv(0x17, Buffer.from(`${p(y % 100)}${rest}`)) : tlv(0x18, Buffer.from(`${y}${rest}`));
+}
+
+function ipBytes(ip: string): Buffer {
+  if (isIP(ip) === 4) return Buffer.from(ip.split('.').map(Number));
+  // IPv6: expand '::' and write 8 groups of 16 bits.
+  const [head, tail] = ip.split('::') as [string, string | undefined];
+  const h = head ? head.split(':') : [];
+  const t = tail !== undefined && tail ? tail.split(':') : [];
+  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
+  const out = Buffer.alloc(16);
+  groups.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16), i * 2));
+  return out;
+}
+
+/** Names and addresses of this machine: hostname, localhost, loopback and interface addresses. */
+export function defaultAltNames(): string[] {
+  const names = new Set<string>(['localhost', '127.0.0.1', '::1']);
+  const h = hostname();
+  if (/^[A-Za-z0-9.-]+$/.test(h)) names.add(h.toLowerCase());
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) {
+      if (a.internal || (a.family === 'IPv6' && a.address.startsWith('fe80'))) continue;
+      names.add(a.address.split('%')[0]!);
+    }
+  }
+  return [...names];
+}
+
+const dnsName = /^(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/**
+ * Create a self-signed ECDSA P-256 certificate for the given names. Pure function (no files).
+ * @throws HubError LABHUB_ERR_CONFIG when a name is neither a DNS name nor an IP address.
+ */
+export function generateSelfSignedCert(opts: SelfSignedOptions = {}): GeneratedCert {
+  const altNames = opts.altNames ?? defaultAltNames();
+  const cn = opts.commonName ?? (altNames.find((n) => !isIP(n) && n !== 'localhost') ?? 'localhost');
+  const sanItems = altNames.map((n) => {
+    if (isIP(n)) return tlv(0x87, ipBytes(n));
+    if (!dnsName.test(n)) throw new HubError('LABHUB_ERR_CONFIG', 500, `Cannot put ${JSON.stringify(n)} in a certificate: expected a DNS name (like hub.example.org) or an IP address.`);
+    return tlv(0x82, Buffer.from(n, 'ascii'));
+  });
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const spki = publicKey.export({ type: 'spki', format: 'der' });
+  const now = Date.now();
+  const notBefore = new Date(now - 60 * 60 * 1000); // an hour back: tolerate clock skew
+  const notAfter = new Date(now + (opts.days ?? 825) * 86400 * 1000);
+  const serial = randomBytes(16);
+  serial[0] = (serial[0]! & 0x7f) | 0x01; // positive and non-zero
+  const sigAlg = seq(oid('1.2.840.10045.4.3.2')); // ecdsa-with-SHA256
+  const name = seq(set(seq(oid('2.5.4.3'), utf8(cn.slice(0, 64)))));
+  const ext = (id: string, critical: boolean, value: Buffer) => seq(oid(id), ...(critical ? [TRUE] : []), octets(value));
+  const extensions = seq(
+    ext('2.5.29.19', true, seq()), // basicConstraints: not a CA
+    ext('2.5.29.15', true, bits(Buffer.from([0x80]))), // keyUsage: digitalSignature
+    ext('2.5.29.37', false, seq(oid('1.3.6.1.5.5.7.3.1'))), // extKeyUsage: serverAuth
+    ext('2.5.29.17', false, seq(...sanItems)), // subjectAltName
+  );
+  const tbs = seq(
+    explicit(0, integer(Buffer.from([2]))), // v3
+    integer(serial),
+    sigAlg,
+    name,
+    seq(time(notBefore), time(notAfter)),
+    name,
+    spki,
+    explicit(3, extensions),
+  );
+  const signature = sign('sha256', tbs, privateKey); // DER ECDSA-Sig-Value, as X.509 wants
+  const der = seq(tbs, sigAlg, bits(signature));
+  const certPem = `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`;
+  const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const x = new X509Certificate(certPem);
+  if (!x.verify(publicKey)) throw new Error('generated certificate does not verify'); // cannot happen
+  return { certPem, keyPem, fingerprint256: x.fingerprint256, notAfter };
+}
+
+/** Result of {@link ensureSelfSignedCert}. */
+export interface SelfSignedFiles {
+  certFile: string;
+  keyFile: string;
+  /** true when the files were (re)written now. */
+  created: boolean;
+  fingerprint256: string;
+  notAfter: Date;
+  /** Why they were (re)written, or why the existing ones were kept. */
+  reason: string;
+}
+
+/**
+ * Use the certificate at `certFile`/`keyFile` if both exist, match and are valid for another
+ * `renewDays` (default 30); otherwise write a new self-signed pair there (key mode 600). A
+ * certificate that is not self-signed is never replaced.
+ * @throws HubError LABHUB_ERR_CONFIG when the files cannot be written.
+ */
+export function ensureSelfSignedCert(certFile: string, keyFile: string, opts: SelfSignedOptions & { renewDays?: number } = {}): SelfSignedFiles {
+  let reason = 'no certificate yet';
+  if (existsSync(certFile) && existsSync(keyFile)) {
+    try {
+      const x = new X509Certificate(readFileSync(certFile));
+      const key = createPrivateKey(readFileSync(keyFile));
+      const notAfter = new Date(x.validTo);
+      const fresh = notAfter.getTime() - Date.now() > (opts.renewDays ?? 30) * 86400 * 1000;
+      const selfSigned = x.issuer === x.subject && x.verify(x.publicKey);
+      // Never replace a certificate someone else issued (a real one that expires is the operator's to renew).
+      if (!selfSigned) return { certFile, keyFile, created: false, fingerprint256: x.fingerprint256, notAfter, reason: `not self-signed, used as it is (valid until ${notAfter.toISOString()})` };
+      if (!x.checkPrivateKey(key)) reason = 'the key does not belong to the certificate';
+      else if (!fresh) reason = `the certificate expires ${notAfter.toISOString()}`;
+      else return { certFile, keyFile, created: false, fingerprint256: x.fingerprint256, notAfter, reason: `valid until ${notAfter.toISOString()}` };
+    } catch (e) {
+      reason = `the existing files cannot be read as PEM (${(e as Error).message})`;
+    }
+  }
+  const gen = generateSelfSignedCert(opts);
+  try {
+    for (const f of [certFile, keyFile]) mkdirSync(dirname(f), { recursive: true });
+    writeFileSync(keyFile, gen.keyPem, { mode: 0o600 });
+    chmodSync(keyFile, 0o600);
+    writeFileSync(certFile, gen.certPem, { mode: 0o644 });
+  } catch (e) {
+    throw new HubError('LABHUB_ERR_CONFIG', 500, `Cannot write the self-signed certificate to ${certFile} / ${keyFile}: ${(e as Error).message}. Check that the directory is writable, or set JupyterHub.ssl_cert and ssl_key to other paths.`);
+  }
+  return { certFile, keyFile, created: true, fingerprint256: gen.fingerprint256, notAfter: gen.notAfter, reason };
+}
+
+/** SHA-256 of a PEM certificate's DER, as `AA:BB:…` (what browsers show). */
+export function fingerprintOf(certPem: string): string {
+  return new X509Certificate(certPem).fingerprint256 || createHash('sha256').update(certPem).digest('hex');
+}
+
+/** Names of the generated files when JupyterHub.ssl_cert/ssl_key are not set. */
+export const SELF_SIGNED_CERT_FILE = 'labhub-selfsigned-cert.pem';
+export const SELF_SIGNED_KEY_FILE = 'labhub-selfsigned-key.pem';
+
+/** Options of {@link prepareTls}. */
+export interface PrepareTlsOptions {
+  sslCert: string | null;
+  sslKey: string | null;
+  /** Labhub.generate_self_signed_cert */
+  generate: boolean;
+  /** JupyterHub.cookie_secret_file: generated files go next to it. */
+  cookieSecretFile: string;
+  log?: { info(msg: string): void; warn(msg: string): void };
+}
+
+/**
+ * Decide the public listener's certificate: the configured files, or (with `generate`) a
+ * self-signed pair created where they are missing. Returns null for plain HTTP.
+ * @throws HubError LABHUB_ERR_CONFIG when only one of ssl_cert/ssl_key is set, or a configured
+ *   file cannot be read (without `generate`), or generated files cannot be written.
+ */
+export function prepareTls(o: PrepareTlsOptions): { certFile: string; keyFile: string } | null {
+  if (!o.generate) {
+    if (!o.sslCert && !o.sslKey) return null;
+    if (!o.sslCert || !o.sslKey)
+      throw new HubError('LABHUB_ERR_CONFIG', 500, `HTTPS needs both JupyterHub.ssl_cert and JupyterHub.ssl_key, but only ${o.sslCert ? 'ssl_cert' : 'ssl_key'} is set. Set the other one, or set Labhub.generate_self_signed_cert = true to have labhub create both.`);
+    for (const [k, f] of [['ssl_cert', o.sslCert], ['ssl_key', o.sslKey]] as const) {
+      try {
+        readFileSync(f);
+      } catch (e) {
+        throw new HubError('LABHUB_ERR_CONFIG', 500, `JupyterHub.${k} = ${f} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Check the path and that labhub's user may read it, or set Labhub.generate_self_signed_cert = true for a self-signed certificate.`);
+      }
+    }
+    return { certFile: o.sslCert, keyFile: o.sslKey };
+  }
+  const dir = dirname(resolvePath(o.cookieSecretFile));
+  const certFile = resolvePath(o.sslCert || `${dir}/${SELF_SIGNED_CERT_FILE}`);
+  const keyFile = resolvePath(o.sslKey || `${dir}/${SELF_SIGNED_KEY_FILE}`);
+  const r = ensureSelfSignedCert(certFile, keyFile);
+  if (r.created) {
+    o.log?.warn(
+      `TLS: wrote a new self-signed certificate to ${certFile} (key ${keyFile}, mode 600; ${r.reason}). ` +
+        `Browsers will warn once; its SHA-256 fingerprint is ${r.fingerprint256}. For a public server use a real certificate (e.g. Let's Encrypt) in JupyterHub.ssl_cert/ssl_key.`,
+    );
+  } else o.log?.info(`TLS: using the self-signed certificate ${certFile} (${r.reason}; SHA-256 ${r.fingerprint256})`);
+  return { certFile, keyFile };
+}

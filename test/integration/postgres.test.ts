@@ -1,0 +1,46 @@
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { Store, parseDbUrl } from '../../src/db/index.js';
+import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { startTestHub, hubFetch } from '../helpers/test-hub.js';
+
+let pg: TestPostgres;
+before(async () => {
+  pg = await startTestPostgres();
+});
+after(() => pg?.stop());
+
+test('PostgreSQL: the same migrations and repositories work (real Debian PostgreSQL)', async () => {
+  const store = await Store.open(parseDbUrl(await pg.createDatabase('labhub_store')));
+  try {
+    const alice = await store.users.create('alice-pg', { admin: true });
+    assert.equal(alice.admin, true);
+    await store.users.create('bob-pg');
+    const srv = await store.servers.ensure(alice.id, '');
+    await store.servers.update(srv.id, { status: 'running', target: 'http://127.0.0.1:1', state: { pid: 12345, starttime: 1 } });
+    assert.deepEqual((await store.servers.active()).map((a) => a.userName), ['alice-pg']);
+    const page = await store.users.list({ offset: 0, limit: 10, sort: 'name', nameFilter: 'PG' });
+    assert.deepEqual(page.users.map((u) => u.name), ['alice-pg', 'bob-pg']);
+    const { token } = await store.tokens.create({ userId: alice.id, scopes: ['inherit'] });
+    assert.equal((await store.tokens.find(token))?.userId, alice.id);
+    const g = await store.groups.create('g-pg');
+    await store.groups.addMember(g.id, alice.id);
+    const r = await store.roles.upsert('role-pg', '', ['read:users']);
+    await store.roles.assign(r.id, 'group', g.id);
+    assert.deepEqual(await store.roles.groupRolesOfUser(alice.id), ['role-pg']);
+  } finally {
+    await store.close();
+  }
+});
+
+test('PostgreSQL: a hub runs on it (login, API)', async () => {
+  const t = await startTestHub({ config: { JupyterHub: { db_url: await pg.createDatabase('labhub_hub') } } });
+  try {
+    const token = await t.token('carol', { admin: true });
+    const res = await hubFetch(`${t.api}/users/carol`, { token });
+    assert.equal(res.status, 200);
+    assert.equal((await res.json()).admin, true);
+  } finally {
+    await t.stop();
+  }
+});

@@ -1,0 +1,125 @@
+/**
+ * Shared steps for the integration tests: spawn a server and wait for it, read the environment
+ * the hub gave the fake single-user server, PKCE pairs, and small response checks.
+ */
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino, type Logger } from 'pino';
+import { CookieClient } from '../helpers/cookie-client.js';
+import { freePort } from '../helpers/ports.js';
+import { FAKE_SERVER, assertHubInvariants, hubFetch, type TestHub } from '../helpers/test-hub.js';
+import { Hub } from '../../src/hub.js';
+import { loadConfig } from '../../src/config/index.js';
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Poll `cond` every 100 ms until it is truthy (fails with `what` after `ms`). */
+export async function waitFor<T>(what: string, cond: () => Promise<T | null | undefined | false>, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await cond();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/** Log `user` in through the login form (a fresh cookie jar). */
+export async function loggedIn(t: TestHub, user: string): Promise<CookieClient> {
+  const c = new CookieClient(t.url);
+  const r = await c.login(user);
+  assert.equal(r.status, 302, `login of ${user} should redirect`);
+  return c;
+}
+
+/** Start `user`'s default server through /hub/spawn (as a browser does) and wait until it is ready. */
+export async function spawnAndWait(t: TestHub, c: CookieClient, user: string): Promise<void> {
+  const r = await c.fetch('/hub/spawn');
+  assert.equal(r.status, 302);
+  const token = await t.token(user);
+  await waitFor(`${user}'s server to be ready`, async () => {
+    const m = await (await hubFetch(`${t.api}/users/${user}`, { token })).json();
+    return m.servers?.['']?.ready === true;
+  });
+}
+
+/** The environment the hub passed to the fake single-user server (it echoes it on any request). */
+export async function serverEnv(t: TestHub, user: string): Promise<Record<string, string>> {
+  const r = await fetch(`${t.url}/user/${user}/api/echo`);
+  assert.equal(r.status, 200, `${user}'s fake server should answer through the proxy`);
+  return (await r.json()).env;
+}
+
+/** An RFC 7636 verifier and its S256 challenge. */
+export function pkcePair(): { verifier: string; challenge: string } {
+  const verifier = randomBytes(32).toString('base64url'); // 43 characters
+  return { verifier, challenge: createHash('sha256').update(verifier, 'ascii').digest('base64url') };
+}
+
+/** Split a Location header into path and query (relative locations stay relative). */
+export function location(res: Response): { path: string; query: URLSearchParams; raw: string } {
+  const raw = res.headers.get('location');
+  assert.ok(raw, `expected a Location header (status ${res.status})`);
+  const u = new URL(raw, 'http://relative.invalid');
+  return { path: raw.startsWith('/') ? u.pathname : `${u.origin}${u.pathname}`, query: u.searchParams, raw };
+}
+
+/** A page response: HTML, no stack trace, no redirect. */
+export async function assertHtmlPage(res: Response, status: number, where: string): Promise<string> {
+  assertHubInvariants(res, where);
+  const body = await res.text();
+  assert.equal(res.status, status, `${where}: status ${res.status}, body ${body.slice(0, 300)}`);
+  assert.match(res.headers.get('content-type') ?? '', /^text\/html/, `${where}: content type`);
+  assert.equal(res.headers.get('location'), null, `${where}: must not redirect`);
+  assertNoStack(body, where);
+  return body;
+}
+
+/** No JavaScript stack trace or source path leaks into a user-visible body. */
+export function assertNoStack(body: string, where: string): void {
+  assert.doesNotMatch(body, /\n\s+at .+\(.*:\d+:\d+\)|at async |node:internal|\/src\/[\w/-]+\.ts|\.js:\d+:\d+/, `${where}: body shows a stack trace or source path`);
+}
+
+/** A pino logger that keeps every line in memory (to check what reaches the log). */
+export function memoryLogger(): { log: Logger; lines: () => string[] } {
+  const chunks: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      chunks.push(String(chunk));
+      cb();
+    },
+  });
+  return { log: pino({ level: 'debug', base: undefined }, sink), lines: () => chunks.join('').split('\n').filter(Boolean) };
+}
+
+/**
+ * A hub like `startTestHub` (dummy auth 'pw', fake server) that logs into `log`, for tests that
+ * check what reaches the log. Returns its public URL and a stop function.
+ */
+export async function startLoggedHub(log: Logger, extra: Record<string, Record<string, unknown>> = {}): Promise<{ hub: Hub; url: string; stop: () => Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'labhub-itest-'));
+  const [port, hubPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+  const config: Record<string, Record<string, unknown>> = {
+    JupyterHub: { ip: '127.0.0.1', port, hub_port: hubPort, authenticator_class: 'dummy', db_url: `sqlite:///${join(dir, 'hub.sqlite')}`, cookie_secret_file: join(dir, 'cookie_secret') },
+    ConfigurableHTTPProxy: { api_url: `http://127.0.0.1:${apiPort}`, pid_file: join(dir, 'proxy.pid') },
+    DummyAuthenticator: { password: 'pw' },
+    Authenticator: { allow_all: true },
+    Spawner: { cmd: [process.execPath, FAKE_SERVER], http_timeout: 10 },
+    LocalProcessSpawner: { run_as_user: 'self' },
+  };
+  for (const [cls, traits] of Object.entries(extra)) config[cls] = { ...(config[cls] ?? {}), ...traits };
+  const hub = new Hub({ loaded: loadConfig({ cwd: dir, overrides: config }), log, cwd: dir });
+  await hub.start();
+  return {
+    hub,
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      await hub.stop({ servers: true, proxy: true });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
