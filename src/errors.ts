@@ -22,6 +22,7 @@ export const ERROR_CATALOG = {
   LABHUB_ERR_SPAWN_FAILED: 'Starting a user server failed; the message contains the reason.',
   LABHUB_ERR_SPAWN_TIMEOUT: 'A user server did not start or answer within its timeout.',
   LABHUB_ERR_TOO_MANY_REQUESTS: 'A limit was reached (spawns, active servers, login attempts); retry later.',
+  LABHUB_ERR_METHOD_NOT_ALLOWED: 'The resource exists but does not support this method (e.g. deleting a service defined in the config file).',
   LABHUB_ERR_OAUTH: 'An OAuth request was invalid (unknown client, bad redirect_uri, bad code or PKCE verifier).',
   LABHUB_ERR_PROXY: 'The proxy could not be started, reached, or updated.',
   LABHUB_ERR_LOGIN_FAILED: 'The username or password was wrong, or the user is not allowed.',

@@ -9,6 +9,7 @@ import { defaultAuthenticatorId } from '../auth/registry.js';
 import { settingsFromConfig, isWildcardIp } from '../core/settings-from-config.js';
 import { findOnPath } from '../spawner/proc.js';
 import { flagOverrides, type StartFlags } from './common.js';
+import { accountChecks, fileChecks, pamChecks, spawnerChecks, statsdChecks, tlsChecks } from './doctor-system.js';
 
 export interface CheckResult {
   name: string;
@@ -61,13 +62,30 @@ export async function runChecks(flags: StartFlags): Promise<CheckResult[]> {
   }
 
   const pub = isWildcardIp(s.ip) ? '0.0.0.0' : s.ip;
-  for (const [what, h, p] of [['public port (JupyterHub.port)', pub, s.port], ['hub port (JupyterHub.hub_port)', isWildcardIp(s.hubIp) ? '0.0.0.0' : s.hubIp, s.hubPort]] as const) {
+  let api: URL | null = null;
+  try {
+    api = new URL(s.proxy.apiUrl);
+  } catch {
+    out.push({ name: 'proxy API', status: 'error', detail: `ConfigurableHTTPProxy.api_url = ${s.proxy.apiUrl} is not a URL`, fix: 'Use a URL like http://127.0.0.1:8001.' });
+  }
+  const ports: Array<[string, string, number]> = [['public port (JupyterHub.port)', pub, s.port], ['hub port (JupyterHub.hub_port)', isWildcardIp(s.hubIp) ? '0.0.0.0' : s.hubIp, s.hubPort]];
+  if (api && s.proxy.shouldStart) ports.push(['proxy API port (ConfigurableHTTPProxy.api_url)', api.hostname.replace(/^\[|\]$/g, ''), Number(api.port || 80)]);
+  const redirectPort = Number((loaded.config.Labhub as unknown as Record<string, unknown>).http_redirect_port ?? 0);
+  if (redirectPort) ports.push(['HTTP redirect port (Labhub.http_redirect_port)', '0.0.0.0', redirectPort]);
+  const seen = new Map<number, string>();
+  for (const [what, , p] of ports) {
+    const other = seen.get(p);
+    if (other) out.push({ name: 'ports', status: 'error', detail: `${what} and ${other} are both ${p}`, fix: 'Give each its own port (defaults: port 8000, hub_port 8081, proxy API 8001).' });
+    seen.set(p, what);
+  }
+  if (s.ip === '*' || s.ip === '') out.push({ name: 'public address', status: 'ok', detail: `JupyterHub.ip = '${s.ip}': the proxy listens on all interfaces; labhub checks itself over 127.0.0.1, so the hostname need not resolve` });
+  for (const [what, h, p] of ports) {
     const free = await portFree(h, p);
+    if (p1024(p) && process.getuid?.() !== 0) continue; // reported below: needs root
     out.push(free ? { name: what, status: 'ok', detail: `${h}:${p} is free` } : { name: what, status: 'warn', detail: `${h}:${p} is in use (a running labhub or proxy, or another program)`, fix: `See what holds it: ss -ltnp 'sport = :${p}'. A running labhub-proxy is adopted by the hub on start; anything else must be stopped, or choose another port.` });
   }
-  if (p1024(s.port) || p1024(s.hubPort)) {
-    if (process.getuid?.() !== 0) out.push({ name: 'privileged ports', status: 'error', detail: `ports below 1024 (${[s.port, s.hubPort].filter(p1024).join(', ')}) need root`, fix: 'Run labhub as root, or use ports ≥ 1024.' });
-  }
+  const low = ports.map(([, , p]) => p).filter(p1024);
+  if (low.length && process.getuid?.() !== 0) out.push({ name: 'privileged ports', status: 'error', detail: `ports below 1024 (${low.join(', ')}) need root`, fix: 'Run labhub as root, or use ports ≥ 1024.' });
   if (s.hubPort !== 8081 && [80, 443, 8000].includes(s.hubPort) && s.port === 8000) {
     out.push({ name: 'hub_port', status: 'warn', detail: `JupyterHub.hub_port = ${s.hubPort} only moves the hub's internal API; users still connect on port ${s.port} (JupyterHub.port).`, fix: `To serve users on ${s.hubPort}, set JupyterHub.port = ${s.hubPort} and leave hub_port at 8081.` });
   }
@@ -78,11 +96,7 @@ export async function runChecks(flags: StartFlags): Promise<CheckResult[]> {
     else out.push({ name: 'proxy pid file', status: 'warn', detail: `${s.proxy.pidFile} names pid ${pid}, which is not running (stale)`, fix: `labhub removes it on start; or delete it: rm ${s.proxy.pidFile}` });
   }
 
-  if (authId === 'pam') {
-    const svcFile = `/etc/pam.d/${String((s.authenticatorOptions as Record<string, unknown>).service ?? 'login')}`;
-    out.push(existsSync(svcFile) ? { name: 'PAM service', status: 'ok', detail: `${svcFile} exists` } : { name: 'PAM service', status: 'error', detail: `${svcFile} is missing`, fix: 'Install the PAM configuration (Debian: apt-get install libpam-runtime) or set PAMAuthenticator.service.' });
-    if (process.getuid?.() !== 0) out.push({ name: 'root for PAM', status: 'error', detail: 'PAM can only check other users’ passwords as root', fix: 'Run labhub as root (as JupyterHub requires for PAM), or use the native authenticator.' });
-  }
+  out.push(...(await pamChecks(s, authId)), ...(await accountChecks(s, authId)), ...spawnerChecks(s));
 
   const cmd = s.spawner.cmd[0];
   const onPath = cmd.startsWith('/') ? (existsSync(cmd) ? cmd : null) : findOnPath(cmd, process.env.PATH);
@@ -99,15 +113,7 @@ export async function runChecks(flags: StartFlags): Promise<CheckResult[]> {
       out.push({ name: 'notebook_dir', status: 'error', detail: `${s.spawner.notebookDir}: ${dir} is not writable by labhub`, fix: `Create ${root} (owned so that labhub may create per-user folders), or run labhub as root.` });
     }
   }
-  for (const [what, f] of [['ssl_cert', s.sslCert], ['ssl_key', s.sslKey]] as const) {
-    if (!f) continue;
-    try {
-      accessSync(f, constants.R_OK);
-      out.push({ name: what, status: 'ok', detail: `${f} is readable` });
-    } catch {
-      out.push({ name: what, status: 'error', detail: `${f} (JupyterHub.${what}) cannot be read`, fix: 'Check the path and its permissions.' });
-    }
-  }
+  out.push(...tlsChecks(s, loaded), ...(await statsdChecks(s)), ...fileChecks(s));
   return out;
 }
 

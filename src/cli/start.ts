@@ -4,6 +4,10 @@ import { createInitialAdmin } from '../auth/native.js';
 import { defaultAuthenticatorId } from '../auth/registry.js';
 import { Store, parseDbUrl } from '../db/index.js';
 import { settingsFromConfig } from '../core/settings-from-config.js';
+import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { HubError } from '../errors.js';
+import { createSystemUserManager } from '../auth/system-users.js';
 import { loadWithFlags, type StartFlags } from './common.js';
 
 /** `labhub [--admin NAME]`: start the hub; SIGINT/SIGTERM stop it and leave servers and proxy running. */
@@ -42,6 +46,18 @@ async function ensureAdmin(name: string, loaded: ReturnType<typeof loadWithFlags
       } else {
         const password = await createInitialAdmin(store.nativeAccounts, normalized);
         process.stdout.write(`\n  Admin account created: ${normalized}\n  One-time password:     ${password}\n  Log in and change it at /hub/change-password.\n\n`);
+      }
+    } else if (authId === 'pam' && process.getuid?.() === 0) {
+      // The classic deployment: the admin is a Linux account. Create it (with a one-time password)
+      // only when it does not exist yet; an existing account keeps its password.
+      const manager = createSystemUserManager({ create_system_users: true });
+      if ((await manager.ensureUser(normalized)) === 'created') {
+        const password = randomBytes(9).toString('base64url');
+        const r = spawnSync('chpasswd', [], { input: `${normalized}:${password}\n` });
+        if (r.status !== 0) throw new HubError('LABHUB_ERR_SYSTEM_USER', 500, `Could not set the password of the new Linux user ${normalized}: ${r.stderr.toString().trim()}`);
+        process.stdout.write(`\n  Linux account created for the admin: ${normalized}\n  One-time password:                  ${password}\n  Change it with: passwd ${normalized}\n\n`);
+      } else {
+        process.stdout.write(`${normalized} is an admin: log in with the Linux password of ${normalized}.\n`);
       }
     } else {
       process.stdout.write(`${normalized} is an admin (log in with the ${authId} authenticator's credentials).\n`);

@@ -4,11 +4,11 @@ import type { HubContext } from '../core/context.js';
 import type { Principal } from '../core/permissions.js';
 import { accessScopesFor, checkAccess } from '../core/scopes.js';
 import { oauthGrantedScopes, oauthRequestedScopes } from '../core/scopes-oauth.js';
-import { HubError } from '../errors.js';
+import { HubError, isHubError } from '../errors.js';
 import { SESSION_COOKIE } from '../http/cookies.js';
 import { pageContext, sendPage } from '../http/page-context.js';
 import { principalOf } from '../http/principal.js';
-import { renderOAuthConsent } from '../http/pages/render/index.js';
+import { renderError, renderOAuthConsent } from '../http/pages/render/index.js';
 import { checkXsrf, isSecure } from '../http/xsrf.js';
 
 const CODE_LIFETIME_MS = 300_000;
@@ -49,6 +49,20 @@ function queryParams(req: FastifyRequest): Record<string, string> {
  * client, redirect_uri mismatch) show an error page; recoverable ones redirect back with `error=`.
  */
 export async function handleAuthorize(ctx: HubContext, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  try {
+    return await authorize(ctx, req, reply);
+  } catch (e) {
+    // A browser endpoint under /hub/api/: refusals are an HTML page (§3.2: fatal errors are an
+    // error page, never a redirect), not the API's JSON. 5xx go to the app's handler (error id).
+    if (!isHubError(e) || e.status >= 500 || reply.sent) throw e;
+    for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
+    if (e.logMessage) ctx.log.warn({ code: e.code, url: req.url.slice(0, 500) }, e.logMessage);
+    const p = await principalOf(ctx, req).catch(() => null);
+    return sendPage(reply, renderError(pageContext(ctx, req, reply, p), { status: e.status, message: e.userMessage }), e.status);
+  }
+}
+
+async function authorize(ctx: HubContext, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const q = queryParams(req);
   const p = await principalOf(ctx, req);
   if (!p || p.via !== 'cookie' || !p.user) {

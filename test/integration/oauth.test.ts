@@ -238,6 +238,7 @@ describe('authorize: who may use the server', () => {
     const query = authorizeQuery();
     const page = await authorize(admin, query);
     const html = await assertHtmlPage(page, 200, 'consent');
+    assert.match(html, /Server at \/user\/alice\//, 'the consent page names the server');
     assert.match(html, /<form[^>]*method="post"/i);
     const xsrf = /name="_xsrf" value="([^"]+)"/.exec(html)?.[1];
     assert.ok(xsrf, 'consent form carries _xsrf');

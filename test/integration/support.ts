@@ -11,7 +11,7 @@ import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { CookieClient } from '../helpers/cookie-client.js';
 import { freePort } from '../helpers/ports.js';
-import { FAKE_SERVER, assertHubInvariants, hubFetch, type TestHub } from '../helpers/test-hub.js';
+import { FAKE_SERVER, hubFetch, type TestHub } from '../helpers/test-hub.js';
 import { Hub } from '../../src/hub.js';
 import { loadConfig } from '../../src/config/index.js';
 
@@ -70,7 +70,9 @@ export function location(res: Response): { path: string; query: URLSearchParams;
 
 /** A page response: HTML, no stack trace, no redirect. */
 export async function assertHtmlPage(res: Response, status: number, where: string): Promise<string> {
-  assertHubInvariants(res, where);
+  // (Not assertHubInvariants: the OAuth consent page is HTML under /hub/api/, as in JupyterHub.)
+  assert.match(res.headers.get('x-jupyterhub-version') ?? '', /^\d+\.\d+\.\d+/, `${where}: X-JupyterHub-Version`);
+  assert.equal(res.headers.get('x-content-type-options'), 'nosniff', `${where}: X-Content-Type-Options`);
   const body = await res.text();
   assert.equal(res.status, status, `${where}: status ${res.status}, body ${body.slice(0, 300)}`);
   assert.match(res.headers.get('content-type') ?? '', /^text\/html/, `${where}: content type`);
