@@ -23,6 +23,7 @@ import { loadTemplateOverrides } from './http/pages/render/index.js';
 import { HubMetrics } from './metrics/hub-metrics.js';
 import { StatsdReporter } from './metrics/statsd.js';
 import { prepareTls } from './core/tls.js';
+import { accountChecks } from './cli/doctor-system.js';
 import { defaultAuthenticatorId, resolveAuthenticator } from './auth/registry.js';
 import { createPolicy } from './auth/policy.js';
 import { createLoginRateLimiter } from './auth/rate-limit.js';
@@ -95,6 +96,13 @@ export class Hub {
     const authOptions: Record<string, unknown> = { ...settings.authenticatorOptions, store: store.nativeAccounts };
     const authenticator = authDef.create({ options: authOptions, log: log.child({ component: 'authenticator' }) });
     const policy = createPolicy(settings.authenticatorOptions, { authenticatorId: authDef.id, log });
+    // Admins and groups named in the config that do not exist on this machine: say so (they are still recorded).
+    if (authDef.id === 'pam') {
+      void accountChecks(settings, authDef.id, { countMembers: false }).then(
+        (rs) => rs.filter((r) => r.status !== 'ok').forEach((r) => log.warn(`${r.detail}${r.fix ? ` Fix: ${r.fix}` : ''}`)),
+        (e) => log.warn(`Could not check the accounts named in the config: ${(e as Error).message}`),
+      );
+    }
     const rl = (loaded.config.Labhub as unknown as Record<string, Record<string, unknown>>).login_rate_limit ?? {};
     const limiter = createLoginRateLimiter({
       perUser: typeof rl.per_user === 'number' ? { max: rl.per_user, windowSeconds: Number(rl.window_seconds ?? 300) } : undefined,
@@ -164,7 +172,7 @@ export class Hub {
     } catch (e) {
       await this.app.close();
       await store.close();
-      throw e;
+      throw explainProxyFailure(e, settings, redirectPort, log);
     }
     spawns.startPolling();
     this.timers.push(metrics.startEventLoopSampler());
@@ -240,6 +248,19 @@ export class Hub {
     await this.proxy?.stop?.({ killProcess: !!opts.proxy });
     await this.ctx?.store.close();
   }
+}
+
+/** A proxy that could not bind its public (or redirect) port: name the setting and the fix. */
+function explainProxyFailure(e: unknown, s: Settings, redirectPort: number, log: Logger): unknown {
+  const text = e instanceof Error ? e.message : String(e);
+  const m = /EADDRINUSE[^\n]*?:(\d+)\b/.exec(text) ?? /EACCES[^\n]*?:(\d+)\b/.exec(text);
+  if (!m) return e;
+  const port = Number(m[1]);
+  const which = port === s.port ? 'public port (JupyterHub.port)' : port === redirectPort ? 'HTTP redirect port (Labhub.http_redirect_port)' : 'proxy API port (ConfigurableHTTPProxy.api_url)';
+  log.error(`proxy: ${text}`);
+  return text.includes('EACCES')
+    ? new HubError('LABHUB_ERR_PORT_IN_USE', 500, `The ${which} ${port} needs root: ports below 1024 can only be opened by root. Run labhub as root, or choose a port of 1024 or more. Nothing was left running.`)
+    : new HubError('LABHUB_ERR_PORT_IN_USE', 500, `The ${which} ${port} is already in use by another program, so the proxy could not start. See which: ss -ltnp 'sport = :${port}'. Stop it, or choose another port. Nothing was left running.`);
 }
 
 function hostForUrl(h: string): string {

@@ -81,7 +81,8 @@ export function createSystemUserManager(options: Record<string, unknown>, log?: 
   const enabled = readBool(options, 'create_system_users', false, W);
   const configured = options.add_user_cmd;
   let cmd: string[] | null = null;
-  if (configured !== undefined && configured !== null) {
+  // An empty list (the config default) means: use the platform's default command.
+  if (configured !== undefined && configured !== null && !(Array.isArray(configured) && configured.length === 0)) {
     if (!Array.isArray(configured) || configured.length === 0 || configured.some((a) => typeof a !== 'string'))
       throw new HubError(
         'LABHUB_ERR_CONFIG',

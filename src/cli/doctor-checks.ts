@@ -43,7 +43,10 @@ export async function runChecks(flags: StartFlags): Promise<CheckResult[]> {
   try {
     loaded = loadConfig({ file: flags.config, overrides: flagOverrides(flags) });
     out.push({ name: 'config', status: loaded.warnings.length ? 'warn' : 'ok', detail: loaded.source ? `read ${loaded.source}` : 'no config file: embedded defaults' });
-    for (const w of loaded.warnings) out.push({ name: `config ${w.key}`, status: 'warn', detail: `${w.file ? `${w.file}:${w.line} ` : ''}${w.message}` });
+    for (const w of loaded.warnings) {
+      const where = w.file ? `${w.file}:${w.line}` : '';
+      out.push({ name: `config ${w.key}`, status: 'warn', detail: `${where && !w.message.startsWith(where) ? `${where}: ` : ''}${w.message}` });
+    }
   } catch (e) {
     out.push({ name: 'config', status: 'error', detail: isHubError(e) ? e.userMessage : String(e), fix: 'Fix the file as the message says, then run labhub doctor again.' });
     return out;
@@ -78,7 +81,7 @@ export async function runChecks(flags: StartFlags): Promise<CheckResult[]> {
     if (other) out.push({ name: 'ports', status: 'error', detail: `${what} and ${other} are both ${p}`, fix: 'Give each its own port (defaults: port 8000, hub_port 8081, proxy API 8001).' });
     seen.set(p, what);
   }
-  if (s.ip === '*' || s.ip === '') out.push({ name: 'public address', status: 'ok', detail: `JupyterHub.ip = '${s.ip}': the proxy listens on all interfaces; labhub checks itself over 127.0.0.1, so the hostname need not resolve` });
+  if (isWildcardIp(s.ip)) out.push({ name: 'public address', status: 'ok', detail: `JupyterHub.ip is a wildcard ('*', '' or 0.0.0.0): the proxy listens on all interfaces, and labhub checks itself over 127.0.0.1, so the hostname need not resolve` });
   for (const [what, h, p] of ports) {
     const free = await portFree(h, p);
     if (p1024(p) && process.getuid?.() !== 0) continue; // reported below: needs root
@@ -86,7 +89,8 @@ export async function runChecks(flags: StartFlags): Promise<CheckResult[]> {
   }
   const low = ports.map(([, , p]) => p).filter(p1024);
   if (low.length && process.getuid?.() !== 0) out.push({ name: 'privileged ports', status: 'error', detail: `ports below 1024 (${low.join(', ')}) need root`, fix: 'Run labhub as root, or use ports ≥ 1024.' });
-  if (s.hubPort !== 8081 && [80, 443, 8000].includes(s.hubPort) && s.port === 8000) {
+  const explained = loaded.warnings.some((w) => w.code === 'LABHUB_WARN_CONFIG_HUB_PORT_PUBLIC');
+  if (!explained && [80, 443, 8000].includes(s.hubPort) && s.port === 8000) {
     out.push({ name: 'hub_port', status: 'warn', detail: `JupyterHub.hub_port = ${s.hubPort} only moves the hub's internal API; users still connect on port ${s.port} (JupyterHub.port).`, fix: `To serve users on ${s.hubPort}, set JupyterHub.port = ${s.hubPort} and leave hub_port at 8081.` });
   }
 

@@ -32,8 +32,11 @@ async function getent(db: 'passwd' | 'group', name: string): Promise<string[] | 
   return r.stdout.trim().split(':');
 }
 
-/** Accounts and groups the policy names, and what a person can and cannot do with them. */
-export async function accountChecks(s: Settings, authId: string): Promise<CheckResult[]> {
+/**
+ * Accounts and groups the policy names, and what a person can and cannot do with them. The hub
+ * logs the non-ok results at start (`countMembers: false`: only the names in the config are looked up).
+ */
+export async function accountChecks(s: Pick<Settings, 'authenticatorOptions'>, authId: string, opts: { countMembers?: boolean } = {}): Promise<CheckResult[]> {
   if (authId !== 'pam') return [];
   const out: CheckResult[] = [];
   const a = s.authenticatorOptions as Record<string, unknown>;
@@ -54,6 +57,7 @@ export async function accountChecks(s: Settings, authId: string): Promise<CheckR
       out.push({ name: `group ${g}`, status: 'warn', detail: `allowed_groups names ${g}, but there is no such Linux group: nobody gets in through it.`, fix: `Create it and add people: groupadd ${g} && usermod -aG ${g} <user> (or useradd -g ${g} <user> for new accounts).` });
       continue;
     }
+    if (opts.countMembers === false) continue; // the hub at start: no enumeration of all accounts
     const supp = (gr[3] ?? '').split(',').filter(Boolean);
     const prim = await run('getent', ['passwd']);
     const primaryMembers = prim.code === 0 ? prim.stdout.split('\n').filter((l) => l.split(':')[3] === gr[2]).map((l) => l.split(':')[0]!) : [];
@@ -106,6 +110,22 @@ export function spawnerChecks(s: Settings): CheckResult[] {
         ? { name: 'servers as users', status: 'ok', detail: `servers run as each user's uid, gid and groups (via ${setpriv})` }
         : { name: 'servers as users', status: 'warn', detail: 'setpriv is missing: servers run with the user\'s uid/gid but without their supplementary groups', fix: 'apt-get install util-linux (provides setpriv).' });
     } else if (isRoot()) out.push({ name: 'servers as users', status: 'warn', detail: "LocalProcessSpawner.run_as_user = 'self' under root: every server runs as root", fix: "Remove run_as_user (default 'auto') so servers run as each user." });
+  }
+  // Parents of a shared notebook root (e.g. /home/jupyter of /home/jupyter/notebooks/{username})
+  // must let every user pass; Debian's adduser makes homes 0700.
+  const nb = s.spawner.notebookDir;
+  if (nb && nb.startsWith('/') && nb.includes('{username}')) {
+    const fixed = nb.slice(0, nb.indexOf('{username}')).replace(/\/[^/]*$/, '') || '/';
+    for (let p = fixed; ; p = dirname(p)) {
+      if (existsSync(p)) {
+        const st = statSync(p);
+        if (!(st.mode & 0o001)) {
+          out.push({ name: 'notebook_dir access', status: 'warn', detail: `${p} (mode ${(st.mode & 0o777).toString(8)}) does not let other users pass, so their servers cannot reach ${nb}: spawns will fail with "cannot enter ${p}"`, fix: `chmod o+x ${p}  (enter only, no listing; or 755 to allow listing)` });
+          break;
+        }
+      }
+      if (p === dirname(p)) break;
+    }
   }
   if (s.spawner.memLimit || s.spawner.cpuLimit) {
     const d = describeLimitSupport();

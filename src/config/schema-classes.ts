@@ -7,7 +7,7 @@ export const authenticatorTraits = {
   allowed_users: t(strSet, [], 'set[str]', 'Users who may log in (in addition to allowed_groups and admins). With nothing allowed and allow_all false, only admins can log in.'),
   blocked_users: t(strSet, [], 'set[str]', 'Users who may never log in, whatever else says.'),
   allow_all: t(z.boolean(), false, 'bool', 'Let every user who authenticates log in.'),
-  allow_existing_users: t(z.boolean().nullable(), null, 'bool', 'Users already in the database may log in even if not listed.', 'true when allowed_users is non-empty, else false'),
+  allow_existing_users: t(z.boolean().nullable(), null, 'bool', 'Users already in the hub database may log in even if not listed. Only admins, --admin and the config add users to the database.', 'true (JupyterHub: true only when allowed_users is non-empty, which locked out users added on the admin page)'),
   auto_login: t(z.boolean(), false, 'bool', 'Skip the login page and go straight to the external login (OAuth authenticators).'),
   delete_invalid_users: t(z.boolean(), false, 'bool', 'Delete database users that are no longer allowed, at start.'),
   enable_auth_state: t(z.boolean(), false, 'bool', 'Store encrypted auth state (needs `JUPYTERHUB_CRYPT_KEY`).'),

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { HubConfig } from '../config/index.js';
-import { classChain, classForId, traitsFor } from '../config/index.js';
+import { classChain, classForId, isExplicit, traitsFor } from '../config/index.js';
 import type { RoleSettings, ServiceSettings, Settings } from './settings.js';
 
 /** The JupyterHub version labhub speaks on the wire (X-JupyterHub-Version, GET /hub/api). */
@@ -40,7 +40,11 @@ export function settingsFromConfig(config: HubConfig, resolvedAuthenticatorId: s
   const spawnerClass = classForId(spawnerId) ?? 'LocalProcessSpawner';
   const sp = traitsFor<Loose>(config, classChain(spawnerClass));
   const authClass = classForId(resolvedAuthenticatorId) ?? 'Authenticator';
-  const auth = traitsFor<Loose>(config, classChain(authClass));
+  const auth: Loose = { ...traitsFor<Loose>(config, classChain(authClass)) };
+  // labhub default: users already in the hub database (added by an admin, by --admin, or by the
+  // config) may log in, unless allow_existing_users is set explicitly. Only admins and the config
+  // put users in the database, so this never opens the hub to strangers.
+  if (!classChain(authClass).some((c) => isExplicit(config, c, 'allow_existing_users'))) auth.allow_existing_users = true;
   const proxy = config.ConfigurableHTTPProxy as unknown as Loose;
   const lab = config.Labhub as unknown as Loose;
   const baseUrl = normBase(str(hub.base_url, '/'));

@@ -182,19 +182,29 @@ export function notebookPanel(page: Page): Locator {
 export async function runInLastCell(page: Page, code: string, opts: { timeout?: number } = {}): Promise<string> {
   const timeout = opts.timeout ?? LAB_TIMEOUT_MS;
   const panel = notebookPanel(page);
-  const cell = panel.locator('.jp-Notebook .jp-Cell').last();
+  const cells = panel.locator('.jp-Notebook .jp-Cell');
+  await cells.first().waitFor({ state: 'visible', timeout });
+  // A cell run before the kernel is connected is not executed at all: wait for an idle kernel.
+  await panel.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').waitFor({ state: 'attached', timeout });
+  // By index: Shift+Enter on the last cell appends a new one, and `.last()` would move to it.
+  const cell = cells.nth((await cells.count()) - 1);
   const editor = cell.locator('.cm-content');
   await editor.waitFor({ state: 'visible', timeout });
   const before = (await editor.textContent()) ?? '';
   if (before.trim()) throw new Error(`the last cell is not empty (it holds ${JSON.stringify(before.slice(0, 80))})`);
   await editor.click();
-  // insertText: one input event, so no editor auto-closing or completion can alter the code.
-  await page.keyboard.insertText(code);
+  // Real key presses. (A single insertText event is applied by the editor a frame later, so a
+  // Shift+Enter right after it can run the cell while its model is still empty.)
+  await page.keyboard.type(code);
   const typed = (await editor.textContent()) ?? '';
   if (typed !== code) throw new Error(`the cell holds ${JSON.stringify(typed)} after typing ${JSON.stringify(code)}`);
   await page.keyboard.press('Shift+Enter');
-  // Finished: an execution count in the prompt ("[3]:"), and the output area has been filled.
-  await cell.locator('.jp-InputPrompt').filter({ hasText: /\[\d+\]/ }).waitFor({ timeout });
+  // A run request shows "[*]" at once, then the execution count ("[3]:"); "[ ]" means it never ran.
+  const prompt = cell.locator('.jp-InputPrompt');
+  await prompt.filter({ hasText: /\[(\*|\d+)\]/ }).waitFor({ timeout: 15_000 }).catch(async () => {
+    throw new Error(`the cell was not run after Shift+Enter (prompt ${JSON.stringify(await prompt.textContent())})`);
+  });
+  await prompt.filter({ hasText: /\[\d+\]/ }).waitFor({ timeout });
   const output = cell.locator('.jp-OutputArea-output');
   await output.first().waitFor({ state: 'visible', timeout });
   return ((await output.allTextContents()).join('\n')).trim();

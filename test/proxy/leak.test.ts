@@ -28,7 +28,7 @@ before(async () => {
   await p.api('POST', '/hang', { target: echo.url });
 });
 after(async () => {
-  await agent.close();
+  await agent.close().catch(() => {});
   await p?.stop();
   await echo?.close();
 });
@@ -79,7 +79,8 @@ async function settle(): Promise<{ fds: number; heap: number }> {
     if (open === 0 && inflight === 0) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  await new Promise((r) => setTimeout(r, 500));
+  // Idle keep-alive sockets (ours to the target, clients' to us) expire after ~4 s: wait them out.
+  await new Promise((r) => setTimeout(r, 6000));
   let heap = Infinity;
   for (let i = 0; i < 3; i++) heap = Math.min(heap, await metric(p.metricsPort!, 'labhub_proxy_heap_used_after_gc_bytes'));
   return { fds: fdCount(p.pid), heap };
@@ -94,8 +95,9 @@ test('no fd or heap growth after WebSocket churn and dead/hanging backends', { t
   const base = await settle();
 
   const churn = new Agent({ connections: CONCURRENCY, keepAliveTimeout: 1000 });
+  let underLoadFds = 0;
+  const sampler = setInterval(() => (underLoadFds = Math.max(underLoadFds, fdCount(p.pid))), 200);
   await pool(WS_COUNT, wsRoundTrip);
-  const underLoadFds = fdCount(p.pid);
   await pool(DEAD_COUNT, async () => {
     const r = await request(`${p.url}/dead/x`, { dispatcher: churn, method: 'POST', body: 'payload' });
     await r.body.text();
@@ -107,11 +109,16 @@ test('no fd or heap growth after WebSocket churn and dead/hanging backends', { t
     setTimeout(() => ac.abort(), 20);
     await pending;
   });
+  clearInterval(sampler);
   await churn.close();
   const end = await settle();
 
-  const detail = `baseline fds=${base.fds} heap=${(base.heap / 1e6).toFixed(1)}MB; under load fds=${underLoadFds}; after fds=${end.fds} heap=${(end.heap / 1e6).toFixed(1)}MB`;
+  const detail = `baseline fds=${base.fds} heap=${(base.heap / 1e6).toFixed(1)}MB; max under load fds=${underLoadFds}; after fds=${end.fds} heap=${(end.heap / 1e6).toFixed(1)}MB`;
   process.stdout.write(`# leak test: ${detail}\n`);
+  if (process.env.LEAK_DEBUG) {
+    const { execSync } = await import('node:child_process');
+    process.stdout.write(execSync(`ls -l /proc/${p.pid}/fd | awk '{print $NF}' | sed 's/[0-9]*//g' | sort | uniq -c; ss -tanp | grep pid=${p.pid}, | awk '{print $1, $4, $5}' | sort | uniq -c | sort -rn | head -20`).toString());
+  }
   assert.equal(await metric(p.metricsPort!, 'labhub_proxy_websockets_open'), 0, detail);
   assert.equal(await metric(p.metricsPort!, 'labhub_proxy_requests_in_flight'), 0, detail);
   assert.ok(end.fds <= base.fds + FD_TOLERANCE, `fds returned to baseline: ${detail}`);

@@ -7,6 +7,10 @@ import { registerTokenRoutes } from './tokens.js';
 import { registerUserRoutes } from './users.js';
 import { registerVersionRoutes } from './version.js';
 import { registerMiscApiRoutes } from './misc.js';
+import { registerGroupRoutes } from './groups.js';
+import { registerServiceRoutes } from './services.js';
+import { registerShareRoutes } from './shares.js';
+import { registerLegacyRoutes } from './legacy.js';
 
 /** Every REST route under /hub/api. */
 export function registerApiRoutes(app: FastifyInstance, ctx: HubContext): void {
@@ -17,4 +21,8 @@ export function registerApiRoutes(app: FastifyInstance, ctx: HubContext): void {
   registerServerRoutes(app, ctx);
   registerTokenRoutes(app, ctx);
   registerMiscApiRoutes(app, ctx);
+  registerGroupRoutes(app, ctx);
+  registerServiceRoutes(app, ctx);
+  registerShareRoutes(app, ctx);
+  registerLegacyRoutes(app, ctx);
 }

@@ -4,6 +4,7 @@ import { HubError } from '../../errors.js';
 import { principalOf } from '../principal.js';
 import { requireApi } from '../guard.js';
 import { jsonBody } from './params.js';
+import { pageParams, paginationInfo, wantsPagination } from './pagination.js';
 
 /** Metrics, proxy table, shutdown. */
 export function registerMiscApiRoutes(app: FastifyInstance, ctx: HubContext): void {
@@ -16,15 +17,35 @@ export function registerMiscApiRoutes(app: FastifyInstance, ctx: HubContext): vo
   app.get(`${api}/metrics`, metrics);
   app.get(`${ctx.settings.hubPrefix}metrics`, metrics);
 
+  // Paginated like /users, except that `items` (and the bare reply) is a dict routespec → route.
   app.get(`${api}/proxy`, async (req) => {
     await requireApi(ctx, req, ['proxy']);
-    const routes = await ctx.proxy.getAllRoutes();
+    const paginated = wantsPagination(req);
+    const { offset, limit } = pageParams(ctx, req, paginated);
+    const routes = [...(await ctx.proxy.getAllRoutes())].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     const out: Record<string, unknown> = {};
-    for (const [spec, r] of routes) out[spec] = { routespec: spec, target: r.target, data: r.data };
-    return out;
+    for (const [spec, r] of routes.slice(offset, offset + limit)) out[spec] = { routespec: spec, target: r.target, data: r.data };
+    return paginated ? { items: out, _pagination: paginationInfo(req, offset, limit, routes.length) } : out;
   });
   app.post(`${api}/proxy`, async (req) => {
     await requireApi(ctx, req, ['proxy']);
+    await ctx.spawns.restoreRoutes();
+    return {};
+  });
+
+  app.patch(`${api}/proxy`, async (req) => {
+    await requireApi(ctx, req, ['proxy']);
+    const b = req.body;
+    if (b === null || typeof b !== 'object' || Array.isArray(b)) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'Request body must be a JSON object: {"api_url"?: "http://…", "auth_token"?: "…"}');
+    const body = b as Record<string, unknown>;
+    for (const k of ['api_url', 'auth_token']) if (k in body && typeof body[k] !== 'string') throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `${k} must be a string`);
+    if (typeof body.api_url === 'string' && !/^https?:\/\/[^/]+/.test(body.api_url)) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `api_url must be an http(s) URL such as http://127.0.0.1:8001, got '${body.api_url.slice(0, 80)}'`);
+    if (body.api_url !== undefined || body.auth_token !== undefined) {
+      // Moving the proxy needs support from the proxy object (ManagedProxy.reconfigure).
+      const movable = ctx.proxy as { reconfigure?: (o: { apiUrl?: string; authToken?: string }) => Promise<void> | void };
+      if (!movable.reconfigure) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'This hub cannot switch to another proxy at runtime; change ConfigurableHTTPProxy.api_url / auth_token in the config and restart the hub');
+      await movable.reconfigure({ apiUrl: body.api_url as string | undefined, authToken: body.auth_token as string | undefined });
+    }
     await ctx.spawns.restoreRoutes();
     return {};
   });

@@ -10,6 +10,20 @@ import { streamProgress } from './progress-stream.js';
 /** Named server names: JupyterHub 6's slug rule, relaxed to also allow '_' and '.'. */
 const SERVER_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
+function optionalString(body: Record<string, unknown>, key: string): string | null {
+  const v = body[key];
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'string') throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `${key} must be a string, got ${typeof v}`);
+  return v;
+}
+
+function optionalObject(body: Record<string, unknown>, key: string): JsonObject | null {
+  const v = body[key];
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'object' || Array.isArray(v)) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `${key} must be a JSON object`);
+  return v as JsonObject;
+}
+
 /** Start / stop / inspect / progress of default and named servers (§4.5). */
 export function registerServerRoutes(app: FastifyInstance, ctx: HubContext): void {
   const base = `${ctx.settings.hubPrefix}api/users/:name`;
@@ -20,18 +34,20 @@ export function registerServerRoutes(app: FastifyInstance, ctx: HubContext): voi
     if (!SERVER_NAME_RE.test(serverName)) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `Invalid server name '${serverName.slice(0, 64)}': use letters, digits, '-', '_' and '.', starting with a letter or digit, at most 63 characters.`);
   };
 
+  const checkLimit = async (userId: number, name: string, serverName: string) => {
+    if (!serverName || ctx.settings.namedServerLimitPerUser <= 0) return;
+    const named = (await ctx.store.servers.forUser(userId)).filter((s) => s.name !== '');
+    if (!named.some((s) => s.name === serverName) && named.length >= ctx.settings.namedServerLimitPerUser) {
+      throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `User ${name} already has the maximum of ${ctx.settings.namedServerLimitPerUser} named servers. Delete one first.`);
+    }
+  };
+
   const start = async (req: FastifyRequest, reply: FastifyReply, serverName: string) => {
     const name = param(req, 'name');
     await requireApi(ctx, req, ['start:servers', 'servers'], { server: `${name}/${serverName}` });
     const user = await userOr404(ctx, name);
     checkNamed(serverName);
-    if (serverName && ctx.settings.namedServerLimitPerUser > 0) {
-      const existing = await ctx.store.servers.forUser(user.id);
-      const named = existing.filter((s) => s.name !== '');
-      if (!named.some((s) => s.name === serverName) && named.length >= ctx.settings.namedServerLimitPerUser) {
-        throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `User ${name} already has the maximum of ${ctx.settings.namedServerLimitPerUser} named servers. Delete one first.`);
-      }
-    }
+    await checkLimit(user.id, name, serverName);
     const body = jsonBody(req);
     const hasNewForm = 'user_options' in body || 'display_name' in body;
     const userOptions = req.body === undefined || req.body === null ? null : ((hasNewForm ? body.user_options ?? {} : body) as JsonObject);
@@ -65,6 +81,54 @@ export function registerServerRoutes(app: FastifyInstance, ctx: HubContext): voi
   app.delete(`${base}/server`, (req, reply) => stop(req, reply, ''));
   app.delete(`${base}/servers/:server`, (req, reply) => stop(req, reply, param(req, 'server')));
 
+  /** PUT (6.0): create a named server record without starting it. */
+  app.put(`${base}/servers/:server`, async (req, reply) => {
+    const name = param(req, 'name');
+    const serverName = param(req, 'server');
+    await requireApi(ctx, req, ['start:servers', 'servers'], { server: `${name}/${serverName}` });
+    const user = await userOr404(ctx, name);
+    if (!serverName) throw new HubError('LABHUB_ERR_CONFLICT', 409, `The default server of ${name} always exists; PUT creates named servers only`);
+    checkNamed(serverName);
+    const body = jsonBody(req);
+    const unknown = Object.keys(body).filter((k) => k !== 'display_name' && k !== 'user_options');
+    if (unknown.length) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `Unknown server fields: ${unknown.join(', ')} (allowed: display_name, user_options)`);
+    if (await ctx.store.servers.get(user.id, serverName)) throw new HubError('LABHUB_ERR_CONFLICT', 409, `${name} already has a server named '${serverName}'`);
+    await checkLimit(user.id, name, serverName);
+    const displayName = optionalString(body, 'display_name');
+    const userOptions = optionalObject(body, 'user_options');
+    const rec = await ctx.store.servers.ensure(user.id, serverName);
+    await ctx.store.servers.update(rec.id, { displayName: displayName ?? null, ...(userOptions ? { userOptions } : {}) });
+    return reply.code(201).send(serverModel(ctx, user.name, (await ctx.store.servers.byId(rec.id))!));
+  });
+
+  /** PATCH (6.0): rename, display_name, user_options of a stopped named server. */
+  app.patch(`${base}/servers/:server`, async (req) => {
+    const name = param(req, 'name');
+    const serverName = param(req, 'server');
+    await requireApi(ctx, req, ['start:servers', 'servers'], { server: `${name}/${serverName}` });
+    const user = await userOr404(ctx, name);
+    const rec = await serverOr404(ctx, user, serverName);
+    const body = jsonBody(req);
+    const keys = Object.keys(body);
+    const unknown = keys.filter((k) => !['name', 'display_name', 'user_options'].includes(k));
+    if (!keys.length || unknown.length) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, unknown.length ? `Unknown server fields: ${unknown.join(', ')} (allowed: name, display_name, user_options)` : 'Nothing to change: send name, display_name and/or user_options');
+    if (rec.status !== 'stopped') throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `${name}/${serverName} is ${rec.status === 'running' ? 'running' : 'pending ' + (rec.status === 'spawning' ? 'spawn' : 'stop')}; stop it before changing it`);
+    const patch: { name?: string; displayName?: string | null; userOptions?: JsonObject } = {};
+    if ('name' in body) {
+      if (typeof body.name !== 'string') throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'name must be a string');
+      if (!serverName || !body.name) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'The default server cannot be renamed, and no server can be renamed to the default');
+      checkNamed(body.name);
+      if (body.name !== serverName) {
+        if (await ctx.store.servers.get(user.id, body.name)) throw new HubError('LABHUB_ERR_CONFLICT', 409, `${name} already has a server named '${body.name}'`);
+        patch.name = body.name;
+      }
+    }
+    if ('display_name' in body) patch.displayName = optionalString(body, 'display_name');
+    if ('user_options' in body) patch.userOptions = optionalObject(body, 'user_options') ?? {};
+    await ctx.store.servers.update(rec.id, patch);
+    return serverModel(ctx, user.name, (await ctx.store.servers.byId(rec.id))!);
+  });
+
   const getOne = async (req: FastifyRequest, serverName: string) => {
     const name = param(req, 'name');
     const p = await requireApi(ctx, req, ['read:servers'], { server: `${name}/${serverName}` });
@@ -81,13 +145,19 @@ export function registerServerRoutes(app: FastifyInstance, ctx: HubContext): voi
     const name = param(req, 'name');
     await requireApi(ctx, req, ['read:servers'], { server: `${name}/${serverName}` });
     const user = await userOr404(ctx, name);
-    const rec = await serverOr404(ctx, user, serverName);
+    // The default server always exists in JupyterHub (never started = "not starting", 400).
+    const rec = serverName ? await serverOr404(ctx, user, serverName) : await ctx.store.servers.get(user.id, '');
+    const notStarting = () => new HubError('LABHUB_ERR_BAD_REQUEST', 400, `${serverName ? `${name}/${serverName}` : name} is not starting...`);
+    if (!rec) throw notStarting();
     const prefix = ctx.spawns.prefix(user.name, serverName);
     if (rec.status === 'running') {
       return streamProgress(reply, [{ progress: 100, ready: true, message: `Server ready at ${prefix}`, html_message: `Server ready at <a href="${prefix}">${prefix}</a>`, url: prefix }]);
     }
     const ch = ctx.spawns.progressOf(rec);
-    if (!ch) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `${serverName ? `${name}/${serverName}` : name} is not starting...`);
+    if (!ch) throw notStarting();
+    // Not pending any more: only the outcome of the last spawn (one failure event), as JupyterHub does.
+    const last = ch.last();
+    if (rec.status === 'stopped' && ch.isClosed && last) return streamProgress(reply, [last]);
     return streamProgress(reply, ch);
   };
   app.get(`${base}/server/progress`, (req, reply) => progress(req, reply, ''));

@@ -5,7 +5,7 @@ import { checkAccess, expandScopes, parseScope, scopeError, scopesSubset } from 
 import type { ServerRecord, ShareTarget, User } from '../../db/index.js';
 import { HubError } from '../../errors.js';
 import { requireApi } from '../guard.js';
-import { pageParams, paginationInfo } from './pagination.js';
+import { pageParams, paginationInfo, wantsPagination } from './pagination.js';
 import { jsonBody, param, userOr404 } from './params.js';
 import { groupOr404 } from './groups.js';
 import { acceptUrls, shareCodeModel, shareModel } from './share-models.js';
@@ -73,7 +73,8 @@ async function shareTarget(ctx: HubContext, p: Principal, body: Record<string, u
 export function registerShareRoutes(app: FastifyInstance, ctx: HubContext): void {
   const api = `${ctx.settings.hubPrefix}api`;
 
-  const page = (req: FastifyRequest) => pageParams(ctx, req, true);
+  // Always the paginated shape; the default page size still follows the Accept header (200 without it).
+  const page = (req: FastifyRequest) => pageParams(ctx, req, wantsPagination(req));
 
   // ---- /shares ----
   app.get(`${api}/shares/:owner`, async (req) => {

@@ -10,6 +10,7 @@ import { requireApi } from '../guard.js';
 import { userModel } from './models.js';
 import { pageParams, paginationInfo, wantsPagination } from './pagination.js';
 import { jsonBody, param, userOr404 } from './params.js';
+import { userListRestriction } from './restrict.js';
 
 function truthyParam(v: unknown): boolean {
   return v !== undefined && v !== '0' && v !== 'false';
@@ -39,7 +40,9 @@ export function registerUserRoutes(app: FastifyInstance, ctx: HubContext): void 
     }
     const paginated = wantsPagination(req);
     const { offset, limit } = pageParams(ctx, req, paginated);
-    const { users, total } = await ctx.store.users.list({ offset, limit, nameFilter: q.name_filter, sort, descending, state: state as 'active' | 'ready' | 'inactive' | undefined });
+    // A filtered list:users (e.g. list:users!group=x) restricts the rows in SQL (O(page)).
+    const restrict = userListRestriction(p);
+    const { users, total } = await ctx.store.scopedLists.users({ offset, limit, nameFilter: q.name_filter, sort, descending, state: state as 'active' | 'ready' | 'inactive' | undefined }, restrict);
     const ids = users.map((u) => u.id);
     const [servers, groups] = await Promise.all([ctx.store.servers.forUsers(ids), ctx.store.groups.groupNamesOfUsers(ids)]);
     const includeStopped = truthyParam(q.include_stopped_servers);
@@ -99,10 +102,13 @@ export function registerUserRoutes(app: FastifyInstance, ctx: HubContext): void 
     if (!Array.isArray(names) || !names.length || !names.every((n) => typeof n === 'string')) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'Must specify at least one user to create: {"usernames": ["name", ...]}');
     const created: JsonObject[] = [];
     const toCreate: string[] = [];
+    if (body.admin !== undefined && typeof body.admin !== 'boolean') throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'admin must be true or false');
     for (const n of new Set(names as string[])) {
       const norm = ctx.login.normalize(n);
       const valid = ctx.login.policy.validate(norm);
       if (!valid.ok) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `Invalid username '${n.slice(0, 32)}': ${valid.reason}`);
+      // A filtered admin:users (e.g. !group=x) covers no new user (GHSA-69wv-m5fw-2fhp).
+      await requireApi(ctx, req, ['admin:users'], { user: norm });
       if (!(await ctx.store.users.byName(norm))) toCreate.push(norm);
     }
     if (!toCreate.length) throw new HubError('LABHUB_ERR_CONFLICT', 409, 'All of those users already exist');
@@ -116,6 +122,8 @@ export function registerUserRoutes(app: FastifyInstance, ctx: HubContext): void 
     const user = await userOr404(ctx, name);
     const body = jsonBody(req);
     for (const k of Object.keys(body)) if (!['name', 'admin', 'auth_state', 'groups', 'roles'].includes(k)) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `Unknown user field '${k}' (allowed: name, admin, auth_state)`);
+    // JupyterHub type-checks groups/roles but does not apply them; labhub does the same.
+    for (const k of ['groups', 'roles']) if (k in body && (!Array.isArray(body[k]) || !(body[k] as unknown[]).every((x) => typeof x === 'string'))) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `${k} must be a list of names`);
     const mayAdmin = mayModifyAdmin(p.scopes, !!p.user?.admin);
     if ((user.admin || 'admin' in body) && !mayAdmin) throw new HubError('LABHUB_ERR_FORBIDDEN', 403, 'Only admin users may modify admin users or grant admin.');
     if ('admin' in body) {

@@ -32,7 +32,8 @@ export class Upstreams {
       pool = new Pool(origin, {
         connections: this.opts.maxSockets ?? null,
         keepAliveTimeout: this.opts.idleTimeout ?? 4000,
-        keepAliveMaxTimeout: Math.max(this.opts.idleTimeout ?? 4000, 60_000),
+        // A server's Keep-Alive hint may shorten, never lengthen, how long idle sockets stay open.
+        keepAliveMaxTimeout: this.opts.idleTimeout ?? 4000,
         connectTimeout: this.opts.connectTimeout ?? 10_000,
         headersTimeout: 0,
         bodyTimeout: 0,

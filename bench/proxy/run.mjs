@@ -1,0 +1,186 @@
+#!/usr/bin/env node
+// Side-by-side benchmark: direct connection vs configurable-http-proxy 5.x (node_modules) vs
+// labhub-proxy (dist/, run `npm run build` first), on one upstream (bench/proxy/upstream.mjs),
+// loopback only, bounded in time. HTTP load: wrk (/usr/bin/wrk); WebSocket load:
+// bench/proxy/ws-load.mjs. Each proxy holds 1,000 routes; traffic goes to one of them.
+//
+//   node bench/proxy/run.mjs            (BENCH_SECONDS=8 per load phase by default)
+import { spawn, execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import { Pool } from 'undici';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const ROUTES = 1000;
+const HTTP_CONNS = Number(process.env.BENCH_HTTP_CONNS ?? 50);
+const WS_CONNS = Number(process.env.BENCH_WS_CONNS ?? 200);
+const TOKEN = 'bench-token';
+const children = new Set();
+
+function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
+function rssMB(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+function fds(pid) { return readdirSync(`/proc/${pid}/fd`).length; }
+async function freePort() {
+  return new Promise((r) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => r(p)); }); });
+}
+function start(cmd, args, env = {}) {
+  const c = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(c);
+  c.on('exit', () => children.delete(c));
+  let out = '';
+  c.stdout.on('data', (d) => { out += d; });
+  c.stderr.on('data', (d) => { out += d; });
+  c.output = () => out;
+  return c;
+}
+function cleanup() { for (const c of children) c.kill('SIGKILL'); }
+process.on('exit', cleanup);
+process.on('SIGINT', () => { cleanup(); process.exit(130); });
+
+function quantiles(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
+  return { p50: q(0.5), p99: q(0.99) };
+}
+
+function wrk(url, conns) {
+  const out = execFileSync('wrk', ['-t1', `-c${conns}`, `-d${SECONDS}s`, '--latency', url], { encoding: 'utf8' });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  const unit = (v, u) => Number(v) * (u === 'us' ? 0.001 : u === 's' ? 1000 : 1);
+  const p99m = /\s99%\s+([\d.]+)(us|ms|s)/.exec(out);
+  const p50m = /\s50%\s+([\d.]+)(us|ms|s)/.exec(out);
+  const errs = /Non-2xx or 3xx responses: (\d+)/.exec(out);
+  const sockErr = /Socket errors: (.*)/.exec(out);
+  return { rps, p50: p50m ? unit(p50m[1], p50m[2]) : NaN, p99: p99m ? unit(p99m[1], p99m[2]) : NaN,
+    errors: (errs ? Number(errs[1]) : 0), sockErr: sockErr?.[1] };
+}
+
+async function wsLoad(url) {
+  const c = start(process.execPath, [`${ROOT}bench/proxy/ws-load.mjs`, url, String(WS_CONNS), String(SECONDS * 1000)]);
+  await new Promise((r) => c.once('exit', r));
+  try {
+    return JSON.parse(c.output().trim().split('\n').pop());
+  } catch {
+    return { rate: NaN, p50: NaN, p99: NaN, errors: c.output().slice(0, 300) };
+  }
+}
+
+async function api(pool, method, path, body) {
+  const t0 = process.hrtime.bigint();
+  const r = await pool.request({ path: `/api/routes${path}`, method,
+    headers: { authorization: `token ${TOKEN}`, 'content-type': 'application/json' },
+    body: body ? JSON.stringify(body) : undefined });
+  await r.body.text();
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.statusCode >= 300) throw new Error(`${method} ${path}: ${r.statusCode}`);
+  return ms;
+}
+
+async function startProxy(kind, upstream) {
+  const [port, apiPort] = [await freePort(), await freePort()];
+  const args = ['--ip', '127.0.0.1', '--port', String(port), '--api-ip', '127.0.0.1', '--api-port', String(apiPort), '--log-level', 'warn'];
+  const script = kind === 'chp' ? `${ROOT}node_modules/configurable-http-proxy/bin/configurable-http-proxy` : `${ROOT}bin/labhub-proxy.js`;
+  const c = start(process.execPath, [script, ...args], { CONFIGPROXY_AUTH_TOKEN: TOKEN });
+  const pool = new Pool(`http://127.0.0.1:${apiPort}`, { connections: 1 });
+  for (let i = 0; ; i++) {
+    try { await api(pool, 'GET', ''); break; } catch (e) {
+      if (i > 100 || c.exitCode !== null) throw new Error(`${kind} did not start: ${c.output()}`);
+      await sleep(100);
+    }
+  }
+  // 1,000 routes, added one at a time: add latency with a growing table.
+  const add = [];
+  for (let i = 0; i < ROUTES; i++) add.push(await api(pool, 'POST', `/user/u${i}`, { target: upstream, user: `u${i}`, jupyterhub: true }));
+  const getAll = [];
+  for (let i = 0; i < 20; i++) getAll.push(await api(pool, 'GET', ''));
+  return { c, pid: c.pid, port, pool, add: quantiles(add), getAll: quantiles(getAll) };
+}
+
+async function deleteLatency(pool, upstream) {
+  for (let i = 0; i < ROUTES; i++) await api(pool, 'POST', `/tmp/r${i}`, { target: upstream });
+  const del = [];
+  for (let i = 0; i < ROUTES; i++) del.push(await api(pool, 'DELETE', `/tmp/r${i}`));
+  return quantiles(del);
+}
+
+async function measure(name, base, wsBase, pid) {
+  const res = { name };
+  if (pid) res.before = { rss: rssMB(pid), fds: fds(pid) };
+  let peak = { rss: 0, fds: 0 };
+  const sampler = pid ? setInterval(() => { try { peak = { rss: Math.max(peak.rss, rssMB(pid)), fds: Math.max(peak.fds, fds(pid)) }; } catch {} }, 250) : null;
+  process.stderr.write(`  ${name}: small HTTP...\n`);
+  res.small = wrk(`${base}/user/u500/api/status`, HTTP_CONNS);
+  process.stderr.write(`  ${name}: 64 KiB HTTP...\n`);
+  res.big = wrk(`${base}/user/u500/files/big`, 20);
+  process.stderr.write(`  ${name}: WebSocket echo (${WS_CONNS} connections)...\n`);
+  res.ws = await wsLoad(`${wsBase}/user/u500/api/kernels/k/channels`);
+  if (sampler) clearInterval(sampler);
+  if (pid) {
+    res.peak = peak;
+    await sleep(6000); // idle keep-alive sockets expire
+    res.after = { rss: rssMB(pid), fds: fds(pid) };
+  }
+  return res;
+}
+
+async function main() {
+  if (!existsSync(`${ROOT}dist/proxy/server/cli.js`)) throw new Error('dist/ missing: run `npm run build` first');
+  const up = start(process.execPath, [`${ROOT}bench/proxy/upstream.mjs`]);
+  while (!/PORT \d+/.test(up.output())) await sleep(50);
+  const upPort = Number(/PORT (\d+)/.exec(up.output())[1]);
+  const upstream = `http://127.0.0.1:${upPort}`;
+  const results = [];
+  process.stderr.write(`direct (upstream ${upstream})\n`);
+  results.push(await measure('direct', upstream, `ws://127.0.0.1:${upPort}`, null));
+  for (const [kind, name] of [['chp', 'CHP 5.3'], ['labhub', 'labhub-proxy']]) {
+    process.stderr.write(`${name}: starting, adding ${ROUTES} routes\n`);
+    const p = await startProxy(kind, upstream);
+    const r = await measure(name, `http://127.0.0.1:${p.port}`, `ws://127.0.0.1:${p.port}`, p.pid);
+    r.add = p.add;
+    r.getAll = p.getAll;
+    r.del = await deleteLatency(p.pool, upstream);
+    await p.pool.close();
+    p.c.kill('SIGTERM');
+    await new Promise((res) => p.c.once('exit', res));
+    results.push(r);
+  }
+  print(results);
+  cleanup();
+}
+
+function print(results) {
+  const [direct, chp, ours] = results;
+  const f = (v, d = 0) => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');
+  const ratio = (a, b, inverse = false) => (Number.isFinite(a) && Number.isFinite(b) && a > 0 && b > 0 ? `${(inverse ? b / a : a / b).toFixed(2)}x` : 'n/a');
+  const rows = [
+    ['small HTTP req/s', f(direct.small.rps), f(chp.small.rps), f(ours.small.rps), ratio(ours.small.rps, chp.small.rps)],
+    ['small HTTP p50 ms', f(direct.small.p50, 2), f(chp.small.p50, 2), f(ours.small.p50, 2), ratio(ours.small.p50, chp.small.p50, true)],
+    ['small HTTP p99 ms', f(direct.small.p99, 2), f(chp.small.p99, 2), f(ours.small.p99, 2), ratio(ours.small.p99, chp.small.p99, true)],
+    ['64 KiB HTTP req/s', f(direct.big.rps), f(chp.big.rps), f(ours.big.rps), ratio(ours.big.rps, chp.big.rps)],
+    ['64 KiB HTTP p99 ms', f(direct.big.p99, 2), f(chp.big.p99, 2), f(ours.big.p99, 2), ratio(ours.big.p99, chp.big.p99, true)],
+    [`WS echo msg/s (${WS_CONNS} conns)`, f(direct.ws.rate), f(chp.ws.rate), f(ours.ws.rate), ratio(ours.ws.rate, chp.ws.rate)],
+    ['WS echo p50 ms', f(direct.ws.p50, 2), f(chp.ws.p50, 2), f(ours.ws.p50, 2), ratio(ours.ws.p50, chp.ws.p50, true)],
+    ['WS echo p99 ms', f(direct.ws.p99, 2), f(chp.ws.p99, 2), f(ours.ws.p99, 2), ratio(ours.ws.p99, chp.ws.p99, true)],
+    [`route add p50 / p99 ms (to ${ROUTES})`, '-', `${f(chp.add.p50, 2)} / ${f(chp.add.p99, 2)}`, `${f(ours.add.p50, 2)} / ${f(ours.add.p99, 2)}`, ratio(ours.add.p50, chp.add.p50, true)],
+    ['route delete p50 / p99 ms', '-', `${f(chp.del.p50, 2)} / ${f(chp.del.p99, 2)}`, `${f(ours.del.p50, 2)} / ${f(ours.del.p99, 2)}`, ratio(ours.del.p50, chp.del.p50, true)],
+    [`GET all ${ROUTES} routes p50 ms`, '-', f(chp.getAll.p50, 2), f(ours.getAll.p50, 2), ratio(ours.getAll.p50, chp.getAll.p50, true)],
+    ['RSS MB before / peak / after', '-', `${f(chp.before.rss)} / ${f(chp.peak.rss)} / ${f(chp.after.rss)}`, `${f(ours.before.rss)} / ${f(ours.peak.rss)} / ${f(ours.after.rss)}`, ''],
+    ['open fds before / peak / after', '-', `${chp.before.fds} / ${chp.peak.fds} / ${chp.after.fds}`, `${ours.before.fds} / ${ours.peak.fds} / ${ours.after.fds}`, ''],
+    ['errors (non-2xx / ws)', `${direct.small.errors + direct.big.errors} / ${direct.ws.errors}`, `${chp.small.errors + chp.big.errors} / ${chp.ws.errors}`, `${ours.small.errors + ours.big.errors} / ${ours.ws.errors}`, ''],
+  ];
+  const head = ['metric', 'direct', 'CHP 5.3', 'labhub-proxy', 'labhub vs CHP'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (r) => '| ' + r.map((c, i) => String(c).padEnd(widths[i])).join(' | ') + ' |';
+  console.log(`\nlabhub-proxy benchmark — ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${SECONDS}s per phase, wrk -t1 (HTTP ${HTTP_CONNS} conns, 64 KiB 20 conns), loopback`);
+  console.log(line(head));
+  console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
+  for (const r of rows) console.log(line(r));
+  console.log('(ratios: >1x means labhub-proxy is better — higher throughput or lower latency)');
+}
+
+main().catch((e) => { console.error(e); cleanup(); process.exit(1); });
