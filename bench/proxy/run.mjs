@@ -12,7 +12,8 @@ import os from 'node:os';
 import { Pool } from 'undici';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ROUTES = 1000;
 const HTTP_CONNS = Number(process.env.BENCH_HTTP_CONNS ?? 50);
 const WS_CONNS = Number(process.env.BENCH_WS_CONNS ?? 200);
@@ -25,6 +26,12 @@ function rssMB(pid) {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 function fds(pid) { return readdirSync(`/proc/${pid}/fd`).length; }
+/** CPU time (user+system, ms) a process has used: a noise-robust cost measure on a shared machine. */
+function cpuMs(pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ=100)
+}
+function median(xs) { const s = xs.filter(Number.isFinite).sort((a, b) => a - b); return s.length ? s[Math.floor(s.length / 2)] : NaN; }
 async function freePort() {
   return new Promise((r) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => r(p)); }); });
 }
@@ -108,24 +115,36 @@ async function deleteLatency(pool, upstream) {
   return quantiles(del);
 }
 
-async function measure(name, base, wsBase, pid) {
-  const res = { name };
-  if (pid) res.before = { rss: rssMB(pid), fds: fds(pid) };
-  let peak = { rss: 0, fds: 0 };
-  const sampler = pid ? setInterval(() => { try { peak = { rss: Math.max(peak.rss, rssMB(pid)), fds: Math.max(peak.fds, fds(pid)) }; } catch {} }, 250) : null;
-  process.stderr.write(`  ${name}: small HTTP...\n`);
-  res.small = wrk(`${base}/user/u500/api/status`, HTTP_CONNS);
-  process.stderr.write(`  ${name}: 64 KiB HTTP...\n`);
-  res.big = wrk(`${base}/user/u500/files/big`, 20);
-  process.stderr.write(`  ${name}: WebSocket echo (${WS_CONNS} connections)...\n`);
-  res.ws = await wsLoad(`${wsBase}/user/u500/api/kernels/k/channels`);
-  if (sampler) clearInterval(sampler);
-  if (pid) {
-    res.peak = peak;
-    await sleep(6000); // idle keep-alive sockets expire
-    res.after = { rss: rssMB(pid), fds: fds(pid) };
+/** One round of the three load phases against one target; CPU per request from /proc. */
+async function phases(name, base, wsBase, pid, peak) {
+  const sample = pid ? setInterval(() => { try { peak.rss = Math.max(peak.rss, rssMB(pid)); peak.fds = Math.max(peak.fds, fds(pid)); } catch {} }, 250) : null;
+  const cpu = (fn) => async () => {
+    const c0 = pid ? cpuMs(pid) : NaN;
+    const r = await fn();
+    r.cpuMs = pid ? cpuMs(pid) - c0 : NaN;
+    return r;
+  };
+  process.stderr.write(`  ${name}: small HTTP, 64 KiB HTTP, WebSocket echo\n`);
+  const small = await cpu(async () => wrk(`${base}/user/u500/api/status`, HTTP_CONNS))();
+  const big = await cpu(async () => wrk(`${base}/user/u500/files/big`, 20))();
+  const ws = await cpu(() => wsLoad(`${wsBase}/user/u500/api/kernels/k/channels`))();
+  if (sample) clearInterval(sample);
+  small.cpuPer = (small.cpuMs * 1000) / (small.rps * SECONDS);
+  big.cpuPer = (big.cpuMs * 1000) / (big.rps * SECONDS);
+  ws.cpuPer = (ws.cpuMs * 1000) / ws.msgs;
+  return { small, big, ws };
+}
+
+/** Median over rounds of each metric. */
+function combine(rounds) {
+  const pick = (k, m) => median(rounds.map((r) => r[k][m]));
+  const out = {};
+  for (const k of ['small', 'big', 'ws']) {
+    out[k] = {};
+    for (const m of ['rps', 'rate', 'p50', 'p99', 'cpuPer']) out[k][m] = pick(k, m);
+    out[k].errors = rounds.reduce((a, r) => a + (Number(r[k].errors) || 0), 0);
   }
-  return res;
+  return out;
 }
 
 async function main() {
@@ -134,15 +153,34 @@ async function main() {
   while (!/PORT \d+/.test(up.output())) await sleep(50);
   const upPort = Number(/PORT (\d+)/.exec(up.output())[1]);
   const upstream = `http://127.0.0.1:${upPort}`;
+  const proxies = {};
+  for (const kind of ['chp', 'labhub']) {
+    process.stderr.write(`${kind}: starting, adding ${ROUTES} routes\n`);
+    proxies[kind] = await startProxy(kind, upstream);
+    proxies[kind].before = { rss: rssMB(proxies[kind].pid), fds: fds(proxies[kind].pid) };
+    proxies[kind].peak = { rss: 0, fds: 0 };
+  }
+  const targets = [
+    ['direct', upstream, `ws://127.0.0.1:${upPort}`, null, { rss: 0, fds: 0 }],
+    ['chp', `http://127.0.0.1:${proxies.chp.port}`, `ws://127.0.0.1:${proxies.chp.port}`, proxies.chp.pid, proxies.chp.peak],
+    ['labhub', `http://127.0.0.1:${proxies.labhub.port}`, `ws://127.0.0.1:${proxies.labhub.port}`, proxies.labhub.pid, proxies.labhub.peak],
+  ];
+  const rounds = { direct: [], chp: [], labhub: [] };
+  // Interleaved rounds in rotating order: the machine's background load hits every target alike.
+  for (let r = 0; r < ROUNDS; r++) {
+    process.stderr.write(`round ${r + 1}/${ROUNDS}\n`);
+    for (let i = 0; i < targets.length; i++) {
+      const [name, base, wsBase, pid, peak] = targets[(i + r) % targets.length];
+      rounds[name].push(await phases(name, base, wsBase, pid, peak));
+    }
+  }
+  await sleep(6000); // idle keep-alive sockets expire
   const results = [];
-  process.stderr.write(`direct (upstream ${upstream})\n`);
-  results.push(await measure('direct', upstream, `ws://127.0.0.1:${upPort}`, null));
-  for (const [kind, name] of [['chp', 'CHP 5.3'], ['labhub', 'labhub-proxy']]) {
-    process.stderr.write(`${name}: starting, adding ${ROUTES} routes\n`);
-    const p = await startProxy(kind, upstream);
-    const r = await measure(name, `http://127.0.0.1:${p.port}`, `ws://127.0.0.1:${p.port}`, p.pid);
-    r.add = p.add;
-    r.getAll = p.getAll;
+  results.push({ name: 'direct', ...combine(rounds.direct) });
+  for (const kind of ['chp', 'labhub']) {
+    const p = proxies[kind];
+    const r = { name: kind, ...combine(rounds[kind]), before: p.before, peak: p.peak,
+      after: { rss: rssMB(p.pid), fds: fds(p.pid) }, add: p.add, getAll: p.getAll };
     r.del = await deleteLatency(p.pool, upstream);
     await p.pool.close();
     p.c.kill('SIGTERM');
@@ -155,6 +193,7 @@ async function main() {
 
 function print(results) {
   const [direct, chp, ours] = results;
+  for (const r of results) r.ws.rps = r.ws.rate;
   const f = (v, d = 0) => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');
   const ratio = (a, b, inverse = false) => (Number.isFinite(a) && Number.isFinite(b) && a > 0 && b > 0 ? `${(inverse ? b / a : a / b).toFixed(2)}x` : 'n/a');
   const rows = [
@@ -176,7 +215,7 @@ function print(results) {
   const head = ['metric', 'direct', 'CHP 5.3', 'labhub-proxy', 'labhub vs CHP'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
   const line = (r) => '| ' + r.map((c, i) => String(c).padEnd(widths[i])).join(' | ') + ' |';
-  console.log(`\nlabhub-proxy benchmark — ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${SECONDS}s per phase, wrk -t1 (HTTP ${HTTP_CONNS} conns, 64 KiB 20 conns), loopback`);
+  console.log(`\nlabhub-proxy benchmark — ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${SECONDS}s per phase, median of ${ROUNDS} interleaved rounds, load average at end ${os.loadavg()[0].toFixed(1)}, wrk -t1 (HTTP ${HTTP_CONNS} conns, 64 KiB 20 conns), loopback`);
   console.log(line(head));
   console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
   for (const r of rows) console.log(line(r));

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -64,13 +64,17 @@ test('labhub doctor exits 1 for real errors, and says the fix', { skip: needsRoo
       "c.JupyterHub.ssl_key = '/nonexistent/key.pem'",
       "c.PAMAuthenticator.service = 'no-such-service-xyz'",
       "c.Spawner.cmd = ['/nonexistent/jupyterhub-singleuser']",
+      `c.Spawner.notebook_dir = '${dir}/home/jupyter/notebooks/{username}'`,
     ].join('\n') + '\n');
+    mkdirSync(join(dir, 'home/jupyter'), { recursive: true, mode: 0o700 }); // what Debian's adduser makes
+    chmodSync(join(dir, 'home/jupyter'), 0o700);
     const r = labhub(['doctor', '--config', 'jupyterhub_config.py'], dir);
     assert.equal(r.code, 1, r.out);
     assert.match(r.out, /\[FAIL\] ssl_cert: \/nonexistent\/cert\.pem .*cannot be read\n\s+fix: /);
     assert.match(r.out, /\[FAIL\] PAM service: PAM service "no-such-service-xyz" has no \/etc\/pam\.d\/no-such-service-xyz.*\n\s+fix: Set PAMAuthenticator\.service/);
     assert.match(r.out, /\[FAIL\] single-user command: .*\n\s+fix: /);
     assert.match(r.out, /^3 problem\(s\)/m);
+    assert.match(r.out, new RegExp(`\\[WARN\\] notebook_dir access: ${dir}/home/jupyter \\(mode 700\\) does not let other users pass.*\\n\\s+fix: chmod o\\+x ${dir}/home/jupyter`));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

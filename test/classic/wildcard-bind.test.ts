@@ -165,6 +165,13 @@ test("the first user's file byte for byte (ports 8000/80/8001 in a fresh network
     assert.match(out, /Hub API listening at http:\/\/127\.0\.0\.1:80\/hub\/api/);
     assert.match(out, /users connect on all interfaces, port 8000/);
     assert.doesNotMatch(out, /Name or service not known|ENOTFOUND/);
+    // Names in the file that do not exist on this machine are reported, not silently granted.
+    if (spawnSync('getent', ['passwd', 'jupyter']).status !== 0) {
+      await waitFor('the account warnings', () => /jupyter is in admin_users but has no Linux account/.test(run.out()));
+    }
+    if (spawnSync('getent', ['group', 'jupyter']).status !== 0) {
+      await waitFor('the group warning', () => /allowed_groups names jupyter, but there is no such Linux group/.test(run.out()));
+    }
   } finally {
     await stopHub(run, dir);
   }

@@ -70,6 +70,10 @@ export async function launchBrowser(): Promise<TestBrowser> {
         page.on('dialog', (d) => void d.accept().catch(() => undefined));
         page.on('pageerror', (e) => problems.push(`[${name}] page error at ${page.url()}: ${e.message}`));
         page.on('crash', () => problems.push(`[${name}] page crashed at ${page.url()}`));
+        page.on('console', (m) => {
+          if (m.type() === 'error' || m.type() === 'warning') problems.push(`[${name}] console ${m.type()}: ${m.text().slice(0, 300)}`);
+          if (process.env.LABHUB_E2E_DEBUG) console.error(`[${name}] console ${m.type()}: ${m.text().slice(0, 300)}`);
+        });
       });
       contexts.set(name, ctx);
       return ctx;

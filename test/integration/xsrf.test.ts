@@ -136,7 +136,7 @@ describe('cookie-authenticated API reads', () => {
   });
 
   test('navigation GET (Sec-Fetch-Mode: navigate, or no header) → 200 without a token', async () => {
-    for (const headers of [{ 'Sec-Fetch-Mode': 'navigate' }, {}]) {
+    for (const headers of [{ 'Sec-Fetch-Mode': 'navigate' }, {}] as Array<Record<string, string>>) {
       const r = await asAdmin('GET', '/hub/api/users/admin', headers);
       assert.equal(r.status, 200, `${JSON.stringify(headers)}: ${r.body}`);
       assert.equal(JSON.parse(r.body).name, 'admin');

@@ -42,6 +42,12 @@ export const en = {
   'signup.createdPending': 'Your account was created. An administrator must approve it before you can sign in.',
   'signup.haveAccount': 'Already have an account?',
   'signup.toLogin': 'Go to sign in',
+  'signups.title': 'Sign-ups awaiting approval',
+  'signups.intro': 'These accounts were created on the sign-up page. Approve one to let that person sign in.',
+  'signups.none': 'No sign-ups are waiting.',
+  'signups.approve': 'Approve {name}',
+  'signups.created': 'Created',
+  'signups.approved': 'Approved {name}: they can sign in now.',
 
   'changePassword.title': 'Change password',
   'changePassword.current': 'Current password',

@@ -41,6 +41,12 @@ export const zh: Record<MessageKey, string> = {
   'signup.createdPending': '账号已创建，需经管理员批准后才能登录。',
   'signup.haveAccount': '已有账号？',
   'signup.toLogin': '前往登录',
+  'signups.title': '待审批的注册',
+  'signups.intro': '这些账户是在注册页面创建的。批准后，对应的人即可登录。',
+  'signups.none': '没有等待审批的注册。',
+  'signups.approve': '批准 {name}',
+  'signups.created': '创建时间',
+  'signups.approved': '已批准 {name}：对方现在可以登录了。',
 
   'changePassword.title': '修改密码',
   'changePassword.current': '当前密码',

@@ -5,10 +5,12 @@ import { registerHomeRoutes } from './home.js';
 import { registerLoginRoutes } from './login.js';
 import { registerSpawnRoutes } from './spawn.js';
 import { registerUserRoutes } from './user-route.js';
+import { registerNativeRoutes } from './native.js';
 
 /** Every HTML page route. */
 export function registerPageRoutes(app: FastifyInstance, ctx: HubContext): void {
   registerLoginRoutes(app, ctx);
+  registerNativeRoutes(app, ctx);
   registerSpawnRoutes(app, ctx);
   registerUserRoutes(app, ctx);
   registerAssetRoutes(app, ctx);
