@@ -1,12 +1,17 @@
 #!/usr/bin/env node
 // Runs every *.test.ts under src/ and test/ with Node's test runner (tsx loader).
 // Node 20's --test neither expands globs nor finds .ts files by itself, so we list them here.
+// Two phases: fast tests two at a time, then the heavy ones (real browsers, real JupyterLab, real
+// PAM users) one at a time so they do not starve each other on a 2-core machine. A final line
+// sums both phases.
 // Usage: node scripts/run-tests.mjs [path-substring ...]   (no argument = the whole suite)
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 
 const root = new URL('..', import.meta.url).pathname;
+const HEAVY = ['test/e2e/', 'test/compat/', 'test/ui/', 'test/classic/'];
+
 function walk(dir, out) {
   for (const name of readdirSync(dir)) {
     if (name === 'node_modules' || name.startsWith('.')) continue;
@@ -16,6 +21,24 @@ function walk(dir, out) {
   }
   return out;
 }
+
+function runPhase(files, concurrency) {
+  return new Promise((resolve) => {
+    if (!files.length) return resolve({ code: 0, pass: 0, fail: 0 });
+    const args = ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files];
+    const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, LABHUB_TEST: '1' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let tail = '';
+    child.stdout.on('data', (d) => {
+      process.stdout.write(d);
+      tail = (tail + d.toString()).slice(-4000);
+    });
+    child.on('close', (code) => {
+      const n = (k) => Number(new RegExp(`ℹ ${k} (\\d+)`).exec(tail)?.[1] ?? 0);
+      resolve({ code: code ?? 1, pass: n('pass'), fail: n('fail') + n('cancelled') });
+    });
+  });
+}
+
 const filters = process.argv.slice(2);
 let files = [...walk(join(root, 'src'), []), ...walk(join(root, 'test'), [])].sort();
 if (filters.length) files = files.filter((f) => filters.some((s) => f.includes(s)));
@@ -23,6 +46,11 @@ if (!files.length) {
   console.error('run-tests: no test files matched', filters.join(' '));
   process.exit(1);
 }
-const args = ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files];
-const r = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root, env: { ...process.env, LABHUB_TEST: '1' } });
-process.exit(r.status ?? 1);
+const heavy = files.filter((f) => HEAVY.some((h) => f.startsWith(h)));
+const light = files.filter((f) => !heavy.includes(f));
+const a = await runPhase(light, 2);
+const b = await runPhase(heavy, 1);
+const pass = a.pass + b.pass;
+const fail = a.fail + b.fail;
+console.log(`\ntests: ${pass} passed, ${fail} failed`);
+process.exit(a.code || b.code || (fail ? 1 : 0));
