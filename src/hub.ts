@@ -170,6 +170,8 @@ export class Hub {
       const { running, cleaned } = await spawns.reattachAll();
       if (running || cleaned) log.info(`Reattached ${running} running servers${cleaned ? `; cleaned up ${cleaned} that had stopped` : ''}`);
     } catch (e) {
+      // Never leave a process behind: a proxy this start launched goes too (an adopted one stays).
+      await proxy.stop({ killProcess: true }).catch(() => undefined);
       await this.app.close();
       await store.close();
       throw explainProxyFailure(e, settings, redirectPort, log);
