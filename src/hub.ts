@@ -90,7 +90,8 @@ export class Hub {
     });
     await permissions.init();
     await this.initUsersAndGroups(store, settings);
-    const services = new ServiceRegistry(settings.services);
+    const services = new ServiceRegistry(settings.services, settings.services.filter((x) => x.admin).map((x) => x.name));
+    await services.loadRuntime(store.apiServices);
     await this.initServiceTokens(store, settings);
 
     const authOptions: Record<string, unknown> = { ...settings.authenticatorOptions, store: store.nativeAccounts };

@@ -83,8 +83,13 @@ export class Permissions {
   }
 
   private async roleInput(user: User) {
-    const [roleNames, groupRoleNames] = await Promise.all([this.store.roles.rolesOf('user', user.id), this.store.roles.groupRolesOfUser(user.id)]);
-    return { name: user.name, admin: user.admin, roleNames, groupRoleNames };
+    const [roleNames, groupRoleNames, shareScopes] = await Promise.all([
+      this.store.roles.rolesOf('user', user.id),
+      this.store.roles.groupRolesOfUser(user.id),
+      // Servers shared with the user or their groups (§5.4).
+      this.store.shares.scopesForUser(user.id),
+    ]);
+    return { name: user.name, admin: user.admin, roleNames, groupRoleNames, shareScopes };
   }
 
   async userScopes(user: User): Promise<Set<string>> {
@@ -92,7 +97,8 @@ export class Permissions {
   }
 
   async userRawScopes(user: User): Promise<Set<string>> {
-    return rawScopesForUser(await this.roleInput(user), this.rolesByName);
+    const input = await this.roleInput(user);
+    return new Set([...rawScopesForUser(input, this.rolesByName), ...input.shareScopes]);
   }
 
   async userRoleNames(user: User): Promise<string[]> {

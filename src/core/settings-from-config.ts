@@ -66,6 +66,7 @@ export function settingsFromConfig(config: HubConfig, resolvedAuthenticatorId: s
     oauthRedirectUri: str(s.oauth_redirect_uri) || null,
     display: s.display !== false,
     info: (s.info as Record<string, unknown>) ?? {},
+    admin: s.admin === true,
   }));
   const loadRoles: RoleSettings[] = (Array.isArray(hub.load_roles) ? (hub.load_roles as Loose[]) : []).map((r) => ({
     name: str(r.name),

@@ -15,6 +15,8 @@ export interface ServiceSettings {
   oauthRedirectUri: string | null;
   display: boolean;
   info: Record<string, unknown>;
+  /** Deprecated `admin: true` on a service: grants the admin role. */
+  admin: boolean;
 }
 
 export interface RoleSettings {
