@@ -129,6 +129,7 @@ async function phases(name, base, wsBase, pid, peak) {
   const big = await cpu(async () => wrk(`${base}/user/u500/files/big`, 20))();
   const ws = await cpu(() => wsLoad(`${wsBase}/user/u500/api/kernels/k/channels`))();
   if (sample) clearInterval(sample);
+  if (process.env.BENCH_DEBUG) process.stderr.write(JSON.stringify({ name, small, big, ws }) + '\n');
   small.cpuPer = (small.cpuMs * 1000) / (small.rps * SECONDS);
   big.cpuPer = (big.cpuMs * 1000) / (big.rps * SECONDS);
   ws.cpuPer = (ws.cpuMs * 1000) / ws.msgs;
@@ -205,6 +206,9 @@ function print(results) {
     [`WS echo msg/s (${WS_CONNS} conns)`, f(direct.ws.rate), f(chp.ws.rate), f(ours.ws.rate), ratio(ours.ws.rate, chp.ws.rate)],
     ['WS echo p50 ms', f(direct.ws.p50, 2), f(chp.ws.p50, 2), f(ours.ws.p50, 2), ratio(ours.ws.p50, chp.ws.p50, true)],
     ['WS echo p99 ms', f(direct.ws.p99, 2), f(chp.ws.p99, 2), f(ours.ws.p99, 2), ratio(ours.ws.p99, chp.ws.p99, true)],
+    ['proxy CPU µs per small request', '-', f(chp.small.cpuPer), f(ours.small.cpuPer), ratio(ours.small.cpuPer, chp.small.cpuPer, true)],
+    ['proxy CPU µs per 64 KiB request', '-', f(chp.big.cpuPer), f(ours.big.cpuPer), ratio(ours.big.cpuPer, chp.big.cpuPer, true)],
+    ['proxy CPU µs per WS message', '-', f(chp.ws.cpuPer), f(ours.ws.cpuPer), ratio(ours.ws.cpuPer, chp.ws.cpuPer, true)],
     [`route add p50 / p99 ms (to ${ROUTES})`, '-', `${f(chp.add.p50, 2)} / ${f(chp.add.p99, 2)}`, `${f(ours.add.p50, 2)} / ${f(ours.add.p99, 2)}`, ratio(ours.add.p50, chp.add.p50, true)],
     ['route delete p50 / p99 ms', '-', `${f(chp.del.p50, 2)} / ${f(chp.del.p99, 2)}`, `${f(ours.del.p50, 2)} / ${f(ours.del.p99, 2)}`, ratio(ours.del.p50, chp.del.p50, true)],
     [`GET all ${ROUTES} routes p50 ms`, '-', f(chp.getAll.p50, 2), f(ours.getAll.p50, 2), ratio(ours.getAll.p50, chp.getAll.p50, true)],

@@ -3,7 +3,7 @@ import { lookup } from 'node:dns/promises';
 import { createServer } from 'node:net';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import { loadConfig } from '../config/index.js';
+import { isExplicit, loadConfig } from '../config/index.js';
 import { isHubError } from '../errors.js';
 import { defaultAuthenticatorId } from '../auth/registry.js';
 import { settingsFromConfig, isWildcardIp } from '../core/settings-from-config.js';
@@ -54,6 +54,13 @@ export async function runChecks(flags: StartFlags): Promise<CheckResult[]> {
   const requested = String((loaded.config.JupyterHub as unknown as Record<string, unknown>).authenticator_class ?? 'default');
   const authId = requested === 'default' ? defaultAuthenticatorId() : requested;
   const s = settingsFromConfig(loaded.config, authId);
+  if (requested === 'default') {
+    // A classic PAM config run by a non-root user silently becomes a different login system.
+    const pamKeys = (['PAMAuthenticator', 'LocalAuthenticator'] as const).flatMap((cls) => Object.keys(loaded.config[cls] ?? {}).filter((k) => isExplicit(loaded.config, cls, k)).map((k) => `${cls}.${k}`));
+    out.push(authId === 'pam'
+      ? { name: 'authenticator', status: 'ok', detail: 'PAM (the default for root on Linux): people log in with their Linux account and password' }
+      : { name: 'authenticator', status: pamKeys.length ? 'error' : 'ok', detail: `labhub's own accounts (the default when not root)${pamKeys.length ? `, but the config sets ${pamKeys.join(', ')}, which only PAM uses: Linux passwords will NOT work` : ''}`, ...(pamKeys.length ? { fix: 'Run labhub as root (PAM is then the default), or set JupyterHub.authenticator_class = native to make the change explicit.' } : {}) });
+  }
 
   // Hostname: JupyterHub fails on wildcard binds when it does not resolve; labhub does not need it.
   const host = hostname();

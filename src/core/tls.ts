@@ -8,7 +8,7 @@
  * of its network interfaces, so a browser shows one clear warning (self-signed) and not a
  * name mismatch as well.
  */
-import { X509Certificate, createHash, createPrivateKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { X509Certificate, createPrivateKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { dirname, resolve as resolvePath } from 'node:path';
@@ -200,11 +200,6 @@ export function ensureSelfSignedCert(certFile: string, keyFile: string, opts: Se
     throw new HubError('LABHUB_ERR_CONFIG', 500, `Cannot write the self-signed certificate to ${certFile} / ${keyFile}: ${(e as Error).message}. Check that the directory is writable, or set JupyterHub.ssl_cert and ssl_key to other paths.`);
   }
   return { certFile, keyFile, created: true, fingerprint256: gen.fingerprint256, notAfter: gen.notAfter, reason };
-}
-
-/** SHA-256 of a PEM certificate's DER, as `AA:BB:…` (what browsers show). */
-export function fingerprintOf(certPem: string): string {
-  return new X509Certificate(certPem).fingerprint256 || createHash('sha256').update(certPem).digest('hex');
 }
 
 /** Names of the generated files when JupyterHub.ssl_cert/ssl_key are not set. */

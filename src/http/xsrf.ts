@@ -14,7 +14,7 @@ export function xsrfToken(ctx: HubContext, req: FastifyRequest, reply: FastifyRe
   let anon = ctx.signer.unsign(XSRF_COOKIE, req.cookies?.[XSRF_COOKIE]);
   if (!anon) {
     anon = randomBytes(16).toString('hex');
-    reply.setCookie(XSRF_COOKIE, ctx.signer.sign(XSRF_COOKIE, anon), { path: ctx.settings.hubPrefix, httpOnly: true, sameSite: 'lax', secure: isSecure(req), maxAge: 3600 });
+    reply.setCookie(XSRF_COOKIE, ctx.signer.sign(XSRF_COOKIE, anon), { path: ctx.settings.hubPrefix, httpOnly: true, sameSite: 'lax', secure: isSecure(req, ctx), maxAge: 3600 });
     // Make the new id visible to a check later in this same request.
     (req.cookies as Record<string, string>)[XSRF_COOKIE] = ctx.signer.sign(XSRF_COOKIE, anon);
   }
@@ -61,6 +61,11 @@ export function checkXsrf(ctx: HubContext, req: FastifyRequest): void {
   }
 }
 
-export function isSecure(req: FastifyRequest): boolean {
-  return req.protocol === 'https';
+/**
+ * Whether cookies get the Secure flag (§7.3): the request came over HTTPS, or the hub's public
+ * URL is https. The second matters behind a TLS-terminating load balancer: the proxy appends its
+ * own `http` to X-Forwarded-Proto, so the hub would otherwise never see https.
+ */
+export function isSecure(req: FastifyRequest, ctx?: HubContext): boolean {
+  return req.protocol === 'https' || !!ctx?.settings.publicUrl?.toLowerCase().startsWith('https:');
 }

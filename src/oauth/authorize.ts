@@ -137,6 +137,6 @@ function ensureSessionCookie(ctx: HubContext, req: FastifyRequest, reply: Fastif
   const existing = req.cookies?.[SESSION_COOKIE];
   if (p.sessionId && existing === p.sessionId) return p.sessionId;
   const id = p.sessionId ?? randomBytes(16).toString('hex');
-  reply.setCookie(SESSION_COOKIE, id, { path: ctx.settings.baseUrl, httpOnly: true, sameSite: 'lax', secure: isSecure(req) });
+  reply.setCookie(SESSION_COOKIE, id, { path: ctx.settings.baseUrl, httpOnly: true, sameSite: 'lax', secure: isSecure(req, ctx) });
   return id;
 }

@@ -1,6 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isHubError } from '../errors.js';
@@ -47,4 +47,25 @@ test('a module path that default-exports a definition is loaded relative to base
   assert.equal(def.id, 'my-spawner');
   await assert.rejects(resolveSpawner('./bad-spawner.mjs', { baseDir: dir }), (e: unknown) => isHubError(e) && /must default-export a spawner definition/.test(e.userMessage));
   await assert.rejects(resolveSpawner('./missing.js', { baseDir: dir }), (e: unknown) => isHubError(e) && /could not be loaded/.test(e.userMessage));
+});
+
+test('a Python class path finds pkg/mod.mjs on LABHUB_PLUGIN_PATH when its aliases list the path', async () => {
+  const plugins = join(dir, 'plugins');
+  mkdirSync(join(plugins, 'acme'), { recursive: true });
+  writeFileSync(join(plugins, 'acme', 'spawners.mjs'), "export default { id: 'acme-tiny', aliases: ['acme.spawners.TinySpawner'], configClasses: ['Spawner'], create() { return null; } };\n");
+  writeFileSync(join(plugins, 'other.mjs'), "export default { id: 'other-tiny', aliases: [], configClasses: ['Spawner'], create() { return null; } };\n");
+  const before = process.env.LABHUB_PLUGIN_PATH;
+  process.env.LABHUB_PLUGIN_PATH = `/nonexistent-dir:${plugins}`;
+  try {
+    const def = await resolveSpawner('acme.spawners.TinySpawner', { baseDir: dir });
+    assert.equal(def.id, 'acme-tiny');
+    assert.ok(spawnerIds().includes('acme-tiny'));
+    assert.equal(await resolveSpawner('acme.spawners.TinySpawner'), def); // registered now
+    await assert.rejects(resolveSpawner('other.OtherSpawner', { baseDir: dir }), (e: unknown) => isHubError(e) && /does not list "other.OtherSpawner" in its aliases/.test(e.userMessage));
+  } finally {
+    if (before === undefined) delete process.env.LABHUB_PLUGIN_PATH;
+    else process.env.LABHUB_PLUGIN_PATH = before;
+  }
+  // Without the path entry the file is not found: the usual unknown-spawner error.
+  await assert.rejects(resolveSpawner('acme.other.TinySpawner', { baseDir: dir }), (e: unknown) => isHubError(e) && /not a known spawner/.test(e.userMessage));
 });

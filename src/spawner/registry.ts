@@ -3,6 +3,7 @@
  * an alias (JupyterHub's entry-point and class names) or a module path that default-exports a
  * {@link SpawnerDefinition}.
  */
+import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { HubError } from '../errors.js';
@@ -60,9 +61,45 @@ function isModulePath(name: string): boolean {
   return name.startsWith('.') || isAbsolute(name) || name.startsWith('file:') || /\.(m?js|cjs|ts|mts)$/.test(name);
 }
 
+/** `package.module.ClassName`: a Python class path as written in jupyterhub_config.py. */
+const PY_CLASS_PATH = /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$/;
+
 /**
- * Finds a spawner by id, alias (exact, then case-insensitive) or module path (resolved against
- * `baseDir`, e.g. the config file's directory; default cwd). Unknown names throw HubError
+ * Directories searched for a JS module standing in for a Python class path: `LABHUB_PLUGIN_PATH`
+ * (colon-separated, like PYTHONPATH), then `baseDir`.
+ */
+function pluginDirs(baseDir: string): string[] {
+  const fromEnv = (process.env.LABHUB_PLUGIN_PATH ?? '').split(':').filter(Boolean).map((d) => resolve(baseDir, d));
+  return [...fromEnv, baseDir];
+}
+
+/**
+ * `pkg.mod.ClassName` → the first of `pkg/mod.mjs`, `pkg/mod.js` in {@link pluginDirs}, if its
+ * default export lists that class path among its aliases (so one config file can name a spawner
+ * both JupyterHub and labhub load). The definition is registered; null when no file exists.
+ */
+async function loadForClassPath(name: string, baseDir: string): Promise<SpawnerDefinition | null> {
+  const modPath = name.split('.').slice(0, -1).join('/');
+  for (const dir of pluginDirs(baseDir)) {
+    for (const ext of ['.mjs', '.js']) {
+      const file = resolve(dir, modPath + ext);
+      if (!existsSync(file)) continue;
+      const def = await loadModule(file, dir);
+      if (!def.aliases.includes(name)) {
+        throw new HubError('LABHUB_ERR_CONFIG', 500, `JupyterHub.spawner_class ${JSON.stringify(name)}: ${file} was found for it, but its spawner definition (id ${JSON.stringify(def.id)}) does not list ${JSON.stringify(name)} in its aliases. Add it to aliases, or name the module path in spawner_class.`);
+      }
+      registerSpawner(def);
+      return def;
+    }
+  }
+  return null;
+}
+
+/**
+ * Finds a spawner by id, alias (exact, then case-insensitive), module path (resolved against
+ * `baseDir`, e.g. the config file's directory; default cwd), or Python class path
+ * `pkg.mod.Class` standing for a JS module `pkg/mod.mjs|js` found on `LABHUB_PLUGIN_PATH` or in
+ * `baseDir` that lists the class path in its aliases. Unknown names throw HubError
  * LABHUB_ERR_CONFIG listing the known names with a did-you-mean.
  */
 export async function resolveSpawner(nameOrAlias: string, opts: { baseDir?: string } = {}): Promise<SpawnerDefinition> {
@@ -71,6 +108,10 @@ export async function resolveSpawner(nameOrAlias: string, opts: { baseDir?: stri
   if (exact) return exact;
   for (const [k, d] of byName) if (k.toLowerCase() === name.toLowerCase()) return d;
   if (isModulePath(name)) return loadModule(name, opts.baseDir ?? process.cwd());
+  if (PY_CLASS_PATH.test(name)) {
+    const found = await loadForClassPath(name, opts.baseDir ?? process.cwd());
+    if (found) return found;
+  }
   const names = [...byName.keys()];
   const best = names
     .map((n) => ({ n, d: editDistance(name.toLowerCase(), n.toLowerCase()) }))
@@ -80,7 +121,7 @@ export async function resolveSpawner(nameOrAlias: string, opts: { baseDir?: stri
     `JupyterHub.spawner_class ${JSON.stringify(name)} is not a known spawner.${hint} Known: ${spawnerIds().map((id) => {
       const aliases = (definitions.get(id)?.aliases ?? []).join(', ');
       return aliases ? `${id} (also ${aliases})` : id;
-    }).join('; ')}. A module path like ./my-spawner.js that default-exports a spawner definition also works.`);
+    }).join('; ')}. A module path like ./my-spawner.js that default-exports a spawner definition also works, and so does a class path pkg.mod.Class for a module pkg/mod.mjs on LABHUB_PLUGIN_PATH whose aliases list it.`);
 }
 
 async function loadModule(spec: string, baseDir: string): Promise<SpawnerDefinition> {

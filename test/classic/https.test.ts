@@ -14,7 +14,7 @@ import { freePort } from '../helpers/ports.js';
 import { SELF_SIGNED_CERT_FILE, SELF_SIGNED_KEY_FILE, generateSelfSignedCert } from '../../src/core/tls.js';
 
 /** GET over TLS trusting only `ca`; resolves status, body and the peer certificate's fingerprint. */
-function httpsGet(url: string, ca: string): Promise<{ status: number; body: string; fingerprint: string; protocol: string }> {
+function httpsGet(url: string, ca: string): Promise<{ status: number; body: string; fingerprint: string; protocol: string; cookies: string[] }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { ca, method: 'GET' }, (res) => {
       let body = '';
@@ -22,7 +22,7 @@ function httpsGet(url: string, ca: string): Promise<{ status: number; body: stri
       const fingerprint = sock.getPeerCertificate().fingerprint256;
       const protocol = sock.getProtocol() ?? '';
       res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, fingerprint, protocol }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, fingerprint, protocol, cookies: res.headers['set-cookie'] ?? [] }));
     });
     req.on('error', reject);
     req.end();
@@ -42,6 +42,9 @@ test('ssl_cert/ssl_key from openssl: /hub/login answers over TLS through labhub-
     assert.match(r.body, /name="password"/);
     assert.equal(r.fingerprint, new X509Certificate(readFileSync(cert)).fingerprint256);
     assert.match(r.protocol, /^TLSv1\.[23]$/);
+    // The hub knows the browser is on https (X-Forwarded-Proto from the proxy): cookies are Secure.
+    assert.ok(r.cookies.length > 0, 'the login page sets its XSRF cookie');
+    for (const c of r.cookies) assert.match(c, /;\s*Secure/i, c);
     // Plain HTTP on the TLS port gets no page.
     const plain = await fetch(`${t.url}/hub/login`).then((x) => x.status, () => 'refused');
     assert.notEqual(plain, 200);

@@ -12,7 +12,11 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../helpers/ports.js';
-import { FAKE_SERVER, ROOT, alive, needsRoot, waitFor } from './helpers.js';
+import { FAKE_SERVER, ROOT, alive, isRootLinux, waitFor } from './helpers.js';
+
+// Root on Linux, and allowed to make namespaces (a container without CAP_SYS_ADMIN is not).
+const needsRoot = !isRootLinux ? 'needs root on Linux (CI runs as root)'
+  : spawnSync('unshare', ['--uts', '--net', '--mount', 'true']).status !== 0 ? 'unshare (UTS/network namespaces) is not permitted here' : false;
 
 const HOST = 'labhub-unresolvable-xyz';
 const CLI = join(ROOT, 'bin/labhub.js');

@@ -185,6 +185,7 @@ export function notebookPanel(page: Page): Locator {
  */
 export async function runInLastCell(page: Page, code: string, opts: { timeout?: number } = {}): Promise<string> {
   const timeout = opts.timeout ?? LAB_TIMEOUT_MS;
+  await page.bringToFront();
   const panel = notebookPanel(page);
   const cells = panel.locator('.jp-Notebook .jp-Cell');
   await cells.first().waitFor({ state: 'visible', timeout });

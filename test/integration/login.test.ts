@@ -76,6 +76,25 @@ describe('login page and cookies', () => {
     assert.match(await home.text(), /alice/);
   });
 
+  test('with an https public_url (TLS ended before the proxy) the cookies are Secure', async () => {
+    const h = await startTestHub({ config: { JupyterHub: { public_url: 'https://hub.example.test/' } } });
+    try {
+      const c = new CookieClient(h.url);
+      const page = await c.fetch('/hub/login');
+      const xsrfCookie = setCookies(page).get('_xsrf');
+      assert.ok(xsrfCookie?.attrs.includes('secure'), '_xsrf is Secure');
+      const r = await postLogin(c, 'alice', 'pw');
+      assert.equal(r.status, 302);
+      const cookies = setCookies(r);
+      for (const name of ['jupyterhub-hub-login', 'jupyterhub-session-id']) {
+        assert.ok(cookies.get(name)?.attrs.includes('secure'), `${name} is Secure`);
+        assert.ok(cookies.get(name)?.attrs.includes('httponly'), `${name} is HttpOnly`);
+      }
+    } finally {
+      await h.stop();
+    }
+  });
+
   test('a logged-in user visiting /hub/login is sent on (to a validated next)', async () => {
     const c = await loggedIn(t, 'alice');
     const r = await c.fetch('/hub/login?next=%2Fhub%2Ftoken');
@@ -253,6 +272,18 @@ describe('logout', () => {
     const home = await c.fetch('/hub/home');
     assert.equal(home.status, 302);
     assert.match(home.headers.get('location')!, /^\/hub\/login\?next=/);
+  });
+
+  test('the plain session id alone cannot end a session (every user server can read it)', async () => {
+    const victim = await loggedIn(t, 'victim');
+    const sid = victim.jar.get('jupyterhub-session-id');
+    assert.ok(sid);
+    const r = await fetch(`${t.url}/hub/logout`, { headers: { Cookie: `jupyterhub-session-id=${sid}` }, redirect: 'manual' });
+    assert.equal(r.status, 302);
+    const forged = await fetch(`${t.url}/hub/logout`, { headers: { Cookie: `jupyterhub-session-id=${sid}; jupyterhub-hub-login=${sid}.forged` }, redirect: 'manual' });
+    assert.equal(forged.status, 302);
+    const home = await victim.fetch('/hub/home');
+    assert.equal(home.status, 200, 'the victim is still logged in');
   });
 
   test('the old login cookie is useless after logout (replayed by an attacker)', async () => {

@@ -17,7 +17,7 @@ let alice: CookieClient;
 let env: Record<string, string>;
 
 before(async () => {
-  t = await startTestHub({ config: { Authenticator: { allow_all: true, admin_users: ['admin'] } } });
+  t = await startTestHub({ config: { JupyterHub: { allow_named_servers: true }, Authenticator: { allow_all: true, admin_users: ['admin'] } } });
   alice = await loggedIn(t, 'alice');
   await spawnAndWait(t, alice, 'alice');
   env = await serverEnv(t, 'alice');
@@ -140,6 +140,11 @@ describe('authorization code flow', () => {
     assert.equal(model.name, 'alice');
     assert.ok(Array.isArray(model.scopes));
     assert.ok(model.scopes.includes('access:servers!server=alice/'), `scopes: ${model.scopes}`);
+    // §3.5: the identify scopes are always part of an OAuth token's effective scopes.
+    assert.ok(model.scopes.includes('read:users:name!user=alice'), `scopes: ${model.scopes}`);
+    assert.ok(model.scopes.includes('read:users:groups!user=alice'), `scopes: ${model.scopes}`);
+    // …and nothing beyond what was granted (no admin, no other users' servers).
+    assert.ok(!model.scopes.some((s: string) => s === 'access:servers' || s.startsWith('admin') || /!user=(?!alice$)/.test(s)), `scopes: ${model.scopes}`);
     // The token is tied to the browser's hub session (logout revokes it).
     assert.equal(model.session_id, alice.jar.get('jupyterhub-session-id'));
   });
@@ -159,6 +164,16 @@ describe('authorization code flow', () => {
     assert.equal(tok.res.status, 200);
     const tok2 = await exchange(await getCode(), { code_verifier: 'x'.repeat(43) });
     assert.equal(tok2.res.status, 200);
+  });
+
+  test('scope: the legacy "identify" and the identify scopes are accepted; the token never exceeds them', async () => {
+    for (const scope of ['identify', 'read:users:name!user', 'access:servers!server=alice/ read:users:groups!user']) {
+      const code = await getCode(alice, { scope });
+      const tok = await exchange(code);
+      assert.equal(tok.res.status, 200, `${scope}: ${JSON.stringify(tok.body)}`);
+      const granted = String(tok.body.scope).split(' ').filter(Boolean);
+      assert.ok(granted.every((s) => /^(access:servers!server=alice\/|read:users:(name|groups)!user(=alice)?)$/.test(s)), `${scope} → ${tok.body.scope}`);
+    }
   });
 
   test('missing redirect_uri: the registered one is used, at authorize and at token', async () => {
@@ -201,6 +216,23 @@ describe('authorize: fatal errors are a 400 page, never a redirect', () => {
       assert.doesNotMatch(body, /code=/);
     });
   }
+});
+
+describe('authorize: reflected values', () => {
+  test('an unknown client_id or bad redirect_uri is escaped on the error page', async () => {
+    for (const over of [{ client_id: '<script>alert(1)</script>' }, { redirect_uri: '"><img src=x onerror=alert(1)>' }]) {
+      const html = await assertHtmlPage(await authorize(alice, authorizeQuery(over)), 400, JSON.stringify(over));
+      assert.doesNotMatch(html, /<script>alert|<img src=x/);
+    }
+  });
+
+  test('state is passed back encoded, never splitting the Location header', async () => {
+    const state = 'a b&c=d\u00e9/?#x';
+    const r = await authorize(alice, authorizeQuery({ state }));
+    assert.equal(r.status, 302);
+    assert.equal(location(r).query.get('state'), state);
+    assert.equal(location(r).query.get('c'), null);
+  });
 });
 
 describe('authorize: recoverable errors redirect to redirect_uri with error= and state', () => {
@@ -414,6 +446,46 @@ describe('JupyterHub.oauth_require_pkce', () => {
     } finally {
       await h.stop();
     }
+  });
+});
+
+describe('a named server', () => {
+  test('has its own client (jupyterhub-user-alice-gpu) and its tokens grant only that server', async () => {
+    const token = await t.token('alice');
+    const start = await hubFetch(`${t.api}/users/alice/servers/gpu`, { method: 'POST', token });
+    assert.ok(start.status === 201 || start.status === 202, `start gpu: ${start.status}`);
+    for (let i = 0; i < 200; i++) {
+      const m = await (await hubFetch(`${t.api}/users/alice`, { token })).json();
+      if (m.servers?.gpu?.ready) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const r = await fetch(`${t.url}/user/alice/gpu/api/echo`);
+    assert.equal(r.status, 200);
+    const genv = (await r.json()).env as Record<string, string>;
+    assert.equal(genv.JUPYTERHUB_CLIENT_ID, 'jupyterhub-user-alice-gpu');
+    assert.equal(genv.JUPYTERHUB_OAUTH_CALLBACK_URL, '/user/alice/gpu/oauth_callback');
+    const q = new URLSearchParams({ client_id: genv.JUPYTERHUB_CLIENT_ID, redirect_uri: genv.JUPYTERHUB_OAUTH_CALLBACK_URL, response_type: 'code', state: 'g' });
+    const a = await authorize(alice, q.toString());
+    assert.equal(a.status, 302);
+    const code = location(a).query.get('code')!;
+    // alice's default-server client cannot redeem the gpu server's code.
+    assertOAuthError(await exchange(code, { redirect_uri: genv.JUPYTERHUB_OAUTH_CALLBACK_URL }), 'invalid_grant');
+    const tok = await hubFetch(`${genv.JUPYTERHUB_API_URL}/oauth2/token`, {
+      method: 'POST',
+      body: new URLSearchParams({ client_id: genv.JUPYTERHUB_CLIENT_ID, client_secret: genv.JUPYTERHUB_API_TOKEN, grant_type: 'authorization_code', code, redirect_uri: genv.JUPYTERHUB_OAUTH_CALLBACK_URL }),
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
+    assert.equal(tok.status, 200);
+    const me = await (await whoami((await tok.json()).access_token)).json();
+    assert.ok(me.scopes.includes('access:servers!server=alice/gpu'), `scopes: ${me.scopes}`);
+    assert.ok(!me.scopes.includes('access:servers!server=alice/'), 'not the default server');
+    // A client secret is per server: the default server's token is not the gpu client's secret.
+    const wrong = await hubFetch(`${genv.JUPYTERHUB_API_URL}/oauth2/token`, {
+      method: 'POST',
+      body: new URLSearchParams({ client_id: genv.JUPYTERHUB_CLIENT_ID, client_secret: env.JUPYTERHUB_API_TOKEN, grant_type: 'authorization_code', code: 'X'.repeat(30) }),
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
+    assert.equal(wrong.status, 401);
   });
 });
 

@@ -10,6 +10,10 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CookieClient } from '../helpers/cookie-client.js';
+import { Hub } from '../../src/hub.js';
+import { loadConfig } from '../../src/config/index.js';
+import { silentLogger } from '../../src/log.js';
+import { isHubError } from '../../src/errors.js';
 import { hubFetch, startTestHub, type TestHub } from '../helpers/test-hub.js';
 import { assertHtmlPage, assertNoStack, location, loggedIn, memoryLogger, spawnAndWait, startLoggedHub } from './support.js';
 
@@ -61,6 +65,18 @@ describe('requests outside /hub/ that reach the hub', () => {
     const me = await alice.fetch('/hub/');
     assert.equal(me.status, 302);
     assert.equal(me.headers.get('location'), '/hub/spawn');
+  });
+
+  test('anonymous page POSTs are refused (403), GETs go to login', async () => {
+    const anon = new CookieClient(t.url);
+    for (const path of ['/hub/spawn', '/hub/spawn/alice']) {
+      const r = await anon.fetch(path, { method: 'POST', body: '', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+      assert.equal(r.status, 403, path);
+      assert.equal(r.headers.get('location'), null);
+    }
+    const home = await anon.fetch('/hub/home');
+    assert.equal(home.status, 302);
+    assert.equal(home.headers.get('location'), '/hub/login?next=%2Fhub%2Fhome');
   });
 
   test('a POST outside /hub/ is not redirected', async () => {
@@ -127,6 +143,17 @@ describe('/hub/user/<name>/... for a stopped server', () => {
       assert.equal(loc.path, '/user/alice/lab');
       assert.equal(loc.query.get('x'), '1');
       assert.equal(loc.query.get('redirects'), '1');
+      // /hub/spawn and /hub/spawn-pending of a running server follow only an in-hub next.
+      for (const page of ['/hub/spawn', '/hub/spawn-pending/alice']) {
+        const good = await alice.fetch(`${page}?next=${encodeURIComponent('/user/alice/tree')}`);
+        assert.equal(good.status, 302);
+        assert.equal(good.headers.get('location'), '/user/alice/tree');
+        for (const evil of ['https://other.domain/', '//other.domain/', '/\t/other.domain']) {
+          const bad = await alice.fetch(`${page}?next=${encodeURIComponent(evil)}`);
+          assert.equal(bad.status, 302);
+          assert.equal(bad.headers.get('location'), '/user/alice/', `${page} with next=${evil}`);
+        }
+      }
       // A loop (the proxy keeps sending it back) ends with an explanation, not forever.
       const loop = await alice.fetch('/hub/user/alice/lab?redirects=4');
       const html = await assertHtmlPage(loop, 500, 'redirect loop');
@@ -147,7 +174,7 @@ describe('error pages', () => {
     assert.deepEqual(Object.keys(await post.json()).sort(), ['code', 'message', 'status']);
   });
 
-  test('GET of an unknown /hub/api/ path → 404 JSON', { todo: 'bug in src/http/pages/home.ts: the GET catch-all answers /hub/api/* with an HTML page' }, async () => {
+  test('GET of an unknown /hub/api/ path → 404 JSON', async () => {
     for (const path of ['/no/such/endpoint', '/users/alice/nope']) {
       const api = await hubFetch(`${t.api}${path}`, { token: await t.token('alice') });
       assert.equal(api.status, 404);
@@ -279,6 +306,25 @@ describe('a missing command', () => {
       if (start.status === 500) assert.match((await start.json()).message, /nonexistent/);
     } finally {
       await h.stop();
+    }
+  });
+});
+
+describe('cookie secret file', () => {
+  test('the hub refuses to start with a group/world-readable secret file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'labhub-secret-'));
+    try {
+      const file = join(dir, 'cookie_secret');
+      writeFileSync(file, 'ab'.repeat(32) + '\n');
+      chmodSync(file, 0o644);
+      const hub = new Hub({
+        loaded: loadConfig({ cwd: dir, overrides: { JupyterHub: { authenticator_class: 'dummy', cookie_secret_file: file, db_url: `sqlite:///${join(dir, 'hub.sqlite')}` }, DummyAuthenticator: { password: 'pw' } } }),
+        log: silentLogger(),
+        cwd: dir,
+      });
+      await assert.rejects(hub.start(), (e) => isHubError(e) && e.code === 'LABHUB_ERR_COOKIE_SECRET' && e.userMessage.includes(`chmod 600 ${file}`));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -32,6 +32,7 @@ export const en = {
   'login.or': 'or',
   'login.noAccount': 'No account yet?',
   'login.signupLink': 'Create one',
+  'login.failed': 'Invalid username or password.',
 
   'signup.title': 'Create an account',
   'signup.passwordConfirm': 'Repeat the password',
@@ -42,6 +43,7 @@ export const en = {
   'signup.createdPending': 'Your account was created. An administrator must approve it before you can sign in.',
   'signup.haveAccount': 'Already have an account?',
   'signup.toLogin': 'Go to sign in',
+  'signup.mismatch': 'The two passwords are different.',
   'signups.title': 'Sign-ups awaiting approval',
   'signups.intro': 'These accounts were created on the sign-up page. Approve one to let that person sign in.',
   'signups.none': 'No sign-ups are waiting.',
@@ -55,6 +57,8 @@ export const en = {
   'changePassword.confirm': 'Repeat the new password',
   'changePassword.submit': 'Change password',
   'changePassword.done': 'Your password was changed.',
+  'changePassword.wrongCurrent': 'The current password is wrong.',
+  'changePassword.mismatch': 'The two new passwords are different.',
 
   'home.title': 'My servers',
   'home.defaultServer': 'Default server',
@@ -153,6 +157,10 @@ export const en = {
   'error.id': 'Error id:',
   'error.reportHint': 'If this keeps happening, send the error id to your administrator; it identifies the details in the hub log.',
   'error.backHome': 'Go to the home page',
+  'error.noPage': 'No page at {path}',
+  'error.needAdminUi': 'You need the admin-ui scope to open the admin page.',
+  'error.serverDown': 'Your server appears to be down. Try restarting it from the hub.',
+  'error.serverDownAt': 'Your server appears to be down ({url}). Try restarting it from the hub.',
 
   'oauth.title': 'Authorize access',
   'oauth.intro': '{client} asks for access to your account.',
@@ -214,6 +222,12 @@ export const en = {
   'js.pending.failed': 'The server could not start.',
   'js.pending.lost': 'The connection to the progress stream was lost. Reload the page to see the current state.',
   'js.pending.reload': 'Reload',
+  'js.pending.msgRequested': 'Server requested',
+  'js.pending.msgSpawning': 'Spawning server...',
+  'js.pending.msgWaiting': 'Waiting for the server to answer...',
+  'js.pending.msgReady': 'Server ready at {url}',
+  'js.pending.msgFailed': 'Spawn failed: {reason}',
+  'js.pending.msgCancelled': 'Spawn cancelled',
 
   'js.notRunning.countdown': 'Launching the server in {seconds} s…',
 

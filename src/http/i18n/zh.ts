@@ -31,6 +31,7 @@ export const zh: Record<MessageKey, string> = {
   'login.or': '或',
   'login.noAccount': '还没有账号？',
   'login.signupLink': '立即注册',
+  'login.failed': '用户名或密码错误。',
 
   'signup.title': '注册账号',
   'signup.passwordConfirm': '再次输入密码',
@@ -41,6 +42,7 @@ export const zh: Record<MessageKey, string> = {
   'signup.createdPending': '账号已创建，需经管理员批准后才能登录。',
   'signup.haveAccount': '已有账号？',
   'signup.toLogin': '前往登录',
+  'signup.mismatch': '两次输入的密码不一致。',
   'signups.title': '待审批的注册',
   'signups.intro': '这些账户是在注册页面创建的。批准后，对应的人即可登录。',
   'signups.none': '没有等待审批的注册。',
@@ -54,6 +56,8 @@ export const zh: Record<MessageKey, string> = {
   'changePassword.confirm': '再次输入新密码',
   'changePassword.submit': '修改密码',
   'changePassword.done': '密码已修改。',
+  'changePassword.wrongCurrent': '当前密码不正确。',
+  'changePassword.mismatch': '两次输入的新密码不一致。',
 
   'home.title': '我的服务器',
   'home.defaultServer': '默认服务器',
@@ -152,6 +156,10 @@ export const zh: Record<MessageKey, string> = {
   'error.id': '错误编号：',
   'error.reportHint': '如果问题反复出现，请把错误编号发给管理员，凭它可以在中心日志里找到详细信息。',
   'error.backHome': '返回首页',
+  'error.noPage': '没有这个页面：{path}',
+  'error.needAdminUi': '打开管理页面需要 admin-ui 权限。',
+  'error.serverDown': '你的服务器似乎已停止运行。请在中心页面重新启动它。',
+  'error.serverDownAt': '你的服务器似乎已停止运行（{url}）。请在中心页面重新启动它。',
 
   'oauth.title': '授权访问',
   'oauth.intro': '{client}请求访问你的账号。',
@@ -213,6 +221,12 @@ export const zh: Record<MessageKey, string> = {
   'js.pending.failed': '服务器启动失败。',
   'js.pending.lost': '与进度推送的连接已断开。请刷新页面查看当前状态。',
   'js.pending.reload': '刷新',
+  'js.pending.msgRequested': '已请求启动服务器',
+  'js.pending.msgSpawning': '正在启动服务器……',
+  'js.pending.msgWaiting': '正在等待服务器响应……',
+  'js.pending.msgReady': '服务器已就绪：{url}',
+  'js.pending.msgFailed': '启动失败：{reason}',
+  'js.pending.msgCancelled': '已取消启动',
 
   'js.notRunning.countdown': '{seconds} 秒后启动服务器……',
 

@@ -7,6 +7,7 @@ import { pageUser } from './page-auth.js';
 import { landingUrl } from './landing.js';
 import { ts } from '../api/models.js';
 import { tokenModel } from '../api/tokens.js';
+import { t } from '../i18n/index.js';
 
 /** /hub/, /hub/home, /hub/token, /hub/admin, /hub/error/<code>, and the redirects into /hub/. */
 export function registerHomeRoutes(app: FastifyInstance, ctx: HubContext): void {
@@ -64,17 +65,23 @@ export function registerHomeRoutes(app: FastifyInstance, ctx: HubContext): void 
     const status = code >= 400 && code < 600 ? code : 500;
     const url = (req.query as Record<string, string>)?.url;
     const p = await principalOf(ctx, req).catch(() => null);
-    const message = status === 503 ? `Your server appears to be down${url ? ` (${url.slice(0, 200)})` : ''}. Try restarting it from the hub.` : undefined;
-    return sendPage(reply, renderError(pageContext(ctx, req, reply, p), { status, message }), status);
+    const pc = pageContext(ctx, req, reply, p);
+    const message = status === 503 ? t(pc.lang, url ? 'error.serverDownAt' : 'error.serverDown', { url: String(url ?? '').slice(0, 200) }) : undefined;
+    return sendPage(reply, renderError(pc, { status, message }), status);
   };
   app.get(`${hub}error/:code`, errorPage);
+
+  // Browsers ask for /favicon.ico on every page, also on a user server's non-HTML answers (the
+  // proxy sends /favicon.ico to the hub, which redirects it here): answer with the logo, not 404.
+  app.get(`${hub}favicon.ico`, async (_req, reply) => reply.header('Cache-Control', 'public, max-age=86400').redirect(`${hub}logo`, 302));
 
   // Anything outside /hub/ that reaches the hub: GET → the same path under /hub/ (§7.1).
   app.get(`${base}user/:name`, async (req, reply) => reply.redirect(`${req.url.split('?')[0]}/`, 301));
   app.get(`${base}*`, async (req, reply) => {
     const rest = req.url.slice(base.length);
     if (req.url.startsWith(hub)) {
-      return reply.code(404).header('Content-Type', 'text/html; charset=utf-8').send(renderError(pageContext(ctx, req, reply, await principalOf(ctx, req).catch(() => null)), { status: 404, message: `No page at ${req.url.split('?')[0]}` }).html);
+      // sendPage: the 404 page carries the page CSP like every other page.
+      return sendPage(reply, renderError(pageContext(ctx, req, reply, await principalOf(ctx, req).catch(() => null)), { status: 404, message: `No page at ${req.url.split('?')[0]}` }), 404);
     }
     return reply.redirect(`${hub}${rest}`, 302);
   });

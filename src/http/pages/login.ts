@@ -14,7 +14,7 @@ import { landingUrl } from './landing.js';
 export async function startSession(ctx: HubContext, req: FastifyRequest, reply: FastifyReply, user: User): Promise<string> {
   const maxAge = ctx.settings.cookieMaxAgeDays * 86400;
   const session = await ctx.store.sessions.create(user.id, maxAge);
-  const secure = isSecure(req);
+  const secure = isSecure(req, ctx);
   reply.setCookie(LOGIN_COOKIE, ctx.signer.sign(LOGIN_COOKIE, session.id), { path: ctx.settings.hubPrefix, httpOnly: true, sameSite: 'lax', secure, maxAge });
   reply.setCookie(SESSION_COOKIE, session.id, { path: ctx.settings.baseUrl, httpOnly: true, sameSite: 'lax', secure });
   reply.clearCookie(XSRF_COOKIE, { path: ctx.settings.hubPrefix });
@@ -56,7 +56,10 @@ export function registerLoginRoutes(app: FastifyInstance, ctx: HubContext): void
   app.get(`${hub}logout`, async (req, reply) => {
     const t0 = Date.now();
     const p = await principalOf(ctx, req);
-    const sessionId = ctx.signer.unsign(LOGIN_COOKIE, req.cookies?.[LOGIN_COOKIE]) ?? req.cookies?.[SESSION_COOKIE];
+    // Only a session proven by the signed login cookie is ended. The plain jupyterhub-session-id
+    // is readable by every single-user server (path /), so it must not be enough to log someone
+    // out and revoke their tokens.
+    const sessionId = p?.via === 'cookie' ? p.sessionId : null;
     if (sessionId) {
       await ctx.store.tokens.deleteForSession(sessionId);
       await ctx.store.sessions.delete(sessionId);

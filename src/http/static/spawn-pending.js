@@ -36,6 +36,23 @@
     errorBox.focus();
   }
 
+  // The hub's progress messages are JupyterHub's (English, part of the wire format); show the
+  // well-known ones in the page language and anything else (spawner messages) as it is.
+  var KNOWN = {
+    'Server requested': 'js.pending.msgRequested',
+    'Spawning server...': 'js.pending.msgSpawning',
+    'Waiting for the server to answer...': 'js.pending.msgWaiting',
+    'Spawn cancelled': 'js.pending.msgCancelled'
+  };
+  function localize(text) {
+    if (Object.prototype.hasOwnProperty.call(KNOWN, text)) return L.t(KNOWN[text]);
+    var m = /^Server ready at (\S+)$/.exec(text);
+    if (m) return L.t('js.pending.msgReady', { url: m[1] });
+    m = /^Spawn failed: ([\s\S]*)$/.exec(text);
+    if (m) return L.t('js.pending.msgFailed', { reason: m[1] });
+    return text;
+  }
+
   var url = progressUrl + (progressUrl.indexOf('?') === -1 ? '?' : '&') + '_xsrf=' + encodeURIComponent(L.xsrf);
   var source = new EventSource(url);
 
@@ -48,13 +65,14 @@
     }
     if (typeof data.progress === 'number') setProgress(data.progress);
     // The plain-text message only: html_message is never inserted as markup.
-    if (data.message) {
-      current.textContent = data.message;
-      addLog(data.message);
+    var message = data.message ? localize(String(data.message)) : '';
+    if (message) {
+      current.textContent = message;
+      addLog(message);
     }
     if (data.failed) {
       source.close();
-      showFailure(data.message);
+      showFailure(message);
     } else if (data.ready) {
       finished = true;
       source.close();

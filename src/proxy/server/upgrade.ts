@@ -55,6 +55,7 @@ export function forwardUpgrade(plane: Plane, req: IncomingMessage, client: Duple
   };
 
   upstream.setNoDelay(true);
+  (client as net.Socket).setNoDelay?.(true);
   // An idle WebSocket is normal: the per-request --timeout of HTTP does not apply here.
   (client as net.Socket).setTimeout?.(0);
   if (plane.opts.proxyTimeout) {

@@ -2,6 +2,7 @@
 import { boolAttr, html } from './html.js';
 import { hubUrl, type PageContext } from './context.js';
 import { renderPage, translator, xsrfInput, type RenderedPage } from './layout.js';
+import { localizeMessage } from './common.js';
 
 export interface LoginPageData {
   /** Where to go after login (already validated by the route; shown only inside attributes). */
@@ -18,8 +19,8 @@ export interface LoginPageData {
   signupEnabled: boolean;
 }
 
-function alert(message: string | undefined) {
-  return message ? html`<div class="alert alert-error" role="alert">${message}</div>` : '';
+function alert(ctx: PageContext, message: string | undefined) {
+  return message ? html`<div class="alert alert-error" role="alert">${localizeMessage(ctx, message)}</div>` : '';
 }
 
 /** `GET/POST /hub/login`. The form posts `username`, `password`, `_xsrf` to `login?next=…`. */
@@ -49,7 +50,7 @@ export function renderLogin(ctx: PageContext, data: LoginPageData): RenderedPage
     : '';
   const body = html`<section class="card card-narrow" aria-labelledby="login-title">
   <h1 id="login-title">${tr('login.title')}</h1>
-  ${alert(data.error)}
+  ${alert(ctx, data.error)}
   ${button}
   ${button && form ? html`<p class="divider"><span>${tr('login.or')}</span></p>` : ''}
   ${form}
@@ -113,7 +114,7 @@ export function renderSignup(ctx: PageContext, data: SignupPageData = {}): Rende
 <p class="muted">${tr('signup.haveAccount')} <a href="${hubUrl(ctx, 'login')}">${tr('signup.toLogin')}</a></p>`;
   const body = html`<section class="card card-narrow" aria-labelledby="signup-title">
   <h1 id="signup-title">${tr('signup.title')}</h1>
-  ${alert(data.error)}
+  ${alert(ctx, data.error)}
   ${done}
   ${form}
 </section>`;
@@ -138,7 +139,7 @@ export function renderChangePassword(ctx: PageContext, data: ChangePasswordPageD
   const min = data.minPasswordLength ?? 8;
   const body = html`<section class="card card-narrow" aria-labelledby="cp-title">
   <h1 id="cp-title">${tr('changePassword.title')}</h1>
-  ${alert(data.error)}
+  ${alert(ctx, data.error)}
   ${data.success ? html`<div class="alert alert-success" role="status">${tr('changePassword.done')}</div>` : ''}
   <form class="stack" method="post" action="${hubUrl(ctx, 'change-password')}">
     ${xsrfInput(ctx)}

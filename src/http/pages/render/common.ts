@@ -2,6 +2,7 @@
 import { html, type SafeHtml } from './html.js';
 import type { PageContext } from './context.js';
 import { translator } from './layout.js';
+import type { MessageKey } from '../../i18n/index.js';
 
 /** Server-side fallback text for a timestamp; common.js replaces it with a relative time. */
 export function formatTimestamp(iso: string): string {
@@ -50,4 +51,26 @@ export function describeClient(ctx: PageContext, description: string): string {
 /** Encodes one path segment (user and server names may contain any character). */
 export function seg(s: string): string {
   return encodeURIComponent(s);
+}
+
+/** Fixed English messages of the hub that pages show as they are; each has a catalog key. */
+const KNOWN_MESSAGES: Record<string, MessageKey> = {
+  'Invalid username or password.': 'login.failed',
+  'The two passwords are different.': 'signup.mismatch',
+  'The current password is wrong.': 'changePassword.wrongCurrent',
+  'The two new passwords are different.': 'changePassword.mismatch',
+  'You need the admin-ui scope to open the admin page.': 'error.needAdminUi',
+};
+
+/**
+ * The hub's routes pass some fixed English messages (HubError.userMessage) to the pages; show
+ * those in the page language. Any other message is returned unchanged.
+ */
+export function localizeMessage(ctx: PageContext, message: string): string {
+  const tr = translator(ctx);
+  const key = KNOWN_MESSAGES[message];
+  if (key) return tr(key);
+  const noPage = /^No page at (\S+)$/.exec(message);
+  if (noPage) return tr('error.noPage', { path: noPage[1]! });
+  return message;
 }

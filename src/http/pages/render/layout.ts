@@ -72,9 +72,9 @@ function header(ctx: PageContext, current: PageOptions['current']): SafeHtml {
   <a class="brand" href="${hubUrl(ctx, user ? 'home' : 'login')}"><img src="${logo}" alt="${tr('brand.logoAlt')}" width="120" height="32"></a>
   ${nav}
   <div class="header-tools">
-    ${user ? html`<span class="user-name" title="${tr('header.signedInAs', { name: user.name })}"><span class="visually-hidden">${tr('header.signedInAsLabel')}</span>${user.name}</span>` : ''}
+    ${user ? html`<span class="user-name" title="${tr('header.signedInAs', { name: user.name })}"><span class="visually-hidden">${tr('header.signedInAsLabel')} </span>${user.name}</span>` : ''}
     <div class="lang-switch" role="group" aria-label="${tr('header.language')}">${langLink('en', 'English')}<span aria-hidden="true">·</span>${langLink('zh', '中文')}</div>
-    <button type="button" class="theme-toggle" id="theme-toggle" aria-label="${tr('header.theme')}">${tr('header.themeAuto')}</button>
+    <button type="button" class="theme-toggle" id="theme-toggle" title="${tr('header.theme')}">${tr('header.themeAuto')}</button>
     ${user ? html`<a class="button button-secondary logout" href="${hubUrl(ctx, 'logout')}">${tr('nav.logout')}</a>` : ''}
   </div>
 </header>`;

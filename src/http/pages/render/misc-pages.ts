@@ -3,7 +3,7 @@ import { html } from './html.js';
 import { hubUrl, type PageContext } from './context.js';
 import { renderPage, translator, xsrfInput, type RenderedPage } from './layout.js';
 import type { MessageKey } from '../../i18n/index.js';
-import { describeClient } from './common.js';
+import { describeClient, localizeMessage } from './common.js';
 
 export interface ErrorPageData {
   status: number;
@@ -33,7 +33,7 @@ export function renderError(ctx: PageContext, data: ErrorPageData): RenderedPage
   const titleKey: MessageKey = STATUS_TITLES[status] ?? (status >= 500 ? 'error.500' : 'error.generic');
   const body = html`<section class="card" aria-labelledby="error-title">
   <h1 id="error-title"><span class="status-code">${status}</span> ${tr(titleKey)}</h1>
-  ${data.message ? html`<p class="error-message">${data.message}</p>` : ''}
+  ${data.message ? html`<p class="error-message">${localizeMessage(ctx, data.message)}</p>` : ''}
   ${data.errorId ? html`<p class="hint">${tr('error.id')} <code class="mono" id="error-id">${data.errorId}</code></p>` : ''}
   ${status >= 500 ? html`<p class="hint">${tr('error.reportHint')}</p>` : ''}
   <p class="actions"><a class="button button-primary" href="${hubUrl(ctx, 'home')}">${tr('error.backHome')}</a></p>

@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// Starts labhub (dist/, `npm run build` first) like `node bin/labhub.js --config FILE --port P
+// --hub-port H` does, plus the one per-hub setting the CLI has no flag for: the proxy API URL
+// (ConfigurableHTTPProxy.api_url), and optionally the proxy command. Used by run.mjs so both hubs
+// read the same jupyterhub_config.py and differ only in command-line overrides.
+//
+//   node bench/hub/labhub-start.mjs --config F --port P --hub-port H --proxy-api-url URL [--proxy-command CMD]
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../../dist/config/index.js';
+import { Hub } from '../../dist/hub.js';
+import { createLogger } from '../../dist/log.js';
+
+const { values } = parseArgs({
+  options: {
+    config: { type: 'string' },
+    port: { type: 'string' },
+    'hub-port': { type: 'string' },
+    'proxy-api-url': { type: 'string' },
+    'proxy-command': { type: 'string' },
+    'log-level': { type: 'string', default: 'info' },
+  },
+});
+const overrides = { JupyterHub: {}, ConfigurableHTTPProxy: {} };
+if (values.port) overrides.JupyterHub.port = Number(values.port);
+if (values['hub-port']) overrides.JupyterHub.hub_port = Number(values['hub-port']);
+if (values['proxy-api-url']) overrides.ConfigurableHTTPProxy.api_url = values['proxy-api-url'];
+if (values['proxy-command']) overrides.ConfigurableHTTPProxy.command = [values['proxy-command']];
+const log = createLogger({ level: values['log-level'] });
+const hub = new Hub({ loaded: loadConfig({ file: values.config, overrides }), log });
+await hub.start();
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  await hub.stop().catch((e) => log.error({ err: e }, 'error while stopping'));
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());
