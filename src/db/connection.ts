@@ -55,12 +55,41 @@ export async function openDb(target: DbTarget): Promise<Db> {
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   }
   const pg = await import('pg');
   const Pool = (pg.default ?? pg).Pool;
   const pool = new Pool({ connectionString: target.location, max: 10 });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+type SqliteDb = InstanceType<typeof import('better-sqlite3')>;
+
+/**
+ * Kysely prepares every query anew; compiling SQL in SQLite costs more than running these
+ * small indexed queries. Keep the most recently used prepared statements (keyed by SQL text).
+ * Safe because kysely runs each statement to completion synchronously (all/run) before the
+ * next one, so a cached statement is never busy.
+ */
+function withStatementCache(sqlite: SqliteDb, max = 512): { prepare: SqliteDb['prepare']; close: () => void } {
+  const cache = new Map<string, ReturnType<SqliteDb['prepare']>>();
+  return {
+    prepare: ((sql: string) => {
+      let stmt = cache.get(sql);
+      if (stmt) {
+        cache.delete(sql);
+      } else {
+        stmt = sqlite.prepare(sql);
+        if (cache.size >= max) cache.delete(cache.keys().next().value as string);
+      }
+      cache.set(sql, stmt);
+      return stmt;
+    }) as SqliteDb['prepare'],
+    close: () => {
+      cache.clear();
+      sqlite.close();
+    },
+  };
 }
 
 /** Bring the schema to the newest version. Returns the names of the migrations applied. */

@@ -66,6 +66,47 @@ export class UserRepo {
     return toUser(row);
   }
 
+  /**
+   * Create many users in one transaction (one commit instead of one per user), in the given
+   * order. Names must not exist yet (the unique index rejects duplicates and nothing is created).
+   */
+  async createMany(names: string[], opts: { admin?: boolean } = {}): Promise<User[]> {
+    if (!names.length) return [];
+    const created = isoNow();
+    return this.db.transaction().execute(async (trx) => {
+      const out: User[] = [];
+      for (const name of names) {
+        const row = await trx
+          .insertInto('users')
+          .values({ name, admin: opts.admin ? 1 : 0, created, last_activity: null, cookie_id: randomBytes(16).toString('hex'), auth_state: null, user_info: null })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        out.push(toUser(row));
+      }
+      return out;
+    });
+  }
+
+  /** Names of the roles assigned directly to each of these users (one query, for list pages). */
+  async roleNamesOf(ids: number[]): Promise<Map<number, string[]>> {
+    const out = new Map<number, string[]>();
+    if (!ids.length) return out;
+    const rows = await this.db
+      .selectFrom('role_map')
+      .innerJoin('roles', 'roles.id', 'role_map.role_id')
+      .select(['role_map.entity as entity', 'roles.name as name'])
+      .where('role_map.kind', '=', 'user')
+      .where('role_map.entity', 'in', ids.map(String))
+      .execute();
+    for (const r of rows) {
+      const id = Number(r.entity);
+      const list = out.get(id) ?? [];
+      list.push(r.name);
+      out.set(id, list);
+    }
+    return out;
+  }
+
   async ensure(name: string, opts: { admin?: boolean } = {}): Promise<User> {
     return (await this.byName(name)) ?? this.create(name, opts);
   }

@@ -3,7 +3,7 @@
  * such as LDAP/SSSD count) and creating directories owned by a user.
  */
 import { execFile } from 'node:child_process';
-import { chownSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 
@@ -70,7 +70,11 @@ export function makeDirs(dir: string, owner?: { uid: number; gid: number }): str
   }
   for (const p of missing) {
     mkdirSync(p, { mode: 0o755 });
-    if (owner && p === target) chownSync(p, owner.uid, owner.gid);
+    if (owner && p === target) {
+      chownSync(p, owner.uid, owner.gid);
+      // A user's own notebook folder is private: other users must not read each other's notebooks.
+      chmodSync(p, 0o700);
+    }
   }
   return missing;
 }

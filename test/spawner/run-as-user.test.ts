@@ -95,6 +95,7 @@ test('as root, the server runs with the user\'s uid, gid and supplementary group
   const st = statSync(dir);
   assert.equal(st.uid, account.uid, `${dir} created owned by the user`);
   assert.equal(st.gid, account.gid);
+  assert.equal(st.mode & 0o777, 0o700, 'a user\'s own notebook folder is private');
   // The shared parent it had to create stays the hub's (root's), so users cannot touch each other's dirs.
   assert.equal(statSync(nbRoot).uid, 0);
   assert.equal(statSync(nbRoot).mode & 0o777, 0o755);

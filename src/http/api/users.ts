@@ -6,11 +6,18 @@ import { mayModifyAdmin } from '../../core/scopes.js';
 import type { Principal } from '../../core/permissions.js';
 import type { User, UserSort } from '../../db/index.js';
 import { HubError } from '../../errors.js';
-import { requireApi } from '../guard.js';
+import { requireApi, requireScope } from '../guard.js';
 import { userModel } from './models.js';
 import { pageParams, paginationInfo, wantsPagination } from './pagination.js';
 import { jsonBody, param, userOr404 } from './params.js';
 import { userListRestriction } from './restrict.js';
+
+/** A user's role names as the API shows them: the default 'user', 'admin' for admins, and assigned roles. */
+function roleNames(user: User, assigned: string[]): string[] {
+  const names = new Set(['user', ...assigned]);
+  if (user.admin) names.add('admin');
+  return [...names].sort();
+}
 
 function truthyParam(v: unknown): boolean {
   return v !== undefined && v !== '0' && v !== 'false';
@@ -44,9 +51,9 @@ export function registerUserRoutes(app: FastifyInstance, ctx: HubContext): void 
     const restrict = userListRestriction(p);
     const { users, total } = await ctx.store.scopedLists.users({ offset, limit, nameFilter: q.name_filter, sort, descending, state: state as 'active' | 'ready' | 'inactive' | undefined }, restrict);
     const ids = users.map((u) => u.id);
-    const [servers, groups] = await Promise.all([ctx.store.servers.forUsers(ids), ctx.store.groups.groupNamesOfUsers(ids)]);
+    const [servers, groups, roles] = await Promise.all([ctx.store.servers.forUsers(ids), ctx.store.groups.groupNamesOfUsers(ids), ctx.store.users.roleNamesOf(ids)]);
     const includeStopped = truthyParam(q.include_stopped_servers);
-    let rows = await Promise.all(users.map(async (user) => ({ user, model: await userModel(ctx, user, { servers: servers.get(user.id) ?? [], groups: groups.get(user.id) ?? [], includeStopped }) })));
+    let rows = await Promise.all(users.map(async (user) => ({ user, model: await userModel(ctx, user, { servers: servers.get(user.id) ?? [], groups: groups.get(user.id) ?? [], roles: roleNames(user, roles.get(user.id) ?? []), includeStopped }) })));
     if (state === 'ready') rows = rows.filter((r) => (servers.get(r.user.id) ?? []).some((s) => s.status === 'running'));
     const items = (await view(p, rows)).map((m) => {
       delete m.auth_state;
@@ -103,16 +110,31 @@ export function registerUserRoutes(app: FastifyInstance, ctx: HubContext): void 
     const created: JsonObject[] = [];
     const toCreate: string[] = [];
     if (body.admin !== undefined && typeof body.admin !== 'boolean') throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'admin must be true or false');
+    const normalized: string[] = [];
     for (const n of new Set(names as string[])) {
       const norm = ctx.login.normalize(n);
       const valid = ctx.login.policy.validate(norm);
       if (!valid.ok) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `Invalid username '${n.slice(0, 32)}': ${valid.reason}`);
       // A filtered admin:users (e.g. !group=x) covers no new user (GHSA-69wv-m5fw-2fhp).
-      await requireApi(ctx, req, ['admin:users'], { user: norm });
-      if (!(await ctx.store.users.byName(norm))) toCreate.push(norm);
+      await requireScope(ctx, p, ['admin:users'], { user: norm });
+      normalized.push(norm);
     }
+    const existing = new Set((await ctx.store.users.byNames([...new Set(normalized)])).map((u) => u.name));
+    for (const norm of normalized) if (!existing.has(norm) && !toCreate.includes(norm)) toCreate.push(norm);
     if (!toCreate.length) throw new HubError('LABHUB_ERR_CONFLICT', 409, 'All of those users already exist');
-    for (const n of toCreate) created.push(await userModel(ctx, await createOne(req, p, n, !!body.admin)));
+    if (body.admin && !mayModifyAdmin(p.scopes, !!p.user?.admin)) throw new HubError('LABHUB_ERR_FORBIDDEN', 403, 'Only admin users may create admin users.');
+    // One transaction for the batch; then the authenticator hook per user, as JupyterHub does
+    // (a user whose add_user fails is removed again and the request fails with 400).
+    const users = await ctx.store.users.createMany(toCreate, { admin: !!body.admin });
+    for (const user of users) {
+      try {
+        if (ctx.login.authenticator.addUser) await ctx.login.authenticator.addUser(user.name);
+      } catch (e) {
+        await ctx.store.users.delete(user.id);
+        throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `Failed to create user ${user.name}: ${(e as Error).message}`);
+      }
+      created.push(await userModel(ctx, user, { servers: [], groups: [], roles: roleNames(user, []) }));
+    }
     return reply.code(201).send(created);
   });
 

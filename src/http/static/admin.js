@@ -84,10 +84,26 @@
       var p = res.data._pagination || { offset: users.offset, limit: pageSize, total: items.length };
       users.total = p.total;
       renderUsers(items);
+      followPending(items);
       pageInfo(document.getElementById('page-info'), p, items.length);
       document.getElementById('page-prev').disabled = users.offset <= 0;
       document.getElementById('page-next').disabled = !p.next;
     }, fail);
+  }
+
+  // While a listed server is starting or stopping, refresh the list every 2 s (up to 5 minutes)
+  // so its status and buttons follow without a manual reload.
+  var pendingTimer = null;
+  var pendingRounds = 0;
+  function followPending(items) {
+    clearTimeout(pendingTimer);
+    var busy = items.some(function (u) {
+      var servers = u.servers || {};
+      return Object.keys(servers).some(function (k) { return !!servers[k].pending; });
+    });
+    if (!busy) { pendingRounds = 0; return; }
+    if (++pendingRounds > 150) return;
+    pendingTimer = setTimeout(loadUsers, 2000);
   }
 
   function serverControls(u, s, name) {

@@ -59,12 +59,12 @@ export function renderToken(ctx: PageContext, data: TokenPageData): RenderedPage
   </tr></thead>
   <tbody>${api.map(
     (tk) => html`<tr data-token-row="${tk.id}">
-    <th scope="row">${tk.note || html`<span class="muted">${tr('token.noNote')}</span>`}</th>
+    <th scope="row">${tk.note ? describeClient(ctx, tk.note) : html`<span class="muted">${tr('token.noNote')}</span>`}</th>
     <td>${scopesCell(tk.scopes)}</td>
     <td>${timeEl(ctx, tk.lastActivity)}</td>
     <td>${timeEl(ctx, tk.created)}</td>
     <td>${tk.expiresAt ? timeEl(ctx, tk.expiresAt) : html`<span class="muted">${tr('token.expiresNever')}</span>`}</td>
-    <td>${revoke(tk, tr('token.revokeNamed', { name: tk.note || tk.id }))}</td>
+    <td>${revoke(tk, tr('token.revokeNamed', { name: tk.note ? describeClient(ctx, tk.note) : tk.id }))}</td>
   </tr>`,
   )}</tbody>
 </table></div>`
