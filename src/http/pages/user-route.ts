@@ -11,6 +11,7 @@ import { pageUser } from './page-auth.js';
 
 const esc = (s: string) => pyQuote(s, '@~');
 
+
 function looksLikeApi(req: FastifyRequest, rest: string): boolean {
   const accept = String(req.headers.accept ?? '');
   const prefersJson = accept.includes('application/json') && !accept.includes('text/html');
@@ -33,7 +34,9 @@ export function registerUserRoutes(app: FastifyInstance, ctx: HubContext): void 
     void path;
     const user = await ctx.store.users.byName(name);
     const firstSeg = rest.split('/')[0];
-    const named = user && firstSeg && ctx.settings.allowNamedServers ? await ctx.store.servers.get(user.id, decodeURIComponent(firstSeg)) : null;
+    // fastify has already percent-decoded the wildcard: the segment is the server name as is.
+    const segName = firstSeg;
+    const named = user && segName && ctx.settings.allowNamedServers ? await ctx.store.servers.get(user.id, segName) : null;
     const serverName = named ? named.name : '';
     const serverPrefix = ctx.spawns.prefix(name, serverName);
     const restAfter = named ? rest.split('/').slice(1).join('/') : rest;
