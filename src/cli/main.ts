@@ -32,7 +32,7 @@ program
   .option('--hub-port <port>', 'internal hub API port (JupyterHub.hub_port)', (v) => parseInt(v, 10))
   .option('--db <url>', 'database URL (JupyterHub.db_url), e.g. sqlite:///labhub.sqlite or postgresql://…')
   .addOption(new Option('--authenticator <name>', 'authenticator (JupyterHub.authenticator_class): native, pam, dummy, or a module path'))
-  .option('--admin <name>', 'make NAME an admin; with the native authenticator, create the account and print a one-time password')
+  .option('--admin <name>', 'make NAME an admin; native: create the account with a one-time password; PAM as root: create the Linux account with a one-time password if it does not exist')
   .option('--log-level <level>', 'debug, info, warn, error', 'info')
   .action(async (opts) => {
     try {

@@ -103,7 +103,7 @@ async function authorize(ctx: HubContext, req: FastifyRequest, reply: FastifyRep
     { requested: requested.scopes, userRawScopes: await ctx.permissions.userRawScopes(p.user), userName: p.user.name, client: resource ?? {}, accessScopes: access, customScopes: ctx.permissions.customScopes },
     groupsOf,
   );
-  const scopes = [...granted.granted].sort();
+  let scopes = [...granted.granted].sort();
 
   const ownServer = resource?.server !== undefined && resource.server.split('/')[0] === p.user.name;
   const noConfirm = ownServer || (resource?.service !== undefined && !!ctx.services.get(resource.service)?.oauthNoConfirm);
@@ -115,7 +115,13 @@ async function authorize(ctx: HubContext, req: FastifyRequest, reply: FastifyRep
       return sendPage(reply, renderOAuthConsent(pc, { clientDescription: client.description, scopes, xsrf: pc.xsrf }));
     }
   }
-  if (req.method === 'POST') checkXsrf(ctx, req);
+  if (req.method === 'POST') {
+    checkXsrf(ctx, req);
+    // §3.2.7: the consent form posts the scopes the person agreed to; none means identify only.
+    // Never more than was shown (the intersection), whatever the form sends.
+    const posted = postedScopes(req.body);
+    scopes = scopes.filter((s) => (posted.size ? posted.has(s) : IDENTIFY_SCOPES.has(s)));
+  }
 
   const sessionId = ensureSessionCookie(ctx, req, reply, p);
   const code = randomCode();
@@ -130,6 +136,15 @@ async function authorize(ctx: HubContext, req: FastifyRequest, reply: FastifyRep
     expiresAt: new Date(Date.now() + CODE_LIFETIME_MS),
   });
   return reply.redirect(withQuery(redirectUri, { code, state }), 302);
+}
+
+/** The identify scopes as requested (before `!user` is resolved to a name). */
+const IDENTIFY_SCOPES = new Set(['read:users:name!user', 'read:users:groups!user']);
+
+/** `scopes` values of a consent form POST (one or many). */
+function postedScopes(body: unknown): Set<string> {
+  const v = body && typeof body === 'object' ? (body as Record<string, unknown>).scopes : undefined;
+  return new Set((Array.isArray(v) ? v : v === undefined ? [] : [v]).map(String));
 }
 
 /** The jupyterhub-session-id cookie (created if missing) ties OAuth tokens to the login session. */

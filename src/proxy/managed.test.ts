@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManagedProxy, type ManagedProxyOptions } from './managed.js';
@@ -152,13 +152,19 @@ test('an adopted proxy found with an empty table triggers onRestart', async () =
 test('start failure leaves no process: child exits early (stderr tail in the error) or never answers', async () => {
   const m1 = new ManagedProxy(await opts({ command: [process.execPath, '-e', 'console.error("boom: bad flag"); process.exit(3)', '--'] }));
   await assert.rejects(m1.start(), (e: unknown) => e instanceof HubError && e.code === 'LABHUB_ERR_PROXY' && /exited \(3\)/.test(e.message) && /boom: bad flag/.test(e.message));
-  const dir = mkdtempSync(join(tmpdir(), 'lhp-hang-'));
-  const pidOut = join(dir, 'pid');
-  const script = `require('fs').writeFileSync(${JSON.stringify(pidOut)}, String(process.pid)); setInterval(() => {}, 1000)`;
-  const m2 = new ManagedProxy(await opts({ command: [process.execPath, '-e', script, '--'], startTimeout: 700 }));
+  // A child that never answers: find it afterwards by a unique marker in its command line.
+  const marker = `lhp-hang-marker-${process.pid}-${Date.now()}`;
+  const script = `/* ${marker} */ setInterval(() => {}, 1000)`;
+  const m2 = new ManagedProxy(await opts({ command: [process.execPath, '-e', script, '--'], startTimeout: 1500 }));
   await assert.rejects(m2.start(), (e: unknown) => e instanceof HubError && /did not answer/.test(e.message));
-  const pid = Number(readFileSync(pidOut, 'utf8'));
-  await waitFor(() => !alive(pid), 'the hung child to be gone', 3000);
+  const withMarker = () => readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+    try {
+      return readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(marker);
+    } catch {
+      return false;
+    }
+  });
+  assert.deepEqual(withMarker(), [], 'the child that never answered was killed');
   const m3 = new ManagedProxy(await opts({ command: ['/nonexistent/labhub-proxy'] }));
   await assert.rejects(m3.start(), (e: unknown) => e instanceof HubError && /ENOENT/.test(e.message));
 });

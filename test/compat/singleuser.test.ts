@@ -122,7 +122,7 @@ for (const v of VERSIONS) {
         assert.equal(config.hubPrefix, '/hub/');
         assert.equal(config.baseUrl, '/user/alice/');
 
-        await tc.test('/user/alice/tree works too (issue 2)', { todo: 'python/requirements*.txt install no notebook 7 / nbclassic, so jupyter-server has no /tree handler (404)' }, async () => {
+        await tc.test('/user/alice/tree works too (issue 2)', async () => {
           const tree = await alice.request('/user/alice/tree');
           assert.ok(tree.status === 200 || (tree.status === 302 && String(tree.headers.location).startsWith('/user/alice/')), `/user/alice/tree: ${tree.status}`);
         });

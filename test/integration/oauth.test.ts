@@ -192,15 +192,29 @@ describe('authorize: who may use the server', () => {
     const noXsrf = await admin.fetch(`/hub/api/oauth2/authorize?${query}`, { method: 'POST', body: '', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
     assert.equal(noXsrf.status, 403, 'consent POST without _xsrf is refused');
     assert.equal(noXsrf.headers.get('location'), null);
-    const ok = await admin.fetch(`/hub/api/oauth2/authorize?${query}`, { method: 'POST', body: new URLSearchParams({ _xsrf: xsrf }), headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
-    assert.equal(ok.status, 302);
-    const code = location(ok).query.get('code');
-    assert.ok(code);
-    const tok = await exchange(code);
-    assert.equal(tok.res.status, 200);
-    const me = await (await whoami(tok.body.access_token as string)).json();
+    const shown = [...html.matchAll(/name="scopes" value="([^"]+)"/g)].map((m) => m[1].replace(/&amp;/g, '&'));
+    assert.ok(shown.includes('access:servers!server=alice/'), `the form lists the scopes: ${shown}`);
+    const post = async (extra: string[][]) => {
+      const body = new URLSearchParams([['_xsrf', xsrf], ...extra]);
+      const r = await admin.fetch(`/hub/api/oauth2/authorize?${query}`, { method: 'POST', body, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+      assert.equal(r.status, 302);
+      const code = location(r).query.get('code');
+      assert.ok(code);
+      const tok = await exchange(code);
+      assert.equal(tok.res.status, 200);
+      return tok.body;
+    };
+    // As the browser submits the form: every shown scope.
+    const all = await post(shown.map((s) => ['scopes', s]));
+    assert.deepEqual(String(all.scope).split(' ').sort(), [...shown].sort());
+    const me = await (await whoami(all.access_token as string)).json();
     assert.equal(me.name, 'admin');
     assert.ok(me.scopes.includes('access:servers!server=alice/'), `admin's token for alice's server: ${me.scopes}`);
+    // No scopes posted: identify only; posted scopes never widen what was shown.
+    const none = await post([]);
+    assert.ok(String(none.scope).split(' ').filter(Boolean).every((s) => s.startsWith('read:users:name!user') || s.startsWith('read:users:groups!user')), `no scopes → identify only: ${none.scope}`);
+    const extra = await post([['scopes', 'admin:users'], ['scopes', 'access:servers']]);
+    assert.equal(String(extra.scope), '', `scopes not shown are not granted: ${extra.scope}`);
   });
 });
 

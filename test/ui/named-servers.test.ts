@@ -28,13 +28,14 @@ for (const lang of ['en', 'zh'] as Lang[]) {
     const { page } = person;
     const check = (where: string) => checkPage(person, `${lang} named: ${where}`, { zh, allowEnglish: [user, server] });
     const row = page.locator(`tr[data-server-row="${server}"]`);
+    let release = () => {};
     try {
       await login(page, hub.url, user, 'pw', `?next=${encodeURIComponent('/hub/home')}`);
       assert.equal(((await page.locator('#named-servers-title').textContent()) ?? '').trim(), tr('home.namedServers'));
       await check('home without named servers');
 
       // Add one by name: the spawn-pending page shows its progress while the server is held back.
-      const release = hub.hold(user, server);
+      release = hub.hold(user, server);
       await page.locator('#new-server-name').fill(server);
       await Promise.all([page.waitForURL((u) => u.pathname === `/hub/spawn-pending/${user}/${server}`), page.locator('#new-server-form button[type="submit"]').click()]);
       await page.locator('#progress-log li', { hasText: tr('js.pending.msgSpawning') }).waitFor();
@@ -61,6 +62,7 @@ for (const lang of ['en', 'zh'] as Lang[]) {
       assert.equal(await page.locator('#named-servers-title ~ p.muted').last().textContent(), tr('home.noNamedServers'));
       await check('home after delete');
     } finally {
+      release();
       await person.close();
     }
   });

@@ -32,6 +32,7 @@ for (const lang of ['en', 'zh'] as Lang[]) {
     const person = await openPerson(`tour-${lang}`, { locale: zh ? 'zh-CN' : 'en-US' });
     const { page } = person;
     const check = (where: string) => checkPage(person, `${lang} ${where}`, { zh, allowEnglish: [user] });
+    let release = () => {};
     try {
       // Login page, then a wrong password: 403 with the error in the page language.
       await page.goto(`${url}/hub/login?next=${encodeURIComponent('/hub/home')}`);
@@ -55,7 +56,7 @@ for (const lang of ['en', 'zh'] as Lang[]) {
       await check('home');
 
       // Start: spawn-pending shows live progress while the stand-in server is held back.
-      const release = hub.hold(user);
+      release = hub.hold(user);
       await Promise.all([page.waitForURL(/\/hub\/spawn-pending\//), page.locator(`a[href="/hub/spawn/${user}"]`).click()]);
       assert.equal(await text(person, 'h1'), tr('pending.title'));
       await page.locator('#progress-log li', { hasText: tr('js.pending.msgSpawning') }).waitFor();
@@ -131,6 +132,7 @@ for (const lang of ['en', 'zh'] as Lang[]) {
       // Stop the server for the next test.
       await hubFetch(`${hub.api}/users/${user}/server`, { method: 'DELETE', token: await hub.token('root', { admin: true }) });
     } finally {
+      release();
       await person.close();
     }
   });
@@ -196,6 +198,28 @@ test('phone: login, home and admin fit a 375 px screen in both languages', { ski
       await page.goto(`${hub.url}/hub/token`);
       await assertNoHorizontalScroll(page, `${lang} phone token`);
       await checkPage(person, `${lang} phone token`, { zh: lang === 'zh', allowEnglish: ['root'] });
+    } finally {
+      await person.close();
+    }
+  }
+});
+
+test('dark theme: login, home, token and admin pass the checks (contrast included) in both languages', { skip: skipWithoutChromium, timeout: 120_000 }, async () => {
+  for (const lang of ['en', 'zh'] as Lang[]) {
+    const zh = lang === 'zh';
+    const person = await openPerson(`dark-${lang}`, { locale: zh ? 'zh-CN' : 'en-US', colorScheme: 'dark' });
+    const { page } = person;
+    try {
+      await page.goto(`${hub.url}/hub/login`);
+      assert.equal(await page.evaluate(() => getComputedStyle(document.documentElement).colorScheme), 'dark', 'the dark palette is in use');
+      await checkPage(person, `${lang} dark login`, { zh });
+      await login(page, hub.url, 'root', 'pw', `?next=${encodeURIComponent('/hub/home')}`);
+      await checkPage(person, `${lang} dark home`, { zh, allowEnglish: ['root'] });
+      await page.goto(`${hub.url}/hub/token`);
+      await checkPage(person, `${lang} dark token`, { zh, allowEnglish: ['root'] });
+      await page.goto(`${hub.url}/hub/admin`);
+      await page.locator('tr[data-user-row="root"]').waitFor();
+      await checkPage(person, `${lang} dark admin`, { zh, allowEnglish: ['root'] });
     } finally {
       await person.close();
     }

@@ -152,28 +152,9 @@ export async function main(argv: string[]): Promise<void> {
     : a.metricsPort !== undefined ? { port: a.metricsPort, host: a.metricsIp } : undefined;
 
   const server = new ProxyServer(opts);
-  let bound;
-  try {
-    bound = await server.listen({ proxy: proxyT, api: apiT, metrics: metricsT });
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const hint = err.code === 'EADDRINUSE' ? ' (another process uses this port: stop it or choose another port)' : '';
-    await server.close().catch(() => {});
-    die(log, `could not listen: ${err.message}${hint}`);
-  }
-  const fmt = (t: ListenTarget, b: { address: string; port: number }) => t.path ?? `${t.host || '*'}:${b.port}`;
-  log.info('Proxying %s://%s to %s', ssl ? 'https' : 'http', fmt(proxyT, bound.proxy), opts.defaultTarget ?? '(no default)');
-  log.info('Proxy API at %s://%s/api/routes', apiSsl ? 'https' : 'http', fmt(apiT, bound.api));
-  if (bound.metrics && metricsT) log.info('Serve metrics at http://%s/metrics', fmt(metricsT, bound.metrics));
-
+  // Signal handlers exist before anything listens: a SIGTERM right after start still exits cleanly.
   let redirect: http.Server | undefined;
-  if (a.redirectPort !== undefined) redirect = startRedirect(log, a.redirectPort, a.redirectTo ?? port);
-
-  const pidFile: string | undefined = a.pidFile;
-  if (pidFile) {
-    log.info('Writing pid %s to %s', process.pid, pidFile);
-    fs.writeFileSync(pidFile, String(process.pid));
-  }
+  let pidFile: string | undefined;
   let stopping = false;
   const shutdown = (sig: string) => {
     if (stopping) return;
@@ -191,6 +172,28 @@ export async function main(argv: string[]): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  let bound;
+  try {
+    bound = await server.listen({ proxy: proxyT, api: apiT, metrics: metricsT });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const hint = err.code === 'EADDRINUSE' ? ' (another process uses this port: stop it or choose another port)' : '';
+    await server.close().catch(() => {});
+    die(log, `could not listen: ${err.message}${hint}`);
+  }
+  // The pid file exists before we announce the listeners, so whoever waits for them can read it.
+  pidFile = a.pidFile;
+  if (pidFile) {
+    log.info('Writing pid %s to %s', process.pid, pidFile);
+    fs.writeFileSync(pidFile, String(process.pid));
+  }
+  const fmt = (t: ListenTarget, b: { address: string; port: number }) => t.path ?? `${t.host || '*'}:${b.port}`;
+  log.info('Proxying %s://%s to %s', ssl ? 'https' : 'http', fmt(proxyT, bound.proxy), opts.defaultTarget ?? '(no default)');
+  log.info('Proxy API at %s://%s/api/routes', apiSsl ? 'https' : 'http', fmt(apiT, bound.api));
+  if (bound.metrics && metricsT) log.info('Serve metrics at http://%s/metrics', fmt(metricsT, bound.metrics));
+
+  if (a.redirectPort !== undefined) redirect = startRedirect(log, a.redirectPort, a.redirectTo ?? port);
+
   process.on('uncaughtException', (e) => log.error('Uncaught exception: %s', e.stack ?? e.message));
   process.on('unhandledRejection', (e) => log.error('Unhandled rejection: %s', (e as Error)?.stack ?? String(e)));
 }

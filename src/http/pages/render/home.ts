@@ -92,7 +92,7 @@ export function renderHome(ctx: PageContext, data: HomePageData): RenderedPage {
   <form class="inline-form" id="new-server-form" data-spawn-url="${hubUrl(ctx, `spawn/${seg(userName)}/`)}">
     <div class="field">
       <label for="new-server-name">${tr('home.newServerName')}</label>
-      <input id="new-server-name" name="server_name" type="text" required pattern="[^/?#\\s]+" maxlength="255" autocomplete="off" aria-describedby="new-server-hint"${boolAttr('disabled', atLimit)}>
+      <input id="new-server-name" name="server_name" type="text" required pattern="[^\\/?#\\s]+" maxlength="255" autocomplete="off" aria-describedby="new-server-hint"${boolAttr('disabled', atLimit)}>
       <p class="hint" id="new-server-hint">${tr('home.newServerHint')}</p>
     </div>
     <button type="submit" class="button button-primary"${boolAttr('disabled', atLimit)}>${tr('home.addServer')}</button>
