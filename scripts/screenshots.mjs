@@ -69,7 +69,15 @@ async function waitFor(check, what) {
 const serverOf = async (hub, token, user, name) => (await api(hub, token, 'GET', `users/${user}`)).servers?.[name];
 
 // ---- hub 1: dummy authenticator, named servers, a small class of users ----
-const hub = await startUiHub({ JupyterHub: { named_server_limit_per_user: 5 } });
+const hub = await startUiHub({
+  JupyterHub: { named_server_limit_per_user: 5 },
+  Spawner: {
+    profile_list: [
+      { display_name: 'Small (1 CPU, 2 GB)', slug: 'small', description: 'For homework and reading data', default: true },
+      { display_name: 'GPU (4 CPU, 16 GB, 1 GPU)', slug: 'gpu', description: 'For training models' },
+    ],
+  },
+});
 const release = [];
 try {
   const root = await hub.token('root', { admin: true });
@@ -106,10 +114,13 @@ try {
         await shot(page, 'login-error', lang, theme, 'desktop');
         await login(page, hub.url, 'alice', 'pw', `?next=${encodeURIComponent('/hub/home')}`);
         await shot(page, 'home', lang, theme, 'desktop');
+        await page.goto(`${hub.url}/hub/spawn/alice/analysis`);
+        await shot(page, 'spawn-options', lang, theme, 'desktop');
         await page.goto(`${hub.url}/hub/spawn-pending/alice/big-model`);
         await page.locator('#progress-log li').nth(1).waitFor();
         await shot(page, 'spawn-pending', lang, theme, 'desktop');
-        await page.goto(`${hub.url}/user/alice/analysis/lab`);
+        // Through the hub: via the proxy, /user/alice/analysis/ would reach the running default server.
+        await page.goto(`${hub.url}/hub/user/alice/analysis/lab`);
         await shot(page, 'not-running-424', lang, theme, 'desktop');
         await page.goto(`${hub.url}/hub/token`);
         await page.locator('#token-note').fill(lang === 'zh' ? '作业提交脚本' : 'homework upload');

@@ -4,7 +4,8 @@
 // loopback only, bounded in time. HTTP load: wrk (/usr/bin/wrk); WebSocket load:
 // bench/proxy/ws-load.mjs. Each proxy holds 1,000 routes; traffic goes to one of them.
 //
-//   node bench/proxy/run.mjs            (BENCH_SECONDS=8 per load phase by default)
+//   node bench/proxy/run.mjs   (env: BENCH_SECONDS=5 per phase, BENCH_ROUNDS=3, BENCH_WS_CONNS=200,
+//                               BENCH_HTTP_CONNS=50, BENCH_LABHUB_ARGS='--workers 2')
 import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import net from 'node:net';
@@ -28,6 +29,12 @@ function rssMB(pid) {
 function fds(pid) { return readdirSync(`/proc/${pid}/fd`).length; }
 /** CPU time (user+system, ms) a process has used: a noise-robust cost measure on a shared machine. */
 function cpuMs(pid) {
+  // Include child processes (labhub-proxy --workers N).
+  let kids = [];
+  try { kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number); } catch {}
+  return ownCpuMs(pid) + kids.reduce((a, k) => { try { return a + ownCpuMs(k); } catch { return a; } }, 0);
+}
+function ownCpuMs(pid) {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ=100)
 }
@@ -92,7 +99,9 @@ async function startProxy(kind, upstream) {
   const [port, apiPort] = [await freePort(), await freePort()];
   const args = ['--ip', '127.0.0.1', '--port', String(port), '--api-ip', '127.0.0.1', '--api-port', String(apiPort), '--log-level', 'warn'];
   const script = kind === 'chp' ? `${ROOT}node_modules/configurable-http-proxy/bin/configurable-http-proxy` : `${ROOT}bin/labhub-proxy.js`;
-  const c = start(process.execPath, [script, ...args], { CONFIGPROXY_AUTH_TOKEN: TOKEN });
+  // BENCH_LABHUB_ARGS="--workers 2" tries labhub-proxy's extra options.
+  const extra = kind === 'labhub' && process.env.BENCH_LABHUB_ARGS ? process.env.BENCH_LABHUB_ARGS.split(' ') : [];
+  const c = start(process.execPath, [script, ...args, ...extra], { CONFIGPROXY_AUTH_TOKEN: TOKEN });
   const pool = new Pool(`http://127.0.0.1:${apiPort}`, { connections: 1 });
   for (let i = 0; ; i++) {
     try { await api(pool, 'GET', ''); break; } catch (e) {

@@ -318,19 +318,28 @@ export class SpawnManager {
   /**
    * After a restart: look only at servers the database says are active (cost follows running
    * servers, not users). Running ones keep running and get their route back; dead ones are cleaned.
+   * Routes already in an adopted proxy with the right target are kept (no request); the others
+   * are added while the spawner is polled, so routes are in place after one round trip each,
+   * and a server found dead loses its route again in the cleanup.
    */
   async reattachAll(): Promise<{ running: number; cleaned: number }> {
     const t0 = Date.now();
     let running = 0;
     let cleaned = 0;
     const active = await this.d.store.servers.active();
+    const existing = active.length ? await this.d.proxy.getAllRoutes().catch(() => new Map<string, { target: string }>()) : new Map<string, { target: string }>();
     await Promise.all(
       active.map(async (a) => {
         const live = await this.reattachOne(a.userName, a);
-        const status = a.status === 'running' && a.target ? await live.spawner.poll() : 1;
+        let status: number | null = 1;
+        if (a.status === 'running' && a.target) {
+          const routed = existing.get(this.prefix(a.userName, a.name))?.target === a.target
+            ? Promise.resolve()
+            : this.addRoute(a.userName, a.name, a.target).catch((e) => this.d.log.warn({ err: e }, `Could not restore the route of ${a.userName}/${a.name}`));
+          [status] = await Promise.all([live.spawner.poll(), routed]);
+        }
         if (status === null) {
           running++;
-          await this.addRoute(a.userName, a.name, a.target!).catch((e) => this.d.log.warn({ err: e }, `Could not restore the route of ${a.userName}/${a.name}`));
         } else {
           cleaned++;
           await this.cleanup(a.userName, a, live, { now: true, error: a.status === 'spawning' ? 'The hub restarted while this server was starting.' : undefined });
@@ -342,15 +351,11 @@ export class SpawnManager {
     return { running, cleaned };
   }
 
-  /** Re-push every route (the proxy restarted and lost its table). */
+  /** Re-push every route (the proxy restarted and lost its table), all at once (the proxy client bounds concurrency). */
   async restoreRoutes(): Promise<number> {
-    let n = 0;
-    for (const a of await this.d.store.servers.active()) {
-      if (a.status !== 'running' || !a.target) continue;
-      await this.addRoute(a.userName, a.name, a.target);
-      n++;
-    }
-    return n;
+    const routable = (await this.d.store.servers.active()).filter((a) => a.status === 'running' && a.target);
+    await Promise.all(routable.map((a) => this.addRoute(a.userName, a.name, a.target!)));
+    return routable.length;
   }
 
   /** Poll running servers every poll_interval; a dead one loses its route and is marked stopped. */

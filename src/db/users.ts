@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from './connection.js';
 import { fromIso, isoNow } from './time.js';
+import type { ListRestriction } from './shares.js';
 
 /** A hub user, as the domain sees it. */
 export interface User {
@@ -58,6 +59,7 @@ export class UserRepo {
   }
 
   async create(name: string, opts: { admin?: boolean } = {}): Promise<User> {
+    this.totalCache = null;
     const row = await this.db
       .insertInto('users')
       .values({ name, admin: opts.admin ? 1 : 0, created: isoNow(), last_activity: null, cookie_id: randomBytes(16).toString('hex'), auth_state: null, user_info: null })
@@ -72,6 +74,7 @@ export class UserRepo {
    */
   async createMany(names: string[], opts: { admin?: boolean } = {}): Promise<User[]> {
     if (!names.length) return [];
+    this.totalCache = null;
     const created = isoNow();
     return this.db.transaction().execute(async (trx) => {
       const out: User[] = [];
@@ -124,6 +127,7 @@ export class UserRepo {
   }
 
   async delete(id: number): Promise<void> {
+    this.totalCache = null;
     await this.db.deleteFrom('users').where('id', '=', id).execute();
   }
 
@@ -143,16 +147,48 @@ export class UserRepo {
     return Number(r.n);
   }
 
+  /**
+   * `count(*)` of all users, remembered for a few seconds: SQLite counts by scanning an index,
+   * which would make every unfiltered list request O(total users). This process writes users
+   * (create/delete reset it); the expiry bounds staleness from other writers (e.g. `labhub token`).
+   */
+  private totalCache: { n: number; at: number } | null = null;
+  private static readonly TOTAL_TTL_MS = 5000;
+
+  private async totalUsers(): Promise<number> {
+    const c = this.totalCache;
+    if (c && Date.now() - c.at < UserRepo.TOTAL_TTL_MS) return c.n;
+    const n = await this.count();
+    this.totalCache = { n, at: Date.now() };
+    return n;
+  }
+
   /** One page of users, filtered and sorted in SQL. */
-  async list(q: UserListQuery): Promise<{ users: User[]; total: number }> {
+  async list(q: UserListQuery, restrict?: ListRestriction): Promise<{ users: User[]; total: number }> {
     let base = this.db.selectFrom('users');
-    if (q.nameFilter) base = base.where(sql<boolean>`lower(name) like ${'%' + q.nameFilter.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c) + '%'} escape '\\'`);
-    if (q.state === 'active' || q.state === 'ready') {
-      base = base.where((eb) => eb.exists(eb.selectFrom('servers').select('servers.id').whereRef('servers.user_id', '=', 'users.id').where('servers.status', '!=', 'stopped')));
-    } else if (q.state === 'inactive') {
-      base = base.where((eb) => eb.not(eb.exists(eb.selectFrom('servers').select('servers.id').whereRef('servers.user_id', '=', 'users.id').where('servers.status', '!=', 'stopped'))));
+    if (restrict) {
+      // A filtered list:users scope (e.g. list:users!group=x): only those rows, in SQL.
+      const names = [...(restrict.users ?? [])];
+      const groups = [...(restrict.groups ?? [])];
+      base = base.where((eb) => {
+        const ors = [];
+        if (names.length) ors.push(eb('users.name', 'in', names));
+        if (groups.length) {
+          ors.push(eb('users.id', 'in', eb.selectFrom('user_group_map').innerJoin('groups', 'groups.id', 'user_group_map.group_id').select('user_group_map.user_id').where('groups.name', 'in', groups)));
+        }
+        return ors.length ? eb.or(ors) : sql<boolean>`1 = 0`;
+      });
     }
-    const totalRow = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    if (q.nameFilter) base = base.where(sql<boolean>`lower(name) like ${'%' + q.nameFilter.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c) + '%'} escape '\\'`);
+    // Driven from the (indexed) active servers, so the cost follows active users, not all users.
+    const activeUserIds = this.db.selectFrom('servers').select('servers.user_id').where('servers.status', 'in', ['spawning', 'running', 'stopping']);
+    if (q.state === 'active' || q.state === 'ready') {
+      base = base.where('users.id', 'in', activeUserIds);
+    } else if (q.state === 'inactive') {
+      base = base.where('users.id', 'not in', activeUserIds);
+    }
+    const unfiltered = !restrict && !q.nameFilter && !q.state;
+    const total = unfiltered ? await this.totalUsers() : Number((await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
     const col = q.sort ?? 'id';
     const dir = q.descending ? 'desc' : 'asc';
     let page = base.selectAll('users');
@@ -162,6 +198,6 @@ export class UserRepo {
     } else page = page.orderBy(col, dir);
     if (col !== 'id') page = page.orderBy('id', 'asc');
     const rows = await page.offset(q.offset).limit(q.limit).execute();
-    return { users: rows.map(toUser), total: Number(totalRow.n) };
+    return { users: rows.map(toUser), total };
   }
 }

@@ -67,7 +67,8 @@ export class ManagedProxy implements Proxy {
     this.log = opts.log ?? noopLog;
     this.client = new ChpClient({
       apiUrl: opts.apiUrl, authToken: opts.authToken, hostRouting: opts.hostRouting,
-      retryFor: opts.retryFor, log: this.log,
+      // Restoring hundreds of routes at start-up: more requests in flight than the default 10.
+      retryFor: opts.retryFor, log: this.log, concurrency: 32,
     });
   }
 

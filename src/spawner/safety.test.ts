@@ -13,9 +13,10 @@ test('pids that must never be signalled: 0, 1, negatives, the hub itself', () =>
 });
 
 test('a stored state naming pid 1 (or any pid without its start time) is never reattached or signalled', async () => {
-  for (const state of [{ pid: 1 }, { pid: 1, starttime: 1 }, { pid: process.pid }, { pid: process.ppid, port: 1 }]) {
+  const states: Array<Record<string, number>> = [{ pid: 1 }, { pid: 1, starttime: 1 }, { pid: process.pid }, { pid: process.ppid, port: 1 }];
+  for (const state of states) {
     const sp = localProcessSpawner.create({ user: { id: 1, name: 'x' }, serverName: '', hubEnv: {}, options, log: silentLogger() });
-    sp.loadState(state);
+    sp.loadState(state as Record<string, number>);
     assert.equal(await sp.poll(), 0, `poll for ${JSON.stringify(state)} reports stopped`);
     await sp.stop({ now: true }); // must not signal anything: this test process survives
     assert.deepEqual(sp.getState(), {});

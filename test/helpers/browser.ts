@@ -158,7 +158,7 @@ export async function createNotebookViaApi(page: Page, serverPrefix: string, nam
 
 /** Open a notebook by URL (`<prefix>lab/tree/<name>`) and wait until it shows a cell. */
 export async function openNotebook(page: Page, serverPrefix: string, name: string): Promise<void> {
-  await page.goto(`${serverPrefix}lab/tree/${encodeURIComponent(name)}`);
+  await page.goto(new URL(`${serverPrefix}lab/tree/${encodeURIComponent(name)}`, page.url()).href);
   await waitForLab(page);
   await notebookPanel(page).locator('.jp-Cell').first().waitFor({ state: 'visible', timeout: LAB_TIMEOUT_MS });
 }
@@ -189,8 +189,13 @@ export async function runInLastCell(page: Page, code: string, opts: { timeout?: 
   const panel = notebookPanel(page);
   const cells = panel.locator('.jp-Notebook .jp-Cell');
   await cells.first().waitFor({ state: 'visible', timeout });
-  // A cell run before the kernel is connected is not executed at all: wait for an idle kernel.
-  await panel.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').waitFor({ state: 'attached', timeout });
+  // A cell run before the session's kernel is connected is silently not executed ("[ ]"): wait
+  // until the status bar says "<kernel> | Idle" for the current notebook. (That text follows the
+  // session's connected kernel; the toolbar's execution indicator starts as "idle" and cannot be used.)
+  await page
+    .locator('#jp-main-statusbar .jp-StatusBar-TextItem[title^="Change kernel for"]', { hasText: /\|\s*Idle\s*$/ })
+    .first()
+    .waitFor({ state: 'visible', timeout });
   // By index: Shift+Enter on the last cell appends a new one, and `.last()` would move to it.
   const cell = cells.nth((await cells.count()) - 1);
   const editor = cell.locator('.cm-content');

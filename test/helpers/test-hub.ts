@@ -2,7 +2,7 @@
  * Start a real labhub (in this process) on free loopback ports, with its own proxy process,
  * database and directory. Every response is checked for the hub's global invariants.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,27 +49,41 @@ function merge(a: ConfigObject, b: ConfigObject): ConfigObject {
  */
 export async function startTestHub(opts: { config?: ConfigObject; realSingleuser?: boolean; log?: boolean } = {}): Promise<TestHub> {
   const dir = mkdtempSync(join(tmpdir(), 'labhub-test-'));
-  const [port, hubPort, apiPort] = [await freePort(), await freePort(), await freePort()];
-  const base: ConfigObject = {
-    JupyterHub: {
-      ip: '127.0.0.1',
-      port,
-      hub_port: hubPort,
-      authenticator_class: 'dummy',
-      db_url: `sqlite:///${join(dir, 'hub.sqlite')}`,
-      cookie_secret_file: join(dir, 'cookie_secret'),
-    },
-    ConfigurableHTTPProxy: { api_url: `http://127.0.0.1:${apiPort}`, pid_file: join(dir, 'proxy.pid') },
-    DummyAuthenticator: { password: 'pw' },
-    Authenticator: { allow_all: true },
-    Spawner: opts.realSingleuser ? { default_url: '/lab', http_timeout: 60, start_timeout: 120 } : { cmd: [process.execPath, FAKE_SERVER], http_timeout: 10 },
-    LocalProcessSpawner: { run_as_user: 'self' },
-  };
-  const config = merge(base, opts.config ?? {});
+  // Ports come from the OS a moment before the hub binds them; another process may take one in
+  // between, so a start that finds a port in use is retried with fresh ports.
   const log = opts.log || process.env.LABHUB_TEST_LOG ? createLogger({ level: 'debug' }) : silentLogger();
-  const make = () => new Hub({ loaded: loadConfig({ cwd: dir, overrides: config }), log, cwd: dir });
-  let hub = make();
-  await hub.start();
+  let port = 0, hubPort = 0, apiPort = 0;
+  let config: ConfigObject = {};
+  let make: () => Hub = () => { throw new Error('unreachable'); };
+  let hub: Hub;
+  for (let attempt = 1; ; attempt++) {
+    [port, hubPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+    const base: ConfigObject = {
+      JupyterHub: {
+        ip: '127.0.0.1',
+        port,
+        hub_port: hubPort,
+        authenticator_class: 'dummy',
+        db_url: `sqlite:///${join(dir, 'hub.sqlite')}`,
+        cookie_secret_file: join(dir, 'cookie_secret'),
+      },
+      ConfigurableHTTPProxy: { api_url: `http://127.0.0.1:${apiPort}`, pid_file: join(dir, 'proxy.pid') },
+      DummyAuthenticator: { password: 'pw' },
+      Authenticator: { allow_all: true },
+      Spawner: opts.realSingleuser ? { default_url: '/lab', http_timeout: 60, start_timeout: 120 } : { cmd: [process.execPath, FAKE_SERVER], http_timeout: 10 },
+      LocalProcessSpawner: { run_as_user: 'self' },
+    };
+    const cfg = (config = merge(base, opts.config ?? {}));
+    make = () => new Hub({ loaded: loadConfig({ cwd: dir, overrides: cfg }), log, cwd: dir });
+    hub = make();
+    try {
+      await hub.start();
+      break;
+    } catch (e) {
+      if (attempt < 4 && (e as { code?: string })?.code === 'LABHUB_ERR_PORT_IN_USE') continue;
+      throw e;
+    }
+  }
   const t: TestHub = {
     hub,
     url: `http://127.0.0.1:${port}`,
@@ -88,6 +102,9 @@ export async function startTestHub(opts: { config?: ConfigObject; realSingleuser
     },
     async stop(o = {}) {
       await t.hub.stop({ servers: !o.keepProcesses, proxy: !o.keepProcesses });
+      // After restart() the hub adopted the proxy (it did not start it), so stop() leaves it
+      // running by design; a test must not leave it behind.
+      if (!o.keepProcesses) killProxyFromPidFile(join(dir, 'proxy.pid'));
       if (!o.keepDir) rmSync(dir, { recursive: true, force: true });
     },
     async restart() {
@@ -98,6 +115,23 @@ export async function startTestHub(opts: { config?: ConfigObject; realSingleuser
     },
   };
   return t;
+}
+
+/** Stop the labhub-proxy named in a pid file (only if that pid really is a labhub-proxy). */
+function killProxyFromPidFile(pidFile: string): void {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(pidFile, 'utf8').trim());
+  } catch {
+    return;
+  }
+  if (!Number.isInteger(pid) || pid <= 1) return;
+  try {
+    if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('labhub-proxy')) return;
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    /* already gone */
+  }
 }
 
 /** Assert the headers every hub response carries. */

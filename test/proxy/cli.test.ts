@@ -65,9 +65,15 @@ test('--pid-file written; SIGTERM closes listeners, removes it, exits 0; SIGINT 
     const dir = mkdtempSync(join(tmpdir(), 'lhp-pid-'));
     const pidFile = join(dir, 'proxy.pid');
     const p = await startProxy(['--pid-file', pidFile]);
-    assert.equal(readFileSync(pidFile, 'utf8').trim(), String(p.pid));
-    p.proc.kill(sig);
-    const code = await new Promise<number | null>((r) => p.proc.once('exit', (c) => r(c)));
+    let code: number | null;
+    try {
+      assert.equal(readFileSync(pidFile, 'utf8').trim(), String(p.pid));
+      const exited = new Promise<number | null>((r) => p.proc.once('exit', (c) => r(c)));
+      p.proc.kill(sig);
+      code = await exited;
+    } finally {
+      await p.stop();
+    }
     assert.equal(code, 0, `${sig} exit code`);
     assert.equal(existsSync(pidFile), false, 'pid file removed');
     await assert.rejects(fetch(`${p.url}/_chp_healthz`));

@@ -364,3 +364,33 @@ describe('error pages and timeouts', () => {
     }
   });
 });
+
+describe('unix socket targets', () => {
+  test('http+unix://<encoded path> targets work for HTTP and WebSocket (as in CHP)', async () => {
+    const { WebSocketServer } = await import('ws');
+    const dir = mkdtempSync(join(tmpdir(), 'lhp-unix-'));
+    const sock = join(dir, 'srv.sock');
+    const srv = http.createServer((req, res) => res.end(`unix ${req.url}`));
+    const wss = new WebSocketServer({ server: srv });
+    wss.on('connection', (ws) => ws.on('message', (m) => ws.send(`echo ${m}`)));
+    await new Promise<void>((r) => srv.listen(sock, r));
+    const p = await startProxy();
+    try {
+      await p.api('POST', '/user/u', { target: `http+unix://${encodeURIComponent(sock)}` });
+      const r = await get(`${p.url}/user/u/x`);
+      assert.equal(r.body, 'unix /user/u/x');
+      const ws = new WebSocket(`ws://127.0.0.1:${p.port}/user/u/ws`);
+      await new Promise((res, j) => { ws.once('open', res); ws.once('error', j); });
+      ws.send('hi');
+      const msg = await new Promise<string>((res) => ws.once('message', (m) => res(String(m))));
+      assert.equal(msg, 'echo hi');
+      ws.close();
+      await p.api('POST', '/user/bad', { target: 'ftp://127.0.0.1:21' });
+      assert.equal((await get(`${p.url}/user/bad/`)).status, 503);
+    } finally {
+      await p.stop();
+      wss.close();
+      srv.close();
+    }
+  });
+});

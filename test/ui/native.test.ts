@@ -60,7 +60,10 @@ for (const lang of ['en', 'zh'] as Lang[]) {
       await check(sam, 'sign-up done');
 
       // The admin approves it.
-      await login(boss.page, hub.url, 'boss', adminPassword, `?next=${encodeURIComponent('/hub/signups')}`);
+      // The admin finds the approvals from the admin panel.
+      await login(boss.page, hub.url, 'boss', adminPassword, `?next=${encodeURIComponent('/hub/admin')}`);
+      await boss.page.locator('tr[data-user-row="boss"]').waitFor();
+      await Promise.all([boss.page.waitForURL(`${hub.url}/hub/signups`), boss.page.locator('#signups-link').click()]);
       assert.equal(await text(boss, 'h1'), tr('signups.title'));
       await check(boss, 'sign-ups awaiting approval');
       await Promise.all([boss.page.waitForLoadState(), boss.page.locator('button', { hasText: tr('signups.approve', { name: user }) }).click()]);

@@ -3,6 +3,7 @@ import type { HubContext } from '../../core/context.js';
 import type { JsonObject } from '../../core/json.js';
 import { filterUserModel } from '../../core/model-filter.js';
 import { mayModifyAdmin } from '../../core/scopes.js';
+import { parseScopeSet } from '../../core/scopes-access.js';
 import type { Principal } from '../../core/permissions.js';
 import type { User, UserSort } from '../../db/index.js';
 import { HubError } from '../../errors.js';
@@ -27,9 +28,15 @@ function truthyParam(v: unknown): boolean {
 export function registerUserRoutes(app: FastifyInstance, ctx: HubContext): void {
   const api = `${ctx.settings.hubPrefix}api`;
 
-  const view = async (p: Principal, models: Array<{ user: User; model: JsonObject }>) => {
-    const groupsOf = await ctx.permissions.groupsOf(models.map((m) => m.user.name));
-    return models.map((m) => filterUserModel(m.model, p.scopes, groupsOf)).filter((m): m is JsonObject => m !== null);
+  /** Filter models by the principal's scopes; `groups` (user id → group names) when the caller already has them. */
+  const view = async (p: Principal, models: Array<{ user: User; model: JsonObject }>, groups?: Map<number, string[]>) => {
+    let groupsOf: (name: string) => readonly string[];
+    if (groups) {
+      const byName = new Map(models.map((m) => [m.user.name, groups.get(m.user.id) ?? []]));
+      groupsOf = (name) => byName.get(name) ?? [];
+    } else groupsOf = await ctx.permissions.groupsOf(models.map((m) => m.user.name));
+    const parsed = parseScopeSet(p.scopes); // once per request, not once per user
+    return models.map((m) => filterUserModel(m.model, parsed, groupsOf)).filter((m): m is JsonObject => m !== null);
   };
 
   app.get(`${api}/users`, async (req, reply) => {
@@ -49,13 +56,13 @@ export function registerUserRoutes(app: FastifyInstance, ctx: HubContext): void 
     const { offset, limit } = pageParams(ctx, req, paginated);
     // A filtered list:users (e.g. list:users!group=x) restricts the rows in SQL (O(page)).
     const restrict = userListRestriction(p);
-    const { users, total } = await ctx.store.scopedLists.users({ offset, limit, nameFilter: q.name_filter, sort, descending, state: state as 'active' | 'ready' | 'inactive' | undefined }, restrict);
+    const { users, total } = await ctx.store.users.list({ offset, limit, nameFilter: q.name_filter, sort, descending, state: state as 'active' | 'ready' | 'inactive' | undefined }, restrict);
     const ids = users.map((u) => u.id);
     const [servers, groups, roles] = await Promise.all([ctx.store.servers.forUsers(ids), ctx.store.groups.groupNamesOfUsers(ids), ctx.store.users.roleNamesOf(ids)]);
     const includeStopped = truthyParam(q.include_stopped_servers);
     let rows = await Promise.all(users.map(async (user) => ({ user, model: await userModel(ctx, user, { servers: servers.get(user.id) ?? [], groups: groups.get(user.id) ?? [], roles: roleNames(user, roles.get(user.id) ?? []), includeStopped }) })));
     if (state === 'ready') rows = rows.filter((r) => (servers.get(r.user.id) ?? []).some((s) => s.status === 'running'));
-    const items = (await view(p, rows)).map((m) => {
+    const items = (await view(p, rows, groups)).map((m) => {
       delete m.auth_state;
       return m;
     });

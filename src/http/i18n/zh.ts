@@ -90,7 +90,7 @@ export const zh: Record<MessageKey, string> = {
   'spawn.defaultServerOf': '{user} 的服务器',
 
   'pending.title': '正在启动服务器',
-  'pending.intro': '正在启动{server}。本页会显示启动进度，就绪后自动打开。',
+  'pending.intro': '正在启动 {server}。本页会显示启动进度，就绪后自动打开。',
   'pending.waiting': '正在等待第一条进度消息……',
   'pending.failedTitle': '服务器启动失败',
   'pending.backHome': '返回我的服务器',
@@ -100,13 +100,13 @@ export const zh: Record<MessageKey, string> = {
 
   'notRunning.title': '服务器未运行',
   'notRunning.mine': '你的服务器没有在运行：{server}。启动后即可继续。',
-  'notRunning.other': '{server}没有在运行。',
+  'notRunning.other': '{server} 没有在运行。',
   'notRunning.lastFailed': '上次启动失败',
   'notRunning.autoStart': '服务器将在 {seconds} 秒后自动启动。',
   'notRunning.launch': '启动服务器',
 
   'spawnForm.title': '服务器选项',
-  'spawnForm.intro': '请选择启动{server}的方式。',
+  'spawnForm.intro': '请选择启动 {server} 的方式。',
   'spawnForm.chooseProfile': '运行环境',
   'spawnForm.submit': '启动',
 

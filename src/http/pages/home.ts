@@ -57,7 +57,7 @@ export function registerHomeRoutes(app: FastifyInstance, ctx: HubContext): void 
     if (!p) return reply;
     const pc = pageContext(ctx, req, reply, p);
     if (!p.scopes.has('admin-ui')) return sendPage(reply, renderError(pc, { status: 403, message: 'You need the admin-ui scope to open the admin page.' }), 403);
-    return sendPage(reply, renderAdmin(pc, { allowNamedServers: ctx.settings.allowNamedServers, pageSize: ctx.settings.pageDefaultLimit }));
+    return sendPage(reply, renderAdmin(pc, { allowNamedServers: ctx.settings.allowNamedServers, pageSize: ctx.settings.pageDefaultLimit, signupsUrl: ctx.login.authenticatorId === 'native' && p.user!.admin ? `${hub}signups` : undefined }));
   });
 
   const errorPage = async (req: FastifyRequest, reply: FastifyReply) => {

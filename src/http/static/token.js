@@ -28,7 +28,10 @@
       'tr',
       { 'data-token-row': token.id },
       L.h('th', { scope: 'row' }, token.note || L.t('js.token.noNote')),
-      L.h('td', null, L.t('js.token.scopeCount', { count: scopes.length })),
+      L.h('td', null, scopes.length
+        ? L.h('details', null, L.h('summary', null, L.t('js.token.scopeCount', { count: scopes.length })),
+          L.h('ul', { class: 'scope-list' }, scopes.map(function (s) { return L.h('li', null, L.h('code', null, s)); })))
+        : L.h('span', { class: 'muted' }, '—')),
       L.h('td', null, L.timeElement(token.last_activity)),
       L.h('td', null, L.timeElement(token.created)),
       L.h('td', null, L.timeElement(token.expires_at)),

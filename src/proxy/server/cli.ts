@@ -10,6 +10,7 @@ import { createProxyLogger, parseLogLevel, type ProxyLogger } from './log.js';
 import { ProxyServer, type ListenTarget } from './proxy-server.js';
 import type { ProxyServerOptions } from './options.js';
 import { buildTls, clientTlsFrom } from './tls-options.js';
+import { isProxyWorker, runPrimary, runWorker } from './workers.js';
 
 function int(name: string) {
   return (v: string): number => {
@@ -84,6 +85,7 @@ export function buildCommand(): Command {
     .option('--proxy-timeout <n>', 'Timeout (ms) waiting for the target to respond', int('--proxy-timeout'))
     .option('--storage-backend <storage-class>', 'Not supported (routes are kept in memory; the hub re-pushes them)')
     .option('--keep-alive-timeout <timeout>', 'Timeout (ms) for idle keep-alive client connections', int('--keep-alive-timeout'))
+    .option('--workers <n>', 'Processes serving the public port with one shared route table (default 1)', int('--workers'))
     .showSuggestionAfterError(true)
     .allowExcessArguments(false);
   c.exitOverride();
@@ -132,8 +134,11 @@ export async function main(argv: string[]): Promise<void> {
       die(log, `${flag} expects an absolute URL like http://127.0.0.1:8081, got '${v}'`);
     }
   }
+  const worker = isProxyWorker();
+  const nWorkers: number = a.workers ?? 1;
+  const primaryMode = !worker && nWorkers > 1;
   const authToken = process.env.CONFIGPROXY_AUTH_TOKEN || undefined;
-  if (!authToken) log.warn('REST API is not authenticated (CONFIGPROXY_AUTH_TOKEN is not set).');
+  if (!authToken && !worker) log.warn('REST API is not authenticated (CONFIGPROXY_AUTH_TOKEN is not set).');
 
   const opts: ProxyServerOptions = {
     authToken, defaultTarget: a.defaultTarget, errorTarget: a.errorTarget, errorPath: a.errorPath,
@@ -143,7 +148,7 @@ export async function main(argv: string[]): Promise<void> {
     autoRewrite: !!a.autoRewrite, protocolRewrite: a.protocolRewrite, changeOrigin: !!a.changeOrigin,
     ssl, apiSsl, enableMetrics: a.metricsPort !== undefined || a.metricsSocket !== undefined, log,
   };
-  if (a.ip === '*') log.warn("Interpreting ip='*' as all interfaces. Preferred: '' or 0.0.0.0.");
+  if (a.ip === '*' && !worker) log.warn("Interpreting ip='*' as all interfaces. Preferred: '' or 0.0.0.0.");
   const port: number = a.port ?? 8000;
   const proxyT: ListenTarget = a.socket ? { port: 0, path: a.socket } : { port, host: a.ip };
   const apiT: ListenTarget = a.apiSocket ? { port: 0, path: a.apiSocket }
@@ -151,7 +156,8 @@ export async function main(argv: string[]): Promise<void> {
   const metricsT: ListenTarget | undefined = a.metricsSocket ? { port: 0, path: a.metricsSocket }
     : a.metricsPort !== undefined ? { port: a.metricsPort, host: a.metricsIp } : undefined;
 
-  const server = new ProxyServer(opts);
+  const server = new ProxyServer(worker ? { ...opts, enableMetrics: false } : opts);
+  let primary: ReturnType<typeof runPrimary> | undefined;
   // Signal handlers exist before anything listens: a SIGTERM right after start still exits cleanly.
   let redirect: http.Server | undefined;
   let pidFile: string | undefined;
@@ -166,15 +172,23 @@ export async function main(argv: string[]): Promise<void> {
       } catch { /* already gone */ }
     }
     redirect?.close();
-    const force = setTimeout(() => process.exit(0), 3000);
+    const force = setTimeout(() => process.exit(0), 4000);
     force.unref();
-    server.close().finally(() => process.exit(0));
+    Promise.resolve(primary?.stop()).finally(() => server.close().finally(() => process.exit(0)));
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  if (worker) {
+    runWorker(server, proxyT, log);
+    return;
+  }
   let bound;
   try {
-    bound = await server.listen({ proxy: proxyT, api: apiT, metrics: metricsT });
+    bound = await server.listen({ proxy: primaryMode ? undefined : proxyT, api: apiT, metrics: metricsT });
+    if (primaryMode) {
+      primary = runPrimary(server, nWorkers, log);
+      bound.proxy = { address: proxyT.host ?? '', family: '', port: await primary.listening };
+    }
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     const hint = err.code === 'EADDRINUSE' ? ' (another process uses this port: stop it or choose another port)' : '';
@@ -188,8 +202,9 @@ export async function main(argv: string[]): Promise<void> {
     fs.writeFileSync(pidFile, String(process.pid));
   }
   const fmt = (t: ListenTarget, b: { address: string; port: number }) => t.path ?? `${t.host || '*'}:${b.port}`;
-  log.info('Proxying %s://%s to %s', ssl ? 'https' : 'http', fmt(proxyT, bound.proxy), opts.defaultTarget ?? '(no default)');
-  log.info('Proxy API at %s://%s/api/routes', apiSsl ? 'https' : 'http', fmt(apiT, bound.api));
+  log.info('Proxying %s://%s to %s%s', ssl ? 'https' : 'http', fmt(proxyT, bound.proxy!), opts.defaultTarget ?? '(no default)',
+    primaryMode ? ` with ${nWorkers} workers` : '');
+  log.info('Proxy API at %s://%s/api/routes', apiSsl ? 'https' : 'http', fmt(apiT, bound.api!));
   if (bound.metrics && metricsT) log.info('Serve metrics at http://%s/metrics', fmt(metricsT, bound.metrics));
 
   if (a.redirectPort !== undefined) redirect = startRedirect(log, a.redirectPort, a.redirectTo ?? port);

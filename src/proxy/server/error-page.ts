@@ -9,6 +9,7 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:ht
 import { join } from 'node:path';
 import type { Dispatcher } from 'undici';
 import type { Plane } from './plane.js';
+import { originKey } from './routes.js';
 
 const ERROR_FETCH_TIMEOUT = 10_000;
 
@@ -38,7 +39,7 @@ async function fromErrorTarget(plane: Plane, req: IncomingMessage, res: ServerRe
   const path = `${base.pathname.endsWith('/') ? base.pathname : base.pathname + '/'}${code}?url=${encodeURIComponent(req.url ?? '/')}`;
   let upstream: Dispatcher.ResponseData;
   try {
-    upstream = await plane.upstreams.get(base.origin).request({
+    upstream = await plane.upstreams.get(originKey(base)).request({
       path, method: 'GET', headersTimeout: ERROR_FETCH_TIMEOUT, bodyTimeout: ERROR_FETCH_TIMEOUT,
       headers: { accept: 'text/html' },
     });

@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { Plane } from './plane.js';
-import type { RouteEntry } from './routes.js';
+import { originKey, type RouteEntry } from './routes.js';
 import { forwardHeaders } from './headers.js';
 
 const RESPONSE_HOP_SET = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'trailer']);
@@ -149,7 +149,7 @@ export function forwardHttp(plane: Plane, req: IncomingMessage, res: ServerRespo
   plane.inFlight++;
   const handler = new ForwardHandler(plane, req, res, entry);
   try {
-    plane.upstreams.get(target.origin).dispatch(
+    plane.upstreams.get(originKey(target)).dispatch(
       {
         path: outPath,
         method: req.method as Dispatcher.HttpMethod,

@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import type { ProxyServerOptions } from './options.js';
 import type { ProxyLogger } from './log.js';
 import type { ProxyMetrics } from './metrics.js';
-import { RouteTable, type RouteData, type RouteEntry } from './routes.js';
+import { RouteTable, originKey, type RouteData, type RouteEntry } from './routes.js';
 import { Upstreams } from './upstreams.js';
 import { countSegments, decodePath, joinUrl, splitUrl, stripSegments } from './paths.js';
 import { forwardHttp } from './forward.js';
@@ -26,6 +26,8 @@ export class Plane {
   inFlight = 0;
   openWs = 0;
   private poolSweep: NodeJS.Timeout | undefined;
+  /** Called after every route change (the --workers primary forwards them to the workers). */
+  onRouteChange?: (op: { t: 'add'; path: string; data: RouteData } | { t: 'remove'; path: string }) => void;
 
   constructor(readonly opts: ProxyServerOptions) {
     this.log = opts.log;
@@ -34,20 +36,22 @@ export class Plane {
   }
 
   /** Add or replace a route (CHP adds `host` to the data under host routing). */
-  addRoute(path: string, data: RouteData): RouteEntry {
+  addRoute(path: string, data: RouteData, quiet = false): RouteEntry {
     if (this.opts.hostRouting && path.replace(/^\/+|\/+$/g, '') !== '') {
       data.host = path.replace(/^\/+/, '').split('/')[0];
     }
     const e = this.table.add(path, data);
-    this.log.info('Route added %s -> %s', e.path, data.target);
+    if (!quiet) this.log.info('Route added %s -> %s', e.path, data.target);
+    this.onRouteChange?.({ t: 'add', path: e.path, data });
     return e;
   }
 
-  removeRoute(path: string): RouteEntry | undefined {
+  removeRoute(path: string, quiet = false): RouteEntry | undefined {
     const e = this.table.remove(path);
     if (e) {
-      this.log.info('Route removed %s', e.path);
+      if (!quiet) this.log.info('Route removed %s', e.path);
       this.schedulePoolSweep();
+      this.onRouteChange?.({ t: 'remove', path: e.path });
     }
     return e;
   }
@@ -58,7 +62,7 @@ export class Plane {
     this.poolSweep = setTimeout(() => {
       this.poolSweep = undefined;
       const keep = this.table.origins();
-      if (this.opts.errorTarget) keep.add(new URL(this.opts.errorTarget).origin);
+      if (this.opts.errorTarget) keep.add(originKey(new URL(this.opts.errorTarget)));
       this.upstreams.retain(keep);
     }, 1000);
     this.poolSweep.unref();

@@ -107,11 +107,12 @@ export class ProxyServer {
   }
 
   /** Start listening; resolves with the bound addresses (useful with port 0). */
-  async listen(t: { proxy: ListenTarget; api: ListenTarget; metrics?: ListenTarget }): Promise<{
-    proxy: AddressInfo; api: AddressInfo; metrics?: AddressInfo;
+  async listen(t: { proxy?: ListenTarget; api?: ListenTarget; metrics?: ListenTarget }): Promise<{
+    proxy?: AddressInfo; api?: AddressInfo; metrics?: AddressInfo;
   }> {
-    const proxy = await listenOn(this.proxyServer, t.proxy);
-    const api = await listenOn(this.apiServer, t.api);
+    // Either listener may be left out: with --workers the primary serves the API, workers the proxy.
+    const proxy = t.proxy ? await listenOn(this.proxyServer, t.proxy) : undefined;
+    const api = t.api ? await listenOn(this.apiServer, t.api) : undefined;
     const metrics = this.metricsServer && t.metrics ? await listenOn(this.metricsServer, t.metrics) : undefined;
     return { proxy, api, metrics };
   }

@@ -123,9 +123,14 @@ export class RouteTable {
   /** Distinct target origins in use (to close upstream pools nobody routes to any more). */
   origins(): Set<string> {
     const s = new Set<string>();
-    for (const e of this.byPath.values()) s.add(e.target.origin);
+    for (const e of this.byPath.values()) s.add(originKey(e.target));
     return s;
   }
+}
+
+/** Pool key of a target: its origin, or scheme+host for http+unix targets (URL.origin is 'null'). */
+export function originKey(u: URL): string {
+  return u.origin !== 'null' ? u.origin : `${u.protocol}//${u.host}`;
 }
 
 /** Route data plus `last_activity` as an ISO string: the REST API's view of one route. */

@@ -12,8 +12,11 @@ import type { Duplex } from 'node:stream';
 import type { Plane } from './plane.js';
 import type { RouteEntry } from './routes.js';
 import { forwardHeaders } from './headers.js';
+import { unixSocketPath } from './upstreams.js';
 
 function connect(plane: Plane, target: URL): net.Socket {
+  const socketPath = unixSocketPath(target.href);
+  if (socketPath) return net.connect({ path: socketPath });
   const port = Number(target.port) || (target.protocol === 'https:' ? 443 : 80);
   const host = target.hostname.startsWith('[') ? target.hostname.slice(1, -1) : target.hostname;
   if (target.protocol === 'https:') {
@@ -21,6 +24,12 @@ function connect(plane: Plane, target: URL): net.Socket {
       host, port, servername: net.isIP(host) ? undefined : host,
       rejectUnauthorized: !plane.opts.insecure, ...(plane.opts.clientTls ?? {}),
     });
+  }
+  if (target.protocol !== 'http:') {
+    // Unsupported scheme: fail like a refused connection (→ 503), asynchronously like one.
+    const s = new net.Socket();
+    process.nextTick(() => s.destroy(new Error(`unsupported target protocol '${target.protocol}'`)));
+    return s;
   }
   return net.connect({ host, port });
 }

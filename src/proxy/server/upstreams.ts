@@ -16,6 +16,12 @@ export interface UpstreamOptions {
   connectTimeout?: number;
 }
 
+/** Socket path of an `http+unix://` / `unix+http://` target, else null. */
+export function unixSocketPath(target: string): string | null {
+  const m = /^(?:http\+unix|unix\+http):\/\/([^/]+)/.exec(target);
+  return m ? decodeURIComponent(m[1]!) : null;
+}
+
 export class Upstreams {
   private readonly pools = new Map<string, Pool>();
   constructor(private readonly opts: UpstreamOptions) {}
@@ -24,12 +30,21 @@ export class Upstreams {
     return this.pools.size;
   }
 
-  /** The pool for an origin ("http://127.0.0.1:8888"), created on first use. */
+  /**
+   * The pool for a target URL's origin ("http://127.0.0.1:8888"), created on first use.
+   * `http+unix://<url-encoded socket path>` targets (as CHP accepts) connect to that socket.
+   * Throws TypeError for other protocols.
+   */
   get(origin: string): Pool {
     let pool = this.pools.get(origin);
     if (!pool) {
       const tls = origin.startsWith('https:');
-      pool = new Pool(origin, {
+      const socketPath = unixSocketPath(origin);
+      if (!socketPath && !tls && !origin.startsWith('http:')) {
+        throw new TypeError(`unsupported target protocol in '${origin}' (expected http, https or http+unix)`);
+      }
+      pool = new Pool(socketPath ? 'http://localhost' : origin, {
+        socketPath: socketPath ?? undefined,
         connections: this.opts.maxSockets ?? null,
         keepAliveTimeout: this.opts.idleTimeout ?? 4000,
         // A server's Keep-Alive hint may shorten, never lengthen, how long idle sockets stay open.

@@ -6,6 +6,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
+import { after } from 'node:test';
+
+// Every proxy a test file starts is killed when the file's tests end, even when a test failed
+// before its own cleanup (a live child would keep the test process from exiting).
+const started = new Set<ChildProcess>();
+after(() => {
+  for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+});
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const LABHUB_PROXY = [process.execPath, `${ROOT}bin/labhub-proxy.js`];
@@ -49,6 +57,8 @@ export async function startProxy(
     env: { ...process.env, CONFIGPROXY_AUTH_TOKEN: token, ...(opts.env ?? {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  started.add(proc);
+  proc.once('exit', () => started.delete(proc));
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));

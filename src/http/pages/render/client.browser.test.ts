@@ -162,7 +162,8 @@ test('spawn-pending: follows the stream with ?_xsrf=, shows progress and the fai
   const { page, problems } = await open('/hub/spawn-pending/alice', 'zh');
   const alert = page.locator('#spawn-error');
   await alert.waitFor({ state: 'visible' });
-  assert.equal(await page.locator('#spawn-error-message').textContent(), 'Spawn failed: <b>port 8888 in use</b>');
+  // The hub's fixed "Spawn failed: " prefix is shown in the page language; the reason stays text, never markup.
+  assert.equal(await page.locator('#spawn-error-message').textContent(), '启动失败：<b>port 8888 in use</b>');
   assert.equal(await page.locator('#progress-message').textContent(), '服务器启动失败。');
   assert.equal(await page.locator('#progress-bar').getAttribute('aria-valuenow'), '100');
   assert.equal(await page.locator('#progress-log li').count(), 3);

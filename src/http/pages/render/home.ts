@@ -93,9 +93,9 @@ export function renderHome(ctx: PageContext, data: HomePageData): RenderedPage {
     <div class="field">
       <label for="new-server-name">${tr('home.newServerName')}</label>
       <input id="new-server-name" name="server_name" type="text" required pattern="[^\\/?#\\s]+" maxlength="255" autocomplete="off" aria-describedby="new-server-hint"${boolAttr('disabled', atLimit)}>
-      <p class="hint" id="new-server-hint">${tr('home.newServerHint')}</p>
     </div>
     <button type="submit" class="button button-primary"${boolAttr('disabled', atLimit)}>${tr('home.addServer')}</button>
+    <p class="hint" id="new-server-hint">${tr('home.newServerHint')}</p>
   </form>
   ${named.length
     ? html`<div class="table-wrap"><table class="table table-cards">

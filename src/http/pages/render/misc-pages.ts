@@ -93,6 +93,8 @@ export interface AdminPageData {
   allowNamedServers?: boolean;
   /** Users per page (default 50, max 200 per the API). */
   pageSize?: number;
+  /** The native authenticator's sign-up approval page, when there is one (`/hub/signups`). */
+  signupsUrl?: string;
 }
 
 /**
@@ -105,6 +107,7 @@ export function renderAdmin(ctx: PageContext, data: AdminPageData = {}): Rendere
     html`<button type="button" role="tab" id="tab-${id}" aria-controls="panel-${id}" aria-selected="${selected ? 'true' : 'false'}" tabindex="${selected ? '0' : '-1'}">${tr(key)}</button>`;
   const body = html`<h1>${tr('admin.title')}</h1>
 <div class="page-status" role="status" aria-live="polite" id="admin-status"></div>
+${data.signupsUrl ? html`<p><a href="${data.signupsUrl}" id="signups-link">${tr('signups.title')}</a></p>` : ''}
 <div id="admin" data-can-edit-admin="${ctx.user?.admin ? 'true' : 'false'}" data-self="${ctx.user?.name ?? ''}">
 <div class="tabs" role="tablist" aria-label="${tr('admin.sections')}">
   ${tab('users', 'admin.tabUsers', true)}${tab('running', 'admin.tabRunning', false)}${tab('groups', 'admin.tabGroups', false)}

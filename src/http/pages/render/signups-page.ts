@@ -17,7 +17,7 @@ export function renderSignups(ctx: PageContext, data: SignupsPageData): Rendered
   ${data.approved ? html`<div class="alert alert-success" role="status">${tr('signups.approved', { name: data.approved })}</div>` : ''}
   <p>${tr('signups.intro')}</p>
   ${data.pending.length
-    ? html`<ul class="stack">${data.pending.map(
+    ? html`<ul class="plain-list stack">${data.pending.map(
         (p) => html`<li><form method="post" action="${hubUrl(ctx, 'signups')}" class="actions">
       ${xsrfInput(ctx)}<input type="hidden" name="name" value="${p.name}">
       <strong>${p.name}</strong> <span class="muted">${tr('signups.created')} ${timeEl(ctx, p.created)}</span>
