@@ -242,13 +242,14 @@ c.commit()`;
 /** `n` sequential GETs: latency p50/p99 (ms). */
 async function latency(h, path, n) {
   const xs = [];
+  const c0 = cpuMs(h.proc.pid);
   for (let i = 0; i < n; i++) {
     const t = performance.now();
     const r = await h.api('GET', path, null, { accept: PAGINATED });
     if (r.status !== 200) throw new Error(`${h.kind}: GET ${path} -> ${r.status}`);
     xs.push(performance.now() - t);
   }
-  return { p50: quant(xs, 0.5), p99: quant(xs, 0.99) };
+  return { p50: quant(xs, 0.5), p99: quant(xs, 0.99), cpuPerReq: (cpuMs(h.proc.pid) - c0) / n };
 }
 
 /** `conns` concurrent clients for READ_MS: requests/s and latency. */
@@ -256,6 +257,7 @@ async function throughput(h, path, conns = 8) {
   const xs = [];
   const end = performance.now() + READ_MS;
   const t0 = performance.now();
+  const c0 = cpuMs(h.proc.pid);
   let errors = 0;
   await Promise.all(Array.from({ length: conns }, async () => {
     while (performance.now() < end) {
@@ -265,12 +267,13 @@ async function throughput(h, path, conns = 8) {
       xs.push(performance.now() - t);
     }
   }));
-  return { rps: xs.length / ((performance.now() - t0) / 1000), p50: quant(xs, 0.5), p99: quant(xs, 0.99), errors };
+  return { rps: xs.length / ((performance.now() - t0) / 1000), p50: quant(xs, 0.5), p99: quant(xs, 0.99), errors, cpuPerReq: (cpuMs(h.proc.pid) - c0) / xs.length };
 }
 
 /** Walk every page of GET /users (limit 200) following next. */
 async function fullWalk(h, query = '') {
   const t0 = performance.now();
+  const c0 = cpuMs(h.proc.pid);
   let path = `/users?limit=200${query}`;
   let pages = 0;
   let users = 0;
@@ -283,7 +286,7 @@ async function fullWalk(h, query = '') {
     if (!next) break;
     path = `/users?limit=${next.limit}&offset=${next.offset}${query}`;
   }
-  return { ms: performance.now() - t0, pages, users };
+  return { ms: performance.now() - t0, pages, users, cpuMs: cpuMs(h.proc.pid) - c0 };
 }
 
 /** Wait until every named user's default server is ready (ready=true) or gone (want=false). */
@@ -304,6 +307,7 @@ async function waitServers(h, names, wantReady, deadlineMs = 300_000) {
 /** Start (or stop) the servers of `names`, `conc` requests in flight at once; time until all settled. */
 async function serverStorm(h, names, action, conc) {
   const t0 = performance.now();
+  const c0 = cpuMs(h.proc.pid);
   const codes = {};
   let idx = 0;
   await Promise.all(Array.from({ length: Math.min(conc, names.length) }, async () => {
@@ -317,7 +321,7 @@ async function serverStorm(h, names, action, conc) {
   const requestsMs = performance.now() - t0;
   await waitServers(h, names, action === 'start');
   const ms = performance.now() - t0;
-  return { ms, requestsMs, perSec: names.length / (ms / 1000), codes };
+  return { ms, requestsMs, perSec: names.length / (ms / 1000), codes, cpuPerServer: (cpuMs(h.proc.pid) - c0) / names.length };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -331,7 +335,7 @@ async function benchHub(h) {
 
   // create users through the API (time-capped; the rest goes straight into the database)
   let c1 = await createViaApi(h, 0, SMALL, CREATE_CAP_MS);
-  R.firstPage1k = await latency(h, '/users', 50);
+  R.firstPage1k = await latency(h, '/users', 100);
   R.firstPage1kUsers = c1.next;
   const c2 = await createViaApi(h, c1.next, N, Math.max(0, CREATE_CAP_MS - c1.ms));
   R.create = { created: c1.created + c2.created, ms: c1.ms + c2.ms };
@@ -375,7 +379,7 @@ async function benchHub(h) {
   R.startScale = await h.start(run.length);
   log(`${h.kind}: restarted: API in ${R.startScale.apiMs.toFixed(0)} ms, ${run.length} routes in ${R.startScale.routesMs.toFixed(0)} ms`);
   if (process.env.BENCH_VERBOSE) log(`${h.kind} output (tail):\n${h.proc.tail().split('\n').filter((l) => /proxy|eattach|started in|running|Loaded|Database|listening/i.test(l)).slice(-15).join('\n')}`);
-  R.firstPageScale = await latency(h, '/users', 50);
+  R.firstPageScale = await latency(h, '/users', 100);
   R.firstPageScaleTput = await throughput(h, '/users');
   R.activeScale = await throughput(h, '/users?state=active');
   R.activeScaleLat = await latency(h, '/users?state=active', 20);
@@ -400,19 +404,27 @@ function table(hubs) {
   add(`GET /users full walk at ${N} (ms, limit 200)`, (r) => r.walk.ms, 0, 'lower');
   add(`GET /users first page at ${N} (req/s, 8 clients)`, (r) => r.firstPage.rps, 0, 'higher');
   add(`GET /users first page at ${N} (p50 ms)`, (r) => r.firstPage.p50, 1, 'lower');
+  add(`GET /users first page at ${N}: hub CPU per request (ms)`, (r) => r.firstPage.cpuPerReq, 2, 'lower');
+  add(`GET /users full walk at ${N}: hub CPU (ms)`, (r) => r.walk.cpuMs, 0, 'lower');
   add(`GET /users?state=active, ${STORM} active (req/s)`, (r) => r.active.rps, 0, 'higher');
+  add(`GET /users?state=active, ${STORM} active: hub CPU per request (ms)`, (r) => r.active.cpuPerReq, 2, 'lower');
   add(`spawn storm: ${STORM} starts (s until all ready)`, (r) => r.stormStart.ms / 1000, 2, 'lower');
   add(`spawn storm: ${STORM} starts (servers/s)`, (r) => r.stormStart.perSec, 1, 'higher');
+  add(`spawn storm: hub CPU per start (ms)`, (r) => r.stormStart.cpuPerServer, 1, 'lower');
   add(`spawn storm: ${STORM} stops (s until all gone)`, (r) => r.stormStop.ms / 1000, 2, 'lower');
+  add(`spawn storm: hub CPU per stop (ms)`, (r) => r.stormStop.cpuPerServer, 1, 'lower');
   add('startup, empty db (s to /hub/api/)', (r) => r.startEmpty.apiMs / 1000, 2, 'lower');
   add(`startup, ${SCALE} users + ${RUNNING} running: /hub/api/ (s)`, (r) => r.startScale.apiMs / 1000, 2, 'lower');
   add(`startup, ${SCALE} users + ${RUNNING} running: all routes (s)`, (r) => r.startScale.routesMs / 1000, 2, 'lower');
   add(`startup, ${SCALE} users + ${RUNNING} running: hub CPU until all routes (s)`, (r) => r.startScale.routesCpuMs / 1000, 2, 'lower');
   add(`first page p50 at ${SMALL} users (ms, sequential)`, (r) => r.firstPage1k.p50, 1, 'lower');
+  add(`first page at ${SMALL} users: hub CPU per request (ms)`, (r) => r.firstPage1k.cpuPerReq, 2, 'lower');
   add(`first page p50 at ${SCALE} users (ms, sequential)`, (r) => r.firstPageScale.p50, 1, 'lower');
+  add(`first page at ${SCALE} users: hub CPU per request (ms)`, (r) => r.firstPageScale.cpuPerReq, 2, 'lower');
   add(`first page at ${SCALE} users (req/s, 8 clients)`, (r) => r.firstPageScaleTput.rps, 0, 'higher');
   add(`state=active p50 at ${SCALE} users, ${RUNNING} active (ms)`, (r) => r.activeScaleLat.p50, 1, 'lower');
   add(`state=active at ${SCALE} users, ${RUNNING} active (req/s)`, (r) => r.activeScale.rps, 1, 'higher');
+  add(`state=active at ${SCALE} users: hub CPU per request (ms)`, (r) => r.activeScale.cpuPerReq, 2, 'lower');
   add(`hub RSS, idle empty (MB)`, (r) => r.rssIdle, 0, 'lower');
   add(`hub RSS after ${N} users + storm (MB)`, (r) => r.rssN, 0, 'lower');
   add(`hub RSS at ${SCALE} users, ${RUNNING} running (MB)`, (r) => r.rssScale, 0, 'lower');

@@ -25,9 +25,26 @@ export class ActivitySync {
     return n;
   }
 
+  /** The user gauges of /hub/metrics (three indexed counts, never a scan of all users). */
+  async updateUserGauges(now = Date.now()): Promise<void> {
+    const m = this.ctx.metrics;
+    m.totalUsers.set(await this.ctx.store.users.count());
+    for (const [period, ms] of [['24h', 86_400_000], ['7d', 7 * 86_400_000], ['30d', 30 * 86_400_000]] as const) {
+      m.activeUsers.set({ period }, await this.ctx.store.users.countActiveSince(new Date(now - ms)));
+    }
+  }
+
   start(): () => void {
-    const t = setInterval(() => void this.once().catch((e) => this.ctx.log.warn({ err: e }, 'activity sync from the proxy failed')), this.ctx.settings.lastActivityInterval * 1000);
+    const warn = (what: string) => (e: unknown) => this.ctx.log.warn({ err: e }, `${what} failed`);
+    void this.updateUserGauges().catch(warn('user metrics'));
+    const t = setInterval(() => void this.once().catch(warn('activity sync from the proxy')), this.ctx.settings.lastActivityInterval * 1000);
+    // JupyterHub recomputes active users hourly.
+    const g = setInterval(() => void this.updateUserGauges().catch(warn('user metrics')), 3_600_000);
     t.unref();
-    return () => clearInterval(t);
+    g.unref();
+    return () => {
+      clearInterval(t);
+      clearInterval(g);
+    };
   }
 }

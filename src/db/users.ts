@@ -142,6 +142,12 @@ export class UserRepo {
       .execute();
   }
 
+  /** Users active since `since` (indexed on last_activity). */
+  async countActiveSince(since: Date): Promise<number> {
+    const r = await this.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).where('last_activity', '>=', since.toISOString()).executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
   async count(): Promise<number> {
     const r = await this.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     return Number(r.n);

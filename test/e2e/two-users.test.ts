@@ -30,6 +30,7 @@ import {
   loginViaForm,
   openNotebook,
   runInLastCell,
+  saveNotebook,
   waitForLab,
   LAB_TIMEOUT_MS,
   type TestBrowser,
@@ -109,8 +110,8 @@ test('browser: two users log in, run a cell in their own JupyterLab, are kept ap
     await createNotebookViaApi(bob, '/user/bob/', 'bob.ipynb');
     assert.equal(await runInLastCell(bob, CODE), nbDir('bob'));
     await browser.screenshot(bob, 'bob-cell');
-    // Save Alice's notebook so nothing asks before she leaves the page.
-    await alice.keyboard.press('Control+s');
+    // Save Alice's notebook (so leaving the page later asks nothing).
+    await saveNotebook(alice);
 
     // 4. Alice cannot open Bob's JupyterLab: his server sends her to the hub's OAuth step, which refuses.
     const probe = await alice.context().newPage();

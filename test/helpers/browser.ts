@@ -220,6 +220,21 @@ export async function runInLastCell(page: Page, code: string, opts: { timeout?: 
   return ((await output.allTextContents()).join('\n')).trim();
 }
 
+/**
+ * Save the current notebook with Ctrl+S, confirming JupyterLab's "Rename file" question that the
+ * first save of an Untitled notebook asks (keeping the name), and wait until it is saved.
+ */
+export async function saveNotebook(page: Page): Promise<void> {
+  await page.keyboard.press('Control+s');
+  const rename = page.locator('.jp-Dialog button', { hasText: 'Rename and Save' });
+  const tab = page.locator('#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current');
+  // Either the dialog shows up or the save completes (the tab loses its "dirty" mark).
+  await Promise.race([rename.waitFor({ state: 'visible' }), tab.and(page.locator(':not(.jp-mod-dirty)')).waitFor({ state: 'attached' })]);
+  if (await rename.isVisible()) await rename.click();
+  await page.locator('.jp-Dialog').waitFor({ state: 'detached' });
+  await page.locator('#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current.jp-mod-dirty').waitFor({ state: 'detached' });
+}
+
 /** Click a JupyterLab main-menu entry, e.g. `clickMenu(page, 'File', 'hub:logout')` (by command id). */
 export async function clickMenu(page: Page, menu: string, command: string): Promise<void> {
   await page.locator('#jp-menu-panel .lm-MenuBar-item', { hasText: new RegExp(`^${menu}$`) }).click();
