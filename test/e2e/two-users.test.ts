@@ -127,8 +127,9 @@ test('browser: two users log in, run a cell in their own JupyterLab, are kept ap
     // 5. File → Hub Control Panel opens the hub's home page in a new tab.
     const [panel] = await Promise.all([alice.context().waitForEvent('page'), clickMenu(alice, 'File', 'hub:control-panel')]);
     await panel.waitForURL(/\/hub\/home$/);
-    await panel.locator('main').waitFor();
-    assert.match(await panel.locator('main').innerText(), /alice/i, 'the control panel is alice\'s');
+    // Alice's own control panel: her name in the header, her running server with an Open link.
+    await panel.locator('main a.button[href="/user/alice/"]').waitFor();
+    assert.match(await panel.locator('body').innerText(), /\balice\b/, 'the control panel names alice');
     await browser.screenshot(panel, 'alice-control-panel');
     await panel.close();
 

@@ -6,11 +6,13 @@ import { registerLoginRoutes } from './login.js';
 import { registerSpawnRoutes } from './spawn.js';
 import { registerUserRoutes } from './user-route.js';
 import { registerNativeRoutes } from './native.js';
+import { registerAcceptShareRoutes } from './accept-share.js';
 
 /** Every HTML page route. */
 export function registerPageRoutes(app: FastifyInstance, ctx: HubContext): void {
   registerLoginRoutes(app, ctx);
   registerNativeRoutes(app, ctx);
+  registerAcceptShareRoutes(app, ctx);
   registerSpawnRoutes(app, ctx);
   registerUserRoutes(app, ctx);
   registerAssetRoutes(app, ctx);
