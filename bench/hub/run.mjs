@@ -94,19 +94,21 @@ class HubUnderTest {
 
   async init() {
     mkdirSync(this.dir, { recursive: true });
-    [this.port, this.hubPort, this.apiPort] = [await freePort(), await freePort(), await freePort()];
     this.proxyToken = `proxy-token-${this.kind}-${Math.random().toString(36).slice(2)}`;
     this.farm = startProc(process.execPath, [join(HERE, 'farm.mjs'), '0'], { cwd: this.dir, name: `${this.kind}-farm` });
     this.farmPort = await new Promise((resolve, reject) => {
       this.farm.stdout.once('data', (d) => resolve(JSON.parse(String(d).split('\n')[0]).port));
       this.farm.once('exit', () => reject(new Error('farm exited')));
     });
-    this.pool = new Pool(`http://127.0.0.1:${this.hubPort}`, { connections: 256, pipelining: 1, headersTimeout: 600_000, bodyTimeout: 600_000 });
     this.farmPool = new Pool(`http://127.0.0.1:${this.farmPort}`, { connections: 4 });
   }
 
   /** Start the hub process; resolves with {apiMs, routesMs} once /hub/api/ answers and every route is in the proxy. */
   async start(expectedRoutes = 0) {
+    // Fresh ports at each start: the farm's tiny servers take ports from the OS all the time.
+    [this.port, this.hubPort, this.apiPort] = [await freePort(), await freePort(), await freePort()];
+    await this.pool?.close();
+    this.pool = new Pool(`http://127.0.0.1:${this.hubPort}`, { connections: 256, pipelining: 1, headersTimeout: 600_000, bodyTimeout: 600_000 });
     const env = { BENCH_FARM_URL: `http://127.0.0.1:${this.farmPort}`, CONFIGPROXY_AUTH_TOKEN: this.proxyToken };
     const t0 = performance.now();
     if (this.kind === 'jupyterhub') {
@@ -126,8 +128,8 @@ class HubUnderTest {
       if (this.proc.exitCode !== null) throw new Error(`${this.kind} exited during start:\n${this.proc.tail()}`);
       try {
         const r = await this.pool.request({ path: '/hub/api/', method: 'GET', headersTimeout: 2000 });
-        await r.body.dump();
-        if (r.statusCode === 200) { apiMs = performance.now() - t0; apiCpuMs = cpuMs(this.proc.pid); break; }
+        const body = await r.body.text();
+        if (r.statusCode === 200 && /"version"/.test(body) && !body.includes('"bench"')) { apiMs = performance.now() - t0; apiCpuMs = cpuMs(this.proc.pid); break; }
       } catch {}
       await sleep(20);
     }
@@ -391,6 +393,7 @@ async function benchHub(h) {
   R.idleCpu = (cpuMs(h.proc.pid) - cpu0) / 5000 * 100;
   log(`${h.kind}: done; RSS ${R.rssScale.toFixed(0)} MB`);
   await h.stop();
+  h.farm.kill('SIGTERM'); // frees its ports before the next hub runs
 }
 
 function fmt(v, d = 0) { return Number.isFinite(v) ? v.toFixed(d) : 'n/a'; }
@@ -399,7 +402,8 @@ function table(hubs) {
   const [L, J] = [hubs.find((h) => h.kind === 'labhub')?.results, hubs.find((h) => h.kind === 'jupyterhub')?.results];
   const rows = [];
   // [label, fn(results) -> number, decimals, better: 'higher'|'lower']
-  const add = (label, f, d, better) => rows.push({ label, l: L ? f(L) : NaN, j: J ? f(J) : NaN, d, better });
+  const val = (r, f) => { try { return r ? f(r) : NaN; } catch { return NaN; } };
+  const add = (label, f, d, better) => rows.push({ label, l: val(L, f), j: val(J, f), d, better });
   add(`create users via API (users/s, batches of ${BATCH})`, (r) => r.create.perSec, 0, 'higher');
   add(`GET /users full walk at ${N} (ms, limit 200)`, (r) => r.walk.ms, 0, 'lower');
   add(`GET /users first page at ${N} (req/s, 8 clients)`, (r) => r.firstPage.rps, 0, 'higher');
@@ -455,6 +459,7 @@ async function main() {
       log(`${h.kind} FAILED: ${e.stack ?? e}\n--- last output ---\n${h.proc?.tail() ?? ''}`);
       h.failed = true;
       await h.stop().catch(() => {});
+      h.farm?.kill("SIGTERM");
     }
   }
   const info = [

@@ -19,7 +19,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 import { ensureUserEnv, type UserEnv } from '../../src/spawner/user-env.js';
 import { startTestHub, ROOT, type TestHub } from '../helpers/test-hub.js';
 import {
@@ -54,7 +54,7 @@ async function expectSpawnProgress(page: Page, user: string, tb: TestBrowser): P
   const first = page.locator('#progress-log li').first();
   await first.waitFor({ state: 'attached', timeout: 30_000 });
   assert.match((await first.textContent()) ?? '', /Server requested/, 'the first progress event of the stream is shown');
-  await tb.screenshot(page, `spawn-pending-${user}`);
+  await tb.step(page, `spawn-pending-${user}`);
 }
 
 test('browser: two users log in, run a cell in their own JupyterLab, are kept apart, log out, survive a hub restart', { timeout: 15 * 60_000 }, async (tt) => {
@@ -81,6 +81,7 @@ test('browser: two users log in, run a cell in their own JupyterLab, are kept ap
       assert.equal(rec?.status, 'running', `${name}'s server is running`);
       const pid = Number(rec?.state.pid);
       assert.ok(Number.isInteger(pid) && pid > 0, `${name}'s server state holds a pid (${JSON.stringify(rec?.state)})`);
+      process.kill(pid, 0); // throws if no such process
       return pid;
     };
 
@@ -90,13 +91,13 @@ test('browser: two users log in, run a cell in their own JupyterLab, are kept ap
     await expectSpawnProgress(alice, 'alice', browser);
     await alice.waitForURL(/\/user\/alice\/lab/, { timeout: LAB_TIMEOUT_MS });
     await waitForLab(alice);
-    await browser.screenshot(alice, 'alice-lab');
+    await browser.step(alice, 'alice-lab');
 
     // 2. Bob logs in to his control panel and presses Start there.
     const bob = await (await browser.newUser('bob')).newPage();
     await loginViaForm(bob, `${url}/hub/login?next=${encodeURIComponent('/hub/home')}`, 'bob');
     await bob.waitForURL(/\/hub\/home$/);
-    await browser.screenshot(bob, 'bob-home');
+    await browser.step(bob, 'bob-home');
     await bob.locator('a.button[href$="/hub/spawn/bob"]').click();
     await expectSpawnProgress(bob, 'bob', browser);
     await bob.waitForURL(/\/user\/bob\/lab/, { timeout: LAB_TIMEOUT_MS });
@@ -106,10 +107,10 @@ test('browser: two users log in, run a cell in their own JupyterLab, are kept ap
     const aliceNb = await createNotebookViaLauncher(alice);
     assert.match(aliceNb, /\.ipynb$/, 'the launcher opened a notebook');
     assert.equal(await runInLastCell(alice, CODE), nbDir('alice'));
-    await browser.screenshot(alice, 'alice-cell');
+    await browser.step(alice, 'alice-cell');
     await createNotebookViaApi(bob, '/user/bob/', 'bob.ipynb');
     assert.equal(await runInLastCell(bob, CODE), nbDir('bob'));
-    await browser.screenshot(bob, 'bob-cell');
+    await browser.step(bob, 'bob-cell');
     // Save Alice's notebook (so leaving the page later asks nothing).
     await saveNotebook(alice);
 
@@ -121,7 +122,7 @@ test('browser: two users log in, run a cell in their own JupyterLab, are kept ap
     assert.match(probe.url(), /\/hub\/api\/oauth2\/authorize\?.*client_id=jupyterhub-user-bob/);
     assert.equal(await probe.locator('#jp-main-dock-panel').count(), 0, 'no JupyterLab for alice on bob\'s server');
     assert.ok(!(await alice.context().cookies(`${url}/user/bob/`)).some((c) => c.name === 'jupyterhub-user-bob'), 'alice holds no cookie of bob\'s server');
-    await browser.screenshot(probe, 'alice-refused-bob');
+    await browser.step(probe, 'alice-refused-bob');
     await probe.close();
 
     // 5. File → Hub Control Panel opens the hub's home page in a new tab.
@@ -130,20 +131,26 @@ test('browser: two users log in, run a cell in their own JupyterLab, are kept ap
     // Alice's own control panel: her name in the header, her running server with an Open link.
     await panel.locator('main a.button[href="/user/alice/"]').waitFor();
     assert.match(await panel.locator('body').innerText(), /\balice\b/, 'the control panel names alice');
-    await browser.screenshot(panel, 'alice-control-panel');
+    await browser.step(panel, 'alice-control-panel');
     await panel.close();
 
     // 6. Alice logs out with File → Log Out: she lands on the login page, and her lab is closed to her.
     const alicePid = await serverPid('alice');
+    const visited: string[] = [];
+    const onRequest = (r: Request) => void (r.isNavigationRequest() && r.frame() === alice.mainFrame() && visited.push(new URL(r.url()).pathname));
+    alice.on('request', onRequest);
     await clickMenu(alice, 'File', 'hub:logout');
     await alice.waitForURL(/\/hub\/login(\?|$)/);
+    alice.off('request', onRequest);
+    // JupyterLab's Log Out goes to the server's logout, which sends the browser to the hub's.
+    assert.deepEqual(visited, ['/user/alice/logout', '/hub/logout', '/hub/login'], 'the logout path');
     await alice.locator('input[name="username"]').waitFor();
     const after = await alice.goto(`${url}/user/alice/lab`);
     assert.ok(after && after.ok(), `after logout /user/alice/lab ends on a page (${after?.status()})`);
     assert.match(alice.url(), /\/hub\/login\?next=/, `after logout /user/alice/lab leads to the login page, not ${alice.url()}`);
     await alice.locator('input[name="username"]').waitFor();
     assert.equal(await alice.locator('#jp-main-dock-panel').count(), 0, 'no JupyterLab after logout');
-    await browser.screenshot(alice, 'alice-logged-out');
+    await browser.step(alice, 'alice-logged-out');
 
     // 7. The hub restarts while both servers run (proxy and servers keep running).
     const bobPid = await serverPid('bob');
@@ -152,7 +159,7 @@ test('browser: two users log in, run a cell in their own JupyterLab, are kept ap
 
     // Bob's still-open notebook runs another cell in the same kernel (`os` is still imported).
     assert.equal(await runInLastCell(bob, "print('bob after restart', os.getcwd())"), `bob after restart ${nbDir('bob')}`);
-    await browser.screenshot(bob, 'bob-after-restart');
+    await browser.step(bob, 'bob-after-restart');
 
     // Alice logs in again: same server process, and her kernel still holds her session's state.
     await loginViaForm(alice, `${url}/hub/login`, 'alice');
@@ -161,7 +168,7 @@ test('browser: two users log in, run a cell in their own JupyterLab, are kept ap
     assert.equal(await serverPid('alice'), alicePid, 'alice\'s server is the same process after the restart');
     await openNotebook(alice, '/user/alice/', aliceNb);
     assert.equal(await runInLastCell(alice, "print('alice after restart', os.getcwd())"), `alice after restart ${nbDir('alice')}`);
-    await browser.screenshot(alice, 'alice-after-restart');
+    await browser.step(alice, 'alice-after-restart');
     failed = false;
   } finally {
     if (failed && tb) {

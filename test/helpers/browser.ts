@@ -38,6 +38,8 @@ export interface TestBrowser {
   newUser(name: string): Promise<BrowserContext>;
   /** Screenshot of one page, `<shotDir>/<nn>-<label>.png`; never throws. Returns the path or null. */
   screenshot(page: Page, label: string): Promise<string | null>;
+  /** A step screenshot: taken only when LABHUB_E2E_SHOTS is set (then the directory is kept). */
+  step(page: Page, label: string): Promise<void>;
   /** Screenshot every open page of every context (on failure); returns the paths. */
   screenshotAll(label: string): Promise<string[]>;
   /** Messages the pages logged as errors, and page crashes (for failure reports). */
@@ -86,6 +88,9 @@ export async function launchBrowser(): Promise<TestBrowser> {
       } catch {
         return null;
       }
+    },
+    async step(page, label) {
+      if (process.env.LABHUB_E2E_SHOTS) await tb.screenshot(page, label);
     },
     async screenshotAll(label) {
       const out: string[] = [];
