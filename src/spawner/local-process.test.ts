@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -115,16 +116,24 @@ test('stop escalates to SIGTERM when SIGINT is ignored; now goes straight to SIG
 });
 
 test('poll() of reattached state: a recycled pid (start time differs) is not our server', async () => {
-  const me = readProcStat(process.pid);
-  assert.ok(me);
-  const sp = localProcessSpawner.create(fixtureContext('recycled'));
-  sp.loadState({ pid: process.pid, port: 1, starttime: me.starttime });
-  assert.equal(await sp.poll(), null, 'same pid and start time → running');
-  sp.loadState({ pid: process.pid, port: 1, starttime: me.starttime + 1 });
-  assert.equal(await sp.poll(), 0, 'same pid, other start time → not ours');
-  sp.loadState({});
-  assert.equal(await sp.poll(), 0);
-  assert.deepEqual(sp.getState(), {});
+  // A real process stands in for a server found after a hub restart (the hub's own pid is never
+  // accepted as a server: see safety.test.ts).
+  const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+  try {
+    await new Promise((r) => other.once('spawn', r));
+    const st = readProcStat(other.pid!);
+    assert.ok(st);
+    const sp = localProcessSpawner.create(fixtureContext('recycled'));
+    sp.loadState({ pid: other.pid!, port: 1, starttime: st.starttime });
+    assert.equal(await sp.poll(), null, 'same pid and start time → running');
+    sp.loadState({ pid: other.pid!, port: 1, starttime: st.starttime + 1 });
+    assert.equal(await sp.poll(), 0, 'same pid, other start time → not ours');
+    sp.loadState({});
+    assert.equal(await sp.poll(), 0);
+    assert.deepEqual(sp.getState(), {});
+  } finally {
+    other.kill('SIGKILL');
+  }
 });
 
 test('a notebook directory that cannot be created fails at once, naming it and the OS error', async () => {
