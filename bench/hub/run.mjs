@@ -381,6 +381,7 @@ async function benchHub(h) {
   R.startScale = await h.start(run.length);
   log(`${h.kind}: restarted: API in ${R.startScale.apiMs.toFixed(0)} ms, ${run.length} routes in ${R.startScale.routesMs.toFixed(0)} ms`);
   if (process.env.BENCH_VERBOSE) log(`${h.kind} output (tail):\n${h.proc.tail().split('\n').filter((l) => /proxy|eattach|started in|running|Loaded|Database|listening/i.test(l)).slice(-15).join('\n')}`);
+  await latency(h, '/users', 30); // warm-up after the restart (as at ${SMALL} users, the hub has served requests before)
   R.firstPageScale = await latency(h, '/users', 100);
   R.firstPageScaleTput = await throughput(h, '/users');
   R.activeScale = await throughput(h, '/users?state=active');
