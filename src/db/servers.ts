@@ -112,6 +112,20 @@ export class ServerRepo {
     return rows.map((r) => ({ ...toRecord(r), userName: r.user_name }));
   }
 
+  /** The most recent failed spawns (partial index on started where last_error is set). */
+  async recentFailures(limit: number): Promise<Array<ServerRecord & { userName: string }>> {
+    const rows = await this.db
+      .selectFrom('servers')
+      .innerJoin('users', 'users.id', 'servers.user_id')
+      .selectAll('servers')
+      .select('users.name as user_name')
+      .where('servers.last_error', 'is not', null)
+      .orderBy('servers.started', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ ...toRecord(r), userName: r.user_name }));
+  }
+
   async countActive(): Promise<number> {
     const r = await this.db.selectFrom('servers').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '!=', 'stopped').executeTakeFirstOrThrow();
     return Number(r.n);

@@ -22,8 +22,8 @@ test('migrations create the schema once; a second run applies nothing; backup co
   const dir = mkdtempSync(join(tmpdir(), 'labhub-db-'));
   const target = parseDbUrl('sqlite:///hub.sqlite', dir);
   const db = await openDb(target);
-  assert.deepEqual(await pendingMigrations(db), ['001-initial', '002-shares-services']);
-  assert.deepEqual(await migrateToLatest(db), ['001-initial', '002-shares-services']);
+  assert.deepEqual(await pendingMigrations(db), ['001-initial', '002-shares-services', '003-failure-index']);
+  assert.deepEqual(await migrateToLatest(db), ['001-initial', '002-shares-services', '003-failure-index']);
   assert.deepEqual(await migrateToLatest(db), []);
   await db.destroy();
   const bak = backupSqlite(target);

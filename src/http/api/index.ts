@@ -7,6 +7,7 @@ import { registerTokenRoutes } from './tokens.js';
 import { registerUserRoutes } from './users.js';
 import { registerVersionRoutes } from './version.js';
 import { registerMiscApiRoutes } from './misc.js';
+import { registerLabhubApiRoutes } from './labhub.js';
 import { registerGroupRoutes } from './groups.js';
 import { registerServiceRoutes } from './services.js';
 import { registerShareRoutes } from './shares.js';
@@ -21,6 +22,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: HubContext): void {
   registerServerRoutes(app, ctx);
   registerTokenRoutes(app, ctx);
   registerMiscApiRoutes(app, ctx);
+  registerLabhubApiRoutes(app, ctx);
   registerGroupRoutes(app, ctx);
   registerServiceRoutes(app, ctx);
   registerShareRoutes(app, ctx);

@@ -315,6 +315,26 @@
   document.getElementById('running-next').addEventListener('click', function () { running.offset += pageSize; loadRunning(); });
   loaders.running = loadRunning;
 
+  // ---- recent spawn failures (labhub's own endpoint: api/labhub/spawn-failures) ----
+  var failuresBody = document.getElementById('failures-body');
+  function loadFailures() {
+    return L.api('GET', 'labhub/spawn-failures?limit=50').then(function (res) {
+      var items = (res.data && res.data.items) || [];
+      failuresBody.textContent = '';
+      items.forEach(function (f) {
+        failuresBody.appendChild(h('tr', null,
+          h('th', { scope: 'row' }, f.user),
+          h('td', null, f.server || t('js.defaultServer')),
+          h('td', null, L.timeElement(f.started)),
+          h('td', null, h('pre', { class: 'failure-reason' }, f.error || ''))));
+      });
+      if (!items.length) failuresBody.appendChild(h('tr', null, h('td', { colspan: '4', class: 'muted' }, t('js.admin.noFailures'))));
+      L.labelCells(document.getElementById('panel-failures'));
+    }, fail);
+  }
+  document.getElementById('failures-refresh').addEventListener('click', loadFailures);
+  loaders.failures = loadFailures;
+
   // ---- groups ----
   var groups = { offset: 0 };
   var groupsList = document.getElementById('groups-list');

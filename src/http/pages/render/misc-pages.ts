@@ -110,7 +110,7 @@ export function renderAdmin(ctx: PageContext, data: AdminPageData = {}): Rendere
 ${data.signupsUrl ? html`<p><a href="${data.signupsUrl}" id="signups-link">${tr('signups.title')}</a></p>` : ''}
 <div id="admin" data-can-edit-admin="${ctx.user?.admin ? 'true' : 'false'}" data-self="${ctx.user?.name ?? ''}">
 <div class="tabs" role="tablist" aria-label="${tr('admin.sections')}">
-  ${tab('users', 'admin.tabUsers', true)}${tab('running', 'admin.tabRunning', false)}${tab('groups', 'admin.tabGroups', false)}
+  ${tab('users', 'admin.tabUsers', true)}${tab('running', 'admin.tabRunning', false)}${tab('failures', 'admin.tabFailures', false)}${tab('groups', 'admin.tabGroups', false)}
 </div>
 <section role="tabpanel" id="panel-users" aria-labelledby="tab-users">
   <div class="toolbar">
@@ -169,6 +169,15 @@ ${data.signupsUrl ? html`<p><a href="${data.signupsUrl}" id="signups-link">${tr(
     <span id="running-info" aria-live="polite"></span>
     <button type="button" class="button button-secondary" id="running-next">${tr('admin.next')}</button>
   </nav>
+</section>
+<section role="tabpanel" id="panel-failures" aria-labelledby="tab-failures" hidden>
+  <p class="hint">${tr('admin.failuresIntro')}</p>
+  <div class="toolbar"><button type="button" class="button" id="failures-refresh">${tr('admin.refresh')}</button></div>
+  <div class="table-wrap"><table class="table table-cards" id="failures-table">
+    <caption class="visually-hidden">${tr('admin.tabFailures')}</caption>
+    <thead><tr><th scope="col">${tr('admin.colUser')}</th><th scope="col">${tr('home.serverName')}</th><th scope="col">${tr('home.started')}</th><th scope="col">${tr('admin.colReason')}</th></tr></thead>
+    <tbody id="failures-body"></tbody>
+  </table></div>
 </section>
 <section role="tabpanel" id="panel-groups" aria-labelledby="tab-groups" hidden>
   <form class="inline-form" id="new-group-form">
