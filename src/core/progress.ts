@@ -8,6 +8,12 @@ export interface ProgressEvent {
   url?: string;
 }
 
+/** The terminal success event (§8); the prefix is escaped in the HTML form. */
+export function readyEvent(prefix: string): ProgressEvent {
+  const text = prefix.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return { progress: 100, ready: true, message: `Server ready at ${prefix}`, html_message: `Server ready at <a href="${text.replace(/"/g, '&quot;')}">${text}</a>`, url: prefix };
+}
+
 /**
  * The events of one spawn: kept in order so a late subscriber (the browser's EventSource opening
  * after the spawn began) sees everything, then gets new events until the terminal one.

@@ -6,10 +6,12 @@ import type { Spawner, SpawnerDefinition, SpawnerOptions } from '../spawner/type
 import type { HubMetrics } from '../metrics/hub-metrics.js';
 import type { JsonObject } from './json.js';
 import type { Permissions } from './permissions.js';
-import { ProgressChannel, type ProgressEvent } from './progress.js';
+import { ProgressChannel, readyEvent, type ProgressEvent } from './progress.js';
+import { spawnerOptionsFor } from './spawner-options.js';
+import { settlesWithin, withTimeout } from './timeouts.js';
 import { serverTokenScopes } from './roles.js';
 import type { Settings } from './settings.js';
-import { bindUrlFor, buildHubEnv, clientIdFor, formatSpawnerTemplate, serverPrefixFor } from './spawn-env.js';
+import { bindUrlFor, buildHubEnv, clientIdFor, serverPrefixFor } from './spawn-env.js';
 import { waitForHttp } from './wait-http.js';
 
 /** A server this hub process is driving right now (spawning, running or stopping). */
@@ -116,25 +118,7 @@ export class SpawnManager {
   }
 
   private spawnerOptions(userName: string, serverName: string): SpawnerOptions {
-    const sp = this.d.settings.spawner;
-    const prefix = this.prefix(userName, serverName);
-    const ns = { username: userName, base_url: prefix };
-    return {
-      cmd: sp.cmd,
-      args: sp.args,
-      notebookDir: sp.notebookDir ? formatSpawnerTemplate(sp.notebookDir, ns) : '',
-      defaultUrl: sp.defaultUrl ? formatSpawnerTemplate(sp.defaultUrl, ns) : '',
-      environment: sp.environment,
-      envKeep: sp.envKeep ?? [],
-      ip: sp.ip,
-      port: sp.port,
-      startTimeout: sp.startTimeout,
-      httpTimeout: sp.httpTimeout,
-      pollInterval: sp.pollInterval,
-      memLimit: sp.memLimit,
-      cpuLimit: sp.cpuLimit,
-      extra: { ...sp.extra, ...(sp.envKeep ? {} : { envKeepDefault: true }) },
-    };
+    return spawnerOptionsFor(this.d.settings.spawner, userName, this.prefix(userName, serverName));
   }
 
   private async runSpawn(user: User, rec: ServerRecord, live: Live): Promise<void> {
@@ -206,7 +190,7 @@ export class SpawnManager {
       await this.d.store.servers.update(rec.id, { status: 'running', serverVersion: version });
       this.d.metrics.runningServers.inc();
       log.info({ url: started.url }, `Server ${full} ready at ${prefix}`);
-      live.progress.push({ progress: 100, ready: true, message: `Server ready at ${prefix}`, html_message: `Server ready at <a href="${escapeAttr(prefix)}">${escapeText(prefix)}</a>`, url: prefix });
+      live.progress.push(readyEvent(prefix));
     } catch (e) {
       const reason = isHubError(e) ? e.userMessage : (e as Error).message;
       log.error({ err: isHubError(e) ? undefined : e }, `Spawn of ${full} failed: ${reason}`);
@@ -249,7 +233,7 @@ export class SpawnManager {
     if (!rec || rec.status === 'stopped') return 'stopped';
     let live = this.live.get(rec.id);
     if (live?.stopping) {
-      return (await raceTimeout(live.stopping, SLOW_STOP_TIMEOUT_MS)) ? 'stopped' : 'pending';
+      return (await settlesWithin(live.stopping, SLOW_STOP_TIMEOUT_MS)) ? 'stopped' : 'pending';
     }
     if (!live) live = await this.reattachOne(user.name, rec);
     const t0 = Date.now();
@@ -266,7 +250,7 @@ export class SpawnManager {
         this.d.log.error({ err: e }, `Stopping ${user.name}/${serverName} failed`);
       },
     );
-    return (await raceTimeout(l.stopping, SLOW_STOP_TIMEOUT_MS)) ? 'stopped' : 'pending';
+    return (await settlesWithin(l.stopping, SLOW_STOP_TIMEOUT_MS)) ? 'stopped' : 'pending';
   }
 
   /** Tear down everything a server holds; the record ends 'stopped'. Never throws. */
@@ -296,12 +280,7 @@ export class SpawnManager {
   progressOf(rec: ServerRecord): ProgressChannel | null {
     const live = this.live.get(rec.id);
     if (live && (live.spawning || rec.status === 'spawning')) return live.progress;
-    if (rec.status === 'running') {
-      const ch = new ProgressChannel();
-      const prefix = this.prefix(live?.userName ?? '', rec.name);
-      void prefix;
-      return ch;
-    }
+    // A running server's stream is a single ready event, built by the API route.
     return this.failed.get(rec.id) ?? null;
   }
 
@@ -393,21 +372,4 @@ export class SpawnManager {
     }
     await Promise.all([...this.live.values()].map((l) => l.stopping));
   }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, err: () => Error): Promise<T> {
-  let t: NodeJS.Timeout;
-  return Promise.race([p, new Promise<T>((_, rej) => (t = setTimeout(() => rej(err()), ms)))]).finally(() => clearTimeout(t));
-}
-
-async function raceTimeout(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let t: NodeJS.Timeout;
-  return Promise.race([p.then(() => true), new Promise<boolean>((r) => (t = setTimeout(() => r(false), ms)))]).finally(() => clearTimeout(t));
-}
-
-function escapeText(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-function escapeAttr(s: string): string {
-  return escapeText(s).replace(/"/g, '&quot;');
 }

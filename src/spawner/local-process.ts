@@ -35,36 +35,9 @@ import { currentUnixUser, lookupUnixUser, makeDirs, unixGroupIds, unreachableRea
 import { ensureUserEnv } from './user-env.js';
 
 export { describeLimitSupport } from './limits.js';
+import { extraSeconds, extraValue, FALLBACK_PATH, hostForUrl, sleep, SYSTEM_PATH, within } from './spawner-util.js';
 
-/** LocalProcessSpawner.env_keep default (hub-protocol.md §1.2). */
-export const DEFAULT_ENV_KEEP = ['PATH', 'PYTHONPATH', 'CONDA_ROOT', 'CONDA_DEFAULT_ENV', 'VIRTUAL_ENV', 'LANG', 'LC_ALL', 'LD_LIBRARY_PATH', 'JUPYTERHUB_SINGLEUSER_APP'];
-const FALLBACK_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-const SYSTEM_PATH = '/usr/bin:/bin:/usr/sbin:/sbin';
-
-function extraValue(extra: Record<string, unknown>, camel: string): unknown {
-  const snake = camel.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
-  return extra[camel] ?? extra[snake];
-}
-
-function extraSeconds(extra: Record<string, unknown>, camel: string, dflt: number): number {
-  const v = extraValue(extra, camel);
-  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : dflt;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/** Waits for `p` or `ms`, whichever comes first, without leaving the timer behind. */
-async function within(p: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([p, new Promise<void>((r) => { timer = setTimeout(r, ms); })]);
-  clearTimeout(timer);
-}
-
-function hostForUrl(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
-}
+export { DEFAULT_ENV_KEEP } from './spawner-util.js';
 
 class LocalProcessSpawner implements Spawner {
   private child: ChildProcess | null = null;

@@ -6,6 +6,7 @@ import { requireApi } from '../guard.js';
 import { jsonBody, param, serverOr404, userOr404 } from './params.js';
 import { serverModel } from './models.js';
 import { streamProgress } from './progress-stream.js';
+import { readyEvent } from '../../core/progress.js';
 
 /** Named server names: JupyterHub 6's slug rule, relaxed to also allow '_' and '.'. */
 const SERVER_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
@@ -151,7 +152,7 @@ export function registerServerRoutes(app: FastifyInstance, ctx: HubContext): voi
     if (!rec) throw notStarting();
     const prefix = ctx.spawns.prefix(user.name, serverName);
     if (rec.status === 'running') {
-      return streamProgress(reply, [{ progress: 100, ready: true, message: `Server ready at ${prefix}`, html_message: `Server ready at <a href="${prefix}">${prefix}</a>`, url: prefix }]);
+      return streamProgress(reply, [readyEvent(prefix)]);
     }
     const ch = ctx.spawns.progressOf(rec);
     if (!ch) throw notStarting();
