@@ -32,7 +32,6 @@ import { resolveSpawner } from './spawner/registry.js';
 import { describeLimitSupport } from './spawner/limits.js';
 import { ensureUserEnv } from './spawner/user-env.js';
 import { ManagedProxy } from './proxy/managed.js';
-import { ChpClient } from './proxy/chp-client.js';
 import type { Proxy } from './proxy/types.js';
 import { ServiceRunner } from './core/service-runner.js';
 import { IdleCuller } from './core/idle-culler.js';

@@ -9,6 +9,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { AuthenticatorDefinition } from './types.js';
 import { HubError } from '../errors.js';
+import { levenshtein as distance } from '../core/edit-distance.js';
 import { dummyAuthenticatorDefinition } from './dummy.js';
 import { nativeAuthenticatorDefinition } from './native.js';
 import { findPamtester, pamAuthenticatorDefinition } from './pam.js';
@@ -42,20 +43,6 @@ for (const d of [pamAuthenticatorDefinition, dummyAuthenticatorDefinition, nativ
 /** All registered plugins. */
 export function listAuthenticators(): AuthenticatorDefinition[] {
   return [...byId.values()];
-}
-
-function distance(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0]!;
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j]!;
-      dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return dp[b.length]!;
 }
 
 function looksLikePath(s: string): boolean {

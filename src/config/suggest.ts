@@ -1,23 +1,12 @@
 /** "Did you mean …?" for unknown config keys: edit distance over class and trait names. */
 import { UNSUPPORTED_TRAITS } from './known-traits.js';
-import { CLASS_NAMES, traitsOf, type ClassName } from './schema.js';
+import { levenshtein } from '../core/edit-distance.js';
 
-/** Levenshtein distance (case-insensitive, `_` and `-` ignored as separators count as characters). */
+/** Edit distance of two config names, ignoring case. */
 export function editDistance(a: string, b: string): number {
-  a = a.toLowerCase();
-  b = b.toLowerCase();
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j]!;
-      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
-    }
-  }
-  return prev[b.length]!;
+  return levenshtein(a.toLowerCase(), b.toLowerCase());
 }
+import { CLASS_NAMES, traitsOf, type ClassName } from './schema.js';
 
 /** Every `Class.trait` labhub supports, plus the recognised-unsupported ones. */
 function allKeys(): string[] {

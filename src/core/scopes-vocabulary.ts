@@ -2,6 +2,7 @@
  * The RBAC scope vocabulary (hub-protocol.md §5.2): every scope name the hub knows, what it
  * means, and which subscopes it implies. Pure data plus small lookups; no I/O.
  */
+import { levenshtein as distance } from './edit-distance.js';
 
 /** One entry of the vocabulary. */
 export interface ScopeDefinition {
@@ -165,19 +166,6 @@ export function validateCustomScopes(custom: CustomScopes): string[] {
 /** All known base scope names (built-in, then custom), for did-you-mean suggestions. */
 export function allScopeNames(custom?: CustomScopes): string[] {
   return [...Object.keys(SCOPE_DEFINITIONS), ...Object.keys(custom ?? {}).filter((n) => n.startsWith('custom:'))];
-}
-
-/** Levenshtein distance, small and allocation-light (names are short). */
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
 }
 
 /** The closest known scope name to `name`, if reasonably close (for "did you mean" hints). */

@@ -23,7 +23,7 @@ import {
 
 export * from './scopes-vocabulary.js';
 export * from './scopes-access.js';
-import { type GroupsOfUser, parseScope, reduceScopes } from './scopes-access.js';
+import { parseScope, reduceScopes } from './scopes-access.js';
 
 /** Scopes that let a credential identify its own user (before `!user` expansion). */
 export const IDENTIFY_SCOPES: readonly string[] = ['read:users:name!user', 'read:users:groups!user'];

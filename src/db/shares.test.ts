@@ -64,12 +64,12 @@ test('scoped lists restrict users by name and group and groups by name, in SQL, 
   const gx = await s.groups.create('x');
   await s.groups.create('y');
   for (const n of ['a1', 'a2']) await s.groups.addMember(gx.id, (await s.users.byName(n))!.id);
-  const names = async (r?: { users?: string[]; groups?: string[] }) => (await s.scopedLists.users({ offset: 0, limit: 10, sort: 'name' }, r)).users.map((u) => u.name);
+  const names = async (r?: { users?: string[]; groups?: string[] }) => (await s.users.list({ offset: 0, limit: 10, sort: 'name' }, r)).users.map((u) => u.name);
   assert.deepEqual(await names(), ['a1', 'a2', 'b1', 'b2', 'c1']);
   assert.deepEqual(await names({ groups: ['x'] }), ['a1', 'a2']);
   assert.deepEqual(await names({ users: ['c1'], groups: ['x'] }), ['a1', 'a2', 'c1']);
   assert.deepEqual(await names({ users: [], groups: [] }), [], 'a filter naming nothing shows nothing');
-  const paged = await s.scopedLists.users({ offset: 1, limit: 1, sort: 'name', nameFilter: 'A' }, { groups: ['x'] });
+  const paged = await s.users.list({ offset: 1, limit: 1, sort: 'name', nameFilter: 'A' }, { groups: ['x'] });
   assert.deepEqual([paged.total, paged.users.map((u) => u.name)], [2, ['a2']]);
   assert.deepEqual((await s.scopedLists.groups(0, 10, ['y'])).groups.map((g) => g.name), ['y']);
   assert.equal((await s.scopedLists.groups(0, 10)).total, 2);

@@ -11,7 +11,6 @@ import type { Db } from './connection.js';
 import type { Database } from './schema.js';
 import { fromIso, isoNow } from './time.js';
 import { hashToken, verifyToken } from './token-hash.js';
-import type { User, UserListQuery } from './users.js';
 import type { Group } from './groups.js';
 
 interface SharesTable {
@@ -295,47 +294,12 @@ export interface ListRestriction {
   groups?: readonly string[];
 }
 
-function toUser(r: { id: number; name: string; admin: number; created: string; last_activity: string | null; cookie_id: string; auth_state: string | null }): User {
-  return { id: r.id, name: r.name, admin: !!r.admin, created: new Date(r.created), lastActivity: fromIso(r.last_activity), cookieId: r.cookie_id, authState: r.auth_state ? JSON.parse(r.auth_state) : null };
-}
-
 /**
- * User and group listings restricted in SQL to what a filtered list scope covers. Same filters,
- * sort and paging as `UserRepo.list` (which should grow a `restrict` option; see the module note).
+ * Group listings restricted in SQL to what a filtered list scope covers (users: UserRepo.list
+ * takes the same restriction).
  */
 export class ScopedListRepo {
   constructor(private readonly db: Db) {}
-
-  async users(q: UserListQuery, restrict?: ListRestriction): Promise<{ users: User[]; total: number }> {
-    let base = this.db.selectFrom('users');
-    if (restrict) {
-      const names = [...(restrict.users ?? [])];
-      const groups = [...(restrict.groups ?? [])];
-      base = base.where((eb) => {
-        const ors = [];
-        if (names.length) ors.push(eb('users.name', 'in', names));
-        if (groups.length) {
-          ors.push(eb('users.id', 'in', eb.selectFrom('user_group_map').innerJoin('groups', 'groups.id', 'user_group_map.group_id').select('user_group_map.user_id').where('groups.name', 'in', groups)));
-        }
-        return ors.length ? eb.or(ors) : sql<boolean>`1 = 0`;
-      });
-    }
-    if (q.nameFilter) base = base.where(sql<boolean>`lower(name) like ${'%' + q.nameFilter.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c) + '%'} escape '\\'`);
-    if (q.state === 'active' || q.state === 'ready') {
-      base = base.where((eb) => eb.exists(eb.selectFrom('servers').select('servers.id').whereRef('servers.user_id', '=', 'users.id').where('servers.status', '!=', 'stopped')));
-    } else if (q.state === 'inactive') {
-      base = base.where((eb) => eb.not(eb.exists(eb.selectFrom('servers').select('servers.id').whereRef('servers.user_id', '=', 'users.id').where('servers.status', '!=', 'stopped'))));
-    }
-    const totalRow = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const col = q.sort ?? 'id';
-    const dir = q.descending ? 'desc' : 'asc';
-    let page = base.selectAll('users');
-    if (col === 'last_activity') page = page.orderBy(sql`case when last_activity is null then 0 else 1 end`, dir).orderBy('last_activity', dir);
-    else page = page.orderBy(col, dir);
-    if (col !== 'id') page = page.orderBy('id', 'asc');
-    const rows = await page.offset(q.offset).limit(q.limit).execute();
-    return { users: rows.map(toUser), total: Number(totalRow.n) };
-  }
 
   /** One page of groups (by id), restricted to the named groups when `only` is given. */
   async groups(offset: number, limit: number, only?: readonly string[]): Promise<{ groups: Group[]; total: number }> {

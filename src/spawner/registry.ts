@@ -4,6 +4,7 @@
  * {@link SpawnerDefinition}.
  */
 import { existsSync } from 'node:fs';
+import { levenshtein as editDistance } from '../core/edit-distance.js';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { HubError } from '../errors.js';
@@ -40,20 +41,6 @@ export function registerSpawner(def: SpawnerDefinition): void {
 /** Ids of the registered spawners. */
 export function spawnerIds(): string[] {
   return [...definitions.keys()].sort();
-}
-
-function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0];
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j];
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return prev[b.length];
 }
 
 /** True when the name looks like a module path rather than a registered name. */
