@@ -136,6 +136,15 @@ export class SpawnManager {
       for (const w of tokenScopes.warnings) log.warn(w);
       const { token } = await this.d.store.tokens.create({ userId: user.id, scopes: tokenScopes.scopes, note: `Server at ${prefix}` });
       const clientId = clientIdFor(user.name, rec.name);
+      // `jupyterhub-user-<name>[-<server>]` is ambiguous: user 'a-b' and server 'b' of user 'a'
+      // get the same id. Never let one server take over (or revoke) another's OAuth client.
+      const existing = await this.d.store.oauth.client(clientId);
+      if (existing?.serverId != null && existing.serverId !== rec.id) {
+        const other = await this.d.store.servers.byId(existing.serverId);
+        if (other && other.status !== 'stopped') {
+          throw new HubError('LABHUB_ERR_CONFLICT', 409, `The OAuth client id ${clientId} of this server is already used by another running server (a user name and a server name combine to the same id). Stop that server, or use another server name.`);
+        }
+      }
       const accessScope = `access:servers!server=${full}`;
       const allowed = [...new Set([...s.spawner.oauthClientAllowedScopes, accessScope])].sort();
       await this.d.store.oauth.upsertClient({ id: clientId, secret: token, redirectUri: `${prefix}oauth_callback`, description: `Server at ${prefix}`, allowedScopes: allowed, serverId: rec.id });
@@ -267,8 +276,12 @@ export class SpawnManager {
       this.d.log.warn({ err: e }, `Spawner stop of ${userName}/${rec.name} failed`);
     }
     const clientId = clientIdFor(userName, rec.name);
-    await this.d.store.tokens.deleteForClient(clientId);
-    await this.d.store.oauth.deleteClient(clientId);
+    const client = await this.d.store.oauth.client(clientId);
+    if (client && (client.serverId === null || client.serverId === rec.id)) {
+      // Only this server's own client (see the collision check in runSpawn).
+      await this.d.store.tokens.deleteForClient(clientId);
+      await this.d.store.oauth.deleteClient(clientId);
+    }
     const prefix = this.prefix(userName, rec.name);
     for (const t of await this.d.store.tokens.forUser(rec.userId)) if (t.note === `Server at ${prefix}`) await this.d.store.tokens.delete(t.id);
     await this.d.store.servers.update(rec.id, { status: 'stopped', target: null, state: {}, ...(opts.error !== undefined ? { lastError: opts.error } : {}) });
