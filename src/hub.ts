@@ -144,11 +144,25 @@ export class Hub {
     setPageCustomization({ templates: await loadTemplateOverrides(settings.templatePaths) });
     this.app = await createApp(ctx);
 
-    // Listen on the hub port first, so the proxy's default route has somewhere to go.
+    // Start (or adopt) the proxy while the hub starts listening: neither needs the other yet, and
+    // doing both at once shortens start-up. The hub route is added once both are up.
+    proxy.onRestart(async () => {
+      log.warn('The proxy lost its routes (it restarted): adding them all back');
+      await proxy.addRoute(settings.baseUrl, hubTarget, { hub: true });
+      const n = await spawns.restoreRoutes();
+      log.info(`Restored ${n} server routes`);
+    });
+    const proxyStarted = proxy.start().then(
+      () => null,
+      (e: unknown) => e,
+    );
     const hubHost = isWildcardIp(settings.hubIp) ? (settings.hubIp === '::' ? '::' : '0.0.0.0') : settings.hubIp;
     try {
       await this.app.listen({ host: hubHost, port: settings.hubPort });
     } catch (e) {
+      // Never leave a process behind: a proxy this start launched goes too (an adopted one stays).
+      await proxyStarted;
+      await proxy.stop({ killProcess: true }).catch(() => undefined);
       await store.close();
       const err = e as NodeJS.ErrnoException;
       if (err.code === 'EADDRINUSE') throw new HubError('LABHUB_ERR_PORT_IN_USE', 500, `The hub port ${hubHost}:${settings.hubPort} is already in use (JupyterHub.hub_port). Stop the other process (see 'labhub doctor') or choose another hub_port.`);
@@ -159,13 +173,8 @@ export class Hub {
     log.info(`Hub API listening at ${hubTarget}${settings.hubPrefix}api (servers reach it at ${settings.hubApiUrl})`);
 
     try {
-      proxy.onRestart(async () => {
-        log.warn('The proxy lost its routes (it restarted): adding them all back');
-        await proxy.addRoute(settings.baseUrl, hubTarget, { hub: true });
-        const n = await spawns.restoreRoutes();
-        log.info(`Restored ${n} server routes`);
-      });
-      await proxy.start();
+      const proxyError = await proxyStarted;
+      if (proxyError) throw proxyError;
       await proxy.addRoute(settings.baseUrl, hubTarget, { hub: true });
       const { running, cleaned } = await spawns.reattachAll();
       if (running || cleaned) log.info(`Reattached ${running} running servers${cleaned ? `; cleaned up ${cleaned} that had stopped` : ''}`);
@@ -178,7 +187,6 @@ export class Hub {
     }
     spawns.startPolling();
     this.timers.push(metrics.startEventLoopSampler());
-    metrics.totalUsers.set(await store.users.count());
 
     this.runner = new ServiceRunner(ctx);
     await this.runner.start();
