@@ -1,17 +1,12 @@
 import type { Db } from './connection.js';
+import type { NativeAccount, NativeAccountStore } from '../auth/native.js';
 
-/** Shape agreed with auth/native.ts (NativeAccountStore). */
-export interface NativeAccountRow {
-  name: string;
-  passwordHash: string;
-  approved: boolean;
-  createdAt: Date;
-  failedLogins?: number;
-  lockedUntil?: Date | null;
-}
+/** An account row (the native authenticator's own type). */
+export type NativeAccountRow = NativeAccount;
+
 
 /** The native authenticator's accounts, stored in the hub database. */
-export class NativeAccountRepo {
+export class NativeAccountRepo implements NativeAccountStore {
   constructor(private readonly db: Db) {}
 
   private static toAccount(r: { name: string; password_hash: string; approved: number; created: string; failed_logins: number; locked_until: string | null }): NativeAccountRow {
