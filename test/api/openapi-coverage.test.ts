@@ -1,10 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'yaml';
-import { startTestHub } from '../helpers/test-hub.js';
+import { ROOT, startTestHub } from '../helpers/test-hub.js';
 
-const SPEC = '/work/shared/reference/jupyterhub-rest-api.yml';
+/**
+ * JupyterHub's OpenAPI file lives in the project's shared reference folder, beside the repository
+ * (LABHUB_OPENAPI overrides). It is not copied into the repository.
+ */
+const SPEC = [process.env.LABHUB_OPENAPI, join(ROOT, '../shared/reference/jupyterhub-rest-api.yml'), '/work/shared/reference/jupyterhub-rest-api.yml'].find((p): p is string => !!p && existsSync(p)) ?? join(ROOT, '../shared/reference/jupyterhub-rest-api.yml');
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
 
 /** Routes JupyterHub has that the OpenAPI file does not list (hub-protocol.md §4.5, §3.7). */
