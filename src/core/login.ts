@@ -46,14 +46,15 @@ export class LoginService {
     const t0 = Date.now();
     const name = this.d.policy.normalize(input.username ?? '');
     const shortName = JSON.stringify(name.slice(0, 16)) + (name.length > 16 ? `…(${name.length} chars)` : '');
-    const fail = (why: string): never => {
+    /** Record a failed attempt (log says why) and return the one generic error the person sees. */
+    const fail = (why: string): HubError => {
       this.d.limiter.recordFailure({ username: name, remoteAddr: input.remoteAddr });
       this.d.metrics.loginDuration.observe({ status: 'failure' }, (Date.now() - t0) / 1000);
       this.d.log.warn({ remoteAddr: input.remoteAddr }, `Failed login for ${shortName}: ${why}`);
-      throw new HubError('LABHUB_ERR_LOGIN_FAILED', 403, LOGIN_FAILED_MESSAGE);
+      return new HubError('LABHUB_ERR_LOGIN_FAILED', 403, LOGIN_FAILED_MESSAGE);
     };
     const valid = this.d.policy.validate(name);
-    if (!valid.ok) fail(valid.reason);
+    if (!valid.ok) throw fail(valid.reason);
     const verdict = this.d.limiter.check({ username: name, remoteAddr: input.remoteAddr });
     if (verdict.limited) {
       const err = loginRateLimitedError(verdict, { username: name, remoteAddr: input.remoteAddr });
@@ -61,18 +62,17 @@ export class LoginService {
       throw err;
     }
     const result = await this.d.authenticator.authenticate({ username: name, password: input.password ?? '', remoteAddr: input.remoteAddr });
-    if (!result) fail('wrong username or password');
-    const existing = await this.d.store.users.byName(result!.name);
-    const decision = await this.d.policy.check(result!, { existsInDb: !!existing, groupsOf: this.d.groupsOf });
-    if (!decision.allowed) fail(decision.reason);
-    if (!decision.allowed) throw new Error('unreachable');
+    if (!result) throw fail('wrong username or password');
+    const existing = await this.d.store.users.byName(result.name);
+    const decision = await this.d.policy.check(result, { existsInDb: !!existing, groupsOf: this.d.groupsOf });
+    if (!decision.allowed) throw fail(decision.reason);
     let user = existing ?? (await this.d.store.users.create(decision.name, { admin: decision.admin }));
     if (decision.admin && !user.admin) {
       await this.d.store.users.setAdmin(user.id, true);
       user = { ...user, admin: true };
     }
     if (this.d.authenticator.addUser && !existing) await this.d.authenticator.addUser(user.name);
-    if (result!.authState) await this.d.store.users.setAuthState(user.id, result!.authState as Record<string, unknown>);
+    if (result.authState) await this.d.store.users.setAuthState(user.id, result.authState as Record<string, unknown>);
     this.d.limiter.recordSuccess({ username: name, remoteAddr: input.remoteAddr });
     this.d.metrics.loginDuration.observe({ status: 'success' }, (Date.now() - t0) / 1000);
     this.d.log.info({ remoteAddr: input.remoteAddr, via: decision.via }, `User logged in: ${user.name}`);

@@ -283,7 +283,7 @@ export class SpawnManager {
       await this.d.store.oauth.deleteClient(clientId);
     }
     const prefix = this.prefix(userName, rec.name);
-    for (const t of await this.d.store.tokens.forUser(rec.userId)) if (t.note === `Server at ${prefix}`) await this.d.store.tokens.delete(t.id);
+    await this.d.store.tokens.deleteForUserNote(rec.userId, `Server at ${prefix}`);
     await this.d.store.servers.update(rec.id, { status: 'stopped', target: null, state: {}, ...(opts.error !== undefined ? { lastError: opts.error } : {}) });
     if (wasRunning && rec.status !== 'spawning') this.d.metrics.runningServers.dec();
     this.live.delete(rec.id);

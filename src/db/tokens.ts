@@ -116,6 +116,11 @@ export class TokenRepo {
     await this.db.deleteFrom('api_tokens').where('session_id', '=', sessionId).execute();
   }
 
+  /** A user's tokens with exactly this note (a server's own API token: `Server at <prefix>`). */
+  async deleteForUserNote(userId: number, note: string): Promise<void> {
+    await this.db.deleteFrom('api_tokens').where('user_id', '=', userId).where('note', '=', note).where('client_id', '=', 'jupyterhub').execute();
+  }
+
   async deleteForService(name: string): Promise<void> {
     await this.db.deleteFrom('api_tokens').where('service_name', '=', name).execute();
   }

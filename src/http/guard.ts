@@ -32,10 +32,14 @@ export async function authenticatedApi(ctx: HubContext, req: FastifyRequest): Pr
   return p;
 }
 
-export async function requireScope(ctx: HubContext, p: Principal, anyOf: string[], resource: ScopeResource = {}): Promise<void> {
+/** The scope decision for a principal on a resource (group membership fetched for that resource only). */
+async function verdictFor(ctx: HubContext, p: Principal, anyOf: string[], resource: ScopeResource): Promise<'granted' | 'filtered' | 'missing'> {
   const users = [resource.user, resource.server?.split('/')[0]].filter((x): x is string => !!x);
-  const groupsOf = await ctx.permissions.groupsOf(users);
-  const verdict = checkAccess(p.scopes, anyOf, resource, groupsOf);
+  return checkAccess(p.scopes, anyOf, resource, await ctx.permissions.groupsOf(users));
+}
+
+export async function requireScope(ctx: HubContext, p: Principal, anyOf: string[], resource: ScopeResource = {}): Promise<void> {
+  const verdict = await verdictFor(ctx, p, anyOf, resource);
   if (verdict === 'granted') return;
   if (verdict === 'filtered') throw new HubError('LABHUB_ERR_NOT_FOUND', 404, 'No access to resources or resources not found');
   throw new HubError('LABHUB_ERR_FORBIDDEN', 403, describeMissing(anyOf));
@@ -43,6 +47,5 @@ export async function requireScope(ctx: HubContext, p: Principal, anyOf: string[
 
 /** Non-throwing variant for pages and model filtering. */
 export async function holds(ctx: HubContext, p: Principal, anyOf: string[], resource: ScopeResource = {}): Promise<boolean> {
-  const users = [resource.user, resource.server?.split('/')[0]].filter((x): x is string => !!x);
-  return checkAccess(p.scopes, anyOf, resource, await ctx.permissions.groupsOf(users)) === 'granted';
+  return (await verdictFor(ctx, p, anyOf, resource)) === 'granted';
 }
