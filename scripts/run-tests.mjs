@@ -25,8 +25,19 @@ function walk(dir, out) {
 function runPhase(files, concurrency) {
   return new Promise((resolve) => {
     if (!files.length) return resolve({ code: 0, pass: 0, fail: 0 });
-    const args = ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files];
-    const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, LABHUB_TEST: '1' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const args = [
+      '--import',
+      'tsx',
+      '--test',
+      `--test-concurrency=${concurrency}`,
+      '--test-reporter=spec',
+      ...files,
+    ];
+    const child = spawn(process.execPath, args, {
+      cwd: root,
+      env: { ...process.env, LABHUB_TEST: '1' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let tail = '';
     child.stdout.on('data', (d) => {
       process.stdout.write(d);

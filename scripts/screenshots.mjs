@@ -20,7 +20,9 @@ const OUT = argOf('--out') ?? join(ROOT, 'docs/screenshots');
 const ONLY = argOf('--only');
 
 if (!existsSync(join(ROOT, 'dist/proxy'))) {
-  console.error('screenshots: dist/ is missing; run `npm run build` first (the hub starts its proxy from dist/).');
+  console.error(
+    'screenshots: dist/ is missing; run `npm run build` first (the hub starts its proxy from dist/).',
+  );
   process.exit(1);
 }
 let cjk = '';
@@ -30,7 +32,9 @@ try {
   cjk = '';
 }
 if (!cjk) {
-  console.warn('screenshots: WARNING: no font with Chinese glyphs was found, so the zh screenshots will show boxes.');
+  console.warn(
+    'screenshots: WARNING: no font with Chinese glyphs was found, so the zh screenshots will show boxes.',
+  );
   console.warn('screenshots: install one first: apt-get install fonts-noto-cjk');
 }
 
@@ -53,8 +57,13 @@ async function shot(page, name, lang, theme, device) {
 }
 
 async function api(hub, token, method, path, body) {
-  const res = await fetch(`${hub.api}/${path}`, { method, headers: { Authorization: `token ${token}`, 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  if (!res.ok && res.status !== 404) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  const res = await fetch(`${hub.api}/${path}`, {
+    method,
+    headers: { Authorization: `token ${token}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok && res.status !== 404)
+    throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
   return res.status === 204 ? null : res.json().catch(() => null);
 }
 
@@ -66,50 +75,85 @@ async function waitFor(check, what) {
   throw new Error(`screenshots: timed out waiting for ${what}`);
 }
 
-const serverOf = async (hub, token, user, name) => (await api(hub, token, 'GET', `users/${user}`)).servers?.[name];
+const serverOf = async (hub, token, user, name) =>
+  (await api(hub, token, 'GET', `users/${user}`)).servers?.[name];
 
 // ---- hub 1: dummy authenticator, named servers, a small class of users ----
 const hub = await startUiHub({
   JupyterHub: { named_server_limit_per_user: 5 },
   Spawner: {
     profile_list: [
-      { display_name: 'Small (1 CPU, 2 GB)', slug: 'small', description: 'For homework and reading data', default: true },
-      { display_name: 'GPU (4 CPU, 16 GB, 1 GPU)', slug: 'gpu', description: 'For training models' },
+      {
+        display_name: 'Small (1 CPU, 2 GB)',
+        slug: 'small',
+        description: 'For homework and reading data',
+        default: true,
+      },
+      {
+        display_name: 'GPU (4 CPU, 16 GB, 1 GPU)',
+        slug: 'gpu',
+        description: 'For training models',
+      },
     ],
   },
 });
 const release = [];
 try {
   const root = await hub.token('root', { admin: true });
-  await api(hub, root, 'POST', 'users', { usernames: ['alice', 'bob', 'carol', 'dmitri', 'erin', 'wang-fang', 'li-na'] });
+  await api(hub, root, 'POST', 'users', {
+    usernames: ['alice', 'bob', 'carol', 'dmitri', 'erin', 'wang-fang', 'li-na'],
+  });
   await api(hub, root, 'PATCH', 'users/carol', { admin: true });
   // alice: default server running, a stopped named server, one starting (held), a token.
   await api(hub, root, 'POST', 'users/alice/server');
   await api(hub, root, 'POST', 'users/alice/servers/analysis');
   await api(hub, root, 'POST', 'users/bob/server');
-  await waitFor(async () => (await serverOf(hub, root, 'alice', ''))?.ready && (await serverOf(hub, root, 'alice', 'analysis'))?.ready && (await serverOf(hub, root, 'bob', ''))?.ready, 'the first servers');
+  await waitFor(
+    async () =>
+      (await serverOf(hub, root, 'alice', ''))?.ready &&
+      (await serverOf(hub, root, 'alice', 'analysis'))?.ready &&
+      (await serverOf(hub, root, 'bob', ''))?.ready,
+    'the first servers',
+  );
   await api(hub, root, 'DELETE', 'users/alice/servers/analysis');
-  await waitFor(async () => !(await serverOf(hub, root, 'alice', 'analysis'))?.pending, 'analysis to stop');
+  await waitFor(
+    async () => !(await serverOf(hub, root, 'alice', 'analysis'))?.pending,
+    'analysis to stop',
+  );
   release.push(hub.hold('alice', 'big-model'));
   await api(hub, root, 'POST', 'users/alice/servers/big-model');
-  await api(hub, root, 'POST', 'users/alice/tokens', { note: 'nightly sync script', expires_in: 30 * 86400, scopes: ['read:users:activity!user'] });
+  await api(hub, root, 'POST', 'users/alice/tokens', {
+    note: 'nightly sync script',
+    expires_in: 30 * 86400,
+    scopes: ['read:users:activity!user'],
+  });
   await api(hub, root, 'POST', 'groups/class-2026');
   await api(hub, root, 'POST', 'groups/class-2026/users', { users: ['alice', 'bob', 'li-na'] });
-  await api(hub, root, 'PUT', 'groups/class-2026/properties', { course: 'Data 101', term: 'autumn' });
+  await api(hub, root, 'PUT', 'groups/class-2026/properties', {
+    course: 'Data 101',
+    term: 'autumn',
+  });
   await api(hub, root, 'POST', 'groups/teaching-staff');
   await api(hub, root, 'POST', 'groups/teaching-staff/users', { users: ['carol'] });
 
   for (const lang of ['en', 'zh']) {
     const locale = lang === 'zh' ? 'zh-CN' : 'en-US';
     for (const theme of ['light', 'dark']) {
-      const p = await openPerson(`shots-${lang}-${theme}`, { locale, colorScheme: theme, viewport: DESKTOP });
+      const p = await openPerson(`shots-${lang}-${theme}`, {
+        locale,
+        colorScheme: theme,
+        viewport: DESKTOP,
+      });
       const { page } = p;
       try {
         await page.goto(`${hub.url}/hub/login`);
         await shot(page, 'login', lang, theme, 'desktop');
         await page.locator('#username').fill('alice');
         await page.locator('#password').fill('wrong');
-        await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.locator('form button[type="submit"]').click()]);
+        await Promise.all([
+          page.waitForResponse((r) => r.request().method() === 'POST'),
+          page.locator('form button[type="submit"]').click(),
+        ]);
         await page.waitForLoadState();
         await shot(page, 'login-error', lang, theme, 'desktop');
         await login(page, hub.url, 'alice', 'pw', `?next=${encodeURIComponent('/hub/home')}`);
@@ -147,7 +191,11 @@ try {
       }
     }
     // Phone, light: login, home, token, admin.
-    const phone = await openPerson(`shots-${lang}-phone`, { locale, colorScheme: 'light', viewport: PHONE });
+    const phone = await openPerson(`shots-${lang}-phone`, {
+      locale,
+      colorScheme: 'light',
+      viewport: PHONE,
+    });
     try {
       const { page } = phone;
       await page.goto(`${hub.url}/hub/login`);
@@ -170,14 +218,22 @@ try {
 }
 
 // ---- hub 2: native authenticator (sign-up, approvals, change password) ----
-const native = await startUiHub({ JupyterHub: { authenticator_class: 'native' }, NativeAuthenticator: { open_signup: true }, Authenticator: { allow_all: false, admin_users: [] } });
+const native = await startUiHub({
+  JupyterHub: { authenticator_class: 'native' },
+  NativeAuthenticator: { open_signup: true },
+  Authenticator: { allow_all: false, admin_users: [] },
+});
 try {
   const pw = await createInitialAdmin(native.hub.ctx.store.nativeAccounts, 'boss');
   await native.hub.ctx.store.users.ensure('boss', { admin: true });
   await native.hub.ctx.login.authenticator.signup('zhang-wei', 'a-long-secret-1');
   for (const lang of ['en', 'zh']) {
     for (const theme of ['light', 'dark']) {
-      const p = await openPerson(`shots-native-${lang}-${theme}`, { locale: lang === 'zh' ? 'zh-CN' : 'en-US', colorScheme: theme, viewport: DESKTOP });
+      const p = await openPerson(`shots-native-${lang}-${theme}`, {
+        locale: lang === 'zh' ? 'zh-CN' : 'en-US',
+        colorScheme: theme,
+        viewport: DESKTOP,
+      });
       const { page } = p;
       try {
         await page.goto(`${native.url}/hub/signup`);

@@ -14,5 +14,8 @@ for (const [dir, req, command] of [['.venv-singleuser6', 'python/requirements.tx
   const env = await ensureUserEnv({ venvDir: dir, requirementsFile: req, command: command ?? 'jupyterhub-singleuser', searchPath: '', onProgress: () => {} });
   console.log(dir + ': ' + env.source + ' (' + env.command + ') in ' + ((Date.now() - t0) / 1000).toFixed(1) + ' s');
 }`;
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: root, stdio: 'inherit' });
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+  cwd: root,
+  stdio: 'inherit',
+});
 process.exit(r.status ?? 1);

@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs';
 import { ERROR_CATALOG, HubError } from './errors.js';
 
 test('HubError carries code, status and user message', () => {
-  const e = new HubError('LABHUB_ERR_NOT_FOUND', 404, 'No such user: bob', { logMessage: 'lookup bob' });
+  const e = new HubError('LABHUB_ERR_NOT_FOUND', 404, 'No such user: bob', {
+    logMessage: 'lookup bob',
+  });
   assert.equal(e.code, 'LABHUB_ERR_NOT_FOUND');
   assert.equal(e.status, 404);
   assert.equal(e.userMessage, 'No such user: bob');

@@ -7,10 +7,14 @@
 
 /** The catalog: code → what it means and what to do. */
 export const ERROR_CATALOG = {
-  LABHUB_ERR_CONFIG: 'The configuration is invalid. The message names the key, what was expected and what was found.',
-  LABHUB_ERR_CONFIG_UNKNOWN_KEY: 'A configuration key is not known. The message suggests the closest known key.',
-  LABHUB_ERR_CONFIG_SYNTAX: 'A configuration file could not be parsed. The message gives file:line.',
-  LABHUB_ERR_COOKIE_SECRET: 'The cookie secret file is unreadable, malformed, or readable by group/others (chmod 600 it).',
+  LABHUB_ERR_CONFIG:
+    'The configuration is invalid. The message names the key, what was expected and what was found.',
+  LABHUB_ERR_CONFIG_UNKNOWN_KEY:
+    'A configuration key is not known. The message suggests the closest known key.',
+  LABHUB_ERR_CONFIG_SYNTAX:
+    'A configuration file could not be parsed. The message gives file:line.',
+  LABHUB_ERR_COOKIE_SECRET:
+    'The cookie secret file is unreadable, malformed, or readable by group/others (chmod 600 it).',
   LABHUB_ERR_DB: 'The database could not be opened or migrated.',
   LABHUB_ERR_BAD_REQUEST: 'The request was malformed; the message says which part.',
   LABHUB_ERR_NOT_AUTHENTICATED: 'No valid credentials were sent (log in, or send a token).',
@@ -21,15 +25,21 @@ export const ERROR_CATALOG = {
   LABHUB_ERR_SERVER_NOT_RUNNING: 'The user server is not running (424); start it from the hub.',
   LABHUB_ERR_SPAWN_FAILED: 'Starting a user server failed; the message contains the reason.',
   LABHUB_ERR_SPAWN_TIMEOUT: 'A user server did not start or answer within its timeout.',
-  LABHUB_ERR_TOO_MANY_REQUESTS: 'A limit was reached (spawns, active servers, login attempts); retry later.',
-  LABHUB_ERR_METHOD_NOT_ALLOWED: 'The resource exists but does not support this method (e.g. deleting a service defined in the config file).',
-  LABHUB_ERR_OAUTH: 'An OAuth request was invalid (unknown client, bad redirect_uri, bad code or PKCE verifier).',
+  LABHUB_ERR_TOO_MANY_REQUESTS:
+    'A limit was reached (spawns, active servers, login attempts); retry later.',
+  LABHUB_ERR_METHOD_NOT_ALLOWED:
+    'The resource exists but does not support this method (e.g. deleting a service defined in the config file).',
+  LABHUB_ERR_OAUTH:
+    'An OAuth request was invalid (unknown client, bad redirect_uri, bad code or PKCE verifier).',
   LABHUB_ERR_PROXY: 'The proxy could not be started, reached, or updated.',
   LABHUB_ERR_LOGIN_FAILED: 'The username or password was wrong, or the user is not allowed.',
   LABHUB_ERR_PORT_IN_USE: 'A port the hub needs is already in use by another process.',
-  LABHUB_ERR_USER_ENV: 'The Python user environment (jupyterhub-singleuser) could not be found or created.',
-  LABHUB_ERR_PAM: 'PAM authentication could not run (missing service, not root, or no PAM binding).',
-  LABHUB_ERR_SYSTEM_USER: 'A Linux account is missing, has an invalid name, or could not be created (see LocalAuthenticator.create_system_users and add_user_cmd).',
+  LABHUB_ERR_USER_ENV:
+    'The Python user environment (jupyterhub-singleuser) could not be found or created.',
+  LABHUB_ERR_PAM:
+    'PAM authentication could not run (missing service, not root, or no PAM binding).',
+  LABHUB_ERR_SYSTEM_USER:
+    'A Linux account is missing, has an invalid name, or could not be created (see LocalAuthenticator.create_system_users and add_user_cmd).',
   LABHUB_ERR_INTERNAL: 'An unexpected error; the page shows an error id that is also in the log.',
 } as const;
 

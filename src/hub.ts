@@ -51,7 +51,10 @@ export class Hub {
   app!: FastifyInstance;
   ctx!: HubContext;
   settings!: Settings;
-  private proxy!: Proxy & { start?(): Promise<void>; stop?(o?: { killProcess?: boolean }): Promise<void> };
+  private proxy!: Proxy & {
+    start?(): Promise<void>;
+    stop?(o?: { killProcess?: boolean }): Promise<void>;
+  };
   private timers: Array<() => void> = [];
   private runner: ServiceRunner | null = null;
   private statsd: StatsdReporter | null = null;
@@ -64,21 +67,36 @@ export class Hub {
   async start(): Promise<void> {
     const t0 = Date.now();
     const log = this.log;
-    const loaded = this.opts.loaded ?? loadConfig({ file: this.opts.configFile, overrides: this.opts.overrides, cwd: this.opts.cwd });
-    log.info(loaded.source ? `Loaded config file ${loaded.source}` : 'No config file found: using the embedded defaults');
-    for (const w of loaded.warnings) log.warn({ code: w.code, key: w.key, file: w.file, line: w.line }, `config: ${w.message}`);
+    const loaded =
+      this.opts.loaded ??
+      loadConfig({
+        file: this.opts.configFile,
+        overrides: this.opts.overrides,
+        cwd: this.opts.cwd,
+      });
+    log.info(
+      loaded.source
+        ? `Loaded config file ${loaded.source}`
+        : 'No config file found: using the embedded defaults',
+    );
+    for (const w of loaded.warnings)
+      log.warn({ code: w.code, key: w.key, file: w.file, line: w.line }, `config: ${w.message}`);
     const hubCfg = loaded.config.JupyterHub as unknown as Record<string, unknown>;
     const requested = String(hubCfg.authenticator_class ?? 'default');
     const authId = requested === 'default' ? defaultAuthenticatorId() : requested;
     const authDef = await resolveAuthenticator(authId, { baseDir: this.opts.cwd });
     const settings = (this.settings = settingsFromConfig(loaded.config, authDef.id));
-    log.info(`Authenticator: ${authDef.id}${requested === 'default' ? ' (the default: ' + (authDef.id === 'pam' ? 'running as root with PAM' : 'accounts stored in the hub database') + ')' : ''}`);
+    log.info(
+      `Authenticator: ${authDef.id}${requested === 'default' ? ' (the default: ' + (authDef.id === 'pam' ? 'running as root with PAM' : 'accounts stored in the hub database') + ')' : ''}`,
+    );
 
     const { secret, created, source } = loadCookieSecret(settings.cookieSecretFile);
     if (created) log.info(`Wrote a new cookie secret to ${source} (mode 600)`);
     const target = parseDbUrl(settings.dbUrl, this.opts.cwd);
     const store = await Store.open(target);
-    log.info(`Database: ${target.kind === 'sqlite' ? target.location : target.location.replace(/:[^:@/]*@/, ':***@')}`);
+    log.info(
+      `Database: ${target.kind === 'sqlite' ? target.location : target.location.replace(/:[^:@/]*@/, ':***@')}`,
+    );
 
     const metrics = new HubMetrics();
     const permissions = new Permissions(store, log, {
@@ -89,41 +107,97 @@ export class Hub {
     });
     await permissions.init();
     await this.initUsersAndGroups(store, settings);
-    const services = new ServiceRegistry(settings.services, settings.services.filter((x) => x.admin).map((x) => x.name));
+    const services = new ServiceRegistry(
+      settings.services,
+      settings.services.filter((x) => x.admin).map((x) => x.name),
+    );
     await services.loadRuntime(store.apiServices);
     await this.initServiceTokens(store, settings);
 
-    const authOptions: Record<string, unknown> = { ...settings.authenticatorOptions, store: store.nativeAccounts };
-    const authenticator = authDef.create({ options: authOptions, log: log.child({ component: 'authenticator' }) });
-    const policy = createPolicy(settings.authenticatorOptions, { authenticatorId: authDef.id, log });
+    const authOptions: Record<string, unknown> = {
+      ...settings.authenticatorOptions,
+      store: store.nativeAccounts,
+    };
+    const authenticator = authDef.create({
+      options: authOptions,
+      log: log.child({ component: 'authenticator' }),
+    });
+    const policy = createPolicy(settings.authenticatorOptions, {
+      authenticatorId: authDef.id,
+      log,
+    });
     // Admins and groups named in the config that do not exist on this machine: say so (they are still recorded).
     if (authDef.id === 'pam') {
       void accountChecks(settings, authDef.id, { countMembers: false }).then(
-        (rs) => rs.filter((r) => r.status !== 'ok').forEach((r) => log.warn(`${r.detail}${r.fix ? ` Fix: ${r.fix}` : ''}`)),
-        (e) => log.warn(`Could not check the accounts named in the config: ${(e as Error).message}`),
+        (rs) =>
+          rs
+            .filter((r) => r.status !== 'ok')
+            .forEach((r) => log.warn(`${r.detail}${r.fix ? ` Fix: ${r.fix}` : ''}`)),
+        (e) =>
+          log.warn(`Could not check the accounts named in the config: ${(e as Error).message}`),
       );
     }
-    const rl = (loaded.config.Labhub as unknown as Record<string, Record<string, unknown>>).login_rate_limit ?? {};
+    const rl =
+      (loaded.config.Labhub as unknown as Record<string, Record<string, unknown>>)
+        .login_rate_limit ?? {};
     const limiter = createLoginRateLimiter({
-      perUser: typeof rl.per_user === 'number' ? { max: rl.per_user, windowSeconds: Number(rl.window_seconds ?? 300) } : undefined,
-      perAddress: typeof rl.per_ip === 'number' ? { max: rl.per_ip, windowSeconds: Number(rl.window_seconds ?? 300) } : undefined,
+      perUser:
+        typeof rl.per_user === 'number'
+          ? { max: rl.per_user, windowSeconds: Number(rl.window_seconds ?? 300) }
+          : undefined,
+      perAddress:
+        typeof rl.per_ip === 'number'
+          ? { max: rl.per_ip, windowSeconds: Number(rl.window_seconds ?? 300) }
+          : undefined,
     });
-    const login = new LoginService({ authenticator, authenticatorId: authDef.id, policy, limiter, store, log, metrics, groupsOf: authDef.id === 'pam' ? groupsOfUser : undefined });
+    const login = new LoginService({
+      authenticator,
+      authenticatorId: authDef.id,
+      policy,
+      limiter,
+      store,
+      log,
+      metrics,
+      groupsOf: authDef.id === 'pam' ? groupsOfUser : undefined,
+    });
 
     const spawnerDef = await resolveSpawner(settings.spawnerClass, { baseDir: this.opts.cwd });
     const limits = describeLimitSupport();
-    if (settings.spawner.memLimit || settings.spawner.cpuLimit) log.info(`Resource limits: memory: ${limits.memory}; cpu: ${limits.cpu}`);
+    if (settings.spawner.memLimit || settings.spawner.cpuLimit)
+      log.info(`Resource limits: memory: ${limits.memory}; cpu: ${limits.cpu}`);
 
-    const proxyToken = settings.proxy.authToken || process.env.CONFIGPROXY_AUTH_TOKEN || (await this.persistentProxyToken(store));
+    const proxyToken =
+      settings.proxy.authToken ||
+      process.env.CONFIGPROXY_AUTH_TOKEN ||
+      (await this.persistentProxyToken(store));
     const hubTarget = `http://${hostForUrl(loopbackFor(settings.hubIp))}:${settings.hubPort}`;
     // HTTPS is terminated by the proxy: configured files, or a self-signed pair (Labhub.generate_self_signed_cert).
     const lab = loaded.config.Labhub as unknown as Record<string, unknown>;
-    const tls = prepareTls({ sslCert: settings.sslCert, sslKey: settings.sslKey, generate: lab.generate_self_signed_cert === true, cookieSecretFile: settings.cookieSecretFile, log });
+    const tls = prepareTls({
+      sslCert: settings.sslCert,
+      sslKey: settings.sslKey,
+      generate: lab.generate_self_signed_cert === true,
+      cookieSecretFile: settings.cookieSecretFile,
+      log,
+    });
     settings.sslCert = tls?.certFile ?? null;
     settings.sslKey = tls?.keyFile ?? null;
     const redirectPort = Number(lab.http_redirect_port ?? 0);
-    if (redirectPort && !tls) log.warn(`Labhub.http_redirect_port = ${redirectPort} is ignored: it redirects to HTTPS, which needs JupyterHub.ssl_cert/ssl_key or Labhub.generate_self_signed_cert.`);
-    const tlsArgs = tls ? ['--ssl-cert', tls.certFile, '--ssl-key', tls.keyFile, ...(redirectPort ? ['--redirect-port', String(redirectPort), '--redirect-to', String(settings.port)] : [])] : [];
+    if (redirectPort && !tls)
+      log.warn(
+        `Labhub.http_redirect_port = ${redirectPort} is ignored: it redirects to HTTPS, which needs JupyterHub.ssl_cert/ssl_key or Labhub.generate_self_signed_cert.`,
+      );
+    const tlsArgs = tls
+      ? [
+          '--ssl-cert',
+          tls.certFile,
+          '--ssl-key',
+          tls.keyFile,
+          ...(redirectPort
+            ? ['--redirect-port', String(redirectPort), '--redirect-to', String(settings.port)]
+            : []),
+        ]
+      : [];
     const proxy = new ManagedProxy({
       apiUrl: settings.proxy.apiUrl,
       authToken: proxyToken,
@@ -135,12 +209,42 @@ export class Hub {
       extraArgs: tlsArgs,
       pidFile: settings.proxy.pidFile,
       checkInterval: settings.proxy.checkInterval * 1000,
-      log: { info: (m) => log.info({ component: 'proxy' }, m), warn: (m) => log.warn({ component: 'proxy' }, m), error: (m) => log.error({ component: 'proxy' }, m) },
+      log: {
+        info: (m) => log.info({ component: 'proxy' }, m),
+        warn: (m) => log.warn({ component: 'proxy' }, m),
+        error: (m) => log.error({ component: 'proxy' }, m),
+      },
     });
     this.proxy = proxy;
-    const spawns = new SpawnManager({ settings: { ...settings, spawner: { ...settings.spawner, extra: { ...settings.spawner.extra, userEnvDir: settings.userEnvDir ?? undefined } } }, store, log, permissions, proxy, metrics, spawner: spawnerDef });
+    const spawns = new SpawnManager({
+      settings: {
+        ...settings,
+        spawner: {
+          ...settings.spawner,
+          extra: { ...settings.spawner.extra, userEnvDir: settings.userEnvDir ?? undefined },
+        },
+      },
+      store,
+      log,
+      permissions,
+      proxy,
+      metrics,
+      spawner: spawnerDef,
+    });
 
-    const ctx: HubContext = (this.ctx = { settings, store, log, permissions, signer: new CookieSigner(secret), login, spawns, proxy, services, metrics, shutdown: (o) => this.stop(o).then(() => process.exit(0)) });
+    const ctx: HubContext = (this.ctx = {
+      settings,
+      store,
+      log,
+      permissions,
+      signer: new CookieSigner(secret),
+      login,
+      spawns,
+      proxy,
+      services,
+      metrics,
+      shutdown: (o) => this.stop(o).then(() => process.exit(0)),
+    });
     setPageCustomization({ templates: await loadTemplateOverrides(settings.templatePaths) });
     this.app = await createApp(ctx);
 
@@ -156,7 +260,11 @@ export class Hub {
       () => null,
       (e: unknown) => e,
     );
-    const hubHost = isWildcardIp(settings.hubIp) ? (settings.hubIp === '::' ? '::' : '0.0.0.0') : settings.hubIp;
+    const hubHost = isWildcardIp(settings.hubIp)
+      ? settings.hubIp === '::'
+        ? '::'
+        : '0.0.0.0'
+      : settings.hubIp;
     try {
       await this.app.listen({ host: hubHost, port: settings.hubPort });
     } catch (e) {
@@ -165,19 +273,35 @@ export class Hub {
       await proxy.stop({ killProcess: true }).catch(() => undefined);
       await store.close();
       const err = e as NodeJS.ErrnoException;
-      if (err.code === 'EADDRINUSE') throw new HubError('LABHUB_ERR_PORT_IN_USE', 500, `The hub port ${hubHost}:${settings.hubPort} is already in use (JupyterHub.hub_port). Stop the other process (see 'labhub doctor') or choose another hub_port.`);
-      if (err.code === 'EACCES') throw new HubError('LABHUB_ERR_PORT_IN_USE', 500, `No permission to listen on port ${settings.hubPort}: ports below 1024 need root.`);
+      if (err.code === 'EADDRINUSE')
+        throw new HubError(
+          'LABHUB_ERR_PORT_IN_USE',
+          500,
+          `The hub port ${hubHost}:${settings.hubPort} is already in use (JupyterHub.hub_port). Stop the other process (see 'labhub doctor') or choose another hub_port.`,
+        );
+      if (err.code === 'EACCES')
+        throw new HubError(
+          'LABHUB_ERR_PORT_IN_USE',
+          500,
+          `No permission to listen on port ${settings.hubPort}: ports below 1024 need root.`,
+        );
       throw e;
     }
-    if (!settings.hubPort) this.settings.hubPort = (this.app.server.address() as { port: number }).port;
-    log.info(`Hub API listening at ${hubTarget}${settings.hubPrefix}api (servers reach it at ${settings.hubApiUrl})`);
+    if (!settings.hubPort)
+      this.settings.hubPort = (this.app.server.address() as { port: number }).port;
+    log.info(
+      `Hub API listening at ${hubTarget}${settings.hubPrefix}api (servers reach it at ${settings.hubApiUrl})`,
+    );
 
     try {
       const proxyError = await proxyStarted;
       if (proxyError) throw proxyError;
       await proxy.addRoute(settings.baseUrl, hubTarget, { hub: true });
       const { running, cleaned } = await spawns.reattachAll();
-      if (running || cleaned) log.info(`Reattached ${running} running servers${cleaned ? `; cleaned up ${cleaned} that had stopped` : ''}`);
+      if (running || cleaned)
+        log.info(
+          `Reattached ${running} running servers${cleaned ? `; cleaned up ${cleaned} that had stopped` : ''}`,
+        );
     } catch (e) {
       // Never leave a process behind: a proxy this start launched goes too (an adopted one stays).
       await proxy.stop({ killProcess: true }).catch(() => undefined);
@@ -196,18 +320,28 @@ export class Hub {
     if (settings.statsd.host) {
       this.statsd = new StatsdReporter(settings.statsd, ctx, log);
       this.timers.push(this.statsd.start());
-      log.info(`Sending statsd metrics to ${settings.statsd.host}:${settings.statsd.port} with prefix '${settings.statsd.prefix}'`);
+      log.info(
+        `Sending statsd metrics to ${settings.statsd.host}:${settings.statsd.port} with prefix '${settings.statsd.prefix}'`,
+      );
     }
     if (settings.spawner.cmd[0] === 'jupyterhub-singleuser') {
       // Warm the Python environment in the background so the first spawn does not wait for pip.
-      void ensureUserEnv({ venvDir: settings.userEnvDir ?? undefined, onProgress: (l) => log.debug(`user env: ${l}`) }).then(
-        (env) => env.source !== 'path' && log.info(`Python user environment ready at ${env.venvDir}`),
+      void ensureUserEnv({
+        venvDir: settings.userEnvDir ?? undefined,
+        onProgress: (l) => log.debug(`user env: ${l}`),
+      }).then(
+        (env) =>
+          env.source !== 'path' && log.info(`Python user environment ready at ${env.venvDir}`),
         (e) => log.error(`Python user environment: ${(e as Error).message}`),
       );
     }
-    const pub = isWildcardIp(settings.ip) ? `all interfaces, port ${settings.port}` : `${settings.ip}:${settings.port}`;
+    const pub = isWildcardIp(settings.ip)
+      ? `all interfaces, port ${settings.port}`
+      : `${settings.ip}:${settings.port}`;
     metrics.startupDuration.observe((Date.now() - t0) / 1000);
-    log.info(`labhub ${settings.labhubVersion} is running: users connect on ${pub} (e.g. ${tls ? 'https' : 'http'}://127.0.0.1:${settings.port}${settings.baseUrl}${tls && redirectPort ? `; http on port ${redirectPort} redirects there` : ''}); started in ${Date.now() - t0} ms`);
+    log.info(
+      `labhub ${settings.labhubVersion} is running: users connect on ${pub} (e.g. ${tls ? 'https' : 'http'}://127.0.0.1:${settings.port}${settings.baseUrl}${tls && redirectPort ? `; http on port ${redirectPort} redirects there` : ''}); started in ${Date.now() - t0} ms`,
+    );
   }
 
   /** Admin users from config, groups from load_groups. Adds and never removes (like JupyterHub). */
@@ -218,19 +352,36 @@ export class Hub {
     }
     for (const [g, spec] of Object.entries(s.loadGroups)) {
       const group = await store.groups.ensure(g);
-      if (Object.keys(spec.properties).length) await store.groups.setProperties(group.id, spec.properties as never);
-      for (const name of spec.users) await store.groups.addMember(group.id, (await store.users.ensure(name)).id);
+      if (Object.keys(spec.properties).length)
+        await store.groups.setProperties(group.id, spec.properties as never);
+      for (const name of spec.users)
+        await store.groups.addMember(group.id, (await store.users.ensure(name)).id);
     }
   }
 
   /** Config services' api_token become tokens owned by the service (replaced at each start). */
   private async initServiceTokens(store: Store, s: Settings): Promise<void> {
     for (const svc of s.services) {
-      if (!svc.name) throw new HubError('LABHUB_ERR_CONFIG', 500, 'JupyterHub.services: every service needs a name');
+      if (!svc.name)
+        throw new HubError(
+          'LABHUB_ERR_CONFIG',
+          500,
+          'JupyterHub.services: every service needs a name',
+        );
       await store.tokens.deleteForService(svc.name);
       if (svc.apiToken) {
-        if (svc.apiToken.length < 8) throw new HubError('LABHUB_ERR_CONFIG', 500, `JupyterHub.services[${svc.name}].api_token is too short (at least 8 characters).`);
-        await store.tokens.create({ serviceName: svc.name, scopes: ['inherit'], note: `Service ${svc.name} (from config)`, supplied: svc.apiToken });
+        if (svc.apiToken.length < 8)
+          throw new HubError(
+            'LABHUB_ERR_CONFIG',
+            500,
+            `JupyterHub.services[${svc.name}].api_token is too short (at least 8 characters).`,
+          );
+        await store.tokens.create({
+          serviceName: svc.name,
+          scopes: ['inherit'],
+          note: `Service ${svc.name} (from config)`,
+          supplied: svc.apiToken,
+        });
       }
     }
   }
@@ -266,11 +417,24 @@ function explainProxyFailure(e: unknown, s: Settings, redirectPort: number, log:
   const m = /EADDRINUSE[^\n]*?:(\d+)\b/.exec(text) ?? /EACCES[^\n]*?:(\d+)\b/.exec(text);
   if (!m) return e;
   const port = Number(m[1]);
-  const which = port === s.port ? 'public port (JupyterHub.port)' : port === redirectPort ? 'HTTP redirect port (Labhub.http_redirect_port)' : 'proxy API port (ConfigurableHTTPProxy.api_url)';
+  const which =
+    port === s.port
+      ? 'public port (JupyterHub.port)'
+      : port === redirectPort
+        ? 'HTTP redirect port (Labhub.http_redirect_port)'
+        : 'proxy API port (ConfigurableHTTPProxy.api_url)';
   log.error(`proxy: ${text}`);
   return text.includes('EACCES')
-    ? new HubError('LABHUB_ERR_PORT_IN_USE', 500, `The ${which} ${port} needs root: ports below 1024 can only be opened by root. Run labhub as root, or choose a port of 1024 or more. Nothing was left running.`)
-    : new HubError('LABHUB_ERR_PORT_IN_USE', 500, `The ${which} ${port} is already in use by another program, so the proxy could not start. See which: ss -ltnp 'sport = :${port}'. Stop it, or choose another port. Nothing was left running.`);
+    ? new HubError(
+        'LABHUB_ERR_PORT_IN_USE',
+        500,
+        `The ${which} ${port} needs root: ports below 1024 can only be opened by root. Run labhub as root, or choose a port of 1024 or more. Nothing was left running.`,
+      )
+    : new HubError(
+        'LABHUB_ERR_PORT_IN_USE',
+        500,
+        `The ${which} ${port} is already in use by another program, so the proxy could not start. See which: ss -ltnp 'sport = :${port}'. Stop it, or choose another port. Nothing was left running.`,
+      );
 }
 
 function hostForUrl(h: string): string {

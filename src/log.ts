@@ -20,7 +20,8 @@ export function formatLine(line: string): string {
   const extras = Object.entries(o)
     .filter(([k, v]) => !SKIP.has(k) && v !== undefined)
     .map(([k, v]) => {
-      if (k === 'err' && v && typeof v === 'object') return `error=${JSON.stringify((v as { message?: string }).message ?? v)}`;
+      if (k === 'err' && v && typeof v === 'object')
+        return `error=${JSON.stringify((v as { message?: string }).message ?? v)}`;
       return `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`;
     });
   return `[${LEVELS[Number(o.level)] ?? '?'} ${t} ${o.name ?? 'labhub'}] ${o.msg ?? ''}${extras.length ? ` (${extras.join(' ')})` : ''}\n`;
@@ -31,7 +32,9 @@ export function createLogger(opts: { level?: string; name?: string } = {}): Logg
   const level = (opts.level ?? process.env.LABHUB_LOG_LEVEL ?? 'info').toLowerCase();
   const base = { level, name: opts.name ?? 'labhub', base: undefined };
   if (process.env.LABHUB_LOG_FORMAT === 'json') return pino(base);
-  return pino(base, { write: (chunk: string) => process.stdout.write(formatLine(chunk.trimEnd())) });
+  return pino(base, {
+    write: (chunk: string) => process.stdout.write(formatLine(chunk.trimEnd())),
+  });
 }
 
 /** A logger that drops everything (unit tests). */

@@ -52,8 +52,10 @@ const control = http.createServer(async (req, res) => {
       }
       return send(res, 200, { stopped: !!s });
     }
-    if (req.method === 'GET' && url.pathname === '/poll') return send(res, 200, { running: servers.has(port) });
-    if (req.method === 'GET' && url.pathname === '/count') return send(res, 200, { running: servers.size });
+    if (req.method === 'GET' && url.pathname === '/poll')
+      return send(res, 200, { running: servers.has(port) });
+    if (req.method === 'GET' && url.pathname === '/count')
+      return send(res, 200, { running: servers.size });
     send(res, 404, { error: `no such farm endpoint: ${req.method} ${url.pathname}` });
   } catch (e) {
     send(res, 500, { error: String(e?.message ?? e) });

@@ -48,27 +48,57 @@ const uname = (i) => `u${String(i).padStart(6, '0')}`;
 
 const children = new Set();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-function log(msg) { process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`); }
+function log(msg) {
+  process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+}
 function rssMB(pid) {
-  try { return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024; } catch { return NaN; }
+  try {
+    return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+  } catch {
+    return NaN;
+  }
 }
 function cpuMs(pid) {
   try {
     const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
-  } catch { return NaN; }
+  } catch {
+    return NaN;
+  }
 }
-function alive(pid) { try { process.kill(pid, 0); return true; } catch { return false; } }
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 async function freePort() {
-  return new Promise((r) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => r(p)); }); });
+  return new Promise((r) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => r(p));
+    });
+  });
 }
-function quant(xs, p) { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))] : NaN; }
+function quant(xs, p) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))] : NaN;
+}
 
 function startProc(cmd, args, { cwd, env, name }) {
-  const c = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const c = spawn(cmd, args, {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.add(c);
   let tail = '';
-  const keep = (d) => { tail = (tail + d).slice(-6000); };
+  const keep = (d) => {
+    tail = (tail + d).slice(-6000);
+  };
   c.stdout.on('data', keep);
   c.stderr.on('data', keep);
   c.on('exit', () => children.delete(c));
@@ -78,11 +108,22 @@ function startProc(cmd, args, { cwd, env, name }) {
 }
 const extraPids = new Set(); // proxies started by the hubs (ours to end: this run started those hubs)
 function cleanup() {
-  for (const c of children) { try { c.kill('SIGKILL'); } catch {} }
-  for (const pid of extraPids) { try { process.kill(pid, 'SIGKILL'); } catch {} }
+  for (const c of children) {
+    try {
+      c.kill('SIGKILL');
+    } catch {}
+  }
+  for (const pid of extraPids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {}
+  }
 }
 process.on('exit', cleanup);
-process.on('SIGINT', () => { cleanup(); process.exit(130); });
+process.on('SIGINT', () => {
+  cleanup();
+  process.exit(130);
+});
 
 /** One hub under test: its processes, ports, directory and HTTP client. */
 class HubUnderTest {
@@ -95,7 +136,10 @@ class HubUnderTest {
   async init() {
     mkdirSync(this.dir, { recursive: true });
     this.proxyToken = `proxy-token-${this.kind}-${Math.random().toString(36).slice(2)}`;
-    this.farm = startProc(process.execPath, [join(HERE, 'farm.mjs'), '0'], { cwd: this.dir, name: `${this.kind}-farm` });
+    this.farm = startProc(process.execPath, [join(HERE, 'farm.mjs'), '0'], {
+      cwd: this.dir,
+      name: `${this.kind}-farm`,
+    });
     this.farmPort = await new Promise((resolve, reject) => {
       this.farm.stdout.once('data', (d) => resolve(JSON.parse(String(d).split('\n')[0]).port));
       this.farm.once('exit', () => reject(new Error('farm exited')));
@@ -106,30 +150,77 @@ class HubUnderTest {
   /** Start the hub process; resolves with {apiMs, routesMs} once /hub/api/ answers and every route is in the proxy. */
   async start(expectedRoutes = 0) {
     // Fresh ports at each start: the farm's tiny servers take ports from the OS all the time.
-    [this.port, this.hubPort, this.apiPort] = [await freePort(), await freePort(), await freePort()];
+    [this.port, this.hubPort, this.apiPort] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
     await this.pool?.close();
-    this.pool = new Pool(`http://127.0.0.1:${this.hubPort}`, { connections: 256, pipelining: 1, headersTimeout: 600_000, bodyTimeout: 600_000 });
-    const env = { BENCH_FARM_URL: `http://127.0.0.1:${this.farmPort}`, CONFIGPROXY_AUTH_TOKEN: this.proxyToken };
+    this.pool = new Pool(`http://127.0.0.1:${this.hubPort}`, {
+      connections: 256,
+      pipelining: 1,
+      headersTimeout: 600_000,
+      bodyTimeout: 600_000,
+    });
+    const env = {
+      BENCH_FARM_URL: `http://127.0.0.1:${this.farmPort}`,
+      CONFIGPROXY_AUTH_TOKEN: this.proxyToken,
+    };
     const t0 = performance.now();
     if (this.kind === 'jupyterhub') {
-      this.proc = startProc(join(VENV, 'bin/jupyterhub'), ['-f', CONFIG, `--port=${this.port}`, `--JupyterHub.hub_port=${this.hubPort}`,
-        `--ConfigurableHTTPProxy.api_url=http://127.0.0.1:${this.apiPort}`, `--ConfigurableHTTPProxy.command=${CHP}`],
-      { cwd: this.dir, env: { ...env, PYTHONPATH: HERE, PATH: `${join(VENV, 'bin')}:${process.env.PATH}` }, name: 'jupyterhub' });
+      this.proc = startProc(
+        join(VENV, 'bin/jupyterhub'),
+        [
+          '-f',
+          CONFIG,
+          `--port=${this.port}`,
+          `--JupyterHub.hub_port=${this.hubPort}`,
+          `--ConfigurableHTTPProxy.api_url=http://127.0.0.1:${this.apiPort}`,
+          `--ConfigurableHTTPProxy.command=${CHP}`,
+        ],
+        {
+          cwd: this.dir,
+          env: { ...env, PYTHONPATH: HERE, PATH: `${join(VENV, 'bin')}:${process.env.PATH}` },
+          name: 'jupyterhub',
+        },
+      );
     } else {
-      const args = [join(HERE, 'labhub-start.mjs'), '--config', CONFIG, '--port', String(this.port), '--hub-port', String(this.hubPort),
-        '--proxy-api-url', `http://127.0.0.1:${this.apiPort}`];
+      const args = [
+        join(HERE, 'labhub-start.mjs'),
+        '--config',
+        CONFIG,
+        '--port',
+        String(this.port),
+        '--hub-port',
+        String(this.hubPort),
+        '--proxy-api-url',
+        `http://127.0.0.1:${this.apiPort}`,
+      ];
       if (opt['labhub-proxy'] === 'chp') args.push('--proxy-command', CHP);
-      this.proc = startProc(process.execPath, args, { cwd: this.dir, env: { ...env, LABHUB_PLUGIN_PATH: HERE }, name: 'labhub' });
+      this.proc = startProc(process.execPath, args, {
+        cwd: this.dir,
+        env: { ...env, LABHUB_PLUGIN_PATH: HERE },
+        name: 'labhub',
+      });
     }
     const deadline = Date.now() + 900_000;
     let apiMs = NaN;
     let apiCpuMs = NaN;
     while (Date.now() < deadline) {
-      if (this.proc.exitCode !== null) throw new Error(`${this.kind} exited during start:\n${this.proc.tail()}`);
+      if (this.proc.exitCode !== null)
+        throw new Error(`${this.kind} exited during start:\n${this.proc.tail()}`);
       try {
-        const r = await this.pool.request({ path: '/hub/api/', method: 'GET', headersTimeout: 2000 });
+        const r = await this.pool.request({
+          path: '/hub/api/',
+          method: 'GET',
+          headersTimeout: 2000,
+        });
         const body = await r.body.text();
-        if (r.statusCode === 200 && /"version"/.test(body) && !body.includes('"bench"')) { apiMs = performance.now() - t0; apiCpuMs = cpuMs(this.proc.pid); break; }
+        if (r.statusCode === 200 && /"version"/.test(body) && !body.includes('"bench"')) {
+          apiMs = performance.now() - t0;
+          apiCpuMs = cpuMs(this.proc.pid);
+          break;
+        }
       } catch {}
       await sleep(20);
     }
@@ -137,7 +228,11 @@ class HubUnderTest {
     let routesCpuMs = NaN;
     while (Date.now() < deadline) {
       const n = await this.userRoutes().catch(() => -1);
-      if (n >= expectedRoutes) { routesMs = performance.now() - t0; routesCpuMs = cpuMs(this.proc.pid); break; }
+      if (n >= expectedRoutes) {
+        routesMs = performance.now() - t0;
+        routesCpuMs = cpuMs(this.proc.pid);
+        break;
+      }
       await sleep(20);
     }
     // The proxy is a separate process started by the hub: remember its pid to end it ourselves.
@@ -152,11 +247,16 @@ class HubUnderTest {
       const out = execFileSync('ss', ['-ltnpH', `sport = :${this.apiPort}`], { encoding: 'utf8' });
       const m = /pid=(\d+)/.exec(out);
       return m ? Number(m[1]) : null;
-    } catch { return null; }
+    } catch {
+      return null;
+    }
   }
 
   async userRoutes() {
-    const r = await fetch(`http://127.0.0.1:${this.apiPort}/api/routes`, { headers: { authorization: `token ${this.proxyToken}` }, signal: AbortSignal.timeout(5000) });
+    const r = await fetch(`http://127.0.0.1:${this.apiPort}/api/routes`, {
+      headers: { authorization: `token ${this.proxyToken}` },
+      signal: AbortSignal.timeout(5000),
+    });
     if (r.status !== 200) return -1;
     return Object.keys(await r.json()).filter((k) => k.startsWith('/user/')).length;
   }
@@ -182,8 +282,13 @@ class HubUnderTest {
 
   async api(method, path, body, headers = {}) {
     const r = await this.pool.request({
-      path: `/hub/api${path}`, method,
-      headers: { authorization: `token ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+      path: `/hub/api${path}`,
+      method,
+      headers: {
+        authorization: `token ${TOKEN}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
       body: body ? JSON.stringify(body) : undefined,
     });
     const text = await r.body.text();
@@ -195,8 +300,12 @@ class HubUnderTest {
     return (await r.body.json()).running;
   }
 
-  rss() { return this.proc ? rssMB(this.proc.pid) : NaN; }
-  proxyRss() { return this.proxyPid ? rssMB(this.proxyPid) : NaN; }
+  rss() {
+    return this.proc ? rssMB(this.proc.pid) : NaN;
+  }
+  proxyRss() {
+    return this.proxyPid ? rssMB(this.proxyPid) : NaN;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -210,7 +319,10 @@ async function createViaApi(h, from, to, capMs) {
     const names = [];
     for (let j = i; j < Math.min(to, i + BATCH); j++) names.push(uname(j));
     const r = await h.api('POST', '/users', { usernames: names });
-    if (r.status !== 201) throw new Error(`${h.kind}: POST /users -> ${r.status} ${JSON.stringify(r.json).slice(0, 300)}`);
+    if (r.status !== 201)
+      throw new Error(
+        `${h.kind}: POST /users -> ${r.status} ${JSON.stringify(r.json).slice(0, 300)}`,
+      );
     i += names.length;
   }
   return { created: i - from, ms: performance.now() - t0, next: i };
@@ -235,8 +347,17 @@ c.commit()`;
     const Database = createRequire(import.meta.url)(join(ROOT, 'node_modules/better-sqlite3'));
     const c = new Database(db);
     const now = new Date().toISOString();
-    const ins = c.prepare('insert into users (name, admin, created, last_activity, cookie_id, auth_state, user_info) values (?, 0, ?, null, ?, null, null)');
-    c.transaction(() => { for (let i = from; i < to; i++) ins.run(uname(i), now, Math.random().toString(16).slice(2) + Math.random().toString(16).slice(2)); })();
+    const ins = c.prepare(
+      'insert into users (name, admin, created, last_activity, cookie_id, auth_state, user_info) values (?, 0, ?, null, ?, null, null)',
+    );
+    c.transaction(() => {
+      for (let i = from; i < to; i++)
+        ins.run(
+          uname(i),
+          now,
+          Math.random().toString(16).slice(2) + Math.random().toString(16).slice(2),
+        );
+    })();
     c.close();
   }
 }
@@ -261,15 +382,23 @@ async function throughput(h, path, conns = 8) {
   const t0 = performance.now();
   const c0 = cpuMs(h.proc.pid);
   let errors = 0;
-  await Promise.all(Array.from({ length: conns }, async () => {
-    while (performance.now() < end) {
-      const t = performance.now();
-      const r = await h.api('GET', path, null, { accept: PAGINATED });
-      if (r.status !== 200) errors++;
-      xs.push(performance.now() - t);
-    }
-  }));
-  return { rps: xs.length / ((performance.now() - t0) / 1000), p50: quant(xs, 0.5), p99: quant(xs, 0.99), errors, cpuPerReq: (cpuMs(h.proc.pid) - c0) / xs.length };
+  await Promise.all(
+    Array.from({ length: conns }, async () => {
+      while (performance.now() < end) {
+        const t = performance.now();
+        const r = await h.api('GET', path, null, { accept: PAGINATED });
+        if (r.status !== 200) errors++;
+        xs.push(performance.now() - t);
+      }
+    }),
+  );
+  return {
+    rps: xs.length / ((performance.now() - t0) / 1000),
+    p50: quant(xs, 0.5),
+    p99: quant(xs, 0.99),
+    errors,
+    cpuPerReq: (cpuMs(h.proc.pid) - c0) / xs.length,
+  };
 }
 
 /** Walk every page of GET /users (limit 200) following next. */
@@ -296,14 +425,19 @@ async function waitServers(h, names, wantReady, deadlineMs = 300_000) {
   const left = new Set(names);
   const end = Date.now() + deadlineMs;
   while (left.size && Date.now() < end) {
-    await Promise.all([...left].slice(0, 64).map(async (n) => {
-      const r = await h.api('GET', `/users/${n}`);
-      const s = r.json?.servers?.[''];
-      if (wantReady ? s?.ready && !s?.pending : !s) left.delete(n);
-    }));
+    await Promise.all(
+      [...left].slice(0, 64).map(async (n) => {
+        const r = await h.api('GET', `/users/${n}`);
+        const s = r.json?.servers?.[''];
+        if (wantReady ? s?.ready && !s?.pending : !s) left.delete(n);
+      }),
+    );
     if (left.size) await sleep(100);
   }
-  if (left.size) throw new Error(`${h.kind}: ${left.size} servers did not ${wantReady ? 'start' : 'stop'} in time`);
+  if (left.size)
+    throw new Error(
+      `${h.kind}: ${left.size} servers did not ${wantReady ? 'start' : 'stop'} in time`,
+    );
 }
 
 /** Start (or stop) the servers of `names`, `conc` requests in flight at once; time until all settled. */
@@ -312,18 +446,29 @@ async function serverStorm(h, names, action, conc) {
   const c0 = cpuMs(h.proc.pid);
   const codes = {};
   let idx = 0;
-  await Promise.all(Array.from({ length: Math.min(conc, names.length) }, async () => {
-    while (idx < names.length) {
-      const n = names[idx++];
-      const r = await h.api(action === 'start' ? 'POST' : 'DELETE', `/users/${n}/server`);
-      codes[r.status] = (codes[r.status] ?? 0) + 1;
-      if (r.status >= 400) throw new Error(`${h.kind}: ${action} ${n} -> ${r.status} ${JSON.stringify(r.json).slice(0, 200)}`);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(conc, names.length) }, async () => {
+      while (idx < names.length) {
+        const n = names[idx++];
+        const r = await h.api(action === 'start' ? 'POST' : 'DELETE', `/users/${n}/server`);
+        codes[r.status] = (codes[r.status] ?? 0) + 1;
+        if (r.status >= 400)
+          throw new Error(
+            `${h.kind}: ${action} ${n} -> ${r.status} ${JSON.stringify(r.json).slice(0, 200)}`,
+          );
+      }
+    }),
+  );
   const requestsMs = performance.now() - t0;
   await waitServers(h, names, action === 'start');
   const ms = performance.now() - t0;
-  return { ms, requestsMs, perSec: names.length / (ms / 1000), codes, cpuPerServer: (cpuMs(h.proc.pid) - c0) / names.length };
+  return {
+    ms,
+    requestsMs,
+    perSec: names.length / (ms / 1000),
+    codes,
+    cpuPerServer: (cpuMs(h.proc.pid) - c0) / names.length,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -342,7 +487,9 @@ async function benchHub(h) {
   const c2 = await createViaApi(h, c1.next, N, Math.max(0, CREATE_CAP_MS - c1.ms));
   R.create = { created: c1.created + c2.created, ms: c1.ms + c2.ms };
   R.create.perSec = R.create.created / (R.create.ms / 1000);
-  log(`${h.kind}: created ${R.create.created} users via the API in ${(R.create.ms / 1000).toFixed(1)} s`);
+  log(
+    `${h.kind}: created ${R.create.created} users via the API in ${(R.create.ms / 1000).toFixed(1)} s`,
+  );
   if (c2.next < N) {
     log(`${h.kind}: inserting users ${c2.next}..${N} directly into the database (API cap reached)`);
     await h.stop();
@@ -352,18 +499,24 @@ async function benchHub(h) {
 
   // reads at N users
   R.walk = await fullWalk(h);
-  log(`${h.kind}: full walk of ${R.walk.users} users in ${R.walk.pages} pages: ${R.walk.ms.toFixed(0)} ms`);
+  log(
+    `${h.kind}: full walk of ${R.walk.users} users in ${R.walk.pages} pages: ${R.walk.ms.toFixed(0)} ms`,
+  );
   R.firstPage = await throughput(h, '/users');
   log(`${h.kind}: first page ${R.firstPage.rps.toFixed(1)} req/s`);
 
   // spawn storm
   const storm = Array.from({ length: STORM }, (_, i) => uname(i));
   R.stormStart = await serverStorm(h, storm, 'start', STORM);
-  log(`${h.kind}: ${STORM} starts in ${R.stormStart.ms.toFixed(0)} ms ${JSON.stringify(R.stormStart.codes)}`);
+  log(
+    `${h.kind}: ${STORM} starts in ${R.stormStart.ms.toFixed(0)} ms ${JSON.stringify(R.stormStart.codes)}`,
+  );
   R.active = await throughput(h, '/users?state=active');
   log(`${h.kind}: state=active (${STORM} active) ${R.active.rps.toFixed(1)} req/s`);
   R.stormStop = await serverStorm(h, storm, 'stop', STORM);
-  log(`${h.kind}: ${STORM} stops in ${R.stormStop.ms.toFixed(0)} ms ${JSON.stringify(R.stormStop.codes)}`);
+  log(
+    `${h.kind}: ${STORM} stops in ${R.stormStop.ms.toFixed(0)} ms ${JSON.stringify(R.stormStop.codes)}`,
+  );
   R.rssN = h.rss();
 
   // scale: RUNNING servers, SCALE users, restart
@@ -373,14 +526,26 @@ async function benchHub(h) {
   const tRun = performance.now();
   await serverStorm(h, run, 'start', 50);
   R.startRunningMs = performance.now() - tRun;
-  log(`${h.kind}: ${run.length} servers running (${(R.startRunningMs / 1000).toFixed(1)} s); stopping the hub and its proxy`);
+  log(
+    `${h.kind}: ${run.length} servers running (${(R.startRunningMs / 1000).toFixed(1)} s); stopping the hub and its proxy`,
+  );
   await h.stop();
   insertDirect(h, N, SCALE);
   R.farmRunning = await h.farmCount();
   log(`${h.kind}: ${SCALE} users in the database, ${R.farmRunning} servers alive; restarting`);
   R.startScale = await h.start(run.length);
-  log(`${h.kind}: restarted: API in ${R.startScale.apiMs.toFixed(0)} ms, ${run.length} routes in ${R.startScale.routesMs.toFixed(0)} ms`);
-  if (process.env.BENCH_VERBOSE) log(`${h.kind} output (tail):\n${h.proc.tail().split('\n').filter((l) => /proxy|eattach|started in|running|Loaded|Database|listening/i.test(l)).slice(-15).join('\n')}`);
+  log(
+    `${h.kind}: restarted: API in ${R.startScale.apiMs.toFixed(0)} ms, ${run.length} routes in ${R.startScale.routesMs.toFixed(0)} ms`,
+  );
+  if (process.env.BENCH_VERBOSE)
+    log(
+      `${h.kind} output (tail):\n${h.proc
+        .tail()
+        .split('\n')
+        .filter((l) => /proxy|eattach|started in|running|Loaded|Database|listening/i.test(l))
+        .slice(-15)
+        .join('\n')}`,
+    );
   await latency(h, '/users', 30); // warm-up after the restart (as at ${SMALL} users, the hub has served requests before)
   R.firstPageScale = await latency(h, '/users', 100);
   R.firstPageScaleTput = await throughput(h, '/users');
@@ -391,63 +556,142 @@ async function benchHub(h) {
   R.proxyRssScale = h.proxyRss();
   const cpu0 = cpuMs(h.proc.pid);
   await sleep(5000);
-  R.idleCpu = (cpuMs(h.proc.pid) - cpu0) / 5000 * 100;
+  R.idleCpu = ((cpuMs(h.proc.pid) - cpu0) / 5000) * 100;
   log(`${h.kind}: done; RSS ${R.rssScale.toFixed(0)} MB`);
   await h.stop();
   h.farm.kill('SIGTERM'); // frees its ports before the next hub runs
 }
 
-function fmt(v, d = 0) { return Number.isFinite(v) ? v.toFixed(d) : 'n/a'; }
+function fmt(v, d = 0) {
+  return Number.isFinite(v) ? v.toFixed(d) : 'n/a';
+}
 
 function table(hubs) {
-  const [L, J] = [hubs.find((h) => h.kind === 'labhub')?.results, hubs.find((h) => h.kind === 'jupyterhub')?.results];
+  const [L, J] = [
+    hubs.find((h) => h.kind === 'labhub')?.results,
+    hubs.find((h) => h.kind === 'jupyterhub')?.results,
+  ];
   const rows = [];
   // [label, fn(results) -> number, decimals, better: 'higher'|'lower']
-  const val = (r, f) => { try { return r ? f(r) : NaN; } catch { return NaN; } };
+  const val = (r, f) => {
+    try {
+      return r ? f(r) : NaN;
+    } catch {
+      return NaN;
+    }
+  };
   const add = (label, f, d, better) => rows.push({ label, l: val(L, f), j: val(J, f), d, better });
   add(`create users via API (users/s, batches of ${BATCH})`, (r) => r.create.perSec, 0, 'higher');
   add(`GET /users full walk at ${N} (ms, limit 200)`, (r) => r.walk.ms, 0, 'lower');
   add(`GET /users first page at ${N} (req/s, 8 clients)`, (r) => r.firstPage.rps, 0, 'higher');
   add(`GET /users first page at ${N} (p50 ms)`, (r) => r.firstPage.p50, 1, 'lower');
-  add(`GET /users first page at ${N}: hub CPU per request (ms)`, (r) => r.firstPage.cpuPerReq, 2, 'lower');
+  add(
+    `GET /users first page at ${N}: hub CPU per request (ms)`,
+    (r) => r.firstPage.cpuPerReq,
+    2,
+    'lower',
+  );
   add(`GET /users full walk at ${N}: hub CPU (ms)`, (r) => r.walk.cpuMs, 0, 'lower');
   add(`GET /users?state=active, ${STORM} active (req/s)`, (r) => r.active.rps, 0, 'higher');
-  add(`GET /users?state=active, ${STORM} active: hub CPU per request (ms)`, (r) => r.active.cpuPerReq, 2, 'lower');
-  add(`spawn storm: ${STORM} starts (s until all ready)`, (r) => r.stormStart.ms / 1000, 2, 'lower');
+  add(
+    `GET /users?state=active, ${STORM} active: hub CPU per request (ms)`,
+    (r) => r.active.cpuPerReq,
+    2,
+    'lower',
+  );
+  add(
+    `spawn storm: ${STORM} starts (s until all ready)`,
+    (r) => r.stormStart.ms / 1000,
+    2,
+    'lower',
+  );
   add(`spawn storm: ${STORM} starts (servers/s)`, (r) => r.stormStart.perSec, 1, 'higher');
   add(`spawn storm: hub CPU per start (ms)`, (r) => r.stormStart.cpuPerServer, 1, 'lower');
   add(`spawn storm: ${STORM} stops (s until all gone)`, (r) => r.stormStop.ms / 1000, 2, 'lower');
   add(`spawn storm: hub CPU per stop (ms)`, (r) => r.stormStop.cpuPerServer, 1, 'lower');
   add('startup, empty db (s to /hub/api/)', (r) => r.startEmpty.apiMs / 1000, 2, 'lower');
-  add(`startup, ${SCALE} users + ${RUNNING} running: /hub/api/ (s)`, (r) => r.startScale.apiMs / 1000, 2, 'lower');
-  add(`startup, ${SCALE} users + ${RUNNING} running: all routes (s)`, (r) => r.startScale.routesMs / 1000, 2, 'lower');
-  add(`startup, ${SCALE} users + ${RUNNING} running: hub CPU until all routes (s)`, (r) => r.startScale.routesCpuMs / 1000, 2, 'lower');
+  add(
+    `startup, ${SCALE} users + ${RUNNING} running: /hub/api/ (s)`,
+    (r) => r.startScale.apiMs / 1000,
+    2,
+    'lower',
+  );
+  add(
+    `startup, ${SCALE} users + ${RUNNING} running: all routes (s)`,
+    (r) => r.startScale.routesMs / 1000,
+    2,
+    'lower',
+  );
+  add(
+    `startup, ${SCALE} users + ${RUNNING} running: hub CPU until all routes (s)`,
+    (r) => r.startScale.routesCpuMs / 1000,
+    2,
+    'lower',
+  );
   add(`first page p50 at ${SMALL} users (ms, sequential)`, (r) => r.firstPage1k.p50, 1, 'lower');
-  add(`first page at ${SMALL} users: hub CPU per request (ms)`, (r) => r.firstPage1k.cpuPerReq, 2, 'lower');
+  add(
+    `first page at ${SMALL} users: hub CPU per request (ms)`,
+    (r) => r.firstPage1k.cpuPerReq,
+    2,
+    'lower',
+  );
   add(`first page p50 at ${SCALE} users (ms, sequential)`, (r) => r.firstPageScale.p50, 1, 'lower');
-  add(`first page at ${SCALE} users: hub CPU per request (ms)`, (r) => r.firstPageScale.cpuPerReq, 2, 'lower');
-  add(`first page at ${SCALE} users (req/s, 8 clients)`, (r) => r.firstPageScaleTput.rps, 0, 'higher');
-  add(`state=active p50 at ${SCALE} users, ${RUNNING} active (ms)`, (r) => r.activeScaleLat.p50, 1, 'lower');
-  add(`state=active at ${SCALE} users, ${RUNNING} active (req/s)`, (r) => r.activeScale.rps, 1, 'higher');
-  add(`state=active at ${SCALE} users: hub CPU per request (ms)`, (r) => r.activeScale.cpuPerReq, 2, 'lower');
+  add(
+    `first page at ${SCALE} users: hub CPU per request (ms)`,
+    (r) => r.firstPageScale.cpuPerReq,
+    2,
+    'lower',
+  );
+  add(
+    `first page at ${SCALE} users (req/s, 8 clients)`,
+    (r) => r.firstPageScaleTput.rps,
+    0,
+    'higher',
+  );
+  add(
+    `state=active p50 at ${SCALE} users, ${RUNNING} active (ms)`,
+    (r) => r.activeScaleLat.p50,
+    1,
+    'lower',
+  );
+  add(
+    `state=active at ${SCALE} users, ${RUNNING} active (req/s)`,
+    (r) => r.activeScale.rps,
+    1,
+    'higher',
+  );
+  add(
+    `state=active at ${SCALE} users: hub CPU per request (ms)`,
+    (r) => r.activeScale.cpuPerReq,
+    2,
+    'lower',
+  );
   add(`hub RSS, idle empty (MB)`, (r) => r.rssIdle, 0, 'lower');
   add(`hub RSS after ${N} users + storm (MB)`, (r) => r.rssN, 0, 'lower');
   add(`hub RSS at ${SCALE} users, ${RUNNING} running (MB)`, (r) => r.rssScale, 0, 'lower');
   add(`proxy RSS at ${RUNNING} routes (MB)`, (r) => r.proxyRssScale, 0, 'lower');
   add(`hub CPU idle at ${SCALE} users (% of a core)`, (r) => r.idleCpu, 1, 'lower');
   const w = Math.max(...rows.map((r) => r.label.length));
-  const out = [`| ${'measure'.padEnd(w)} | labhub | JupyterHub 6.1.1 | labhub advantage |`, `|${'-'.repeat(w + 2)}|-------:|-----------------:|-----------------:|`];
+  const out = [
+    `| ${'measure'.padEnd(w)} | labhub | JupyterHub 6.1.1 | labhub advantage |`,
+    `|${'-'.repeat(w + 2)}|-------:|-----------------:|-----------------:|`,
+  ];
   for (const r of rows) {
     const ratio = r.better === 'higher' ? r.l / r.j : r.j / r.l;
-    out.push(`| ${r.label.padEnd(w)} | ${fmt(r.l, r.d).padStart(6)} | ${fmt(r.j, r.d).padStart(16)} | ${(Number.isFinite(ratio) ? ratio.toFixed(1) + '×' : 'n/a').padStart(16)} |`);
+    out.push(
+      `| ${r.label.padEnd(w)} | ${fmt(r.l, r.d).padStart(6)} | ${fmt(r.j, r.d).padStart(16)} | ${(Number.isFinite(ratio) ? ratio.toFixed(1) + '×' : 'n/a').padStart(16)} |`,
+    );
   }
   return out.join('\n');
 }
 
 async function main() {
-  if (!existsSync(join(ROOT, 'dist/hub.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  if (!existsSync(join(ROOT, 'dist/hub.js')))
+    throw new Error('dist/ is missing: run `npm run build` first');
   if (HUBS.includes('jupyterhub') && !existsSync(join(VENV, 'bin/jupyterhub'))) {
-    throw new Error(`JupyterHub is not installed: python3 -m venv ${VENV} && ${VENV}/bin/pip install jupyterhub==6.1.1`);
+    throw new Error(
+      `JupyterHub is not installed: python3 -m venv ${VENV} && ${VENV}/bin/pip install jupyterhub==6.1.1`,
+    );
   }
   rmSync(RUN, { recursive: true, force: true });
   const hubs = HUBS.map((k) => new HubUnderTest(k));
@@ -460,16 +704,22 @@ async function main() {
       log(`${h.kind} FAILED: ${e.stack ?? e}\n--- last output ---\n${h.proc?.tail() ?? ''}`);
       h.failed = true;
       await h.stop().catch(() => {});
-      h.farm?.kill("SIGTERM");
+      h.farm?.kill('SIGTERM');
     }
   }
   const info = [
-    `hub benchmark: ${new Date().toISOString()}, ${(Date.now() - t0) / 1000 | 0} s, node ${process.version}, ${os.cpus().length} cores, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`,
+    `hub benchmark: ${new Date().toISOString()}, ${((Date.now() - t0) / 1000) | 0} s, node ${process.version}, ${os.cpus().length} cores, load ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
     `users ${N} (first ${SMALL} for the small-hub latency), scale ${SCALE}, running ${RUNNING}, storm ${STORM}, API create cap ${CREATE_CAP_MS / 1000} s/hub, labhub proxy: ${opt['labhub-proxy']}`,
   ];
   for (const h of hubs) {
     const r = h.results;
-    if (r.create) info.push(`${h.kind}: ${r.create.created} users created via the API${r.create.created < N ? ` (cap reached; ${N - r.create.created} inserted into the database)` : ''}; storm start codes ${JSON.stringify(r.stormStart?.codes)}, stop codes ${JSON.stringify(r.stormStop?.codes)}; ${r.farmRunning} servers alive across the restart${h.failed ? '; FAILED (see log)' : ''}`);
+    if (r.create)
+      info.push(
+        `${h.kind}: ${r.create.created} users created via the API${r.create.created < N ? ` (cap reached; ${N - r.create.created} inserted into the database)` : ''}; storm start codes ${JSON.stringify(r.stormStart?.codes)}, stop codes ${JSON.stringify(r.stormStop?.codes)}; ${r.farmRunning} servers alive across the restart${h.failed ? '; FAILED (see log)' : ''}`,
+      );
   }
   process.stdout.write(`${info.join('\n')}\n\n${table(hubs)}\n`);
   await Promise.all(hubs.map((h) => h.pool?.close()));
@@ -477,4 +727,8 @@ async function main() {
 }
 
 import os from 'node:os';
-main().catch((e) => { log(e.stack ?? String(e)); cleanup(); process.exit(1); });
+main().catch((e) => {
+  log(e.stack ?? String(e));
+  cleanup();
+  process.exit(1);
+});

@@ -10,7 +10,10 @@ import { request } from 'undici';
 
 const farm = () => {
   const u = process.env.BENCH_FARM_URL;
-  if (!u) throw new Error('BENCH_FARM_URL is not set: the tiny spawner needs the farm (bench/hub/farm.mjs)');
+  if (!u)
+    throw new Error(
+      'BENCH_FARM_URL is not set: the tiny spawner needs the farm (bench/hub/farm.mjs)',
+    );
   return u.replace(/\/$/, '');
 };
 

@@ -21,40 +21,80 @@ const WS_CONNS = Number(process.env.BENCH_WS_CONNS ?? 200);
 const TOKEN = 'bench-token';
 const children = new Set();
 
-function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
+function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
 function rssMB(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
 }
-function fds(pid) { return readdirSync(`/proc/${pid}/fd`).length; }
+function fds(pid) {
+  return readdirSync(`/proc/${pid}/fd`).length;
+}
 /** CPU time (user+system, ms) a process has used: a noise-robust cost measure on a shared machine. */
 function cpuMs(pid) {
   // Include child processes (labhub-proxy --workers N).
   let kids = [];
-  try { kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number); } catch {}
-  return ownCpuMs(pid) + kids.reduce((a, k) => { try { return a + ownCpuMs(k); } catch { return a; } }, 0);
+  try {
+    kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {}
+  return (
+    ownCpuMs(pid) +
+    kids.reduce((a, k) => {
+      try {
+        return a + ownCpuMs(k);
+      } catch {
+        return a;
+      }
+    }, 0)
+  );
 }
 function ownCpuMs(pid) {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ=100)
 }
-function median(xs) { const s = xs.filter(Number.isFinite).sort((a, b) => a - b); return s.length ? s[Math.floor(s.length / 2)] : NaN; }
+function median(xs) {
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)] : NaN;
+}
 async function freePort() {
-  return new Promise((r) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => r(p)); }); });
+  return new Promise((r) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => r(p));
+    });
+  });
 }
 function start(cmd, args, env = {}) {
-  const c = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const c = spawn(cmd, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.add(c);
   c.on('exit', () => children.delete(c));
   let out = '';
-  c.stdout.on('data', (d) => { out += d; });
-  c.stderr.on('data', (d) => { out += d; });
+  c.stdout.on('data', (d) => {
+    out += d;
+  });
+  c.stderr.on('data', (d) => {
+    out += d;
+  });
   c.output = () => out;
   return c;
 }
-function cleanup() { for (const c of children) c.kill('SIGKILL'); }
+function cleanup() {
+  for (const c of children) c.kill('SIGKILL');
+}
 process.on('exit', cleanup);
-process.on('SIGINT', () => { cleanup(); process.exit(130); });
+process.on('SIGINT', () => {
+  cleanup();
+  process.exit(130);
+});
 
 function quantiles(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -63,19 +103,31 @@ function quantiles(xs) {
 }
 
 function wrk(url, conns) {
-  const out = execFileSync('wrk', ['-t1', `-c${conns}`, `-d${SECONDS}s`, '--latency', url], { encoding: 'utf8' });
+  const out = execFileSync('wrk', ['-t1', `-c${conns}`, `-d${SECONDS}s`, '--latency', url], {
+    encoding: 'utf8',
+  });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const unit = (v, u) => Number(v) * (u === 'us' ? 0.001 : u === 's' ? 1000 : 1);
   const p99m = /\s99%\s+([\d.]+)(us|ms|s)/.exec(out);
   const p50m = /\s50%\s+([\d.]+)(us|ms|s)/.exec(out);
   const errs = /Non-2xx or 3xx responses: (\d+)/.exec(out);
   const sockErr = /Socket errors: (.*)/.exec(out);
-  return { rps, p50: p50m ? unit(p50m[1], p50m[2]) : NaN, p99: p99m ? unit(p99m[1], p99m[2]) : NaN,
-    errors: (errs ? Number(errs[1]) : 0), sockErr: sockErr?.[1] };
+  return {
+    rps,
+    p50: p50m ? unit(p50m[1], p50m[2]) : NaN,
+    p99: p99m ? unit(p99m[1], p99m[2]) : NaN,
+    errors: errs ? Number(errs[1]) : 0,
+    sockErr: sockErr?.[1],
+  };
 }
 
 async function wsLoad(url) {
-  const c = start(process.execPath, [`${ROOT}bench/proxy/ws-load.mjs`, url, String(WS_CONNS), String(SECONDS * 1000)]);
+  const c = start(process.execPath, [
+    `${ROOT}bench/proxy/ws-load.mjs`,
+    url,
+    String(WS_CONNS),
+    String(SECONDS * 1000),
+  ]);
   await new Promise((r) => c.once('exit', r));
   try {
     return JSON.parse(c.output().trim().split('\n').pop());
@@ -86,9 +138,12 @@ async function wsLoad(url) {
 
 async function api(pool, method, path, body) {
   const t0 = process.hrtime.bigint();
-  const r = await pool.request({ path: `/api/routes${path}`, method,
+  const r = await pool.request({
+    path: `/api/routes${path}`,
+    method,
     headers: { authorization: `token ${TOKEN}`, 'content-type': 'application/json' },
-    body: body ? JSON.stringify(body) : undefined });
+    body: body ? JSON.stringify(body) : undefined,
+  });
   await r.body.text();
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.statusCode >= 300) throw new Error(`${method} ${path}: ${r.statusCode}`);
@@ -97,21 +152,44 @@ async function api(pool, method, path, body) {
 
 async function startProxy(kind, upstream) {
   const [port, apiPort] = [await freePort(), await freePort()];
-  const args = ['--ip', '127.0.0.1', '--port', String(port), '--api-ip', '127.0.0.1', '--api-port', String(apiPort), '--log-level', 'warn'];
-  const script = kind === 'chp' ? `${ROOT}node_modules/configurable-http-proxy/bin/configurable-http-proxy` : `${ROOT}bin/labhub-proxy.js`;
+  const args = [
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--api-ip',
+    '127.0.0.1',
+    '--api-port',
+    String(apiPort),
+    '--log-level',
+    'warn',
+  ];
+  const script =
+    kind === 'chp'
+      ? `${ROOT}node_modules/configurable-http-proxy/bin/configurable-http-proxy`
+      : `${ROOT}bin/labhub-proxy.js`;
   // BENCH_LABHUB_ARGS="--workers 2" tries labhub-proxy's extra options.
-  const extra = kind === 'labhub' && process.env.BENCH_LABHUB_ARGS ? process.env.BENCH_LABHUB_ARGS.split(' ') : [];
+  const extra =
+    kind === 'labhub' && process.env.BENCH_LABHUB_ARGS
+      ? process.env.BENCH_LABHUB_ARGS.split(' ')
+      : [];
   const c = start(process.execPath, [script, ...args, ...extra], { CONFIGPROXY_AUTH_TOKEN: TOKEN });
   const pool = new Pool(`http://127.0.0.1:${apiPort}`, { connections: 1 });
   for (let i = 0; ; i++) {
-    try { await api(pool, 'GET', ''); break; } catch (e) {
+    try {
+      await api(pool, 'GET', '');
+      break;
+    } catch (e) {
       if (i > 100 || c.exitCode !== null) throw new Error(`${kind} did not start: ${c.output()}`);
       await sleep(100);
     }
   }
   // 1,000 routes, added one at a time: add latency with a growing table.
   const add = [];
-  for (let i = 0; i < ROUTES; i++) add.push(await api(pool, 'POST', `/user/u${i}`, { target: upstream, user: `u${i}`, jupyterhub: true }));
+  for (let i = 0; i < ROUTES; i++)
+    add.push(
+      await api(pool, 'POST', `/user/u${i}`, { target: upstream, user: `u${i}`, jupyterhub: true }),
+    );
   const getAll = [];
   for (let i = 0; i < 20; i++) getAll.push(await api(pool, 'GET', ''));
   return { c, pid: c.pid, port, pool, add: quantiles(add), getAll: quantiles(getAll) };
@@ -126,7 +204,14 @@ async function deleteLatency(pool, upstream) {
 
 /** One round of the three load phases against one target; CPU per request from /proc. */
 async function phases(name, base, wsBase, pid, peak) {
-  const sample = pid ? setInterval(() => { try { peak.rss = Math.max(peak.rss, rssMB(pid)); peak.fds = Math.max(peak.fds, fds(pid)); } catch {} }, 250) : null;
+  const sample = pid
+    ? setInterval(() => {
+        try {
+          peak.rss = Math.max(peak.rss, rssMB(pid));
+          peak.fds = Math.max(peak.fds, fds(pid));
+        } catch {}
+      }, 250)
+    : null;
   const cpu = (fn) => async () => {
     const c0 = pid ? cpuMs(pid) : NaN;
     const r = await fn();
@@ -138,7 +223,8 @@ async function phases(name, base, wsBase, pid, peak) {
   const big = await cpu(async () => wrk(`${base}/user/u500/files/big`, 20))();
   const ws = await cpu(() => wsLoad(`${wsBase}/user/u500/api/kernels/k/channels`))();
   if (sample) clearInterval(sample);
-  if (process.env.BENCH_DEBUG) process.stderr.write(JSON.stringify({ name, small, big, ws }) + '\n');
+  if (process.env.BENCH_DEBUG)
+    process.stderr.write(JSON.stringify({ name, small, big, ws }) + '\n');
   small.cpuPer = (small.cpuMs * 1000) / (small.rps * SECONDS);
   big.cpuPer = (big.cpuMs * 1000) / (big.rps * SECONDS);
   ws.cpuPer = (ws.cpuMs * 1000) / ws.msgs;
@@ -158,7 +244,8 @@ function combine(rounds) {
 }
 
 async function main() {
-  if (!existsSync(`${ROOT}dist/proxy/server/cli.js`)) throw new Error('dist/ missing: run `npm run build` first');
+  if (!existsSync(`${ROOT}dist/proxy/server/cli.js`))
+    throw new Error('dist/ missing: run `npm run build` first');
   const up = start(process.execPath, [`${ROOT}bench/proxy/upstream.mjs`]);
   while (!/PORT \d+/.test(up.output())) await sleep(50);
   const upPort = Number(/PORT (\d+)/.exec(up.output())[1]);
@@ -172,8 +259,20 @@ async function main() {
   }
   const targets = [
     ['direct', upstream, `ws://127.0.0.1:${upPort}`, null, { rss: 0, fds: 0 }],
-    ['chp', `http://127.0.0.1:${proxies.chp.port}`, `ws://127.0.0.1:${proxies.chp.port}`, proxies.chp.pid, proxies.chp.peak],
-    ['labhub', `http://127.0.0.1:${proxies.labhub.port}`, `ws://127.0.0.1:${proxies.labhub.port}`, proxies.labhub.pid, proxies.labhub.peak],
+    [
+      'chp',
+      `http://127.0.0.1:${proxies.chp.port}`,
+      `ws://127.0.0.1:${proxies.chp.port}`,
+      proxies.chp.pid,
+      proxies.chp.peak,
+    ],
+    [
+      'labhub',
+      `http://127.0.0.1:${proxies.labhub.port}`,
+      `ws://127.0.0.1:${proxies.labhub.port}`,
+      proxies.labhub.pid,
+      proxies.labhub.peak,
+    ],
   ];
   const rounds = { direct: [], chp: [], labhub: [] };
   // Interleaved rounds in rotating order: the machine's background load hits every target alike.
@@ -189,8 +288,15 @@ async function main() {
   results.push({ name: 'direct', ...combine(rounds.direct) });
   for (const kind of ['chp', 'labhub']) {
     const p = proxies[kind];
-    const r = { name: kind, ...combine(rounds[kind]), before: p.before, peak: p.peak,
-      after: { rss: rssMB(p.pid), fds: fds(p.pid) }, add: p.add, getAll: p.getAll };
+    const r = {
+      name: kind,
+      ...combine(rounds[kind]),
+      before: p.before,
+      peak: p.peak,
+      after: { rss: rssMB(p.pid), fds: fds(p.pid) },
+      add: p.add,
+      getAll: p.getAll,
+    };
     r.del = await deleteLatency(p.pool, upstream);
     await p.pool.close();
     p.c.kill('SIGTERM');
@@ -205,34 +311,145 @@ function print(results) {
   const [direct, chp, ours] = results;
   for (const r of results) r.ws.rps = r.ws.rate;
   const f = (v, d = 0) => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');
-  const ratio = (a, b, inverse = false) => (Number.isFinite(a) && Number.isFinite(b) && a > 0 && b > 0 ? `${(inverse ? b / a : a / b).toFixed(2)}x` : 'n/a');
+  const ratio = (a, b, inverse = false) =>
+    Number.isFinite(a) && Number.isFinite(b) && a > 0 && b > 0
+      ? `${(inverse ? b / a : a / b).toFixed(2)}x`
+      : 'n/a';
   const rows = [
-    ['small HTTP req/s', f(direct.small.rps), f(chp.small.rps), f(ours.small.rps), ratio(ours.small.rps, chp.small.rps)],
-    ['small HTTP p50 ms', f(direct.small.p50, 2), f(chp.small.p50, 2), f(ours.small.p50, 2), ratio(ours.small.p50, chp.small.p50, true)],
-    ['small HTTP p99 ms', f(direct.small.p99, 2), f(chp.small.p99, 2), f(ours.small.p99, 2), ratio(ours.small.p99, chp.small.p99, true)],
-    ['64 KiB HTTP req/s', f(direct.big.rps), f(chp.big.rps), f(ours.big.rps), ratio(ours.big.rps, chp.big.rps)],
-    ['64 KiB HTTP p99 ms', f(direct.big.p99, 2), f(chp.big.p99, 2), f(ours.big.p99, 2), ratio(ours.big.p99, chp.big.p99, true)],
-    [`WS echo msg/s (${WS_CONNS} conns)`, f(direct.ws.rate), f(chp.ws.rate), f(ours.ws.rate), ratio(ours.ws.rate, chp.ws.rate)],
-    ['WS echo p50 ms', f(direct.ws.p50, 2), f(chp.ws.p50, 2), f(ours.ws.p50, 2), ratio(ours.ws.p50, chp.ws.p50, true)],
-    ['WS echo p99 ms', f(direct.ws.p99, 2), f(chp.ws.p99, 2), f(ours.ws.p99, 2), ratio(ours.ws.p99, chp.ws.p99, true)],
-    ['proxy CPU µs per small request', '-', f(chp.small.cpuPer), f(ours.small.cpuPer), ratio(ours.small.cpuPer, chp.small.cpuPer, true)],
-    ['proxy CPU µs per 64 KiB request', '-', f(chp.big.cpuPer), f(ours.big.cpuPer), ratio(ours.big.cpuPer, chp.big.cpuPer, true)],
-    ['proxy CPU µs per WS message', '-', f(chp.ws.cpuPer), f(ours.ws.cpuPer), ratio(ours.ws.cpuPer, chp.ws.cpuPer, true)],
-    [`route add p50 / p99 ms (to ${ROUTES})`, '-', `${f(chp.add.p50, 2)} / ${f(chp.add.p99, 2)}`, `${f(ours.add.p50, 2)} / ${f(ours.add.p99, 2)}`, ratio(ours.add.p50, chp.add.p50, true)],
-    ['route delete p50 / p99 ms', '-', `${f(chp.del.p50, 2)} / ${f(chp.del.p99, 2)}`, `${f(ours.del.p50, 2)} / ${f(ours.del.p99, 2)}`, ratio(ours.del.p50, chp.del.p50, true)],
-    [`GET all ${ROUTES} routes p50 ms`, '-', f(chp.getAll.p50, 2), f(ours.getAll.p50, 2), ratio(ours.getAll.p50, chp.getAll.p50, true)],
-    ['RSS MB before / peak / after', '-', `${f(chp.before.rss)} / ${f(chp.peak.rss)} / ${f(chp.after.rss)}`, `${f(ours.before.rss)} / ${f(ours.peak.rss)} / ${f(ours.after.rss)}`, ''],
-    ['open fds before / peak / after', '-', `${chp.before.fds} / ${chp.peak.fds} / ${chp.after.fds}`, `${ours.before.fds} / ${ours.peak.fds} / ${ours.after.fds}`, ''],
-    ['errors (non-2xx / ws)', `${direct.small.errors + direct.big.errors} / ${direct.ws.errors}`, `${chp.small.errors + chp.big.errors} / ${chp.ws.errors}`, `${ours.small.errors + ours.big.errors} / ${ours.ws.errors}`, ''],
+    [
+      'small HTTP req/s',
+      f(direct.small.rps),
+      f(chp.small.rps),
+      f(ours.small.rps),
+      ratio(ours.small.rps, chp.small.rps),
+    ],
+    [
+      'small HTTP p50 ms',
+      f(direct.small.p50, 2),
+      f(chp.small.p50, 2),
+      f(ours.small.p50, 2),
+      ratio(ours.small.p50, chp.small.p50, true),
+    ],
+    [
+      'small HTTP p99 ms',
+      f(direct.small.p99, 2),
+      f(chp.small.p99, 2),
+      f(ours.small.p99, 2),
+      ratio(ours.small.p99, chp.small.p99, true),
+    ],
+    [
+      '64 KiB HTTP req/s',
+      f(direct.big.rps),
+      f(chp.big.rps),
+      f(ours.big.rps),
+      ratio(ours.big.rps, chp.big.rps),
+    ],
+    [
+      '64 KiB HTTP p99 ms',
+      f(direct.big.p99, 2),
+      f(chp.big.p99, 2),
+      f(ours.big.p99, 2),
+      ratio(ours.big.p99, chp.big.p99, true),
+    ],
+    [
+      `WS echo msg/s (${WS_CONNS} conns)`,
+      f(direct.ws.rate),
+      f(chp.ws.rate),
+      f(ours.ws.rate),
+      ratio(ours.ws.rate, chp.ws.rate),
+    ],
+    [
+      'WS echo p50 ms',
+      f(direct.ws.p50, 2),
+      f(chp.ws.p50, 2),
+      f(ours.ws.p50, 2),
+      ratio(ours.ws.p50, chp.ws.p50, true),
+    ],
+    [
+      'WS echo p99 ms',
+      f(direct.ws.p99, 2),
+      f(chp.ws.p99, 2),
+      f(ours.ws.p99, 2),
+      ratio(ours.ws.p99, chp.ws.p99, true),
+    ],
+    [
+      'proxy CPU µs per small request',
+      '-',
+      f(chp.small.cpuPer),
+      f(ours.small.cpuPer),
+      ratio(ours.small.cpuPer, chp.small.cpuPer, true),
+    ],
+    [
+      'proxy CPU µs per 64 KiB request',
+      '-',
+      f(chp.big.cpuPer),
+      f(ours.big.cpuPer),
+      ratio(ours.big.cpuPer, chp.big.cpuPer, true),
+    ],
+    [
+      'proxy CPU µs per WS message',
+      '-',
+      f(chp.ws.cpuPer),
+      f(ours.ws.cpuPer),
+      ratio(ours.ws.cpuPer, chp.ws.cpuPer, true),
+    ],
+    [
+      `route add p50 / p99 ms (to ${ROUTES})`,
+      '-',
+      `${f(chp.add.p50, 2)} / ${f(chp.add.p99, 2)}`,
+      `${f(ours.add.p50, 2)} / ${f(ours.add.p99, 2)}`,
+      ratio(ours.add.p50, chp.add.p50, true),
+    ],
+    [
+      'route delete p50 / p99 ms',
+      '-',
+      `${f(chp.del.p50, 2)} / ${f(chp.del.p99, 2)}`,
+      `${f(ours.del.p50, 2)} / ${f(ours.del.p99, 2)}`,
+      ratio(ours.del.p50, chp.del.p50, true),
+    ],
+    [
+      `GET all ${ROUTES} routes p50 ms`,
+      '-',
+      f(chp.getAll.p50, 2),
+      f(ours.getAll.p50, 2),
+      ratio(ours.getAll.p50, chp.getAll.p50, true),
+    ],
+    [
+      'RSS MB before / peak / after',
+      '-',
+      `${f(chp.before.rss)} / ${f(chp.peak.rss)} / ${f(chp.after.rss)}`,
+      `${f(ours.before.rss)} / ${f(ours.peak.rss)} / ${f(ours.after.rss)}`,
+      '',
+    ],
+    [
+      'open fds before / peak / after',
+      '-',
+      `${chp.before.fds} / ${chp.peak.fds} / ${chp.after.fds}`,
+      `${ours.before.fds} / ${ours.peak.fds} / ${ours.after.fds}`,
+      '',
+    ],
+    [
+      'errors (non-2xx / ws)',
+      `${direct.small.errors + direct.big.errors} / ${direct.ws.errors}`,
+      `${chp.small.errors + chp.big.errors} / ${chp.ws.errors}`,
+      `${ours.small.errors + ours.big.errors} / ${ours.ws.errors}`,
+      '',
+    ],
   ];
   const head = ['metric', 'direct', 'CHP 5.3', 'labhub-proxy', 'labhub vs CHP'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
   const line = (r) => '| ' + r.map((c, i) => String(c).padEnd(widths[i])).join(' | ') + ' |';
-  console.log(`\nlabhub-proxy benchmark — ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${SECONDS}s per phase, median of ${ROUNDS} interleaved rounds, load average at end ${os.loadavg()[0].toFixed(1)}, wrk -t1 (HTTP ${HTTP_CONNS} conns, 64 KiB 20 conns), loopback`);
+  console.log(
+    `\nlabhub-proxy benchmark — ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${SECONDS}s per phase, median of ${ROUNDS} interleaved rounds, load average at end ${os.loadavg()[0].toFixed(1)}, wrk -t1 (HTTP ${HTTP_CONNS} conns, 64 KiB 20 conns), loopback`,
+  );
   console.log(line(head));
   console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
   for (const r of rows) console.log(line(r));
   console.log('(ratios: >1x means labhub-proxy is better — higher throughput or lower latency)');
 }
 
-main().catch((e) => { console.error(e); cleanup(); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  cleanup();
+  process.exit(1);
+});

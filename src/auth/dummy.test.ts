@@ -7,7 +7,10 @@ import { isHubError } from '../errors.js';
 test('dummy: logs the loud warning at creation', () => {
   const { log, lines } = recordingLogger();
   dummyAuthenticatorDefinition.create({ options: {}, log });
-  assert.deepEqual(lines.filter((l) => l.level === 'warn').map((l) => l.msg), [DUMMY_WARNING]);
+  assert.deepEqual(
+    lines.filter((l) => l.level === 'warn').map((l) => l.msg),
+    [DUMMY_WARNING],
+  );
   assert.match(DUMMY_WARNING, /ANYONE/);
 });
 
@@ -15,7 +18,9 @@ test('dummy: any username logs in without a configured password, normalized', as
   const { log } = recordingLogger();
   const a = dummyAuthenticatorDefinition.create({ options: {}, log });
   assert.deepEqual(await a.authenticate({ username: ' Alice ', password: '' }), { name: 'alice' });
-  assert.deepEqual(await a.authenticate({ username: 'bob', password: 'whatever' }), { name: 'bob' });
+  assert.deepEqual(await a.authenticate({ username: 'bob', password: 'whatever' }), {
+    name: 'bob',
+  });
   assert.equal(await a.authenticate({ username: '  ', password: 'x' }), null);
   assert.equal(await a.authenticate({ username: 'a/b', password: 'x' }), null);
 });
@@ -25,15 +30,34 @@ test('dummy: with a password, it must match exactly', async () => {
   const a = dummyAuthenticatorDefinition.create({ options: { password: 's3cret' }, log });
   assert.deepEqual(await a.authenticate({ username: 'bob', password: 's3cret' }), { name: 'bob' });
   for (const wrong of ['', 's3cre', 's3cret ', 'S3CRET', 's3cret\u0000'])
-    assert.equal(await a.authenticate({ username: 'bob', password: wrong }), null, JSON.stringify(wrong));
+    assert.equal(
+      await a.authenticate({ username: 'bob', password: wrong }),
+      null,
+      JSON.stringify(wrong),
+    );
 });
 
 test('dummy: aliases and config classes', () => {
-  for (const n of ['dummy', 'dummyauthenticator', 'DummyAuthenticator', 'jupyterhub.auth.DummyAuthenticator'])
+  for (const n of [
+    'dummy',
+    'dummyauthenticator',
+    'DummyAuthenticator',
+    'jupyterhub.auth.DummyAuthenticator',
+  ])
     assert.ok(dummyAuthenticatorDefinition.aliases.includes(n));
-  assert.deepEqual(dummyAuthenticatorDefinition.configClasses, ['Authenticator', 'DummyAuthenticator']);
+  assert.deepEqual(dummyAuthenticatorDefinition.configClasses, [
+    'Authenticator',
+    'DummyAuthenticator',
+  ]);
   assert.throws(
-    () => dummyAuthenticatorDefinition.create({ options: { password: 123 }, log: recordingLogger().log }),
-    (e) => isHubError(e) && e.code === 'LABHUB_ERR_CONFIG' && /DummyAuthenticator\.password/.test(e.userMessage),
+    () =>
+      dummyAuthenticatorDefinition.create({
+        options: { password: 123 },
+        log: recordingLogger().log,
+      }),
+    (e) =>
+      isHubError(e) &&
+      e.code === 'LABHUB_ERR_CONFIG' &&
+      /DummyAuthenticator\.password/.test(e.userMessage),
   );
 });

@@ -16,13 +16,20 @@ export const DUMMY_WARNING =
 /** The `dummy` plugin. Options: `password` (string, default none). */
 export const dummyAuthenticatorDefinition: AuthenticatorDefinition = {
   id: 'dummy',
-  aliases: ['dummy', 'dummyauthenticator', 'DummyAuthenticator', 'jupyterhub.auth.DummyAuthenticator'],
+  aliases: [
+    'dummy',
+    'dummyauthenticator',
+    'DummyAuthenticator',
+    'jupyterhub.auth.DummyAuthenticator',
+  ],
   configClasses: ['Authenticator', 'DummyAuthenticator'],
   create(ctx) {
     const password = readString(ctx.options, 'password', '', 'DummyAuthenticator');
     ctx.log.warn(DUMMY_WARNING);
     return {
-      description: password ? 'Dummy (shared password; testing only)' : 'Dummy (no password; testing only)',
+      description: password
+        ? 'Dummy (shared password; testing only)'
+        : 'Dummy (no password; testing only)',
       normalizeUsername: normalizeBasic,
       async authenticate(input) {
         const name = normalizeBasic(input.username ?? '');

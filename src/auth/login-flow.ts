@@ -65,7 +65,10 @@ export async function performLogin(deps: LoginDeps, input: LoginInput): Promise<
       cause: e,
     });
   }
-  if (!result) throw fail(`login failed for "${logName(typed)}": wrong credentials (or refused by the authenticator)`);
+  if (!result)
+    throw fail(
+      `login failed for "${logName(typed)}": wrong credentials (or refused by the authenticator)`,
+    );
 
   const name = deps.policy.normalize(result.name);
   const decision = await deps.policy.check(result, {
@@ -75,7 +78,9 @@ export async function performLogin(deps: LoginDeps, input: LoginInput): Promise<
   if (!decision.allowed) throw fail(decision.reason);
 
   deps.rateLimiter?.recordSuccess(attempt);
-  deps.log.info(`user "${logName(decision.name)}" logged in (${decision.via}${decision.admin ? ', admin' : ''})`);
+  deps.log.info(
+    `user "${logName(decision.name)}" logged in (${decision.via}${decision.admin ? ', admin' : ''})`,
+  );
   return {
     name: decision.name,
     admin: decision.admin,

@@ -28,7 +28,9 @@ class MemoryStore implements NativeAccountStore {
     this.rows.set(name, { ...r, ...patch });
   }
   async list(opts: { pending?: boolean } = {}) {
-    return [...this.rows.values()].filter((r) => opts.pending === undefined || r.approved === !opts.pending);
+    return [...this.rows.values()].filter(
+      (r) => opts.pending === undefined || r.approved === !opts.pending,
+    );
   }
 }
 
@@ -37,7 +39,10 @@ function make(options: Record<string, unknown> = {}) {
   let t = Date.parse('2026-01-01T00:00:00Z');
   const clock = { now: () => t, advance: (s: number) => (t += s * 1000) };
   const { log, lines } = recordingLogger();
-  const auth = nativeAuthenticatorDefinition.create({ options: { store, now: clock.now, ...options }, log }) as NativeAuthenticator;
+  const auth = nativeAuthenticatorDefinition.create({
+    options: { store, now: clock.now, ...options },
+    log,
+  }) as NativeAuthenticator;
   return { store, auth, clock, lines };
 }
 
@@ -51,11 +56,19 @@ test('native: sign-up is off unless open_signup', async () => {
 
 test('native: a sign-up waits for approval, then logs in', async () => {
   const { auth, store } = make({ open_signup: true });
-  assert.deepEqual(await auth.signup(' Alice ', 'correct horse'), { name: 'alice', approved: false });
+  assert.deepEqual(await auth.signup(' Alice ', 'correct horse'), {
+    name: 'alice',
+    approved: false,
+  });
   assert.equal(await auth.authenticate({ username: 'alice', password: 'correct horse' }), null);
-  assert.deepEqual((await auth.listPending()).map((a) => a.name), ['alice']);
+  assert.deepEqual(
+    (await auth.listPending()).map((a) => a.name),
+    ['alice'],
+  );
   await auth.approve('alice');
-  assert.deepEqual(await auth.authenticate({ username: 'ALICE', password: 'correct horse' }), { name: 'alice' });
+  assert.deepEqual(await auth.authenticate({ username: 'ALICE', password: 'correct horse' }), {
+    name: 'alice',
+  });
   assert.equal(await auth.authenticate({ username: 'alice', password: 'correct hors' }), null);
   assert.equal(await auth.authenticate({ username: 'alice', password: '' }), null);
   assert.deepEqual(await auth.listPending(), []);
@@ -66,7 +79,9 @@ test('native: a sign-up waits for approval, then logs in', async () => {
 test('native: signup_requires_approval false approves at once', async () => {
   const { auth } = make({ open_signup: true, signup_requires_approval: false });
   assert.deepEqual(await auth.signup('bob', 'password1'), { name: 'bob', approved: true });
-  assert.deepEqual(await auth.authenticate({ username: 'bob', password: 'password1' }), { name: 'bob' });
+  assert.deepEqual(await auth.authenticate({ username: 'bob', password: 'password1' }), {
+    name: 'bob',
+  });
 });
 
 test('native: sign-up validation: short password, bad name, taken name', async () => {
@@ -90,18 +105,30 @@ test('native: change password needs the old one', async () => {
   await assert.rejects(auth.changePassword('admin', pw, 'short'), code('LABHUB_ERR_BAD_REQUEST'));
   assert.equal(await auth.changePassword('admin', pw, 'new password 1'), true);
   assert.equal(await auth.authenticate({ username: 'admin', password: pw }), null);
-  assert.deepEqual(await auth.authenticate({ username: 'admin', password: 'new password 1' }), { name: 'admin' });
+  assert.deepEqual(await auth.authenticate({ username: 'admin', password: 'new password 1' }), {
+    name: 'admin',
+  });
   await auth.setPassword('admin', 'reset password');
-  assert.deepEqual(await auth.authenticate({ username: 'admin', password: 'reset password' }), { name: 'admin' });
+  assert.deepEqual(await auth.authenticate({ username: 'admin', password: 'reset password' }), {
+    name: 'admin',
+  });
 });
 
 test('native: lockout after allowed_failed_logins, lifted after seconds_before_next_try', async () => {
-  const { auth, store, clock, lines } = make({ allowed_failed_logins: 3, seconds_before_next_try: 60 });
+  const { auth, store, clock, lines } = make({
+    allowed_failed_logins: 3,
+    seconds_before_next_try: 60,
+  });
   const pw = await createInitialAdmin(store, 'dora');
-  for (let i = 0; i < 3; i++) assert.equal(await auth.authenticate({ username: 'dora', password: 'nope' }), null);
+  for (let i = 0; i < 3; i++)
+    assert.equal(await auth.authenticate({ username: 'dora', password: 'nope' }), null);
   assert.ok(store.rows.get('dora')!.lockedUntil, 'account is locked');
   assert.ok(lines.some((l) => l.level === 'warn' && /locked until/.test(l.msg)));
-  assert.equal(await auth.authenticate({ username: 'dora', password: pw }), null, 'right password refused while locked');
+  assert.equal(
+    await auth.authenticate({ username: 'dora', password: pw }),
+    null,
+    'right password refused while locked',
+  );
   clock.advance(61);
   assert.deepEqual(await auth.authenticate({ username: 'dora', password: pw }), { name: 'dora' });
   const row = store.rows.get('dora')!;
@@ -130,7 +157,10 @@ test('native: createInitialAdmin makes an approved account with a one-time passw
 });
 
 test('native: a missing store is a wiring error', () => {
-  assert.throws(() => nativeAuthenticatorDefinition.create({ options: {}, log: recordingLogger().log }), code('LABHUB_ERR_INTERNAL'));
+  assert.throws(
+    () => nativeAuthenticatorDefinition.create({ options: {}, log: recordingLogger().log }),
+    code('LABHUB_ERR_INTERNAL'),
+  );
 });
 
 test('password hash: salted, parameters stored, tamper-proof, bounded', async () => {
@@ -141,7 +171,12 @@ test('password hash: salted, parameters stored, tamper-proof, bounded', async ()
   assert.equal(await verifyPassword('same', a), true);
   assert.equal(await verifyPassword('Same', a), false);
   const parts = a.split('$');
-  const flipped = [...parts.slice(0, 5), Buffer.from(Buffer.from(parts[5]!, 'base64url').map((x, i) => (i === 0 ? x ^ 1 : x))).toString('base64url')].join('$');
+  const flipped = [
+    ...parts.slice(0, 5),
+    Buffer.from(Buffer.from(parts[5]!, 'base64url').map((x, i) => (i === 0 ? x ^ 1 : x))).toString(
+      'base64url',
+    ),
+  ].join('$');
   assert.equal(await verifyPassword('same', flipped), false);
   assert.equal(parseHash(a.replace('scrypt$15$', 'scrypt$30$')), null, 'absurd cost refused');
   assert.equal(await verifyPassword('same', 'plaintext'), false);
@@ -155,7 +190,14 @@ test('password hash: salted, parameters stored, tamper-proof, bounded', async ()
 
 test('native: a weak stored hash is upgraded on successful login', async () => {
   const { auth, store } = make();
-  await store.create({ name: 'old', passwordHash: await hashPassword('pw-old-1', { log2N: 10, r: 8, p: 1, keyLength: 32 }), approved: true, createdAt: new Date() });
-  assert.deepEqual(await auth.authenticate({ username: 'old', password: 'pw-old-1' }), { name: 'old' });
+  await store.create({
+    name: 'old',
+    passwordHash: await hashPassword('pw-old-1', { log2N: 10, r: 8, p: 1, keyLength: 32 }),
+    approved: true,
+    createdAt: new Date(),
+  });
+  assert.deepEqual(await auth.authenticate({ username: 'old', password: 'pw-old-1' }), {
+    name: 'old',
+  });
   assert.match(store.rows.get('old')!.passwordHash, /^scrypt\$15\$/);
 });

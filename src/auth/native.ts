@@ -69,9 +69,17 @@ function isStore(s: unknown): s is NativeAccountStore {
 
 function checkNewPassword(password: string, min: number): void {
   if (password.length < min)
-    throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `The password must be at least ${min} characters long.`);
+    throw new HubError(
+      'LABHUB_ERR_BAD_REQUEST',
+      400,
+      `The password must be at least ${min} characters long.`,
+    );
   if (password.length > MAX_PASSWORD_LENGTH)
-    throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `The password must be at most ${MAX_PASSWORD_LENGTH} characters long.`);
+    throw new HubError(
+      'LABHUB_ERR_BAD_REQUEST',
+      400,
+      `The password must be at most ${MAX_PASSWORD_LENGTH} characters long.`,
+    );
 }
 
 /**
@@ -82,21 +90,45 @@ function checkNewPassword(password: string, min: number): void {
 export async function createInitialAdmin(store: NativeAccountStore, name: string): Promise<string> {
   const n = normalizeBasic(name);
   const v = validateBasic(n);
-  if (!v.ok) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `Cannot create admin "${logName(n)}": ${v.reason}.`);
+  if (!v.ok)
+    throw new HubError(
+      'LABHUB_ERR_BAD_REQUEST',
+      400,
+      `Cannot create admin "${logName(n)}": ${v.reason}.`,
+    );
   const password = randomBytes(18).toString('base64url');
   const passwordHash = await hashPassword(password);
-  if (await store.get(n)) await store.update(n, { passwordHash, approved: true, failedLogins: 0, lockedUntil: null });
-  else await store.create({ name: n, passwordHash, approved: true, createdAt: new Date(), failedLogins: 0, lockedUntil: null });
+  if (await store.get(n))
+    await store.update(n, { passwordHash, approved: true, failedLogins: 0, lockedUntil: null });
+  else
+    await store.create({
+      name: n,
+      passwordHash,
+      approved: true,
+      createdAt: new Date(),
+      failedLogins: 0,
+      lockedUntil: null,
+    });
   return password;
 }
 
-function createNative(options: Record<string, unknown>, log: Logger, now: () => number = Date.now): NativeAuthenticator {
+function createNative(
+  options: Record<string, unknown>,
+  log: Logger,
+  now: () => number = Date.now,
+): NativeAuthenticator {
   const W = 'NativeAuthenticator';
   const rawStore = options.store;
   if (!isStore(rawStore))
-    throw new HubError('LABHUB_ERR_INTERNAL', 500, 'The native authenticator was created without an account store.', {
-      logMessage: 'native authenticator: ctx.options.store must implement NativeAccountStore (get, create, update, list).',
-    });
+    throw new HubError(
+      'LABHUB_ERR_INTERNAL',
+      500,
+      'The native authenticator was created without an account store.',
+      {
+        logMessage:
+          'native authenticator: ctx.options.store must implement NativeAccountStore (get, create, update, list).',
+      },
+    );
   const store: NativeAccountStore = rawStore;
   const signupEnabled = readBool(options, 'open_signup', false, W);
   const needsApproval = readBool(options, 'signup_requires_approval', true, W);
@@ -109,7 +141,8 @@ function createNative(options: Record<string, unknown>, log: Logger, now: () => 
   async function authenticate(input: LoginInput): Promise<AuthResult | null> {
     const name = normalizeBasic(input.username ?? '');
     const password = input.password ?? '';
-    if (!validateBasic(name).ok || password.length === 0 || password.length > MAX_PASSWORD_LENGTH) return null;
+    if (!validateBasic(name).ok || password.length === 0 || password.length > MAX_PASSWORD_LENGTH)
+      return null;
     const acct = await store.get(name);
     if (!acct) {
       decoy ??= hashPassword(randomBytes(16).toString('hex'));
@@ -127,7 +160,9 @@ function createNative(options: Record<string, unknown>, log: Logger, now: () => 
         if (failed >= allowedFailures) {
           const until = new Date(now() + lockSeconds * 1000);
           await store.update(name, { failedLogins: 0, lockedUntil: until });
-          log.warn(`native: "${logName(name)}" locked until ${until.toISOString()} after ${failed} failed logins`);
+          log.warn(
+            `native: "${logName(name)}" locked until ${until.toISOString()} after ${failed} failed logins`,
+          );
         } else await store.update(name, { failedLogins: failed });
       }
       return null;
@@ -137,7 +172,8 @@ function createNative(options: Record<string, unknown>, log: Logger, now: () => 
       return null;
     }
     const patch: Partial<NativeAccount> = {};
-    if ((acct.failedLogins ?? 0) !== 0 || acct.lockedUntil) Object.assign(patch, { failedLogins: 0, lockedUntil: null });
+    if ((acct.failedLogins ?? 0) !== 0 || acct.lockedUntil)
+      Object.assign(patch, { failedLogins: 0, lockedUntil: null });
     if (needsRehash(acct.passwordHash)) patch.passwordHash = await hashPassword(password);
     if (Object.keys(patch).length) await store.update(name, patch);
     return { name };
@@ -150,22 +186,41 @@ function createNative(options: Record<string, unknown>, log: Logger, now: () => 
     authenticate,
     async signup(username, password) {
       if (!signupEnabled)
-        throw new HubError('LABHUB_ERR_FORBIDDEN', 403, 'Sign-up is disabled on this hub. Ask an administrator for an account.', {
-          logMessage: 'sign-up attempt while NativeAuthenticator.open_signup is false',
-        });
+        throw new HubError(
+          'LABHUB_ERR_FORBIDDEN',
+          403,
+          'Sign-up is disabled on this hub. Ask an administrator for an account.',
+          {
+            logMessage: 'sign-up attempt while NativeAuthenticator.open_signup is false',
+          },
+        );
       const name = normalizeBasic(username);
       const v = validateBasic(name);
-      if (!v.ok) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `This username cannot be used: ${v.reason}.`);
+      if (!v.ok)
+        throw new HubError(
+          'LABHUB_ERR_BAD_REQUEST',
+          400,
+          `This username cannot be used: ${v.reason}.`,
+        );
       checkNewPassword(password, minLength);
-      if (await store.get(name)) throw new HubError('LABHUB_ERR_CONFLICT', 409, `The username "${name}" is already taken.`);
+      if (await store.get(name))
+        throw new HubError('LABHUB_ERR_CONFLICT', 409, `The username "${name}" is already taken.`);
       const approved = !needsApproval;
-      await store.create({ name, passwordHash: await hashPassword(password), approved, createdAt: new Date(now()), failedLogins: 0, lockedUntil: null });
+      await store.create({
+        name,
+        passwordHash: await hashPassword(password),
+        approved,
+        createdAt: new Date(now()),
+        failedLogins: 0,
+        lockedUntil: null,
+      });
       log.info(`native: sign-up "${logName(name)}"${approved ? '' : ' (awaiting approval)'}`);
       return { name, approved };
     },
     async approve(name) {
       const n = normalizeBasic(name);
-      if (!(await store.get(n))) throw new HubError('LABHUB_ERR_NOT_FOUND', 404, `No account "${logName(n)}" to approve.`);
+      if (!(await store.get(n)))
+        throw new HubError('LABHUB_ERR_NOT_FOUND', 404, `No account "${logName(n)}" to approve.`);
       await store.update(n, { approved: true });
     },
     async changePassword(name, oldPassword, newPassword) {
@@ -173,14 +228,23 @@ function createNative(options: Record<string, unknown>, log: Logger, now: () => 
       checkNewPassword(newPassword, minLength);
       const acct = await store.get(n);
       if (!acct || !(await verifyPassword(oldPassword, acct.passwordHash))) return false;
-      await store.update(n, { passwordHash: await hashPassword(newPassword), failedLogins: 0, lockedUntil: null });
+      await store.update(n, {
+        passwordHash: await hashPassword(newPassword),
+        failedLogins: 0,
+        lockedUntil: null,
+      });
       return true;
     },
     async setPassword(name, newPassword) {
       const n = normalizeBasic(name);
       checkNewPassword(newPassword, minLength);
-      if (!(await store.get(n))) throw new HubError('LABHUB_ERR_NOT_FOUND', 404, `No account "${logName(n)}".`);
-      await store.update(n, { passwordHash: await hashPassword(newPassword), failedLogins: 0, lockedUntil: null });
+      if (!(await store.get(n)))
+        throw new HubError('LABHUB_ERR_NOT_FOUND', 404, `No account "${logName(n)}".`);
+      await store.update(n, {
+        passwordHash: await hashPassword(newPassword),
+        failedLogins: 0,
+        lockedUntil: null,
+      });
     },
     listPending: () => store.list({ pending: true }),
   };
@@ -189,7 +253,17 @@ function createNative(options: Record<string, unknown>, log: Logger, now: () => 
 /** The `native` plugin; `ctx.options.store` must be a {@link NativeAccountStore}. */
 export const nativeAuthenticatorDefinition: AuthenticatorDefinition = {
   id: 'native',
-  aliases: ['native', 'nativeauthenticator', 'NativeAuthenticator', 'nativeauthenticator.NativeAuthenticator'],
+  aliases: [
+    'native',
+    'nativeauthenticator',
+    'NativeAuthenticator',
+    'nativeauthenticator.NativeAuthenticator',
+  ],
   configClasses: ['Authenticator', 'NativeAuthenticator'],
-  create: (ctx) => createNative(ctx.options, ctx.log, typeof ctx.options.now === 'function' ? (ctx.options.now as () => number) : undefined),
+  create: (ctx) =>
+    createNative(
+      ctx.options,
+      ctx.log,
+      typeof ctx.options.now === 'function' ? (ctx.options.now as () => number) : undefined,
+    ),
 };

@@ -57,7 +57,8 @@ export function readStringSet(o: Opts, key: string, where: string): Set<string> 
 export function readStringMap(o: Opts, key: string, where: string): Map<string, string> {
   const v = o[key];
   if (v === undefined || v === null) return new Map();
-  if (typeof v !== 'object' || Array.isArray(v)) throw bad(where, key, 'a mapping of name to name', v);
+  if (typeof v !== 'object' || Array.isArray(v))
+    throw bad(where, key, 'a mapping of name to name', v);
   const m = new Map<string, string>();
   for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
     if (typeof val !== 'string') throw bad(where, `${key}.${k}`, 'a string', val);
@@ -72,7 +73,6 @@ export function readStringMap(o: Opts, key: string, where: string): Map<string, 
  */
 export function logName(name: string): string {
   const head = name.length > 16 ? name.slice(0, 16) : name;
-  // eslint-disable-next-line no-control-regex
   const safe = JSON.stringify(head).slice(1, -1);
   return name.length > 16 ? `${safe}… (${name.length} chars)` : safe;
 }

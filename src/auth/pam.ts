@@ -40,17 +40,36 @@ export interface PamCheckOptions {
 }
 
 /** Where Debian installs pamtester; PATH is searched too. */
-export const PAMTESTER_PATHS = ['/usr/bin/pamtester', '/usr/local/bin/pamtester', '/usr/sbin/pamtester'];
+export const PAMTESTER_PATHS = [
+  '/usr/bin/pamtester',
+  '/usr/local/bin/pamtester',
+  '/usr/sbin/pamtester',
+];
 
 const PAM_CODE_NAMES: Record<number, string> = {
-  1: 'PAM_OPEN_ERR', 2: 'PAM_SYMBOL_ERR', 3: 'PAM_SERVICE_ERR', 4: 'PAM_SYSTEM_ERR', 5: 'PAM_BUF_ERR',
-  6: 'PAM_PERM_DENIED', 7: 'PAM_AUTH_ERR', 8: 'PAM_CRED_INSUFFICIENT', 9: 'PAM_AUTHINFO_UNAVAIL',
-  10: 'PAM_USER_UNKNOWN', 11: 'PAM_MAXTRIES', 12: 'PAM_NEW_AUTHTOK_REQD', 13: 'PAM_ACCT_EXPIRED',
-  16: 'PAM_CRED_EXPIRED', 19: 'PAM_CONV_ERR', 26: 'PAM_ABORT', 27: 'PAM_AUTHTOK_EXPIRED', 28: 'PAM_MODULE_UNKNOWN',
+  1: 'PAM_OPEN_ERR',
+  2: 'PAM_SYMBOL_ERR',
+  3: 'PAM_SERVICE_ERR',
+  4: 'PAM_SYSTEM_ERR',
+  5: 'PAM_BUF_ERR',
+  6: 'PAM_PERM_DENIED',
+  7: 'PAM_AUTH_ERR',
+  8: 'PAM_CRED_INSUFFICIENT',
+  9: 'PAM_AUTHINFO_UNAVAIL',
+  10: 'PAM_USER_UNKNOWN',
+  11: 'PAM_MAXTRIES',
+  12: 'PAM_NEW_AUTHTOK_REQD',
+  13: 'PAM_ACCT_EXPIRED',
+  16: 'PAM_CRED_EXPIRED',
+  19: 'PAM_CONV_ERR',
+  26: 'PAM_ABORT',
+  27: 'PAM_AUTHTOK_EXPIRED',
+  28: 'PAM_MODULE_UNKNOWN',
 };
 /** Codes that mean PAM itself is broken (not "wrong password"): surfaced as LABHUB_ERR_PAM. */
 const BROKEN_CODES = new Set([1, 2, 3, 4, 5, 26, 28]);
-const BROKEN_TEXT = /system error|module is unknown|symbol not found|error in service module|critical error|dlopen|memory buffer/i;
+const BROKEN_TEXT =
+  /system error|module is unknown|symbol not found|error in service module|critical error|dlopen|memory buffer/i;
 
 type NativePam = { pamAuthenticatePromise(o: Record<string, string>): Promise<number> };
 let nativeModule: Promise<NativePam | null> | undefined;
@@ -79,7 +98,8 @@ function loadNative(): Promise<NativePam | null> {
 /** The pamtester executable, or null. */
 export function findPamtester(): string | null {
   for (const p of PAMTESTER_PATHS) if (existsSync(p)) return p;
-  for (const dir of (process.env.PATH ?? '').split(':')) if (dir && existsSync(`${dir}/pamtester`)) return `${dir}/pamtester`;
+  for (const dir of (process.env.PATH ?? '').split(':'))
+    if (dir && existsSync(`${dir}/pamtester`)) return `${dir}/pamtester`;
   return null;
 }
 
@@ -97,11 +117,16 @@ async function chooseBackend(preferPamtester: boolean): Promise<PamBackendName> 
   chosen ??= availablePamBackends().then((b) => b[0] ?? null);
   const b = await chosen;
   if (!b)
-    throw new HubError('LABHUB_ERR_PAM', 500, 'Login is not possible right now: the hub cannot check passwords.', {
-      logMessage:
-        'No PAM backend: the optional package node-linux-pam is not installed (npm install node-linux-pam; needs ' +
-        'libpam0g-dev and a compiler) and pamtester is not on PATH (apt-get install pamtester).',
-    });
+    throw new HubError(
+      'LABHUB_ERR_PAM',
+      500,
+      'Login is not possible right now: the hub cannot check passwords.',
+      {
+        logMessage:
+          'No PAM backend: the optional package node-linux-pam is not installed (npm install node-linux-pam; needs ' +
+          'libpam0g-dev and a compiler) and pamtester is not on PATH (apt-get install pamtester).',
+      },
+    );
   return b;
 }
 
@@ -112,10 +137,17 @@ async function chooseBackend(preferPamtester: boolean): Promise<PamBackendName> 
  * "wrong password" for every login, so this is checked up front.
  */
 export function pamServiceExists(service: string): boolean {
-  if ([`/etc/pam.d/${service}`, `/usr/lib/pam.d/${service}`, `/lib/pam.d/${service}`].some((f) => existsSync(f))) return true;
+  if (
+    [`/etc/pam.d/${service}`, `/usr/lib/pam.d/${service}`, `/lib/pam.d/${service}`].some((f) =>
+      existsSync(f),
+    )
+  )
+    return true;
   if (existsSync('/etc/pam.d')) return false;
   try {
-    return readFileSync('/etc/pam.conf', 'utf8').split('\n').some((l) => l.trim().split(/\s+/)[0] === service);
+    return readFileSync('/etc/pam.conf', 'utf8')
+      .split('\n')
+      .some((l) => l.trim().split(/\s+/)[0] === service);
   } catch {
     return false;
   }
@@ -124,13 +156,22 @@ export function pamServiceExists(service: string): boolean {
 /** Throws LABHUB_ERR_PAM when PAM cannot give a meaningful answer for this user at all. */
 function preflight(service: string, name: string): void {
   if (!/^[A-Za-z0-9._-]+$/.test(service) || service.startsWith('.'))
-    throw new HubError('LABHUB_ERR_CONFIG', 500, `PAMAuthenticator.service must be a PAM service name like "login", but it is ${JSON.stringify(service)}.`);
+    throw new HubError(
+      'LABHUB_ERR_CONFIG',
+      500,
+      `PAMAuthenticator.service must be a PAM service name like "login", but it is ${JSON.stringify(service)}.`,
+    );
   if (!pamServiceExists(service))
-    throw new HubError('LABHUB_ERR_PAM', 500, 'Login is not possible right now: the hub cannot check passwords.', {
-      logMessage:
-        `The PAM service "${service}" has no file /etc/pam.d/${service}, so PAM would refuse every login. ` +
-        `Set PAMAuthenticator.service to an existing service (ls /etc/pam.d) or create /etc/pam.d/${service}.`,
-    });
+    throw new HubError(
+      'LABHUB_ERR_PAM',
+      500,
+      'Login is not possible right now: the hub cannot check passwords.',
+      {
+        logMessage:
+          `The PAM service "${service}" has no file /etc/pam.d/${service}, so PAM would refuse every login. ` +
+          `Set PAMAuthenticator.service to an existing service (ls /etc/pam.d) or create /etc/pam.d/${service}.`,
+      },
+    );
   if (process.getuid?.() !== 0) {
     let shadowReadable = false;
     try {
@@ -141,12 +182,17 @@ function preflight(service: string, name: string): void {
     }
     const self = userInfo().username;
     if (!shadowReadable && name !== self)
-      throw new HubError('LABHUB_ERR_PAM', 500, 'Login is not possible right now: the hub cannot check passwords.', {
-        logMessage:
-          `labhub runs as "${self}" (not root) and cannot read /etc/shadow, so PAM can only check ${self}'s own ` +
-          `password, not "${logName(name)}"'s. Run labhub as root, add "${self}" to group shadow, or use ` +
-          'JupyterHub.authenticator_class: native.',
-      });
+      throw new HubError(
+        'LABHUB_ERR_PAM',
+        500,
+        'Login is not possible right now: the hub cannot check passwords.',
+        {
+          logMessage:
+            `labhub runs as "${self}" (not root) and cannot read /etc/shadow, so PAM can only check ${self}'s own ` +
+            `password, not "${logName(name)}"'s. Run labhub as root, add "${self}" to group shadow, or use ` +
+            'JupyterHub.authenticator_class: native.',
+        },
+      );
   }
 }
 
@@ -161,10 +207,15 @@ function slots(limit: number, maxQueue: number) {
   return async function run<T>(fn: () => Promise<T>): Promise<T> {
     if (active >= limit) {
       if (waiters.length >= maxQueue)
-        throw new HubError('LABHUB_ERR_TOO_MANY_REQUESTS', 429, 'The hub is busy checking logins. Try again in a few seconds.', {
-          headers: { 'Retry-After': '5' },
-          logMessage: `PAM: ${active} checks running and ${waiters.length} waiting; refusing more`,
-        });
+        throw new HubError(
+          'LABHUB_ERR_TOO_MANY_REQUESTS',
+          429,
+          'The hub is busy checking logins. Try again in a few seconds.',
+          {
+            headers: { 'Retry-After': '5' },
+            logMessage: `PAM: ${active} checks running and ${waiters.length} waiting; refusing more`,
+          },
+        );
       await new Promise<void>((r) => waiters.push(r));
     }
     active++;
@@ -180,12 +231,23 @@ function slots(limit: number, maxQueue: number) {
 const withNativeSlot = slots(Math.max(1, (Number(process.env.UV_THREADPOOL_SIZE) || 4) - 2), 64);
 const withPamtesterSlot = slots(16, 64);
 
-async function checkNative(name: string, password: string, service: string, remoteHost?: string): Promise<PamCheckResult> {
+async function checkNative(
+  name: string,
+  password: string,
+  service: string,
+  remoteHost?: string,
+): Promise<PamCheckResult> {
   const mod = await loadNative();
   if (!mod)
-    throw new HubError('LABHUB_ERR_PAM', 500, 'Login is not possible right now: the hub cannot check passwords.', {
-      logMessage: 'The PAM backend "native" was requested but node-linux-pam cannot be loaded (npm install node-linux-pam).',
-    });
+    throw new HubError(
+      'LABHUB_ERR_PAM',
+      500,
+      'Login is not possible right now: the hub cannot check passwords.',
+      {
+        logMessage:
+          'The PAM backend "native" was requested but node-linux-pam cannot be loaded (npm install node-linux-pam).',
+      },
+    );
   const opts: Record<string, string> = { username: name, password, serviceName: service };
   if (remoteHost) opts.remoteHost = remoteHost;
   try {
@@ -196,10 +258,18 @@ async function checkNative(name: string, password: string, service: string, remo
     const code = (e as { code?: unknown }).code;
     const msg = (e as Error).message ?? String(e);
     if (typeof code === 'number' && BROKEN_CODES.has(code))
-      throw new HubError('LABHUB_ERR_PAM', 500, 'Login is not possible right now: the hub cannot check passwords.', {
-        logMessage: `PAM service "${service}" failed with ${PAM_CODE_NAMES[code] ?? code} (${msg}). Check /etc/pam.d/${service} and the system log.`,
-      });
-    return { ok: false, reason: `${typeof code === 'number' ? (PAM_CODE_NAMES[code] ?? `PAM code ${code}`) : 'PAM error'}: ${msg}` };
+      throw new HubError(
+        'LABHUB_ERR_PAM',
+        500,
+        'Login is not possible right now: the hub cannot check passwords.',
+        {
+          logMessage: `PAM service "${service}" failed with ${PAM_CODE_NAMES[code] ?? code} (${msg}). Check /etc/pam.d/${service} and the system log.`,
+        },
+      );
+    return {
+      ok: false,
+      reason: `${typeof code === 'number' ? (PAM_CODE_NAMES[code] ?? `PAM code ${code}`) : 'PAM error'}: ${msg}`,
+    };
   }
 }
 
@@ -213,27 +283,55 @@ async function checkPamtester(
 ): Promise<PamCheckResult> {
   const exe = findPamtester();
   if (!exe)
-    throw new HubError('LABHUB_ERR_PAM', 500, 'Login is not possible right now: the hub cannot check passwords.', {
-      logMessage: 'The PAM backend "pamtester" was requested but pamtester is not installed (apt-get install pamtester).',
-    });
+    throw new HubError(
+      'LABHUB_ERR_PAM',
+      500,
+      'Login is not possible right now: the hub cannot check passwords.',
+      {
+        logMessage:
+          'The PAM backend "pamtester" was requested but pamtester is not installed (apt-get install pamtester).',
+      },
+    );
   // pamtester reads one line per prompt, so a password with a line break cannot be sent faithfully.
-  if (/[\r\n]/.test(password)) return { ok: false, reason: 'the password contains a line break (refused with pamtester)' };
+  if (/[\r\n]/.test(password))
+    return { ok: false, reason: 'the password contains a line break (refused with pamtester)' };
   const args: string[] = [];
   if (remoteHost && /^[0-9A-Fa-f:.]+$/.test(remoteHost)) args.push('-I', `rhost=${remoteHost}`);
   args.push(service, name, 'authenticate');
   if (checkAccount) args.push('acct_mgmt');
-  const r = await withPamtesterSlot(() => run(exe, args, { input: Buffer.from(`${password}\n`, encoding), timeoutMs: 30_000 }));
+  const r = await withPamtesterSlot(() =>
+    run(exe, args, { input: Buffer.from(`${password}\n`, encoding), timeoutMs: 30_000 }),
+  );
   if (r.error)
-    throw new HubError('LABHUB_ERR_PAM', 500, 'Login is not possible right now: the hub cannot check passwords.', {
-      logMessage: `Could not run ${exe}: ${r.error.message}`,
-    });
+    throw new HubError(
+      'LABHUB_ERR_PAM',
+      500,
+      'Login is not possible right now: the hub cannot check passwords.',
+      {
+        logMessage: `Could not run ${exe}: ${r.error.message}`,
+      },
+    );
   if (r.code === 0) return { ok: true };
   const text = `${r.stderr}\n${r.stdout}`.replace(/Password:\s*/g, '').trim();
   if (BROKEN_TEXT.test(text))
-    throw new HubError('LABHUB_ERR_PAM', 500, 'Login is not possible right now: the hub cannot check passwords.', {
-      logMessage: `pamtester for PAM service "${service}" failed: ${text.slice(0, 300)}. Check /etc/pam.d/${service}.`,
-    });
-  return { ok: false, reason: text.split('\n').map((l) => l.trim()).filter(Boolean).join(' / ').slice(0, 300) || `exit code ${r.code}` };
+    throw new HubError(
+      'LABHUB_ERR_PAM',
+      500,
+      'Login is not possible right now: the hub cannot check passwords.',
+      {
+        logMessage: `pamtester for PAM service "${service}" failed: ${text.slice(0, 300)}. Check /etc/pam.d/${service}.`,
+      },
+    );
+  return {
+    ok: false,
+    reason:
+      text
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .join(' / ')
+        .slice(0, 300) || `exit code ${r.code}`,
+  };
 }
 
 /**
@@ -242,12 +340,17 @@ async function checkPamtester(
  * HubError LABHUB_ERR_PAM when PAM cannot check at all (no backend, missing service file, not
  * root for another user's password, broken PAM stack).
  */
-export async function pamCheck(name: string, password: string, opts: PamCheckOptions = {}): Promise<PamCheckResult> {
+export async function pamCheck(
+  name: string,
+  password: string,
+  opts: PamCheckOptions = {},
+): Promise<PamCheckResult> {
   const service = opts.service ?? 'login';
   const encoding = opts.encoding ?? 'utf8';
   const checkAccount = opts.checkAccount ?? true;
   preflight(service, name);
-  const backend = opts.backend ?? (await chooseBackend(!checkAccount || !/^utf-?8$/i.test(encoding)));
+  const backend =
+    opts.backend ?? (await chooseBackend(!checkAccount || !/^utf-?8$/i.test(encoding)));
   if (backend === 'native') return checkNative(name, password, service, opts.remoteHost);
   return checkPamtester(name, password, service, encoding, checkAccount, opts.remoteHost);
 }
@@ -259,7 +362,12 @@ export async function pamCheck(name: string, password: string, opts: PamCheckOpt
 export async function groupsOfUser(name: string): Promise<string[]> {
   if (!validateBasic(name).ok || name.startsWith('-')) return [];
   const r = await run('id', ['-Gn', '--', name]);
-  if (r.error) throw new HubError('LABHUB_ERR_PAM', 500, `Cannot read the groups of "${logName(name)}": ${r.error.message}`);
+  if (r.error)
+    throw new HubError(
+      'LABHUB_ERR_PAM',
+      500,
+      `Cannot read the groups of "${logName(name)}": ${r.error.message}`,
+    );
   if (r.code !== 0) return [];
   return [...new Set(r.stdout.trim().split(/\s+/).filter(Boolean))];
 }
@@ -282,7 +390,11 @@ function createPam(options: Record<string, unknown>, log: Logger): PamAuthentica
   const encodingRaw = readString(options, 'encoding', 'utf8', W).toLowerCase();
   const encoding = encodingRaw === 'utf-8' ? 'utf8' : encodingRaw;
   if (!isEncoding(encoding))
-    throw new HubError('LABHUB_ERR_CONFIG', 500, `PAMAuthenticator.encoding must be an encoding like "utf8" or "latin1", but it is ${JSON.stringify(encodingRaw)}.`);
+    throw new HubError(
+      'LABHUB_ERR_CONFIG',
+      500,
+      `PAMAuthenticator.encoding must be an encoding like "utf8" or "latin1", but it is ${JSON.stringify(encodingRaw)}.`,
+    );
   const checkAccount = readBool(options, 'check_account', true, W);
   let openSessions = readBool(options, 'open_sessions', false, W);
   const systemUsers = createSystemUserManager(options, log);
@@ -296,7 +408,9 @@ function createPam(options: Record<string, unknown>, log: Logger): PamAuthentica
       openSessions = false;
       log.warn(
         `PAM ${op} for ${logName(name)} failed (${r ? r.stderr.trim().slice(0, 200) : 'pamtester not installed'}); ` +
-          'PAMAuthenticator.open_sessions is now off. Fix /etc/pam.d/' + service + ' session rules or set open_sessions: false.',
+          'PAMAuthenticator.open_sessions is now off. Fix /etc/pam.d/' +
+          service +
+          ' session rules or set open_sessions: false.',
       );
     }
   }
@@ -313,7 +427,12 @@ function createPam(options: Record<string, unknown>, log: Logger): PamAuthentica
       }
       // An empty password could match a password-less account (pam_unix nullok): never accept it.
       if (password.length === 0 || password.includes('\0')) return null;
-      const r = await pamCheck(name, password, { service, encoding, checkAccount, remoteHost: input.remoteAddr });
+      const r = await pamCheck(name, password, {
+        service,
+        encoding,
+        checkAccount,
+        remoteHost: input.remoteAddr,
+      });
       if (!r.ok) {
         log.info(`PAM: login refused for "${logName(name)}": ${r.reason}`);
         return null;

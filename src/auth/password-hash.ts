@@ -23,9 +23,16 @@ const waiting: Array<() => void> = [];
 
 function scrypt(password: Buffer, salt: Buffer, params: ScryptParams): Promise<Buffer> {
   const N = 2 ** params.log2N;
-  const opts: ScryptOptions = { N, r: params.r, p: params.p, maxmem: 256 * N * params.r + (1 << 20) };
+  const opts: ScryptOptions = {
+    N,
+    r: params.r,
+    p: params.p,
+    maxmem: 256 * N * params.r + (1 << 20),
+  };
   return new Promise((resolve, reject) =>
-    scryptCb(password, salt, params.keyLength, opts, (err, key) => (err ? reject(err) : resolve(key))),
+    scryptCb(password, salt, params.keyLength, opts, (err, key) =>
+      err ? reject(err) : resolve(key),
+    ),
   );
 }
 
@@ -46,24 +53,44 @@ function pw(password: string): Buffer {
 }
 
 /** Hash a password with a fresh random salt. */
-export async function hashPassword(password: string, params: ScryptParams = DEFAULT_SCRYPT): Promise<string> {
+export async function hashPassword(
+  password: string,
+  params: ScryptParams = DEFAULT_SCRYPT,
+): Promise<string> {
   const salt = randomBytes(16);
   const key = await limited(() => scrypt(pw(password), salt, params));
-  return ['scrypt', params.log2N, params.r, params.p, salt.toString('base64url'), key.toString('base64url')].join('$');
+  return [
+    'scrypt',
+    params.log2N,
+    params.r,
+    params.p,
+    salt.toString('base64url'),
+    key.toString('base64url'),
+  ].join('$');
 }
 
 /** Parse a stored hash; null if it is not one of ours or its parameters are out of safe bounds. */
-export function parseHash(stored: string): { params: ScryptParams; salt: Buffer; key: Buffer } | null {
+export function parseHash(
+  stored: string,
+): { params: ScryptParams; salt: Buffer; key: Buffer } | null {
   const parts = stored.split('$');
   if (parts.length !== 6 || parts[0] !== 'scrypt') return null;
   const [log2N, r, p] = parts.slice(1, 4).map((x) => Number(x)) as [number, number, number];
   const salt = Buffer.from(parts[4]!, 'base64url');
   const key = Buffer.from(parts[5]!, 'base64url');
   const ok =
-    Number.isInteger(log2N) && log2N >= 10 && log2N <= 20 &&
-    Number.isInteger(r) && r >= 1 && r <= 32 &&
-    Number.isInteger(p) && p >= 1 && p <= 16 &&
-    salt.length >= 8 && key.length >= 16 && key.length <= 64;
+    Number.isInteger(log2N) &&
+    log2N >= 10 &&
+    log2N <= 20 &&
+    Number.isInteger(r) &&
+    r >= 1 &&
+    r <= 32 &&
+    Number.isInteger(p) &&
+    p >= 1 &&
+    p <= 16 &&
+    salt.length >= 8 &&
+    key.length >= 16 &&
+    key.length <= 64;
   return ok ? { params: { log2N, r, p, keyLength: key.length }, salt, key } : null;
 }
 
@@ -78,5 +105,10 @@ export async function verifyPassword(password: string, stored: string): Promise<
 /** true when a hash uses weaker parameters than the current defaults (re-hash on next login). */
 export function needsRehash(stored: string, params: ScryptParams = DEFAULT_SCRYPT): boolean {
   const h = parseHash(stored);
-  return !h || h.params.log2N < params.log2N || h.params.r < params.r || h.params.keyLength < params.keyLength;
+  return (
+    !h ||
+    h.params.log2N < params.log2N ||
+    h.params.r < params.r ||
+    h.params.keyLength < params.keyLength
+  );
 }

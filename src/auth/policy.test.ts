@@ -6,7 +6,13 @@ import type { AuthResult } from './types.js';
 
 // Groups as the Linux callback reports them: carol has `g` as PRIMARY group only (useradd -g g),
 // dave has it as a supplementary group, bob is in no shared group.
-const GROUPS: Record<string, string[]> = { carol: ['g'], dave: ['dave', 'g'], bob: ['bob'], alice: ['alice'], root: ['root'] };
+const GROUPS: Record<string, string[]> = {
+  carol: ['g'],
+  dave: ['dave', 'g'],
+  bob: ['bob'],
+  alice: ['alice'],
+  root: ['root'],
+};
 
 interface Row {
   title: string;
@@ -20,51 +26,278 @@ interface Row {
 }
 
 const rows: Row[] = [
-  { title: 'no allow config (pam): nobody', options: {}, id: 'pam', login: 'alice', expect: 'deny' },
-  { title: 'no allow config (dummy): allow_all defaults to true', options: {}, id: 'dummy', login: 'bob', expect: { via: 'allow_all', admin: false } },
-  { title: 'dummy + allowed_users: allow_all defaults to false', options: { allowed_users: ['alice'] }, id: 'dummy', login: 'bob', expect: 'deny' },
-  { title: 'dummy + allowed_users: listed user allowed', options: { allowed_users: ['alice'] }, id: 'dummy', login: 'alice', expect: { via: 'allowed_users', admin: false } },
-  { title: 'allow_all true', options: { allow_all: true }, login: 'bob', expect: { via: 'allow_all', admin: false } },
-  { title: 'explicit allow_all false beats the dummy default', options: { allow_all: false }, id: 'dummy', login: 'bob', expect: 'deny' },
-  { title: 'allowed_users: listed', options: { allowed_users: ['alice'] }, login: 'alice', expect: { via: 'allowed_users', admin: false } },
-  { title: 'allowed_users: not listed', options: { allowed_users: ['alice'] }, login: 'bob', expect: 'deny' },
-  { title: 'allowed_users non-empty: existing hub users allowed by default', options: { allowed_users: ['alice'] }, login: 'bob', existsInDb: true, expect: { via: /allow_existing_users/, admin: false } },
-  { title: 'allow_existing_users false: existing user refused', options: { allowed_users: ['alice'], allow_existing_users: false }, login: 'bob', existsInDb: true, expect: 'deny' },
-  { title: 'empty allowed_users: allow_existing_users defaults to false', options: {}, login: 'bob', existsInDb: true, expect: 'deny' },
-  { title: 'allow_existing_users true alone', options: { allow_existing_users: true }, login: 'bob', existsInDb: true, expect: { via: /allow_existing_users/, admin: false } },
-  { title: 'allowed_groups: primary-group member', options: { allowed_groups: ['g'] }, login: 'carol', expect: { via: 'allowed_groups (g)', admin: false } },
-  { title: 'allowed_groups: supplementary member', options: { allowed_groups: ['g'] }, login: 'dave', expect: { via: 'allowed_groups (g)', admin: false } },
-  { title: 'allowed_groups: non-member', options: { allowed_groups: ['g'] }, login: 'bob', expect: 'deny' },
-  { title: 'allowed_users OR allowed_groups', options: { allowed_users: ['alice'], allowed_groups: ['g'] }, login: 'carol', expect: { via: 'allowed_groups (g)', admin: false } },
-  { title: 'admin_users are allowed and admin', options: { allowed_users: ['alice'], admin_users: ['root'] }, login: 'root', expect: { via: 'admin_users', admin: true } },
-  { title: 'admin_users alone (no allow config)', options: { admin_users: ['root'] }, login: 'root', expect: { via: 'admin_users', admin: true } },
-  { title: 'admin_groups: primary-group member is admin', options: { admin_groups: ['g'] }, login: 'carol', expect: { via: 'admin_groups (g)', admin: true } },
-  { title: 'admin_groups: non-member not admin, not allowed', options: { admin_groups: ['g'] }, login: 'bob', expect: 'deny' },
-  { title: 'identity source says admin', options: {}, login: 'bob', result: { admin: true }, expect: { via: /identity source/, admin: true } },
-  { title: 'allowed user who is not admin', options: { allowed_users: ['alice'], admin_users: ['root'] }, login: 'alice', expect: { via: 'allowed_users', admin: false } },
-  { title: 'blocked beats admin_users', options: { admin_users: ['eve'], blocked_users: ['eve'] }, login: 'eve', expect: 'deny' },
-  { title: 'blocked beats allow_all', options: { allow_all: true, blocked_users: ['eve'] }, login: 'eve', expect: 'deny' },
-  { title: 'blocked beats allowed_groups', options: { allowed_groups: ['g'], blocked_users: ['carol'] }, login: 'carol', expect: 'deny' },
-  { title: 'blocked beats admin from identity source', options: { blocked_users: ['bob'] }, login: 'bob', result: { admin: true }, expect: 'deny' },
-  { title: 'blocked beats existing user', options: { allowed_users: ['alice'], blocked_users: ['bob'] }, login: 'bob', existsInDb: true, expect: 'deny' },
-  { title: 'normalization: config and login both lower-cased and trimmed', options: { allowed_users: ['Alice '] }, login: '  ALICE ', expect: { via: 'allowed_users', admin: false } },
-  { title: 'normalization applies to blocked_users', options: { allow_all: true, blocked_users: ['EVE'] }, login: 'Eve', expect: 'deny' },
-  { title: 'username_map then allowed_users', options: { allowed_users: ['bob'], username_map: { 'Bob@Example.com': 'bob' } }, login: 'bob@example.com', expect: { via: 'allowed_users', admin: false } },
-  { title: 'username_pattern matches the whole name', options: { allow_all: true, username_pattern: '[a-z]+' }, login: 'bob1', expect: 'deny' },
-  { title: 'username_pattern ok', options: { allow_all: true, username_pattern: '[a-z]+' }, login: 'bob', expect: { via: 'allow_all', admin: false } },
-  { title: 'renamed whitelist keeps its meaning (allowed)', options: { whitelist: ['alice'] }, login: 'alice', expect: { via: 'allowed_users', admin: false } },
-  { title: 'renamed whitelist does not widen (other user)', options: { whitelist: ['alice'] }, login: 'bob', expect: 'deny' },
-  { title: 'group_whitelist honoured as allowed_groups (member)', options: { group_whitelist: ['g'] }, login: 'carol', expect: { via: 'allowed_groups (g)', admin: false } },
-  { title: 'group_whitelist does not let everyone in (non-member)', options: { group_whitelist: ['g'] }, login: 'bob', expect: 'deny' },
-  { title: 'whitelist + allowed_users: only allowed_users counts', options: { whitelist: ['bob'], allowed_users: ['alice'] }, login: 'bob', expect: 'deny' },
-  { title: 'blacklist is added to blocked_users', options: { allowed_users: ['alice'], blacklist: ['alice'] }, login: 'alice', expect: 'deny' },
-  { title: 'empty set whitelist (set()) grants nothing', options: { whitelist: [] }, login: 'bob', expect: 'deny' },
-  { title: 'set("jupyter") letters: "jupyter" is NOT admin', options: { admin_users: [...new Set('jupyter')] }, login: 'jupyter', expect: 'deny' },
+  {
+    title: 'no allow config (pam): nobody',
+    options: {},
+    id: 'pam',
+    login: 'alice',
+    expect: 'deny',
+  },
+  {
+    title: 'no allow config (dummy): allow_all defaults to true',
+    options: {},
+    id: 'dummy',
+    login: 'bob',
+    expect: { via: 'allow_all', admin: false },
+  },
+  {
+    title: 'dummy + allowed_users: allow_all defaults to false',
+    options: { allowed_users: ['alice'] },
+    id: 'dummy',
+    login: 'bob',
+    expect: 'deny',
+  },
+  {
+    title: 'dummy + allowed_users: listed user allowed',
+    options: { allowed_users: ['alice'] },
+    id: 'dummy',
+    login: 'alice',
+    expect: { via: 'allowed_users', admin: false },
+  },
+  {
+    title: 'allow_all true',
+    options: { allow_all: true },
+    login: 'bob',
+    expect: { via: 'allow_all', admin: false },
+  },
+  {
+    title: 'explicit allow_all false beats the dummy default',
+    options: { allow_all: false },
+    id: 'dummy',
+    login: 'bob',
+    expect: 'deny',
+  },
+  {
+    title: 'allowed_users: listed',
+    options: { allowed_users: ['alice'] },
+    login: 'alice',
+    expect: { via: 'allowed_users', admin: false },
+  },
+  {
+    title: 'allowed_users: not listed',
+    options: { allowed_users: ['alice'] },
+    login: 'bob',
+    expect: 'deny',
+  },
+  {
+    title: 'allowed_users non-empty: existing hub users allowed by default',
+    options: { allowed_users: ['alice'] },
+    login: 'bob',
+    existsInDb: true,
+    expect: { via: /allow_existing_users/, admin: false },
+  },
+  {
+    title: 'allow_existing_users false: existing user refused',
+    options: { allowed_users: ['alice'], allow_existing_users: false },
+    login: 'bob',
+    existsInDb: true,
+    expect: 'deny',
+  },
+  {
+    title: 'empty allowed_users: allow_existing_users defaults to false',
+    options: {},
+    login: 'bob',
+    existsInDb: true,
+    expect: 'deny',
+  },
+  {
+    title: 'allow_existing_users true alone',
+    options: { allow_existing_users: true },
+    login: 'bob',
+    existsInDb: true,
+    expect: { via: /allow_existing_users/, admin: false },
+  },
+  {
+    title: 'allowed_groups: primary-group member',
+    options: { allowed_groups: ['g'] },
+    login: 'carol',
+    expect: { via: 'allowed_groups (g)', admin: false },
+  },
+  {
+    title: 'allowed_groups: supplementary member',
+    options: { allowed_groups: ['g'] },
+    login: 'dave',
+    expect: { via: 'allowed_groups (g)', admin: false },
+  },
+  {
+    title: 'allowed_groups: non-member',
+    options: { allowed_groups: ['g'] },
+    login: 'bob',
+    expect: 'deny',
+  },
+  {
+    title: 'allowed_users OR allowed_groups',
+    options: { allowed_users: ['alice'], allowed_groups: ['g'] },
+    login: 'carol',
+    expect: { via: 'allowed_groups (g)', admin: false },
+  },
+  {
+    title: 'admin_users are allowed and admin',
+    options: { allowed_users: ['alice'], admin_users: ['root'] },
+    login: 'root',
+    expect: { via: 'admin_users', admin: true },
+  },
+  {
+    title: 'admin_users alone (no allow config)',
+    options: { admin_users: ['root'] },
+    login: 'root',
+    expect: { via: 'admin_users', admin: true },
+  },
+  {
+    title: 'admin_groups: primary-group member is admin',
+    options: { admin_groups: ['g'] },
+    login: 'carol',
+    expect: { via: 'admin_groups (g)', admin: true },
+  },
+  {
+    title: 'admin_groups: non-member not admin, not allowed',
+    options: { admin_groups: ['g'] },
+    login: 'bob',
+    expect: 'deny',
+  },
+  {
+    title: 'identity source says admin',
+    options: {},
+    login: 'bob',
+    result: { admin: true },
+    expect: { via: /identity source/, admin: true },
+  },
+  {
+    title: 'allowed user who is not admin',
+    options: { allowed_users: ['alice'], admin_users: ['root'] },
+    login: 'alice',
+    expect: { via: 'allowed_users', admin: false },
+  },
+  {
+    title: 'blocked beats admin_users',
+    options: { admin_users: ['eve'], blocked_users: ['eve'] },
+    login: 'eve',
+    expect: 'deny',
+  },
+  {
+    title: 'blocked beats allow_all',
+    options: { allow_all: true, blocked_users: ['eve'] },
+    login: 'eve',
+    expect: 'deny',
+  },
+  {
+    title: 'blocked beats allowed_groups',
+    options: { allowed_groups: ['g'], blocked_users: ['carol'] },
+    login: 'carol',
+    expect: 'deny',
+  },
+  {
+    title: 'blocked beats admin from identity source',
+    options: { blocked_users: ['bob'] },
+    login: 'bob',
+    result: { admin: true },
+    expect: 'deny',
+  },
+  {
+    title: 'blocked beats existing user',
+    options: { allowed_users: ['alice'], blocked_users: ['bob'] },
+    login: 'bob',
+    existsInDb: true,
+    expect: 'deny',
+  },
+  {
+    title: 'normalization: config and login both lower-cased and trimmed',
+    options: { allowed_users: ['Alice '] },
+    login: '  ALICE ',
+    expect: { via: 'allowed_users', admin: false },
+  },
+  {
+    title: 'normalization applies to blocked_users',
+    options: { allow_all: true, blocked_users: ['EVE'] },
+    login: 'Eve',
+    expect: 'deny',
+  },
+  {
+    title: 'username_map then allowed_users',
+    options: { allowed_users: ['bob'], username_map: { 'Bob@Example.com': 'bob' } },
+    login: 'bob@example.com',
+    expect: { via: 'allowed_users', admin: false },
+  },
+  {
+    title: 'username_pattern matches the whole name',
+    options: { allow_all: true, username_pattern: '[a-z]+' },
+    login: 'bob1',
+    expect: 'deny',
+  },
+  {
+    title: 'username_pattern ok',
+    options: { allow_all: true, username_pattern: '[a-z]+' },
+    login: 'bob',
+    expect: { via: 'allow_all', admin: false },
+  },
+  {
+    title: 'renamed whitelist keeps its meaning (allowed)',
+    options: { whitelist: ['alice'] },
+    login: 'alice',
+    expect: { via: 'allowed_users', admin: false },
+  },
+  {
+    title: 'renamed whitelist does not widen (other user)',
+    options: { whitelist: ['alice'] },
+    login: 'bob',
+    expect: 'deny',
+  },
+  {
+    title: 'group_whitelist honoured as allowed_groups (member)',
+    options: { group_whitelist: ['g'] },
+    login: 'carol',
+    expect: { via: 'allowed_groups (g)', admin: false },
+  },
+  {
+    title: 'group_whitelist does not let everyone in (non-member)',
+    options: { group_whitelist: ['g'] },
+    login: 'bob',
+    expect: 'deny',
+  },
+  {
+    title: 'whitelist + allowed_users: only allowed_users counts',
+    options: { whitelist: ['bob'], allowed_users: ['alice'] },
+    login: 'bob',
+    expect: 'deny',
+  },
+  {
+    title: 'blacklist is added to blocked_users',
+    options: { allowed_users: ['alice'], blacklist: ['alice'] },
+    login: 'alice',
+    expect: 'deny',
+  },
+  {
+    title: 'empty set whitelist (set()) grants nothing',
+    options: { whitelist: [] },
+    login: 'bob',
+    expect: 'deny',
+  },
+  {
+    title: 'set("jupyter") letters: "jupyter" is NOT admin',
+    options: { admin_users: [...new Set('jupyter')] },
+    login: 'jupyter',
+    expect: 'deny',
+  },
   { title: 'empty username', options: { allow_all: true }, login: '   ', expect: 'deny' },
   { title: 'slash in username', options: { allow_all: true }, login: 'a/b', expect: 'deny' },
-  { title: 'control character in username', options: { allow_all: true }, login: 'a\nb', expect: 'deny' },
-  { title: 'username longer than 255', options: { allow_all: true }, login: 'x'.repeat(256), expect: 'deny' },
-  { title: 'username of exactly 255 is fine', options: { allow_all: true }, login: 'x'.repeat(255), expect: { via: 'allow_all', admin: false } },
+  {
+    title: 'control character in username',
+    options: { allow_all: true },
+    login: 'a\nb',
+    expect: 'deny',
+  },
+  {
+    title: 'username longer than 255',
+    options: { allow_all: true },
+    login: 'x'.repeat(256),
+    expect: 'deny',
+  },
+  {
+    title: 'username of exactly 255 is fine',
+    options: { allow_all: true },
+    login: 'x'.repeat(255),
+    expect: { via: 'allow_all', admin: false },
+  },
 ];
 
 for (const row of rows) {
@@ -127,7 +360,10 @@ test('policy: huge usernames are truncated in the reason (16 chars + length)', a
 test('policy: groups from the identity source are used without calling the callback', async () => {
   const p = createPolicy({ allowed_groups: ['g'] });
   let called = 0;
-  const d = await p.check({ name: 'zed', groups: ['g'] }, { existsInDb: false, groupsOf: async () => (called++, []) });
+  const d = await p.check(
+    { name: 'zed', groups: ['g'] },
+    { existsInDb: false, groupsOf: async () => (called++, []) },
+  );
   assert.equal(d.allowed, true);
   assert.equal(called, 0);
 });
@@ -141,22 +377,37 @@ test('policy: the groups callback is not called when no group option is set', as
 
 test('policy: a failing group lookup fails closed (no access, no admin)', async () => {
   const p = createPolicy({ allowed_groups: ['g'], admin_groups: ['g'] });
-  const d = await p.check({ name: 'carol' }, { existsInDb: false, groupsOf: async () => { throw new Error('nss down'); } });
+  const d = await p.check(
+    { name: 'carol' },
+    {
+      existsInDb: false,
+      groupsOf: async () => {
+        throw new Error('nss down');
+      },
+    },
+  );
   assert.equal(d.allowed, false);
   if (!d.allowed) assert.match(d.reason, /could not be read \(nss down\)/);
 });
 
 test('policy: normalize and validate', () => {
-  const p = createPolicy({ username_map: { 'Old.Name': 'new' }, username_pattern: '[a-z][a-z0-9]*' });
+  const p = createPolicy({
+    username_map: { 'Old.Name': 'new' },
+    username_pattern: '[a-z][a-z0-9]*',
+  });
   assert.equal(p.normalize('  Bob '), 'bob');
   assert.equal(p.normalize('OLD.NAME'), 'new');
   assert.deepEqual(p.validate('bob'), { ok: true });
-  for (const bad of ['', 'a/b', 'a\u0000b', 'a\u007fb', 'x'.repeat(256), '1abc']) assert.equal(p.validate(bad).ok, false, bad);
+  for (const bad of ['', 'a/b', 'a\u0000b', 'a\u007fb', 'x'.repeat(256), '1abc'])
+    assert.equal(p.validate(bad).ok, false, bad);
 });
 
 test('policy: warnings for set("jupyter"), renamed keys, and a hub nobody can enter', () => {
   const letters = createPolicy({ admin_users: [...new Set('jupyter')], allowed_users: ['x'] });
-  assert.ok(letters.warnings.some((w) => /admin_users.*one-letter.*\["jupyter"\]/.test(w)), letters.warnings.join('\n'));
+  assert.ok(
+    letters.warnings.some((w) => /admin_users.*one-letter.*\["jupyter"\]/.test(w)),
+    letters.warnings.join('\n'),
+  );
   const renamed = createPolicy({ whitelist: ['a'], group_whitelist: ['g'], blacklist: ['b'] });
   assert.equal(renamed.warnings.filter((w) => /deprecated/.test(w)).length, 3);
   assert.deepEqual([...renamed.settings.allowedGroups], ['g']);

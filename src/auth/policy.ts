@@ -84,7 +84,6 @@ export interface PolicyMeta {
   log?: Logger;
 }
 
-// eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /** Default normalization: trim, lower-case. */
@@ -96,9 +95,13 @@ export function normalizeBasic(name: string): string {
 export function validateBasic(name: string): ValidationResult {
   if (name.length === 0) return { ok: false, reason: 'the username is empty' };
   if (name.length > MAX_USERNAME_LENGTH)
-    return { ok: false, reason: `the username is ${name.length} characters long (at most ${MAX_USERNAME_LENGTH})` };
+    return {
+      ok: false,
+      reason: `the username is ${name.length} characters long (at most ${MAX_USERNAME_LENGTH})`,
+    };
   if (name.includes('/')) return { ok: false, reason: 'the username contains "/"' };
-  if (CONTROL_CHARS.test(name)) return { ok: false, reason: 'the username contains control characters' };
+  if (CONTROL_CHARS.test(name))
+    return { ok: false, reason: 'the username contains control characters' };
   return { ok: true };
 }
 
@@ -128,7 +131,9 @@ export function createPolicy(options: Record<string, unknown>, meta: PolicyMeta 
   if (legacyAllowed.size > 0) {
     if (allowedUsers.size === 0) {
       allowedUsers = legacyAllowed;
-      warnings.push('Authenticator.whitelist is deprecated: using it as Authenticator.allowed_users. Rename the key.');
+      warnings.push(
+        'Authenticator.whitelist is deprecated: using it as Authenticator.allowed_users. Rename the key.',
+      );
     } else {
       warnings.push(
         'Authenticator.whitelist and Authenticator.allowed_users are both set: only allowed_users is used. Remove whitelist.',
@@ -145,14 +150,18 @@ export function createPolicy(options: Record<string, unknown>, meta: PolicyMeta 
           'labhub uses it as allowed_groups, as intended. Rename the key to LocalAuthenticator.allowed_groups.',
       );
     } else {
-      warnings.push('group_whitelist and allowed_groups are both set: only allowed_groups is used. Remove group_whitelist.');
+      warnings.push(
+        'group_whitelist and allowed_groups are both set: only allowed_groups is used. Remove group_whitelist.',
+      );
     }
   }
   const blockedUsers = norm(readStringSet(options, 'blocked_users', W));
   const legacyBlocked = norm(readStringSet(options, 'blacklist', W));
   if (legacyBlocked.size > 0) {
     for (const n of legacyBlocked) blockedUsers.add(n);
-    warnings.push('Authenticator.blacklist is deprecated: its names are added to blocked_users. Rename the key.');
+    warnings.push(
+      'Authenticator.blacklist is deprecated: its names are added to blocked_users. Rename the key.',
+    );
   }
   const adminUsers = norm(readStringSet(options, 'admin_users', W));
   const adminGroups = readStringSet(options, 'admin_groups', W);
@@ -190,12 +199,16 @@ export function createPolicy(options: Record<string, unknown>, meta: PolicyMeta 
     }
   }
   const usernameMap = new Map<string, string>();
-  for (const [k, v] of readStringMap(options, 'username_map', W)) usernameMap.set(normalizeBasic(k), normalizeBasic(v));
+  for (const [k, v] of readStringMap(options, 'username_map', W))
+    usernameMap.set(normalizeBasic(k), normalizeBasic(v));
 
   if (allowAll && (allowedUsers.size > 0 || allowedGroups.size > 0))
-    warnings.push('allow_all is true, so allowed_users and allowed_groups restrict nothing. Remove one or the other.');
+    warnings.push(
+      'allow_all is true, so allowed_users and allowed_groups restrict nothing. Remove one or the other.',
+    );
   for (const n of adminUsers)
-    if (blockedUsers.has(n)) warnings.push(`${logName(n)} is in both admin_users and blocked_users: blocked wins.`);
+    if (blockedUsers.has(n))
+      warnings.push(`${logName(n)} is in both admin_users and blocked_users: blocked wins.`);
   if (
     !allowAll &&
     !allowExistingUsers &&
@@ -266,27 +279,45 @@ export function createPolicy(options: Record<string, unknown>, meta: PolicyMeta 
     const admin = result.admin === true || adminUsers.has(name) || adminGroup !== undefined;
     const withGroups = groups ? { groups } : {};
     if (admin) {
-      const via = result.admin === true ? 'admin (identity source)' : adminUsers.has(name) ? 'admin_users' : `admin_groups (${adminGroup})`;
+      const via =
+        result.admin === true
+          ? 'admin (identity source)'
+          : adminUsers.has(name)
+            ? 'admin_users'
+            : `admin_groups (${adminGroup})`;
       return { allowed: true, name, admin: true, via, ...withGroups };
     }
     if (allowAll) return { allowed: true, name, admin: false, via: 'allow_all', ...withGroups };
-    if (allowedUsers.has(name)) return { allowed: true, name, admin: false, via: 'allowed_users', ...withGroups };
+    if (allowedUsers.has(name))
+      return { allowed: true, name, admin: false, via: 'allowed_users', ...withGroups };
     if (allowExistingUsers && ctx.existsInDb)
-      return { allowed: true, name, admin: false, via: 'allow_existing_users (already a hub user)', ...withGroups };
+      return {
+        allowed: true,
+        name,
+        admin: false,
+        via: 'allow_existing_users (already a hub user)',
+        ...withGroups,
+      };
     const allowedGroup = inSet(allowedGroups);
     if (allowedGroup !== undefined)
-      return { allowed: true, name, admin: false, via: `allowed_groups (${allowedGroup})`, ...withGroups };
+      return {
+        allowed: true,
+        name,
+        admin: false,
+        via: `allowed_groups (${allowedGroup})`,
+        ...withGroups,
+      };
 
     const parts = ['allow_all is false'];
     parts.push(allowedUsers.size ? 'the user is not in allowed_users' : 'allowed_users is empty');
     if (allowedGroups.size) {
-      const shown = groups ? `its groups: ${groups.slice(0, 20).join(', ') || 'none'}` : groupError ?? 'its groups are unknown';
+      const shown = groups
+        ? `its groups: ${groups.slice(0, 20).join(', ') || 'none'}`
+        : (groupError ?? 'its groups are unknown');
       parts.push(`it is in none of allowed_groups [${[...allowedGroups].join(', ')}] (${shown})`);
     } else parts.push('allowed_groups is empty');
     parts.push(
-      allowExistingUsers
-        ? 'it is not an existing hub user'
-        : 'allow_existing_users is false',
+      allowExistingUsers ? 'it is not an existing hub user' : 'allow_existing_users is false',
     );
     return deny(parts.join('; '));
   }

@@ -1,6 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLoginRateLimiter, loginRateLimitedError, DEFAULT_PER_USER, DEFAULT_PER_ADDRESS } from './rate-limit.js';
+import {
+  createLoginRateLimiter,
+  loginRateLimitedError,
+  DEFAULT_PER_USER,
+  DEFAULT_PER_ADDRESS,
+} from './rate-limit.js';
 import { isHubError } from '../errors.js';
 
 function clock(start = 1_000_000) {
@@ -52,7 +57,11 @@ test('rate limit: per address across many usernames', () => {
 
 test('rate limit: success clears the user counter but not the address counter', () => {
   const c = clock();
-  const rl = createLoginRateLimiter({ now: c.now, perUser: { max: 2, windowSeconds: 60 }, perAddress: { max: 3, windowSeconds: 60 } });
+  const rl = createLoginRateLimiter({
+    now: c.now,
+    perUser: { max: 2, windowSeconds: 60 },
+    perAddress: { max: 3, windowSeconds: 60 },
+  });
   const a = { username: 'alice', remoteAddr: '::1' };
   rl.recordFailure(a);
   rl.recordFailure(a);
@@ -67,20 +76,33 @@ test('rate limit: success clears the user counter but not the address counter', 
 test('rate limit: memory stays bounded under a flood of distinct names and addresses', () => {
   const c = clock();
   const rl = createLoginRateLimiter({ now: c.now, maxKeys: 100 });
-  for (let i = 0; i < 5000; i++) rl.recordFailure({ username: `user${i}-${'x'.repeat(i % 300)}`, remoteAddr: `10.1.${i >> 8}.${i & 255}` });
+  for (let i = 0; i < 5000; i++)
+    rl.recordFailure({
+      username: `user${i}-${'x'.repeat(i % 300)}`,
+      remoteAddr: `10.1.${i >> 8}.${i & 255}`,
+    });
   assert.ok(rl.size() <= 100, `tracked ${rl.size()} keys`);
   assert.ok(rl.size() > 0);
 });
 
 test('rate limit: max 0 disables a limit; invalid limits are config errors', () => {
-  const rl = createLoginRateLimiter({ perUser: { max: 0, windowSeconds: 60 }, perAddress: { max: 0, windowSeconds: 60 } });
+  const rl = createLoginRateLimiter({
+    perUser: { max: 0, windowSeconds: 60 },
+    perAddress: { max: 0, windowSeconds: 60 },
+  });
   for (let i = 0; i < 50; i++) rl.recordFailure({ username: 'a', remoteAddr: '1.1.1.1' });
   assert.equal(rl.check({ username: 'a', remoteAddr: '1.1.1.1' }).limited, false);
-  assert.throws(() => createLoginRateLimiter({ perUser: { max: -1, windowSeconds: 60 } }), (e) => isHubError(e) && e.code === 'LABHUB_ERR_CONFIG');
+  assert.throws(
+    () => createLoginRateLimiter({ perUser: { max: -1, windowSeconds: 60 } }),
+    (e) => isHubError(e) && e.code === 'LABHUB_ERR_CONFIG',
+  );
 });
 
 test('rate limit: the 429 error carries Retry-After and does not name the key on the page', () => {
-  const e = loginRateLimitedError({ limited: true, retryAfter: 42, scope: 'address' }, { username: 'alice', remoteAddr: '10.0.0.1' });
+  const e = loginRateLimitedError(
+    { limited: true, retryAfter: 42, scope: 'address' },
+    { username: 'alice', remoteAddr: '10.0.0.1' },
+  );
   assert.equal(e.code, 'LABHUB_ERR_TOO_MANY_REQUESTS');
   assert.equal(e.status, 429);
   assert.equal(e.headers['Retry-After'], '42');

@@ -33,7 +33,8 @@ export interface LoginAttempt {
   remoteAddr?: string;
 }
 
-export type RateLimitVerdict = { limited: false } | { limited: true; retryAfter: number; scope: 'user' | 'address' };
+export type RateLimitVerdict =
+  { limited: false } | { limited: true; retryAfter: number; scope: 'user' | 'address' };
 
 export interface LoginRateLimiter {
   check(a: LoginAttempt): RateLimitVerdict;
@@ -54,14 +55,21 @@ function keyPart(s: string): string {
 
 function checkLimit(l: WindowLimit, what: string): WindowLimit {
   if (!Number.isInteger(l.max) || l.max < 0 || !(l.windowSeconds > 0))
-    throw new HubError('LABHUB_ERR_CONFIG', 500, `${what} must have an integer max >= 0 and windowSeconds > 0, but it is ${JSON.stringify(l)}.`);
+    throw new HubError(
+      'LABHUB_ERR_CONFIG',
+      500,
+      `${what} must have an integer max >= 0 and windowSeconds > 0, but it is ${JSON.stringify(l)}.`,
+    );
   return l;
 }
 
 /** Create a limiter; see the module comment for the call order. */
 export function createLoginRateLimiter(opts: LoginRateLimitOptions = {}): LoginRateLimiter {
   const perUser = checkLimit(opts.perUser ?? DEFAULT_PER_USER, 'login rate limit per user');
-  const perAddress = checkLimit(opts.perAddress ?? DEFAULT_PER_ADDRESS, 'login rate limit per address');
+  const perAddress = checkLimit(
+    opts.perAddress ?? DEFAULT_PER_ADDRESS,
+    'login rate limit per address',
+  );
   const maxKeys = Math.max(1, opts.maxKeys ?? DEFAULT_MAX_KEYS);
   const now = opts.now ?? Date.now;
   // Map keeps insertion order: delete + set on update makes it least-recently-updated first.
@@ -80,7 +88,12 @@ export function createLoginRateLimiter(opts: LoginRateLimitOptions = {}): LoginR
     return kept;
   }
 
-  function verdict(key: string | null, limit: WindowLimit, scope: 'user' | 'address', t: number): RateLimitVerdict {
+  function verdict(
+    key: string | null,
+    limit: WindowLimit,
+    scope: 'user' | 'address',
+    t: number,
+  ): RateLimitVerdict {
     if (!key || limit.max === 0) return { limited: false };
     const list = recent(key, limit, t);
     if (list.length < limit.max) return { limited: false };
@@ -121,7 +134,10 @@ export function createLoginRateLimiter(opts: LoginRateLimitOptions = {}): LoginR
 }
 
 /** The 429 error for a limited login, with Retry-After; the page text does not say which key tripped. */
-export function loginRateLimitedError(v: Extract<RateLimitVerdict, { limited: true }>, attempt: LoginAttempt): HubError {
+export function loginRateLimitedError(
+  v: Extract<RateLimitVerdict, { limited: true }>,
+  attempt: LoginAttempt,
+): HubError {
   return new HubError(
     'LABHUB_ERR_TOO_MANY_REQUESTS',
     429,

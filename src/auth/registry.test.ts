@@ -3,29 +3,63 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultAuthenticatorId, listAuthenticators, pamAvailable, registerAuthenticator, resolveAuthenticator } from './registry.js';
+import {
+  defaultAuthenticatorId,
+  listAuthenticators,
+  pamAvailable,
+  registerAuthenticator,
+  resolveAuthenticator,
+} from './registry.js';
 import { isHubError } from '../errors.js';
 
 test('registry: built-ins resolve by id and every alias, case-insensitively', async () => {
   const cases: Record<string, string> = {
-    pam: 'pam', pamauthenticator: 'pam', PAMAuthenticator: 'pam', 'jupyterhub.auth.PAMAuthenticator': 'pam',
-    dummy: 'dummy', DummyAuthenticator: 'dummy', 'jupyterhub.auth.DummyAuthenticator': 'dummy', dummyauthenticator: 'dummy',
-    native: 'native', 'nativeauthenticator.NativeAuthenticator': 'native', ' Native ': 'native',
+    pam: 'pam',
+    pamauthenticator: 'pam',
+    PAMAuthenticator: 'pam',
+    'jupyterhub.auth.PAMAuthenticator': 'pam',
+    dummy: 'dummy',
+    DummyAuthenticator: 'dummy',
+    'jupyterhub.auth.DummyAuthenticator': 'dummy',
+    dummyauthenticator: 'dummy',
+    native: 'native',
+    'nativeauthenticator.NativeAuthenticator': 'native',
+    ' Native ': 'native',
   };
-  for (const [name, id] of Object.entries(cases)) assert.equal((await resolveAuthenticator(name)).id, id, name);
-  assert.deepEqual(listAuthenticators().map((d) => d.id).sort(), ['dummy', 'native', 'pam']);
+  for (const [name, id] of Object.entries(cases))
+    assert.equal((await resolveAuthenticator(name)).id, id, name);
+  assert.deepEqual(
+    listAuthenticators()
+      .map((d) => d.id)
+      .sort(),
+    ['dummy', 'native', 'pam'],
+  );
   const pam = await resolveAuthenticator('pam');
   assert.deepEqual(pam.configClasses, ['Authenticator', 'LocalAuthenticator', 'PAMAuthenticator']);
 });
 
 test('registry: unknown names are config errors with a did-you-mean', async () => {
-  await assert.rejects(resolveAuthenticator('dumy'), (e) => isHubError(e) && e.code === 'LABHUB_ERR_CONFIG' && /Did you mean "dummy"/.test(e.userMessage));
-  await assert.rejects(resolveAuthenticator('PAMAuthenticatr'), (e) => isHubError(e) && /Did you mean "pam"/.test(e.userMessage));
+  await assert.rejects(
+    resolveAuthenticator('dumy'),
+    (e) =>
+      isHubError(e) && e.code === 'LABHUB_ERR_CONFIG' && /Did you mean "dummy"/.test(e.userMessage),
+  );
+  await assert.rejects(
+    resolveAuthenticator('PAMAuthenticatr'),
+    (e) => isHubError(e) && /Did you mean "pam"/.test(e.userMessage),
+  );
   await assert.rejects(
     resolveAuthenticator('oauthenticator.github.GitHubOAuthenticator'),
-    (e) => isHubError(e) && e.code === 'LABHUB_ERR_CONFIG' && /Python authenticator classes/.test(e.userMessage) && /Known: /.test(e.userMessage),
+    (e) =>
+      isHubError(e) &&
+      e.code === 'LABHUB_ERR_CONFIG' &&
+      /Python authenticator classes/.test(e.userMessage) &&
+      /Known: /.test(e.userMessage),
   );
-  await assert.rejects(resolveAuthenticator('./does-not-exist.mjs'), (e) => isHubError(e) && /does not exist/.test(e.userMessage));
+  await assert.rejects(
+    resolveAuthenticator('./does-not-exist.mjs'),
+    (e) => isHubError(e) && /does not exist/.test(e.userMessage),
+  );
 });
 
 test('registry: a module path is imported and registered', async () => {
@@ -39,8 +73,15 @@ test('registry: a module path is imported and registered', async () => {
     writeFileSync(join(dir, 'not-auth.mjs'), 'export default 42;');
     const def = await resolveAuthenticator('./my-auth.mjs', { baseDir: dir });
     assert.equal(def.id, `my-auth-${process.pid}`);
-    assert.equal((await resolveAuthenticator(`myauth${process.pid}`)).id, def.id, 'its aliases now resolve');
-    await assert.rejects(resolveAuthenticator(join(dir, 'not-auth.mjs')), (e) => isHubError(e) && /must export an authenticator definition/.test(e.userMessage));
+    assert.equal(
+      (await resolveAuthenticator(`myauth${process.pid}`)).id,
+      def.id,
+      'its aliases now resolve',
+    );
+    await assert.rejects(
+      resolveAuthenticator(join(dir, 'not-auth.mjs')),
+      (e) => isHubError(e) && /must export an authenticator definition/.test(e.userMessage),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -48,12 +89,19 @@ test('registry: a module path is imported and registered', async () => {
 
 test('registry: ids and aliases cannot be taken twice or be malformed', () => {
   const create = () => ({ authenticate: async () => null });
-  assert.throws(() => registerAuthenticator({ id: 'other', aliases: ['Dummy'], configClasses: [], create }), (e) => isHubError(e) && /already used by "dummy"/.test(e.userMessage));
-  assert.throws(() => registerAuthenticator({ id: 'Bad_Id', aliases: [], configClasses: [], create }), (e) => isHubError(e) && /kebab-case/.test(e.userMessage));
+  assert.throws(
+    () => registerAuthenticator({ id: 'other', aliases: ['Dummy'], configClasses: [], create }),
+    (e) => isHubError(e) && /already used by "dummy"/.test(e.userMessage),
+  );
+  assert.throws(
+    () => registerAuthenticator({ id: 'Bad_Id', aliases: [], configClasses: [], create }),
+    (e) => isHubError(e) && /kebab-case/.test(e.userMessage),
+  );
 });
 
 test('registry: default is pam as root on Linux with PAM, else native', () => {
-  const expected = process.platform === 'linux' && process.getuid?.() === 0 && pamAvailable() ? 'pam' : 'native';
+  const expected =
+    process.platform === 'linux' && process.getuid?.() === 0 && pamAvailable() ? 'pam' : 'native';
   assert.equal(defaultAuthenticatorId(), expected);
   // On the CI machine (root, Debian, pamtester installed) this is pam.
   if (process.getuid?.() === 0 && process.platform === 'linux') assert.equal(pamAvailable(), true);

@@ -25,7 +25,11 @@ export function run(
     const child = execFile(
       file,
       args,
-      { timeout: opts.timeoutMs ?? 30_000, env: opts.env ?? { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' }, maxBuffer: 1 << 20 },
+      {
+        timeout: opts.timeoutMs ?? 30_000,
+        env: opts.env ?? { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' },
+        maxBuffer: 1 << 20,
+      },
       (error, stdout, stderr) => {
         const err = error as (NodeJS.ErrnoException & { code?: unknown }) | null;
         const spawnFailed = err && typeof err.code === 'string';
@@ -45,7 +49,12 @@ export function run(
 /** true if the system knows the user (NSS: /etc/passwd, LDAP, …). */
 export async function systemUserExists(name: string): Promise<boolean> {
   const r = await run('getent', ['passwd', name]);
-  if (r.error) throw new HubError('LABHUB_ERR_SYSTEM_USER', 500, `Cannot look up Linux users: getent failed (${r.error.message}).`);
+  if (r.error)
+    throw new HubError(
+      'LABHUB_ERR_SYSTEM_USER',
+      500,
+      `Cannot look up Linux users: getent failed (${r.error.message}).`,
+    );
   return r.code === 0;
 }
 
@@ -76,14 +85,25 @@ export interface SystemUserManager {
  * Options: `create_system_users` (false), `add_user_cmd` (list of strings; `USERNAME` is replaced,
  * or the name is appended when absent), `uids` (name → uid, passed as `--uid`/`-u` to the defaults).
  */
-export function createSystemUserManager(options: Record<string, unknown>, log?: Logger): SystemUserManager {
+export function createSystemUserManager(
+  options: Record<string, unknown>,
+  log?: Logger,
+): SystemUserManager {
   const W = 'LocalAuthenticator';
   const enabled = readBool(options, 'create_system_users', false, W);
   const configured = options.add_user_cmd;
   let cmd: string[] | null = null;
   // An empty list (the config default) means: use the platform's default command.
-  if (configured !== undefined && configured !== null && !(Array.isArray(configured) && configured.length === 0)) {
-    if (!Array.isArray(configured) || configured.length === 0 || configured.some((a) => typeof a !== 'string'))
+  if (
+    configured !== undefined &&
+    configured !== null &&
+    !(Array.isArray(configured) && configured.length === 0)
+  ) {
+    if (
+      !Array.isArray(configured) ||
+      configured.length === 0 ||
+      configured.some((a) => typeof a !== 'string')
+    )
       throw new HubError(
         'LABHUB_ERR_CONFIG',
         500,
@@ -96,7 +116,6 @@ export function createSystemUserManager(options: Record<string, unknown>, log?: 
   if (uidsRaw && typeof uidsRaw === 'object')
     for (const [k, v] of Object.entries(uidsRaw as Record<string, unknown>))
       if (typeof v === 'number' && Number.isInteger(v) && v >= 0) uids.set(k, v);
-
 
   async function ensureUser(name: string): Promise<'exists' | 'created'> {
     if (!LINUX_USERNAME_RE.test(name))
@@ -113,18 +132,28 @@ export function createSystemUserManager(options: Record<string, unknown>, log?: 
         `The Linux user "${name}" does not exist on this system. Create it (useradd -m ${name}) or set LocalAuthenticator.create_system_users: true.`,
       );
     const base = cmd ?? defaultAddUserCmd();
-    let argv = base.includes('USERNAME') ? base.map((a) => (a === 'USERNAME' ? name : a)) : [...base, name];
+    let argv = base.includes('USERNAME')
+      ? base.map((a) => (a === 'USERNAME' ? name : a))
+      : [...base, name];
     const uid = uids.get(name);
-    if (uid !== undefined && !cmd) argv = [argv[0]!, argv[0] === 'useradd' ? '-u' : '--uid', String(uid), ...argv.slice(1)];
+    if (uid !== undefined && !cmd)
+      argv = [argv[0]!, argv[0] === 'useradd' ? '-u' : '--uid', String(uid), ...argv.slice(1)];
     log?.info({ argv }, `creating Linux user ${name}`);
     const r = await run(argv[0]!, argv.slice(1), { timeoutMs: 60_000 });
     if (r.code !== 0) {
-      const why = r.error ? r.error.message : `exit code ${r.code}: ${r.stderr.trim().slice(0, 300)}`;
-      throw new HubError('LABHUB_ERR_SYSTEM_USER', 500, `Could not create the Linux user "${name}".`, {
-        logMessage:
-          `add_user_cmd ${JSON.stringify(argv)} failed (${why}). Creating users needs root; check ` +
-          'LocalAuthenticator.add_user_cmd for this distribution (e.g. ["useradd", "-m", "USERNAME"]).',
-      });
+      const why = r.error
+        ? r.error.message
+        : `exit code ${r.code}: ${r.stderr.trim().slice(0, 300)}`;
+      throw new HubError(
+        'LABHUB_ERR_SYSTEM_USER',
+        500,
+        `Could not create the Linux user "${name}".`,
+        {
+          logMessage:
+            `add_user_cmd ${JSON.stringify(argv)} failed (${why}). Creating users needs root; check ` +
+            'LocalAuthenticator.add_user_cmd for this distribution (e.g. ["useradd", "-m", "USERNAME"]).',
+        },
+      );
     }
     return 'created';
   }

@@ -9,7 +9,14 @@ import { defaultAuthenticatorId } from '../auth/registry.js';
 import { settingsFromConfig, isWildcardIp } from '../core/settings-from-config.js';
 import { findOnPath } from '../spawner/proc.js';
 import { flagOverrides, type StartFlags } from './common.js';
-import { accountChecks, fileChecks, pamChecks, spawnerChecks, statsdChecks, tlsChecks } from './doctor-system.js';
+import {
+  accountChecks,
+  fileChecks,
+  pamChecks,
+  spawnerChecks,
+  statsdChecks,
+  tlsChecks,
+} from './doctor-system.js';
 
 export interface CheckResult {
   name: string;
@@ -42,24 +49,60 @@ export async function runChecks(flags: StartFlags): Promise<CheckResult[]> {
   let loaded;
   try {
     loaded = loadConfig({ file: flags.config, overrides: flagOverrides(flags) });
-    out.push({ name: 'config', status: loaded.warnings.length ? 'warn' : 'ok', detail: loaded.source ? `read ${loaded.source}` : 'no config file: embedded defaults' });
+    out.push({
+      name: 'config',
+      status: loaded.warnings.length ? 'warn' : 'ok',
+      detail: loaded.source ? `read ${loaded.source}` : 'no config file: embedded defaults',
+    });
     for (const w of loaded.warnings) {
       const where = w.file ? `${w.file}:${w.line}` : '';
-      out.push({ name: `config ${w.key}`, status: 'warn', detail: `${where && !w.message.startsWith(where) ? `${where}: ` : ''}${w.message}` });
+      out.push({
+        name: `config ${w.key}`,
+        status: 'warn',
+        detail: `${where && !w.message.startsWith(where) ? `${where}: ` : ''}${w.message}`,
+      });
     }
   } catch (e) {
-    out.push({ name: 'config', status: 'error', detail: isHubError(e) ? e.userMessage : String(e), fix: 'Fix the file as the message says, then run labhub doctor again.' });
+    out.push({
+      name: 'config',
+      status: 'error',
+      detail: isHubError(e) ? e.userMessage : String(e),
+      fix: 'Fix the file as the message says, then run labhub doctor again.',
+    });
     return out;
   }
-  const requested = String((loaded.config.JupyterHub as unknown as Record<string, unknown>).authenticator_class ?? 'default');
+  const requested = String(
+    (loaded.config.JupyterHub as unknown as Record<string, unknown>).authenticator_class ??
+      'default',
+  );
   const authId = requested === 'default' ? defaultAuthenticatorId() : requested;
   const s = settingsFromConfig(loaded.config, authId);
   if (requested === 'default') {
     // A classic PAM config run by a non-root user silently becomes a different login system.
-    const pamKeys = (['PAMAuthenticator', 'LocalAuthenticator'] as const).flatMap((cls) => Object.keys(loaded.config[cls] ?? {}).filter((k) => isExplicit(loaded.config, cls, k)).map((k) => `${cls}.${k}`));
-    out.push(authId === 'pam'
-      ? { name: 'authenticator', status: 'ok', detail: 'PAM (the default for root on Linux): people log in with their Linux account and password' }
-      : { name: 'authenticator', status: pamKeys.length ? 'error' : 'ok', detail: `labhub's own accounts (the default when not root)${pamKeys.length ? `, but the config sets ${pamKeys.join(', ')}, which only PAM uses: Linux passwords will NOT work` : ''}`, ...(pamKeys.length ? { fix: 'Run labhub as root (PAM is then the default), or set JupyterHub.authenticator_class = native to make the change explicit.' } : {}) });
+    const pamKeys = (['PAMAuthenticator', 'LocalAuthenticator'] as const).flatMap((cls) =>
+      Object.keys(loaded.config[cls] ?? {})
+        .filter((k) => isExplicit(loaded.config, cls, k))
+        .map((k) => `${cls}.${k}`),
+    );
+    out.push(
+      authId === 'pam'
+        ? {
+            name: 'authenticator',
+            status: 'ok',
+            detail:
+              'PAM (the default for root on Linux): people log in with their Linux account and password',
+          }
+        : {
+            name: 'authenticator',
+            status: pamKeys.length ? 'error' : 'ok',
+            detail: `labhub's own accounts (the default when not root)${pamKeys.length ? `, but the config sets ${pamKeys.join(', ')}, which only PAM uses: Linux passwords will NOT work` : ''}`,
+            ...(pamKeys.length
+              ? {
+                  fix: 'Run labhub as root (PAM is then the default), or set JupyterHub.authenticator_class = native to make the change explicit.',
+                }
+              : {}),
+          },
+    );
   }
 
   // Hostname: JupyterHub fails on wildcard binds when it does not resolve; labhub does not need it.
@@ -68,7 +111,12 @@ export async function runChecks(flags: StartFlags): Promise<CheckResult[]> {
     await lookup(host);
     out.push({ name: 'hostname', status: 'ok', detail: `${host} resolves` });
   } catch {
-    out.push({ name: 'hostname', status: 'warn', detail: `this machine's hostname '${host}' does not resolve. labhub does not need it (it checks itself over 127.0.0.1), but other tools may.`, fix: `Add "127.0.1.1 ${host}" to /etc/hosts.` });
+    out.push({
+      name: 'hostname',
+      status: 'warn',
+      detail: `this machine's hostname '${host}' does not resolve. labhub does not need it (it checks itself over 127.0.0.1), but other tools may.`,
+      fix: `Add "127.0.1.1 ${host}" to /etc/hosts.`,
+    });
   }
 
   const pub = isWildcardIp(s.ip) ? '0.0.0.0' : s.ip;
@@ -76,42 +124,124 @@ export async function runChecks(flags: StartFlags): Promise<CheckResult[]> {
   try {
     api = new URL(s.proxy.apiUrl);
   } catch {
-    out.push({ name: 'proxy API', status: 'error', detail: `ConfigurableHTTPProxy.api_url = ${s.proxy.apiUrl} is not a URL`, fix: 'Use a URL like http://127.0.0.1:8001.' });
+    out.push({
+      name: 'proxy API',
+      status: 'error',
+      detail: `ConfigurableHTTPProxy.api_url = ${s.proxy.apiUrl} is not a URL`,
+      fix: 'Use a URL like http://127.0.0.1:8001.',
+    });
   }
-  const ports: Array<[string, string, number]> = [['public port (JupyterHub.port)', pub, s.port], ['hub port (JupyterHub.hub_port)', isWildcardIp(s.hubIp) ? '0.0.0.0' : s.hubIp, s.hubPort]];
-  if (api && s.proxy.shouldStart) ports.push(['proxy API port (ConfigurableHTTPProxy.api_url)', api.hostname.replace(/^\[|\]$/g, ''), Number(api.port || 80)]);
-  const redirectPort = Number((loaded.config.Labhub as unknown as Record<string, unknown>).http_redirect_port ?? 0);
-  if (redirectPort) ports.push(['HTTP redirect port (Labhub.http_redirect_port)', '0.0.0.0', redirectPort]);
+  const ports: Array<[string, string, number]> = [
+    ['public port (JupyterHub.port)', pub, s.port],
+    ['hub port (JupyterHub.hub_port)', isWildcardIp(s.hubIp) ? '0.0.0.0' : s.hubIp, s.hubPort],
+  ];
+  if (api && s.proxy.shouldStart)
+    ports.push([
+      'proxy API port (ConfigurableHTTPProxy.api_url)',
+      api.hostname.replace(/^\[|\]$/g, ''),
+      Number(api.port || 80),
+    ]);
+  const redirectPort = Number(
+    (loaded.config.Labhub as unknown as Record<string, unknown>).http_redirect_port ?? 0,
+  );
+  if (redirectPort)
+    ports.push(['HTTP redirect port (Labhub.http_redirect_port)', '0.0.0.0', redirectPort]);
   const seen = new Map<number, string>();
   for (const [what, , p] of ports) {
     const other = seen.get(p);
-    if (other) out.push({ name: 'ports', status: 'error', detail: `${what} and ${other} are both ${p}`, fix: 'Give each its own port (defaults: port 8000, hub_port 8081, proxy API 8001).' });
+    if (other)
+      out.push({
+        name: 'ports',
+        status: 'error',
+        detail: `${what} and ${other} are both ${p}`,
+        fix: 'Give each its own port (defaults: port 8000, hub_port 8081, proxy API 8001).',
+      });
     seen.set(p, what);
   }
-  if (isWildcardIp(s.ip)) out.push({ name: 'public address', status: 'ok', detail: `JupyterHub.ip is a wildcard ('*', '' or 0.0.0.0): the proxy listens on all interfaces, and labhub checks itself over 127.0.0.1, so the hostname need not resolve` });
+  if (isWildcardIp(s.ip))
+    out.push({
+      name: 'public address',
+      status: 'ok',
+      detail: `JupyterHub.ip is a wildcard ('*', '' or 0.0.0.0): the proxy listens on all interfaces, and labhub checks itself over 127.0.0.1, so the hostname need not resolve`,
+    });
   for (const [what, h, p] of ports) {
     const free = await portFree(h, p);
     if (p1024(p) && process.getuid?.() !== 0) continue; // reported below: needs root
-    out.push(free ? { name: what, status: 'ok', detail: `${h}:${p} is free` } : { name: what, status: 'warn', detail: `${h}:${p} is in use (a running labhub or proxy, or another program)`, fix: `See what holds it: ss -ltnp 'sport = :${p}'. A running labhub-proxy is adopted by the hub on start; anything else must be stopped, or choose another port.` });
+    out.push(
+      free
+        ? { name: what, status: 'ok', detail: `${h}:${p} is free` }
+        : {
+            name: what,
+            status: 'warn',
+            detail: `${h}:${p} is in use (a running labhub or proxy, or another program)`,
+            fix: `See what holds it: ss -ltnp 'sport = :${p}'. A running labhub-proxy is adopted by the hub on start; anything else must be stopped, or choose another port.`,
+          },
+    );
   }
   const low = ports.map(([, , p]) => p).filter(p1024);
-  if (low.length && process.getuid?.() !== 0) out.push({ name: 'privileged ports', status: 'error', detail: `ports below 1024 (${low.join(', ')}) need root`, fix: 'Run labhub as root, or use ports ≥ 1024.' });
+  if (low.length && process.getuid?.() !== 0)
+    out.push({
+      name: 'privileged ports',
+      status: 'error',
+      detail: `ports below 1024 (${low.join(', ')}) need root`,
+      fix: 'Run labhub as root, or use ports ≥ 1024.',
+    });
   const explained = loaded.warnings.some((w) => w.code === 'LABHUB_WARN_CONFIG_HUB_PORT_PUBLIC');
   if (!explained && [80, 443, 8000].includes(s.hubPort) && s.port === 8000) {
-    out.push({ name: 'hub_port', status: 'warn', detail: `JupyterHub.hub_port = ${s.hubPort} only moves the hub's internal API; users still connect on port ${s.port} (JupyterHub.port).`, fix: `To serve users on ${s.hubPort}, set JupyterHub.port = ${s.hubPort} and leave hub_port at 8081.` });
+    out.push({
+      name: 'hub_port',
+      status: 'warn',
+      detail: `JupyterHub.hub_port = ${s.hubPort} only moves the hub's internal API; users still connect on port ${s.port} (JupyterHub.port).`,
+      fix: `To serve users on ${s.hubPort}, set JupyterHub.port = ${s.hubPort} and leave hub_port at 8081.`,
+    });
   }
 
   if (existsSync(s.proxy.pidFile)) {
     const pid = Number(readFileSync(s.proxy.pidFile, 'utf8').trim());
-    if (pid > 0 && pidAlive(pid)) out.push({ name: 'proxy pid file', status: 'ok', detail: `${s.proxy.pidFile}: proxy pid ${pid} is running (the hub will adopt it)` });
-    else out.push({ name: 'proxy pid file', status: 'warn', detail: `${s.proxy.pidFile} names pid ${pid}, which is not running (stale)`, fix: `labhub removes it on start; or delete it: rm ${s.proxy.pidFile}` });
+    if (pid > 0 && pidAlive(pid))
+      out.push({
+        name: 'proxy pid file',
+        status: 'ok',
+        detail: `${s.proxy.pidFile}: proxy pid ${pid} is running (the hub will adopt it)`,
+      });
+    else
+      out.push({
+        name: 'proxy pid file',
+        status: 'warn',
+        detail: `${s.proxy.pidFile} names pid ${pid}, which is not running (stale)`,
+        fix: `labhub removes it on start; or delete it: rm ${s.proxy.pidFile}`,
+      });
   }
 
-  out.push(...(await pamChecks(s, authId)), ...(await accountChecks(s, authId)), ...spawnerChecks(s));
+  out.push(
+    ...(await pamChecks(s, authId)),
+    ...(await accountChecks(s, authId)),
+    ...spawnerChecks(s),
+  );
 
   const cmd = s.spawner.cmd[0];
-  const onPath = cmd.startsWith('/') ? (existsSync(cmd) ? cmd : null) : findOnPath(cmd, process.env.PATH);
-  out.push(onPath ? { name: 'single-user command', status: 'ok', detail: `${cmd} → ${onPath}` } : cmd === 'jupyterhub-singleuser' ? { name: 'single-user command', status: 'warn', detail: 'jupyterhub-singleuser is not on PATH', fix: "labhub creates its own Python environment (python/requirements.txt) at the first start; that needs python3 with venv and access to PyPI." } : { name: 'single-user command', status: 'error', detail: `${cmd} (Spawner.cmd) is not on PATH`, fix: 'Install it or set Spawner.cmd to its full path.' });
+  const onPath = cmd.startsWith('/')
+    ? existsSync(cmd)
+      ? cmd
+      : null
+    : findOnPath(cmd, process.env.PATH);
+  out.push(
+    onPath
+      ? { name: 'single-user command', status: 'ok', detail: `${cmd} → ${onPath}` }
+      : cmd === 'jupyterhub-singleuser'
+        ? {
+            name: 'single-user command',
+            status: 'warn',
+            detail: 'jupyterhub-singleuser is not on PATH',
+            fix: 'labhub creates its own Python environment (python/requirements.txt) at the first start; that needs python3 with venv and access to PyPI.',
+          }
+        : {
+            name: 'single-user command',
+            status: 'error',
+            detail: `${cmd} (Spawner.cmd) is not on PATH`,
+            fix: 'Install it or set Spawner.cmd to its full path.',
+          },
+  );
 
   if (s.spawner.notebookDir) {
     const root = s.spawner.notebookDir.split('{')[0].replace(/\/[^/]*$/, '') || '/';
@@ -119,9 +249,18 @@ export async function runChecks(flags: StartFlags): Promise<CheckResult[]> {
     while (!existsSync(dir)) dir = dirname(dir);
     try {
       accessSync(dir, constants.W_OK);
-      out.push({ name: 'notebook_dir', status: 'ok', detail: `${s.spawner.notebookDir}: labhub can create it under ${dir}` });
+      out.push({
+        name: 'notebook_dir',
+        status: 'ok',
+        detail: `${s.spawner.notebookDir}: labhub can create it under ${dir}`,
+      });
     } catch {
-      out.push({ name: 'notebook_dir', status: 'error', detail: `${s.spawner.notebookDir}: ${dir} is not writable by labhub`, fix: `Create ${root} (owned so that labhub may create per-user folders), or run labhub as root.` });
+      out.push({
+        name: 'notebook_dir',
+        status: 'error',
+        detail: `${s.spawner.notebookDir}: ${dir} is not writable by labhub`,
+        fix: `Create ${root} (owned so that labhub may create per-user folders), or run labhub as root.`,
+      });
     }
   }
   out.push(...tlsChecks(s, loaded), ...(await statsdChecks(s)), ...fileChecks(s));
@@ -134,7 +273,9 @@ function p1024(p: number): boolean {
 
 export function formatReport(results: CheckResult[]): string {
   const mark = { ok: 'ok  ', warn: 'WARN', error: 'FAIL' } as const;
-  const lines = results.map((r) => `[${mark[r.status]}] ${r.name}: ${r.detail}${r.fix ? `\n       fix: ${r.fix}` : ''}`);
+  const lines = results.map(
+    (r) => `[${mark[r.status]}] ${r.name}: ${r.detail}${r.fix ? `\n       fix: ${r.fix}` : ''}`,
+  );
   const errors = results.filter((r) => r.status === 'error').length;
   const warns = results.filter((r) => r.status === 'warn').length;
   return `${lines.join('\n')}\n\n${errors} problem(s), ${warns} warning(s).\n`;

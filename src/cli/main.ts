@@ -26,13 +26,29 @@ program
   .name('labhub')
   .description('A multi-user JupyterLab hub, wire-compatible with JupyterHub.')
   .version(LABHUB_VERSION)
-  .option('-f, --config <file>', 'config file: labhub.yaml/.json/.toml or jupyterhub_config.py (default: the first found in the current directory)')
+  .option(
+    '-f, --config <file>',
+    'config file: labhub.yaml/.json/.toml or jupyterhub_config.py (default: the first found in the current directory)',
+  )
   .option('--ip <ip>', 'public IP to listen on (JupyterHub.ip); "" or * = all interfaces')
   .option('--port <port>', 'public port (JupyterHub.port)', (v) => parseInt(v, 10))
-  .option('--hub-port <port>', 'internal hub API port (JupyterHub.hub_port)', (v) => parseInt(v, 10))
-  .option('--db <url>', 'database URL (JupyterHub.db_url), e.g. sqlite:///labhub.sqlite or postgresql://…')
-  .addOption(new Option('--authenticator <name>', 'authenticator (JupyterHub.authenticator_class): native, pam, dummy, or a module path'))
-  .option('--admin <name>', 'make NAME an admin; native: create the account with a one-time password; PAM as root: create the Linux account with a one-time password if it does not exist')
+  .option('--hub-port <port>', 'internal hub API port (JupyterHub.hub_port)', (v) =>
+    parseInt(v, 10),
+  )
+  .option(
+    '--db <url>',
+    'database URL (JupyterHub.db_url), e.g. sqlite:///labhub.sqlite or postgresql://…',
+  )
+  .addOption(
+    new Option(
+      '--authenticator <name>',
+      'authenticator (JupyterHub.authenticator_class): native, pam, dummy, or a module path',
+    ),
+  )
+  .option(
+    '--admin <name>',
+    'make NAME an admin; native: create the account with a one-time password; PAM as root: create the Linux account with a one-time password if it does not exist',
+  )
   .option('--log-level <level>', 'debug, info, warn, error', 'info')
   .action(async (opts) => {
     try {
@@ -44,7 +60,9 @@ program
 
 program
   .command('migrate-config <file>')
-  .description('translate a jupyterhub_config.py into labhub YAML, with a comment on every changed line')
+  .description(
+    'translate a jupyterhub_config.py into labhub YAML, with a comment on every changed line',
+  )
   .option('-o, --output <file>', 'write the YAML here instead of standard output')
   .action(async (file, opts) => runMigrateConfig(file, opts).catch(fail));
 
@@ -70,7 +88,9 @@ program
 
 program
   .command('proxy')
-  .description('run labhub-proxy (the configurable-http-proxy drop-in); the same as the labhub-proxy command')
+  .description(
+    'run labhub-proxy (the configurable-http-proxy drop-in); the same as the labhub-proxy command',
+  )
   .allowUnknownOption(true)
   .helpOption(false)
   .action(async () => {

@@ -6,6 +6,8 @@ export async function runMigrateConfig(file: string, opts: { output?: string }):
   const yaml = migrateConfig(file);
   if (opts.output) {
     writeFileSync(opts.output, yaml, { flag: 'wx' });
-    process.stdout.write(`Wrote ${opts.output}. Review the comments, then start labhub with --config ${opts.output}\n`);
+    process.stdout.write(
+      `Wrote ${opts.output}. Review the comments, then start labhub with --config ${opts.output}\n`,
+    );
   } else process.stdout.write(yaml);
 }

@@ -18,8 +18,10 @@ import { buildConfig } from '../config/load.js';
 /** Short notes for warnings that do not change a value but deserve a word in the YAML. */
 const NOTES: Record<string, (w: ConfigWarning) => string> = {
   LABHUB_WARN_CONFIG_WILDCARD_IP: () => "'*' = all interfaces",
-  LABHUB_WARN_CONFIG_HUB_PORT_PUBLIC: () => "note: hub_port is the hub's internal API port; users connect on JupyterHub.port (8000)",
-  LABHUB_WARN_CONFIG_STATSD_NO_HOST: () => 'note: nothing is sent until JupyterHub.statsd_host is set',
+  LABHUB_WARN_CONFIG_HUB_PORT_PUBLIC: () =>
+    "note: hub_port is the hub's internal API port; users connect on JupyterHub.port (8000)",
+  LABHUB_WARN_CONFIG_STATSD_NO_HOST: () =>
+    'note: nothing is sent until JupyterHub.statsd_host is set',
 };
 
 function oneLine(v: unknown): string {
@@ -70,19 +72,25 @@ export function migrateConfig(pyFile: string): string {
   ];
   const classes = [...raw.classes.keys()].sort((a, b) => order(a) - order(b));
   for (const cls of classes) {
-    const entries = [...raw.classes.get(cls)!.entries()].sort(([, a], [, b]) => (a.line ?? 0) - (b.line ?? 0));
+    const entries = [...raw.classes.get(cls)!.entries()].sort(
+      ([, a], [, b]) => (a.line ?? 0) - (b.line ?? 0),
+    );
     out.push(`${cls}:`);
     for (const [trait, e] of entries) {
       const notes = [...e.notes];
-      for (const w of warnings) if (w.key === `${cls}.${trait}` && NOTES[w.code]) notes.push(NOTES[w.code]!(w));
+      for (const w of warnings)
+        if (w.key === `${cls}.${trait}` && NOTES[w.code]) notes.push(NOTES[w.code]!(w));
       let value = e.value;
       if (e.lazy?.length) {
         const schema = isClassName(cls) ? traitsOf(cls)[trait] : undefined;
         value = value === undefined ? schema?.parse(undefined) : value;
-        for (const op of e.lazy) value = applyLazy(value, op, `${cls}.${trait}`, `${file}:${e.line}`);
+        for (const op of e.lazy)
+          value = applyLazy(value, op, `${cls}.${trait}`, `${file}:${e.line}`);
         notes.push(`.${e.lazy.map((o) => o.kind).join('/.')}() applied to the default`);
       }
-      out.push(`  ${trait}: ${oneLine(value)}  ${comment(e, notes, notes.length > 0 && (e.notes.length > 0 || !!e.lazy?.length))}`);
+      out.push(
+        `  ${trait}: ${oneLine(value)}  ${comment(e, notes, notes.length > 0 && (e.notes.length > 0 || !!e.lazy?.length))}`,
+      );
     }
   }
   if (raw.dropped.length) {

@@ -31,7 +31,10 @@ export async function runStart(flags: StartFlags): Promise<void> {
 
 /** The first admin: a DB admin user; for the native authenticator also an account with a one-time password. */
 async function ensureAdmin(name: string, loaded: ReturnType<typeof loadWithFlags>): Promise<void> {
-  const requested = String((loaded.config.JupyterHub as unknown as Record<string, unknown>).authenticator_class ?? 'default');
+  const requested = String(
+    (loaded.config.JupyterHub as unknown as Record<string, unknown>).authenticator_class ??
+      'default',
+  );
   const authId = requested === 'default' ? defaultAuthenticatorId() : requested;
   const settings = settingsFromConfig(loaded.config, authId);
   const store = await Store.open(parseDbUrl(settings.dbUrl));
@@ -42,10 +45,14 @@ async function ensureAdmin(name: string, loaded: ReturnType<typeof loadWithFlags
     if (authId === 'native' || authId.toLowerCase().includes('native')) {
       const existing = await store.nativeAccounts.get(normalized);
       if (existing) {
-        process.stdout.write(`Admin ${normalized} already has an account; use its password (or 'labhub token ${normalized}' for an API token).\n`);
+        process.stdout.write(
+          `Admin ${normalized} already has an account; use its password (or 'labhub token ${normalized}' for an API token).\n`,
+        );
       } else {
         const password = await createInitialAdmin(store.nativeAccounts, normalized);
-        process.stdout.write(`\n  Admin account created: ${normalized}\n  One-time password:     ${password}\n  Log in and change it at /hub/change-password.\n\n`);
+        process.stdout.write(
+          `\n  Admin account created: ${normalized}\n  One-time password:     ${password}\n  Log in and change it at /hub/change-password.\n\n`,
+        );
       }
     } else if (authId === 'pam' && process.getuid?.() === 0) {
       // The classic deployment: the admin is a Linux account. Create it (with a one-time password)
@@ -54,13 +61,24 @@ async function ensureAdmin(name: string, loaded: ReturnType<typeof loadWithFlags
       if ((await manager.ensureUser(normalized)) === 'created') {
         const password = randomBytes(9).toString('base64url');
         const r = spawnSync('chpasswd', [], { input: `${normalized}:${password}\n` });
-        if (r.status !== 0) throw new HubError('LABHUB_ERR_SYSTEM_USER', 500, `Could not set the password of the new Linux user ${normalized}: ${r.stderr.toString().trim()}`);
-        process.stdout.write(`\n  Linux account created for the admin: ${normalized}\n  One-time password:                  ${password}\n  Change it with: passwd ${normalized}\n\n`);
+        if (r.status !== 0)
+          throw new HubError(
+            'LABHUB_ERR_SYSTEM_USER',
+            500,
+            `Could not set the password of the new Linux user ${normalized}: ${r.stderr.toString().trim()}`,
+          );
+        process.stdout.write(
+          `\n  Linux account created for the admin: ${normalized}\n  One-time password:                  ${password}\n  Change it with: passwd ${normalized}\n\n`,
+        );
       } else {
-        process.stdout.write(`${normalized} is an admin: log in with the Linux password of ${normalized}.\n`);
+        process.stdout.write(
+          `${normalized} is an admin: log in with the Linux password of ${normalized}.\n`,
+        );
       }
     } else {
-      process.stdout.write(`${normalized} is an admin (log in with the ${authId} authenticator's credentials).\n`);
+      process.stdout.write(
+        `${normalized} is an admin (log in with the ${authId} authenticator's credentials).\n`,
+      );
     }
   } finally {
     await store.close();

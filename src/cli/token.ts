@@ -6,11 +6,21 @@ import { HubError } from '../errors.js';
 import { loadWithFlags, type StartFlags } from './common.js';
 
 /** `labhub token USER`: print a new API token for USER. */
-export async function runToken(user: string, opts: StartFlags & { note?: string; scopes?: string }): Promise<void> {
+export async function runToken(
+  user: string,
+  opts: StartFlags & { note?: string; scopes?: string },
+): Promise<void> {
   const loaded = loadWithFlags(opts);
   const settings = settingsFromConfig(loaded.config, defaultAuthenticatorId());
-  const scopes = opts.scopes ? opts.scopes.split(',').map((s) => s.trim()).filter(Boolean) : ['inherit'];
-  for (const s of scopes) if (s !== 'inherit' && !isKnownScope(s)) throw new HubError('LABHUB_ERR_CONFIG', 400, scopeError(s) ?? `Unknown scope ${s}`);
+  const scopes = opts.scopes
+    ? opts.scopes
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : ['inherit'];
+  for (const s of scopes)
+    if (s !== 'inherit' && !isKnownScope(s))
+      throw new HubError('LABHUB_ERR_CONFIG', 400, scopeError(s) ?? `Unknown scope ${s}`);
   const store = await Store.open(parseDbUrl(settings.dbUrl));
   try {
     const u = await store.users.ensure(user.trim().toLowerCase());

@@ -2,7 +2,13 @@
  * labhub configuration: JupyterHub's class/trait names, loaded from YAML, JSON, TOML or an
  * existing jupyterhub_config.py, validated once at boot and frozen. See docs/config.md.
  */
-export { loadConfig, buildConfig, DEFAULT_CONFIG_FILES, type LoadConfigOptions, type LoadedConfig } from './load.js';
+export {
+  loadConfig,
+  buildConfig,
+  DEFAULT_CONFIG_FILES,
+  type LoadConfigOptions,
+  type LoadedConfig,
+} from './load.js';
 export { traitsFor, classChain, classForId, isExplicit } from './inherit.js';
 export { renderConfigDocs } from './docs.js';
 export { WARNING_CODES, type WarningCode } from './warnings.js';

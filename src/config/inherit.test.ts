@@ -5,7 +5,8 @@ import { classChain, classForId, isExplicit, traitsFor } from './inherit.js';
 import { fromObject } from './sources.js';
 import type { PAMAuthenticatorTraits } from './schema.js';
 
-const load = (obj: Record<string, Record<string, unknown>>) => buildConfig(fromObject(obj, 'labhub.yaml'), null).config;
+const load = (obj: Record<string, Record<string, unknown>>) =>
+  buildConfig(fromObject(obj, 'labhub.yaml'), null).config;
 
 test('traitsFor merges a class chain, most general first, later wins, defaults of the leaf', () => {
   const config = load({
@@ -34,12 +35,18 @@ test('derived defaults follow the merged values, not the base section', () => {
   const config = load({ PAMAuthenticator: { allowed_users: ['x'] } });
   assert.equal(config.Authenticator.allow_existing_users, false);
   assert.equal(traitsFor(config, classChain('PAMAuthenticator')).allow_existing_users, true);
-  const explicit = load({ Authenticator: { allow_existing_users: false }, PAMAuthenticator: { allowed_users: ['x'] } });
+  const explicit = load({
+    Authenticator: { allow_existing_users: false },
+    PAMAuthenticator: { allowed_users: ['x'] },
+  });
   assert.equal(traitsFor(explicit, classChain('PAMAuthenticator')).allow_existing_users, false);
 });
 
 test('spawner chain: LocalProcessSpawner settings override Spawner', () => {
-  const config = load({ Spawner: { start_timeout: 10, ip: '*' }, LocalProcessSpawner: { start_timeout: 20 } });
+  const config = load({
+    Spawner: { start_timeout: 10, ip: '*' },
+    LocalProcessSpawner: { start_timeout: 20 },
+  });
   assert.equal(traitsFor(config, classChain('SimpleLocalProcessSpawner')).start_timeout, 20);
   assert.equal(traitsFor(config, ['Spawner']).start_timeout, 10);
   assert.equal(traitsFor(config, ['Spawner']).ip, '');
@@ -53,7 +60,11 @@ test('class ids and JupyterHub class paths map to config classes', () => {
   assert.equal(classForId('localprocess'), 'LocalProcessSpawner');
   assert.equal(classForId('simple'), 'SimpleLocalProcessSpawner');
   assert.equal(classForId('./my-plugin.js'), null);
-  assert.deepEqual(classChain('PAMAuthenticator'), ['Authenticator', 'LocalAuthenticator', 'PAMAuthenticator']);
+  assert.deepEqual(classChain('PAMAuthenticator'), [
+    'Authenticator',
+    'LocalAuthenticator',
+    'PAMAuthenticator',
+  ]);
   assert.throws(() => traitsFor(load({}), ['Nope']), TypeError);
 });
 

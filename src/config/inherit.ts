@@ -4,18 +4,30 @@
  * from other traits.
  */
 import { deepFreeze } from './freeze.js';
-import { CLASSES, ancestry, isClassName, traitsOf, type ClassName, type HubConfig } from './schema.js';
+import {
+  CLASSES,
+  ancestry,
+  isClassName,
+  traitsOf,
+  type ClassName,
+  type HubConfig,
+} from './schema.js';
 
 /** Explicitly configured (validated) values per class, kept beside each loaded config. */
 const EXPLICIT = new WeakMap<object, Partial<Record<ClassName, Record<string, unknown>>>>();
 
 /** @internal Records the explicit values of a loaded config (used by {@link traitsFor}). */
-export function rememberExplicit(config: object, explicit: Partial<Record<ClassName, Record<string, unknown>>>): void {
+export function rememberExplicit(
+  config: object,
+  explicit: Partial<Record<ClassName, Record<string, unknown>>>,
+): void {
   EXPLICIT.set(config, explicit);
 }
 
 /** @internal The explicitly set values of a loaded config. */
-export function explicitOf(config: object): Partial<Record<ClassName, Record<string, unknown>>> | undefined {
+export function explicitOf(
+  config: object,
+): Partial<Record<ClassName, Record<string, unknown>>> | undefined {
   return EXPLICIT.get(config);
 }
 
@@ -23,7 +35,10 @@ export function explicitOf(config: object): Partial<Record<ClassName, Record<str
  * Every trait of `leaf` (own and inherited): its defaults, overlaid with `explicit`, then the
  * defaults JupyterHub computes from other traits (e.g. allow_existing_users).
  */
-export function resolveClass(leaf: ClassName, explicit: Record<string, unknown>): Record<string, unknown> {
+export function resolveClass(
+  leaf: ClassName,
+  explicit: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, schema] of Object.entries(traitsOf(leaf))) {
     out[name] = name in explicit ? structuredClone(explicit[name]) : schema.parse(undefined);
@@ -43,7 +58,10 @@ export function resolveClass(leaf: ClassName, explicit: Record<string, unknown>)
  * @param classChain class names, most general first (see {@link classChain}); unknown names are skipped.
  * @returns a deeply frozen object with every trait of the last known class.
  */
-export function traitsFor<T = Record<string, unknown>>(config: HubConfig, classChain: readonly string[]): Readonly<T> {
+export function traitsFor<T = Record<string, unknown>>(
+  config: HubConfig,
+  classChain: readonly string[],
+): Readonly<T> {
   const known = classChain.filter(isClassName);
   if (!known.length) throw new TypeError(`traitsFor: no known class in [${classChain.join(', ')}]`);
   const explicit = EXPLICIT.get(config);
@@ -54,7 +72,9 @@ export function traitsFor<T = Record<string, unknown>>(config: HubConfig, classC
   }
   const merged: Record<string, unknown> = {};
   for (const c of known) {
-    const section = explicit ? explicit[c] : (config as unknown as Record<string, Record<string, unknown>>)[c];
+    const section = explicit
+      ? explicit[c]
+      : (config as unknown as Record<string, Record<string, unknown>>)[c];
     Object.assign(merged, section ?? {});
   }
   return deepFreeze(resolveClass(known[known.length - 1]!, merged)) as T;
@@ -100,5 +120,9 @@ export const ROOT_CLASSES = (Object.keys(CLASSES) as ClassName[]).filter((c) => 
  */
 export function isExplicit(config: HubConfig, cls: string, trait: string): boolean {
   const explicit = EXPLICIT.get(config);
-  return !!explicit && isClassName(cls) && Object.prototype.hasOwnProperty.call(explicit[cls] ?? {}, trait);
+  return (
+    !!explicit &&
+    isClassName(cls) &&
+    Object.prototype.hasOwnProperty.call(explicit[cls] ?? {}, trait)
+  );
 }

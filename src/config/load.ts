@@ -15,7 +15,13 @@ import { formatOf, fromObject, readConfigText } from './sources.js';
 import { checkKeys, validateEntries } from './validate.js';
 
 /** Files looked for in the working directory when no file is given, in this order. */
-export const DEFAULT_CONFIG_FILES = ['labhub.yaml', 'labhub.yml', 'labhub.json', 'labhub.toml', 'jupyterhub_config.py'] as const;
+export const DEFAULT_CONFIG_FILES = [
+  'labhub.yaml',
+  'labhub.yml',
+  'labhub.json',
+  'labhub.toml',
+  'jupyterhub_config.py',
+] as const;
 
 export interface LoadConfigOptions {
   /** Config file (.yaml/.yml/.json/.toml/.py). Absent: the first of DEFAULT_CONFIG_FILES in cwd, else defaults only. */
@@ -45,7 +51,11 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
   if (opts.file) {
     source = resolve(cwd, opts.file);
     if (!existsSync(source)) {
-      throw new HubError('LABHUB_ERR_CONFIG', 500, `Config file ${opts.file} does not exist (looked at ${source}). Check the path given to --config.`);
+      throw new HubError(
+        'LABHUB_ERR_CONFIG',
+        500,
+        `Config file ${opts.file} does not exist (looked at ${source}). Check the path given to --config.`,
+      );
     }
   } else {
     const found = DEFAULT_CONFIG_FILES.map((f) => resolve(cwd, f)).find((f) => existsSync(f));
@@ -57,12 +67,17 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
     try {
       text = readFileSync(source, 'utf8');
     } catch (e) {
-      throw new HubError('LABHUB_ERR_CONFIG', 500, `Config file ${source} cannot be read: ${(e as Error).message}. Check its permissions.`);
+      throw new HubError(
+        'LABHUB_ERR_CONFIG',
+        500,
+        `Config file ${source} cannot be read: ${(e as Error).message}. Check its permissions.`,
+      );
     }
     raw = readConfigText(text, formatOf(source), opts.file ?? source.slice(cwd.length + 1));
   }
   if (opts.overrides) {
-    for (const [cls, trait, e] of fromObject(opts.overrides, undefined).entries()) raw.set(cls, trait, e);
+    for (const [cls, trait, e] of fromObject(opts.overrides, undefined).entries())
+      raw.set(cls, trait, e);
   }
   return buildConfig(raw, source);
 }
@@ -81,7 +96,8 @@ export function buildConfig(raw: RawConfig, source: string | null): LoadedConfig
     else config[cls] = structuredClone(explicit[cls] ?? {});
   }
   deriveHub(config.JupyterHub!, explicit.JupyterHub ?? {});
-  for (const cls of CLASS_NAMES) if ((ancestry(cls) as string[]).includes('Spawner')) deriveSpawner(config[cls]!);
+  for (const cls of CLASS_NAMES)
+    if ((ancestry(cls) as string[]).includes('Spawner')) deriveSpawner(config[cls]!);
   // traitsFor must see the normalised values too.
   for (const [cls, section] of Object.entries(explicit)) {
     for (const k of Object.keys(section)) section[k] = config[cls]![k] ?? section[k];

@@ -22,9 +22,52 @@ export interface Token {
   indented?: boolean;
 }
 
-const OPS = ['**', '//', '+=', '-=', '==', '!=', '<=', '>=', '->', ':=', '(', ')', '[', ']', '{', '}', ',', ':', '.', '=', '+', '-', '*', '/', '%', ';', '@', '<', '>', '|', '&', '^', '~'];
+const OPS = [
+  '**',
+  '//',
+  '+=',
+  '-=',
+  '==',
+  '!=',
+  '<=',
+  '>=',
+  '->',
+  ':=',
+  '(',
+  ')',
+  '[',
+  ']',
+  '{',
+  '}',
+  ',',
+  ':',
+  '.',
+  '=',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  ';',
+  '@',
+  '<',
+  '>',
+  '|',
+  '&',
+  '^',
+  '~',
+];
 const SIMPLE_ESCAPES: Record<string, string> = {
-  '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
 };
 
 /** Splits `src` into tokens. Never throws: problems become `error` tokens. */
@@ -41,7 +84,8 @@ export function tokenize(src: string): Token[] {
   while (i < src.length) {
     const ch = src[i]!;
     if (ch === '\n') {
-      if (depth === 0 && out.length && out[out.length - 1]!.kind !== 'newline') out.push({ kind: 'newline', text: '\n', line });
+      if (depth === 0 && out.length && out[out.length - 1]!.kind !== 'newline')
+        out.push({ kind: 'newline', text: '\n', line });
       line++;
       i++;
       atLineStart = true;
@@ -77,13 +121,22 @@ export function tokenize(src: string): Token[] {
         push({ kind: 'error', text: res.error, line });
         return finish(out, line);
       }
-      push({ kind: 'string', text: res.value, value: res.value, line, fString: str[1]!.toLowerCase().includes('f') });
+      push({
+        kind: 'string',
+        text: res.value,
+        value: res.value,
+        line,
+        fString: str[1]!.toLowerCase().includes('f'),
+      });
       line += res.newlines;
       i = res.end;
       continue;
     }
     if (/[0-9]/.test(ch) || (ch === '.' && /[0-9]/.test(src[i + 1] ?? ''))) {
-      const m = /^(0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|(?:[0-9][0-9_]*)?\.?[0-9_]*(?:[eE][+-]?[0-9_]+)?)[jJ]?/.exec(src.slice(i))!;
+      const m =
+        /^(0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|(?:[0-9][0-9_]*)?\.?[0-9_]*(?:[eE][+-]?[0-9_]+)?)[jJ]?/.exec(
+          src.slice(i),
+        )!;
       const raw = m[0];
       if (/[jJ]$/.test(raw)) {
         push({ kind: 'error', text: `complex number ${raw} is not supported`, line });
@@ -122,7 +175,8 @@ export function tokenize(src: string): Token[] {
 }
 
 function finish(out: Token[], line: number): Token[] {
-  if (out.length && out[out.length - 1]!.kind !== 'newline') out.push({ kind: 'newline', text: '\n', line });
+  if (out.length && out[out.length - 1]!.kind !== 'newline')
+    out.push({ kind: 'newline', text: '\n', line });
   out.push({ kind: 'eof', text: '', line });
   return out;
 }
@@ -175,7 +229,8 @@ function readString(
       const hex = next === 'x' ? 2 : next === 'u' ? 4 : next === 'U' ? 8 : 0;
       if (hex) {
         const digits = src.slice(i + 2, i + 2 + hex);
-        if (!new RegExp(`^[0-9a-fA-F]{${hex}}$`).test(digits)) return { error: `bad \\${next} escape in string on line ${line}` };
+        if (!new RegExp(`^[0-9a-fA-F]{${hex}}$`).test(digits))
+          return { error: `bad \\${next} escape in string on line ${line}` };
         value += String.fromCodePoint(parseInt(digits, 16));
         i += 2 + hex;
         continue;

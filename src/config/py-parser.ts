@@ -41,7 +41,7 @@ export const PY_SETS = new WeakSet<unknown[]>();
 /** What the subset is, for error messages. */
 export const PY_SUBSET_HELP =
   'labhub reads jupyterhub_config.py without running it, so only literal settings are supported: ' +
-  "`c.Class.trait = <str, int, float, bool, None, list, tuple, set, dict, set([...])>`, " +
+  '`c.Class.trait = <str, int, float, bool, None, list, tuple, set, dict, set([...])>`, ' +
   "`c.Class.trait.append(x)` / `.extend([...])` / `.update({...})`, `c.Class.trait['key'] = value`, " +
   'comments and `c = get_config()`. For anything computed, move the settings to labhub.yaml ' +
   '(`labhub migrate-config jupyterhub_config.py` writes it) and put code in a JS module.';
@@ -76,7 +76,10 @@ export function parsePyConfig(src: string, file: string): PyOp[] {
     let end = pos;
     while (toks[end]!.kind !== 'newline' && toks[end]!.kind !== 'eof') end++;
     const endLine = toks[end]!.line;
-    const text = lines.slice(start - 1, endLine).map((l) => l.replace(/\s+$/, '')).join('\n');
+    const text = lines
+      .slice(start - 1, endLine)
+      .map((l) => l.replace(/\s+$/, ''))
+      .join('\n');
     try {
       const p = new StatementParser(toks, pos, end);
       p.statements((op) => ops.push({ ...op, line: start, text }));
@@ -122,7 +125,8 @@ class StatementParser {
   }
   private expectOp(text: string): void {
     const t = this.next();
-    if (t.kind !== 'op' || t.text !== text) this.fail(`expected \`${text}\`, found ${describe(t)}`, t);
+    if (t.kind !== 'op' || t.text !== text)
+      this.fail(`expected \`${text}\`, found ${describe(t)}`, t);
   }
   private name(): string {
     const t = this.next();
@@ -150,7 +154,10 @@ class StatementParser {
     }
     const first = this.peek();
     if (first.kind !== 'name' || first.text !== 'c') {
-      if (first.kind === 'name' && ['import', 'from', 'if', 'for', 'def', 'with', 'class', 'try', 'while'].includes(first.text)) {
+      if (
+        first.kind === 'name' &&
+        ['import', 'from', 'if', 'for', 'def', 'with', 'class', 'try', 'while'].includes(first.text)
+      ) {
         this.fail(`\`${first.text}\` is code`);
       }
       this.fail('only assignments to `c.Class.trait` are supported');
@@ -159,7 +166,12 @@ class StatementParser {
     if (this.isOp('=')) {
       this.next();
       const callee = this.peek();
-      if (callee.kind === 'name' && callee.text === 'get_config' && this.isOp('(', 1) && this.isOp(')', 2)) {
+      if (
+        callee.kind === 'name' &&
+        callee.text === 'get_config' &&
+        this.isOp('(', 1) &&
+        this.isOp(')', 2)
+      ) {
         this.pos += 3;
         return null;
       }
@@ -167,7 +179,8 @@ class StatementParser {
     }
     this.expectOp('.');
     const cls = this.name();
-    if (!this.isOp('.')) this.fail(`a class alone cannot be configured; write c.${cls}.<trait> = value`);
+    if (!this.isOp('.'))
+      this.fail(`a class alone cannot be configured; write c.${cls}.<trait> = value`);
     this.next();
     const trait = this.name();
     this.suspicious = [];
@@ -181,21 +194,26 @@ class StatementParser {
       const key = this.expr();
       this.expectOp(']');
       this.expectOp('=');
-      if (typeof key !== 'string' && typeof key !== 'number') this.fail('item keys must be strings or numbers');
+      if (typeof key !== 'string' && typeof key !== 'number')
+        this.fail('item keys must be strings or numbers');
       const value = this.expr();
       return { kind: 'setitem', cls, trait, key: String(key), value, suspicious: this.suspicious };
     }
     if (this.isOp('.')) {
       this.next();
       const method = this.name();
-      if (!METHODS.has(method)) this.fail(`method .${method}() is not supported (only .append, .extend, .update, .add)`);
+      if (!METHODS.has(method))
+        this.fail(`method .${method}() is not supported (only .append, .extend, .update, .add)`);
       this.expectOp('(');
       const value = this.expr();
       if (this.isOp(',')) this.next();
       this.expectOp(')');
       return { kind: method as PyOp['kind'], cls, trait, value, suspicious: this.suspicious };
     }
-    if (this.isOp('+=') || this.isOp('-=')) this.fail(`augmented assignment \`${this.peek().text}\` is not supported; use .extend([...]) or assign the full value`);
+    if (this.isOp('+=') || this.isOp('-='))
+      this.fail(
+        `augmented assignment \`${this.peek().text}\` is not supported; use .extend([...]) or assign the full value`,
+      );
     this.fail(`expected \`=\` after c.${cls}.${trait}, found ${describe(this.peek())}`);
   }
 
@@ -286,7 +304,11 @@ class StatementParser {
       let key: unknown = first;
       for (;;) {
         this.expectOp(':');
-        setKey(obj, dictKey(key, (r) => this.fail(r)), this.expr());
+        setKey(
+          obj,
+          dictKey(key, (r) => this.fail(r)),
+          this.expr(),
+        );
         if (this.isOp(',')) this.next();
         if (this.isOp('}')) break;
         key = this.expr();
@@ -378,16 +400,25 @@ export function makeSet(items: unknown[]): unknown[] {
 function binary(op: string, a: unknown, b: unknown, fail: (r: string) => never): unknown {
   if (typeof a === 'number' && typeof b === 'number') {
     switch (op) {
-      case '+': return a + b;
-      case '-': return a - b;
-      case '*': return a * b;
-      case '/': return a / b;
-      case '//': return Math.floor(a / b);
-      case '%': return a % b;
-      case '**': return a ** b;
+      case '+':
+        return a + b;
+      case '-':
+        return a - b;
+      case '*':
+        return a * b;
+      case '/':
+        return a / b;
+      case '//':
+        return Math.floor(a / b);
+      case '%':
+        return a % b;
+      case '**':
+        return a ** b;
     }
   }
   if (op === '+' && typeof a === 'string' && typeof b === 'string') return a + b;
   if (op === '+' && Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
-  return fail(`\`${op}\` is only supported between numbers (or + between two strings or two lists)`);
+  return fail(
+    `\`${op}\` is only supported between numbers (or + between two strings or two lists)`,
+  );
 }

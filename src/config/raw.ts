@@ -74,7 +74,8 @@ export class RawConfig {
     this.delete(cls, trait);
   }
   *entries(): Generator<[string, string, RawEntry]> {
-    for (const [cls, m] of [...this.classes]) for (const [trait, e] of [...m]) yield [cls, trait, e];
+    for (const [cls, m] of [...this.classes])
+      for (const [trait, e] of [...m]) yield [cls, trait, e];
   }
 }
 

@@ -15,13 +15,16 @@ function run(obj: Record<string, Record<string, unknown>>) {
 }
 
 function conflicts(obj: Record<string, Record<string, unknown>>, re: RegExp) {
-  assert.throws(() => run(obj), (e: unknown) => {
-    assert.ok(e instanceof HubError);
-    assert.equal(e.code, 'LABHUB_ERR_CONFIG');
-    assert.match(e.userMessage, re);
-    assert.match(e.userMessage, /Keep only/);
-    return true;
-  });
+  assert.throws(
+    () => run(obj),
+    (e: unknown) => {
+      assert.ok(e instanceof HubError);
+      assert.equal(e.code, 'LABHUB_ERR_CONFIG');
+      assert.match(e.userMessage, re);
+      assert.match(e.userMessage, /Keep only/);
+      return true;
+    },
+  );
 }
 
 test('whitelist/blacklist/group_whitelist/env map to the current names, in subclasses too', () => {
@@ -48,34 +51,79 @@ test('whitelist/blacklist/group_whitelist/env map to the current names, in subcl
 });
 
 test('old and new key both set: equal values warn, different values fail', () => {
-  const { out, warnings } = run({ Authenticator: { whitelist: ['a', 'b'], allowed_users: ['b', 'a'] } });
+  const { out, warnings } = run({
+    Authenticator: { whitelist: ['a', 'b'], allowed_users: ['b', 'a'] },
+  });
   assert.deepEqual(out, { Authenticator: { allowed_users: ['b', 'a'] } });
   assert.match(warnings[0]!.message, /also set/);
-  conflicts({ Authenticator: { whitelist: ['a'], allowed_users: ['b'] } }, /Authenticator\.whitelist.*Authenticator\.allowed_users.*different values/);
-  conflicts({ LocalAuthenticator: { group_whitelist: ['x'], allowed_groups: ['y'] } }, /group_whitelist/);
-  conflicts({ Authenticator: { blacklist: [] , blocked_users: ['evil'] } }, /blacklist/);
+  conflicts(
+    { Authenticator: { whitelist: ['a'], allowed_users: ['b'] } },
+    /Authenticator\.whitelist.*Authenticator\.allowed_users.*different values/,
+  );
+  conflicts(
+    { LocalAuthenticator: { group_whitelist: ['x'], allowed_groups: ['y'] } },
+    /group_whitelist/,
+  );
+  conflicts({ Authenticator: { blacklist: [], blocked_users: ['evil'] } }, /blacklist/);
 });
 
 test('JupyterHub.admin_users: used when Authenticator.admin_users is empty, conflict otherwise', () => {
-  assert.deepEqual(run({ JupyterHub: { admin_users: ['root'] } }).out, { Authenticator: { admin_users: ['root'] } });
-  assert.deepEqual(run({ JupyterHub: { admin_users: ['root'] }, Authenticator: { admin_users: [] } }).out, { Authenticator: { admin_users: ['root'] } });
-  const same = run({ JupyterHub: { admin_users: ['root'] }, Authenticator: { admin_users: ['root'] } });
+  assert.deepEqual(run({ JupyterHub: { admin_users: ['root'] } }).out, {
+    Authenticator: { admin_users: ['root'] },
+  });
+  assert.deepEqual(
+    run({ JupyterHub: { admin_users: ['root'] }, Authenticator: { admin_users: [] } }).out,
+    { Authenticator: { admin_users: ['root'] } },
+  );
+  const same = run({
+    JupyterHub: { admin_users: ['root'] },
+    Authenticator: { admin_users: ['root'] },
+  });
   assert.deepEqual(same.out, { Authenticator: { admin_users: ['root'] } });
   assert.match(same.warnings[0]!.message, /duplicates/);
-  conflicts({ JupyterHub: { admin_users: ['root'] }, Authenticator: { admin_users: ['alice'] } }, /JupyterHub\.admin_users/);
+  conflicts(
+    { JupyterHub: { admin_users: ['root'] }, Authenticator: { admin_users: ['alice'] } },
+    /JupyterHub\.admin_users/,
+  );
 });
 
 test('proxy keys move to ConfigurableHTTPProxy; api ip and port combine', () => {
-  const { out, warnings } = run({ JupyterHub: { proxy_cmd: ['chp'], proxy_auth_token: 't', proxy_api_ip: '10.0.0.1', proxy_api_port: 9000, debug_proxy: true } });
-  assert.deepEqual(out, { ConfigurableHTTPProxy: { api_url: 'http://10.0.0.1:9000', command: ['chp'], auth_token: 't', debug: true } });
+  const { out, warnings } = run({
+    JupyterHub: {
+      proxy_cmd: ['chp'],
+      proxy_auth_token: 't',
+      proxy_api_ip: '10.0.0.1',
+      proxy_api_port: 9000,
+      debug_proxy: true,
+    },
+  });
+  assert.deepEqual(out, {
+    ConfigurableHTTPProxy: {
+      api_url: 'http://10.0.0.1:9000',
+      command: ['chp'],
+      auth_token: 't',
+      debug: true,
+    },
+  });
   assert.ok(warnings.every((w) => w.code === 'LABHUB_WARN_CONFIG_RENAMED'));
-  assert.deepEqual(run({ JupyterHub: { proxy_api_port: 9000 } }).out, { ConfigurableHTTPProxy: { api_url: 'http://127.0.0.1:9000' } });
-  conflicts({ JupyterHub: { proxy_auth_token: 'a' }, ConfigurableHTTPProxy: { auth_token: 'b' } }, /proxy_auth_token/);
+  assert.deepEqual(run({ JupyterHub: { proxy_api_port: 9000 } }).out, {
+    ConfigurableHTTPProxy: { api_url: 'http://127.0.0.1:9000' },
+  });
+  conflicts(
+    { JupyterHub: { proxy_auth_token: 'a' }, ConfigurableHTTPProxy: { auth_token: 'b' } },
+    /proxy_auth_token/,
+  );
 });
 
 test('hub_connect_port becomes hub_connect_url', () => {
-  assert.deepEqual(run({ JupyterHub: { hub_connect_port: 9999, hub_connect_ip: '10.1.1.1' } }).out.JupyterHub, { hub_connect_ip: '10.1.1.1', hub_connect_url: 'http://10.1.1.1:9999' });
-  assert.deepEqual(run({ JupyterHub: { hub_connect_port: 9999, hub_ip: '0.0.0.0' } }).out.JupyterHub, { hub_ip: '0.0.0.0', hub_connect_url: 'http://127.0.0.1:9999' });
+  assert.deepEqual(
+    run({ JupyterHub: { hub_connect_port: 9999, hub_connect_ip: '10.1.1.1' } }).out.JupyterHub,
+    { hub_connect_ip: '10.1.1.1', hub_connect_url: 'http://10.1.1.1:9999' },
+  );
+  assert.deepEqual(
+    run({ JupyterHub: { hub_connect_port: 9999, hub_ip: '0.0.0.0' } }).out.JupyterHub,
+    { hub_ip: '0.0.0.0', hub_connect_url: 'http://127.0.0.1:9999' },
+  );
 });
 
 test('no-op deprecated keys are dropped with a warning; %U becomes {username}', () => {
@@ -83,8 +131,14 @@ test('no-op deprecated keys are dropped with a warning; %U becomes {username}', 
     JupyterHub: { extra_log_file: '/x', confirm_no_ssl: true, admin_access: true },
     Spawner: { notebook_dir: '/home/%U/nb', default_url: '/user/%U/lab' },
   });
-  assert.deepEqual(out, { Spawner: { notebook_dir: '/home/{username}/nb', default_url: '/user/{username}/lab' } });
+  assert.deepEqual(out, {
+    Spawner: { notebook_dir: '/home/{username}/nb', default_url: '/user/{username}/lab' },
+  });
   assert.equal(warnings.filter((w) => w.code === 'LABHUB_WARN_CONFIG_IGNORED').length, 3);
   assert.equal(warnings.filter((w) => w.code === 'LABHUB_WARN_CONFIG_PERCENT_U').length, 2);
-  assert.deepEqual(raw.dropped.map((d) => d.key).sort(), ['JupyterHub.admin_access', 'JupyterHub.confirm_no_ssl', 'JupyterHub.extra_log_file']);
+  assert.deepEqual(raw.dropped.map((d) => d.key).sort(), [
+    'JupyterHub.admin_access',
+    'JupyterHub.confirm_no_ssl',
+    'JupyterHub.extra_log_file',
+  ]);
 });

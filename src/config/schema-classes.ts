@@ -1,76 +1,257 @@
 /** Traits of the Authenticator, Spawner, proxy and labhub classes (JupyterHub names and defaults). */
 import { z } from 'zod';
-import { anyDict, byteSize, command, port, posInt, seconds, strDict, strList, strSet, t } from './schema-util.js';
+import {
+  anyDict,
+  byteSize,
+  command,
+  port,
+  posInt,
+  seconds,
+  strDict,
+  strList,
+  strSet,
+  t,
+} from './schema-util.js';
 
 export const authenticatorTraits = {
-  admin_users: t(strSet, [], 'set[str]', 'Users who are admins. They are created at start and may always log in.'),
-  allowed_users: t(strSet, [], 'set[str]', 'Users who may log in (in addition to allowed_groups and admins). With nothing allowed and allow_all false, only admins can log in.'),
+  admin_users: t(
+    strSet,
+    [],
+    'set[str]',
+    'Users who are admins. They are created at start and may always log in.',
+  ),
+  allowed_users: t(
+    strSet,
+    [],
+    'set[str]',
+    'Users who may log in (in addition to allowed_groups and admins). With nothing allowed and allow_all false, only admins can log in.',
+  ),
   blocked_users: t(strSet, [], 'set[str]', 'Users who may never log in, whatever else says.'),
   allow_all: t(z.boolean(), false, 'bool', 'Let every user who authenticates log in.'),
-  allow_existing_users: t(z.boolean().nullable(), null, 'bool', 'Users already in the hub database may log in even if not listed. Only admins, --admin and the config add users to the database.', 'true (JupyterHub: true only when allowed_users is non-empty, which locked out users added on the admin page)'),
-  auto_login: t(z.boolean(), false, 'bool', 'Skip the login page and go straight to the external login (OAuth authenticators).'),
-  delete_invalid_users: t(z.boolean(), false, 'bool', 'Delete database users that are no longer allowed, at start.'),
-  enable_auth_state: t(z.boolean(), false, 'bool', 'Store encrypted auth state (needs `JUPYTERHUB_CRYPT_KEY`).'),
+  allow_existing_users: t(
+    z.boolean().nullable(),
+    null,
+    'bool',
+    'Users already in the hub database may log in even if not listed. Only admins, --admin and the config add users to the database.',
+    'true (JupyterHub: true only when allowed_users is non-empty, which locked out users added on the admin page)',
+  ),
+  auto_login: t(
+    z.boolean(),
+    false,
+    'bool',
+    'Skip the login page and go straight to the external login (OAuth authenticators).',
+  ),
+  delete_invalid_users: t(
+    z.boolean(),
+    false,
+    'bool',
+    'Delete database users that are no longer allowed, at start.',
+  ),
+  enable_auth_state: t(
+    z.boolean(),
+    false,
+    'bool',
+    'Store encrypted auth state (needs `JUPYTERHUB_CRYPT_KEY`).',
+  ),
   manage_groups: t(z.boolean(), false, 'bool', 'Group membership comes from the authenticator.'),
-  username_pattern: t(z.string(), '', 'str', 'Regular expression a username must match (empty = any valid name).'),
-  username_map: t(strDict, {}, 'dict[str, str]', 'Rename users at login: `{login name: hub name}`.'),
+  username_pattern: t(
+    z.string(),
+    '',
+    'str',
+    'Regular expression a username must match (empty = any valid name).',
+  ),
+  username_map: t(
+    strDict,
+    {},
+    'dict[str, str]',
+    'Rename users at login: `{login name: hub name}`.',
+  ),
 };
 
 export const localAuthenticatorTraits = {
-  allowed_groups: t(strSet, [], 'set[str]', 'Unix groups whose members may log in. labhub counts primary and supplementary groups (JupyterHub only supplementary).'),
+  allowed_groups: t(
+    strSet,
+    [],
+    'set[str]',
+    'Unix groups whose members may log in. labhub counts primary and supplementary groups (JupyterHub only supplementary).',
+  ),
   admin_groups: t(strSet, [], 'set[str]', 'Unix groups whose members are admins.'),
-  create_system_users: t(z.boolean(), false, 'bool', 'Create a missing Linux account when a hub user is added, with `add_user_cmd`.'),
-  add_user_cmd: t(command, [], 'list[str]', 'Command that creates a Linux user; the name is appended. Empty: `adduser -q --gecos "" --disabled-password`.'),
+  create_system_users: t(
+    z.boolean(),
+    false,
+    'bool',
+    'Create a missing Linux account when a hub user is added, with `add_user_cmd`.',
+  ),
+  add_user_cmd: t(
+    command,
+    [],
+    'list[str]',
+    'Command that creates a Linux user; the name is appended. Empty: `adduser -q --gecos "" --disabled-password`.',
+  ),
 };
 
 export const pamAuthenticatorTraits = {
   service: t(z.string(), 'login', 'str', 'PAM service name.'),
   encoding: t(z.string(), 'utf8', 'str', 'Text encoding of the PAM conversation.'),
   open_sessions: t(z.boolean(), false, 'bool', 'Open a PAM session for each spawned server.'),
-  check_account: t(z.boolean(), true, 'bool', 'Run PAM account management (refuses expired or locked accounts).'),
+  check_account: t(
+    z.boolean(),
+    true,
+    'bool',
+    'Run PAM account management (refuses expired or locked accounts).',
+  ),
 };
 
 export const dummyAuthenticatorTraits = {
-  password: t(z.string(), '', 'str', 'Shared password for every user (testing only; labhub logs a loud warning). Empty: any password.'),
+  password: t(
+    z.string(),
+    '',
+    'str',
+    'Shared password for every user (testing only; labhub logs a loud warning). Empty: any password.',
+  ),
 };
 
 export const nativeAuthenticatorTraits = {
-  open_signup: t(z.boolean(), false, 'bool', 'New sign-ups are allowed at once, without admin approval.'),
-  minimum_password_length: t(posInt, 8, 'int', 'Shortest password accepted at sign-up and password change.'),
-  allowed_failed_logins: t(posInt, 0, 'int', 'Failed logins before a pause is enforced (0 = no limit here; labhub still rate-limits per Labhub.login_rate_limit).'),
-  seconds_before_next_try: t(seconds, 600, 'int', 'Pause after too many failed logins, in seconds.'),
+  open_signup: t(
+    z.boolean(),
+    false,
+    'bool',
+    'New sign-ups are allowed at once, without admin approval.',
+  ),
+  minimum_password_length: t(
+    posInt,
+    8,
+    'int',
+    'Shortest password accepted at sign-up and password change.',
+  ),
+  allowed_failed_logins: t(
+    posInt,
+    0,
+    'int',
+    'Failed logins before a pause is enforced (0 = no limit here; labhub still rate-limits per Labhub.login_rate_limit).',
+  ),
+  seconds_before_next_try: t(
+    seconds,
+    600,
+    'int',
+    'Pause after too many failed logins, in seconds.',
+  ),
 };
 
 export const spawnerTraits = {
-  cmd: t(command, ['jupyterhub-singleuser'], 'list[str]', 'Command that starts the single-user server. If not on PATH, labhub uses its own Python environment (Labhub.user_env_dir).'),
+  cmd: t(
+    command,
+    ['jupyterhub-singleuser'],
+    'list[str]',
+    'Command that starts the single-user server. If not on PATH, labhub uses its own Python environment (Labhub.user_env_dir).',
+  ),
   args: t(strList, [], 'list[str]', 'Extra arguments for cmd.'),
-  default_url: t(z.string(), '', 'str', 'Landing path inside the server, e.g. `/lab`; `{username}` is replaced. Passed as `JUPYTERHUB_DEFAULT_URL`.'),
-  notebook_dir: t(z.string(), '', 'str', "Root directory of the file browser; `{username}` is replaced (labhub creates it if missing). Passed as `JUPYTERHUB_ROOT_DIR`."),
+  default_url: t(
+    z.string(),
+    '',
+    'str',
+    'Landing path inside the server, e.g. `/lab`; `{username}` is replaced. Passed as `JUPYTERHUB_DEFAULT_URL`.',
+  ),
+  notebook_dir: t(
+    z.string(),
+    '',
+    'str',
+    'Root directory of the file browser; `{username}` is replaced (labhub creates it if missing). Passed as `JUPYTERHUB_ROOT_DIR`.',
+  ),
   environment: t(strDict, {}, 'dict[str, str]', 'Extra environment variables for the server.'),
-  env_keep: t(strList, ['PATH', 'PYTHONPATH', 'CONDA_ROOT', 'CONDA_DEFAULT_ENV', 'VIRTUAL_ENV', 'LANG', 'LC_ALL', 'JUPYTERHUB_SINGLEUSER_APP'], 'list[str]', "Variables passed through from the hub's environment."),
+  env_keep: t(
+    strList,
+    [
+      'PATH',
+      'PYTHONPATH',
+      'CONDA_ROOT',
+      'CONDA_DEFAULT_ENV',
+      'VIRTUAL_ENV',
+      'LANG',
+      'LC_ALL',
+      'JUPYTERHUB_SINGLEUSER_APP',
+    ],
+    'list[str]',
+    "Variables passed through from the hub's environment.",
+  ),
   ip: t(z.string(), '127.0.0.1', 'str', 'IP the single-user server listens on.'),
   port: t(port, 0, 'int', 'Port of the single-user server (0 = a free port chosen at spawn).'),
   start_timeout: t(seconds, 60, 'int', 'Seconds the server may take to start.'),
   http_timeout: t(seconds, 30, 'int', 'Seconds the started server may take to answer HTTP.'),
   poll_interval: t(seconds, 30, 'int', 'Seconds between checks that the server is still running.'),
-  mem_limit: t(byteSize.nullable(), null, 'bytes', 'Memory limit: bytes or `512M`, `2G` (1024-based). labhub enforces it where the machine allows and says at start where it cannot.'),
+  mem_limit: t(
+    byteSize.nullable(),
+    null,
+    'bytes',
+    'Memory limit: bytes or `512M`, `2G` (1024-based). labhub enforces it where the machine allows and says at start where it cannot.',
+  ),
   cpu_limit: t(z.number().positive().nullable(), null, 'float', 'CPU limit in cores (e.g. 1.5).'),
   debug: t(z.boolean(), false, 'bool', 'Start the server with debug logging.'),
   disable_user_config: t(z.boolean(), false, 'bool', "Ignore the user's own Jupyter config files."),
-  options_form: t(z.string(), '', 'str', 'HTML form shown before spawning; its values become user_options.'),
-  profile_list: t(z.array(anyDict), [], 'list[dict]', 'Choices offered before spawning (KubeSpawner-style `{display_name, slug, kubespawner_override}`).'),
-  server_token_scopes: t(strList, [], 'list[str]', "Scopes of the server's own API token (empty: JupyterHub's default set)."),
-  oauth_client_allowed_scopes: t(strList, [], 'list[str]', "Extra scopes the server's OAuth client may ask for."),
-  oauth_access_scopes: t(strList, [], 'list[str]', 'Scopes a browser needs to access the server (empty: `access:servers!server=<user>/<name>`).'),
+  options_form: t(
+    z.string(),
+    '',
+    'str',
+    'HTML form shown before spawning; its values become user_options.',
+  ),
+  profile_list: t(
+    z.array(anyDict),
+    [],
+    'list[dict]',
+    'Choices offered before spawning (KubeSpawner-style `{display_name, slug, kubespawner_override}`).',
+  ),
+  server_token_scopes: t(
+    strList,
+    [],
+    'list[str]',
+    "Scopes of the server's own API token (empty: JupyterHub's default set).",
+  ),
+  oauth_client_allowed_scopes: t(
+    strList,
+    [],
+    'list[str]',
+    "Extra scopes the server's OAuth client may ask for.",
+  ),
+  oauth_access_scopes: t(
+    strList,
+    [],
+    'list[str]',
+    'Scopes a browser needs to access the server (empty: `access:servers!server=<user>/<name>`).',
+  ),
   interrupt_timeout: t(seconds, 10, 'int', 'Seconds to wait after SIGINT before SIGTERM.'),
   term_timeout: t(seconds, 5, 'int', 'Seconds to wait after SIGTERM before SIGKILL.'),
   kill_timeout: t(seconds, 5, 'int', 'Seconds to wait after SIGKILL.'),
   shell_cmd: t(strList, [], 'list[str]', 'Wrap cmd in a shell, e.g. `["bash", "-l", "-c"]`.'),
-  popen_kwargs: t(anyDict, {}, 'dict', 'Python subprocess options; accepted for compatibility, labhub reads only `cwd` and warns about the rest.'),
-  hub_connect_url: t(z.string(), '', 'str', 'URL this server uses to reach the hub API (overrides JupyterHub.hub_connect_url).'),
-  run_as_user: t(z.enum(['auto', 'self']), 'auto', 'str', "labhub (local-process): 'auto' runs each server as the Linux account named like the user when the hub is root (refused when there is no such account); 'self' runs every server as the hub's own user."),
-  allow_root: t(z.boolean(), true, 'bool', "labhub (local-process): with run_as_user 'self' under root, pass --allow-root to Jupyter (with a warning)."),
-  user_env: t(z.enum(['auto', 'off']), 'auto', 'str', "labhub: 'auto' creates labhub's own Python environment (python/requirements.txt) when jupyterhub-singleuser is not on PATH; 'off' never does."),
+  popen_kwargs: t(
+    anyDict,
+    {},
+    'dict',
+    'Python subprocess options; accepted for compatibility, labhub reads only `cwd` and warns about the rest.',
+  ),
+  hub_connect_url: t(
+    z.string(),
+    '',
+    'str',
+    'URL this server uses to reach the hub API (overrides JupyterHub.hub_connect_url).',
+  ),
+  run_as_user: t(
+    z.enum(['auto', 'self']),
+    'auto',
+    'str',
+    "labhub (local-process): 'auto' runs each server as the Linux account named like the user when the hub is root (refused when there is no such account); 'self' runs every server as the hub's own user.",
+  ),
+  allow_root: t(
+    z.boolean(),
+    true,
+    'bool',
+    "labhub (local-process): with run_as_user 'self' under root, pass --allow-root to Jupyter (with a warning).",
+  ),
+  user_env: t(
+    z.enum(['auto', 'off']),
+    'auto',
+    'str',
+    "labhub: 'auto' creates labhub's own Python environment (python/requirements.txt) when jupyterhub-singleuser is not on PATH; 'off' never does.",
+  ),
 };
 
 const idleCuller = z.strictObject({
@@ -89,33 +270,86 @@ const loginRateLimit = z.strictObject({
 
 export const proxyTraits = {
   api_url: t(z.string(), 'http://127.0.0.1:8001', 'str', "URL of the proxy's REST API."),
-  auth_token: t(z.string(), '', 'str', 'Token for the proxy API (env `CONFIGPROXY_AUTH_TOKEN`; empty: generated and shared with a proxy the hub starts).'),
-  command: t(command, ['labhub-proxy'], 'list[str]', 'Command that starts the proxy. `labhub-proxy` is the bundled one; `configurable-http-proxy` works too.'),
-  should_start: t(z.boolean(), true, 'bool', 'Start the proxy (and adopt one already running with the same token). false: use an external proxy.'),
+  auth_token: t(
+    z.string(),
+    '',
+    'str',
+    'Token for the proxy API (env `CONFIGPROXY_AUTH_TOKEN`; empty: generated and shared with a proxy the hub starts).',
+  ),
+  command: t(
+    command,
+    ['labhub-proxy'],
+    'list[str]',
+    'Command that starts the proxy. `labhub-proxy` is the bundled one; `configurable-http-proxy` works too.',
+  ),
+  should_start: t(
+    z.boolean(),
+    true,
+    'bool',
+    'Start the proxy (and adopt one already running with the same token). false: use an external proxy.',
+  ),
   debug: t(z.boolean(), false, 'bool', 'Start the proxy with debug logging.'),
   check_running_interval: t(seconds, 5, 'int', 'Seconds between checks that the proxy is alive.'),
-  pid_file: t(z.string(), 'jupyterhub-proxy.pid', 'str', 'File with the pid of the proxy the hub started.'),
+  pid_file: t(
+    z.string(),
+    'jupyterhub-proxy.pid',
+    'str',
+    'File with the pid of the proxy the hub started.',
+  ),
 };
 
 export const labhubTraits = {
-  user_env_dir: t(z.string(), '', 'str', 'Where labhub creates its Python environment (venv with jupyterlab, jupyterhub, ipykernel) when `jupyterhub-singleuser` is not on PATH. Empty: `$XDG_DATA_HOME/labhub/venv` (usually `~/.local/share/labhub/venv`).'),
-  idle_culler: t(idleCuller, {}, '{enabled, timeout, interval, max_age, cull_users}', 'Built-in idle culler: stop servers idle for `timeout` s (default 3600), checked every `interval` s (300); `max_age` > 0 also stops servers older than that; `cull_users` deletes idle users. Off by default.'),
-  login_rate_limit: t(loginRateLimit, {}, '{per_user, per_ip, window_seconds}', 'Failed logins allowed per user (default 5) and per client address (30) within `window_seconds` (300) before further attempts get 429.'),
-  languages: t(strList, [], 'list[str]', 'UI languages offered (e.g. `["en", "fr"]`); empty: every bundled translation, chosen from Accept-Language.'),
-  generate_self_signed_cert: t(z.boolean(), false, 'bool', 'Serve HTTPS with a self-signed certificate that labhub creates (ECDSA P-256, valid 825 days, for this machine\'s hostname, localhost and its IP addresses) when the files do not exist yet, and renews 30 days before it expires. Written to JupyterHub.ssl_cert/ssl_key if set, else to `labhub-selfsigned-cert.pem`/`labhub-selfsigned-key.pem` next to the cookie secret. Browsers warn about it: use a real certificate for anything public.'),
-  http_redirect_port: t(port, 0, 'int', 'With HTTPS: also listen for plain HTTP on this port (e.g. 80) and redirect every request to https on JupyterHub.port (the proxy\'s `--redirect-port`). 0 = off.'),
+  user_env_dir: t(
+    z.string(),
+    '',
+    'str',
+    'Where labhub creates its Python environment (venv with jupyterlab, jupyterhub, ipykernel) when `jupyterhub-singleuser` is not on PATH. Empty: `$XDG_DATA_HOME/labhub/venv` (usually `~/.local/share/labhub/venv`).',
+  ),
+  idle_culler: t(
+    idleCuller,
+    {},
+    '{enabled, timeout, interval, max_age, cull_users}',
+    'Built-in idle culler: stop servers idle for `timeout` s (default 3600), checked every `interval` s (300); `max_age` > 0 also stops servers older than that; `cull_users` deletes idle users. Off by default.',
+  ),
+  login_rate_limit: t(
+    loginRateLimit,
+    {},
+    '{per_user, per_ip, window_seconds}',
+    'Failed logins allowed per user (default 5) and per client address (30) within `window_seconds` (300) before further attempts get 429.',
+  ),
+  languages: t(
+    strList,
+    [],
+    'list[str]',
+    'UI languages offered (e.g. `["en", "fr"]`); empty: every bundled translation, chosen from Accept-Language.',
+  ),
+  generate_self_signed_cert: t(
+    z.boolean(),
+    false,
+    'bool',
+    "Serve HTTPS with a self-signed certificate that labhub creates (ECDSA P-256, valid 825 days, for this machine's hostname, localhost and its IP addresses) when the files do not exist yet, and renews 30 days before it expires. Written to JupyterHub.ssl_cert/ssl_key if set, else to `labhub-selfsigned-cert.pem`/`labhub-selfsigned-key.pem` next to the cookie secret. Browsers warn about it: use a real certificate for anything public.",
+  ),
+  http_redirect_port: t(
+    port,
+    0,
+    'int',
+    "With HTTPS: also listen for plain HTTP on this port (e.g. 80) and redirect every request to https on JupyterHub.port (the proxy's `--redirect-port`). 0 = off.",
+  ),
 };
 
 /** Extra help per class for docs/config.md. */
 export const classHelp: Record<string, string> = {
-  Authenticator: 'Who may log in and who is admin. These traits apply to every authenticator class.',
+  Authenticator:
+    'Who may log in and who is admin. These traits apply to every authenticator class.',
   LocalAuthenticator: 'Authenticators backed by Linux accounts (PAM).',
   PAMAuthenticator: 'Passwords checked by PAM (the default when labhub runs as root on Linux).',
   DummyAuthenticator: 'Any username, one shared password. For tests only.',
-  NativeAuthenticator: 'Accounts stored in the hub database with sign-up and admin approval (the default when not root).',
+  NativeAuthenticator:
+    'Accounts stored in the hub database with sign-up and admin approval (the default when not root).',
   Spawner: 'How single-user servers are started. These traits apply to every spawner class.',
   LocalProcessSpawner: 'Servers as local processes (as each user when labhub runs as root).',
   SimpleLocalProcessSpawner: "Servers as local processes, all as the hub's own user (testing).",
-  ConfigurableHTTPProxy: 'The proxy the hub drives through the configurable-http-proxy REST API (labhub-proxy or CHP).',
+  ConfigurableHTTPProxy:
+    'The proxy the hub drives through the configurable-http-proxy REST API (labhub-proxy or CHP).',
   Labhub: 'labhub-only settings (no JupyterHub equivalent).',
 };

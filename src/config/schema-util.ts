@@ -17,8 +17,17 @@ export interface TraitMeta {
 const META = new WeakMap<z.ZodType, TraitMeta>();
 
 /** Declares a trait: schema + default + docs. `def === undefined` means "no value" (optional). */
-export function t<S extends z.ZodType>(schema: S, def: z.input<S>, type: string, help: string, defaultText?: string): z.ZodType<z.output<S>, z.input<S> | undefined> {
-  const out = schema.prefault(def as never) as unknown as z.ZodType<z.output<S>, z.input<S> | undefined>;
+export function t<S extends z.ZodType>(
+  schema: S,
+  def: z.input<S>,
+  type: string,
+  help: string,
+  defaultText?: string,
+): z.ZodType<z.output<S>, z.input<S> | undefined> {
+  const out = schema.prefault(def as never) as unknown as z.ZodType<
+    z.output<S>,
+    z.input<S> | undefined
+  >;
   META.set(out, { type, help, defaultText });
   return out;
 }
@@ -45,7 +54,10 @@ export const byteSize = z.union([
   z.string().transform((s, ctx) => {
     const m = /^\s*(\d+(?:\.\d+)?)\s*([KMGT])?\s*$/i.exec(s);
     if (!m) {
-      ctx.addIssue({ code: 'custom', message: `expected a size like 512M, 2G or a number of bytes, received ${JSON.stringify(s)}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected a size like 512M, 2G or a number of bytes, received ${JSON.stringify(s)}`,
+      });
       return z.NEVER;
     }
     const unit = m[2] ? UNITS[m[2].toUpperCase()]! : 1;

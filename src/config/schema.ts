@@ -44,15 +44,55 @@ export type ClassName =
 /** Every class labhub configures, in docs order. */
 export const CLASSES: Record<ClassName, ClassDef> = {
   JupyterHub: { parent: null, own: jupyterHubTraits, help: jupyterHubHelp, root: true },
-  Authenticator: { parent: null, own: authenticatorTraits, help: classHelp.Authenticator!, root: true },
-  LocalAuthenticator: { parent: 'Authenticator', own: localAuthenticatorTraits, help: classHelp.LocalAuthenticator!, root: false },
-  PAMAuthenticator: { parent: 'LocalAuthenticator', own: pamAuthenticatorTraits, help: classHelp.PAMAuthenticator!, root: false },
-  DummyAuthenticator: { parent: 'Authenticator', own: dummyAuthenticatorTraits, help: classHelp.DummyAuthenticator!, root: false },
-  NativeAuthenticator: { parent: 'Authenticator', own: nativeAuthenticatorTraits, help: classHelp.NativeAuthenticator!, root: false },
+  Authenticator: {
+    parent: null,
+    own: authenticatorTraits,
+    help: classHelp.Authenticator!,
+    root: true,
+  },
+  LocalAuthenticator: {
+    parent: 'Authenticator',
+    own: localAuthenticatorTraits,
+    help: classHelp.LocalAuthenticator!,
+    root: false,
+  },
+  PAMAuthenticator: {
+    parent: 'LocalAuthenticator',
+    own: pamAuthenticatorTraits,
+    help: classHelp.PAMAuthenticator!,
+    root: false,
+  },
+  DummyAuthenticator: {
+    parent: 'Authenticator',
+    own: dummyAuthenticatorTraits,
+    help: classHelp.DummyAuthenticator!,
+    root: false,
+  },
+  NativeAuthenticator: {
+    parent: 'Authenticator',
+    own: nativeAuthenticatorTraits,
+    help: classHelp.NativeAuthenticator!,
+    root: false,
+  },
   Spawner: { parent: null, own: spawnerTraits, help: classHelp.Spawner!, root: true },
-  LocalProcessSpawner: { parent: 'Spawner', own: {}, help: classHelp.LocalProcessSpawner!, root: false },
-  SimpleLocalProcessSpawner: { parent: 'LocalProcessSpawner', own: {}, help: classHelp.SimpleLocalProcessSpawner!, root: false },
-  ConfigurableHTTPProxy: { parent: null, own: proxyTraits, help: classHelp.ConfigurableHTTPProxy!, root: true },
+  LocalProcessSpawner: {
+    parent: 'Spawner',
+    own: {},
+    help: classHelp.LocalProcessSpawner!,
+    root: false,
+  },
+  SimpleLocalProcessSpawner: {
+    parent: 'LocalProcessSpawner',
+    own: {},
+    help: classHelp.SimpleLocalProcessSpawner!,
+    root: false,
+  },
+  ConfigurableHTTPProxy: {
+    parent: null,
+    own: proxyTraits,
+    help: classHelp.ConfigurableHTTPProxy!,
+    root: true,
+  },
   Labhub: { parent: null, own: labhubTraits, help: classHelp.Labhub!, root: true },
 };
 
@@ -76,7 +116,8 @@ export function traitsOf(cls: ClassName): Shape {
 
 /** The class that declares `trait` for `cls` (itself or an ancestor), or null. */
 export function declaringClass(cls: ClassName, trait: string): ClassName | null {
-  for (const c of ancestry(cls).reverse()) if (Object.prototype.hasOwnProperty.call(CLASSES[c].own, trait)) return c;
+  for (const c of ancestry(cls).reverse())
+    if (Object.prototype.hasOwnProperty.call(CLASSES[c].own, trait)) return c;
   return null;
 }
 
@@ -90,7 +131,11 @@ export type SpawnerTraits = Out<typeof spawnerTraits>;
 export type ConfigurableHTTPProxyTraits = Out<typeof proxyTraits>;
 export type LabhubTraits = Out<typeof labhubTraits>;
 
-type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+type DeepReadonly<T> = T extends (infer U)[]
+  ? readonly DeepReadonly<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
 
 /**
  * The validated, frozen configuration. Root classes (JupyterHub, Authenticator, Spawner,

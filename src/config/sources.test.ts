@@ -13,12 +13,20 @@ test('format from the file name', () => {
 });
 
 test('YAML, JSON and TOML entries carry their line numbers', () => {
-  const y = readConfigText('JupyterHub:\n  port: 8000\n\nSpawner:\n  debug: true\n', 'yaml', 'labhub.yaml');
+  const y = readConfigText(
+    'JupyterHub:\n  port: 8000\n\nSpawner:\n  debug: true\n',
+    'yaml',
+    'labhub.yaml',
+  );
   assert.equal(y.get('Spawner', 'debug')!.line, 5);
   assert.equal(y.get('JupyterHub', 'port')!.file, 'labhub.yaml');
   const j = readConfigText('{\n  "JupyterHub": {\n    "port": 8000\n  }\n}', 'json', 'labhub.json');
   assert.equal(j.get('JupyterHub', 'port')!.line, 3);
-  const t = readConfigText('[JupyterHub]\nport = 8000\n[Spawner]\ndebug = true\n', 'toml', 'labhub.toml');
+  const t = readConfigText(
+    '[JupyterHub]\nport = 8000\n[Spawner]\ndebug = true\n',
+    'toml',
+    'labhub.toml',
+  );
   assert.equal(t.get('Spawner', 'debug')!.line, 4);
 });
 
@@ -30,27 +38,46 @@ test('syntax errors name file:line for every format', () => {
     ["c.JupyterHub.port = 1\nprint('hi')\n", 'py', 'jupyterhub_config.py:2'],
   ];
   for (const [text, fmt, where] of cases) {
-    assert.throws(() => readConfigText(text, fmt, where.split(':')[0]!), (e: unknown) => {
-      assert.ok(e instanceof HubError);
-      assert.equal(e.code, 'LABHUB_ERR_CONFIG_SYNTAX');
-      assert.ok(e.userMessage.startsWith(where), `${fmt}: ${e.userMessage}`);
-      return true;
-    });
+    assert.throws(
+      () => readConfigText(text, fmt, where.split(':')[0]!),
+      (e: unknown) => {
+        assert.ok(e instanceof HubError);
+        assert.equal(e.code, 'LABHUB_ERR_CONFIG_SYNTAX');
+        assert.ok(e.userMessage.startsWith(where), `${fmt}: ${e.userMessage}`);
+        return true;
+      },
+    );
   }
 });
 
 test('a class section that is not a mapping is refused', () => {
-  assert.throws(() => readConfigText('JupyterHub: 8000\n', 'yaml', 'labhub.yaml'), /JupyterHub \(labhub\.yaml:1\): expected a mapping/);
-  assert.throws(() => readConfigText('[1, 2]', 'json', 'labhub.json'), /expected a mapping of class names/);
+  assert.throws(
+    () => readConfigText('JupyterHub: 8000\n', 'yaml', 'labhub.yaml'),
+    /JupyterHub \(labhub\.yaml:1\): expected a mapping/,
+  );
+  assert.throws(
+    () => readConfigText('[1, 2]', 'json', 'labhub.json'),
+    /expected a mapping of class names/,
+  );
 });
 
 test('Python ops on an assigned value apply in order, with set semantics for sets', () => {
-  const raw = readConfigText("c.Authenticator.admin_users = {'a'}\nc.Authenticator.admin_users.add('a')\nc.Authenticator.admin_users.update(['b'])\nc.Spawner.args = ['x']\nc.Spawner.args.append('x')\n", 'py', 'f.py');
+  const raw = readConfigText(
+    "c.Authenticator.admin_users = {'a'}\nc.Authenticator.admin_users.add('a')\nc.Authenticator.admin_users.update(['b'])\nc.Spawner.args = ['x']\nc.Spawner.args.append('x')\n",
+    'py',
+    'f.py',
+  );
   assert.deepEqual(raw.get('Authenticator', 'admin_users')!.value, ['a', 'b']);
   assert.equal(raw.get('Authenticator', 'admin_users')!.line, 1);
   assert.deepEqual(raw.get('Spawner', 'args')!.value, ['x', 'x']);
-  assert.deepEqual(applyLazy(makeSet(['a']), { kind: 'extend', value: ['a', 'b'] }, 'k', 'f'), ['a', 'b']);
-  assert.deepEqual(applyLazy({ a: 1 }, { kind: 'update', value: { b: 2 } }, 'k', 'f'), { a: 1, b: 2 });
+  assert.deepEqual(applyLazy(makeSet(['a']), { kind: 'extend', value: ['a', 'b'] }, 'k', 'f'), [
+    'a',
+    'b',
+  ]);
+  assert.deepEqual(applyLazy({ a: 1 }, { kind: 'update', value: { b: 2 } }, 'k', 'f'), {
+    a: 1,
+    b: 2,
+  });
 });
 
 test('__proto__ keys stay plain data', () => {
@@ -61,6 +88,10 @@ test('__proto__ keys stay plain data', () => {
 });
 
 test('an empty class section (all lines commented out) is fine', () => {
-  const raw = readConfigText('JupyterHub:\n  # port: 8000\nSpawner:\n  debug: true\n', 'yaml', 'labhub.yaml');
+  const raw = readConfigText(
+    'JupyterHub:\n  # port: 8000\nSpawner:\n  debug: true\n',
+    'yaml',
+    'labhub.yaml',
+  );
   assert.deepEqual([...raw.classes.keys()], ['Spawner']);
 });

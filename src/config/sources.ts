@@ -15,7 +15,11 @@ export function formatOf(file: string): ConfigFormat {
   if (name.endsWith('.json')) return 'json';
   if (name.endsWith('.toml')) return 'toml';
   if (name.endsWith('.py')) return 'py';
-  throw new HubError('LABHUB_ERR_CONFIG', 500, `Config file ${file}: unknown format. Expected a name ending in .yaml, .yml, .json, .toml or .py.`);
+  throw new HubError(
+    'LABHUB_ERR_CONFIG',
+    500,
+    `Config file ${file}: unknown format. Expected a name ending in .yaml, .yml, .json, .toml or .py.`,
+  );
 }
 
 /** Parses config text in the given format. */
@@ -37,17 +41,29 @@ function syntax(file: string, line: number | undefined, msg: string): HubError {
 }
 
 /** Builds a RawConfig from a plain `{Class: {trait: value}}` object (JSON, TOML, overrides). */
-export function fromObject(obj: unknown, file: string | undefined, lineOf?: (cls: string, trait?: string) => number | undefined): RawConfig {
+export function fromObject(
+  obj: unknown,
+  file: string | undefined,
+  lineOf?: (cls: string, trait?: string) => number | undefined,
+): RawConfig {
   const raw = new RawConfig();
   if (obj === null || obj === undefined) return raw;
   if (typeof obj !== 'object' || Array.isArray(obj)) {
-    throw new HubError('LABHUB_ERR_CONFIG', 500, `${file ?? 'config'}: expected a mapping of class names to settings (e.g. \`JupyterHub: {port: 8000}\`), received ${kind(obj)}.`);
+    throw new HubError(
+      'LABHUB_ERR_CONFIG',
+      500,
+      `${file ?? 'config'}: expected a mapping of class names to settings (e.g. \`JupyterHub: {port: 8000}\`), received ${kind(obj)}.`,
+    );
   }
   for (const [cls, traits] of Object.entries(obj)) {
     if (traits === null) continue; // `JupyterHub:` with every line commented out
     if (typeof traits !== 'object' || Array.isArray(traits)) {
       const line = lineOf?.(cls);
-      throw new HubError('LABHUB_ERR_CONFIG', 500, `${cls}${file ? ` (${file}${line ? `:${line}` : ''})` : ''}: expected a mapping of trait names to values (e.g. \`${cls}: {trait: value}\`), received ${kind(traits)}.`);
+      throw new HubError(
+        'LABHUB_ERR_CONFIG',
+        500,
+        `${cls}${file ? ` (${file}${line ? `:${line}` : ''})` : ''}: expected a mapping of trait names to values (e.g. \`${cls}: {trait: value}\`), received ${kind(traits)}.`,
+      );
     }
     for (const [trait, value] of Object.entries(traits as Record<string, unknown>)) {
       raw.set(cls, trait, { value, file, line: lineOf?.(cls, trait), notes: [] });
@@ -77,7 +93,8 @@ function readYaml(text: string, file: string): RawConfig {
       if (isScalar(p.key) && p.key.range) lines.set(cls, lc.linePos(p.key.range[0]).line);
       if (isMap(p.value)) {
         for (const q of p.value.items as Pair[]) {
-          if (isScalar(q.key) && q.key.range) lines.set(`${cls}.${String(q.key.value)}`, lc.linePos(q.key.range[0]).line);
+          if (isScalar(q.key) && q.key.range)
+            lines.set(`${cls}.${String(q.key.value)}`, lc.linePos(q.key.range[0]).line);
         }
       }
     }
@@ -139,11 +156,25 @@ function applyPyOp(raw: RawConfig, op: PyOp, file: string): void {
   const lazy: LazyOp = { kind: op.kind, key: op.key, value: op.value };
   if (!prev || prev.value === undefined) {
     // Like traitlets' LazyConfigValue: applied to the default at validation time.
-    raw.set(op.cls, op.trait, { ...base, line: prev?.line ?? op.line, text: prev ? `${prev.text ?? ''}\n${op.text}` : op.text, value: undefined, lazy: [...(prev?.lazy ?? []), lazy], suspicious });
+    raw.set(op.cls, op.trait, {
+      ...base,
+      line: prev?.line ?? op.line,
+      text: prev ? `${prev.text ?? ''}\n${op.text}` : op.text,
+      value: undefined,
+      lazy: [...(prev?.lazy ?? []), lazy],
+      suspicious,
+    });
     return;
   }
   const value = applyLazy(prev.value, lazy, `c.${op.cls}.${op.trait}`, `${file}:${op.line}`);
-  raw.set(op.cls, op.trait, { ...prev, ...base, text: `${prev.text ?? ''}\n${op.text}`.trim(), line: prev.line, value, suspicious });
+  raw.set(op.cls, op.trait, {
+    ...prev,
+    ...base,
+    text: `${prev.text ?? ''}\n${op.text}`.trim(),
+    line: prev.line,
+    value,
+    suspicious,
+  });
 }
 
 /**
@@ -153,7 +184,11 @@ function applyPyOp(raw: RawConfig, op: PyOp, file: string): void {
  */
 export function applyLazy(value: unknown, op: LazyOp, key: string, loc: string): unknown {
   const bad = (what: string) =>
-    new HubError('LABHUB_ERR_CONFIG', 500, `${key} (${loc}): .${op.kind === 'setitem' ? '[key] =' : `${op.kind}()`} needs ${what}, but the value is ${JSON.stringify(value)}.`);
+    new HubError(
+      'LABHUB_ERR_CONFIG',
+      500,
+      `${key} (${loc}): .${op.kind === 'setitem' ? '[key] =' : `${op.kind}()`} needs ${what}, but the value is ${JSON.stringify(value)}.`,
+    );
   if (op.kind === 'setitem') {
     if (!value || typeof value !== 'object' || Array.isArray(value)) throw bad('a dict');
     const out = { ...(value as Record<string, unknown>) };
@@ -161,7 +196,8 @@ export function applyLazy(value: unknown, op: LazyOp, key: string, loc: string):
     return out;
   }
   if (op.kind === 'update' && value && typeof value === 'object' && !Array.isArray(value)) {
-    if (!op.value || typeof op.value !== 'object' || Array.isArray(op.value)) throw bad('a dict argument');
+    if (!op.value || typeof op.value !== 'object' || Array.isArray(op.value))
+      throw bad('a dict argument');
     const out = { ...(value as Record<string, unknown>) };
     for (const [k, v] of Object.entries(op.value)) setKey(out, k, v);
     return out;

@@ -50,4 +50,3 @@ export function suggestKey(cls: string, trait: string): string | null {
   }
   return null;
 }
-

@@ -15,44 +15,89 @@ function fails(fn: () => unknown, code: string, ...res: RegExp[]) {
 }
 
 test('unknown keys fail with a did-you-mean and file:line', () => {
-  const raw = readConfigText("c.JupyterHub.admin_user = {'a'}\nc.Spawner.notebookdir = '/x'\n", 'py', 'jupyterhub_config.py');
-  fails(() => checkKeys(raw, []), 'LABHUB_ERR_CONFIG_UNKNOWN_KEY',
+  const raw = readConfigText(
+    "c.JupyterHub.admin_user = {'a'}\nc.Spawner.notebookdir = '/x'\n",
+    'py',
+    'jupyterhub_config.py',
+  );
+  fails(
+    () => checkKeys(raw, []),
+    'LABHUB_ERR_CONFIG_UNKNOWN_KEY',
     /JupyterHub\.admin_user \(jupyterhub_config\.py:1\) is not a known setting\. Did you mean Authenticator\.admin_users\?/,
-    /Spawner\.notebookdir \(jupyterhub_config\.py:2\) is not a known setting\. Did you mean Spawner\.notebook_dir\?/);
-  fails(() => checkKeys(fromObject({ Nonsense: { x: 1 } }, undefined), []), 'LABHUB_ERR_CONFIG_UNKNOWN_KEY', /Nonsense\.x is not a known setting\.$/m);
+    /Spawner\.notebookdir \(jupyterhub_config\.py:2\) is not a known setting\. Did you mean Spawner\.notebook_dir\?/,
+  );
+  fails(
+    () => checkKeys(fromObject({ Nonsense: { x: 1 } }, undefined), []),
+    'LABHUB_ERR_CONFIG_UNKNOWN_KEY',
+    /Nonsense\.x is not a known setting\.$/m,
+  );
 });
 
 test('recognised JupyterHub settings labhub does not support are warnings, also through inheritance', () => {
-  const raw = fromObject({ JupyterHub: { subdomain_host: 'x' }, PAMAuthenticator: { auth_refresh_age: 5 }, KubeSpawner: { image: 'x' } }, 'labhub.yaml');
+  const raw = fromObject(
+    {
+      JupyterHub: { subdomain_host: 'x' },
+      PAMAuthenticator: { auth_refresh_age: 5 },
+      KubeSpawner: { image: 'x' },
+    },
+    'labhub.yaml',
+  );
   const w: ConfigWarning[] = [];
   checkKeys(raw, w);
-  assert.deepEqual(w.map((x) => [x.code, x.key]), [
-    ['LABHUB_WARN_CONFIG_UNSUPPORTED', 'JupyterHub.subdomain_host'],
-    ['LABHUB_WARN_CONFIG_UNSUPPORTED', 'PAMAuthenticator.auth_refresh_age'],
-    ['LABHUB_WARN_CONFIG_UNSUPPORTED', 'KubeSpawner.image'],
-  ]);
+  assert.deepEqual(
+    w.map((x) => [x.code, x.key]),
+    [
+      ['LABHUB_WARN_CONFIG_UNSUPPORTED', 'JupyterHub.subdomain_host'],
+      ['LABHUB_WARN_CONFIG_UNSUPPORTED', 'PAMAuthenticator.auth_refresh_age'],
+      ['LABHUB_WARN_CONFIG_UNSUPPORTED', 'KubeSpawner.image'],
+    ],
+  );
   assert.equal(raw.classes.size, 0);
   assert.equal(raw.dropped.length, 3);
 });
 
 test('type errors name the key, what was expected, what was received, and file:line', () => {
-  const raw = readConfigText("c.JupyterHub.port = 'eighty'\nc.Authenticator.admin_users = 'alice'\nc.Spawner.mem_limit = '2 gigs'\n", 'py', 'jupyterhub_config.py');
-  fails(() => validateEntries(raw), 'LABHUB_ERR_CONFIG',
+  const raw = readConfigText(
+    "c.JupyterHub.port = 'eighty'\nc.Authenticator.admin_users = 'alice'\nc.Spawner.mem_limit = '2 gigs'\n",
+    'py',
+    'jupyterhub_config.py',
+  );
+  fails(
+    () => validateEntries(raw),
+    'LABHUB_ERR_CONFIG',
     /JupyterHub\.port: expected number, received string \(got "eighty"\) \(jupyterhub_config\.py:1\)/,
     /Authenticator\.admin_users: expected array, received string \(got "alice"\) \(jupyterhub_config\.py:2\)/,
-    /Spawner\.mem_limit: .*512M, 2G.*\(jupyterhub_config\.py:3\)/);
+    /Spawner\.mem_limit: .*512M, 2G.*\(jupyterhub_config\.py:3\)/,
+  );
 });
 
 test('nested values are checked too (service fields)', () => {
-  const raw = fromObject({ JupyterHub: { services: [{ name: 'a', api_tokn: 'x' }] } }, 'labhub.yaml', () => 4);
-  fails(() => validateEntries(raw), 'LABHUB_ERR_CONFIG', /JupyterHub\.services\[0\]: unknown field\(s\) "api_tokn" \(did you mean "api_token"\?\); known fields: name, api_token, .* \(labhub\.yaml:4\)/);
+  const raw = fromObject(
+    { JupyterHub: { services: [{ name: 'a', api_tokn: 'x' }] } },
+    'labhub.yaml',
+    () => 4,
+  );
+  fails(
+    () => validateEntries(raw),
+    'LABHUB_ERR_CONFIG',
+    /JupyterHub\.services\[0\]: unknown field\(s\) "api_tokn" \(did you mean "api_token"\?\); known fields: name, api_token, .* \(labhub\.yaml:4\)/,
+  );
 });
 
 test('lazy .append/.update apply to the default value', () => {
-  const raw = readConfigText("c.Spawner.env_keep.append('TZ')\nc.Spawner.cmd.append('--x')\nc.Spawner.environment['A'] = '1'\n", 'py', 'f.py');
+  const raw = readConfigText(
+    "c.Spawner.env_keep.append('TZ')\nc.Spawner.cmd.append('--x')\nc.Spawner.environment['A'] = '1'\n",
+    'py',
+    'f.py',
+  );
   const ex = validateEntries(raw);
   assert.equal((ex.Spawner!.env_keep as string[]).at(-1), 'TZ');
   assert.deepEqual(ex.Spawner!.cmd, ['jupyterhub-singleuser', '--x']);
   assert.deepEqual(ex.Spawner!.environment, { A: '1' });
-  fails(() => validateEntries(readConfigText("c.Spawner.environment.append('x')", 'py', 'f.py')), 'LABHUB_ERR_CONFIG', /needs a list or set/, /f\.py:1/);
+  fails(
+    () => validateEntries(readConfigText("c.Spawner.environment.append('x')", 'py', 'f.py')),
+    'LABHUB_ERR_CONFIG',
+    /needs a list or set/,
+    /f\.py:1/,
+  );
 });

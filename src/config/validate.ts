@@ -28,7 +28,11 @@ export type Explicit = Partial<Record<ClassName, Record<string, unknown>>>;
  * (`lenient`: drops them too, for migrate-config).
  * @throws HubError LABHUB_ERR_CONFIG_UNKNOWN_KEY listing every unknown key with a suggestion.
  */
-export function checkKeys(raw: RawConfig, out: ConfigWarning[], opts: { lenient?: boolean } = {}): void {
+export function checkKeys(
+  raw: RawConfig,
+  out: ConfigWarning[],
+  opts: { lenient?: boolean } = {},
+): void {
   const unknown: string[] = [];
   for (const [cls, trait, e] of raw.entries()) {
     if (isClassName(cls) && trait in traitsOf(cls)) continue;
@@ -36,9 +40,16 @@ export function checkKeys(raw: RawConfig, out: ConfigWarning[], opts: { lenient?
     if (chain.some((c) => isUnsupported(c, trait))) {
       const what = UNSUPPORTED_CLASSES[cls] ? ` (${cls}: ${UNSUPPORTED_CLASSES[cls]})` : '';
       out.push({
-        code: 'LABHUB_WARN_CONFIG_UNSUPPORTED', key: `${cls}.${trait}`, file: e.file, line: e.line, level: 'warning',
-        message: `${cls}.${trait} is a JupyterHub setting that labhub does not support yet${what}; it has no effect.` +
-          (UNSUPPORTED_HINTS[`${cls}.${trait}`] ? ` Instead: ${UNSUPPORTED_HINTS[`${cls}.${trait}`]}.` : ''),
+        code: 'LABHUB_WARN_CONFIG_UNSUPPORTED',
+        key: `${cls}.${trait}`,
+        file: e.file,
+        line: e.line,
+        level: 'warning',
+        message:
+          `${cls}.${trait} is a JupyterHub setting that labhub does not support yet${what}; it has no effect.` +
+          (UNSUPPORTED_HINTS[`${cls}.${trait}`]
+            ? ` Instead: ${UNSUPPORTED_HINTS[`${cls}.${trait}`]}.`
+            : ''),
       });
       raw.drop(cls, trait, `not supported by labhub yet${what}`);
       continue;
@@ -48,10 +59,16 @@ export function checkKeys(raw: RawConfig, out: ConfigWarning[], opts: { lenient?
       raw.drop(cls, trait, `unknown setting${hint ? ` (did you mean ${hint}?)` : ''}`);
       continue;
     }
-    unknown.push(`${cls}.${trait}${at(e)} is not a known setting${hint ? `. Did you mean ${hint}?` : '.'}`);
+    unknown.push(
+      `${cls}.${trait}${at(e)} is not a known setting${hint ? `. Did you mean ${hint}?` : '.'}`,
+    );
   }
   if (unknown.length) {
-    throw new HubError('LABHUB_ERR_CONFIG_UNKNOWN_KEY', 500, `${unknown.join('\n')}\nSee docs/config.md for every setting.`);
+    throw new HubError(
+      'LABHUB_ERR_CONFIG_UNKNOWN_KEY',
+      500,
+      `${unknown.join('\n')}\nSee docs/config.md for every setting.`,
+    );
   }
 }
 
@@ -67,20 +84,33 @@ function preview(v: unknown): string {
 
 function describeIssue(key: string, issue: z.core.$ZodIssue, input: unknown): string {
   let v: unknown = input;
-  for (const p of issue.path) v = v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[p as PropertyKey] : undefined;
+  for (const p of issue.path)
+    v =
+      v && typeof v === 'object'
+        ? (v as Record<PropertyKey, unknown>)[p as PropertyKey]
+        : undefined;
   const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
   if (issue.code === 'invalid_union' && issue.errors.length) {
     // Report the branch that matched the input's type (e.g. the size format for "2 gigs").
     const all = issue.errors.flat();
     const branch = all.find((i) => i.code !== 'invalid_type');
-    if (branch) return describeIssue(key, { ...branch, path: [...issue.path, ...branch.path] } as z.core.$ZodIssue, input);
-    const expected = [...new Set(all.map((i) => (i as { expected?: string }).expected).filter(Boolean))].join(' or ');
+    if (branch)
+      return describeIssue(
+        key,
+        { ...branch, path: [...issue.path, ...branch.path] } as z.core.$ZodIssue,
+        input,
+      );
+    const expected = [
+      ...new Set(all.map((i) => (i as { expected?: string }).expected).filter(Boolean)),
+    ].join(' or ');
     return `${key}${path}: expected ${expected}, received ${v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v} (got ${preview(v)})`;
   }
   if (issue.code === 'unrecognized_keys') {
     const fields = NESTED_FIELDS[key.slice(key.indexOf('.') + 1)] ?? [];
     const named = issue.keys.map((k) => {
-      const near = fields.filter((f) => editDistance(f, k) <= Math.max(1, Math.floor(k.length / 3))).sort((a, b) => editDistance(a, k) - editDistance(b, k))[0];
+      const near = fields
+        .filter((f) => editDistance(f, k) <= Math.max(1, Math.floor(k.length / 3)))
+        .sort((a, b) => editDistance(a, k) - editDistance(b, k))[0];
       return `${JSON.stringify(k)}${near ? ` (did you mean ${JSON.stringify(near)}?)` : ''}`;
     });
     return `${key}${path}: unknown field(s) ${named.join(', ')}${fields.length ? `; known fields: ${fields.join(', ')}` : ''}`;
@@ -105,7 +135,8 @@ export function validateEntries(raw: RawConfig): Explicit {
     try {
       if (e.lazy?.length) {
         if (input === undefined) input = schema.parse(undefined);
-        for (const op of e.lazy) input = applyLazy(input, op, `${cls}.${trait}`, at(e).slice(2, -1) || 'config');
+        for (const op of e.lazy)
+          input = applyLazy(input, op, `${cls}.${trait}`, at(e).slice(2, -1) || 'config');
       }
     } catch (err) {
       errors.push((err as HubError).userMessage ?? String(err));
@@ -114,7 +145,8 @@ export function validateEntries(raw: RawConfig): Explicit {
     if (input === undefined) input = null;
     const r = schema.safeParse(input);
     if (!r.success) {
-      for (const issue of r.error.issues.slice(0, 3)) errors.push(`${describeIssue(`${cls}.${trait}`, issue, input)}${at(e)}`);
+      for (const issue of r.error.issues.slice(0, 3))
+        errors.push(`${describeIssue(`${cls}.${trait}`, issue, input)}${at(e)}`);
       continue;
     }
     (explicit[cls] ??= {})[trait] = r.data;

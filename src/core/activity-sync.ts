@@ -17,7 +17,10 @@ export class ActivitySync {
       if (typeof userName !== 'string' || !r.lastActivity) continue;
       const user = await this.ctx.store.users.byName(userName);
       if (!user) continue;
-      const rec = await this.ctx.store.servers.get(user.id, typeof r.data.server_name === 'string' ? r.data.server_name : '');
+      const rec = await this.ctx.store.servers.get(
+        user.id,
+        typeof r.data.server_name === 'string' ? r.data.server_name : '',
+      );
       if (rec) await this.ctx.store.servers.touch(rec.id, r.lastActivity);
       await this.ctx.store.users.touch(user.id, r.lastActivity);
       n++;
@@ -29,17 +32,30 @@ export class ActivitySync {
   async updateUserGauges(now = Date.now()): Promise<void> {
     const m = this.ctx.metrics;
     m.totalUsers.set(await this.ctx.store.users.count());
-    for (const [period, ms] of [['24h', 86_400_000], ['7d', 7 * 86_400_000], ['30d', 30 * 86_400_000]] as const) {
-      m.activeUsers.set({ period }, await this.ctx.store.users.countActiveSince(new Date(now - ms)));
+    for (const [period, ms] of [
+      ['24h', 86_400_000],
+      ['7d', 7 * 86_400_000],
+      ['30d', 30 * 86_400_000],
+    ] as const) {
+      m.activeUsers.set(
+        { period },
+        await this.ctx.store.users.countActiveSince(new Date(now - ms)),
+      );
     }
   }
 
   start(): () => void {
     const warn = (what: string) => (e: unknown) => this.ctx.log.warn({ err: e }, `${what} failed`);
     void this.updateUserGauges().catch(warn('user metrics'));
-    const t = setInterval(() => void this.once().catch(warn('activity sync from the proxy')), this.ctx.settings.lastActivityInterval * 1000);
+    const t = setInterval(
+      () => void this.once().catch(warn('activity sync from the proxy')),
+      this.ctx.settings.lastActivityInterval * 1000,
+    );
     // JupyterHub recomputes active users hourly.
-    const g = setInterval(() => void this.updateUserGauges().catch(warn('user metrics')), 3_600_000);
+    const g = setInterval(
+      () => void this.updateUserGauges().catch(warn('user metrics')),
+      3_600_000,
+    );
     t.unref();
     g.unref();
     return () => {

@@ -66,7 +66,11 @@ test('a file readable by group or others is refused with LABHUB_ERR_COOKIE_SECRE
     }
     for (const mode of [0o600, 0o400]) {
       chmodSync(file, mode);
-      assert.deepEqual(loadCookieSecret(file, noEnv).secret, Buffer.from('ab'.repeat(32), 'hex'), `mode ${mode.toString(8)} is fine`);
+      assert.deepEqual(
+        loadCookieSecret(file, noEnv).secret,
+        Buffer.from('ab'.repeat(32), 'hex'),
+        `mode ${mode.toString(8)} is fine`,
+      );
     }
   });
 });
@@ -79,7 +83,9 @@ test('JPY_COOKIE_SECRET wins over the file; a bad one is refused', () => {
     assert.equal(r.source, 'JPY_COOKIE_SECRET');
     assert.deepEqual(r.secret, Buffer.from(hex, 'hex'));
     assert.throws(() => statSync(file), 'no file is written when the env var is set');
-    const e = refusal(() => loadCookieSecret(file, { JPY_COOKIE_SECRET: 'not hex' } as NodeJS.ProcessEnv));
+    const e = refusal(() =>
+      loadCookieSecret(file, { JPY_COOKIE_SECRET: 'not hex' } as NodeJS.ProcessEnv),
+    );
     assert.equal(e.code, 'LABHUB_ERR_COOKIE_SECRET');
     assert.match(e.message, /JPY_COOKIE_SECRET/);
   });

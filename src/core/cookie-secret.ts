@@ -8,13 +8,24 @@ import { HubError } from '../errors.js';
  * created with mode 0600 (32 random bytes, hex) when missing. A file readable by group or others
  * is refused, with the chmod that fixes it.
  */
-export function loadCookieSecret(file: string, env: NodeJS.ProcessEnv = process.env): { secret: Buffer; created: boolean; source: string } {
+export function loadCookieSecret(
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { secret: Buffer; created: boolean; source: string } {
   const fromEnv = env.JPY_COOKIE_SECRET;
   if (fromEnv) {
     if (!/^[0-9a-fA-F]{32,}$/.test(fromEnv.trim())) {
-      throw new HubError('LABHUB_ERR_COOKIE_SECRET', 500, 'JPY_COOKIE_SECRET must be at least 32 hex characters (e.g. the output of `openssl rand -hex 32`).');
+      throw new HubError(
+        'LABHUB_ERR_COOKIE_SECRET',
+        500,
+        'JPY_COOKIE_SECRET must be at least 32 hex characters (e.g. the output of `openssl rand -hex 32`).',
+      );
     }
-    return { secret: Buffer.from(fromEnv.trim(), 'hex'), created: false, source: 'JPY_COOKIE_SECRET' };
+    return {
+      secret: Buffer.from(fromEnv.trim(), 'hex'),
+      created: false,
+      source: 'JPY_COOKIE_SECRET',
+    };
   }
   const path = resolve(file);
   if (!existsSync(path)) {
@@ -24,7 +35,11 @@ export function loadCookieSecret(file: string, env: NodeJS.ProcessEnv = process.
   }
   const mode = statSync(path).mode & 0o777;
   if (mode & 0o077) {
-    throw new HubError('LABHUB_ERR_COOKIE_SECRET', 500, `The cookie secret file ${path} has permissions ${mode.toString(8).padStart(3, '0')}; it must not be readable by group or others. Run: chmod 600 ${path}`);
+    throw new HubError(
+      'LABHUB_ERR_COOKIE_SECRET',
+      500,
+      `The cookie secret file ${path} has permissions ${mode.toString(8).padStart(3, '0')}; it must not be readable by group or others. Run: chmod 600 ${path}`,
+    );
   }
   return { secret: readHex(path), created: false, source: path };
 }
@@ -35,5 +50,9 @@ function readHex(path: string): Buffer {
   // JupyterHub also accepts base64 secrets in this file.
   const b = Buffer.from(text, 'base64');
   if (b.length >= 16) return b;
-  throw new HubError('LABHUB_ERR_COOKIE_SECRET', 500, `The cookie secret file ${path} does not hold a hex (or base64) secret of at least 16 bytes. Delete it to let labhub create a new one (this logs everyone out).`);
+  throw new HubError(
+    'LABHUB_ERR_COOKIE_SECRET',
+    500,
+    `The cookie secret file ${path} does not hold a hex (or base64) secret of at least 16 bytes. Delete it to let labhub create a new one (this logs everyone out).`,
+  );
 }

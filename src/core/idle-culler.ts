@@ -18,7 +18,9 @@ export class IdleCuller {
       if (idle > timeout || (maxAge > 0 && age > maxAge)) {
         const user = await this.ctx.store.users.byId(a.userId);
         if (!user) continue;
-        this.ctx.log.info(`Culling server ${a.userName}/${a.name} (idle ${Math.round(idle)} s, age ${Math.round(age)} s)`);
+        this.ctx.log.info(
+          `Culling server ${a.userName}/${a.name} (idle ${Math.round(idle)} s, age ${Math.round(age)} s)`,
+        );
         await this.ctx.spawns.stop(user, a.name);
         culled.push(`${a.userName}/${a.name}`);
       }
@@ -27,7 +29,10 @@ export class IdleCuller {
   }
 
   start(): () => void {
-    const t = setInterval(() => void this.once().catch((e) => this.ctx.log.warn({ err: e }, 'idle culler failed')), this.ctx.settings.idleCuller.interval * 1000);
+    const t = setInterval(
+      () => void this.once().catch((e) => this.ctx.log.warn({ err: e }, 'idle culler failed')),
+      this.ctx.settings.idleCuller.interval * 1000,
+    );
     t.unref();
     return () => clearInterval(t);
   }

@@ -45,7 +45,8 @@ export class LoginService {
   async login(input: LoginInput): Promise<User> {
     const t0 = Date.now();
     const name = this.d.policy.normalize(input.username ?? '');
-    const shortName = JSON.stringify(name.slice(0, 16)) + (name.length > 16 ? `…(${name.length} chars)` : '');
+    const shortName =
+      JSON.stringify(name.slice(0, 16)) + (name.length > 16 ? `…(${name.length} chars)` : '');
     /** Record a failed attempt (log says why) and return the one generic error the person sees. */
     const fail = (why: string): HubError => {
       this.d.limiter.recordFailure({ username: name, remoteAddr: input.remoteAddr });
@@ -61,21 +62,33 @@ export class LoginService {
       this.d.log.warn(err.logMessage ?? err.message);
       throw err;
     }
-    const result = await this.d.authenticator.authenticate({ username: name, password: input.password ?? '', remoteAddr: input.remoteAddr });
+    const result = await this.d.authenticator.authenticate({
+      username: name,
+      password: input.password ?? '',
+      remoteAddr: input.remoteAddr,
+    });
     if (!result) throw fail('wrong username or password');
     const existing = await this.d.store.users.byName(result.name);
-    const decision = await this.d.policy.check(result, { existsInDb: !!existing, groupsOf: this.d.groupsOf });
+    const decision = await this.d.policy.check(result, {
+      existsInDb: !!existing,
+      groupsOf: this.d.groupsOf,
+    });
     if (!decision.allowed) throw fail(decision.reason);
-    let user = existing ?? (await this.d.store.users.create(decision.name, { admin: decision.admin }));
+    let user =
+      existing ?? (await this.d.store.users.create(decision.name, { admin: decision.admin }));
     if (decision.admin && !user.admin) {
       await this.d.store.users.setAdmin(user.id, true);
       user = { ...user, admin: true };
     }
     if (this.d.authenticator.addUser && !existing) await this.d.authenticator.addUser(user.name);
-    if (result.authState) await this.d.store.users.setAuthState(user.id, result.authState as Record<string, unknown>);
+    if (result.authState)
+      await this.d.store.users.setAuthState(user.id, result.authState as Record<string, unknown>);
     this.d.limiter.recordSuccess({ username: name, remoteAddr: input.remoteAddr });
     this.d.metrics.loginDuration.observe({ status: 'success' }, (Date.now() - t0) / 1000);
-    this.d.log.info({ remoteAddr: input.remoteAddr, via: decision.via }, `User logged in: ${user.name}`);
+    this.d.log.info(
+      { remoteAddr: input.remoteAddr, via: decision.via },
+      `User logged in: ${user.name}`,
+    );
     return user;
   }
 }

@@ -1,7 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { JsonObject } from './json.js';
-import { filterGroupModel, filterServerModel, filterServiceModel, filterTokenModel, filterUserModel } from './model-filter.js';
+import {
+  filterGroupModel,
+  filterServerModel,
+  filterServiceModel,
+  filterTokenModel,
+  filterUserModel,
+} from './model-filter.js';
 import { expandScopes } from './scopes.js';
 
 const GROUPS: Record<string, string[]> = { alice: ['x'], bob: ['y'] };
@@ -39,7 +45,18 @@ const alice: JsonObject = {
   auth_state: { secret: 1 },
   internal_field: 'never shown',
 };
-const ALL_USER = ['admin', 'created', 'groups', 'kind', 'last_activity', 'name', 'pending', 'roles', 'server', 'user_info'];
+const ALL_USER = [
+  'admin',
+  'created',
+  'groups',
+  'kind',
+  'last_activity',
+  'name',
+  'pending',
+  'roles',
+  'server',
+  'user_info',
+];
 
 test('user model keys per scope (table)', () => {
   const table: [string[], string[]][] = [
@@ -60,7 +77,11 @@ test('user model keys per scope (table)', () => {
     [['proxy'], ['<null>']],
   ];
   for (const [scopes, want] of table) {
-    assert.deepEqual(keys(filterUserModel(alice, expandScopes(scopes), groupsOf)), want, scopes.join(' '));
+    assert.deepEqual(
+      keys(filterUserModel(alice, expandScopes(scopes), groupsOf)),
+      want,
+      scopes.join(' '),
+    );
   }
 });
 
@@ -72,12 +93,28 @@ test('servers are filtered per server; state needs admin:server_state', () => {
   assert.deepEqual(Object.keys(admin.servers as JsonObject).sort(), ['', 'gpu']);
   assert.deepEqual(((admin.servers as JsonObject).gpu as JsonObject).state, { pid: 42 });
   // allowed but no servers: key present and empty
-  const none = filterUserModel({ ...alice, servers: {} }, expandScopes(['read:servers!user=alice']), groupsOf)!;
+  const none = filterUserModel(
+    { ...alice, servers: {} },
+    expandScopes(['read:servers!user=alice']),
+    groupsOf,
+  )!;
   assert.deepEqual(none.servers, {});
   // read:users alone does not reveal servers
   assert.ok(!('servers' in filterUserModel(alice, expandScopes(['read:users']), groupsOf)!));
-  assert.equal(filterServerModel(server('gpu'), 'alice', expandScopes(['read:servers!server=alice/']), groupsOf), null);
-  assert.deepEqual(keys(filterServerModel(server(''), 'alice', expandScopes(['read:servers!group=x']), groupsOf)).length, 13);
+  assert.equal(
+    filterServerModel(
+      server('gpu'),
+      'alice',
+      expandScopes(['read:servers!server=alice/']),
+      groupsOf,
+    ),
+    null,
+  );
+  assert.deepEqual(
+    keys(filterServerModel(server(''), 'alice', expandScopes(['read:servers!group=x']), groupsOf))
+      .length,
+    13,
+  );
 });
 
 test('self scopes show the user everything about itself except auth_state, and nothing about others', () => {
@@ -89,7 +126,13 @@ test('self scopes show the user everything about itself except auth_state, and n
 });
 
 test('group model', () => {
-  const g: JsonObject = { kind: 'group', name: 'x', users: ['alice'], properties: { a: 1 }, roles: ['r'] };
+  const g: JsonObject = {
+    kind: 'group',
+    name: 'x',
+    users: ['alice'],
+    properties: { a: 1 },
+    roles: ['r'],
+  };
   const table: [string[], string[]][] = [
     [['read:groups'], ['kind', 'name', 'properties', 'users']],
     [['read:groups:name'], ['kind', 'name']],
@@ -100,23 +143,58 @@ test('group model', () => {
     [['admin:groups!group=y'], ['<null>']],
     [['read:users'], ['<null>']],
   ];
-  for (const [scopes, want] of table) assert.deepEqual(keys(filterGroupModel(g, expandScopes(scopes), groupsOf)), want, scopes.join(' '));
+  for (const [scopes, want] of table)
+    assert.deepEqual(
+      keys(filterGroupModel(g, expandScopes(scopes), groupsOf)),
+      want,
+      scopes.join(' '),
+    );
 });
 
 test('service model', () => {
-  const s: JsonObject = { kind: 'service', name: 'culler', admin: false, roles: ['r'], url: '', prefix: '', command: ['x'], pid: 3, info: {}, display: true };
+  const s: JsonObject = {
+    kind: 'service',
+    name: 'culler',
+    admin: false,
+    roles: ['r'],
+    url: '',
+    prefix: '',
+    command: ['x'],
+    pid: 3,
+    info: {},
+    display: true,
+  };
   const table: [string[], string[]][] = [
-    [['read:services'], ['admin', 'command', 'display', 'info', 'kind', 'name', 'pid', 'prefix', 'url']],
+    [
+      ['read:services'],
+      ['admin', 'command', 'display', 'info', 'kind', 'name', 'pid', 'prefix', 'url'],
+    ],
     [['read:services:name'], ['admin', 'kind', 'name']],
     [['read:roles:services'], ['admin', 'kind', 'name', 'roles']],
-    [['admin:services'], ['admin', 'command', 'display', 'info', 'kind', 'name', 'pid', 'prefix', 'roles', 'url']],
+    [
+      ['admin:services'],
+      ['admin', 'command', 'display', 'info', 'kind', 'name', 'pid', 'prefix', 'roles', 'url'],
+    ],
     [['read:services!service=other'], ['<null>']],
   ];
-  for (const [scopes, want] of table) assert.deepEqual(keys(filterServiceModel(s, expandScopes(scopes), groupsOf)), want, scopes.join(' '));
+  for (const [scopes, want] of table)
+    assert.deepEqual(
+      keys(filterServiceModel(s, expandScopes(scopes), groupsOf)),
+      want,
+      scopes.join(' '),
+    );
 });
 
 test('token model', () => {
-  const t: JsonObject = { user: 'alice', id: 'a1', kind: 'api_token', roles: [], scopes: [], note: 'n', token: 'secret' };
+  const t: JsonObject = {
+    user: 'alice',
+    id: 'a1',
+    kind: 'api_token',
+    roles: [],
+    scopes: [],
+    note: 'n',
+    token: 'secret',
+  };
   assert.equal(filterTokenModel(t, expandScopes(['read:tokens!user=bob']), groupsOf), null);
   const v = filterTokenModel(t, expandScopes(['tokens!group=x']), groupsOf)!;
   assert.ok(!('token' in v));

@@ -5,7 +5,13 @@
  * returns null when no scope reveals the resource at all (the caller then omits it or answers 404).
  */
 import type { JsonObject, JsonValue } from './json.js';
-import { type GroupsOfUser, type ParsedScopeSet, type ScopeResource, checkAccess, parseScopeSet } from './scopes.js';
+import {
+  type GroupsOfUser,
+  type ParsedScopeSet,
+  type ScopeResource,
+  checkAccess,
+  parseScopeSet,
+} from './scopes.js';
 
 type Held = ReadonlySet<string> | ParsedScopeSet;
 
@@ -53,7 +59,15 @@ export const SERVER_MODEL_KEYS: readonly string[] = [
   'user_options',
 ];
 
-const USER_BASE_SCOPES = ['read:users', 'read:users:name', 'read:users:groups', 'read:users:activity', 'read:roles:users', 'admin:auth_state', 'read:servers'];
+const USER_BASE_SCOPES = [
+  'read:users',
+  'read:users:name',
+  'read:users:groups',
+  'read:users:activity',
+  'read:roles:users',
+  'admin:auth_state',
+  'read:servers',
+];
 
 function revealing(
   parsed: ParsedScopeSet,
@@ -94,12 +108,17 @@ export function filterServerModel(
   if (!revealing(parsed, ['read:servers'], resource, groupsOf)) return null;
   const out: JsonObject = {};
   for (const key of SERVER_MODEL_KEYS) if (key in model) out[key] = model[key]!;
-  if ('state' in model && revealing(parsed, ['admin:server_state'], resource, groupsOf)) out.state = model.state!;
+  if ('state' in model && revealing(parsed, ['admin:server_state'], resource, groupsOf))
+    out.state = model.state!;
   return out;
 }
 
 /** Whether some `read:servers` form could reveal a server of `userName` (decides `servers: {}`). */
-function mayReadSomeServer(parsed: ParsedScopeSet, userName: string, groupsOf: GroupsOfUser): boolean {
+function mayReadSomeServer(
+  parsed: ParsedScopeSet,
+  userName: string,
+  groupsOf: GroupsOfUser,
+): boolean {
   if (revealing(parsed, ['read:servers'], { user: userName }, groupsOf)) return true;
   const f = parsed.get('read:servers');
   if (!f || f === 'all') return false;
@@ -113,7 +132,11 @@ function mayReadSomeServer(parsed: ParsedScopeSet, userName: string, groupsOf: G
  * empty when the caller may read some server of this user and none is visible). Null when no
  * scope covers the user.
  */
-export function filterUserModel(model: JsonObject, scopes: Held, groupsOf: GroupsOfUser): JsonObject | null {
+export function filterUserModel(
+  model: JsonObject,
+  scopes: Held,
+  groupsOf: GroupsOfUser,
+): JsonObject | null {
   const parsed = scopes instanceof Map ? scopes : parseScopeSet(scopes);
   const name = typeof model.name === 'string' ? model.name : '';
   const resource = { user: name };
@@ -125,7 +148,12 @@ export function filterUserModel(model: JsonObject, scopes: Held, groupsOf: Group
     const kept: JsonObject = {};
     for (const [sname, smodel] of Object.entries(servers)) {
       if (!smodel || typeof smodel !== 'object' || Array.isArray(smodel)) continue;
-      const f = filterServerModel({ ...smodel, name: (smodel as JsonObject).name ?? sname }, name, parsed, groupsOf);
+      const f = filterServerModel(
+        { ...smodel, name: (smodel as JsonObject).name ?? sname },
+        name,
+        parsed,
+        groupsOf,
+      );
       if (f) {
         if (!('name' in (smodel as JsonObject))) delete f.name;
         kept[sname] = f;
@@ -137,18 +165,37 @@ export function filterUserModel(model: JsonObject, scopes: Held, groupsOf: Group
 }
 
 /** Filters a Group model: `read:groups` → kind/name/properties/users, `read:groups:name` → kind/name, `read:roles:groups` → roles. */
-export function filterGroupModel(model: JsonObject, scopes: Held, groupsOf: GroupsOfUser): JsonObject | null {
+export function filterGroupModel(
+  model: JsonObject,
+  scopes: Held,
+  groupsOf: GroupsOfUser,
+): JsonObject | null {
   const parsed = scopes instanceof Map ? scopes : parseScopeSet(scopes);
   const resource = { group: typeof model.name === 'string' ? model.name : '' };
-  if (!revealing(parsed, ['read:groups', 'read:groups:name', 'read:roles:groups'], resource, groupsOf)) return null;
+  if (
+    !revealing(parsed, ['read:groups', 'read:groups:name', 'read:roles:groups'], resource, groupsOf)
+  )
+    return null;
   return pick(model, GROUP_MODEL_KEYS, 'group', parsed, resource, groupsOf);
 }
 
 /** Filters a Service model: `read:services` → all but roles, `read:services:name` → kind/name/admin, `read:roles:services` → roles/admin. */
-export function filterServiceModel(model: JsonObject, scopes: Held, groupsOf: GroupsOfUser): JsonObject | null {
+export function filterServiceModel(
+  model: JsonObject,
+  scopes: Held,
+  groupsOf: GroupsOfUser,
+): JsonObject | null {
   const parsed = scopes instanceof Map ? scopes : parseScopeSet(scopes);
   const resource = { service: typeof model.name === 'string' ? model.name : '' };
-  if (!revealing(parsed, ['read:services', 'read:services:name', 'read:roles:services'], resource, groupsOf)) return null;
+  if (
+    !revealing(
+      parsed,
+      ['read:services', 'read:services:name', 'read:roles:services'],
+      resource,
+      groupsOf,
+    )
+  )
+    return null;
   return pick(model, SERVICE_MODEL_KEYS, 'service', parsed, resource, groupsOf);
 }
 
@@ -157,12 +204,19 @@ export function filterServiceModel(model: JsonObject, scopes: Held, groupsOf: Gr
  * key), otherwise null. The secret `token` key is never passed through (it is shown once, by the
  * creating handler, which adds it itself).
  */
-export function filterTokenModel(model: JsonObject, scopes: Held, groupsOf: GroupsOfUser): JsonObject | null {
+export function filterTokenModel(
+  model: JsonObject,
+  scopes: Held,
+  groupsOf: GroupsOfUser,
+): JsonObject | null {
   const parsed = scopes instanceof Map ? scopes : parseScopeSet(scopes);
   const owner: ScopeResource =
-    typeof model.user === 'string' ? { user: model.user } : { service: typeof model.service === 'string' ? model.service : '' };
+    typeof model.user === 'string'
+      ? { user: model.user }
+      : { service: typeof model.service === 'string' ? model.service : '' };
   if (!revealing(parsed, ['read:tokens'], owner, groupsOf)) return null;
   const out: JsonObject = {};
-  for (const [k, v] of Object.entries(model) as [string, JsonValue][]) if (k !== 'token') out[k] = v;
+  for (const [k, v] of Object.entries(model) as [string, JsonValue][])
+    if (k !== 'token') out[k] = v;
   return out;
 }

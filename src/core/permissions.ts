@@ -1,7 +1,15 @@
 import type { Logger } from '../log.js';
 import { HubError } from '../errors.js';
 import type { Store, TokenRecord, User } from '../db/index.js';
-import { defaultRoles, effectiveScopesForService, effectiveScopesForUser, rawScopesForUser, tokenEffectiveScopes, validateLoadRoles, type RoleSpec } from './roles.js';
+import {
+  defaultRoles,
+  effectiveScopesForService,
+  effectiveScopesForUser,
+  rawScopesForUser,
+  tokenEffectiveScopes,
+  validateLoadRoles,
+  type RoleSpec,
+} from './roles.js';
 import type { CustomScopes, GroupsOfUser } from './scopes.js';
 import type { RoleSettings } from './settings.js';
 
@@ -30,20 +38,33 @@ export class Permissions {
   constructor(
     private readonly store: Store,
     private readonly log: Logger,
-    private readonly opts: { loadRoles: RoleSettings[]; extraUserScopes: string[]; customScopes: CustomScopes; adminServices?: string[] },
+    private readonly opts: {
+      loadRoles: RoleSettings[];
+      extraUserScopes: string[];
+      customScopes: CustomScopes;
+      adminServices?: string[];
+    },
   ) {}
 
   /** Validate `load_roles`, write roles and their assignments to the database. Throws LABHUB_ERR_CONFIG. */
   async init(): Promise<void> {
-    const result = validateLoadRoles(this.opts.loadRoles, { customScopes: this.opts.customScopes, extraUserScopes: this.opts.extraUserScopes });
+    const result = validateLoadRoles(this.opts.loadRoles, {
+      customScopes: this.opts.customScopes,
+      extraUserScopes: this.opts.extraUserScopes,
+    });
     for (const w of result.warnings) this.log.warn({ warning: w }, `load_roles: ${w}`);
     if (result.errors.length) {
-      throw new HubError('LABHUB_ERR_CONFIG', 500, `JupyterHub.load_roles is invalid:\n  - ${result.errors.join('\n  - ')}`);
+      throw new HubError(
+        'LABHUB_ERR_CONFIG',
+        500,
+        `JupyterHub.load_roles is invalid:\n  - ${result.errors.join('\n  - ')}`,
+      );
     }
     const defaults = new Set(defaultRoles(this.opts.extraUserScopes).map((r) => r.name));
     for (const spec of result.roles.values()) {
       const row = await this.store.roles.upsert(spec.name, spec.description ?? '', spec.scopes);
-      if (defaults.has(spec.name) && !this.opts.loadRoles.some((r) => r.name === spec.name)) continue;
+      if (defaults.has(spec.name) && !this.opts.loadRoles.some((r) => r.name === spec.name))
+        continue;
       for (const u of spec.users ?? []) {
         const user = await this.store.users.ensure(u);
         await this.store.roles.assign(row.id, 'user', user.id);
@@ -59,7 +80,9 @@ export class Permissions {
 
   async reload(): Promise<void> {
     const all = await this.store.roles.all();
-    this.rolesByName = new Map(all.map((r) => [r.name, { name: r.name, description: r.description, scopes: r.scopes }]));
+    this.rolesByName = new Map(
+      all.map((r) => [r.name, { name: r.name, description: r.description, scopes: r.scopes }]),
+    );
   }
 
   roles(): ReadonlyMap<string, RoleSpec> {
@@ -93,7 +116,11 @@ export class Permissions {
   }
 
   async userScopes(user: User): Promise<Set<string>> {
-    return effectiveScopesForUser(await this.roleInput(user), this.rolesByName, this.opts.customScopes);
+    return effectiveScopesForUser(
+      await this.roleInput(user),
+      this.rolesByName,
+      this.opts.customScopes,
+    );
   }
 
   async userRawScopes(user: User): Promise<Set<string>> {
@@ -109,7 +136,11 @@ export class Permissions {
 
   async serviceScopes(name: string, admin = false): Promise<Set<string>> {
     const roleNames = await this.store.roles.rolesOf('service', name);
-    return effectiveScopesForService({ name, admin: admin || (this.opts.adminServices ?? []).includes(name), roleNames }, this.rolesByName, this.opts.customScopes);
+    return effectiveScopesForService(
+      { name, admin: admin || (this.opts.adminServices ?? []).includes(name), roleNames },
+      this.rolesByName,
+      this.opts.customScopes,
+    );
   }
 
   async serviceRoleNames(name: string): Promise<string[]> {
@@ -117,14 +148,30 @@ export class Permissions {
   }
 
   /** Effective scopes of a token at use time (§5.4), given its owner's current scopes. */
-  async tokenScopes(token: TokenRecord, owner: { kind: 'user' | 'service'; name: string }, ownerScopes: Set<string>): Promise<Set<string>> {
-    const client = token.clientId === 'jupyterhub' ? undefined : await this.oauthClientResource(token.clientId);
+  async tokenScopes(
+    token: TokenRecord,
+    owner: { kind: 'user' | 'service'; name: string },
+    ownerScopes: Set<string>,
+  ): Promise<Set<string>> {
+    const client =
+      token.clientId === 'jupyterhub' ? undefined : await this.oauthClientResource(token.clientId);
     const groupsOf = await this.groupsOf(owner.kind === 'user' ? [owner.name] : []);
-    return tokenEffectiveScopes({ rawScopes: token.scopes, owner, ownerScopes, oauthClient: client, customScopes: this.opts.customScopes }, groupsOf);
+    return tokenEffectiveScopes(
+      {
+        rawScopes: token.scopes,
+        owner,
+        ownerScopes,
+        oauthClient: client,
+        customScopes: this.opts.customScopes,
+      },
+      groupsOf,
+    );
   }
 
   /** The resource an OAuth client stands for: `{server: 'alice/'}` or `{service: name}`. */
-  async oauthClientResource(clientId: string): Promise<{ server?: string; service?: string } | undefined> {
+  async oauthClientResource(
+    clientId: string,
+  ): Promise<{ server?: string; service?: string } | undefined> {
     if (clientId.startsWith('service-')) return { service: clientId.slice('service-'.length) };
     const client = await this.store.oauth.client(clientId);
     if (client?.serverId != null) {

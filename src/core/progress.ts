@@ -11,7 +11,13 @@ export interface ProgressEvent {
 /** The terminal success event (§8); the prefix is escaped in the HTML form. */
 export function readyEvent(prefix: string): ProgressEvent {
   const text = prefix.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  return { progress: 100, ready: true, message: `Server ready at ${prefix}`, html_message: `Server ready at <a href="${text.replace(/"/g, '&quot;')}">${text}</a>`, url: prefix };
+  return {
+    progress: 100,
+    ready: true,
+    message: `Server ready at ${prefix}`,
+    html_message: `Server ready at <a href="${text.replace(/"/g, '&quot;')}">${text}</a>`,
+    url: prefix,
+  };
 }
 
 /**

@@ -61,13 +61,21 @@ export function defaultRoles(extraUserScopes: readonly string[] = []): RoleSpec[
       description: 'Standard permissions for users',
       scopes: [...new Set(['self', ...extraUserScopes])],
     },
-    { name: 'admin', description: 'Elevated permissions for administrators', scopes: [...ADMIN_ROLE_SCOPES] },
+    {
+      name: 'admin',
+      description: 'Elevated permissions for administrators',
+      scopes: [...ADMIN_ROLE_SCOPES],
+    },
     {
       name: 'server',
       description: 'Post activity only',
       scopes: ['users:activity!user', 'access:servers!server'],
     },
-    { name: 'token', description: 'Token with same permissions as its owner', scopes: [INHERIT_SCOPE] },
+    {
+      name: 'token',
+      description: 'Token with same permissions as its owner',
+      scopes: [INHERIT_SCOPE],
+    },
   ];
 }
 
@@ -118,7 +126,9 @@ export function validateLoadRoles(entries: unknown, opts: LoadRolesOptions = {})
   entries.forEach((entry: unknown, i) => {
     const where = `JupyterHub.load_roles[${i}]`;
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
-      errors.push(`${where}: expected an object with 'name' and 'scopes', got ${JSON.stringify(entry)}`);
+      errors.push(
+        `${where}: expected an object with 'name' and 'scopes', got ${JSON.stringify(entry)}`,
+      );
       return;
     }
     const e = entry as Record<string, unknown>;
@@ -136,7 +146,9 @@ export function validateLoadRoles(entries: unknown, opts: LoadRolesOptions = {})
     seen.add(name);
     for (const key of Object.keys(e)) {
       if (!['name', 'description', 'scopes', 'users', 'groups', 'services'].includes(key)) {
-        errors.push(`${label}: unknown key '${key}'; expected name, description, scopes, users, groups, services`);
+        errors.push(
+          `${label}: unknown key '${key}'; expected name, description, scopes, users, groups, services`,
+        );
       }
     }
     for (const key of ['scopes', 'users', 'groups', 'services'] as const) {
@@ -154,7 +166,9 @@ export function validateLoadRoles(entries: unknown, opts: LoadRolesOptions = {})
       if (err) errors.push(`${label}: ${err}`);
     }
     if (name === 'admin' && scopes !== undefined) {
-      const same = scopes.length === ADMIN_ROLE_SCOPES.length && ADMIN_ROLE_SCOPES.every((s) => scopes.includes(s));
+      const same =
+        scopes.length === ADMIN_ROLE_SCOPES.length &&
+        ADMIN_ROLE_SCOPES.every((s) => scopes.includes(s));
       if (!same) {
         errors.push(
           `${label}: the scopes of the default 'admin' role cannot be redefined; remove 'scopes' from this entry (members may still be assigned), or define a new role with the scopes you want`,
@@ -162,9 +176,16 @@ export function validateLoadRoles(entries: unknown, opts: LoadRolesOptions = {})
       }
     }
     if (name === 'user' && scopes !== undefined && !scopes.includes('self')) {
-      warnings.push(`${label}: redefines the default 'user' role without 'self'; users lose access to their own servers and tokens unless another role grants it`);
+      warnings.push(
+        `${label}: redefines the default 'user' role without 'self'; users lose access to their own servers and tokens unless another role grants it`,
+      );
     }
-    if (base && ['user', 'server', 'token'].includes(name) && scopes !== undefined && name !== 'user') {
+    if (
+      base &&
+      ['user', 'server', 'token'].includes(name) &&
+      scopes !== undefined &&
+      name !== 'user'
+    ) {
       warnings.push(`${label}: replaces the scopes of the default '${name}' role`);
     }
     const spec: RoleSpec = {
@@ -186,7 +207,10 @@ export function validateLoadRoles(entries: unknown, opts: LoadRolesOptions = {})
 }
 
 /** Union of the raw scopes of the named roles; names not in `rolesByName` are skipped. */
-export function roleScopes(roleNames: Iterable<string>, rolesByName: ReadonlyMap<string, RoleSpec>): Set<string> {
+export function roleScopes(
+  roleNames: Iterable<string>,
+  rolesByName: ReadonlyMap<string, RoleSpec>,
+): Set<string> {
   const out = new Set<string>();
   for (const n of roleNames) for (const s of rolesByName.get(n)?.scopes ?? []) out.add(s);
   return out;
@@ -205,7 +229,10 @@ export interface UserRoleInput {
 }
 
 /** The raw scopes of a user: `user` role (+ `admin` if admin) + own roles + group roles. */
-export function rawScopesForUser(u: UserRoleInput, rolesByName: ReadonlyMap<string, RoleSpec>): Set<string> {
+export function rawScopesForUser(
+  u: UserRoleInput,
+  rolesByName: ReadonlyMap<string, RoleSpec>,
+): Set<string> {
   const names = new Set<string>(['user', ...u.roleNames, ...(u.groupRoleNames ?? [])]);
   if (u.admin) names.add('admin');
   return roleScopes(names, rolesByName);
@@ -265,13 +292,20 @@ export interface ServerTokenInput {
  * `users:activity!user` (with a warning) when none of `users:activity!user`, `users:activity`,
  * `inherit` is present; then keeps only what the owner's raw scopes (+ `inherit`) cover.
  */
-export function serverTokenScopes(input: ServerTokenInput, groupsOfUser: GroupsOfUser): { scopes: string[]; warnings: string[] } {
+export function serverTokenScopes(
+  input: ServerTokenInput,
+  groupsOfUser: GroupsOfUser,
+): { scopes: string[]; warnings: string[] } {
   const warnings: string[] = [];
-  const base = input.configured?.length ? input.configured : (input.rolesByName.get('server')?.scopes ?? []);
+  const base = input.configured?.length
+    ? input.configured
+    : (input.rolesByName.get('server')?.scopes ?? []);
   const full = `${input.userName}/${input.serverName}`;
   const scopes = new Set(base.map((s) => (s.endsWith('!server') ? `${s}=${full}` : s)));
   if (!['users:activity!user', 'users:activity', INHERIT_SCOPE].some((s) => scopes.has(s))) {
-    warnings.push(`Server token scopes for ${full} lack 'users:activity!user'; adding it so the server can report activity`);
+    warnings.push(
+      `Server token scopes for ${full} lack 'users:activity!user'; adding it so the server can report activity`,
+    );
     scopes.add('users:activity!user');
   }
   const ctx: ExpandContext = {
@@ -279,9 +313,16 @@ export function serverTokenScopes(input: ServerTokenInput, groupsOfUser: GroupsO
     oauthClientServer: full,
     customScopes: input.customScopes,
   };
-  const { granted, denied } = resolveRequestedScopes(scopes, [...input.ownerRawScopes, INHERIT_SCOPE], ctx, groupsOfUser);
+  const { granted, denied } = resolveRequestedScopes(
+    scopes,
+    [...input.ownerRawScopes, INHERIT_SCOPE],
+    ctx,
+    groupsOfUser,
+  );
   if (denied.length) {
-    warnings.push(`Server token scopes for ${full} not held by user '${input.userName}' were dropped: ${denied.sort().join(', ')}`);
+    warnings.push(
+      `Server token scopes for ${full} not held by user '${input.userName}' were dropped: ${denied.sort().join(', ')}`,
+    );
   }
   return { scopes: [...granted].sort(), warnings };
 }
@@ -327,7 +368,9 @@ export function tokenEffectiveScopes(
   const result = intersectScopes(token, t.ownerScopes, groupsOfUser);
   const discarded = [...token].filter((s) => !result.has(s));
   if (discarded.length && warnings) {
-    warnings.push(`Discarding token scopes not held by ${t.owner.kind} '${t.owner.name}': ${discarded.sort().join(', ')}`);
+    warnings.push(
+      `Discarding token scopes not held by ${t.owner.kind} '${t.owner.name}': ${discarded.sort().join(', ')}`,
+    );
   }
   return result;
 }

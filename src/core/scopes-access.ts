@@ -61,7 +61,9 @@ export function unparseScopeSet(parsed: ParsedScopeSet): Set<string> {
   const out = new Set<string>();
   for (const [base, f] of parsed) {
     if (f === 'all') out.add(base);
-    else for (const kind of FILTER_KINDS) for (const v of f[kind] ?? []) out.add(`${base}!${kind}=${v}`);
+    else
+      for (const kind of FILTER_KINDS)
+        for (const v of f[kind] ?? []) out.add(`${base}!${kind}=${v}`);
   }
   return out;
 }
@@ -72,7 +74,10 @@ export function reduceScopes(scopes: Iterable<string>): Set<string> {
 }
 
 /** How a base scope is held: 'all', the filters, or null when not held at all (for list queries). */
-export function filtersFor(held: ReadonlySet<string> | ParsedScopeSet, base: string): ScopeFilters | null {
+export function filtersFor(
+  held: ReadonlySet<string> | ParsedScopeSet,
+  base: string,
+): ScopeFilters | null {
   const parsed = held instanceof Map ? held : parseScopeSet(held);
   return parsed.get(base) ?? null;
 }

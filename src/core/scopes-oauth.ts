@@ -49,7 +49,9 @@ export function resolveRequestedScopes(
   for (const scope of pending) {
     const expandedGranted = expandScopes(granted, ctx);
     const wanted = [...expandScopes([scope], ctx)].filter((s) => !expandedGranted.has(s));
-    const got = wanted.length ? intersectScopes(wanted, expandedHave, groupsOfUser) : new Set<string>();
+    const got = wanted.length
+      ? intersectScopes(wanted, expandedHave, groupsOfUser)
+      : new Set<string>();
     const fully = wanted.length > 0 && wanted.every((s) => got.has(s));
     if (fully) {
       granted.add(scope);
@@ -76,8 +78,7 @@ export interface OAuthRequestInput {
 
 /** Result of {@link oauthRequestedScopes}: the scopes to grant from, or an OAuth error. */
 export type OAuthRequestResult =
-  | { ok: true; scopes: Set<string> }
-  | { ok: false; error: 'invalid_scope'; description: string };
+  { ok: true; scopes: Set<string> } | { ok: false; error: 'invalid_scope'; description: string };
 
 /**
  * §3.2 step 3: what an authorize request asks for. Without `scope`: the client's allowed scopes
@@ -90,7 +91,8 @@ export function oauthRequestedScopes(input: OAuthRequestInput): OAuthRequestResu
   const allowed = new Set<string>([...input.clientAllowed, ...required]);
   const words = (input.scopeParam ?? '').split(/\s+/).filter((w) => w && w !== 'identify');
   if (!words.length) {
-    if (input.clientAllowed.includes(INHERIT_SCOPE)) return { ok: true, scopes: new Set(input.clientAllowed) };
+    if (input.clientAllowed.includes(INHERIT_SCOPE))
+      return { ok: true, scopes: new Set(input.clientAllowed) };
     return { ok: true, scopes: allowed };
   }
   const requested = new Set<string>();
@@ -104,7 +106,11 @@ export function oauthRequestedScopes(input: OAuthRequestInput): OAuthRequestResu
       for (const s of fromRole) requested.add(s);
       continue;
     }
-    return { ok: false, error: 'invalid_scope', description: scopeError(w, input.customScopes) ?? `Unknown scope '${w}'` };
+    return {
+      ok: false,
+      error: 'invalid_scope',
+      description: scopeError(w, input.customScopes) ?? `Unknown scope '${w}'`,
+    };
   }
   const outside = [...requested].filter((s) => !allowed.has(s));
   if (outside.length) {
@@ -137,8 +143,16 @@ export interface OAuthGrantInput {
  * filter semantics (a requested `…!server` is satisfied by a held `…!user`). Returns raw scopes to
  * store on the code/token, and the requested ones that were not granted.
  */
-export function oauthGrantedScopes(input: OAuthGrantInput, groupsOfUser: GroupsOfUser): ResolvedScopes {
-  const have = new Set<string>([...input.userRawScopes, INHERIT_SCOPE, ...IDENTIFY_SCOPES, ...input.accessScopes]);
+export function oauthGrantedScopes(
+  input: OAuthGrantInput,
+  groupsOfUser: GroupsOfUser,
+): ResolvedScopes {
+  const have = new Set<string>([
+    ...input.userRawScopes,
+    INHERIT_SCOPE,
+    ...IDENTIFY_SCOPES,
+    ...input.accessScopes,
+  ]);
   const ctx: ExpandContext = {
     owner: { kind: 'user', name: input.userName },
     oauthClientServer: input.client.server,

@@ -44,20 +44,29 @@ export const SELF_SCOPE_LIST: readonly string[] = [
 /** The built-in vocabulary, name → definition. */
 export const SCOPE_DEFINITIONS: Readonly<Record<string, ScopeDefinition>> = {
   [NO_SCOPE]: { description: 'Identify the owner of the requesting entity.' },
-  [SELF_SCOPE]: { description: 'Your own resources (metascope: expands to your standard user privileges).' },
-  [INHERIT_SCOPE]: { description: 'Everything that the token-requesting entity can access (metascope).' },
+  [SELF_SCOPE]: {
+    description: 'Your own resources (metascope: expands to your standard user privileges).',
+  },
+  [INHERIT_SCOPE]: {
+    description: 'Everything that the token-requesting entity can access (metascope).',
+  },
   'admin-ui': { description: 'Access the admin page.' },
   'admin:users': {
-    description: 'Read, modify, create, and delete users and their authentication state, not including their servers or tokens.',
+    description:
+      'Read, modify, create, and delete users and their authentication state, not including their servers or tokens.',
     subscopes: ['admin:auth_state', 'users', 'read:roles:users', 'delete:users'],
   },
   'admin:auth_state': { description: 'Read a user’s authentication state.' },
   users: {
-    description: 'Read and write permissions to user models (excluding servers, tokens and authentication state).',
+    description:
+      'Read and write permissions to user models (excluding servers, tokens and authentication state).',
     subscopes: ['read:users', 'list:users', 'users:activity'],
   },
   'delete:users': { description: 'Delete users.' },
-  'list:users': { description: 'List users, including at least their names.', subscopes: ['read:users:name'] },
+  'list:users': {
+    description: 'List users, including at least their names.',
+    subscopes: ['read:users:name'],
+  },
   'read:users': {
     description: 'Read user models (including the URL of the default server if it is running).',
     subscopes: ['read:users:name', 'read:users:groups', 'read:users:activity'],
@@ -72,7 +81,10 @@ export const SCOPE_DEFINITIONS: Readonly<Record<string, ScopeDefinition>> = {
   'read:roles:users': { description: 'Read user role assignments.' },
   'read:roles:services': { description: 'Read service role assignments.' },
   'read:roles:groups': { description: 'Read group role assignments.' },
-  'users:activity': { description: 'Update last activity time.', subscopes: ['read:users:activity'] },
+  'users:activity': {
+    description: 'Update last activity time.',
+    subscopes: ['read:users:activity'],
+  },
   'admin:servers': {
     description: 'Read, start, stop, create and delete user servers and their state.',
     subscopes: ['admin:server_state', 'servers'],
@@ -82,43 +94,66 @@ export const SCOPE_DEFINITIONS: Readonly<Record<string, ScopeDefinition>> = {
     description: 'Start and stop user servers.',
     subscopes: ['read:servers', 'start:servers', 'delete:servers'],
   },
-  'read:servers': { description: 'Read users’ names and their server models (excluding the server state).', subscopes: ['read:users:name'] },
+  'read:servers': {
+    description: 'Read users’ names and their server models (excluding the server state).',
+    subscopes: ['read:users:name'],
+  },
   'start:servers': { description: 'Start, create and modify user servers.' },
   'delete:servers': { description: 'Stop and delete users’ servers.' },
-  tokens: { description: 'Read, write, create and delete user tokens.', subscopes: ['read:tokens'] },
+  tokens: {
+    description: 'Read, write, create and delete user tokens.',
+    subscopes: ['read:tokens'],
+  },
   'read:tokens': { description: 'Read user tokens.' },
   'admin:groups': {
     description: 'Read and write group information, create and delete groups.',
     subscopes: ['groups', 'read:roles:groups', 'delete:groups'],
   },
   groups: {
-    description: 'Read and write group information, including adding/removing any users to/from groups. Note: adding users to groups may affect permissions.',
+    description:
+      'Read and write group information, including adding/removing any users to/from groups. Note: adding users to groups may affect permissions.',
     subscopes: ['read:groups', 'list:groups'],
   },
-  'list:groups': { description: 'List groups, including at least their names.', subscopes: ['read:groups:name'] },
+  'list:groups': {
+    description: 'List groups, including at least their names.',
+    subscopes: ['read:groups:name'],
+  },
   'read:groups': { description: 'Read group models.', subscopes: ['read:groups:name'] },
   'read:groups:name': { description: 'Read group names.' },
   'delete:groups': { description: 'Delete groups.' },
   'admin:services': {
-    description: 'Create, read, update, delete services, not including services defined from config files.',
+    description:
+      'Create, read, update, delete services, not including services defined from config files.',
     subscopes: ['list:services', 'read:services', 'read:roles:services'],
   },
-  'list:services': { description: 'List services, including at least their names.', subscopes: ['read:services:name'] },
+  'list:services': {
+    description: 'List services, including at least their names.',
+    subscopes: ['read:services:name'],
+  },
   'read:services': { description: 'Read service models.', subscopes: ['read:services:name'] },
   'read:services:name': { description: 'Read service names.' },
   'read:hub': { description: 'Read detailed information about the Hub.' },
   'access:servers': { description: 'Access user servers via API or browser.' },
   'access:services': { description: 'Access services via API or browser.' },
-  'users:shares': { description: 'Read and revoke a user’s access to shared servers.', subscopes: ['read:users:shares'] },
+  'users:shares': {
+    description: 'Read and revoke a user’s access to shared servers.',
+    subscopes: ['read:users:shares'],
+  },
   'read:users:shares': { description: 'Read servers shared with a user.' },
-  'groups:shares': { description: 'Read and revoke a group’s access to shared servers.', subscopes: ['read:groups:shares'] },
+  'groups:shares': {
+    description: 'Read and revoke a group’s access to shared servers.',
+    subscopes: ['read:groups:shares'],
+  },
   'read:groups:shares': { description: 'Read servers shared with a group.' },
   'read:shares': { description: 'Read information about shared access to servers.' },
   shares: {
     description: 'Manage access to shared servers.',
     subscopes: ['access:servers', 'read:shares', 'users:shares', 'groups:shares'],
   },
-  proxy: { description: 'Read information about the proxy’s routing table, sync the Hub with the proxy and notify the Hub about a new proxy.' },
+  proxy: {
+    description:
+      'Read information about the proxy’s routing table, sync the Hub with the proxy and notify the Hub about a new proxy.',
+  },
   shutdown: { description: 'Shutdown the hub.' },
   'read:metrics': { description: 'Read prometheus metrics.' },
 };
@@ -165,7 +200,10 @@ export function validateCustomScopes(custom: CustomScopes): string[] {
 
 /** All known base scope names (built-in, then custom), for did-you-mean suggestions. */
 export function allScopeNames(custom?: CustomScopes): string[] {
-  return [...Object.keys(SCOPE_DEFINITIONS), ...Object.keys(custom ?? {}).filter((n) => n.startsWith('custom:'))];
+  return [
+    ...Object.keys(SCOPE_DEFINITIONS),
+    ...Object.keys(custom ?? {}).filter((n) => n.startsWith('custom:')),
+  ];
 }
 
 /** The closest known scope name to `name`, if reasonably close (for "did you mean" hints). */

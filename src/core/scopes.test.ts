@@ -27,9 +27,29 @@ const sorted = (s: Iterable<string>): string[] => [...s].sort();
 // Written out by hand from hub-protocol.md §5.2 (not derived from SCOPE_DEFINITIONS).
 const EXPANSION: Record<string, string[]> = {
   'admin-ui': ['admin-ui'],
-  'admin:users': ['admin:users', 'admin:auth_state', 'users', 'read:users', 'list:users', 'users:activity', 'read:users:name', 'read:users:groups', 'read:users:activity', 'read:roles:users', 'delete:users'],
+  'admin:users': [
+    'admin:users',
+    'admin:auth_state',
+    'users',
+    'read:users',
+    'list:users',
+    'users:activity',
+    'read:users:name',
+    'read:users:groups',
+    'read:users:activity',
+    'read:roles:users',
+    'delete:users',
+  ],
   'admin:auth_state': ['admin:auth_state'],
-  users: ['users', 'read:users', 'list:users', 'users:activity', 'read:users:name', 'read:users:groups', 'read:users:activity'],
+  users: [
+    'users',
+    'read:users',
+    'list:users',
+    'users:activity',
+    'read:users:name',
+    'read:users:groups',
+    'read:users:activity',
+  ],
   'delete:users': ['delete:users'],
   'list:users': ['list:users', 'read:users:name'],
   'read:users': ['read:users', 'read:users:name', 'read:users:groups', 'read:users:activity'],
@@ -41,7 +61,15 @@ const EXPANSION: Record<string, string[]> = {
   'read:roles:services': ['read:roles:services'],
   'read:roles:groups': ['read:roles:groups'],
   'users:activity': ['users:activity', 'read:users:activity'],
-  'admin:servers': ['admin:servers', 'admin:server_state', 'servers', 'read:servers', 'start:servers', 'delete:servers', 'read:users:name'],
+  'admin:servers': [
+    'admin:servers',
+    'admin:server_state',
+    'servers',
+    'read:servers',
+    'start:servers',
+    'delete:servers',
+    'read:users:name',
+  ],
   'admin:server_state': ['admin:server_state'],
   servers: ['servers', 'read:servers', 'start:servers', 'delete:servers', 'read:users:name'],
   'read:servers': ['read:servers', 'read:users:name'],
@@ -49,13 +77,27 @@ const EXPANSION: Record<string, string[]> = {
   'delete:servers': ['delete:servers'],
   tokens: ['tokens', 'read:tokens'],
   'read:tokens': ['read:tokens'],
-  'admin:groups': ['admin:groups', 'groups', 'read:groups', 'list:groups', 'read:groups:name', 'read:roles:groups', 'delete:groups'],
+  'admin:groups': [
+    'admin:groups',
+    'groups',
+    'read:groups',
+    'list:groups',
+    'read:groups:name',
+    'read:roles:groups',
+    'delete:groups',
+  ],
   groups: ['groups', 'read:groups', 'list:groups', 'read:groups:name'],
   'list:groups': ['list:groups', 'read:groups:name'],
   'read:groups': ['read:groups', 'read:groups:name'],
   'read:groups:name': ['read:groups:name'],
   'delete:groups': ['delete:groups'],
-  'admin:services': ['admin:services', 'list:services', 'read:services', 'read:services:name', 'read:roles:services'],
+  'admin:services': [
+    'admin:services',
+    'list:services',
+    'read:services',
+    'read:services:name',
+    'read:roles:services',
+  ],
   'list:services': ['list:services', 'read:services:name'],
   'read:services': ['read:services', 'read:services:name'],
   'read:services:name': ['read:services:name'],
@@ -67,14 +109,24 @@ const EXPANSION: Record<string, string[]> = {
   'groups:shares': ['groups:shares', 'read:groups:shares'],
   'read:groups:shares': ['read:groups:shares'],
   'read:shares': ['read:shares'],
-  shares: ['shares', 'access:servers', 'read:shares', 'users:shares', 'read:users:shares', 'groups:shares', 'read:groups:shares'],
+  shares: [
+    'shares',
+    'access:servers',
+    'read:shares',
+    'users:shares',
+    'read:users:shares',
+    'groups:shares',
+    'read:groups:shares',
+  ],
   proxy: ['proxy'],
   shutdown: ['shutdown'],
   'read:metrics': ['read:metrics'],
 };
 
 test('the expansion table covers every non-meta scope of the vocabulary', () => {
-  const vocab = Object.keys(SCOPE_DEFINITIONS).filter((s) => !['self', 'inherit', '(no_scope)'].includes(s));
+  const vocab = Object.keys(SCOPE_DEFINITIONS).filter(
+    (s) => !['self', 'inherit', '(no_scope)'].includes(s),
+  );
   assert.deepEqual(sorted(vocab), sorted(Object.keys(EXPANSION)));
   assert.equal(vocab.length, 45);
 });
@@ -82,24 +134,53 @@ test('the expansion table covers every non-meta scope of the vocabulary', () => 
 for (const [scope, expected] of Object.entries(EXPANSION)) {
   test(`expand ${scope} (unfiltered, !user=, !group=, !server=)`, () => {
     assert.deepEqual(sorted(expandScopes([scope])), sorted(expected));
-    assert.deepEqual(sorted(expandScopes([`${scope}!user=ann`])), sorted(expected.map((s) => `${s}!user=ann`)));
-    assert.deepEqual(sorted(expandScopes([`${scope}!group=g`])), sorted(expected.map((s) => `${s}!group=g`)));
-    const viaServer = expected.filter((s) => !s.startsWith('read:users')).map((s) => `${s}!server=ann/`);
+    assert.deepEqual(
+      sorted(expandScopes([`${scope}!user=ann`])),
+      sorted(expected.map((s) => `${s}!user=ann`)),
+    );
+    assert.deepEqual(
+      sorted(expandScopes([`${scope}!group=g`])),
+      sorted(expected.map((s) => `${s}!group=g`)),
+    );
+    const viaServer = expected
+      .filter((s) => !s.startsWith('read:users'))
+      .map((s) => `${s}!server=ann/`);
     assert.deepEqual(sorted(expandScopes([`${scope}!server=ann/`])), sorted(viaServer));
   });
 }
 
 test('read:servers!server= does not imply reading user names', () => {
-  assert.deepEqual(sorted(expandScopes(['read:servers!server=alice/gpu'])), ['read:servers!server=alice/gpu']);
+  assert.deepEqual(sorted(expandScopes(['read:servers!server=alice/gpu'])), [
+    'read:servers!server=alice/gpu',
+  ]);
   assert.ok(expandScopes(['read:servers!user=alice']).has('read:users:name!user=alice'));
 });
 
 test('self expands to the 6.0 user list with !user=<name>, and to nothing for services', () => {
   const got = expandScopes(['self'], { owner: { kind: 'user', name: 'alice' } });
-  const base = ['read:users', 'read:users:name', 'read:users:groups', 'read:users:activity', 'users:shares', 'read:users:shares', 'read:shares', 'users:activity', 'servers', 'read:servers', 'start:servers', 'delete:servers', 'tokens', 'read:tokens', 'access:servers'];
+  const base = [
+    'read:users',
+    'read:users:name',
+    'read:users:groups',
+    'read:users:activity',
+    'users:shares',
+    'read:users:shares',
+    'read:shares',
+    'users:activity',
+    'servers',
+    'read:servers',
+    'start:servers',
+    'delete:servers',
+    'tokens',
+    'read:tokens',
+    'access:servers',
+  ];
   assert.deepEqual(sorted(got), sorted(base.map((s) => `${s}!user=alice`)));
   const warnings: string[] = [];
-  assert.equal(expandScopes(['self'], { owner: { kind: 'service', name: 'culler' } }, warnings).size, 0);
+  assert.equal(
+    expandScopes(['self'], { owner: { kind: 'service', name: 'culler' } }, warnings).size,
+    0,
+  );
   assert.match(warnings[0]!, /self/);
 });
 
@@ -110,28 +191,51 @@ test('self-references resolve against owner and OAuth client; unresolvable ones 
     'read:users:name!user=alice',
   ]);
   const warnings: string[] = [];
-  const got = expandScopes(['access:services!service', 'access:servers!server', 'read:users:name!user'], { owner: { kind: 'user', name: 'alice' } }, warnings);
+  const got = expandScopes(
+    ['access:services!service', 'access:servers!server', 'read:users:name!user'],
+    { owner: { kind: 'user', name: 'alice' } },
+    warnings,
+  );
   assert.deepEqual(sorted(got), ['read:users:name!user=alice']);
   assert.equal(warnings.length, 2);
-  assert.ok(warnings.some((w) => w.includes('!service')) && warnings.some((w) => w.includes('!server')));
+  assert.ok(
+    warnings.some((w) => w.includes('!service')) && warnings.some((w) => w.includes('!server')),
+  );
   // service owner resolves !service, not !user
   const w2: string[] = [];
-  assert.deepEqual(sorted(expandScopes(['read:services!service', 'read:users!user'], { owner: { kind: 'service', name: 'svc' } }, w2)), [
-    'read:services!service=svc',
-    'read:services:name!service=svc',
-  ]);
+  assert.deepEqual(
+    sorted(
+      expandScopes(
+        ['read:services!service', 'read:users!user'],
+        { owner: { kind: 'service', name: 'svc' } },
+        w2,
+      ),
+    ),
+    ['read:services!service=svc', 'read:services:name!service=svc'],
+  );
   assert.equal(w2.length, 1);
   // the issuing service wins over the owner for !service
-  assert.deepEqual(sorted(expandScopes(['access:services!service'], { owner: { kind: 'user', name: 'a' }, oauthClientService: 'grader' })), [
-    'access:services!service=grader',
-  ]);
+  assert.deepEqual(
+    sorted(
+      expandScopes(['access:services!service'], {
+        owner: { kind: 'user', name: 'a' },
+        oauthClientService: 'grader',
+      }),
+    ),
+    ['access:services!service=grader'],
+  );
   // !server resolved, then read:users* subscopes skipped
-  assert.deepEqual(sorted(expandScopes(['read:servers!server'], ctx)), ['read:servers!server=alice/gpu']);
+  assert.deepEqual(sorted(expandScopes(['read:servers!server'], ctx)), [
+    'read:servers!server=alice/gpu',
+  ]);
 });
 
 test('inherit: literal without owner scopes, owner scopes with them; (no_scope) vanishes; unknown dropped', () => {
   assert.deepEqual(sorted(expandScopes(['inherit'])), ['inherit']);
-  assert.deepEqual(sorted(expandScopes(['inherit'], { ownerScopes: new Set(['proxy', 'read:hub']) })), ['proxy', 'read:hub']);
+  assert.deepEqual(
+    sorted(expandScopes(['inherit'], { ownerScopes: new Set(['proxy', 'read:hub']) })),
+    ['proxy', 'read:hub'],
+  );
   assert.equal(expandScopes(['(no_scope)']).size, 0);
   const w: string[] = [];
   assert.deepEqual(sorted(expandScopes(['nope', 'proxy'], {}, w)), ['proxy']);
@@ -139,7 +243,10 @@ test('inherit: literal without owner scopes, owner scopes with them; (no_scope) 
 });
 
 test('reduction: unfiltered beats filtered; filtered forms of different kinds add up', () => {
-  assert.deepEqual(sorted(reduceScopes(['access:servers', 'access:servers!user=a', 'x!user=a', 'x!group=g'])), ['access:servers', 'x!group=g', 'x!user=a']);
+  assert.deepEqual(
+    sorted(reduceScopes(['access:servers', 'access:servers!user=a', 'x!user=a', 'x!group=g'])),
+    ['access:servers', 'x!group=g', 'x!user=a'],
+  );
   assert.deepEqual(sorted(expandScopes(['read:users!user=a', 'read:users:name'])), [
     'read:users!user=a',
     'read:users:activity!user=a',
@@ -150,14 +257,33 @@ test('reduction: unfiltered beats filtered; filtered forms of different kinds ad
 
 test('parseScope and scopeError / isKnownScope', () => {
   assert.deepEqual(parseScope('read:users'), { base: 'read:users' });
-  assert.deepEqual(parseScope('read:users!user=a'), { base: 'read:users', filter: { kind: 'user', value: 'a' } });
-  assert.deepEqual(parseScope('access:servers!server'), { base: 'access:servers', filter: { kind: 'server' } });
-  assert.deepEqual(parseScope('x!server=a/b=c'), { base: 'x', filter: { kind: 'server', value: 'a/b=c' } });
+  assert.deepEqual(parseScope('read:users!user=a'), {
+    base: 'read:users',
+    filter: { kind: 'user', value: 'a' },
+  });
+  assert.deepEqual(parseScope('access:servers!server'), {
+    base: 'access:servers',
+    filter: { kind: 'server' },
+  });
+  assert.deepEqual(parseScope('x!server=a/b=c'), {
+    base: 'x',
+    filter: { kind: 'server', value: 'a/b=c' },
+  });
   assert.equal(parseScope('x!group'), null, '!group has no self form');
   assert.equal(parseScope('x!team=a'), null);
   assert.equal(parseScope(''), null);
 
-  for (const ok of ['read:users', 'self', 'inherit', '(no_scope)', 'read:users!user', 'servers!server=a/', 'groups!group=g', 'access:services!service=s', 'read:servers!server']) {
+  for (const ok of [
+    'read:users',
+    'self',
+    'inherit',
+    '(no_scope)',
+    'read:users!user',
+    'servers!server=a/',
+    'groups!group=g',
+    'access:services!service=s',
+    'read:servers!server',
+  ]) {
     assert.equal(isKnownScope(ok), true, ok);
   }
   const cases: [string, RegExp][] = [
@@ -186,11 +312,14 @@ test('custom scopes: validated, known when configured, expand their subscopes', 
   assert.deepEqual(validateCustomScopes(custom), []);
   assert.equal(isKnownScope('custom:grades:read!group=class', custom), true);
   assert.equal(isKnownScope('custom:grades:admin', custom), false);
-  assert.deepEqual(sorted(expandScopes(['custom:grades:write!group=c'], { customScopes: custom })), [
-    'custom:grades:read!group=c',
-    'custom:grades:write!group=c',
-  ]);
-  const errs = validateCustomScopes({ 'grades:read': { description: '' }, 'custom:a:b': { description: 'x', subscopes: ['read:users'] } });
+  assert.deepEqual(
+    sorted(expandScopes(['custom:grades:write!group=c'], { customScopes: custom })),
+    ['custom:grades:read!group=c', 'custom:grades:write!group=c'],
+  );
+  const errs = validateCustomScopes({
+    'grades:read': { description: '' },
+    'custom:a:b': { description: 'x', subscopes: ['read:users'] },
+  });
   assert.equal(errs.length, 3);
   assert.ok(errs.some((e) => e.includes("'grades:read'") && e.includes('custom:')));
   assert.ok(errs.some((e) => e.includes("'read:users' must be another custom scope")));
@@ -198,7 +327,13 @@ test('custom scopes: validated, known when configured, expand their subscopes', 
 });
 
 test('checkAccess: hierarchy server ⊂ user ⊂ group, 404 vs 403', () => {
-  const held = expandScopes(['servers!user=alice', 'read:users!group=x', 'access:servers!server=bob/gpu', 'read:groups!group=x', 'access:services!service=s']);
+  const held = expandScopes([
+    'servers!user=alice',
+    'read:users!group=x',
+    'access:servers!server=bob/gpu',
+    'read:groups!group=x',
+    'access:services!service=s',
+  ]);
   const table: [string[], object, string][] = [
     [['servers'], { user: 'alice' }, 'granted'],
     [['servers'], { user: 'alice', server: 'alice/gpu' }, 'granted'],
@@ -221,14 +356,25 @@ test('checkAccess: hierarchy server ⊂ user ⊂ group, 404 vs 403', () => {
     [['(no_scope)'], { user: 'zed' }, 'granted'],
   ];
   for (const [anyOf, resource, want] of table) {
-    assert.equal(checkAccess(held, anyOf, resource, groupsOf), want, `${anyOf} on ${JSON.stringify(resource)}`);
+    assert.equal(
+      checkAccess(held, anyOf, resource, groupsOf),
+      want,
+      `${anyOf} on ${JSON.stringify(resource)}`,
+    );
   }
-  assert.equal(checkAccess(new Set(['admin:users']), ['admin:users'], { user: 'nobody' }, groupsOf), 'granted');
+  assert.equal(
+    checkAccess(new Set(['admin:users']), ['admin:users'], { user: 'nobody' }, groupsOf),
+    'granted',
+  );
 });
 
 test('GHSA-69wv-m5fw-2fhp: filtered admin scopes give no power outside their group', () => {
   const held = expandScopes(['admin:users!group=x', 'admin:groups!group=x']);
-  assert.ok(held.has('delete:users!group=x') && held.has('users!group=x') && held.has('admin:auth_state!group=x'));
+  assert.ok(
+    held.has('delete:users!group=x') &&
+      held.has('users!group=x') &&
+      held.has('admin:auth_state!group=x'),
+  );
   assert.ok(!held.has('admin:users') && !held.has('delete:users'));
   assert.equal(checkAccess(held, ['admin:users'], { user: 'bob' }, groupsOf), 'granted');
   assert.equal(checkAccess(held, ['admin:users'], { user: 'carol' }, groupsOf), 'filtered');
@@ -250,14 +396,26 @@ test('CVE-2024-41942: only admin users holding unfiltered admin:users may modify
   const custom = expandScopes(['admin:users']);
   assert.equal(mayModifyAdmin(custom, false), false, 'admin:users via a custom role is not enough');
   assert.equal(mayModifyAdmin(custom, true), true);
-  assert.equal(mayModifyAdmin(expandScopes(['admin:users!group=x']), true), false, 'filtered admin:users');
+  assert.equal(
+    mayModifyAdmin(expandScopes(['admin:users!group=x']), true),
+    false,
+    'filtered admin:users',
+  );
   assert.equal(mayModifyAdmin(expandScopes(['read:users']), true), false, 'admin narrowed token');
 });
 
 test('intersection with filter semantics', () => {
   const cases: [string[], string[], string[]][] = [
-    [['access:servers!server=alice/'], ['access:servers!user=alice'], ['access:servers!server=alice/']],
-    [['access:servers!user=alice'], ['access:servers!server=alice/'], ['access:servers!server=alice/']],
+    [
+      ['access:servers!server=alice/'],
+      ['access:servers!user=alice'],
+      ['access:servers!server=alice/'],
+    ],
+    [
+      ['access:servers!user=alice'],
+      ['access:servers!server=alice/'],
+      ['access:servers!server=alice/'],
+    ],
     [['access:servers'], ['access:servers!user=bob'], ['access:servers!user=bob']],
     [['access:servers!user=bob'], ['access:servers'], ['access:servers!user=bob']],
     [['proxy'], ['proxy'], ['proxy']],
@@ -277,23 +435,44 @@ test('intersection with filter semantics', () => {
 });
 
 test('scopesSubset reports uncovered scopes', () => {
-  const owner = expandScopes(['self', 'read:groups!group=x'], { owner: { kind: 'user', name: 'alice' } });
-  assert.deepEqual(scopesSubset(['access:servers!server=alice/gpu', 'read:users!user=alice', 'read:groups!group=x'], owner, groupsOf), []);
-  assert.deepEqual(scopesSubset(['access:servers', 'read:users!user=bob', 'proxy', 'read:groups!group=y'], owner, groupsOf), [
-    'access:servers',
-    'proxy',
-    'read:groups!group=y',
-    'read:users!user=bob',
-  ]);
+  const owner = expandScopes(['self', 'read:groups!group=x'], {
+    owner: { kind: 'user', name: 'alice' },
+  });
+  assert.deepEqual(
+    scopesSubset(
+      ['access:servers!server=alice/gpu', 'read:users!user=alice', 'read:groups!group=x'],
+      owner,
+      groupsOf,
+    ),
+    [],
+  );
+  assert.deepEqual(
+    scopesSubset(
+      ['access:servers', 'read:users!user=bob', 'proxy', 'read:groups!group=y'],
+      owner,
+      groupsOf,
+    ),
+    ['access:servers', 'proxy', 'read:groups!group=y', 'read:users!user=bob'],
+  );
   assert.deepEqual(scopesSubset(['x!user=bob'], new Set(['x!group=x']), groupsOf), []);
 });
 
 test('describeMissing, identify and access scopes', () => {
-  assert.equal(describeMissing(['admin:users', 'users']), 'Action is not authorized with current scopes; requires any of [admin:users, users]');
+  assert.equal(
+    describeMissing(['admin:users', 'users']),
+    'Action is not authorized with current scopes; requires any of [admin:users, users]',
+  );
   assert.deepEqual(IDENTIFY_SCOPES, ['read:users:name!user', 'read:users:groups!user']);
-  assert.deepEqual(sorted(identifyScopesFor({ kind: 'user', name: 'a' })), ['read:users:groups!user=a', 'read:users:name!user=a']);
-  assert.deepEqual(sorted(identifyScopesFor({ kind: 'service', name: 's' })), ['read:services:name!service=s']);
+  assert.deepEqual(sorted(identifyScopesFor({ kind: 'user', name: 'a' })), [
+    'read:users:groups!user=a',
+    'read:users:name!user=a',
+  ]);
+  assert.deepEqual(sorted(identifyScopesFor({ kind: 'service', name: 's' })), [
+    'read:services:name!service=s',
+  ]);
   assert.deepEqual(sorted(accessScopesFor({ server: 'alice/' })), ['access:servers!server=alice/']);
-  assert.deepEqual(sorted(accessScopesFor({ service: 'culler' })), ['access:services!service=culler']);
+  assert.deepEqual(sorted(accessScopesFor({ service: 'culler' })), [
+    'access:services!service=culler',
+  ]);
   assert.equal(accessScopesFor({}).size, 0);
 });

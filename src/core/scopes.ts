@@ -26,7 +26,10 @@ export * from './scopes-access.js';
 import { parseScope, reduceScopes } from './scopes-access.js';
 
 /** Scopes that let a credential identify its own user (before `!user` expansion). */
-export const IDENTIFY_SCOPES: readonly string[] = ['read:users:name!user', 'read:users:groups!user'];
+export const IDENTIFY_SCOPES: readonly string[] = [
+  'read:users:name!user',
+  'read:users:groups!user',
+];
 
 /**
  * Why `scope` is not acceptable, or null if it is. Checks the base name (built-in or a
@@ -36,10 +39,13 @@ export const IDENTIFY_SCOPES: readonly string[] = ['read:users:name!user', 'read
 export function scopeError(scope: string, custom?: CustomScopes): string | null {
   const bang = scope.indexOf('!');
   const base = bang < 0 ? scope : scope.slice(0, bang);
-  if (base === 'all') return `Draft scope 'all' is now called 'inherit'; use 'inherit' instead of '${scope}'`;
+  if (base === 'all')
+    return `Draft scope 'all' is now called 'inherit'; use 'inherit' instead of '${scope}'`;
   if (!scopeDefinition(base, custom)) {
     const hint = suggestScope(base, custom);
-    const customHint = base.startsWith('custom:') ? ' (custom scopes must be defined in JupyterHub.custom_scopes)' : '';
+    const customHint = base.startsWith('custom:')
+      ? ' (custom scopes must be defined in JupyterHub.custom_scopes)'
+      : '';
     return `Scope '${scope}' does not exist${customHint}${hint ? `; did you mean '${hint}'?` : ''}`;
   }
   if (bang < 0) return null;
@@ -106,7 +112,11 @@ export function impliedScopes(base: string, custom?: CustomScopes): Set<string> 
  *
  * @param warnings receives one human-readable message per dropped scope
  */
-export function expandScopes(raw: Iterable<string>, ctx: ExpandContext = {}, warnings?: string[]): Set<string> {
+export function expandScopes(
+  raw: Iterable<string>,
+  ctx: ExpandContext = {},
+  warnings?: string[],
+): Set<string> {
   const out = new Set<string>();
   const warn = (m: string): void => {
     warnings?.push(m);
@@ -115,15 +125,19 @@ export function expandScopes(raw: Iterable<string>, ctx: ExpandContext = {}, war
   const replacement: Partial<Record<FilterKind, string>> = {};
   if (owner?.kind === 'user') replacement.user = `user=${owner.name}`;
   if (owner?.kind === 'service') replacement.service = `service=${owner.name}`;
-  if (ctx.oauthClientService !== undefined) replacement.service = `service=${ctx.oauthClientService}`;
+  if (ctx.oauthClientService !== undefined)
+    replacement.service = `service=${ctx.oauthClientService}`;
   if (ctx.oauthClientServer !== undefined) replacement.server = `server=${ctx.oauthClientServer}`;
 
   for (const scope of raw) {
     if (scope === SELF_SCOPE) {
       if (owner?.kind === 'user') {
-        for (const s of SELF_SCOPE_LIST) expandOne(`${s}!user=${owner.name}`, ctx.customScopes, out);
+        for (const s of SELF_SCOPE_LIST)
+          expandOne(`${s}!user=${owner.name}`, ctx.customScopes, out);
       } else {
-        warn(`Not expanding 'self' for ${owner ? `service '${owner.name}'` : 'an owner that is not a user'}: only users have 'self'`);
+        warn(
+          `Not expanding 'self' for ${owner ? `service '${owner.name}'` : 'an owner that is not a user'}: only users have 'self'`,
+        );
       }
       continue;
     }
@@ -143,7 +157,9 @@ export function expandScopes(raw: Iterable<string>, ctx: ExpandContext = {}, war
     if (parsed.filter && parsed.filter.value === undefined) {
       const rep = replacement[parsed.filter.kind];
       if (!rep) {
-        warn(`Not expanding !${parsed.filter.kind} filter without a target ${parsed.filter.kind} in '${scope}'; scope dropped`);
+        warn(
+          `Not expanding !${parsed.filter.kind} filter without a target ${parsed.filter.kind} in '${scope}'; scope dropped`,
+        );
         continue;
       }
       concrete = `${parsed.base}!${rep}`;

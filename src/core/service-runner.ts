@@ -3,7 +3,17 @@ import { randomBytes } from 'node:crypto';
 import type { HubContext } from './context.js';
 import type { ServiceInfo } from './services.js';
 
-const ENV_KEEP = ['PATH', 'PYTHONPATH', 'CONDA_ROOT', 'CONDA_DEFAULT_ENV', 'VIRTUAL_ENV', 'LANG', 'LC_ALL', 'LD_LIBRARY_PATH', 'HOME'];
+const ENV_KEEP = [
+  'PATH',
+  'PYTHONPATH',
+  'CONDA_ROOT',
+  'CONDA_DEFAULT_ENV',
+  'VIRTUAL_ENV',
+  'LANG',
+  'LC_ALL',
+  'LD_LIBRARY_PATH',
+  'HOME',
+];
 
 /**
  * Managed services (`JupyterHub.services` entries with `command`, hub-protocol.md §1.5): started
@@ -20,7 +30,11 @@ export class ServiceRunner {
     for (const svc of this.ctx.services.all()) {
       if (svc.url) {
         const origin = new URL(svc.url).origin;
-        await this.ctx.proxy.addRoute(this.ctx.services.prefix(svc.name, this.ctx.settings.baseUrl), origin, { service: svc.name });
+        await this.ctx.proxy.addRoute(
+          this.ctx.services.prefix(svc.name, this.ctx.settings.baseUrl),
+          origin,
+          { service: svc.name },
+        );
       }
       if (svc.command?.length) await this.launch(svc);
     }
@@ -35,7 +49,12 @@ export class ServiceRunner {
     if (!token) {
       // No configured token: a fresh one for this hub run, with the service's roles.
       token = randomBytes(16).toString('hex');
-      await this.ctx.store.tokens.create({ serviceName: svc.name, scopes: ['inherit'], note: `Service ${svc.name} (generated at hub start)`, supplied: token });
+      await this.ctx.store.tokens.create({
+        serviceName: svc.name,
+        scopes: ['inherit'],
+        note: `Service ${svc.name} (generated at hub start)`,
+        supplied: token,
+      });
     }
     const env: Record<string, string> = {};
     for (const k of ENV_KEEP) if (process.env[k] !== undefined) env[k] = process.env[k]!;
@@ -48,7 +67,10 @@ export class ServiceRunner {
       JUPYTERHUB_CLIENT_ID: `service-${svc.name}`,
       JUPYTERHUB_HOST: '',
       JUPYTERHUB_OAUTH_CALLBACK_URL: svc.oauthRedirectUri ?? `${prefix}oauth_callback`,
-      JUPYTERHUB_OAUTH_ACCESS_SCOPES: JSON.stringify(['access:services', `access:services!service=${svc.name}`]),
+      JUPYTERHUB_OAUTH_ACCESS_SCOPES: JSON.stringify([
+        'access:services',
+        `access:services!service=${svc.name}`,
+      ]),
       JUPYTERHUB_COOKIE_HOST_PREFIX_ENABLED: '0',
     });
     if (svc.url) {
@@ -61,14 +83,20 @@ export class ServiceRunner {
   private async launch(svc: ServiceInfo): Promise<void> {
     const env = await this.env(svc);
     const [cmd, ...args] = svc.command!;
-    const child = spawn(cmd, args, { env, cwd: svc.cwd ?? undefined, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(cmd, args, {
+      env,
+      cwd: svc.cwd ?? undefined,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     const log = this.ctx.log.child({ service: svc.name });
     child.stdout?.on('data', (d: Buffer) => log.info(d.toString().trimEnd()));
     child.stderr?.on('data', (d: Buffer) => log.info(d.toString().trimEnd()));
     child.on('error', (e) => log.error(`Service ${svc.name} could not start: ${e.message}`));
     child.on('exit', (code, signal) => {
       svc.pid = 0;
-      if (!this.stopping) log.error(`Service ${svc.name} exited (${signal ?? code}); it will be restarted`);
+      if (!this.stopping)
+        log.error(`Service ${svc.name} exited (${signal ?? code}); it will be restarted`);
     });
     svc.pid = child.pid ?? 0;
     this.children.set(svc.name, child);
@@ -80,7 +108,8 @@ export class ServiceRunner {
     for (const svc of this.ctx.services.all()) {
       if (!svc.command?.length) continue;
       const child = this.children.get(svc.name);
-      if (!child || child.exitCode !== null || child.signalCode !== null) await this.launch(svc).catch(() => undefined);
+      if (!child || child.exitCode !== null || child.signalCode !== null)
+        await this.launch(svc).catch(() => undefined);
     }
   }
 

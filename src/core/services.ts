@@ -21,7 +21,13 @@ export class ServiceRegistry {
   private readonly byName = new Map<string, ServiceInfo>();
 
   constructor(services: ServiceSettings[], adminNames: string[] = []) {
-    for (const s of services) this.byName.set(s.name, { ...s, admin: adminNames.includes(s.name), pid: 0, fromConfig: true });
+    for (const s of services)
+      this.byName.set(s.name, {
+        ...s,
+        admin: adminNames.includes(s.name),
+        pid: 0,
+        fromConfig: true,
+      });
   }
 
   get(name: string): ServiceInfo | undefined {
@@ -48,7 +54,9 @@ export class ServiceRegistry {
   }
 
   /** Add the runtime services persisted in the database (called once at hub start). */
-  async loadRuntime(repo: { all(): Promise<Array<{ name: string; spec: Record<string, unknown> }>> }): Promise<void> {
+  async loadRuntime(repo: {
+    all(): Promise<Array<{ name: string; spec: Record<string, unknown> }>>;
+  }): Promise<void> {
     for (const { name, spec } of await repo.all()) {
       if (this.byName.has(name)) continue;
       const s = spec as Partial<RuntimeServiceSpec>;

@@ -11,9 +11,13 @@ export const LABHUB_VERSION = pkg.version;
 
 type Loose = Record<string, unknown>;
 const str = (v: unknown, d = ''): string => (typeof v === 'string' ? v : d);
-const num = (v: unknown, d: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : d);
+const num = (v: unknown, d: number): number =>
+  typeof v === 'number' && Number.isFinite(v) ? v : d;
 const strList = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
-const strMap = (v: unknown): Record<string, string> => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Loose).map(([k, x]) => [k, String(x)])) : {});
+const strMap = (v: unknown): Record<string, string> =>
+  v && typeof v === 'object' && !Array.isArray(v)
+    ? Object.fromEntries(Object.entries(v as Loose).map(([k, x]) => [k, String(x)]))
+    : {};
 
 /** '' / '*' / '0.0.0.0' / '::' all mean "every interface". */
 export function isWildcardIp(ip: string): boolean {
@@ -44,7 +48,8 @@ export function settingsFromConfig(config: HubConfig, resolvedAuthenticatorId: s
   // labhub default: users already in the hub database (added by an admin, by --admin, or by the
   // config) may log in, unless allow_existing_users is set explicitly. Only admins and the config
   // put users in the database, so this never opens the hub to strangers.
-  if (!classChain(authClass).some((c) => isExplicit(config, c, 'allow_existing_users'))) auth.allow_existing_users = true;
+  if (!classChain(authClass).some((c) => isExplicit(config, c, 'allow_existing_users')))
+    auth.allow_existing_users = true;
   const proxy = config.ConfigurableHTTPProxy as unknown as Loose;
   const lab = config.Labhub as unknown as Loose;
   const baseUrl = normBase(str(hub.base_url, '/'));
@@ -52,8 +57,15 @@ export function settingsFromConfig(config: HubConfig, resolvedAuthenticatorId: s
   const hubPort = num(hub.hub_port, 8081);
   const connectHost = str(hub.hub_connect_ip) || loopbackFor(hubIp);
   const hostPart = connectHost.includes(':') ? `[${connectHost}]` : connectHost;
-  const hubApiUrl = str(hub.hub_connect_url) ? `${str(hub.hub_connect_url).replace(/\/$/, '')}/hub/api`.replace(/\/hub\/hub\/api$/, '/hub/api') : `http://${hostPart}:${hubPort}${baseUrl}hub/api`;
-  const services: ServiceSettings[] = (Array.isArray(hub.services) ? (hub.services as Loose[]) : []).map((s) => ({
+  const hubApiUrl = str(hub.hub_connect_url)
+    ? `${str(hub.hub_connect_url).replace(/\/$/, '')}/hub/api`.replace(
+        /\/hub\/hub\/api$/,
+        '/hub/api',
+      )
+    : `http://${hostPart}:${hubPort}${baseUrl}hub/api`;
+  const services: ServiceSettings[] = (
+    Array.isArray(hub.services) ? (hub.services as Loose[]) : []
+  ).map((s) => ({
     name: str(s.name),
     apiToken: str(s.api_token) || null,
     url: str(s.url) || null,
@@ -68,7 +80,9 @@ export function settingsFromConfig(config: HubConfig, resolvedAuthenticatorId: s
     info: (s.info as Record<string, unknown>) ?? {},
     admin: s.admin === true,
   }));
-  const loadRoles: RoleSettings[] = (Array.isArray(hub.load_roles) ? (hub.load_roles as Loose[]) : []).map((r) => ({
+  const loadRoles: RoleSettings[] = (
+    Array.isArray(hub.load_roles) ? (hub.load_roles as Loose[]) : []
+  ).map((r) => ({
     name: str(r.name),
     description: str(r.description),
     scopes: strList(r.scopes),
@@ -79,7 +93,10 @@ export function settingsFromConfig(config: HubConfig, resolvedAuthenticatorId: s
   const loadGroups: Settings['loadGroups'] = {};
   for (const [g, v] of Object.entries((hub.load_groups as Loose) ?? {})) {
     const val = v as Loose;
-    loadGroups[g] = { users: strList(val?.users), properties: (val?.properties as Record<string, unknown>) ?? {} };
+    loadGroups[g] = {
+      users: strList(val?.users),
+      properties: (val?.properties as Record<string, unknown>) ?? {},
+    };
   }
   const culler = (lab.idle_culler as Loose) ?? {};
   const proxyCmd = proxy.command;
@@ -101,7 +118,11 @@ export function settingsFromConfig(config: HubConfig, resolvedAuthenticatorId: s
     authenticatorOptions: auth,
     spawnerClass: spawnerId,
     spawner: {
-      cmd: Array.isArray(sp.cmd) ? strList(sp.cmd) : typeof sp.cmd === 'string' ? [sp.cmd] : ['jupyterhub-singleuser'],
+      cmd: Array.isArray(sp.cmd)
+        ? strList(sp.cmd)
+        : typeof sp.cmd === 'string'
+          ? [sp.cmd]
+          : ['jupyterhub-singleuser'],
       args: strList(sp.args),
       notebookDir: str(sp.notebook_dir),
       defaultUrl: str(sp.default_url),
@@ -125,7 +146,14 @@ export function settingsFromConfig(config: HubConfig, resolvedAuthenticatorId: s
       apiUrl: str(proxy.api_url, 'http://127.0.0.1:8001'),
       authToken: str(proxy.auth_token),
       // The default ['labhub-proxy'] means the bundled proxy, run by this node (no PATH lookup).
-      command: Array.isArray(proxyCmd) && proxyCmd.length && !(proxyCmd.length === 1 && proxyCmd[0] === 'labhub-proxy') ? strList(proxyCmd) : typeof proxyCmd === 'string' && proxyCmd && proxyCmd !== 'labhub-proxy' ? [proxyCmd] : null,
+      command:
+        Array.isArray(proxyCmd) &&
+        proxyCmd.length &&
+        !(proxyCmd.length === 1 && proxyCmd[0] === 'labhub-proxy')
+          ? strList(proxyCmd)
+          : typeof proxyCmd === 'string' && proxyCmd && proxyCmd !== 'labhub-proxy'
+            ? [proxyCmd]
+            : null,
       shouldStart: proxy.should_start !== false,
       checkInterval: num(proxy.check_running_interval, 5),
       pidFile: str(proxy.pid_file, 'jupyterhub-proxy.pid'),
@@ -151,14 +179,25 @@ export function settingsFromConfig(config: HubConfig, resolvedAuthenticatorId: s
     loadGroups,
     adminUsers: strList(auth.admin_users),
     extraUserScopes: strList(hub.extra_user_scopes),
-    customScopes: ((hub.custom_scopes as Record<string, { description: string }>) ?? {}) as Settings['customScopes'],
+    customScopes: ((hub.custom_scopes as Record<string, { description: string }>) ??
+      {}) as Settings['customScopes'],
     sslCert: str(hub.ssl_cert) || null,
     sslKey: str(hub.ssl_key) || null,
-    statsd: { host: str(hub.statsd_host) || null, port: num(hub.statsd_port, 8125), prefix: str(hub.statsd_prefix, 'jupyterhub') },
+    statsd: {
+      host: str(hub.statsd_host) || null,
+      port: num(hub.statsd_port, 8125),
+      prefix: str(hub.statsd_prefix, 'jupyterhub'),
+    },
     templatePaths: strList(hub.template_paths),
     logoFile: str(hub.logo_file) || null,
     implicitSpawnSeconds: num(hub.implicit_spawn_seconds, 0),
-    idleCuller: { enabled: culler.enabled === true, timeout: num(culler.timeout, 3600), interval: num(culler.interval, 300), maxAge: num(culler.max_age, 0), cullUsers: culler.cull_users === true },
+    idleCuller: {
+      enabled: culler.enabled === true,
+      timeout: num(culler.timeout, 3600),
+      interval: num(culler.interval, 300),
+      maxAge: num(culler.max_age, 0),
+      cullUsers: culler.cull_users === true,
+    },
     userEnvDir: str(lab.user_env_dir) || null,
   };
 }

@@ -108,6 +108,12 @@ export interface Settings {
   templatePaths: string[];
   logoFile: string | null;
   implicitSpawnSeconds: number;
-  idleCuller: { enabled: boolean; timeout: number; interval: number; maxAge: number; cullUsers: boolean };
+  idleCuller: {
+    enabled: boolean;
+    timeout: number;
+    interval: number;
+    maxAge: number;
+    cullUsers: boolean;
+  };
   userEnvDir: string | null;
 }

@@ -1,8 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  bindUrlFor, buildHubEnv, clientIdFor, formatSpawnerTemplate, pyJsonDumps, pyQuote, serverPrefixFor,
-  urlEscapePath, withServiceUrl,
+  bindUrlFor,
+  buildHubEnv,
+  clientIdFor,
+  formatSpawnerTemplate,
+  pyJsonDumps,
+  pyQuote,
+  serverPrefixFor,
+  urlEscapePath,
+  withServiceUrl,
 } from './spawn-env.js';
 import { HubError } from '../errors.js';
 
@@ -32,30 +39,56 @@ test('serverPrefixFor keeps @ and ~, escapes /, honours base_url', () => {
 });
 
 test('bindUrlFor / withServiceUrl: empty host, IPv6, port rewrite keeps path and scheme', () => {
-  assert.equal(bindUrlFor('127.0.0.1', 45123, '/user/alice/'), 'http://127.0.0.1:45123/user/alice/');
+  assert.equal(
+    bindUrlFor('127.0.0.1', 45123, '/user/alice/'),
+    'http://127.0.0.1:45123/user/alice/',
+  );
   assert.equal(bindUrlFor('', 8888, '/user/alice/'), 'http://:8888/user/alice/');
   assert.equal(bindUrlFor('::1', 1, '/x/', true), 'https://[::1]:1/x/');
-  const env = { JUPYTERHUB_SERVICE_URL: 'https://:0/user/a@b/gpu/', JUPYTERHUB_SERVICE_PREFIX: '/user/a@b/gpu/' };
-  assert.equal(withServiceUrl(env, '127.0.0.1', 5000).JUPYTERHUB_SERVICE_URL, 'https://127.0.0.1:5000/user/a@b/gpu/');
+  const env = {
+    JUPYTERHUB_SERVICE_URL: 'https://:0/user/a@b/gpu/',
+    JUPYTERHUB_SERVICE_PREFIX: '/user/a@b/gpu/',
+  };
+  assert.equal(
+    withServiceUrl(env, '127.0.0.1', 5000).JUPYTERHUB_SERVICE_URL,
+    'https://127.0.0.1:5000/user/a@b/gpu/',
+  );
   assert.equal(env.JUPYTERHUB_SERVICE_URL, 'https://:0/user/a@b/gpu/', 'input not mutated');
-  assert.equal(withServiceUrl({ JUPYTERHUB_SERVICE_PREFIX: '/user/x/' }, '', 7).JUPYTERHUB_SERVICE_URL, 'http://:7/user/x/');
+  assert.equal(
+    withServiceUrl({ JUPYTERHUB_SERVICE_PREFIX: '/user/x/' }, '', 7).JUPYTERHUB_SERVICE_URL,
+    'http://:7/user/x/',
+  );
 });
 
 test('pyJsonDumps matches json.dumps (separators, ensure_ascii)', () => {
-  assert.equal(pyJsonDumps(['access:servers!server=a@b/gpu', 'é']), '["access:servers!server=a@b/gpu", "\\u00e9"]');
-  assert.equal(pyJsonDumps({ samesite: 'Lax', secure: true }), '{"samesite": "Lax", "secure": true}');
+  assert.equal(
+    pyJsonDumps(['access:servers!server=a@b/gpu', 'é']),
+    '["access:servers!server=a@b/gpu", "\\u00e9"]',
+  );
+  assert.equal(
+    pyJsonDumps({ samesite: 'Lax', secure: true }),
+    '{"samesite": "Lax", "secure": true}',
+  );
   assert.equal(pyJsonDumps([]), '[]');
 });
 
 test('buildHubEnv: named server of a@b, every variable exact', () => {
   const prefix = serverPrefixFor('/', 'a@b', 'gpu');
   const env = buildHubEnv({
-    userName: 'a@b', serverName: 'gpu', apiToken: 'f'.repeat(32),
-    hubApiUrl: 'http://127.0.0.1:8081/hub/api/', baseUrl: '/', serverPrefix: prefix,
+    userName: 'a@b',
+    serverName: 'gpu',
+    apiToken: 'f'.repeat(32),
+    hubApiUrl: 'http://127.0.0.1:8081/hub/api/',
+    baseUrl: '/',
+    serverPrefix: prefix,
     bindUrl: bindUrlFor('127.0.0.1', 0, prefix),
     oauthAccessScopes: ['access:servers!server=a@b/gpu', 'access:servers!user=a@b'],
     oauthClientAllowedScopes: [],
-    rootDir: '/home/a@b/nb', defaultUrl: '/lab', debug: true, memLimit: 2147483648, cpuLimit: 2,
+    rootDir: '/home/a@b/nb',
+    defaultUrl: '/lab',
+    debug: true,
+    memLimit: 2147483648,
+    cpuLimit: 2,
   });
   assert.deepEqual(env, {
     JUPYTERHUB_API_TOKEN: 'f'.repeat(32),
@@ -87,10 +120,18 @@ test('buildHubEnv: named server of a@b, every variable exact', () => {
 test('buildHubEnv: default server, public_url, base_url, cookie options', () => {
   const prefix = serverPrefixFor('/jh/', 'alice', '');
   const env = buildHubEnv({
-    userName: 'alice', serverName: '', apiToken: 't', hubApiUrl: 'http://10.0.0.1:8081/jh/hub/api',
-    baseUrl: '/jh/', serverPrefix: prefix, bindUrl: bindUrlFor('', 0, prefix),
-    oauthAccessScopes: ['access:servers!server=alice/'], oauthClientAllowedScopes: ['read:users'],
-    publicUrl: 'https://hub.example.org/jh/', cookieHostPrefix: true, cookieOptions: { samesite: 'Lax' },
+    userName: 'alice',
+    serverName: '',
+    apiToken: 't',
+    hubApiUrl: 'http://10.0.0.1:8081/jh/hub/api',
+    baseUrl: '/jh/',
+    serverPrefix: prefix,
+    bindUrl: bindUrlFor('', 0, prefix),
+    oauthAccessScopes: ['access:servers!server=alice/'],
+    oauthClientAllowedScopes: ['read:users'],
+    publicUrl: 'https://hub.example.org/jh/',
+    cookieHostPrefix: true,
+    cookieOptions: { samesite: 'Lax' },
     disableUserConfig: true,
   });
   assert.equal(env.JUPYTERHUB_CLIENT_ID, 'jupyterhub-user-alice');
@@ -112,11 +153,23 @@ test('buildHubEnv: default server, public_url, base_url, cookie options', () => 
 
 test('formatSpawnerTemplate: {username}, {base_url}, %U, escaped braces, errors', () => {
   const ns = { username: 'a@b', base_url: '/user/a@b/' };
-  assert.equal(formatSpawnerTemplate('/home/jupyter/notebooks/{username}', ns), '/home/jupyter/notebooks/a@b');
+  assert.equal(
+    formatSpawnerTemplate('/home/jupyter/notebooks/{username}', ns),
+    '/home/jupyter/notebooks/a@b',
+  );
   assert.equal(formatSpawnerTemplate('/data/%U/x', ns), '/data/a@b/x');
   assert.equal(formatSpawnerTemplate('{base_url}lab', ns), '/user/a@b/lab');
   assert.equal(formatSpawnerTemplate('/x/{{literal}}', ns), '/x/{literal}');
-  assert.throws(() => formatSpawnerTemplate('/x/{user}', ns), (e) => e instanceof HubError && e.code === 'LABHUB_ERR_CONFIG' && /\{user\}/.test(e.message));
-  assert.throws(() => formatSpawnerTemplate('/x/{username', ns), (e) => e instanceof HubError && e.code === 'LABHUB_ERR_CONFIG');
-  assert.throws(() => formatSpawnerTemplate('/x/}', ns), (e) => e instanceof HubError && e.code === 'LABHUB_ERR_CONFIG');
+  assert.throws(
+    () => formatSpawnerTemplate('/x/{user}', ns),
+    (e) => e instanceof HubError && e.code === 'LABHUB_ERR_CONFIG' && /\{user\}/.test(e.message),
+  );
+  assert.throws(
+    () => formatSpawnerTemplate('/x/{username', ns),
+    (e) => e instanceof HubError && e.code === 'LABHUB_ERR_CONFIG',
+  );
+  assert.throws(
+    () => formatSpawnerTemplate('/x/}', ns),
+    (e) => e instanceof HubError && e.code === 'LABHUB_ERR_CONFIG',
+  );
 });

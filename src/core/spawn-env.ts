@@ -58,7 +58,8 @@ export function pyQuote(value: string, safe = '/'): string {
       out += ch;
       continue;
     }
-    for (const b of Buffer.from(ch, 'utf8')) out += '%' + b.toString(16).toUpperCase().padStart(2, '0');
+    for (const b of Buffer.from(ch, 'utf8'))
+      out += '%' + b.toString(16).toUpperCase().padStart(2, '0');
   }
   return out;
 }
@@ -103,7 +104,11 @@ export function bindUrlFor(ip: string, port: number, prefix: string, https = fal
  * and path (or building it from `JUPYTERHUB_SERVICE_PREFIX` when absent). Spawners that choose
  * the port themselves call this (the hub cannot know the port before `start()`).
  */
-export function withServiceUrl(env: Record<string, string>, ip: string, port: number): Record<string, string> {
+export function withServiceUrl(
+  env: Record<string, string>,
+  ip: string,
+  port: number,
+): Record<string, string> {
   const current = env.JUPYTERHUB_SERVICE_URL;
   let scheme = 'http';
   let path = env.JUPYTERHUB_SERVICE_PREFIX || '/';
@@ -120,14 +125,25 @@ export function withServiceUrl(env: Record<string, string>, ip: string, port: nu
 
 /** Python `json.dumps` for JSON-able data (", "/": " separators, ensure_ascii). */
 export function pyJsonDumps(value: unknown): string {
-  const ascii = (s: string) => JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+  const ascii = (s: string) =>
+    JSON.stringify(s).replace(
+      /[\u007f-\uffff]/g,
+      (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'),
+    );
   const dump = (v: unknown): string => {
     if (v === null || v === undefined) return 'null';
     if (typeof v === 'string') return ascii(v);
-    if (typeof v === 'number' || typeof v === 'boolean') return v === true ? 'true' : v === false ? 'false' : String(v);
+    if (typeof v === 'number' || typeof v === 'boolean')
+      return v === true ? 'true' : v === false ? 'false' : String(v);
     if (Array.isArray(v)) return '[' + v.map(dump).join(', ') + ']';
     if (typeof v === 'object') {
-      return '{' + Object.entries(v as Record<string, unknown>).map(([k, x]) => `${ascii(k)}: ${dump(x)}`).join(', ') + '}';
+      return (
+        '{' +
+        Object.entries(v as Record<string, unknown>)
+          .map(([k, x]) => `${ascii(k)}: ${dump(x)}`)
+          .join(', ') +
+        '}'
+      );
     }
     return 'null';
   };
@@ -143,7 +159,11 @@ function originOf(url: string): string {
   try {
     return new URL(url).origin;
   } catch {
-    throw new HubError('LABHUB_ERR_CONFIG', 500, `JupyterHub.public_url must be an absolute URL like https://hub.example.org/; got ${JSON.stringify(url)}.`);
+    throw new HubError(
+      'LABHUB_ERR_CONFIG',
+      500,
+      `JupyterHub.public_url must be an absolute URL like https://hub.example.org/; got ${JSON.stringify(url)}.`,
+    );
   }
 }
 
@@ -196,13 +216,24 @@ export function buildHubEnv(input: HubEnvInput): Record<string, string> {
  * namespace `{username}` (raw name) and `{base_url}` (server prefix); `{{`/`}}` are literal braces;
  * legacy `%U` means `{username}`. Throws HubError LABHUB_ERR_CONFIG for any other field.
  */
-export function formatSpawnerTemplate(template: string, ns: { username: string; base_url: string }): string {
+export function formatSpawnerTemplate(
+  template: string,
+  ns: { username: string; base_url: string },
+): string {
   const src = template.replaceAll('%U', '{username}');
   let out = '';
   for (let i = 0; i < src.length; i++) {
     const c = src[i];
-    if (c === '{' && src[i + 1] === '{') { out += '{'; i++; continue; }
-    if (c === '}' && src[i + 1] === '}') { out += '}'; i++; continue; }
+    if (c === '{' && src[i + 1] === '{') {
+      out += '{';
+      i++;
+      continue;
+    }
+    if (c === '}' && src[i + 1] === '}') {
+      out += '}';
+      i++;
+      continue;
+    }
     if (c === '{') {
       const end = src.indexOf('}', i);
       const field = end < 0 ? src.slice(i + 1) : src.slice(i + 1, end);
@@ -211,13 +242,19 @@ export function formatSpawnerTemplate(template: string, ns: { username: string; 
         i = end;
         continue;
       }
-      throw new HubError('LABHUB_ERR_CONFIG', 500,
+      throw new HubError(
+        'LABHUB_ERR_CONFIG',
+        500,
         `Spawner template ${JSON.stringify(template)} uses {${field}}${end < 0 ? ' without a closing }' : ''}; ` +
-        'only {username} and {base_url} are supported (write {{ or }} for a literal brace).');
+          'only {username} and {base_url} are supported (write {{ or }} for a literal brace).',
+      );
     }
     if (c === '}') {
-      throw new HubError('LABHUB_ERR_CONFIG', 500,
-        `Spawner template ${JSON.stringify(template)} has a single '}' at position ${i}; write '}}' for a literal brace.`);
+      throw new HubError(
+        'LABHUB_ERR_CONFIG',
+        500,
+        `Spawner template ${JSON.stringify(template)} has a single '}' at position ${i}; write '}}' for a literal brace.`,
+      );
     }
     out += c;
   }

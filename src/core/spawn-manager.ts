@@ -35,7 +35,10 @@ export interface SpawnManagerDeps {
   metrics: HubMetrics;
   spawner: SpawnerDefinition;
   /** Resolves the single-user command (creating labhub's Python environment if needed). */
-  resolveCommand?: (cmd: string[], report: (msg: string) => void) => Promise<{ cmd: string[]; pathPrefix?: string }>;
+  resolveCommand?: (
+    cmd: string[],
+    report: (msg: string) => void,
+  ) => Promise<{ cmd: string[]; pathPrefix?: string }>;
 }
 
 /** How long a start request waits before answering 202 (JupyterHub's slow_spawn_timeout). */
@@ -74,33 +77,74 @@ export class SpawnManager {
    * Start a server. Resolves 'ready' if it is up within the slow-spawn timeout, else 'pending'
    * (the spawn continues). Throws HubError 400/429/500 as the REST API documents.
    */
-  async start(user: User, serverName: string, userOptions: JsonObject | null, opts: { waitMs?: number } = {}): Promise<'ready' | 'pending'> {
+  async start(
+    user: User,
+    serverName: string,
+    userOptions: JsonObject | null,
+    opts: { waitMs?: number } = {},
+  ): Promise<'ready' | 'pending'> {
     const s = this.d.settings;
     const rec = await this.d.store.servers.ensure(user.id, serverName);
     const label = serverName ? `${user.name}/${serverName}` : user.name;
     if (rec.status === 'spawning') return 'pending';
-    if (rec.status === 'running') throw new HubError('LABHUB_ERR_CONFLICT', 400, `${label} is already running`);
-    if (rec.status === 'stopping') throw new HubError('LABHUB_ERR_CONFLICT', 400, `${label} is pending stop; try again when it has stopped`);
+    if (rec.status === 'running')
+      throw new HubError('LABHUB_ERR_CONFLICT', 400, `${label} is already running`);
+    if (rec.status === 'stopping')
+      throw new HubError(
+        'LABHUB_ERR_CONFLICT',
+        400,
+        `${label} is pending stop; try again when it has stopped`,
+      );
     if (s.concurrentSpawnLimit > 0 && this.spawningCount() >= s.concurrentSpawnLimit) {
       this.d.metrics.spawnDuration.observe({ status: 'failure', reason: 'throttled' }, 0);
       const retry = 30 + Math.floor(Math.random() * 30);
-      throw new HubError('LABHUB_ERR_TOO_MANY_REQUESTS', 429, `Too many users trying to log in right now (${this.spawningCount()} servers starting). Try again in ${retry} seconds.`, { headers: { 'Retry-After': String(retry) } });
+      throw new HubError(
+        'LABHUB_ERR_TOO_MANY_REQUESTS',
+        429,
+        `Too many users trying to log in right now (${this.spawningCount()} servers starting). Try again in ${retry} seconds.`,
+        { headers: { 'Retry-After': String(retry) } },
+      );
     }
-    if (s.activeServerLimit > 0 && (await this.d.store.servers.countActive()) >= s.activeServerLimit) {
+    if (
+      s.activeServerLimit > 0 &&
+      (await this.d.store.servers.countActive()) >= s.activeServerLimit
+    ) {
       this.d.metrics.spawnDuration.observe({ status: 'failure', reason: 'too-many-users' }, 0);
-      throw new HubError('LABHUB_ERR_TOO_MANY_REQUESTS', 429, `Active user limit (${s.activeServerLimit}) reached. Try again later.`, { headers: { 'Retry-After': '60' } });
+      throw new HubError(
+        'LABHUB_ERR_TOO_MANY_REQUESTS',
+        429,
+        `Active user limit (${s.activeServerLimit}) reached. Try again later.`,
+        { headers: { 'Retry-After': '60' } },
+      );
     }
     const options = userOptions ?? rec.userOptions;
-    await this.d.store.servers.update(rec.id, { status: 'spawning', started: new Date(), lastError: null, userOptions: options, target: null });
+    await this.d.store.servers.update(rec.id, {
+      status: 'spawning',
+      started: new Date(),
+      lastError: null,
+      userOptions: options,
+      target: null,
+    });
     this.failed.delete(rec.id);
     const progress = new ProgressChannel();
     progress.push({ progress: 0, message: 'Server requested' });
-    const live: Live = { serverId: rec.id, userName: user.name, serverName, spawner: null as unknown as Spawner, progress, spawning: null, stopping: null };
+    const live: Live = {
+      serverId: rec.id,
+      userName: user.name,
+      serverName,
+      spawner: null as unknown as Spawner,
+      progress,
+      spawning: null,
+      stopping: null,
+    };
     this.live.set(rec.id, live);
     const t0 = Date.now();
     live.spawning = this.runSpawn(user, rec, live).then(
       () => {
-        this.d.metrics.spawnDuration.observe({ status: 'success', reason: '' }, (Date.now() - t0) / 1000);
+        this.d.metrics.spawnDuration.observe(
+          { status: 'success', reason: '' },
+          (Date.now() - t0) / 1000,
+        );
         live.spawning = null;
       },
       (e) => {
@@ -113,7 +157,10 @@ export class SpawnManager {
     live.spawning.catch(() => undefined);
     const waitMs = opts.waitMs ?? SLOW_SPAWN_TIMEOUT_MS;
     if (waitMs <= 0) return 'pending';
-    const done = await Promise.race([live.spawning.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), waitMs).unref())]);
+    const done = await Promise.race([
+      live.spawning.then(() => true),
+      new Promise<false>((r) => setTimeout(() => r(false), waitMs).unref()),
+    ]);
     return done ? 'ready' : 'pending';
   }
 
@@ -130,11 +177,22 @@ export class SpawnManager {
       // 1. the server's own API token (scopes of §1.4 step 2) and its OAuth client (step 3)
       const groupsOf = await this.d.permissions.groupsOf([user.name]);
       const tokenScopes = serverTokenScopes(
-        { userName: user.name, serverName: rec.name, configured: s.spawner.serverTokenScopes, ownerRawScopes: await this.d.permissions.userRawScopes(user), rolesByName: this.d.permissions.roles(), customScopes: this.d.permissions.customScopes },
+        {
+          userName: user.name,
+          serverName: rec.name,
+          configured: s.spawner.serverTokenScopes,
+          ownerRawScopes: await this.d.permissions.userRawScopes(user),
+          rolesByName: this.d.permissions.roles(),
+          customScopes: this.d.permissions.customScopes,
+        },
         groupsOf,
       );
       for (const w of tokenScopes.warnings) log.warn(w);
-      const { token } = await this.d.store.tokens.create({ userId: user.id, scopes: tokenScopes.scopes, note: `Server at ${prefix}` });
+      const { token } = await this.d.store.tokens.create({
+        userId: user.id,
+        scopes: tokenScopes.scopes,
+        note: `Server at ${prefix}`,
+      });
       const clientId = clientIdFor(user.name, rec.name);
       // `jupyterhub-user-<name>[-<server>]` is ambiguous: user 'a-b' and server 'b' of user 'a'
       // get the same id. Never let one server take over (or revoke) another's OAuth client.
@@ -142,21 +200,37 @@ export class SpawnManager {
       if (existing?.serverId != null && existing.serverId !== rec.id) {
         const other = await this.d.store.servers.byId(existing.serverId);
         if (other && other.status !== 'stopped') {
-          throw new HubError('LABHUB_ERR_CONFLICT', 409, `The OAuth client id ${clientId} of this server is already used by another running server (a user name and a server name combine to the same id). Stop that server, or use another server name.`);
+          throw new HubError(
+            'LABHUB_ERR_CONFLICT',
+            409,
+            `The OAuth client id ${clientId} of this server is already used by another running server (a user name and a server name combine to the same id). Stop that server, or use another server name.`,
+          );
         }
       }
       const accessScope = `access:servers!server=${full}`;
       const allowed = [...new Set([...s.spawner.oauthClientAllowedScopes, accessScope])].sort();
-      await this.d.store.oauth.upsertClient({ id: clientId, secret: token, redirectUri: `${prefix}oauth_callback`, description: `Server at ${prefix}`, allowedScopes: allowed, serverId: rec.id });
+      await this.d.store.oauth.upsertClient({
+        id: clientId,
+        secret: token,
+        redirectUri: `${prefix}oauth_callback`,
+        description: `Server at ${prefix}`,
+        allowedScopes: allowed,
+        serverId: rec.id,
+      });
 
       // 2. the command (labhub may have to create its Python environment first)
       const options = this.spawnerOptions(user.name, rec.name);
       if (this.d.resolveCommand) {
-        const resolved = await this.d.resolveCommand(options.cmd, (msg) => live.progress.push({ progress: 10, message: msg }));
+        const resolved = await this.d.resolveCommand(options.cmd, (msg) =>
+          live.progress.push({ progress: 10, message: msg }),
+        );
         options.cmd = resolved.cmd;
-        if (resolved.pathPrefix) options.extra = { ...options.extra, pathPrefix: resolved.pathPrefix };
+        if (resolved.pathPrefix)
+          options.extra = { ...options.extra, pathPrefix: resolved.pathPrefix };
       }
-      const accessScopes = s.spawner.oauthAccessScopes.length ? s.spawner.oauthAccessScopes : [accessScope, `access:servers!user=${user.name}`];
+      const accessScopes = s.spawner.oauthAccessScopes.length
+        ? s.spawner.oauthAccessScopes
+        : [accessScope, `access:servers!user=${user.name}`];
       const hubEnv = buildHubEnv({
         userName: user.name,
         serverName: rec.name,
@@ -175,23 +249,42 @@ export class SpawnManager {
         memLimit: s.spawner.memLimit,
         cpuLimit: s.spawner.cpuLimit,
       });
-      const spawner = this.d.spawner.create({ user: { id: user.id, name: user.name }, serverName: rec.name, hubEnv, options, log });
+      const spawner = this.d.spawner.create({
+        user: { id: user.id, name: user.name },
+        serverName: rec.name,
+        hubEnv,
+        options,
+        log,
+      });
       live.spawner = spawner;
       this.pipeProgress(spawner, live.progress);
 
       // 3. start, within start_timeout
       live.progress.push({ progress: 50, message: 'Spawning server...' });
-      const started = await withTimeout(spawner.start(), s.spawner.startTimeout * 1000, () => new HubError('LABHUB_ERR_SPAWN_TIMEOUT', 500, `The server did not start within ${s.spawner.startTimeout} seconds (Spawner.start_timeout).`));
+      const started = await withTimeout(
+        spawner.start(),
+        s.spawner.startTimeout * 1000,
+        () =>
+          new HubError(
+            'LABHUB_ERR_SPAWN_TIMEOUT',
+            500,
+            `The server did not start within ${s.spawner.startTimeout} seconds (Spawner.start_timeout).`,
+          ),
+      );
       await this.d.store.servers.update(rec.id, { target: started.url, state: spawner.getState() });
 
       // 4. wait until it answers HTTP (fails at once if the process exits)
       live.progress.push({ progress: 75, message: 'Waiting for the server to answer...' });
-      const version = await waitForHttp(`${started.url}${prefix}api`, s.spawner.httpTimeout, async () => {
-        const status = await spawner.poll();
-        if (status === null) return null;
-        const tail = spawner.recentOutput?.().trim();
-        return `The server process exited with status ${status} before it was ready.${tail ? `\nLast output:\n${tail}` : ''}`;
-      });
+      const version = await waitForHttp(
+        `${started.url}${prefix}api`,
+        s.spawner.httpTimeout,
+        async () => {
+          const status = await spawner.poll();
+          if (status === null) return null;
+          const tail = spawner.recentOutput?.().trim();
+          return `The server process exited with status ${status} before it was ready.${tail ? `\nLast output:\n${tail}` : ''}`;
+        },
+      );
       if (live.stopping) throw new HubError('LABHUB_ERR_SPAWN_FAILED', 500, 'Spawn cancelled');
 
       // 5. route it
@@ -203,10 +296,16 @@ export class SpawnManager {
     } catch (e) {
       const reason = isHubError(e) ? e.userMessage : (e as Error).message;
       log.error({ err: isHubError(e) ? undefined : e }, `Spawn of ${full} failed: ${reason}`);
-      live.progress.push({ progress: 100, failed: true, message: reason === 'Spawn cancelled' ? reason : `Spawn failed: ${reason}` });
+      live.progress.push({
+        progress: 100,
+        failed: true,
+        message: reason === 'Spawn cancelled' ? reason : `Spawn failed: ${reason}`,
+      });
       this.failed.set(rec.id, live.progress);
       await this.cleanup(user.name, rec, live, { now: true, error: reason });
-      throw isHubError(e) ? e : new HubError('LABHUB_ERR_SPAWN_FAILED', 500, `Spawn failed: ${reason}`);
+      throw isHubError(e)
+        ? e
+        : new HubError('LABHUB_ERR_SPAWN_FAILED', 500, `Spawn failed: ${reason}`);
     }
   }
 
@@ -228,7 +327,10 @@ export class SpawnManager {
   async addRoute(userName: string, serverName: string, target: string): Promise<void> {
     const t0 = Date.now();
     try {
-      await this.d.proxy.addRoute(this.prefix(userName, serverName), target, { user: userName, server_name: serverName });
+      await this.d.proxy.addRoute(this.prefix(userName, serverName), target, {
+        user: userName,
+        server_name: serverName,
+      });
       this.d.metrics.proxyAddDuration.observe({ status: 'success' }, (Date.now() - t0) / 1000);
     } catch (e) {
       this.d.metrics.proxyAddDuration.observe({ status: 'failure' }, (Date.now() - t0) / 1000);
@@ -251,7 +353,8 @@ export class SpawnManager {
     l.stopping = (async () => {
       if (l.spawning) await l.spawning.catch(() => undefined);
       const fresh = await this.d.store.servers.byId(rec.id);
-      if (fresh && fresh.status !== 'stopped') await this.cleanup(user.name, fresh, l, { now: false });
+      if (fresh && fresh.status !== 'stopped')
+        await this.cleanup(user.name, fresh, l, { now: false });
     })().then(
       () => this.d.metrics.stopDuration.observe({ status: 'success' }, (Date.now() - t0) / 1000),
       (e) => {
@@ -263,7 +366,12 @@ export class SpawnManager {
   }
 
   /** Tear down everything a server holds; the record ends 'stopped'. Never throws. */
-  private async cleanup(userName: string, rec: ServerRecord, live: Live | undefined, opts: { now: boolean; error?: string }): Promise<void> {
+  private async cleanup(
+    userName: string,
+    rec: ServerRecord,
+    live: Live | undefined,
+    opts: { now: boolean; error?: string },
+  ): Promise<void> {
     const wasRunning = rec.status === 'running' || rec.status === 'stopping';
     try {
       await this.d.proxy.deleteRoute(this.prefix(userName, rec.name));
@@ -284,7 +392,12 @@ export class SpawnManager {
     }
     const prefix = this.prefix(userName, rec.name);
     await this.d.store.tokens.deleteForUserNote(rec.userId, `Server at ${prefix}`);
-    await this.d.store.servers.update(rec.id, { status: 'stopped', target: null, state: {}, ...(opts.error !== undefined ? { lastError: opts.error } : {}) });
+    await this.d.store.servers.update(rec.id, {
+      status: 'stopped',
+      target: null,
+      state: {},
+      ...(opts.error !== undefined ? { lastError: opts.error } : {}),
+    });
     if (wasRunning && rec.status !== 'spawning') this.d.metrics.runningServers.dec();
     this.live.delete(rec.id);
   }
@@ -300,9 +413,23 @@ export class SpawnManager {
   /** Create a spawner object for a server found in the database (after a hub restart). */
   private async reattachOne(userName: string, rec: ServerRecord): Promise<Live> {
     const options = this.spawnerOptions(userName, rec.name);
-    const spawner = this.d.spawner.create({ user: { id: rec.userId, name: userName }, serverName: rec.name, hubEnv: {}, options, log: this.d.log.child({ user: userName, server: rec.name }) });
+    const spawner = this.d.spawner.create({
+      user: { id: rec.userId, name: userName },
+      serverName: rec.name,
+      hubEnv: {},
+      options,
+      log: this.d.log.child({ user: userName, server: rec.name }),
+    });
     spawner.loadState(rec.state);
-    const live: Live = { serverId: rec.id, userName, serverName: rec.name, spawner, progress: new ProgressChannel(), spawning: null, stopping: null };
+    const live: Live = {
+      serverId: rec.id,
+      userName,
+      serverName: rec.name,
+      spawner,
+      progress: new ProgressChannel(),
+      spawning: null,
+      stopping: null,
+    };
     this.live.set(rec.id, live);
     return live;
   }
@@ -319,22 +446,36 @@ export class SpawnManager {
     let running = 0;
     let cleaned = 0;
     const active = await this.d.store.servers.active();
-    const existing = active.length ? await this.d.proxy.getAllRoutes().catch(() => new Map<string, { target: string }>()) : new Map<string, { target: string }>();
+    const existing = active.length
+      ? await this.d.proxy.getAllRoutes().catch(() => new Map<string, { target: string }>())
+      : new Map<string, { target: string }>();
     await Promise.all(
       active.map(async (a) => {
         const live = await this.reattachOne(a.userName, a);
         let status: number | null = 1;
         if (a.status === 'running' && a.target) {
-          const routed = existing.get(this.prefix(a.userName, a.name))?.target === a.target
-            ? Promise.resolve()
-            : this.addRoute(a.userName, a.name, a.target).catch((e) => this.d.log.warn({ err: e }, `Could not restore the route of ${a.userName}/${a.name}`));
+          const routed =
+            existing.get(this.prefix(a.userName, a.name))?.target === a.target
+              ? Promise.resolve()
+              : this.addRoute(a.userName, a.name, a.target).catch((e) =>
+                  this.d.log.warn(
+                    { err: e },
+                    `Could not restore the route of ${a.userName}/${a.name}`,
+                  ),
+                );
           [status] = await Promise.all([live.spawner.poll(), routed]);
         }
         if (status === null) {
           running++;
         } else {
           cleaned++;
-          await this.cleanup(a.userName, a, live, { now: true, error: a.status === 'spawning' ? 'The hub restarted while this server was starting.' : undefined });
+          await this.cleanup(a.userName, a, live, {
+            now: true,
+            error:
+              a.status === 'spawning'
+                ? 'The hub restarted while this server was starting.'
+                : undefined,
+          });
         }
       }),
     );
@@ -345,7 +486,9 @@ export class SpawnManager {
 
   /** Re-push every route (the proxy restarted and lost its table), all at once (the proxy client bounds concurrency). */
   async restoreRoutes(): Promise<number> {
-    const routable = (await this.d.store.servers.active()).filter((a) => a.status === 'running' && a.target);
+    const routable = (await this.d.store.servers.active()).filter(
+      (a) => a.status === 'running' && a.target,
+    );
     await Promise.all(routable.map((a) => this.addRoute(a.userName, a.name, a.target!)));
     return routable.length;
   }
@@ -353,7 +496,10 @@ export class SpawnManager {
   /** Poll running servers every poll_interval; a dead one loses its route and is marked stopped. */
   startPolling(): void {
     const every = Math.max(1, this.d.settings.spawner.pollInterval) * 1000;
-    this.pollTimer = setInterval(() => void this.pollOnce().catch((e) => this.d.log.warn({ err: e }, 'server poll failed')), every);
+    this.pollTimer = setInterval(
+      () => void this.pollOnce().catch((e) => this.d.log.warn({ err: e }, 'server poll failed')),
+      every,
+    );
     this.pollTimer.unref();
   }
 
@@ -364,10 +510,18 @@ export class SpawnManager {
       if (!rec || rec.status !== 'running') continue;
       const t0 = Date.now();
       const status = await live.spawner.poll();
-      this.d.metrics.serverPollDuration.observe({ status: status === null ? 'running' : 'stopped' }, (Date.now() - t0) / 1000);
+      this.d.metrics.serverPollDuration.observe(
+        { status: status === null ? 'running' : 'stopped' },
+        (Date.now() - t0) / 1000,
+      );
       if (status !== null) {
-        this.d.log.warn(`Server ${live.userName}/${live.serverName} exited with status ${status}; removing its route`);
-        await this.cleanup(live.userName, rec, live, { now: true, error: `The server exited unexpectedly (status ${status}).` });
+        this.d.log.warn(
+          `Server ${live.userName}/${live.serverName} exited with status ${status}; removing its route`,
+        );
+        await this.cleanup(live.userName, rec, live, {
+          now: true,
+          error: `The server exited unexpectedly (status ${status}).`,
+        });
       }
     }
   }
@@ -383,6 +537,6 @@ export class SpawnManager {
       const user = await this.d.store.users.byId(a.userId);
       if (user) await this.stop(user, a.name).catch(() => undefined);
     }
-    await Promise.all([...this.live.values()].map((l) => l.stopping));
+    await Promise.all([...this.live.values()].flatMap((l) => (l.stopping ? [l.stopping] : [])));
   }
 }

@@ -4,7 +4,11 @@ import type { SpawnerSettings } from './settings.js';
 import { formatSpawnerTemplate } from './spawn-env.js';
 
 /** The options one spawner instance gets: templates (`{username}`, `{base_url}`) filled in. */
-export function spawnerOptionsFor(sp: SpawnerSettings, userName: string, prefix: string): SpawnerOptions {
+export function spawnerOptionsFor(
+  sp: SpawnerSettings,
+  userName: string,
+  prefix: string,
+): SpawnerOptions {
   const ns = { username: userName, base_url: prefix };
   return {
     cmd: sp.cmd,

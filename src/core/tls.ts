@@ -8,7 +8,13 @@
  * of its network interfaces, so a browser shows one clear warning (self-signed) and not a
  * name mismatch as well.
  */
-import { X509Certificate, createPrivateKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import {
+  X509Certificate,
+  createPrivateKey,
+  generateKeyPairSync,
+  randomBytes,
+  sign,
+} from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { dirname, resolve as resolvePath } from 'node:path';
@@ -65,7 +71,8 @@ function oid(dotted: string): Buffer {
   const out: number[] = [40 * arcs[0]! + arcs[1]!];
   for (const arc of arcs.slice(2)) {
     const chunk: number[] = [arc & 0x7f];
-    for (let v = Math.floor(arc / 128); v > 0; v = Math.floor(v / 128)) chunk.unshift((v & 0x7f) | 0x80);
+    for (let v = Math.floor(arc / 128); v > 0; v = Math.floor(v / 128))
+      chunk.unshift((v & 0x7f) | 0x80);
     out.push(...chunk);
   }
   return tlv(0x06, Buffer.from(out));
@@ -76,7 +83,9 @@ function time(d: Date): Buffer {
   const p = (n: number) => String(n).padStart(2, '0');
   const rest = `${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}Z`;
   const y = d.getUTCFullYear();
-  return y < 2050 ? tlv(0x17, Buffer.from(`${p(y % 100)}${rest}`)) : tlv(0x18, Buffer.from(`${y}${rest}`));
+  return y < 2050
+    ? tlv(0x17, Buffer.from(`${p(y % 100)}${rest}`))
+    : tlv(0x18, Buffer.from(`${y}${rest}`));
 }
 
 function ipBytes(ip: string): Buffer {
@@ -105,7 +114,8 @@ export function defaultAltNames(): string[] {
   return [...names];
 }
 
-const dnsName = /^(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const dnsName =
+  /^(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 /**
  * Create a self-signed ECDSA P-256 certificate for the given names. Pure function (no files).
@@ -113,10 +123,15 @@ const dnsName = /^(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z
  */
 export function generateSelfSignedCert(opts: SelfSignedOptions = {}): GeneratedCert {
   const altNames = opts.altNames ?? defaultAltNames();
-  const cn = opts.commonName ?? (altNames.find((n) => !isIP(n) && n !== 'localhost') ?? 'localhost');
+  const cn = opts.commonName ?? altNames.find((n) => !isIP(n) && n !== 'localhost') ?? 'localhost';
   const sanItems = altNames.map((n) => {
     if (isIP(n)) return tlv(0x87, ipBytes(n));
-    if (!dnsName.test(n)) throw new HubError('LABHUB_ERR_CONFIG', 500, `Cannot put ${JSON.stringify(n)} in a certificate: expected a DNS name (like hub.example.org) or an IP address.`);
+    if (!dnsName.test(n))
+      throw new HubError(
+        'LABHUB_ERR_CONFIG',
+        500,
+        `Cannot put ${JSON.stringify(n)} in a certificate: expected a DNS name (like hub.example.org) or an IP address.`,
+      );
     return tlv(0x82, Buffer.from(n, 'ascii'));
   });
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
@@ -128,7 +143,8 @@ export function generateSelfSignedCert(opts: SelfSignedOptions = {}): GeneratedC
   serial[0] = (serial[0]! & 0x7f) | 0x01; // positive and non-zero
   const sigAlg = seq(oid('1.2.840.10045.4.3.2')); // ecdsa-with-SHA256
   const name = seq(set(seq(oid('2.5.4.3'), utf8(cn.slice(0, 64)))));
-  const ext = (id: string, critical: boolean, value: Buffer) => seq(oid(id), ...(critical ? [TRUE] : []), octets(value));
+  const ext = (id: string, critical: boolean, value: Buffer) =>
+    seq(oid(id), ...(critical ? [TRUE] : []), octets(value));
   const extensions = seq(
     ext('2.5.29.19', true, seq()), // basicConstraints: not a CA
     ext('2.5.29.15', true, bits(Buffer.from([0x80]))), // keyUsage: digitalSignature
@@ -172,7 +188,11 @@ export interface SelfSignedFiles {
  * certificate that is not self-signed is never replaced.
  * @throws HubError LABHUB_ERR_CONFIG when the files cannot be written.
  */
-export function ensureSelfSignedCert(certFile: string, keyFile: string, opts: SelfSignedOptions & { renewDays?: number } = {}): SelfSignedFiles {
+export function ensureSelfSignedCert(
+  certFile: string,
+  keyFile: string,
+  opts: SelfSignedOptions & { renewDays?: number } = {},
+): SelfSignedFiles {
   let reason = 'no certificate yet';
   if (existsSync(certFile) && existsSync(keyFile)) {
     try {
@@ -182,10 +202,26 @@ export function ensureSelfSignedCert(certFile: string, keyFile: string, opts: Se
       const fresh = notAfter.getTime() - Date.now() > (opts.renewDays ?? 30) * 86400 * 1000;
       const selfSigned = x.issuer === x.subject && x.verify(x.publicKey);
       // Never replace a certificate someone else issued (a real one that expires is the operator's to renew).
-      if (!selfSigned) return { certFile, keyFile, created: false, fingerprint256: x.fingerprint256, notAfter, reason: `not self-signed, used as it is (valid until ${notAfter.toISOString()})` };
+      if (!selfSigned)
+        return {
+          certFile,
+          keyFile,
+          created: false,
+          fingerprint256: x.fingerprint256,
+          notAfter,
+          reason: `not self-signed, used as it is (valid until ${notAfter.toISOString()})`,
+        };
       if (!x.checkPrivateKey(key)) reason = 'the key does not belong to the certificate';
       else if (!fresh) reason = `the certificate expires ${notAfter.toISOString()}`;
-      else return { certFile, keyFile, created: false, fingerprint256: x.fingerprint256, notAfter, reason: `valid until ${notAfter.toISOString()}` };
+      else
+        return {
+          certFile,
+          keyFile,
+          created: false,
+          fingerprint256: x.fingerprint256,
+          notAfter,
+          reason: `valid until ${notAfter.toISOString()}`,
+        };
     } catch (e) {
       reason = `the existing files cannot be read as PEM (${(e as Error).message})`;
     }
@@ -197,9 +233,20 @@ export function ensureSelfSignedCert(certFile: string, keyFile: string, opts: Se
     chmodSync(keyFile, 0o600);
     writeFileSync(certFile, gen.certPem, { mode: 0o644 });
   } catch (e) {
-    throw new HubError('LABHUB_ERR_CONFIG', 500, `Cannot write the self-signed certificate to ${certFile} / ${keyFile}: ${(e as Error).message}. Check that the directory is writable, or set JupyterHub.ssl_cert and ssl_key to other paths.`);
+    throw new HubError(
+      'LABHUB_ERR_CONFIG',
+      500,
+      `Cannot write the self-signed certificate to ${certFile} / ${keyFile}: ${(e as Error).message}. Check that the directory is writable, or set JupyterHub.ssl_cert and ssl_key to other paths.`,
+    );
   }
-  return { certFile, keyFile, created: true, fingerprint256: gen.fingerprint256, notAfter: gen.notAfter, reason };
+  return {
+    certFile,
+    keyFile,
+    created: true,
+    fingerprint256: gen.fingerprint256,
+    notAfter: gen.notAfter,
+    reason,
+  };
 }
 
 /** Names of the generated files when JupyterHub.ssl_cert/ssl_key are not set. */
@@ -227,12 +274,23 @@ export function prepareTls(o: PrepareTlsOptions): { certFile: string; keyFile: s
   if (!o.generate) {
     if (!o.sslCert && !o.sslKey) return null;
     if (!o.sslCert || !o.sslKey)
-      throw new HubError('LABHUB_ERR_CONFIG', 500, `HTTPS needs both JupyterHub.ssl_cert and JupyterHub.ssl_key, but only ${o.sslCert ? 'ssl_cert' : 'ssl_key'} is set. Set the other one, or set Labhub.generate_self_signed_cert = true to have labhub create both.`);
-    for (const [k, f] of [['ssl_cert', o.sslCert], ['ssl_key', o.sslKey]] as const) {
+      throw new HubError(
+        'LABHUB_ERR_CONFIG',
+        500,
+        `HTTPS needs both JupyterHub.ssl_cert and JupyterHub.ssl_key, but only ${o.sslCert ? 'ssl_cert' : 'ssl_key'} is set. Set the other one, or set Labhub.generate_self_signed_cert = true to have labhub create both.`,
+      );
+    for (const [k, f] of [
+      ['ssl_cert', o.sslCert],
+      ['ssl_key', o.sslKey],
+    ] as const) {
       try {
         readFileSync(f);
       } catch (e) {
-        throw new HubError('LABHUB_ERR_CONFIG', 500, `JupyterHub.${k} = ${f} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Check the path and that labhub's user may read it, or set Labhub.generate_self_signed_cert = true for a self-signed certificate.`);
+        throw new HubError(
+          'LABHUB_ERR_CONFIG',
+          500,
+          `JupyterHub.${k} = ${f} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Check the path and that labhub's user may read it, or set Labhub.generate_self_signed_cert = true for a self-signed certificate.`,
+        );
       }
     }
     return { certFile: o.sslCert, keyFile: o.sslKey };
@@ -246,6 +304,9 @@ export function prepareTls(o: PrepareTlsOptions): { certFile: string; keyFile: s
       `TLS: wrote a new self-signed certificate to ${certFile} (key ${keyFile}, mode 600; ${r.reason}). ` +
         `Browsers will warn once; its SHA-256 fingerprint is ${r.fingerprint256}. For a public server use a real certificate (e.g. Let's Encrypt) in JupyterHub.ssl_cert/ssl_key.`,
     );
-  } else o.log?.info(`TLS: using the self-signed certificate ${certFile} (${r.reason}; SHA-256 ${r.fingerprint256})`);
+  } else
+    o.log?.info(
+      `TLS: using the self-signed certificate ${certFile} (${r.reason}; SHA-256 ${r.fingerprint256})`,
+    );
   return { certFile, keyFile };
 }

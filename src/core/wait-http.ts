@@ -6,7 +6,11 @@ import { HubError } from '../errors.js';
  * after starting a server. Checks `exited()` between tries so that a process that died is reported
  * at once with its reason, not after the timeout. Returns the response's X-JupyterHub-Version.
  */
-export async function waitForHttp(url: string, timeoutSeconds: number, exited: () => Promise<string | null>): Promise<string | null> {
+export async function waitForHttp(
+  url: string,
+  timeoutSeconds: number,
+  exited: () => Promise<string | null>,
+): Promise<string | null> {
   const deadline = Date.now() + timeoutSeconds * 1000;
   let delay = 50;
   let lastError = '';
@@ -25,7 +29,11 @@ export async function waitForHttp(url: string, timeoutSeconds: number, exited: (
       lastError = (e as Error).message;
     }
     if (Date.now() > deadline) {
-      throw new HubError('LABHUB_ERR_SPAWN_TIMEOUT', 500, `The server started but did not answer at ${url} within ${timeoutSeconds} seconds (Spawner.http_timeout). Last error: ${lastError}.`);
+      throw new HubError(
+        'LABHUB_ERR_SPAWN_TIMEOUT',
+        500,
+        `The server started but did not answer at ${url} within ${timeoutSeconds} seconds (Spawner.http_timeout). Last error: ${lastError}.`,
+      );
     }
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 2, 1000);

@@ -1,6 +1,13 @@
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  type Migration,
+  type MigrationProvider,
+} from 'kysely';
 import { HubError } from '../errors.js';
 import type { Database } from './schema.js';
 import * as m001 from './migrations/001-initial.js';
@@ -8,7 +15,11 @@ import * as m002 from './migrations/002-shares-services.js';
 import * as m003 from './migrations/003-failure-index.js';
 
 /** Every migration, in order. Add new ones at the end; never edit a released one. */
-const MIGRATIONS: Record<string, Migration> = { '001-initial': m001, '002-shares-services': m002, '003-failure-index': m003 };
+const MIGRATIONS: Record<string, Migration> = {
+  '001-initial': m001,
+  '002-shares-services': m002,
+  '003-failure-index': m003,
+};
 
 class StaticProvider implements MigrationProvider {
   async getMigrations(): Promise<Record<string, Migration>> {
@@ -31,7 +42,8 @@ export interface DbTarget {
 export function parseDbUrl(url: string, cwd = process.cwd()): DbTarget {
   if (url.startsWith('sqlite:')) {
     const rest = url.slice('sqlite:'.length).replace(/^\/\//, '');
-    if (rest === '' || rest === '/:memory:' || rest === ':memory:') return { kind: 'sqlite', location: ':memory:' };
+    if (rest === '' || rest === '/:memory:' || rest === ':memory:')
+      return { kind: 'sqlite', location: ':memory:' };
     // After 'sqlite://', one more '/' separates the (empty) host from the path: '/rel' → 'rel', '//abs' → '/abs'.
     const path = rest.startsWith('/') ? rest.slice(1) : rest;
     return { kind: 'sqlite', location: resolve(cwd, path) };
@@ -39,7 +51,11 @@ export function parseDbUrl(url: string, cwd = process.cwd()): DbTarget {
   if (/^postgres(ql)?(\+\w+)?:\/\//.test(url)) {
     return { kind: 'postgres', location: url.replace(/^postgres(ql)?\+\w+:/, 'postgresql:') };
   }
-  throw new HubError('LABHUB_ERR_CONFIG', 500, `JupyterHub.db_url: expected sqlite:///path.sqlite or postgresql://user@host/db, got '${url}'. Fix db_url in your config.`);
+  throw new HubError(
+    'LABHUB_ERR_CONFIG',
+    500,
+    `JupyterHub.db_url: expected sqlite:///path.sqlite or postgresql://user@host/db, got '${url}'. Fix db_url in your config.`,
+  );
 }
 
 /** Open (but do not migrate) a database. */
@@ -51,7 +67,11 @@ export async function openDb(target: DbTarget): Promise<Db> {
     try {
       sqlite = new SQLite(target.location);
     } catch (e) {
-      throw new HubError('LABHUB_ERR_DB', 500, `Cannot open the SQLite database ${target.location}: ${(e as Error).message}. Check that the directory is writable.`);
+      throw new HubError(
+        'LABHUB_ERR_DB',
+        500,
+        `Cannot open the SQLite database ${target.location}: ${(e as Error).message}. Check that the directory is writable.`,
+      );
     }
     sqlite.pragma('journal_mode = WAL');
     // WAL + NORMAL: commits no longer wait for an fsync each (the WAL is synced at checkpoints).
@@ -61,7 +81,9 @@ export async function openDb(target: DbTarget): Promise<Db> {
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+    return new Kysely<Database>({
+      dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+    });
   }
   const pg = await import('pg');
   const Pool = (pg.default ?? pg).Pool;
@@ -77,7 +99,10 @@ type SqliteDb = InstanceType<typeof import('better-sqlite3')>;
  * Safe because kysely runs each statement to completion synchronously (all/run) before the
  * next one, so a cached statement is never busy.
  */
-function withStatementCache(sqlite: SqliteDb, max = 512): { prepare: SqliteDb['prepare']; close: () => void } {
+function withStatementCache(
+  sqlite: SqliteDb,
+  max = 512,
+): { prepare: SqliteDb['prepare']; close: () => void } {
   const cache = new Map<string, ReturnType<SqliteDb['prepare']>>();
   return {
     prepare: ((sql: string) => {
@@ -100,25 +125,40 @@ function withStatementCache(sqlite: SqliteDb, max = 512): { prepare: SqliteDb['p
 
 /** Bring the schema to the newest version. Returns the names of the migrations applied. */
 export async function migrateToLatest(db: Db): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: new StaticProvider(), migrationTableName: 'labhub_migrations', migrationLockTableName: 'labhub_migrations_lock' });
+  const migrator = new Migrator({
+    db,
+    provider: new StaticProvider(),
+    migrationTableName: 'labhub_migrations',
+    migrationLockTableName: 'labhub_migrations_lock',
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new HubError('LABHUB_ERR_DB', 500, `Database migration ${failed} failed: ${(error as Error).message ?? String(error)}. The database was left at the previous version; restore the backup made by 'labhub upgrade-db' if needed.`);
+    throw new HubError(
+      'LABHUB_ERR_DB',
+      500,
+      `Database migration ${failed} failed: ${(error as Error).message ?? String(error)}. The database was left at the previous version; restore the backup made by 'labhub upgrade-db' if needed.`,
+    );
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
 /** Names of migrations not yet applied. */
 export async function pendingMigrations(db: Db): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: new StaticProvider(), migrationTableName: 'labhub_migrations', migrationLockTableName: 'labhub_migrations_lock' });
+  const migrator = new Migrator({
+    db,
+    provider: new StaticProvider(),
+    migrationTableName: 'labhub_migrations',
+    migrationLockTableName: 'labhub_migrations_lock',
+  });
   const all = await migrator.getMigrations();
   return all.filter((m) => !m.executedAt).map((m) => m.name);
 }
 
 /** Copy an SQLite file before upgrading it; returns the backup path (null when nothing to copy). */
 export function backupSqlite(target: DbTarget, now = new Date()): string | null {
-  if (target.kind !== 'sqlite' || target.location === ':memory:' || !existsSync(target.location)) return null;
+  if (target.kind !== 'sqlite' || target.location === ':memory:' || !existsSync(target.location))
+    return null;
   const stamp = now.toISOString().replace(/[:.]/g, '-');
   const dest = `${target.location}.${stamp}.bak`;
   copyFileSync(target.location, dest);

@@ -12,12 +12,20 @@ export class GroupRepo {
   constructor(private readonly db: Db) {}
 
   async byName(name: string): Promise<Group | null> {
-    const r = await this.db.selectFrom('groups').selectAll().where('name', '=', name).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('groups')
+      .selectAll()
+      .where('name', '=', name)
+      .executeTakeFirst();
     return r ? { id: r.id, name: r.name, properties: JSON.parse(r.properties) } : null;
   }
 
   async create(name: string, properties: JsonObject = {}): Promise<Group> {
-    const r = await this.db.insertInto('groups').values({ name, properties: JSON.stringify(properties) }).returningAll().executeTakeFirstOrThrow();
+    const r = await this.db
+      .insertInto('groups')
+      .values({ name, properties: JSON.stringify(properties) })
+      .returningAll()
+      .executeTakeFirstOrThrow();
     return { id: r.id, name: r.name, properties: JSON.parse(r.properties) };
   }
 
@@ -30,30 +38,66 @@ export class GroupRepo {
   }
 
   async setProperties(id: number, properties: JsonObject): Promise<void> {
-    await this.db.updateTable('groups').set({ properties: JSON.stringify(properties) }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('groups')
+      .set({ properties: JSON.stringify(properties) })
+      .where('id', '=', id)
+      .execute();
   }
 
   async list(offset: number, limit: number): Promise<{ groups: Group[]; total: number }> {
-    const total = await this.db.selectFrom('groups').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const rows = await this.db.selectFrom('groups').selectAll().orderBy('id').offset(offset).limit(limit).execute();
-    return { groups: rows.map((r) => ({ id: r.id, name: r.name, properties: JSON.parse(r.properties) })), total: Number(total.n) };
+    const total = await this.db
+      .selectFrom('groups')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    const rows = await this.db
+      .selectFrom('groups')
+      .selectAll()
+      .orderBy('id')
+      .offset(offset)
+      .limit(limit)
+      .execute();
+    return {
+      groups: rows.map((r) => ({ id: r.id, name: r.name, properties: JSON.parse(r.properties) })),
+      total: Number(total.n),
+    };
   }
 
   async addMember(groupId: number, userId: number): Promise<void> {
-    await this.db.insertInto('user_group_map').values({ group_id: groupId, user_id: userId }).onConflict((oc) => oc.doNothing()).execute();
+    await this.db
+      .insertInto('user_group_map')
+      .values({ group_id: groupId, user_id: userId })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
   }
 
   async removeMember(groupId: number, userId: number): Promise<void> {
-    await this.db.deleteFrom('user_group_map').where('group_id', '=', groupId).where('user_id', '=', userId).execute();
+    await this.db
+      .deleteFrom('user_group_map')
+      .where('group_id', '=', groupId)
+      .where('user_id', '=', userId)
+      .execute();
   }
 
   async memberNames(groupId: number): Promise<string[]> {
-    const rows = await this.db.selectFrom('user_group_map').innerJoin('users', 'users.id', 'user_group_map.user_id').select('users.name').where('group_id', '=', groupId).orderBy('users.name').execute();
+    const rows = await this.db
+      .selectFrom('user_group_map')
+      .innerJoin('users', 'users.id', 'user_group_map.user_id')
+      .select('users.name')
+      .where('group_id', '=', groupId)
+      .orderBy('users.name')
+      .execute();
     return rows.map((r) => r.name);
   }
 
   async groupNamesOfUser(userId: number): Promise<string[]> {
-    const rows = await this.db.selectFrom('user_group_map').innerJoin('groups', 'groups.id', 'user_group_map.group_id').select('groups.name').where('user_id', '=', userId).orderBy('groups.name').execute();
+    const rows = await this.db
+      .selectFrom('user_group_map')
+      .innerJoin('groups', 'groups.id', 'user_group_map.group_id')
+      .select('groups.name')
+      .where('user_id', '=', userId)
+      .orderBy('groups.name')
+      .execute();
     return rows.map((r) => r.name);
   }
 
@@ -61,7 +105,13 @@ export class GroupRepo {
   async groupNamesOfUsers(userIds: number[]): Promise<Map<number, string[]>> {
     const out = new Map<number, string[]>();
     if (!userIds.length) return out;
-    const rows = await this.db.selectFrom('user_group_map').innerJoin('groups', 'groups.id', 'user_group_map.group_id').select(['user_group_map.user_id', 'groups.name']).where('user_id', 'in', userIds).orderBy('groups.name').execute();
+    const rows = await this.db
+      .selectFrom('user_group_map')
+      .innerJoin('groups', 'groups.id', 'user_group_map.group_id')
+      .select(['user_group_map.user_id', 'groups.name'])
+      .where('user_id', 'in', userIds)
+      .orderBy('groups.name')
+      .execute();
     for (const r of rows) out.set(r.user_id, [...(out.get(r.user_id) ?? []), r.name]);
     return out;
   }

@@ -18,7 +18,14 @@ export type { OAuthClient, OAuthCode } from './oauth.js';
 export type { Group } from './groups.js';
 export type { RoleRecord } from './roles.js';
 export type { LoginSession } from './sessions.js';
-export type { Share, ShareCode, SharedServer, ShareTarget, ShareListing, ListRestriction } from './shares.js';
+export type {
+  Share,
+  ShareCode,
+  SharedServer,
+  ShareTarget,
+  ShareListing,
+  ListRestriction,
+} from './shares.js';
 export { newToken } from './token-hash.js';
 
 /** Every repository over one connection. The rest of the hub uses only this. */

@@ -4,24 +4,48 @@ import type { NativeAccount, NativeAccountStore } from '../auth/native.js';
 /** An account row (the native authenticator's own type). */
 export type NativeAccountRow = NativeAccount;
 
-
 /** The native authenticator's accounts, stored in the hub database. */
 export class NativeAccountRepo implements NativeAccountStore {
   constructor(private readonly db: Db) {}
 
-  private static toAccount(r: { name: string; password_hash: string; approved: number; created: string; failed_logins: number; locked_until: string | null }): NativeAccountRow {
-    return { name: r.name, passwordHash: r.password_hash, approved: !!r.approved, createdAt: new Date(r.created), failedLogins: r.failed_logins, lockedUntil: r.locked_until ? new Date(r.locked_until) : null };
+  private static toAccount(r: {
+    name: string;
+    password_hash: string;
+    approved: number;
+    created: string;
+    failed_logins: number;
+    locked_until: string | null;
+  }): NativeAccountRow {
+    return {
+      name: r.name,
+      passwordHash: r.password_hash,
+      approved: !!r.approved,
+      createdAt: new Date(r.created),
+      failedLogins: r.failed_logins,
+      lockedUntil: r.locked_until ? new Date(r.locked_until) : null,
+    };
   }
 
   async get(name: string): Promise<NativeAccountRow | null> {
-    const r = await this.db.selectFrom('native_accounts').selectAll().where('name', '=', name).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('native_accounts')
+      .selectAll()
+      .where('name', '=', name)
+      .executeTakeFirst();
     return r ? NativeAccountRepo.toAccount(r) : null;
   }
 
   async create(a: NativeAccountRow): Promise<void> {
     await this.db
       .insertInto('native_accounts')
-      .values({ name: a.name, password_hash: a.passwordHash, approved: a.approved ? 1 : 0, created: a.createdAt.toISOString(), failed_logins: a.failedLogins ?? 0, locked_until: a.lockedUntil ? a.lockedUntil.toISOString() : null })
+      .values({
+        name: a.name,
+        password_hash: a.passwordHash,
+        approved: a.approved ? 1 : 0,
+        created: a.createdAt.toISOString(),
+        failed_logins: a.failedLogins ?? 0,
+        locked_until: a.lockedUntil ? a.lockedUntil.toISOString() : null,
+      })
       .execute();
   }
 
@@ -30,9 +54,11 @@ export class NativeAccountRepo implements NativeAccountStore {
     if (patch.passwordHash !== undefined) set.password_hash = patch.passwordHash;
     if (patch.approved !== undefined) set.approved = patch.approved ? 1 : 0;
     if (patch.failedLogins !== undefined) set.failed_logins = patch.failedLogins;
-    if (patch.lockedUntil !== undefined) set.locked_until = patch.lockedUntil ? patch.lockedUntil.toISOString() : null;
+    if (patch.lockedUntil !== undefined)
+      set.locked_until = patch.lockedUntil ? patch.lockedUntil.toISOString() : null;
     if (patch.name !== undefined) set.name = patch.name;
-    if (Object.keys(set).length) await this.db.updateTable('native_accounts').set(set).where('name', '=', name).execute();
+    if (Object.keys(set).length)
+      await this.db.updateTable('native_accounts').set(set).where('name', '=', name).execute();
   }
 
   async list(opts: { pending?: boolean } = {}): Promise<NativeAccountRow[]> {

@@ -30,19 +30,53 @@ const codeHash = (code: string) => createHash('sha256').update(code).digest('hex
 export class OAuthRepo {
   constructor(private readonly db: Db) {}
 
-  async upsertClient(c: { id: string; secret: string; redirectUri: string; description: string; allowedScopes: string[]; serverId: number | null }): Promise<void> {
-    const values = { id: c.id, secret_hash: hashToken(c.secret, false), redirect_uri: c.redirectUri, description: c.description, allowed_scopes: JSON.stringify(c.allowedScopes), server_id: c.serverId, created: isoNow() };
+  async upsertClient(c: {
+    id: string;
+    secret: string;
+    redirectUri: string;
+    description: string;
+    allowedScopes: string[];
+    serverId: number | null;
+  }): Promise<void> {
+    const values = {
+      id: c.id,
+      secret_hash: hashToken(c.secret, false),
+      redirect_uri: c.redirectUri,
+      description: c.description,
+      allowed_scopes: JSON.stringify(c.allowedScopes),
+      server_id: c.serverId,
+      created: isoNow(),
+    };
     await this.db
       .insertInto('oauth_clients')
       .values(values)
-      .onConflict((oc) => oc.column('id').doUpdateSet({ secret_hash: values.secret_hash, redirect_uri: values.redirect_uri, description: values.description, allowed_scopes: values.allowed_scopes, server_id: values.server_id }))
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet({
+          secret_hash: values.secret_hash,
+          redirect_uri: values.redirect_uri,
+          description: values.description,
+          allowed_scopes: values.allowed_scopes,
+          server_id: values.server_id,
+        }),
+      )
       .execute();
   }
 
   async client(id: string): Promise<OAuthClient | null> {
-    const r = await this.db.selectFrom('oauth_clients').selectAll().where('id', '=', id).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('oauth_clients')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (!r) return null;
-    return { id: r.id, secretHash: r.secret_hash, redirectUri: r.redirect_uri, description: r.description, allowedScopes: JSON.parse(r.allowed_scopes), serverId: r.server_id };
+    return {
+      id: r.id,
+      secretHash: r.secret_hash,
+      redirectUri: r.redirect_uri,
+      description: r.description,
+      allowedScopes: JSON.parse(r.allowed_scopes),
+      serverId: r.server_id,
+    };
   }
 
   verifySecret(client: OAuthClient, secret: string): boolean {
@@ -73,9 +107,23 @@ export class OAuthRepo {
 
   /** Look up a code without consuming it (null when unknown or expired). */
   async findCode(code: string): Promise<OAuthCode | null> {
-    const r = await this.db.selectFrom('oauth_codes').selectAll().where('code_hash', '=', codeHash(code)).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('oauth_codes')
+      .selectAll()
+      .where('code_hash', '=', codeHash(code))
+      .executeTakeFirst();
     if (!r || r.expires_at <= isoNow()) return null;
-    return { id: r.id, clientId: r.client_id, userId: r.user_id, scopes: JSON.parse(r.scopes), redirectUri: r.redirect_uri, sessionId: r.session_id, codeChallenge: r.code_challenge, codeChallengeMethod: r.code_challenge_method, expiresAt: new Date(r.expires_at) };
+    return {
+      id: r.id,
+      clientId: r.client_id,
+      userId: r.user_id,
+      scopes: JSON.parse(r.scopes),
+      redirectUri: r.redirect_uri,
+      sessionId: r.session_id,
+      codeChallenge: r.code_challenge,
+      codeChallengeMethod: r.code_challenge_method,
+      expiresAt: new Date(r.expires_at),
+    };
   }
 
   /** Single use: returns true only for the one caller that deleted it. */

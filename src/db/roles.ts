@@ -16,31 +16,60 @@ export class RoleRepo {
     await this.db
       .insertInto('roles')
       .values({ name, description, scopes: JSON.stringify(scopes) })
-      .onConflict((oc) => oc.column('name').doUpdateSet({ description, scopes: JSON.stringify(scopes) }))
+      .onConflict((oc) =>
+        oc.column('name').doUpdateSet({ description, scopes: JSON.stringify(scopes) }),
+      )
       .execute();
     return (await this.byName(name))!;
   }
 
   async byName(name: string): Promise<RoleRecord | null> {
-    const r = await this.db.selectFrom('roles').selectAll().where('name', '=', name).executeTakeFirst();
-    return r ? { id: r.id, name: r.name, description: r.description, scopes: JSON.parse(r.scopes) } : null;
+    const r = await this.db
+      .selectFrom('roles')
+      .selectAll()
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return r
+      ? { id: r.id, name: r.name, description: r.description, scopes: JSON.parse(r.scopes) }
+      : null;
   }
 
   async all(): Promise<RoleRecord[]> {
     const rows = await this.db.selectFrom('roles').selectAll().orderBy('id').execute();
-    return rows.map((r) => ({ id: r.id, name: r.name, description: r.description, scopes: JSON.parse(r.scopes) }));
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      description: r.description,
+      scopes: JSON.parse(r.scopes),
+    }));
   }
 
   async assign(roleId: number, kind: RoleEntityKind, entity: string | number): Promise<void> {
-    await this.db.insertInto('role_map').values({ role_id: roleId, kind, entity: String(entity) }).onConflict((oc) => oc.doNothing()).execute();
+    await this.db
+      .insertInto('role_map')
+      .values({ role_id: roleId, kind, entity: String(entity) })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
   }
 
   async unassign(roleId: number, kind: RoleEntityKind, entity: string | number): Promise<void> {
-    await this.db.deleteFrom('role_map').where('role_id', '=', roleId).where('kind', '=', kind).where('entity', '=', String(entity)).execute();
+    await this.db
+      .deleteFrom('role_map')
+      .where('role_id', '=', roleId)
+      .where('kind', '=', kind)
+      .where('entity', '=', String(entity))
+      .execute();
   }
 
   async rolesOf(kind: RoleEntityKind, entity: string | number): Promise<string[]> {
-    const rows = await this.db.selectFrom('role_map').innerJoin('roles', 'roles.id', 'role_map.role_id').select('roles.name').where('kind', '=', kind).where('entity', '=', String(entity)).orderBy('roles.name').execute();
+    const rows = await this.db
+      .selectFrom('role_map')
+      .innerJoin('roles', 'roles.id', 'role_map.role_id')
+      .select('roles.name')
+      .where('kind', '=', kind)
+      .where('entity', '=', String(entity))
+      .orderBy('roles.name')
+      .execute();
     return rows.map((r) => r.name);
   }
 

@@ -25,7 +25,20 @@ export interface ActiveServer extends ServerRecord {
   userName: string;
 }
 
-type Row = { id: number; user_id: number; name: string; display_name: string | null; status: string; target: string | null; state: string; user_options: string; started: string | null; last_activity: string | null; last_error: string | null; server_version: string | null };
+type Row = {
+  id: number;
+  user_id: number;
+  name: string;
+  display_name: string | null;
+  status: string;
+  target: string | null;
+  state: string;
+  user_options: string;
+  started: string | null;
+  last_activity: string | null;
+  last_error: string | null;
+  server_version: string | null;
+};
 
 function toRecord(r: Row): ServerRecord {
   return {
@@ -61,12 +74,21 @@ export class ServerRepo {
   constructor(private readonly db: Db) {}
 
   async get(userId: number, name: string): Promise<ServerRecord | null> {
-    const r = await this.db.selectFrom('servers').selectAll().where('user_id', '=', userId).where('name', '=', name).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('servers')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('name', '=', name)
+      .executeTakeFirst();
     return r ? toRecord(r) : null;
   }
 
   async byId(id: number): Promise<ServerRecord | null> {
-    const r = await this.db.selectFrom('servers').selectAll().where('id', '=', id).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('servers')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
     return r ? toRecord(r) : null;
   }
 
@@ -75,14 +97,31 @@ export class ServerRepo {
     if (existing) return existing;
     const r = await this.db
       .insertInto('servers')
-      .values({ user_id: userId, name, display_name: null, status: 'stopped', target: null, state: '{}', user_options: '{}', started: null, last_activity: null, last_error: null, server_version: null })
+      .values({
+        user_id: userId,
+        name,
+        display_name: null,
+        status: 'stopped',
+        target: null,
+        state: '{}',
+        user_options: '{}',
+        started: null,
+        last_activity: null,
+        last_error: null,
+        server_version: null,
+      })
       .returningAll()
       .executeTakeFirstOrThrow();
     return toRecord(r);
   }
 
   async forUser(userId: number): Promise<ServerRecord[]> {
-    const rows = await this.db.selectFrom('servers').selectAll().where('user_id', '=', userId).orderBy('name').execute();
+    const rows = await this.db
+      .selectFrom('servers')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .orderBy('name')
+      .execute();
     return rows.map(toRecord);
   }
 
@@ -90,7 +129,12 @@ export class ServerRepo {
   async forUsers(userIds: number[]): Promise<Map<number, ServerRecord[]>> {
     const out = new Map<number, ServerRecord[]>();
     if (!userIds.length) return out;
-    const rows = await this.db.selectFrom('servers').selectAll().where('user_id', 'in', userIds).orderBy('name').execute();
+    const rows = await this.db
+      .selectFrom('servers')
+      .selectAll()
+      .where('user_id', 'in', userIds)
+      .orderBy('name')
+      .execute();
     for (const r of rows) {
       const rec = toRecord(r);
       const list = out.get(rec.userId) ?? [];
@@ -127,7 +171,11 @@ export class ServerRepo {
   }
 
   async countActive(): Promise<number> {
-    const r = await this.db.selectFrom('servers').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '!=', 'stopped').executeTakeFirstOrThrow();
+    const r = await this.db
+      .selectFrom('servers')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('status', '!=', 'stopped')
+      .executeTakeFirstOrThrow();
     return Number(r.n);
   }
 
@@ -142,7 +190,8 @@ export class ServerRepo {
     if (p.serverVersion !== undefined) set.server_version = p.serverVersion;
     if (p.displayName !== undefined) set.display_name = p.displayName;
     if (p.name !== undefined) set.name = p.name;
-    if (Object.keys(set).length) await this.db.updateTable('servers').set(set).where('id', '=', id).execute();
+    if (Object.keys(set).length)
+      await this.db.updateTable('servers').set(set).where('id', '=', id).execute();
   }
 
   /** Move last_activity forward only. */

@@ -37,7 +37,9 @@ interface ApiServicesTable {
   spec: string;
   created: string;
 }
-type ShareDb = Kysely<Database & { shares: SharesTable; share_codes: ShareCodesTable; api_services: ApiServicesTable }>;
+type ShareDb = Kysely<
+  Database & { shares: SharesTable; share_codes: ShareCodesTable; api_services: ApiServicesTable }
+>;
 
 /** The server a share or code is about. */
 export interface SharedServer {
@@ -72,7 +74,10 @@ export interface ShareCode {
 export type ShareTarget = { userId: number } | { groupId: number };
 
 /** Whose shares a listing is about. */
-export type ShareListing = { ownerId: number; serverName?: string } | { userId: number; viaGroups: boolean } | { groupId: number };
+export type ShareListing =
+  | { ownerId: number; serverName?: string }
+  | { userId: number; viaGroups: boolean }
+  | { groupId: number };
 
 const CODE_PREFIX_LENGTH = 4;
 
@@ -106,10 +111,29 @@ export class ShareRepo {
       ]);
   }
 
-  private static toShare(r: { id: number; scopes: string; created_at: string; user_id: number | null; group_id: number | null; server_id: number; server_name: string; server_status: string; owner_id: number; owner_name: string; user_name: string | null; group_name: string | null }): Share {
+  private static toShare(r: {
+    id: number;
+    scopes: string;
+    created_at: string;
+    user_id: number | null;
+    group_id: number | null;
+    server_id: number;
+    server_name: string;
+    server_status: string;
+    owner_id: number;
+    owner_name: string;
+    user_name: string | null;
+    group_name: string | null;
+  }): Share {
     return {
       id: r.id,
-      server: { id: r.server_id, ownerId: r.owner_id, ownerName: r.owner_name, name: r.server_name, status: r.server_status },
+      server: {
+        id: r.server_id,
+        ownerId: r.owner_id,
+        ownerName: r.owner_name,
+        name: r.server_name,
+        status: r.server_status,
+      },
       user: r.user_id != null ? { id: r.user_id, name: r.user_name ?? '' } : null,
       group: r.group_id != null ? { id: r.group_id, name: r.group_name ?? '' } : null,
       scopes: JSON.parse(r.scopes),
@@ -119,7 +143,10 @@ export class ShareRepo {
 
   async get(serverId: number, target: ShareTarget): Promise<Share | null> {
     let q = this.shareQuery().where('shares.server_id', '=', serverId);
-    q = 'userId' in target ? q.where('shares.user_id', '=', target.userId) : q.where('shares.group_id', '=', target.groupId);
+    q =
+      'userId' in target
+        ? q.where('shares.user_id', '=', target.userId)
+        : q.where('shares.group_id', '=', target.groupId);
     const r = await q.executeTakeFirst();
     return r ? ShareRepo.toShare(r) : null;
   }
@@ -129,11 +156,21 @@ export class ShareRepo {
     const existing = await this.get(serverId, target);
     if (existing) {
       const merged = [...new Set([...existing.scopes, ...scopes])].sort();
-      await this.db.updateTable('shares').set({ scopes: JSON.stringify(merged) }).where('id', '=', existing.id).execute();
+      await this.db
+        .updateTable('shares')
+        .set({ scopes: JSON.stringify(merged) })
+        .where('id', '=', existing.id)
+        .execute();
     } else {
       await this.db
         .insertInto('shares')
-        .values({ server_id: serverId, user_id: 'userId' in target ? target.userId : null, group_id: 'groupId' in target ? target.groupId : null, scopes: JSON.stringify([...new Set(scopes)].sort()), created_at: isoNow() })
+        .values({
+          server_id: serverId,
+          user_id: 'userId' in target ? target.userId : null,
+          group_id: 'groupId' in target ? target.groupId : null,
+          scopes: JSON.stringify([...new Set(scopes)].sort()),
+          created_at: isoNow(),
+        })
         .execute();
     }
     return (await this.get(serverId, target))!;
@@ -148,18 +185,29 @@ export class ShareRepo {
       await this.db.deleteFrom('shares').where('id', '=', existing.id).execute();
       return null;
     }
-    await this.db.updateTable('shares').set({ scopes: JSON.stringify(left) }).where('id', '=', existing.id).execute();
+    await this.db
+      .updateTable('shares')
+      .set({ scopes: JSON.stringify(left) })
+      .where('id', '=', existing.id)
+      .execute();
     return this.get(serverId, target);
   }
 
   /** Revoke every share of a server; returns how many were removed. */
   async revokeAll(serverId: number): Promise<number> {
-    const r = await this.db.deleteFrom('shares').where('server_id', '=', serverId).executeTakeFirst();
+    const r = await this.db
+      .deleteFrom('shares')
+      .where('server_id', '=', serverId)
+      .executeTakeFirst();
     return Number(r.numDeletedRows ?? 0);
   }
 
   /** One page of shares, by owner (optionally one server), by recipient user (optionally via its groups), or by group. */
-  async list(who: ShareListing, offset: number, limit: number): Promise<{ shares: Share[]; total: number }> {
+  async list(
+    who: ShareListing,
+    offset: number,
+    limit: number,
+  ): Promise<{ shares: Share[]; total: number }> {
     let q = this.shareQuery();
     if ('ownerId' in who) {
       q = q.where('owner.id', '=', who.ownerId);
@@ -167,12 +215,24 @@ export class ShareRepo {
     } else if ('userId' in who) {
       const uid = who.userId;
       q = who.viaGroups
-        ? q.where((eb) => eb.or([eb('shares.user_id', '=', uid), eb('shares.group_id', 'in', eb.selectFrom('user_group_map').select('group_id').where('user_id', '=', uid))]))
+        ? q.where((eb) =>
+            eb.or([
+              eb('shares.user_id', '=', uid),
+              eb(
+                'shares.group_id',
+                'in',
+                eb.selectFrom('user_group_map').select('group_id').where('user_id', '=', uid),
+              ),
+            ]),
+          )
         : q.where('shares.user_id', '=', uid);
     } else {
       q = q.where('shares.group_id', '=', who.groupId);
     }
-    const total = await q.clearSelect().select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const total = await q
+      .clearSelect()
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     const rows = await q.orderBy('shares.id').offset(offset).limit(limit).execute();
     return { shares: rows.map(ShareRepo.toShare), total: Number(total.n) };
   }
@@ -182,7 +242,16 @@ export class ShareRepo {
     const rows = await this.db
       .selectFrom('shares')
       .select('scopes')
-      .where((eb) => eb.or([eb('user_id', '=', userId), eb('group_id', 'in', eb.selectFrom('user_group_map').select('group_id').where('user_id', '=', userId))]))
+      .where((eb) =>
+        eb.or([
+          eb('user_id', '=', userId),
+          eb(
+            'group_id',
+            'in',
+            eb.selectFrom('user_group_map').select('group_id').where('user_id', '=', userId),
+          ),
+        ]),
+      )
       .execute();
     return [...new Set(rows.flatMap((r) => JSON.parse(r.scopes) as string[]))];
   }
@@ -210,10 +279,28 @@ export class ShareRepo {
       ]);
   }
 
-  private static toCode(r: { id: number; scopes: string; created_at: string; expires_at: string | null; exchange_count: number; last_exchanged_at: string | null; server_id: number; server_name: string; server_status: string; owner_id: number; owner_name: string }): ShareCode {
+  private static toCode(r: {
+    id: number;
+    scopes: string;
+    created_at: string;
+    expires_at: string | null;
+    exchange_count: number;
+    last_exchanged_at: string | null;
+    server_id: number;
+    server_name: string;
+    server_status: string;
+    owner_id: number;
+    owner_name: string;
+  }): ShareCode {
     return {
       id: r.id,
-      server: { id: r.server_id, ownerId: r.owner_id, ownerName: r.owner_name, name: r.server_name, status: r.server_status },
+      server: {
+        id: r.server_id,
+        ownerId: r.owner_id,
+        ownerName: r.owner_name,
+        name: r.server_name,
+        status: r.server_status,
+      },
       scopes: JSON.parse(r.scopes),
       createdAt: new Date(r.created_at),
       expiresAt: fromIso(r.expires_at),
@@ -223,11 +310,24 @@ export class ShareRepo {
   }
 
   /** A new code (43 URL-safe characters, shown once); stored hashed with a lookup prefix. */
-  async createCode(serverId: number, scopes: string[], expiresInSeconds: number): Promise<{ record: ShareCode; code: string }> {
+  async createCode(
+    serverId: number,
+    scopes: string[],
+    expiresInSeconds: number,
+  ): Promise<{ record: ShareCode; code: string }> {
     const code = randomBytes(32).toString('base64url');
     const r = await this.db
       .insertInto('share_codes')
-      .values({ server_id: serverId, prefix: code.slice(0, CODE_PREFIX_LENGTH), hashed: hashToken(code, false), scopes: JSON.stringify([...new Set(scopes)].sort()), created_at: isoNow(), expires_at: new Date(Date.now() + expiresInSeconds * 1000).toISOString(), exchange_count: 0, last_exchanged_at: null })
+      .values({
+        server_id: serverId,
+        prefix: code.slice(0, CODE_PREFIX_LENGTH),
+        hashed: hashToken(code, false),
+        scopes: JSON.stringify([...new Set(scopes)].sort()),
+        created_at: isoNow(),
+        expires_at: new Date(Date.now() + expiresInSeconds * 1000).toISOString(),
+        exchange_count: 0,
+        last_exchanged_at: null,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     const record = await this.codeById(r.id);
@@ -242,7 +342,9 @@ export class ShareRepo {
   /** The unexpired code with this secret, or null. */
   async findCode(code: string): Promise<ShareCode | null> {
     if (code.length < 8) return null;
-    const rows = await this.codeQuery().where('share_codes.prefix', '=', code.slice(0, CODE_PREFIX_LENGTH)).execute();
+    const rows = await this.codeQuery()
+      .where('share_codes.prefix', '=', code.slice(0, CODE_PREFIX_LENGTH))
+      .execute();
     const now = isoNow();
     for (const r of rows) {
       if (r.expires_at && r.expires_at <= now) continue;
@@ -266,11 +368,23 @@ export class ShareRepo {
     return this.grant(c.server.id, { userId }, c.scopes);
   }
 
-  async listCodes(ownerId: number, serverName: string | undefined, offset: number, limit: number): Promise<{ codes: ShareCode[]; total: number }> {
+  async listCodes(
+    ownerId: number,
+    serverName: string | undefined,
+    offset: number,
+    limit: number,
+  ): Promise<{ codes: ShareCode[]; total: number }> {
     const now = isoNow();
-    let q = this.codeQuery().where('owner.id', '=', ownerId).where((eb) => eb.or([eb('share_codes.expires_at', 'is', null), eb('share_codes.expires_at', '>', now)]));
+    let q = this.codeQuery()
+      .where('owner.id', '=', ownerId)
+      .where((eb) =>
+        eb.or([eb('share_codes.expires_at', 'is', null), eb('share_codes.expires_at', '>', now)]),
+      );
     if (serverName !== undefined) q = q.where('servers.name', '=', serverName);
-    const total = await q.clearSelect().select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const total = await q
+      .clearSelect()
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     const rows = await q.orderBy('share_codes.id').offset(offset).limit(limit).execute();
     return { codes: rows.map(ShareRepo.toCode), total: Number(total.n) };
   }
@@ -284,7 +398,11 @@ export class ShareRepo {
   }
 
   async purgeExpiredCodes(): Promise<void> {
-    await this.db.deleteFrom('share_codes').where('expires_at', 'is not', null).where('expires_at', '<=', isoNow()).execute();
+    await this.db
+      .deleteFrom('share_codes')
+      .where('expires_at', 'is not', null)
+      .where('expires_at', '<=', isoNow())
+      .execute();
   }
 }
 
@@ -302,19 +420,35 @@ export class ScopedListRepo {
   constructor(private readonly db: Db) {}
 
   /** One page of groups (by id), restricted to the named groups when `only` is given. */
-  async groups(offset: number, limit: number, only?: readonly string[]): Promise<{ groups: Group[]; total: number }> {
+  async groups(
+    offset: number,
+    limit: number,
+    only?: readonly string[],
+  ): Promise<{ groups: Group[]; total: number }> {
     let base = this.db.selectFrom('groups');
-    if (only) base = only.length ? base.where('name', 'in', [...only]) : base.where(sql<boolean>`1 = 0`);
-    const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    if (only)
+      base = only.length ? base.where('name', 'in', [...only]) : base.where(sql<boolean>`1 = 0`);
+    const total = await base
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     const rows = await base.selectAll().orderBy('id').offset(offset).limit(limit).execute();
-    return { groups: rows.map((r) => ({ id: r.id, name: r.name, properties: JSON.parse(r.properties) })), total: Number(total.n) };
+    return {
+      groups: rows.map((r) => ({ id: r.id, name: r.name, properties: JSON.parse(r.properties) })),
+      total: Number(total.n),
+    };
   }
 
   /** Members of many groups in one query. */
   async memberNamesOfGroups(groupIds: number[]): Promise<Map<number, string[]>> {
     const out = new Map<number, string[]>();
     if (!groupIds.length) return out;
-    const rows = await this.db.selectFrom('user_group_map').innerJoin('users', 'users.id', 'user_group_map.user_id').select(['user_group_map.group_id', 'users.name']).where('group_id', 'in', groupIds).orderBy('users.name').execute();
+    const rows = await this.db
+      .selectFrom('user_group_map')
+      .innerJoin('users', 'users.id', 'user_group_map.user_id')
+      .select(['user_group_map.group_id', 'users.name'])
+      .where('group_id', 'in', groupIds)
+      .orderBy('users.name')
+      .execute();
     for (const r of rows) out.set(r.group_id, [...(out.get(r.group_id) ?? []), r.name]);
     return out;
   }
@@ -331,7 +465,11 @@ export class ApiServiceRepo {
     return rows.map((r) => ({ name: r.name, spec: JSON.parse(r.spec) }));
   }
   async put(name: string, spec: Record<string, unknown>): Promise<void> {
-    await this.db.insertInto('api_services').values({ name, spec: JSON.stringify(spec), created: isoNow() }).onConflict((oc) => oc.column('name').doUpdateSet({ spec: JSON.stringify(spec) })).execute();
+    await this.db
+      .insertInto('api_services')
+      .values({ name, spec: JSON.stringify(spec), created: isoNow() })
+      .onConflict((oc) => oc.column('name').doUpdateSet({ spec: JSON.stringify(spec) }))
+      .execute();
   }
   async delete(name: string): Promise<void> {
     await this.db.deleteFrom('api_services').where('name', '=', name).execute();

@@ -13,7 +13,10 @@ export function hashToken(token: string, supplied: boolean): string {
   if (!supplied) return 'sha256:' + createHash('sha256').update(token).digest('hex');
   const salt = randomBytes(8).toString('hex');
   const iterations = 16384;
-  return `pbkdf2:${iterations}:${salt}:` + pbkdf2Sync(token, salt, iterations, 32, 'sha512').toString('hex');
+  return (
+    `pbkdf2:${iterations}:${salt}:` +
+    pbkdf2Sync(token, salt, iterations, 32, 'sha512').toString('hex')
+  );
 }
 
 /**
@@ -32,7 +35,8 @@ export function verifyToken(token: string, stored: string): boolean {
     if (PBKDF2_OK.has(key)) return true;
     const ok = verifyTokenUncached(token, stored);
     if (ok) {
-      if (PBKDF2_OK.size >= PBKDF2_CACHE_MAX) PBKDF2_OK.delete(PBKDF2_OK.keys().next().value as string);
+      if (PBKDF2_OK.size >= PBKDF2_CACHE_MAX)
+        PBKDF2_OK.delete(PBKDF2_OK.keys().next().value as string);
       PBKDF2_OK.set(key, true);
     }
     return ok;

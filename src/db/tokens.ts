@@ -28,7 +28,18 @@ export interface NewToken {
   supplied?: string;
 }
 
-type Row = { id: number; user_id: number | null; service_name: string | null; client_id: string; scopes: string; note: string; created: string; last_activity: string | null; expires_at: string | null; session_id: string | null };
+type Row = {
+  id: number;
+  user_id: number | null;
+  service_name: string | null;
+  client_id: string;
+  scopes: string;
+  note: string;
+  created: string;
+  last_activity: string | null;
+  expires_at: string | null;
+  session_id: string | null;
+};
 const toRecord = (r: Row): TokenRecord => ({
   id: r.id,
   userId: r.user_id,
@@ -48,7 +59,9 @@ export class TokenRepo {
 
   async create(t: NewToken): Promise<{ record: TokenRecord; token: string }> {
     const token = t.supplied ?? newToken();
-    const expires = t.expiresInSeconds ? new Date(Date.now() + t.expiresInSeconds * 1000).toISOString() : null;
+    const expires = t.expiresInSeconds
+      ? new Date(Date.now() + t.expiresInSeconds * 1000).toISOString()
+      : null;
     const row = await this.db
       .insertInto('api_tokens')
       .values({
@@ -72,7 +85,11 @@ export class TokenRepo {
   /** Find a valid (unexpired) token by its secret. */
   async find(token: string): Promise<TokenRecord | null> {
     if (token.length < 8) return null;
-    const rows = await this.db.selectFrom('api_tokens').selectAll().where('prefix', '=', token.slice(0, TOKEN_PREFIX_LENGTH)).execute();
+    const rows = await this.db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('prefix', '=', token.slice(0, TOKEN_PREFIX_LENGTH))
+      .execute();
     const now = isoNow();
     for (const r of rows) {
       if (r.expires_at && r.expires_at <= now) continue;
@@ -82,23 +99,41 @@ export class TokenRepo {
   }
 
   async byId(id: number): Promise<TokenRecord | null> {
-    const r = await this.db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
     return r ? toRecord(r) : null;
   }
 
   async forUser(userId: number): Promise<TokenRecord[]> {
     await this.purgeExpired();
-    const rows = await this.db.selectFrom('api_tokens').selectAll().where('user_id', '=', userId).orderBy('last_activity', 'desc').orderBy('id', 'desc').execute();
+    const rows = await this.db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .orderBy('last_activity', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
     return rows.map(toRecord);
   }
 
   async forService(name: string): Promise<TokenRecord[]> {
-    const rows = await this.db.selectFrom('api_tokens').selectAll().where('service_name', '=', name).execute();
+    const rows = await this.db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('service_name', '=', name)
+      .execute();
     return rows.map(toRecord);
   }
 
   async touch(id: number, when = new Date()): Promise<void> {
-    await this.db.updateTable('api_tokens').set({ last_activity: when.toISOString() }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('api_tokens')
+      .set({ last_activity: when.toISOString() })
+      .where('id', '=', id)
+      .execute();
   }
 
   async delete(id: number): Promise<void> {
@@ -118,7 +153,12 @@ export class TokenRepo {
 
   /** A user's tokens with exactly this note (a server's own API token: `Server at <prefix>`). */
   async deleteForUserNote(userId: number, note: string): Promise<void> {
-    await this.db.deleteFrom('api_tokens').where('user_id', '=', userId).where('note', '=', note).where('client_id', '=', 'jupyterhub').execute();
+    await this.db
+      .deleteFrom('api_tokens')
+      .where('user_id', '=', userId)
+      .where('note', '=', note)
+      .where('client_id', '=', 'jupyterhub')
+      .execute();
   }
 
   async deleteForService(name: string): Promise<void> {
@@ -126,6 +166,10 @@ export class TokenRepo {
   }
 
   async purgeExpired(): Promise<void> {
-    await this.db.deleteFrom('api_tokens').where('expires_at', 'is not', null).where('expires_at', '<=', isoNow()).execute();
+    await this.db
+      .deleteFrom('api_tokens')
+      .where('expires_at', 'is not', null)
+      .where('expires_at', '<=', isoNow())
+      .execute();
   }
 }

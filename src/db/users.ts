@@ -26,7 +26,15 @@ export interface UserListQuery {
   state?: 'active' | 'inactive' | 'ready';
 }
 
-function toUser(r: { id: number; name: string; admin: number; created: string; last_activity: string | null; cookie_id: string; auth_state: string | null }): User {
+function toUser(r: {
+  id: number;
+  name: string;
+  admin: number;
+  created: string;
+  last_activity: string | null;
+  cookie_id: string;
+  auth_state: string | null;
+}): User {
   return {
     id: r.id,
     name: r.name,
@@ -43,7 +51,11 @@ export class UserRepo {
   constructor(private readonly db: Db) {}
 
   async byName(name: string): Promise<User | null> {
-    const r = await this.db.selectFrom('users').selectAll().where('name', '=', name).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('name', '=', name)
+      .executeTakeFirst();
     return r ? toUser(r) : null;
   }
 
@@ -62,7 +74,15 @@ export class UserRepo {
     this.totalCache = null;
     const row = await this.db
       .insertInto('users')
-      .values({ name, admin: opts.admin ? 1 : 0, created: isoNow(), last_activity: null, cookie_id: randomBytes(16).toString('hex'), auth_state: null, user_info: null })
+      .values({
+        name,
+        admin: opts.admin ? 1 : 0,
+        created: isoNow(),
+        last_activity: null,
+        cookie_id: randomBytes(16).toString('hex'),
+        auth_state: null,
+        user_info: null,
+      })
       .returningAll()
       .executeTakeFirstOrThrow();
     return toUser(row);
@@ -81,7 +101,15 @@ export class UserRepo {
       for (const name of names) {
         const row = await trx
           .insertInto('users')
-          .values({ name, admin: opts.admin ? 1 : 0, created, last_activity: null, cookie_id: randomBytes(16).toString('hex'), auth_state: null, user_info: null })
+          .values({
+            name,
+            admin: opts.admin ? 1 : 0,
+            created,
+            last_activity: null,
+            cookie_id: randomBytes(16).toString('hex'),
+            auth_state: null,
+            user_info: null,
+          })
           .returningAll()
           .executeTakeFirstOrThrow();
         out.push(toUser(row));
@@ -115,7 +143,11 @@ export class UserRepo {
   }
 
   async setAdmin(id: number, admin: boolean): Promise<void> {
-    await this.db.updateTable('users').set({ admin: admin ? 1 : 0 }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('users')
+      .set({ admin: admin ? 1 : 0 })
+      .where('id', '=', id)
+      .execute();
   }
 
   async rename(id: number, name: string): Promise<void> {
@@ -123,7 +155,11 @@ export class UserRepo {
   }
 
   async setAuthState(id: number, state: Record<string, unknown> | null): Promise<void> {
-    await this.db.updateTable('users').set({ auth_state: state ? JSON.stringify(state) : null }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('users')
+      .set({ auth_state: state ? JSON.stringify(state) : null })
+      .where('id', '=', id)
+      .execute();
   }
 
   async delete(id: number): Promise<void> {
@@ -144,12 +180,19 @@ export class UserRepo {
 
   /** Users active since `since` (indexed on last_activity). */
   async countActiveSince(since: Date): Promise<number> {
-    const r = await this.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).where('last_activity', '>=', since.toISOString()).executeTakeFirstOrThrow();
+    const r = await this.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('last_activity', '>=', since.toISOString())
+      .executeTakeFirstOrThrow();
     return Number(r.n);
   }
 
   async count(): Promise<number> {
-    const r = await this.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const r = await this.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     return Number(r.n);
   }
 
@@ -170,7 +213,10 @@ export class UserRepo {
   }
 
   /** One page of users, filtered and sorted in SQL. */
-  async list(q: UserListQuery, restrict?: ListRestriction): Promise<{ users: User[]; total: number }> {
+  async list(
+    q: UserListQuery,
+    restrict?: ListRestriction,
+  ): Promise<{ users: User[]; total: number }> {
     let base = this.db.selectFrom('users');
     if (restrict) {
       // A filtered list:users scope (e.g. list:users!group=x): only those rows, in SQL.
@@ -180,27 +226,49 @@ export class UserRepo {
         const ors = [];
         if (names.length) ors.push(eb('users.name', 'in', names));
         if (groups.length) {
-          ors.push(eb('users.id', 'in', eb.selectFrom('user_group_map').innerJoin('groups', 'groups.id', 'user_group_map.group_id').select('user_group_map.user_id').where('groups.name', 'in', groups)));
+          ors.push(
+            eb(
+              'users.id',
+              'in',
+              eb
+                .selectFrom('user_group_map')
+                .innerJoin('groups', 'groups.id', 'user_group_map.group_id')
+                .select('user_group_map.user_id')
+                .where('groups.name', 'in', groups),
+            ),
+          );
         }
         return ors.length ? eb.or(ors) : sql<boolean>`1 = 0`;
       });
     }
-    if (q.nameFilter) base = base.where(sql<boolean>`lower(name) like ${'%' + q.nameFilter.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c) + '%'} escape '\\'`);
+    if (q.nameFilter)
+      base = base.where(
+        sql<boolean>`lower(name) like ${'%' + q.nameFilter.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c) + '%'} escape '\\'`,
+      );
     // Driven from the (indexed) active servers, so the cost follows active users, not all users.
-    const activeUserIds = this.db.selectFrom('servers').select('servers.user_id').where('servers.status', 'in', ['spawning', 'running', 'stopping']);
+    const activeUserIds = this.db
+      .selectFrom('servers')
+      .select('servers.user_id')
+      .where('servers.status', 'in', ['spawning', 'running', 'stopping']);
     if (q.state === 'active' || q.state === 'ready') {
       base = base.where('users.id', 'in', activeUserIds);
     } else if (q.state === 'inactive') {
       base = base.where('users.id', 'not in', activeUserIds);
     }
     const unfiltered = !restrict && !q.nameFilter && !q.state;
-    const total = unfiltered ? await this.totalUsers() : Number((await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    const total = unfiltered
+      ? await this.totalUsers()
+      : Number(
+          (await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n,
+        );
     const col = q.sort ?? 'id';
     const dir = q.descending ? 'desc' : 'asc';
     let page = base.selectAll('users');
     if (col === 'last_activity') {
       // JupyterHub's order: NULLs first ascending, last descending.
-      page = page.orderBy(sql`case when last_activity is null then 0 else 1 end`, dir).orderBy('last_activity', dir);
+      page = page
+        .orderBy(sql`case when last_activity is null then 0 else 1 end`, dir)
+        .orderBy('last_activity', dir);
     } else page = page.orderBy(col, dir);
     if (col !== 'id') page = page.orderBy('id', 'asc');
     const rows = await page.offset(q.offset).limit(q.limit).execute();

@@ -18,7 +18,14 @@ function isApiPath(ctx: HubContext, url: string): boolean {
 
 /** Build the hub's HTTP application (pages, REST API, OAuth provider). Wiring only. */
 export async function createApp(ctx: HubContext): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, routerOptions: { maxParamLength: 2000 }, bodyLimit: 10 * 1024 * 1024, trustProxy: '127.0.0.1', return503OnClosing: false, forceCloseConnections: true });
+  const app = Fastify({
+    logger: false,
+    routerOptions: { maxParamLength: 2000 },
+    bodyLimit: 10 * 1024 * 1024,
+    trustProxy: '127.0.0.1',
+    return503OnClosing: false,
+    forceCloseConnections: true,
+  });
   await app.register(cookie);
   await app.register(formbody);
 
@@ -43,21 +50,37 @@ export async function createApp(ctx: HubContext): Promise<FastifyInstance> {
     reply.header('Referrer-Policy', 'same-origin');
     if (isApiPath(ctx, req.url)) {
       reply.header('Access-Control-Allow-Headers', 'accept, content-type, authorization');
-      reply.header('Content-Security-Policy', `frame-ancestors 'none'; report-uri ${ctx.settings.hubPrefix}security/csp-report; default-src 'none'`);
+      reply.header(
+        'Content-Security-Policy',
+        `frame-ancestors 'none'; report-uri ${ctx.settings.hubPrefix}security/csp-report; default-src 'none'`,
+      );
     } else {
       reply.header('X-Frame-Options', 'DENY');
     }
   });
   app.addHook('onResponse', async (req, reply) => {
     const handler = req.routeOptions?.url ?? 'unknown';
-    ctx.metrics.requestDuration.observe({ method: req.method, handler, code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    ctx.metrics.requestDuration.observe(
+      { method: req.method, handler, code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
   });
 
   app.setErrorHandler(async (err, req, reply) => sendError(ctx, req, reply, err));
   app.setNotFoundHandler(async (req, reply) => {
-    if (isApiPath(ctx, req.url)) return reply.code(404).send({ status: 404, message: 'Not Found', code: 'LABHUB_ERR_NOT_FOUND' });
+    if (isApiPath(ctx, req.url))
+      return reply
+        .code(404)
+        .send({ status: 404, message: 'Not Found', code: 'LABHUB_ERR_NOT_FOUND' });
     const p = await principalOf(ctx, req).catch(() => null);
-    return sendPage(reply, renderError(pageContext(ctx, req, reply, p), { status: 404, message: `No page at ${req.url.split('?')[0]}` }), 404);
+    return sendPage(
+      reply,
+      renderError(pageContext(ctx, req, reply, p), {
+        status: 404,
+        message: `No page at ${req.url.split('?')[0]}`,
+      }),
+      404,
+    );
   });
 
   registerApiRoutes(app, ctx);
@@ -71,7 +94,12 @@ export async function createApp(ctx: HubContext): Promise<FastifyInstance> {
  * code for the API, a page otherwise); anything else → 500 with an error id that is also logged,
  * never a stack trace.
  */
-export async function sendError(ctx: HubContext, req: FastifyRequest, reply: FastifyReply, err: unknown): Promise<FastifyReply> {
+export async function sendError(
+  ctx: HubContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  err: unknown,
+): Promise<FastifyReply> {
   let status = 500;
   let message: string;
   let code = 'LABHUB_ERR_INTERNAL';
@@ -87,18 +115,31 @@ export async function sendError(ctx: HubContext, req: FastifyRequest, reply: Fas
     const e = err as { statusCode?: number; message?: string; code?: string };
     if (e?.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
       status = e.statusCode;
-      message = e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'Request body too large' : (e.message ?? 'Bad request');
+      message =
+        e.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+          ? 'Request body too large'
+          : (e.message ?? 'Bad request');
       code = status === 415 ? 'LABHUB_ERR_BAD_REQUEST' : 'LABHUB_ERR_BAD_REQUEST';
     } else {
       errorId = randomBytes(6).toString('hex');
       message = `Unexpected error (error id ${errorId}). The hub administrator can find the details in the log.`;
-      ctx.log.error({ err, errorId, url: req.url, method: req.method }, `Unhandled error ${errorId}`);
+      ctx.log.error(
+        { err, errorId, url: req.url, method: req.method },
+        `Unhandled error ${errorId}`,
+      );
     }
   }
   if (reply.sent) return reply;
   if (isApiPath(ctx, req.url) || String(req.headers.accept ?? '').startsWith('application/json')) {
-    return reply.code(status).header('Content-Type', 'application/json').send({ status, message, code, ...(errorId ? { error_id: errorId } : {}) });
+    return reply
+      .code(status)
+      .header('Content-Type', 'application/json')
+      .send({ status, message, code, ...(errorId ? { error_id: errorId } : {}) });
   }
   const p = await principalOf(ctx, req).catch(() => null);
-  return sendPage(reply, renderError(pageContext(ctx, req, reply, p), { status, message, errorId }), status);
+  return sendPage(
+    reply,
+    renderError(pageContext(ctx, req, reply, p), { status, message, errorId }),
+    status,
+  );
 }

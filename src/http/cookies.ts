@@ -11,7 +11,11 @@ export class CookieSigner {
   constructor(private readonly secret: Buffer) {}
 
   private mac(purpose: string, value: string): string {
-    return createHmac('sha256', this.secret).update(purpose).update('\0').update(value).digest('base64url');
+    return createHmac('sha256', this.secret)
+      .update(purpose)
+      .update('\0')
+      .update(value)
+      .digest('base64url');
   }
 
   sign(purpose: string, value: string): string {

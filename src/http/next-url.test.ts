@@ -11,7 +11,18 @@ test('next: allowed targets (JupyterHub test_login_redirect vectors)', () => {
 });
 
 test('next: rejected targets fall back to the default (empty)', () => {
-  for (const bad of ['relative/path', 'https://other.domain', 'ftp://other.domain', '//other.domain', '///other.domain/triple', '\\\\other.domain/backslashes', 'javascript:alert(1)', '/\\other.domain', 'http://other.domain@' + HOST + '.evil', '\t//evil']) {
+  for (const bad of [
+    'relative/path',
+    'https://other.domain',
+    'ftp://other.domain',
+    '//other.domain',
+    '///other.domain/triple',
+    '\\\\other.domain/backslashes',
+    'javascript:alert(1)',
+    '/\\other.domain',
+    'http://other.domain@' + HOST + '.evil',
+    '\t//evil',
+  ]) {
     const r = safeNextUrl(bad, HOST);
     assert.ok(r === '' || (r.startsWith('/') && !r.startsWith('//')), `${bad} → ${r}`);
     assert.ok(!/^\/\/|^[a-z]+:/i.test(r), `${bad} must not leave the host (${r})`);

@@ -3,7 +3,11 @@
  * (JupyterHub's open-redirect advisories CVE-2019-10255 and CVE-2026-33709 are the test cases).
  * Returns a path (+query+fragment) starting with exactly one '/', or '' when `next` is unsafe.
  */
-export function safeNextUrl(next: string | undefined | null, host: string | undefined, baseUrl = '/'): string {
+export function safeNextUrl(
+  next: string | undefined | null,
+  host: string | undefined,
+  baseUrl = '/',
+): string {
   if (!next || typeof next !== 'string') return '';
   // Browsers treat '\' like '/', so '/\evil.com' would become '//evil.com'.
   let url = next.replace(/\\/g, '%5C');

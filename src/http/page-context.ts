@@ -2,28 +2,52 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { HubContext } from '../core/context.js';
 import type { Principal } from '../core/permissions.js';
 import { pickLanguage, LANG_COOKIE } from './i18n/index.js';
-import { PAGE_CSP, type PageContext, type RenderedPage, type TemplateOverrides } from './pages/render/index.js';
+import {
+  PAGE_CSP,
+  type PageContext,
+  type RenderedPage,
+  type TemplateOverrides,
+} from './pages/render/index.js';
 import { xsrfToken } from './xsrf.js';
 
 /** Template overrides are loaded once at start by hub.ts and kept here. */
 let overrides: TemplateOverrides | undefined;
 let announcement: string | undefined;
-export function setPageCustomization(o: { templates?: TemplateOverrides; announcement?: string }): void {
+export function setPageCustomization(o: {
+  templates?: TemplateOverrides;
+  announcement?: string;
+}): void {
   overrides = o.templates;
   announcement = o.announcement;
 }
 
 /** Everything a page render needs about this request. */
-export function pageContext(ctx: HubContext, req: FastifyRequest, reply: FastifyReply, principal: Principal | null): PageContext {
+export function pageContext(
+  ctx: HubContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  principal: Principal | null,
+): PageContext {
   const q = req.query as Record<string, unknown> | undefined;
   const queryLang = typeof q?.lang === 'string' ? q.lang : undefined;
   const lang = pickLanguage(req.headers['accept-language'], req.cookies?.[LANG_COOKIE], queryLang);
-  if (queryLang && queryLang === lang) reply.setCookie(LANG_COOKIE, lang, { path: ctx.settings.baseUrl, sameSite: 'lax', maxAge: 365 * 86400 });
+  if (queryLang && queryLang === lang)
+    reply.setCookie(LANG_COOKIE, lang, {
+      path: ctx.settings.baseUrl,
+      sameSite: 'lax',
+      maxAge: 365 * 86400,
+    });
   return {
     lang,
     baseUrl: ctx.settings.baseUrl,
     hubPrefix: ctx.settings.hubPrefix,
-    user: principal?.user ? { name: principal.user.name, admin: principal.user.admin, adminUi: principal.scopes.has('admin-ui') } : null,
+    user: principal?.user
+      ? {
+          name: principal.user.name,
+          admin: principal.user.admin,
+          adminUi: principal.scopes.has('admin-ui'),
+        }
+      : null,
     xsrf: xsrfToken(ctx, req, reply),
     version: ctx.settings.labhubVersion,
     templates: overrides,
@@ -34,5 +58,9 @@ export function pageContext(ctx: HubContext, req: FastifyRequest, reply: Fastify
 
 /** Send a rendered page with the page CSP. */
 export function sendPage(reply: FastifyReply, page: RenderedPage, status = 200): FastifyReply {
-  return reply.code(status).header('Content-Type', 'text/html; charset=utf-8').header('Content-Security-Policy', PAGE_CSP).send(page.html);
+  return reply
+    .code(status)
+    .header('Content-Type', 'text/html; charset=utf-8')
+    .header('Content-Security-Policy', PAGE_CSP)
+    .send(page.html);
 }

@@ -19,12 +19,20 @@ export function headerToken(req: FastifyRequest): string | null {
 }
 
 /** Resolve who is calling: header token first, then the login cookie. Memoized per request. */
-export function principalOf(ctx: HubContext, req: FastifyRequest, opts: { allowCookie?: boolean } = {}): Promise<Principal | null> {
+export function principalOf(
+  ctx: HubContext,
+  req: FastifyRequest,
+  opts: { allowCookie?: boolean } = {},
+): Promise<Principal | null> {
   if (!req.labhubPrincipal) req.labhubPrincipal = resolve(ctx, req, opts.allowCookie ?? true);
   return req.labhubPrincipal;
 }
 
-async function resolve(ctx: HubContext, req: FastifyRequest, allowCookie: boolean): Promise<Principal | null> {
+async function resolve(
+  ctx: HubContext,
+  req: FastifyRequest,
+  allowCookie: boolean,
+): Promise<Principal | null> {
   const token = headerToken(req);
   if (token) return principalFromToken(ctx, token);
   if (!allowCookie) return null;
@@ -32,7 +40,10 @@ async function resolve(ctx: HubContext, req: FastifyRequest, allowCookie: boolea
 }
 
 /** A principal for an API token / OAuth access token, or null if it is unknown or expired. */
-export async function principalFromToken(ctx: HubContext, secret: string): Promise<Principal | null> {
+export async function principalFromToken(
+  ctx: HubContext,
+  secret: string,
+): Promise<Principal | null> {
   const token = await ctx.store.tokens.find(secret);
   if (!token) return null;
   const now = new Date();
@@ -40,29 +51,68 @@ export async function principalFromToken(ctx: HubContext, secret: string): Promi
     const user = await ctx.store.users.byId(token.userId);
     if (!user) return null;
     const ownerScopes = await ctx.permissions.userScopes(user);
-    const scopes = await ctx.permissions.tokenScopes(token, { kind: 'user', name: user.name }, ownerScopes);
-    await recordTokenUse(ctx, token.id, token.lastActivity, now, token.note.startsWith('Server at ') ? null : user.id);
-    return { kind: 'user', name: user.name, user, scopes, token, sessionId: token.sessionId, via: 'token' };
+    const scopes = await ctx.permissions.tokenScopes(
+      token,
+      { kind: 'user', name: user.name },
+      ownerScopes,
+    );
+    await recordTokenUse(
+      ctx,
+      token.id,
+      token.lastActivity,
+      now,
+      token.note.startsWith('Server at ') ? null : user.id,
+    );
+    return {
+      kind: 'user',
+      name: user.name,
+      user,
+      scopes,
+      token,
+      sessionId: token.sessionId,
+      via: 'token',
+    };
   }
   if (token.serviceName) {
     const svc = ctx.services.get(token.serviceName);
     if (!svc) return null;
     const ownerScopes = await ctx.permissions.serviceScopes(svc.name, svc.admin);
-    const scopes = await ctx.permissions.tokenScopes(token, { kind: 'service', name: svc.name }, ownerScopes);
+    const scopes = await ctx.permissions.tokenScopes(
+      token,
+      { kind: 'service', name: svc.name },
+      ownerScopes,
+    );
     await recordTokenUse(ctx, token.id, token.lastActivity, now, null);
-    return { kind: 'service', name: svc.name, user: null, scopes, token, sessionId: null, via: 'token' };
+    return {
+      kind: 'service',
+      name: svc.name,
+      user: null,
+      scopes,
+      token,
+      sessionId: null,
+      via: 'token',
+    };
   }
   return null;
 }
 
 /** Token use updates last_activity at most every activity_resolution seconds. */
-async function recordTokenUse(ctx: HubContext, tokenId: number, last: Date | null, now: Date, userId: number | null): Promise<void> {
+async function recordTokenUse(
+  ctx: HubContext,
+  tokenId: number,
+  last: Date | null,
+  now: Date,
+  userId: number | null,
+): Promise<void> {
   if (last && now.getTime() - last.getTime() < ctx.settings.activityResolution * 1000) return;
   await ctx.store.tokens.touch(tokenId, now);
   if (userId != null) await ctx.store.users.touch(userId, now);
 }
 
-async function principalFromCookie(ctx: HubContext, req: FastifyRequest): Promise<Principal | null> {
+async function principalFromCookie(
+  ctx: HubContext,
+  req: FastifyRequest,
+): Promise<Principal | null> {
   const sessionId = ctx.signer.unsign(LOGIN_COOKIE, req.cookies?.[LOGIN_COOKIE]);
   if (!sessionId) return null;
   const session = await ctx.store.sessions.get(sessionId);

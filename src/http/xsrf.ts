@@ -14,7 +14,13 @@ export function xsrfToken(ctx: HubContext, req: FastifyRequest, reply: FastifyRe
   let anon = ctx.signer.unsign(XSRF_COOKIE, req.cookies?.[XSRF_COOKIE]);
   if (!anon) {
     anon = randomBytes(16).toString('hex');
-    reply.setCookie(XSRF_COOKIE, ctx.signer.sign(XSRF_COOKIE, anon), { path: ctx.settings.hubPrefix, httpOnly: true, sameSite: 'lax', secure: isSecure(req, ctx), maxAge: 3600 });
+    reply.setCookie(XSRF_COOKIE, ctx.signer.sign(XSRF_COOKIE, anon), {
+      path: ctx.settings.hubPrefix,
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: isSecure(req, ctx),
+      maxAge: 3600,
+    });
     // Make the new id visible to a check later in this same request.
     (req.cookies as Record<string, string>)[XSRF_COOKIE] = ctx.signer.sign(XSRF_COOKIE, anon);
   }
@@ -55,9 +61,22 @@ export function xsrfExempt(req: FastifyRequest): boolean {
 export function checkXsrf(ctx: HubContext, req: FastifyRequest): void {
   const expected = expectedToken(ctx, req);
   const given = providedToken(req);
-  if (!given) throw new HubError('LABHUB_ERR_XSRF', 403, "'_xsrf' argument missing from request: reload the page and try again.");
-  if (!expected || given.length !== expected.length || !timingSafeEqual(Buffer.from(given), Buffer.from(expected))) {
-    throw new HubError('LABHUB_ERR_XSRF', 403, 'XSRF cookie does not match the request: reload the page and try again.');
+  if (!given)
+    throw new HubError(
+      'LABHUB_ERR_XSRF',
+      403,
+      "'_xsrf' argument missing from request: reload the page and try again.",
+    );
+  if (
+    !expected ||
+    given.length !== expected.length ||
+    !timingSafeEqual(Buffer.from(given), Buffer.from(expected))
+  ) {
+    throw new HubError(
+      'LABHUB_ERR_XSRF',
+      403,
+      'XSRF cookie does not match the request: reload the page and try again.',
+    );
   }
 }
 

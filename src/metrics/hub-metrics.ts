@@ -27,7 +27,12 @@ export class HubMetrics {
   constructor(prefix = process.env.JUPYTERHUB_METRICS_PREFIX || 'jupyterhub') {
     const r = [this.registry];
     const p = (n: string) => `${prefix}_${n}`;
-    this.requestDuration = new client.Histogram({ name: p('request_duration_seconds'), help: 'Request duration for all HTTP requests', labelNames: ['method', 'handler', 'code'], registers: r });
+    this.requestDuration = new client.Histogram({
+      name: p('request_duration_seconds'),
+      help: 'Request duration for all HTTP requests',
+      labelNames: ['method', 'handler', 'code'],
+      registers: r,
+    });
     this.spawnDuration = new client.Histogram({
       name: p('server_spawn_duration_seconds'),
       help: 'Time taken for server spawning operation',
@@ -35,20 +40,83 @@ export class HubMetrics {
       buckets: [0.5, 1, 2.5, 5, 10, 15, 30, 60, 120, 180, 300, 600],
       registers: r,
     });
-    this.stopDuration = new client.Histogram({ name: p('server_stop_seconds'), help: 'Time taken for server stopping operation', labelNames: ['status'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: r });
-    this.runningServers = new client.Gauge({ name: p('running_servers'), help: 'The number of user servers currently running', registers: r });
-    this.totalUsers = new client.Gauge({ name: p('total_users'), help: 'Total number of users', registers: r });
-    this.activeUsers = new client.Gauge({ name: p('active_users'), help: 'Number of users who were active in the given time period', labelNames: ['period'], registers: r });
-    this.loginDuration = new client.Histogram({ name: p('login_duration_seconds'), help: 'Time taken for login operations', labelNames: ['status'], registers: r });
-    this.logoutDuration = new client.Histogram({ name: p('logout_duration_seconds'), help: 'Time taken for logout operations', registers: r });
-    this.proxyAddDuration = new client.Histogram({ name: p('proxy_add_duration_seconds'), help: 'Duration for adding user routes to proxy', labelNames: ['status'], registers: r });
-    this.proxyDeleteDuration = new client.Histogram({ name: p('proxy_delete_duration_seconds'), help: 'Duration for deleting user routes from proxy', labelNames: ['status'], registers: r });
-    this.proxyPollDuration = new client.Histogram({ name: p('proxy_poll_duration_seconds'), help: 'Duration for polling all routes from proxy', registers: r });
-    this.checkRoutesDuration = new client.Histogram({ name: p('check_routes_duration_seconds'), help: 'Time taken to validate all routes in proxy', registers: r });
-    this.serverPollDuration = new client.Histogram({ name: p('server_poll_duration_seconds'), help: 'Time taken to poll if server is running', labelNames: ['status'], registers: r });
-    this.startupDuration = new client.Histogram({ name: p('hub_startup_duration_seconds'), help: 'Time taken for Hub to start', registers: r });
-    this.initSpawnersDuration = new client.Histogram({ name: p('init_spawners_duration_seconds'), help: 'Time taken for spawners to initialize', registers: r });
-    this.cspReports = new client.Counter({ name: p('csp_reports'), help: 'Counter for CSP reports', registers: r });
+    this.stopDuration = new client.Histogram({
+      name: p('server_stop_seconds'),
+      help: 'Time taken for server stopping operation',
+      labelNames: ['status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: r,
+    });
+    this.runningServers = new client.Gauge({
+      name: p('running_servers'),
+      help: 'The number of user servers currently running',
+      registers: r,
+    });
+    this.totalUsers = new client.Gauge({
+      name: p('total_users'),
+      help: 'Total number of users',
+      registers: r,
+    });
+    this.activeUsers = new client.Gauge({
+      name: p('active_users'),
+      help: 'Number of users who were active in the given time period',
+      labelNames: ['period'],
+      registers: r,
+    });
+    this.loginDuration = new client.Histogram({
+      name: p('login_duration_seconds'),
+      help: 'Time taken for login operations',
+      labelNames: ['status'],
+      registers: r,
+    });
+    this.logoutDuration = new client.Histogram({
+      name: p('logout_duration_seconds'),
+      help: 'Time taken for logout operations',
+      registers: r,
+    });
+    this.proxyAddDuration = new client.Histogram({
+      name: p('proxy_add_duration_seconds'),
+      help: 'Duration for adding user routes to proxy',
+      labelNames: ['status'],
+      registers: r,
+    });
+    this.proxyDeleteDuration = new client.Histogram({
+      name: p('proxy_delete_duration_seconds'),
+      help: 'Duration for deleting user routes from proxy',
+      labelNames: ['status'],
+      registers: r,
+    });
+    this.proxyPollDuration = new client.Histogram({
+      name: p('proxy_poll_duration_seconds'),
+      help: 'Duration for polling all routes from proxy',
+      registers: r,
+    });
+    this.checkRoutesDuration = new client.Histogram({
+      name: p('check_routes_duration_seconds'),
+      help: 'Time taken to validate all routes in proxy',
+      registers: r,
+    });
+    this.serverPollDuration = new client.Histogram({
+      name: p('server_poll_duration_seconds'),
+      help: 'Time taken to poll if server is running',
+      labelNames: ['status'],
+      registers: r,
+    });
+    this.startupDuration = new client.Histogram({
+      name: p('hub_startup_duration_seconds'),
+      help: 'Time taken for Hub to start',
+      registers: r,
+    });
+    this.initSpawnersDuration = new client.Histogram({
+      name: p('init_spawners_duration_seconds'),
+      help: 'Time taken for spawners to initialize',
+      registers: r,
+    });
+    this.cspReports = new client.Counter({
+      name: p('csp_reports'),
+      help: 'Counter for CSP reports',
+      registers: r,
+    });
     this.eventLoopInterval = new client.Histogram({
       name: p('event_loop_interval_seconds'),
       help: 'Distribution of measured event loop intervals',

@@ -25,12 +25,21 @@ export class StatsdReporter {
     private readonly log: Logger,
     private readonly intervalMs = 10_000,
   ) {
-    this.client = new StatsD({ host: cfg.host ?? '127.0.0.1', port: cfg.port, prefix: cfg.prefix ? `${cfg.prefix}.` : '', protocol: 'udp', errorHandler: (e) => this.log.warn(`statsd: ${e.message}`) });
+    this.client = new StatsD({
+      host: cfg.host ?? '127.0.0.1',
+      port: cfg.port,
+      prefix: cfg.prefix ? `${cfg.prefix}.` : '',
+      protocol: 'udp',
+      errorHandler: (e) => this.log.warn(`statsd: ${e.message}`),
+    });
   }
 
   /** Send the gauges once (also used by tests). */
   async report(): Promise<void> {
-    const [running, total] = await Promise.all([this.ctx.store.servers.countActive(), this.ctx.store.users.count()]);
+    const [running, total] = await Promise.all([
+      this.ctx.store.servers.countActive(),
+      this.ctx.store.users.count(),
+    ]);
     this.client.gauge('users.running', running);
     this.client.gauge('users.total', total);
   }
@@ -41,7 +50,8 @@ export class StatsdReporter {
 
   /** Start: gauges now and every `intervalMs`, counters as events happen. Returns the stop function. */
   start(): () => void {
-    const reportSoon = () => void this.report().catch((e) => this.log.warn(`statsd: ${(e as Error).message}`));
+    const reportSoon = () =>
+      void this.report().catch((e) => this.log.warn(`statsd: ${(e as Error).message}`));
     this.tapEvents(reportSoon);
     reportSoon();
     const t = setInterval(reportSoon, this.intervalMs);
@@ -63,7 +73,8 @@ export class StatsdReporter {
       this.client.timing('login.duration', Math.round(seconds * 1000));
     });
     this.tap(m.spawnDuration, (labels, seconds) => {
-      const status = labels.status === 'success' ? 'success' : labels.status === 'error' ? 'error' : 'failure';
+      const status =
+        labels.status === 'success' ? 'success' : labels.status === 'error' ? 'error' : 'failure';
       this.client.increment(`spawner.${status}`);
       if (status !== 'failure') this.client.timing('spawner.duration', Math.round(seconds * 1000));
       afterSpawn();
@@ -71,7 +82,10 @@ export class StatsdReporter {
     this.tap(m.stopDuration, () => afterSpawn());
   }
 
-  private tap(h: { observe: (...a: never[]) => void }, on: (labels: Record<string, unknown>, value: number) => void): void {
+  private tap(
+    h: { observe: (...a: never[]) => void },
+    on: (labels: Record<string, unknown>, value: number) => void,
+  ): void {
     const target = h as unknown as { observe: (...a: unknown[]) => void };
     const original = target.observe;
     target.observe = (...args: unknown[]) => {

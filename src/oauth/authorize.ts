@@ -18,7 +18,8 @@ const CODE_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234
 export function randomCode(n = 30): string {
   const bytes = randomBytes(n * 2);
   let out = '';
-  for (let i = 0; out.length < n && i < bytes.length; i++) if (bytes[i] < 248) out += CODE_ALPHABET[bytes[i] % 62];
+  for (let i = 0; out.length < n && i < bytes.length; i++)
+    if (bytes[i] < 248) out += CODE_ALPHABET[bytes[i] % 62];
   return out.length === n ? out : randomCode(n);
 }
 
@@ -48,7 +49,11 @@ function queryParams(req: FastifyRequest): Record<string, string> {
  * GET/POST /hub/api/oauth2/authorize (§3.2): browser, cookie-authenticated. Fatal problems (unknown
  * client, redirect_uri mismatch) show an error page; recoverable ones redirect back with `error=`.
  */
-export async function handleAuthorize(ctx: HubContext, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+export async function handleAuthorize(
+  ctx: HubContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
   try {
     return await authorize(ctx, req, reply);
   } catch (e) {
@@ -58,11 +63,19 @@ export async function handleAuthorize(ctx: HubContext, req: FastifyRequest, repl
     for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
     if (e.logMessage) ctx.log.warn({ code: e.code, url: req.url.slice(0, 500) }, e.logMessage);
     const p = await principalOf(ctx, req).catch(() => null);
-    return sendPage(reply, renderError(pageContext(ctx, req, reply, p), { status: e.status, message: e.userMessage }), e.status);
+    return sendPage(
+      reply,
+      renderError(pageContext(ctx, req, reply, p), { status: e.status, message: e.userMessage }),
+      e.status,
+    );
   }
 }
 
-async function authorize(ctx: HubContext, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+async function authorize(
+  ctx: HubContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
   const q = queryParams(req);
   const p = await principalOf(ctx, req);
   if (!p || p.via !== 'cookie' || !p.user) {
@@ -71,16 +84,30 @@ async function authorize(ctx: HubContext, req: FastifyRequest, reply: FastifyRep
   }
   if (!q.client_id) throw fatal('Missing client_id in the authorization request');
   const client = await ctx.store.oauth.client(q.client_id);
-  if (!client || !client.secretHash) throw fatal(`Unknown OAuth client '${q.client_id.slice(0, 80)}'. If this is a user server, it may have been stopped: start it again from the hub home page.`);
+  if (!client || !client.secretHash)
+    throw fatal(
+      `Unknown OAuth client '${q.client_id.slice(0, 80)}'. If this is a user server, it may have been stopped: start it again from the hub home page.`,
+    );
   const redirectUri = q.redirect_uri ?? client.redirectUri;
-  if (redirectUri !== client.redirectUri) throw fatal(`redirect_uri '${redirectUri.slice(0, 200)}' does not match the one registered for ${client.id}`);
+  if (redirectUri !== client.redirectUri)
+    throw fatal(
+      `redirect_uri '${redirectUri.slice(0, 200)}' does not match the one registered for ${client.id}`,
+    );
   const state = q.state;
-  const errorRedirect = (error: string, description: string) => reply.redirect(withQuery(redirectUri, { error, error_description: description, state }), 302);
-  if (q.response_type !== 'code') return errorRedirect(q.response_type ? 'unsupported_response_type' : 'invalid_request', 'response_type must be code');
+  const errorRedirect = (error: string, description: string) =>
+    reply.redirect(withQuery(redirectUri, { error, error_description: description, state }), 302);
+  if (q.response_type !== 'code')
+    return errorRedirect(
+      q.response_type ? 'unsupported_response_type' : 'invalid_request',
+      'response_type must be code',
+    );
   const method = q.code_challenge ? (q.code_challenge_method ?? 'plain') : null;
-  if (method && method !== 'S256' && method !== 'plain') return errorRedirect('invalid_request', `Unsupported code_challenge_method '${method}'`);
-  if (q.code_challenge && !/^[A-Za-z0-9\-._~]{43,128}$/.test(q.code_challenge)) return errorRedirect('invalid_request', 'Invalid code_challenge');
-  if (ctx.settings.oauthRequirePkce && !q.code_challenge) return errorRedirect('invalid_request', 'Code challenge required (PKCE)');
+  if (method && method !== 'S256' && method !== 'plain')
+    return errorRedirect('invalid_request', `Unsupported code_challenge_method '${method}'`);
+  if (q.code_challenge && !/^[A-Za-z0-9\-._~]{43,128}$/.test(q.code_challenge))
+    return errorRedirect('invalid_request', 'Invalid code_challenge');
+  if (ctx.settings.oauthRequirePkce && !q.code_challenge)
+    return errorRedirect('invalid_request', 'Code challenge required (PKCE)');
 
   const resource = await ctx.permissions.oauthClientResource(client.id);
   const access = accessScopesFor(resource ?? {});
@@ -94,25 +121,50 @@ async function authorize(ctx: HubContext, req: FastifyRequest, reply: FastifyRep
   if (!requested.ok) return errorRedirect(requested.error, requested.description);
 
   // The user must be allowed to use the resource behind this client.
-  const groupsOf = await ctx.permissions.groupsOf([p.user.name, resource?.server?.split('/')[0] ?? '']);
+  const groupsOf = await ctx.permissions.groupsOf([
+    p.user.name,
+    resource?.server?.split('/')[0] ?? '',
+  ]);
   if (resource?.server !== undefined || resource?.service !== undefined) {
-    const verdict = resource.server !== undefined ? checkAccess(p.scopes, ['access:servers'], { server: resource.server }, groupsOf) : checkAccess(p.scopes, ['access:services'], { service: resource.service }, groupsOf);
-    if (verdict !== 'granted') throw new HubError('LABHUB_ERR_FORBIDDEN', 403, `You do not have permission to access ${client.description}`);
+    const verdict =
+      resource.server !== undefined
+        ? checkAccess(p.scopes, ['access:servers'], { server: resource.server }, groupsOf)
+        : checkAccess(p.scopes, ['access:services'], { service: resource.service }, groupsOf);
+    if (verdict !== 'granted')
+      throw new HubError(
+        'LABHUB_ERR_FORBIDDEN',
+        403,
+        `You do not have permission to access ${client.description}`,
+      );
   }
   const granted = oauthGrantedScopes(
-    { requested: requested.scopes, userRawScopes: await ctx.permissions.userRawScopes(p.user), userName: p.user.name, client: resource ?? {}, accessScopes: access, customScopes: ctx.permissions.customScopes },
+    {
+      requested: requested.scopes,
+      userRawScopes: await ctx.permissions.userRawScopes(p.user),
+      userName: p.user.name,
+      client: resource ?? {},
+      accessScopes: access,
+      customScopes: ctx.permissions.customScopes,
+    },
     groupsOf,
   );
   let scopes = [...granted.granted].sort();
 
   const ownServer = resource?.server !== undefined && resource.server.split('/')[0] === p.user.name;
-  const noConfirm = ownServer || (resource?.service !== undefined && !!ctx.services.get(resource.service)?.oauthNoConfirm);
+  const noConfirm =
+    ownServer ||
+    (resource?.service !== undefined && !!ctx.services.get(resource.service)?.oauthNoConfirm);
   if (!noConfirm && req.method === 'GET') {
-    const existing = (await ctx.store.tokens.forUser(p.user.id)).filter((t) => t.clientId === client.id);
+    const existing = (await ctx.store.tokens.forUser(p.user.id)).filter(
+      (t) => t.clientId === client.id,
+    );
     const covered = existing.some((t) => scopes.every((s) => t.scopes.includes(s)));
     if (!covered) {
       const pc = pageContext(ctx, req, reply, p);
-      return sendPage(reply, renderOAuthConsent(pc, { clientDescription: client.description, scopes, xsrf: pc.xsrf }));
+      return sendPage(
+        reply,
+        renderOAuthConsent(pc, { clientDescription: client.description, scopes, xsrf: pc.xsrf }),
+      );
     }
   }
   if (req.method === 'POST') {
@@ -148,10 +200,20 @@ function postedScopes(body: unknown): Set<string> {
 }
 
 /** The jupyterhub-session-id cookie (created if missing) ties OAuth tokens to the login session. */
-function ensureSessionCookie(ctx: HubContext, req: FastifyRequest, reply: FastifyReply, p: Principal): string {
+function ensureSessionCookie(
+  ctx: HubContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  p: Principal,
+): string {
   const existing = req.cookies?.[SESSION_COOKIE];
   if (p.sessionId && existing === p.sessionId) return p.sessionId;
   const id = p.sessionId ?? randomBytes(16).toString('hex');
-  reply.setCookie(SESSION_COOKIE, id, { path: ctx.settings.baseUrl, httpOnly: true, sameSite: 'lax', secure: isSecure(req, ctx) });
+  reply.setCookie(SESSION_COOKIE, id, {
+    path: ctx.settings.baseUrl,
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: isSecure(req, ctx),
+  });
   return id;
 }

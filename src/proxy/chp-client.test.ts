@@ -13,8 +13,17 @@ test('routespec → CHP path', () => {
   assert.equal(routespecToChpPath('/'), '/');
   assert.equal(routespecToChpPath('/user/alice/'), '/user/alice');
   assert.equal(routespecToChpPath('/user/alice/srv/'), '/user/alice/srv');
-  assert.equal(routespecToChpPath('alice.hub.example.org/user/alice/', true), '/alice.hub.example.org/user/alice');
-  assert.throws(() => routespecToChpPath('/user/alice'), (e: unknown) => e instanceof HubError && e.code === 'LABHUB_ERR_PROXY' && /must end with '\/'/.test(e.message));
+  assert.equal(
+    routespecToChpPath('alice.hub.example.org/user/alice/', true),
+    '/alice.hub.example.org/user/alice',
+  );
+  assert.throws(
+    () => routespecToChpPath('/user/alice'),
+    (e: unknown) =>
+      e instanceof HubError &&
+      e.code === 'LABHUB_ERR_PROXY' &&
+      /must end with '\/'/.test(e.message),
+  );
 });
 
 test('CHP path → routespec (re-quoted with safe "@/~")', () => {
@@ -22,7 +31,10 @@ test('CHP path → routespec (re-quoted with safe "@/~")', () => {
   assert.equal(chpPathToRoutespec('/user/alice'), '/user/alice/');
   assert.equal(chpPathToRoutespec('/user/a b'), '/user/a%20b/');
   assert.equal(chpPathToRoutespec('/user/x@y.org~z'), '/user/x@y.org~z/');
-  assert.equal(chpPathToRoutespec('/alice.hub.example.org/user/alice', true), 'alice.hub.example.org/user/alice/');
+  assert.equal(
+    chpPathToRoutespec('/alice.hub.example.org/user/alice', true),
+    'alice.hub.example.org/user/alice/',
+  );
   assert.equal(quotePath("é!'()*"), '%C3%A9%21%27%28%29%2A');
 });
 
@@ -60,8 +72,13 @@ test('addRoute / getAllRoutes / getRoute / deleteRoute against labhub-proxy', as
 test('wrong token: HubError LABHUB_ERR_PROXY at once, saying what to do', async () => {
   const c = new ChpClient({ apiUrl: p.apiUrl, authToken: 'wrong', retryFor: 60_000 });
   try {
-    await assert.rejects(c.getAllRoutes(), (e: unknown) =>
-      e instanceof HubError && e.code === 'LABHUB_ERR_PROXY' && /refused the API token.*CONFIGPROXY_AUTH_TOKEN/s.test(e.message));
+    await assert.rejects(
+      c.getAllRoutes(),
+      (e: unknown) =>
+        e instanceof HubError &&
+        e.code === 'LABHUB_ERR_PROXY' &&
+        /refused the API token.*CONFIGPROXY_AUTH_TOKEN/s.test(e.message),
+    );
   } finally {
     await c.close();
   }
@@ -71,8 +88,14 @@ test('unreachable proxy: retried for retryFor, then LABHUB_ERR_PROXY naming the 
   const url = `http://127.0.0.1:${await deadPort()}`;
   const c = new ChpClient({ apiUrl: url, authToken: 't', retryFor: 400 });
   try {
-    await assert.rejects(c.addRoute('/user/x/', 'http://127.0.0.1:1', {}), (e: unknown) =>
-      e instanceof HubError && e.code === 'LABHUB_ERR_PROXY' && e.message.includes(url) && /ECONNREFUSED/.test(e.message));
+    await assert.rejects(
+      c.addRoute('/user/x/', 'http://127.0.0.1:1', {}),
+      (e: unknown) =>
+        e instanceof HubError &&
+        e.code === 'LABHUB_ERR_PROXY' &&
+        e.message.includes(url) &&
+        /ECONNREFUSED/.test(e.message),
+    );
   } finally {
     await c.close();
   }
@@ -87,7 +110,11 @@ test('5xx answers are retried until the proxy succeeds', async () => {
     res.end();
   });
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const c = new ChpClient({ apiUrl: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`, authToken: 't', retryFor: 5000 });
+  const c = new ChpClient({
+    apiUrl: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`,
+    authToken: 't',
+    retryFor: 5000,
+  });
   try {
     await c.addRoute('/user/y/', 'http://127.0.0.1:2', {});
     assert.equal(calls, 3);

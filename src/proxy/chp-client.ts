@@ -42,11 +42,18 @@ export function quotePath(s: string): string {
  */
 export function routespecToChpPath(routespec: string, hostRouting = false): string {
   if (!routespec.endsWith('/')) {
-    throw new HubError('LABHUB_ERR_PROXY', 500, `Route spec '${routespec}' must end with '/' (e.g. '/user/alice/').`);
+    throw new HubError(
+      'LABHUB_ERR_PROXY',
+      500,
+      `Route spec '${routespec}' must end with '/' (e.g. '/user/alice/').`,
+    );
   }
   if (hostRouting && routespec.startsWith('/') && routespec !== '/') {
-    throw new HubError('LABHUB_ERR_PROXY', 500,
-      `With host routing a route spec starts with the host (e.g. 'alice.hub.example.org/user/alice/'); got '${routespec}'.`);
+    throw new HubError(
+      'LABHUB_ERR_PROXY',
+      500,
+      `With host routing a route spec starts with the host (e.g. 'alice.hub.example.org/user/alice/'); got '${routespec}'.`,
+    );
   }
   let path = routespec.startsWith('/') ? routespec : '/' + routespec;
   if (path !== '/') path = path.replace(/\/+$/, '');
@@ -65,8 +72,19 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-const RETRY_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND',
-  'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED']);
+const RETRY_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CLOSED',
+]);
 
 /** A {@link Proxy} over the CHP REST API. Constructing it does no I/O. */
 export class ChpClient implements Proxy {
@@ -122,7 +140,11 @@ export class ChpClient implements Proxy {
     try {
       return JSON.parse(r.body) as Record<string, JsonObject>;
     } catch {
-      throw new HubError('LABHUB_ERR_PROXY', 502, `The proxy at ${this.apiUrl} answered GET /api/routes with something that is not JSON; check that the API URL points at a configurable-http-proxy compatible API.`);
+      throw new HubError(
+        'LABHUB_ERR_PROXY',
+        502,
+        `The proxy at ${this.apiUrl} answered GET /api/routes with something that is not JSON; check that the API URL points at a configurable-http-proxy compatible API.`,
+      );
     }
   }
 
@@ -162,7 +184,12 @@ export class ChpClient implements Proxy {
   }
 
   /** One API request with retries on connection errors and 5xx, for at most `retryFor` ms. */
-  private async request(method: string, chpPath: string, body: unknown, ok: number[]): Promise<{ status: number; body: string }> {
+  private async request(
+    method: string,
+    chpPath: string,
+    body: unknown,
+    ok: number[],
+  ): Promise<{ status: number; body: string }> {
     // Routespecs are already URL-escaped (JupyterHub sends them as they are; the proxy decodes
     // once). Only characters that cannot appear in a request line are escaped here.
     const encoded = chpPath.replace(/[^\x21-\x7e]|[?#]/gu, (c) => encodeURIComponent(c));
@@ -176,23 +203,31 @@ export class ChpClient implements Proxy {
       for (;;) {
         try {
           const r = await this.pool.request({
-            path, method: method as 'GET',
+            path,
+            method: method as 'GET',
             headers: {
               authorization: `token ${this.opts.authToken}`,
               ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
             },
             body: body === undefined ? undefined : JSON.stringify(body),
-            headersTimeout: timeout, bodyTimeout: timeout,
+            headersTimeout: timeout,
+            bodyTimeout: timeout,
           });
           const text = await r.body.text();
           if (ok.includes(r.statusCode)) return { status: r.statusCode, body: text };
           if (r.statusCode === 403 || r.statusCode === 401) {
-            throw new HubError('LABHUB_ERR_PROXY', 502,
-              `The proxy at ${this.apiUrl} refused the API token (${r.statusCode} on ${method} ${path}); make sure CONFIGPROXY_AUTH_TOKEN is the same for the hub and the proxy.`);
+            throw new HubError(
+              'LABHUB_ERR_PROXY',
+              502,
+              `The proxy at ${this.apiUrl} refused the API token (${r.statusCode} on ${method} ${path}); make sure CONFIGPROXY_AUTH_TOKEN is the same for the hub and the proxy.`,
+            );
           }
           if (r.statusCode < 500) {
-            throw new HubError('LABHUB_ERR_PROXY', 502,
-              `The proxy at ${this.apiUrl} answered ${method} ${path} with ${r.statusCode} (expected ${ok.join(' or ')}): ${text.slice(0, 200)}`);
+            throw new HubError(
+              'LABHUB_ERR_PROXY',
+              502,
+              `The proxy at ${this.apiUrl} answered ${method} ${path} with ${r.statusCode} (expected ${ok.join(' or ')}): ${text.slice(0, 200)}`,
+            );
           }
           lastProblem = `HTTP ${r.statusCode}: ${text.slice(0, 200)}`;
         } catch (err) {
@@ -202,14 +237,19 @@ export class ChpClient implements Proxy {
           lastProblem = `${code} ${(err as Error).message}`;
         }
         if (Date.now() + delay > deadline) break;
-        this.opts.log?.warn(`proxy API ${method} ${path} failed (${lastProblem}); retrying in ${delay} ms`);
+        this.opts.log?.warn(
+          `proxy API ${method} ${path} failed (${lastProblem}); retrying in ${delay} ms`,
+        );
         await sleep(delay);
         delay = Math.min(delay * 2, 2000);
       }
     } finally {
       this.release();
     }
-    throw new HubError('LABHUB_ERR_PROXY', 503,
-      `The proxy API at ${this.apiUrl} could not be reached for ${method} ${path} (${lastProblem}); check that the proxy is running and that ConfigurableHTTPProxy.api_url points at it.`);
+    throw new HubError(
+      'LABHUB_ERR_PROXY',
+      503,
+      `The proxy API at ${this.apiUrl} could not be reached for ${method} ${path} (${lastProblem}); check that the proxy is running and that ConfigurableHTTPProxy.api_url points at it.`,
+    );
   }
 }

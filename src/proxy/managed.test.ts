@@ -21,10 +21,21 @@ function alive(pid: number): boolean {
 
 function logs(): { lines: string[]; log: NonNullable<ManagedProxyOptions['log']> } {
   const lines: string[] = [];
-  return { lines, log: { info: (m) => lines.push(`info ${m}`), warn: (m) => lines.push(`warn ${m}`), error: (m) => lines.push(`error ${m}`) } };
+  return {
+    lines,
+    log: {
+      info: (m) => lines.push(`info ${m}`),
+      warn: (m) => lines.push(`warn ${m}`),
+      error: (m) => lines.push(`error ${m}`),
+    },
+  };
 }
 
-async function waitFor(cond: () => boolean | Promise<boolean>, what: string, ms = 15_000): Promise<void> {
+async function waitFor(
+  cond: () => boolean | Promise<boolean>,
+  what: string,
+  ms = 15_000,
+): Promise<void> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (await cond()) return;
@@ -37,8 +48,13 @@ async function opts(extra: Partial<ManagedProxyOptions> = {}): Promise<ManagedPr
   const [port, apiPort] = await freePorts(2);
   const dir = mkdtempSync(join(tmpdir(), 'lhp-managed-'));
   return {
-    apiUrl: `http://127.0.0.1:${apiPort}`, authToken: 'tok-' + Math.random().toString(36).slice(2),
-    publicIp: '127.0.0.1', publicPort: port, pidFile: join(dir, 'proxy.pid'), checkInterval: 100_000, ...extra,
+    apiUrl: `http://127.0.0.1:${apiPort}`,
+    authToken: 'tok-' + Math.random().toString(36).slice(2),
+    publicIp: '127.0.0.1',
+    publicPort: port,
+    pidFile: join(dir, 'proxy.pid'),
+    checkInterval: 100_000,
+    ...extra,
   };
 }
 
@@ -65,7 +81,11 @@ test('starts a child (token only in env), writes the pid file, kills it only whe
 test('adopts a proxy already running with our token; never kills it', async () => {
   const running = await startProxy([], { token: 'shared-token' });
   try {
-    const m = new ManagedProxy({ ...(await opts()), apiUrl: running.apiUrl, authToken: 'shared-token' });
+    const m = new ManagedProxy({
+      ...(await opts()),
+      apiUrl: running.apiUrl,
+      authToken: 'shared-token',
+    });
     await m.start();
     assert.equal(m.isAdopted, true);
     assert.equal(m.pid, null);
@@ -80,7 +100,13 @@ test('a proxy with another token: LABHUB_ERR_PROXY, nothing started', async () =
   const running = await startProxy([], { token: 'theirs' });
   try {
     const m = new ManagedProxy({ ...(await opts()), apiUrl: running.apiUrl, authToken: 'ours' });
-    await assert.rejects(m.start(), (e: unknown) => e instanceof HubError && e.code === 'LABHUB_ERR_PROXY' && /refuses our API token/.test(e.message));
+    await assert.rejects(
+      m.start(),
+      (e: unknown) =>
+        e instanceof HubError &&
+        e.code === 'LABHUB_ERR_PROXY' &&
+        /refuses our API token/.test(e.message),
+    );
     assert.equal(m.pid, null);
   } finally {
     await running.stop();
@@ -89,11 +115,16 @@ test('a proxy with another token: LABHUB_ERR_PROXY, nothing started', async () =
 
 test('shouldStart=false and nothing running: LABHUB_ERR_PROXY explaining should_start', async () => {
   const m = new ManagedProxy(await opts({ shouldStart: false }));
-  await assert.rejects(m.start(), (e: unknown) => e instanceof HubError && /should_start = false/.test(e.message));
+  await assert.rejects(
+    m.start(),
+    (e: unknown) => e instanceof HubError && /should_start = false/.test(e.message),
+  );
 });
 
 test('a stale pid file of a dead process is removed and reported', async () => {
-  const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+    encoding: 'utf8',
+  });
   const deadPid = Number(dead.stdout);
   assert.equal(alive(deadPid), false);
   const o = await opts();
@@ -102,7 +133,12 @@ test('a stale pid file of a dead process is removed and reported', async () => {
   const m = new ManagedProxy({ ...o, log });
   await m.start();
   try {
-    assert.ok(lines.some((l) => l.startsWith('warn') && l.includes('stale pid file') && l.includes(String(deadPid))), lines.join('\n'));
+    assert.ok(
+      lines.some(
+        (l) => l.startsWith('warn') && l.includes('stale pid file') && l.includes(String(deadPid)),
+      ),
+      lines.join('\n'),
+    );
     assert.equal(readFileSync(o.pidFile!, 'utf8').trim(), String(m.pid));
   } finally {
     await m.stop({ killProcess: true });
@@ -130,7 +166,12 @@ test('a child that dies is restarted and onRestart re-pushes the routes', async 
 
 test('an adopted proxy found with an empty table triggers onRestart', async () => {
   const running = await startProxy([], { token: 'tt' });
-  const m = new ManagedProxy({ ...(await opts()), apiUrl: running.apiUrl, authToken: 'tt', checkInterval: 100_000 });
+  const m = new ManagedProxy({
+    ...(await opts()),
+    apiUrl: running.apiUrl,
+    authToken: 'tt',
+    checkInterval: 100_000,
+  });
   try {
     await m.start();
     await m.addRoute('/user/b/', 'http://127.0.0.1:1', {});
@@ -150,23 +191,45 @@ test('an adopted proxy found with an empty table triggers onRestart', async () =
 });
 
 test('start failure leaves no process: child exits early (stderr tail in the error) or never answers', async () => {
-  const m1 = new ManagedProxy(await opts({ command: [process.execPath, '-e', 'console.error("boom: bad flag"); process.exit(3)', '--'] }));
-  await assert.rejects(m1.start(), (e: unknown) => e instanceof HubError && e.code === 'LABHUB_ERR_PROXY' && /exited \(3\)/.test(e.message) && /boom: bad flag/.test(e.message));
+  const m1 = new ManagedProxy(
+    await opts({
+      command: [process.execPath, '-e', 'console.error("boom: bad flag"); process.exit(3)', '--'],
+    }),
+  );
+  await assert.rejects(
+    m1.start(),
+    (e: unknown) =>
+      e instanceof HubError &&
+      e.code === 'LABHUB_ERR_PROXY' &&
+      /exited \(3\)/.test(e.message) &&
+      /boom: bad flag/.test(e.message),
+  );
   // A child that never answers: find it afterwards by a unique marker in its command line.
   const marker = `lhp-hang-marker-${process.pid}-${Date.now()}`;
   const script = `/* ${marker} */ setInterval(() => {}, 1000)`;
-  const m2 = new ManagedProxy(await opts({ command: [process.execPath, '-e', script, '--'], startTimeout: 1500 }));
-  await assert.rejects(m2.start(), (e: unknown) => e instanceof HubError && /did not answer/.test(e.message));
-  const withMarker = () => readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
-    try {
-      return readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(marker);
-    } catch {
-      return false;
-    }
-  });
+  const m2 = new ManagedProxy(
+    await opts({ command: [process.execPath, '-e', script, '--'], startTimeout: 1500 }),
+  );
+  await assert.rejects(
+    m2.start(),
+    (e: unknown) => e instanceof HubError && /did not answer/.test(e.message),
+  );
+  const withMarker = () =>
+    readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .filter((d) => {
+        try {
+          return readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(marker);
+        } catch {
+          return false;
+        }
+      });
   assert.deepEqual(withMarker(), [], 'the child that never answered was killed');
   const m3 = new ManagedProxy(await opts({ command: ['/nonexistent/labhub-proxy'] }));
-  await assert.rejects(m3.start(), (e: unknown) => e instanceof HubError && /ENOENT/.test(e.message));
+  await assert.rejects(
+    m3.start(),
+    (e: unknown) => e instanceof HubError && /ENOENT/.test(e.message),
+  );
 });
 
 test('wildcard public ip ("", "*", 0.0.0.0) starts without name resolution', async () => {

@@ -39,7 +39,12 @@ export interface ManagedProxyOptions {
   /** Retry window of API calls (ms, default 30 000); see ChpClient. */
   retryFor?: number;
   env?: Record<string, string>;
-  log?: { info(msg: string): void; warn(msg: string): void; error(msg: string): void; debug?(msg: string): void };
+  log?: {
+    info(msg: string): void;
+    warn(msg: string): void;
+    error(msg: string): void;
+    debug?(msg: string): void;
+  };
 }
 
 /** The default proxy command: labhub-proxy run by the current node. */
@@ -47,7 +52,10 @@ export function defaultProxyCommand(): string[] {
   return [process.execPath, fileURLToPath(new URL('../../bin/labhub-proxy.js', import.meta.url))];
 }
 
-type Probe = { state: 'ok'; hubRoutes: number } | { state: 'forbidden'; status: number } | { state: 'down'; reason: string };
+type Probe =
+  | { state: 'ok'; hubRoutes: number }
+  | { state: 'forbidden'; status: number }
+  | { state: 'down'; reason: string };
 
 const noopLog = { info() {}, warn() {}, error() {}, debug() {} };
 
@@ -66,15 +74,21 @@ export class ManagedProxy implements Proxy {
   constructor(private readonly opts: ManagedProxyOptions) {
     this.log = opts.log ?? noopLog;
     this.client = new ChpClient({
-      apiUrl: opts.apiUrl, authToken: opts.authToken, hostRouting: opts.hostRouting,
+      apiUrl: opts.apiUrl,
+      authToken: opts.authToken,
+      hostRouting: opts.hostRouting,
       // Restoring hundreds of routes at start-up: more requests in flight than the default 10.
-      retryFor: opts.retryFor, log: this.log, concurrency: 32,
+      retryFor: opts.retryFor,
+      log: this.log,
+      concurrency: 32,
     });
   }
 
   /** Pid of the child this instance started (null when adopted or not running). */
   get pid(): number | null {
-    return this.child && this.child.exitCode === null && this.child.signalCode === null ? this.child.pid ?? null : null;
+    return this.child && this.child.exitCode === null && this.child.signalCode === null
+      ? (this.child.pid ?? null)
+      : null;
   }
 
   /** True when start() found a proxy already running and adopted it. */
@@ -109,13 +123,21 @@ export class ManagedProxy implements Proxy {
     const probe = await this.probe();
     if (probe.state === 'ok') {
       this.adopted = true;
-      this.log.info(`proxy: adopted the proxy already running at ${this.opts.apiUrl} (${probe.hubRoutes} hub routes); it is left running when the hub stops`);
+      this.log.info(
+        `proxy: adopted the proxy already running at ${this.opts.apiUrl} (${probe.hubRoutes} hub routes); it is left running when the hub stops`,
+      );
     } else if (probe.state === 'forbidden') {
-      throw new HubError('LABHUB_ERR_PROXY', 500,
-        `A proxy answers at ${this.opts.apiUrl} but refuses our API token (${probe.status}). Give the hub the same CONFIGPROXY_AUTH_TOKEN as that proxy, or stop it so the hub can start its own.`);
+      throw new HubError(
+        'LABHUB_ERR_PROXY',
+        500,
+        `A proxy answers at ${this.opts.apiUrl} but refuses our API token (${probe.status}). Give the hub the same CONFIGPROXY_AUTH_TOKEN as that proxy, or stop it so the hub can start its own.`,
+      );
     } else if (this.opts.shouldStart === false) {
-      throw new HubError('LABHUB_ERR_PROXY', 500,
-        `No proxy answers at ${this.opts.apiUrl} (${probe.reason}) and starting one is disabled (ConfigurableHTTPProxy.should_start = false). Start the proxy first, or fix ConfigurableHTTPProxy.api_url.`);
+      throw new HubError(
+        'LABHUB_ERR_PROXY',
+        500,
+        `No proxy answers at ${this.opts.apiUrl} (${probe.reason}) and starting one is disabled (ConfigurableHTTPProxy.should_start = false). Start the proxy first, or fix ConfigurableHTTPProxy.api_url.`,
+      );
     } else {
       await this.spawnChild();
     }
@@ -147,7 +169,9 @@ export class ManagedProxy implements Proxy {
     try {
       const child = this.child;
       if (child && (child.exitCode !== null || child.signalCode !== null)) {
-        this.log.error(`proxy: the proxy (pid ${child.pid}) exited (${child.exitCode ?? child.signalCode}); restarting it. Last output: ${this.stderrTail.trim().slice(-500)}`);
+        this.log.error(
+          `proxy: the proxy (pid ${child.pid}) exited (${child.exitCode ?? child.signalCode}); restarting it. Last output: ${this.stderrTail.trim().slice(-500)}`,
+        );
         this.child = null;
         await this.spawnChild();
         await this.runCallbacks('restarted');
@@ -159,13 +183,17 @@ export class ManagedProxy implements Proxy {
         return;
       }
       if (probe.state === 'down' && !this.child && this.opts.shouldStart !== false) {
-        this.log.error(`proxy: no proxy answers at ${this.opts.apiUrl} (${probe.reason}); starting one`);
+        this.log.error(
+          `proxy: no proxy answers at ${this.opts.apiUrl} (${probe.reason}); starting one`,
+        );
         this.adopted = false;
         await this.spawnChild();
         await this.runCallbacks('restarted');
         return;
       }
-      this.log.error(`proxy: check of ${this.opts.apiUrl} failed (${probe.state === 'down' ? probe.reason : `HTTP ${probe.status}`})`);
+      this.log.error(
+        `proxy: check of ${this.opts.apiUrl} failed (${probe.state === 'down' ? probe.reason : `HTTP ${probe.status}`})`,
+      );
     } catch (err) {
       this.log.error(`proxy: check failed: ${(err as Error).message}`);
     } finally {
@@ -193,14 +221,18 @@ export class ManagedProxy implements Proxy {
     try {
       const r = await request(new URL('api/routes', this.opts.apiUrl.replace(/\/?$/, '/')), {
         headers: { authorization: `token ${this.opts.authToken}` },
-        headersTimeout: timeout, bodyTimeout: timeout,
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
       });
       const text = await r.body.text();
-      if (r.statusCode === 403 || r.statusCode === 401) return { state: 'forbidden', status: r.statusCode };
+      if (r.statusCode === 403 || r.statusCode === 401)
+        return { state: 'forbidden', status: r.statusCode };
       if (r.statusCode !== 200) return { state: 'down', reason: `HTTP ${r.statusCode}` };
       let hubRoutes = 0;
       try {
-        for (const d of Object.values(JSON.parse(text) as Record<string, { jupyterhub?: unknown }>)) {
+        for (const d of Object.values(
+          JSON.parse(text) as Record<string, { jupyterhub?: unknown }>,
+        )) {
           if (d && d.jupyterhub === true) hubRoutes++;
         }
       } catch {
@@ -208,7 +240,10 @@ export class ManagedProxy implements Proxy {
       }
       return { state: 'ok', hubRoutes };
     } catch (err) {
-      return { state: 'down', reason: `${(err as { code?: string }).code ?? ''} ${(err as Error).message}`.trim() };
+      return {
+        state: 'down',
+        reason: `${(err as { code?: string }).code ?? ''} ${(err as Error).message}`.trim(),
+      };
     }
   }
 
@@ -218,7 +253,12 @@ export class ManagedProxy implements Proxy {
     const args: string[] = [];
     if (ip !== undefined) args.push('--ip', ip);
     if (this.opts.publicPort !== undefined) args.push('--port', String(this.opts.publicPort));
-    args.push('--api-ip', api.hostname.replace(/^\[|\]$/g, ''), '--api-port', api.port || (api.protocol === 'https:' ? '443' : '80'));
+    args.push(
+      '--api-ip',
+      api.hostname.replace(/^\[|\]$/g, ''),
+      '--api-port',
+      api.port || (api.protocol === 'https:' ? '443' : '80'),
+    );
     if (this.opts.errorTarget) args.push('--error-target', this.opts.errorTarget);
     return [...args, ...(this.opts.extraArgs ?? [])];
   }
@@ -229,7 +269,11 @@ export class ManagedProxy implements Proxy {
     this.log.info(`proxy: starting ${command[0]} ${args.join(' ')}`);
     this.stderrTail = '';
     const child = spawn(command[0]!, args, {
-      env: { ...process.env, ...(this.opts.env ?? {}), CONFIGPROXY_AUTH_TOKEN: this.opts.authToken },
+      env: {
+        ...process.env,
+        ...(this.opts.env ?? {}),
+        CONFIGPROXY_AUTH_TOKEN: this.opts.authToken,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group: a Ctrl-C or a crash of the hub does not take user connections down.
       detached: true,
@@ -274,20 +318,29 @@ export class ManagedProxy implements Proxy {
     let last = '';
     while (Date.now() < deadline) {
       if (exited || child.exitCode !== null || child.signalCode !== null) {
-        throw new HubError('LABHUB_ERR_PROXY', 500,
-          `The proxy exited (${child.exitCode ?? child.signalCode ?? 'could not run'}) before its API answered at ${this.opts.apiUrl}. Its output ends with:\n${this.stderrTail.trim().slice(-1500)}`);
+        throw new HubError(
+          'LABHUB_ERR_PROXY',
+          500,
+          `The proxy exited (${child.exitCode ?? child.signalCode ?? 'could not run'}) before its API answered at ${this.opts.apiUrl}. Its output ends with:\n${this.stderrTail.trim().slice(-1500)}`,
+        );
       }
       const p = await this.probe(1000);
       if (p.state === 'ok') return;
       if (p.state === 'forbidden') {
-        throw new HubError('LABHUB_ERR_PROXY', 500,
-          `Another proxy already answers at ${this.opts.apiUrl} and refuses our token; stop it or use another api_url.`);
+        throw new HubError(
+          'LABHUB_ERR_PROXY',
+          500,
+          `Another proxy already answers at ${this.opts.apiUrl} and refuses our token; stop it or use another api_url.`,
+        );
       }
       last = p.reason;
       await new Promise((r) => setTimeout(r, 50));
     }
-    throw new HubError('LABHUB_ERR_PROXY', 500,
-      `The proxy did not answer at ${this.opts.apiUrl} within ${this.opts.startTimeout ?? 10_000} ms (${last}). Its output ends with:\n${this.stderrTail.trim().slice(-1500)}`);
+    throw new HubError(
+      'LABHUB_ERR_PROXY',
+      500,
+      `The proxy did not answer at ${this.opts.apiUrl} within ${this.opts.startTimeout ?? 10_000} ms (${last}). Its output ends with:\n${this.stderrTail.trim().slice(-1500)}`,
+    );
   }
 
   private async killChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
@@ -315,7 +368,9 @@ export class ManagedProxy implements Proxy {
       }
     }
     if (!alive) {
-      this.log.warn(`proxy: removed stale pid file ${file} (pid ${Number.isNaN(pid) ? 'unreadable' : pid} is not running)`);
+      this.log.warn(
+        `proxy: removed stale pid file ${file} (pid ${Number.isNaN(pid) ? 'unreadable' : pid} is not running)`,
+      );
       fs.rmSync(file, { force: true });
     }
   }
@@ -325,6 +380,8 @@ export class ManagedProxy implements Proxy {
     if (!file || pid === undefined) return;
     try {
       if (fs.readFileSync(file, 'utf8').trim() === String(pid)) fs.rmSync(file, { force: true });
-    } catch { /* gone already */ }
+    } catch {
+      /* gone already */
+    }
   }
 }

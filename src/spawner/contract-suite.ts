@@ -45,7 +45,9 @@ export function spawnerContractSuite(opts: ContractSuiteOptions): void {
   const live: Spawner[] = [];
   const tmpDirs: string[] = [];
 
-  async function started(req: ContractContextRequest): Promise<{ sp: Spawner; ctx: SpawnerContext; url: string }> {
+  async function started(
+    req: ContractContextRequest,
+  ): Promise<{ sp: Spawner; ctx: SpawnerContext; url: string }> {
     const ctx = await opts.makeContext(req);
     const sp = definition.create(ctx);
     live.push(sp);
@@ -98,7 +100,10 @@ export function spawnerContractSuite(opts: ContractSuiteOptions): void {
   });
 
   test(`${label} contract: a missing command fails start() with LABHUB_ERR_SPAWN_FAILED naming it`, async () => {
-    const ctx = await opts.makeContext({ userName: uniqueUser(), cmd: ['labhub-no-such-command-3f9a'] });
+    const ctx = await opts.makeContext({
+      userName: uniqueUser(),
+      cmd: ['labhub-no-such-command-3f9a'],
+    });
     const sp = definition.create(ctx);
     live.push(sp);
     await assert.rejects(sp.start(), (e: unknown) => {

@@ -13,31 +13,61 @@ import { DEFAULT_ENV_KEEP, describeLimitSupport, localProcessSpawner } from './l
 import { readProcStat } from './proc.js';
 import type { Spawner, SpawnerContext, SpawnerOptions } from './types.js';
 
-const FIXTURE = fileURLToPath(new URL('../../test/spawner/fixtures/http-server.mjs', import.meta.url));
+const FIXTURE = fileURLToPath(
+  new URL('../../test/spawner/fixtures/http-server.mjs', import.meta.url),
+);
 
 /** A context that runs the fixture HTTP server as the hub's own user. */
-export function fixtureContext(userName: string, o: Partial<SpawnerOptions> = {}, serverName = ''): SpawnerContext {
+export function fixtureContext(
+  userName: string,
+  o: Partial<SpawnerOptions> = {},
+  serverName = '',
+): SpawnerContext {
   const prefix = serverPrefixFor('/', userName, serverName);
   const hubEnv = buildHubEnv({
-    userName, serverName, apiToken: 'a'.repeat(32), hubApiUrl: 'http://127.0.0.1:1/hub/api', baseUrl: '/',
-    serverPrefix: prefix, bindUrl: bindUrlFor('127.0.0.1', 0, prefix),
-    oauthAccessScopes: [`access:servers!server=${userName}/${serverName}`], oauthClientAllowedScopes: [],
+    userName,
+    serverName,
+    apiToken: 'a'.repeat(32),
+    hubApiUrl: 'http://127.0.0.1:1/hub/api',
+    baseUrl: '/',
+    serverPrefix: prefix,
+    bindUrl: bindUrlFor('127.0.0.1', 0, prefix),
+    oauthAccessScopes: [`access:servers!server=${userName}/${serverName}`],
+    oauthClientAllowedScopes: [],
   });
   const options: SpawnerOptions = {
-    cmd: [process.execPath, FIXTURE], args: [], notebookDir: '', defaultUrl: '', environment: {},
-    envKeep: DEFAULT_ENV_KEEP, ip: '127.0.0.1', port: 0, startTimeout: 30, httpTimeout: 30, pollInterval: 30,
-    memLimit: null, cpuLimit: null, ...o,
-    extra: { runAsUser: 'self', interruptTimeout: 5, termTimeout: 5, killTimeout: 5, ...(o.extra ?? {}) },
+    cmd: [process.execPath, FIXTURE],
+    args: [],
+    notebookDir: '',
+    defaultUrl: '',
+    environment: {},
+    envKeep: DEFAULT_ENV_KEEP,
+    ip: '127.0.0.1',
+    port: 0,
+    startTimeout: 30,
+    httpTimeout: 30,
+    pollInterval: 30,
+    memLimit: null,
+    cpuLimit: null,
+    ...o,
+    extra: {
+      runAsUser: 'self',
+      interruptTimeout: 5,
+      termTimeout: 5,
+      killTimeout: 5,
+      ...(o.extra ?? {}),
+    },
   };
   return { user: { id: 1, name: userName }, serverName, hubEnv, options, log: silentLogger() };
 }
 
 spawnerContractSuite({
   definition: localProcessSpawner,
-  makeContext: (req) => fixtureContext(req.userName, {
-    ...(req.cmd ? { cmd: req.cmd } : {}),
-    notebookDir: req.notebookDir ?? '',
-  }),
+  makeContext: (req) =>
+    fixtureContext(req.userName, {
+      ...(req.cmd ? { cmd: req.cmd } : {}),
+      notebookDir: req.notebookDir ?? '',
+    }),
 });
 
 const live: Spawner[] = [];
@@ -51,8 +81,12 @@ async function startFixture(ctx: SpawnerContext) {
   const sp = localProcessSpawner.create(ctx);
   live.push(sp);
   const { url } = await sp.start();
-  const info = await (await fetch(url + ctx.hubEnv.JUPYTERHUB_SERVICE_PREFIX)).json() as {
-    pid: number; cwd: string; env: Record<string, string>; uid: number[]; gid: number[];
+  const info = (await (await fetch(url + ctx.hubEnv.JUPYTERHUB_SERVICE_PREFIX)).json()) as {
+    pid: number;
+    cwd: string;
+    env: Record<string, string>;
+    uid: number[];
+    gid: number[];
   };
   return { sp, url, info };
 }
@@ -61,10 +95,18 @@ test('environment: env_keep → hub env (port rewritten) → USER/HOME → envir
   process.env.CONFIGPROXY_AUTH_TOKEN = 'must-not-leak';
   process.env.LABHUB_TEST_NOT_KEPT = 'x';
   try {
-    const ctx = fixtureContext('envuser', {
-      environment: { EXTRA_VAR: 'hello', JUPYTERHUB_DEFAULT_URL: '/tree', CONFIGPROXY_AUTH_TOKEN: 'nope' },
-      envKeep: [...DEFAULT_ENV_KEEP, 'CONFIGPROXY_AUTH_TOKEN'],
-    }, 'gpu');
+    const ctx = fixtureContext(
+      'envuser',
+      {
+        environment: {
+          EXTRA_VAR: 'hello',
+          JUPYTERHUB_DEFAULT_URL: '/tree',
+          CONFIGPROXY_AUTH_TOKEN: 'nope',
+        },
+        envKeep: [...DEFAULT_ENV_KEEP, 'CONFIGPROXY_AUTH_TOKEN'],
+      },
+      'gpu',
+    );
     ctx.hubEnv.JUPYTERHUB_DEFAULT_URL = '/lab';
     const { sp, url, info } = await startFixture(ctx);
     const port = Number(new URL(url).port);
@@ -73,7 +115,11 @@ test('environment: env_keep → hub env (port rewritten) → USER/HOME → envir
     assert.equal(info.env.JUPYTERHUB_CLIENT_ID, 'jupyterhub-user-envuser-gpu');
     assert.equal(info.env.JUPYTERHUB_API_TOKEN, 'a'.repeat(32));
     assert.equal(info.env.EXTRA_VAR, 'hello');
-    assert.equal(info.env.JUPYTERHUB_DEFAULT_URL, '/tree', 'Spawner.environment wins over the hub env');
+    assert.equal(
+      info.env.JUPYTERHUB_DEFAULT_URL,
+      '/tree',
+      'Spawner.environment wins over the hub env',
+    );
     assert.equal(info.env.PATH, process.env.PATH);
     assert.equal('CONFIGPROXY_AUTH_TOKEN' in info.env, false);
     assert.equal('LABHUB_TEST_NOT_KEPT' in info.env, false);
@@ -90,7 +136,9 @@ test('environment: env_keep → hub env (port rewritten) → USER/HOME → envir
 });
 
 test('an early exit rejects start() with the exit status and the output tail', async () => {
-  const sp = localProcessSpawner.create(fixtureContext('early', { environment: { FIXTURE_EXIT: '3' } }));
+  const sp = localProcessSpawner.create(
+    fixtureContext('early', { environment: { FIXTURE_EXIT: '3' } }),
+  );
   live.push(sp);
   await assert.rejects(sp.start(), (e: unknown) => {
     assert.ok(isHubError(e));
@@ -103,13 +151,18 @@ test('an early exit rejects start() with the exit status and the output tail', a
 });
 
 test('stop escalates to SIGTERM when SIGINT is ignored; now goes straight to SIGKILL', async () => {
-  const ctx = fixtureContext('stubborn', { environment: { FIXTURE_IGNORE_SIGINT: '1' }, extra: { interruptTimeout: 0.3 } });
+  const ctx = fixtureContext('stubborn', {
+    environment: { FIXTURE_IGNORE_SIGINT: '1' },
+    extra: { interruptTimeout: 0.3 },
+  });
   const { sp } = await startFixture(ctx);
   await sp.stop();
   assert.match(sp.recentOutput!(), /ignoring SIGINT/);
   assert.equal(await sp.poll(), 128 + 15, 'killed by SIGTERM');
 
-  const { sp: sp2 } = await startFixture(fixtureContext('stubborn2', { environment: { FIXTURE_IGNORE_SIGINT: '1' } }));
+  const { sp: sp2 } = await startFixture(
+    fixtureContext('stubborn2', { environment: { FIXTURE_IGNORE_SIGINT: '1' } }),
+  );
   await sp2.stop({ now: true });
   assert.equal(await sp2.poll(), 128 + 9, 'killed by SIGKILL');
   assert.doesNotMatch(sp2.recentOutput!(), /ignoring SIGINT/);
@@ -160,13 +213,21 @@ test('cwd is the notebook directory; progress events are reported', async () => 
   live.push(sp);
   const seen: string[] = [];
   const startP = sp.start();
-  const collect = (async () => { for await (const ev of sp.progress!()) seen.push(ev.message); })();
+  const collect = (async () => {
+    for await (const ev of sp.progress!()) seen.push(ev.message);
+  })();
   const { url } = await startP;
   await collect;
-  const info = await (await fetch(url + '/')).json() as { cwd: string };
+  const info = (await (await fetch(url + '/')).json()) as { cwd: string };
   assert.equal(info.cwd, dir);
-  assert.ok(seen.some((m) => m.includes(`Created the notebook directory ${dir}`)), seen.join('\n'));
-  assert.ok(seen.some((m) => /Server process started/.test(m)), seen.join('\n'));
+  assert.ok(
+    seen.some((m) => m.includes(`Created the notebook directory ${dir}`)),
+    seen.join('\n'),
+  );
+  assert.ok(
+    seen.some((m) => /Server process started/.test(m)),
+    seen.join('\n'),
+  );
   await sp.stop();
 });
 
@@ -178,9 +239,12 @@ test('describeLimitSupport says what is and is not enforced', () => {
 
 test('mem_limit/cpu_limit are applied through a cgroup when the machine allows it', async (t) => {
   const d = describeLimitSupport();
-  if (!/cgroup v1/.test(d.memory)) return t.skip(`this test checks cgroup v1 only; here: ${d.memory}`);
+  if (!/cgroup v1/.test(d.memory))
+    return t.skip(`this test checks cgroup v1 only; here: ${d.memory}`);
   const mem = 512 * 1024 * 1024;
-  const { sp, info } = await startFixture(fixtureContext('limited', { memLimit: mem, cpuLimit: 0.5 }));
+  const { sp, info } = await startFixture(
+    fixtureContext('limited', { memLimit: mem, cpuLimit: 0.5 }),
+  );
   const cg = readFileSync(`/proc/${info.pid}/cgroup`, 'utf8');
   const memPath = /^\d+:memory:(.*)$/m.exec(cg)?.[1] ?? '';
   assert.match(memPath, /\/labhub\/limited$/);

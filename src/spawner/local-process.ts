@@ -30,12 +30,38 @@ import type { JsonObject } from '../core/json.js';
 import { withServiceUrl } from '../core/spawn-env.js';
 import type { Spawner, SpawnerContext, SpawnerDefinition, SpawnProgress } from './types.js';
 import { cleanupLimits, planLimits } from './limits.js';
-import { connectHost, findFreePort, findOnPath, isOurProcessAlive, LineRing, processGroupOf, readProcStat, signallablePid, signalNumber, tcpAccepts } from './proc.js';
-import { currentUnixUser, lookupUnixUser, makeDirs, unixGroupIds, unreachableReason, type UnixUser } from './unix-user.js';
+import {
+  connectHost,
+  findFreePort,
+  findOnPath,
+  isOurProcessAlive,
+  LineRing,
+  processGroupOf,
+  readProcStat,
+  signallablePid,
+  signalNumber,
+  tcpAccepts,
+} from './proc.js';
+import {
+  currentUnixUser,
+  lookupUnixUser,
+  makeDirs,
+  unixGroupIds,
+  unreachableReason,
+  type UnixUser,
+} from './unix-user.js';
 import { ensureUserEnv } from './user-env.js';
 
 export { describeLimitSupport } from './limits.js';
-import { extraSeconds, extraValue, FALLBACK_PATH, hostForUrl, sleep, SYSTEM_PATH, within } from './spawner-util.js';
+import {
+  extraSeconds,
+  extraValue,
+  FALLBACK_PATH,
+  hostForUrl,
+  sleep,
+  SYSTEM_PATH,
+  within,
+} from './spawner-util.js';
 
 export { DEFAULT_ENV_KEEP } from './spawner-util.js';
 
@@ -57,11 +83,17 @@ class LocalProcessSpawner implements Spawner {
   private readonly log;
 
   constructor(private readonly ctx: SpawnerContext) {
-    this.log = ctx.log.child({ spawner: 'local-process', user: ctx.user.name, server: ctx.serverName });
+    this.log = ctx.log.child({
+      spawner: 'local-process',
+      user: ctx.user.name,
+      server: ctx.serverName,
+    });
   }
 
   private get who(): string {
-    return this.ctx.serverName ? `${this.ctx.user.name}/${this.ctx.serverName}` : this.ctx.user.name;
+    return this.ctx.serverName
+      ? `${this.ctx.user.name}/${this.ctx.serverName}`
+      : this.ctx.user.name;
   }
 
   private emit(message: string, progress?: number): void {
@@ -76,14 +108,23 @@ class LocalProcessSpawner implements Spawner {
   }
 
   private failed(message: string, logMessage?: string): HubError {
-    return new HubError('LABHUB_ERR_SPAWN_FAILED', 500, `Cannot start the server of ${this.who}: ${message}`, { logMessage });
+    return new HubError(
+      'LABHUB_ERR_SPAWN_FAILED',
+      500,
+      `Cannot start the server of ${this.who}: ${message}`,
+      { logMessage },
+    );
   }
 
   /** Which account runs the server (runAsUser option). */
   private async account(): Promise<{ user: UnixUser; switchUser: boolean }> {
     const mode = extraValue(this.ctx.options.extra, 'runAsUser') ?? 'auto';
     if (mode !== 'auto' && mode !== 'self') {
-      throw new HubError('LABHUB_ERR_CONFIG', 500, `LocalProcessSpawner.run_as_user must be 'auto' or 'self'; got ${JSON.stringify(mode)}.`);
+      throw new HubError(
+        'LABHUB_ERR_CONFIG',
+        500,
+        `LocalProcessSpawner.run_as_user must be 'auto' or 'self'; got ${JSON.stringify(mode)}.`,
+      );
     }
     const self = currentUnixUser();
     if (mode === 'auto' && process.getuid?.() === 0) {
@@ -110,7 +151,11 @@ class LocalProcessSpawner implements Spawner {
 
   async start(): Promise<{ url: string }> {
     if (this.pid !== null && (await this.poll()) === null) {
-      throw new HubError('LABHUB_ERR_CONFLICT', 409, `The server of ${this.who} is already running (pid ${this.pid}); stop it first.`);
+      throw new HubError(
+        'LABHUB_ERR_CONFLICT',
+        409,
+        `The server of ${this.who} is already running (pid ${this.pid}); stop it first.`,
+      );
     }
     this.reset();
     this.starting = true;
@@ -156,11 +201,16 @@ class LocalProcessSpawner implements Spawner {
         const made = makeDirs(dir, switchUser ? { uid: user.uid, gid: user.gid } : undefined);
         if (made.length) this.emit(`Created the notebook directory ${dir}`);
       } catch (e) {
-        throw this.failed(`the notebook directory ${dir} does not exist and cannot be created (${(e as Error).message}). Create it, or fix Spawner.notebook_dir.`);
+        throw this.failed(
+          `the notebook directory ${dir} does not exist and cannot be created (${(e as Error).message}). Create it, or fix Spawner.notebook_dir.`,
+        );
       }
       if (switchUser) {
         const why = unreachableReason(dir, user, await unixGroupIds(user.name));
-        if (why) throw this.failed(`the notebook directory ${dir} is not usable: ${why}. Fix the permissions or Spawner.notebook_dir.`);
+        if (why)
+          throw this.failed(
+            `the notebook directory ${dir} is not usable: ${why}. Fix the permissions or Spawner.notebook_dir.`,
+          );
       }
       cwd = dir;
     }
@@ -170,36 +220,60 @@ class LocalProcessSpawner implements Spawner {
     const cmd = o.cmd.length ? o.cmd : ['jupyterhub-singleuser'];
     let resolved = findOnPath(cmd[0], env.PATH, cwd);
     const userEnvMode = extraValue(o.extra, 'userEnv') ?? 'auto';
-    if (!resolved && !cmd[0].includes('/') && basename(cmd[0]) === 'jupyterhub-singleuser' && userEnvMode !== 'off') {
-      this.emit('jupyterhub-singleuser is not on PATH: preparing labhub\'s Python environment');
+    if (
+      !resolved &&
+      !cmd[0].includes('/') &&
+      basename(cmd[0]) === 'jupyterhub-singleuser' &&
+      userEnvMode !== 'off'
+    ) {
+      this.emit("jupyterhub-singleuser is not on PATH: preparing labhub's Python environment");
       const venvDir = extraValue(o.extra, 'userEnvDir');
       const ue = await ensureUserEnv({
-        command: cmd[0], searchPath: env.PATH, venvDir: typeof venvDir === 'string' && venvDir ? venvDir : undefined,
-        onProgress: (line) => { this.log.info(line); this.emit(line); },
+        command: cmd[0],
+        searchPath: env.PATH,
+        venvDir: typeof venvDir === 'string' && venvDir ? venvDir : undefined,
+        onProgress: (line) => {
+          this.log.info(line);
+          this.emit(line);
+        },
       });
       resolved = ue.command;
       // Kernels (ipykernel) must resolve from the same venv.
       if (ue.binDir) env.PATH = `${ue.binDir}:${env.PATH}`;
     }
     if (!resolved) {
-      throw this.failed(cmd[0].includes('/')
-        ? `the command ${cmd[0]} does not exist or is not executable. Fix Spawner.cmd.`
-        : `the command ${JSON.stringify(cmd[0])} was not found on PATH (${env.PATH}). Install it, or set Spawner.cmd to its absolute path.`);
+      throw this.failed(
+        cmd[0].includes('/')
+          ? `the command ${cmd[0]} does not exist or is not executable. Fix Spawner.cmd.`
+          : `the command ${JSON.stringify(cmd[0])} was not found on PATH (${env.PATH}). Install it, or set Spawner.cmd to its absolute path.`,
+      );
     }
     const argv = [resolved, ...cmd.slice(1), ...o.args];
     // Jupyter refuses to run as root without --allow-root. Only reached when the hub is root and
     // the user has no Linux account (runAsUser auto) or runAsUser is self: say so loudly.
-    if (user.uid === 0 && basename(resolved).startsWith('jupyter') && extraValue(o.extra, 'allowRoot') !== false &&
-        !argv.some((a) => /allow[-_]root/.test(a))) {
+    if (
+      user.uid === 0 &&
+      basename(resolved).startsWith('jupyter') &&
+      extraValue(o.extra, 'allowRoot') !== false &&
+      !argv.some((a) => /allow[-_]root/.test(a))
+    ) {
       argv.push('--allow-root');
-      this.log.warn(`the server of ${this.who} runs as root (no Linux account named ${JSON.stringify(this.ctx.user.name)}); --allow-root added. Create Linux accounts for users, or set allow_root: false to refuse`);
+      this.log.warn(
+        `the server of ${this.who} runs as root (no Linux account named ${JSON.stringify(this.ctx.user.name)}); --allow-root added. Create Linux accounts for users, or set allow_root: false to refuse`,
+      );
     }
 
     let plan;
     try {
-      plan = planLimits(`${this.ctx.user.name}${this.ctx.serverName ? '-' + this.ctx.serverName : ''}`, o.memLimit, o.cpuLimit);
+      plan = planLimits(
+        `${this.ctx.user.name}${this.ctx.serverName ? '-' + this.ctx.serverName : ''}`,
+        o.memLimit,
+        o.cpuLimit,
+      );
     } catch (e) {
-      throw this.failed(`mem_limit/cpu_limit could not be applied (${(e as Error).message}). Remove the limits or run the hub where cgroups are writable.`);
+      throw this.failed(
+        `mem_limit/cpu_limit could not be applied (${(e as Error).message}). Remove the limits or run the hub where cgroups are writable.`,
+      );
     }
     this.cleanupDirs = plan.cleanupDirs;
     let privPrefix: string[] = [];
@@ -207,31 +281,55 @@ class LocalProcessSpawner implements Spawner {
     if (switchUser) {
       const setpriv = findOnPath('setpriv', SYSTEM_PATH);
       if (setpriv) {
-        privPrefix = [setpriv, '--reuid', String(user.uid), '--regid', String(user.gid), '--init-groups', '--'];
+        privPrefix = [
+          setpriv,
+          '--reuid',
+          String(user.uid),
+          '--regid',
+          String(user.gid),
+          '--init-groups',
+          '--',
+        ];
       } else {
-        this.log.warn('setpriv (util-linux) not found: the server runs with the user\'s uid/gid but without supplementary groups');
+        this.log.warn(
+          "setpriv (util-linux) not found: the server runs with the user's uid/gid but without supplementary groups",
+        );
         uidOpts = { uid: user.uid, gid: user.gid };
       }
     }
     const full = [...plan.prefix, ...privPrefix, ...argv];
-    this.log.info({ argv: full, cwd, port: this.port }, `starting the server of ${this.who} as ${user.name}`);
+    this.log.info(
+      { argv: full, cwd, port: this.port },
+      `starting the server of ${this.who} as ${user.name}`,
+    );
 
-    const child = spawn(full[0], full.slice(1), { env, cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...uidOpts });
+    const child = spawn(full[0], full.slice(1), {
+      env,
+      cwd,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...uidOpts,
+    });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
-      child.once('error', (e) => reject(this.failed(`${full[0]} could not be executed (${e.message}).`)));
+      child.once('error', (e) =>
+        reject(this.failed(`${full[0]} could not be executed (${e.message}).`)),
+      );
     });
     this.attachChild(child);
-    this.emit(`Server process started (pid ${this.pid}); waiting for it to listen on port ${this.port}`);
+    this.emit(
+      `Server process started (pid ${this.pid}); waiting for it to listen on port ${this.port}`,
+    );
     return this.waitListening();
   }
 
   private attachChild(child: ChildProcess): void {
     this.child = child;
     this.pid = child.pid ?? null;
-    this.starttime = this.pid ? readProcStat(this.pid)?.starttime ?? null : null;
+    this.starttime = this.pid ? (readProcStat(this.pid)?.starttime ?? null) : null;
     const onData = (stream: string) => (b: Buffer) => {
-      for (const line of this.ring.push(stream, b.toString('utf8'))) this.log.info({ stream }, line);
+      for (const line of this.ring.push(stream, b.toString('utf8')))
+        this.log.info({ stream }, line);
     };
     child.stdout?.on('data', onData('stdout'));
     child.stderr?.on('data', onData('stderr'));
@@ -259,14 +357,20 @@ class LocalProcessSpawner implements Spawner {
       if (this.exitStatus !== null) {
         // Let the last output arrive before quoting it.
         await sleep(50);
-        throw this.failed(`the server process exited with status ${this.exitStatus} before listening on port ${this.port}.` +
-          (this.ring.tail(20) ? `\nLast output:\n${this.ring.tail(20)}` : ''));
+        throw this.failed(
+          `the server process exited with status ${this.exitStatus} before listening on port ${this.port}.` +
+            (this.ring.tail(20) ? `\nLast output:\n${this.ring.tail(20)}` : ''),
+        );
       }
-      if (await tcpAccepts(host, this.port, 500)) return { url: `http://${hostForUrl(host)}:${this.port}` };
+      if (await tcpAccepts(host, this.port, 500))
+        return { url: `http://${hostForUrl(host)}:${this.port}` };
       if (Date.now() > deadline) {
-        throw new HubError('LABHUB_ERR_SPAWN_TIMEOUT', 500,
+        throw new HubError(
+          'LABHUB_ERR_SPAWN_TIMEOUT',
+          500,
           `The server of ${this.who} did not listen on port ${this.port} within ${o.startTimeout} s (Spawner.start_timeout).` +
-          (this.ring.tail(20) ? `\nLast output:\n${this.ring.tail(20)}` : ''));
+            (this.ring.tail(20) ? `\nLast output:\n${this.ring.tail(20)}` : ''),
+        );
       }
       await within(exited, 100);
     }
@@ -298,7 +402,11 @@ class LocalProcessSpawner implements Spawner {
         /* fall through to the single process */
       }
     }
-    try { process.kill(pid, sig); } catch { /* gone */ }
+    try {
+      process.kill(pid, sig);
+    } catch {
+      /* gone */
+    }
   }
 
   private async waitExit(ms: number): Promise<boolean> {
@@ -319,16 +427,25 @@ class LocalProcessSpawner implements Spawner {
       if (opts.now) this.signal('SIGKILL');
       return this.stopping;
     }
-    this.stopping = this.doStop(!!opts.now).finally(() => { this.stopping = null; });
+    this.stopping = this.doStop(!!opts.now).finally(() => {
+      this.stopping = null;
+    });
     return this.stopping;
   }
 
   private async doStop(now: boolean): Promise<void> {
-    if (!this.alive()) { cleanupLimits(this.cleanupDirs); return; }
+    if (!this.alive()) {
+      cleanupLimits(this.cleanupDirs);
+      return;
+    }
     const extra = this.ctx.options.extra;
     const phases: Array<[NodeJS.Signals, number]> = now
       ? [['SIGKILL', extraSeconds(extra, 'killTimeout', 5)]]
-      : [['SIGINT', extraSeconds(extra, 'interruptTimeout', 10)], ['SIGTERM', extraSeconds(extra, 'termTimeout', 5)], ['SIGKILL', extraSeconds(extra, 'killTimeout', 5)]];
+      : [
+          ['SIGINT', extraSeconds(extra, 'interruptTimeout', 10)],
+          ['SIGTERM', extraSeconds(extra, 'termTimeout', 5)],
+          ['SIGKILL', extraSeconds(extra, 'killTimeout', 5)],
+        ];
     let gone = false;
     for (const [sig, seconds] of phases) {
       this.log.info(`stopping the server of ${this.who}: ${sig} to process group ${this.pid}`);
@@ -341,7 +458,11 @@ class LocalProcessSpawner implements Spawner {
     }
     // Leftovers of the group (e.g. kernels that ignored SIGINT) go with their server.
     if (this.ownGroup && signallablePid(this.pid)) {
-      try { process.kill(-this.pid, 'SIGKILL'); } catch { /* none left */ }
+      try {
+        process.kill(-this.pid, 'SIGKILL');
+      } catch {
+        /* none left */
+      }
     }
     cleanupLimits(this.cleanupDirs);
   }
@@ -358,10 +479,13 @@ class LocalProcessSpawner implements Spawner {
     this.reset();
     // Reattach only to a process we can recognise: a pid without its start time could be anyone's.
     const starttime = typeof s.starttime === 'number' ? s.starttime : null;
-    this.pid = typeof s.pid === 'number' && signallablePid(s.pid) && starttime !== null ? s.pid : null;
+    this.pid =
+      typeof s.pid === 'number' && signallablePid(s.pid) && starttime !== null ? s.pid : null;
     this.port = typeof s.port === 'number' ? s.port : 0;
     this.starttime = starttime;
-    this.cleanupDirs = Array.isArray(s.cgroups) ? s.cgroups.filter((x): x is string => typeof x === 'string') : [];
+    this.cleanupDirs = Array.isArray(s.cgroups)
+      ? s.cgroups.filter((x): x is string => typeof x === 'string')
+      : [];
   }
 
   recentOutput(): string {
@@ -373,7 +497,9 @@ class LocalProcessSpawner implements Spawner {
     for (;;) {
       while (i < this.events.length) yield this.events[i++];
       if (!this.starting) return;
-      await new Promise<void>((r) => { this.eventWaiters.add(r); });
+      await new Promise<void>((r) => {
+        this.eventWaiters.add(r);
+      });
     }
   }
 }
@@ -382,9 +508,14 @@ class LocalProcessSpawner implements Spawner {
 export const localProcessSpawner: SpawnerDefinition = {
   id: 'local-process',
   aliases: [
-    'localprocess', 'local', 'simple', 'simplelocalprocess',
-    'jupyterhub.spawner.LocalProcessSpawner', 'jupyterhub.spawner.SimpleLocalProcessSpawner',
-    'LocalProcessSpawner', 'SimpleLocalProcessSpawner',
+    'localprocess',
+    'local',
+    'simple',
+    'simplelocalprocess',
+    'jupyterhub.spawner.LocalProcessSpawner',
+    'jupyterhub.spawner.SimpleLocalProcessSpawner',
+    'LocalProcessSpawner',
+    'SimpleLocalProcessSpawner',
   ],
   configClasses: ['Spawner', 'LocalProcessSpawner'],
   create: (ctx) => new LocalProcessSpawner(ctx),

@@ -37,7 +37,9 @@ export function processGroupOf(pid: number): number | null {
  * never the hub itself.
  */
 export function signallablePid(pid: number | null): pid is number {
-  return pid !== null && Number.isInteger(pid) && pid > 1 && pid !== process.pid && pid !== process.ppid;
+  return (
+    pid !== null && Number.isInteger(pid) && pid > 1 && pid !== process.pid && pid !== process.ppid
+  );
 }
 
 /**
@@ -78,7 +80,9 @@ export function findFreePort(ip: string): Promise<number> {
     srv.listen({ port: 0, host, exclusive: true }, () => {
       const addr = srv.address();
       const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => (port ? resolve(port) : reject(new Error(`could not read the port bound on ${ip || '*'}`))));
+      srv.close(() =>
+        port ? resolve(port) : reject(new Error(`could not read the port bound on ${ip || '*'}`)),
+      );
     });
   });
 }
@@ -87,7 +91,10 @@ export function findFreePort(ip: string): Promise<number> {
 export function tcpAccepts(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
     const sock = connect({ host, port });
-    const done = (ok: boolean) => { sock.destroy(); resolve(ok); };
+    const done = (ok: boolean) => {
+      sock.destroy();
+      resolve(ok);
+    };
     sock.setTimeout(timeoutMs, () => done(false));
     sock.once('connect', () => done(true));
     sock.once('error', () => done(false));
@@ -108,7 +115,11 @@ function isExecutableFile(p: string): boolean {
  * Resolves a command like `execvp` would with the given PATH: absolute/relative paths
  * containing `/` are checked as is; bare names are searched in PATH. Null when not found.
  */
-export function findOnPath(cmd: string, pathEnv: string | undefined, cwd = process.cwd()): string | null {
+export function findOnPath(
+  cmd: string,
+  pathEnv: string | undefined,
+  cwd = process.cwd(),
+): string | null {
   if (!cmd) return null;
   if (cmd.includes('/')) {
     const p = isAbsolute(cmd) ? cmd : join(cwd, cmd);
@@ -140,7 +151,12 @@ export class LineRing {
   /** Flushes unterminated lines (at process exit). */
   flush(): string[] {
     const out: string[] = [];
-    for (const [k, v] of this.partial) if (v) { this.add(v); out.push(v); this.partial.set(k, ''); }
+    for (const [k, v] of this.partial)
+      if (v) {
+        this.add(v);
+        out.push(v);
+        this.partial.set(k, '');
+      }
     return out;
   }
 
@@ -157,5 +173,5 @@ export class LineRing {
 
 /** Signal number for a Node signal name (for 128+N exit statuses). */
 export function signalNumber(sig: NodeJS.Signals | null): number {
-  return sig ? (osConstants.signals as Record<string, number>)[sig] ?? 0 : 0;
+  return sig ? ((osConstants.signals as Record<string, number>)[sig] ?? 0) : 0;
 }

@@ -16,8 +16,14 @@ const definitions = new Map<string, SpawnerDefinition>();
 
 function isDefinition(x: unknown): x is SpawnerDefinition {
   const d = x as SpawnerDefinition;
-  return !!d && typeof d === 'object' && typeof d.id === 'string' && typeof d.create === 'function' &&
-    (d.aliases === undefined || Array.isArray(d.aliases)) && (d.configClasses === undefined || Array.isArray(d.configClasses));
+  return (
+    !!d &&
+    typeof d === 'object' &&
+    typeof d.id === 'string' &&
+    typeof d.create === 'function' &&
+    (d.aliases === undefined || Array.isArray(d.aliases)) &&
+    (d.configClasses === undefined || Array.isArray(d.configClasses))
+  );
 }
 
 /**
@@ -26,12 +32,20 @@ function isDefinition(x: unknown): x is SpawnerDefinition {
  */
 export function registerSpawner(def: SpawnerDefinition): void {
   if (!isDefinition(def) || !/^[a-z][a-z0-9-]*$/.test(def.id)) {
-    throw new HubError('LABHUB_ERR_CONFIG', 500, `A spawner definition needs a kebab-case id, aliases and a create() function; got id ${JSON.stringify((def as { id?: unknown })?.id)}.`);
+    throw new HubError(
+      'LABHUB_ERR_CONFIG',
+      500,
+      `A spawner definition needs a kebab-case id, aliases and a create() function; got id ${JSON.stringify((def as { id?: unknown })?.id)}.`,
+    );
   }
   for (const name of [def.id, ...(def.aliases ?? [])]) {
     const other = byName.get(name);
     if (other && other !== def) {
-      throw new HubError('LABHUB_ERR_CONFIG', 500, `Spawner name ${JSON.stringify(name)} is already used by spawner ${JSON.stringify(other.id)}; choose another id or alias for ${JSON.stringify(def.id)}.`);
+      throw new HubError(
+        'LABHUB_ERR_CONFIG',
+        500,
+        `Spawner name ${JSON.stringify(name)} is already used by spawner ${JSON.stringify(other.id)}; choose another id or alias for ${JSON.stringify(def.id)}.`,
+      );
     }
   }
   for (const name of [def.id, ...(def.aliases ?? [])]) byName.set(name, def);
@@ -45,7 +59,12 @@ export function spawnerIds(): string[] {
 
 /** True when the name looks like a module path rather than a registered name. */
 function isModulePath(name: string): boolean {
-  return name.startsWith('.') || isAbsolute(name) || name.startsWith('file:') || /\.(m?js|cjs|ts|mts)$/.test(name);
+  return (
+    name.startsWith('.') ||
+    isAbsolute(name) ||
+    name.startsWith('file:') ||
+    /\.(m?js|cjs|ts|mts)$/.test(name)
+  );
 }
 
 /** `package.module.ClassName`: a Python class path as written in jupyterhub_config.py. */
@@ -56,7 +75,10 @@ const PY_CLASS_PATH = /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$/;
  * (colon-separated, like PYTHONPATH), then `baseDir`.
  */
 function pluginDirs(baseDir: string): string[] {
-  const fromEnv = (process.env.LABHUB_PLUGIN_PATH ?? '').split(':').filter(Boolean).map((d) => resolve(baseDir, d));
+  const fromEnv = (process.env.LABHUB_PLUGIN_PATH ?? '')
+    .split(':')
+    .filter(Boolean)
+    .map((d) => resolve(baseDir, d));
   return [...fromEnv, baseDir];
 }
 
@@ -73,7 +95,11 @@ async function loadForClassPath(name: string, baseDir: string): Promise<SpawnerD
       if (!existsSync(file)) continue;
       const def = await loadModule(file, dir);
       if (!def.aliases.includes(name)) {
-        throw new HubError('LABHUB_ERR_CONFIG', 500, `JupyterHub.spawner_class ${JSON.stringify(name)}: ${file} was found for it, but its spawner definition (id ${JSON.stringify(def.id)}) does not list ${JSON.stringify(name)} in its aliases. Add it to aliases, or name the module path in spawner_class.`);
+        throw new HubError(
+          'LABHUB_ERR_CONFIG',
+          500,
+          `JupyterHub.spawner_class ${JSON.stringify(name)}: ${file} was found for it, but its spawner definition (id ${JSON.stringify(def.id)}) does not list ${JSON.stringify(name)} in its aliases. Add it to aliases, or name the module path in spawner_class.`,
+        );
       }
       registerSpawner(def);
       return def;
@@ -89,7 +115,10 @@ async function loadForClassPath(name: string, baseDir: string): Promise<SpawnerD
  * `baseDir` that lists the class path in its aliases. Unknown names throw HubError
  * LABHUB_ERR_CONFIG listing the known names with a did-you-mean.
  */
-export async function resolveSpawner(nameOrAlias: string, opts: { baseDir?: string } = {}): Promise<SpawnerDefinition> {
+export async function resolveSpawner(
+  nameOrAlias: string,
+  opts: { baseDir?: string } = {},
+): Promise<SpawnerDefinition> {
   const name = nameOrAlias.trim();
   const exact = byName.get(name);
   if (exact) return exact;
@@ -103,12 +132,22 @@ export async function resolveSpawner(nameOrAlias: string, opts: { baseDir?: stri
   const best = names
     .map((n) => ({ n, d: editDistance(name.toLowerCase(), n.toLowerCase()) }))
     .sort((a, b) => a.d - b.d)[0];
-  const hint = best && best.d <= Math.max(3, Math.floor(name.length / 3)) ? ` Did you mean ${JSON.stringify(best.n)}?` : '';
-  throw new HubError('LABHUB_ERR_CONFIG', 500,
-    `JupyterHub.spawner_class ${JSON.stringify(name)} is not a known spawner.${hint} Known: ${spawnerIds().map((id) => {
-      const aliases = (definitions.get(id)?.aliases ?? []).join(', ');
-      return aliases ? `${id} (also ${aliases})` : id;
-    }).join('; ')}. A module path like ./my-spawner.js that default-exports a spawner definition also works, and so does a class path pkg.mod.Class for a module pkg/mod.mjs on LABHUB_PLUGIN_PATH whose aliases list it.`);
+  const hint =
+    best && best.d <= Math.max(3, Math.floor(name.length / 3))
+      ? ` Did you mean ${JSON.stringify(best.n)}?`
+      : '';
+  throw new HubError(
+    'LABHUB_ERR_CONFIG',
+    500,
+    `JupyterHub.spawner_class ${JSON.stringify(name)} is not a known spawner.${hint} Known: ${spawnerIds()
+      .map((id) => {
+        const aliases = (definitions.get(id)?.aliases ?? []).join(', ');
+        return aliases ? `${id} (also ${aliases})` : id;
+      })
+      .join(
+        '; ',
+      )}. A module path like ./my-spawner.js that default-exports a spawner definition also works, and so does a class path pkg.mod.Class for a module pkg/mod.mjs on LABHUB_PLUGIN_PATH whose aliases list it.`,
+  );
 }
 
 async function loadModule(spec: string, baseDir: string): Promise<SpawnerDefinition> {
@@ -117,11 +156,19 @@ async function loadModule(spec: string, baseDir: string): Promise<SpawnerDefinit
   try {
     mod = (await import(url)) as { default?: unknown };
   } catch (e) {
-    throw new HubError('LABHUB_ERR_CONFIG', 500, `JupyterHub.spawner_class module ${spec} could not be loaded (${url}): ${(e as Error).message}. Check the path (relative paths are resolved from ${baseDir}).`);
+    throw new HubError(
+      'LABHUB_ERR_CONFIG',
+      500,
+      `JupyterHub.spawner_class module ${spec} could not be loaded (${url}): ${(e as Error).message}. Check the path (relative paths are resolved from ${baseDir}).`,
+    );
   }
   const def = mod.default;
   if (!isDefinition(def)) {
-    throw new HubError('LABHUB_ERR_CONFIG', 500, `JupyterHub.spawner_class module ${spec} must default-export a spawner definition ({ id, aliases, configClasses, create(ctx) }); its default export is ${def === undefined ? 'missing' : typeof def}.`);
+    throw new HubError(
+      'LABHUB_ERR_CONFIG',
+      500,
+      `JupyterHub.spawner_class module ${spec} must default-export a spawner definition ({ id, aliases, configClasses, create(ctx) }); its default export is ${def === undefined ? 'missing' : typeof def}.`,
+    );
   }
   return { ...def, aliases: def.aliases ?? [], configClasses: def.configClasses ?? ['Spawner'] };
 }

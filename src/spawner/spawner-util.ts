@@ -1,7 +1,17 @@
 /** Small helpers of the local-process spawner: option lookup, waiting, host formatting. */
 
 /** LocalProcessSpawner.env_keep default (hub-protocol.md §1.2). */
-export const DEFAULT_ENV_KEEP = ['PATH', 'PYTHONPATH', 'CONDA_ROOT', 'CONDA_DEFAULT_ENV', 'VIRTUAL_ENV', 'LANG', 'LC_ALL', 'LD_LIBRARY_PATH', 'JUPYTERHUB_SINGLEUSER_APP'];
+export const DEFAULT_ENV_KEEP = [
+  'PATH',
+  'PYTHONPATH',
+  'CONDA_ROOT',
+  'CONDA_DEFAULT_ENV',
+  'VIRTUAL_ENV',
+  'LANG',
+  'LC_ALL',
+  'LD_LIBRARY_PATH',
+  'JUPYTERHUB_SINGLEUSER_APP',
+];
 export const FALLBACK_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 export const SYSTEM_PATH = '/usr/bin:/bin:/usr/sbin:/sbin';
 
@@ -22,11 +32,15 @@ export function sleep(ms: number): Promise<void> {
 /** Waits for `p` or `ms`, whichever comes first, without leaving the timer behind. */
 export async function within(p: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([p, new Promise<void>((r) => { timer = setTimeout(r, ms); })]);
+  await Promise.race([
+    p,
+    new Promise<void>((r) => {
+      timer = setTimeout(r, ms);
+    }),
+  ]);
   clearTimeout(timer);
 }
 
 export function hostForUrl(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
-

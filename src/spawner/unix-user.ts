@@ -103,9 +103,18 @@ export function unreachableReason(dir: string, user: UnixUser, groups: number[])
   }
   for (const p of chain) {
     let st;
-    try { st = statSync(p); } catch { return null; } // missing parts are reported elsewhere
+    try {
+      st = statSync(p);
+    } catch {
+      return null;
+    } // missing parts are reported elsewhere
     const need = p === target ? 0o7 : 0o1;
-    const bits = st.uid === user.uid ? (st.mode >> 6) & 7 : groups.includes(st.gid) || st.gid === user.gid ? (st.mode >> 3) & 7 : st.mode & 7;
+    const bits =
+      st.uid === user.uid
+        ? (st.mode >> 6) & 7
+        : groups.includes(st.gid) || st.gid === user.gid
+          ? (st.mode >> 3) & 7
+          : st.mode & 7;
     if ((bits & need) !== need) {
       const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
       return p === target

@@ -1,7 +1,17 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  appendFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isHubError } from '../errors.js';
@@ -25,7 +35,11 @@ test('a command on PATH is used as is', async () => {
   const bin = join(base, 'bin');
   mkdirSync(bin);
   writeFileSync(join(bin, FAKE), '#!/bin/sh\n', { mode: 0o755 });
-  const r = await ensureUserEnv({ command: FAKE, searchPath: `${emptyPath}:${bin}`, venvDir: join(base, 'unused-venv') });
+  const r = await ensureUserEnv({
+    command: FAKE,
+    searchPath: `${emptyPath}:${bin}`,
+    venvDir: join(base, 'unused-venv'),
+  });
   assert.deepEqual(r, { command: join(bin, FAKE), binDir: null, venvDir: null, source: 'path' });
   assert.equal(existsSync(join(base, 'unused-venv')), false);
 });
@@ -35,7 +49,13 @@ test('not on PATH: creates a venv from the requirements, reuses it, updates it w
   const req = join(base, 'requirements.txt');
   writeFileSync(req, 'six==1.16.0\n');
   const lines: string[] = [];
-  const opts = { command: FAKE, searchPath: emptyPath, venvDir, requirementsFile: req, onProgress: (l: string) => lines.push(l) };
+  const opts = {
+    command: FAKE,
+    searchPath: emptyPath,
+    venvDir,
+    requirementsFile: req,
+    onProgress: (l: string) => lines.push(l),
+  };
 
   // six provides no such command: the venv is made, then the error says what is missing.
   await assert.rejects(ensureUserEnv(opts), (e: unknown) => {
@@ -44,15 +64,30 @@ test('not on PATH: creates a venv from the requirements, reuses it, updates it w
     assert.ok(e.userMessage.includes(FAKE) && e.userMessage.includes(venvDir), e.userMessage);
     return true;
   });
-  assert.ok(lines.some((l) => l.startsWith('Creating a Python environment')), lines.join('\n'));
-  assert.ok(lines.some((l) => /six/.test(l) && /Successfully installed|already satisfied|Processing|Downloading|Collecting/.test(l)), lines.join('\n'));
+  assert.ok(
+    lines.some((l) => l.startsWith('Creating a Python environment')),
+    lines.join('\n'),
+  );
+  assert.ok(
+    lines.some(
+      (l) =>
+        /six/.test(l) &&
+        /Successfully installed|already satisfied|Processing|Downloading|Collecting/.test(l),
+    ),
+    lines.join('\n'),
+  );
   const py = join(venvDir, 'bin', 'python');
-  assert.equal(execFileSync(py, ['-c', 'import six; print(six.__version__)'], { encoding: 'utf8' }).trim(), '1.16.0');
+  assert.equal(
+    execFileSync(py, ['-c', 'import six; print(six.__version__)'], { encoding: 'utf8' }).trim(),
+    '1.16.0',
+  );
   const marker = readFileSync(join(venvDir, MARKER_FILE), 'utf8').trim();
   assert.match(marker, /^[0-9a-f]{64}$/);
 
   // Usable by other Linux users: directories searchable, files readable by others.
-  const sixFile = execFileSync(py, ['-c', 'import six; print(six.__file__)'], { encoding: 'utf8' }).trim();
+  const sixFile = execFileSync(py, ['-c', 'import six; print(six.__file__)'], {
+    encoding: 'utf8',
+  }).trim();
   assert.equal(statSync(sixFile).mode & 0o004, 0o004);
   assert.equal(statSync(join(venvDir, 'bin')).mode & 0o005, 0o005);
 
@@ -60,7 +95,12 @@ test('not on PATH: creates a venv from the requirements, reuses it, updates it w
   writeFileSync(join(venvDir, 'bin', FAKE), '#!/bin/sh\n', { mode: 0o755 });
   lines.length = 0;
   const reused = await ensureUserEnv(opts);
-  assert.deepEqual(reused, { command: join(venvDir, 'bin', FAKE), binDir: join(venvDir, 'bin'), venvDir, source: 'venv-reused' });
+  assert.deepEqual(reused, {
+    command: join(venvDir, 'bin', FAKE),
+    binDir: join(venvDir, 'bin'),
+    venvDir,
+    source: 'venv-reused',
+  });
   assert.ok(!lines.some((l) => /Installing/.test(l)), lines.join('\n'));
 
   // Changed pins: pip runs again in the same venv and the marker follows the file.
@@ -68,7 +108,10 @@ test('not on PATH: creates a venv from the requirements, reuses it, updates it w
   lines.length = 0;
   const updated = await ensureUserEnv(opts);
   assert.equal(updated.source, 'venv-installed');
-  assert.ok(lines.some((l) => /^Installing the pinned packages/.test(l)), lines.join('\n'));
+  assert.ok(
+    lines.some((l) => /^Installing the pinned packages/.test(l)),
+    lines.join('\n'),
+  );
   assert.notEqual(readFileSync(join(venvDir, MARKER_FILE), 'utf8').trim(), marker);
 });
 
@@ -76,14 +119,21 @@ test('a python that cannot make a venv fails with LABHUB_ERR_USER_ENV and what t
   const req = join(base, 'req-bad-python.txt');
   writeFileSync(req, 'six==1.16.0\n');
   await assert.rejects(
-    ensureUserEnv({ command: FAKE, searchPath: emptyPath, venvDir: join(base, 'venv-bad'), requirementsFile: req, python: join(base, 'no-python3') }),
+    ensureUserEnv({
+      command: FAKE,
+      searchPath: emptyPath,
+      venvDir: join(base, 'venv-bad'),
+      requirementsFile: req,
+      python: join(base, 'no-python3'),
+    }),
     (e: unknown) => {
       assert.ok(isHubError(e));
       assert.equal(e.code, 'LABHUB_ERR_USER_ENV');
       assert.match(e.userMessage, /python3 -m venv failed/);
       assert.match(e.userMessage, /python3-venv|jupyterhub-singleuser yourself/);
       return true;
-    });
+    },
+  );
 });
 
 test('a pip failure reports the pip output tail', async () => {
@@ -98,5 +148,6 @@ test('a pip failure reports the pip output tail', async () => {
       assert.match(e.userMessage, /pip install failed/);
       assert.match(e.userMessage, /Last output:[\s\S]*labhub-surely-not-a-real-package-xyz/);
       return true;
-    });
+    },
+  );
 });

@@ -8,7 +8,16 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,10 +62,19 @@ export function packageRoot(): string {
     if (existsSync(pkg)) {
       try {
         if (JSON.parse(readFileSync(pkg, 'utf8')).name === 'labhub') return dir;
-      } catch { /* keep walking */ }
+      } catch {
+        /* keep walking */
+      }
     }
     const up = dirname(dir);
-    if (up === dir) throw new HubError('LABHUB_ERR_USER_ENV', 500, 'Cannot find the labhub package root (package.json) above ' + fileURLToPath(import.meta.url) + '; reinstall labhub.');
+    if (up === dir)
+      throw new HubError(
+        'LABHUB_ERR_USER_ENV',
+        500,
+        'Cannot find the labhub package root (package.json) above ' +
+          fileURLToPath(import.meta.url) +
+          '; reinstall labhub.',
+      );
     dir = up;
   }
 }
@@ -90,34 +108,57 @@ function othersCanReach(p: string): boolean {
 /** Resolves a python3 whose installation others can use (matters when root creates /opt/labhub/venv). */
 function choosePython(explicit: string | undefined): { python: string; warning?: string } {
   if (explicit) return { python: explicit };
-  const candidates = [findOnPath('python3', process.env.PATH), '/usr/bin/python3', '/usr/local/bin/python3'].filter((x): x is string => !!x);
+  const candidates = [
+    findOnPath('python3', process.env.PATH),
+    '/usr/bin/python3',
+    '/usr/local/bin/python3',
+  ].filter((x): x is string => !!x);
   if (!candidates.length) {
-    throw new HubError('LABHUB_ERR_USER_ENV', 500,
-      'jupyterhub-singleuser is not on PATH and no python3 was found to create labhub\'s Python environment. ' +
-      'Install Python 3 (e.g. `apt-get install python3 python3-venv`) or install jupyterhub-singleuser yourself and put it on PATH.');
+    throw new HubError(
+      'LABHUB_ERR_USER_ENV',
+      500,
+      "jupyterhub-singleuser is not on PATH and no python3 was found to create labhub's Python environment. " +
+        'Install Python 3 (e.g. `apt-get install python3 python3-venv`) or install jupyterhub-singleuser yourself and put it on PATH.',
+    );
   }
   if (process.getuid?.() !== 0) return { python: candidates[0] };
   const ok = candidates.find((c) => {
-    try { return othersCanReach(realpathSync(c)); } catch { return false; }
+    try {
+      return othersCanReach(realpathSync(c));
+    } catch {
+      return false;
+    }
   });
   if (ok) return { python: ok };
-  return { python: candidates[0], warning: `python3 at ${candidates[0]} is not readable by other users; servers run as other Linux users may fail to start from this venv. Set the python option to a system-wide python3.` };
+  return {
+    python: candidates[0],
+    warning: `python3 at ${candidates[0]} is not readable by other users; servers run as other Linux users may fail to start from this venv. Set the python option to a system-wide python3.`,
+  };
 }
-
 
 /** Runs a command, streaming its output lines to `onLine`; rejects with the output tail on failure. */
 function run(argv: string[], onLine: (l: string) => void): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     const ring = new LineRing(40);
-    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1' } });
-    const feed = (stream: string) => (b: Buffer) => { for (const l of ring.push(stream, b.toString('utf8'))) if (l.trim()) onLine(l); };
+    const child = spawn(argv[0], argv.slice(1), {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1' },
+    });
+    const feed = (stream: string) => (b: Buffer) => {
+      for (const l of ring.push(stream, b.toString('utf8'))) if (l.trim()) onLine(l);
+    };
     child.stdout.on('data', feed('out'));
     child.stderr.on('data', feed('err'));
     child.once('error', (e) => reject(Object.assign(e, { tail: ring.tail() })));
     child.once('close', (code, sig) => {
       ring.flush();
       if (code === 0) resolvePromise();
-      else reject(Object.assign(new Error(`${argv.join(' ')} exited with ${code ?? sig}`), { tail: ring.tail() }));
+      else
+        reject(
+          Object.assign(new Error(`${argv.join(' ')} exited with ${code ?? sig}`), {
+            tail: ring.tail(),
+          }),
+        );
     });
   });
 }
@@ -146,7 +187,8 @@ const inflight = new Map<string, Promise<UserEnv>>();
 export function ensureUserEnv(opts: UserEnvOptions = {}): Promise<UserEnv> {
   const command = opts.command ?? 'jupyterhub-singleuser';
   const onPath = findOnPath(command, opts.searchPath ?? process.env.PATH);
-  if (onPath) return Promise.resolve({ command: onPath, binDir: null, venvDir: null, source: 'path' });
+  if (onPath)
+    return Promise.resolve({ command: onPath, binDir: null, venvDir: null, source: 'path' });
   const venvDir = resolve(opts.venvDir ?? defaultVenvDir());
   const key = `${venvDir}\0${command}`;
   let p = inflight.get(key);
@@ -157,14 +199,22 @@ export function ensureUserEnv(opts: UserEnvOptions = {}): Promise<UserEnv> {
   return p;
 }
 
-async function installVenv(venvDir: string, command: string, opts: UserEnvOptions): Promise<UserEnv> {
+async function installVenv(
+  venvDir: string,
+  command: string,
+  opts: UserEnvOptions,
+): Promise<UserEnv> {
   const progress = opts.onProgress ?? (() => {});
   const reqFile = resolve(opts.requirementsFile ?? defaultRequirementsFile());
   let reqText: string;
   try {
     reqText = readFileSync(reqFile, 'utf8');
   } catch (e) {
-    throw new HubError('LABHUB_ERR_USER_ENV', 500, `Cannot read the Python requirements file ${reqFile}: ${(e as Error).message}. Reinstall labhub or set the requirements file option.`);
+    throw new HubError(
+      'LABHUB_ERR_USER_ENV',
+      500,
+      `Cannot read the Python requirements file ${reqFile}: ${(e as Error).message}. Reinstall labhub or set the requirements file option.`,
+    );
   }
   const hash = createHash('sha256').update(reqText).digest('hex');
   const binDir = join(venvDir, 'bin');
@@ -178,9 +228,13 @@ async function installVenv(venvDir: string, command: string, opts: UserEnvOption
   }
   const fail = (what: string, e: unknown, todo: string): HubError => {
     const tail = (e as { tail?: string }).tail ?? '';
-    return new HubError('LABHUB_ERR_USER_ENV', 500,
+    return new HubError(
+      'LABHUB_ERR_USER_ENV',
+      500,
       `${command} is not on PATH, and creating labhub's Python environment in ${venvDir} failed: ${what}: ${(e as Error).message}.` +
-      (tail ? `\nLast output:\n${tail}` : '') + `\n${todo}`);
+        (tail ? `\nLast output:\n${tail}` : '') +
+        `\n${todo}`,
+    );
   };
   if (!existsSync(join(binDir, 'python'))) {
     const { python, warning } = choosePython(opts.python);
@@ -188,20 +242,47 @@ async function installVenv(venvDir: string, command: string, opts: UserEnvOption
     try {
       makeDirs(dirname(venvDir));
     } catch (e) {
-      throw fail('cannot create its parent directory', e, `Create ${dirname(venvDir)} or choose another venv directory.`);
+      throw fail(
+        'cannot create its parent directory',
+        e,
+        `Create ${dirname(venvDir)} or choose another venv directory.`,
+      );
     }
     progress(`Creating a Python environment in ${venvDir} with ${python}`);
     try {
       await run([python, '-m', 'venv', venvDir], progress);
     } catch (e) {
-      throw fail('python3 -m venv failed', e, 'On Debian/Ubuntu install python3-venv (`apt-get install python3-venv`), or install jupyterhub-singleuser yourself and put it on PATH.');
+      throw fail(
+        'python3 -m venv failed',
+        e,
+        'On Debian/Ubuntu install python3-venv (`apt-get install python3-venv`), or install jupyterhub-singleuser yourself and put it on PATH.',
+      );
     }
   }
-  progress(`Installing the pinned packages from ${reqFile} (this can take a few minutes the first time)`);
+  progress(
+    `Installing the pinned packages from ${reqFile} (this can take a few minutes the first time)`,
+  );
   try {
-    await run([join(binDir, 'python'), '-m', 'pip', 'install', '--no-input', '--progress-bar', 'off', '-r', reqFile], progress);
+    await run(
+      [
+        join(binDir, 'python'),
+        '-m',
+        'pip',
+        'install',
+        '--no-input',
+        '--progress-bar',
+        'off',
+        '-r',
+        reqFile,
+      ],
+      progress,
+    );
   } catch (e) {
-    throw fail('pip install failed', e, 'Check network access to PyPI (or a pip index/proxy in pip.conf), then retry the spawn.');
+    throw fail(
+      'pip install failed',
+      e,
+      'Check network access to PyPI (or a pip index/proxy in pip.conf), then retry the spawn.',
+    );
   }
   makeReadableByOthers(venvDir);
   // The pins are installed whether or not they provide the command: record it either way.
@@ -212,7 +293,10 @@ async function installVenv(venvDir: string, command: string, opts: UserEnvOption
 }
 
 function missingCommand(command: string, venvDir: string, reqFile: string): HubError {
-  return new HubError('LABHUB_ERR_USER_ENV', 500,
+  return new HubError(
+    'LABHUB_ERR_USER_ENV',
+    500,
     `The Python environment ${venvDir} was installed from ${reqFile}, but it does not provide ${command}. ` +
-    `Add the package that provides ${command} to the requirements file, or set Spawner.cmd to a command that exists.`);
+      `Add the package that provides ${command} to the requirements file, or set Spawner.cmd to a command that exists.`,
+  );
 }

@@ -10,14 +10,24 @@ export interface ApiReply {
 }
 
 /** Call the hub API through the proxy with a token; JSON body in, parsed JSON (if any) out. */
-export async function call(t: TestHub, method: string, path: string, opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<ApiReply> {
+export async function call(
+  t: TestHub,
+  method: string,
+  path: string,
+  opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<ApiReply> {
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   let body: string | undefined;
   if (opts.body !== undefined) {
     headers['Content-Type'] = 'application/json';
     body = JSON.stringify(opts.body);
   }
-  const res = await hubFetch(path.startsWith('http') ? path : `${t.api}${path}`, { method, headers, body, token: opts.token });
+  const res = await hubFetch(path.startsWith('http') ? path : `${t.api}${path}`, {
+    method,
+    headers,
+    body,
+    token: opts.token,
+  });
   const text = await res.text();
   let parsed: unknown = undefined;
   if (text && (res.headers.get('content-type') ?? '').includes('json')) parsed = JSON.parse(text);
@@ -46,7 +56,11 @@ export async function until<T>(check: () => Promise<T>, what: string, tries = 20
 }
 
 /** Read a progress event stream to its end; returns the parsed `data:` events. */
-export async function readEvents(t: TestHub, path: string, token: string): Promise<{ status: number; contentType: string | null; events: any[]; raw: string }> {
+export async function readEvents(
+  t: TestHub,
+  path: string,
+  token: string,
+): Promise<{ status: number; contentType: string | null; events: any[]; raw: string }> {
   const res = await hubFetch(`${t.api}${path}`, { token });
   const raw = await res.text();
   const events = raw

@@ -29,7 +29,9 @@ const U = {
   expired: `lhe${sfx}`, // chage -E 0
   locked: `lhl${sfx}`, // usermod -L
 };
-const PW: Record<string, string> = Object.fromEntries(Object.values(U).map((u) => [u, `pw-${u}-${randomBytes(4).toString('hex')} ü`]));
+const PW: Record<string, string> = Object.fromEntries(
+  Object.values(U).map((u) => [u, `pw-${u}-${randomBytes(4).toString('hex')} ü`]),
+);
 const created: string[] = [];
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -68,13 +70,17 @@ test('pam: both backends are available here', { skip }, async () => {
   assert.deepEqual((await availablePamBackends()).sort(), ['native', 'pamtester']);
 });
 
-test('pam: groupsOfUser counts the primary group (useradd -g) and supplementary groups', { skip }, async () => {
-  assert.ok((await groupsOfUser(U.primary)).includes(GROUP), 'primary-group member');
-  assert.ok((await groupsOfUser(U.supp)).includes(GROUP), 'supplementary member');
-  assert.ok(!(await groupsOfUser(U.none)).includes(GROUP), 'non-member');
-  assert.deepEqual(await groupsOfUser(`nosuch${sfx}`), []);
-  assert.deepEqual(await groupsOfUser('-G'), []);
-});
+test(
+  'pam: groupsOfUser counts the primary group (useradd -g) and supplementary groups',
+  { skip },
+  async () => {
+    assert.ok((await groupsOfUser(U.primary)).includes(GROUP), 'primary-group member');
+    assert.ok((await groupsOfUser(U.supp)).includes(GROUP), 'supplementary member');
+    assert.ok(!(await groupsOfUser(U.none)).includes(GROUP), 'non-member');
+    assert.deepEqual(await groupsOfUser(`nosuch${sfx}`), []);
+    assert.deepEqual(await groupsOfUser('-G'), []);
+  },
+);
 
 for (const backend of ['native', 'pamtester'] as PamBackendName[]) {
   test(`pam (${backend}): right, wrong, expired, locked, unknown`, { skip }, async () => {
@@ -88,7 +94,8 @@ for (const backend of ['native', 'pamtester'] as PamBackendName[]) {
       chk(U.locked, PW[U.locked]!),
       chk(`nosuch${sfx}`, 'whatever'),
     ]);
-    for (const [what, r] of Object.entries({ wrong, expired, locked, unknown })) assert.equal(r.ok, false, what);
+    for (const [what, r] of Object.entries({ wrong, expired, locked, unknown }))
+      assert.equal(r.ok, false, what);
     // Debian's common-account turns pam_unix's PAM_ACCT_EXPIRED into pam_deny's PAM_AUTH_ERR, so the
     // code does not say "expired"; the check_account test below shows account management refuses it.
   });
@@ -101,8 +108,12 @@ for (const backend of ['native', 'pamtester'] as PamBackendName[]) {
       return r;
     });
     // A timer and a successful login for someone else both finish while the failure is still pending.
-    const timerSawPending = await new Promise<boolean>((res) => setTimeout(() => res(!failedSettled), 100));
-    const ok = await pamCheck(U.none, PW[U.none]!, { backend }).then((r) => ((okSettled = true), r));
+    const timerSawPending = await new Promise<boolean>((res) =>
+      setTimeout(() => res(!failedSettled), 100),
+    );
+    const ok = await pamCheck(U.none, PW[U.none]!, { backend }).then(
+      (r) => ((okSettled = true), r),
+    );
     const okBeforeFailure = okSettled && !failedSettled;
     assert.equal((await failing).ok, false);
     assert.equal(timerSawPending, true, 'timer ran while PAM was sleeping');
@@ -111,18 +122,38 @@ for (const backend of ['native', 'pamtester'] as PamBackendName[]) {
   });
 }
 
-test('pam (pamtester): check_account false lets the expired account through (account management is what refuses it)', { skip }, async () => {
-  assert.deepEqual(await pamCheck(U.expired, PW[U.expired]!, { backend: 'pamtester', checkAccount: false }), { ok: true });
-  assert.equal((await pamCheck(U.expired, PW[U.expired]!, { backend: 'pamtester', checkAccount: true })).ok, false);
-});
+test(
+  'pam (pamtester): check_account false lets the expired account through (account management is what refuses it)',
+  { skip },
+  async () => {
+    assert.deepEqual(
+      await pamCheck(U.expired, PW[U.expired]!, { backend: 'pamtester', checkAccount: false }),
+      { ok: true },
+    );
+    assert.equal(
+      (await pamCheck(U.expired, PW[U.expired]!, { backend: 'pamtester', checkAccount: true })).ok,
+      false,
+    );
+  },
+);
 
-test('pam: a missing PAM service file is LABHUB_ERR_PAM, not a wrong password', { skip }, async () => {
-  await assert.rejects(
-    pamCheck(U.none, PW[U.none]!, { service: `labhub-missing-${sfx}` }),
-    (e) => isHubError(e) && e.code === 'LABHUB_ERR_PAM' && /\/etc\/pam\.d\/labhub-missing/.test(e.logMessage ?? ''),
-  );
-  await assert.rejects(pamCheck(U.none, 'x', { service: '../etc/passwd' }), (e) => isHubError(e) && e.code === 'LABHUB_ERR_CONFIG');
-});
+test(
+  'pam: a missing PAM service file is LABHUB_ERR_PAM, not a wrong password',
+  { skip },
+  async () => {
+    await assert.rejects(
+      pamCheck(U.none, PW[U.none]!, { service: `labhub-missing-${sfx}` }),
+      (e) =>
+        isHubError(e) &&
+        e.code === 'LABHUB_ERR_PAM' &&
+        /\/etc\/pam\.d\/labhub-missing/.test(e.logMessage ?? ''),
+    );
+    await assert.rejects(
+      pamCheck(U.none, 'x', { service: '../etc/passwd' }),
+      (e) => isHubError(e) && e.code === 'LABHUB_ERR_CONFIG',
+    );
+  },
+);
 
 test('pam: not root → checking another user is LABHUB_ERR_PAM with what to do', { skip }, () => {
   // Run pamCheck in a child process as the unprivileged test user.
@@ -140,44 +171,78 @@ test('pam: not root → checking another user is LABHUB_ERR_PAM with what to do'
     encoding: 'utf8',
     timeout: 60_000,
   });
-  const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { code?: string; log?: string };
+  const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as {
+    code?: string;
+    log?: string;
+  };
   assert.equal(out.code, 'LABHUB_ERR_PAM', r.stdout + r.stderr);
   assert.match(out.log ?? '', /not root.*Run labhub as root.*shadow.*native/s);
 });
 
-test('pam authenticator + policy: primary-group member allowed by allowed_groups, non-member refused', { skip }, async () => {
-  const { log, lines } = recordingLogger();
-  const auth = pamAuthenticatorDefinition.create({ options: { service: 'login', encoding: 'utf8' }, log });
-  const policy = createPolicy({ allowed_groups: [GROUP], admin_users: [U.supp] }, { authenticatorId: 'pam' });
-  const ctx = { existsInDb: false, groupsOf: groupsOfUser };
+test(
+  'pam authenticator + policy: primary-group member allowed by allowed_groups, non-member refused',
+  { skip },
+  async () => {
+    const { log, lines } = recordingLogger();
+    const auth = pamAuthenticatorDefinition.create({
+      options: { service: 'login', encoding: 'utf8' },
+      log,
+    });
+    const policy = createPolicy(
+      { allowed_groups: [GROUP], admin_users: [U.supp] },
+      { authenticatorId: 'pam' },
+    );
+    const ctx = { existsInDb: false, groupsOf: groupsOfUser };
 
-  const r1 = await auth.authenticate({ username: U.primary.toUpperCase(), password: PW[U.primary]!, remoteAddr: '127.0.0.1' });
-  assert.ok(r1 && r1.name === U.primary && r1.groups?.includes(GROUP), JSON.stringify(r1));
-  const d1 = await policy.check(r1, ctx);
-  assert.ok(d1.allowed && !d1.admin && d1.via === `allowed_groups (${GROUP})`, JSON.stringify(d1));
+    const r1 = await auth.authenticate({
+      username: U.primary.toUpperCase(),
+      password: PW[U.primary]!,
+      remoteAddr: '127.0.0.1',
+    });
+    assert.ok(r1 && r1.name === U.primary && r1.groups?.includes(GROUP), JSON.stringify(r1));
+    const d1 = await policy.check(r1, ctx);
+    assert.ok(
+      d1.allowed && !d1.admin && d1.via === `allowed_groups (${GROUP})`,
+      JSON.stringify(d1),
+    );
 
-  const r2 = await auth.authenticate({ username: U.supp, password: PW[U.supp]! });
-  const d2 = await policy.check(r2!, ctx);
-  assert.ok(d2.allowed && d2.admin, JSON.stringify(d2));
+    const r2 = await auth.authenticate({ username: U.supp, password: PW[U.supp]! });
+    const d2 = await policy.check(r2!, ctx);
+    assert.ok(d2.allowed && d2.admin, JSON.stringify(d2));
 
-  const r3 = await auth.authenticate({ username: U.none, password: PW[U.none]! });
-  assert.ok(r3, 'non-member has valid credentials');
-  const d3 = await policy.check(r3, ctx);
-  assert.ok(!d3.allowed && /allowed_groups/.test(d3.reason), JSON.stringify(d3));
+    const r3 = await auth.authenticate({ username: U.none, password: PW[U.none]! });
+    assert.ok(r3, 'non-member has valid credentials');
+    const d3 = await policy.check(r3, ctx);
+    assert.ok(!d3.allowed && /allowed_groups/.test(d3.reason), JSON.stringify(d3));
 
-  assert.equal(await auth.authenticate({ username: U.primary, password: '' }), null, 'empty password never reaches PAM');
-  assert.equal(await auth.authenticate({ username: `-${U.primary}`, password: 'x' }), null);
-  assert.equal(await auth.authenticate({ username: U.locked, password: PW[U.locked]! }), null);
-  assert.ok(lines.some((l) => l.level === 'info' && /login refused/.test(l.msg)), 'refusal logged');
-});
+    assert.equal(
+      await auth.authenticate({ username: U.primary, password: '' }),
+      null,
+      'empty password never reaches PAM',
+    );
+    assert.equal(await auth.authenticate({ username: `-${U.primary}`, password: 'x' }), null);
+    assert.equal(await auth.authenticate({ username: U.locked, password: PW[U.locked]! }), null);
+    assert.ok(
+      lines.some((l) => l.level === 'info' && /login refused/.test(l.msg)),
+      'refusal logged',
+    );
+  },
+);
 
-test('pam: open_sessions opens and closes a PAM session, or turns itself off with a warning; never throws', { skip }, async () => {
-  const { log, lines } = recordingLogger();
-  const auth = pamAuthenticatorDefinition.create({ options: { open_sessions: true }, log }) as PamAuthenticator;
-  await auth.openSession(U.none);
-  await auth.closeSession(U.none);
-  const warned = lines.filter((l) => l.level === 'warn');
-  for (const w of warned) assert.match(w.msg, /open_sessions is now off/);
-  const off = pamAuthenticatorDefinition.create({ options: {}, log }) as PamAuthenticator;
-  await off.openSession(U.none); // default false: a no-op
-});
+test(
+  'pam: open_sessions opens and closes a PAM session, or turns itself off with a warning; never throws',
+  { skip },
+  async () => {
+    const { log, lines } = recordingLogger();
+    const auth = pamAuthenticatorDefinition.create({
+      options: { open_sessions: true },
+      log,
+    }) as PamAuthenticator;
+    await auth.openSession(U.none);
+    await auth.closeSession(U.none);
+    const warned = lines.filter((l) => l.level === 'warn');
+    for (const w of warned) assert.match(w.msg, /open_sessions is now off/);
+    const off = pamAuthenticatorDefinition.create({ options: {}, log }) as PamAuthenticator;
+    await off.openSession(U.none); // default false: a no-op
+  },
+);

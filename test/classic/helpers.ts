@@ -37,10 +37,15 @@ export class Accounts {
 
   /** useradd with extra args (e.g. `-g grp`, `-G grp`) and a random password. */
   user(name: string, extra: string[] = []): { name: string; password: string } {
-    execFileSync('useradd', ['-M', '-s', '/bin/sh', ...extra, name], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync('useradd', ['-M', '-s', '/bin/sh', ...extra, name], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     this.users.push(name);
     const password = `pw-${randomBytes(6).toString('hex')}`;
-    execFileSync('chpasswd', [], { input: `${name}:${password}\n`, stdio: ['pipe', 'ignore', 'pipe'] });
+    execFileSync('chpasswd', [], {
+      input: `${name}:${password}\n`,
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
     this.passwords.set(name, password);
     return { name, password };
   }
@@ -64,8 +69,15 @@ export interface LogLine {
 /** A real pino logger that keeps every line (child loggers included). */
 export function recorder(): { log: Logger; lines: LogLine[]; text(): string } {
   const lines: LogLine[] = [];
-  const log = pino({ level: 'debug', base: undefined }, { write: (chunk: string) => void lines.push(JSON.parse(chunk) as LogLine) });
-  return { log, lines, text: () => lines.map((l) => `${l.level >= 40 ? 'W' : 'I'} ${l.msg}`).join('\n') };
+  const log = pino(
+    { level: 'debug', base: undefined },
+    { write: (chunk: string) => void lines.push(JSON.parse(chunk) as LogLine) },
+  );
+  return {
+    log,
+    lines,
+    text: () => lines.map((l) => `${l.level >= 40 ? 'W' : 'I'} ${l.msg}`).join('\n'),
+  };
 }
 
 export interface ClassicHub {
@@ -81,23 +93,42 @@ export interface ClassicHub {
  * Write `pyLines` as `<dir>/jupyterhub_config.py`, load it as the CLI would (file + overrides),
  * start the hub in this process on free loopback ports with its own proxy, as root.
  */
-export async function startClassicHub(opts: { pyLines: string[]; overrides?: Record<string, Record<string, unknown>>; log: Logger; dir?: string }): Promise<ClassicHub> {
+export async function startClassicHub(opts: {
+  pyLines: string[];
+  overrides?: Record<string, Record<string, unknown>>;
+  log: Logger;
+  dir?: string;
+}): Promise<ClassicHub> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'labhub-classic-'));
   chmodSync(dir, 0o755);
   writeFileSync(join(dir, 'jupyterhub_config.py'), opts.pyLines.join('\n') + '\n');
   const [port, hubPort, apiPort] = [await freePort(), await freePort(), await freePort()];
   const base: Record<string, Record<string, unknown>> = {
-    JupyterHub: { ip: '127.0.0.1', port, hub_port: hubPort, db_url: `sqlite:///${join(dir, 'hub.sqlite')}`, cookie_secret_file: join(dir, 'cookie_secret') },
-    ConfigurableHTTPProxy: { api_url: `http://127.0.0.1:${apiPort}`, pid_file: join(dir, 'proxy.pid') },
+    JupyterHub: {
+      ip: '127.0.0.1',
+      port,
+      hub_port: hubPort,
+      db_url: `sqlite:///${join(dir, 'hub.sqlite')}`,
+      cookie_secret_file: join(dir, 'cookie_secret'),
+    },
+    ConfigurableHTTPProxy: {
+      api_url: `http://127.0.0.1:${apiPort}`,
+      pid_file: join(dir, 'proxy.pid'),
+    },
     Spawner: { cmd: [process.execPath, FAKE_SERVER], http_timeout: 20 },
   };
   const overrides = { ...base };
-  for (const [cls, traits] of Object.entries(opts.overrides ?? {})) overrides[cls] = { ...(overrides[cls] ?? {}), ...traits };
+  for (const [cls, traits] of Object.entries(opts.overrides ?? {}))
+    overrides[cls] = { ...(overrides[cls] ?? {}), ...traits };
   const loaded = loadConfig({ file: join(dir, 'jupyterhub_config.py'), cwd: dir, overrides });
   const hub = new Hub({ loaded, log: opts.log, cwd: dir });
   await hub.start();
   return {
-    hub, url: `http://127.0.0.1:${port}`, dir, port, hubPort,
+    hub,
+    url: `http://127.0.0.1:${port}`,
+    dir,
+    port,
+    hubPort,
     async stop() {
       await hub.stop({ servers: true, proxy: true });
       rmSync(dir, { recursive: true, force: true });
@@ -116,7 +147,11 @@ export function alive(pid: number): boolean {
 }
 
 /** Poll `fn` until it returns a truthy value or `ms` pass (then throw with `what`). */
-export async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false> | T | null | undefined | false, ms = 20_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false> | T | null | undefined | false,
+  ms = 20_000,
+): Promise<T> {
   const end = Date.now() + ms;
   let last: unknown;
   for (;;) {
@@ -126,7 +161,8 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | null | unde
     } catch (e) {
       last = e;
     }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    if (Date.now() > end)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -11,10 +11,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestHub } from '../helpers/test-hub.js';
 import { freePort } from '../helpers/ports.js';
-import { SELF_SIGNED_CERT_FILE, SELF_SIGNED_KEY_FILE, generateSelfSignedCert } from '../../src/core/tls.js';
+import {
+  SELF_SIGNED_CERT_FILE,
+  SELF_SIGNED_KEY_FILE,
+  generateSelfSignedCert,
+} from '../../src/core/tls.js';
 
 /** GET over TLS trusting only `ca`; resolves status, body and the peer certificate's fingerprint. */
-function httpsGet(url: string, ca: string): Promise<{ status: number; body: string; fingerprint: string; protocol: string; cookies: string[] }> {
+function httpsGet(
+  url: string,
+  ca: string,
+): Promise<{
+  status: number;
+  body: string;
+  fingerprint: string;
+  protocol: string;
+  cookies: string[];
+}> {
   return new Promise((resolve, reject) => {
     const req = request(url, { ca, method: 'GET' }, (res) => {
       let body = '';
@@ -22,7 +35,15 @@ function httpsGet(url: string, ca: string): Promise<{ status: number; body: stri
       const fingerprint = sock.getPeerCertificate().fingerprint256;
       const protocol = sock.getProtocol() ?? '';
       res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, fingerprint, protocol, cookies: res.headers['set-cookie'] ?? [] }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          body,
+          fingerprint,
+          protocol,
+          cookies: res.headers['set-cookie'] ?? [],
+        }),
+      );
     });
     req.on('error', reject);
     req.end();
@@ -33,7 +54,27 @@ test('ssl_cert/ssl_key from openssl: /hub/login answers over TLS through labhub-
   const dir = mkdtempSync(join(tmpdir(), 'labhub-tls-'));
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
   const t = await startTestHub({ config: { JupyterHub: { ssl_cert: cert, ssl_key: key } } });
   try {
     const https = t.url.replace('http:', 'https:');
@@ -46,7 +87,10 @@ test('ssl_cert/ssl_key from openssl: /hub/login answers over TLS through labhub-
     assert.ok(r.cookies.length > 0, 'the login page sets its XSRF cookie');
     for (const c of r.cookies) assert.match(c, /;\s*Secure/i, c);
     // Plain HTTP on the TLS port gets no page.
-    const plain = await fetch(`${t.url}/hub/login`).then((x) => x.status, () => 'refused');
+    const plain = await fetch(`${t.url}/hub/login`).then(
+      (x) => x.status,
+      () => 'refused',
+    );
     assert.notEqual(plain, 200);
   } finally {
     await t.stop();
@@ -56,7 +100,9 @@ test('ssl_cert/ssl_key from openssl: /hub/login answers over TLS through labhub-
 
 test('generate_self_signed_cert: the hub writes a cert and key (600) next to the cookie secret, serves them, reuses them; http_redirect_port redirects', async () => {
   const redirectPort = await freePort();
-  const t = await startTestHub({ config: { Labhub: { generate_self_signed_cert: true, http_redirect_port: redirectPort } } });
+  const t = await startTestHub({
+    config: { Labhub: { generate_self_signed_cert: true, http_redirect_port: redirectPort } },
+  });
   try {
     const certFile = join(t.dir, SELF_SIGNED_CERT_FILE);
     const keyFile = join(t.dir, SELF_SIGNED_KEY_FILE);
@@ -73,7 +119,9 @@ test('generate_self_signed_cert: the hub writes a cert and key (600) next to the
     assert.equal(r.status, 200);
     assert.equal(r.fingerprint, x.fingerprint256);
 
-    const redirect = await fetch(`http://127.0.0.1:${redirectPort}/hub/login?next=%2Fhub%2Fhome`, { redirect: 'manual' });
+    const redirect = await fetch(`http://127.0.0.1:${redirectPort}/hub/login?next=%2Fhub%2Fhome`, {
+      redirect: 'manual',
+    });
     assert.equal(redirect.status, 301);
     assert.equal(redirect.headers.get('location'), `${https}/hub/login?next=%2Fhub%2Fhome`);
 
@@ -88,7 +136,10 @@ test('generate_self_signed_cert: the hub writes a cert and key (600) next to the
 test('generateSelfSignedCert: a valid X.509 v3 certificate that openssl accepts, with the names asked for', () => {
   const dir = mkdtempSync(join(tmpdir(), 'labhub-tlsgen-'));
   try {
-    const g = generateSelfSignedCert({ altNames: ['hub.example.org', '10.1.2.3', 'fd00::2'], days: 10 });
+    const g = generateSelfSignedCert({
+      altNames: ['hub.example.org', '10.1.2.3', 'fd00::2'],
+      days: 10,
+    });
     const x = new X509Certificate(g.certPem);
     assert.equal(x.subject, 'CN=hub.example.org');
     assert.equal(x.checkHost('hub.example.org'), 'hub.example.org');
@@ -98,12 +149,17 @@ test('generateSelfSignedCert: a valid X.509 v3 certificate that openssl accepts,
     assert.equal(x.fingerprint256, g.fingerprint256);
     const certFile = join(dir, 'c.pem');
     execFileSync('sh', ['-c', `cat > ${certFile}`], { input: g.certPem });
-    const text = execFileSync('openssl', ['x509', '-in', certFile, '-noout', '-text'], { encoding: 'utf8' });
+    const text = execFileSync('openssl', ['x509', '-in', certFile, '-noout', '-text'], {
+      encoding: 'utf8',
+    });
     assert.match(text, /Version: 3/);
     assert.match(text, /Signature Algorithm: ecdsa-with-SHA256/);
     assert.match(text, /CA:FALSE/);
     assert.match(text, /TLS Web Server Authentication/);
-    assert.match(execFileSync('openssl', ['verify', '-CAfile', certFile, certFile], { encoding: 'utf8' }), /OK/);
+    assert.match(
+      execFileSync('openssl', ['verify', '-CAfile', certFile, certFile], { encoding: 'utf8' }),
+      /OK/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

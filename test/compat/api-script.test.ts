@@ -15,10 +15,24 @@ test('a requests-based REST API script (JupyterHub docs style) works unchanged',
   try {
     const admin = await t.token('ops', { admin: true });
     // Asynchronously: the hub runs in this process and must keep serving while the script runs.
-    const r = await promisify(execFile)(PYTHON, [join(ROOT, 'test/compat/fixtures/api_script.py')], { env: { ...process.env, HUB_API_URL: t.api, ADMIN_TOKEN: admin }, encoding: 'utf8', timeout: 60_000 }).catch((e) => {
+    const r = await promisify(execFile)(
+      PYTHON,
+      [join(ROOT, 'test/compat/fixtures/api_script.py')],
+      {
+        env: { ...process.env, HUB_API_URL: t.api, ADMIN_TOKEN: admin },
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    ).catch((e) => {
       throw new Error(`script failed:\n${e.stdout}\n${e.stderr}`);
     });
-    const steps = Object.fromEntries(r.stdout.trim().split('\n').map((l) => JSON.parse(l)).map((s) => [s.step, s]));
+    const steps = Object.fromEntries(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .map((s) => [s.step, s]),
+    );
     assert.deepEqual([steps.whoami.name, steps.whoami.kind], ['ops', 'user']);
     assert.equal(steps.create.status, 201);
     assert.equal(steps.token.note, 'from a script');

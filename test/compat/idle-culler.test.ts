@@ -12,12 +12,26 @@ import { ROOT, startTestHub, hubFetch } from '../helpers/test-hub.js';
 const CULLER = join(ROOT, '.venv-culler/bin/jupyterhub-idle-culler');
 
 test('jupyterhub-idle-culler culls an idle server and leaves an active one', async () => {
-  assert.ok(existsSync(CULLER), `${CULLER} is missing: run node scripts/setup-python.mjs (it builds the pinned Python environments)`);
+  assert.ok(
+    existsSync(CULLER),
+    `${CULLER} is missing: run node scripts/setup-python.mjs (it builds the pinned Python environments)`,
+  );
   const t = await startTestHub({
     config: {
       JupyterHub: {
-        services: [{ name: 'idle-culler', command: [CULLER, '--timeout=6', '--cull-every=2', '--concurrency=2'] }],
-        load_roles: [{ name: 'idle-culler', scopes: ['list:users', 'read:users:activity', 'read:servers', 'delete:servers'], services: ['idle-culler'] }],
+        services: [
+          {
+            name: 'idle-culler',
+            command: [CULLER, '--timeout=6', '--cull-every=2', '--concurrency=2'],
+          },
+        ],
+        load_roles: [
+          {
+            name: 'idle-culler',
+            scopes: ['list:users', 'read:users:activity', 'read:servers', 'delete:servers'],
+            services: ['idle-culler'],
+          },
+        ],
       },
     },
   });
@@ -29,12 +43,20 @@ test('jupyterhub-idle-culler culls an idle server and leaves an active one', asy
       const r = await hubFetch(`${t.api}/users/${name}/server`, { method: 'POST', token: admin });
       assert.ok(r.status === 201 || r.status === 202, `start ${name}: ${r.status}`);
     }
-    const ready = async (name: string) => (await (await hubFetch(`${t.api}/users/${name}`, { token: admin })).json()).servers?.['']?.ready === true;
-    for (let i = 0; i < 100 && !((await ready('idle')) && (await ready('busy'))); i++) await new Promise((r) => setTimeout(r, 100));
+    const ready = async (name: string) =>
+      (await (await hubFetch(`${t.api}/users/${name}`, { token: admin })).json()).servers?.['']
+        ?.ready === true;
+    for (let i = 0; i < 100 && !((await ready('idle')) && (await ready('busy'))); i++)
+      await new Promise((r) => setTimeout(r, 100));
     // 'busy' reports activity every second, as a working single-user server would.
     keepAlive = setInterval(() => {
       const now = new Date().toISOString();
-      void hubFetch(`${t.api}/users/busy/activity`, { method: 'POST', token: admin, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ last_activity: now, servers: { '': { last_activity: now } } }) });
+      void hubFetch(`${t.api}/users/busy/activity`, {
+        method: 'POST',
+        token: admin,
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ last_activity: now, servers: { '': { last_activity: now } } }),
+      });
     }, 1000);
     let culled = false;
     for (let i = 0; i < 60 && !culled; i++) {

@@ -10,7 +10,12 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HubError } from '../../src/errors.js';
-import { classChain, loadConfig, traitsFor, type PAMAuthenticatorTraits } from '../../src/config/index.js';
+import {
+  classChain,
+  loadConfig,
+  traitsFor,
+  type PAMAuthenticatorTraits,
+} from '../../src/config/index.js';
 import { migrateConfig } from '../../src/cli/migrate-config.js';
 
 const FIX = new URL('./fixtures/', import.meta.url).pathname;
@@ -18,7 +23,8 @@ const UPDATE = process.env.LABHUB_UPDATE_GOLDEN === '1';
 
 function golden(path: string, actual: string): void {
   if (UPDATE || !existsSync(path)) {
-    if (!UPDATE) assert.fail(`golden file ${path} is missing; run with LABHUB_UPDATE_GOLDEN=1 to create it`);
+    if (!UPDATE)
+      assert.fail(`golden file ${path} is missing; run with LABHUB_UPDATE_GOLDEN=1 to create it`);
     writeFileSync(path, actual);
     return;
   }
@@ -49,7 +55,14 @@ for (const dir of ['first-user', 'kitchen-sink']) {
     assert.deepEqual(fromYaml.config, loadFixture(dir, 'jupyterhub_config.py').config);
     // The migrated file no longer needs renames or set() fixes.
     const left = fromYaml.warnings.map((w) => w.code);
-    for (const code of ['LABHUB_WARN_CONFIG_RENAMED', 'LABHUB_WARN_CONFIG_GROUP_WHITELIST', 'LABHUB_WARN_CONFIG_SET_OF_LETTERS', 'LABHUB_WARN_CONFIG_PERCENT_U', 'LABHUB_WARN_CONFIG_OLD_FORM', 'LABHUB_WARN_CONFIG_UNSUPPORTED']) {
+    for (const code of [
+      'LABHUB_WARN_CONFIG_RENAMED',
+      'LABHUB_WARN_CONFIG_GROUP_WHITELIST',
+      'LABHUB_WARN_CONFIG_SET_OF_LETTERS',
+      'LABHUB_WARN_CONFIG_PERCENT_U',
+      'LABHUB_WARN_CONFIG_OLD_FORM',
+      'LABHUB_WARN_CONFIG_UNSUPPORTED',
+    ]) {
       assert.ok(!left.includes(code), `${code} still raised by the migrated YAML`);
     }
   });
@@ -86,11 +99,24 @@ test("the first user's jupyterhub_config.py, verbatim: what it meant, and every 
     [8, 'LABHUB_WARN_CONFIG_STATSD_NO_HOST', 'JupyterHub.statsd_prefix'],
   ]);
   assert.ok(warnings.every((w) => w.file === 'jupyterhub_config.py'));
-  const msg = (line: number, code: string) => warnings.find((w) => w.line === line && w.code === code)!.message;
-  assert.match(msg(6, 'LABHUB_WARN_CONFIG_SET_OF_LETTERS'), /jupyterhub_config\.py:6: set\('jupyter'\).*make users j, u, p, y, t, e, r admins.*\{'jupyter'\}/);
-  assert.match(msg(7, 'LABHUB_WARN_CONFIG_GROUP_WHITELIST'), /group_whitelist.*allowed_groups.*IGNORES/);
-  assert.match(msg(6, 'LABHUB_WARN_CONFIG_RENAMED'), /JupyterHub\.admin_users.*Authenticator\.admin_users/);
-  assert.match(msg(2, 'LABHUB_WARN_CONFIG_HUB_PORT_PUBLIC'), /internal API port.*users still connect on JupyterHub\.port, which is 8000/);
+  const msg = (line: number, code: string) =>
+    warnings.find((w) => w.line === line && w.code === code)!.message;
+  assert.match(
+    msg(6, 'LABHUB_WARN_CONFIG_SET_OF_LETTERS'),
+    /jupyterhub_config\.py:6: set\('jupyter'\).*make users j, u, p, y, t, e, r admins.*\{'jupyter'\}/,
+  );
+  assert.match(
+    msg(7, 'LABHUB_WARN_CONFIG_GROUP_WHITELIST'),
+    /group_whitelist.*allowed_groups.*IGNORES/,
+  );
+  assert.match(
+    msg(6, 'LABHUB_WARN_CONFIG_RENAMED'),
+    /JupyterHub\.admin_users.*Authenticator\.admin_users/,
+  );
+  assert.match(
+    msg(2, 'LABHUB_WARN_CONFIG_HUB_PORT_PUBLIC'),
+    /internal API port.*users still connect on JupyterHub\.port, which is 8000/,
+  );
   assert.match(msg(8, 'LABHUB_WARN_CONFIG_STATSD_NO_HOST'), /no statsd metrics will be sent/);
   // whitelist = set() is not "nobody may log in", because allowed_groups lets the group in.
   assert.ok(!warnings.some((w) => w.code === 'LABHUB_WARN_CONFIG_NOBODY_ALLOWED'));
@@ -108,7 +134,9 @@ test('golden: YAML, JSON, TOML and jupyterhub_config.py with the same settings l
 
 test('golden: error messages (syntax with file:line, unknown key with did-you-mean, rename conflict, type error)', () => {
   const dir = join(FIX, 'errors');
-  const inputs = readdirSync(dir).filter((f) => !f.endsWith('.txt')).sort();
+  const inputs = readdirSync(dir)
+    .filter((f) => !f.endsWith('.txt'))
+    .sort();
   assert.ok(inputs.length >= 5);
   const codes: Record<string, string> = {};
   for (const f of inputs) {

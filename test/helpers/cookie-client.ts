@@ -10,12 +10,18 @@ export class CookieClient {
   async fetch(path: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
     if (this.jar.size) headers.set('Cookie', this.cookieHeader());
-    const res = await fetch(path.startsWith('http') ? path : this.base + path, { ...init, headers, redirect: 'manual' });
+    const res = await fetch(path.startsWith('http') ? path : this.base + path, {
+      ...init,
+      headers,
+      redirect: 'manual',
+    });
     for (const c of res.headers.getSetCookie()) {
       const [pair, ...attrs] = c.split(';');
       const [k, ...rest] = pair.split('=');
       const v = rest.join('=');
-      const expired = attrs.some((a) => /max-age=0/i.test(a.trim()) || /expires=Thu, 01 Jan 1970/i.test(a.trim()));
+      const expired = attrs.some(
+        (a) => /max-age=0/i.test(a.trim()) || /expires=Thu, 01 Jan 1970/i.test(a.trim()),
+      );
       if (expired || v === '') this.jar.delete(k.trim());
       else this.jar.set(k.trim(), v);
     }
@@ -34,6 +40,10 @@ export class CookieClient {
   async login(username: string, password = 'pw', next?: string): Promise<Response> {
     const xsrf = await this.xsrf();
     const body = new URLSearchParams({ username, password, _xsrf: xsrf });
-    return this.fetch(`/hub/login${next ? `?next=${encodeURIComponent(next)}` : ''}`, { method: 'POST', body, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    return this.fetch(`/hub/login${next ? `?next=${encodeURIComponent(next)}` : ''}`, {
+      method: 'POST',
+      body,
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
   }
 }

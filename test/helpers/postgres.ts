@@ -18,8 +18,13 @@ export interface TestPostgres {
 
 function pgBin(): string {
   const base = '/usr/lib/postgresql';
-  if (!existsSync(base)) throw new Error('PostgreSQL is not installed: run scripts/install-system-deps.sh (Debian package postgresql)');
-  const versions = readdirSync(base).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+  if (!existsSync(base))
+    throw new Error(
+      'PostgreSQL is not installed: run scripts/install-system-deps.sh (Debian package postgresql)',
+    );
+  const versions = readdirSync(base)
+    .filter((v) => /^\d+$/.test(v))
+    .sort((a, b) => Number(b) - Number(a));
   return join(base, versions[0], 'bin');
 }
 
@@ -31,12 +36,34 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   chownSync(dir, uid, gid);
   const data = join(dir, 'data');
   const asPg = (cmd: string, args: string[]) => {
-    const r = spawnSync('setpriv', ['--reuid', String(uid), '--regid', String(gid), '--init-groups', '--', join(bin, cmd), ...args], { cwd: dir, encoding: 'utf8' });
+    const r = spawnSync(
+      'setpriv',
+      [
+        '--reuid',
+        String(uid),
+        '--regid',
+        String(gid),
+        '--init-groups',
+        '--',
+        join(bin, cmd),
+        ...args,
+      ],
+      { cwd: dir, encoding: 'utf8' },
+    );
     if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr || r.stdout}`);
   };
   asPg('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
   const port = await freePort();
-  asPg('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`, 'start']);
+  asPg('pg_ctl', [
+    '-D',
+    data,
+    '-l',
+    join(dir, 'log'),
+    '-w',
+    '-o',
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`,
+    'start',
+  ]);
   const url = `postgresql://postgres@127.0.0.1:${port}/postgres`;
   return {
     url,

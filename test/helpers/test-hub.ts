@@ -47,14 +47,21 @@ function merge(a: ConfigObject, b: ConfigObject): ConfigObject {
  * Defaults: dummy authenticator with password 'pw' and allow_all, the fake single-user server
  * (node fixture) as Spawner.cmd, run as the hub's own user.
  */
-export async function startTestHub(opts: { config?: ConfigObject; realSingleuser?: boolean; log?: boolean } = {}): Promise<TestHub> {
+export async function startTestHub(
+  opts: { config?: ConfigObject; realSingleuser?: boolean; log?: boolean } = {},
+): Promise<TestHub> {
   const dir = mkdtempSync(join(tmpdir(), 'labhub-test-'));
   // Ports come from the OS a moment before the hub binds them; another process may take one in
   // between, so a start that finds a port in use is retried with fresh ports.
-  const log = opts.log || process.env.LABHUB_TEST_LOG ? createLogger({ level: 'debug' }) : silentLogger();
-  let port = 0, hubPort = 0, apiPort = 0;
+  const log =
+    opts.log || process.env.LABHUB_TEST_LOG ? createLogger({ level: 'debug' }) : silentLogger();
+  let port = 0,
+    hubPort = 0,
+    apiPort = 0;
   let config: ConfigObject = {};
-  let make: () => Hub = () => { throw new Error('unreachable'); };
+  let make: () => Hub = () => {
+    throw new Error('unreachable');
+  };
   let hub: Hub;
   for (let attempt = 1; ; attempt++) {
     [port, hubPort, apiPort] = [await freePort(), await freePort(), await freePort()];
@@ -67,10 +74,15 @@ export async function startTestHub(opts: { config?: ConfigObject; realSingleuser
         db_url: `sqlite:///${join(dir, 'hub.sqlite')}`,
         cookie_secret_file: join(dir, 'cookie_secret'),
       },
-      ConfigurableHTTPProxy: { api_url: `http://127.0.0.1:${apiPort}`, pid_file: join(dir, 'proxy.pid') },
+      ConfigurableHTTPProxy: {
+        api_url: `http://127.0.0.1:${apiPort}`,
+        pid_file: join(dir, 'proxy.pid'),
+      },
       DummyAuthenticator: { password: 'pw' },
       Authenticator: { allow_all: true },
-      Spawner: opts.realSingleuser ? { default_url: '/lab', http_timeout: 60, start_timeout: 120 } : { cmd: [process.execPath, FAKE_SERVER], http_timeout: 10 },
+      Spawner: opts.realSingleuser
+        ? { default_url: '/lab', http_timeout: 60, start_timeout: 120 }
+        : { cmd: [process.execPath, FAKE_SERVER], http_timeout: 10 },
       LocalProcessSpawner: { run_as_user: 'self' },
     };
     const cfg = (config = merge(base, opts.config ?? {}));
@@ -97,7 +109,11 @@ export async function startTestHub(opts: { config?: ConfigObject; realSingleuser
       const store = t.hub.ctx.store;
       const u = await store.users.ensure(user, { admin: o.admin });
       if (o.admin && !u.admin) await store.users.setAdmin(u.id, true);
-      const { token } = await store.tokens.create({ userId: u.id, scopes: o.scopes ?? ['inherit'], note: 'test' });
+      const { token } = await store.tokens.create({
+        userId: u.id,
+        scopes: o.scopes ?? ['inherit'],
+        note: 'test',
+      });
       return token;
     },
     async stop(o = {}) {
@@ -137,17 +153,30 @@ function killProxyFromPidFile(pidFile: string): void {
 /** Assert the headers every hub response carries. */
 export function assertHubInvariants(res: Response, where = ''): void {
   const v = res.headers.get('x-jupyterhub-version');
-  if (!v || !/^\d+\.\d+\.\d+/.test(v)) throw new Error(`${where}: missing/invalid X-JupyterHub-Version (${v})`);
-  if (res.headers.get('x-content-type-options') !== 'nosniff') throw new Error(`${where}: missing X-Content-Type-Options`);
+  if (!v || !/^\d+\.\d+\.\d+/.test(v))
+    throw new Error(`${where}: missing/invalid X-JupyterHub-Version (${v})`);
+  if (res.headers.get('x-content-type-options') !== 'nosniff')
+    throw new Error(`${where}: missing X-Content-Type-Options`);
   const ct = res.headers.get('content-type') ?? '';
   // The OAuth consent page lives under /hub/api/ but is a page (HTML) on purpose.
-  if (res.url.includes('/hub/api/') && !res.url.includes('/hub/api/oauth2/authorize') && res.status !== 204 && res.status < 300 && !ct.startsWith('application/json') && !ct.startsWith('text/plain') && !ct.startsWith('text/event-stream')) {
+  if (
+    res.url.includes('/hub/api/') &&
+    !res.url.includes('/hub/api/oauth2/authorize') &&
+    res.status !== 204 &&
+    res.status < 300 &&
+    !ct.startsWith('application/json') &&
+    !ct.startsWith('text/plain') &&
+    !ct.startsWith('text/event-stream')
+  ) {
     throw new Error(`${where}: API response with content type ${ct}`);
   }
 }
 
 /** fetch + invariants; never follows redirects (tests look at them). */
-export async function hubFetch(url: string, init: RequestInit & { token?: string } = {}): Promise<Response> {
+export async function hubFetch(
+  url: string,
+  init: RequestInit & { token?: string } = {},
+): Promise<Response> {
   const headers = new Headers(init.headers);
   if (init.token) headers.set('Authorization', `token ${init.token}`);
   const res = await fetch(url, { ...init, headers, redirect: 'manual' });

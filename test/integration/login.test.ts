@@ -8,7 +8,15 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CookieClient } from '../helpers/cookie-client.js';
 import { hubFetch, startTestHub, type TestHub } from '../helpers/test-hub.js';
-import { assertHtmlPage, location, loggedIn, memoryLogger, serverEnv, spawnAndWait, startLoggedHub } from './support.js';
+import {
+  assertHtmlPage,
+  location,
+  loggedIn,
+  memoryLogger,
+  serverEnv,
+  spawnAndWait,
+  startLoggedHub,
+} from './support.js';
 
 let t: TestHub;
 /** Where a logged-in user without a running server lands when `next` is absent or refused. */
@@ -34,14 +42,26 @@ function setCookies(res: Response): Map<string, { value: string; attrs: string[]
   for (const c of res.headers.getSetCookie()) {
     const [pair, ...attrs] = c.split(';').map((s) => s.trim());
     const i = pair.indexOf('=');
-    out.set(pair.slice(0, i), { value: pair.slice(i + 1), attrs: attrs.map((a) => a.toLowerCase()) });
+    out.set(pair.slice(0, i), {
+      value: pair.slice(i + 1),
+      attrs: attrs.map((a) => a.toLowerCase()),
+    });
   }
   return out;
 }
 
-async function postLogin(c: CookieClient, username: string, password: string, query = ''): Promise<Response> {
+async function postLogin(
+  c: CookieClient,
+  username: string,
+  password: string,
+  query = '',
+): Promise<Response> {
   const xsrf = await c.xsrf();
-  return c.fetch(`/hub/login${query}`, { method: 'POST', body: new URLSearchParams({ username, password, _xsrf: xsrf }), headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+  return c.fetch(`/hub/login${query}`, {
+    method: 'POST',
+    body: new URLSearchParams({ username, password, _xsrf: xsrf }),
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+  });
 }
 
 describe('login page and cookies', () => {
@@ -67,7 +87,10 @@ describe('login page and cookies', () => {
     assert.ok(login.attrs.includes('path=/hub/'));
     assert.ok(!login.attrs.includes('secure'), 'not Secure over plain HTTP');
     const session = cookies.get('jupyterhub-session-id');
-    assert.ok(session && /^[0-9a-f]{16,}$/.test(session.value), 'session id is plain (the singleuser reads it)');
+    assert.ok(
+      session && /^[0-9a-f]{16,}$/.test(session.value),
+      'session id is plain (the singleuser reads it)',
+    );
     assert.ok(session.attrs.includes('httponly'));
     assert.ok(session.attrs.includes('samesite=lax'));
     assert.ok(session.attrs.includes('path=/'));
@@ -77,7 +100,9 @@ describe('login page and cookies', () => {
   });
 
   test('with an https public_url (TLS ended before the proxy) the cookies are Secure', async () => {
-    const h = await startTestHub({ config: { JupyterHub: { public_url: 'https://hub.example.test/' } } });
+    const h = await startTestHub({
+      config: { JupyterHub: { public_url: 'https://hub.example.test/' } },
+    });
     try {
       const c = new CookieClient(h.url);
       const page = await c.fetch('/hub/login');
@@ -107,7 +132,11 @@ describe('login page and cookies', () => {
   test('login POST without _xsrf is refused and sets no login cookie', async () => {
     const c = new CookieClient(t.url);
     await c.fetch('/hub/login');
-    const r = await c.fetch('/hub/login', { method: 'POST', body: new URLSearchParams({ username: 'alice', password: 'pw' }), headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    const r = await c.fetch('/hub/login', {
+      method: 'POST',
+      body: new URLSearchParams({ username: 'alice', password: 'pw' }),
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
     assert.equal(r.status, 403);
     assert.equal(setCookies(r).has('jupyterhub-hub-login'), false);
   });
@@ -116,7 +145,11 @@ describe('login page and cookies', () => {
 describe('failed logins', () => {
   test('wrong password, unknown or blocked user: the same 403 page with a generic message', async () => {
     const bodies: string[] = [];
-    for (const [user, pw] of [['alice', 'wrong'], ['nosuchuser', 'nope'], ['eve', 'pw']]) {
+    for (const [user, pw] of [
+      ['alice', 'wrong'],
+      ['nosuchuser', 'nope'],
+      ['eve', 'pw'],
+    ]) {
       const c = new CookieClient(t.url);
       const r = await postLogin(c, user, pw);
       const html = await assertHtmlPage(r, 403, `login ${user}`);
@@ -133,12 +166,16 @@ describe('failed logins', () => {
 
   test('too many failures for one user → 429 with Retry-After, even with the right password', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 3; i++) statuses.push((await postLogin(new CookieClient(t.url), 'ratelimited', 'wrong')).status);
+    for (let i = 0; i < 3; i++)
+      statuses.push((await postLogin(new CookieClient(t.url), 'ratelimited', 'wrong')).status);
     assert.deepEqual(statuses, [403, 403, 403]);
     const limited = await postLogin(new CookieClient(t.url), 'ratelimited', 'pw');
     const html = await assertHtmlPage(limited, 429, 'rate limited');
     const retry = Number(limited.headers.get('retry-after'));
-    assert.ok(Number.isInteger(retry) && retry > 0 && retry <= 300, `Retry-After: ${limited.headers.get('retry-after')}`);
+    assert.ok(
+      Number.isInteger(retry) && retry > 0 && retry <= 300,
+      `Retry-After: ${limited.headers.get('retry-after')}`,
+    );
     assert.match(html, /Try again in \d+ seconds/);
     // Other users are not affected.
     assert.equal((await postLogin(new CookieClient(t.url), 'alice', 'pw')).status, 302);
@@ -174,7 +211,12 @@ describe('next redirects only ever stay inside the hub (test_login_redirect)', (
       assert.equal(r.status, 302);
       const loc = r.headers.get('location')!;
       const expected = want();
-      if (expected === null) assert.equal(loc, LANDING, `refused next ${JSON.stringify(next)} must fall back, got ${loc}`);
+      if (expected === null)
+        assert.equal(
+          loc,
+          LANDING,
+          `refused next ${JSON.stringify(next)} must fall back, got ${loc}`,
+        );
       else assert.equal(loc, expected);
       // Whatever it is, a browser resolves it to this host.
       assert.equal(new URL(loc, t.url).host, host(), `Location ${loc} leaves the hub`);
@@ -184,13 +226,28 @@ describe('next redirects only ever stay inside the hub (test_login_redirect)', (
   test('own host followed by //other.domain/ becomes the path /other.domain/ (CVE-2026-33709)', async () => {
     for (const scheme of ['http', 'https']) {
       const next = `${scheme}://${host()}//other.domain/`;
-      const r = await postLogin(new CookieClient(t.url), 'alice', 'pw', `?next=${encodeURIComponent(next)}`);
+      const r = await postLogin(
+        new CookieClient(t.url),
+        'alice',
+        'pw',
+        `?next=${encodeURIComponent(next)}`,
+      );
       assert.equal(r.status, 302);
       assert.equal(r.headers.get('location'), '/other.domain/');
     }
-    const plain = await postLogin(new CookieClient(t.url), 'alice', 'pw', `?next=${encodeURIComponent(`http://${host()}/hub/token?a=b`)}`);
+    const plain = await postLogin(
+      new CookieClient(t.url),
+      'alice',
+      'pw',
+      `?next=${encodeURIComponent(`http://${host()}/hub/token?a=b`)}`,
+    );
     assert.equal(plain.headers.get('location'), '/hub/token?a=b');
-    const userinfo = await postLogin(new CookieClient(t.url), 'alice', 'pw', `?next=${encodeURIComponent(`http://${host()}@other.domain/`)}`);
+    const userinfo = await postLogin(
+      new CookieClient(t.url),
+      'alice',
+      'pw',
+      `?next=${encodeURIComponent(`http://${host()}@other.domain/`)}`,
+    );
     assert.equal(userinfo.headers.get('location'), LANDING);
   });
 
@@ -202,7 +259,11 @@ describe('next redirects only ever stay inside the hub (test_login_redirect)', (
     assert.ok(action, 'form action');
     const actionUrl = action.replace(/&amp;/g, '&');
     const xsrf = /name="_xsrf" value="([^"]+)"/.exec(html)![1];
-    const r = await c.fetch(new URL(actionUrl, `${t.url}/hub/login`).toString(), { method: 'POST', body: new URLSearchParams({ username: 'alice', password: 'pw', _xsrf: xsrf }), headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    const r = await c.fetch(new URL(actionUrl, `${t.url}/hub/login`).toString(), {
+      method: 'POST',
+      body: new URLSearchParams({ username: 'alice', password: 'pw', _xsrf: xsrf }),
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
     assert.equal(r.status, 302);
     assert.equal(r.headers.get('location'), '/hub/token');
   });
@@ -218,16 +279,29 @@ describe('next is escaped in the login page (GHSA-c4gm-pwx9-9w8j)', () => {
       assert.doesNotMatch(html, /">injected<\/a>/);
       assert.doesNotMatch(html, /onerror=alert/);
       // The failed-login page (POST) escapes it too.
-      const failed = await postLogin(new CookieClient(t.url), 'alice', 'wrong', `?next=${encodeURIComponent(next)}`);
+      const failed = await postLogin(
+        new CookieClient(t.url),
+        'alice',
+        'wrong',
+        `?next=${encodeURIComponent(next)}`,
+      );
       const failedHtml = await failed.text();
       assert.doesNotMatch(failedHtml, /<img src=x|">injected<\/a>|onerror=alert/);
       // And it round-trips: after login the browser is sent to that same in-hub path.
-      const ok = await postLogin(new CookieClient(t.url), 'alice', 'pw', `?next=${encodeURIComponent(next)}`);
+      const ok = await postLogin(
+        new CookieClient(t.url),
+        'alice',
+        'pw',
+        `?next=${encodeURIComponent(next)}`,
+      );
       assert.equal(ok.status, 302);
       const loc = new URL(ok.headers.get('location')!, t.url);
       const want = new URL(next, t.url);
       assert.equal(loc.host, want.host);
-      assert.equal(decodeURIComponent(loc.pathname + loc.search), decodeURIComponent(want.pathname + want.search));
+      assert.equal(
+        decodeURIComponent(loc.pathname + loc.search),
+        decodeURIComponent(want.pathname + want.search),
+      );
     });
   }
 });
@@ -239,13 +313,24 @@ describe('logout', () => {
     await spawnAndWait(t, c, 'logoutuser');
     const env = await serverEnv(t, 'logoutuser');
     const issue = async (browser: CookieClient) => {
-      const q = new URLSearchParams({ client_id: env.JUPYTERHUB_CLIENT_ID, redirect_uri: env.JUPYTERHUB_OAUTH_CALLBACK_URL, response_type: 'code', state: 's' });
+      const q = new URLSearchParams({
+        client_id: env.JUPYTERHUB_CLIENT_ID,
+        redirect_uri: env.JUPYTERHUB_OAUTH_CALLBACK_URL,
+        response_type: 'code',
+        state: 's',
+      });
       const a = await browser.fetch(`/hub/api/oauth2/authorize?${q}`);
       assert.equal(a.status, 302);
       const code = location(a).query.get('code')!;
       const tok = await hubFetch(`${env.JUPYTERHUB_API_URL}/oauth2/token`, {
         method: 'POST',
-        body: new URLSearchParams({ client_id: env.JUPYTERHUB_CLIENT_ID, client_secret: env.JUPYTERHUB_API_TOKEN, grant_type: 'authorization_code', code, redirect_uri: env.JUPYTERHUB_OAUTH_CALLBACK_URL }),
+        body: new URLSearchParams({
+          client_id: env.JUPYTERHUB_CLIENT_ID,
+          client_secret: env.JUPYTERHUB_API_TOKEN,
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: env.JUPYTERHUB_OAUTH_CALLBACK_URL,
+        }),
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
       });
       assert.equal(tok.status, 200);
@@ -260,15 +345,30 @@ describe('logout', () => {
     assert.equal(r.status, 302);
     assert.equal(r.headers.get('location'), '/hub/login');
     const cleared = setCookies(r);
-    for (const [name, path] of [['jupyterhub-hub-login', '/hub/'], ['jupyterhub-session-id', '/']] as const) {
+    for (const [name, path] of [
+      ['jupyterhub-hub-login', '/hub/'],
+      ['jupyterhub-session-id', '/'],
+    ] as const) {
       const ck = cleared.get(name);
       assert.ok(ck, `${name} is cleared`);
-      assert.ok(ck.value === '' || ck.attrs.some((a) => a.startsWith('expires=thu, 01 jan 1970') || a === 'max-age=0'), `${name} expires`);
+      assert.ok(
+        ck.value === '' ||
+          ck.attrs.some((a) => a.startsWith('expires=thu, 01 jan 1970') || a === 'max-age=0'),
+        `${name} expires`,
+      );
       assert.ok(ck.attrs.includes(`path=${path}`), `${name} cleared on path ${path}`);
     }
-    assert.equal((await whoami(mine)).status, 403, 'the OAuth token of the logged-out session stops working');
+    assert.equal(
+      (await whoami(mine)).status,
+      403,
+      'the OAuth token of the logged-out session stops working',
+    );
     assert.equal((await whoami(theirs)).status, 200, 'the other browser session keeps its token');
-    assert.equal((await whoami(env.JUPYTERHUB_API_TOKEN)).status, 200, "the server's own token is not a session token");
+    assert.equal(
+      (await whoami(env.JUPYTERHUB_API_TOKEN)).status,
+      200,
+      "the server's own token is not a session token",
+    );
     const home = await c.fetch('/hub/home');
     assert.equal(home.status, 302);
     assert.match(home.headers.get('location')!, /^\/hub\/login\?next=/);
@@ -278,9 +378,15 @@ describe('logout', () => {
     const victim = await loggedIn(t, 'victim');
     const sid = victim.jar.get('jupyterhub-session-id');
     assert.ok(sid);
-    const r = await fetch(`${t.url}/hub/logout`, { headers: { Cookie: `jupyterhub-session-id=${sid}` }, redirect: 'manual' });
+    const r = await fetch(`${t.url}/hub/logout`, {
+      headers: { Cookie: `jupyterhub-session-id=${sid}` },
+      redirect: 'manual',
+    });
     assert.equal(r.status, 302);
-    const forged = await fetch(`${t.url}/hub/logout`, { headers: { Cookie: `jupyterhub-session-id=${sid}; jupyterhub-hub-login=${sid}.forged` }, redirect: 'manual' });
+    const forged = await fetch(`${t.url}/hub/logout`, {
+      headers: { Cookie: `jupyterhub-session-id=${sid}; jupyterhub-hub-login=${sid}.forged` },
+      redirect: 'manual',
+    });
     assert.equal(forged.status, 302);
     const home = await victim.fetch('/hub/home');
     assert.equal(home.status, 200, 'the victim is still logged in');
@@ -305,7 +411,10 @@ describe('huge usernames (CVE-2026-54338)', () => {
       const c = new CookieClient(h.url);
       const r = await postLogin(c, huge, 'pw');
       const html = await assertHtmlPage(r, 403, 'huge username');
-      assert.ok(html.length < 20_000, `the page does not echo the whole name (${html.length} bytes)`);
+      assert.ok(
+        html.length < 20_000,
+        `the page does not echo the whole name (${html.length} bytes)`,
+      );
       const again = await postLogin(new CookieClient(h.url), huge + 'B', 'wrong');
       assert.equal(again.status, 403);
       const lines = mem.lines();
@@ -313,7 +422,10 @@ describe('huge usernames (CVE-2026-54338)', () => {
       assert.ok(failure.length >= 1, `a failed login is logged: ${lines.slice(-5).join('\n')}`);
       for (const l of lines) {
         const longest = Math.max(0, ...(l.match(/A+/g) ?? []).map((m) => m.length));
-        assert.ok(longest <= 64, `a log line holds ${longest} characters of the username: ${l.slice(0, 200)}…`);
+        assert.ok(
+          longest <= 64,
+          `a log line holds ${longest} characters of the username: ${l.slice(0, 200)}…`,
+        );
         assert.ok(l.length < 4096, `log line of ${l.length} bytes`);
       }
     } finally {

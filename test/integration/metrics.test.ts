@@ -25,7 +25,8 @@ test('/hub/metrics: Prometheus text with JupyterHub metric names; read:metrics r
       'jupyterhub_proxy_add_duration_seconds',
       'jupyterhub_event_loop_interval_seconds',
       'jupyterhub_hub_startup_duration_seconds_count 1',
-    ]) assert.ok(body.includes(name), `missing ${name}`);
+    ])
+      assert.ok(body.includes(name), `missing ${name}`);
     assert.equal((await hubFetch(`${t.api}/metrics`, { token: admin })).status, 200);
     const health = await hubFetch(`${t.url}/hub/health`);
     assert.equal(health.status, 200);

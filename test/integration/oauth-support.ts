@@ -18,7 +18,12 @@ export let env: Record<string, string>;
 /** Register before/after hooks: a test hub where alice is logged in and her server runs. */
 export function useOAuthHub(): void {
   before(async () => {
-    t = await startTestHub({ config: { JupyterHub: { allow_named_servers: true }, Authenticator: { allow_all: true, admin_users: ['admin'] } } });
+    t = await startTestHub({
+      config: {
+        JupyterHub: { allow_named_servers: true },
+        Authenticator: { allow_all: true, admin_users: ['admin'] },
+      },
+    });
     alice = await loggedIn(t, 'alice');
     await spawnAndWait(t, alice, 'alice');
     env = await serverEnv(t, 'alice');
@@ -29,7 +34,10 @@ export function useOAuthHub(): void {
 }
 
 /** The authorize query a 6.x singleuser builds, with overrides (undefined drops a parameter). */
-export function authorizeQuery(over: Record<string, string | undefined> = {}, challenge?: string): string {
+export function authorizeQuery(
+  over: Record<string, string | undefined> = {},
+  challenge?: string,
+): string {
   const base: Record<string, string | undefined> = {
     client_id: env.JUPYTERHUB_CLIENT_ID,
     redirect_uri: env.JUPYTERHUB_OAUTH_CALLBACK_URL,
@@ -48,9 +56,17 @@ export async function authorize(c: CookieClient, query: string): Promise<Respons
 }
 
 /** Run authorize and return the code from the 302 back to the callback. */
-export async function getCode(c: CookieClient = alice, over: Record<string, string | undefined> = {}, challenge?: string): Promise<string> {
+export async function getCode(
+  c: CookieClient = alice,
+  over: Record<string, string | undefined> = {},
+  challenge?: string,
+): Promise<string> {
   const r = await authorize(c, authorizeQuery(over, challenge));
-  assert.equal(r.status, 302, `authorize should redirect, got ${r.status}: ${(await r.text()).slice(0, 200)}`);
+  assert.equal(
+    r.status,
+    302,
+    `authorize should redirect, got ${r.status}: ${(await r.text()).slice(0, 200)}`,
+  );
   const loc = location(r);
   assert.equal(loc.path, env.JUPYTERHUB_OAUTH_CALLBACK_URL);
   const code = loc.query.get('code');
@@ -59,7 +75,9 @@ export async function getCode(c: CookieClient = alice, over: Record<string, stri
 }
 
 /** POST the token request as the singleuser does (form-encoded, to the internal API URL). */
-export async function tokenRequest(params: Record<string, string | undefined> | string): Promise<{ res: Response; body: Record<string, unknown> }> {
+export async function tokenRequest(
+  params: Record<string, string | undefined> | string,
+): Promise<{ res: Response; body: Record<string, unknown> }> {
   let body: string;
   if (typeof params === 'string') body = params;
   else {
@@ -70,7 +88,10 @@ export async function tokenRequest(params: Record<string, string | undefined> | 
   const res = await hubFetch(`${env.JUPYTERHUB_API_URL}/oauth2/token`, {
     method: 'POST',
     body,
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `token ${env.JUPYTERHUB_API_TOKEN}` },
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Authorization: `token ${env.JUPYTERHUB_API_TOKEN}`,
+    },
   });
   return { res, body: (await res.json()) as Record<string, unknown> };
 }
@@ -87,8 +108,16 @@ export function exchange(code: string, over: Record<string, string | undefined> 
 }
 
 /** Every OAuth error answer: JSON {error, error_description}, no-store headers, status by kind. */
-export function assertOAuthError(r: { res: Response; body: Record<string, unknown> }, error: string, status = 400): void {
-  assert.equal(r.res.status, status, `expected ${status} ${error}, got ${r.res.status} ${JSON.stringify(r.body)}`);
+export function assertOAuthError(
+  r: { res: Response; body: Record<string, unknown> },
+  error: string,
+  status = 400,
+): void {
+  assert.equal(
+    r.res.status,
+    status,
+    `expected ${status} ${error}, got ${r.res.status} ${JSON.stringify(r.body)}`,
+  );
   assert.equal(r.body.error, error);
   assert.equal(typeof r.body.error_description, 'string');
   assert.ok((r.body.error_description as string).length > 0);

@@ -10,8 +10,25 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CookieClient } from '../helpers/cookie-client.js';
 import { hubFetch, startTestHub } from '../helpers/test-hub.js';
-import { assertHtmlPage, location, loggedIn, pkcePair, serverEnv, spawnAndWait } from './support.js';
-import { alice, authorize, authorizeQuery, env, exchange, getCode, t, useOAuthHub, whoami } from './oauth-support.js';
+import {
+  assertHtmlPage,
+  location,
+  loggedIn,
+  pkcePair,
+  serverEnv,
+  spawnAndWait,
+} from './support.js';
+import {
+  alice,
+  authorize,
+  authorizeQuery,
+  env,
+  exchange,
+  getCode,
+  t,
+  useOAuthHub,
+  whoami,
+} from './oauth-support.js';
 
 useOAuthHub();
 
@@ -20,7 +37,9 @@ describe('the server environment matches what singleuser expects', () => {
     assert.equal(env.JUPYTERHUB_CLIENT_ID, 'jupyterhub-user-alice');
     assert.equal(env.JUPYTERHUB_OAUTH_CALLBACK_URL, '/user/alice/oauth_callback');
     assert.match(env.JUPYTERHUB_API_URL, /^http:\/\/127\.0\.0\.1:\d+\/hub\/api$/);
-    assert.ok(JSON.parse(env.JUPYTERHUB_OAUTH_ACCESS_SCOPES).includes('access:servers!server=alice/'));
+    assert.ok(
+      JSON.parse(env.JUPYTERHUB_OAUTH_ACCESS_SCOPES).includes('access:servers!server=alice/'),
+    );
   });
 });
 
@@ -30,7 +49,10 @@ describe('authorization code flow', () => {
     const r = await authorize(alice, authorizeQuery({}, challenge));
     assert.equal(r.status, 302);
     const loc = location(r);
-    assert.ok(loc.raw.startsWith('/user/alice/oauth_callback?'), `a relative redirect_uri stays relative: ${loc.raw}`);
+    assert.ok(
+      loc.raw.startsWith('/user/alice/oauth_callback?'),
+      `a relative redirect_uri stays relative: ${loc.raw}`,
+    );
     assert.equal(loc.query.get('state'), 'state-123');
     const code = loc.query.get('code')!;
     assert.match(code, /^[A-Za-z0-9]{30}$/);
@@ -59,7 +81,13 @@ describe('authorization code flow', () => {
     assert.ok(model.scopes.includes('read:users:name!user=alice'), `scopes: ${model.scopes}`);
     assert.ok(model.scopes.includes('read:users:groups!user=alice'), `scopes: ${model.scopes}`);
     // …and nothing beyond what was granted (no admin, no other users' servers).
-    assert.ok(!model.scopes.some((s: string) => s === 'access:servers' || s.startsWith('admin') || /!user=(?!alice$)/.test(s)), `scopes: ${model.scopes}`);
+    assert.ok(
+      !model.scopes.some(
+        (s: string) =>
+          s === 'access:servers' || s.startsWith('admin') || /!user=(?!alice$)/.test(s),
+      ),
+      `scopes: ${model.scopes}`,
+    );
     // The token is tied to the browser's hub session (logout revokes it).
     assert.equal(model.session_id, alice.jar.get('jupyterhub-session-id'));
   });
@@ -67,7 +95,10 @@ describe('authorization code flow', () => {
   test('PKCE plain, and plain is the default method when only a challenge is sent', async () => {
     const verifier = 'p'.repeat(20) + 'L'.repeat(30);
     for (const method of ['plain', undefined]) {
-      const code = await getCode(alice, { code_challenge: verifier, code_challenge_method: method });
+      const code = await getCode(alice, {
+        code_challenge: verifier,
+        code_challenge_method: method,
+      });
       const tok = await exchange(code, { code_verifier: verifier });
       assert.equal(tok.res.status, 200, `method ${method}: ${JSON.stringify(tok.body)}`);
       assert.equal((await whoami(tok.body.access_token as string)).status, 200);
@@ -82,12 +113,21 @@ describe('authorization code flow', () => {
   });
 
   test('scope: the legacy "identify" and the identify scopes are accepted; the token never exceeds them', async () => {
-    for (const scope of ['identify', 'read:users:name!user', 'access:servers!server=alice/ read:users:groups!user']) {
+    for (const scope of [
+      'identify',
+      'read:users:name!user',
+      'access:servers!server=alice/ read:users:groups!user',
+    ]) {
       const code = await getCode(alice, { scope });
       const tok = await exchange(code);
       assert.equal(tok.res.status, 200, `${scope}: ${JSON.stringify(tok.body)}`);
       const granted = String(tok.body.scope).split(' ').filter(Boolean);
-      assert.ok(granted.every((s) => /^(access:servers!server=alice\/|read:users:(name|groups)!user(=alice)?)$/.test(s)), `${scope} → ${tok.body.scope}`);
+      assert.ok(
+        granted.every((s) =>
+          /^(access:servers!server=alice\/|read:users:(name|groups)!user(=alice)?)$/.test(s),
+        ),
+        `${scope} → ${tok.body.scope}`,
+      );
     }
   });
 
@@ -118,10 +158,19 @@ describe('authorize: fatal errors are a 400 page, never a redirect', () => {
   const cases: Array<[string, () => string]> = [
     ['missing client_id', () => authorizeQuery({ client_id: undefined })],
     ['unknown client_id', () => authorizeQuery({ client_id: 'jupyterhub-user-nobody' })],
-    ['redirect_uri mismatch', () => authorizeQuery({ redirect_uri: 'https://evil.example/user/alice/oauth_callback' })],
-    ['redirect_uri of another path', () => authorizeQuery({ redirect_uri: '/user/alice/oauth_callback/../../evil' })],
+    [
+      'redirect_uri mismatch',
+      () => authorizeQuery({ redirect_uri: 'https://evil.example/user/alice/oauth_callback' }),
+    ],
+    [
+      'redirect_uri of another path',
+      () => authorizeQuery({ redirect_uri: '/user/alice/oauth_callback/../../evil' }),
+    ],
     ['duplicate client_id', () => `${authorizeQuery()}&client_id=${env.JUPYTERHUB_CLIENT_ID}`],
-    ['duplicate redirect_uri', () => `${authorizeQuery()}&redirect_uri=${encodeURIComponent('https://evil.example/cb')}`],
+    [
+      'duplicate redirect_uri',
+      () => `${authorizeQuery()}&redirect_uri=${encodeURIComponent('https://evil.example/cb')}`,
+    ],
     ['duplicate state', () => `${authorizeQuery()}&state=other`],
   ];
   for (const [name, query] of cases) {
@@ -135,8 +184,15 @@ describe('authorize: fatal errors are a 400 page, never a redirect', () => {
 
 describe('authorize: reflected values', () => {
   test('an unknown client_id or bad redirect_uri is escaped on the error page', async () => {
-    for (const over of [{ client_id: '<script>alert(1)</script>' }, { redirect_uri: '"><img src=x onerror=alert(1)>' }]) {
-      const html = await assertHtmlPage(await authorize(alice, authorizeQuery(over)), 400, JSON.stringify(over));
+    for (const over of [
+      { client_id: '<script>alert(1)</script>' },
+      { redirect_uri: '"><img src=x onerror=alert(1)>' },
+    ]) {
+      const html = await assertHtmlPage(
+        await authorize(alice, authorizeQuery(over)),
+        400,
+        JSON.stringify(over),
+      );
       assert.doesNotMatch(html, /<script>alert|<img src=x/);
     }
   });
@@ -154,7 +210,11 @@ describe('authorize: recoverable errors redirect to redirect_uri with error= and
   const cases: Array<[string, Record<string, string | undefined>, string]> = [
     ['response_type=token', { response_type: 'token' }, 'unsupported_response_type'],
     ['missing response_type', { response_type: undefined }, 'invalid_request'],
-    ['code_challenge_method S512', { code_challenge: 'a'.repeat(43), code_challenge_method: 'S512' }, 'invalid_request'],
+    [
+      'code_challenge_method S512',
+      { code_challenge: 'a'.repeat(43), code_challenge_method: 'S512' },
+      'invalid_request',
+    ],
     ['unknown scope', { scope: 'no-such-scope' }, 'invalid_scope'],
     ['scope beyond the client (admin:users)', { scope: 'admin:users' }, 'invalid_scope'],
   ];
@@ -189,14 +249,27 @@ describe('authorize: who may use the server', () => {
     assert.match(html, /<form[^>]*method="post"/i);
     const xsrf = /name="_xsrf" value="([^"]+)"/.exec(html)?.[1];
     assert.ok(xsrf, 'consent form carries _xsrf');
-    const noXsrf = await admin.fetch(`/hub/api/oauth2/authorize?${query}`, { method: 'POST', body: '', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    const noXsrf = await admin.fetch(`/hub/api/oauth2/authorize?${query}`, {
+      method: 'POST',
+      body: '',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
     assert.equal(noXsrf.status, 403, 'consent POST without _xsrf is refused');
     assert.equal(noXsrf.headers.get('location'), null);
-    const shown = [...html.matchAll(/name="scopes" value="([^"]+)"/g)].map((m) => m[1].replace(/&amp;/g, '&'));
-    assert.ok(shown.includes('access:servers!server=alice/'), `the form lists the scopes: ${shown}`);
+    const shown = [...html.matchAll(/name="scopes" value="([^"]+)"/g)].map((m) =>
+      m[1].replace(/&amp;/g, '&'),
+    );
+    assert.ok(
+      shown.includes('access:servers!server=alice/'),
+      `the form lists the scopes: ${shown}`,
+    );
     const post = async (extra: string[][]) => {
       const body = new URLSearchParams([['_xsrf', xsrf], ...extra]);
-      const r = await admin.fetch(`/hub/api/oauth2/authorize?${query}`, { method: 'POST', body, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+      const r = await admin.fetch(`/hub/api/oauth2/authorize?${query}`, {
+        method: 'POST',
+        body,
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      });
       assert.equal(r.status, 302);
       const code = location(r).query.get('code');
       assert.ok(code);
@@ -209,11 +282,25 @@ describe('authorize: who may use the server', () => {
     assert.deepEqual(String(all.scope).split(' ').sort(), [...shown].sort());
     const me = await (await whoami(all.access_token as string)).json();
     assert.equal(me.name, 'admin');
-    assert.ok(me.scopes.includes('access:servers!server=alice/'), `admin's token for alice's server: ${me.scopes}`);
+    assert.ok(
+      me.scopes.includes('access:servers!server=alice/'),
+      `admin's token for alice's server: ${me.scopes}`,
+    );
     // No scopes posted: identify only; posted scopes never widen what was shown.
     const none = await post([]);
-    assert.ok(String(none.scope).split(' ').filter(Boolean).every((s) => s.startsWith('read:users:name!user') || s.startsWith('read:users:groups!user')), `no scopes → identify only: ${none.scope}`);
-    const extra = await post([['scopes', 'admin:users'], ['scopes', 'access:servers']]);
+    assert.ok(
+      String(none.scope)
+        .split(' ')
+        .filter(Boolean)
+        .every(
+          (s) => s.startsWith('read:users:name!user') || s.startsWith('read:users:groups!user'),
+        ),
+      `no scopes → identify only: ${none.scope}`,
+    );
+    const extra = await post([
+      ['scopes', 'admin:users'],
+      ['scopes', 'access:servers'],
+    ]);
     assert.equal(String(extra.scope), '', `scopes not shown are not granted: ${extra.scope}`);
   });
 });
@@ -225,7 +312,14 @@ describe('JupyterHub.oauth_require_pkce', () => {
       const c = await loggedIn(h, 'carol');
       await spawnAndWait(h, c, 'carol');
       const e = await serverEnv(h, 'carol');
-      const q = (extra: Record<string, string>) => new URLSearchParams({ client_id: e.JUPYTERHUB_CLIENT_ID, redirect_uri: e.JUPYTERHUB_OAUTH_CALLBACK_URL, response_type: 'code', state: 's1', ...extra }).toString();
+      const q = (extra: Record<string, string>) =>
+        new URLSearchParams({
+          client_id: e.JUPYTERHUB_CLIENT_ID,
+          redirect_uri: e.JUPYTERHUB_OAUTH_CALLBACK_URL,
+          response_type: 'code',
+          state: 's1',
+          ...extra,
+        }).toString();
       const refused = await c.fetch(`/hub/api/oauth2/authorize?${q({})}`);
       assert.equal(refused.status, 302);
       assert.equal(location(refused).query.get('error'), 'invalid_request');
@@ -233,12 +327,24 @@ describe('JupyterHub.oauth_require_pkce', () => {
       assert.equal(location(refused).query.get('code'), null);
 
       const { verifier, challenge } = pkcePair();
-      const ok = await c.fetch(`/hub/api/oauth2/authorize?${q({ code_challenge: challenge, code_challenge_method: 'S256' })}`);
+      const ok = await c.fetch(
+        `/hub/api/oauth2/authorize?${q({ code_challenge: challenge, code_challenge_method: 'S256' })}`,
+      );
       assert.equal(ok.status, 302);
       const code = location(ok).query.get('code')!;
       const post = (body: Record<string, string>) =>
-        hubFetch(`${e.JUPYTERHUB_API_URL}/oauth2/token`, { method: 'POST', body: new URLSearchParams(body), headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
-      const base = { client_id: e.JUPYTERHUB_CLIENT_ID, client_secret: e.JUPYTERHUB_API_TOKEN, grant_type: 'authorization_code', code, redirect_uri: e.JUPYTERHUB_OAUTH_CALLBACK_URL };
+        hubFetch(`${e.JUPYTERHUB_API_URL}/oauth2/token`, {
+          method: 'POST',
+          body: new URLSearchParams(body),
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        });
+      const base = {
+        client_id: e.JUPYTERHUB_CLIENT_ID,
+        client_secret: e.JUPYTERHUB_API_TOKEN,
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: e.JUPYTERHUB_OAUTH_CALLBACK_URL,
+      };
       const missing = await post(base);
       assert.equal(missing.status, 400);
       assert.equal((await missing.json()).error, 'invalid_request');
@@ -247,7 +353,16 @@ describe('JupyterHub.oauth_require_pkce', () => {
 
       // A code stored without a challenge (e.g. issued before the setting was turned on) is refused.
       const user = (await h.hub.ctx.store.users.byName('carol'))!;
-      await h.hub.ctx.store.oauth.createCode('NoChallengeCode012345678901234', { clientId: e.JUPYTERHUB_CLIENT_ID, userId: user.id, scopes: [], redirectUri: e.JUPYTERHUB_OAUTH_CALLBACK_URL, sessionId: null, codeChallenge: null, codeChallengeMethod: null, expiresAt: new Date(Date.now() + 60_000) });
+      await h.hub.ctx.store.oauth.createCode('NoChallengeCode012345678901234', {
+        clientId: e.JUPYTERHUB_CLIENT_ID,
+        userId: user.id,
+        scopes: [],
+        redirectUri: e.JUPYTERHUB_OAUTH_CALLBACK_URL,
+        sessionId: null,
+        codeChallenge: null,
+        codeChallengeMethod: null,
+        expiresAt: new Date(Date.now() + 60_000),
+      });
       const legacy = await post({ ...base, code: 'NoChallengeCode012345678901234' });
       assert.equal(legacy.status, 400);
       assert.equal((await legacy.json()).error, 'invalid_request');

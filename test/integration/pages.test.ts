@@ -15,7 +15,15 @@ import { loadConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log.js';
 import { isHubError } from '../../src/errors.js';
 import { hubFetch, startTestHub, type TestHub } from '../helpers/test-hub.js';
-import { assertHtmlPage, assertNoStack, location, loggedIn, memoryLogger, spawnAndWait, startLoggedHub } from './support.js';
+import {
+  assertHtmlPage,
+  assertNoStack,
+  location,
+  loggedIn,
+  memoryLogger,
+  spawnAndWait,
+  startLoggedHub,
+} from './support.js';
 
 let t: TestHub;
 let alice: CookieClient;
@@ -70,7 +78,11 @@ describe('requests outside /hub/ that reach the hub', () => {
   test('anonymous page POSTs are refused (403), GETs go to login', async () => {
     const anon = new CookieClient(t.url);
     for (const path of ['/hub/spawn', '/hub/spawn/alice']) {
-      const r = await anon.fetch(path, { method: 'POST', body: '', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+      const r = await anon.fetch(path, {
+        method: 'POST',
+        body: '',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      });
       assert.equal(r.status, 403, path);
       assert.equal(r.headers.get('location'), null);
     }
@@ -80,7 +92,11 @@ describe('requests outside /hub/ that reach the hub', () => {
   });
 
   test('a POST outside /hub/ is not redirected', async () => {
-    const r = await new CookieClient(t.url).fetch('/user/x/api/contents', { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json' } });
+    const r = await new CookieClient(t.url).fetch('/user/x/api/contents', {
+      method: 'POST',
+      body: '{}',
+      headers: { 'Content-Type': 'application/json' },
+    });
     assert.ok(r.status >= 400 && r.status < 500, `POST /user/x/...: ${r.status}`);
     assert.equal(r.headers.get('location'), null);
   });
@@ -121,16 +137,34 @@ describe('/hub/user/<name>/... for a stopped server', () => {
 
   test('POST with a token → 424 JSON; with only a cookie and no _xsrf → 403', async () => {
     const token = await t.token('alice');
-    const r = await hubFetch(`${t.url}/hub/user/alice/api/sessions`, { method: 'POST', token, body: '{}', headers: { 'Content-Type': 'application/json' } });
+    const r = await hubFetch(`${t.url}/hub/user/alice/api/sessions`, {
+      method: 'POST',
+      token,
+      body: '{}',
+      headers: { 'Content-Type': 'application/json' },
+    });
     assert.equal(r.status, 424);
-    const c = await alice.fetch('/hub/user/alice/api/sessions', { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json' } });
+    const c = await alice.fetch('/hub/user/alice/api/sessions', {
+      method: 'POST',
+      body: '{}',
+      headers: { 'Content-Type': 'application/json' },
+    });
     assert.equal(c.status, 403);
   });
 
   test("another user's server (or a user that does not exist) → 404, the same page", async () => {
-    const bobs = await assertHtmlPage(await alice.fetch('/hub/user/bob/lab'), 404, "bob's server as alice");
-    const nobody = await assertHtmlPage(await alice.fetch('/hub/user/nobody/lab'), 404, 'unknown user');
-    const strip = (h: string) => h.replace(/bob|nobody/g, 'X').replace(/content="[^"]*"|value="[^"]*"/g, '');
+    const bobs = await assertHtmlPage(
+      await alice.fetch('/hub/user/bob/lab'),
+      404,
+      "bob's server as alice",
+    );
+    const nobody = await assertHtmlPage(
+      await alice.fetch('/hub/user/nobody/lab'),
+      404,
+      'unknown user',
+    );
+    const strip = (h: string) =>
+      h.replace(/bob|nobody/g, 'X').replace(/content="[^"]*"|value="[^"]*"/g, '');
     assert.equal(strip(bobs), strip(nobody), 'no way to tell whether a user exists');
   });
 
@@ -169,7 +203,10 @@ describe('error pages', () => {
   test('404 page: HTML, no stack trace', async () => {
     const html = await assertHtmlPage(await alice.fetch('/hub/no/such/page'), 404, '404');
     assert.match(html, /404/);
-    const post = await hubFetch(`${t.api}/no/such/endpoint`, { method: 'POST', token: await t.token('alice') });
+    const post = await hubFetch(`${t.api}/no/such/endpoint`, {
+      method: 'POST',
+      token: await t.token('alice'),
+    });
     assert.equal(post.status, 404);
     assert.deepEqual(Object.keys(await post.json()).sort(), ['code', 'message', 'status']);
   });
@@ -185,7 +222,12 @@ describe('error pages', () => {
 
   test('malformed input is a 4xx, not a 500', async () => {
     const token = await t.token('alice');
-    const bad = await hubFetch(`${t.api}/users/alice/activity`, { method: 'POST', token, body: '{not json', headers: { 'Content-Type': 'application/json' } });
+    const bad = await hubFetch(`${t.api}/users/alice/activity`, {
+      method: 'POST',
+      token,
+      body: '{not json',
+      headers: { 'Content-Type': 'application/json' },
+    });
     assert.equal(bad.status, 400);
     assertNoStack(await bad.text(), 'bad JSON');
     const badPct = await alice.fetch('/hub/user/alice/%E0%A4%A');
@@ -213,44 +255,68 @@ describe('spawn failures', () => {
     mem = memoryLogger();
     // Long timeouts: the failure must be noticed because the process exited, not by a timeout
     // (the test's own timeout would fire first).
-    h = await startLoggedHub(mem.log, { Spawner: { cmd: [script], start_timeout: 600, http_timeout: 600 } });
+    h = await startLoggedHub(mem.log, {
+      Spawner: { cmd: [script], start_timeout: 600, http_timeout: 600 },
+    });
   });
   after(async () => {
     await h?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('the reason reaches the progress stream and the spawn-pending page', { timeout: 30_000 }, async () => {
-    const c = new CookieClient(h.url);
-    assert.equal((await c.login('failer')).status, 302);
-    const xsrf = await c.xsrf('/hub/home');
-    const spawn = await c.fetch('/hub/spawn');
-    assert.equal(spawn.status, 302);
-    assert.match(spawn.headers.get('location')!, /^\/hub\/spawn-pending\/failer/);
+  test(
+    'the reason reaches the progress stream and the spawn-pending page',
+    { timeout: 30_000 },
+    async () => {
+      const c = new CookieClient(h.url);
+      assert.equal((await c.login('failer')).status, 302);
+      const xsrf = await c.xsrf('/hub/home');
+      const spawn = await c.fetch('/hub/spawn');
+      assert.equal(spawn.status, 302);
+      assert.match(spawn.headers.get('location')!, /^\/hub\/spawn-pending\/failer/);
 
-    const events = await readEvents(await c.fetch(`/hub/api/users/failer/server/progress?_xsrf=${encodeURIComponent(xsrf)}`));
-    const last = events.at(-1)!;
-    assert.equal(last.failed, true, `events: ${JSON.stringify(events)}`);
-    assert.equal(last.ready, undefined);
-    assert.match(String(last.message), /^Spawn failed: /);
-    assert.match(String(last.message), /status 3/);
-    assert.ok(String(last.message).includes(REASON), `the message carries the server's own words: ${last.message}`);
-    assert.equal(events.filter((e) => e.failed || e.ready).length, 1, 'exactly one terminal event');
+      const events = await readEvents(
+        await c.fetch(`/hub/api/users/failer/server/progress?_xsrf=${encodeURIComponent(xsrf)}`),
+      );
+      const last = events.at(-1)!;
+      assert.equal(last.failed, true, `events: ${JSON.stringify(events)}`);
+      assert.equal(last.ready, undefined);
+      assert.match(String(last.message), /^Spawn failed: /);
+      assert.match(String(last.message), /status 3/);
+      assert.ok(
+        String(last.message).includes(REASON),
+        `the message carries the server's own words: ${last.message}`,
+      );
+      assert.equal(
+        events.filter((e) => e.failed || e.ready).length,
+        1,
+        'exactly one terminal event',
+      );
 
-    const pending = await c.fetch('/hub/spawn-pending/failer');
-    const html = await assertHtmlPage(pending, 500, 'spawn-pending after failure');
-    assert.ok(html.includes('labhub-test: cannot start, the disk quota &lt;is&gt; exhausted'), 'the reason is on the page, escaped');
-    assert.doesNotMatch(html, /<is>/);
-    const launch = /id="launch" href="([^"]+)"/.exec(html)?.[1];
-    assert.ok(launch?.startsWith('/hub/spawn/failer'), 'the page offers to try again');
+      const pending = await c.fetch('/hub/spawn-pending/failer');
+      const html = await assertHtmlPage(pending, 500, 'spawn-pending after failure');
+      assert.ok(
+        html.includes('labhub-test: cannot start, the disk quota &lt;is&gt; exhausted'),
+        'the reason is on the page, escaped',
+      );
+      assert.doesNotMatch(html, /<is>/);
+      const launch = /id="launch" href="([^"]+)"/.exec(html)?.[1];
+      assert.ok(launch?.startsWith('/hub/spawn/failer'), 'the page offers to try again');
 
-    const userRoute = await assertHtmlPage(await c.fetch('/hub/user/failer/lab'), 424, '/hub/user after failure');
-    assert.ok(userRoute.includes('the disk quota &lt;is&gt; exhausted'));
+      const userRoute = await assertHtmlPage(
+        await c.fetch('/hub/user/failer/lab'),
+        424,
+        '/hub/user after failure',
+      );
+      assert.ok(userRoute.includes('the disk quota &lt;is&gt; exhausted'));
 
-    // The progress stream still reports the failure afterwards (a page reloaded late).
-    const replay = await readEvents(await c.fetch(`/hub/api/users/failer/server/progress?_xsrf=${encodeURIComponent(xsrf)}`));
-    assert.equal(replay.at(-1)!.failed, true);
-  });
+      // The progress stream still reports the failure afterwards (a page reloaded late).
+      const replay = await readEvents(
+        await c.fetch(`/hub/api/users/failer/server/progress?_xsrf=${encodeURIComponent(xsrf)}`),
+      );
+      assert.equal(replay.at(-1)!.failed, true);
+    },
+  );
 
   test('a 500 shows an error id that is also in the log, and no internals', async () => {
     const c = new CookieClient(h.url);
@@ -267,9 +333,17 @@ describe('spawn failures', () => {
       assert.doesNotMatch(html, /SQLITE_CORRUPT|\/secret\/path/);
       const id = /id="error-id">([^<]+)</.exec(html)?.[1];
       assert.ok(id && /^[0-9a-f]{8,}$/.test(id), 'the page shows an error id');
-      assert.ok(mem.lines().some((l) => l.includes(id) && l.includes('SQLITE_CORRUPT')), 'the log has the id and the details');
+      assert.ok(
+        mem.lines().some((l) => l.includes(id) && l.includes('SQLITE_CORRUPT')),
+        'the log has the id and the details',
+      );
 
-      const token = (await h.hub.ctx.store.tokens.create({ userId: (await h.hub.ctx.store.users.byName('erruser'))!.id, scopes: ['inherit'] })).token;
+      const token = (
+        await h.hub.ctx.store.tokens.create({
+          userId: (await h.hub.ctx.store.users.byName('erruser'))!.id,
+          scopes: ['inherit'],
+        })
+      ).token;
       const api = await hubFetch(`${h.url}/hub/api/users/erruser`, { token });
       assert.equal(api.status, 500);
       const body = await api.json();
@@ -285,19 +359,36 @@ describe('spawn failures', () => {
 
 describe('a missing command', () => {
   test('fails at once with a message naming the command', { timeout: 30_000 }, async () => {
-    const h = await startTestHub({ config: { Spawner: { cmd: ['/nonexistent/labhub-test/jupyterhub-singleuser'], start_timeout: 600, http_timeout: 600 } } });
+    const h = await startTestHub({
+      config: {
+        Spawner: {
+          cmd: ['/nonexistent/labhub-test/jupyterhub-singleuser'],
+          start_timeout: 600,
+          http_timeout: 600,
+        },
+      },
+    });
     try {
       const c = await loggedIn(h, 'nocmd');
       const xsrf = await c.xsrf('/hub/home');
       const spawn = await c.fetch('/hub/spawn');
       assert.equal(spawn.status, 302);
-      const events = await readEvents(await c.fetch(`/hub/api/users/nocmd/server/progress?_xsrf=${encodeURIComponent(xsrf)}`));
+      const events = await readEvents(
+        await c.fetch(`/hub/api/users/nocmd/server/progress?_xsrf=${encodeURIComponent(xsrf)}`),
+      );
       const last = events.at(-1)!;
       assert.equal(last.failed, true, JSON.stringify(events));
-      assert.ok(String(last.message).includes('/nonexistent/labhub-test/jupyterhub-singleuser'), `names the command: ${last.message}`);
+      assert.ok(
+        String(last.message).includes('/nonexistent/labhub-test/jupyterhub-singleuser'),
+        `names the command: ${last.message}`,
+      );
       assert.match(String(last.message), /does not exist|not found/);
       assert.match(String(last.message), /Spawner\.cmd/, 'says what to fix');
-      const html = await assertHtmlPage(await c.fetch('/hub/spawn-pending/nocmd'), 500, 'spawn-pending');
+      const html = await assertHtmlPage(
+        await c.fetch('/hub/spawn-pending/nocmd'),
+        500,
+        'spawn-pending',
+      );
       assert.ok(html.includes('/nonexistent/labhub-test/jupyterhub-singleuser'));
       // The API start call answers with the reason too.
       const token = await h.token('nocmd');
@@ -318,11 +409,27 @@ describe('cookie secret file', () => {
       writeFileSync(file, 'ab'.repeat(32) + '\n');
       chmodSync(file, 0o644);
       const hub = new Hub({
-        loaded: loadConfig({ cwd: dir, overrides: { JupyterHub: { authenticator_class: 'dummy', cookie_secret_file: file, db_url: `sqlite:///${join(dir, 'hub.sqlite')}` }, DummyAuthenticator: { password: 'pw' } } }),
+        loaded: loadConfig({
+          cwd: dir,
+          overrides: {
+            JupyterHub: {
+              authenticator_class: 'dummy',
+              cookie_secret_file: file,
+              db_url: `sqlite:///${join(dir, 'hub.sqlite')}`,
+            },
+            DummyAuthenticator: { password: 'pw' },
+          },
+        }),
         log: silentLogger(),
         cwd: dir,
       });
-      await assert.rejects(hub.start(), (e) => isHubError(e) && e.code === 'LABHUB_ERR_COOKIE_SECRET' && e.userMessage.includes(`chmod 600 ${file}`));
+      await assert.rejects(
+        hub.start(),
+        (e) =>
+          isHubError(e) &&
+          e.code === 'LABHUB_ERR_COOKIE_SECRET' &&
+          e.userMessage.includes(`chmod 600 ${file}`),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

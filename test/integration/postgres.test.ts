@@ -17,10 +17,20 @@ test('PostgreSQL: the same migrations and repositories work (real Debian Postgre
     assert.equal(alice.admin, true);
     await store.users.create('bob-pg');
     const srv = await store.servers.ensure(alice.id, '');
-    await store.servers.update(srv.id, { status: 'running', target: 'http://127.0.0.1:1', state: { pid: 12345, starttime: 1 } });
-    assert.deepEqual((await store.servers.active()).map((a) => a.userName), ['alice-pg']);
+    await store.servers.update(srv.id, {
+      status: 'running',
+      target: 'http://127.0.0.1:1',
+      state: { pid: 12345, starttime: 1 },
+    });
+    assert.deepEqual(
+      (await store.servers.active()).map((a) => a.userName),
+      ['alice-pg'],
+    );
     const page = await store.users.list({ offset: 0, limit: 10, sort: 'name', nameFilter: 'PG' });
-    assert.deepEqual(page.users.map((u) => u.name), ['alice-pg', 'bob-pg']);
+    assert.deepEqual(
+      page.users.map((u) => u.name),
+      ['alice-pg', 'bob-pg'],
+    );
     const { token } = await store.tokens.create({ userId: alice.id, scopes: ['inherit'] });
     assert.equal((await store.tokens.find(token))?.userId, alice.id);
     const g = await store.groups.create('g-pg');
@@ -34,7 +44,9 @@ test('PostgreSQL: the same migrations and repositories work (real Debian Postgre
 });
 
 test('PostgreSQL: a hub runs on it (login, API)', async () => {
-  const t = await startTestHub({ config: { JupyterHub: { db_url: await pg.createDatabase('labhub_hub') } } });
+  const t = await startTestHub({
+    config: { JupyterHub: { db_url: await pg.createDatabase('labhub_hub') } },
+  });
   try {
     const token = await t.token('carol', { admin: true });
     const res = await hubFetch(`${t.api}/users/carol`, { token });

@@ -16,7 +16,11 @@ test('GET /hub/api/labhub/spawn-failures lists recent failed spawns with their r
     const user = await t.token('unlucky');
     const start = await hubFetch(`${t.api}/users/unlucky/server`, { method: 'POST', token: admin });
     assert.equal(start.status, 500);
-    assert.equal((await hubFetch(`${t.api}/labhub/spawn-failures`, { token: user })).status, 403, 'not for users');
+    assert.equal(
+      (await hubFetch(`${t.api}/labhub/spawn-failures`, { token: user })).status,
+      403,
+      'not for users',
+    );
     const r = await hubFetch(`${t.api}/labhub/spawn-failures`, { token: admin });
     assert.equal(r.status, 200);
     const { items } = await r.json();
@@ -25,7 +29,10 @@ test('GET /hub/api/labhub/spawn-failures lists recent failed spawns with their r
     assert.equal(items[0].server, '');
     assert.match(items[0].error, /exited with status 7/);
     assert.match(items[0].error, /quota exceeded for <you>/);
-    assert.equal((await hubFetch(`${t.api}/labhub/spawn-failures?limit=0`, { token: admin })).status, 400);
+    assert.equal(
+      (await hubFetch(`${t.api}/labhub/spawn-failures?limit=0`, { token: admin })).status,
+      400,
+    );
   } finally {
     await t.stop();
   }

@@ -19,7 +19,11 @@ import { loadConfig } from '../../src/config/index.js';
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Poll `cond` every 100 ms until it is truthy (fails with `what` after `ms`). */
-export async function waitFor<T>(what: string, cond: () => Promise<T | null | undefined | false>, ms = 20_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  cond: () => Promise<T | null | undefined | false>,
+  ms = 20_000,
+): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await cond();
@@ -38,16 +42,26 @@ export async function loggedIn(t: TestHub, user: string): Promise<CookieClient> 
 }
 
 /** Start `user`'s default server through /hub/spawn (as a browser does) and wait until it is ready. */
-export async function spawnAndWait(t: TestHub, c: CookieClient, user: string, ms = 20_000): Promise<void> {
+export async function spawnAndWait(
+  t: TestHub,
+  c: CookieClient,
+  user: string,
+  ms = 20_000,
+): Promise<void> {
   const r = await c.fetch('/hub/spawn');
   assert.equal(r.status, 302);
   const token = await t.token(user);
   const t0 = Date.now();
-  await waitFor(`${user}'s server to be ready`, async () => {
-    const m = await (await hubFetch(`${t.api}/users/${user}`, { token })).json();
-    if (!m.servers?.[''] && Date.now() - t0 > 2000) throw new Error(`${user}'s server is not starting (it failed?): ${JSON.stringify(m)}`);
-    return m.servers?.['']?.ready === true;
-  }, ms);
+  await waitFor(
+    `${user}'s server to be ready`,
+    async () => {
+      const m = await (await hubFetch(`${t.api}/users/${user}`, { token })).json();
+      if (!m.servers?.[''] && Date.now() - t0 > 2000)
+        throw new Error(`${user}'s server is not starting (it failed?): ${JSON.stringify(m)}`);
+      return m.servers?.['']?.ready === true;
+    },
+    ms,
+  );
 }
 
 /** The environment the hub passed to the fake single-user server (it echoes it on any request). */
@@ -60,7 +74,10 @@ export async function serverEnv(t: TestHub, user: string): Promise<Record<string
 /** An RFC 7636 verifier and its S256 challenge. */
 export function pkcePair(): { verifier: string; challenge: string } {
   const verifier = randomBytes(32).toString('base64url'); // 43 characters
-  return { verifier, challenge: createHash('sha256').update(verifier, 'ascii').digest('base64url') };
+  return {
+    verifier,
+    challenge: createHash('sha256').update(verifier, 'ascii').digest('base64url'),
+  };
 }
 
 /** Split a Location header into path and query (relative locations stay relative). */
@@ -68,14 +85,30 @@ export function location(res: Response): { path: string; query: URLSearchParams;
   const raw = res.headers.get('location');
   assert.ok(raw, `expected a Location header (status ${res.status})`);
   const u = new URL(raw, 'http://relative.invalid');
-  return { path: raw.startsWith('/') ? u.pathname : `${u.origin}${u.pathname}`, query: u.searchParams, raw };
+  return {
+    path: raw.startsWith('/') ? u.pathname : `${u.origin}${u.pathname}`,
+    query: u.searchParams,
+    raw,
+  };
 }
 
 /** A page response: HTML, no stack trace, no redirect. */
-export async function assertHtmlPage(res: Response, status: number, where: string): Promise<string> {
+export async function assertHtmlPage(
+  res: Response,
+  status: number,
+  where: string,
+): Promise<string> {
   // (Not assertHubInvariants: the OAuth consent page is HTML under /hub/api/, as in JupyterHub.)
-  assert.match(res.headers.get('x-jupyterhub-version') ?? '', /^\d+\.\d+\.\d+/, `${where}: X-JupyterHub-Version`);
-  assert.equal(res.headers.get('x-content-type-options'), 'nosniff', `${where}: X-Content-Type-Options`);
+  assert.match(
+    res.headers.get('x-jupyterhub-version') ?? '',
+    /^\d+\.\d+\.\d+/,
+    `${where}: X-JupyterHub-Version`,
+  );
+  assert.equal(
+    res.headers.get('x-content-type-options'),
+    'nosniff',
+    `${where}: X-Content-Type-Options`,
+  );
   const body = await res.text();
   assert.equal(res.status, status, `${where}: status ${res.status}, body ${body.slice(0, 300)}`);
   assert.match(res.headers.get('content-type') ?? '', /^text\/html/, `${where}: content type`);
@@ -86,7 +119,11 @@ export async function assertHtmlPage(res: Response, status: number, where: strin
 
 /** No JavaScript stack trace or source path leaks into a user-visible body. */
 export function assertNoStack(body: string, where: string): void {
-  assert.doesNotMatch(body, /\n\s+at .+\(.*:\d+:\d+\)|at async |node:internal|\/src\/[\w/-]+\.ts|\.js:\d+:\d+/, `${where}: body shows a stack trace or source path`);
+  assert.doesNotMatch(
+    body,
+    /\n\s+at .+\(.*:\d+:\d+\)|at async |node:internal|\/src\/[\w/-]+\.ts|\.js:\d+:\d+/,
+    `${where}: body shows a stack trace or source path`,
+  );
 }
 
 export interface RawResponse {
@@ -99,14 +136,27 @@ export interface RawResponse {
  * An HTTP request with exactly these headers. Node's fetch always sends `Sec-Fetch-Mode: cors`
  * (and will not let a caller change it), so tests of fetch-metadata rules use this instead.
  */
-export function rawRequest(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<RawResponse> {
+export function rawRequest(
+  url: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: opts.method ?? 'GET', headers: opts.headers ?? {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = httpRequest(
+      url,
+      { method: opts.method ?? 'GET', headers: opts.headers ?? {} },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(opts.body);
   });
@@ -130,7 +180,9 @@ export class BrowserClient {
 
   private cookieHeader(path: string): string {
     // RFC 6265 path-match.
-    const matching = [...this.cookies.values()].filter((c) => path === c.path || path.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`));
+    const matching = [...this.cookies.values()].filter(
+      (c) => path === c.path || path.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`),
+    );
     // Longer paths first, like browsers.
     matching.sort((a, b) => b.path.length - a.path.length);
     return matching.map((c) => `${c.name}=${c.value}`).join('; ');
@@ -159,9 +211,19 @@ export class BrowserClient {
   }
 
   /** One request (no redirects followed). */
-  async request(pathOrUrl: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<RawResponse> {
+  async request(
+    pathOrUrl: string,
+    opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
+  ): Promise<RawResponse> {
     const url = new URL(pathOrUrl, this.base);
-    const headers: Record<string, string> = { 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'document', 'Sec-Fetch-Site': 'same-origin', Accept: 'text/html,application/xhtml+xml', 'User-Agent': 'labhub-test-browser', ...opts.headers };
+    const headers: Record<string, string> = {
+      'Sec-Fetch-Mode': 'navigate',
+      'Sec-Fetch-Dest': 'document',
+      'Sec-Fetch-Site': 'same-origin',
+      Accept: 'text/html,application/xhtml+xml',
+      'User-Agent': 'labhub-test-browser',
+      ...opts.headers,
+    };
     const cookie = this.cookieHeader(url.pathname);
     if (cookie) headers.Cookie = cookie;
     const res = await rawRequest(url.toString(), { ...opts, headers });
@@ -177,7 +239,10 @@ export class BrowserClient {
     return this.request('/hub/login', {
       method: 'POST',
       body: new URLSearchParams({ username, password, _xsrf: xsrf }).toString(),
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Sec-Fetch-Mode': 'navigate' },
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        'Sec-Fetch-Mode': 'navigate',
+      },
     });
   }
 }
@@ -191,25 +256,42 @@ export function memoryLogger(): { log: Logger; lines: () => string[] } {
       cb();
     },
   });
-  return { log: pino({ level: 'debug', base: undefined }, sink), lines: () => chunks.join('').split('\n').filter(Boolean) };
+  return {
+    log: pino({ level: 'debug', base: undefined }, sink),
+    lines: () => chunks.join('').split('\n').filter(Boolean),
+  };
 }
 
 /**
  * A hub like `startTestHub` (dummy auth 'pw', fake server) that logs into `log`, for tests that
  * check what reaches the log. Returns its public URL and a stop function.
  */
-export async function startLoggedHub(log: Logger, extra: Record<string, Record<string, unknown>> = {}): Promise<{ hub: Hub; url: string; stop: () => Promise<void> }> {
+export async function startLoggedHub(
+  log: Logger,
+  extra: Record<string, Record<string, unknown>> = {},
+): Promise<{ hub: Hub; url: string; stop: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'labhub-itest-'));
   const [port, hubPort, apiPort] = [await freePort(), await freePort(), await freePort()];
   const config: Record<string, Record<string, unknown>> = {
-    JupyterHub: { ip: '127.0.0.1', port, hub_port: hubPort, authenticator_class: 'dummy', db_url: `sqlite:///${join(dir, 'hub.sqlite')}`, cookie_secret_file: join(dir, 'cookie_secret') },
-    ConfigurableHTTPProxy: { api_url: `http://127.0.0.1:${apiPort}`, pid_file: join(dir, 'proxy.pid') },
+    JupyterHub: {
+      ip: '127.0.0.1',
+      port,
+      hub_port: hubPort,
+      authenticator_class: 'dummy',
+      db_url: `sqlite:///${join(dir, 'hub.sqlite')}`,
+      cookie_secret_file: join(dir, 'cookie_secret'),
+    },
+    ConfigurableHTTPProxy: {
+      api_url: `http://127.0.0.1:${apiPort}`,
+      pid_file: join(dir, 'proxy.pid'),
+    },
     DummyAuthenticator: { password: 'pw' },
     Authenticator: { allow_all: true },
     Spawner: { cmd: [process.execPath, FAKE_SERVER], http_timeout: 10 },
     LocalProcessSpawner: { run_as_user: 'self' },
   };
-  for (const [cls, traits] of Object.entries(extra)) config[cls] = { ...(config[cls] ?? {}), ...traits };
+  for (const [cls, traits] of Object.entries(extra))
+    config[cls] = { ...(config[cls] ?? {}), ...traits };
   const hub = new Hub({ loaded: loadConfig({ cwd: dir, overrides: config }), log, cwd: dir });
   await hub.start();
   return {

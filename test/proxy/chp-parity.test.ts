@@ -5,4 +5,7 @@ import { apiSuite } from './helpers/api-suite.js';
 import { CHP } from './helpers/proxy-process.js';
 
 apiSuite('configurable-http-proxy', CHP, () =>
-  existsSync(CHP[1]!) ? false : `configurable-http-proxy is not installed at ${CHP[1]} (npm install)`);
+  existsSync(CHP[1]!)
+    ? false
+    : `configurable-http-proxy is not installed at ${CHP[1]} (npm install)`,
+);

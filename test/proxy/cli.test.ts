@@ -19,7 +19,10 @@ after(async () => {
 });
 
 function run(args: string[]): { status: number | null; out: string } {
-  const r = spawnSync(LABHUB_PROXY[0]!, [...LABHUB_PROXY.slice(1), ...args], { encoding: 'utf8', timeout: 10_000 });
+  const r = spawnSync(LABHUB_PROXY[0]!, [...LABHUB_PROXY.slice(1), ...args], {
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
   return { status: r.status, out: r.stdout + r.stderr };
 }
 
@@ -31,10 +34,31 @@ test('unknown flag: clear error, exit 1; --help lists CHP flags', () => {
   assert.match(r.out, /Did you mean/);
   r = run(['--help']);
   assert.equal(r.status, 0);
-  for (const f of ['--ip', '--api-port', '--default-target', '--error-target', '--error-path', '--ssl-key', '--api-ssl-key',
-    '--client-ssl-key', '--host-routing', '--no-prepend-path', '--no-include-prefix', '--no-x-forward', '--custom-header',
-    '--insecure', '--timeout', '--proxy-timeout', '--keep-alive-timeout', '--redirect-port', '--redirect-to', '--pid-file',
-    '--log-level', '--metrics-ip', '--metrics-port']) {
+  for (const f of [
+    '--ip',
+    '--api-port',
+    '--default-target',
+    '--error-target',
+    '--error-path',
+    '--ssl-key',
+    '--api-ssl-key',
+    '--client-ssl-key',
+    '--host-routing',
+    '--no-prepend-path',
+    '--no-include-prefix',
+    '--no-x-forward',
+    '--custom-header',
+    '--insecure',
+    '--timeout',
+    '--proxy-timeout',
+    '--keep-alive-timeout',
+    '--redirect-port',
+    '--redirect-to',
+    '--pid-file',
+    '--log-level',
+    '--metrics-ip',
+    '--metrics-port',
+  ]) {
     assert.ok(r.out.includes(f), `--help mentions ${f}`);
   }
 });
@@ -42,11 +66,23 @@ test('unknown flag: clear error, exit 1; --help lists CHP flags', () => {
 test('bad values are named: port, custom header, error-target with error-path, bad log level', () => {
   assert.match(run(['--port', 'abc']).out, /--port expects a non-negative integer, got 'abc'/);
   assert.match(run(['--custom-header', 'nocolon']).out, /--custom-header expects 'Name: value'/);
-  const both = run(['--error-target', 'http://x', '--error-path', '/tmp', '--port', '0', '--api-port', '0']);
+  const both = run([
+    '--error-target',
+    'http://x',
+    '--error-path',
+    '/tmp',
+    '--port',
+    '0',
+    '--api-port',
+    '0',
+  ]);
   assert.equal(both.status, 1);
   assert.match(both.out, /both --error-target and --error-path/);
   assert.match(run(['--log-level', 'loud']).out, /--log-level: expected one of/);
-  assert.match(run(['--ssl-key', '/nonexistent.key', '--ssl-cert', '/nonexistent.crt']).out, /--ssl-key: cannot read '\/nonexistent.key'/);
+  assert.match(
+    run(['--ssl-key', '/nonexistent.key', '--ssl-cert', '/nonexistent.crt']).out,
+    /--ssl-key: cannot read '\/nonexistent.key'/,
+  );
 });
 
 test('port in use: error names the problem, exit 1', async () => {
@@ -112,8 +148,27 @@ function makeCert(dir: string): { key: string; cert: string } | null {
   const key = join(dir, 'k.pem');
   const cert = join(dir, 'c.pem');
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
-      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
     return { key, cert };
   } catch {
     return null;
@@ -123,58 +178,98 @@ function makeCert(dir: string): { key: string; cert: string } | null {
 const certDir = mkdtempSync(join(tmpdir(), 'lhp-tls-'));
 const tlsFiles = makeCert(certDir);
 
-test('TLS: --ssl-key/--ssl-cert for the public port, --api-ssl-* for the API, --redirect-port', { skip: tlsFiles ? false : 'openssl not available' }, async () => {
-  const [redirectPort] = await freePorts(1);
-  const p = await startProxy(['--ssl-key', tlsFiles!.key, '--ssl-cert', tlsFiles!.cert, '--api-ssl-key', tlsFiles!.key,
-    '--api-ssl-cert', tlsFiles!.cert, '--default-target', echo.url, '--redirect-port', String(redirectPort), '--redirect-to', '8443']);
-  try {
-    const ca = readFileSync(tlsFiles!.cert);
-    const body = await new Promise<string>((resolve, reject) => {
-      https.get(`https://127.0.0.1:${p.port}/x`, { ca }, (res) => {
-        let d = '';
-        res.on('data', (c) => (d += c));
-        res.on('end', () => resolve(d));
-      }).on('error', reject);
-    });
-    const echoed = JSON.parse(body) as { headers: Record<string, string> };
-    assert.equal(echoed.headers['x-forwarded-proto'], 'https');
-    const apiStatus = await new Promise<number>((resolve, reject) => {
-      https.get(`https://127.0.0.1:${p.apiPort}/api/routes`, { ca, headers: { authorization: `token ${p.token}` } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      }).on('error', reject);
-    });
-    assert.equal(apiStatus, 200);
-    await new Promise((r) => setTimeout(r, 200));
-    const loc = await new Promise<[number, string]>((resolve, reject) => {
-      http.get(`http://127.0.0.1:${redirectPort}/user/a?x=1`, (res) => {
-        res.resume();
-        resolve([res.statusCode ?? 0, String(res.headers.location)]);
-      }).on('error', reject);
-    });
-    assert.deepEqual(loc, [301, 'https://127.0.0.1:8443/user/a?x=1']);
-  } finally {
-    await p.stop();
-  }
-});
+test(
+  'TLS: --ssl-key/--ssl-cert for the public port, --api-ssl-* for the API, --redirect-port',
+  { skip: tlsFiles ? false : 'openssl not available' },
+  async () => {
+    const [redirectPort] = await freePorts(1);
+    const p = await startProxy([
+      '--ssl-key',
+      tlsFiles!.key,
+      '--ssl-cert',
+      tlsFiles!.cert,
+      '--api-ssl-key',
+      tlsFiles!.key,
+      '--api-ssl-cert',
+      tlsFiles!.cert,
+      '--default-target',
+      echo.url,
+      '--redirect-port',
+      String(redirectPort),
+      '--redirect-to',
+      '8443',
+    ]);
+    try {
+      const ca = readFileSync(tlsFiles!.cert);
+      const body = await new Promise<string>((resolve, reject) => {
+        https
+          .get(`https://127.0.0.1:${p.port}/x`, { ca }, (res) => {
+            let d = '';
+            res.on('data', (c) => (d += c));
+            res.on('end', () => resolve(d));
+          })
+          .on('error', reject);
+      });
+      const echoed = JSON.parse(body) as { headers: Record<string, string> };
+      assert.equal(echoed.headers['x-forwarded-proto'], 'https');
+      const apiStatus = await new Promise<number>((resolve, reject) => {
+        https
+          .get(
+            `https://127.0.0.1:${p.apiPort}/api/routes`,
+            { ca, headers: { authorization: `token ${p.token}` } },
+            (res) => {
+              res.resume();
+              resolve(res.statusCode ?? 0);
+            },
+          )
+          .on('error', reject);
+      });
+      assert.equal(apiStatus, 200);
+      await new Promise((r) => setTimeout(r, 200));
+      const loc = await new Promise<[number, string]>((resolve, reject) => {
+        http
+          .get(`http://127.0.0.1:${redirectPort}/user/a?x=1`, (res) => {
+            res.resume();
+            resolve([res.statusCode ?? 0, String(res.headers.location)]);
+          })
+          .on('error', reject);
+      });
+      assert.deepEqual(loc, [301, 'https://127.0.0.1:8443/user/a?x=1']);
+    } finally {
+      await p.stop();
+    }
+  },
+);
 
-test('TLS targets: verified with --client-ssl-ca, or accepted with --insecure; refused otherwise', { skip: tlsFiles ? false : 'openssl not available' }, async () => {
-  const srv = https.createServer({ key: readFileSync(tlsFiles!.key), cert: readFileSync(tlsFiles!.cert) }, (_req, res) => res.end('secure'));
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const target = `https://127.0.0.1:${(srv.address() as { port: number }).port}`;
-  const strict = await startProxy(['--default-target', target]);
-  const withCa = await startProxy(['--default-target', target, '--client-ssl-ca', tlsFiles!.cert]);
-  const insecure = await startProxy(['--default-target', target, '--insecure']);
-  try {
-    assert.equal((await fetch(`${strict.url}/`)).status, 503);
-    const r1 = await fetch(`${withCa.url}/`);
-    assert.equal(await r1.text(), 'secure');
-    const r2 = await fetch(`${insecure.url}/`);
-    assert.equal(await r2.text(), 'secure');
-  } finally {
-    await strict.stop();
-    await withCa.stop();
-    await insecure.stop();
-    srv.close();
-  }
-});
+test(
+  'TLS targets: verified with --client-ssl-ca, or accepted with --insecure; refused otherwise',
+  { skip: tlsFiles ? false : 'openssl not available' },
+  async () => {
+    const srv = https.createServer(
+      { key: readFileSync(tlsFiles!.key), cert: readFileSync(tlsFiles!.cert) },
+      (_req, res) => res.end('secure'),
+    );
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const target = `https://127.0.0.1:${(srv.address() as { port: number }).port}`;
+    const strict = await startProxy(['--default-target', target]);
+    const withCa = await startProxy([
+      '--default-target',
+      target,
+      '--client-ssl-ca',
+      tlsFiles!.cert,
+    ]);
+    const insecure = await startProxy(['--default-target', target, '--insecure']);
+    try {
+      assert.equal((await fetch(`${strict.url}/`)).status, 503);
+      const r1 = await fetch(`${withCa.url}/`);
+      assert.equal(await r1.text(), 'secure');
+      const r2 = await fetch(`${insecure.url}/`);
+      assert.equal(await r2.text(), 'secure');
+    } finally {
+      await strict.stop();
+      await withCa.stop();
+      await insecure.stop();
+      srv.close();
+    }
+  },
+);

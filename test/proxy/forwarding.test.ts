@@ -11,9 +11,18 @@ import WebSocket from 'ws';
 import { startEcho, deadPort, type Echo } from './helpers/echo.js';
 import { startProxy, metric, type RunningProxy } from './helpers/proxy-process.js';
 
-type EchoBody = { server: string; method: string; url: string; headers: Record<string, string>; body: string };
+type EchoBody = {
+  server: string;
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+};
 
-async function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+async function get(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   const r = await request(url, { headers });
   return { status: r.statusCode, body: await r.body.text(), headers: r.headers };
 }
@@ -32,7 +41,9 @@ after(async () => {
 describe('default flags', () => {
   let p: RunningProxy;
   before(async () => {
-    p = await startProxy(['--custom-header', 'X-Extra: one', '--custom-header', 'x-second:two'], { metrics: true });
+    p = await startProxy(['--custom-header', 'X-Extra: one', '--custom-header', 'x-second:two'], {
+      metrics: true,
+    });
     await p.api('POST', '/', { target: a.url });
     await p.api('POST', '/user/alice', { target: b.url });
     await p.api('POST', '/prefixed', { target: `${b.url}/base/path?t=1` });
@@ -60,7 +71,10 @@ describe('default flags', () => {
   });
 
   test('X-Forwarded-* headers are added (appended to existing) and custom headers set', async () => {
-    const r = JSON.parse((await get(`${p.url}/user/alice/h`, { 'x-forwarded-for': '10.0.0.1', 'x-extra': 'client' })).body) as EchoBody;
+    const r = JSON.parse(
+      (await get(`${p.url}/user/alice/h`, { 'x-forwarded-for': '10.0.0.1', 'x-extra': 'client' }))
+        .body,
+    ) as EchoBody;
     assert.equal(r.headers['x-forwarded-for'], '10.0.0.1,127.0.0.1');
     assert.equal(r.headers['x-forwarded-proto'], 'http');
     assert.equal(r.headers['x-forwarded-port'], String(p.port));
@@ -78,11 +92,17 @@ describe('default flags', () => {
 
   test('request bodies stream to the target (chunked and sized) and big responses stream back', async () => {
     const chunks = Array.from({ length: 50 }, (_, i) => `chunk-${i};`);
-    const r = await request(`${p.url}/user/alice/upload`, { method: 'POST', body: Readable.from(chunks) });
+    const r = await request(`${p.url}/user/alice/upload`, {
+      method: 'POST',
+      body: Readable.from(chunks),
+    });
     const body = (await r.body.json()) as EchoBody;
     assert.equal(body.body, chunks.join(''));
     assert.equal(body.method, 'POST');
-    const put = await request(`${p.url}/user/alice/put`, { method: 'PUT', body: 'x'.repeat(100_000) });
+    const put = await request(`${p.url}/user/alice/put`, {
+      method: 'PUT',
+      body: 'x'.repeat(100_000),
+    });
     assert.equal(((await put.body.json()) as EchoBody).body.length, 100_000);
     const big = await request(`${p.url}/user/alice/big?n=3000000`);
     const buf = Buffer.from(await big.body.arrayBuffer());
@@ -98,12 +118,21 @@ describe('default flags', () => {
   });
 
   test('WebSocket through the proxy: handshake headers, echo both ways, close', async () => {
-    const ws = new WebSocket(`ws://127.0.0.1:${p.port}/user/alice/api/kernels/1/channels?token=t`, { headers: { 'x-forwarded-for': '10.1.1.1' } });
+    const ws = new WebSocket(`ws://127.0.0.1:${p.port}/user/alice/api/kernels/1/channels?token=t`, {
+      headers: { 'x-forwarded-for': '10.1.1.1' },
+    });
     const msgs: string[] = [];
     ws.on('message', (m) => msgs.push(String(m)));
-    await new Promise((r, j) => { ws.once('open', r); ws.once('error', j); });
+    await new Promise((r, j) => {
+      ws.once('open', r);
+      ws.once('error', j);
+    });
     await new Promise((r) => setTimeout(r, 50));
-    const hello = JSON.parse(msgs[0]!) as { server: string; url: string; headers: Record<string, string> };
+    const hello = JSON.parse(msgs[0]!) as {
+      server: string;
+      url: string;
+      headers: Record<string, string>;
+    };
     assert.equal(hello.server, 'b');
     assert.equal(hello.url, '/user/alice/api/kernels/1/channels?token=t');
     assert.equal(hello.headers['x-forwarded-for'], '10.1.1.1,127.0.0.1');
@@ -116,7 +145,10 @@ describe('default flags', () => {
       const check = () => (msgs.length >= 22 ? r() : setTimeout(check, 10));
       check();
     });
-    assert.deepEqual(msgs.slice(1, 21), Array.from({ length: 20 }, (_, i) => `m${i}`));
+    assert.deepEqual(
+      msgs.slice(1, 21),
+      Array.from({ length: 20 }, (_, i) => `m${i}`),
+    );
     assert.equal(msgs[21]!.length, 200_000);
     ws.close();
     await new Promise((r) => ws.once('close', r));
@@ -126,12 +158,19 @@ describe('default flags', () => {
 
   test('WebSocket traffic bumps last_activity', async () => {
     const ws = new WebSocket(`ws://127.0.0.1:${p.port}/user/alice/ws`);
-    await new Promise((r, j) => { ws.once('message', r); ws.once('error', j); });
-    const t0 = Date.parse(((await p.api('GET', '/user/alice')).json() as { last_activity: string }).last_activity);
+    await new Promise((r, j) => {
+      ws.once('message', r);
+      ws.once('error', j);
+    });
+    const t0 = Date.parse(
+      ((await p.api('GET', '/user/alice')).json() as { last_activity: string }).last_activity,
+    );
     await new Promise((r) => setTimeout(r, 30));
     ws.send('ping');
     await new Promise((r) => ws.once('message', r));
-    const t1 = Date.parse(((await p.api('GET', '/user/alice')).json() as { last_activity: string }).last_activity);
+    const t1 = Date.parse(
+      ((await p.api('GET', '/user/alice')).json() as { last_activity: string }).last_activity,
+    );
     assert.ok(t1 > t0);
     ws.terminate();
   });
@@ -165,7 +204,10 @@ describe('default flags', () => {
     const r = await get(`${p.url}/user/gone/x`);
     assert.equal(r.status, 503);
     assert.match(r.body, /503/);
-    const post = await request(`${p.url}/user/gone/x`, { method: 'POST', body: 'y'.repeat(50_000) });
+    const post = await request(`${p.url}/user/gone/x`, {
+      method: 'POST',
+      body: 'y'.repeat(50_000),
+    });
     await post.body.text();
     assert.equal(post.statusCode, 503);
     await assert.rejects(async () => {
@@ -177,7 +219,9 @@ describe('default flags', () => {
 
   test('client leaving a hanging target aborts the upstream request', async () => {
     const ac = new AbortController();
-    const pending = request(`${p.url}/user/alice/hang`, { signal: ac.signal }).catch(() => 'aborted');
+    const pending = request(`${p.url}/user/alice/hang`, { signal: ac.signal }).catch(
+      () => 'aborted',
+    );
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(await metric(p.metricsPort!, 'labhub_proxy_requests_in_flight'), 1);
     ac.abort();
@@ -194,7 +238,10 @@ describe('default flags', () => {
       while (!stop) {
         try {
           const r = await request(`${p.url}/user/flip/x`);
-          const t = r.statusCode === 200 ? ((await r.body.json()) as EchoBody).server : (await r.body.text(), String(r.statusCode));
+          const t =
+            r.statusCode === 200
+              ? ((await r.body.json()) as EchoBody).server
+              : (await r.body.text(), String(r.statusCode));
           seen.set(t, (seen.get(t) ?? 0) + 1);
         } catch {
           failures++;
@@ -218,7 +265,15 @@ describe('default flags', () => {
   test('metrics endpoint serves CHP counters and our gauges', async () => {
     const r = await get(`http://127.0.0.1:${p.metricsPort}/metrics`);
     assert.equal(r.status, 200);
-    for (const m of ['requests_web', 'requests_ws', 'requests_proxy', 'requests_api', 'api_route_add', 'labhub_proxy_routes', 'process_open_fds']) {
+    for (const m of [
+      'requests_web',
+      'requests_ws',
+      'requests_proxy',
+      'requests_api',
+      'api_route_add',
+      'labhub_proxy_routes',
+      'process_open_fds',
+    ]) {
       assert.match(r.body, new RegExp(`^${m}`, 'm'), m);
     }
   });
@@ -262,7 +317,9 @@ describe('path flags', () => {
       await p.api('POST', '/bob.example.org/sub', { target: b.url });
       const d = (await p.api('GET', '/alice.example.org')).json() as { host: string };
       assert.equal(d.host, 'alice.example.org');
-      let r = JSON.parse((await get(`${p.url}/x/y`, { host: 'alice.example.org:8000' })).body) as EchoBody;
+      let r = JSON.parse(
+        (await get(`${p.url}/x/y`, { host: 'alice.example.org:8000' })).body,
+      ) as EchoBody;
       assert.equal(r.server, 'a');
       assert.equal(r.url, '/x/y');
       r = JSON.parse((await get(`${p.url}/sub/z`, { host: 'bob.example.org' })).body) as EchoBody;
@@ -380,7 +437,10 @@ describe('unix socket targets', () => {
       const r = await get(`${p.url}/user/u/x`);
       assert.equal(r.body, 'unix /user/u/x');
       const ws = new WebSocket(`ws://127.0.0.1:${p.port}/user/u/ws`);
-      await new Promise((res, j) => { ws.once('open', res); ws.once('error', j); });
+      await new Promise((res, j) => {
+        ws.once('open', res);
+        ws.once('error', j);
+      });
       ws.send('hi');
       const msg = await new Promise<string>((res) => ws.once('message', (m) => res(String(m))));
       assert.equal(msg, 'echo hi');

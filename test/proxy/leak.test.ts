@@ -35,9 +35,11 @@ after(async () => {
 
 async function pool(n: number, fn: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next < n) await fn(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < n) await fn(next++);
+    }),
+  );
 }
 
 async function wsRoundTrip(i: number): Promise<void> {
@@ -59,14 +61,20 @@ async function wsRoundTrip(i: number): Promise<void> {
 }
 
 async function deadRequest(): Promise<void> {
-  const r = await request(`${p.url}/dead/x`, { dispatcher: agent, method: 'POST', body: 'payload' });
+  const r = await request(`${p.url}/dead/x`, {
+    dispatcher: agent,
+    method: 'POST',
+    body: 'payload',
+  });
   await r.body.text();
   assert.equal(r.statusCode, 503);
 }
 
 async function abandonedRequest(): Promise<void> {
   const ac = new AbortController();
-  const pending = request(`${p.url}/hang/hang`, { dispatcher: agent, signal: ac.signal }).catch(() => undefined);
+  const pending = request(`${p.url}/hang/hang`, { dispatcher: agent, signal: ac.signal }).catch(
+    () => undefined,
+  );
   setTimeout(() => ac.abort(), 20);
   await pending;
 }
@@ -82,49 +90,64 @@ async function settle(): Promise<{ fds: number; heap: number }> {
   // Idle keep-alive sockets (ours to the target, clients' to us) expire after ~4 s: wait them out.
   await new Promise((r) => setTimeout(r, 6000));
   let heap = Infinity;
-  for (let i = 0; i < 3; i++) heap = Math.min(heap, await metric(p.metricsPort!, 'labhub_proxy_heap_used_after_gc_bytes'));
+  for (let i = 0; i < 3; i++)
+    heap = Math.min(heap, await metric(p.metricsPort!, 'labhub_proxy_heap_used_after_gc_bytes'));
   return { fds: fdCount(p.pid), heap };
 }
 
-test('no fd or heap growth after WebSocket churn and dead/hanging backends', { timeout: 300_000 }, async () => {
-  // Warm-up: JIT, lazily created pools and buffers.
-  await pool(300, wsRoundTrip);
-  await pool(300, deadRequest);
-  await pool(50, abandonedRequest);
-  await agent.close();
-  const base = await settle();
+test(
+  'no fd or heap growth after WebSocket churn and dead/hanging backends',
+  { timeout: 300_000 },
+  async () => {
+    // Warm-up: JIT, lazily created pools and buffers.
+    await pool(300, wsRoundTrip);
+    await pool(300, deadRequest);
+    await pool(50, abandonedRequest);
+    await agent.close();
+    const base = await settle();
 
-  const churn = new Agent({ connections: CONCURRENCY, keepAliveTimeout: 1000 });
-  let underLoadFds = 0;
-  const sampler = setInterval(() => (underLoadFds = Math.max(underLoadFds, fdCount(p.pid))), 200);
-  await pool(WS_COUNT, wsRoundTrip);
-  await pool(DEAD_COUNT, async () => {
-    const r = await request(`${p.url}/dead/x`, { dispatcher: churn, method: 'POST', body: 'payload' });
+    const churn = new Agent({ connections: CONCURRENCY, keepAliveTimeout: 1000 });
+    let underLoadFds = 0;
+    const sampler = setInterval(() => (underLoadFds = Math.max(underLoadFds, fdCount(p.pid))), 200);
+    await pool(WS_COUNT, wsRoundTrip);
+    await pool(DEAD_COUNT, async () => {
+      const r = await request(`${p.url}/dead/x`, {
+        dispatcher: churn,
+        method: 'POST',
+        body: 'payload',
+      });
+      await r.body.text();
+      assert.equal(r.statusCode, 503);
+    });
+    await pool(HANG_COUNT, async () => {
+      const ac = new AbortController();
+      const pending = request(`${p.url}/hang/hang`, { dispatcher: churn, signal: ac.signal }).catch(
+        () => undefined,
+      );
+      setTimeout(() => ac.abort(), 20);
+      await pending;
+    });
+    clearInterval(sampler);
+    await churn.close();
+    const end = await settle();
+
+    const detail = `baseline fds=${base.fds} heap=${(base.heap / 1e6).toFixed(1)}MB; max under load fds=${underLoadFds}; after fds=${end.fds} heap=${(end.heap / 1e6).toFixed(1)}MB`;
+    process.stdout.write(`# leak test: ${detail}\n`);
+    if (process.env.LEAK_DEBUG) {
+      const { execSync } = await import('node:child_process');
+      process.stdout.write(
+        execSync(
+          `ls -l /proc/${p.pid}/fd | awk '{print $NF}' | sed 's/[0-9]*//g' | sort | uniq -c; ss -tanp | grep pid=${p.pid}, | awk '{print $1, $4, $5}' | sort | uniq -c | sort -rn | head -20`,
+        ).toString(),
+      );
+    }
+    assert.equal(await metric(p.metricsPort!, 'labhub_proxy_websockets_open'), 0, detail);
+    assert.equal(await metric(p.metricsPort!, 'labhub_proxy_requests_in_flight'), 0, detail);
+    assert.ok(end.fds <= base.fds + FD_TOLERANCE, `fds returned to baseline: ${detail}`);
+    assert.ok(end.heap <= base.heap + HEAP_TOLERANCE, `heap returned to baseline: ${detail}`);
+    // The proxy still works.
+    const r = await request(`${p.url}/ws/after`);
     await r.body.text();
-    assert.equal(r.statusCode, 503);
-  });
-  await pool(HANG_COUNT, async () => {
-    const ac = new AbortController();
-    const pending = request(`${p.url}/hang/hang`, { dispatcher: churn, signal: ac.signal }).catch(() => undefined);
-    setTimeout(() => ac.abort(), 20);
-    await pending;
-  });
-  clearInterval(sampler);
-  await churn.close();
-  const end = await settle();
-
-  const detail = `baseline fds=${base.fds} heap=${(base.heap / 1e6).toFixed(1)}MB; max under load fds=${underLoadFds}; after fds=${end.fds} heap=${(end.heap / 1e6).toFixed(1)}MB`;
-  process.stdout.write(`# leak test: ${detail}\n`);
-  if (process.env.LEAK_DEBUG) {
-    const { execSync } = await import('node:child_process');
-    process.stdout.write(execSync(`ls -l /proc/${p.pid}/fd | awk '{print $NF}' | sed 's/[0-9]*//g' | sort | uniq -c; ss -tanp | grep pid=${p.pid}, | awk '{print $1, $4, $5}' | sort | uniq -c | sort -rn | head -20`).toString());
-  }
-  assert.equal(await metric(p.metricsPort!, 'labhub_proxy_websockets_open'), 0, detail);
-  assert.equal(await metric(p.metricsPort!, 'labhub_proxy_requests_in_flight'), 0, detail);
-  assert.ok(end.fds <= base.fds + FD_TOLERANCE, `fds returned to baseline: ${detail}`);
-  assert.ok(end.heap <= base.heap + HEAP_TOLERANCE, `heap returned to baseline: ${detail}`);
-  // The proxy still works.
-  const r = await request(`${p.url}/ws/after`);
-  await r.body.text();
-  assert.equal(r.statusCode, 200);
-});
+    assert.equal(r.statusCode, 200);
+  },
+);

@@ -9,7 +9,11 @@ import { startProxy } from './helpers/proxy-process.js';
 
 function workerPids(primary: number): number[] {
   try {
-    return execFileSync('pgrep', ['-P', String(primary)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+    return execFileSync('pgrep', ['-P', String(primary)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return [];
   }
@@ -27,7 +31,9 @@ test('--workers 2: routes reach every worker, activity flows back, a dead worker
     }
     assert.equal(pids.length, 2, 'two worker processes');
     await p.api('POST', '/user/w', { target: echo.url });
-    const t0 = Date.parse(((await p.api('GET', '/user/w')).json() as { last_activity: string }).last_activity);
+    const t0 = Date.parse(
+      ((await p.api('GET', '/user/w')).json() as { last_activity: string }).last_activity,
+    );
     // Fresh connections are spread over the workers; each must know the route.
     for (let i = 0; i < 20; i++) {
       const r = await request(`${p.url}/user/w/x${i}`, { reset: true });
@@ -35,12 +41,17 @@ test('--workers 2: routes reach every worker, activity flows back, a dead worker
       await r.body.text();
     }
     const ws = new WebSocket(`ws://127.0.0.1:${p.port}/user/w/ws`);
-    await new Promise((r, j) => { ws.once('message', r); ws.once('error', j); });
+    await new Promise((r, j) => {
+      ws.once('message', r);
+      ws.once('error', j);
+    });
     ws.close();
     let t1 = t0;
     for (let i = 0; i < 40 && t1 <= t0; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      t1 = Date.parse(((await p.api('GET', '/user/w')).json() as { last_activity: string }).last_activity);
+      t1 = Date.parse(
+        ((await p.api('GET', '/user/w')).json() as { last_activity: string }).last_activity,
+      );
     }
     assert.ok(t1 > t0, 'worker activity reached the primary');
     await p.api('DELETE', '/user/w');
@@ -57,7 +68,8 @@ test('--workers 2: routes reach every worker, activity flows back, a dead worker
     assert.equal(now.length, 2, 'the killed worker was replaced');
     const code = await p.stop();
     assert.equal(code, 0);
-    for (const pid of now) assert.throws(() => process.kill(pid, 0), 'worker exited with the primary');
+    for (const pid of now)
+      assert.throws(() => process.kill(pid, 0), 'worker exited with the primary');
   } finally {
     await p.stop();
     await echo.close();

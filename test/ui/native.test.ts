@@ -6,16 +6,32 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { t as msg, type Lang, type MessageKey, type MessageParams } from '../../src/http/i18n/index.js';
+import {
+  t as msg,
+  type Lang,
+  type MessageKey,
+  type MessageParams,
+} from '../../src/http/i18n/index.js';
 import { createInitialAdmin } from '../../src/auth/native.js';
 import { startUiHub, type UiHub } from './ui-hub.js';
-import { checkPage, expectStatus, login, openPerson, skipWithoutChromium, type Person } from './ui.js';
+import {
+  checkPage,
+  expectStatus,
+  login,
+  openPerson,
+  skipWithoutChromium,
+  type Person,
+} from './ui.js';
 
 let hub: UiHub;
 let adminPassword = '';
 before(async () => {
   if (skipWithoutChromium) return;
-  hub = await startUiHub({ JupyterHub: { authenticator_class: 'native' }, NativeAuthenticator: { open_signup: true }, Authenticator: { allow_all: false, admin_users: [] } });
+  hub = await startUiHub({
+    JupyterHub: { authenticator_class: 'native' },
+    NativeAuthenticator: { open_signup: true },
+    Authenticator: { allow_all: false, admin_users: [] },
+  });
   adminPassword = await createInitialAdmin(hub.hub.ctx.store.nativeAccounts, 'boss');
   await hub.hub.ctx.store.users.ensure('boss', { admin: true });
 });
@@ -23,80 +39,127 @@ after(async () => {
   await hub?.stop();
 });
 
-const text = async (p: Person, sel: string) => ((await p.page.locator(sel).first().textContent()) ?? '').replace(/\s+/g, ' ').trim();
+const text = async (p: Person, sel: string) =>
+  ((await p.page.locator(sel).first().textContent()) ?? '').replace(/\s+/g, ' ').trim();
 
 for (const lang of ['en', 'zh'] as Lang[]) {
-  test(`native sign-up, approval and change password in ${lang}`, { skip: skipWithoutChromium, timeout: 120_000 }, async () => {
-    const tr = (k: MessageKey, p?: MessageParams) => msg(lang, k, p);
-    const zh = lang === 'zh';
-    const user = `${lang}-sam`;
-    const locale = zh ? 'zh-CN' : 'en-US';
-    const sam = await openPerson(`sam-${lang}`, { locale });
-    const boss = await openPerson(`boss-${lang}`, { locale });
-    const check = (p: Person, where: string) => checkPage(p, `${lang} native: ${where}`, { zh, allowEnglish: [user, 'boss'] });
-    try {
-      const { page } = sam;
-      await page.goto(`${hub.url}/hub/login`);
-      await check(sam, 'login with sign-up link');
-      await Promise.all([page.waitForURL(`${hub.url}/hub/signup`), page.locator('a', { hasText: tr('login.signupLink') }).click()]);
-      assert.equal(await text(sam, 'h1'), tr('signup.title'));
-      await check(sam, 'sign-up');
+  test(
+    `native sign-up, approval and change password in ${lang}`,
+    { skip: skipWithoutChromium, timeout: 120_000 },
+    async () => {
+      const tr = (k: MessageKey, p?: MessageParams) => msg(lang, k, p);
+      const zh = lang === 'zh';
+      const user = `${lang}-sam`;
+      const locale = zh ? 'zh-CN' : 'en-US';
+      const sam = await openPerson(`sam-${lang}`, { locale });
+      const boss = await openPerson(`boss-${lang}`, { locale });
+      const check = (p: Person, where: string) =>
+        checkPage(p, `${lang} native: ${where}`, { zh, allowEnglish: [user, 'boss'] });
+      try {
+        const { page } = sam;
+        await page.goto(`${hub.url}/hub/login`);
+        await check(sam, 'login with sign-up link');
+        await Promise.all([
+          page.waitForURL(`${hub.url}/hub/signup`),
+          page.locator('a', { hasText: tr('login.signupLink') }).click(),
+        ]);
+        assert.equal(await text(sam, 'h1'), tr('signup.title'));
+        await check(sam, 'sign-up');
 
-      // Different passwords: refused with a message in the page language.
-      expectStatus(sam, `${hub.url}/hub/signup`);
-      await page.locator('#username').fill(user);
-      await page.locator('#password').fill('first-secret-1');
-      await page.locator('#password_confirm').fill('other-secret-2');
-      const [bad] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.locator('form button[type="submit"]').click()]);
-      assert.equal(bad.status(), 400);
-      await page.waitForLoadState();
-      assert.equal(await text(sam, '[role="alert"]'), tr('signup.mismatch'));
-      await check(sam, 'sign-up error');
-      await page.locator('#password').fill('first-secret-1');
-      await page.locator('#password_confirm').fill('first-secret-1');
-      await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST' && r.status() === 200), page.locator('form button[type="submit"]').click()]);
-      await page.waitForLoadState();
-      assert.equal(await text(sam, '.alert-success'), tr('signup.createdPending'));
-      await check(sam, 'sign-up done');
+        // Different passwords: refused with a message in the page language.
+        expectStatus(sam, `${hub.url}/hub/signup`);
+        await page.locator('#username').fill(user);
+        await page.locator('#password').fill('first-secret-1');
+        await page.locator('#password_confirm').fill('other-secret-2');
+        const [bad] = await Promise.all([
+          page.waitForResponse((r) => r.request().method() === 'POST'),
+          page.locator('form button[type="submit"]').click(),
+        ]);
+        assert.equal(bad.status(), 400);
+        await page.waitForLoadState();
+        assert.equal(await text(sam, '[role="alert"]'), tr('signup.mismatch'));
+        await check(sam, 'sign-up error');
+        await page.locator('#password').fill('first-secret-1');
+        await page.locator('#password_confirm').fill('first-secret-1');
+        await Promise.all([
+          page.waitForResponse((r) => r.request().method() === 'POST' && r.status() === 200),
+          page.locator('form button[type="submit"]').click(),
+        ]);
+        await page.waitForLoadState();
+        assert.equal(await text(sam, '.alert-success'), tr('signup.createdPending'));
+        await check(sam, 'sign-up done');
 
-      // The admin approves it.
-      // The admin finds the approvals from the admin panel.
-      await login(boss.page, hub.url, 'boss', adminPassword, `?next=${encodeURIComponent('/hub/admin')}`);
-      await boss.page.locator('tr[data-user-row="boss"]').waitFor();
-      await Promise.all([boss.page.waitForURL(`${hub.url}/hub/signups`), boss.page.locator('#signups-link').click()]);
-      assert.equal(await text(boss, 'h1'), tr('signups.title'));
-      await check(boss, 'sign-ups awaiting approval');
-      await Promise.all([boss.page.waitForLoadState(), boss.page.locator('button', { hasText: tr('signups.approve', { name: user }) }).click()]);
-      await boss.page.locator('.alert-success', { hasText: tr('signups.approved', { name: user }) }).waitFor();
-      await check(boss, 'sign-up approved');
+        // The admin approves it.
+        // The admin finds the approvals from the admin panel.
+        await login(
+          boss.page,
+          hub.url,
+          'boss',
+          adminPassword,
+          `?next=${encodeURIComponent('/hub/admin')}`,
+        );
+        await boss.page.locator('tr[data-user-row="boss"]').waitFor();
+        await Promise.all([
+          boss.page.waitForURL(`${hub.url}/hub/signups`),
+          boss.page.locator('#signups-link').click(),
+        ]);
+        assert.equal(await text(boss, 'h1'), tr('signups.title'));
+        await check(boss, 'sign-ups awaiting approval');
+        await Promise.all([
+          boss.page.waitForLoadState(),
+          boss.page.locator('button', { hasText: tr('signups.approve', { name: user }) }).click(),
+        ]);
+        await boss.page
+          .locator('.alert-success', { hasText: tr('signups.approved', { name: user }) })
+          .waitFor();
+        await check(boss, 'sign-up approved');
 
-      // Sign in, change the password: a wrong current password is refused, then it works.
-      await login(page, hub.url, user, 'first-secret-1', `?next=${encodeURIComponent('/hub/change-password')}`);
-      assert.equal(await text(sam, 'h1'), tr('changePassword.title'));
-      await check(sam, 'change password');
-      expectStatus(sam, `${hub.url}/hub/change-password`);
-      await page.locator('#current_password').fill('not-it-at-all');
-      await page.locator('#new_password').fill('second-secret-2');
-      await page.locator('#new_password_confirm').fill('second-secret-2');
-      const [wrong] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.locator('form button[type="submit"]').click()]);
-      assert.equal(wrong.status(), 403);
-      await page.waitForLoadState();
-      assert.equal(await text(sam, '[role="alert"]'), tr('changePassword.wrongCurrent'));
-      await check(sam, 'change password error');
-      await page.locator('#current_password').fill('first-secret-1');
-      await page.locator('#new_password').fill('second-secret-2');
-      await page.locator('#new_password_confirm').fill('second-secret-2');
-      await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST' && r.status() === 200), page.locator('form button[type="submit"]').click()]);
-      await page.waitForLoadState();
-      assert.equal(await text(sam, '.alert-success'), tr('changePassword.done'));
-      await check(sam, 'password changed');
+        // Sign in, change the password: a wrong current password is refused, then it works.
+        await login(
+          page,
+          hub.url,
+          user,
+          'first-secret-1',
+          `?next=${encodeURIComponent('/hub/change-password')}`,
+        );
+        assert.equal(await text(sam, 'h1'), tr('changePassword.title'));
+        await check(sam, 'change password');
+        expectStatus(sam, `${hub.url}/hub/change-password`);
+        await page.locator('#current_password').fill('not-it-at-all');
+        await page.locator('#new_password').fill('second-secret-2');
+        await page.locator('#new_password_confirm').fill('second-secret-2');
+        const [wrong] = await Promise.all([
+          page.waitForResponse((r) => r.request().method() === 'POST'),
+          page.locator('form button[type="submit"]').click(),
+        ]);
+        assert.equal(wrong.status(), 403);
+        await page.waitForLoadState();
+        assert.equal(await text(sam, '[role="alert"]'), tr('changePassword.wrongCurrent'));
+        await check(sam, 'change password error');
+        await page.locator('#current_password').fill('first-secret-1');
+        await page.locator('#new_password').fill('second-secret-2');
+        await page.locator('#new_password_confirm').fill('second-secret-2');
+        await Promise.all([
+          page.waitForResponse((r) => r.request().method() === 'POST' && r.status() === 200),
+          page.locator('form button[type="submit"]').click(),
+        ]);
+        await page.waitForLoadState();
+        assert.equal(await text(sam, '.alert-success'), tr('changePassword.done'));
+        await check(sam, 'password changed');
 
-      await page.goto(`${hub.url}/hub/logout`);
-      await login(page, hub.url, user, 'second-secret-2', `?next=${encodeURIComponent('/hub/home')}`);
-      assert.equal(new URL(page.url()).pathname, '/hub/home', 'the new password signs in');
-    } finally {
-      await sam.close();
-      await boss.close();
-    }
-  });
+        await page.goto(`${hub.url}/hub/logout`);
+        await login(
+          page,
+          hub.url,
+          user,
+          'second-secret-2',
+          `?next=${encodeURIComponent('/hub/home')}`,
+        );
+        assert.equal(new URL(page.url()).pathname, '/hub/home', 'the new password signs in');
+      } finally {
+        await sam.close();
+        await boss.close();
+      }
+    },
+  );
 }

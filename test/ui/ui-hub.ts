@@ -21,10 +21,16 @@ export async function startUiHub(extra: ConfigObject = {}): Promise<UiHub> {
   const base: ConfigObject = {
     JupyterHub: { allow_named_servers: true },
     Authenticator: { admin_users: ['root'] },
-    Spawner: { cmd: [process.execPath, SLOW_SERVER], http_timeout: 30, start_timeout: 60, environment: { SLOW_START_HOLD_DIR: holdDir } },
+    Spawner: {
+      cmd: [process.execPath, SLOW_SERVER],
+      http_timeout: 30,
+      start_timeout: 60,
+      environment: { SLOW_START_HOLD_DIR: holdDir },
+    },
   };
   const config: ConfigObject = { ...base };
-  for (const [cls, traits] of Object.entries(extra)) config[cls] = { ...(config[cls] ?? {}), ...traits };
+  for (const [cls, traits] of Object.entries(extra))
+    config[cls] = { ...(config[cls] ?? {}), ...traits };
   const t = await startTestHub({ config });
   const ui = t as UiHub;
   const stop = t.stop.bind(t);

@@ -17,9 +17,20 @@ import { zh } from '../../src/http/i18n/zh.js';
 
 export const CHROMIUM = process.env.LABHUB_CHROMIUM || '/usr/bin/chromium';
 /** `false` when Chromium is present, else the reason to skip (node:test `skip` option). */
-export const skipWithoutChromium: false | string = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (Debian: apt-get install chromium, or set LABHUB_CHROMIUM)`;
+export const skipWithoutChromium: false | string = existsSync(CHROMIUM)
+  ? false
+  : `no Chromium at ${CHROMIUM} (Debian: apt-get install chromium, or set LABHUB_CHROMIUM)`;
 
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
 
 export const PHONE = { width: 375, height: 740 } as const;
 export const DESKTOP = { width: 1280, height: 860 } as const;
@@ -65,20 +76,30 @@ export async function openPerson(name: string, opts: PersonOptions = {}): Promis
     const w = window as unknown as { __csp: string[] };
     w.__csp = [];
     document.addEventListener('securitypolicyviolation', (e) => {
-      w.__csp.push(`${e.violatedDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile}:${e.lineNumber}`);
+      w.__csp.push(
+        `${e.violatedDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile}:${e.lineNumber}`,
+      );
     });
   });
   const problems: string[] = [];
   const allowed = new Set<string>();
   const watch = (page: Page) => {
     page.on('dialog', (d) => void d.accept().catch(() => undefined));
-    page.on('pageerror', (e) => problems.push(`[${name}] page error at ${page.url()}: ${e.message}`));
+    page.on('pageerror', (e) =>
+      problems.push(`[${name}] page error at ${page.url()}: ${e.message}`),
+    );
     page.on('console', (m) => {
       if (m.type() !== 'error' && m.type() !== 'warning') return;
       const text = m.text();
       const where = m.location().url;
-      if (/^Failed to load resource: the server responded with a status of (\d+)/.test(text) && allowed.has(stripQuery(where))) return;
-      problems.push(`[${name}] console ${m.type()} at ${page.url()}: ${text.slice(0, 300)} (${where})`);
+      if (
+        /^Failed to load resource: the server responded with a status of (\d+)/.test(text) &&
+        allowed.has(stripQuery(where))
+      )
+        return;
+      problems.push(
+        `[${name}] console ${m.type()} at ${page.url()}: ${text.slice(0, 300)} (${where})`,
+      );
     });
   };
   const page = context.pages()[0] ?? (await context.newPage());
@@ -111,35 +132,76 @@ export function expectStatus(person: Person, url: string): void {
 
 /** Fail with every console error and CSP violation collected since the last call. */
 export async function assertClean(person: Person, where: string): Promise<void> {
-  const csp = await person.page.evaluate(() => (window as unknown as { __csp?: string[] }).__csp ?? []).catch(() => [] as string[]);
+  const csp = await person.page
+    .evaluate(() => (window as unknown as { __csp?: string[] }).__csp ?? [])
+    .catch(() => [] as string[]);
   const problems = [...person.takeProblems(), ...csp.map((c) => `CSP: ${c}`)];
-  if (problems.length) throw new Error(`${where}: the browser reported problems:\n  ${problems.join('\n  ')}`);
+  if (problems.length)
+    throw new Error(`${where}: the browser reported problems:\n  ${problems.join('\n  ')}`);
 }
 
 const require = createRequire(import.meta.url);
 const AXE_PATH = require.resolve('axe-core/axe.min.js');
 const AXE_SOURCE = readFileSync(AXE_PATH, 'utf8');
 /** The axe-core version in use (from its package.json). */
-export const AXE_VERSION: string = (require('axe-core/package.json') as { version: string }).version;
+export const AXE_VERSION: string = (require('axe-core/package.json') as { version: string })
+  .version;
 
-interface AxeViolation { id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[]; failureSummary?: string }> }
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: Array<{ target: unknown[]; failureSummary?: string }>;
+}
 
 /**
  * Run axe-core on the current page; fail on any serious or critical violation (WCAG 2 A/AA
  * rules plus best practices). Returns how many rules passed, so a caller can see axe really ran.
  */
 export async function assertAccessible(page: Page, where: string): Promise<number> {
-  const has = await page.evaluate(() => typeof (window as unknown as { axe?: unknown }).axe === 'object');
+  const has = await page.evaluate(
+    () => typeof (window as unknown as { axe?: unknown }).axe === 'object',
+  );
   if (!has) await page.evaluate(`${AXE_SOURCE}\n;true`);
   const result = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, o: unknown): Promise<{ violations: AxeViolation[]; passes: unknown[] }> } }).axe;
-    const r = await axe.run(document, { resultTypes: ['violations'], runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } });
-    return { violations: r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target, failureSummary: n.failureSummary })) })), passes: r.passes.length };
+    const axe = (
+      window as unknown as {
+        axe: {
+          run(
+            ctx: Document,
+            o: unknown,
+          ): Promise<{ violations: AxeViolation[]; passes: unknown[] }>;
+        };
+      }
+    ).axe;
+    const r = await axe.run(document, {
+      resultTypes: ['violations'],
+      runOnly: {
+        type: 'tag',
+        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'],
+      },
+    });
+    return {
+      violations: r.violations.map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        nodes: v.nodes
+          .slice(0, 5)
+          .map((n) => ({ target: n.target, failureSummary: n.failureSummary })),
+      })),
+      passes: r.passes.length,
+    };
   });
   const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   if (bad.length) {
-    const lines = bad.map((v) => `${v.impact} ${v.id}: ${v.help}\n      ${v.nodes.map((n) => `${JSON.stringify(n.target)} ${(n.failureSummary ?? '').replace(/\s+/g, ' ').slice(0, 200)}`).join('\n      ')}`);
-    throw new Error(`${where} (${page.url()}): axe-core ${AXE_VERSION} found ${bad.length} serious/critical problem(s):\n    ${lines.join('\n    ')}`);
+    const lines = bad.map(
+      (v) =>
+        `${v.impact} ${v.id}: ${v.help}\n      ${v.nodes.map((n) => `${JSON.stringify(n.target)} ${(n.failureSummary ?? '').replace(/\s+/g, ' ').slice(0, 200)}`).join('\n      ')}`,
+    );
+    throw new Error(
+      `${where} (${page.url()}): axe-core ${AXE_VERSION} found ${bad.length} serious/critical problem(s):\n    ${lines.join('\n    ')}`,
+    );
   }
   return result.passes;
 }
@@ -166,27 +228,44 @@ export const ENGLISH_FRAGMENTS: string[] = (() => {
 export async function perceivableText(page: Page): Promise<string> {
   return page.evaluate(() => {
     const parts = [document.title, document.body.innerText];
-    for (const el of Array.from(document.querySelectorAll('[aria-label],[title],[alt],[placeholder]'))) {
+    for (const el of Array.from(
+      document.querySelectorAll('[aria-label],[title],[alt],[placeholder]'),
+    )) {
       for (const a of ['aria-label', 'title', 'alt', 'placeholder']) {
         const v = el.getAttribute(a);
         if (v) parts.push(v);
       }
     }
-    for (const el of Array.from(document.querySelectorAll('input[type="submit"],input[type="button"]'))) parts.push((el as HTMLInputElement).value);
+    for (const el of Array.from(
+      document.querySelectorAll('input[type="submit"],input[type="button"]'),
+    ))
+      parts.push((el as HTMLInputElement).value);
     return parts.join('\n');
   });
 }
 
 /** Fail when a Chinese page shows any English catalog text. `allow` lists words the page legitimately shows (user names…). */
-export async function assertNoEnglish(page: Page, where: string, allow: string[] = []): Promise<void> {
+export async function assertNoEnglish(
+  page: Page,
+  where: string,
+  allow: string[] = [],
+): Promise<void> {
   const lang = await page.evaluate(() => document.documentElement.lang);
-  if (lang !== 'zh-CN') throw new Error(`${where}: expected <html lang="zh-CN">, got ${JSON.stringify(lang)} at ${page.url()}`);
+  if (lang !== 'zh-CN')
+    throw new Error(
+      `${where}: expected <html lang="zh-CN">, got ${JSON.stringify(lang)} at ${page.url()}`,
+    );
   let text = await perceivableText(page);
   for (const a of allow) text = text.split(a).join(' ');
   // Scopes, paths and URLs (read:users:activity!user, /hub/home) are code, not English text.
   text = text.replace(/[\w.-]*[:!=/][\w:!=/.?&%-]*/g, ' ');
-  const found = ENGLISH_FRAGMENTS.filter((f) => new RegExp(`(^|[^A-Za-z])${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^A-Za-z])`).test(text));
-  if (found.length) throw new Error(`${where}: the Chinese page shows English catalog text: ${found.map((f) => JSON.stringify(f)).join(', ')} (${page.url()})`);
+  const found = ENGLISH_FRAGMENTS.filter((f) =>
+    new RegExp(`(^|[^A-Za-z])${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^A-Za-z])`).test(text),
+  );
+  if (found.length)
+    throw new Error(
+      `${where}: the Chinese page shows English catalog text: ${found.map((f) => JSON.stringify(f)).join(', ')} (${page.url()})`,
+    );
 }
 
 /** Fail when the page scrolls sideways (content wider than the viewport). */
@@ -195,22 +274,45 @@ export async function assertNoHorizontalScroll(page: Page, where: string): Promi
     const wide = Array.from(document.querySelectorAll('body *'))
       .filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
       .slice(0, 5)
-      .map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.className && typeof el.className === 'string' ? `.${el.className.split(' ').join('.')}` : ''} (right ${Math.round(el.getBoundingClientRect().right)})`);
-    return { scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth, wide };
+      .map(
+        (el) =>
+          `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.className && typeof el.className === 'string' ? `.${el.className.split(' ').join('.')}` : ''} (right ${Math.round(el.getBoundingClientRect().right)})`,
+      );
+    return {
+      scroll: document.documentElement.scrollWidth,
+      client: document.documentElement.clientWidth,
+      wide,
+    };
   });
-  if (m.scroll > m.client) throw new Error(`${where}: the page is ${m.scroll}px wide in a ${m.client}px viewport (${page.url()}); too wide: ${m.wide.join(', ')}`);
+  if (m.scroll > m.client)
+    throw new Error(
+      `${where}: the page is ${m.scroll}px wide in a ${m.client}px viewport (${page.url()}); too wide: ${m.wide.join(', ')}`,
+    );
 }
 
 /** Log in through the form (mouse-free is tested separately). Waits for the next page. */
-export async function login(page: Page, base: string, user: string, password = 'pw', query = ''): Promise<void> {
+export async function login(
+  page: Page,
+  base: string,
+  user: string,
+  password = 'pw',
+  query = '',
+): Promise<void> {
   await page.goto(`${base}/hub/login${query}`);
   await page.locator('#username').fill(user);
   await page.locator('#password').fill(password);
-  await Promise.all([page.waitForURL((u) => !u.pathname.endsWith('/hub/login')), page.locator('form button[type="submit"]').click()]);
+  await Promise.all([
+    page.waitForURL((u) => !u.pathname.endsWith('/hub/login')),
+    page.locator('form button[type="submit"]').click(),
+  ]);
 }
 
 /** Every check for a finished page: clean console/CSP, axe, and (zh) no English. Returns axe's pass count. */
-export async function checkPage(person: Person, where: string, opts: { zh?: boolean; allowEnglish?: string[] } = {}): Promise<number> {
+export async function checkPage(
+  person: Person,
+  where: string,
+  opts: { zh?: boolean; allowEnglish?: string[] } = {},
+): Promise<number> {
   await assertClean(person, where);
   const passes = await assertAccessible(person.page, where);
   if (opts.zh) await assertNoEnglish(person.page, where, opts.allowEnglish);

@@ -5,12 +5,19 @@ import type { Kysely } from 'kysely';
  * (`POST /hub/api/services/{name}`), which must survive a hub restart like config services do.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  const dialectIsPg = (db.getExecutor().adapter.constructor.name ?? '').toLowerCase().includes('postgres');
-  const idCol = (tb: any) => (dialectIsPg ? tb.addColumn('id', 'serial', (c: any) => c.primaryKey()) : tb.addColumn('id', 'integer', (c: any) => c.primaryKey().autoIncrement()));
+  const dialectIsPg = (db.getExecutor().adapter.constructor.name ?? '')
+    .toLowerCase()
+    .includes('postgres');
+  const idCol = (tb: any) =>
+    dialectIsPg
+      ? tb.addColumn('id', 'serial', (c: any) => c.primaryKey())
+      : tb.addColumn('id', 'integer', (c: any) => c.primaryKey().autoIncrement());
 
   // One row per (server, user) or (server, group): the scopes granted on that server.
   await idCol(db.schema.createTable('shares'))
-    .addColumn('server_id', 'integer', (c: any) => c.notNull().references('servers.id').onDelete('cascade'))
+    .addColumn('server_id', 'integer', (c: any) =>
+      c.notNull().references('servers.id').onDelete('cascade'),
+    )
     .addColumn('user_id', 'integer', (c: any) => c.references('users.id').onDelete('cascade'))
     .addColumn('group_id', 'integer', (c: any) => c.references('groups.id').onDelete('cascade'))
     .addColumn('scopes', 'text', (c: any) => c.notNull())
@@ -21,7 +28,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('shares_group').on('shares').column('group_id').execute();
 
   await idCol(db.schema.createTable('share_codes'))
-    .addColumn('server_id', 'integer', (c: any) => c.notNull().references('servers.id').onDelete('cascade'))
+    .addColumn('server_id', 'integer', (c: any) =>
+      c.notNull().references('servers.id').onDelete('cascade'),
+    )
     .addColumn('prefix', 'text', (c: any) => c.notNull())
     .addColumn('hashed', 'text', (c: any) => c.notNull())
     .addColumn('scopes', 'text', (c: any) => c.notNull())
@@ -42,5 +51,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const t of ['api_services', 'share_codes', 'shares']) await db.schema.dropTable(t).ifExists().execute();
+  for (const t of ['api_services', 'share_codes', 'shares'])
+    await db.schema.dropTable(t).ifExists().execute();
 }

@@ -14,19 +14,44 @@ export function registerActivityRoutes(app: FastifyInstance, ctx: HubContext): v
     await requireApi(ctx, req, ['users:activity'], { user: name });
     const user = await userOr404(ctx, name);
     const body = jsonBody(req);
-    if (!('last_activity' in body) && !('servers' in body)) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'body has no activity: expected last_activity and/or servers');
+    if (!('last_activity' in body) && !('servers' in body))
+      throw new HubError(
+        'LABHUB_ERR_BAD_REQUEST',
+        400,
+        'body has no activity: expected last_activity and/or servers',
+      );
     const check = (d: Date) => {
-      if (d.getTime() - Date.now() > MAX_FUTURE_MS) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `last_activity ${d.toISOString()} is in the future`);
+      if (d.getTime() - Date.now() > MAX_FUTURE_MS)
+        throw new HubError(
+          'LABHUB_ERR_BAD_REQUEST',
+          400,
+          `last_activity ${d.toISOString()} is in the future`,
+        );
       return d;
     };
     const updates: Array<() => Promise<void>> = [];
     if (body.servers !== undefined) {
-      if (typeof body.servers !== 'object' || body.servers === null || Array.isArray(body.servers)) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'servers must be an object of server name → {last_activity}');
+      if (typeof body.servers !== 'object' || body.servers === null || Array.isArray(body.servers))
+        throw new HubError(
+          'LABHUB_ERR_BAD_REQUEST',
+          400,
+          'servers must be an object of server name → {last_activity}',
+        );
       for (const [serverName, info] of Object.entries(body.servers as Record<string, unknown>)) {
         const rec = await ctx.store.servers.get(user.id, serverName);
-        if (!rec) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `No such server '${serverName}' for user ${user.name}`);
+        if (!rec)
+          throw new HubError(
+            'LABHUB_ERR_BAD_REQUEST',
+            400,
+            `No such server '${serverName}' for user ${user.name}`,
+          );
         const la = (info as Record<string, unknown> | null)?.last_activity;
-        if (la === undefined) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `servers['${serverName}'] needs last_activity`);
+        if (la === undefined)
+          throw new HubError(
+            'LABHUB_ERR_BAD_REQUEST',
+            400,
+            `servers['${serverName}'] needs last_activity`,
+          );
         const when = check(parseTimestamp(la, `servers['${serverName}'].last_activity`));
         updates.push(() => ctx.store.servers.touch(rec.id, when));
       }

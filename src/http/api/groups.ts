@@ -14,7 +14,11 @@ import { groupListRestriction, holdsUnfiltered, requireEachUser } from './restri
 const GROUP_NAME_RE = /^[^/!\s][^/!]{0,254}$/;
 
 /** The Group model (§4.3) before vertical filtering. */
-export async function groupModel(ctx: HubContext, g: Group, members?: string[]): Promise<JsonObject> {
+export async function groupModel(
+  ctx: HubContext,
+  g: Group,
+  members?: string[],
+): Promise<JsonObject> {
   return {
     kind: 'group',
     name: g.name,
@@ -31,21 +35,43 @@ export async function groupOr404(ctx: HubContext, name: string): Promise<Group> 
 }
 
 /** `{"users": [names]}` → existing users; 400 when missing, not a list, or naming unknown users. */
-async function usersFromBody(ctx: HubContext, body: Record<string, unknown>, required: boolean): Promise<User[]> {
+async function usersFromBody(
+  ctx: HubContext,
+  body: Record<string, unknown>,
+  required: boolean,
+): Promise<User[]> {
   const names = body.users;
   if (names === undefined && !required) return [];
-  if (!Array.isArray(names) || !names.every((n) => typeof n === 'string') || (required && !names.length)) {
-    throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'Must specify users: expected {"users": ["name", ...]}');
+  if (
+    !Array.isArray(names) ||
+    !names.every((n) => typeof n === 'string') ||
+    (required && !names.length)
+  ) {
+    throw new HubError(
+      'LABHUB_ERR_BAD_REQUEST',
+      400,
+      'Must specify users: expected {"users": ["name", ...]}',
+    );
   }
   const unique = [...new Set(names as string[])];
   const found = await ctx.store.users.byNames(unique);
   const missing = unique.filter((n) => !found.some((u) => u.name === n));
-  if (missing.length) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `Unknown users: ${missing.slice(0, 10).join(', ')}. Create them first (POST /hub/api/users).`);
+  if (missing.length)
+    throw new HubError(
+      'LABHUB_ERR_BAD_REQUEST',
+      400,
+      `Unknown users: ${missing.slice(0, 10).join(', ')}. Create them first (POST /hub/api/users).`,
+    );
   return found;
 }
 
 function checkGroupName(name: string): void {
-  if (!GROUP_NAME_RE.test(name)) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `Invalid group name '${name.slice(0, 64)}': use 1–255 characters without '/' or '!', not starting with a space`);
+  if (!GROUP_NAME_RE.test(name))
+    throw new HubError(
+      'LABHUB_ERR_BAD_REQUEST',
+      400,
+      `Invalid group name '${name.slice(0, 64)}': use 1–255 characters without '/' or '!', not starting with a space`,
+    );
 }
 
 /**
@@ -55,20 +81,31 @@ function checkGroupName(name: string): void {
  */
 async function checkMayAddMembers(ctx: HubContext, p: Principal, users: User[]): Promise<void> {
   if (!users.length || holdsUnfiltered(p, 'groups')) return;
-  await requireEachUser(ctx, p, ['users'], users.map((u) => u.name), 'add to a group');
+  await requireEachUser(
+    ctx,
+    p,
+    ['users'],
+    users.map((u) => u.name),
+    'add to a group',
+  );
 }
 
 /** Groups collection and items, membership and properties (§4.5). */
 export function registerGroupRoutes(app: FastifyInstance, ctx: HubContext): void {
   const api = `${ctx.settings.hubPrefix}api`;
 
-  const view = async (p: Principal, model: JsonObject): Promise<JsonObject | null> => filterGroupModel(model, p.scopes, await ctx.permissions.groupsOf([]));
+  const view = async (p: Principal, model: JsonObject): Promise<JsonObject | null> =>
+    filterGroupModel(model, p.scopes, await ctx.permissions.groupsOf([]));
 
   app.get(`${api}/groups`, async (req, reply) => {
     const p = await requireApi(ctx, req, ['list:groups']);
     const paginated = wantsPagination(req);
     const { offset, limit } = pageParams(ctx, req, paginated);
-    const { groups, total } = await ctx.store.scopedLists.groups(offset, limit, groupListRestriction(p));
+    const { groups, total } = await ctx.store.scopedLists.groups(
+      offset,
+      limit,
+      groupListRestriction(p),
+    );
     const members = await ctx.store.scopedLists.memberNamesOfGroups(groups.map((g) => g.id));
     const items: JsonObject[] = [];
     for (const g of groups) {
@@ -84,14 +121,21 @@ export function registerGroupRoutes(app: FastifyInstance, ctx: HubContext): void
     const p = await requireApi(ctx, req, ['admin:groups']);
     const body = jsonBody(req);
     const names = body.groups;
-    if (!Array.isArray(names) || !names.length || !names.every((n) => typeof n === 'string')) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'Must specify at least one group to create: {"groups": ["name", ...], "users": [...]}');
+    if (!Array.isArray(names) || !names.length || !names.every((n) => typeof n === 'string'))
+      throw new HubError(
+        'LABHUB_ERR_BAD_REQUEST',
+        400,
+        'Must specify at least one group to create: {"groups": ["name", ...], "users": [...]}',
+      );
     const unique = [...new Set(names as string[])];
     unique.forEach(checkGroupName);
     // A filtered admin:groups may only create the groups it names (GHSA-69wv-m5fw-2fhp).
     for (const n of unique) await requireApi(ctx, req, ['admin:groups'], { group: n });
     const users = await usersFromBody(ctx, body, false);
     await checkMayAddMembers(ctx, p, users);
-    for (const n of unique) if (await ctx.store.groups.byName(n)) throw new HubError('LABHUB_ERR_CONFLICT', 409, `Group ${n} already exists`);
+    for (const n of unique)
+      if (await ctx.store.groups.byName(n))
+        throw new HubError('LABHUB_ERR_CONFLICT', 409, `Group ${n} already exists`);
     const out: JsonObject[] = [];
     for (const n of unique) {
       const g = await ctx.store.groups.create(n);
@@ -103,7 +147,9 @@ export function registerGroupRoutes(app: FastifyInstance, ctx: HubContext): void
 
   app.get(`${api}/groups/:name`, async (req) => {
     const name = param(req, 'name');
-    const p = await requireApi(ctx, req, ['read:groups', 'read:groups:name', 'read:roles:groups'], { group: name });
+    const p = await requireApi(ctx, req, ['read:groups', 'read:groups:name', 'read:roles:groups'], {
+      group: name,
+    });
     const g = await groupOr404(ctx, name);
     return view(p, await groupModel(ctx, g));
   });
@@ -112,7 +158,8 @@ export function registerGroupRoutes(app: FastifyInstance, ctx: HubContext): void
     const name = param(req, 'name');
     const p = await requireApi(ctx, req, ['admin:groups'], { group: name });
     checkGroupName(name);
-    if (await ctx.store.groups.byName(name)) throw new HubError('LABHUB_ERR_CONFLICT', 409, `Group ${name} already exists`);
+    if (await ctx.store.groups.byName(name))
+      throw new HubError('LABHUB_ERR_CONFLICT', 409, `Group ${name} already exists`);
     const users = await usersFromBody(ctx, jsonBody(req), false);
     await checkMayAddMembers(ctx, p, users);
     const g = await ctx.store.groups.create(name);
@@ -149,7 +196,12 @@ export function registerGroupRoutes(app: FastifyInstance, ctx: HubContext): void
     await requireApi(ctx, req, ['groups'], { group: name });
     const g = await groupOr404(ctx, name);
     const b = req.body;
-    if (b === null || typeof b !== 'object' || Array.isArray(b)) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `Group properties must be a JSON object, got ${Array.isArray(b) ? 'a list' : b === null || b === undefined ? 'nothing' : typeof b}`);
+    if (b === null || typeof b !== 'object' || Array.isArray(b))
+      throw new HubError(
+        'LABHUB_ERR_BAD_REQUEST',
+        400,
+        `Group properties must be a JSON object, got ${Array.isArray(b) ? 'a list' : b === null || b === undefined ? 'nothing' : typeof b}`,
+      );
     await ctx.store.groups.setProperties(g.id, b as JsonObject);
     return groupModel(ctx, { ...g, properties: b as JsonObject });
   });

@@ -21,11 +21,22 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: HubContext): v
     const groupsOf = await ctx.permissions.groupsOf([p.name]);
     let model;
     if (p.kind === 'user' && p.user) {
-      model = filterUserModel(await userModel(ctx, p.user), viewScopes, groupsOf) ?? { kind: 'user', name: p.name };
+      model = filterUserModel(await userModel(ctx, p.user), viewScopes, groupsOf) ?? {
+        kind: 'user',
+        name: p.name,
+      };
     } else {
       const svc = ctx.services.get(p.name)!;
-      model = filterServiceModel(await serviceModel(ctx, svc), viewScopes, groupsOf) ?? { kind: 'service', name: p.name };
+      model = filterServiceModel(await serviceModel(ctx, svc), viewScopes, groupsOf) ?? {
+        kind: 'service',
+        name: p.name,
+      };
     }
-    return { ...model, scopes: [...p.scopes].sort(), session_id: p.sessionId, token_id: p.token ? `a${p.token.id}` : null };
+    return {
+      ...model,
+      scopes: [...p.scopes].sort(),
+      session_id: p.sessionId,
+      token_id: p.token ? `a${p.token.id}` : null,
+    };
   });
 }

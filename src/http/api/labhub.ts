@@ -13,8 +13,17 @@ export function registerLabhubApiRoutes(app: FastifyInstance, ctx: HubContext): 
     await requireApi(ctx, req, ['admin:servers']);
     const raw = (req.query as Record<string, string>).limit;
     const limit = raw === undefined ? 50 : Number(raw);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'limit must be an integer from 1 to 200');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 200)
+      throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'limit must be an integer from 1 to 200');
     const rows = await ctx.store.servers.recentFailures(limit);
-    return { items: rows.map((r) => ({ user: r.userName, server: r.name, started: ts(r.started), error: r.lastError, status: r.status })) };
+    return {
+      items: rows.map((r) => ({
+        user: r.userName,
+        server: r.name,
+        started: ts(r.started),
+        error: r.lastError,
+        status: r.status,
+      })),
+    };
   });
 }

@@ -20,33 +20,64 @@ export function registerLegacyRoutes(app: FastifyInstance, ctx: HubContext): voi
   const headerPrincipal = async (req: FastifyRequest) => {
     const secret = headerToken(req);
     const p = secret ? await principalFromToken(ctx, secret) : null;
-    if (!p) throw new HubError('LABHUB_ERR_NOT_AUTHENTICATED', 403, 'Missing or invalid credentials: send Authorization: token <api token>.');
+    if (!p)
+      throw new HubError(
+        'LABHUB_ERR_NOT_AUTHENTICATED',
+        403,
+        'Missing or invalid credentials: send Authorization: token <api token>.',
+      );
     return p;
   };
 
   app.post(`${api}/authorizations/token`, async () => {
-    throw new HubError('LABHUB_ERR_NOT_FOUND', 404, 'POST /authorizations/token was removed in JupyterHub 2.0: create tokens with POST /hub/api/users/{name}/tokens');
+    throw new HubError(
+      'LABHUB_ERR_NOT_FOUND',
+      404,
+      'POST /authorizations/token was removed in JupyterHub 2.0: create tokens with POST /hub/api/users/{name}/tokens',
+    );
   });
 
   app.get(`${api}/authorizations/token/:token`, async (req) => {
     const p = await headerPrincipal(req);
-    ctx.log.warn('GET /hub/api/authorizations/token/{token} is deprecated since JupyterHub 2.0; use GET /hub/api/user with the token instead');
+    ctx.log.warn(
+      'GET /hub/api/authorizations/token/{token} is deprecated since JupyterHub 2.0; use GET /hub/api/user with the token instead',
+    );
     const owner = await principalFromToken(ctx, param(req, 'token'));
-    if (!owner) throw new HubError('LABHUB_ERR_NOT_FOUND', 404, 'No such token (unknown or expired)');
+    if (!owner)
+      throw new HubError('LABHUB_ERR_NOT_FOUND', 404, 'No such token (unknown or expired)');
     const groupsOf = await ctx.permissions.groupsOf([owner.name]);
-    if (owner.kind === 'user' && owner.user) return filterUserModel(await userModel(ctx, owner.user), p.scopes, groupsOf) ?? { kind: 'user', name: owner.name };
+    if (owner.kind === 'user' && owner.user)
+      return (
+        filterUserModel(await userModel(ctx, owner.user), p.scopes, groupsOf) ?? {
+          kind: 'user',
+          name: owner.name,
+        }
+      );
     const svc = ctx.services.get(owner.name);
-    return (svc && filterServiceModel(await serviceModel(ctx, svc), p.scopes, groupsOf)) ?? { kind: 'service', name: owner.name };
+    return (
+      (svc && filterServiceModel(await serviceModel(ctx, svc), p.scopes, groupsOf)) ?? {
+        kind: 'service',
+        name: owner.name,
+      }
+    );
   });
 
   app.get(`${api}/authorizations/cookie/:cookie/:value`, async (req) => {
     const p = await headerPrincipal(req);
-    ctx.log.warn('GET /hub/api/authorizations/cookie/... is deprecated; use OAuth (GET /hub/api/user with an OAuth token)');
+    ctx.log.warn(
+      'GET /hub/api/authorizations/cookie/... is deprecated; use OAuth (GET /hub/api/user with an OAuth token)',
+    );
     const sessionId = ctx.signer.unsign(param(req, 'cookie'), param(req, 'value'));
     const session = sessionId ? await ctx.store.sessions.get(sessionId) : null;
     const user = session ? await ctx.store.users.byId(session.userId) : null;
     if (!user) throw new HubError('LABHUB_ERR_NOT_FOUND', 404, 'No user for this cookie');
-    return filterUserModel(await userModel(ctx, user), p.scopes, await ctx.permissions.groupsOf([user.name])) ?? { kind: 'user', name: user.name };
+    return (
+      filterUserModel(
+        await userModel(ctx, user),
+        p.scopes,
+        await ctx.permissions.groupsOf([user.name]),
+      ) ?? { kind: 'user', name: user.name }
+    );
   });
 
   // Deprecated since JupyterHub 0.8: access to servers comes from access:servers scopes. labhub
@@ -54,7 +85,9 @@ export function registerLegacyRoutes(app: FastifyInstance, ctx: HubContext): voi
   app.post(`${api}/users/:name/admin-access`, async (req, reply) => {
     const name = param(req, 'name');
     await requireApi(ctx, req, ['servers'], { user: name });
-    ctx.log.warn(`POST /hub/api/users/${name}/admin-access is deprecated and does nothing: access to servers comes from the access:servers scope`);
+    ctx.log.warn(
+      `POST /hub/api/users/${name}/admin-access is deprecated and does nothing: access to servers comes from the access:servers scope`,
+    );
     return reply.code(200).send('');
   });
 }

@@ -22,7 +22,9 @@ export function serverModel(ctx: HubContext, userName: string, rec: ServerRecord
     stopped: rec.status === 'stopped',
     url: prefix,
     user_options: rec.userOptions,
-    progress_url: rec.name ? `${api}/servers/${pyQuote(rec.name, '@~')}/progress` : `${api}/server/progress`,
+    progress_url: rec.name
+      ? `${api}/servers/${pyQuote(rec.name, '@~')}/progress`
+      : `${api}/server/progress`,
     full_url: ctx.settings.publicUrl ? new URL(prefix, ctx.settings.publicUrl).toString() : null,
     full_progress_url: null,
     started: ts(rec.started),
@@ -32,13 +34,24 @@ export function serverModel(ctx: HubContext, userName: string, rec: ServerRecord
 }
 
 /** The full User model before vertical filtering. */
-export async function userModel(ctx: HubContext, user: User, opts: { servers?: ServerRecord[]; groups?: string[]; roles?: string[]; includeStopped?: boolean } = {}): Promise<JsonObject> {
+export async function userModel(
+  ctx: HubContext,
+  user: User,
+  opts: {
+    servers?: ServerRecord[];
+    groups?: string[];
+    roles?: string[];
+    includeStopped?: boolean;
+  } = {},
+): Promise<JsonObject> {
   const servers = opts.servers ?? (await ctx.store.servers.forUser(user.id));
   const groups = opts.groups ?? (await ctx.store.groups.groupNamesOfUser(user.id));
   const roles = opts.roles ?? (await ctx.permissions.userRoleNames(user));
   const def = servers.find((s) => s.name === '');
   const serverMap: JsonObject = {};
-  for (const s of servers) if (s.status !== 'stopped' || opts.includeStopped) serverMap[s.name] = serverModel(ctx, user.name, s);
+  for (const s of servers)
+    if (s.status !== 'stopped' || opts.includeStopped)
+      serverMap[s.name] = serverModel(ctx, user.name, s);
   return {
     kind: 'user',
     name: user.name,

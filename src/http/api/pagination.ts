@@ -11,21 +11,38 @@ export function wantsPagination(req: FastifyRequest): boolean {
 }
 
 /** offset/limit from the query: negatives made positive, limit clamped to [1, max]. */
-export function pageParams(ctx: HubContext, req: FastifyRequest, paginated: boolean): { offset: number; limit: number } {
+export function pageParams(
+  ctx: HubContext,
+  req: FastifyRequest,
+  paginated: boolean,
+): { offset: number; limit: number } {
   const q = req.query as Record<string, string | undefined>;
   const num = (v: string | undefined, dflt: number) => {
     if (v === undefined || v === '') return dflt;
-    if (!/^-?\d+$/.test(v)) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'Invalid argument type, offset and limit must be integers');
+    if (!/^-?\d+$/.test(v))
+      throw new HubError(
+        'LABHUB_ERR_BAD_REQUEST',
+        400,
+        'Invalid argument type, offset and limit must be integers',
+      );
     return Math.abs(parseInt(v, 10));
   };
   const offset = num(q.offset, 0);
   const max = ctx.settings.pageMaxLimit;
-  const limit = Math.min(Math.max(num(q.limit, paginated ? ctx.settings.pageDefaultLimit : max), 1), max);
+  const limit = Math.min(
+    Math.max(num(q.limit, paginated ? ctx.settings.pageDefaultLimit : max), 1),
+    max,
+  );
   return { offset, limit };
 }
 
 /** `_pagination` with an absolute `next.url` built from the request (scheme + Host). */
-export function paginationInfo(req: FastifyRequest, offset: number, limit: number, total: number): Record<string, unknown> {
+export function paginationInfo(
+  req: FastifyRequest,
+  offset: number,
+  limit: number,
+  total: number,
+): Record<string, unknown> {
   let next = null;
   if (offset + limit < total) {
     const url = new URL(req.url, `${req.protocol}://${req.headers.host ?? 'localhost'}`);

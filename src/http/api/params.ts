@@ -14,9 +14,18 @@ export async function userOr404(ctx: HubContext, name: string): Promise<User> {
   return u;
 }
 
-export async function serverOr404(ctx: HubContext, user: User, serverName: string): Promise<ServerRecord> {
+export async function serverOr404(
+  ctx: HubContext,
+  user: User,
+  serverName: string,
+): Promise<ServerRecord> {
   const s = await ctx.store.servers.get(user.id, serverName);
-  if (!s) throw new HubError('LABHUB_ERR_NOT_FOUND', 404, `${user.name} has no server named '${serverName.slice(0, 64)}'`);
+  if (!s)
+    throw new HubError(
+      'LABHUB_ERR_NOT_FOUND',
+      404,
+      `${user.name} has no server named '${serverName.slice(0, 64)}'`,
+    );
   return s;
 }
 
@@ -24,15 +33,26 @@ export async function serverOr404(ctx: HubContext, user: User, serverName: strin
 export function jsonBody(req: FastifyRequest): Record<string, unknown> {
   const b = req.body;
   if (b === undefined || b === null || b === '') return {};
-  if (typeof b !== 'object' || Array.isArray(b)) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'Request body must be a JSON object');
+  if (typeof b !== 'object' || Array.isArray(b))
+    throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'Request body must be a JSON object');
   return b as Record<string, unknown>;
 }
 
 /** Parse a timestamp leniently (naive = UTC), like JupyterHub. */
 export function parseTimestamp(v: unknown, what: string): Date {
-  if (typeof v !== 'string') throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `${what}: expected an ISO 8601 timestamp string, got ${JSON.stringify(v)?.slice(0, 40)}`);
+  if (typeof v !== 'string')
+    throw new HubError(
+      'LABHUB_ERR_BAD_REQUEST',
+      400,
+      `${what}: expected an ISO 8601 timestamp string, got ${JSON.stringify(v)?.slice(0, 40)}`,
+    );
   const s = /[zZ]|[+-]\d\d:?\d\d$/.test(v) ? v : v + 'Z';
   const d = new Date(s);
-  if (Number.isNaN(d.getTime())) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `${what}: '${v.slice(0, 40)}' is not an ISO 8601 timestamp`);
+  if (Number.isNaN(d.getTime()))
+    throw new HubError(
+      'LABHUB_ERR_BAD_REQUEST',
+      400,
+      `${what}: '${v.slice(0, 40)}' is not an ISO 8601 timestamp`,
+    );
   return d;
 }

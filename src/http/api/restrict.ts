@@ -11,7 +11,12 @@ import type { HubContext } from '../../core/context.js';
 export function userListRestriction(p: Principal): ListRestriction | undefined {
   const f = filtersFor(p.scopes, 'list:users');
   if (!f || f === 'all') return undefined;
-  if (f.server?.size) throw new HubError('LABHUB_ERR_FORBIDDEN', 403, `list:users cannot be filtered by server (held: ${[...f.server].map((s) => `list:users!server=${s}`).join(', ')}); use !user= or !group= filters`);
+  if (f.server?.size)
+    throw new HubError(
+      'LABHUB_ERR_FORBIDDEN',
+      403,
+      `list:users cannot be filtered by server (held: ${[...f.server].map((s) => `list:users!server=${s}`).join(', ')}); use !user= or !group= filters`,
+    );
   return { users: [...(f.user ?? [])], groups: [...(f.group ?? [])] };
 }
 
@@ -27,11 +32,23 @@ export function groupListRestriction(p: Principal): string[] | undefined {
  * Used where a body names users: a caller holding a filtered scope (`groups!group=x`,
  * `admin:users!group=x`) may only act on users its filter covers (GHSA-69wv-m5fw-2fhp).
  */
-export async function requireEachUser(ctx: HubContext, p: Principal, anyOf: string[], users: string[], action: string): Promise<void> {
+export async function requireEachUser(
+  ctx: HubContext,
+  p: Principal,
+  anyOf: string[],
+  users: string[],
+  action: string,
+): Promise<void> {
   const groupsOf = await ctx.permissions.groupsOf(users);
-  const denied = users.filter((u) => checkAccess(p.scopes, anyOf, { user: u }, groupsOf) !== 'granted');
+  const denied = users.filter(
+    (u) => checkAccess(p.scopes, anyOf, { user: u }, groupsOf) !== 'granted',
+  );
   if (denied.length) {
-    throw new HubError('LABHUB_ERR_FORBIDDEN', 403, `Not allowed to ${action} ${denied.slice(0, 5).join(', ')}${denied.length > 5 ? ', …' : ''}: your scopes (${anyOf.join(' or ')}) do not cover ${denied.length === 1 ? 'this user' : 'these users'}`);
+    throw new HubError(
+      'LABHUB_ERR_FORBIDDEN',
+      403,
+      `Not allowed to ${action} ${denied.slice(0, 5).join(', ')}${denied.length > 5 ? ', …' : ''}: your scopes (${anyOf.join(' or ')}) do not cover ${denied.length === 1 ? 'this user' : 'these users'}`,
+    );
   }
 }
 

@@ -14,14 +14,16 @@ const SERVER_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 function optionalString(body: Record<string, unknown>, key: string): string | null {
   const v = body[key];
   if (v === undefined || v === null) return null;
-  if (typeof v !== 'string') throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `${key} must be a string, got ${typeof v}`);
+  if (typeof v !== 'string')
+    throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `${key} must be a string, got ${typeof v}`);
   return v;
 }
 
 function optionalObject(body: Record<string, unknown>, key: string): JsonObject | null {
   const v = body[key];
   if (v === undefined || v === null) return null;
-  if (typeof v !== 'object' || Array.isArray(v)) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `${key} must be a JSON object`);
+  if (typeof v !== 'object' || Array.isArray(v))
+    throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `${key} must be a JSON object`);
   return v as JsonObject;
 }
 
@@ -31,15 +33,32 @@ export function registerServerRoutes(app: FastifyInstance, ctx: HubContext): voi
 
   const checkNamed = (serverName: string) => {
     if (!serverName) return;
-    if (!ctx.settings.allowNamedServers) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'Named servers are not enabled (set JupyterHub.allow_named_servers = True).');
-    if (!SERVER_NAME_RE.test(serverName)) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `Invalid server name '${serverName.slice(0, 64)}': use letters, digits, '-', '_' and '.', starting with a letter or digit, at most 63 characters.`);
+    if (!ctx.settings.allowNamedServers)
+      throw new HubError(
+        'LABHUB_ERR_BAD_REQUEST',
+        400,
+        'Named servers are not enabled (set JupyterHub.allow_named_servers = True).',
+      );
+    if (!SERVER_NAME_RE.test(serverName))
+      throw new HubError(
+        'LABHUB_ERR_BAD_REQUEST',
+        400,
+        `Invalid server name '${serverName.slice(0, 64)}': use letters, digits, '-', '_' and '.', starting with a letter or digit, at most 63 characters.`,
+      );
   };
 
   const checkLimit = async (userId: number, name: string, serverName: string) => {
     if (!serverName || ctx.settings.namedServerLimitPerUser <= 0) return;
     const named = (await ctx.store.servers.forUser(userId)).filter((s) => s.name !== '');
-    if (!named.some((s) => s.name === serverName) && named.length >= ctx.settings.namedServerLimitPerUser) {
-      throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `User ${name} already has the maximum of ${ctx.settings.namedServerLimitPerUser} named servers. Delete one first.`);
+    if (
+      !named.some((s) => s.name === serverName) &&
+      named.length >= ctx.settings.namedServerLimitPerUser
+    ) {
+      throw new HubError(
+        'LABHUB_ERR_BAD_REQUEST',
+        400,
+        `User ${name} already has the maximum of ${ctx.settings.namedServerLimitPerUser} named servers. Delete one first.`,
+      );
     }
   };
 
@@ -51,15 +70,22 @@ export function registerServerRoutes(app: FastifyInstance, ctx: HubContext): voi
     await checkLimit(user.id, name, serverName);
     const body = jsonBody(req);
     const hasNewForm = 'user_options' in body || 'display_name' in body;
-    const userOptions = req.body === undefined || req.body === null ? null : ((hasNewForm ? body.user_options ?? {} : body) as JsonObject);
+    const userOptions =
+      req.body === undefined || req.body === null
+        ? null
+        : ((hasNewForm ? (body.user_options ?? {}) : body) as JsonObject);
     const rec = await ctx.store.servers.get(user.id, serverName);
-    if (rec?.status === 'spawning') return reply.code(202).header('Content-Type', 'text/plain').send('');
+    if (rec?.status === 'spawning')
+      return reply.code(202).header('Content-Type', 'text/plain').send('');
     const result = await ctx.spawns.start(user, serverName, userOptions);
     if (hasNewForm && typeof body.display_name === 'string') {
       const r = await ctx.store.servers.get(user.id, serverName);
       if (r) await ctx.store.servers.update(r.id, { displayName: body.display_name });
     }
-    return reply.code(result === 'ready' ? 201 : 202).header('Content-Type', 'text/plain').send('');
+    return reply
+      .code(result === 'ready' ? 201 : 202)
+      .header('Content-Type', 'text/plain')
+      .send('');
   };
 
   const stop = async (req: FastifyRequest, reply: FastifyReply, serverName: string) => {
@@ -68,9 +94,19 @@ export function registerServerRoutes(app: FastifyInstance, ctx: HubContext): voi
     const user = await userOr404(ctx, name);
     const body = jsonBody(req);
     if (serverName) checkNamed(serverName);
-    if (body.remove && !serverName) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'Cannot remove the default server (remove applies to named servers only).');
+    if (body.remove && !serverName)
+      throw new HubError(
+        'LABHUB_ERR_BAD_REQUEST',
+        400,
+        'Cannot remove the default server (remove applies to named servers only).',
+      );
     const rec = await ctx.store.servers.get(user.id, serverName);
-    if (!rec && serverName) throw new HubError('LABHUB_ERR_NOT_FOUND', 404, `${name} has no server named '${serverName}'`);
+    if (!rec && serverName)
+      throw new HubError(
+        'LABHUB_ERR_NOT_FOUND',
+        404,
+        `${name} has no server named '${serverName}'`,
+      );
     const result = await ctx.spawns.stop(user, serverName);
     if (body.remove && rec && result === 'stopped') await ctx.store.servers.delete(rec.id);
     if (result === 'pending') return reply.code(202).header('Content-Type', 'text/plain').send('');
@@ -88,18 +124,38 @@ export function registerServerRoutes(app: FastifyInstance, ctx: HubContext): voi
     const serverName = param(req, 'server');
     await requireApi(ctx, req, ['start:servers', 'servers'], { server: `${name}/${serverName}` });
     const user = await userOr404(ctx, name);
-    if (!serverName) throw new HubError('LABHUB_ERR_CONFLICT', 409, `The default server of ${name} always exists; PUT creates named servers only`);
+    if (!serverName)
+      throw new HubError(
+        'LABHUB_ERR_CONFLICT',
+        409,
+        `The default server of ${name} always exists; PUT creates named servers only`,
+      );
     checkNamed(serverName);
     const body = jsonBody(req);
     const unknown = Object.keys(body).filter((k) => k !== 'display_name' && k !== 'user_options');
-    if (unknown.length) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `Unknown server fields: ${unknown.join(', ')} (allowed: display_name, user_options)`);
-    if (await ctx.store.servers.get(user.id, serverName)) throw new HubError('LABHUB_ERR_CONFLICT', 409, `${name} already has a server named '${serverName}'`);
+    if (unknown.length)
+      throw new HubError(
+        'LABHUB_ERR_BAD_REQUEST',
+        400,
+        `Unknown server fields: ${unknown.join(', ')} (allowed: display_name, user_options)`,
+      );
+    if (await ctx.store.servers.get(user.id, serverName))
+      throw new HubError(
+        'LABHUB_ERR_CONFLICT',
+        409,
+        `${name} already has a server named '${serverName}'`,
+      );
     await checkLimit(user.id, name, serverName);
     const displayName = optionalString(body, 'display_name');
     const userOptions = optionalObject(body, 'user_options');
     const rec = await ctx.store.servers.ensure(user.id, serverName);
-    await ctx.store.servers.update(rec.id, { displayName: displayName ?? null, ...(userOptions ? { userOptions } : {}) });
-    return reply.code(201).send(serverModel(ctx, user.name, (await ctx.store.servers.byId(rec.id))!));
+    await ctx.store.servers.update(rec.id, {
+      displayName: displayName ?? null,
+      ...(userOptions ? { userOptions } : {}),
+    });
+    return reply
+      .code(201)
+      .send(serverModel(ctx, user.name, (await ctx.store.servers.byId(rec.id))!));
   });
 
   /** PATCH (6.0): rename, display_name, user_options of a stopped named server. */
@@ -112,15 +168,38 @@ export function registerServerRoutes(app: FastifyInstance, ctx: HubContext): voi
     const body = jsonBody(req);
     const keys = Object.keys(body);
     const unknown = keys.filter((k) => !['name', 'display_name', 'user_options'].includes(k));
-    if (!keys.length || unknown.length) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, unknown.length ? `Unknown server fields: ${unknown.join(', ')} (allowed: name, display_name, user_options)` : 'Nothing to change: send name, display_name and/or user_options');
-    if (rec.status !== 'stopped') throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `${name}/${serverName} is ${rec.status === 'running' ? 'running' : 'pending ' + (rec.status === 'spawning' ? 'spawn' : 'stop')}; stop it before changing it`);
+    if (!keys.length || unknown.length)
+      throw new HubError(
+        'LABHUB_ERR_BAD_REQUEST',
+        400,
+        unknown.length
+          ? `Unknown server fields: ${unknown.join(', ')} (allowed: name, display_name, user_options)`
+          : 'Nothing to change: send name, display_name and/or user_options',
+      );
+    if (rec.status !== 'stopped')
+      throw new HubError(
+        'LABHUB_ERR_BAD_REQUEST',
+        400,
+        `${name}/${serverName} is ${rec.status === 'running' ? 'running' : 'pending ' + (rec.status === 'spawning' ? 'spawn' : 'stop')}; stop it before changing it`,
+      );
     const patch: { name?: string; displayName?: string | null; userOptions?: JsonObject } = {};
     if ('name' in body) {
-      if (typeof body.name !== 'string') throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'name must be a string');
-      if (!serverName || !body.name) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'The default server cannot be renamed, and no server can be renamed to the default');
+      if (typeof body.name !== 'string')
+        throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'name must be a string');
+      if (!serverName || !body.name)
+        throw new HubError(
+          'LABHUB_ERR_BAD_REQUEST',
+          400,
+          'The default server cannot be renamed, and no server can be renamed to the default',
+        );
       checkNamed(body.name);
       if (body.name !== serverName) {
-        if (await ctx.store.servers.get(user.id, body.name)) throw new HubError('LABHUB_ERR_CONFLICT', 409, `${name} already has a server named '${body.name}'`);
+        if (await ctx.store.servers.get(user.id, body.name))
+          throw new HubError(
+            'LABHUB_ERR_CONFLICT',
+            409,
+            `${name} already has a server named '${body.name}'`,
+          );
         patch.name = body.name;
       }
     }
@@ -136,7 +215,11 @@ export function registerServerRoutes(app: FastifyInstance, ctx: HubContext): voi
     const user = await userOr404(ctx, name);
     const rec = await serverOr404(ctx, user, serverName);
     const model = serverModel(ctx, user.name, rec);
-    if (!p.scopes.has('admin:server_state') && ![...p.scopes].some((s) => s.startsWith('admin:server_state!'))) delete model.state;
+    if (
+      !p.scopes.has('admin:server_state') &&
+      ![...p.scopes].some((s) => s.startsWith('admin:server_state!'))
+    )
+      delete model.state;
     return model;
   };
   app.get(`${base}/server`, (req) => getOne(req, ''));
@@ -147,8 +230,15 @@ export function registerServerRoutes(app: FastifyInstance, ctx: HubContext): voi
     await requireApi(ctx, req, ['read:servers'], { server: `${name}/${serverName}` });
     const user = await userOr404(ctx, name);
     // The default server always exists in JupyterHub (never started = "not starting", 400).
-    const rec = serverName ? await serverOr404(ctx, user, serverName) : await ctx.store.servers.get(user.id, '');
-    const notStarting = () => new HubError('LABHUB_ERR_BAD_REQUEST', 400, `${serverName ? `${name}/${serverName}` : name} is not starting...`);
+    const rec = serverName
+      ? await serverOr404(ctx, user, serverName)
+      : await ctx.store.servers.get(user.id, '');
+    const notStarting = () =>
+      new HubError(
+        'LABHUB_ERR_BAD_REQUEST',
+        400,
+        `${serverName ? `${name}/${serverName}` : name} is not starting...`,
+      );
     if (!rec) throw notStarting();
     const prefix = ctx.spawns.prefix(user.name, serverName);
     if (rec.status === 'running') {
@@ -162,5 +252,7 @@ export function registerServerRoutes(app: FastifyInstance, ctx: HubContext): voi
     return streamProgress(reply, ch);
   };
   app.get(`${base}/server/progress`, (req, reply) => progress(req, reply, ''));
-  app.get(`${base}/servers/:server/progress`, (req, reply) => progress(req, reply, param(req, 'server')));
+  app.get(`${base}/servers/:server/progress`, (req, reply) =>
+    progress(req, reply, param(req, 'server')),
+  );
 }

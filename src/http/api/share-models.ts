@@ -41,7 +41,15 @@ export function shareCodeModel(ctx: HubContext, c: ShareCode): JsonObject {
 }
 
 /** `accept_url` / `full_accept_url` of a new code. */
-export function acceptUrls(ctx: HubContext, code: string): { accept_url: string; full_accept_url: string | null } {
+export function acceptUrls(
+  ctx: HubContext,
+  code: string,
+): { accept_url: string; full_accept_url: string | null } {
   const accept = `${ctx.settings.hubPrefix}accept-share?code=${encodeURIComponent(code)}`;
-  return { accept_url: accept, full_accept_url: ctx.settings.publicUrl ? new URL(accept, ctx.settings.publicUrl).toString() : null };
+  return {
+    accept_url: accept,
+    full_accept_url: ctx.settings.publicUrl
+      ? new URL(accept, ctx.settings.publicUrl).toString()
+      : null,
+  };
 }

@@ -1,7 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HubContext } from '../../core/context.js';
 import type { Principal } from '../../core/permissions.js';
-import { checkAccess, expandScopes, parseScope, scopeError, scopesSubset } from '../../core/scopes.js';
+import {
+  checkAccess,
+  expandScopes,
+  parseScope,
+  scopeError,
+  scopesSubset,
+} from '../../core/scopes.js';
 import type { ServerRecord, ShareTarget, User } from '../../db/index.js';
 import { HubError } from '../../errors.js';
 import { requireApi } from '../guard.js';
@@ -15,13 +21,28 @@ const CODE_MAX_EXPIRES = 365 * 24 * 3600;
 const CODE_DEFAULT_EXPIRES = 24 * 3600;
 
 const bad = (msg: string) => new HubError('LABHUB_ERR_BAD_REQUEST', 400, msg);
-const notAllowed = (what: string) => new HubError('LABHUB_ERR_METHOD_NOT_ALLOWED', 405, `${what} needs a server: use /shares/{owner}/{server} (an empty server name, i.e. a trailing '/', is the default server)`);
+const notAllowed = (what: string) =>
+  new HubError(
+    'LABHUB_ERR_METHOD_NOT_ALLOWED',
+    405,
+    `${what} needs a server: use /shares/{owner}/{server} (an empty server name, i.e. a trailing '/', is the default server)`,
+  );
 
 /** The owner's server; the default server record is created on demand when `create` is set. */
-async function serverOf(ctx: HubContext, owner: User, serverName: string, create: boolean): Promise<ServerRecord | null> {
+async function serverOf(
+  ctx: HubContext,
+  owner: User,
+  serverName: string,
+  create: boolean,
+): Promise<ServerRecord | null> {
   const rec = await ctx.store.servers.get(owner.id, serverName);
   if (rec || !create) return rec;
-  if (serverName) throw new HubError('LABHUB_ERR_NOT_FOUND', 404, `${owner.name} has no server named '${serverName.slice(0, 64)}'`);
+  if (serverName)
+    throw new HubError(
+      'LABHUB_ERR_NOT_FOUND',
+      404,
+      `${owner.name} has no server named '${serverName.slice(0, 64)}'`,
+    );
   return ctx.store.servers.ensure(owner.id, '');
 }
 
@@ -30,27 +51,49 @@ async function serverOf(ctx: HubContext, owner: User, serverName: string, create
  * valid scope filtered on exactly this server, and held by the caller (a share never grants more
  * than the granter has).
  */
-function shareScopes(ctx: HubContext, p: Principal, body: Record<string, unknown>, full: string, required: boolean): string[] | undefined {
-  if (body.scopes === undefined || body.scopes === null) return required ? [`access:servers!server=${full}`] : undefined;
-  if (!Array.isArray(body.scopes) || !body.scopes.every((s) => typeof s === 'string')) throw bad('scopes must be a list of scope strings');
+function shareScopes(
+  ctx: HubContext,
+  p: Principal,
+  body: Record<string, unknown>,
+  full: string,
+  required: boolean,
+): string[] | undefined {
+  if (body.scopes === undefined || body.scopes === null)
+    return required ? [`access:servers!server=${full}`] : undefined;
+  if (!Array.isArray(body.scopes) || !body.scopes.every((s) => typeof s === 'string'))
+    throw bad('scopes must be a list of scope strings');
   const scopes = body.scopes as string[];
-  if (required && !scopes.length) throw bad(`scopes must not be empty (default: ["access:servers!server=${full}"])`);
+  if (required && !scopes.length)
+    throw bad(`scopes must not be empty (default: ["access:servers!server=${full}"])`);
   for (const s of scopes) {
     const err = scopeError(s, ctx.permissions.customScopes);
     if (err) throw bad(err);
     const parsed = parseScope(s)!;
-    if (parsed.filter?.kind !== 'server' || parsed.filter.value !== full) throw bad(`Shared scopes must be filtered on the shared server: expected '${parsed.base}!server=${full}', got '${s}'`);
+    if (parsed.filter?.kind !== 'server' || parsed.filter.value !== full)
+      throw bad(
+        `Shared scopes must be filtered on the shared server: expected '${parsed.base}!server=${full}', got '${s}'`,
+      );
   }
   if (required) {
     const expanded = expandScopes(scopes, { customScopes: ctx.permissions.customScopes });
     const missing = scopesSubset(expanded, p.scopes, () => []);
-    if (missing.length) throw new HubError('LABHUB_ERR_FORBIDDEN', 403, `Not sharing scopes ${missing.join(', ')}: ${p.kind} ${p.name} does not hold them`);
+    if (missing.length)
+      throw new HubError(
+        'LABHUB_ERR_FORBIDDEN',
+        403,
+        `Not sharing scopes ${missing.join(', ')}: ${p.kind} ${p.name} does not hold them`,
+      );
   }
   return scopes;
 }
 
 /** `{"user": name}` or `{"group": name}` → target; 400 if both/neither or unknown; 403 if the caller may not read its name. */
-async function shareTarget(ctx: HubContext, p: Principal, body: Record<string, unknown>, owner: User): Promise<ShareTarget> {
+async function shareTarget(
+  ctx: HubContext,
+  p: Principal,
+  body: Record<string, unknown>,
+  owner: User,
+): Promise<ShareTarget> {
   const hasUser = typeof body.user === 'string';
   const hasGroup = typeof body.group === 'string';
   if (hasUser === hasGroup) throw bad('Specify exactly one of "user" or "group" (a name)');
@@ -59,13 +102,30 @@ async function shareTarget(ctx: HubContext, p: Principal, body: Record<string, u
     const u = await ctx.store.users.byName(name);
     if (!u) throw bad(`No such user: ${name.slice(0, 64)}`);
     if (u.id === owner.id) throw bad(`Cannot share a server with its owner (${owner.name})`);
-    if (checkAccess(p.scopes, ['read:users:name'], { user: name }, await ctx.permissions.groupsOf([name])) !== 'granted') throw new HubError('LABHUB_ERR_FORBIDDEN', 403, `Sharing with user ${name} needs read:users:name on that user`);
+    if (
+      checkAccess(
+        p.scopes,
+        ['read:users:name'],
+        { user: name },
+        await ctx.permissions.groupsOf([name]),
+      ) !== 'granted'
+    )
+      throw new HubError(
+        'LABHUB_ERR_FORBIDDEN',
+        403,
+        `Sharing with user ${name} needs read:users:name on that user`,
+      );
     return { userId: u.id };
   }
   const gname = body.group as string;
   const g = await ctx.store.groups.byName(gname);
   if (!g) throw bad(`No such group: ${gname.slice(0, 64)}`);
-  if (checkAccess(p.scopes, ['read:groups:name'], { group: gname }, () => []) !== 'granted') throw new HubError('LABHUB_ERR_FORBIDDEN', 403, `Sharing with group ${gname} needs read:groups:name on that group`);
+  if (checkAccess(p.scopes, ['read:groups:name'], { group: gname }, () => []) !== 'granted')
+    throw new HubError(
+      'LABHUB_ERR_FORBIDDEN',
+      403,
+      `Sharing with group ${gname} needs read:groups:name on that group`,
+    );
   return { groupId: g.id };
 }
 
@@ -83,11 +143,22 @@ export function registerShareRoutes(app: FastifyInstance, ctx: HubContext): void
     const owner = await userOr404(ctx, ownerName);
     const { offset, limit } = page(req);
     const { shares, total } = await ctx.store.shares.list({ ownerId: owner.id }, offset, limit);
-    return { items: shares.map((s) => shareModel(ctx, s)), _pagination: paginationInfo(req, offset, limit, total) };
+    return {
+      items: shares.map((s) => shareModel(ctx, s)),
+      _pagination: paginationInfo(req, offset, limit, total),
+    };
   });
   for (const m of ['POST', 'PATCH', 'DELETE'] as const) {
-    app.route({ method: m, url: `${api}/shares/:owner`, handler: async () => Promise.reject(notAllowed(`${m} /shares/{owner}`)) });
-    app.route({ method: m, url: `${api}/share-codes/:owner`, handler: async () => Promise.reject(notAllowed(`${m} /share-codes/{owner}`)) });
+    app.route({
+      method: m,
+      url: `${api}/shares/:owner`,
+      handler: async () => Promise.reject(notAllowed(`${m} /shares/{owner}`)),
+    });
+    app.route({
+      method: m,
+      url: `${api}/share-codes/:owner`,
+      handler: async () => Promise.reject(notAllowed(`${m} /share-codes/{owner}`)),
+    });
   }
 
   const serverRoute = async (req: FastifyRequest, scope: string) => {
@@ -102,10 +173,20 @@ export function registerShareRoutes(app: FastifyInstance, ctx: HubContext): void
   app.get(`${api}/shares/:owner/:server`, async (req) => {
     const { owner, serverName } = await serverRoute(req, 'read:shares');
     const rec = await serverOf(ctx, owner, serverName, false);
-    if (!rec && serverName) throw new HubError('LABHUB_ERR_NOT_FOUND', 404, `${owner.name} has no server named '${serverName.slice(0, 64)}'`);
+    if (!rec && serverName)
+      throw new HubError(
+        'LABHUB_ERR_NOT_FOUND',
+        404,
+        `${owner.name} has no server named '${serverName.slice(0, 64)}'`,
+      );
     const { offset, limit } = page(req);
-    const { shares, total } = rec ? await ctx.store.shares.list({ ownerId: owner.id, serverName }, offset, limit) : { shares: [], total: 0 };
-    return { items: shares.map((s) => shareModel(ctx, s)), _pagination: paginationInfo(req, offset, limit, total) };
+    const { shares, total } = rec
+      ? await ctx.store.shares.list({ ownerId: owner.id, serverName }, offset, limit)
+      : { shares: [], total: 0 };
+    return {
+      items: shares.map((s) => shareModel(ctx, s)),
+      _pagination: paginationInfo(req, offset, limit, total),
+    };
   });
 
   app.post(`${api}/shares/:owner/:server`, async (req) => {
@@ -131,7 +212,12 @@ export function registerShareRoutes(app: FastifyInstance, ctx: HubContext): void
   app.delete(`${api}/shares/:owner/:server`, async (req, reply) => {
     const { owner, serverName } = await serverRoute(req, 'shares');
     const rec = await serverOf(ctx, owner, serverName, false);
-    if (!rec && serverName) throw new HubError('LABHUB_ERR_NOT_FOUND', 404, `${owner.name} has no server named '${serverName.slice(0, 64)}'`);
+    if (!rec && serverName)
+      throw new HubError(
+        'LABHUB_ERR_NOT_FOUND',
+        404,
+        `${owner.name} has no server named '${serverName.slice(0, 64)}'`,
+      );
     if (rec) await ctx.store.shares.revokeAll(rec.id);
     return reply.code(204).send();
   });
@@ -143,16 +229,29 @@ export function registerShareRoutes(app: FastifyInstance, ctx: HubContext): void
     const owner = await userOr404(ctx, ownerName);
     const { offset, limit } = page(req);
     const { codes, total } = await ctx.store.shares.listCodes(owner.id, undefined, offset, limit);
-    return { items: codes.map((c) => shareCodeModel(ctx, c)), _pagination: paginationInfo(req, offset, limit, total) };
+    return {
+      items: codes.map((c) => shareCodeModel(ctx, c)),
+      _pagination: paginationInfo(req, offset, limit, total),
+    };
   });
 
   app.get(`${api}/share-codes/:owner/:server`, async (req) => {
     const { owner, serverName } = await serverRoute(req, 'read:shares');
     const rec = await serverOf(ctx, owner, serverName, false);
-    if (!rec && serverName) throw new HubError('LABHUB_ERR_NOT_FOUND', 404, `${owner.name} has no server named '${serverName.slice(0, 64)}'`);
+    if (!rec && serverName)
+      throw new HubError(
+        'LABHUB_ERR_NOT_FOUND',
+        404,
+        `${owner.name} has no server named '${serverName.slice(0, 64)}'`,
+      );
     const { offset, limit } = page(req);
-    const { codes, total } = rec ? await ctx.store.shares.listCodes(owner.id, serverName, offset, limit) : { codes: [], total: 0 };
-    return { items: codes.map((c) => shareCodeModel(ctx, c)), _pagination: paginationInfo(req, offset, limit, total) };
+    const { codes, total } = rec
+      ? await ctx.store.shares.listCodes(owner.id, serverName, offset, limit)
+      : { codes: [], total: 0 };
+    return {
+      items: codes.map((c) => shareCodeModel(ctx, c)),
+      _pagination: paginationInfo(req, offset, limit, total),
+    };
   });
 
   app.post(`${api}/share-codes/:owner/:server`, async (req) => {
@@ -161,8 +260,12 @@ export function registerShareRoutes(app: FastifyInstance, ctx: HubContext): void
     const scopes = shareScopes(ctx, p, body, full, true)!;
     let expiresIn = CODE_DEFAULT_EXPIRES;
     if (body.expires_in !== undefined && body.expires_in !== null) {
-      if (typeof body.expires_in !== 'number' || !Number.isFinite(body.expires_in)) throw bad('expires_in must be a number of seconds');
-      if (body.expires_in < CODE_MIN_EXPIRES || body.expires_in > CODE_MAX_EXPIRES) throw bad(`expires_in must be between ${CODE_MIN_EXPIRES} and ${CODE_MAX_EXPIRES} seconds, got ${body.expires_in}`);
+      if (typeof body.expires_in !== 'number' || !Number.isFinite(body.expires_in))
+        throw bad('expires_in must be a number of seconds');
+      if (body.expires_in < CODE_MIN_EXPIRES || body.expires_in > CODE_MAX_EXPIRES)
+        throw bad(
+          `expires_in must be between ${CODE_MIN_EXPIRES} and ${CODE_MAX_EXPIRES} seconds, got ${body.expires_in}`,
+        );
       expiresIn = Math.floor(body.expires_in);
     }
     const rec = (await serverOf(ctx, owner, serverName, true))!;
@@ -170,27 +273,40 @@ export function registerShareRoutes(app: FastifyInstance, ctx: HubContext): void
     return { ...shareCodeModel(ctx, record), code, ...acceptUrls(ctx, code) };
   });
 
-  app.delete(`${api}/share-codes/:owner/:server`, async (req: FastifyRequest, reply: FastifyReply) => {
-    const { owner, serverName } = await serverRoute(req, 'shares');
-    const rec = await serverOf(ctx, owner, serverName, false);
-    const notFound = () => new HubError('LABHUB_ERR_NOT_FOUND', 404, `No such share code for ${owner.name}/${serverName}`);
-    if (!rec) {
-      if (serverName) throw new HubError('LABHUB_ERR_NOT_FOUND', 404, `${owner.name} has no server named '${serverName.slice(0, 64)}'`);
+  app.delete(
+    `${api}/share-codes/:owner/:server`,
+    async (req: FastifyRequest, reply: FastifyReply) => {
+      const { owner, serverName } = await serverRoute(req, 'shares');
+      const rec = await serverOf(ctx, owner, serverName, false);
+      const notFound = () =>
+        new HubError(
+          'LABHUB_ERR_NOT_FOUND',
+          404,
+          `No such share code for ${owner.name}/${serverName}`,
+        );
+      if (!rec) {
+        if (serverName)
+          throw new HubError(
+            'LABHUB_ERR_NOT_FOUND',
+            404,
+            `${owner.name} has no server named '${serverName.slice(0, 64)}'`,
+          );
+        return reply.code(204).send();
+      }
+      const q = req.query as Record<string, string | undefined>;
+      if (q.code !== undefined) {
+        const c = await ctx.store.shares.findCode(q.code);
+        if (!c || c.server.id !== rec.id) throw notFound();
+        await ctx.store.shares.deleteCodes(rec.id, c.id);
+      } else if (q.id !== undefined) {
+        const m = /^sc_(\d+)$/.exec(q.id);
+        if (!m || !(await ctx.store.shares.deleteCodes(rec.id, Number(m[1])))) throw notFound();
+      } else {
+        await ctx.store.shares.deleteCodes(rec.id);
+      }
       return reply.code(204).send();
-    }
-    const q = req.query as Record<string, string | undefined>;
-    if (q.code !== undefined) {
-      const c = await ctx.store.shares.findCode(q.code);
-      if (!c || c.server.id !== rec.id) throw notFound();
-      await ctx.store.shares.deleteCodes(rec.id, c.id);
-    } else if (q.id !== undefined) {
-      const m = /^sc_(\d+)$/.exec(q.id);
-      if (!m || !(await ctx.store.shares.deleteCodes(rec.id, Number(m[1])))) throw notFound();
-    } else {
-      await ctx.store.shares.deleteCodes(rec.id);
-    }
-    return reply.code(204).send();
-  });
+    },
+  );
 
   // ---- what is shared with a user / a group ----
   app.get(`${api}/users/:name/shared`, async (req) => {
@@ -198,8 +314,15 @@ export function registerShareRoutes(app: FastifyInstance, ctx: HubContext): void
     await requireApi(ctx, req, ['read:users:shares'], { user: name });
     const user = await userOr404(ctx, name);
     const { offset, limit } = page(req);
-    const { shares, total } = await ctx.store.shares.list({ userId: user.id, viaGroups: true }, offset, limit);
-    return { items: shares.map((s) => shareModel(ctx, s)), _pagination: paginationInfo(req, offset, limit, total) };
+    const { shares, total } = await ctx.store.shares.list(
+      { userId: user.id, viaGroups: true },
+      offset,
+      limit,
+    );
+    return {
+      items: shares.map((s) => shareModel(ctx, s)),
+      _pagination: paginationInfo(req, offset, limit, total),
+    };
   });
 
   app.get(`${api}/groups/:name/shared`, async (req) => {
@@ -208,17 +331,27 @@ export function registerShareRoutes(app: FastifyInstance, ctx: HubContext): void
     const group = await groupOr404(ctx, name);
     const { offset, limit } = page(req);
     const { shares, total } = await ctx.store.shares.list({ groupId: group.id }, offset, limit);
-    return { items: shares.map((s) => shareModel(ctx, s)), _pagination: paginationInfo(req, offset, limit, total) };
+    return {
+      items: shares.map((s) => shareModel(ctx, s)),
+      _pagination: paginationInfo(req, offset, limit, total),
+    };
   });
 
   /** The share of one server held directly by a user or group (404 when there is none). */
   const oneShared = async (req: FastifyRequest, kind: 'user' | 'group', scope: string) => {
     const name = param(req, 'name');
     await requireApi(ctx, req, [scope], kind === 'user' ? { user: name } : { group: name });
-    const target: ShareTarget = kind === 'user' ? { userId: (await userOr404(ctx, name)).id } : { groupId: (await groupOr404(ctx, name)).id };
+    const target: ShareTarget =
+      kind === 'user'
+        ? { userId: (await userOr404(ctx, name)).id }
+        : { groupId: (await groupOr404(ctx, name)).id };
     const ownerName = param(req, 'owner');
     const serverName = param(req, 'server');
-    const notFound = new HubError('LABHUB_ERR_NOT_FOUND', 404, `No share of ${ownerName}/${serverName} for ${kind} ${name}`);
+    const notFound = new HubError(
+      'LABHUB_ERR_NOT_FOUND',
+      404,
+      `No share of ${ownerName}/${serverName} for ${kind} ${name}`,
+    );
     const owner = await ctx.store.users.byName(ownerName);
     const rec = owner ? await ctx.store.servers.get(owner.id, serverName) : null;
     const share = rec ? await ctx.store.shares.get(rec.id, target) : null;
@@ -227,7 +360,9 @@ export function registerShareRoutes(app: FastifyInstance, ctx: HubContext): void
   };
   for (const kind of ['user', 'group'] as const) {
     const url = `${api}/${kind}s/:name/shared/:owner/:server`;
-    app.get(url, async (req) => shareModel(ctx, (await oneShared(req, kind, `read:${kind}s:shares`)).share));
+    app.get(url, async (req) =>
+      shareModel(ctx, (await oneShared(req, kind, `read:${kind}s:shares`)).share),
+    );
     app.delete(url, async (req, reply) => {
       const { rec, target } = await oneShared(req, kind, `${kind}s:shares`);
       await ctx.store.shares.revoke(rec.id, target);

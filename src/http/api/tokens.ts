@@ -11,9 +11,17 @@ import { jsonBody, param, userOr404 } from './params.js';
 import { ts } from './models.js';
 
 /** Token model (§4.3): expanded effective scopes, never the secret (except once at creation). */
-export async function tokenModel(ctx: HubContext, user: User, t: TokenRecord): Promise<Record<string, unknown>> {
+export async function tokenModel(
+  ctx: HubContext,
+  user: User,
+  t: TokenRecord,
+): Promise<Record<string, unknown>> {
   const owner = { kind: 'user' as const, name: user.name };
-  const scopes = await ctx.permissions.tokenScopes(t, owner, await ctx.permissions.userScopes(user));
+  const scopes = await ctx.permissions.tokenScopes(
+    t,
+    owner,
+    await ctx.permissions.userScopes(user),
+  );
   const client = t.clientId === 'jupyterhub' ? null : await ctx.store.oauth.client(t.clientId);
   return {
     user: user.name,
@@ -53,7 +61,12 @@ export function registerTokenRoutes(app: FastifyInstance, ctx: HubContext): void
     await requireApi(ctx, req, ['read:tokens'], { user: name });
     const user = await userOr404(ctx, name);
     const t = await ctx.store.tokens.byId(tokenId(param(req, 'id')));
-    if (!t || t.userId !== user.id) throw new HubError('LABHUB_ERR_NOT_FOUND', 404, `No such token: ${param(req, 'id').slice(0, 32)}`);
+    if (!t || t.userId !== user.id)
+      throw new HubError(
+        'LABHUB_ERR_NOT_FOUND',
+        404,
+        `No such token: ${param(req, 'id').slice(0, 32)}`,
+      );
     return tokenModel(ctx, user, t);
   });
 
@@ -62,7 +75,12 @@ export function registerTokenRoutes(app: FastifyInstance, ctx: HubContext): void
     await requireApi(ctx, req, ['tokens'], { user: name });
     const user = await userOr404(ctx, name);
     const t = await ctx.store.tokens.byId(tokenId(param(req, 'id')));
-    if (!t || t.userId !== user.id) throw new HubError('LABHUB_ERR_NOT_FOUND', 404, `No such token: ${param(req, 'id').slice(0, 32)}`);
+    if (!t || t.userId !== user.id)
+      throw new HubError(
+        'LABHUB_ERR_NOT_FOUND',
+        404,
+        `No such token: ${param(req, 'id').slice(0, 32)}`,
+      );
     // Revoking an OAuth token revokes every token of this user from that client.
     if (t.clientId !== 'jupyterhub') await ctx.store.tokens.deleteForClient(t.clientId, user.id);
     else await ctx.store.tokens.delete(t.id);
@@ -78,47 +96,114 @@ export function registerTokenRoutes(app: FastifyInstance, ctx: HubContext): void
       // Unauthenticated request with credentials for the authenticator (JupyterHub allows this).
       const auth = body.auth as Record<string, unknown>;
       const u = await ctx.login
-        .login({ username: String(auth.username ?? ''), password: String(auth.password ?? ''), remoteAddr: req.ip })
+        .login({
+          username: String(auth.username ?? ''),
+          password: String(auth.password ?? ''),
+          remoteAddr: req.ip,
+        })
         .catch(() => {
-          throw new HubError('LABHUB_ERR_FORBIDDEN', 403, 'Authentication with the given credentials failed.');
+          throw new HubError(
+            'LABHUB_ERR_FORBIDDEN',
+            403,
+            'Authentication with the given credentials failed.',
+          );
         });
       const scopes = await ctx.permissions.userScopes(u);
-      requester = { kind: 'user', name: u.name, user: u, scopes, token: null, sessionId: null, via: 'token' };
+      requester = {
+        kind: 'user',
+        name: u.name,
+        user: u,
+        scopes,
+        token: null,
+        sessionId: null,
+        via: 'token',
+      };
     }
-    if (!requester) throw new HubError('LABHUB_ERR_NOT_AUTHENTICATED', 403, 'Missing or invalid credentials.');
+    if (!requester)
+      throw new HubError('LABHUB_ERR_NOT_AUTHENTICATED', 403, 'Missing or invalid credentials.');
     const user = await ctx.store.users.byName(name);
-    if (!user) throw new HubError('LABHUB_ERR_FORBIDDEN', 403, `Cannot create tokens for user ${name.slice(0, 64)}`);
+    if (!user)
+      throw new HubError(
+        'LABHUB_ERR_FORBIDDEN',
+        403,
+        `Cannot create tokens for user ${name.slice(0, 64)}`,
+      );
     await requireScope(ctx, requester, ['tokens'], { user: name });
 
-    const note = body.note === undefined ? `Requested via api${requester.name !== name ? ` by ${requester.kind} ${requester.name}` : ''}` : body.note;
-    if (typeof note !== 'string') throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'note must be a string');
+    const note =
+      body.note === undefined
+        ? `Requested via api${requester.name !== name ? ` by ${requester.kind} ${requester.name}` : ''}`
+        : body.note;
+    if (typeof note !== 'string')
+      throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'note must be a string');
     let expiresIn: number | null = null;
     if (body.expires_in !== undefined && body.expires_in !== null) {
-      if (typeof body.expires_in !== 'number' || !Number.isInteger(body.expires_in) || body.expires_in <= 0) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'expires_in must be a positive integer number of seconds');
+      if (
+        typeof body.expires_in !== 'number' ||
+        !Number.isInteger(body.expires_in) ||
+        body.expires_in <= 0
+      )
+        throw new HubError(
+          'LABHUB_ERR_BAD_REQUEST',
+          400,
+          'expires_in must be a positive integer number of seconds',
+        );
       expiresIn = body.expires_in;
     }
     const max = ctx.settings.tokenExpiresInMaxSeconds;
     if (max > 0) {
       if (expiresIn === null) expiresIn = max;
-      else if (expiresIn > max) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `expires_in ${expiresIn} exceeds the maximum of ${max} seconds (JupyterHub.token_expires_in_max_seconds)`);
+      else if (expiresIn > max)
+        throw new HubError(
+          'LABHUB_ERR_BAD_REQUEST',
+          400,
+          `expires_in ${expiresIn} exceeds the maximum of ${max} seconds (JupyterHub.token_expires_in_max_seconds)`,
+        );
     }
     let scopes: string[] = ['inherit'];
     if (body.scopes !== undefined) {
-      if (!Array.isArray(body.scopes) || !body.scopes.every((s) => typeof s === 'string')) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'scopes must be a list of strings');
-      for (const s of body.scopes as string[]) if (!isKnownScope(s, ctx.permissions.customScopes) && s !== 'inherit') throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, scopeError(s, ctx.permissions.customScopes) ?? `Unknown scope '${s}'`);
+      if (!Array.isArray(body.scopes) || !body.scopes.every((s) => typeof s === 'string'))
+        throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'scopes must be a list of strings');
+      for (const s of body.scopes as string[])
+        if (!isKnownScope(s, ctx.permissions.customScopes) && s !== 'inherit')
+          throw new HubError(
+            'LABHUB_ERR_BAD_REQUEST',
+            400,
+            scopeError(s, ctx.permissions.customScopes) ?? `Unknown scope '${s}'`,
+          );
       scopes = body.scopes as string[];
     } else if (body.roles !== undefined) {
-      if (!Array.isArray(body.roles) || !body.roles.every((s) => typeof s === 'string')) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'roles must be a list of role names');
-      for (const r of body.roles as string[]) if (!ctx.permissions.roles().has(r)) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `Unknown role '${r}'`);
+      if (!Array.isArray(body.roles) || !body.roles.every((s) => typeof s === 'string'))
+        throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'roles must be a list of role names');
+      for (const r of body.roles as string[])
+        if (!ctx.permissions.roles().has(r))
+          throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `Unknown role '${r}'`);
       scopes = [...roleScopes(body.roles as string[], ctx.permissions.roles())];
     }
     // Token scopes must be within the owner's scopes (and the requester's, when acting for another user).
     const ownerScopes = await ctx.permissions.userScopes(user);
-    const expanded = expandScopes(scopes, { owner: { kind: 'user', name: user.name }, ownerScopes, customScopes: ctx.permissions.customScopes });
+    const expanded = expandScopes(scopes, {
+      owner: { kind: 'user', name: user.name },
+      ownerScopes,
+      customScopes: ctx.permissions.customScopes,
+    });
     const groupsOf = await ctx.permissions.groupsOf([user.name]);
-    const beyond = [...scopesSubset(expanded, ownerScopes, groupsOf), ...(requester.name !== user.name ? scopesSubset(expanded, requester.scopes, groupsOf) : [])];
-    if (beyond.length) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `Not assigning requested scopes ${[...new Set(beyond)].sort().join(', ')} not held by ${requester.kind} ${requester.name}`);
-    const { record, token } = await ctx.store.tokens.create({ userId: user.id, scopes, note, expiresInSeconds: expiresIn });
+    const beyond = [
+      ...scopesSubset(expanded, ownerScopes, groupsOf),
+      ...(requester.name !== user.name ? scopesSubset(expanded, requester.scopes, groupsOf) : []),
+    ];
+    if (beyond.length)
+      throw new HubError(
+        'LABHUB_ERR_BAD_REQUEST',
+        400,
+        `Not assigning requested scopes ${[...new Set(beyond)].sort().join(', ')} not held by ${requester.kind} ${requester.name}`,
+      );
+    const { record, token } = await ctx.store.tokens.create({
+      userId: user.id,
+      scopes,
+      note,
+      expiresInSeconds: expiresIn,
+    });
     return reply.code(201).send({ ...(await tokenModel(ctx, user, record)), token });
   });
 }

@@ -29,45 +29,87 @@ export function registerUserRoutes(app: FastifyInstance, ctx: HubContext): void 
   const api = `${ctx.settings.hubPrefix}api`;
 
   /** Filter models by the principal's scopes; `groups` (user id → group names) when the caller already has them. */
-  const view = async (p: Principal, models: Array<{ user: User; model: JsonObject }>, groups?: Map<number, string[]>) => {
+  const view = async (
+    p: Principal,
+    models: Array<{ user: User; model: JsonObject }>,
+    groups?: Map<number, string[]>,
+  ) => {
     let groupsOf: (name: string) => readonly string[];
     if (groups) {
       const byName = new Map(models.map((m) => [m.user.name, groups.get(m.user.id) ?? []]));
       groupsOf = (name) => byName.get(name) ?? [];
     } else groupsOf = await ctx.permissions.groupsOf(models.map((m) => m.user.name));
     const parsed = parseScopeSet(p.scopes); // once per request, not once per user
-    return models.map((m) => filterUserModel(m.model, parsed, groupsOf)).filter((m): m is JsonObject => m !== null);
+    return models
+      .map((m) => filterUserModel(m.model, parsed, groupsOf))
+      .filter((m): m is JsonObject => m !== null);
   };
 
   app.get(`${api}/users`, async (req, reply) => {
     const p = await requireApi(ctx, req, ['list:users']);
     const q = req.query as Record<string, string | undefined>;
     const state = q.state;
-    if (state !== undefined && !['active', 'ready', 'inactive'].includes(state)) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `Unrecognized state filter: '${state.slice(0, 32)}' (expected active, ready or inactive)`);
+    if (state !== undefined && !['active', 'ready', 'inactive'].includes(state))
+      throw new HubError(
+        'LABHUB_ERR_BAD_REQUEST',
+        400,
+        `Unrecognized state filter: '${state.slice(0, 32)}' (expected active, ready or inactive)`,
+      );
     let sort: UserSort = 'id';
     let descending = false;
     if (q.sort) {
       descending = q.sort.startsWith('-');
       const key = q.sort.replace(/^-/, '');
-      if (!['id', 'name', 'last_activity'].includes(key)) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `Unrecognized sort: '${q.sort.slice(0, 32)}' (expected id, name or last_activity, optionally prefixed with -)`);
+      if (!['id', 'name', 'last_activity'].includes(key))
+        throw new HubError(
+          'LABHUB_ERR_BAD_REQUEST',
+          400,
+          `Unrecognized sort: '${q.sort.slice(0, 32)}' (expected id, name or last_activity, optionally prefixed with -)`,
+        );
       sort = key as UserSort;
     }
     const paginated = wantsPagination(req);
     const { offset, limit } = pageParams(ctx, req, paginated);
     // A filtered list:users (e.g. list:users!group=x) restricts the rows in SQL (O(page)).
     const restrict = userListRestriction(p);
-    const { users, total } = await ctx.store.users.list({ offset, limit, nameFilter: q.name_filter, sort, descending, state: state as 'active' | 'ready' | 'inactive' | undefined }, restrict);
+    const { users, total } = await ctx.store.users.list(
+      {
+        offset,
+        limit,
+        nameFilter: q.name_filter,
+        sort,
+        descending,
+        state: state as 'active' | 'ready' | 'inactive' | undefined,
+      },
+      restrict,
+    );
     const ids = users.map((u) => u.id);
-    const [servers, groups, roles] = await Promise.all([ctx.store.servers.forUsers(ids), ctx.store.groups.groupNamesOfUsers(ids), ctx.store.users.roleNamesOf(ids)]);
+    const [servers, groups, roles] = await Promise.all([
+      ctx.store.servers.forUsers(ids),
+      ctx.store.groups.groupNamesOfUsers(ids),
+      ctx.store.users.roleNamesOf(ids),
+    ]);
     const includeStopped = truthyParam(q.include_stopped_servers);
-    let rows = await Promise.all(users.map(async (user) => ({ user, model: await userModel(ctx, user, { servers: servers.get(user.id) ?? [], groups: groups.get(user.id) ?? [], roles: roleNames(user, roles.get(user.id) ?? []), includeStopped }) })));
-    if (state === 'ready') rows = rows.filter((r) => (servers.get(r.user.id) ?? []).some((s) => s.status === 'running'));
+    let rows = await Promise.all(
+      users.map(async (user) => ({
+        user,
+        model: await userModel(ctx, user, {
+          servers: servers.get(user.id) ?? [],
+          groups: groups.get(user.id) ?? [],
+          roles: roleNames(user, roles.get(user.id) ?? []),
+          includeStopped,
+        }),
+      })),
+    );
+    if (state === 'ready')
+      rows = rows.filter((r) => (servers.get(r.user.id) ?? []).some((s) => s.status === 'running'));
     const items = (await view(p, rows, groups)).map((m) => {
       delete m.auth_state;
       return m;
     });
     if (!paginated) {
-      if (total > offset + limit) ctx.log.warn(`GET /users truncated to ${limit} of ${total}; use pagination`);
+      if (total > offset + limit)
+        ctx.log.warn(`GET /users truncated to ${limit} of ${total}; use pagination`);
       return items;
     }
     reply.header('Content-Type', 'application/json');
@@ -76,26 +118,55 @@ export function registerUserRoutes(app: FastifyInstance, ctx: HubContext): void 
 
   app.get(`${api}/users/:name`, async (req) => {
     const name = param(req, 'name');
-    const p = await requireApi(ctx, req, ['read:users', 'read:users:name', 'read:servers', 'read:users:groups', 'read:users:activity', 'read:roles:users'], { user: name });
+    const p = await requireApi(
+      ctx,
+      req,
+      [
+        'read:users',
+        'read:users:name',
+        'read:servers',
+        'read:users:groups',
+        'read:users:activity',
+        'read:roles:users',
+      ],
+      { user: name },
+    );
     const user = await userOr404(ctx, name);
     const q = req.query as Record<string, string | undefined>;
-    const model = await userModel(ctx, user, { includeStopped: truthyParam(q.include_stopped_servers) });
+    const model = await userModel(ctx, user, {
+      includeStopped: truthyParam(q.include_stopped_servers),
+    });
     const [filtered] = await view(p, [{ user, model }]);
     return filtered;
   });
 
-  const createOne = async (req: FastifyRequest, p: Principal, name: string, admin: boolean): Promise<User> => {
+  const createOne = async (
+    req: FastifyRequest,
+    p: Principal,
+    name: string,
+    admin: boolean,
+  ): Promise<User> => {
     const normalized = ctx.login.normalize(name);
     const valid = ctx.login.policy.validate(normalized);
-    if (!valid.ok) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `Invalid username '${name.slice(0, 32)}': ${valid.reason}`);
-    if (admin && !mayModifyAdmin(p.scopes, !!p.user?.admin)) throw new HubError('LABHUB_ERR_FORBIDDEN', 403, 'Only admin users may create admin users.');
+    if (!valid.ok)
+      throw new HubError(
+        'LABHUB_ERR_BAD_REQUEST',
+        400,
+        `Invalid username '${name.slice(0, 32)}': ${valid.reason}`,
+      );
+    if (admin && !mayModifyAdmin(p.scopes, !!p.user?.admin))
+      throw new HubError('LABHUB_ERR_FORBIDDEN', 403, 'Only admin users may create admin users.');
     void req;
     const user = await ctx.store.users.create(normalized, { admin });
     try {
       if (ctx.login.authenticator.addUser) await ctx.login.authenticator.addUser(user.name);
     } catch (e) {
       await ctx.store.users.delete(user.id);
-      throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `Failed to create user ${user.name}: ${(e as Error).message}`);
+      throw new HubError(
+        'LABHUB_ERR_BAD_REQUEST',
+        400,
+        `Failed to create user ${user.name}: ${(e as Error).message}`,
+      );
     }
     return user;
   };
@@ -103,7 +174,8 @@ export function registerUserRoutes(app: FastifyInstance, ctx: HubContext): void 
   app.post(`${api}/users/:name`, async (req, reply) => {
     const name = param(req, 'name');
     const p = await requireApi(ctx, req, ['admin:users'], { user: name });
-    if (await ctx.store.users.byName(ctx.login.normalize(name))) throw new HubError('LABHUB_ERR_CONFLICT', 409, `User ${name} already exists`);
+    if (await ctx.store.users.byName(ctx.login.normalize(name)))
+      throw new HubError('LABHUB_ERR_CONFLICT', 409, `User ${name} already exists`);
     const body = jsonBody(req);
     const user = await createOne(req, p, name, !!body.admin);
     return reply.code(201).send(await userModel(ctx, user));
@@ -113,23 +185,39 @@ export function registerUserRoutes(app: FastifyInstance, ctx: HubContext): void 
     const p = await requireApi(ctx, req, ['admin:users']);
     const body = jsonBody(req);
     const names = body.usernames;
-    if (!Array.isArray(names) || !names.length || !names.every((n) => typeof n === 'string')) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'Must specify at least one user to create: {"usernames": ["name", ...]}');
+    if (!Array.isArray(names) || !names.length || !names.every((n) => typeof n === 'string'))
+      throw new HubError(
+        'LABHUB_ERR_BAD_REQUEST',
+        400,
+        'Must specify at least one user to create: {"usernames": ["name", ...]}',
+      );
     const created: JsonObject[] = [];
     const toCreate: string[] = [];
-    if (body.admin !== undefined && typeof body.admin !== 'boolean') throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'admin must be true or false');
+    if (body.admin !== undefined && typeof body.admin !== 'boolean')
+      throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'admin must be true or false');
     const normalized: string[] = [];
     for (const n of new Set(names as string[])) {
       const norm = ctx.login.normalize(n);
       const valid = ctx.login.policy.validate(norm);
-      if (!valid.ok) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `Invalid username '${n.slice(0, 32)}': ${valid.reason}`);
+      if (!valid.ok)
+        throw new HubError(
+          'LABHUB_ERR_BAD_REQUEST',
+          400,
+          `Invalid username '${n.slice(0, 32)}': ${valid.reason}`,
+        );
       // A filtered admin:users (e.g. !group=x) covers no new user (GHSA-69wv-m5fw-2fhp).
       await requireScope(ctx, p, ['admin:users'], { user: norm });
       normalized.push(norm);
     }
-    const existing = new Set((await ctx.store.users.byNames([...new Set(normalized)])).map((u) => u.name));
-    for (const norm of normalized) if (!existing.has(norm) && !toCreate.includes(norm)) toCreate.push(norm);
-    if (!toCreate.length) throw new HubError('LABHUB_ERR_CONFLICT', 409, 'All of those users already exist');
-    if (body.admin && !mayModifyAdmin(p.scopes, !!p.user?.admin)) throw new HubError('LABHUB_ERR_FORBIDDEN', 403, 'Only admin users may create admin users.');
+    const existing = new Set(
+      (await ctx.store.users.byNames([...new Set(normalized)])).map((u) => u.name),
+    );
+    for (const norm of normalized)
+      if (!existing.has(norm) && !toCreate.includes(norm)) toCreate.push(norm);
+    if (!toCreate.length)
+      throw new HubError('LABHUB_ERR_CONFLICT', 409, 'All of those users already exist');
+    if (body.admin && !mayModifyAdmin(p.scopes, !!p.user?.admin))
+      throw new HubError('LABHUB_ERR_FORBIDDEN', 403, 'Only admin users may create admin users.');
     // One transaction for the batch; then the authenticator hook per user, as JupyterHub does
     // (a user whose add_user fails is removed again and the request fails with 400).
     const users = await ctx.store.users.createMany(toCreate, { admin: !!body.admin });
@@ -138,9 +226,15 @@ export function registerUserRoutes(app: FastifyInstance, ctx: HubContext): void 
         if (ctx.login.authenticator.addUser) await ctx.login.authenticator.addUser(user.name);
       } catch (e) {
         await ctx.store.users.delete(user.id);
-        throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `Failed to create user ${user.name}: ${(e as Error).message}`);
+        throw new HubError(
+          'LABHUB_ERR_BAD_REQUEST',
+          400,
+          `Failed to create user ${user.name}: ${(e as Error).message}`,
+        );
       }
-      created.push(await userModel(ctx, user, { servers: [], groups: [], roles: roleNames(user, []) }));
+      created.push(
+        await userModel(ctx, user, { servers: [], groups: [], roles: roleNames(user, []) }),
+      );
     }
     return reply.code(201).send(created);
   });
@@ -150,28 +244,60 @@ export function registerUserRoutes(app: FastifyInstance, ctx: HubContext): void 
     const p = await requireApi(ctx, req, ['admin:users'], { user: name });
     const user = await userOr404(ctx, name);
     const body = jsonBody(req);
-    for (const k of Object.keys(body)) if (!['name', 'admin', 'auth_state', 'groups', 'roles'].includes(k)) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `Unknown user field '${k}' (allowed: name, admin, auth_state)`);
+    for (const k of Object.keys(body))
+      if (!['name', 'admin', 'auth_state', 'groups', 'roles'].includes(k))
+        throw new HubError(
+          'LABHUB_ERR_BAD_REQUEST',
+          400,
+          `Unknown user field '${k}' (allowed: name, admin, auth_state)`,
+        );
     // JupyterHub type-checks groups/roles but does not apply them; labhub does the same.
-    for (const k of ['groups', 'roles']) if (k in body && (!Array.isArray(body[k]) || !(body[k] as unknown[]).every((x) => typeof x === 'string'))) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `${k} must be a list of names`);
+    for (const k of ['groups', 'roles'])
+      if (
+        k in body &&
+        (!Array.isArray(body[k]) || !(body[k] as unknown[]).every((x) => typeof x === 'string'))
+      )
+        throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `${k} must be a list of names`);
     const mayAdmin = mayModifyAdmin(p.scopes, !!p.user?.admin);
-    if ((user.admin || 'admin' in body) && !mayAdmin) throw new HubError('LABHUB_ERR_FORBIDDEN', 403, 'Only admin users may modify admin users or grant admin.');
+    if ((user.admin || 'admin' in body) && !mayAdmin)
+      throw new HubError(
+        'LABHUB_ERR_FORBIDDEN',
+        403,
+        'Only admin users may modify admin users or grant admin.',
+      );
     if ('admin' in body) {
-      if (typeof body.admin !== 'boolean') throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'admin must be true or false');
+      if (typeof body.admin !== 'boolean')
+        throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'admin must be true or false');
       await ctx.store.users.setAdmin(user.id, body.admin);
     }
     if ('name' in body) {
-      if (typeof body.name !== 'string') throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'name must be a string');
+      if (typeof body.name !== 'string')
+        throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'name must be a string');
       const newName = ctx.login.normalize(body.name);
       if (newName !== user.name) {
-        if (await ctx.store.users.byName(newName)) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `User ${newName} already exists, cannot rename ${user.name}`);
+        if (await ctx.store.users.byName(newName))
+          throw new HubError(
+            'LABHUB_ERR_BAD_REQUEST',
+            400,
+            `User ${newName} already exists, cannot rename ${user.name}`,
+          );
         const valid = ctx.login.policy.validate(newName);
-        if (!valid.ok) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `Invalid username '${newName.slice(0, 32)}': ${valid.reason}`);
+        if (!valid.ok)
+          throw new HubError(
+            'LABHUB_ERR_BAD_REQUEST',
+            400,
+            `Invalid username '${newName.slice(0, 32)}': ${valid.reason}`,
+          );
         await ctx.store.users.rename(user.id, newName);
       }
     }
     if ('auth_state' in body) {
-      if (body.auth_state !== null && typeof body.auth_state !== 'object') throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'auth_state must be an object or null');
-      await ctx.store.users.setAuthState(user.id, body.auth_state as Record<string, unknown> | null);
+      if (body.auth_state !== null && typeof body.auth_state !== 'object')
+        throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'auth_state must be an object or null');
+      await ctx.store.users.setAuthState(
+        user.id,
+        body.auth_state as Record<string, unknown> | null,
+      );
     }
     return userModel(ctx, (await ctx.store.users.byId(user.id))!);
   });
@@ -180,10 +306,17 @@ export function registerUserRoutes(app: FastifyInstance, ctx: HubContext): void 
     const name = param(req, 'name');
     const p = await requireApi(ctx, req, ['delete:users'], { user: name });
     const user = await userOr404(ctx, name);
-    if (p.user?.id === user.id) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'Cannot delete yourself!');
-    if (user.admin && !mayModifyAdmin(p.scopes, !!p.user?.admin)) throw new HubError('LABHUB_ERR_FORBIDDEN', 403, 'Only admin users may delete admin users.');
+    if (p.user?.id === user.id)
+      throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'Cannot delete yourself!');
+    if (user.admin && !mayModifyAdmin(p.scopes, !!p.user?.admin))
+      throw new HubError('LABHUB_ERR_FORBIDDEN', 403, 'Only admin users may delete admin users.');
     for (const s of await ctx.store.servers.forUser(user.id)) {
-      if (s.status === 'stopping' || s.status === 'spawning') throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `User ${name}'s server ${s.name || '(default)'} is pending; try again when it has settled`);
+      if (s.status === 'stopping' || s.status === 'spawning')
+        throw new HubError(
+          'LABHUB_ERR_BAD_REQUEST',
+          400,
+          `User ${name}'s server ${s.name || '(default)'} is pending; try again when it has settled`,
+        );
       if (s.status !== 'stopped') await ctx.spawns.stop(user, s.name);
     }
     await ctx.store.users.delete(user.id);

@@ -12,7 +12,8 @@ export function registerVersionRoutes(app: FastifyInstance, ctx: HubContext): vo
   };
   app.get(api, version);
   app.get(`${api}/`, version);
-  const health = async (_req: unknown, reply: import('fastify').FastifyReply) => reply.code(200).header('Content-Type', 'text/plain').send('');
+  const health = async (_req: unknown, reply: import('fastify').FastifyReply) =>
+    reply.code(200).header('Content-Type', 'text/plain').send('');
   // fastify answers HEAD for every GET route.
   for (const p of [`${api}/health`, `${ctx.settings.hubPrefix}health`]) app.get(p, health);
   app.options(`${api}/*`, async (_req, reply) => reply.code(200).send(''));
@@ -21,7 +22,11 @@ export function registerVersionRoutes(app: FastifyInstance, ctx: HubContext): vo
     method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     url: `${api}/*`,
     handler: async (req) => {
-      throw new HubError('LABHUB_ERR_NOT_FOUND', 404, `No API endpoint ${req.method} ${req.url.split('?')[0]}; see the REST API reference`);
+      throw new HubError(
+        'LABHUB_ERR_NOT_FOUND',
+        404,
+        `No API endpoint ${req.method} ${req.url.split('?')[0]}; see the REST API reference`,
+      );
     },
   });
   app.get(`${api}/info`, async (req) => {

@@ -40,15 +40,18 @@ export const en = {
   'signup.approvalNote': 'An administrator must approve new accounts before they can sign in.',
   'signup.submit': 'Create account',
   'signup.created': 'Your account was created. You can sign in now.',
-  'signup.createdPending': 'Your account was created. An administrator must approve it before you can sign in.',
+  'signup.createdPending':
+    'Your account was created. An administrator must approve it before you can sign in.',
   'signup.haveAccount': 'Already have an account?',
   'signup.toLogin': 'Go to sign in',
   'share.title': 'Accept a shared server',
-  'share.intro': '{owner} shared the server {server} with you. Accept to open it whenever it is running.',
+  'share.intro':
+    '{owner} shared the server {server} with you. Accept to open it whenever it is running.',
   'share.accept': 'Accept and open',
   'signup.mismatch': 'The two passwords are different.',
   'signups.title': 'Sign-ups awaiting approval',
-  'signups.intro': 'These accounts were created on the sign-up page. Approve one to let that person sign in.',
+  'signups.intro':
+    'These accounts were created on the sign-up page. Approve one to let that person sign in.',
   'signups.none': 'No sign-ups are waiting.',
   'signups.approve': 'Approve {name}',
   'signups.created': 'Created',
@@ -82,7 +85,8 @@ export const en = {
   'home.namedIntro': 'You can run several servers side by side, each with its own name.',
   'home.namedLimit': 'You are using {count} of {limit} named servers.',
   'home.newServerName': 'New server name',
-  'home.newServerHint': 'Letters, digits, dots, dashes and underscores work best; no slashes or spaces.',
+  'home.newServerHint':
+    'Letters, digits, dots, dashes and underscores work best; no slashes or spaces.',
   'home.addServer': 'Add and start',
   'home.noNamedServers': 'You have no named servers yet.',
   'home.serverName': 'Server',
@@ -94,12 +98,14 @@ export const en = {
   'spawn.defaultServerOf': 'the server of {user}',
 
   'pending.title': 'Starting your server',
-  'pending.intro': 'Starting {server}. This page follows the progress and opens the server when it is ready.',
+  'pending.intro':
+    'Starting {server}. This page follows the progress and opens the server when it is ready.',
   'pending.waiting': 'Waiting for the first progress report…',
   'pending.failedTitle': 'The server could not start',
   'pending.backHome': 'Back to my servers',
   'pending.eventLog': 'Event log',
-  'pending.noscript': 'This page needs JavaScript to show progress. Reload it from time to time to see whether the server is ready.',
+  'pending.noscript':
+    'This page needs JavaScript to show progress. Reload it from time to time to see whether the server is ready.',
   'pending.openWhenReady': 'Open the server once it is ready',
 
   'notRunning.title': 'Server not running',
@@ -116,7 +122,8 @@ export const en = {
 
   'token.title': 'Tokens',
   'token.newTitle': 'Request a new API token',
-  'token.intro': 'An API token lets scripts and programs act as you through the hub’s REST API. Treat it like a password.',
+  'token.intro':
+    'An API token lets scripts and programs act as you through the hub’s REST API. Treat it like a password.',
   'token.note': 'Note',
   'token.noteHint': 'What the token is for, so you recognise it later.',
   'token.expiresIn': 'Expires in',
@@ -127,7 +134,8 @@ export const en = {
   'token.expires1y': '1 year',
   'token.expiresNever': 'Never',
   'token.scopes': 'Permissions (scopes)',
-  'token.scopesHint': 'Separated by spaces, e.g. read:users:activity!user. Leave empty for all of your own permissions.',
+  'token.scopesHint':
+    'Separated by spaces, e.g. read:users:activity!user. Leave empty for all of your own permissions.',
   'token.create': 'Request token',
   'token.createdOnce': 'Your new token. Copy it now: it will not be shown again.',
   'token.value': 'New token',
@@ -158,7 +166,8 @@ export const en = {
   'error.502': 'Bad gateway',
   'error.503': 'Service unavailable',
   'error.id': 'Error id:',
-  'error.reportHint': 'If this keeps happening, send the error id to your administrator; it identifies the details in the hub log.',
+  'error.reportHint':
+    'If this keeps happening, send the error id to your administrator; it identifies the details in the hub log.',
   'error.backHome': 'Go to the home page',
   'error.noPage': 'No page at {path}',
   'error.needAdminUi': 'You need the admin-ui scope to open the admin page.',
@@ -178,7 +187,8 @@ export const en = {
   'admin.tabRunning': 'Running servers',
   'admin.tabGroups': 'Groups',
   'admin.tabFailures': 'Spawn failures',
-  'admin.failuresIntro': 'The most recent servers that failed to start, with the reason the hub recorded.',
+  'admin.failuresIntro':
+    'The most recent servers that failed to start, with the reason the hub recorded.',
   'admin.colReason': 'Reason',
   'admin.search': 'Search users',
   'admin.stateFilter': 'Show',
@@ -226,7 +236,8 @@ export const en = {
 
   'js.pending.ready': 'The server is ready. Opening it…',
   'js.pending.failed': 'The server could not start.',
-  'js.pending.lost': 'The connection to the progress stream was lost. Reload the page to see the current state.',
+  'js.pending.lost':
+    'The connection to the progress stream was lost. Reload the page to see the current state.',
   'js.pending.reload': 'Reload',
   'js.pending.msgRequested': 'Server requested',
   'js.pending.msgSpawning': 'Spawning server...',
@@ -262,7 +273,8 @@ export const en = {
   'js.admin.actionsFor': 'Actions for {name}',
   'js.admin.added': 'Added {count} users.',
   'js.admin.noNames': 'Enter at least one user name.',
-  'js.admin.deleteConfirm': 'Delete the user {name}? Their servers are stopped and their tokens revoked. Their files are not deleted.',
+  'js.admin.deleteConfirm':
+    'Delete the user {name}? Their servers are stopped and their tokens revoked. Their files are not deleted.',
   'js.admin.deleted': 'Deleted {name}.',
   'js.admin.nowAdmin': '{name} is now an administrator.',
   'js.admin.noLongerAdmin': '{name} is no longer an administrator.',
@@ -287,7 +299,8 @@ export const en = {
   'js.admin.removeMember': 'Remove {name}',
   'js.admin.properties': 'Properties (JSON object)',
   'js.admin.saveProperties': 'Save properties',
-  'js.admin.propertiesInvalid': 'The properties must be a JSON object, e.g. {"key": "value"}: {message}',
+  'js.admin.propertiesInvalid':
+    'The properties must be a JSON object, e.g. {"key": "value"}: {message}',
   'js.admin.saved': 'Saved.',
   'js.admin.deleteGroup': 'Delete group',
   'js.admin.sortAsc': 'sorted ascending',

@@ -29,13 +29,19 @@ test('zh is actually Chinese: most messages contain CJK characters', () => {
   const keys = Object.keys(zh) as (keyof typeof zh)[];
   const cjk = keys.filter((k) => /[\u4e00-\u9fff]/.test(zh[k]));
   // A few are language-neutral (e.g. the em dash); everything else must be translated.
-  assert.ok(cjk.length >= keys.length - 3, `untranslated: ${keys.filter((k) => !cjk.includes(k)).join(', ')}`);
+  assert.ok(
+    cjk.length >= keys.length - 3,
+    `untranslated: ${keys.filter((k) => !cjk.includes(k)).join(', ')}`,
+  );
 });
 
 test('t fills placeholders and leaves unknown ones visible', () => {
   assert.equal(t('en', 'header.signedInAs', { name: 'alice' }), 'Signed in as alice');
   assert.equal(t('zh', 'header.signedInAs', { name: 'alice' }), '当前用户：alice');
-  assert.equal(t('en', 'home.namedLimit', { count: 1 }), 'You are using 1 of {limit} named servers.');
+  assert.equal(
+    t('en', 'home.namedLimit', { count: 1 }),
+    'You are using 1 of {limit} named servers.',
+  );
   assert.equal(t('en', 'nav.home'), 'Home');
 });
 
@@ -68,12 +74,17 @@ test('every message key the client scripts use exists in the catalog', () => {
   const used = new Set<string>();
   for (const f of readdirSync(dir).filter((n) => n.endsWith('.js'))) {
     const src = readFileSync(join(dir, f), 'utf8');
-    for (const m of src.matchAll(/\bt\(\s*'(js\.[\w.]+)'/g)) if (!m[1]!.endsWith('.')) used.add(m[1]!);
+    for (const m of src.matchAll(/\bt\(\s*'(js\.[\w.]+)'/g))
+      if (!m[1]!.endsWith('.')) used.add(m[1]!);
   }
   // Keys built at run time from a prefix.
   for (const s of ['auto', 'light', 'dark']) used.add(`js.theme.${s}`);
   for (const s of ['running', 'starting', 'stopping', 'stopped']) used.add(`js.status.${s}`);
   assert.ok(used.size > 40, 'the scan found the scripts');
   const missing = [...used].filter((k) => !(k in en));
-  assert.deepEqual(missing, [], `keys used by static/*.js but missing in en.ts: ${missing.join(', ')}`);
+  assert.deepEqual(
+    missing,
+    [],
+    `keys used by static/*.js but missing in en.ts: ${missing.join(', ')}`,
+  );
 });

@@ -49,7 +49,11 @@ export function normalizeLang(tag: string | undefined | null): Lang | null {
  * Chooses the page language: an explicit choice (query `?lang=` or the {@link LANG_COOKIE}
  * cookie) wins; otherwise the best-weighted supported tag of `Accept-Language`; otherwise `en`.
  */
-export function pickLanguage(acceptLanguage: string | undefined, cookieValue?: string, queryValue?: string): Lang {
+export function pickLanguage(
+  acceptLanguage: string | undefined,
+  cookieValue?: string,
+  queryValue?: string,
+): Lang {
   const explicit = normalizeLang(queryValue) ?? normalizeLang(cookieValue);
   if (explicit) return explicit;
   if (!acceptLanguage) return 'en';

@@ -115,7 +115,8 @@ export const zh: Record<MessageKey, string> = {
 
   'token.title': '令牌',
   'token.newTitle': '申请新的 API 令牌',
-  'token.intro': '脚本和程序可以凭 API 令牌通过本中心的 REST API 以你的身份操作。请像保管密码一样保管它。',
+  'token.intro':
+    '脚本和程序可以凭 API 令牌通过本中心的 REST API 以你的身份操作。请像保管密码一样保管它。',
   'token.note': '备注',
   'token.noteHint': '写明令牌的用途，方便以后辨认。',
   'token.expiresIn': '有效期',
@@ -126,7 +127,8 @@ export const zh: Record<MessageKey, string> = {
   'token.expires1y': '1 年',
   'token.expiresNever': '永不过期',
   'token.scopes': '权限（scope）',
-  'token.scopesHint': '多个权限用空格分隔，例如 read:users:activity!user。留空则拥有你自己的全部权限。',
+  'token.scopesHint':
+    '多个权限用空格分隔，例如 read:users:activity!user。留空则拥有你自己的全部权限。',
   'token.create': '申请令牌',
   'token.createdOnce': '这是你的新令牌。请立即复制：它不会再次显示。',
   'token.value': '新令牌',
@@ -157,7 +159,8 @@ export const zh: Record<MessageKey, string> = {
   'error.502': '网关错误',
   'error.503': '服务暂不可用',
   'error.id': '错误编号：',
-  'error.reportHint': '如果问题反复出现，请把错误编号发给管理员，凭它可以在中心日志里找到详细信息。',
+  'error.reportHint':
+    '如果问题反复出现，请把错误编号发给管理员，凭它可以在中心日志里找到详细信息。',
   'error.backHome': '返回首页',
   'error.noPage': '没有这个页面：{path}',
   'error.needAdminUi': '打开管理页面需要 admin-ui 权限。',
@@ -261,7 +264,8 @@ export const zh: Record<MessageKey, string> = {
   'js.admin.actionsFor': '{name} 的操作',
   'js.admin.added': '已添加 {count} 个用户。',
   'js.admin.noNames': '请至少输入一个用户名。',
-  'js.admin.deleteConfirm': '确定删除用户 {name} 吗？其服务器会被停止，令牌会被吊销，但文件不会被删除。',
+  'js.admin.deleteConfirm':
+    '确定删除用户 {name} 吗？其服务器会被停止，令牌会被吊销，但文件不会被删除。',
   'js.admin.deleted': '已删除 {name}。',
   'js.admin.nowAdmin': '{name} 现在是管理员。',
   'js.admin.noLongerAdmin': '{name} 已不再是管理员。',

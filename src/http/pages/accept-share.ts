@@ -17,11 +17,28 @@ export function registerAcceptShareRoutes(app: FastifyInstance, ctx: HubContext)
     if (!p) return reply;
     const code = String((req.query as Record<string, unknown>)?.code ?? '');
     const found = code ? await ctx.store.shares.findCode(code) : null;
-    if (!found) throw new HubError('LABHUB_ERR_NOT_FOUND', 404, 'This share code is unknown or has expired. Ask for a new link.');
-    if (found.server.ownerId === p.user!.id) throw new HubError('LABHUB_ERR_FORBIDDEN', 403, 'This is your own server: you do not need to accept a share of it.');
+    if (!found)
+      throw new HubError(
+        'LABHUB_ERR_NOT_FOUND',
+        404,
+        'This share code is unknown or has expired. Ask for a new link.',
+      );
+    if (found.server.ownerId === p.user!.id)
+      throw new HubError(
+        'LABHUB_ERR_FORBIDDEN',
+        403,
+        'This is your own server: you do not need to accept a share of it.',
+      );
     const label = `${found.server.ownerName}/${found.server.name}`;
     if (req.method === 'GET') {
-      return sendPage(reply, renderAcceptShare(pageContext(ctx, req, reply, p), { owner: found.server.ownerName, server: label, action: req.url }));
+      return sendPage(
+        reply,
+        renderAcceptShare(pageContext(ctx, req, reply, p), {
+          owner: found.server.ownerName,
+          server: label,
+          action: req.url,
+        }),
+      );
     }
     checkXsrf(ctx, req);
     await ctx.store.shares.exchangeCode(code, p.user!.id);

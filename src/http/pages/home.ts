@@ -26,12 +26,34 @@ export function registerHomeRoutes(app: FastifyInstance, ctx: HubContext): void 
     const p = await pageUser(ctx, req, reply);
     if (!p) return reply;
     const servers = await ctx.store.servers.forUser(p.user!.id);
-    if (!servers.some((s) => s.name === '')) servers.unshift({ id: 0, userId: p.user!.id, name: '', displayName: null, status: 'stopped', target: null, state: {}, userOptions: {}, started: null, lastActivity: null, lastError: null, serverVersion: null });
+    if (!servers.some((s) => s.name === ''))
+      servers.unshift({
+        id: 0,
+        userId: p.user!.id,
+        name: '',
+        displayName: null,
+        status: 'stopped',
+        target: null,
+        state: {},
+        userOptions: {},
+        started: null,
+        lastActivity: null,
+        lastError: null,
+        serverVersion: null,
+      });
     const pc = pageContext(ctx, req, reply, p);
     return sendPage(
       reply,
       renderHome(pc, {
-        servers: servers.map((s) => ({ name: s.name, displayName: s.displayName ?? undefined, url: ctx.spawns.prefix(p.user!.name, s.name), ready: s.status === 'running', pending: ctx.spawns.pendingOf(s), lastActivity: ts(s.lastActivity), started: ts(s.started) })),
+        servers: servers.map((s) => ({
+          name: s.name,
+          displayName: s.displayName ?? undefined,
+          url: ctx.spawns.prefix(p.user!.name, s.name),
+          ready: s.status === 'running',
+          pending: ctx.spawns.pendingOf(s),
+          lastActivity: ts(s.lastActivity),
+          started: ts(s.started),
+        })),
         allowNamedServers: ctx.settings.allowNamedServers,
         namedServerLimit: ctx.settings.namedServerLimitPerUser,
       }),
@@ -47,7 +69,15 @@ export function registerHomeRoutes(app: FastifyInstance, ctx: HubContext): void 
     return sendPage(
       reply,
       renderToken(pc, {
-        tokens: models.map((m) => ({ id: String(m.id), note: (m.note as string) ?? null, created: m.created as string, lastActivity: m.last_activity as string | null, expiresAt: m.expires_at as string | null, scopes: m.scopes as string[], oauthClient: m.oauth_client as string })),
+        tokens: models.map((m) => ({
+          id: String(m.id),
+          note: (m.note as string) ?? null,
+          created: m.created as string,
+          lastActivity: m.last_activity as string | null,
+          expiresAt: m.expires_at as string | null,
+          scopes: m.scopes as string[],
+          oauthClient: m.oauth_client as string,
+        })),
       }),
     );
   });
@@ -56,8 +86,24 @@ export function registerHomeRoutes(app: FastifyInstance, ctx: HubContext): void 
     const p = await pageUser(ctx, req, reply);
     if (!p) return reply;
     const pc = pageContext(ctx, req, reply, p);
-    if (!p.scopes.has('admin-ui')) return sendPage(reply, renderError(pc, { status: 403, message: 'You need the admin-ui scope to open the admin page.' }), 403);
-    return sendPage(reply, renderAdmin(pc, { allowNamedServers: ctx.settings.allowNamedServers, pageSize: ctx.settings.pageDefaultLimit, signupsUrl: ctx.login.authenticatorId === 'native' && p.user!.admin ? `${hub}signups` : undefined }));
+    if (!p.scopes.has('admin-ui'))
+      return sendPage(
+        reply,
+        renderError(pc, {
+          status: 403,
+          message: 'You need the admin-ui scope to open the admin page.',
+        }),
+        403,
+      );
+    return sendPage(
+      reply,
+      renderAdmin(pc, {
+        allowNamedServers: ctx.settings.allowNamedServers,
+        pageSize: ctx.settings.pageDefaultLimit,
+        signupsUrl:
+          ctx.login.authenticatorId === 'native' && p.user!.admin ? `${hub}signups` : undefined,
+      }),
+    );
   });
 
   const errorPage = async (req: FastifyRequest, reply: FastifyReply) => {
@@ -66,22 +112,38 @@ export function registerHomeRoutes(app: FastifyInstance, ctx: HubContext): void 
     const url = (req.query as Record<string, string>)?.url;
     const p = await principalOf(ctx, req).catch(() => null);
     const pc = pageContext(ctx, req, reply, p);
-    const message = status === 503 ? t(pc.lang, url ? 'error.serverDownAt' : 'error.serverDown', { url: String(url ?? '').slice(0, 200) }) : undefined;
+    const message =
+      status === 503
+        ? t(pc.lang, url ? 'error.serverDownAt' : 'error.serverDown', {
+            url: String(url ?? '').slice(0, 200),
+          })
+        : undefined;
     return sendPage(reply, renderError(pc, { status, message }), status);
   };
   app.get(`${hub}error/:code`, errorPage);
 
   // Browsers ask for /favicon.ico on every page, also on a user server's non-HTML answers (the
   // proxy sends /favicon.ico to the hub, which redirects it here): answer with the logo, not 404.
-  app.get(`${hub}favicon.ico`, async (_req, reply) => reply.header('Cache-Control', 'public, max-age=86400').redirect(`${hub}logo`, 302));
+  app.get(`${hub}favicon.ico`, async (_req, reply) =>
+    reply.header('Cache-Control', 'public, max-age=86400').redirect(`${hub}logo`, 302),
+  );
 
   // Anything outside /hub/ that reaches the hub: GET → the same path under /hub/ (§7.1).
-  app.get(`${base}user/:name`, async (req, reply) => reply.redirect(`${req.url.split('?')[0]}/`, 301));
+  app.get(`${base}user/:name`, async (req, reply) =>
+    reply.redirect(`${req.url.split('?')[0]}/`, 301),
+  );
   app.get(`${base}*`, async (req, reply) => {
     const rest = req.url.slice(base.length);
     if (req.url.startsWith(hub)) {
       // sendPage: the 404 page carries the page CSP like every other page.
-      return sendPage(reply, renderError(pageContext(ctx, req, reply, await principalOf(ctx, req).catch(() => null)), { status: 404, message: `No page at ${req.url.split('?')[0]}` }), 404);
+      return sendPage(
+        reply,
+        renderError(pageContext(ctx, req, reply, await principalOf(ctx, req).catch(() => null)), {
+          status: 404,
+          message: `No page at ${req.url.split('?')[0]}`,
+        }),
+        404,
+      );
     }
     return reply.redirect(`${hub}${rest}`, 302);
   });

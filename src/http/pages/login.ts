@@ -11,12 +11,28 @@ import { checkXsrf, isSecure } from '../xsrf.js';
 import { landingUrl } from './landing.js';
 
 /** Set the login cookies for a new session (§7.3). */
-export async function startSession(ctx: HubContext, req: FastifyRequest, reply: FastifyReply, user: User): Promise<string> {
+export async function startSession(
+  ctx: HubContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  user: User,
+): Promise<string> {
   const maxAge = ctx.settings.cookieMaxAgeDays * 86400;
   const session = await ctx.store.sessions.create(user.id, maxAge);
   const secure = isSecure(req, ctx);
-  reply.setCookie(LOGIN_COOKIE, ctx.signer.sign(LOGIN_COOKIE, session.id), { path: ctx.settings.hubPrefix, httpOnly: true, sameSite: 'lax', secure, maxAge });
-  reply.setCookie(SESSION_COOKIE, session.id, { path: ctx.settings.baseUrl, httpOnly: true, sameSite: 'lax', secure });
+  reply.setCookie(LOGIN_COOKIE, ctx.signer.sign(LOGIN_COOKIE, session.id), {
+    path: ctx.settings.hubPrefix,
+    httpOnly: true,
+    sameSite: 'lax',
+    secure,
+    maxAge,
+  });
+  reply.setCookie(SESSION_COOKIE, session.id, {
+    path: ctx.settings.baseUrl,
+    httpOnly: true,
+    sameSite: 'lax',
+    secure,
+  });
   reply.clearCookie(XSRF_COOKIE, { path: ctx.settings.hubPrefix });
   return session.id;
 }
@@ -24,24 +40,57 @@ export async function startSession(ctx: HubContext, req: FastifyRequest, reply: 
 /** /hub/login (GET form, POST credentials) and /hub/logout. */
 export function registerLoginRoutes(app: FastifyInstance, ctx: HubContext): void {
   const hub = ctx.settings.hubPrefix;
-  const nextOf = (req: FastifyRequest) => safeNextUrl((req.query as Record<string, string>)?.next, req.headers.host, ctx.settings.baseUrl);
-  const loginButton = () => (ctx.login.authenticator.loginUrl ? { url: ctx.login.authenticator.loginUrl(hub), label: ctx.login.authenticatorId } : undefined);
-  const signupEnabled = () => ctx.login.authenticatorId === 'native' && !!(ctx.settings.authenticatorOptions as Record<string, unknown>).open_signup;
+  const nextOf = (req: FastifyRequest) =>
+    safeNextUrl(
+      (req.query as Record<string, string>)?.next,
+      req.headers.host,
+      ctx.settings.baseUrl,
+    );
+  const loginButton = () =>
+    ctx.login.authenticator.loginUrl
+      ? { url: ctx.login.authenticator.loginUrl(hub), label: ctx.login.authenticatorId }
+      : undefined;
+  const signupEnabled = () =>
+    ctx.login.authenticatorId === 'native' &&
+    !!(ctx.settings.authenticatorOptions as Record<string, unknown>).open_signup;
 
   app.get(`${hub}login`, async (req, reply) => {
     const p = await principalOf(ctx, req);
     const next = nextOf(req);
-    if (p?.user && p.via === 'cookie') return reply.redirect(next || (await landingUrl(ctx, p.user)), 302);
-    return sendPage(reply, renderLogin(pageContext(ctx, req, reply, null), { next, loginButton: loginButton(), signupEnabled: signupEnabled() }));
+    if (p?.user && p.via === 'cookie')
+      return reply.redirect(next || (await landingUrl(ctx, p.user)), 302);
+    return sendPage(
+      reply,
+      renderLogin(pageContext(ctx, req, reply, null), {
+        next,
+        loginButton: loginButton(),
+        signupEnabled: signupEnabled(),
+      }),
+    );
   });
 
   app.post(`${hub}login`, async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, string>;
     const next = nextOf(req);
-    const show = (error: string, status: number) => sendPage(reply, renderLogin(pageContext(ctx, req, reply, null), { next, error, username: String(body.username ?? '').slice(0, 255), loginButton: loginButton(), signupEnabled: signupEnabled() }), status);
+    const show = (error: string, status: number) =>
+      sendPage(
+        reply,
+        renderLogin(pageContext(ctx, req, reply, null), {
+          next,
+          error,
+          username: String(body.username ?? '').slice(0, 255),
+          loginButton: loginButton(),
+          signupEnabled: signupEnabled(),
+        }),
+        status,
+      );
     try {
       checkXsrf(ctx, req);
-      const user = await ctx.login.login({ username: String(body.username ?? ''), password: String(body.password ?? ''), remoteAddr: req.ip });
+      const user = await ctx.login.login({
+        username: String(body.username ?? ''),
+        password: String(body.password ?? ''),
+        remoteAddr: req.ip,
+      });
       await startSession(ctx, req, reply, user);
       return reply.redirect(next || (await landingUrl(ctx, user)), 302);
     } catch (e) {
@@ -65,7 +114,8 @@ export function registerLoginRoutes(app: FastifyInstance, ctx: HubContext): void
       await ctx.store.sessions.delete(sessionId);
     }
     if (p?.user && ctx.settings.shutdownOnLogout) {
-      for (const s of await ctx.store.servers.forUser(p.user.id)) if (s.status !== 'stopped') await ctx.spawns.stop(p.user, s.name).catch(() => undefined);
+      for (const s of await ctx.store.servers.forUser(p.user.id))
+        if (s.status !== 'stopped') await ctx.spawns.stop(p.user, s.name).catch(() => undefined);
     }
     reply.clearCookie(LOGIN_COOKIE, { path: hub });
     reply.clearCookie(SESSION_COOKIE, { path: ctx.settings.baseUrl });

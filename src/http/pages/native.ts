@@ -14,23 +14,47 @@ export function registerNativeRoutes(app: FastifyInstance, ctx: HubContext): voi
   if (ctx.login.authenticatorId !== 'native') return;
   const hub = ctx.settings.hubPrefix;
   const native = ctx.login.authenticator as NativeAuthenticator;
-  const minLen = Number((ctx.settings.authenticatorOptions as Record<string, unknown>).minimum_password_length ?? 8);
+  const minLen = Number(
+    (ctx.settings.authenticatorOptions as Record<string, unknown>).minimum_password_length ?? 8,
+  );
   const form = (req: FastifyRequest) => (req.body ?? {}) as Record<string, string>;
 
   app.get(`${hub}signup`, async (req, reply) => {
-    if (!native.signupEnabled) throw new HubError('LABHUB_ERR_NOT_FOUND', 404, 'Sign-up is not enabled on this hub (NativeAuthenticator.open_signup). Ask an administrator for an account.');
-    return sendPage(reply, renderSignup(pageContext(ctx, req, reply, null), { minPasswordLength: minLen, requiresApproval: true }));
+    if (!native.signupEnabled)
+      throw new HubError(
+        'LABHUB_ERR_NOT_FOUND',
+        404,
+        'Sign-up is not enabled on this hub (NativeAuthenticator.open_signup). Ask an administrator for an account.',
+      );
+    return sendPage(
+      reply,
+      renderSignup(pageContext(ctx, req, reply, null), {
+        minPasswordLength: minLen,
+        requiresApproval: true,
+      }),
+    );
   });
   app.post(`${hub}signup`, async (req, reply) => {
-    if (!native.signupEnabled) throw new HubError('LABHUB_ERR_NOT_FOUND', 404, 'Sign-up is not enabled on this hub.');
+    if (!native.signupEnabled)
+      throw new HubError('LABHUB_ERR_NOT_FOUND', 404, 'Sign-up is not enabled on this hub.');
     checkXsrf(ctx, req);
     const f = form(req);
     const pc = pageContext(ctx, req, reply, null);
-    const again = (error: string, status: number) => sendPage(reply, renderSignup(pc, { error, username: String(f.username ?? '').slice(0, 255), minPasswordLength: minLen }), status);
+    const again = (error: string, status: number) =>
+      sendPage(
+        reply,
+        renderSignup(pc, {
+          error,
+          username: String(f.username ?? '').slice(0, 255),
+          minPasswordLength: minLen,
+        }),
+        status,
+      );
     const name = ctx.login.normalize(String(f.username ?? ''));
     const valid = ctx.login.policy.validate(name);
     if (!valid.ok) return again(`Invalid username: ${valid.reason}.`, 400);
-    if (String(f.password ?? '') !== String(f.password_confirm ?? '')) return again('The two passwords are different.', 400);
+    if (String(f.password ?? '') !== String(f.password_confirm ?? ''))
+      return again('The two passwords are different.', 400);
     try {
       const r = await native.signup(name, String(f.password ?? ''));
       if (r.approved) await ctx.store.users.ensure(r.name);
@@ -45,16 +69,45 @@ export function registerNativeRoutes(app: FastifyInstance, ctx: HubContext): voi
     const p = await pageUser(ctx, req, reply);
     if (!p) return reply;
     const pc = pageContext(ctx, req, reply, p);
-    if (req.method === 'GET') return sendPage(reply, renderChangePassword(pc, { minPasswordLength: minLen }));
+    if (req.method === 'GET')
+      return sendPage(reply, renderChangePassword(pc, { minPasswordLength: minLen }));
     checkXsrf(ctx, req);
     const f = form(req);
-    if (String(f.new_password ?? '') !== String(f.new_password_confirm ?? '')) return sendPage(reply, renderChangePassword(pc, { error: 'The two new passwords are different.', minPasswordLength: minLen }), 400);
+    if (String(f.new_password ?? '') !== String(f.new_password_confirm ?? ''))
+      return sendPage(
+        reply,
+        renderChangePassword(pc, {
+          error: 'The two new passwords are different.',
+          minPasswordLength: minLen,
+        }),
+        400,
+      );
     try {
-      const ok = await native.changePassword(p.user!.name, String(f.current_password ?? ''), String(f.new_password ?? ''));
-      if (!ok) return sendPage(reply, renderChangePassword(pc, { error: 'The current password is wrong.', minPasswordLength: minLen }), 403);
-      return sendPage(reply, renderChangePassword(pc, { success: true, minPasswordLength: minLen }));
+      const ok = await native.changePassword(
+        p.user!.name,
+        String(f.current_password ?? ''),
+        String(f.new_password ?? ''),
+      );
+      if (!ok)
+        return sendPage(
+          reply,
+          renderChangePassword(pc, {
+            error: 'The current password is wrong.',
+            minPasswordLength: minLen,
+          }),
+          403,
+        );
+      return sendPage(
+        reply,
+        renderChangePassword(pc, { success: true, minPasswordLength: minLen }),
+      );
     } catch (e) {
-      if (isHubError(e) && e.status < 500) return sendPage(reply, renderChangePassword(pc, { error: e.userMessage, minPasswordLength: minLen }), e.status);
+      if (isHubError(e) && e.status < 500)
+        return sendPage(
+          reply,
+          renderChangePassword(pc, { error: e.userMessage, minPasswordLength: minLen }),
+          e.status,
+        );
       throw e;
     }
   };
@@ -64,7 +117,8 @@ export function registerNativeRoutes(app: FastifyInstance, ctx: HubContext): voi
   const signups = async (req: FastifyRequest, reply: FastifyReply) => {
     const p = await pageUser(ctx, req, reply);
     if (!p) return reply;
-    if (!p.user?.admin || !p.scopes.has('admin:users')) throw new HubError('LABHUB_ERR_FORBIDDEN', 403, 'Only admins may approve sign-ups.');
+    if (!p.user?.admin || !p.scopes.has('admin:users'))
+      throw new HubError('LABHUB_ERR_FORBIDDEN', 403, 'Only admins may approve sign-ups.');
     let approved: string | undefined;
     if (req.method === 'POST') {
       checkXsrf(ctx, req);
@@ -76,7 +130,13 @@ export function registerNativeRoutes(app: FastifyInstance, ctx: HubContext): voi
     }
     const pending = await native.listPending();
     void principalOf;
-    return sendPage(reply, renderSignups(pageContext(ctx, req, reply, p), { pending: pending.map((a) => ({ name: a.name, created: a.createdAt.toISOString() })), approved }));
+    return sendPage(
+      reply,
+      renderSignups(pageContext(ctx, req, reply, p), {
+        pending: pending.map((a) => ({ name: a.name, created: a.createdAt.toISOString() })),
+        approved,
+      }),
+    );
   };
   app.get(`${hub}signups`, signups);
   app.post(`${hub}signups`, signups);

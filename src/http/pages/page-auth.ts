@@ -8,7 +8,11 @@ import { principalOf } from '../principal.js';
  * The logged-in user of a page request (cookie, or a token header). Anonymous GETs are sent to
  * the login page with `next`; other anonymous requests get 403.
  */
-export async function pageUser(ctx: HubContext, req: FastifyRequest, reply: FastifyReply): Promise<Principal | null> {
+export async function pageUser(
+  ctx: HubContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): Promise<Principal | null> {
   const p = await principalOf(ctx, req);
   if (p?.user) return p;
   if (req.method === 'GET' || req.method === 'HEAD') {

@@ -21,10 +21,18 @@ export function registerSpawnRoutes(app: FastifyInstance, ctx: HubContext): void
     const params = req.params as Record<string, string>;
     const userName = params.user ?? p.user!.name;
     const serverName = params.server ?? '';
-    await requireScope(ctx, p, ['start:servers', 'servers'], { server: `${userName}/${serverName}` });
+    await requireScope(ctx, p, ['start:servers', 'servers'], {
+      server: `${userName}/${serverName}`,
+    });
     const user = userName === p.user!.name ? p.user! : await ctx.store.users.byName(userName);
-    if (!user) throw new HubError('LABHUB_ERR_NOT_FOUND', 404, `No such user: ${userName.slice(0, 64)}`);
-    if (serverName && !ctx.settings.allowNamedServers) throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'Named servers are not enabled on this hub.');
+    if (!user)
+      throw new HubError('LABHUB_ERR_NOT_FOUND', 404, `No such user: ${userName.slice(0, 64)}`);
+    if (serverName && !ctx.settings.allowNamedServers)
+      throw new HubError(
+        'LABHUB_ERR_BAD_REQUEST',
+        400,
+        'Named servers are not enabled on this hub.',
+      );
     return { user, serverName };
   };
   const pendingUrl = (userName: string, serverName: string, next: string) =>
@@ -34,10 +42,16 @@ export function registerSpawnRoutes(app: FastifyInstance, ctx: HubContext): void
     const p = await pageUser(ctx, req, reply);
     if (!p) return reply;
     const { user, serverName } = await target(req, p);
-    const next = safeNextUrl((req.query as Record<string, string>)?.next, req.headers.host, ctx.settings.baseUrl);
+    const next = safeNextUrl(
+      (req.query as Record<string, string>)?.next,
+      req.headers.host,
+      ctx.settings.baseUrl,
+    );
     const rec = await ctx.store.servers.get(user.id, serverName);
-    if (rec?.status === 'running') return reply.redirect(next || ctx.spawns.prefix(user.name, serverName), 302);
-    if (rec?.status === 'spawning' || rec?.status === 'stopping') return reply.redirect(pendingUrl(user.name, serverName, next), 302);
+    if (rec?.status === 'running')
+      return reply.redirect(next || ctx.spawns.prefix(user.name, serverName), 302);
+    if (rec?.status === 'spawning' || rec?.status === 'stopping')
+      return reply.redirect(pendingUrl(user.name, serverName, next), 302);
     const profiles = ctx.settings.spawner.extra.profile_list;
     const optionsForm = ctx.settings.spawner.extra.options_form;
     let userOptions: JsonObject | null = null;
@@ -47,15 +61,33 @@ export function registerSpawnRoutes(app: FastifyInstance, ctx: HubContext): void
       checkXsrf(ctx, req);
       const form = (req.body ?? {}) as Record<string, unknown>;
       userOptions = {};
-      for (const [k, v] of Object.entries(form)) if (k !== '_xsrf') userOptions[k] = Array.isArray(v) ? (v as string[]) : String(v);
+      for (const [k, v] of Object.entries(form))
+        if (k !== '_xsrf') userOptions[k] = Array.isArray(v) ? (v as string[]) : String(v);
     } else if (optKeys.length) {
       userOptions = Object.fromEntries(optKeys.map((k) => [k.slice(4), q[k]]));
-    } else if ((Array.isArray(profiles) && profiles.length) || (typeof optionsForm === 'string' && optionsForm)) {
+    } else if (
+      (Array.isArray(profiles) && profiles.length) ||
+      (typeof optionsForm === 'string' && optionsForm)
+    ) {
       const pc = pageContext(ctx, req, reply, p);
       const list = Array.isArray(profiles)
-        ? (profiles as Array<Record<string, unknown>>).map((pr, i) => ({ slug: String(pr.slug ?? `profile-${i}`), displayName: String(pr.display_name ?? pr.slug ?? `Profile ${i + 1}`), description: pr.description ? String(pr.description) : undefined, default: !!pr.default }))
+        ? (profiles as Array<Record<string, unknown>>).map((pr, i) => ({
+            slug: String(pr.slug ?? `profile-${i}`),
+            displayName: String(pr.display_name ?? pr.slug ?? `Profile ${i + 1}`),
+            description: pr.description ? String(pr.description) : undefined,
+            default: !!pr.default,
+          }))
         : undefined;
-      return sendPage(reply, renderSpawnForm(pc, { userName: user.name, serverName, next, profiles: list, optionsFormHtml: typeof optionsForm === 'string' ? optionsForm : undefined }));
+      return sendPage(
+        reply,
+        renderSpawnForm(pc, {
+          userName: user.name,
+          serverName,
+          next,
+          profiles: list,
+          optionsFormHtml: typeof optionsForm === 'string' ? optionsForm : undefined,
+        }),
+      );
     }
     try {
       await ctx.spawns.start(user, serverName, userOptions, { waitMs: 0 });
@@ -73,18 +105,37 @@ export function registerSpawnRoutes(app: FastifyInstance, ctx: HubContext): void
     const p = await pageUser(ctx, req, reply);
     if (!p) return reply;
     const { user, serverName } = await target(req, p);
-    const next = safeNextUrl((req.query as Record<string, string>)?.next, req.headers.host, ctx.settings.baseUrl);
+    const next = safeNextUrl(
+      (req.query as Record<string, string>)?.next,
+      req.headers.host,
+      ctx.settings.baseUrl,
+    );
     const rec = await ctx.store.servers.get(user.id, serverName);
     const pc = pageContext(ctx, req, reply, p);
     const spawnUrl = `${hub}spawn/${esc(user.name)}${serverName ? `/${esc(serverName)}` : ''}${next ? `?next=${encodeURIComponent(next)}` : ''}`;
-    if (rec?.status === 'running') return reply.redirect(next || ctx.spawns.prefix(user.name, serverName), 302);
+    if (rec?.status === 'running')
+      return reply.redirect(next || ctx.spawns.prefix(user.name, serverName), 302);
     if (rec?.status === 'spawning' || rec?.status === 'stopping') {
       const api = `${hub}api/users/${esc(user.name)}`;
-      const progressUrl = serverName ? `${api}/servers/${esc(serverName)}/progress` : `${api}/server/progress`;
-      return sendPage(reply, renderSpawnPending(pc, { userName: user.name, serverName, progressUrl, nextUrl: req.url }));
+      const progressUrl = serverName
+        ? `${api}/servers/${esc(serverName)}/progress`
+        : `${api}/server/progress`;
+      return sendPage(
+        reply,
+        renderSpawnPending(pc, { userName: user.name, serverName, progressUrl, nextUrl: req.url }),
+      );
     }
-    if (rec?.lastError) return sendPage(reply, renderNotRunning(pc, { userName: user.name, serverName, spawnUrl, error: rec.lastError }), 500);
-    return sendPage(reply, renderNotRunning(pc, { userName: user.name, serverName, spawnUrl }), 200);
+    if (rec?.lastError)
+      return sendPage(
+        reply,
+        renderNotRunning(pc, { userName: user.name, serverName, spawnUrl, error: rec.lastError }),
+        500,
+      );
+    return sendPage(
+      reply,
+      renderNotRunning(pc, { userName: user.name, serverName, spawnUrl }),
+      200,
+    );
   };
   app.get(`${hub}spawn-pending/:user`, pending);
   app.get(`${hub}spawn-pending/:user/:server`, pending);

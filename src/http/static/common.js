@@ -74,15 +74,24 @@
             }
           }
           if (!res.ok) {
-            var msg = data && typeof data === 'object' && data.message ? data.message : t('js.error.unknown');
-            throw new ApiError(res.status, t('js.error.request', { status: res.status, message: msg }));
+            var msg =
+              data && typeof data === 'object' && data.message
+                ? data.message
+                : t('js.error.unknown');
+            throw new ApiError(
+              res.status,
+              t('js.error.request', { status: res.status, message: msg }),
+            );
           }
           return { status: res.status, data: data, headers: res.headers };
         });
       },
       function (err) {
-        throw new ApiError(0, t('js.error.network', { message: err && err.message ? err.message : String(err) }));
-      }
+        throw new ApiError(
+          0,
+          t('js.error.network', { message: err && err.message ? err.message : String(err) }),
+        );
+      },
     );
   }
 
@@ -170,14 +179,16 @@
         else if (k === 'text') el.textContent = v;
         else if (k.slice(0, 2) === 'on') {
           if (typeof v === 'function') el.addEventListener(k.slice(2), v);
-        }
-        else el.setAttribute(k, v === true ? '' : String(v));
+        } else el.setAttribute(k, v === true ? '' : String(v));
       });
     }
     function add(c) {
       if (c === null || c === undefined || c === false || c === '') return;
       if (Array.isArray(c)) c.forEach(add);
-      else el.appendChild(typeof c === 'string' || typeof c === 'number' ? document.createTextNode(String(c)) : c);
+      else
+        el.appendChild(
+          typeof c === 'string' || typeof c === 'number' ? document.createTextNode(String(c)) : c,
+        );
     }
     for (var i = 2; i < arguments.length; i++) add(arguments[i]);
     return el;
@@ -192,13 +203,16 @@
     for (var i = 0; i < tables.length; i++) {
       var table = tables[i];
       if (!table.tHead || !table.tHead.rows.length) continue;
-      var heads = Array.prototype.map.call(table.tHead.rows[0].cells, function (th) { return th.textContent.trim(); });
+      var heads = Array.prototype.map.call(table.tHead.rows[0].cells, function (th) {
+        return th.textContent.trim();
+      });
       for (var b = 0; b < table.tBodies.length; b++) {
         var rows = table.tBodies[b].rows;
         for (var r = 0; r < rows.length; r++) {
           var cells = rows[r].cells;
           if (cells.length !== heads.length) continue; // a detail or "no results" row
-          for (var c = 0; c < cells.length; c++) if (cells[c].tagName === 'TD') cells[c].setAttribute('data-label', heads[c]);
+          for (var c = 0; c < cells.length; c++)
+            if (cells[c].tagName === 'TD') cells[c].setAttribute('data-label', heads[c]);
         }
       }
     }
@@ -243,7 +257,13 @@
         var chosen = this.getAttribute('data-lang');
         var secure = window.location.protocol === 'https:' ? '; Secure' : '';
         // Same path as the cookie the hub sets for ?lang= (base_url), so there is only one.
-        document.cookie = 'labhub-lang=' + chosen + '; Path=' + baseUrl + '; Max-Age=31536000; SameSite=Lax' + secure;
+        document.cookie =
+          'labhub-lang=' +
+          chosen +
+          '; Path=' +
+          baseUrl +
+          '; Max-Age=31536000; SameSite=Lax' +
+          secure;
         var url = new URL(window.location.href);
         url.searchParams.delete('lang');
         window.location.replace(url.toString());

@@ -27,7 +27,10 @@
       var servers = (res.data && res.data.servers) || {};
       var s = servers[name];
       if (!s || !s.pending || tries <= 0) window.location.reload();
-      else setTimeout(function () { waitUntilSettled(name, tries - 1); }, 1000);
+      else
+        setTimeout(function () {
+          waitUntilSettled(name, tries - 1);
+        }, 1000);
     }, fail);
   }
 
@@ -44,23 +47,29 @@
     if (action === 'stop') {
       setBusy(btn, true);
       L.announce(status, L.t('js.home.stopping', { name: label(name) }));
-      L.api('DELETE', serverPath(name)).then(function (res) {
-        if (res.status === 202) waitUntilSettled(name, 120);
-        else window.location.reload();
-      }, function (err) {
-        setBusy(btn, false);
-        fail(err);
-      });
+      L.api('DELETE', serverPath(name)).then(
+        function (res) {
+          if (res.status === 202) waitUntilSettled(name, 120);
+          else window.location.reload();
+        },
+        function (err) {
+          setBusy(btn, false);
+          fail(err);
+        },
+      );
     } else if (action === 'delete') {
       if (!window.confirm(L.t('js.home.deleteConfirm', { name: name }))) return;
       setBusy(btn, true);
       L.announce(status, L.t('js.home.deleting', { name: name }));
-      L.api('DELETE', serverPath(name), { remove: true }).then(function () {
-        window.location.reload();
-      }, function (err) {
-        setBusy(btn, false);
-        fail(err);
-      });
+      L.api('DELETE', serverPath(name), { remove: true }).then(
+        function () {
+          window.location.reload();
+        },
+        function (err) {
+          setBusy(btn, false);
+          fail(err);
+        },
+      );
     } else if (action === 'rename') {
       var next = window.prompt(L.t('js.home.renamePrompt', { name: name }), name);
       if (next === null || next === name) return;
@@ -71,12 +80,15 @@
       }
       setBusy(btn, true);
       L.announce(status, L.t('js.home.renaming', { name: name }));
-      L.api('PATCH', serverPath(name), { name: next }).then(function () {
-        window.location.reload();
-      }, function (err) {
-        setBusy(btn, false);
-        fail(err);
-      });
+      L.api('PATCH', serverPath(name), { name: next }).then(
+        function () {
+          window.location.reload();
+        },
+        function (err) {
+          setBusy(btn, false);
+          fail(err);
+        },
+      );
     }
   });
 

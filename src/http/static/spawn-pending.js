@@ -22,7 +22,13 @@
   }
 
   function addLog(text) {
-    var li = L.h('li', null, L.h('time', { datetime: new Date().toISOString() }, new Date().toLocaleTimeString(L.lang)), ' ', text);
+    var li = L.h(
+      'li',
+      null,
+      L.h('time', { datetime: new Date().toISOString() }, new Date().toLocaleTimeString(L.lang)),
+      ' ',
+      text,
+    );
     log.appendChild(li);
   }
 
@@ -42,7 +48,7 @@
     'Server requested': 'js.pending.msgRequested',
     'Spawning server...': 'js.pending.msgSpawning',
     'Waiting for the server to answer...': 'js.pending.msgWaiting',
-    'Spawn cancelled': 'js.pending.msgCancelled'
+    'Spawn cancelled': 'js.pending.msgCancelled',
   };
   function localize(text) {
     if (Object.prototype.hasOwnProperty.call(KNOWN, text)) return L.t(KNOWN[text]);
@@ -53,7 +59,11 @@
     return text;
   }
 
-  var url = progressUrl + (progressUrl.indexOf('?') === -1 ? '?' : '&') + '_xsrf=' + encodeURIComponent(L.xsrf);
+  var url =
+    progressUrl +
+    (progressUrl.indexOf('?') === -1 ? '?' : '&') +
+    '_xsrf=' +
+    encodeURIComponent(L.xsrf);
   var source = new EventSource(url);
 
   source.onmessage = function (ev) {

@@ -4,7 +4,8 @@
   'use strict';
   try {
     var theme = window.localStorage.getItem('labhub-theme');
-    if (theme === 'light' || theme === 'dark') document.documentElement.setAttribute('data-theme', theme);
+    if (theme === 'light' || theme === 'dark')
+      document.documentElement.setAttribute('data-theme', theme);
   } catch (e) {
     /* storage disabled: follow the system setting */
   }

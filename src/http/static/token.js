@@ -23,19 +23,42 @@
       return;
     }
     var scopes = token.scopes || [];
-    var revoke = L.h('button', { type: 'button', class: 'button button-danger', 'data-action': 'revoke', 'data-token-id': token.id }, L.t('js.token.revoke'));
+    var revoke = L.h(
+      'button',
+      {
+        type: 'button',
+        class: 'button button-danger',
+        'data-action': 'revoke',
+        'data-token-id': token.id,
+      },
+      L.t('js.token.revoke'),
+    );
     var row = L.h(
       'tr',
       { 'data-token-row': token.id },
       L.h('th', { scope: 'row' }, token.note || L.t('js.token.noNote')),
-      L.h('td', null, scopes.length
-        ? L.h('details', null, L.h('summary', null, L.t('js.token.scopeCount', { count: scopes.length })),
-          L.h('ul', { class: 'scope-list' }, scopes.map(function (s) { return L.h('li', null, L.h('code', null, s)); })))
-        : L.h('span', { class: 'muted' }, '—')),
+      L.h(
+        'td',
+        null,
+        scopes.length
+          ? L.h(
+              'details',
+              null,
+              L.h('summary', null, L.t('js.token.scopeCount', { count: scopes.length })),
+              L.h(
+                'ul',
+                { class: 'scope-list' },
+                scopes.map(function (s) {
+                  return L.h('li', null, L.h('code', null, s));
+                }),
+              ),
+            )
+          : L.h('span', { class: 'muted' }, '—'),
+      ),
       L.h('td', null, L.timeElement(token.last_activity)),
       L.h('td', null, L.timeElement(token.created)),
       L.h('td', null, L.timeElement(token.expires_at)),
-      L.h('td', null, revoke)
+      L.h('td', null, revoke),
     );
     table.tBodies[0].insertBefore(row, table.tBodies[0].firstChild);
     L.labelCells(table.parentNode);
@@ -68,7 +91,7 @@
         function (err) {
           submit.disabled = false;
           L.announce(status, err.message, 'error');
-        }
+        },
       );
     });
   }
@@ -76,12 +99,15 @@
   var copy = document.getElementById('copy-token');
   if (copy) {
     copy.addEventListener('click', function () {
-      var done = function () { L.announce(status, L.t('js.token.copied')); };
+      var done = function () {
+        L.announce(status, L.t('js.token.copied'));
+      };
       var failed = function () {
         output.select();
         L.announce(status, L.t('js.token.copyFailed'), 'error');
       };
-      if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(output.value).then(done, failed);
+      if (navigator.clipboard && navigator.clipboard.writeText)
+        navigator.clipboard.writeText(output.value).then(done, failed);
       else failed();
     });
   }
@@ -101,7 +127,7 @@
       function (err) {
         btn.disabled = false;
         L.announce(status, err.message, 'error');
-      }
+      },
     );
   });
 })();

@@ -68,9 +68,13 @@ export function createApiHandler(plane: Plane, authToken: string | undefined) {
       const m = ROUTES_RE.exec(url.pathname);
       if (!m) return fail(res, 404);
       const method = (req.method ?? 'GET').toUpperCase();
-      if (method !== 'GET' && method !== 'POST' && method !== 'DELETE') return fail(res, 405, 'Method not supported');
+      if (method !== 'GET' && method !== 'POST' && method !== 'DELETE')
+        return fail(res, 405, 'Method not supported');
       if (authToken && !tokenOk(authToken, req.headers.authorization)) {
-        log.debug('Rejecting API request from: %s', req.headers.authorization ? 'wrong token' : 'no authorization');
+        log.debug(
+          'Rejecting API request from: %s',
+          req.headers.authorization ? 'wrong token' : 'no authorization',
+        );
         res.writeHead(403);
         res.end();
         return;
@@ -108,7 +112,11 @@ export function createApiHandler(plane: Plane, authToken: string | undefined) {
       try {
         new URL(d.target);
       } catch {
-        return fail(res, 400, `'target' must be an absolute URL like http://127.0.0.1:8888, got '${d.target}'`);
+        return fail(
+          res,
+          400,
+          `'target' must be an absolute URL like http://127.0.0.1:8888, got '${d.target}'`,
+        );
       }
       delete d.last_activity;
       plane.addRoute(path ?? '/', d as RouteData);
@@ -116,7 +124,12 @@ export function createApiHandler(plane: Plane, authToken: string | undefined) {
       res.writeHead(201);
       res.end();
     } catch (err) {
-      log.error('Error in API handler for %s %s: %s', req.method, (req.url ?? '').split('?', 1)[0], (err as Error).message);
+      log.error(
+        'Error in API handler for %s %s: %s',
+        req.method,
+        (req.url ?? '').split('?', 1)[0],
+        (err as Error).message,
+      );
       fail(res, 500);
     }
   };
@@ -136,7 +149,8 @@ function getRoutes(plane: Plane, url: URL, res: ServerResponse, path: string | u
   let since: number | null = null;
   if (param) {
     since = Date.parse(param);
-    if (!Number.isFinite(since)) return fail(res, 400, `Invalid datestamp '${param}' must be ISO8601.`);
+    if (!Number.isFinite(since))
+      return fail(res, 400, `Invalid datestamp '${param}' must be ISO8601.`);
   }
   const out: Record<string, unknown> = {};
   for (const e of plane.table.entries()) {

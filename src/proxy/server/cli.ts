@@ -27,7 +27,9 @@ function collectHeader(value: string, prev: Record<string, string>): Record<stri
   const v = value.trim();
   const colon = v.indexOf(':');
   if (colon <= 0) {
-    process.stderr.write(`labhub-proxy: --custom-header expects 'Name: value', got '${value}' (a colon is required)\n`);
+    process.stderr.write(
+      `labhub-proxy: --custom-header expects 'Name: value', got '${value}' (a colon is required)\n`,
+    );
     process.exit(1);
   }
   return { ...prev, [v.slice(0, colon).trim()]: v.slice(colon + 1).trim() };
@@ -35,23 +37,37 @@ function collectHeader(value: string, prev: Record<string, string>): Record<stri
 
 export function buildCommand(): Command {
   const c = new Command('labhub-proxy');
-  c.description('labhub-proxy: a configurable-http-proxy compatible proxy (same flags and REST API)')
+  c.description(
+    'labhub-proxy: a configurable-http-proxy compatible proxy (same flags and REST API)',
+  )
     .version('0.1.0')
-    .option('--ip <ip-address>', 'Public-facing IP of the proxy (\'\', \'*\' or 0.0.0.0: all interfaces)')
+    .option(
+      '--ip <ip-address>',
+      "Public-facing IP of the proxy ('', '*' or 0.0.0.0: all interfaces)",
+    )
     .option('--port <n>', 'Public-facing port of the proxy (default 8000)', int('--port'))
     .addOption(new Option('--socket <path>', 'UNIX socket for the proxy (instead of --ip/--port)'))
     .option('--ssl-key <keyfile>', 'SSL key to use, if any')
     .option('--ssl-cert <certfile>', 'SSL certificate to use, if any')
     .option('--ssl-ca <ca-file>', 'SSL certificate authority, if any')
     .option('--ssl-request-cert', 'Request SSL certs to authenticate clients')
-    .option('--ssl-reject-unauthorized', 'Reject unauthorized SSL connections (with --ssl-request-cert)')
+    .option(
+      '--ssl-reject-unauthorized',
+      'Reject unauthorized SSL connections (with --ssl-request-cert)',
+    )
     .option('--ssl-protocol <ssl-protocol>', 'Set specific SSL protocol, e.g. TLSv1_2')
     .option('--ssl-ciphers <ciphers>', '`:`-separated ssl cipher list')
     .option('--ssl-allow-rc4', 'Accepted for compatibility; RC4 stays disabled')
     .option('--ssl-dhparam <dhparam-file>', 'SSL Diffie-Hellman parameters pem file, if any')
     .option('--api-ip <ip>', 'Inward-facing IP for API requests', 'localhost')
-    .option('--api-port <n>', 'Inward-facing port for API requests (default: --port + 1)', int('--api-port'))
-    .addOption(new Option('--api-socket <path>', 'UNIX socket for the API (instead of --api-ip/--api-port)'))
+    .option(
+      '--api-port <n>',
+      'Inward-facing port for API requests (default: --port + 1)',
+      int('--api-port'),
+    )
+    .addOption(
+      new Option('--api-socket <path>', 'UNIX socket for the API (instead of --api-ip/--api-port)'),
+    )
     .option('--api-ssl-key <keyfile>', 'SSL key for the API')
     .option('--api-ssl-cert <certfile>', 'SSL certificate for the API')
     .option('--api-ssl-ca <ca-file>', 'SSL certificate authority for the API')
@@ -65,27 +81,66 @@ export function buildCommand(): Command {
     .option('--default-target <host>', 'Default proxy target (proto://host[:port])')
     .option('--error-target <host>', 'Server for error pages: GET <target>/<code>?url=<path>')
     .option('--error-path <path>', 'Directory with <code>.html / error.html error pages')
-    .option('--redirect-port <redirect-port>', 'Redirect HTTP requests on this port to the HTTPS proxy', int('--redirect-port'))
-    .option('--redirect-to <port>', 'Redirect HTTP requests from --redirect-port to this port', int('--redirect-to'))
+    .option(
+      '--redirect-port <redirect-port>',
+      'Redirect HTTP requests on this port to the HTTPS proxy',
+      int('--redirect-port'),
+    )
+    .option(
+      '--redirect-to <port>',
+      'Redirect HTTP requests from --redirect-port to this port',
+      int('--redirect-to'),
+    )
     .option('--pid-file <pid-file>', 'Write our PID to a file')
     .option('--no-x-forward', "Don't add 'X-Forwarded-*' headers to proxied requests")
     .option('--no-prepend-path', 'Avoid prepending target paths to proxied requests')
     .option('--no-include-prefix', "Don't include the routing prefix in proxied requests")
     .option('--auto-rewrite', 'Rewrite the Location header host/port in redirect responses')
     .option('--change-origin', 'Changes the origin of the host header to the target URL')
-    .option('--protocol-rewrite <proto>', 'Rewrite the Location header protocol in redirect responses')
-    .option('--custom-header <header>', 'Custom header "Name: value" added to proxied requests (repeatable)', collectHeader, {})
+    .option(
+      '--protocol-rewrite <proto>',
+      'Rewrite the Location header protocol in redirect responses',
+    )
+    .option(
+      '--custom-header <header>',
+      'Custom header "Name: value" added to proxied requests (repeatable)',
+      collectHeader,
+      {},
+    )
     .option('--insecure', 'Disable SSL cert verification of targets')
     .option('--host-routing', 'Use host routing (host as first level of path)')
     .option('--metrics-ip <ip>', 'IP for metrics server', '')
-    .option('--metrics-port <n>', 'Port of metrics server (default: no metrics server)', int('--metrics-port'))
+    .option(
+      '--metrics-port <n>',
+      'Port of metrics server (default: no metrics server)',
+      int('--metrics-port'),
+    )
     .addOption(new Option('--metrics-socket <path>', 'UNIX socket for the metrics server'))
     .option('--log-level <loglevel>', 'Log level (debug, info, warn, error)', 'info')
-    .option('--timeout <n>', 'Timeout (ms) after which an idle client request is dropped', int('--timeout'))
-    .option('--proxy-timeout <n>', 'Timeout (ms) waiting for the target to respond', int('--proxy-timeout'))
-    .option('--storage-backend <storage-class>', 'Not supported (routes are kept in memory; the hub re-pushes them)')
-    .option('--keep-alive-timeout <timeout>', 'Timeout (ms) for idle keep-alive client connections', int('--keep-alive-timeout'))
-    .option('--workers <n>', 'Processes serving the public port with one shared route table (default 1)', int('--workers'))
+    .option(
+      '--timeout <n>',
+      'Timeout (ms) after which an idle client request is dropped',
+      int('--timeout'),
+    )
+    .option(
+      '--proxy-timeout <n>',
+      'Timeout (ms) waiting for the target to respond',
+      int('--proxy-timeout'),
+    )
+    .option(
+      '--storage-backend <storage-class>',
+      'Not supported (routes are kept in memory; the hub re-pushes them)',
+    )
+    .option(
+      '--keep-alive-timeout <timeout>',
+      'Timeout (ms) for idle keep-alive client connections',
+      int('--keep-alive-timeout'),
+    )
+    .option(
+      '--workers <n>',
+      'Processes serving the public port with one shared route table (default 1)',
+      int('--workers'),
+    )
     .showSuggestionAfterError(true)
     .allowExcessArguments(false);
   c.exitOverride();
@@ -114,8 +169,13 @@ export async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
   const log = createProxyLogger(level);
-  if (a.storageBackend) die(log, `--storage-backend is not supported by labhub-proxy (got '${a.storageBackend}'); remove it: the hub re-pushes routes when the proxy restarts.`);
-  if (a.errorTarget && a.errorPath) die(log, 'Cannot specify both --error-target and --error-path. Pick one.');
+  if (a.storageBackend)
+    die(
+      log,
+      `--storage-backend is not supported by labhub-proxy (got '${a.storageBackend}'); remove it: the hub re-pushes routes when the proxy restarts.`,
+    );
+  if (a.errorTarget && a.errorPath)
+    die(log, 'Cannot specify both --error-target and --error-path. Pick one.');
 
   let ssl, apiSsl, clientTls;
   try {
@@ -125,8 +185,12 @@ export async function main(argv: string[]): Promise<void> {
   } catch (e) {
     die(log, (e as Error).message);
   }
-  if (a.redirectPort !== undefined && !ssl) die(log, 'HTTPS redirection (--redirect-port) needs --ssl-key and --ssl-cert.');
-  for (const [flag, v] of [['--default-target', a.defaultTarget], ['--error-target', a.errorTarget]] as const) {
+  if (a.redirectPort !== undefined && !ssl)
+    die(log, 'HTTPS redirection (--redirect-port) needs --ssl-key and --ssl-cert.');
+  for (const [flag, v] of [
+    ['--default-target', a.defaultTarget],
+    ['--error-target', a.errorTarget],
+  ] as const) {
     if (v === undefined) continue;
     try {
       new URL(v);
@@ -138,23 +202,44 @@ export async function main(argv: string[]): Promise<void> {
   const nWorkers: number = a.workers ?? 1;
   const primaryMode = !worker && nWorkers > 1;
   const authToken = process.env.CONFIGPROXY_AUTH_TOKEN || undefined;
-  if (!authToken && !worker) log.warn('REST API is not authenticated (CONFIGPROXY_AUTH_TOKEN is not set).');
+  if (!authToken && !worker)
+    log.warn('REST API is not authenticated (CONFIGPROXY_AUTH_TOKEN is not set).');
 
   const opts: ProxyServerOptions = {
-    authToken, defaultTarget: a.defaultTarget, errorTarget: a.errorTarget, errorPath: a.errorPath,
-    hostRouting: !!a.hostRouting, prependPath: a.prependPath !== false, includePrefix: a.includePrefix !== false,
-    xForward: a.xForward !== false, customHeaders: lowerKeys(a.customHeader), insecure: !!a.insecure,
-    clientTls, timeout: a.timeout, proxyTimeout: a.proxyTimeout, keepAliveTimeout: a.keepAliveTimeout,
-    autoRewrite: !!a.autoRewrite, protocolRewrite: a.protocolRewrite, changeOrigin: !!a.changeOrigin,
-    ssl, apiSsl, enableMetrics: a.metricsPort !== undefined || a.metricsSocket !== undefined, log,
+    authToken,
+    defaultTarget: a.defaultTarget,
+    errorTarget: a.errorTarget,
+    errorPath: a.errorPath,
+    hostRouting: !!a.hostRouting,
+    prependPath: a.prependPath !== false,
+    includePrefix: a.includePrefix !== false,
+    xForward: a.xForward !== false,
+    customHeaders: lowerKeys(a.customHeader),
+    insecure: !!a.insecure,
+    clientTls,
+    timeout: a.timeout,
+    proxyTimeout: a.proxyTimeout,
+    keepAliveTimeout: a.keepAliveTimeout,
+    autoRewrite: !!a.autoRewrite,
+    protocolRewrite: a.protocolRewrite,
+    changeOrigin: !!a.changeOrigin,
+    ssl,
+    apiSsl,
+    enableMetrics: a.metricsPort !== undefined || a.metricsSocket !== undefined,
+    log,
   };
-  if (a.ip === '*' && !worker) log.warn("Interpreting ip='*' as all interfaces. Preferred: '' or 0.0.0.0.");
+  if (a.ip === '*' && !worker)
+    log.warn("Interpreting ip='*' as all interfaces. Preferred: '' or 0.0.0.0.");
   const port: number = a.port ?? 8000;
   const proxyT: ListenTarget = a.socket ? { port: 0, path: a.socket } : { port, host: a.ip };
-  const apiT: ListenTarget = a.apiSocket ? { port: 0, path: a.apiSocket }
+  const apiT: ListenTarget = a.apiSocket
+    ? { port: 0, path: a.apiSocket }
     : { port: a.apiPort ?? (a.socket ? 8001 : port + 1), host: a.apiIp };
-  const metricsT: ListenTarget | undefined = a.metricsSocket ? { port: 0, path: a.metricsSocket }
-    : a.metricsPort !== undefined ? { port: a.metricsPort, host: a.metricsIp } : undefined;
+  const metricsT: ListenTarget | undefined = a.metricsSocket
+    ? { port: 0, path: a.metricsSocket }
+    : a.metricsPort !== undefined
+      ? { port: a.metricsPort, host: a.metricsIp }
+      : undefined;
 
   const server = new ProxyServer(worker ? { ...opts, enableMetrics: false } : opts);
   let primary: ReturnType<typeof runPrimary> | undefined;
@@ -169,12 +254,16 @@ export async function main(argv: string[]): Promise<void> {
     if (pidFile) {
       try {
         if (fs.readFileSync(pidFile, 'utf8').trim() === String(process.pid)) fs.unlinkSync(pidFile);
-      } catch { /* already gone */ }
+      } catch {
+        /* already gone */
+      }
     }
     redirect?.close();
     const force = setTimeout(() => process.exit(0), 4000);
     force.unref();
-    Promise.resolve(primary?.stop()).finally(() => server.close().finally(() => process.exit(0)));
+    void Promise.resolve(primary?.stop()).finally(() =>
+      server.close().finally(() => process.exit(0)),
+    );
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
@@ -184,14 +273,21 @@ export async function main(argv: string[]): Promise<void> {
   }
   let bound;
   try {
-    bound = await server.listen({ proxy: primaryMode ? undefined : proxyT, api: apiT, metrics: metricsT });
+    bound = await server.listen({
+      proxy: primaryMode ? undefined : proxyT,
+      api: apiT,
+      metrics: metricsT,
+    });
     if (primaryMode) {
       primary = runPrimary(server, nWorkers, log);
       bound.proxy = { address: proxyT.host ?? '', family: '', port: await primary.listening };
     }
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    const hint = err.code === 'EADDRINUSE' ? ' (another process uses this port: stop it or choose another port)' : '';
+    const hint =
+      err.code === 'EADDRINUSE'
+        ? ' (another process uses this port: stop it or choose another port)'
+        : '';
     await server.close().catch(() => {});
     die(log, `could not listen: ${err.message}${hint}`);
   }
@@ -201,16 +297,26 @@ export async function main(argv: string[]): Promise<void> {
     log.info('Writing pid %s to %s', process.pid, pidFile);
     fs.writeFileSync(pidFile, String(process.pid));
   }
-  const fmt = (t: ListenTarget, b: { address: string; port: number }) => t.path ?? `${t.host || '*'}:${b.port}`;
-  log.info('Proxying %s://%s to %s%s', ssl ? 'https' : 'http', fmt(proxyT, bound.proxy!), opts.defaultTarget ?? '(no default)',
-    primaryMode ? ` with ${nWorkers} workers` : '');
+  const fmt = (t: ListenTarget, b: { address: string; port: number }) =>
+    t.path ?? `${t.host || '*'}:${b.port}`;
+  log.info(
+    'Proxying %s://%s to %s%s',
+    ssl ? 'https' : 'http',
+    fmt(proxyT, bound.proxy!),
+    opts.defaultTarget ?? '(no default)',
+    primaryMode ? ` with ${nWorkers} workers` : '',
+  );
   log.info('Proxy API at %s://%s/api/routes', apiSsl ? 'https' : 'http', fmt(apiT, bound.api!));
-  if (bound.metrics && metricsT) log.info('Serve metrics at http://%s/metrics', fmt(metricsT, bound.metrics));
+  if (bound.metrics && metricsT)
+    log.info('Serve metrics at http://%s/metrics', fmt(metricsT, bound.metrics));
 
-  if (a.redirectPort !== undefined) redirect = startRedirect(log, a.redirectPort, a.redirectTo ?? port);
+  if (a.redirectPort !== undefined)
+    redirect = startRedirect(log, a.redirectPort, a.redirectTo ?? port);
 
   process.on('uncaughtException', (e) => log.error('Uncaught exception: %s', e.stack ?? e.message));
-  process.on('unhandledRejection', (e) => log.error('Unhandled rejection: %s', (e as Error)?.stack ?? String(e)));
+  process.on('unhandledRejection', (e) =>
+    log.error('Unhandled rejection: %s', (e as Error)?.stack ?? String(e)),
+  );
 }
 
 function lowerKeys(h: Record<string, string> | undefined): Record<string, string> | undefined {
@@ -230,7 +336,9 @@ function startRedirect(log: ProxyLogger, fromPort: number, toPort: number): http
     res.writeHead(301, { location: `https://${host}${req.url ?? '/'}` });
     res.end();
   });
-  s.listen(fromPort, () => log.info('Added HTTP to HTTPS redirection from %s to %s', fromPort, toPort));
+  s.listen(fromPort, () =>
+    log.info('Added HTTP to HTTPS redirection from %s to %s', fromPort, toPort),
+  );
   s.on('error', (e) => log.error('redirect server on port %s: %s', fromPort, e.message));
   return s;
 }

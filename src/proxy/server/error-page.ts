@@ -15,13 +15,16 @@ const ERROR_FETCH_TIMEOUT = 10_000;
 
 function builtin(code: number): string {
   const title = `${code} ${STATUS_CODES[code] ?? 'Error'}`;
-  const hint = code === 404
-    ? 'No route matches this URL.'
-    : code === 503
-      ? 'The server this URL routes to is not answering. It may be stopped or starting; try again shortly.'
-      : 'The proxy could not handle this request.';
-  return `<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>${title}</title></head>` +
-    `<body><h1>${title}</h1><p>${hint}</p></body></html>\n`;
+  const hint =
+    code === 404
+      ? 'No route matches this URL.'
+      : code === 503
+        ? 'The server this URL routes to is not answering. It may be stopped or starting; try again shortly.'
+        : 'The proxy could not handle this request.';
+  return (
+    `<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>${title}</title></head>` +
+    `<body><h1>${title}</h1><p>${hint}</p></body></html>\n`
+  );
 }
 
 function sendBuiltin(res: ServerResponse, code: number): void {
@@ -30,21 +33,36 @@ function sendBuiltin(res: ServerResponse, code: number): void {
     return;
   }
   const body = builtin(code);
-  res.writeHead(code, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  res.writeHead(code, {
+    'content-type': 'text/html; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  });
   res.end(body);
 }
 
-async function fromErrorTarget(plane: Plane, req: IncomingMessage, res: ServerResponse, code: number): Promise<void> {
+async function fromErrorTarget(
+  plane: Plane,
+  req: IncomingMessage,
+  res: ServerResponse,
+  code: number,
+): Promise<void> {
   const base = new URL(plane.opts.errorTarget!);
   const path = `${base.pathname.endsWith('/') ? base.pathname : base.pathname + '/'}${code}?url=${encodeURIComponent(req.url ?? '/')}`;
   let upstream: Dispatcher.ResponseData;
   try {
     upstream = await plane.upstreams.get(originKey(base)).request({
-      path, method: 'GET', headersTimeout: ERROR_FETCH_TIMEOUT, bodyTimeout: ERROR_FETCH_TIMEOUT,
+      path,
+      method: 'GET',
+      headersTimeout: ERROR_FETCH_TIMEOUT,
+      bodyTimeout: ERROR_FETCH_TIMEOUT,
       headers: { accept: 'text/html' },
     });
   } catch (err) {
-    plane.log.error('Failed to get custom error page from %s: %s', plane.opts.errorTarget, (err as Error).message);
+    plane.log.error(
+      'Failed to get custom error page from %s: %s',
+      plane.opts.errorTarget,
+      (err as Error).message,
+    );
     sendBuiltin(res, code);
     return;
   }
@@ -58,7 +76,9 @@ async function fromErrorTarget(plane: Plane, req: IncomingMessage, res: ServerRe
   if (ce) res.setHeader('content-encoding', ce);
   res.writeHead(code);
   upstream.body.on('error', () => res.destroy());
-  res.once('close', () => { if (!upstream.body.destroyed) upstream.body.destroy(); });
+  res.once('close', () => {
+    if (!upstream.body.destroyed) upstream.body.destroy();
+  });
   upstream.body.pipe(res);
 }
 
@@ -74,7 +94,12 @@ async function fromErrorPath(plane: Plane, res: ServerResponse, code: number): P
     }
   }
   if (!data) {
-    plane.log.error('No error file for %s in --error-path %s (expected %s.html or error.html)', code, dir, code);
+    plane.log.error(
+      'No error file for %s in --error-path %s (expected %s.html or error.html)',
+      code,
+      dir,
+      code,
+    );
     sendBuiltin(res, code);
     return;
   }
@@ -84,7 +109,12 @@ async function fromErrorPath(plane: Plane, res: ServerResponse, code: number): P
 }
 
 /** Answer `res` with the error page for `code`. Never throws. */
-export function sendErrorPage(plane: Plane, req: IncomingMessage, res: ServerResponse, code: number): void {
+export function sendErrorPage(
+  plane: Plane,
+  req: IncomingMessage,
+  res: ServerResponse,
+  code: number,
+): void {
   let p: Promise<void>;
   if (plane.opts.errorTarget) p = fromErrorTarget(plane, req, res, code);
   else if (plane.opts.errorPath) p = fromErrorPath(plane, res, code);

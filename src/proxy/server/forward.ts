@@ -10,7 +10,14 @@ import type { Plane } from './plane.js';
 import { originKey, type RouteEntry } from './routes.js';
 import { forwardHeaders } from './headers.js';
 
-const RESPONSE_HOP_SET = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'trailer']);
+const RESPONSE_HOP_SET = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'trailer',
+]);
 const REDIRECT = new Set([201, 301, 302, 307, 308]);
 
 class ClientGone extends Error {
@@ -70,7 +77,8 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
       const lower = k.toLowerCase();
       if (RESPONSE_HOP_SET.has(lower)) continue;
       let v = raw[i + 1]!.toString('latin1');
-      if (rewrite && lower === 'location') v = rewriteLocation(v, this.entry.target, this.req, opts);
+      if (rewrite && lower === 'location')
+        v = rewriteLocation(v, this.entry.target, this.req, opts);
       out.push(k, v);
     }
     res.writeHead(statusCode, statusText || undefined, out);
@@ -102,7 +110,12 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     }
     if (res.headersSent) {
       // Upstream died mid-response: the client must see a broken response, not a short one.
-      this.plane.log.error('%s %s upstream failed mid-response: %s', this.req.method, this.req.url?.split('?', 1)[0], describe(err));
+      this.plane.log.error(
+        '%s %s upstream failed mid-response: %s',
+        this.req.method,
+        this.req.url?.split('?', 1)[0],
+        describe(err),
+      );
       res.destroy();
       return;
     }
@@ -125,7 +138,12 @@ function describe(err: Error): string {
   return code ? `${code} ${err.message}` : err.message;
 }
 
-function rewriteLocation(location: string, target: URL, req: IncomingMessage, opts: Plane['opts']): string {
+function rewriteLocation(
+  location: string,
+  target: URL,
+  req: IncomingMessage,
+  opts: Plane['opts'],
+): string {
   let u: URL;
   try {
     u = new URL(location, target);
@@ -139,12 +157,25 @@ function rewriteLocation(location: string, target: URL, req: IncomingMessage, op
 }
 
 /** Forward one HTTP request to `entry`'s target with path `outPath`. */
-export function forwardHttp(plane: Plane, req: IncomingMessage, res: ServerResponse, entry: RouteEntry, outPath: string): void {
+export function forwardHttp(
+  plane: Plane,
+  req: IncomingMessage,
+  res: ServerResponse,
+  entry: RouteEntry,
+  outPath: string,
+): void {
   const target = entry.target;
   const h = req.headers;
-  const hasBody = h['transfer-encoding'] !== undefined || (h['content-length'] !== undefined && h['content-length'] !== '0');
+  const hasBody =
+    h['transfer-encoding'] !== undefined ||
+    (h['content-length'] !== undefined && h['content-length'] !== '0');
   if (hasBody) entry.lastActivity = Date.now();
-  const headers = forwardHeaders(plane.opts, req, false, plane.opts.changeOrigin ? target.host : undefined);
+  const headers = forwardHeaders(
+    plane.opts,
+    req,
+    false,
+    plane.opts.changeOrigin ? target.host : undefined,
+  );
   const timeout = plane.opts.proxyTimeout ?? 0;
   plane.inFlight++;
   const handler = new ForwardHandler(plane, req, res, entry);

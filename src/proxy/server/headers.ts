@@ -8,10 +8,22 @@ import { TLSSocket } from 'node:tls';
 import type { ProxyServerOptions } from './options.js';
 
 const HOP = new Set([
-  'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer',
-  'expect', 'http2-settings',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'trailer',
+  'expect',
+  'http2-settings',
 ]);
-const XF = new Set(['x-forwarded-for', 'x-forwarded-port', 'x-forwarded-proto', 'x-forwarded-host']);
+const XF = new Set([
+  'x-forwarded-for',
+  'x-forwarded-port',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+]);
 
 function isEncrypted(req: IncomingMessage): boolean {
   return req.socket instanceof TLSSocket && req.socket.encrypted === true;
@@ -49,7 +61,12 @@ export function forwardHeaders(
   const conn = req.headers.connection;
   let named: Set<string> | undefined;
   if (conn && conn.indexOf(',') !== -1) {
-    named = new Set(conn.toLowerCase().split(',').map((s) => s.trim()));
+    named = new Set(
+      conn
+        .toLowerCase()
+        .split(',')
+        .map((s) => s.trim()),
+    );
     named.delete('upgrade');
     named.delete('keep-alive');
     named.delete('close');
@@ -71,10 +88,14 @@ export function forwardHeaders(
     const enc = isEncrypted(req);
     const h = req.headers;
     out.push(
-      'x-forwarded-for', append(h['x-forwarded-for'], req.socket.remoteAddress ?? ''),
-      'x-forwarded-port', append(h['x-forwarded-port'], portOf(req, enc)),
-      'x-forwarded-proto', append(h['x-forwarded-proto'], upgrade ? (enc ? 'wss' : 'ws') : enc ? 'https' : 'http'),
-      'x-forwarded-host', (h['x-forwarded-host'] as string | undefined) || h.host || '',
+      'x-forwarded-for',
+      append(h['x-forwarded-for'], req.socket.remoteAddress ?? ''),
+      'x-forwarded-port',
+      append(h['x-forwarded-port'], portOf(req, enc)),
+      'x-forwarded-proto',
+      append(h['x-forwarded-proto'], upgrade ? (enc ? 'wss' : 'ws') : enc ? 'https' : 'http'),
+      'x-forwarded-host',
+      (h['x-forwarded-host'] as string | undefined) || h.host || '',
     );
   }
   if (custom) for (const k in custom) out.push(k, custom[k]!);
@@ -82,7 +103,9 @@ export function forwardHeaders(
 }
 
 /** Lower-cased custom header names, so they replace (not duplicate) client headers. */
-export function normalizeCustomHeaders(h: Record<string, string> | undefined): Record<string, string> | undefined {
+export function normalizeCustomHeaders(
+  h: Record<string, string> | undefined,
+): Record<string, string> | undefined {
   if (!h || Object.keys(h).length === 0) return undefined;
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(h)) out[k.toLowerCase()] = v;

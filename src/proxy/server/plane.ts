@@ -15,8 +15,19 @@ import { forwardHttp } from './forward.js';
 import { forwardUpgrade } from './upgrade.js';
 import { sendErrorPage } from './error-page.js';
 
-const QUIET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_SOCKET', 'EPIPE', 'ENOTFOUND', 'ECONNABORTED']);
+const QUIET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'EPIPE',
+  'ENOTFOUND',
+  'ECONNABORTED',
+]);
 
 export class Plane {
   readonly table = new RouteTable();
@@ -27,7 +38,9 @@ export class Plane {
   openWs = 0;
   private poolSweep: NodeJS.Timeout | undefined;
   /** Called after every route change (the --workers primary forwards them to the workers). */
-  onRouteChange?: (op: { t: 'add'; path: string; data: RouteData } | { t: 'remove'; path: string }) => void;
+  onRouteChange?: (
+    op: { t: 'add'; path: string; data: RouteData } | { t: 'remove'; path: string },
+  ) => void;
 
   constructor(readonly opts: ProxyServerOptions) {
     this.log = opts.log;
@@ -107,7 +120,8 @@ export class Plane {
       return;
     }
     if (this.opts.timeout) req.socket.setTimeout(this.opts.timeout);
-    if (this.log.debugEnabled) this.log.debug('PROXY WEB %s to %s', req.url?.split('?', 1)[0], found[0].data.target);
+    if (this.log.debugEnabled)
+      this.log.debug('PROXY WEB %s to %s', req.url?.split('?', 1)[0], found[0].data.target);
     forwardHttp(this, req, res, found[0], found[1]);
   };
 
@@ -122,7 +136,8 @@ export class Plane {
       setTimeout(() => socket.destroy(), 1000).unref();
       return;
     }
-    if (this.log.debugEnabled) this.log.debug('PROXY WS %s to %s', req.url?.split('?', 1)[0], found[0].data.target);
+    if (this.log.debugEnabled)
+      this.log.debug('PROXY WS %s to %s', req.url?.split('?', 1)[0], found[0].data.target);
     forwardUpgrade(this, req, socket, head, found[0], found[1]);
   };
 

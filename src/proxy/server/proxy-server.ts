@@ -32,7 +32,9 @@ function listenOn(server: http.Server, t: ListenTarget): Promise<AddressInfo> {
     const done = () => {
       server.removeListener('error', onError);
       const a = server.address();
-      resolve(typeof a === 'string' || a === null ? { address: String(a), family: 'unix', port: 0 } : a);
+      resolve(
+        typeof a === 'string' || a === null ? { address: String(a), family: 'unix', port: 0 } : a,
+      );
     };
     if (t.path) server.listen(t.path, done);
     else server.listen(t.port, normalizeHost(t.host), done);
@@ -76,7 +78,9 @@ export class ProxyServer {
     });
     const api = createApiHandler(this.plane, opts.authToken);
     const apiCb = (req: http.IncomingMessage, res: http.ServerResponse) => void api(req, res);
-    this.apiServer = opts.apiSsl ? https.createServer(opts.apiSsl, apiCb) : http.createServer(apiCb);
+    this.apiServer = opts.apiSsl
+      ? https.createServer(opts.apiSsl, apiCb)
+      : http.createServer(apiCb);
     if (this.plane.metrics) {
       const metrics = this.plane.metrics;
       this.metricsServer = http.createServer((req, res) => {
@@ -108,19 +112,26 @@ export class ProxyServer {
 
   /** Start listening; resolves with the bound addresses (useful with port 0). */
   async listen(t: { proxy?: ListenTarget; api?: ListenTarget; metrics?: ListenTarget }): Promise<{
-    proxy?: AddressInfo; api?: AddressInfo; metrics?: AddressInfo;
+    proxy?: AddressInfo;
+    api?: AddressInfo;
+    metrics?: AddressInfo;
   }> {
     // Either listener may be left out: with --workers the primary serves the API, workers the proxy.
     const proxy = t.proxy ? await listenOn(this.proxyServer, t.proxy) : undefined;
     const api = t.api ? await listenOn(this.apiServer, t.api) : undefined;
-    const metrics = this.metricsServer && t.metrics ? await listenOn(this.metricsServer, t.metrics) : undefined;
+    const metrics =
+      this.metricsServer && t.metrics ? await listenOn(this.metricsServer, t.metrics) : undefined;
     return { proxy, api, metrics };
   }
 
   /** Stop listening, drop client connections, close upstream pools. */
   async close(): Promise<void> {
-    const servers = [this.proxyServer, this.apiServer, this.metricsServer].filter((s): s is http.Server => !!s);
-    const closed = servers.map((s) => new Promise<void>((r) => (s.listening ? s.close(() => r()) : r())));
+    const servers = [this.proxyServer, this.apiServer, this.metricsServer].filter(
+      (s): s is http.Server => !!s,
+    );
+    const closed = servers.map(
+      (s) => new Promise<void>((r) => (s.listening ? s.close(() => r()) : r())),
+    );
     for (const sock of this.sockets) sock.destroy();
     await Promise.all(closed);
     await this.plane.close();

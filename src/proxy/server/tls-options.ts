@@ -8,7 +8,9 @@ function read(flag: string, file: unknown): Buffer {
   try {
     return fs.readFileSync(String(file));
   } catch (e) {
-    throw new Error(`${flag}: cannot read '${String(file)}' (${(e as Error).message}); give a readable PEM file.`);
+    throw new Error(
+      `${flag}: cannot read '${String(file)}' (${(e as Error).message}); give a readable PEM file.`,
+    );
   }
 }
 
@@ -27,7 +29,9 @@ export function buildTls(a: Flags, prefix: '' | 'api'): TlsOptions | undefined {
   if (c) o.cert = read(flag('cert'), c);
   const ca = a[key(prefix, 'sslCa')];
   if (ca) o.ca = read(flag('ca'), ca);
-  const pass = prefix ? process.env.CONFIGPROXY_API_SSL_KEY_PASSPHRASE : process.env.CONFIGPROXY_SSL_KEY_PASSPHRASE;
+  const pass = prefix
+    ? process.env.CONFIGPROXY_API_SSL_KEY_PASSPHRASE
+    : process.env.CONFIGPROXY_SSL_KEY_PASSPHRASE;
   if (pass) o.passphrase = pass;
   if (a.sslDhparam) o.dhparam = read('--ssl-dhparam', a.sslDhparam);
   if (a.sslProtocol) o.secureProtocol = `${String(a.sslProtocol)}_method`;

@@ -21,22 +21,39 @@ function connect(plane: Plane, target: URL): net.Socket {
   const host = target.hostname.startsWith('[') ? target.hostname.slice(1, -1) : target.hostname;
   if (target.protocol === 'https:') {
     return tls.connect({
-      host, port, servername: net.isIP(host) ? undefined : host,
-      rejectUnauthorized: !plane.opts.insecure, ...(plane.opts.clientTls ?? {}),
+      host,
+      port,
+      servername: net.isIP(host) ? undefined : host,
+      rejectUnauthorized: !plane.opts.insecure,
+      ...(plane.opts.clientTls ?? {}),
     });
   }
   if (target.protocol !== 'http:') {
     // Unsupported scheme: fail like a refused connection (→ 503), asynchronously like one.
     const s = new net.Socket();
-    process.nextTick(() => s.destroy(new Error(`unsupported target protocol '${target.protocol}'`)));
+    process.nextTick(() =>
+      s.destroy(new Error(`unsupported target protocol '${target.protocol}'`)),
+    );
     return s;
   }
   return net.connect({ host, port });
 }
 
 /** Proxy one upgrade request (`head` = bytes already read past the request headers). */
-export function forwardUpgrade(plane: Plane, req: IncomingMessage, client: Duplex, head: Buffer, entry: RouteEntry, outPath: string): void {
-  const headers = forwardHeaders(plane.opts, req, true, plane.opts.changeOrigin ? entry.target.host : undefined);
+export function forwardUpgrade(
+  plane: Plane,
+  req: IncomingMessage,
+  client: Duplex,
+  head: Buffer,
+  entry: RouteEntry,
+  outPath: string,
+): void {
+  const headers = forwardHeaders(
+    plane.opts,
+    req,
+    true,
+    plane.opts.changeOrigin ? entry.target.host : undefined,
+  );
   let lines = `${req.method} ${outPath} HTTP/1.1\r\n`;
   for (let i = 0; i < headers.length; i += 2) lines += `${headers[i]}: ${headers[i + 1]}\r\n`;
   lines += '\r\n';
@@ -55,7 +72,9 @@ export function forwardUpgrade(plane: Plane, req: IncomingMessage, client: Duple
     if (!responded && err && !client.destroyed) {
       // Nothing reached the client yet: answer like CHP (status line, empty body), then close.
       plane.proxyError(503, req, null, err);
-      client.end(`HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+      client.end(
+        `HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+      );
       setTimeout(() => client.destroy(), 1000).unref();
     } else {
       client.destroy();
@@ -68,7 +87,15 @@ export function forwardUpgrade(plane: Plane, req: IncomingMessage, client: Duple
   // An idle WebSocket is normal: the per-request --timeout of HTTP does not apply here.
   (client as net.Socket).setTimeout?.(0);
   if (plane.opts.proxyTimeout) {
-    timer = setTimeout(() => cleanup(Object.assign(new Error('no handshake from target within --proxy-timeout'), { code: 'ETIMEDOUT' })), plane.opts.proxyTimeout);
+    timer = setTimeout(
+      () =>
+        cleanup(
+          Object.assign(new Error('no handshake from target within --proxy-timeout'), {
+            code: 'ETIMEDOUT',
+          }),
+        ),
+      plane.opts.proxyTimeout,
+    );
   }
   upstream.on('error', cleanup);
   upstream.on('close', () => cleanup());

@@ -41,7 +41,9 @@ export class Upstreams {
       const tls = origin.startsWith('https:');
       const socketPath = unixSocketPath(origin);
       if (!socketPath && !tls && !origin.startsWith('http:')) {
-        throw new TypeError(`unsupported target protocol in '${origin}' (expected http, https or http+unix)`);
+        throw new TypeError(
+          `unsupported target protocol in '${origin}' (expected http, https or http+unix)`,
+        );
       }
       pool = new Pool(socketPath ? 'http://localhost' : origin, {
         socketPath: socketPath ?? undefined,

@@ -25,7 +25,11 @@ export function isProxyWorker(): boolean {
 }
 
 /** Primary side: fork `n` workers and keep them in sync; resolves when one listens (its port). */
-export function runPrimary(server: ProxyServer, n: number, log: ProxyLogger): { listening: Promise<number>; stop(): Promise<void> } {
+export function runPrimary(
+  server: ProxyServer,
+  n: number,
+  log: ProxyLogger,
+): { listening: Promise<number>; stop(): Promise<void> } {
   const plane = server.plane;
   let stopping = false;
   let resolveListening: (port: number) => void = () => {};
@@ -63,11 +67,14 @@ export function runPrimary(server: ProxyServer, n: number, log: ProxyLogger): { 
     listening,
     async stop() {
       stopping = true;
-      const exits = [...workers].map((w) => new Promise<void>((r) => {
-        if (w.isDead()) return r();
-        w.once('exit', () => r());
-        w.process.kill('SIGTERM');
-      }));
+      const exits = [...workers].map(
+        (w) =>
+          new Promise<void>((r) => {
+            if (w.isDead()) return r();
+            w.once('exit', () => r());
+            w.process.kill('SIGTERM');
+          }),
+      );
       await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, 3000))]);
       for (const w of workers) if (!w.isDead()) w.process.kill('SIGKILL');
     },
@@ -104,7 +111,8 @@ export function runWorker(server: ProxyServer, proxyT: ListenTarget, log: ProxyL
     const since = reportedUpTo;
     reportedUpTo = Date.now();
     const a: Array<[string, number]> = [];
-    for (const e of plane.table.entries()) if (e.lastActivity > since) a.push([e.path, e.lastActivity]);
+    for (const e of plane.table.entries())
+      if (e.lastActivity > since) a.push([e.path, e.lastActivity]);
     if (a.length && process.connected) process.send?.({ t: 'activity', a } satisfies Msg);
   }, 1000);
   timer.unref();

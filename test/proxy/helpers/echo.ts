@@ -44,20 +44,27 @@ export async function startEcho(name = 'echo'): Promise<Echo> {
     req.on('end', () => {
       if (big) {
         const n = Number(u.searchParams.get('n') ?? 65536);
-        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(n) });
+        res.writeHead(200, {
+          'content-type': 'application/octet-stream',
+          'content-length': String(n),
+        });
         res.end(Buffer.alloc(n, 120));
         return;
       }
       if (status) {
         const code = Number(status[1]);
         const headers: Record<string, string> = { 'content-type': 'text/plain' };
-        if (code >= 300 && code < 400) headers.location = `http://127.0.0.1:${(server.address() as AddressInfo).port}/redirected`;
+        if (code >= 300 && code < 400)
+          headers.location = `http://127.0.0.1:${(server.address() as AddressInfo).port}/redirected`;
         res.writeHead(code, headers);
         res.end(`status ${code}`);
         return;
       }
       const body = JSON.stringify({
-        server: name, method: req.method, url: req.url, headers: req.headers,
+        server: name,
+        method: req.method,
+        url: req.url,
+        headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
       });
       res.writeHead(200, { 'content-type': 'application/json', 'set-cookie': ['a=1', 'b=2'] });
@@ -79,9 +86,15 @@ export async function startEcho(name = 'echo'): Promise<Echo> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`, port, server,
-    get hits() { return state.hits; },
-    set hits(v: number) { state.hits = v; },
+    url: `http://127.0.0.1:${port}`,
+    port,
+    server,
+    get hits() {
+      return state.hits;
+    },
+    set hits(v: number) {
+      state.hits = v;
+    },
     async close() {
       for (const c of wss.clients) c.terminate();
       for (const s of sockets) s.destroy();

@@ -17,7 +17,10 @@ after(() => {
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const LABHUB_PROXY = [process.execPath, `${ROOT}bin/labhub-proxy.js`];
-export const CHP = [process.execPath, `${ROOT}node_modules/configurable-http-proxy/bin/configurable-http-proxy`];
+export const CHP = [
+  process.execPath,
+  `${ROOT}node_modules/configurable-http-proxy/bin/configurable-http-proxy`,
+];
 
 export interface RunningProxy {
   proc: ChildProcess;
@@ -29,14 +32,25 @@ export interface RunningProxy {
   apiUrl: string;
   token: string;
   output: () => string;
-  api(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: string; json: () => unknown }>;
+  api(
+    method: string,
+    path: string,
+    body?: unknown,
+    token?: string,
+  ): Promise<{ status: number; body: string; json: () => unknown }>;
   stop(): Promise<number | null>;
 }
 
 /** Start a proxy; resolves once its proxy and API ports are known from its log. */
 export async function startProxy(
   args: string[] = [],
-  opts: { token?: string; command?: string[]; metrics?: boolean; nodeArgs?: string[]; env?: Record<string, string> } = {},
+  opts: {
+    token?: string;
+    command?: string[];
+    metrics?: boolean;
+    nodeArgs?: string[];
+    env?: Record<string, string>;
+  } = {},
 ): Promise<RunningProxy> {
   const token = opts.token ?? 'test-token-' + Math.random().toString(36).slice(2);
   const command = opts.command ?? LABHUB_PROXY;
@@ -53,42 +67,63 @@ export async function startProxy(
     if (!args.includes('--api-port')) base.push('--api-port', '0');
     if (opts.metrics) base.push('--metrics-port', '0', '--metrics-ip', '127.0.0.1');
   }
-  const proc = spawn(command[0]!, [...(opts.nodeArgs ?? []), ...command.slice(1), ...base, ...args], {
-    env: { ...process.env, CONFIGPROXY_AUTH_TOKEN: token, ...(opts.env ?? {}) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const proc = spawn(
+    command[0]!,
+    [...(opts.nodeArgs ?? []), ...command.slice(1), ...base, ...args],
+    {
+      env: { ...process.env, CONFIGPROXY_AUTH_TOKEN: token, ...(opts.env ?? {}) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   started.add(proc);
   proc.once('exit', () => started.delete(proc));
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
-  const portsP = new Promise<{ port: number; apiPort: number; metricsPort?: number }>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`proxy did not start within 10 s; output:\n${out}`)), 10_000);
-    const check = () => {
-      if (isChp) {
-        if (/Proxy API at/.test(out)) {
-          clearTimeout(t);
-          // CHP logs before listening completes; give it a moment.
-          setTimeout(() => resolve({ port: fixed[0]!, apiPort: fixed[1]!, metricsPort: opts.metrics ? fixed[2] : undefined }), 300);
+  const portsP = new Promise<{ port: number; apiPort: number; metricsPort?: number }>(
+    (resolve, reject) => {
+      const t = setTimeout(
+        () => reject(new Error(`proxy did not start within 10 s; output:\n${out}`)),
+        10_000,
+      );
+      const check = () => {
+        if (isChp) {
+          if (/Proxy API at/.test(out)) {
+            clearTimeout(t);
+            // CHP logs before listening completes; give it a moment.
+            setTimeout(
+              () =>
+                resolve({
+                  port: fixed[0]!,
+                  apiPort: fixed[1]!,
+                  metricsPort: opts.metrics ? fixed[2] : undefined,
+                }),
+              300,
+            );
+          }
+          return;
         }
-        return;
-      }
-      const p = /Proxying https?:\/\/[^\s]*:(\d+) /.exec(out);
-      const a = /Proxy API at https?:\/\/[^\s]*:(\d+)\/api\/routes/.exec(out);
-      const m = /Serve metrics at http:\/\/[^\s]*:(\d+)\/metrics/.exec(out);
-      if (p && a && (!opts.metrics || m)) {
+        const p = /Proxying https?:\/\/[^\s]*:(\d+) /.exec(out);
+        const a = /Proxy API at https?:\/\/[^\s]*:(\d+)\/api\/routes/.exec(out);
+        const m = /Serve metrics at http:\/\/[^\s]*:(\d+)\/metrics/.exec(out);
+        if (p && a && (!opts.metrics || m)) {
+          clearTimeout(t);
+          resolve({
+            port: Number(p[1]),
+            apiPort: Number(a[1]),
+            metricsPort: m ? Number(m[1]) : undefined,
+          });
+        }
+      };
+      proc.stdout!.on('data', check);
+      proc.stderr!.on('data', check);
+      void exited.then((c) => {
         clearTimeout(t);
-        resolve({ port: Number(p[1]), apiPort: Number(a[1]), metricsPort: m ? Number(m[1]) : undefined });
-      }
-    };
-    proc.stdout!.on('data', check);
-    proc.stderr!.on('data', check);
-    void exited.then((c) => {
-      clearTimeout(t);
-      reject(new Error(`proxy exited with ${c} before listening; output:\n${out}`));
-    });
-  });
+        reject(new Error(`proxy exited with ${c} before listening; output:\n${out}`));
+      });
+    },
+  );
   let ports: { port: number; apiPort: number; metricsPort?: number };
   try {
     ports = await portsP;
@@ -99,14 +134,22 @@ export async function startProxy(
   }
   const apiUrl = `http://127.0.0.1:${ports.apiPort}`;
   return {
-    proc, pid: proc.pid!, ...ports, token, apiUrl,
+    proc,
+    pid: proc.pid!,
+    ...ports,
+    token,
+    apiUrl,
     url: `http://127.0.0.1:${ports.port}`,
     output: () => out,
     async api(method, path, body, tok = token) {
       const r = await request(`${apiUrl}/api/routes${path}`, {
         method: method as 'GET',
-        headers: { authorization: `token ${tok}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+        headers: {
+          authorization: `token ${tok}`,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        body:
+          body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       });
       const text = await r.body.text();
       return { status: r.statusCode, body: text, json: () => JSON.parse(text) };
@@ -125,10 +168,16 @@ export async function startProxy(
 /** Free loopback ports (bound then released). */
 export async function freePorts(n: number): Promise<number[]> {
   const net = await import('node:net');
-  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<import('node:net').Server>((r) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => r(s));
-  })));
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<import('node:net').Server>((r) => {
+          const s = net.createServer();
+          s.listen(0, '127.0.0.1', () => r(s));
+        }),
+    ),
+  );
   const ports = servers.map((s) => (s.address() as import('node:net').AddressInfo).port);
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   return ports;

@@ -20,7 +20,9 @@ export interface LoginPageData {
 }
 
 function alert(ctx: PageContext, message: string | undefined) {
-  return message ? html`<div class="alert alert-error" role="alert">${localizeMessage(ctx, message)}</div>` : '';
+  return message
+    ? html`<div class="alert alert-error" role="alert">${localizeMessage(ctx, message)}</div>`
+    : '';
 }
 
 /** `GET/POST /hub/login`. The form posts `username`, `password`, `_xsrf` to `login?next=…`. */
@@ -134,7 +136,10 @@ export interface ChangePasswordPageData {
 }
 
 /** `GET/POST /hub/change-password`. Fields: `current_password`, `new_password`, `new_password_confirm`, `_xsrf`. */
-export function renderChangePassword(ctx: PageContext, data: ChangePasswordPageData = {}): RenderedPage {
+export function renderChangePassword(
+  ctx: PageContext,
+  data: ChangePasswordPageData = {},
+): RenderedPage {
   const tr = translator(ctx);
   const min = data.minPasswordLength ?? 8;
   const body = html`<section class="card card-narrow" aria-labelledby="cp-title">
@@ -159,5 +164,10 @@ export function renderChangePassword(ctx: PageContext, data: ChangePasswordPageD
     <button type="submit" class="button button-primary">${tr('changePassword.submit')}</button>
   </form>
 </section>`;
-  return renderPage(ctx, { title: 'changePassword.title', body, template: 'change-password', vars: { error: data.error ?? '' } });
+  return renderPage(ctx, {
+    title: 'changePassword.title',
+    body,
+    template: 'change-password',
+    vars: { error: data.error ?? '' },
+  });
 }

@@ -14,7 +14,14 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import {
-  PAGE_CSP, STATIC_DIR, renderAdmin, renderHome, renderNotRunning, renderSpawnPending, renderToken, type PageContext,
+  PAGE_CSP,
+  STATIC_DIR,
+  renderAdmin,
+  renderHome,
+  renderNotRunning,
+  renderSpawnPending,
+  renderToken,
+  type PageContext,
 } from './index.js';
 import type { Lang } from '../../i18n/index.js';
 
@@ -22,7 +29,13 @@ const CHROMIUM = process.env.LABHUB_CHROMIUM ?? '/usr/bin/chromium';
 const XSRF = 'xsrf-abc';
 const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (set LABHUB_CHROMIUM)`;
 
-interface Call { method: string; url: string; xsrf: string | undefined; accept: string | undefined; body: string }
+interface Call {
+  method: string;
+  url: string;
+  xsrf: string | undefined;
+  accept: string | undefined;
+  body: string;
+}
 const calls: Call[] = [];
 let server: Server;
 let origin = '';
@@ -32,11 +45,21 @@ let bobPendingLoads = 0;
 
 function ctx(req: IncomingMessage): PageContext {
   const lang: Lang = /labhub-lang=zh/.test(req.headers.cookie ?? '') ? 'zh' : 'en';
-  return { lang, baseUrl: '/', hubPrefix: '/hub/', user: { name: 'alice', admin: true }, xsrf: XSRF, version: 't' };
+  return {
+    lang,
+    baseUrl: '/',
+    hubPrefix: '/hub/',
+    user: { name: 'alice', admin: true },
+    xsrf: XSRF,
+    version: 't',
+  };
 }
 
 function sendPage(res: ServerResponse, html: string) {
-  res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': PAGE_CSP });
+  res.writeHead(200, {
+    'Content-Type': 'text/html; charset=utf-8',
+    'Content-Security-Policy': PAGE_CSP,
+  });
   res.end(html);
 }
 function sendJson(res: ServerResponse, status: number, data: unknown) {
@@ -45,13 +68,31 @@ function sendJson(res: ServerResponse, status: number, data: unknown) {
 }
 
 const user = (name: string, admin = false) => ({
-  kind: 'user', name, admin, last_activity: '2026-11-26T03:00:00Z',
-  servers: name === 'bob'
-    ? {
-        '': { name: '', ready: true, pending: null, url: '/user/bob/', started: '2026-11-26T02:00:00Z', last_activity: null },
-        gpu: { name: 'gpu', ready: false, pending: 'spawn', url: '/user/bob/gpu/', started: null, last_activity: null },
-      }
-    : {},
+  kind: 'user',
+  name,
+  admin,
+  last_activity: '2026-11-26T03:00:00Z',
+  servers:
+    name === 'bob'
+      ? {
+          '': {
+            name: '',
+            ready: true,
+            pending: null,
+            url: '/user/bob/',
+            started: '2026-11-26T02:00:00Z',
+            last_activity: null,
+          },
+          gpu: {
+            name: 'gpu',
+            ready: false,
+            pending: 'spawn',
+            url: '/user/bob/gpu/',
+            started: null,
+            last_activity: null,
+          },
+        }
+      : {},
 });
 
 async function handle(req: IncomingMessage, res: ServerResponse) {
@@ -60,24 +101,62 @@ async function handle(req: IncomingMessage, res: ServerResponse) {
   for await (const chunk of req) body += chunk;
   const p = url.pathname;
   if (p.startsWith('/hub/api/')) {
-    calls.push({ method: req.method!, url: p + url.search, xsrf: req.headers['x-xsrftoken'] as string | undefined, accept: req.headers.accept, body });
+    calls.push({
+      method: req.method!,
+      url: p + url.search,
+      xsrf: req.headers['x-xsrftoken'] as string | undefined,
+      accept: req.headers.accept,
+      body,
+    });
   }
   if (p.startsWith('/hub/static/')) {
     const file = join(STATIC_DIR, p.slice('/hub/static/'.length));
-    const type = file.endsWith('.css') ? 'text/css' : file.endsWith('.svg') ? 'image/svg+xml' : 'text/javascript';
+    const type = file.endsWith('.css')
+      ? 'text/css'
+      : file.endsWith('.svg')
+        ? 'image/svg+xml'
+        : 'text/javascript';
     res.writeHead(200, { 'Content-Type': type });
     res.end(await readFile(file));
   } else if (p === '/hub/home') {
-    sendPage(res, renderHome(ctx(req), {
-      servers: [{ name: '', url: '/user/alice/', ready: defaultRunning, pending: null, lastActivity: null, started: null }],
-      allowNamedServers: true,
-    }).html);
+    sendPage(
+      res,
+      renderHome(ctx(req), {
+        servers: [
+          {
+            name: '',
+            url: '/user/alice/',
+            ready: defaultRunning,
+            pending: null,
+            lastActivity: null,
+            started: null,
+          },
+        ],
+        allowNamedServers: true,
+      }).html,
+    );
   } else if (p === '/hub/spawn-pending/alice') {
-    sendPage(res, renderSpawnPending(ctx(req), { userName: 'alice', serverName: '', progressUrl: '/hub/api/users/alice/server/progress', nextUrl: '/user/alice/lab' }).html);
+    sendPage(
+      res,
+      renderSpawnPending(ctx(req), {
+        userName: 'alice',
+        serverName: '',
+        progressUrl: '/hub/api/users/alice/server/progress',
+        nextUrl: '/user/alice/lab',
+      }).html,
+    );
   } else if (p === '/hub/spawn-pending/bob') {
     // First visit: the progress page. After the client reloads on `ready`, the route redirects.
     if (bobPendingLoads++ === 0) {
-      sendPage(res, renderSpawnPending(ctx(req), { userName: 'bob', serverName: '', progressUrl: '/hub/api/users/bob/server/progress', nextUrl: '/user/bob/lab' }).html);
+      sendPage(
+        res,
+        renderSpawnPending(ctx(req), {
+          userName: 'bob',
+          serverName: '',
+          progressUrl: '/hub/api/users/bob/server/progress',
+          nextUrl: '/user/bob/lab',
+        }).html,
+      );
     } else {
       res.writeHead(302, { Location: '/user/bob/lab' });
       res.end();
@@ -85,15 +164,32 @@ async function handle(req: IncomingMessage, res: ServerResponse) {
   } else if (p === '/hub/api/users/bob/server/progress') {
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
     res.write(`data: ${JSON.stringify({ progress: 50, message: 'Spawning server...' })}\n\n`);
-    res.end(`data: ${JSON.stringify({ progress: 100, ready: true, message: 'Server ready at /user/bob/', url: '/user/bob/' })}\n\n`);
+    res.end(
+      `data: ${JSON.stringify({ progress: 100, ready: true, message: 'Server ready at /user/bob/', url: '/user/bob/' })}\n\n`,
+    );
   } else if (p === '/user/bob/lab') {
     sendPage(res, '<!doctype html><title>lab</title><p id="arrived">JupyterLab</p>');
   } else if (p === '/hub/user/alice/lab') {
-    sendPage(res, renderNotRunning(ctx(req), { userName: 'alice', serverName: '', spawnUrl: '/hub/spawn/alice?next=%2Fhub%2Fuser%2Falice%2Flab', implicitSpawnSeconds: 1 }).html);
+    sendPage(
+      res,
+      renderNotRunning(ctx(req), {
+        userName: 'alice',
+        serverName: '',
+        spawnUrl: '/hub/spawn/alice?next=%2Fhub%2Fuser%2Falice%2Flab',
+        implicitSpawnSeconds: 1,
+      }).html,
+    );
   } else if (p === '/hub/spawn/alice') {
     sendPage(res, '<!doctype html><title>spawn</title><p id="spawned">spawning</p>');
   } else if (p === '/hub/token') {
-    sendPage(res, renderToken(ctx(req), { tokens: [{ id: 'a1', note: 'old', created: null, lastActivity: null, expiresAt: null, scopes: [] }] }).html);
+    sendPage(
+      res,
+      renderToken(ctx(req), {
+        tokens: [
+          { id: 'a1', note: 'old', created: null, lastActivity: null, expiresAt: null, scopes: [] },
+        ],
+      }).html,
+    );
   } else if (p === '/hub/admin') {
     sendPage(res, renderAdmin(ctx(req), { allowNamedServers: true }).html);
   } else if (p === '/hub/api/users/alice/server' && req.method === 'DELETE') {
@@ -103,15 +199,34 @@ async function handle(req: IncomingMessage, res: ServerResponse) {
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
     res.write(`data: ${JSON.stringify({ progress: 0, message: 'Server requested' })}\n\n`);
     res.write(`data: ${JSON.stringify({ progress: 50, message: 'Spawning server...' })}\n\n`);
-    res.end(`data: ${JSON.stringify({ progress: 100, failed: true, message: 'Spawn failed: <b>port 8888 in use</b>' })}\n\n`);
+    res.end(
+      `data: ${JSON.stringify({ progress: 100, failed: true, message: 'Spawn failed: <b>port 8888 in use</b>' })}\n\n`,
+    );
   } else if (p === '/hub/api/users' && req.method === 'GET') {
     const filter = url.searchParams.get('name_filter') ?? '';
-    const items = [user('alice', true), user('bob'), user('carol')].filter((u) => u.name.includes(filter));
-    sendJson(res, 200, { items, _pagination: { offset: 0, limit: 50, total: items.length, next: null } });
+    const items = [user('alice', true), user('bob'), user('carol')].filter((u) =>
+      u.name.includes(filter),
+    );
+    sendJson(res, 200, {
+      items,
+      _pagination: { offset: 0, limit: 50, total: items.length, next: null },
+    });
   } else if (p === '/hub/api/users' && req.method === 'POST') {
-    sendJson(res, 201, JSON.parse(body).usernames.map((n: string) => user(n)));
+    sendJson(
+      res,
+      201,
+      JSON.parse(body).usernames.map((n: string) => user(n)),
+    );
   } else if (p === '/hub/api/users/alice/tokens' && req.method === 'POST') {
-    sendJson(res, 201, { id: 'a9', note: JSON.parse(body).note ?? null, token: 'secret-token-value', scopes: [], created: '2026-11-26T04:00:00Z', last_activity: null, expires_at: null });
+    sendJson(res, 201, {
+      id: 'a9',
+      note: JSON.parse(body).note ?? null,
+      token: 'secret-token-value',
+      scopes: [],
+      created: '2026-11-26T04:00:00Z',
+      last_activity: null,
+      expires_at: null,
+    });
   } else {
     sendJson(res, 404, { status: 404, message: `no route ${req.method} ${p}` });
   }
@@ -134,10 +249,20 @@ async function open(path: string, lang: Lang = 'en'): Promise<{ page: Page; prob
 
 before(async () => {
   if (skip) return;
-  server = createServer((req, res) => void handle(req, res).catch((e) => { res.statusCode = 500; res.end(String(e)); }));
+  server = createServer(
+    (req, res) =>
+      void handle(req, res).catch((e) => {
+        res.statusCode = 500;
+        res.end(String(e));
+      }),
+  );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox'],
+  });
 });
 
 after(async () => {
@@ -146,75 +271,113 @@ after(async () => {
   await new Promise<void>((r) => server.close(() => r()));
 });
 
-test('home: Stop calls DELETE users/alice/server with X-XSRFToken, then the page shows the stopped state', { skip }, async () => {
-  defaultRunning = true;
-  const { page, problems } = await open('/hub/home');
-  await page.getByRole('button', { name: 'Stop Default server' }).click();
-  await page.getByRole('link', { name: 'Start Default server' }).waitFor();
-  const call = calls.find((c) => c.method === 'DELETE' && c.url === '/hub/api/users/alice/server');
-  assert.ok(call, 'DELETE was sent');
-  assert.equal(call.xsrf, XSRF);
-  assert.deepEqual(problems, []);
-  await page.context().close();
-});
+test(
+  'home: Stop calls DELETE users/alice/server with X-XSRFToken, then the page shows the stopped state',
+  { skip },
+  async () => {
+    defaultRunning = true;
+    const { page, problems } = await open('/hub/home');
+    await page.getByRole('button', { name: 'Stop Default server' }).click();
+    await page.getByRole('link', { name: 'Start Default server' }).waitFor();
+    const call = calls.find(
+      (c) => c.method === 'DELETE' && c.url === '/hub/api/users/alice/server',
+    );
+    assert.ok(call, 'DELETE was sent');
+    assert.equal(call.xsrf, XSRF);
+    assert.deepEqual(problems, []);
+    await page.context().close();
+  },
+);
 
-test('spawn-pending: follows the stream with ?_xsrf=, shows progress and the failure message as text', { skip }, async () => {
-  const { page, problems } = await open('/hub/spawn-pending/alice', 'zh');
-  const alert = page.locator('#spawn-error');
-  await alert.waitFor({ state: 'visible' });
-  // The hub's fixed "Spawn failed: " prefix is shown in the page language; the reason stays text, never markup.
-  assert.equal(await page.locator('#spawn-error-message').textContent(), '启动失败：<b>port 8888 in use</b>');
-  assert.equal(await page.locator('#progress-message').textContent(), '服务器启动失败。');
-  assert.equal(await page.locator('#progress-bar').getAttribute('aria-valuenow'), '100');
-  assert.equal(await page.locator('#progress-log li').count(), 3);
-  assert.ok(calls.some((c) => c.url === `/hub/api/users/alice/server/progress?_xsrf=${XSRF}`));
-  assert.deepEqual(problems, []);
-  await page.context().close();
-});
+test(
+  'spawn-pending: follows the stream with ?_xsrf=, shows progress and the failure message as text',
+  { skip },
+  async () => {
+    const { page, problems } = await open('/hub/spawn-pending/alice', 'zh');
+    const alert = page.locator('#spawn-error');
+    await alert.waitFor({ state: 'visible' });
+    // The hub's fixed "Spawn failed: " prefix is shown in the page language; the reason stays text, never markup.
+    assert.equal(
+      await page.locator('#spawn-error-message').textContent(),
+      '启动失败：<b>port 8888 in use</b>',
+    );
+    assert.equal(await page.locator('#progress-message').textContent(), '服务器启动失败。');
+    assert.equal(await page.locator('#progress-bar').getAttribute('aria-valuenow'), '100');
+    assert.equal(await page.locator('#progress-log li').count(), 3);
+    assert.ok(calls.some((c) => c.url === `/hub/api/users/alice/server/progress?_xsrf=${XSRF}`));
+    assert.deepEqual(problems, []);
+    await page.context().close();
+  },
+);
 
-test('spawn-pending: on `ready` the page reloads and the route sends the person to the server', { skip }, async () => {
-  bobPendingLoads = 0;
-  const { page, problems } = await open('/hub/spawn-pending/bob');
-  await page.waitForURL(origin + '/user/bob/lab');
-  await page.locator('#arrived').waitFor();
-  assert.equal(bobPendingLoads, 2);
-  assert.deepEqual(problems, []);
-  await page.context().close();
-});
+test(
+  'spawn-pending: on `ready` the page reloads and the route sends the person to the server',
+  { skip },
+  async () => {
+    bobPendingLoads = 0;
+    const { page, problems } = await open('/hub/spawn-pending/bob');
+    await page.waitForURL(origin + '/user/bob/lab');
+    await page.locator('#arrived').waitFor();
+    assert.equal(bobPendingLoads, 2);
+    assert.deepEqual(problems, []);
+    await page.context().close();
+  },
+);
 
-test('not-running: with implicit_spawn_seconds the page counts down and follows the Launch link', { skip }, async () => {
-  const { page, problems } = await open('/hub/user/alice/lab');
-  await page.waitForURL(origin + '/hub/spawn/alice?next=%2Fhub%2Fuser%2Falice%2Flab');
-  await page.locator('#spawned').waitFor();
-  assert.deepEqual(problems, []);
-  await page.context().close();
-});
+test(
+  'not-running: with implicit_spawn_seconds the page counts down and follows the Launch link',
+  { skip },
+  async () => {
+    const { page, problems } = await open('/hub/user/alice/lab');
+    await page.waitForURL(origin + '/hub/spawn/alice?next=%2Fhub%2Fuser%2Falice%2Flab');
+    await page.locator('#spawned').waitFor();
+    assert.deepEqual(problems, []);
+    await page.context().close();
+  },
+);
 
-test('admin: lists users with the pagination Accept header, searches by name_filter, adds users in bulk', { skip }, async () => {
-  calls.length = 0;
-  const { page, problems } = await open('/hub/admin', 'zh');
-  await page.locator('#users-body tr[data-user-row="carol"]').waitFor();
-  const list = calls.find((c) => c.method === 'GET' && c.url.startsWith('/hub/api/users?'));
-  assert.ok(list);
-  assert.equal(list.accept, 'application/jupyterhub-pagination+json');
-  assert.equal(list.xsrf, XSRF);
-  // bob's server is running: an Open link to it (zh labels from the embedded catalog).
-  assert.equal(await page.locator('tr[data-user-row="bob"] > td > .actions > a', { hasText: '打开' }).getAttribute('href'), '/user/bob/');
-  // bob's named server is starting: listed with its state and a Stop button.
-  assert.equal(await page.locator('tr[data-user-row="bob"] li', { hasText: 'gpu' }).locator('.badge').textContent(), '正在启动');
-  assert.equal(await page.locator('#users-body tr[data-user-row]').count(), 3);
-  await page.getByLabel('搜索用户').fill('car');
-  await page.waitForFunction(() => document.querySelectorAll('#users-body tr[data-user-row]').length === 1);
-  assert.ok(calls.some((c) => c.url.includes('name_filter=car')));
-  await page.getByRole('button', { name: '添加用户' }).click();
-  await page.getByLabel('用户名', { exact: true }).fill('dan\neve, frank');
-  await page.getByRole('button', { name: '添加', exact: true }).click();
-  await page.getByText('已添加 3 个用户。').waitFor();
-  const post = calls.find((c) => c.method === 'POST' && c.url === '/hub/api/users');
-  assert.deepEqual(JSON.parse(post!.body), { usernames: ['dan', 'eve', 'frank'], admin: false });
-  assert.deepEqual(problems, []);
-  await page.context().close();
-});
+test(
+  'admin: lists users with the pagination Accept header, searches by name_filter, adds users in bulk',
+  { skip },
+  async () => {
+    calls.length = 0;
+    const { page, problems } = await open('/hub/admin', 'zh');
+    await page.locator('#users-body tr[data-user-row="carol"]').waitFor();
+    const list = calls.find((c) => c.method === 'GET' && c.url.startsWith('/hub/api/users?'));
+    assert.ok(list);
+    assert.equal(list.accept, 'application/jupyterhub-pagination+json');
+    assert.equal(list.xsrf, XSRF);
+    // bob's server is running: an Open link to it (zh labels from the embedded catalog).
+    assert.equal(
+      await page
+        .locator('tr[data-user-row="bob"] > td > .actions > a', { hasText: '打开' })
+        .getAttribute('href'),
+      '/user/bob/',
+    );
+    // bob's named server is starting: listed with its state and a Stop button.
+    assert.equal(
+      await page
+        .locator('tr[data-user-row="bob"] li', { hasText: 'gpu' })
+        .locator('.badge')
+        .textContent(),
+      '正在启动',
+    );
+    assert.equal(await page.locator('#users-body tr[data-user-row]').count(), 3);
+    await page.getByLabel('搜索用户').fill('car');
+    await page.waitForFunction(
+      () => document.querySelectorAll('#users-body tr[data-user-row]').length === 1,
+    );
+    assert.ok(calls.some((c) => c.url.includes('name_filter=car')));
+    await page.getByRole('button', { name: '添加用户' }).click();
+    await page.getByLabel('用户名', { exact: true }).fill('dan\neve, frank');
+    await page.getByRole('button', { name: '添加', exact: true }).click();
+    await page.getByText('已添加 3 个用户。').waitFor();
+    const post = calls.find((c) => c.method === 'POST' && c.url === '/hub/api/users');
+    assert.deepEqual(JSON.parse(post!.body), { usernames: ['dan', 'eve', 'frank'], admin: false });
+    assert.deepEqual(problems, []);
+    await page.context().close();
+  },
+);
 
 test('token: requesting a token shows it once and adds a row', { skip }, async () => {
   const { page, problems } = await open('/hub/token');
@@ -230,21 +393,34 @@ test('token: requesting a token shows it once and adds a row', { skip }, async (
   await page.context().close();
 });
 
-test('theme toggle is remembered; the language switch sets the cookie and reloads in Chinese', { skip }, async () => {
-  const { page, problems } = await open('/hub/home');
-  await page.locator('#theme-toggle').click();
-  assert.equal(await page.evaluate(() => document.documentElement.getAttribute('data-theme')), 'light');
-  await page.locator('#theme-toggle').click();
-  assert.equal(await page.evaluate(() => localStorage.getItem('labhub-theme')), 'dark');
-  await page.reload();
-  assert.equal(await page.evaluate(() => document.documentElement.getAttribute('data-theme')), 'dark');
-  assert.equal(await page.locator('#theme-toggle').textContent(), 'Theme: dark');
-  await Promise.all([page.waitForURL(origin + '/hub/home'), page.locator('a[data-lang="zh"]').click()]);
-  await page.locator('h1', { hasText: '我的服务器' }).waitFor();
-  assert.equal(await page.locator('html').getAttribute('lang'), 'zh-CN');
-  // Keyboard: the skip link is the first focus stop and leads to main.
-  await page.keyboard.press('Tab');
-  assert.equal(await page.evaluate(() => document.activeElement?.className), 'skip-link');
-  assert.deepEqual(problems, []);
-  await page.context().close();
-});
+test(
+  'theme toggle is remembered; the language switch sets the cookie and reloads in Chinese',
+  { skip },
+  async () => {
+    const { page, problems } = await open('/hub/home');
+    await page.locator('#theme-toggle').click();
+    assert.equal(
+      await page.evaluate(() => document.documentElement.getAttribute('data-theme')),
+      'light',
+    );
+    await page.locator('#theme-toggle').click();
+    assert.equal(await page.evaluate(() => localStorage.getItem('labhub-theme')), 'dark');
+    await page.reload();
+    assert.equal(
+      await page.evaluate(() => document.documentElement.getAttribute('data-theme')),
+      'dark',
+    );
+    assert.equal(await page.locator('#theme-toggle').textContent(), 'Theme: dark');
+    await Promise.all([
+      page.waitForURL(origin + '/hub/home'),
+      page.locator('a[data-lang="zh"]').click(),
+    ]);
+    await page.locator('h1', { hasText: '我的服务器' }).waitFor();
+    assert.equal(await page.locator('html').getAttribute('lang'), 'zh-CN');
+    // Keyboard: the skip link is the first focus stop and leads to main.
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.className), 'skip-link');
+    assert.deepEqual(problems, []);
+    await page.context().close();
+  },
+);

@@ -50,7 +50,9 @@ export const PAGE_CSP =
  * `dist/http/pages/render/` (compiled) resolve to the same `src/http/static/` folder: both sit
  * four levels below the package root.
  */
-export const STATIC_DIR: string = fileURLToPath(new URL('../../../../src/http/static/', import.meta.url));
+export const STATIC_DIR: string = fileURLToPath(
+  new URL('../../../../src/http/static/', import.meta.url),
+);
 
 /** URL of a static file, with a version query so browsers refetch after an upgrade. */
 export function staticUrl(ctx: PageContext, file: string): string {

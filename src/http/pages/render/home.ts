@@ -29,8 +29,10 @@ export interface HomePageData {
 export function renderHome(ctx: PageContext, data: HomePageData): RenderedPage {
   const tr = translator(ctx);
   const userName = ctx.user?.name ?? '';
-  const spawnUrl = (server: string) => hubUrl(ctx, `spawn/${seg(userName)}${server ? `/${seg(server)}` : ''}`);
-  const pendingUrl = (server: string) => hubUrl(ctx, `spawn-pending/${seg(userName)}${server ? `/${seg(server)}` : ''}`);
+  const spawnUrl = (server: string) =>
+    hubUrl(ctx, `spawn/${seg(userName)}${server ? `/${seg(server)}` : ''}`);
+  const pendingUrl = (server: string) =>
+    hubUrl(ctx, `spawn-pending/${seg(userName)}${server ? `/${seg(server)}` : ''}`);
 
   const actions = (s: HomeServer) => {
     const status = serverStatus(s);
@@ -97,8 +99,9 @@ export function renderHome(ctx: PageContext, data: HomePageData): RenderedPage {
     <button type="submit" class="button button-primary"${boolAttr('disabled', atLimit)}>${tr('home.addServer')}</button>
     <p class="hint" id="new-server-hint">${tr('home.newServerHint')}</p>
   </form>
-  ${named.length
-    ? html`<div class="table-wrap"><table class="table table-cards">
+  ${
+    named.length
+      ? html`<div class="table-wrap"><table class="table table-cards">
     <caption class="visually-hidden">${tr('home.namedServers')}</caption>
     <thead><tr>
       <th scope="col">${tr('home.serverName')}</th>
@@ -119,7 +122,8 @@ export function renderHome(ctx: PageContext, data: HomePageData): RenderedPage {
       )}
     </tbody>
   </table></div>`
-    : html`<p class="muted">${tr('home.noNamedServers')}</p>`}
+      : html`<p class="muted">${tr('home.noNamedServers')}</p>`
+  }
 </section>`
     : '';
 

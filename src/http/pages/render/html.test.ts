@@ -1,9 +1,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { boolAttr, escapeHtml, html, joinHtml, jsonScript, safeUrl, SafeHtml, trustedHtml } from './html.js';
+import {
+  boolAttr,
+  escapeHtml,
+  html,
+  joinHtml,
+  jsonScript,
+  safeUrl,
+  SafeHtml,
+  trustedHtml,
+} from './html.js';
 
 test('escapeHtml escapes the five HTML-significant characters and the backtick', () => {
-  assert.equal(escapeHtml(`<a href="x" title='y'>&\`</a>`), '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&#96;&lt;/a&gt;');
+  assert.equal(
+    escapeHtml(`<a href="x" title='y'>&\`</a>`),
+    '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&#96;&lt;/a&gt;',
+  );
 });
 
 test('html`` escapes text and attribute values but keeps SafeHtml', () => {
@@ -18,20 +30,35 @@ test('html`` escapes text and attribute values but keeps SafeHtml', () => {
 
 test('html`` renders arrays, numbers and drops null/undefined/false', () => {
   const items = ['a<', 'b'];
-  const out = html`<ul>${items.map((i) => html`<li>${i}</li>`)}</ul>${null}${undefined}${false}${0}`.value;
+  const out = html`<ul>${items.map((i) => html`<li>${i}</li>`)}</ul>${null}${undefined}${false}${0}`
+    .value;
   assert.equal(out, '<ul><li>a&lt;</li><li>b</li></ul>0');
 });
 
 test('URL attributes starting with a hole refuse javascript: and data: URLs', () => {
-  for (const bad of ['javascript:alert(1)', ' JaVa\tScRiPt:alert(1)', 'data:text/html,<b>', 'vbscript:x']) {
+  for (const bad of [
+    'javascript:alert(1)',
+    ' JaVa\tScRiPt:alert(1)',
+    'data:text/html,<b>',
+    'vbscript:x',
+  ]) {
     const out = html`<a href="${bad}">x</a>`.value;
     assert.match(out, /href="about:invalid#blocked"/, bad);
   }
-  assert.equal(html`<a href="${'/hub/home?x=1&y=2'}">x</a>`.value, '<a href="/hub/home?x=1&amp;y=2">x</a>');
-  assert.equal(html`<form action="${'https://example.org/a'}"></form>`.value, '<form action="https://example.org/a"></form>');
+  assert.equal(
+    html`<a href="${'/hub/home?x=1&y=2'}">x</a>`.value,
+    '<a href="/hub/home?x=1&amp;y=2">x</a>',
+  );
+  assert.equal(
+    html`<form action="${'https://example.org/a'}"></form>`.value,
+    '<form action="https://example.org/a"></form>',
+  );
   assert.match(html`<div data-spawn-url="${'javascript:x'}"></div>`.value, /about:invalid/);
   // A hole later in the value is only escaped (the scheme is already fixed by the static part).
-  assert.equal(html`<a href="/hub/${'javascript:x'}">x</a>`.value, '<a href="/hub/javascript:x">x</a>');
+  assert.equal(
+    html`<a href="/hub/${'javascript:x'}">x</a>`.value,
+    '<a href="/hub/javascript:x">x</a>',
+  );
   assert.equal(safeUrl('mailto:a@b.c'), 'mailto:a@b.c');
   assert.equal(safeUrl('relative/path'), 'relative/path');
 });
@@ -52,7 +79,10 @@ test('plain values are refused where escaping cannot protect: unquoted attribute
   assert.equal(html`<input${boolAttr('checked', true)}${''}>`.value, '<input checked>');
   assert.equal(html`<input${boolAttr('checked', false)}>`.value, '<input>');
   // After </script> the scanner is back in text context.
-  assert.equal(html`<script src="/a.js"></script><p>${'<x>'}</p>`.value, '<script src="/a.js"></script><p>&lt;x&gt;</p>');
+  assert.equal(
+    html`<script src="/a.js"></script><p>${'<x>'}</p>`.value,
+    '<script src="/a.js"></script><p>&lt;x&gt;</p>',
+  );
 });
 
 test('single-quoted attributes are escaped too', () => {

@@ -20,7 +20,8 @@ export class SafeHtml {
   readonly value: string;
   /** @internal use {@link trustedHtml} or {@link html}. */
   constructor(value: string, token: symbol) {
-    if (token !== SAFE) throw new Error('SafeHtml: create it with html`` or trustedHtml(), not new SafeHtml()');
+    if (token !== SAFE)
+      throw new Error('SafeHtml: create it with html`` or trustedHtml(), not new SafeHtml()');
     this.value = value;
   }
   toString(): string {
@@ -70,11 +71,10 @@ export function safeUrl(url: string): string {
 
 /** Where a hole sits in the markup. */
 type HoleContext =
-  | { kind: 'text' }
-  | { kind: 'attr'; url: boolean }
-  | { kind: 'forbidden'; where: string };
+  { kind: 'text' } | { kind: 'attr'; url: boolean } | { kind: 'forbidden'; where: string };
 
-type ScanState = 'text' | 'tag' | 'attrName' | 'afterEq' | 'dq' | 'sq' | 'unquoted' | 'comment' | 'raw';
+type ScanState =
+  'text' | 'tag' | 'attrName' | 'afterEq' | 'dq' | 'sq' | 'unquoted' | 'comment' | 'raw';
 
 const URL_ATTRS = new Set(['href', 'src', 'action', 'formaction', 'xlink:href', 'poster', 'cite']);
 function isUrlAttr(name: string): boolean {
@@ -208,7 +208,8 @@ function analyse(strings: TemplateStringsArray): HoleContext[] {
 }
 
 /** A value that may be interpolated into {@link html}. */
-export type HtmlValue = SafeHtml | string | number | boolean | null | undefined | readonly HtmlValue[];
+export type HtmlValue =
+  SafeHtml | string | number | boolean | null | undefined | readonly HtmlValue[];
 
 function renderValue(v: HtmlValue, ctx: HoleContext): string {
   if (v === null || v === undefined || v === false) return '';
@@ -219,7 +220,9 @@ function renderValue(v: HtmlValue, ctx: HoleContext): string {
   const s = String(v);
   if (ctx.kind === 'forbidden') {
     if (s === '') return '';
-    throw new Error(`html\`\`: a plain value was interpolated into ${ctx.where}; only SafeHtml may go there`);
+    throw new Error(
+      `html\`\`: a plain value was interpolated into ${ctx.where}; only SafeHtml may go there`,
+    );
   }
   if (ctx.kind === 'attr' && ctx.url) return escapeHtml(safeUrl(s));
   return escapeHtml(s);
@@ -237,12 +240,16 @@ export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): Saf
 
 /** A boolean attribute (`checked`, `disabled`, …) for use inside a tag. */
 export function boolAttr(name: string, on: boolean | undefined): SafeHtml {
-  if (!/^[a-z][a-z-]*$/.test(name)) throw new Error(`boolAttr: invalid attribute name ${JSON.stringify(name)}`);
+  if (!/^[a-z][a-z-]*$/.test(name))
+    throw new Error(`boolAttr: invalid attribute name ${JSON.stringify(name)}`);
   return new SafeHtml(on ? ` ${name}` : '', SAFE);
 }
 
 /** Joins rendered fragments. */
-export function joinHtml(parts: readonly SafeHtml[], sep: SafeHtml = new SafeHtml('', SAFE)): SafeHtml {
+export function joinHtml(
+  parts: readonly SafeHtml[],
+  sep: SafeHtml = new SafeHtml('', SAFE),
+): SafeHtml {
   return new SafeHtml(parts.map((p) => p.value).join(sep.value), SAFE);
 }
 

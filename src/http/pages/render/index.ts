@@ -3,24 +3,68 @@
  * returns `{ html }`; the HTTP layer sets the status, `Content-Type: text/html; charset=utf-8`
  * and `Content-Security-Policy: PAGE_CSP`, and serves {@link STATIC_DIR} at `<hubPrefix>static/`.
  */
-export { PAGE_CSP, STATIC_DIR, staticUrl, hubUrl, type PageContext, type PageUser } from './context.js';
-export { html, trustedHtml, escapeHtml, safeUrl, isSafeHtml, jsonScript, boolAttr, joinHtml, SafeHtml, type HtmlValue } from './html.js';
+export {
+  PAGE_CSP,
+  STATIC_DIR,
+  staticUrl,
+  hubUrl,
+  type PageContext,
+  type PageUser,
+} from './context.js';
+export {
+  html,
+  trustedHtml,
+  escapeHtml,
+  safeUrl,
+  isSafeHtml,
+  jsonScript,
+  boolAttr,
+  joinHtml,
+  SafeHtml,
+  type HtmlValue,
+} from './html.js';
 export { renderPage, xsrfInput, type RenderedPage, type PageOptions } from './layout.js';
 export {
-  renderLogin, renderSignup, renderChangePassword,
-  type LoginPageData, type SignupPageData, type ChangePasswordPageData,
+  renderLogin,
+  renderSignup,
+  renderChangePassword,
+  type LoginPageData,
+  type SignupPageData,
+  type ChangePasswordPageData,
 } from './auth-pages.js';
 export { renderHome, type HomePageData, type HomeServer } from './home.js';
 export {
-  renderSpawnPending, renderNotRunning, renderSpawnForm,
-  type SpawnPendingPageData, type NotRunningPageData, type SpawnFormPageData, type SpawnProfile,
+  renderSpawnPending,
+  renderNotRunning,
+  renderSpawnForm,
+  type SpawnPendingPageData,
+  type NotRunningPageData,
+  type SpawnFormPageData,
+  type SpawnProfile,
 } from './spawn-pages.js';
-export { renderToken, TOKEN_EXPIRY_CHOICES, type TokenPageData, type TokenInfo } from './token-page.js';
 export {
-  renderError, renderOAuthConsent, renderAdmin,
-  type ErrorPageData, type OAuthConsentPageData, type AdminPageData,
+  renderToken,
+  TOKEN_EXPIRY_CHOICES,
+  type TokenPageData,
+  type TokenInfo,
+} from './token-page.js';
+export {
+  renderError,
+  renderOAuthConsent,
+  renderAdmin,
+  type ErrorPageData,
+  type OAuthConsentPageData,
+  type AdminPageData,
 } from './misc-pages.js';
 export {
-  loadTemplateOverrides, resolveLogo, compileTemplate, applyOverride, NO_OVERRIDES, TEMPLATE_NAMES, TEMPLATE_VARS,
-  type TemplateOverrides, type TemplateName, type LogoFile,
+  loadTemplateOverrides,
+  resolveLogo,
+  compileTemplate,
+  applyOverride,
+  NO_OVERRIDES,
+  TEMPLATE_NAMES,
+  TEMPLATE_VARS,
+  type TemplateOverrides,
+  type TemplateName,
+  type LogoFile,
 } from './overrides.js';

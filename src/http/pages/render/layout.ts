@@ -2,7 +2,13 @@
  * The page frame: head (CSS, client catalog, scripts), header (logo, user, navigation,
  * language and theme switches, logout), announcement, main and footer.
  */
-import { clientMessages, htmlLang, t, type MessageKey, type MessageParams } from '../../i18n/index.js';
+import {
+  clientMessages,
+  htmlLang,
+  t,
+  type MessageKey,
+  type MessageParams,
+} from '../../i18n/index.js';
 import { html, jsonScript, trustedHtml, type SafeHtml } from './html.js';
 import { hubUrl, staticUrl, type PageContext } from './context.js';
 import { applyOverride, type TemplateName, type TemplateVars } from './overrides.js';
@@ -60,7 +66,7 @@ function header(ctx: PageContext, current: PageOptions['current']): SafeHtml {
   <ul>
     <li><a href="${hubUrl(ctx, 'home')}"${cur('home')}>${tr('nav.home')}</a></li>
     <li><a href="${hubUrl(ctx, 'token')}"${cur('token')}>${tr('nav.token')}</a></li>
-    ${user.adminUi ?? user.admin ? html`<li><a href="${hubUrl(ctx, 'admin')}"${cur('admin')}>${tr('nav.admin')}</a></li>` : ''}
+    ${(user.adminUi ?? user.admin) ? html`<li><a href="${hubUrl(ctx, 'admin')}"${cur('admin')}>${tr('nav.admin')}</a></li>` : ''}
   </ul>
 </nav>`
     : '';
@@ -97,7 +103,12 @@ export function renderPage(ctx: PageContext, opts: PageOptions): RenderedPage {
     announcement: ctx.announcement ?? '',
     logo_url: ctx.logoUrl ?? staticUrl(ctx, 'logo.svg'),
   };
-  const content = applyOverride(ctx.templates, opts.template, ctx.lang, { ...common, ...opts.vars, content: opts.body }) ?? opts.body;
+  const content =
+    applyOverride(ctx.templates, opts.template, ctx.lang, {
+      ...common,
+      ...opts.vars,
+      content: opts.body,
+    }) ?? opts.body;
 
   const scripts = ['common.js', ...(opts.scripts ?? [])];
   const head = html`<meta charset="utf-8">
@@ -110,7 +121,13 @@ export function renderPage(ctx: PageContext, opts: PageOptions): RenderedPage {
 <link rel="stylesheet" href="${staticUrl(ctx, 'style.css')}">
 <link rel="icon" href="${ctx.logoUrl ?? staticUrl(ctx, 'logo.svg')}">
 <script src="${staticUrl(ctx, 'theme-init.js')}"></script>
-${jsonScript('i18n', clientMessages(ctx.lang, (opts.scripts ?? []).map((s) => SCRIPT_MESSAGES[s] ?? `js.${s}.`)))}
+${jsonScript(
+  'i18n',
+  clientMessages(
+    ctx.lang,
+    (opts.scripts ?? []).map((s) => SCRIPT_MESSAGES[s] ?? `js.${s}.`),
+  ),
+)}
 ${opts.pageData === undefined ? '' : jsonScript('page-data', opts.pageData)}`;
   const scriptTags = scripts.map((s) => html`<script src="${staticUrl(ctx, s)}" defer></script>`);
   const headerHtml = header(ctx, opts.current);

@@ -30,7 +30,8 @@ const STATUS_TITLES: Record<number, MessageKey> = {
 export function renderError(ctx: PageContext, data: ErrorPageData): RenderedPage {
   const tr = translator(ctx);
   const status = Number.isInteger(data.status) ? data.status : 500;
-  const titleKey: MessageKey = STATUS_TITLES[status] ?? (status >= 500 ? 'error.500' : 'error.generic');
+  const titleKey: MessageKey =
+    STATUS_TITLES[status] ?? (status >= 500 ? 'error.500' : 'error.generic');
   const body = html`<section class="card" aria-labelledby="error-title">
   <h1 id="error-title"><span class="status-code">${status}</span> ${tr(titleKey)}</h1>
   ${data.message ? html`<p class="error-message">${localizeMessage(ctx, data.message)}</p>` : ''}
@@ -61,16 +62,21 @@ export interface OAuthConsentPageData {
  */
 export function renderOAuthConsent(ctx: PageContext, data: OAuthConsentPageData): RenderedPage {
   const tr = translator(ctx);
-  const scopes = data.scopes.map((s) => (typeof s === 'string' ? { scope: s, description: undefined } : s));
+  const scopes = data.scopes.map((s) =>
+    typeof s === 'string' ? { scope: s, description: undefined } : s,
+  );
   const body = html`<section class="card card-narrow" aria-labelledby="oauth-title">
   <h1 id="oauth-title">${tr('oauth.title')}</h1>
   <p>${tr('oauth.intro', { client: describeClient(ctx, data.clientDescription) })}</p>
   <h2>${tr('oauth.permissions')}</h2>
-  ${scopes.length
-    ? html`<ul class="scope-list">${scopes.map(
-        (s) => html`<li>${s.description ? html`${s.description} ` : ''}<code>${s.scope}</code></li>`,
-      )}</ul>`
-    : html`<p>${tr('oauth.identityOnly')}</p>`}
+  ${
+    scopes.length
+      ? html`<ul class="scope-list">${scopes.map(
+          (s) =>
+            html`<li>${s.description ? html`${s.description} ` : ''}<code>${s.scope}</code></li>`,
+        )}</ul>`
+      : html`<p>${tr('oauth.identityOnly')}</p>`
+  }
   <form method="post" class="stack">
     ${xsrfInput({ ...ctx, xsrf: data.xsrf })}
     ${scopes.map((s) => html`<input type="hidden" name="scopes" value="${s.scope}">`)}
@@ -192,5 +198,12 @@ ${data.signupsUrl ? html`<p><a href="${data.signupsUrl}" id="signups-link">${tr(
   </nav>
 </section>
 </div>`;
-  return renderPage(ctx, { title: 'admin.title', body, template: 'admin', current: 'admin', scripts: ['admin.js'], wide: true });
+  return renderPage(ctx, {
+    title: 'admin.title',
+    body,
+    template: 'admin',
+    current: 'admin',
+    scripts: ['admin.js'],
+    wide: true,
+  });
 }

@@ -19,14 +19,32 @@ import { escapeHtml, isSafeHtml, trustedHtml, type SafeHtml } from './html.js';
 import { STATIC_DIR } from './context.js';
 
 const COMMON_VARS = [
-  'lang', 'title', 'base_url', 'hub_prefix', 'static_url', 'xsrf', 'xsrf_input', 'user', 'version',
-  'announcement', 'logo_url', 'content',
+  'lang',
+  'title',
+  'base_url',
+  'hub_prefix',
+  'static_url',
+  'xsrf',
+  'xsrf_input',
+  'user',
+  'version',
+  'announcement',
+  'logo_url',
+  'content',
 ] as const;
 
 /** Page templates that may be overridden, with the variables each one offers besides the common ones. */
 export const TEMPLATE_VARS = {
   page: ['head', 'header', 'footer', 'scripts', 'body_class'],
-  login: ['next', 'error', 'username', 'login_url', 'login_button_url', 'login_button_label', 'signup_url'],
+  login: [
+    'next',
+    'error',
+    'username',
+    'login_url',
+    'login_button_url',
+    'login_button_label',
+    'signup_url',
+  ],
   signup: ['error', 'username'],
   'change-password': ['error'],
   home: ['spawn_url'],
@@ -120,8 +138,16 @@ export async function loadTemplateOverrides(paths: readonly string[]): Promise<T
       try {
         text = await readFile(file, 'utf8');
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') continue;
-        throw new HubError('LABHUB_ERR_CONFIG', 500, `Template ${file} could not be read: ${(e as Error).message}. Fix its permissions or remove it.`);
+        if (
+          (e as NodeJS.ErrnoException).code === 'ENOENT' ||
+          (e as NodeJS.ErrnoException).code === 'ENOTDIR'
+        )
+          continue;
+        throw new HubError(
+          'LABHUB_ERR_CONFIG',
+          500,
+          `Template ${file} could not be read: ${(e as Error).message}. Fix its permissions or remove it.`,
+        );
       }
       templates.set(name, compileTemplate(name, file, text));
       break;
@@ -190,7 +216,11 @@ export async function resolveLogo(logoFile?: string): Promise<LogoFile> {
     const s = await stat(path);
     if (!s.isFile()) throw new Error('not a regular file');
   } catch (e) {
-    throw new HubError('LABHUB_ERR_CONFIG', 500, `JupyterHub.logo_file ${path} cannot be used: ${(e as Error).message}. Point it at an existing image file.`);
+    throw new HubError(
+      'LABHUB_ERR_CONFIG',
+      500,
+      `JupyterHub.logo_file ${path} cannot be used: ${(e as Error).message}. Point it at an existing image file.`,
+    );
   }
   return { path, contentType: type };
 }

@@ -6,20 +6,46 @@ import { en } from '../../i18n/en.js';
 import { zh } from '../../i18n/zh.js';
 import type { Lang } from '../../i18n/index.js';
 import {
-  PAGE_CSP, STATIC_DIR, escapeHtml,
-  renderAdmin, renderChangePassword, renderError, renderHome, renderLogin, renderNotRunning,
-  renderOAuthConsent, renderSignup, renderSpawnForm, renderSpawnPending, renderToken,
-  type PageContext, type RenderedPage,
+  PAGE_CSP,
+  STATIC_DIR,
+  escapeHtml,
+  renderAdmin,
+  renderChangePassword,
+  renderError,
+  renderHome,
+  renderLogin,
+  renderNotRunning,
+  renderOAuthConsent,
+  renderSignup,
+  renderSpawnForm,
+  renderSpawnPending,
+  renderToken,
+  type PageContext,
+  type RenderedPage,
 } from './index.js';
 
 const XSRF = 'xsrf-TOKEN-123';
 function ctx(lang: Lang, over: Partial<PageContext> = {}): PageContext {
-  return { lang, baseUrl: '/', hubPrefix: '/hub/', user: { name: 'alice', admin: true }, xsrf: XSRF, version: '0.1.0', ...over };
+  return {
+    lang,
+    baseUrl: '/',
+    hubPrefix: '/hub/',
+    user: { name: 'alice', admin: true },
+    xsrf: XSRF,
+    version: '0.1.0',
+    ...over,
+  };
 }
 
 /** Decodes the entities our escaper produces (test-side, independent of the implementation). */
 function decode(s: string): string {
-  return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&#96;/g, '`').replace(/&amp;/g, '&');
+  return s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&#96;/g, '`')
+    .replace(/&amp;/g, '&');
 }
 function attr(htmlText: string, tagPattern: RegExp, name: string): string | undefined {
   const tag = htmlText.match(tagPattern)?.[0];
@@ -28,40 +54,111 @@ function attr(htmlText: string, tagPattern: RegExp, name: string): string | unde
 }
 
 const server = (over: Record<string, unknown> = {}) => ({
-  name: '', url: '/user/alice/', ready: true, pending: null, lastActivity: '2026-11-26T03:00:00Z', started: '2026-11-26T02:00:00Z', ...over,
+  name: '',
+  url: '/user/alice/',
+  ready: true,
+  pending: null,
+  lastActivity: '2026-11-26T03:00:00Z',
+  started: '2026-11-26T02:00:00Z',
+  ...over,
 });
 
 /** Every page with representative data; user-provided text is plain ASCII without catalog phrases. */
 const PAGES: Record<string, (c: PageContext) => RenderedPage> = {
-  login: (c) => renderLogin({ ...c, user: null }, { next: '/hub/home', signupEnabled: true, error: 'x1', username: 'bob' }),
-  loginButton: (c) => renderLogin({ ...c, user: null }, { next: '/hub/', signupEnabled: false, loginButton: { url: '/hub/oauth_login', label: 'GitHub' } }),
+  login: (c) =>
+    renderLogin(
+      { ...c, user: null },
+      { next: '/hub/home', signupEnabled: true, error: 'x1', username: 'bob' },
+    ),
+  loginButton: (c) =>
+    renderLogin(
+      { ...c, user: null },
+      {
+        next: '/hub/',
+        signupEnabled: false,
+        loginButton: { url: '/hub/oauth_login', label: 'GitHub' },
+      },
+    ),
   signup: (c) => renderSignup({ ...c, user: null }, { requiresApproval: true }),
   signupDone: (c) => renderSignup({ ...c, user: null }, { created: true, requiresApproval: true }),
   changePassword: (c) => renderChangePassword(c, { success: true }),
   home: (c) =>
     renderHome(c, {
-      servers: [server(), server({ name: 'gpu', url: '/user/alice/gpu/', ready: false }), server({ name: 'big', ready: false, pending: 'spawn' })],
+      servers: [
+        server(),
+        server({ name: 'gpu', url: '/user/alice/gpu/', ready: false }),
+        server({ name: 'big', ready: false, pending: 'spawn' }),
+      ],
       allowNamedServers: true,
       namedServerLimit: 5,
     }),
   homeEmpty: (c) => renderHome(c, { servers: [], allowNamedServers: false }),
   spawnPending: (c) =>
-    renderSpawnPending(c, { userName: 'alice', serverName: 'gpu', progressUrl: '/hub/api/users/alice/servers/gpu/progress', nextUrl: '/user/alice/gpu/lab' }),
-  notRunning: (c) => renderNotRunning(c, { userName: 'alice', serverName: '', spawnUrl: '/hub/spawn/alice?next=%2Fuser%2Falice%2Flab', error: 'x2', implicitSpawnSeconds: 5 }),
+    renderSpawnPending(c, {
+      userName: 'alice',
+      serverName: 'gpu',
+      progressUrl: '/hub/api/users/alice/servers/gpu/progress',
+      nextUrl: '/user/alice/gpu/lab',
+    }),
+  notRunning: (c) =>
+    renderNotRunning(c, {
+      userName: 'alice',
+      serverName: '',
+      spawnUrl: '/hub/spawn/alice?next=%2Fuser%2Falice%2Flab',
+      error: 'x2',
+      implicitSpawnSeconds: 5,
+    }),
   spawnFormProfiles: (c) =>
-    renderSpawnForm(c, { userName: 'alice', serverName: '', next: '/user/alice/lab', profiles: [{ slug: 'cpu', displayName: 'CPU', description: 'd1' }, { slug: 'gpu', displayName: 'GPU', default: true }] }),
-  spawnFormHtml: (c) => renderSpawnForm(c, { userName: 'alice', serverName: 'x', optionsFormHtml: '<label for="mem">Mem</label><input id="mem" name="mem">' }),
+    renderSpawnForm(c, {
+      userName: 'alice',
+      serverName: '',
+      next: '/user/alice/lab',
+      profiles: [
+        { slug: 'cpu', displayName: 'CPU', description: 'd1' },
+        { slug: 'gpu', displayName: 'GPU', default: true },
+      ],
+    }),
+  spawnFormHtml: (c) =>
+    renderSpawnForm(c, {
+      userName: 'alice',
+      serverName: 'x',
+      optionsFormHtml: '<label for="mem">Mem</label><input id="mem" name="mem">',
+    }),
   token: (c) =>
     renderToken(c, {
       tokens: [
-        { id: 'a1', note: 'n1', created: '2026-11-01T00:00:00Z', lastActivity: null, expiresAt: null, scopes: ['read:users'] },
-        { id: 'a2', note: null, created: null, lastActivity: null, expiresAt: '2027-01-01T00:00:00Z', scopes: [], oauthClient: 'Server at /user/alice/' },
+        {
+          id: 'a1',
+          note: 'n1',
+          created: '2026-11-01T00:00:00Z',
+          lastActivity: null,
+          expiresAt: null,
+          scopes: ['read:users'],
+        },
+        {
+          id: 'a2',
+          note: null,
+          created: null,
+          lastActivity: null,
+          expiresAt: '2027-01-01T00:00:00Z',
+          scopes: [],
+          oauthClient: 'Server at /user/alice/',
+        },
       ],
     }),
   tokenEmpty: (c) => renderToken(c, { tokens: [] }),
   error404: (c) => renderError(c, { status: 404, message: 'x3' }),
-  error500: (c) => renderError({ ...c, user: null }, { status: 500, message: 'x4', errorId: 'err-abc' }),
-  oauth: (c) => renderOAuthConsent(c, { clientDescription: 'Server at /user/alice/', scopes: ['access:servers!server=alice/', { scope: 'read:users:name!user=alice', description: 'd2' }], xsrf: XSRF }),
+  error500: (c) =>
+    renderError({ ...c, user: null }, { status: 500, message: 'x4', errorId: 'err-abc' }),
+  oauth: (c) =>
+    renderOAuthConsent(c, {
+      clientDescription: 'Server at /user/alice/',
+      scopes: [
+        'access:servers!server=alice/',
+        { scope: 'read:users:name!user=alice', description: 'd2' },
+      ],
+      xsrf: XSRF,
+    }),
   admin: (c) => renderAdmin(c, { allowNamedServers: true }),
 };
 
@@ -80,25 +177,37 @@ for (const lang of ['en', 'zh'] as const) {
       // CSP: no inline script code, no inline styles, no event-handler attributes.
       for (const m of out.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)) {
         const isData = /type="application\/json"/.test(m[1]!);
-        assert.ok(isData || (/\ssrc="/.test(m[1]!) && m[2] === ''), `inline script in ${name}: ${m[0].slice(0, 80)}`);
+        assert.ok(
+          isData || (/\ssrc="/.test(m[1]!) && m[2] === ''),
+          `inline script in ${name}: ${m[0].slice(0, 80)}`,
+        );
       }
       assert.doesNotMatch(out, /<style\b/);
       assert.doesNotMatch(out, /\sstyle="/);
       assert.doesNotMatch(out, /\son[a-z]+="/);
       // Every POST form carries the XSRF token.
       for (const m of out.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/g)) {
-        if (/method="post"/i.test(m[1]!)) assert.match(m[2]!, new RegExp(`<input type="hidden" name="_xsrf" value="${XSRF}">`), `form without _xsrf in ${name}`);
+        if (/method="post"/i.test(m[1]!))
+          assert.match(
+            m[2]!,
+            new RegExp(`<input type="hidden" name="_xsrf" value="${XSRF}">`),
+            `form without _xsrf in ${name}`,
+          );
       }
       // Every visible form control has a label (for=id) or an aria-label.
       for (const m of out.matchAll(/<(input|select|textarea)\b([^>]*)>/g)) {
         const attrs = m[2]!;
         if (/type="(hidden|submit|button)"/.test(attrs)) continue;
         const id = attrs.match(/\sid="([^"]+)"/)?.[1];
-        const labelled = /\saria-label="/.test(attrs) || (id !== undefined && out.includes(`<label for="${id}"`)) || (id !== undefined && out.includes(`<label class="visually-hidden" for="${id}"`));
+        const labelled =
+          /\saria-label="/.test(attrs) ||
+          (id !== undefined && out.includes(`<label for="${id}"`)) ||
+          (id !== undefined && out.includes(`<label class="visually-hidden" for="${id}"`));
         assert.ok(labelled, `unlabelled control in ${name}: ${m[0]}`);
       }
       // Static files referenced by the page exist.
-      for (const m of out.matchAll(/\/hub\/static\/([\w.-]+)\?v=/g)) assert.ok(existsSync(join(STATIC_DIR, m[1]!)), `missing static file ${m[1]}`);
+      for (const m of out.matchAll(/\/hub\/static\/([\w.-]+)\?v=/g))
+        assert.ok(existsSync(join(STATIC_DIR, m[1]!)), `missing static file ${m[1]}`);
       // ids are unique.
       const ids = [...out.matchAll(/\sid="([^"]+)"/g)].map((x) => x[1]);
       assert.equal(new Set(ids).size, ids.length, `duplicate id in ${name}`);
@@ -130,12 +239,20 @@ test('en pages are English (sanity check that the test above can fail)', () => {
   assert.ok(out.includes(en['home.title']) && !out.includes(zh['home.title']));
 });
 
-const VECTORS = [`/hub/home'><img src=x onerror=alert(1)>`, `/hub/">injected</a><a>`, `javascript:alert(1)`, `/hub/</script><script>alert(1)</script>`];
+const VECTORS = [
+  `/hub/home'><img src=x onerror=alert(1)>`,
+  `/hub/">injected</a><a>`,
+  `javascript:alert(1)`,
+  `/hub/</script><script>alert(1)</script>`,
+];
 
 test('login: next round-trips as data in the form action, never as markup', () => {
   for (const next of VECTORS) {
     for (const lang of ['en', 'zh'] as const) {
-      const out = renderLogin({ ...ctx(lang), user: null }, { next, signupEnabled: false, username: next, error: next }).html;
+      const out = renderLogin(
+        { ...ctx(lang), user: null },
+        { next, signupEnabled: false, username: next, error: next },
+      ).html;
       assert.doesNotMatch(out, /<img src=x/);
       assert.ok(!out.includes('">injected</a>'));
       assert.ok(!out.includes('<script>alert'));
@@ -152,11 +269,42 @@ test('user-provided text is escaped on every page', () => {
   const evil = `<img src=x onerror=alert(1)>"'`;
   const c = ctx('en', { user: { name: evil, admin: true }, announcement: evil });
   const pages: RenderedPage[] = [
-    renderHome(c, { servers: [server({ name: evil, displayName: evil, url: `/user/${evil}/` })], allowNamedServers: true }),
-    renderSpawnPending(c, { userName: evil, serverName: evil, progressUrl: `/hub/api/users/${evil}/progress`, nextUrl: VECTORS[0]! }),
-    renderNotRunning(c, { userName: evil, serverName: evil, spawnUrl: `/hub/spawn/${evil}`, error: evil }),
-    renderSpawnForm(c, { userName: evil, serverName: evil, next: VECTORS[1], error: evil, profiles: [{ slug: evil, displayName: evil, description: evil }] }),
-    renderToken(c, { tokens: [{ id: evil, note: evil, created: evil, lastActivity: null, expiresAt: null, scopes: [evil], oauthClient: evil }] }),
+    renderHome(c, {
+      servers: [server({ name: evil, displayName: evil, url: `/user/${evil}/` })],
+      allowNamedServers: true,
+    }),
+    renderSpawnPending(c, {
+      userName: evil,
+      serverName: evil,
+      progressUrl: `/hub/api/users/${evil}/progress`,
+      nextUrl: VECTORS[0]!,
+    }),
+    renderNotRunning(c, {
+      userName: evil,
+      serverName: evil,
+      spawnUrl: `/hub/spawn/${evil}`,
+      error: evil,
+    }),
+    renderSpawnForm(c, {
+      userName: evil,
+      serverName: evil,
+      next: VECTORS[1],
+      error: evil,
+      profiles: [{ slug: evil, displayName: evil, description: evil }],
+    }),
+    renderToken(c, {
+      tokens: [
+        {
+          id: evil,
+          note: evil,
+          created: evil,
+          lastActivity: null,
+          expiresAt: null,
+          scopes: [evil],
+          oauthClient: evil,
+        },
+      ],
+    }),
     renderError(c, { status: 403, message: evil, errorId: evil }),
     renderOAuthConsent(c, { clientDescription: evil, scopes: [evil], xsrf: evil }),
     renderAdmin(c),
@@ -174,22 +322,46 @@ test('user-provided text is escaped on every page', () => {
 });
 
 test('javascript: URLs never reach an href', () => {
-  const out = renderLogin({ ...ctx('en'), user: null }, { next: '/', signupEnabled: false, loginButton: { url: 'javascript:alert(1)', label: 'X' } }).html;
+  const out = renderLogin(
+    { ...ctx('en'), user: null },
+    { next: '/', signupEnabled: false, loginButton: { url: 'javascript:alert(1)', label: 'X' } },
+  ).html;
   assert.ok(!out.includes('href="javascript:'));
   assert.match(out, /href="about:invalid#blocked"/);
-  const home = renderHome(ctx('en'), { servers: [server({ url: 'javascript:alert(1)' })], allowNamedServers: false }).html;
+  const home = renderHome(ctx('en'), {
+    servers: [server({ url: 'javascript:alert(1)' })],
+    allowNamedServers: false,
+  }).html;
   assert.ok(!home.includes('javascript:'));
 });
 
 test('login shows the password form, the external button, or both', () => {
-  const plain = renderLogin({ ...ctx('en'), user: null }, { next: '/hub/', signupEnabled: true }).html;
+  const plain = renderLogin(
+    { ...ctx('en'), user: null },
+    { next: '/hub/', signupEnabled: true },
+  ).html;
   assert.match(plain, /name="username"/);
   assert.match(plain, /name="password"/);
   assert.match(plain, /href="\/hub\/signup"/);
-  const oauth = renderLogin({ ...ctx('en'), user: null }, { next: '/hub/', signupEnabled: false, loginButton: { url: '/hub/oauth_login?next=%2Fhub%2F', label: 'GitHub' } }).html;
+  const oauth = renderLogin(
+    { ...ctx('en'), user: null },
+    {
+      next: '/hub/',
+      signupEnabled: false,
+      loginButton: { url: '/hub/oauth_login?next=%2Fhub%2F', label: 'GitHub' },
+    },
+  ).html;
   assert.doesNotMatch(oauth, /name="password"/);
   assert.match(oauth, /Sign in with GitHub/);
-  const both = renderLogin({ ...ctx('zh'), user: null }, { next: '/', signupEnabled: false, passwordForm: true, loginButton: { url: '/x', label: 'GitHub' } }).html;
+  const both = renderLogin(
+    { ...ctx('zh'), user: null },
+    {
+      next: '/',
+      signupEnabled: false,
+      passwordForm: true,
+      loginButton: { url: '/x', label: 'GitHub' },
+    },
+  ).html;
   assert.match(both, /name="password"/);
   assert.match(both, /使用 GitHub 登录/);
   // Anonymous pages show no navigation or logout.
@@ -197,22 +369,34 @@ test('login shows the password form, the external button, or both', () => {
 });
 
 test('header: nav, admin link only for admins, language switch, logout, announcement', () => {
-  const admin = renderHome(ctx('en', { announcement: 'Maintenance at 18:00' }), { servers: [], allowNamedServers: false }).html;
+  const admin = renderHome(ctx('en', { announcement: 'Maintenance at 18:00' }), {
+    servers: [],
+    allowNamedServers: false,
+  }).html;
   assert.match(admin, /<a href="\/hub\/admin">Admin<\/a>/);
   assert.match(admin, /<a href="\/hub\/home" aria-current="page">Home<\/a>/);
   assert.match(admin, /href="\/hub\/logout"/);
   assert.match(admin, /data-lang="zh"/);
   assert.match(admin, /id="theme-toggle"/);
   assert.match(admin, /<div class="announcement" role="note"[^>]*>Maintenance at 18:00<\/div>/);
-  const user = renderHome(ctx('en', { user: { name: 'bob', admin: false } }), { servers: [], allowNamedServers: false }).html;
+  const user = renderHome(ctx('en', { user: { name: 'bob', admin: false } }), {
+    servers: [],
+    allowNamedServers: false,
+  }).html;
   assert.doesNotMatch(user, /\/hub\/admin/);
-  const ui = renderHome(ctx('en', { user: { name: 'bob', admin: false, adminUi: true } }), { servers: [], allowNamedServers: false }).html;
+  const ui = renderHome(ctx('en', { user: { name: 'bob', admin: false, adminUi: true } }), {
+    servers: [],
+    allowNamedServers: false,
+  }).html;
   assert.match(ui, /\/hub\/admin/);
 });
 
 test('home: actions follow server state', () => {
   const out = PAGES.home!(ctx('en')).html;
-  assert.match(out, /<a class="button button-primary" href="\/user\/alice\/" aria-label="Open Default server">Open<\/a>/);
+  assert.match(
+    out,
+    /<a class="button button-primary" href="\/user\/alice\/" aria-label="Open Default server">Open<\/a>/,
+  );
   assert.match(out, /data-action="stop" data-server=""/);
   assert.match(out, /href="\/hub\/spawn\/alice\/gpu"/); // stopped named server: start link
   assert.match(out, /data-action="delete" data-server="gpu"/);
@@ -223,7 +407,11 @@ test('home: actions follow server state', () => {
   const stopped = renderHome(ctx('en'), { servers: [], allowNamedServers: false }).html;
   assert.match(stopped, /href="\/hub\/spawn\/alice"/);
   assert.doesNotMatch(stopped, /new-server-form/);
-  const full = renderHome(ctx('en'), { servers: [server({ name: 'a' })], allowNamedServers: true, namedServerLimit: 1 }).html;
+  const full = renderHome(ctx('en'), {
+    servers: [server({ name: 'a' })],
+    allowNamedServers: true,
+    namedServerLimit: 1,
+  }).html;
   assert.match(full, /<input id="new-server-name"[^>]* disabled>/);
 });
 
@@ -239,10 +427,17 @@ test('spawn-pending: progress bar, live regions and the stream URL for the clien
 test('not-running: the 424 page has the Launch button and the last error', () => {
   const out = PAGES.notRunning!(ctx('en')).html;
   assert.match(out, /<h1 id="not-running-title">Server not running<\/h1>/);
-  assert.match(out, /<a class="button button-primary" id="launch" href="\/hub\/spawn\/alice\?next=%2Fuser%2Falice%2Flab">Launch server<\/a>/);
+  assert.match(
+    out,
+    /<a class="button button-primary" id="launch" href="\/hub\/spawn\/alice\?next=%2Fuser%2Falice%2Flab">Launch server<\/a>/,
+  );
   assert.match(out, /role="alert"><h2>The last start failed<\/h2><p>x2<\/p>/);
   assert.match(out, /not-running\.js/);
-  const noAuto = renderNotRunning(ctx('zh'), { userName: 'alice', serverName: '', spawnUrl: '/hub/spawn/alice' }).html;
+  const noAuto = renderNotRunning(ctx('zh'), {
+    userName: 'alice',
+    serverName: '',
+    spawnUrl: '/hub/spawn/alice',
+  }).html;
   assert.doesNotMatch(noAuto, /not-running\.js/);
   assert.match(noAuto, /启动服务器/);
 });
@@ -253,7 +448,10 @@ test('spawn form: profiles as radio buttons, operator HTML kept as markup', () =
   assert.match(out, /<legend>Environment<\/legend>/);
   assert.match(out, /action="\/hub\/spawn\/alice\?next=%2Fuser%2Falice%2Flab"/);
   const raw = PAGES.spawnFormHtml!(ctx('en')).html;
-  assert.match(raw, /<div class="options-form"><label for="mem">Mem<\/label><input id="mem" name="mem"><\/div>/);
+  assert.match(
+    raw,
+    /<div class="options-form"><label for="mem">Mem<\/label><input id="mem" name="mem"><\/div>/,
+  );
   assert.match(raw, /action="\/hub\/spawn\/alice\/x"/);
 });
 
@@ -308,7 +506,17 @@ test('PAGE_CSP forbids inline code and framing; STATIC_DIR holds the assets', ()
   assert.match(PAGE_CSP, /style-src 'self'(;|$)/);
   assert.match(PAGE_CSP, /frame-ancestors 'none'/);
   assert.doesNotMatch(PAGE_CSP, /unsafe-inline|unsafe-eval/);
-  for (const f of ['style.css', 'common.js', 'theme-init.js', 'home.js', 'spawn-pending.js', 'not-running.js', 'token.js', 'admin.js', 'logo.svg']) {
+  for (const f of [
+    'style.css',
+    'common.js',
+    'theme-init.js',
+    'home.js',
+    'spawn-pending.js',
+    'not-running.js',
+    'token.js',
+    'admin.js',
+    'logo.svg',
+  ]) {
     assert.ok(existsSync(join(STATIC_DIR, f)), f);
   }
 });

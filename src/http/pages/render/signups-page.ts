@@ -16,15 +16,17 @@ export function renderSignups(ctx: PageContext, data: SignupsPageData): Rendered
   <h1 id="signups-title">${tr('signups.title')}</h1>
   ${data.approved ? html`<div class="alert alert-success" role="status">${tr('signups.approved', { name: data.approved })}</div>` : ''}
   <p>${tr('signups.intro')}</p>
-  ${data.pending.length
-    ? html`<ul class="plain-list stack">${data.pending.map(
-        (p) => html`<li><form method="post" action="${hubUrl(ctx, 'signups')}" class="actions">
+  ${
+    data.pending.length
+      ? html`<ul class="plain-list stack">${data.pending.map(
+          (p) => html`<li><form method="post" action="${hubUrl(ctx, 'signups')}" class="actions">
       ${xsrfInput(ctx)}<input type="hidden" name="name" value="${p.name}">
       <strong>${p.name}</strong> <span class="muted">${tr('signups.created')} ${timeEl(ctx, p.created)}</span>
       <button type="submit" class="button button-primary">${tr('signups.approve', { name: p.name })}</button>
     </form></li>`,
-      )}</ul>`
-    : html`<p class="muted">${tr('signups.none')}</p>`}
+        )}</ul>`
+      : html`<p class="muted">${tr('signups.none')}</p>`
+  }
 </section>`;
   return renderPage(ctx, { title: 'signups.title', body, template: 'admin', current: 'admin' });
 }

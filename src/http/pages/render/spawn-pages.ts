@@ -6,7 +6,9 @@ import { seg } from './common.js';
 
 function serverLabel(ctx: PageContext, userName: string, serverName: string): string {
   const tr = translator(ctx);
-  return serverName ? tr('spawn.serverOf', { user: userName, server: serverName }) : tr('spawn.defaultServerOf', { user: userName });
+  return serverName
+    ? tr('spawn.serverOf', { user: userName, server: serverName })
+    : tr('spawn.defaultServerOf', { user: userName });
 }
 
 export interface SpawnPendingPageData {
@@ -51,7 +53,12 @@ export function renderSpawnPending(ctx: PageContext, data: SpawnPendingPageData)
     body,
     template: 'spawn-pending',
     scripts: ['spawn-pending.js'],
-    vars: { user_name: data.userName, server_name: data.serverName, progress_url: data.progressUrl, next_url: data.nextUrl },
+    vars: {
+      user_name: data.userName,
+      server_name: data.serverName,
+      progress_url: data.progressUrl,
+      next_url: data.nextUrl,
+    },
   });
 }
 
@@ -74,9 +81,11 @@ export function renderNotRunning(ctx: PageContext, data: NotRunningPageData): Re
   const auto = data.implicitSpawnSeconds ?? 0;
   const body = html`<section class="card" aria-labelledby="not-running-title" id="not-running" data-implicit-spawn-seconds="${auto}" data-spawn-url="${data.spawnUrl}">
   <h1 id="not-running-title">${tr('notRunning.title')}</h1>
-  ${data.error
-    ? html`<div class="alert alert-error" role="alert"><h2>${tr('notRunning.lastFailed')}</h2><p>${data.error}</p></div>`
-    : ''}
+  ${
+    data.error
+      ? html`<div class="alert alert-error" role="alert"><h2>${tr('notRunning.lastFailed')}</h2><p>${data.error}</p></div>`
+      : ''
+  }
   <p>${mine ? tr('notRunning.mine', { server: label }) : tr('notRunning.other', { server: label })}</p>
   ${auto > 0 ? html`<p role="status" aria-live="polite" id="implicit-spawn-status">${tr('notRunning.autoStart', { seconds: auto })}</p>` : ''}
   <p class="actions">
@@ -89,7 +98,12 @@ export function renderNotRunning(ctx: PageContext, data: NotRunningPageData): Re
     body,
     template: 'not-running',
     scripts: auto > 0 ? ['not-running.js'] : [],
-    vars: { user_name: data.userName, server_name: data.serverName, spawn_url: data.spawnUrl, error: data.error ?? '' },
+    vars: {
+      user_name: data.userName,
+      server_name: data.serverName,
+      spawn_url: data.spawnUrl,
+      error: data.error ?? '',
+    },
   });
 }
 
@@ -117,7 +131,10 @@ export interface SpawnFormPageData {
 /** `GET /hub/spawn[/<user>[/<server>]]` when the spawner offers options. Posts to the same spawn URL. */
 export function renderSpawnForm(ctx: PageContext, data: SpawnFormPageData): RenderedPage {
   const tr = translator(ctx);
-  let action = hubUrl(ctx, `spawn/${seg(data.userName)}${data.serverName ? `/${seg(data.serverName)}` : ''}`);
+  let action = hubUrl(
+    ctx,
+    `spawn/${seg(data.userName)}${data.serverName ? `/${seg(data.serverName)}` : ''}`,
+  );
   if (data.next) action += `?next=${encodeURIComponent(data.next)}`;
   const profiles = data.profiles ?? [];
   const defaultSlug = profiles.find((p) => p.default)?.slug ?? profiles[0]?.slug;

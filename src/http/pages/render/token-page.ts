@@ -129,5 +129,11 @@ export function renderToken(ctx: PageContext, data: TokenPageData): RenderedPage
 </section>
 ${appsSection}
 </div>`;
-  return renderPage(ctx, { title: 'token.title', body, template: 'token', current: 'token', scripts: ['token.js'] });
+  return renderPage(ctx, {
+    title: 'token.title',
+    body,
+    template: 'token',
+    current: 'token',
+    scripts: ['token.js'],
+  });
 }
