@@ -14,7 +14,7 @@ export const ERROR_CATALOG = {
   LABHUB_ERR_CONFIG_SYNTAX:
     'A configuration file could not be parsed. The message gives file:line.',
   LABHUB_ERR_COOKIE_SECRET:
-    'The cookie secret file is unreadable, malformed, or readable by group/others (chmod 600 it).',
+    'The cookie secret file is unreadable, malformed, or readable by group/others and cannot be made private (chmod 600 it).',
   LABHUB_ERR_DB: 'The database could not be opened or migrated.',
   LABHUB_ERR_BAD_REQUEST: 'The request was malformed; the message says which part.',
   LABHUB_ERR_NOT_AUTHENTICATED: 'No valid credentials were sent (log in, or send a token).',

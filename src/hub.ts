@@ -2,12 +2,13 @@
  * The hub: wiring only. config → cookie secret → database → roles/users/services → authenticator
  * → spawner → proxy → HTTP → reattach running servers → background tasks.
  */
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type LoadedConfig } from './config/index.js';
 import { HubError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
-import { Store, parseDbUrl } from './db/index.js';
+import { Store, dbTightenedMessage, parseDbUrl } from './db/index.js';
+import type { Tightened } from './core/private-files.js';
+import { exposedTokenWarning, planProxyToken } from './core/proxy-token.js';
 import { loadCookieSecret } from './core/cookie-secret.js';
 import { Permissions } from './core/permissions.js';
 import { ServiceRegistry } from './core/services.js';
@@ -90,10 +91,18 @@ export class Hub {
       `Authenticator: ${authDef.id}${requested === 'default' ? ' (the default: ' + (authDef.id === 'pam' ? 'running as root with PAM' : 'accounts stored in the hub database') + ')' : ''}`,
     );
 
-    const { secret, created, source } = loadCookieSecret(settings.cookieSecretFile);
+    const { secret, created, source, warning } = loadCookieSecret(settings.cookieSecretFile);
     if (created) log.info(`Wrote a new cookie secret to ${source} (mode 600)`);
+    if (warning) log.warn(warning);
     const target = parseDbUrl(settings.dbUrl, this.opts.cwd);
-    const store = await Store.open(target);
+    const exposedDb: Tightened[] = [];
+    const store = await Store.open(target, {
+      onTightened: (t) => {
+        exposedDb.push(t);
+        log.warn(dbTightenedMessage(t));
+      },
+      onExposed: (m) => log.warn(m),
+    });
     log.info(
       `Database: ${target.kind === 'sqlite' ? target.location : target.location.replace(/:[^:@/]*@/, ':***@')}`,
     );
@@ -166,10 +175,11 @@ export class Hub {
     if (settings.spawner.memLimit || settings.spawner.cpuLimit)
       log.info(`Resource limits: memory: ${limits.memory}; cpu: ${limits.cpu}`);
 
-    const proxyToken =
-      settings.proxy.authToken ||
-      process.env.CONFIGPROXY_AUTH_TOKEN ||
-      (await this.persistentProxyToken(store));
+    const tokenPlan = await planProxyToken(store, {
+      configured: settings.proxy.authToken,
+      env: process.env.CONFIGPROXY_AUTH_TOKEN,
+      databaseExposed: exposedDb.length > 0,
+    });
     const hubTarget = `http://${hostForUrl(loopbackFor(settings.hubIp))}:${settings.hubPort}`;
     // HTTPS is terminated by the proxy: configured files, or a self-signed pair (Labhub.generate_self_signed_cert).
     const lab = loaded.config.Labhub as unknown as Record<string, unknown>;
@@ -200,7 +210,9 @@ export class Hub {
       : [];
     const proxy = new ManagedProxy({
       apiUrl: settings.proxy.apiUrl,
-      authToken: proxyToken,
+      authToken: tokenPlan.token,
+      replacementToken: tokenPlan.replacementToken,
+      onTokenReplaced: tokenPlan.onTokenReplaced,
       command: settings.proxy.command ?? undefined,
       shouldStart: settings.proxy.shouldStart,
       publicIp: settings.ip,
@@ -297,6 +309,8 @@ export class Hub {
       const proxyError = await proxyStarted;
       if (proxyError) throw proxyError;
       await proxy.addRoute(settings.baseUrl, hubTarget, { hub: true });
+      if (proxy.tokenReplacementPending)
+        log.warn(exposedTokenWarning(target.location, settings.proxy.pidFile));
       const { running, cleaned } = await spawns.reattachAll();
       if (running || cleaned)
         log.info(
@@ -384,15 +398,6 @@ export class Hub {
         });
       }
     }
-  }
-
-  /** The proxy token is kept in the database so a restarted hub can adopt its running proxy. */
-  private async persistentProxyToken(store: Store): Promise<string> {
-    const existing = await store.kv.get('proxy_auth_token');
-    if (existing) return existing;
-    const t = randomBytes(32).toString('hex');
-    await store.kv.set('proxy_auth_token', t);
-    return t;
   }
 
   /**

@@ -1,4 +1,5 @@
 import { loadConfig, type LoadedConfig } from '../config/index.js';
+import { dbTightenedMessage, type OpenDbOptions } from '../db/index.js';
 
 /** Command-line flags that map onto config traits. */
 export interface StartFlags {
@@ -25,3 +26,9 @@ export function flagOverrides(f: StartFlags): Record<string, Record<string, unkn
 export function loadWithFlags(f: StartFlags): LoadedConfig {
   return loadConfig({ file: f.config, overrides: flagOverrides(f) });
 }
+
+/** Database files made private while a command opens them: said on stderr (stdout is output). */
+export const cliDbOptions: OpenDbOptions = {
+  onTightened: (t) => process.stderr.write(`labhub: warning: ${dbTightenedMessage(t)}\n`),
+  onExposed: (m) => process.stderr.write(`labhub: warning: ${m}\n`),
+};

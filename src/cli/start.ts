@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { HubError } from '../errors.js';
 import { createSystemUserManager } from '../auth/system-users.js';
-import { loadWithFlags, type StartFlags } from './common.js';
+import { cliDbOptions, loadWithFlags, type StartFlags } from './common.js';
 
 /** `labhub [--admin NAME]`: start the hub; SIGINT/SIGTERM stop it and leave servers and proxy running. */
 export async function runStart(flags: StartFlags): Promise<void> {
@@ -37,7 +37,7 @@ async function ensureAdmin(name: string, loaded: ReturnType<typeof loadWithFlags
   );
   const authId = requested === 'default' ? defaultAuthenticatorId() : requested;
   const settings = settingsFromConfig(loaded.config, authId);
-  const store = await Store.open(parseDbUrl(settings.dbUrl));
+  const store = await Store.open(parseDbUrl(settings.dbUrl), cliDbOptions);
   try {
     const normalized = name.trim().toLowerCase();
     const user = await store.users.ensure(normalized, { admin: true });

@@ -3,7 +3,7 @@ import { defaultAuthenticatorId } from '../auth/registry.js';
 import { settingsFromConfig } from '../core/settings-from-config.js';
 import { isKnownScope, scopeError } from '../core/scopes.js';
 import { HubError } from '../errors.js';
-import { loadWithFlags, type StartFlags } from './common.js';
+import { cliDbOptions, loadWithFlags, type StartFlags } from './common.js';
 
 /** `labhub token USER`: print a new API token for USER. */
 export async function runToken(
@@ -21,7 +21,7 @@ export async function runToken(
   for (const s of scopes)
     if (s !== 'inherit' && !isKnownScope(s))
       throw new HubError('LABHUB_ERR_CONFIG', 400, scopeError(s) ?? `Unknown scope ${s}`);
-  const store = await Store.open(parseDbUrl(settings.dbUrl));
+  const store = await Store.open(parseDbUrl(settings.dbUrl), cliDbOptions);
   try {
     const u = await store.users.ensure(user.trim().toLowerCase());
     const { token } = await store.tokens.create({ userId: u.id, scopes, note: opts.note ?? '' });

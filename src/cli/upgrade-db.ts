@@ -2,21 +2,24 @@ import { backupSqlite, parseDbUrl, pendingMigrations } from '../db/index.js';
 import { migrateToLatest, openDb } from '../db/connection.js';
 import { defaultAuthenticatorId } from '../auth/registry.js';
 import { settingsFromConfig } from '../core/settings-from-config.js';
-import { loadWithFlags, type StartFlags } from './common.js';
+import { cliDbOptions, loadWithFlags, type StartFlags } from './common.js';
 
 /** `labhub upgrade-db`: back up (SQLite) and migrate the schema. */
 export async function runUpgradeDb(opts: StartFlags): Promise<void> {
   const settings = settingsFromConfig(loadWithFlags(opts).config, defaultAuthenticatorId());
   const target = parseDbUrl(settings.dbUrl);
-  const db = await openDb(target);
+  const db = await openDb(target, cliDbOptions);
   try {
     const pending = await pendingMigrations(db);
     if (!pending.length) {
       process.stdout.write('The database schema is up to date.\n');
       return;
     }
-    const backup = backupSqlite(target);
-    if (backup) process.stdout.write(`Backed up ${target.location} to ${backup}\n`);
+    const backup = await backupSqlite(target, db);
+    if (backup)
+      process.stdout.write(
+        `Backed up ${target.location} to ${backup} (mode 600: it holds the same secrets)\n`,
+      );
     const applied = await migrateToLatest(db);
     process.stdout.write(`Applied migrations: ${applied.join(', ')}\n`);
   } finally {

@@ -107,7 +107,7 @@ export const jupyterHubTraits = {
     z.string(),
     'jupyterhub_cookie_secret',
     'str',
-    'File holding the cookie secret (created 0600 if missing; refused if readable by group/others). Env `JPY_COOKIE_SECRET` overrides.',
+    'File holding the cookie secret (created 0600 if missing; made 0600 with a warning if readable by group/others). Env `JPY_COOKIE_SECRET` overrides.',
   ),
   cookie_max_age_days: t(seconds, 14, 'float', 'Lifetime of the login cookie, in days.'),
   cookie_host_prefix_enabled: t(

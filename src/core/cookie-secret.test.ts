@@ -27,7 +27,7 @@ function refusal(fn: () => unknown): { code: string; message: string } {
   assert.fail('expected the cookie secret to be refused');
 }
 
-test('a missing file is created with mode 0600 and 32 random bytes in hex, even with umask 0', () => {
+test('a missing file is created with mode 0600 (its new directory 0700) and 32 random bytes in hex, even with umask 0', () => {
   withDir((dir) => {
     const file = join(dir, 'sub', 'cookie_secret');
     const old = process.umask(0);
@@ -40,6 +40,7 @@ test('a missing file is created with mode 0600 and 32 random bytes in hex, even 
     assert.equal(r.created, true);
     assert.equal(r.source, file);
     assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.equal(statSync(join(dir, 'sub')).mode & 0o777, 0o700);
     assert.match(readFileSync(file, 'utf8').trim(), /^[0-9a-f]{64}$/);
     assert.equal(r.secret.length, 32);
     // Loaded again: the same secret, not recreated.
@@ -52,25 +53,28 @@ test('a missing file is created with mode 0600 and 32 random bytes in hex, even 
   });
 });
 
-test('a file readable by group or others is refused with LABHUB_ERR_COOKIE_SECRET and the chmod to run', () => {
+test('a file readable by group or others is made 0600, with a warning naming the file, its old and new mode and how to replace the secret', () => {
   withDir((dir) => {
     const file = join(dir, 'cookie_secret');
     writeFileSync(file, 'ab'.repeat(32) + '\n');
     for (const mode of [0o644, 0o640, 0o604, 0o660, 0o666]) {
       chmodSync(file, mode);
-      const e = refusal(() => loadCookieSecret(file, noEnv));
-      assert.equal(e.code, 'LABHUB_ERR_COOKIE_SECRET', `mode ${mode.toString(8)}`);
-      assert.ok(e.message.includes(file), 'names the file');
-      assert.ok(e.message.includes(mode.toString(8)), 'says the mode it found');
-      assert.ok(e.message.includes(`chmod 600 ${file}`), 'says how to fix it');
+      const r = loadCookieSecret(file, noEnv);
+      assert.deepEqual(r.secret, Buffer.from('ab'.repeat(32), 'hex'), 'the same secret is used');
+      assert.equal(statSync(file).mode & 0o777, 0o600, `mode ${mode.toString(8)} → 600`);
+      assert.deepEqual(r.tightened, { file, oldMode: mode, newMode: 0o600 });
+      assert.ok(r.warning?.includes(file), 'names the file');
+      assert.ok(r.warning?.includes(`mode ${mode.toString(8)}`), 'says the mode it found');
+      assert.match(r.warning ?? '', /changed it to 600/);
+      assert.match(r.warning ?? '', /forge login cookies/);
+      assert.ok(r.warning?.includes(`delete ${file}`), 'says how to replace it');
     }
     for (const mode of [0o600, 0o400]) {
       chmodSync(file, mode);
-      assert.deepEqual(
-        loadCookieSecret(file, noEnv).secret,
-        Buffer.from('ab'.repeat(32), 'hex'),
-        `mode ${mode.toString(8)} is fine`,
-      );
+      const r = loadCookieSecret(file, noEnv);
+      assert.deepEqual(r.secret, Buffer.from('ab'.repeat(32), 'hex'), `mode ${mode.toString(8)}`);
+      assert.equal(r.warning, undefined, `mode ${mode.toString(8)} is fine as it is`);
+      assert.equal(statSync(file).mode & 0o777, mode);
     }
   });
 });

@@ -1,17 +1,33 @@
-import { existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { HubError } from '../errors.js';
+import {
+  tightenFile,
+  tightenedMessage,
+  writePrivateFile,
+  type Tightened,
+} from './private-files.js';
+
+/** Result of {@link loadCookieSecret}. */
+export interface CookieSecret {
+  secret: Buffer;
+  /** The file was written now. */
+  created: boolean;
+  /** The file path, or `JPY_COOKIE_SECRET`. */
+  source: string;
+  /** The file was readable by group or others and was made 0600 now: warn with `warning`. */
+  tightened?: Tightened;
+  warning?: string;
+}
 
 /**
  * Load the cookie secret like JupyterHub: env JPY_COOKIE_SECRET (hex) wins; else the file,
- * created with mode 0600 (32 random bytes, hex) when missing. A file readable by group or others
- * is refused, with the chmod that fixes it.
+ * created with mode 0600 whatever the umask (32 random bytes, hex) when missing. A file readable
+ * by group or others is made 0600, and the result carries the warning to log (file, old mode,
+ * new mode, and how to replace a secret that may have been read).
  */
-export function loadCookieSecret(
-  file: string,
-  env: NodeJS.ProcessEnv = process.env,
-): { secret: Buffer; created: boolean; source: string } {
+export function loadCookieSecret(file: string, env: NodeJS.ProcessEnv = process.env): CookieSecret {
   const fromEnv = env.JPY_COOKIE_SECRET;
   if (fromEnv) {
     if (!/^[0-9a-fA-F]{32,}$/.test(fromEnv.trim())) {
@@ -29,19 +45,32 @@ export function loadCookieSecret(
   }
   const path = resolve(file);
   if (!existsSync(path)) {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, randomBytes(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
+    writePrivateFile(path, randomBytes(32).toString('hex') + '\n', { exclusive: true });
     return { secret: readHex(path), created: true, source: path };
   }
-  const mode = statSync(path).mode & 0o777;
-  if (mode & 0o077) {
+  let tightened: Tightened | null;
+  try {
+    tightened = tightenFile(path);
+  } catch (e) {
     throw new HubError(
       'LABHUB_ERR_COOKIE_SECRET',
       500,
-      `The cookie secret file ${path} has permissions ${mode.toString(8).padStart(3, '0')}; it must not be readable by group or others. Run: chmod 600 ${path}`,
+      `The cookie secret file ${path} is readable by group or others, and labhub could not make it private (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Run: chmod 600 ${path}`,
     );
   }
-  return { secret: readHex(path), created: false, source: path };
+  const secret = readHex(path);
+  if (!tightened) return { secret, created: false, source: path };
+  return {
+    secret,
+    created: false,
+    source: path,
+    tightened,
+    warning: tightenedMessage(
+      'The cookie secret file',
+      tightened,
+      `Anyone who read it can forge login cookies: to replace it, stop labhub, delete ${path} and start again (everyone logs in again).`,
+    ),
+  };
 }
 
 function readHex(path: string): Buffer {

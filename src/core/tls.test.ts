@@ -2,11 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isHubError } from '../errors.js';
 import {
+  checkConfiguredKey,
   ensureSelfSignedCert,
   generateSelfSignedCert,
   prepareTls,
@@ -40,6 +41,56 @@ test('ensureSelfSignedCert: creates, then reuses while valid; renews one that ex
     assert.equal(c.created, true);
     assert.match(c.reason, /expires/);
     assert.notEqual(c.fingerprint256, short.fingerprint256);
+  }));
+
+test('ensureSelfSignedCert under umask 022: a new key is 0600 even over a readable file, and a kept readable key is made 0600 and reported', () =>
+  withDir((dir) => {
+    const cert = join(dir, 'c.pem');
+    const key = join(dir, 'k.pem');
+    const old = process.umask(0o022);
+    try {
+      writeFileSync(key, 'not a key');
+      chmodSync(key, 0o644);
+      assert.equal(ensureSelfSignedCert(cert, key).created, true);
+      assert.equal(statSync(key).mode & 0o777, 0o600, 'a regenerated key');
+      assert.equal(statSync(cert).mode & 0o777, 0o644, 'the certificate is public');
+      chmodSync(key, 0o644);
+      const kept = ensureSelfSignedCert(cert, key);
+      assert.equal(kept.created, false);
+      assert.deepEqual(kept.tightened, { file: key, oldMode: 0o644, newMode: 0o600 });
+      assert.equal(statSync(key).mode & 0o777, 0o600, 'a kept key');
+      const warnings: string[] = [];
+      chmodSync(key, 0o640);
+      prepareTls({
+        sslCert: cert,
+        sslKey: key,
+        generate: true,
+        cookieSecretFile: join(dir, 'cookie_secret'),
+        log: { info() {}, warn: (m) => warnings.push(m) },
+      });
+      assert.equal(warnings.length, 1, warnings.join('\n'));
+      assert.match(
+        warnings[0]!,
+        new RegExp(`^The TLS key ${key} .*mode 640\\); changed it to 600`),
+      );
+    } finally {
+      process.umask(old);
+    }
+  }));
+
+test('a configured ssl_key that everyone may read loses the "others" bits; one shared with its group is only warned about', () =>
+  withDir((dir) => {
+    const key = join(dir, 'privkey.pem');
+    writeFileSync(key, generateSelfSignedCert().keyPem);
+    chmodSync(key, 0o644);
+    const [w] = checkConfiguredKey(key);
+    assert.match(w!, /JupyterHub\.ssl_key\) .*mode 644\); changed it to 640/);
+    assert.equal(statSync(key).mode & 0o777, 0o640);
+    const [g] = checkConfiguredKey(key);
+    assert.match(g!, /readable by its group .*mode 640.*chmod 600 /);
+    assert.equal(statSync(key).mode & 0o777, 0o640, 'left to the operator');
+    chmodSync(key, 0o600);
+    assert.deepEqual(checkConfiguredKey(key), []);
   }));
 
 test('ensureSelfSignedCert: a key that does not match is replaced; unreadable PEM too', () =>

@@ -15,11 +15,19 @@ import {
   randomBytes,
   sign,
 } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { isIP } from 'node:net';
 import { HubError } from '../errors.js';
+import {
+  makePrivateDirs,
+  modeText,
+  tightenFile,
+  tightenedMessage,
+  writePrivateFile,
+  type Tightened,
+} from './private-files.js';
 
 /** Options of {@link generateSelfSignedCert}. */
 export interface SelfSignedOptions {
@@ -180,12 +188,16 @@ export interface SelfSignedFiles {
   notAfter: Date;
   /** Why they were (re)written, or why the existing ones were kept. */
   reason: string;
+  /** The kept key was readable by group or others and was made 0600 now. */
+  tightened?: Tightened;
 }
 
 /**
  * Use the certificate at `certFile`/`keyFile` if both exist, match and are valid for another
- * `renewDays` (default 30); otherwise write a new self-signed pair there (key mode 600). A
- * certificate that is not self-signed is never replaced.
+ * `renewDays` (default 30); otherwise write a new self-signed pair there (the key 0600 whatever
+ * the umask, never in a wider file even for a moment; directories labhub creates 0700). A kept
+ * key readable by group or others is made 0600. A certificate that is not self-signed is never
+ * replaced.
  * @throws HubError LABHUB_ERR_CONFIG when the files cannot be written.
  */
 export function ensureSelfSignedCert(
@@ -204,6 +216,7 @@ export function ensureSelfSignedCert(
       // Never replace a certificate someone else issued (a real one that expires is the operator's to renew).
       if (!selfSigned)
         return {
+          ...keptKey(keyFile),
           certFile,
           keyFile,
           created: false,
@@ -215,6 +228,7 @@ export function ensureSelfSignedCert(
       else if (!fresh) reason = `the certificate expires ${notAfter.toISOString()}`;
       else
         return {
+          ...keptKey(keyFile),
           certFile,
           keyFile,
           created: false,
@@ -228,9 +242,8 @@ export function ensureSelfSignedCert(
   }
   const gen = generateSelfSignedCert(opts);
   try {
-    for (const f of [certFile, keyFile]) mkdirSync(dirname(f), { recursive: true });
-    writeFileSync(keyFile, gen.keyPem, { mode: 0o600 });
-    chmodSync(keyFile, 0o600);
+    writePrivateFile(keyFile, gen.keyPem);
+    makePrivateDirs(dirname(certFile));
     writeFileSync(certFile, gen.certPem, { mode: 0o644 });
   } catch (e) {
     throw new HubError(
@@ -247,6 +260,43 @@ export function ensureSelfSignedCert(
     notAfter: gen.notAfter,
     reason,
   };
+}
+
+/** A key labhub generated (or was told to generate at that path) is labhub's: make it 0600. */
+function keptKey(keyFile: string): { tightened?: Tightened } {
+  const t = tightenFile(keyFile);
+  return t ? { tightened: t } : {};
+}
+
+/**
+ * A configured key (JupyterHub.ssl_key) belongs to the operator: one that every account may read
+ * loses the "others" bits; one only its group may read is left (Debian's ssl-cert group shares
+ * keys on purpose) with a warning. Returns the warnings to log.
+ */
+export function checkConfiguredKey(keyFile: string): string[] {
+  let st;
+  try {
+    st = statSync(keyFile);
+  } catch {
+    return [];
+  }
+  if (st.mode & 0o007) {
+    const t = tightenFile(keyFile, 0o007);
+    return t
+      ? [
+          tightenedMessage(
+            'The TLS key (JupyterHub.ssl_key)',
+            t,
+            'Anyone who read it can impersonate this server: replace the certificate and key.',
+          ),
+        ]
+      : [];
+  }
+  if (st.mode & 0o070)
+    return [
+      `The TLS key ${keyFile} (JupyterHub.ssl_key) is readable by its group (gid ${st.gid}, mode ${modeText(st.mode)}): every member can impersonate this server. If that group is not meant to share it, run: chmod 600 ${keyFile}`,
+    ];
+  return [];
 }
 
 /** Names of the generated files when JupyterHub.ssl_cert/ssl_key are not set. */
@@ -293,12 +343,21 @@ export function prepareTls(o: PrepareTlsOptions): { certFile: string; keyFile: s
         );
       }
     }
+    for (const w of checkConfiguredKey(o.sslKey)) o.log?.warn(w);
     return { certFile: o.sslCert, keyFile: o.sslKey };
   }
   const dir = dirname(resolvePath(o.cookieSecretFile));
   const certFile = resolvePath(o.sslCert || `${dir}/${SELF_SIGNED_CERT_FILE}`);
   const keyFile = resolvePath(o.sslKey || `${dir}/${SELF_SIGNED_KEY_FILE}`);
   const r = ensureSelfSignedCert(certFile, keyFile);
+  if (r.tightened)
+    o.log?.warn(
+      tightenedMessage(
+        'The TLS key',
+        r.tightened,
+        'Anyone who read it can impersonate this server: delete it and the certificate to have labhub make a new pair.',
+      ),
+    );
   if (r.created) {
     o.log?.warn(
       `TLS: wrote a new self-signed certificate to ${certFile} (key ${keyFile}, mode 600; ${r.reason}). ` +

@@ -1,5 +1,5 @@
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import {
   Kysely,
   Migrator,
@@ -7,8 +7,18 @@ import {
   SqliteDialect,
   type Migration,
   type MigrationProvider,
+  sql,
 } from 'kysely';
 import { HubError } from '../errors.js';
+import {
+  createPrivateFile,
+  modeText,
+  sqliteFiles,
+  tightenFile,
+  tightenedMessage,
+  fileMode,
+  type Tightened,
+} from '../core/private-files.js';
 import type { Database } from './schema.js';
 import * as m001 from './migrations/001-initial.js';
 import * as m002 from './migrations/002-shares-services.js';
@@ -58,11 +68,58 @@ export function parseDbUrl(url: string, cwd = process.cwd()): DbTarget {
   );
 }
 
+/** Options of {@link openDb}. */
+export interface OpenDbOptions {
+  /**
+   * Called for each SQLite file (the database, -wal, -shm, -journal) that group or others could
+   * read and that was made private before opening; use {@link dbTightenedMessage} to warn.
+   */
+  onTightened?: (t: Tightened) => void;
+  /** Called when such a file could not be made private (e.g. not owned by this account). */
+  onExposed?: (message: string) => void;
+}
+
+/** The warning for a database file found readable by other accounts (file, old and new mode). */
+export function dbTightenedMessage(t: Tightened): string {
+  return tightenedMessage(
+    'The database file',
+    t,
+    'Other local accounts may have copied the secrets in it (the proxy API token, password hashes of native accounts); see docs/security.md (V4).',
+  );
+}
+
+/**
+ * The SQLite files hold credentials (the proxy token, password hashes) and every local account
+ * has a shell under PAM: make existing ones private, and create the database file 0600 before
+ * SQLite opens it, because SQLite creates -wal and -shm with the database file's mode.
+ */
+function prepareSqliteFiles(file: string, opts: OpenDbOptions): void {
+  for (const f of sqliteFiles(file)) {
+    try {
+      const t = tightenFile(f);
+      if (t) opts.onTightened?.(t);
+    } catch (e) {
+      opts.onExposed?.(
+        `The database file ${f} is readable by other accounts (mode ${modeText(fileMode(f) ?? 0)}) and labhub could not change that (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Run: chmod 600 ${f}`,
+      );
+    }
+  }
+  try {
+    createPrivateFile(file);
+  } catch (e) {
+    throw new HubError(
+      'LABHUB_ERR_DB',
+      500,
+      `Cannot create the SQLite database ${file}: ${(e as Error).message}. Check that the directory is writable.`,
+    );
+  }
+}
+
 /** Open (but do not migrate) a database. */
-export async function openDb(target: DbTarget): Promise<Db> {
+export async function openDb(target: DbTarget, opts: OpenDbOptions = {}): Promise<Db> {
   if (target.kind === 'sqlite') {
     const { default: SQLite } = await import('better-sqlite3');
-    if (target.location !== ':memory:') mkdirSync(dirname(target.location), { recursive: true });
+    if (target.location !== ':memory:') prepareSqliteFiles(target.location, opts);
     let sqlite;
     try {
       sqlite = new SQLite(target.location);
@@ -155,12 +212,23 @@ export async function pendingMigrations(db: Db): Promise<string[]> {
   return all.filter((m) => !m.executedAt).map((m) => m.name);
 }
 
-/** Copy an SQLite file before upgrading it; returns the backup path (null when nothing to copy). */
-export function backupSqlite(target: DbTarget, now = new Date()): string | null {
+/**
+ * Back up an SQLite database before upgrading it: a consistent copy made by SQLite itself
+ * (`VACUUM INTO`, so rows still in the -wal are included) into a file created 0600 first, since
+ * the copy holds the same secrets as the database. Returns the backup path (null when there is
+ * nothing to copy).
+ */
+export async function backupSqlite(
+  target: DbTarget,
+  db: Db,
+  now = new Date(),
+): Promise<string | null> {
   if (target.kind !== 'sqlite' || target.location === ':memory:' || !existsSync(target.location))
     return null;
   const stamp = now.toISOString().replace(/[:.]/g, '-');
   const dest = `${target.location}.${stamp}.bak`;
-  copyFileSync(target.location, dest);
+  // VACUUM INTO writes into an existing empty file, keeping its mode.
+  createPrivateFile(dest);
+  await sql`VACUUM INTO ${dest}`.execute(db);
   return dest;
 }

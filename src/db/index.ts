@@ -1,4 +1,10 @@
-import { type Db, type DbTarget, migrateToLatest, openDb } from './connection.js';
+import {
+  type Db,
+  type DbTarget,
+  type OpenDbOptions,
+  migrateToLatest,
+  openDb,
+} from './connection.js';
 import { GroupRepo } from './groups.js';
 import { KvRepo } from './kv.js';
 import { NativeAccountRepo } from './native-accounts.js';
@@ -10,7 +16,14 @@ import { ApiServiceRepo, ScopedListRepo, ShareRepo } from './shares.js';
 import { TokenRepo } from './tokens.js';
 import { UserRepo } from './users.js';
 
-export { parseDbUrl, backupSqlite, pendingMigrations, type DbTarget } from './connection.js';
+export {
+  parseDbUrl,
+  backupSqlite,
+  pendingMigrations,
+  dbTightenedMessage,
+  type DbTarget,
+  type OpenDbOptions,
+} from './connection.js';
 export type { User, UserListQuery, UserSort } from './users.js';
 export type { ServerRecord, ActiveServer, ServerStatus, ServerPatch } from './servers.js';
 export type { TokenRecord, NewToken } from './tokens.js';
@@ -58,9 +71,9 @@ export class Store {
     this.apiServices = new ApiServiceRepo(db);
   }
 
-  /** Open, migrate, and wrap a database. */
-  static async open(target: DbTarget): Promise<Store> {
-    const db = await openDb(target);
+  /** Open, migrate, and wrap a database (see {@link OpenDbOptions} for files made private). */
+  static async open(target: DbTarget, opts: OpenDbOptions = {}): Promise<Store> {
+    const db = await openDb(target, opts);
     await migrateToLatest(db);
     return new Store(db);
   }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, existsSync } from 'node:fs';
+import { mkdtempSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Store, parseDbUrl, backupSqlite, pendingMigrations } from './index.js';
@@ -27,7 +27,7 @@ test('parseDbUrl understands JupyterHub sqlite and postgres forms', () => {
   );
 });
 
-test('migrations create the schema once; a second run applies nothing; backup copies the file', async () => {
+test('migrations create the schema once; a second run applies nothing; backup copies the data (with what is still in the WAL) into a 0600 file', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'labhub-db-'));
   const target = parseDbUrl('sqlite:///hub.sqlite', dir);
   const db = await openDb(target);
@@ -42,9 +42,19 @@ test('migrations create the schema once; a second run applies nothing; backup co
     '003-failure-index',
   ]);
   assert.deepEqual(await migrateToLatest(db), []);
+  const old = process.umask(0o022);
+  let bak;
+  try {
+    bak = await backupSqlite(target, db);
+  } finally {
+    process.umask(old);
+  }
   await db.destroy();
-  const bak = backupSqlite(target);
   assert.ok(bak && existsSync(bak));
+  assert.equal(statSync(bak).mode & 0o777, 0o600, 'the backup holds the same secrets');
+  const copy = await openDb({ kind: 'sqlite', location: bak });
+  assert.deepEqual(await pendingMigrations(copy), [], 'the backup has every migration');
+  await copy.destroy();
 });
 
 test('users: list filters, sorts and paginates in SQL', async () => {

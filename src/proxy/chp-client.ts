@@ -101,6 +101,11 @@ export class ChpClient implements Proxy {
     this.pool = new Pool(u.origin, { connections: opts.concurrency ?? 10, keepAliveTimeout: 4000 });
   }
 
+  /** Send another API token from now on (the proxy was restarted with it). */
+  setAuthToken(token: string): void {
+    this.opts.authToken = token;
+  }
+
   /** Add or replace a route; `jupyterhub: true` is added to `data`. Throws LABHUB_ERR_PROXY. */
   async addRoute(routespec: string, target: string, data: JsonObject): Promise<void> {
     const path = routespecToChpPath(routespec, this.opts.hostRouting);

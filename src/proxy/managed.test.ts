@@ -96,6 +96,43 @@ test('adopts a proxy already running with our token; never kills it', async () =
   }
 });
 
+test('a replacement token is kept while a proxy is adopted, and used (then reported) by the next proxy this starts', async () => {
+  const running = await startProxy([], { token: 'old-token' });
+  const stored: string[] = [];
+  const m = new ManagedProxy({
+    ...(await opts()),
+    apiUrl: running.apiUrl,
+    authToken: 'old-token',
+    replacementToken: 'new-token',
+    onTokenReplaced: async (t) => void stored.push(t),
+    checkInterval: 100_000,
+  });
+  try {
+    await m.start();
+    assert.equal(m.isAdopted, true);
+    assert.equal(m.tokenReplacementPending, true, 'an adopted proxy keeps the old token');
+    assert.deepEqual(stored, []);
+    await running.stop(); // the operator restarts the proxy; the check starts a new one
+    await m.check();
+    const pid = m.pid!;
+    assert.ok(pid, 'a proxy was started');
+    assert.match(
+      readFileSync(`/proc/${pid}/environ`, 'utf8'),
+      /CONFIGPROXY_AUTH_TOKEN=new-token\0/,
+    );
+    assert.equal(m.tokenReplacementPending, false);
+    assert.deepEqual(stored, ['new-token'], 'the hub is told once');
+    await m.addRoute('/user/c/', 'http://127.0.0.1:1', {}); // the client uses the new token
+    const r = await fetch(`${running.apiUrl}/api/routes`, {
+      headers: { authorization: 'token old-token' },
+    });
+    assert.equal(r.status, 403, 'the old token no longer works');
+  } finally {
+    await m.stop({ killProcess: true });
+    await running.stop();
+  }
+});
+
 test('a proxy with another token: LABHUB_ERR_PROXY, nothing started', async () => {
   const running = await startProxy([], { token: 'theirs' });
   try {

@@ -39,6 +39,13 @@ export interface ManagedProxyOptions {
   /** Retry window of API calls (ms, default 30 000); see ChpClient. */
   retryFor?: number;
   env?: Record<string, string>;
+  /**
+   * A new API token to switch to the next time this starts a proxy process (never when it adopts
+   * one): how the hub replaces a token that may have leaked without dropping connections now.
+   * `onTokenReplaced` is awaited with it once the new proxy answers (the hub stores it).
+   */
+  replacementToken?: string;
+  onTokenReplaced?: (token: string) => Promise<void>;
   log?: {
     info(msg: string): void;
     warn(msg: string): void;
@@ -70,9 +77,13 @@ export class ManagedProxy implements Proxy {
   private checking = false;
   private readonly callbacks: Array<() => Promise<void>> = [];
   private readonly log: NonNullable<ManagedProxyOptions['log']>;
+  private token: string;
+  private replacement: string | undefined;
 
   constructor(private readonly opts: ManagedProxyOptions) {
     this.log = opts.log ?? noopLog;
+    this.token = opts.authToken;
+    this.replacement = opts.replacementToken;
     this.client = new ChpClient({
       apiUrl: opts.apiUrl,
       authToken: opts.authToken,
@@ -89,6 +100,11 @@ export class ManagedProxy implements Proxy {
     return this.child && this.child.exitCode === null && this.child.signalCode === null
       ? (this.child.pid ?? null)
       : null;
+  }
+
+  /** True while a replacement token waits for the next proxy this starts. */
+  get tokenReplacementPending(): boolean {
+    return this.replacement !== undefined;
   }
 
   /** True when start() found a proxy already running and adopted it. */
@@ -220,7 +236,7 @@ export class ManagedProxy implements Proxy {
   private async probe(timeout = 2000): Promise<Probe> {
     try {
       const r = await request(new URL('api/routes', this.opts.apiUrl.replace(/\/?$/, '/')), {
-        headers: { authorization: `token ${this.opts.authToken}` },
+        headers: { authorization: `token ${this.token}` },
         headersTimeout: timeout,
         bodyTimeout: timeout,
       });
@@ -268,11 +284,14 @@ export class ManagedProxy implements Proxy {
     const args = [...command.slice(1), ...this.proxyArgs()];
     this.log.info(`proxy: starting ${command[0]} ${args.join(' ')}`);
     this.stderrTail = '';
+    const previous = this.token;
+    const replacing = this.replacement !== undefined;
+    if (replacing) this.useToken(this.replacement!);
     const child = spawn(command[0]!, args, {
       env: {
         ...process.env,
         ...(this.opts.env ?? {}),
-        CONFIGPROXY_AUTH_TOKEN: this.opts.authToken,
+        CONFIGPROXY_AUTH_TOKEN: this.token,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group: a Ctrl-C or a crash of the hub does not take user connections down.
@@ -305,10 +324,24 @@ export class ManagedProxy implements Proxy {
     } catch (err) {
       this.child = null;
       await this.killChild(child, 'SIGKILL');
+      if (replacing) this.useToken(previous);
       throw err;
     }
     this.adopted = false;
     this.log.info(`proxy: started (pid ${child.pid}), API at ${this.opts.apiUrl}`);
+    if (replacing) {
+      this.replacement = undefined;
+      try {
+        await this.opts.onTokenReplaced?.(this.token);
+      } catch (err) {
+        this.log.error(`proxy: could not store the new API token: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private useToken(token: string): void {
+    this.token = token;
+    this.client.setAuthToken(token);
   }
 
   private async waitForApi(child: ChildProcess): Promise<void> {

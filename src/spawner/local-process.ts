@@ -188,7 +188,9 @@ class LocalProcessSpawner implements Spawner {
     this.port = o.port > 0 ? o.port : await findFreePort(o.ip);
     env = withServiceUrl(env, o.ip === '*' ? '' : o.ip, this.port); // '' = all interfaces for the server
     Object.assign(env, o.environment);
+    // The hub's own secrets never reach a user's server (its user could read them there).
     delete env.CONFIGPROXY_AUTH_TOKEN;
+    delete env.JPY_COOKIE_SECRET;
     env.PATH ??= FALLBACK_PATH;
 
     // Notebook directory: create it (owned by the user) or fail at once, naming it.

@@ -6,13 +6,12 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CookieClient } from '../helpers/cookie-client.js';
 import { Hub } from '../../src/hub.js';
 import { loadConfig } from '../../src/config/index.js';
-import { silentLogger } from '../../src/log.js';
 import { isHubError } from '../../src/errors.js';
 import { hubFetch, startTestHub, type TestHub } from '../helpers/test-hub.js';
 import {
@@ -402,12 +401,13 @@ describe('a missing command', () => {
 });
 
 describe('cookie secret file', () => {
-  test('the hub refuses to start with a group/world-readable secret file', async () => {
+  test('the hub makes a group/world-readable secret file 0600 before anything else, and warns', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'labhub-secret-'));
     try {
       const file = join(dir, 'cookie_secret');
       writeFileSync(file, 'ab'.repeat(32) + '\n');
       chmodSync(file, 0o644);
+      const { log, lines } = memoryLogger();
       const hub = new Hub({
         loaded: loadConfig({
           cwd: dir,
@@ -415,21 +415,22 @@ describe('cookie secret file', () => {
             JupyterHub: {
               authenticator_class: 'dummy',
               cookie_secret_file: file,
-              db_url: `sqlite:///${join(dir, 'hub.sqlite')}`,
+              // Start stops at the database, right after the cookie secret.
+              db_url: 'mysql://unsupported',
             },
             DummyAuthenticator: { password: 'pw' },
           },
         }),
-        log: silentLogger(),
+        log,
         cwd: dir,
       });
-      await assert.rejects(
-        hub.start(),
-        (e) =>
-          isHubError(e) &&
-          e.code === 'LABHUB_ERR_COOKIE_SECRET' &&
-          e.userMessage.includes(`chmod 600 ${file}`),
-      );
+      await assert.rejects(hub.start(), (e) => isHubError(e) && e.code === 'LABHUB_ERR_CONFIG');
+      assert.equal(statSync(file).mode & 0o777, 0o600);
+      const warning = lines()
+        .map((l) => JSON.parse(l) as { level: number; msg: string })
+        .find((l) => l.msg.includes(file));
+      assert.equal(warning?.level, 40, 'a warning');
+      assert.match(warning.msg, /mode 644\); changed it to 600/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
