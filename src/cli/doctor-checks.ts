@@ -9,14 +9,11 @@ import { defaultAuthenticatorId } from '../auth/registry.js';
 import { settingsFromConfig, isWildcardIp } from '../core/settings-from-config.js';
 import { findOnPath } from '../spawner/proc.js';
 import { flagOverrides, type StartFlags } from './common.js';
-import {
-  accountChecks,
-  fileChecks,
-  pamChecks,
-  spawnerChecks,
-  statsdChecks,
-  tlsChecks,
-} from './doctor-system.js';
+import { accountChecks, pamChecks } from './doctor-system.js';
+import { spawnerChecks } from './doctor-spawner.js';
+import { tlsChecks } from './doctor-tls.js';
+import { statsdChecks } from './doctor-statsd.js';
+import { fileChecks } from './doctor-files.js';
 
 export interface CheckResult {
   name: string;
