@@ -13,7 +13,7 @@ import { accountChecks, pamChecks } from './doctor-system.js';
 import { spawnerChecks } from './doctor-spawner.js';
 import { tlsChecks } from './doctor-tls.js';
 import { statsdChecks } from './doctor-statsd.js';
-import { fileChecks } from './doctor-files.js';
+import { fileChecks, secretFileChecks } from './doctor-files.js';
 
 export interface CheckResult {
   name: string;
@@ -260,7 +260,12 @@ export async function runChecks(flags: StartFlags): Promise<CheckResult[]> {
       });
     }
   }
-  out.push(...tlsChecks(s, loaded), ...(await statsdChecks(s)), ...fileChecks(s));
+  out.push(
+    ...tlsChecks(s, loaded),
+    ...(await statsdChecks(s)),
+    ...fileChecks(s),
+    ...secretFileChecks(s, loaded),
+  );
   return out;
 }
 

@@ -9,11 +9,18 @@ import { spawnSync } from 'node:child_process';
 import { HubError } from '../errors.js';
 import { createSystemUserManager } from '../auth/system-users.js';
 import { cliDbOptions, loadWithFlags, type StartFlags } from './common.js';
+import { configFileCheck } from './doctor-files.js';
 
 /** `labhub [--admin NAME]`: start the hub; SIGINT/SIGTERM stop it and leave servers and proxy running. */
 export async function runStart(flags: StartFlags): Promise<void> {
   const log = createLogger({ level: flags.logLevel });
   const loaded = loadWithFlags(flags);
+  const config = configFileCheck(loaded);
+  if (config) log.warn(`${config.detail}. Fix: ${config.fix}`);
+  if (flags.db && /:\/\/[^/@:]*:[^/@]+@/.test(flags.db))
+    log.warn(
+      '--db holds a password, and every account on this machine can read command lines (ps). Put db_url in a config file only root can read, or the password in PGPASSWORD.',
+    );
   if (flags.admin) await ensureAdmin(flags.admin, loaded);
   const hub = new Hub({ loaded, log });
   await hub.start();

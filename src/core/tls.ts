@@ -303,6 +303,17 @@ export function checkConfiguredKey(keyFile: string): string[] {
 export const SELF_SIGNED_CERT_FILE = 'labhub-selfsigned-cert.pem';
 export const SELF_SIGNED_KEY_FILE = 'labhub-selfsigned-key.pem';
 
+/** Where `Labhub.generate_self_signed_cert` keeps its pair: ssl_cert/ssl_key, else beside the cookie secret. */
+export function generatedTlsFiles(
+  o: Pick<PrepareTlsOptions, 'sslCert' | 'sslKey' | 'cookieSecretFile'>,
+): { certFile: string; keyFile: string } {
+  const dir = dirname(resolvePath(o.cookieSecretFile));
+  return {
+    certFile: resolvePath(o.sslCert || `${dir}/${SELF_SIGNED_CERT_FILE}`),
+    keyFile: resolvePath(o.sslKey || `${dir}/${SELF_SIGNED_KEY_FILE}`),
+  };
+}
+
 /** Options of {@link prepareTls}. */
 export interface PrepareTlsOptions {
   sslCert: string | null;
@@ -346,9 +357,7 @@ export function prepareTls(o: PrepareTlsOptions): { certFile: string; keyFile: s
     for (const w of checkConfiguredKey(o.sslKey)) o.log?.warn(w);
     return { certFile: o.sslCert, keyFile: o.sslKey };
   }
-  const dir = dirname(resolvePath(o.cookieSecretFile));
-  const certFile = resolvePath(o.sslCert || `${dir}/${SELF_SIGNED_CERT_FILE}`);
-  const keyFile = resolvePath(o.sslKey || `${dir}/${SELF_SIGNED_KEY_FILE}`);
+  const { certFile, keyFile } = generatedTlsFiles(o);
   const r = ensureSelfSignedCert(certFile, keyFile);
   if (r.tightened)
     o.log?.warn(
