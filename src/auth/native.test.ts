@@ -32,6 +32,12 @@ class MemoryStore implements NativeAccountStore {
       (r) => opts.pending === undefined || r.approved === !opts.pending,
     );
   }
+  async countPending() {
+    return (await this.list({ pending: true })).length;
+  }
+  async delete(name: string) {
+    this.rows.delete(name);
+  }
 }
 
 function make(options: Record<string, unknown> = {}) {
@@ -48,23 +54,37 @@ function make(options: Record<string, unknown> = {}) {
 
 const code = (c: ErrorCode) => (e: unknown) => isHubError(e) && e.code === c;
 
-test('native: sign-up is off unless open_signup', async () => {
-  const { auth } = make();
-  assert.equal(auth.signupEnabled, false);
-  await assert.rejects(auth.signup('alice', 'long enough pw'), code('LABHUB_ERR_FORBIDDEN'));
+test('native: enable_signup false refuses sign-ups (404); it is on by default', async () => {
+  const off = make({ enable_signup: false });
+  assert.equal(off.auth.signupEnabled, false);
+  await assert.rejects(
+    off.auth.signup({ username: 'alice', password: 'long enough pw' }),
+    code('LABHUB_ERR_NOT_FOUND'),
+  );
+  assert.equal(make().auth.signupEnabled, true);
 });
 
-test('native: a sign-up waits for approval, then logs in', async () => {
-  const { auth, store } = make({ open_signup: true });
-  assert.deepEqual(await auth.signup(' Alice ', 'correct horse'), {
+test('native: open_signup false: a sign-up waits for approval (its right password says so), then logs in', async () => {
+  const { auth, store } = make();
+  assert.equal(auth.openSignup, false);
+  assert.deepEqual(await auth.signup({ username: ' Alice ', password: 'correct horse' }), {
     name: 'alice',
     approved: false,
   });
-  assert.equal(await auth.authenticate({ username: 'alice', password: 'correct horse' }), null);
+  await assert.rejects(
+    auth.authenticate({ username: 'alice', password: 'correct horse' }),
+    (e) => code('LABHUB_ERR_LOGIN_FAILED')(e) && /approval/.test((e as Error).message),
+  );
+  assert.equal(
+    await auth.authenticate({ username: 'alice', password: 'wrong horse' }),
+    null,
+    'a wrong password does not reveal the pending state',
+  );
   assert.deepEqual(
     (await auth.listPending()).map((a) => a.name),
     ['alice'],
   );
+  assert.equal(await auth.countPending(), 1);
   await auth.approve('alice');
   assert.deepEqual(await auth.authenticate({ username: 'ALICE', password: 'correct horse' }), {
     name: 'alice',
@@ -76,21 +96,77 @@ test('native: a sign-up waits for approval, then logs in', async () => {
   await assert.rejects(auth.approve('nobody'), code('LABHUB_ERR_NOT_FOUND'));
 });
 
-test('native: signup_requires_approval false approves at once', async () => {
-  const { auth } = make({ open_signup: true, signup_requires_approval: false });
-  assert.deepEqual(await auth.signup('bob', 'password1'), { name: 'bob', approved: true });
+test('native: open_signup true approves at once (the plugin meaning)', async () => {
+  const { auth } = make({ open_signup: true });
+  assert.deepEqual(await auth.signup({ username: 'bob', password: 'password1' }), {
+    name: 'bob',
+    approved: true,
+  });
   assert.deepEqual(await auth.authenticate({ username: 'bob', password: 'password1' }), {
     name: 'bob',
   });
 });
 
+test('native: names in admin_users and allowed_users are approved at sign-up', async () => {
+  const { auth } = make({ admin_users: ['Boss'], allowed_users: ['pat'] });
+  assert.equal((await auth.signup({ username: 'boss', password: 'boss-pass-1' })).approved, true);
+  assert.equal((await auth.signup({ username: 'pat', password: 'pat-pass-1' })).approved, true);
+  assert.equal((await auth.signup({ username: 'joe', password: 'joe-pass-1' })).approved, false);
+});
+
+test('native: discard deletes a pending sign-up only', async () => {
+  const { auth, store } = make({ admin_users: ['kim'] });
+  await auth.signup({ username: 'lee', password: 'lee-pass-1' });
+  await auth.signup({ username: 'kim', password: 'kim-pass-1' });
+  await auth.discard('lee');
+  assert.equal(store.rows.has('lee'), false);
+  await assert.rejects(auth.discard('kim'), code('LABHUB_ERR_CONFLICT'));
+  await assert.rejects(auth.discard('lee'), code('LABHUB_ERR_NOT_FOUND'));
+  await auth.signup({ username: 'lee', password: 'lee-pass-2' });
+});
+
+test('native: ask_email_on_signup requires a valid address and stores it', async () => {
+  const { auth, store } = make({ ask_email_on_signup: true });
+  assert.equal(auth.askEmail, true);
+  await assert.rejects(
+    auth.signup({ username: 'em', password: 'em-pass-12' }),
+    code('LABHUB_ERR_BAD_REQUEST'),
+  );
+  await assert.rejects(
+    auth.signup({ username: 'em', password: 'em-pass-12', email: 'not an address' }),
+    code('LABHUB_ERR_BAD_REQUEST'),
+  );
+  await auth.signup({ username: 'em', password: 'em-pass-12', email: ' em@example.org ' });
+  assert.equal(store.rows.get('em')!.email, 'em@example.org');
+  const plain = make();
+  await plain.auth.signup({ username: 'x', password: 'x-pass-123', email: 'x@example.org' });
+  assert.equal(plain.store.rows.get('x')!.email, null, 'no address kept unless asked for');
+});
+
+test('native: check_common_password refuses common passwords at sign-up and change', async () => {
+  const { auth, store } = make({ check_common_password: true, minimum_password_length: 1 });
+  for (const pw of ['password', 'Password', '123456', 'qwerty', 'iloveyou', 'password1'])
+    await assert.rejects(
+      auth.signup({ username: 'cp', password: pw }),
+      (e) => code('LABHUB_ERR_BAD_REQUEST')(e) && /too common/.test((e as Error).message),
+      pw,
+    );
+  await auth.signup({ username: 'cp', password: 'tangerine-orbit-47' });
+  const pw = await createInitialAdmin(store, 'cq');
+  await assert.rejects(auth.changePassword('cq', pw, 'letmein'), code('LABHUB_ERR_BAD_REQUEST'));
+  const off = make({ minimum_password_length: 1, open_signup: true });
+  await off.auth.signup({ username: 'cp', password: 'password' });
+});
+
 test('native: sign-up validation: short password, bad name, taken name', async () => {
   const { auth } = make({ open_signup: true, minimum_password_length: 10 });
-  await assert.rejects(auth.signup('carol', '123456789'), code('LABHUB_ERR_BAD_REQUEST'));
-  await assert.rejects(auth.signup('a/b', '1234567890'), code('LABHUB_ERR_BAD_REQUEST'));
-  await assert.rejects(auth.signup('', '1234567890'), code('LABHUB_ERR_BAD_REQUEST'));
-  await auth.signup('carol', '1234567890');
-  await assert.rejects(auth.signup('Carol', 'abcdefghijk'), code('LABHUB_ERR_CONFLICT'));
+  assert.equal(auth.minPasswordLength, 10);
+  const su = (username: string, password: string) => auth.signup({ username, password });
+  await assert.rejects(su('carol', '123456789'), code('LABHUB_ERR_BAD_REQUEST'));
+  await assert.rejects(su('a/b', '1234567890'), code('LABHUB_ERR_BAD_REQUEST'));
+  await assert.rejects(su('', '1234567890'), code('LABHUB_ERR_BAD_REQUEST'));
+  await su('carol', '1234567890');
+  await assert.rejects(su('Carol', 'abcdefghijk'), code('LABHUB_ERR_CONFLICT'));
 });
 
 test('native: unknown users are refused', async () => {
@@ -123,17 +199,32 @@ test('native: lockout after allowed_failed_logins, lifted after seconds_before_n
   for (let i = 0; i < 3; i++)
     assert.equal(await auth.authenticate({ username: 'dora', password: 'nope' }), null);
   assert.ok(store.rows.get('dora')!.lockedUntil, 'account is locked');
-  assert.ok(lines.some((l) => l.level === 'warn' && /locked until/.test(l.msg)));
-  assert.equal(
-    await auth.authenticate({ username: 'dora', password: pw }),
-    null,
-    'right password refused while locked',
+  assert.ok(lines.some((l) => l.level === 'warn' && /locked for 60 s/.test(l.msg)));
+  await assert.rejects(
+    auth.authenticate({ username: 'dora', password: pw }),
+    (e) =>
+      code('LABHUB_ERR_TOO_MANY_REQUESTS')(e) &&
+      (e as { status: number }).status === 429 &&
+      /Try again in 60 seconds/.test((e as Error).message),
+    'right password refused while locked, with the time left',
   );
   clock.advance(61);
   assert.deepEqual(await auth.authenticate({ username: 'dora', password: pw }), { name: 'dora' });
   const row = store.rows.get('dora')!;
   assert.equal(row.failedLogins, 0);
   assert.equal(row.lockedUntil, null);
+});
+
+test('native: names without an account lock the same way (a lock does not reveal who exists)', async () => {
+  const { auth, clock } = make({ allowed_failed_logins: 2, seconds_before_next_try: 30 });
+  for (let i = 0; i < 2; i++)
+    assert.equal(await auth.authenticate({ username: 'ghost', password: 'nope' }), null);
+  await assert.rejects(
+    auth.authenticate({ username: 'ghost', password: 'nope' }),
+    code('LABHUB_ERR_TOO_MANY_REQUESTS'),
+  );
+  clock.advance(31);
+  assert.equal(await auth.authenticate({ username: 'ghost', password: 'nope' }), null);
 });
 
 test('native: no lockout by default', async () => {

@@ -1,24 +1,31 @@
 /**
- * The `native` authenticator: accounts with scrypt password hashes stored in the hub database.
- * Sign-up (off unless `open_signup`), admin approval of sign-ups, password change, minimum
- * password length, optional lockout after `allowed_failed_logins` failures.
+ * The `native` authenticator: accounts with scrypt password hashes stored in the hub database,
+ * with NativeAuthenticator's settings and meaning (jupyterhub-nativeauthenticator 1.3):
+ *
+ * - `enable_signup` (true): the sign-up page exists; false: no sign-up, admins create accounts.
+ * - `open_signup` (false): sign-ups can sign in at once; false: an admin approves each one
+ *   (or discards it). Names in `admin_users` / `allowed_users` are approved at once either way.
+ * - `ask_email_on_signup` (false): sign-up asks for an e-mail address (stored, shown to admins).
+ * - `check_common_password` (false), `minimum_password_length` (8; the plugin's default is 1):
+ *   rules for new passwords at sign-up and password change (native-passwords.ts).
+ * - `allowed_failed_logins` (0 = off) / `seconds_before_next_try` (600): lock an account after
+ *   that many failed logins in a row (native-lockout.ts).
  *
  * Storage is the {@link NativeAccountStore} interface; this file never touches the database.
  * The hub passes an implementation in the options: `create({ options: { ...traits, store }, log })`.
- *
- * Options (NativeAuthenticator traits): `store` (required, a NativeAccountStore), `open_signup`
- * (false: no sign-up form), `signup_requires_approval` (true: an admin approves each sign-up;
- * note NativeAuthenticator's `open_signup: true` also skipped approval — here approval is still
- * needed unless this is false), `minimum_password_length` (8), `allowed_failed_logins` (0 = no
- * lockout), `seconds_before_next_try` (600), `now` (tests only: a clock in milliseconds).
+ * `now` (tests only) is a clock in milliseconds.
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../log.js';
 import type { Authenticator, AuthenticatorDefinition, AuthResult, LoginInput } from './types.js';
 import { HubError } from '../errors.js';
-import { logName, readBool, readInt } from './options.js';
+import { logName, readBool, readInt, readStringSet } from './options.js';
 import { normalizeBasic, validateBasic } from './policy.js';
 import { hashPassword, needsRehash, verifyPassword } from './password-hash.js';
+import { MAX_PASSWORD_LENGTH, checkEmail, checkNewPassword } from './native-passwords.js';
+import { NativeLockout } from './native-lockout.js';
+
+export { MAX_PASSWORD_LENGTH } from './native-passwords.js';
 
 /** One account as stored. */
 export interface NativeAccount {
@@ -30,6 +37,8 @@ export interface NativeAccount {
   createdAt: Date;
   failedLogins?: number;
   lockedUntil?: Date | null;
+  /** Given on the sign-up page when `ask_email_on_signup` is on. */
+  email?: string | null;
 }
 
 /** Where accounts live; the hub implements it on its database. */
@@ -39,47 +48,63 @@ export interface NativeAccountStore {
   create(a: NativeAccount): Promise<void>;
   update(name: string, patch: Partial<Omit<NativeAccount, 'name'>>): Promise<void>;
   list(opts?: { pending?: boolean }): Promise<NativeAccount[]>;
+  /** Number of accounts awaiting approval. */
+  countPending(): Promise<number>;
+  /** Removes the account (no error if there is none). */
+  delete(name: string): Promise<void>;
 }
 
-/** Longest password accepted (longer ones are refused without hashing). */
-export const MAX_PASSWORD_LENGTH = 1024;
+/** What the sign-up form sends. */
+export interface SignupInput {
+  username: string;
+  password: string;
+  /** Required when `ask_email_on_signup` is on; ignored otherwise. */
+  email?: string;
+}
 
-/** The native authenticator: the contract plus account management for the pages and API. */
+/** The native authenticator: the contract plus account management for the pages. */
 export interface NativeAuthenticator extends Authenticator {
+  /** `enable_signup`: the sign-up page exists. */
   readonly signupEnabled: boolean;
+  /** `open_signup`: sign-ups need no approval. */
+  readonly openSignup: boolean;
+  /** `ask_email_on_signup`. */
+  readonly askEmail: boolean;
+  /** `minimum_password_length` (at least 1). */
+  readonly minPasswordLength: number;
   /**
-   * Create an account from the sign-up form. Throws HubError LABHUB_ERR_FORBIDDEN (sign-up off),
-   * LABHUB_ERR_BAD_REQUEST (invalid name, short password), LABHUB_ERR_CONFLICT (name taken).
+   * Create an account from the sign-up form. Throws HubError LABHUB_ERR_NOT_FOUND (sign-up
+   * off), LABHUB_ERR_BAD_REQUEST (invalid name, e-mail or password), LABHUB_ERR_CONFLICT (taken).
    */
-  signup(username: string, password: string): Promise<{ name: string; approved: boolean }>;
+  signup(input: SignupInput): Promise<{ name: string; approved: boolean }>;
   /** Approve a pending account. Throws LABHUB_ERR_NOT_FOUND. */
   approve(name: string): Promise<void>;
-  /** Change a password, checking the old one. Returns false if the old password is wrong. Throws LABHUB_ERR_BAD_REQUEST for a short new one. */
+  /**
+   * Delete a sign-up that awaits approval (NativeAuthenticator's "discard"). Throws
+   * LABHUB_ERR_NOT_FOUND, or LABHUB_ERR_CONFLICT for an approved account (delete the user instead).
+   */
+  discard(name: string): Promise<void>;
+  /** Change a password, checking the old one. Returns false if the old password is wrong. Throws LABHUB_ERR_BAD_REQUEST for a new one that breaks a rule. */
   changePassword(name: string, oldPassword: string, newPassword: string): Promise<boolean>;
   /** Admin reset: set a password (clears lockout). Throws LABHUB_ERR_NOT_FOUND / LABHUB_ERR_BAD_REQUEST. */
   setPassword(name: string, newPassword: string): Promise<void>;
-  /** Accounts awaiting approval. */
+  /** Accounts awaiting approval, by name. */
   listPending(): Promise<NativeAccount[]>;
+  countPending(): Promise<number>;
 }
+
+/** The message for the right password of an account that is not approved yet. */
+export const AWAITING_APPROVAL_MESSAGE =
+  'Your account is waiting for an administrator’s approval. You can sign in once it is approved.';
 
 function isStore(s: unknown): s is NativeAccountStore {
   const o = s as Record<string, unknown> | null;
-  return !!o && ['get', 'create', 'update', 'list'].every((k) => typeof o[k] === 'function');
-}
-
-function checkNewPassword(password: string, min: number): void {
-  if (password.length < min)
-    throw new HubError(
-      'LABHUB_ERR_BAD_REQUEST',
-      400,
-      `The password must be at least ${min} characters long.`,
-    );
-  if (password.length > MAX_PASSWORD_LENGTH)
-    throw new HubError(
-      'LABHUB_ERR_BAD_REQUEST',
-      400,
-      `The password must be at most ${MAX_PASSWORD_LENGTH} characters long.`,
-    );
+  return (
+    !!o &&
+    ['get', 'create', 'update', 'list', 'countPending', 'delete'].every(
+      (k) => typeof o[k] === 'function',
+    )
+  );
 }
 
 /**
@@ -126,15 +151,31 @@ function createNative(
       'The native authenticator was created without an account store.',
       {
         logMessage:
-          'native authenticator: ctx.options.store must implement NativeAccountStore (get, create, update, list).',
+          'native authenticator: ctx.options.store must implement NativeAccountStore (get, create, update, list, countPending, delete).',
       },
     );
   const store: NativeAccountStore = rawStore;
-  const signupEnabled = readBool(options, 'open_signup', false, W);
-  const needsApproval = readBool(options, 'signup_requires_approval', true, W);
-  const minLength = readInt(options, 'minimum_password_length', 8, W, 1);
-  const allowedFailures = readInt(options, 'allowed_failed_logins', 0, W);
-  const lockSeconds = readInt(options, 'seconds_before_next_try', 600, W, 1);
+  const signupEnabled = readBool(options, 'enable_signup', true, W);
+  const openSignup = readBool(options, 'open_signup', false, W);
+  const askEmail = readBool(options, 'ask_email_on_signup', false, W);
+  const rules = {
+    minLength: Math.max(1, readInt(options, 'minimum_password_length', 8, W)),
+    checkCommon: readBool(options, 'check_common_password', false, W),
+  };
+  // NativeAuthenticator approves sign-ups of names the config already lets in.
+  const preApproved = new Set(
+    [
+      ...readStringSet(options, 'admin_users', W),
+      ...readStringSet(options, 'allowed_users', W),
+    ].map(normalizeBasic),
+  );
+  const lockout = new NativeLockout({
+    allowedFailures: readInt(options, 'allowed_failed_logins', 0, W),
+    lockSeconds: readInt(options, 'seconds_before_next_try', 600, W, 1),
+    store,
+    log,
+    now,
+  });
   // Unknown users are checked against this hash so they take as long as known ones.
   let decoy: Promise<string> | undefined;
 
@@ -144,55 +185,50 @@ function createNative(
     if (!validateBasic(name).ok || password.length === 0 || password.length > MAX_PASSWORD_LENGTH)
       return null;
     const acct = await store.get(name);
+    lockout.check(name, acct);
     if (!acct) {
       decoy ??= hashPassword(randomBytes(16).toString('hex'));
       await verifyPassword(password, await decoy);
+      await lockout.failure(name, null);
       return null;
     }
-    if (acct.lockedUntil && acct.lockedUntil.getTime() > now()) {
-      log.info(`native: "${logName(name)}" is locked until ${acct.lockedUntil.toISOString()}`);
+    if (!(await verifyPassword(password, acct.passwordHash))) {
+      await lockout.failure(name, acct);
       return null;
     }
-    const ok = await verifyPassword(password, acct.passwordHash);
-    if (!ok) {
-      if (allowedFailures > 0) {
-        const failed = (acct.failedLogins ?? 0) + 1;
-        if (failed >= allowedFailures) {
-          const until = new Date(now() + lockSeconds * 1000);
-          await store.update(name, { failedLogins: 0, lockedUntil: until });
-          log.warn(
-            `native: "${logName(name)}" locked until ${until.toISOString()} after ${failed} failed logins`,
-          );
-        } else await store.update(name, { failedLogins: failed });
-      }
-      return null;
-    }
-    if (!acct.approved) {
-      log.info(`native: "${logName(name)}" has the right password but awaits admin approval`);
-      return null;
-    }
-    const patch: Partial<NativeAccount> = {};
-    if ((acct.failedLogins ?? 0) !== 0 || acct.lockedUntil)
-      Object.assign(patch, { failedLogins: 0, lockedUntil: null });
+    if (!acct.approved)
+      throw new HubError('LABHUB_ERR_LOGIN_FAILED', 403, AWAITING_APPROVAL_MESSAGE, {
+        logMessage: `native: "${logName(name)}" has the right password but awaits admin approval`,
+      });
+    const patch: Partial<NativeAccount> = lockout.cleared(acct);
     if (needsRehash(acct.passwordHash)) patch.passwordHash = await hashPassword(password);
     if (Object.keys(patch).length) await store.update(name, patch);
     return { name };
   }
 
+  async function setHash(name: string, newPassword: string): Promise<void> {
+    await store.update(name, {
+      passwordHash: await hashPassword(newPassword),
+      failedLogins: 0,
+      lockedUntil: null,
+    });
+  }
+
   return {
     description: 'Native (accounts stored by the hub)',
     signupEnabled,
+    openSignup,
+    askEmail,
+    minPasswordLength: rules.minLength,
     normalizeUsername: normalizeBasic,
     authenticate,
-    async signup(username, password) {
+    async signup({ username, password, email }) {
       if (!signupEnabled)
         throw new HubError(
-          'LABHUB_ERR_FORBIDDEN',
-          403,
-          'Sign-up is disabled on this hub. Ask an administrator for an account.',
-          {
-            logMessage: 'sign-up attempt while NativeAuthenticator.open_signup is false',
-          },
+          'LABHUB_ERR_NOT_FOUND',
+          404,
+          'Sign-up is turned off on this hub. Ask an administrator for an account.',
+          { logMessage: 'sign-up attempt while NativeAuthenticator.enable_signup is false' },
         );
       const name = normalizeBasic(username);
       const v = validateBasic(name);
@@ -202,10 +238,11 @@ function createNative(
           400,
           `This username cannot be used: ${v.reason}.`,
         );
-      checkNewPassword(password, minLength);
+      const mail = askEmail ? checkEmail(email) : null;
+      checkNewPassword(password, rules);
       if (await store.get(name))
         throw new HubError('LABHUB_ERR_CONFLICT', 409, `The username "${name}" is already taken.`);
-      const approved = !needsApproval;
+      const approved = openSignup || preApproved.has(name);
       await store.create({
         name,
         passwordHash: await hashPassword(password),
@@ -213,8 +250,11 @@ function createNative(
         createdAt: new Date(now()),
         failedLogins: 0,
         lockedUntil: null,
+        email: mail,
       });
-      log.info(`native: sign-up "${logName(name)}"${approved ? '' : ' (awaiting approval)'}`);
+      log.info(
+        `native: sign-up "${logName(name)}"${approved ? (openSignup ? '' : ' (approved: named in admin_users or allowed_users)') : ' (awaiting approval)'}`,
+      );
       return { name, approved };
     },
     async approve(name) {
@@ -223,30 +263,36 @@ function createNative(
         throw new HubError('LABHUB_ERR_NOT_FOUND', 404, `No account "${logName(n)}" to approve.`);
       await store.update(n, { approved: true });
     },
+    async discard(name) {
+      const n = normalizeBasic(name);
+      const acct = await store.get(n);
+      if (!acct)
+        throw new HubError('LABHUB_ERR_NOT_FOUND', 404, `No sign-up "${logName(n)}" to discard.`);
+      if (acct.approved)
+        throw new HubError(
+          'LABHUB_ERR_CONFLICT',
+          409,
+          `The account "${logName(n)}" is already approved: delete the user on the admin page instead.`,
+        );
+      await store.delete(n);
+    },
     async changePassword(name, oldPassword, newPassword) {
       const n = normalizeBasic(name);
-      checkNewPassword(newPassword, minLength);
+      checkNewPassword(newPassword, rules);
       const acct = await store.get(n);
       if (!acct || !(await verifyPassword(oldPassword, acct.passwordHash))) return false;
-      await store.update(n, {
-        passwordHash: await hashPassword(newPassword),
-        failedLogins: 0,
-        lockedUntil: null,
-      });
+      await setHash(n, newPassword);
       return true;
     },
     async setPassword(name, newPassword) {
       const n = normalizeBasic(name);
-      checkNewPassword(newPassword, minLength);
+      checkNewPassword(newPassword, rules);
       if (!(await store.get(n)))
         throw new HubError('LABHUB_ERR_NOT_FOUND', 404, `No account "${logName(n)}".`);
-      await store.update(n, {
-        passwordHash: await hashPassword(newPassword),
-        failedLogins: 0,
-        lockedUntil: null,
-      });
+      await setHash(n, newPassword);
     },
     listPending: () => store.list({ pending: true }),
+    countPending: () => store.countPending(),
   };
 }
 

@@ -33,7 +33,9 @@ export interface RouteDefinition {
  *
  * - `authenticate` is called on every POST /hub/login and for API token requests with an `auth` body.
  *   It returns null for bad credentials (never throws for them); it throws HubError
- *   LABHUB_ERR_PAM / LABHUB_ERR_INTERNAL when it cannot check at all.
+ *   LABHUB_ERR_PAM / LABHUB_ERR_INTERNAL when it cannot check at all, and may throw a 4xx
+ *   HubError to refuse with a message of its own that reveals nothing to someone without the
+ *   password (native: an account awaiting approval, 403; a locked account, 429).
  * - `refreshUser` is called before using stored auth state; optional.
  * - `loginUrl`: set for external (OAuth) logins; the login page then shows a button.
  */

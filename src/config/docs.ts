@@ -1,5 +1,5 @@
 /** Renders docs/config.md from the schema (the one source of names, types, defaults and help). */
-import { UNSUPPORTED_CLASSES, UNSUPPORTED_TRAITS } from './known-traits.js';
+import { REFUSED_TRAITS, UNSUPPORTED_CLASSES, UNSUPPORTED_TRAITS } from './known-traits.js';
 import { DEFAULT_CONFIG_FILES } from './load.js';
 import { IGNORED_KEYS, MOVED_KEYS, SAME_CLASS_RENAMES } from './renames.js';
 import { CLASSES, CLASS_NAMES } from './schema.js';
@@ -130,6 +130,20 @@ export function renderConfigDocs(): string {
       .join(', ')}`,
     '',
   );
+
+  L.push(
+    '## Recognised and refused',
+    '',
+    'These plugin settings are not implemented, and ignoring them would change who can sign up or sign in, so labhub refuses to start when one is set (to anything but false or empty) instead of ignoring it.',
+    '',
+  );
+  for (const [cls, traits] of Object.entries(REFUSED_TRAITS))
+    L.push(
+      `- **${cls}**: ${Object.entries(traits)
+        .map(([t, what]) => `\`${t}\` (${what})`)
+        .join(', ')}`,
+    );
+  L.push('');
 
   L.push(
     '## Warnings',

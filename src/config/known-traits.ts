@@ -66,21 +66,14 @@ export const UNSUPPORTED_TRAITS: Record<string, readonly string[]> = {
   LocalAuthenticator: ['uids'],
   PAMAuthenticator: ['pam_normalize_username', 'executor_threads'],
   DummyAuthenticator: [],
+  // Accessories of the refused NativeAuthenticator features below: no effect without them.
   NativeAuthenticator: [
-    'ask_email_on_signup',
-    'check_common_password',
-    'enable_signup',
-    'allow_2fa',
-    'import_from_firstuse',
-    'firstuse_db_path',
-    'firstuse_dbm_path',
-    'delete_firstuse_db_after_import',
-    'tos',
-    'recaptcha_key',
     'recaptcha_secret',
+    'secret_key',
     'self_approval_email',
     'self_approval_server',
-    'allow_self_approval_for',
+    'firstuse_db_path',
+    'delete_firstuse_db_after_import',
   ],
   Spawner: [
     'auth_state_hook',
@@ -141,6 +134,45 @@ export const UNSUPPORTED_CLASSES: Record<string, string> = {
   SingleUserNotebookApp: 'single-user server configuration (put it in the user environment)',
   Application: 'traitlets application settings',
 };
+
+/**
+ * Real settings labhub does not implement and refuses (the hub does not start) instead of
+ * ignoring, because running without them would change who can sign up or sign in, or lose data
+ * the operator expects to be imported. Setting one to its "off" value (false, empty) is accepted.
+ * Value: what the setting does, for the error message.
+ */
+export const REFUSED_TRAITS: Record<string, Record<string, string>> = {
+  NativeAuthenticator: {
+    allow_2fa: 'two-factor codes at sign-up and login',
+    tos: 'a terms-of-service checkbox on the sign-up page',
+    recaptcha_key: 'a reCAPTCHA on the sign-up page',
+    allow_self_approval_for: 'approval of sign-ups by an e-mailed link',
+    import_from_firstuse: 'importing FirstUseAuthenticator accounts',
+  },
+};
+
+/** What the refused settings' users can do instead. */
+export const REFUSED_HINT: Record<string, string> = {
+  NativeAuthenticator:
+    'Remove it (or set it to false/empty). labhub implements enable_signup, open_signup, ask_email_on_signup, check_common_password, minimum_password_length, allowed_failed_logins and seconds_before_next_try; an admin approves sign-ups on /hub/signups',
+};
+
+/** The reason `Class.trait` (or a parent class's trait) is refused, or undefined. */
+export function refusedReason(chain: readonly string[], trait: string): string | undefined {
+  for (const c of chain) {
+    const r = REFUSED_TRAITS[c]?.[trait];
+    if (r) return r;
+  }
+  return undefined;
+}
+
+/** True for values that leave a refused feature off: false, null, '', [], {}. */
+export function isOffValue(v: unknown): boolean {
+  if (v === false || v === null || v === undefined || v === '') return true;
+  if (Array.isArray(v)) return v.length === 0 || v.every((x) => x === '');
+  if (v instanceof Set) return v.size === 0;
+  return typeof v === 'object' && Object.keys(v).length === 0;
+}
 
 /** What to use instead, for some unsupported settings. */
 export const UNSUPPORTED_HINTS: Record<string, string> = {

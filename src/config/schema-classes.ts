@@ -111,30 +111,50 @@ export const dummyAuthenticatorTraits = {
   ),
 };
 
+/** NativeAuthenticator's own traits, with the plugin's meaning (jupyterhub-nativeauthenticator 1.3). */
 export const nativeAuthenticatorTraits = {
+  enable_signup: t(
+    z.boolean(),
+    true,
+    'bool',
+    'Show the sign-up page (`/hub/signup`) and a link to it on the login page. false: only admins create accounts (`labhub --admin NAME`, or reset a password).',
+  ),
   open_signup: t(
     z.boolean(),
     false,
     'bool',
-    'New sign-ups are allowed at once, without admin approval.',
+    'Accounts created on the sign-up page can sign in at once. false: an admin approves each one on `/hub/signups` (linked from the admin page); names in `admin_users` and `allowed_users` are approved at once, as in NativeAuthenticator.',
+  ),
+  ask_email_on_signup: t(
+    z.boolean(),
+    false,
+    'bool',
+    'The sign-up page asks for an email address (required); admins see it on `/hub/signups`.',
+  ),
+  check_common_password: t(
+    z.boolean(),
+    false,
+    'bool',
+    'Refuse passwords found in a list of about 49,000 common passwords (compared case-insensitively) at sign-up and password change.',
   ),
   minimum_password_length: t(
     posInt,
     8,
     'int',
     'Shortest password accepted at sign-up and password change.',
+    '8 (NativeAuthenticator: 1)',
   ),
   allowed_failed_logins: t(
     posInt,
     0,
     'int',
-    'Failed logins before a pause is enforced (0 = no limit here; labhub still rate-limits per Labhub.login_rate_limit).',
+    'Failed logins in a row after which the account is locked for `seconds_before_next_try`, even for the right password (0 = never; labhub still rate-limits per Labhub.login_rate_limit).',
   ),
   seconds_before_next_try: t(
     seconds,
     600,
     'int',
-    'Pause after too many failed logins, in seconds.',
+    'How long an account stays locked after `allowed_failed_logins` failures, in seconds.',
   ),
 };
 

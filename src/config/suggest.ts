@@ -1,5 +1,5 @@
 /** "Did you mean …?" for unknown config keys: edit distance over class and trait names. */
-import { UNSUPPORTED_TRAITS } from './known-traits.js';
+import { REFUSED_TRAITS, UNSUPPORTED_TRAITS } from './known-traits.js';
 import { levenshtein } from '../core/edit-distance.js';
 
 /** Edit distance of two config names, ignoring case. */
@@ -47,6 +47,9 @@ export function suggestKey(cls: string, trait: string): string | null {
   if (!known.has(cls) && clsCandidates.length) return `${clsCandidates[0]}.${trait}`;
   for (const [c, list] of Object.entries(UNSUPPORTED_TRAITS)) {
     for (const t of list) if (editDistance(t, trait) <= 1) return `${c}.${t}`;
+  }
+  for (const [c, traits] of Object.entries(REFUSED_TRAITS)) {
+    for (const t of Object.keys(traits)) if (editDistance(t, trait) <= 1) return `${c}.${t}`;
   }
   return null;
 }

@@ -56,6 +56,46 @@ test('recognised JupyterHub settings labhub does not support are warnings, also 
   assert.equal(raw.dropped.length, 3);
 });
 
+test('NativeAuthenticator features labhub lacks are refused, not ignored; "off" values pass', () => {
+  const raw = readConfigText(
+    "c.NativeAuthenticator.allow_2fa = True\nc.NativeAuthenticator.tos = 'I agree'\nc.NativeAuthenticator.open_signup = True\n",
+    'py',
+    'jupyterhub_config.py',
+  );
+  fails(
+    () => checkKeys(raw, []),
+    'LABHUB_ERR_CONFIG',
+    /NativeAuthenticator\.allow_2fa \(jupyterhub_config\.py:1\) \(two-factor codes at sign-up and login\) is not implemented by labhub, so it is refused rather than ignored\./,
+    /NativeAuthenticator\.tos \(jupyterhub_config\.py:2\)/,
+    /labhub implements enable_signup, open_signup, ask_email_on_signup/,
+  );
+  const off = fromObject(
+    {
+      NativeAuthenticator: {
+        allow_2fa: false,
+        recaptcha_key: '',
+        enable_signup: false,
+        check_common_password: true,
+        ask_email_on_signup: true,
+      },
+    },
+    'labhub.yaml',
+  );
+  const w: ConfigWarning[] = [];
+  checkKeys(off, w);
+  assert.deepEqual(w, []);
+  assert.deepEqual(validateEntries(off).NativeAuthenticator, {
+    enable_signup: false,
+    check_common_password: true,
+    ask_email_on_signup: true,
+  });
+  fails(
+    () => checkKeys(fromObject({ NativeAuthenticator: { signup_requires_approval: true } }), []),
+    'LABHUB_ERR_CONFIG_UNKNOWN_KEY',
+    /NativeAuthenticator\.signup_requires_approval is not a known setting/,
+  );
+});
+
 test('type errors name the key, what was expected, what was received, and file:line', () => {
   const raw = readConfigText(
     "c.JupyterHub.port = 'eighty'\nc.Authenticator.admin_users = 'alice'\nc.Spawner.mem_limit = '2 gigs'\n",

@@ -4,7 +4,14 @@
  */
 import type { z } from 'zod';
 import { HubError } from '../errors.js';
-import { UNSUPPORTED_CLASSES, UNSUPPORTED_HINTS, isUnsupported } from './known-traits.js';
+import {
+  REFUSED_HINT,
+  UNSUPPORTED_CLASSES,
+  UNSUPPORTED_HINTS,
+  isOffValue,
+  isUnsupported,
+  refusedReason,
+} from './known-traits.js';
 import { at, type ConfigWarning, type RawConfig } from './raw.js';
 import { applyLazy } from './sources.js';
 import { ancestry, isClassName, traitsOf, type ClassName } from './schema.js';
@@ -24,8 +31,10 @@ const NESTED_FIELDS: Record<string, string[]> = {
 export type Explicit = Partial<Record<ClassName, Record<string, unknown>>>;
 
 /**
- * Drops recognised-but-unsupported keys (with a warning) and fails on unknown ones
- * (`lenient`: drops them too, for migrate-config).
+ * Drops recognised-but-unsupported keys (with a warning), fails on refused ones (set to
+ * anything but their "off" value) and on unknown ones (`lenient`: drops them too, for
+ * migrate-config).
+ * @throws HubError LABHUB_ERR_CONFIG naming every refused key and why.
  * @throws HubError LABHUB_ERR_CONFIG_UNKNOWN_KEY listing every unknown key with a suggestion.
  */
 export function checkKeys(
@@ -34,9 +43,20 @@ export function checkKeys(
   opts: { lenient?: boolean } = {},
 ): void {
   const unknown: string[] = [];
+  const refused: string[] = [];
   for (const [cls, trait, e] of raw.entries()) {
     if (isClassName(cls) && trait in traitsOf(cls)) continue;
     const chain = isClassName(cls) ? (ancestry(cls) as string[]) : [cls];
+    const refusal = refusedReason(chain, trait);
+    if (refusal) {
+      if (!opts.lenient && !isOffValue(e.value))
+        refused.push(
+          `${cls}.${trait}${at(e)} (${refusal}) is not implemented by labhub, so it is refused rather than ignored. ` +
+            `${REFUSED_HINT[chain.find((c) => REFUSED_HINT[c]) ?? ''] ?? 'Remove it'}.`,
+        );
+      raw.drop(cls, trait, `not implemented by labhub (${refusal})`);
+      continue;
+    }
     if (chain.some((c) => isUnsupported(c, trait))) {
       const what = UNSUPPORTED_CLASSES[cls] ? ` (${cls}: ${UNSUPPORTED_CLASSES[cls]})` : '';
       out.push({
@@ -63,6 +83,8 @@ export function checkKeys(
       `${cls}.${trait}${at(e)} is not a known setting${hint ? `. Did you mean ${hint}?` : '.'}`,
     );
   }
+  if (refused.length)
+    throw new HubError('LABHUB_ERR_CONFIG', 500, `Invalid configuration:\n${refused.join('\n')}`);
   if (unknown.length) {
     throw new HubError(
       'LABHUB_ERR_CONFIG_UNKNOWN_KEY',

@@ -1,5 +1,5 @@
 import type { Logger } from '../log.js';
-import { HubError } from '../errors.js';
+import { HubError, isHubError } from '../errors.js';
 import type { Store, User } from '../db/index.js';
 import type { Authenticator, LoginInput } from '../auth/types.js';
 import { LOGIN_FAILED_MESSAGE, type Policy } from '../auth/policy.js';
@@ -62,11 +62,24 @@ export class LoginService {
       this.d.log.warn(err.logMessage ?? err.message);
       throw err;
     }
-    const result = await this.d.authenticator.authenticate({
-      username: name,
-      password: input.password ?? '',
-      remoteAddr: input.remoteAddr,
-    });
+    let result;
+    try {
+      result = await this.d.authenticator.authenticate({
+        username: name,
+        password: input.password ?? '',
+        remoteAddr: input.remoteAddr,
+      });
+    } catch (e) {
+      // A refusal with its own message (native: awaiting approval, account locked).
+      if (isHubError(e) && e.status < 500) {
+        this.d.metrics.loginDuration.observe({ status: 'failure' }, (Date.now() - t0) / 1000);
+        this.d.log.warn(
+          { remoteAddr: input.remoteAddr },
+          `Failed login for ${shortName}: ${e.logMessage ?? e.userMessage}`,
+        );
+      }
+      throw e;
+    }
     if (!result) throw fail('wrong username or password');
     const existing = await this.d.store.users.byName(result.name);
     const decision = await this.d.policy.check(result, {

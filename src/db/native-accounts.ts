@@ -15,6 +15,7 @@ export class NativeAccountRepo implements NativeAccountStore {
     created: string;
     failed_logins: number;
     locked_until: string | null;
+    email: string | null;
   }): NativeAccountRow {
     return {
       name: r.name,
@@ -23,6 +24,7 @@ export class NativeAccountRepo implements NativeAccountStore {
       createdAt: new Date(r.created),
       failedLogins: r.failed_logins,
       lockedUntil: r.locked_until ? new Date(r.locked_until) : null,
+      email: r.email,
     };
   }
 
@@ -45,6 +47,7 @@ export class NativeAccountRepo implements NativeAccountStore {
         created: a.createdAt.toISOString(),
         failed_logins: a.failedLogins ?? 0,
         locked_until: a.lockedUntil ? a.lockedUntil.toISOString() : null,
+        email: a.email ?? null,
       })
       .execute();
   }
@@ -56,6 +59,7 @@ export class NativeAccountRepo implements NativeAccountStore {
     if (patch.failedLogins !== undefined) set.failed_logins = patch.failedLogins;
     if (patch.lockedUntil !== undefined)
       set.locked_until = patch.lockedUntil ? patch.lockedUntil.toISOString() : null;
+    if (patch.email !== undefined) set.email = patch.email;
     if (patch.name !== undefined) set.name = patch.name;
     if (Object.keys(set).length)
       await this.db.updateTable('native_accounts').set(set).where('name', '=', name).execute();
@@ -65,6 +69,15 @@ export class NativeAccountRepo implements NativeAccountStore {
     let q = this.db.selectFrom('native_accounts').selectAll();
     if (opts.pending !== undefined) q = q.where('approved', '=', opts.pending ? 0 : 1);
     return (await q.orderBy('name').execute()).map(NativeAccountRepo.toAccount);
+  }
+
+  async countPending(): Promise<number> {
+    const r = await this.db
+      .selectFrom('native_accounts')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('approved', '=', 0)
+      .executeTakeFirst();
+    return Number(r?.n ?? 0);
   }
 
   async delete(name: string): Promise<void> {

@@ -123,6 +123,8 @@ export interface NativeAccountsTable {
   created: string;
   failed_logins: number;
   locked_until: string | null;
+  /** Added by migration 004 (NativeAuthenticator.ask_email_on_signup). */
+  email: string | null;
 }
 
 export interface HubKvTable {

@@ -1,6 +1,7 @@
 /**
  * English message catalog (the reference: zh.ts must have exactly these keys).
- * `{name}` placeholders are filled by t(). Keys starting with `js.` are sent to client scripts.
+ * `{name}` placeholders and `{count, plural, one {# user} other {# users}}` plurals (format.ts)
+ * are filled by t(). Keys starting with `js.` are sent to client scripts.
  */
 export const en = {
   'brand.logoAlt': 'labhub home',
@@ -33,16 +34,31 @@ export const en = {
   'login.noAccount': 'No account yet?',
   'login.signupLink': 'Create one',
   'login.failed': 'Invalid username or password.',
+  'login.awaitingApproval':
+    'Your account is waiting for an administrator’s approval. You can sign in once it is approved.',
+  'login.tooMany':
+    'Too many failed login attempts. Try again in {seconds, plural, one {# second} other {# seconds}}.',
 
   'signup.title': 'Create an account',
   'signup.passwordConfirm': 'Repeat the password',
-  'signup.passwordHint': 'At least {min} characters.',
+  'signup.email': 'E-mail address',
+  'signup.passwordHint': 'At least {min, plural, one {# character} other {# characters}}.',
   'signup.approvalNote': 'An administrator must approve new accounts before they can sign in.',
   'signup.submit': 'Create account',
   'signup.created': 'Your account was created. You can sign in now.',
   'signup.createdPending':
     'Your account was created. An administrator must approve it before you can sign in.',
   'signup.haveAccount': 'Already have an account?',
+  'signup.off': 'Sign-up is turned off on this hub. Ask an administrator for an account.',
+  'signup.tooShort':
+    'The password must be at least {min, plural, one {# character} other {# characters}} long.',
+  'signup.tooLong':
+    'The password must be at most {max, plural, one {# character} other {# characters}} long.',
+  'signup.tooCommon':
+    'This password is too common: it is on a list of often-used passwords. Choose another one.',
+  'signup.emailMissing': 'Enter your e-mail address.',
+  'signup.emailInvalid': 'The e-mail address is not valid: it must look like name@example.org.',
+  'signup.taken': 'The username “{name}” is already taken.',
   'signup.toLogin': 'Go to sign in',
   'share.title': 'Accept a shared server',
   'share.intro':
@@ -51,11 +67,14 @@ export const en = {
   'signup.mismatch': 'The two passwords are different.',
   'signups.title': 'Sign-ups awaiting approval',
   'signups.intro':
-    'These accounts were created on the sign-up page. Approve one to let that person sign in.',
+    'These accounts were created on the sign-up page. Approve one to let that person sign in, or discard it to delete it.',
   'signups.none': 'No sign-ups are waiting.',
   'signups.approve': 'Approve {name}',
+  'signups.discard': 'Discard {name}',
   'signups.created': 'Created',
   'signups.approved': 'Approved {name}: they can sign in now.',
+  'signups.discarded': 'Discarded the sign-up of {name}.',
+  'signups.backToAdmin': 'Back to the admin page',
 
   'changePassword.title': 'Change password',
   'changePassword.current': 'Current password',
@@ -83,7 +102,8 @@ export const en = {
   'home.viewProgress': 'View progress',
   'home.namedServers': 'Named servers',
   'home.namedIntro': 'You can run several servers side by side, each with its own name.',
-  'home.namedLimit': 'You are using {count} of {limit} named servers.',
+  'home.namedLimit':
+    'You are using {count} of {limit, plural, one {# named server} other {# named servers}}.',
   'home.newServerName': 'New server name',
   'home.newServerHint':
     'Letters, digits, dots, dashes and underscores work best; no slashes or spaces.',
@@ -112,7 +132,8 @@ export const en = {
   'notRunning.mine': 'Your server is not running: {server}. Launch it to continue.',
   'notRunning.other': '{server} is not running.',
   'notRunning.lastFailed': 'The last start failed',
-  'notRunning.autoStart': 'The server will be launched automatically in {seconds} seconds.',
+  'notRunning.autoStart':
+    'The server will be launched automatically in {seconds, plural, one {# second} other {# seconds}}.',
   'notRunning.launch': 'Launch server',
 
   'spawnForm.title': 'Server options',
@@ -204,6 +225,11 @@ export const en = {
   'admin.colUser': 'User',
   'admin.colAdmin': 'Admin',
   'admin.colServer': 'Servers',
+  'admin.colLastSeen': 'Last seen',
+  'admin.lastSeenHint':
+    'Last seen: the user’s latest use of the hub or of any of their servers. Each running server shows its own last activity, as on the user’s home page.',
+  'admin.signupsLink':
+    '{count, plural, =0 {Sign-ups: none awaiting approval} one {# sign-up awaiting approval} other {# sign-ups awaiting approval}}',
   'admin.loading': 'Loading…',
   'admin.pagination': 'Pages',
   'admin.prev': 'Previous',
@@ -271,7 +297,9 @@ export const en = {
   'js.admin.rename': 'Rename',
   'js.admin.tokens': 'Tokens',
   'js.admin.actionsFor': 'Actions for {name}',
-  'js.admin.added': 'Added {count} users.',
+  'js.admin.serverActivity': 'last activity {time}',
+  'js.admin.defaultServer': 'Default server',
+  'js.admin.added': '{count, plural, one {Added # user.} other {Added # users.}}',
   'js.admin.noNames': 'Enter at least one user name.',
   'js.admin.deleteConfirm':
     'Delete the user {name}? Their servers are stopped and their tokens revoked. Their files are not deleted.',

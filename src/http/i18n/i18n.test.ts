@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { en } from './en.js';
 import { zh } from './zh.js';
 import { clientMessages, htmlLang, pickLanguage, t } from './index.js';
+import { messageParams } from './format.js';
 
 test('en and zh have exactly the same keys', () => {
   const enKeys = Object.keys(en).sort();
@@ -18,7 +19,7 @@ test('en and zh have exactly the same keys', () => {
 });
 
 test('every message is non-empty and uses the same placeholders in both languages', () => {
-  const params = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+  const params = messageParams;
   for (const key of Object.keys(en) as (keyof typeof en)[]) {
     assert.ok(en[key].trim() && zh[key].trim(), `empty message ${key}`);
     assert.deepEqual(params(zh[key]), params(en[key]), `placeholders differ for ${key}`);

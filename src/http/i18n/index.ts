@@ -4,6 +4,7 @@
  */
 import { en, type MessageKey } from './en.js';
 import { zh } from './zh.js';
+import { formatMessage } from './format.js';
 
 export type { MessageKey };
 
@@ -25,15 +26,13 @@ export function htmlLang(lang: Lang): string {
 export type MessageParams = Record<string, string | number>;
 
 /**
- * Looks up `key` in the catalog of `lang` and fills `{name}` placeholders from `params`.
+ * Looks up `key` in the catalog of `lang` and fills `{name}` placeholders and
+ * `{count, plural, one {…} other {…}}` plurals from `params` (see format.ts).
  * A missing parameter is left visible as `{name}` so the mistake shows up in tests.
  */
 export function t(lang: Lang, key: MessageKey, params?: MessageParams): string {
   const template = CATALOGS[lang][key] ?? en[key];
-  if (!params) return template;
-  return template.replace(/\{(\w+)\}/g, (m, name: string) =>
-    Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : m,
-  );
+  return formatMessage(template, htmlLang(lang), params);
 }
 
 /** Maps any language tag to one we have, or null. */

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HubContext } from '../../core/context.js';
+import type { NativeAuthenticator } from '../../auth/native.js';
 import { pageContext, sendPage } from '../page-context.js';
 import { principalOf } from '../principal.js';
 import { renderAdmin, renderError, renderHome, renderToken } from './render/index.js';
@@ -95,13 +96,17 @@ export function registerHomeRoutes(app: FastifyInstance, ctx: HubContext): void 
         }),
         403,
       );
+    const native =
+      ctx.login.authenticatorId === 'native' && p.user!.admin
+        ? (ctx.login.authenticator as NativeAuthenticator)
+        : null;
     return sendPage(
       reply,
       renderAdmin(pc, {
         allowNamedServers: ctx.settings.allowNamedServers,
         pageSize: ctx.settings.pageDefaultLimit,
-        signupsUrl:
-          ctx.login.authenticatorId === 'native' && p.user!.admin ? `${hub}signups` : undefined,
+        signupsUrl: native ? `${hub}signups` : undefined,
+        pendingSignups: native ? await native.countPending() : undefined,
       }),
     );
   });

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HubContext } from '../../core/context.js';
 import type { User } from '../../db/index.js';
+import type { NativeAuthenticator } from '../../auth/native.js';
 import { isHubError } from '../../errors.js';
 import { LOGIN_COOKIE, SESSION_COOKIE, XSRF_COOKIE } from '../cookies.js';
 import { safeNextUrl } from '../next-url.js';
@@ -50,9 +51,10 @@ export function registerLoginRoutes(app: FastifyInstance, ctx: HubContext): void
     ctx.login.authenticator.loginUrl
       ? { url: ctx.login.authenticator.loginUrl(hub), label: ctx.login.authenticatorId }
       : undefined;
+  // NativeAuthenticator.enable_signup: the login page links to the sign-up page.
   const signupEnabled = () =>
     ctx.login.authenticatorId === 'native' &&
-    !!(ctx.settings.authenticatorOptions as Record<string, unknown>).open_signup;
+    (ctx.login.authenticator as NativeAuthenticator).signupEnabled;
 
   app.get(`${hub}login`, async (req, reply) => {
     const p = await principalOf(ctx, req);

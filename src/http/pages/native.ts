@@ -3,62 +3,75 @@ import type { HubContext } from '../../core/context.js';
 import type { NativeAuthenticator } from '../../auth/native.js';
 import { HubError, isHubError } from '../../errors.js';
 import { pageContext, sendPage } from '../page-context.js';
-import { principalOf } from '../principal.js';
 import { checkXsrf } from '../xsrf.js';
 import { renderChangePassword, renderSignup } from './render/index.js';
 import { renderSignups } from './render/signups-page.js';
 import { pageUser } from './page-auth.js';
 
-/** Sign-up, change password and sign-up approval pages of the native authenticator. */
+/** The user message when `enable_signup` is false (the page localizes it). */
+export const SIGNUP_OFF_MESSAGE =
+  'Sign-up is turned off on this hub. Ask an administrator for an account.';
+
+/**
+ * The native authenticator's pages: sign-up (`/hub/signup`, when `enable_signup`), change
+ * password, and the admins' list of sign-ups to approve or discard (`/hub/signups`; the
+ * plugin's `/hub/authorize` redirects there).
+ */
 export function registerNativeRoutes(app: FastifyInstance, ctx: HubContext): void {
   if (ctx.login.authenticatorId !== 'native') return;
   const hub = ctx.settings.hubPrefix;
   const native = ctx.login.authenticator as NativeAuthenticator;
-  const minLen = Number(
-    (ctx.settings.authenticatorOptions as Record<string, unknown>).minimum_password_length ?? 8,
-  );
-  const form = (req: FastifyRequest) => (req.body ?? {}) as Record<string, string>;
+  const minLen = native.minPasswordLength;
+  const form = (req: FastifyRequest) => (req.body ?? {}) as Record<string, unknown>;
+  const field = (f: Record<string, unknown>, ...names: string[]) => {
+    for (const n of names) if (typeof f[n] === 'string') return f[n];
+    return '';
+  };
+  const signupOff = () =>
+    new HubError('LABHUB_ERR_NOT_FOUND', 404, SIGNUP_OFF_MESSAGE, {
+      logMessage: 'sign-up page requested while NativeAuthenticator.enable_signup is false',
+    });
+  const signupPage = {
+    minPasswordLength: minLen,
+    requiresApproval: !native.openSignup,
+    askEmail: native.askEmail,
+  };
 
   app.get(`${hub}signup`, async (req, reply) => {
-    if (!native.signupEnabled)
-      throw new HubError(
-        'LABHUB_ERR_NOT_FOUND',
-        404,
-        'Sign-up is not enabled on this hub (NativeAuthenticator.open_signup). Ask an administrator for an account.',
-      );
-    return sendPage(
-      reply,
-      renderSignup(pageContext(ctx, req, reply, null), {
-        minPasswordLength: minLen,
-        requiresApproval: true,
-      }),
-    );
+    if (!native.signupEnabled) throw signupOff();
+    return sendPage(reply, renderSignup(pageContext(ctx, req, reply, null), signupPage));
   });
   app.post(`${hub}signup`, async (req, reply) => {
-    if (!native.signupEnabled)
-      throw new HubError('LABHUB_ERR_NOT_FOUND', 404, 'Sign-up is not enabled on this hub.');
+    if (!native.signupEnabled) throw signupOff();
     checkXsrf(ctx, req);
     const f = form(req);
     const pc = pageContext(ctx, req, reply, null);
+    const email = field(f, 'email').slice(0, 300);
     const again = (error: string, status: number) =>
       sendPage(
         reply,
         renderSignup(pc, {
+          ...signupPage,
           error,
-          username: String(f.username ?? '').slice(0, 255),
-          minPasswordLength: minLen,
+          username: field(f, 'username').slice(0, 255),
+          email,
         }),
         status,
       );
-    const name = ctx.login.normalize(String(f.username ?? ''));
+    const name = ctx.login.normalize(field(f, 'username'));
     const valid = ctx.login.policy.validate(name);
     if (!valid.ok) return again(`Invalid username: ${valid.reason}.`, 400);
-    if (String(f.password ?? '') !== String(f.password_confirm ?? ''))
+    // NativeAuthenticator's own form names the fields signup_password(_confirmation).
+    const password = field(f, 'password', 'signup_password');
+    if (password !== field(f, 'password_confirm', 'signup_password_confirmation'))
       return again('The two passwords are different.', 400);
     try {
-      const r = await native.signup(name, String(f.password ?? ''));
+      const r = await native.signup({ username: name, password, email });
       if (r.approved) await ctx.store.users.ensure(r.name);
-      return sendPage(reply, renderSignup(pc, { created: true, requiresApproval: !r.approved }));
+      return sendPage(
+        reply,
+        renderSignup(pc, { ...signupPage, created: true, requiresApproval: !r.approved }),
+      );
     } catch (e) {
       if (isHubError(e) && e.status < 500) return again(e.userMessage, e.status);
       throw e;
@@ -69,45 +82,22 @@ export function registerNativeRoutes(app: FastifyInstance, ctx: HubContext): voi
     const p = await pageUser(ctx, req, reply);
     if (!p) return reply;
     const pc = pageContext(ctx, req, reply, p);
-    if (req.method === 'GET')
-      return sendPage(reply, renderChangePassword(pc, { minPasswordLength: minLen }));
+    const show = (extra: { error?: string; success?: boolean }, status = 200) =>
+      sendPage(reply, renderChangePassword(pc, { minPasswordLength: minLen, ...extra }), status);
+    if (req.method === 'GET') return show({});
     checkXsrf(ctx, req);
     const f = form(req);
-    if (String(f.new_password ?? '') !== String(f.new_password_confirm ?? ''))
-      return sendPage(
-        reply,
-        renderChangePassword(pc, {
-          error: 'The two new passwords are different.',
-          minPasswordLength: minLen,
-        }),
-        400,
-      );
+    if (field(f, 'new_password') !== field(f, 'new_password_confirm'))
+      return show({ error: 'The two new passwords are different.' }, 400);
     try {
       const ok = await native.changePassword(
         p.user!.name,
-        String(f.current_password ?? ''),
-        String(f.new_password ?? ''),
+        field(f, 'current_password'),
+        field(f, 'new_password'),
       );
-      if (!ok)
-        return sendPage(
-          reply,
-          renderChangePassword(pc, {
-            error: 'The current password is wrong.',
-            minPasswordLength: minLen,
-          }),
-          403,
-        );
-      return sendPage(
-        reply,
-        renderChangePassword(pc, { success: true, minPasswordLength: minLen }),
-      );
+      return ok ? show({ success: true }) : show({ error: 'The current password is wrong.' }, 403);
     } catch (e) {
-      if (isHubError(e) && e.status < 500)
-        return sendPage(
-          reply,
-          renderChangePassword(pc, { error: e.userMessage, minPasswordLength: minLen }),
-          e.status,
-        );
+      if (isHubError(e) && e.status < 500) return show({ error: e.userMessage }, e.status);
       throw e;
     }
   };
@@ -119,25 +109,44 @@ export function registerNativeRoutes(app: FastifyInstance, ctx: HubContext): voi
     if (!p) return reply;
     if (!p.user?.admin || !p.scopes.has('admin:users'))
       throw new HubError('LABHUB_ERR_FORBIDDEN', 403, 'Only admins may approve sign-ups.');
-    let approved: string | undefined;
+    let done: { approved?: string; discarded?: string } = {};
     if (req.method === 'POST') {
       checkXsrf(ctx, req);
-      const name = String(form(req).name ?? '');
-      await native.approve(name);
-      await ctx.store.users.ensure(name);
-      ctx.log.info(`Sign-up of ${name} approved by ${p.user.name}`);
-      approved = name;
+      const f = form(req);
+      const name = ctx.login.normalize(field(f, 'name'));
+      const action = field(f, 'action') || 'approve';
+      if (action === 'approve') {
+        await native.approve(name);
+        await ctx.store.users.ensure(name);
+        ctx.log.info(`Sign-up of ${name} approved by ${p.user.name}`);
+        done = { approved: name };
+      } else if (action === 'discard') {
+        await native.discard(name);
+        ctx.log.info(`Sign-up of ${name} discarded by ${p.user.name}`);
+        done = { discarded: name };
+      } else
+        throw new HubError(
+          'LABHUB_ERR_BAD_REQUEST',
+          400,
+          `Unknown action ${JSON.stringify(action.slice(0, 32))}: expected approve or discard.`,
+        );
     }
     const pending = await native.listPending();
-    void principalOf;
     return sendPage(
       reply,
       renderSignups(pageContext(ctx, req, reply, p), {
-        pending: pending.map((a) => ({ name: a.name, created: a.createdAt.toISOString() })),
-        approved,
+        pending: pending.map((a) => ({
+          name: a.name,
+          created: a.createdAt.toISOString(),
+          email: a.email ?? null,
+        })),
+        askEmail: native.askEmail,
+        ...done,
       }),
     );
   };
   app.get(`${hub}signups`, signups);
   app.post(`${hub}signups`, signups);
+  // NativeAuthenticator's name for this page, so bookmarks and its docs keep working.
+  app.get(`${hub}authorize`, async (_req, reply) => reply.redirect(`${hub}signups`, 302));
 }

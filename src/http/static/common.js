@@ -22,13 +22,67 @@
     messages = {};
   }
 
-  /** Message from the embedded catalog with {name} placeholders filled. */
-  function t(key, params) {
-    var s = Object.prototype.hasOwnProperty.call(messages, key) ? messages[key] : key;
+  // The same formatting as src/http/i18n/format.ts ({name} and ICU-style plurals
+  // {count, plural, one {# user} other {# users}}); format.test.ts checks that both agree.
+  var has = function (o, k) {
+    return !!o && Object.prototype.hasOwnProperty.call(o, k);
+  };
+  var pluralRules = window.Intl && Intl.PluralRules ? new Intl.PluralRules(lang) : null;
+  function closing(s, open) {
+    var depth = 0;
+    for (var i = open; i < s.length; i++) {
+      if (s[i] === '{') depth++;
+      else if (s[i] === '}' && --depth === 0) return i;
+    }
+    return -1;
+  }
+  function branches(body) {
+    var out = {};
+    var i = 0;
+    while (i < body.length) {
+      var m = /^\s*(=\d+|[a-z]+)\s*\{/.exec(body.slice(i));
+      if (!m) return body.slice(i).trim() ? null : out;
+      var open = i + m[0].length - 1;
+      var end = closing(body, open);
+      if (end < 0) return null;
+      out[m[1]] = body.slice(open + 1, end);
+      i = end + 1;
+    }
+    return out;
+  }
+  function fillSimple(s, params) {
     if (!params) return s;
     return s.replace(/\{(\w+)\}/g, function (m, name) {
-      return Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : m;
+      return has(params, name) ? String(params[name]) : m;
     });
+  }
+  function formatMessage(template, params) {
+    var out = '';
+    var i = 0;
+    var re = /\{(\w+),\s*plural,/g;
+    for (var m = re.exec(template); m; m = re.exec(template)) {
+      var end = closing(template, m.index);
+      var opts = end < 0 ? null : branches(template.slice(m.index + m[0].length, end));
+      if (!opts || !has(opts, 'other')) continue;
+      var name = m[1];
+      var known = has(params, name);
+      var n = known ? Number(params[name]) : NaN;
+      var chosen =
+        (known && opts['=' + n]) ||
+        (known && isFinite(n) && pluralRules && opts[pluralRules.select(n)]) ||
+        opts.other;
+      out +=
+        fillSimple(template.slice(i, m.index), params) +
+        fillSimple(chosen.replace(/#/g, known ? String(params[name]) : '{' + name + '}'), params);
+      i = end + 1;
+      re.lastIndex = i;
+    }
+    return out + fillSimple(template.slice(i), params);
+  }
+
+  /** Message from the embedded catalog with {name} placeholders and plurals filled. */
+  function t(key, params) {
+    return formatMessage(has(messages, key) ? messages[key] : key, params);
   }
 
   /** Data embedded by the page (<script type="application/json" id="page-data">). */

@@ -83,9 +83,16 @@ export interface SignupPageData {
   requiresApproval?: boolean;
   /** Minimum password length, shown as a hint and enforced with `minlength`. */
   minPasswordLength?: number;
+  /** `ask_email_on_signup`: show a required e-mail field. */
+  askEmail?: boolean;
+  /** Prefill of the e-mail field after a failed attempt. */
+  email?: string;
 }
 
-/** `GET/POST /hub/signup` (native authenticator). Fields: `username`, `password`, `password_confirm`, `_xsrf`. */
+/**
+ * `GET/POST /hub/signup` (native authenticator). Fields: `username`, `email` (with askEmail),
+ * `password`, `password_confirm`, `_xsrf`.
+ */
 export function renderSignup(ctx: PageContext, data: SignupPageData = {}): RenderedPage {
   const tr = translator(ctx);
   const min = data.minPasswordLength ?? 8;
@@ -101,6 +108,14 @@ export function renderSignup(ctx: PageContext, data: SignupPageData = {}): Rende
     <label for="username">${tr('login.username')}</label>
     <input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required value="${data.username ?? ''}">
   </div>
+  ${
+    data.askEmail
+      ? html`<div class="field">
+    <label for="email">${tr('signup.email')}</label>
+    <input id="email" name="email" type="email" autocomplete="email" spellcheck="false" required maxlength="254" value="${data.email ?? ''}">
+  </div>`
+      : ''
+  }
   <div class="field">
     <label for="password">${tr('login.password')}</label>
     <input id="password" name="password" type="password" autocomplete="new-password" required minlength="${min}" aria-describedby="password-hint">
@@ -124,7 +139,7 @@ export function renderSignup(ctx: PageContext, data: SignupPageData = {}): Rende
     title: 'signup.title',
     body,
     template: 'signup',
-    vars: { error: data.error ?? '', username: data.username ?? '' },
+    vars: { error: data.error ?? '', username: data.username ?? '', email: data.email ?? '' },
   });
 }
 

@@ -60,7 +60,23 @@ const KNOWN_MESSAGES: Record<string, MessageKey> = {
   'The current password is wrong.': 'changePassword.wrongCurrent',
   'The two new passwords are different.': 'changePassword.mismatch',
   'You need the admin-ui scope to open the admin page.': 'error.needAdminUi',
+  'Your account is waiting for an administrator’s approval. You can sign in once it is approved.':
+    'login.awaitingApproval',
+  'Sign-up is turned off on this hub. Ask an administrator for an account.': 'signup.off',
+  'This password is too common: it is on a list of often-used passwords. Choose another one.':
+    'signup.tooCommon',
+  'Enter your e-mail address.': 'signup.emailMissing',
+  'The e-mail address is not valid: it must look like name@example.org.': 'signup.emailInvalid',
 };
+
+/** Fixed English messages with one parameter: pattern, catalog key, parameter name. */
+const KNOWN_PATTERNS: Array<[RegExp, MessageKey, string]> = [
+  [/^No page at (\S+)$/, 'error.noPage', 'path'],
+  [/^Too many failed login attempts\. Try again in (\d+) seconds\.$/, 'login.tooMany', 'seconds'],
+  [/^The password must be at least (\d+) characters long\.$/, 'signup.tooShort', 'min'],
+  [/^The password must be at most (\d+) characters long\.$/, 'signup.tooLong', 'max'],
+  [/^The username "(.+)" is already taken\.$/, 'signup.taken', 'name'],
+];
 
 /**
  * The hub's routes pass some fixed English messages (HubError.userMessage) to the pages; show
@@ -70,7 +86,9 @@ export function localizeMessage(ctx: PageContext, message: string): string {
   const tr = translator(ctx);
   const key = KNOWN_MESSAGES[message];
   if (key) return tr(key);
-  const noPage = /^No page at (\S+)$/.exec(message);
-  if (noPage) return tr('error.noPage', { path: noPage[1]! });
+  for (const [re, k, param] of KNOWN_PATTERNS) {
+    const m = re.exec(message);
+    if (m) return tr(k, { [param]: m[1]! });
+  }
   return message;
 }

@@ -20,6 +20,9 @@ const SCRIPT_MESSAGES: Record<string, string> = {
   'not-running.js': 'js.notRunning.',
   'token.js': 'js.token.',
   'admin.js': 'js.admin.',
+  'admin-common.js': 'js.admin.',
+  'admin-running.js': 'js.admin.',
+  'admin-groups.js': 'js.admin.',
 };
 
 /** The result of every render function. */

@@ -101,6 +101,8 @@ export interface AdminPageData {
   pageSize?: number;
   /** The native authenticator's sign-up approval page, when there is one (`/hub/signups`). */
   signupsUrl?: string;
+  /** Sign-ups awaiting approval (shown in the link; a notice when not 0). */
+  pendingSignups?: number;
 }
 
 /**
@@ -113,7 +115,7 @@ export function renderAdmin(ctx: PageContext, data: AdminPageData = {}): Rendere
     html`<button type="button" role="tab" id="tab-${id}" aria-controls="panel-${id}" aria-selected="${selected ? 'true' : 'false'}" tabindex="${selected ? '0' : '-1'}">${tr(key)}</button>`;
   const body = html`<h1>${tr('admin.title')}</h1>
 <div class="page-status" role="status" aria-live="polite" id="admin-status"></div>
-${data.signupsUrl ? html`<p><a href="${data.signupsUrl}" id="signups-link">${tr('signups.title')}</a></p>` : ''}
+${data.signupsUrl ? html`<p class="${data.pendingSignups ? 'alert' : ''}"><a href="${data.signupsUrl}" id="signups-link">${tr('admin.signupsLink', { count: data.pendingSignups ?? 0 })}</a></p>` : ''}
 <div id="admin" data-can-edit-admin="${ctx.user?.admin ? 'true' : 'false'}" data-self="${ctx.user?.name ?? ''}">
 <div class="tabs" role="tablist" aria-label="${tr('admin.sections')}">
   ${tab('users', 'admin.tabUsers', true)}${tab('running', 'admin.tabRunning', false)}${tab('failures', 'admin.tabFailures', false)}${tab('groups', 'admin.tabGroups', false)}
@@ -150,12 +152,12 @@ ${data.signupsUrl ? html`<p><a href="${data.signupsUrl}" id="signups-link">${tr(
       <th scope="col" aria-sort="none"><button type="button" class="sort" data-sort="name">${tr('admin.colUser')}</button></th>
       <th scope="col">${tr('admin.colAdmin')}</th>
       <th scope="col">${tr('admin.colServer')}</th>
-      <th scope="col">${tr('home.status')}</th>
-      <th scope="col" aria-sort="none"><button type="button" class="sort" data-sort="last_activity">${tr('home.lastActivity')}</button></th>
+      <th scope="col" aria-sort="none"><button type="button" class="sort" data-sort="last_activity" aria-describedby="last-seen-hint">${tr('admin.colLastSeen')}</button></th>
       <th scope="col">${tr('home.actions')}</th>
     </tr></thead>
-    <tbody id="users-body"><tr><td colspan="6" class="muted">${tr('admin.loading')}</td></tr></tbody>
+    <tbody id="users-body"><tr><td colspan="5" class="muted">${tr('admin.loading')}</td></tr></tbody>
   </table></div>
+  <p class="hint" id="last-seen-hint">${tr('admin.lastSeenHint')}</p>
   <nav class="pagination" aria-label="${tr('admin.pagination')}">
     <button type="button" class="button button-secondary" id="page-prev">${tr('admin.prev')}</button>
     <span id="page-info" aria-live="polite"></span>
@@ -203,7 +205,7 @@ ${data.signupsUrl ? html`<p><a href="${data.signupsUrl}" id="signups-link">${tr(
     body,
     template: 'admin',
     current: 'admin',
-    scripts: ['admin.js'],
+    scripts: ['admin-common.js', 'admin-running.js', 'admin-groups.js', 'admin.js'],
     wide: true,
   });
 }

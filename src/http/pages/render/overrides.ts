@@ -45,7 +45,7 @@ export const TEMPLATE_VARS = {
     'login_button_label',
     'signup_url',
   ],
-  signup: ['error', 'username'],
+  signup: ['error', 'username', 'email'],
   'change-password': ['error'],
   home: ['spawn_url'],
   'spawn-pending': ['user_name', 'server_name', 'progress_url', 'next_url'],

@@ -515,6 +515,9 @@ test('PAGE_CSP forbids inline code and framing; STATIC_DIR holds the assets', ()
     'not-running.js',
     'token.js',
     'admin.js',
+    'admin-common.js',
+    'admin-running.js',
+    'admin-groups.js',
     'logo.svg',
   ]) {
     assert.ok(existsSync(join(STATIC_DIR, f)), f);
