@@ -90,7 +90,11 @@ test('NativeAuthenticator features labhub lacks are refused, not ignored; "off" 
     ask_email_on_signup: true,
   });
   fails(
-    () => checkKeys(fromObject({ NativeAuthenticator: { signup_requires_approval: true } }), []),
+    () =>
+      checkKeys(
+        fromObject({ NativeAuthenticator: { signup_requires_approval: true } }, undefined),
+        [],
+      ),
     'LABHUB_ERR_CONFIG_UNKNOWN_KEY',
     /NativeAuthenticator\.signup_requires_approval is not a known setting/,
   );

@@ -109,6 +109,45 @@ for (const lang of ['en', 'zh'] as Lang[]) {
         );
         await check('a running server');
 
+        // The default server's own last activity reads the same in the Servers column as on
+        // ben's home page (the trial saw "27 seconds ago" here and "11 minutes ago" there).
+        const past = new Date(Date.now() - 11 * 60_000).toISOString();
+        const act = await hubFetch(`${hub.api}/users/${ben}/activity`, {
+          method: 'POST',
+          token: rootToken,
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ servers: { '': { last_activity: past } } }),
+        });
+        assert.equal(act.status, 200);
+        await page.reload();
+        const benServer = row(ben).locator('li[data-server-item=""]');
+        await benServer.locator('.muted').waitFor();
+        const benPerson = await openPerson(`ben-${lang}`, { locale: zh ? 'zh-CN' : 'en-US' });
+        try {
+          await login(
+            benPerson.page,
+            hub.url,
+            ben,
+            'pw',
+            `?next=${encodeURIComponent('/hub/home')}`,
+          );
+          const homeTime = benPerson.page.locator(
+            'section[aria-labelledby="default-server-title"] dd time',
+          );
+          assert.equal(
+            Date.parse((await homeTime.first().getAttribute('datetime')) ?? ''),
+            Date.parse(past),
+          );
+          const shown = ((await homeTime.first().textContent()) ?? '').trim();
+          assert.match(shown, /11/);
+          assert.equal(
+            ((await benServer.locator('.muted').textContent()) ?? '').trim(),
+            tr('js.admin.serverActivity', { time: shown }),
+          );
+        } finally {
+          await benPerson.close();
+        }
+
         // The running-servers tab lists it.
         await page.locator('#tab-running').click();
         await page.locator('#running-body tr', { hasText: ben }).waitFor();

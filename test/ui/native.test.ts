@@ -1,8 +1,10 @@
 /**
- * The native authenticator's pages in a real Chromium, in English and Chinese: sign-up from the
- * login page (mismatched passwords refused, then created and awaiting approval), an admin
- * approves it on /hub/signups, the person signs in and changes the password (wrong current
- * password refused, then changed; the new one works). Every page passes the page checks.
+ * The native authenticator's pages in a real Chromium, in English and Chinese, with
+ * NativeAuthenticator's defaults (sign-up on, admin approval) and ask_email_on_signup: sign-up
+ * from the login page (mismatched passwords refused, then created and awaiting approval; signing
+ * in says so), an admin follows the admin panel's link (with the number waiting) to /hub/signups,
+ * approves one sign-up and discards another, the person signs in and changes the password (wrong
+ * current password refused, then changed; the new one works). Every page passes the page checks.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +14,7 @@ import {
   type MessageKey,
   type MessageParams,
 } from '../../src/http/i18n/index.js';
-import { createInitialAdmin } from '../../src/auth/native.js';
+import { createInitialAdmin, type NativeAuthenticator } from '../../src/auth/native.js';
 import { startUiHub, type UiHub } from './ui-hub.js';
 import {
   checkPage,
@@ -29,7 +31,7 @@ before(async () => {
   if (skipWithoutChromium) return;
   hub = await startUiHub({
     JupyterHub: { authenticator_class: 'native' },
-    NativeAuthenticator: { open_signup: true },
+    NativeAuthenticator: { ask_email_on_signup: true },
     Authenticator: { allow_all: false, admin_users: [] },
   });
   adminPassword = await createInitialAdmin(hub.hub.ctx.store.nativeAccounts, 'boss');
@@ -54,7 +56,10 @@ for (const lang of ['en', 'zh'] as Lang[]) {
       const sam = await openPerson(`sam-${lang}`, { locale });
       const boss = await openPerson(`boss-${lang}`, { locale });
       const check = (p: Person, where: string) =>
-        checkPage(p, `${lang} native: ${where}`, { zh, allowEnglish: [user, 'boss'] });
+        checkPage(p, `${lang} native: ${where}`, {
+          zh,
+          allowEnglish: [user, 'boss', `${lang}-spam`, `${user}@example.org`, 'spam@example.org'],
+        });
       try {
         const { page } = sam;
         await page.goto(`${hub.url}/hub/login`);
@@ -69,6 +74,7 @@ for (const lang of ['en', 'zh'] as Lang[]) {
         // Different passwords: refused with a message in the page language.
         expectStatus(sam, `${hub.url}/hub/signup`);
         await page.locator('#username').fill(user);
+        await page.locator('#email').fill(`${user}@example.org`);
         await page.locator('#password').fill('first-secret-1');
         await page.locator('#password_confirm').fill('other-secret-2');
         const [bad] = await Promise.all([
@@ -79,6 +85,21 @@ for (const lang of ['en', 'zh'] as Lang[]) {
         await page.waitForLoadState();
         assert.equal(await text(sam, '[role="alert"]'), tr('signup.mismatch'));
         await check(sam, 'sign-up error');
+        // No e-mail address: refused with a message in the page language (after the browser's
+        // own check, which the empty field would trip first, is bypassed).
+        assert.equal(await page.locator('#email').inputValue(), `${user}@example.org`);
+        await page.locator('#email').fill('');
+        await page.locator('#email').evaluate((el) => el.removeAttribute('required'));
+        await page.locator('#password').fill('first-secret-1');
+        await page.locator('#password_confirm').fill('first-secret-1');
+        const [noMail] = await Promise.all([
+          page.waitForResponse((r) => r.request().method() === 'POST'),
+          page.locator('form button[type="submit"]').click(),
+        ]);
+        assert.equal(noMail.status(), 400);
+        await page.waitForLoadState();
+        assert.equal(await text(sam, '[role="alert"]'), tr('signup.emailMissing'));
+        await page.locator('#email').fill(`${user}@example.org`);
         await page.locator('#password').fill('first-secret-1');
         await page.locator('#password_confirm').fill('first-secret-1');
         await Promise.all([
@@ -89,8 +110,28 @@ for (const lang of ['en', 'zh'] as Lang[]) {
         assert.equal(await text(sam, '.alert-success'), tr('signup.createdPending'));
         await check(sam, 'sign-up done');
 
-        // The admin approves it.
-        // The admin finds the approvals from the admin panel.
+        // Signing in before approval says why it does not work yet.
+        await page.goto(`${hub.url}/hub/login`);
+        expectStatus(sam, `${hub.url}/hub/login`);
+        await page.locator('#username').fill(user);
+        await page.locator('#password').fill('first-secret-1');
+        await Promise.all([
+          page.waitForResponse((r) => r.request().method() === 'POST'),
+          page.locator('form button[type="submit"]').click(),
+        ]);
+        await page.waitForLoadState();
+        assert.equal(await text(sam, '[role="alert"]'), tr('login.awaitingApproval'));
+        await check(sam, 'sign-in awaiting approval');
+
+        // A second sign-up, to be discarded.
+        const spam = `${lang}-spam`;
+        await (hub.hub.ctx.login.authenticator as NativeAuthenticator).signup({
+          username: spam,
+          password: 'spam-spam-spam',
+          email: 'spam@example.org',
+        });
+
+        // The admin finds the approvals from the admin panel, with the number waiting.
         await login(
           boss.page,
           hub.url,
@@ -99,11 +140,17 @@ for (const lang of ['en', 'zh'] as Lang[]) {
           `?next=${encodeURIComponent('/hub/admin')}`,
         );
         await boss.page.locator('tr[data-user-row="boss"]').waitFor();
+        assert.equal(await text(boss, '#signups-link'), tr('admin.signupsLink', { count: 2 }));
         await Promise.all([
           boss.page.waitForURL(`${hub.url}/hub/signups`),
           boss.page.locator('#signups-link').click(),
         ]);
         assert.equal(await text(boss, 'h1'), tr('signups.title'));
+        assert.equal(
+          await text(boss, `tr[data-signup="${user}"] td`),
+          `${user}@example.org`,
+          'the address given at sign-up',
+        );
         await check(boss, 'sign-ups awaiting approval');
         await Promise.all([
           boss.page.waitForLoadState(),
@@ -113,6 +160,16 @@ for (const lang of ['en', 'zh'] as Lang[]) {
           .locator('.alert-success', { hasText: tr('signups.approved', { name: user }) })
           .waitFor();
         await check(boss, 'sign-up approved');
+        await Promise.all([
+          boss.page.waitForLoadState(),
+          boss.page.locator('button', { hasText: tr('signups.discard', { name: spam }) }).click(),
+        ]);
+        await boss.page
+          .locator('.alert-success', { hasText: tr('signups.discarded', { name: spam }) })
+          .waitFor();
+        assert.equal(await boss.page.locator('tr[data-signup]').count(), 0);
+        assert.equal(await text(boss, '.card p.muted'), tr('signups.none'));
+        await check(boss, 'sign-up discarded');
 
         // Sign in, change the password: a wrong current password is refused, then it works.
         await login(

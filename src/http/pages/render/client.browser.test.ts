@@ -81,7 +81,7 @@ const user = (name: string, admin = false) => ({
             pending: null,
             url: '/user/bob/',
             started: '2026-11-26T02:00:00Z',
-            last_activity: null,
+            last_activity: '2026-11-26T02:30:00Z',
           },
           gpu: {
             name: 'gpu',
@@ -374,6 +374,48 @@ test(
     await page.getByText('已添加 3 个用户。').waitFor();
     const post = calls.find((c) => c.method === 'POST' && c.url === '/hub/api/users');
     assert.deepEqual(JSON.parse(post!.body), { usernames: ['dan', 'eve', 'frank'], admin: false });
+    assert.deepEqual(problems, []);
+    await page.context().close();
+  },
+);
+
+test(
+  'admin in English: adding one user says "Added 1 user."; the Servers column shows the default server with its own last activity',
+  { skip },
+  async () => {
+    calls.length = 0;
+    const { page, problems } = await open('/hub/admin');
+    const bob = page.locator('tr[data-user-row="bob"]');
+    await bob.waitFor();
+    // The default server is listed first, with its state and the server's own last activity
+    // (what bob's home page shows); "Last seen" is the user's activity, a different column.
+    const def = bob.locator('li[data-server-item=""]');
+    assert.equal(
+      ((await def.textContent()) ?? '').replace(/\s+/g, ' ').trim(),
+      `Default server Running last activity ${await page.evaluate(() =>
+        (
+          window as unknown as { labhub: { relativeTime(iso: string): string } }
+        ).labhub.relativeTime('2026-11-26T02:30:00Z'),
+      )}`,
+    );
+    assert.equal(
+      await bob.locator('td time').last().getAttribute('datetime'),
+      '2026-11-26T03:00:00Z',
+    );
+    const carolDefault = page.locator('tr[data-user-row="carol"] li[data-server-item=""]');
+    assert.equal(
+      ((await carolDefault.textContent()) ?? '').replace(/\s+/g, ' ').trim(),
+      'Default server Stopped',
+    );
+    assert.equal(await page.locator('#users-table thead th').count(), 5);
+    assert.equal(
+      ((await page.locator('#users-table thead th').nth(3).textContent()) ?? '').trim(),
+      'Last seen',
+    );
+    await page.getByRole('button', { name: 'Add users' }).click();
+    await page.getByLabel('User names').fill('dan');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByText('Added 1 user.', { exact: true }).waitFor();
     assert.deepEqual(problems, []);
     await page.context().close();
   },
