@@ -29,6 +29,7 @@ import { defaultAuthenticatorId, resolveAuthenticator } from './auth/registry.js
 import { createPolicy } from './auth/policy.js';
 import { createLoginRateLimiter } from './auth/rate-limit.js';
 import { groupsOfUser } from './auth/pam.js';
+import { warnUnclaimedAdmins, type NativeAuthenticator } from './auth/native.js';
 import { resolveSpawner } from './spawner/registry.js';
 import { describeLimitSupport } from './spawner/limits.js';
 import { ensureUserEnv } from './spawner/user-env.js';
@@ -131,6 +132,13 @@ export class Hub {
       options: authOptions,
       log: log.child({ component: 'authenticator' }),
     });
+    if (authDef.id === 'native')
+      warnUnclaimedAdmins(
+        authenticator as NativeAuthenticator,
+        store.nativeAccounts,
+        settings,
+        log,
+      );
     const policy = createPolicy(settings.authenticatorOptions, {
       authenticatorId: authDef.id,
       log,

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   createInitialAdmin,
   nativeAuthenticatorDefinition,
+  warnUnclaimedAdmins,
   type NativeAccount,
   type NativeAccountStore,
   type NativeAuthenticator,
@@ -37,6 +38,12 @@ class MemoryStore implements NativeAccountStore {
   }
   async delete(name: string) {
     this.rows.delete(name);
+  }
+  async rename(oldName: string, newName: string) {
+    const r = this.rows.get(oldName);
+    if (!r) return;
+    this.rows.delete(oldName);
+    this.rows.set(newName, { ...r, name: newName });
   }
 }
 
@@ -112,6 +119,24 @@ test('native: names in admin_users and allowed_users are approved at sign-up', a
   assert.equal((await auth.signup({ username: 'boss', password: 'boss-pass-1' })).approved, true);
   assert.equal((await auth.signup({ username: 'pat', password: 'pat-pass-1' })).approved, true);
   assert.equal((await auth.signup({ username: 'joe', password: 'joe-pass-1' })).approved, false);
+});
+
+test('native: the hub warns when sign-up is on and an admin_users name has no account yet', async () => {
+  const settle = () => new Promise((r) => setImmediate(r));
+  const { auth, store } = make();
+  await createInitialAdmin(store, 'taken');
+  const on = recordingLogger();
+  warnUnclaimedAdmins(auth, store, { adminUsers: ['Boss', 'taken'] }, on.log);
+  await settle();
+  const warned = on.lines.filter((l) => l.level === 'warn').map((l) => l.msg);
+  assert.equal(warned.length, 1);
+  assert.match(warned[0]!, /names without an account: "boss"\. Whoever signs up first/);
+  assert.doesNotMatch(warned[0]!, /taken/);
+  const off = make({ enable_signup: false });
+  const quiet = recordingLogger();
+  warnUnclaimedAdmins(off.auth, off.store, { adminUsers: ['boss'] }, quiet.log);
+  await settle();
+  assert.deepEqual(quiet.lines, [], 'no sign-up, no risk');
 });
 
 test('native: discard deletes a pending sign-up only', async () => {

@@ -52,6 +52,8 @@ export interface NativeAccountStore {
   countPending(): Promise<number>;
   /** Removes the account (no error if there is none). */
   delete(name: string): Promise<void>;
+  /** Gives the account a new name (no error if there is none). */
+  rename(oldName: string, newName: string): Promise<void>;
 }
 
 /** What the sign-up form sends. */
@@ -101,7 +103,7 @@ function isStore(s: unknown): s is NativeAccountStore {
   const o = s as Record<string, unknown> | null;
   return (
     !!o &&
-    ['get', 'create', 'update', 'list', 'countPending', 'delete'].every(
+    ['get', 'create', 'update', 'list', 'countPending', 'delete', 'rename'].every(
       (k) => typeof o[k] === 'function',
     )
   );
@@ -137,6 +139,33 @@ export async function createInitialAdmin(store: NativeAccountStore, name: string
   return password;
 }
 
+/**
+ * Warns (in the background, at start) about names in `admin_users` without an account while
+ * sign-up is on: NativeAuthenticator approves a sign-up under such a name at once, so whoever
+ * signs up first becomes an admin. `labhub --admin NAME` claims the name.
+ */
+export function warnUnclaimedAdmins(
+  auth: NativeAuthenticator,
+  store: NativeAccountStore,
+  settings: { adminUsers: readonly string[] },
+  log: Logger,
+): void {
+  if (!auth.signupEnabled || !settings.adminUsers.length) return;
+  void (async () => {
+    const names: string[] = [];
+    for (const n of settings.adminUsers.map(normalizeBasic))
+      if (!(await store.get(n))) names.push(n);
+    if (names.length)
+      log.warn(
+        `Sign-up is on (NativeAuthenticator.enable_signup) and admin_users has names without an account: ${names.map((n) => JSON.stringify(logName(n))).join(', ')}. ` +
+          'Whoever signs up first under such a name becomes an admin at once (NativeAuthenticator approves admin_users). ' +
+          'Claim each now with labhub --admin NAME, or set NativeAuthenticator.enable_signup: false.',
+      );
+  })().catch((e: unknown) =>
+    log.warn(`Could not check admin_users against native accounts: ${(e as Error).message}`),
+  );
+}
+
 function createNative(
   options: Record<string, unknown>,
   log: Logger,
@@ -151,7 +180,7 @@ function createNative(
       'The native authenticator was created without an account store.',
       {
         logMessage:
-          'native authenticator: ctx.options.store must implement NativeAccountStore (get, create, update, list, countPending, delete).',
+          'native authenticator: ctx.options.store must implement NativeAccountStore (get, create, update, list, countPending, delete, rename).',
       },
     );
   const store: NativeAccountStore = rawStore;
@@ -293,6 +322,20 @@ function createNative(
     },
     listPending: () => store.list({ pending: true }),
     countPending: () => store.countPending(),
+    async renameUser(oldName, newName) {
+      const [from, to] = [normalizeBasic(oldName), normalizeBasic(newName)];
+      if (from === to || !(await store.get(from))) return;
+      if (await store.get(to))
+        throw new HubError(
+          'LABHUB_ERR_CONFLICT',
+          409,
+          `Cannot rename ${logName(from)} to ${logName(to)}: a native account (perhaps a sign-up awaiting approval) already has that name. Discard it on /hub/signups first.`,
+        );
+      await store.rename(from, to);
+    },
+    async deleteUser(name) {
+      await store.delete(normalizeBasic(name));
+    },
   };
 }
 

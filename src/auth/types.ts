@@ -48,6 +48,16 @@ export interface Authenticator {
   normalizeUsername?(name: string): string;
   /** Called when a user is added to the hub (e.g. create the Linux account). */
   addUser?(name: string): Promise<void>;
+  /**
+   * Called before a hub user is renamed (`PATCH /users/{name}`); throws a 4xx HubError to refuse.
+   * native: the account moves with the user, so the new name signs in with the same password.
+   */
+  renameUser?(oldName: string, newName: string): Promise<void>;
+  /**
+   * Called after a hub user was deleted. native: the account is removed too (as NativeAuthenticator
+   * does), so a name given to someone else later does not open with the old password.
+   */
+  deleteUser?(name: string): Promise<void>;
   /** A short description for /hub/api/info. */
   readonly description?: string;
 }

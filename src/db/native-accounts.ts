@@ -60,7 +60,6 @@ export class NativeAccountRepo implements NativeAccountStore {
     if (patch.lockedUntil !== undefined)
       set.locked_until = patch.lockedUntil ? patch.lockedUntil.toISOString() : null;
     if (patch.email !== undefined) set.email = patch.email;
-    if (patch.name !== undefined) set.name = patch.name;
     if (Object.keys(set).length)
       await this.db.updateTable('native_accounts').set(set).where('name', '=', name).execute();
   }
@@ -78,6 +77,14 @@ export class NativeAccountRepo implements NativeAccountStore {
       .where('approved', '=', 0)
       .executeTakeFirst();
     return Number(r?.n ?? 0);
+  }
+
+  async rename(oldName: string, newName: string): Promise<void> {
+    await this.db
+      .updateTable('native_accounts')
+      .set({ name: newName })
+      .where('name', '=', oldName)
+      .execute();
   }
 
   async delete(name: string): Promise<void> {

@@ -280,3 +280,47 @@ test('allowed_failed_logins locks an account after 3 failures for seconds_before
   assert.equal(row?.failedLogins, 0);
   assert.equal(row?.lockedUntil, null);
 });
+
+test('a deleted user loses the native account (a re-added name does not open with the old password); a renamed one keeps it', async () => {
+  const token = await hub.token('root-admin', { admin: true });
+  const api = (path: string, init: RequestInit = {}) =>
+    fetch(`${hub.api}/${path}`, {
+      ...init,
+      headers: { Authorization: `token ${token}`, 'Content-Type': 'application/json' },
+    });
+  const store = hub.hub.ctx.store.nativeAccounts;
+  for (const name of ['gina', 'hal'])
+    await store.create({
+      name,
+      passwordHash: await hashPassword(`${name}-pass-1`),
+      approved: true,
+      createdAt: new Date(),
+    });
+  for (const name of ['gina', 'hal']) await hub.hub.ctx.store.users.ensure(name);
+  assert.equal((await new CookieClient(hub.url).login('gina', 'gina-pass-1')).status, 302);
+
+  assert.equal((await api('users/gina', { method: 'DELETE' })).status, 204);
+  assert.equal(await store.get('gina'), null);
+  assert.equal((await api('users/gina', { method: 'POST' })).status, 201, 're-added');
+  assert.equal((await new CookieClient(hub.url).login('gina', 'gina-pass-1')).status, 403);
+
+  const renamed = await api('users/hal', {
+    method: 'PATCH',
+    body: JSON.stringify({ name: 'hal9' }),
+  });
+  assert.equal(renamed.status, 200);
+  assert.equal(await store.get('hal'), null);
+  assert.equal((await new CookieClient(hub.url).login('hal9', 'hal-pass-1')).status, 302);
+  // A pending sign-up holding the new name blocks the rename with a clear 409.
+  await signup(new CookieClient(hub.url), 'ivy', 'ivy-pass-123', { email: 'ivy@example.org' });
+  const blocked = await api('users/hal9', {
+    method: 'PATCH',
+    body: JSON.stringify({ name: 'ivy' }),
+  });
+  assert.equal(blocked.status, 409);
+  assert.match(
+    ((await blocked.json()) as { message: string }).message,
+    /Discard it on \/hub\/signups/,
+  );
+  assert.ok(await hub.hub.ctx.store.users.byName('hal9'), 'nothing was renamed');
+});

@@ -288,6 +288,8 @@ export function registerUserRoutes(app: FastifyInstance, ctx: HubContext): void 
             400,
             `Invalid username '${newName.slice(0, 32)}': ${valid.reason}`,
           );
+        if (ctx.login.authenticator.renameUser)
+          await ctx.login.authenticator.renameUser(user.name, newName);
         await ctx.store.users.rename(user.id, newName);
       }
     }
@@ -320,6 +322,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: HubContext): void 
       if (s.status !== 'stopped') await ctx.spawns.stop(user, s.name);
     }
     await ctx.store.users.delete(user.id);
+    if (ctx.login.authenticator.deleteUser) await ctx.login.authenticator.deleteUser(user.name);
     return reply.code(204).send();
   });
 }
