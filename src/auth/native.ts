@@ -90,6 +90,8 @@ export interface NativeAuthenticator extends Authenticator {
   changePassword(name: string, oldPassword: string, newPassword: string): Promise<boolean>;
   /** Admin reset: set a password (clears lockout). Throws LABHUB_ERR_NOT_FOUND / LABHUB_ERR_BAD_REQUEST. */
   setPassword(name: string, newPassword: string): Promise<void>;
+  /** There is an account called `name` (approved or not). */
+  hasAccount(name: string): Promise<boolean>;
   /** Accounts awaiting approval, by name. */
   listPending(): Promise<NativeAccount[]>;
   countPending(): Promise<number>;
@@ -320,6 +322,7 @@ function createNative(
         throw new HubError('LABHUB_ERR_NOT_FOUND', 404, `No account "${logName(n)}".`);
       await setHash(n, newPassword);
     },
+    hasAccount: async (name) => !!(await store.get(normalizeBasic(name))),
     listPending: () => store.list({ pending: true }),
     countPending: () => store.countPending(),
     async renameUser(oldName, newName) {

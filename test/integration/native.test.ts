@@ -281,6 +281,47 @@ test('allowed_failed_logins locks an account after 3 failures for seconds_before
   assert.equal(row?.lockedUntil, null);
 });
 
+test('an admin sets a user’s password on /hub/change-password/<name>, which also lifts a lockout', async () => {
+  const store = hub.hub.ctx.store.nativeAccounts;
+  await store.create({
+    name: 'jo',
+    passwordHash: await hashPassword('jo-pass-1'),
+    approved: true,
+    createdAt: new Date(),
+  });
+  await hub.hub.ctx.store.users.ensure('jo');
+  const jo = new CookieClient(hub.url);
+  for (let i = 0; i < 3; i++) await jo.login('jo', 'forgotten');
+  assert.equal((await jo.login('jo', 'jo-pass-1')).status, 429, 'locked');
+
+  const admin = await adminClient(hub, 'root-admin3');
+  // The form on /hub/signups leads to the user's page.
+  const go = await admin.fetch('/hub/change-password?user=jo');
+  assert.equal(go.status, 302);
+  assert.equal(go.headers.get('location'), '/hub/change-password/jo');
+  const page = await (await admin.fetch('/hub/change-password/jo')).text();
+  assert.match(page, /<h1 id="cp-title">Set the password of jo<\/h1>/);
+  assert.doesNotMatch(page, /current_password/, 'an admin needs no current password');
+  const xsrf = /<meta name="xsrf" content="([^"]+)"/.exec(page)![1]!;
+  const set = (pw: string, x = xsrf) =>
+    admin.fetch(
+      '/hub/change-password/jo',
+      form({ new_password: pw, new_password_confirm: pw, _xsrf: x }),
+    );
+  assert.equal((await set('short')).status, 400);
+  const ok = await set('jo-new-pass-2');
+  assert.equal(ok.status, 200);
+  assert.equal(
+    alertText(await ok.text()),
+    'The password of jo was changed; it also unlocks the account.',
+  );
+  assert.equal((await new CookieClient(hub.url).login('jo', 'jo-new-pass-2')).status, 302);
+  assert.equal((await admin.fetch('/hub/change-password/nobody')).status, 404);
+  const joSession = new CookieClient(hub.url);
+  await joSession.login('jo', 'jo-new-pass-2');
+  assert.equal((await joSession.fetch('/hub/change-password/jo')).status, 403, 'admins only');
+});
+
 test('a deleted user loses the native account (a re-added name does not open with the old password); a renamed one keeps it', async () => {
   const token = await hub.token('root-admin', { admin: true });
   const api = (path: string, init: RequestInit = {}) =>

@@ -75,6 +75,9 @@ export const en = {
   'signups.approved': 'Approved {name}: they can sign in now.',
   'signups.discarded': 'Discarded the sign-up of {name}.',
   'signups.backToAdmin': 'Back to the admin page',
+  'signups.resetIntro':
+    'Someone forgot their password? Set a new one for them (this also lifts a lockout):',
+  'signups.resetSubmit': 'Set a password',
 
   'changePassword.title': 'Change password',
   'changePassword.current': 'Current password',
@@ -82,6 +85,9 @@ export const en = {
   'changePassword.confirm': 'Repeat the new password',
   'changePassword.submit': 'Change password',
   'changePassword.done': 'Your password was changed.',
+  'changePassword.titleFor': 'Set the password of {name}',
+  'changePassword.doneFor': 'The password of {name} was changed; it also unlocks the account.',
+  'changePassword.noAccount': 'No native account is called {name}.',
   'changePassword.wrongCurrent': 'The current password is wrong.',
   'changePassword.mismatch': 'The two new passwords are different.',
 

@@ -65,6 +65,8 @@ export const zh: Record<MessageKey, string> = {
   'signups.approved': '已批准 {name}：对方现在可以登录了。',
   'signups.discarded': '已放弃 {name} 的注册。',
   'signups.backToAdmin': '返回管理页面',
+  'signups.resetIntro': '有人忘记了密码？可以为其设置新密码（同时解除锁定）：',
+  'signups.resetSubmit': '设置密码',
 
   'changePassword.title': '修改密码',
   'changePassword.current': '当前密码',
@@ -72,6 +74,9 @@ export const zh: Record<MessageKey, string> = {
   'changePassword.confirm': '再次输入新密码',
   'changePassword.submit': '修改密码',
   'changePassword.done': '密码已修改。',
+  'changePassword.titleFor': '设置 {name} 的密码',
+  'changePassword.doneFor': '{name} 的密码已修改，账号的锁定也已解除。',
+  'changePassword.noAccount': '没有名为 {name} 的本地账号。',
   'changePassword.wrongCurrent': '当前密码不正确。',
   'changePassword.mismatch': '两次输入的新密码不一致。',
 

@@ -84,7 +84,13 @@ export function registerNativeRoutes(app: FastifyInstance, ctx: HubContext): voi
     const pc = pageContext(ctx, req, reply, p);
     const show = (extra: { error?: string; success?: boolean }, status = 200) =>
       sendPage(reply, renderChangePassword(pc, { minPasswordLength: minLen, ...extra }), status);
-    if (req.method === 'GET') return show({});
+    if (req.method === 'GET') {
+      // The admins' form on /hub/signups asks for a name: go to that user's page.
+      const other = (req.query as Record<string, unknown>)?.user;
+      if (typeof other === 'string' && other.trim())
+        return reply.redirect(`${hub}change-password/${encodeURIComponent(other.trim())}`, 302);
+      return show({});
+    }
     checkXsrf(ctx, req);
     const f = form(req);
     if (field(f, 'new_password') !== field(f, 'new_password_confirm'))
@@ -103,6 +109,43 @@ export function registerNativeRoutes(app: FastifyInstance, ctx: HubContext): voi
   };
   app.get(`${hub}change-password`, changePage);
   app.post(`${hub}change-password`, changePage);
+
+  // An admin sets another user's password (NativeAuthenticator's /hub/change-password/<name>).
+  const adminChangePage = async (req: FastifyRequest, reply: FastifyReply) => {
+    const p = await pageUser(ctx, req, reply);
+    if (!p) return reply;
+    if (!p.user?.admin || !p.scopes.has('admin:users'))
+      throw new HubError(
+        'LABHUB_ERR_FORBIDDEN',
+        403,
+        'Only admins may set other users’ passwords.',
+      );
+    const name = ctx.login.normalize((req.params as Record<string, string>).name ?? '');
+    if (!(await native.hasAccount(name)))
+      throw new HubError('LABHUB_ERR_NOT_FOUND', 404, `No native account is called ${name}.`);
+    const pc = pageContext(ctx, req, reply, p);
+    const show = (extra: { error?: string; success?: boolean }, status = 200) =>
+      sendPage(
+        reply,
+        renderChangePassword(pc, { minPasswordLength: minLen, forUser: name, ...extra }),
+        status,
+      );
+    if (req.method === 'GET') return show({});
+    checkXsrf(ctx, req);
+    const f = form(req);
+    if (field(f, 'new_password') !== field(f, 'new_password_confirm'))
+      return show({ error: 'The two new passwords are different.' }, 400);
+    try {
+      await native.setPassword(name, field(f, 'new_password'));
+      ctx.log.info(`Password of ${name} set by ${p.user.name}`);
+      return show({ success: true });
+    } catch (e) {
+      if (isHubError(e) && e.status < 500) return show({ error: e.userMessage }, e.status);
+      throw e;
+    }
+  };
+  app.get(`${hub}change-password/:name`, adminChangePage);
+  app.post(`${hub}change-password/:name`, adminChangePage);
 
   const signups = async (req: FastifyRequest, reply: FastifyReply) => {
     const p = await pageUser(ctx, req, reply);

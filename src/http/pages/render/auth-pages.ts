@@ -148,25 +148,40 @@ export interface ChangePasswordPageData {
   /** The password was changed. */
   success?: boolean;
   minPasswordLength?: number;
+  /**
+   * An admin sets another user's password (`/hub/change-password/<name>`, NativeAuthenticator's
+   * address): no current-password field.
+   */
+  forUser?: string;
 }
 
-/** `GET/POST /hub/change-password`. Fields: `current_password`, `new_password`, `new_password_confirm`, `_xsrf`. */
+/**
+ * `GET/POST /hub/change-password` (and `/hub/change-password/<name>` for admins). Fields:
+ * `current_password` (own password only), `new_password`, `new_password_confirm`, `_xsrf`.
+ */
 export function renderChangePassword(
   ctx: PageContext,
   data: ChangePasswordPageData = {},
 ): RenderedPage {
   const tr = translator(ctx);
   const min = data.minPasswordLength ?? 8;
+  const who = data.forUser;
+  const action = who ? `change-password/${encodeURIComponent(who)}` : 'change-password';
+  const done = who ? tr('changePassword.doneFor', { name: who }) : tr('changePassword.done');
   const body = html`<section class="card card-narrow" aria-labelledby="cp-title">
-  <h1 id="cp-title">${tr('changePassword.title')}</h1>
+  <h1 id="cp-title">${who ? tr('changePassword.titleFor', { name: who }) : tr('changePassword.title')}</h1>
   ${alert(ctx, data.error)}
-  ${data.success ? html`<div class="alert alert-success" role="status">${tr('changePassword.done')}</div>` : ''}
-  <form class="stack" method="post" action="${hubUrl(ctx, 'change-password')}">
+  ${data.success ? html`<div class="alert alert-success" role="status">${done}</div>` : ''}
+  <form class="stack" method="post" action="${hubUrl(ctx, action)}">
     ${xsrfInput(ctx)}
-    <div class="field">
+    ${
+      who
+        ? ''
+        : html`<div class="field">
       <label for="current_password">${tr('changePassword.current')}</label>
       <input id="current_password" name="current_password" type="password" autocomplete="current-password" required>
-    </div>
+    </div>`
+    }
     <div class="field">
       <label for="new_password">${tr('changePassword.new')}</label>
       <input id="new_password" name="new_password" type="password" autocomplete="new-password" required minlength="${min}" aria-describedby="new-password-hint">

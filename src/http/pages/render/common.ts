@@ -76,6 +76,7 @@ const KNOWN_PATTERNS: Array<[RegExp, MessageKey, string]> = [
   [/^The password must be at least (\d+) characters long\.$/, 'signup.tooShort', 'min'],
   [/^The password must be at most (\d+) characters long\.$/, 'signup.tooLong', 'max'],
   [/^The username "(.+)" is already taken\.$/, 'signup.taken', 'name'],
+  [/^No native account is called (.+)\.$/, 'changePassword.noAccount', 'name'],
 ];
 
 /**

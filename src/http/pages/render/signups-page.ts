@@ -45,6 +45,10 @@ export function renderSignups(ctx: PageContext, data: SignupsPageData): Rendered
   ${done}
   <p>${tr('signups.intro')}</p>
   ${data.pending.length ? table : html`<p class="muted">${tr('signups.none')}</p>`}
+  <form class="inline-form" method="get" action="${hubUrl(ctx, 'change-password')}">
+    <div class="field"><label for="reset-user">${tr('signups.resetIntro')}</label><input id="reset-user" name="user" type="text" required autocomplete="off" autocapitalize="none" spellcheck="false"></div>
+    <button type="submit" class="button">${tr('signups.resetSubmit')}</button>
+  </form>
   <p><a href="${hubUrl(ctx, 'admin')}">${tr('signups.backToAdmin')}</a></p>
 </section>`;
   return renderPage(ctx, {
