@@ -38,6 +38,20 @@ test('PostgreSQL: the same migrations and repositories work (real Debian Postgre
     const r = await store.roles.upsert('role-pg', '', ['read:users']);
     await store.roles.assign(r.id, 'group', g.id);
     assert.deepEqual(await store.roles.groupRolesOfUser(alice.id), ['role-pg']);
+    // Native accounts, with the e-mail column of migration 004.
+    const na = store.nativeAccounts;
+    await na.create({
+      name: 'nat-pg',
+      passwordHash: 'scrypt$x',
+      approved: false,
+      createdAt: new Date(),
+      email: 'nat@example.org',
+    });
+    assert.equal(await na.countPending(), 1);
+    await na.rename('nat-pg', 'nat2-pg');
+    assert.equal((await na.get('nat2-pg'))?.email, 'nat@example.org');
+    await na.delete('nat2-pg');
+    assert.equal(await na.countPending(), 0);
   } finally {
     await store.close();
   }
