@@ -130,7 +130,10 @@ test('native: lockout after allowed_failed_logins, lifted after seconds_before_n
     'right password refused while locked',
   );
   clock.advance(61);
-  assert.deepEqual(await auth.authenticate({ username: 'dora', password: pw }), { name: 'dora' });
+  assert.deepEqual(await auth.authenticate({ username: 'dora', password: pw }), {
+    name: 'dora',
+    passwordChangeRequired: true,
+  });
   const row = store.rows.get('dora')!;
   assert.equal(row.failedLogins, 0);
   assert.equal(row.lockedUntil, null);
@@ -140,7 +143,37 @@ test('native: no lockout by default', async () => {
   const { auth, store } = make();
   const pw = await createInitialAdmin(store, 'erin');
   for (let i = 0; i < 6; i++) await auth.authenticate({ username: 'erin', password: 'nope' });
-  assert.deepEqual(await auth.authenticate({ username: 'erin', password: pw }), { name: 'erin' });
+  assert.deepEqual(await auth.authenticate({ username: 'erin', password: pw }), {
+    name: 'erin',
+    passwordChangeRequired: true,
+  });
+});
+
+test('native: a one-time password must be changed; setRequiredPassword clears that, and so does a change', async () => {
+  const { auth, store } = make();
+  const pw = await createInitialAdmin(store, 'fay');
+  assert.equal(store.rows.get('fay')!.mustChangePassword, true);
+  assert.equal(await auth.authenticate({ username: 'fay', password: 'wrong' }), null);
+  assert.deepEqual(await auth.authenticate({ username: 'fay', password: pw }), {
+    name: 'fay',
+    passwordChangeRequired: true,
+  });
+  await assert.rejects(auth.setRequiredPassword!('fay', 'short'), code('LABHUB_ERR_BAD_REQUEST'));
+  await auth.setRequiredPassword!('fay', 'fay chose this');
+  assert.equal(store.rows.get('fay')!.mustChangePassword, false);
+  assert.equal(await auth.authenticate({ username: 'fay', password: pw }), null);
+  assert.deepEqual(await auth.authenticate({ username: 'fay', password: 'fay chose this' }), {
+    name: 'fay',
+  });
+  await assert.rejects(
+    auth.setRequiredPassword!('ghost', 'long enough'),
+    code('LABHUB_ERR_NOT_FOUND'),
+  );
+  // A reset by `labhub --admin` makes it one-time again; changing it with the old one clears it.
+  const pw2 = await createInitialAdmin(store, 'fay');
+  assert.equal(store.rows.get('fay')!.mustChangePassword, true);
+  assert.equal(await auth.changePassword('fay', pw2, 'fay chose again'), true);
+  assert.equal(store.rows.get('fay')!.mustChangePassword, false);
 });
 
 test('native: createInitialAdmin makes an approved account with a one-time password; again = reset', async () => {

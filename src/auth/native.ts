@@ -30,6 +30,8 @@ export interface NativeAccount {
   createdAt: Date;
   failedLogins?: number;
   lockedUntil?: Date | null;
+  /** The password is a one-time password: the next login must choose a new one. */
+  mustChangePassword?: boolean;
 }
 
 /** Where accounts live; the hub implements it on its database. */
@@ -85,7 +87,8 @@ function checkNewPassword(password: string, min: number): void {
 /**
  * Create (or reset) an approved account with a random one-time password and return the password.
  * Used by `labhub --admin NAME`; the caller makes the hub user an admin. An existing account gets
- * a new password and is approved and unlocked (recovery of a lost admin password).
+ * a new password and is approved and unlocked (recovery of a lost admin password). Either way the
+ * password must be changed at the first login.
  */
 export async function createInitialAdmin(store: NativeAccountStore, name: string): Promise<string> {
   const n = normalizeBasic(name);
@@ -99,7 +102,13 @@ export async function createInitialAdmin(store: NativeAccountStore, name: string
   const password = randomBytes(18).toString('base64url');
   const passwordHash = await hashPassword(password);
   if (await store.get(n))
-    await store.update(n, { passwordHash, approved: true, failedLogins: 0, lockedUntil: null });
+    await store.update(n, {
+      passwordHash,
+      approved: true,
+      failedLogins: 0,
+      lockedUntil: null,
+      mustChangePassword: true,
+    });
   else
     await store.create({
       name: n,
@@ -108,6 +117,7 @@ export async function createInitialAdmin(store: NativeAccountStore, name: string
       createdAt: new Date(),
       failedLogins: 0,
       lockedUntil: null,
+      mustChangePassword: true,
     });
   return password;
 }
@@ -176,12 +186,13 @@ function createNative(
       Object.assign(patch, { failedLogins: 0, lockedUntil: null });
     if (needsRehash(acct.passwordHash)) patch.passwordHash = await hashPassword(password);
     if (Object.keys(patch).length) await store.update(name, patch);
-    return { name };
+    return acct.mustChangePassword ? { name, passwordChangeRequired: true } : { name };
   }
 
   return {
     description: 'Native (accounts stored by the hub)',
     signupEnabled,
+    minimumPasswordLength: minLength,
     normalizeUsername: normalizeBasic,
     authenticate,
     async signup(username, password) {
@@ -232,8 +243,21 @@ function createNative(
         passwordHash: await hashPassword(newPassword),
         failedLogins: 0,
         lockedUntil: null,
+        mustChangePassword: false,
       });
       return true;
+    },
+    async setRequiredPassword(name, newPassword) {
+      const n = normalizeBasic(name);
+      checkNewPassword(newPassword, minLength);
+      if (!(await store.get(n)))
+        throw new HubError('LABHUB_ERR_NOT_FOUND', 404, `No account "${logName(n)}".`);
+      await store.update(n, {
+        passwordHash: await hashPassword(newPassword),
+        failedLogins: 0,
+        lockedUntil: null,
+        mustChangePassword: false,
+      });
     },
     async setPassword(name, newPassword) {
       const n = normalizeBasic(name);

@@ -23,12 +23,14 @@ import type { Database } from './schema.js';
 import * as m001 from './migrations/001-initial.js';
 import * as m002 from './migrations/002-shares-services.js';
 import * as m003 from './migrations/003-failure-index.js';
+import * as m004 from './migrations/004-password-change.js';
 
 /** Every migration, in order. Add new ones at the end; never edit a released one. */
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
   '002-shares-services': m002,
   '003-failure-index': m003,
+  '004-password-change': m004,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -15,6 +15,7 @@ export class NativeAccountRepo implements NativeAccountStore {
     created: string;
     failed_logins: number;
     locked_until: string | null;
+    must_change_password: number;
   }): NativeAccountRow {
     return {
       name: r.name,
@@ -23,6 +24,7 @@ export class NativeAccountRepo implements NativeAccountStore {
       createdAt: new Date(r.created),
       failedLogins: r.failed_logins,
       lockedUntil: r.locked_until ? new Date(r.locked_until) : null,
+      mustChangePassword: !!r.must_change_password,
     };
   }
 
@@ -45,6 +47,7 @@ export class NativeAccountRepo implements NativeAccountStore {
         created: a.createdAt.toISOString(),
         failed_logins: a.failedLogins ?? 0,
         locked_until: a.lockedUntil ? a.lockedUntil.toISOString() : null,
+        must_change_password: a.mustChangePassword ? 1 : 0,
       })
       .execute();
   }
@@ -56,6 +59,8 @@ export class NativeAccountRepo implements NativeAccountStore {
     if (patch.failedLogins !== undefined) set.failed_logins = patch.failedLogins;
     if (patch.lockedUntil !== undefined)
       set.locked_until = patch.lockedUntil ? patch.lockedUntil.toISOString() : null;
+    if (patch.mustChangePassword !== undefined)
+      set.must_change_password = patch.mustChangePassword ? 1 : 0;
     if (patch.name !== undefined) set.name = patch.name;
     if (Object.keys(set).length)
       await this.db.updateTable('native_accounts').set(set).where('name', '=', name).execute();

@@ -123,6 +123,18 @@ export interface NativeAccountsTable {
   created: string;
   failed_logins: number;
   locked_until: string | null;
+  /** 1: the password is a one-time password that must be changed at the next login. */
+  must_change_password: Generated<number>;
+}
+
+/** A login whose password must be changed: the proof that the old password was right. */
+export interface PasswordChangeTicketsTable {
+  /** sha256 (hex) of the random ticket the browser holds in a cookie. */
+  id_hash: string;
+  user_name: string;
+  /** scrypt hash of the old password (the new one must differ). */
+  old_password_hash: string;
+  expires_at: string;
 }
 
 export interface HubKvTable {
@@ -143,4 +155,5 @@ export interface Database {
   login_sessions: LoginSessionsTable;
   native_accounts: NativeAccountsTable;
   hub_kv: HubKvTable;
+  password_change_tickets: PasswordChangeTicketsTable;
 }

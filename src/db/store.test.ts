@@ -35,11 +35,13 @@ test('migrations create the schema once; a second run applies nothing; backup co
     '001-initial',
     '002-shares-services',
     '003-failure-index',
+    '004-password-change',
   ]);
   assert.deepEqual(await migrateToLatest(db), [
     '001-initial',
     '002-shares-services',
     '003-failure-index',
+    '004-password-change',
   ]);
   assert.deepEqual(await migrateToLatest(db), []);
   const old = process.umask(0o022);

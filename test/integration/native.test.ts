@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestHub } from '../helpers/test-hub.js';
-import { CookieClient } from '../helpers/cookie-client.js';
+import { CookieClient, choosePassword } from '../helpers/cookie-client.js';
 import { createInitialAdmin } from '../../src/auth/native.js';
 
 const form = (o: Record<string, string>) => ({
@@ -24,7 +24,14 @@ test('native accounts: first admin with a one-time password, sign-up, approval, 
     await store.users.ensure('root-admin', { admin: true });
     const admin = new CookieClient(t.url);
     assert.equal((await admin.login('root-admin', 'wrong-password')).status, 403);
-    assert.equal((await admin.login('root-admin', otp)).status, 302, 'the one-time password works');
+    const first = await admin.login('root-admin', otp);
+    assert.equal(first.status, 302, 'the one-time password is right…');
+    assert.match(
+      first.headers.get('location') ?? '',
+      /\/hub\/new-password$/,
+      '…but must be changed',
+    );
+    assert.equal((await choosePassword(admin, 'root-admin-secret')).status, 302);
 
     // A person signs up; until approved, they cannot sign in.
     const carol = new CookieClient(t.url);

@@ -102,6 +102,7 @@ export function registerHomeRoutes(app: FastifyInstance, ctx: HubContext): void 
         pageSize: ctx.settings.pageDefaultLimit,
         signupsUrl:
           ctx.login.authenticatorId === 'native' && p.user!.admin ? `${hub}signups` : undefined,
+        linuxAccounts: ctx.users.linuxAccountsAvailable,
       }),
     );
   });

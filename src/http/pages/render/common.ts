@@ -3,6 +3,7 @@ import { html, type SafeHtml } from './html.js';
 import type { PageContext } from './context.js';
 import { translator } from './layout.js';
 import type { MessageKey } from '../../i18n/index.js';
+import { PASSWORD_CHANGE_EXPIRED_MESSAGE, PASSWORD_NOT_NEW_MESSAGE } from '../../../core/login.js';
 
 /** Server-side fallback text for a timestamp; common.js replaces it with a relative time. */
 export function formatTimestamp(iso: string): string {
@@ -60,6 +61,8 @@ const KNOWN_MESSAGES: Record<string, MessageKey> = {
   'The current password is wrong.': 'changePassword.wrongCurrent',
   'The two new passwords are different.': 'changePassword.mismatch',
   'You need the admin-ui scope to open the admin page.': 'error.needAdminUi',
+  [PASSWORD_CHANGE_EXPIRED_MESSAGE]: 'newPassword.expired',
+  [PASSWORD_NOT_NEW_MESSAGE]: 'newPassword.notNew',
 };
 
 /**
@@ -72,5 +75,7 @@ export function localizeMessage(ctx: PageContext, message: string): string {
   if (key) return tr(key);
   const noPage = /^No page at (\S+)$/.exec(message);
   if (noPage) return tr('error.noPage', { path: noPage[1]! });
+  const short = /^The password must be at least (\d+) characters long\.$/.exec(message);
+  if (short) return tr('newPassword.tooShort', { min: short[1]! });
   return message;
 }

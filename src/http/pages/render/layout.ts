@@ -20,6 +20,7 @@ const SCRIPT_MESSAGES: Record<string, string> = {
   'not-running.js': 'js.notRunning.',
   'token.js': 'js.token.',
   'admin.js': 'js.admin.',
+  'admin-accounts.js': 'js.admin.',
 };
 
 /** The result of every render function. */

@@ -101,6 +101,8 @@ export interface AdminPageData {
   pageSize?: number;
   /** The native authenticator's sign-up approval page, when there is one (`/hub/signups`). */
   signupsUrl?: string;
+  /** PAM as root: offer to create missing Linux accounts with one-time passwords. */
+  linuxAccounts?: boolean;
 }
 
 /**
@@ -142,8 +144,15 @@ ${data.signupsUrl ? html`<p><a href="${data.signupsUrl}" id="signups-link">${tr(
       <p class="hint" id="add-usernames-hint">${tr('admin.usernamesHint')}</p>
     </div>
     ${ctx.user?.admin ? html`<div class="field field-check"><input type="checkbox" id="add-admin"><label for="add-admin">${tr('admin.makeAdmin')}</label></div>` : ''}
+    ${
+      data.linuxAccounts
+        ? html`<div class="field field-check"><input type="checkbox" id="add-linux" checked aria-describedby="add-linux-hint"><label for="add-linux">${tr('admin.createLinuxAccounts')}</label></div>
+    <p class="hint" id="add-linux-hint">${tr('admin.createLinuxAccountsHint')}</p>`
+        : ''
+    }
     <div class="actions"><button type="submit" class="button button-primary">${tr('admin.addUsersSubmit')}</button></div>
   </form>
+  ${data.linuxAccounts ? html`<section class="card stack" id="one-time-passwords" hidden aria-labelledby="otp-title"></section>` : ''}
   <div class="table-wrap"><table class="table table-cards" id="users-table" data-page-size="${data.pageSize ?? 50}" data-named-servers="${data.allowNamedServers ? 'true' : 'false'}">
     <caption class="visually-hidden">${tr('admin.tabUsers')}</caption>
     <thead><tr>
@@ -203,7 +212,7 @@ ${data.signupsUrl ? html`<p><a href="${data.signupsUrl}" id="signups-link">${tr(
     body,
     template: 'admin',
     current: 'admin',
-    scripts: ['admin.js'],
+    scripts: data.linuxAccounts ? ['admin.js', 'admin-accounts.js'] : ['admin.js'],
     wide: true,
   });
 }
