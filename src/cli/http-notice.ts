@@ -35,12 +35,13 @@ export function plainHttpNotice(s: Settings, configFile: string | null): string 
       : `on ${s.ip}, port ${s.port}`;
   const turnOn = configFile
     ? `add to ${basename(configFile)}:\n      ${settingLine(configFile)}`
-    : `run:\n      echo 'Labhub: { generate_self_signed_cert: true }' > labhub.yaml`;
+    : `run in this directory:\n      echo 'Labhub: { generate_self_signed_cert: true }' > labhub.yaml`;
   return (
-    `\n  Warning: labhub serves plain HTTP ${where}, so logins (and the passwords in them)\n` +
-    `  cross the network in clear text until HTTPS is on. To use a self-signed certificate, ${turnOn}\n` +
-    `  then stop labhub (Ctrl-C) and its proxy (kill $(cat ${s.proxy.pidFile})) and start it again.\n` +
+    `\n  Warning: labhub serves plain HTTP ${where}, so logins (and the\n` +
+    '  passwords in them) cross the network in clear text until HTTPS is on.\n' +
+    `  To turn HTTPS on with a self-signed certificate, ${turnOn}\n` +
+    `  then stop labhub (Ctrl-C) and its proxy (kill $(cat ${s.proxy.pidFile})), and start it again.\n` +
     '  With a certificate of your own, set JupyterHub.ssl_cert and JupyterHub.ssl_key instead\n' +
-    '  (see docs/classic-deployment.md, step 5).\n\n'
+    '  (docs/classic-deployment.md, step 5).\n\n'
   );
 }

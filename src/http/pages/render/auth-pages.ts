@@ -196,7 +196,7 @@ export function renderNewPassword(ctx: PageContext, data: NewPasswordPageData): 
   ${alert(ctx, data.error)}
   <form class="stack" method="post" action="${action}" aria-describedby="np-intro">
     ${xsrfInput(ctx)}
-    <input type="text" name="username" autocomplete="username" value="${data.username}" hidden readonly>
+    <input type="text" name="username" autocomplete="username" value="${data.username}" aria-label="${tr('login.username')}" hidden readonly>
     <div class="field">
       <label for="new_password">${tr('changePassword.new')}</label>
       <input id="new_password" name="new_password" type="password" autocomplete="new-password" required minlength="${min}" aria-describedby="new-password-hint" autofocus>
