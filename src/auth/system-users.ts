@@ -10,7 +10,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
-import { chmod, lstat } from 'node:fs/promises';
+import { chmod, lstat, readFile } from 'node:fs/promises';
 import type { Logger } from '../log.js';
 import { HubError } from '../errors.js';
 import { logName, readBool } from './options.js';
@@ -99,7 +99,47 @@ async function groupExists(name: string): Promise<boolean> {
 const RACE_FAILURE =
   /\b(?:UID|GID) '?\d+'? (?:is not unique|already exists)|cannot lock|try again later/i;
 /** Attempts in all for one account when the failure looks like a race (see RACE_FAILURE). */
-export const CREATE_ATTEMPTS = 5;
+export const CREATE_ATTEMPTS = 8;
+
+/**
+ * A random pause that grows with each attempt (about 0.1–0.3 s times `n`), so two colliding
+ * creators do not collide again in step and a burst of account creation elsewhere can end.
+ */
+const pause = (n = 1) =>
+  new Promise((res) => setTimeout(res, n * (100 + Math.floor(Math.random() * 200))));
+
+/**
+ * Remove the memberless group `name` that a failed creation left behind. groupdel itself can
+ * find /etc/group locked by the other program, so it is tried a few times. The other program's
+ * `useradd` may even have given its new user the same GID as a primary group (both picked it at
+ * once); then groupdel refuses, and `--force` removes only our name while the other user's own
+ * group keeps that GID.
+ */
+async function removeLeftoverGroup(name: string): Promise<void> {
+  for (let i = 0; i < 4; i++) {
+    const g = await run('getent', ['group', name]);
+    const [, , gid, members] = g.stdout.trim().split(':');
+    if (g.code !== 0 || members) return; // gone, or someone's real group
+    const del = await run('groupdel', [name]);
+    if (del.code === 0) return;
+    if (/primary group/.test(del.stderr) && gid && (await otherGroupHasGid(name, gid))) {
+      if ((await run('groupdel', ['--force', name])).code === 0) return;
+    }
+    await pause();
+  }
+}
+
+/** true if /etc/group has another group than `name` with this GID. */
+async function otherGroupHasGid(name: string, gid: string): Promise<boolean> {
+  try {
+    return (await readFile('/etc/group', 'utf8')).split('\n').some((l) => {
+      const f = l.split(':');
+      return f[0] !== name && f[2] === gid;
+    });
+  } catch {
+    return false;
+  }
+}
 
 /**
  * The home directory of a just-created account becomes 0700, so other users cannot read it
@@ -185,27 +225,26 @@ export function createSystemUserManager(
   /** Run the command, retrying failures caused by a parallel account creation elsewhere. */
   async function create(name: string): Promise<void> {
     const argv = argvFor(name);
+    // A group of this name that appears only during our attempts is what a failed adduser left.
+    const groupBefore = await groupExists(name);
     for (let attempt = 1; ; attempt++) {
-      const hadGroup = await groupExists(name);
       log?.info({ argv }, `creating Linux user ${name}`);
       const r = await run(argv[0]!, argv.slice(1), { timeoutMs: 60_000 });
       if (r.code === 0) return;
-      const why = r.error
-        ? r.error.message
-        : `exit code ${r.code}: ${`${r.stderr}\n${r.stdout}`.trim().slice(0, 300)}`;
-      const raced = !r.error && RACE_FAILURE.test(`${r.stderr}\n${r.stdout}`);
+      const text = `${r.stderr}\n${r.stdout}`;
+      const why = r.error ? r.error.message : `exit code ${r.code}: ${text.trim().slice(0, 300)}`;
+      const raced =
+        !r.error &&
+        (RACE_FAILURE.test(text) || (!groupBefore && /group .* already exists/i.test(text)));
       // The same name made elsewhere meanwhile is not ours to use (nor to set a password on).
       if (raced && attempt < CREATE_ATTEMPTS && !(await systemUserExists(name))) {
         // adduser makes the user-private group before useradd fails: remove it, or the next
-        // attempt stops at "The group already exists". Only a group this attempt made, unused.
-        if (!hadGroup && (await groupExists(name))) {
-          const members = (await run('getent', ['group', name])).stdout.trim().split(':')[3];
-          if (!members) await run('groupdel', [name]);
-        }
+        // attempt stops at "The group already exists".
+        if (!groupBefore) await removeLeftoverGroup(name);
         log?.warn(
           `creating Linux user ${name} collided with another account creation (${why}); retrying (${attempt + 1} of ${CREATE_ATTEMPTS})`,
         );
-        await new Promise((res) => setTimeout(res, 50 + Math.floor(Math.random() * 200)));
+        await pause(attempt);
         continue;
       }
       throw new HubError(

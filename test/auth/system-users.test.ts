@@ -175,7 +175,7 @@ test(
       assert.equal(await m.ensureUser(name), 'created');
       assert.equal(await systemUserExists(name), true);
       assert.ok(existsSync(`${dir}/tried`), 'the first attempt failed');
-      assert.ok(lines.some((l) => l.level === 'warn' && /retrying \(2 of 5\)/.test(l.msg)));
+      assert.ok(lines.some((l) => l.level === 'warn' && /retrying \(2 of 8\)/.test(l.msg)));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
