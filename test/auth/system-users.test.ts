@@ -24,10 +24,9 @@ const sfx = randomBytes(3).toString('hex');
 const made: string[] = [];
 
 after(() => {
-  for (const n of made) {
-    spawnSync('userdel', ['-r', n], { stdio: 'ignore' });
-    spawnSync('groupdel', [n], { stdio: 'ignore' });
-  }
+  // Users first, then groups: a group may be another test account's primary group until then.
+  for (const n of made) spawnSync('userdel', ['-r', n], { stdio: 'ignore' });
+  for (const n of made) spawnSync('groupdel', [n], { stdio: 'ignore' });
 });
 
 test('system users: the strict name pattern refuses option-like and odd names', () => {
@@ -204,10 +203,9 @@ test(
       t.diagnostic(`collisions retried: ${lines.filter((l) => /retrying/.test(l.msg)).length}`);
     } finally {
       await finished;
-      for (let i = 0; i < 30; i++) {
-        spawnSync('userdel', [`${other}${i}`], { stdio: 'ignore' });
-        spawnSync('groupdel', [`${other}${i}`], { stdio: 'ignore' });
-      }
+      // Removed by after(), once our own accounts are gone: a group of the loop can share its
+      // GID with one of ours (both picked it at once), and groupdel refuses a primary group.
+      for (let i = 0; i < 30; i++) made.push(`${other}${i}`);
     }
   },
 );
