@@ -32,14 +32,15 @@ export const ERROR_CATALOG = {
   LABHUB_ERR_OAUTH:
     'An OAuth request was invalid (unknown client, bad redirect_uri, bad code or PKCE verifier).',
   LABHUB_ERR_PROXY: 'The proxy could not be started, reached, or updated.',
-  LABHUB_ERR_LOGIN_FAILED: 'The username or password was wrong, or the user is not allowed.',
+  LABHUB_ERR_LOGIN_FAILED:
+    'The username or password was wrong, the user is not allowed, or choosing a new password took too long (sign in again).',
   LABHUB_ERR_PORT_IN_USE: 'A port the hub needs is already in use by another process.',
   LABHUB_ERR_USER_ENV:
     'The Python user environment (jupyterhub-singleuser) could not be found or created.',
   LABHUB_ERR_PAM:
     'PAM authentication could not run (missing service, not root, or no PAM binding).',
   LABHUB_ERR_SYSTEM_USER:
-    'A Linux account is missing, has an invalid name, or could not be created (see LocalAuthenticator.create_system_users and add_user_cmd).',
+    "A Linux account is missing, has an invalid name, or could not be created or given a password (see LocalAuthenticator.add_user_cmd, and the admin page's one-time-password option).",
   LABHUB_ERR_INTERNAL: 'An unexpected error; the page shows an error id that is also in the log.',
 } as const;
 

@@ -14,6 +14,7 @@ import { Permissions } from './core/permissions.js';
 import { ServiceRegistry } from './core/services.js';
 import { SpawnManager } from './core/spawn-manager.js';
 import { LoginService } from './core/login.js';
+import { UserService } from './core/users.js';
 import { settingsFromConfig, isWildcardIp, loopbackFor } from './core/settings-from-config.js';
 import type { Settings } from './core/settings.js';
 import type { HubContext } from './core/context.js';
@@ -259,6 +260,7 @@ export class Hub {
       permissions,
       signer: new CookieSigner(secret),
       login,
+      users: new UserService({ store, login, log }),
       spawns,
       proxy,
       services,

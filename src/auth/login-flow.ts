@@ -69,6 +69,9 @@ export async function performLogin(deps: LoginDeps, input: LoginInput): Promise<
     throw fail(
       `login failed for "${logName(typed)}": wrong credentials (or refused by the authenticator)`,
     );
+  // This flow has no password-change step (core/login.ts has): such a login is refused.
+  if (result.passwordChangeRequired)
+    throw fail(`login refused for "${logName(typed)}": the password must be changed first`);
 
   const name = deps.policy.normalize(result.name);
   const decision = await deps.policy.check(result, {

@@ -185,7 +185,7 @@ test('native: check_common_password refuses common passwords at sign-up and chan
 
 test('native: sign-up validation: short password, bad name, taken name', async () => {
   const { auth } = make({ open_signup: true, minimum_password_length: 10 });
-  assert.equal(auth.minPasswordLength, 10);
+  assert.equal(auth.minimumPasswordLength, 10);
   const su = (username: string, password: string) => auth.signup({ username, password });
   await assert.rejects(su('carol', '123456789'), code('LABHUB_ERR_BAD_REQUEST'));
   await assert.rejects(su('a/b', '1234567890'), code('LABHUB_ERR_BAD_REQUEST'));
@@ -234,7 +234,10 @@ test('native: lockout after allowed_failed_logins, lifted after seconds_before_n
     'right password refused while locked, with the time left',
   );
   clock.advance(61);
-  assert.deepEqual(await auth.authenticate({ username: 'dora', password: pw }), { name: 'dora' });
+  assert.deepEqual(await auth.authenticate({ username: 'dora', password: pw }), {
+    name: 'dora',
+    passwordChangeRequired: true,
+  });
   const row = store.rows.get('dora')!;
   assert.equal(row.failedLogins, 0);
   assert.equal(row.lockedUntil, null);
@@ -256,7 +259,37 @@ test('native: no lockout by default', async () => {
   const { auth, store } = make();
   const pw = await createInitialAdmin(store, 'erin');
   for (let i = 0; i < 6; i++) await auth.authenticate({ username: 'erin', password: 'nope' });
-  assert.deepEqual(await auth.authenticate({ username: 'erin', password: pw }), { name: 'erin' });
+  assert.deepEqual(await auth.authenticate({ username: 'erin', password: pw }), {
+    name: 'erin',
+    passwordChangeRequired: true,
+  });
+});
+
+test('native: a one-time password must be changed; setRequiredPassword clears that, and so does a change', async () => {
+  const { auth, store } = make();
+  const pw = await createInitialAdmin(store, 'fay');
+  assert.equal(store.rows.get('fay')!.mustChangePassword, true);
+  assert.equal(await auth.authenticate({ username: 'fay', password: 'wrong' }), null);
+  assert.deepEqual(await auth.authenticate({ username: 'fay', password: pw }), {
+    name: 'fay',
+    passwordChangeRequired: true,
+  });
+  await assert.rejects(auth.setRequiredPassword!('fay', 'short'), code('LABHUB_ERR_BAD_REQUEST'));
+  await auth.setRequiredPassword!('fay', 'fay chose this');
+  assert.equal(store.rows.get('fay')!.mustChangePassword, false);
+  assert.equal(await auth.authenticate({ username: 'fay', password: pw }), null);
+  assert.deepEqual(await auth.authenticate({ username: 'fay', password: 'fay chose this' }), {
+    name: 'fay',
+  });
+  await assert.rejects(
+    auth.setRequiredPassword!('ghost', 'long enough'),
+    code('LABHUB_ERR_NOT_FOUND'),
+  );
+  // A reset by `labhub --admin` makes it one-time again; changing it with the old one clears it.
+  const pw2 = await createInitialAdmin(store, 'fay');
+  assert.equal(store.rows.get('fay')!.mustChangePassword, true);
+  assert.equal(await auth.changePassword('fay', pw2, 'fay chose again'), true);
+  assert.equal(store.rows.get('fay')!.mustChangePassword, false);
 });
 
 test('native: createInitialAdmin makes an approved account with a one-time password; again = reset', async () => {

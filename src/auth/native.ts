@@ -39,6 +39,8 @@ export interface NativeAccount {
   lockedUntil?: Date | null;
   /** Given on the sign-up page when `ask_email_on_signup` is on. */
   email?: string | null;
+  /** The password is a one-time password: the next login must choose a new one. */
+  mustChangePassword?: boolean;
 }
 
 /** Where accounts live; the hub implements it on its database. */
@@ -73,7 +75,7 @@ export interface NativeAuthenticator extends Authenticator {
   /** `ask_email_on_signup`. */
   readonly askEmail: boolean;
   /** `minimum_password_length` (at least 1). */
-  readonly minPasswordLength: number;
+  readonly minimumPasswordLength: number;
   /**
    * Create an account from the sign-up form. Throws HubError LABHUB_ERR_NOT_FOUND (sign-up
    * off), LABHUB_ERR_BAD_REQUEST (invalid name, e-mail or password), LABHUB_ERR_CONFLICT (taken).
@@ -114,7 +116,8 @@ function isStore(s: unknown): s is NativeAccountStore {
 /**
  * Create (or reset) an approved account with a random one-time password and return the password.
  * Used by `labhub --admin NAME`; the caller makes the hub user an admin. An existing account gets
- * a new password and is approved and unlocked (recovery of a lost admin password).
+ * a new password and is approved and unlocked (recovery of a lost admin password). Either way the
+ * password must be changed at the first login.
  */
 export async function createInitialAdmin(store: NativeAccountStore, name: string): Promise<string> {
   const n = normalizeBasic(name);
@@ -128,7 +131,13 @@ export async function createInitialAdmin(store: NativeAccountStore, name: string
   const password = randomBytes(18).toString('base64url');
   const passwordHash = await hashPassword(password);
   if (await store.get(n))
-    await store.update(n, { passwordHash, approved: true, failedLogins: 0, lockedUntil: null });
+    await store.update(n, {
+      passwordHash,
+      approved: true,
+      failedLogins: 0,
+      lockedUntil: null,
+      mustChangePassword: true,
+    });
   else
     await store.create({
       name: n,
@@ -137,6 +146,7 @@ export async function createInitialAdmin(store: NativeAccountStore, name: string
       createdAt: new Date(),
       failedLogins: 0,
       lockedUntil: null,
+      mustChangePassword: true,
     });
   return password;
 }
@@ -234,7 +244,7 @@ function createNative(
     const patch: Partial<NativeAccount> = lockout.cleared(acct);
     if (needsRehash(acct.passwordHash)) patch.passwordHash = await hashPassword(password);
     if (Object.keys(patch).length) await store.update(name, patch);
-    return { name };
+    return acct.mustChangePassword ? { name, passwordChangeRequired: true } : { name };
   }
 
   async function setHash(name: string, newPassword: string): Promise<void> {
@@ -242,6 +252,7 @@ function createNative(
       passwordHash: await hashPassword(newPassword),
       failedLogins: 0,
       lockedUntil: null,
+      mustChangePassword: false,
     });
   }
 
@@ -250,7 +261,7 @@ function createNative(
     signupEnabled,
     openSignup,
     askEmail,
-    minPasswordLength: rules.minLength,
+    minimumPasswordLength: rules.minLength,
     normalizeUsername: normalizeBasic,
     authenticate,
     async signup({ username, password, email }) {
@@ -314,6 +325,13 @@ function createNative(
       if (!acct || !(await verifyPassword(oldPassword, acct.passwordHash))) return false;
       await setHash(n, newPassword);
       return true;
+    },
+    async setRequiredPassword(name, newPassword) {
+      const n = normalizeBasic(name);
+      checkNewPassword(newPassword, rules);
+      if (!(await store.get(n)))
+        throw new HubError('LABHUB_ERR_NOT_FOUND', 404, `No account "${logName(n)}".`);
+      await setHash(n, newPassword);
     },
     async setPassword(name, newPassword) {
       const n = normalizeBasic(name);

@@ -18,6 +18,13 @@ export interface AuthResult {
   /** Group names known to the identity source (for Linux: primary + supplementary groups). */
   groups?: string[];
   authState?: JsonObject | null;
+  /**
+   * The credentials are right, but the password must be changed before the login completes
+   * (PAM: PAM_NEW_AUTHTOK_REQD, e.g. `chage -d 0`; native: a one-time password). The hub then
+   * asks for a new password and calls `setRequiredPassword`; it never starts a session with
+   * such a result. An authenticator that cannot set passwords returns null instead.
+   */
+  passwordChangeRequired?: boolean;
 }
 
 /** An HTTP route an authenticator adds (e.g. an OAuth callback). */
@@ -58,6 +65,15 @@ export interface Authenticator {
    * does), so a name given to someone else later does not open with the old password.
    */
   deleteUser?(name: string): Promise<void>;
+  /**
+   * Set the new password after a login that returned `passwordChangeRequired` (the hub checked
+   * the old password moments before and holds a single-use ticket for it). Throws
+   * LABHUB_ERR_BAD_REQUEST (400, the message says why) for a password that cannot be used,
+   * LABHUB_ERR_SYSTEM_USER when the system refuses to set it.
+   */
+  setRequiredPassword?(name: string, newPassword: string): Promise<void>;
+  /** Shortest password `setRequiredPassword` accepts (the hub checks it first; default 8). */
+  readonly minimumPasswordLength?: number;
   /** A short description for /hub/api/info. */
   readonly description?: string;
 }

@@ -4,12 +4,11 @@ import { createInitialAdmin } from '../auth/native.js';
 import { defaultAuthenticatorId } from '../auth/registry.js';
 import { Store, parseDbUrl } from '../db/index.js';
 import { settingsFromConfig } from '../core/settings-from-config.js';
-import { randomBytes } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
-import { HubError } from '../errors.js';
+import { ensureLinuxAccountWithOneTimePassword } from '../core/users.js';
 import { createSystemUserManager } from '../auth/system-users.js';
 import { cliDbOptions, loadWithFlags, type StartFlags } from './common.js';
 import { configFileCheck } from './doctor-files.js';
+import { plainHttpNotice } from './http-notice.js';
 
 /** `labhub [--admin NAME]`: start the hub; SIGINT/SIGTERM stop it and leave servers and proxy running. */
 export async function runStart(flags: StartFlags): Promise<void> {
@@ -24,6 +23,8 @@ export async function runStart(flags: StartFlags): Promise<void> {
   if (flags.admin) await ensureAdmin(flags.admin, loaded);
   const hub = new Hub({ loaded, log });
   await hub.start();
+  const notice = plainHttpNotice(hub.settings, loaded.source ?? null);
+  if (notice) process.stdout.write(notice);
   let stopping = false;
   const stop = async (sig: string) => {
     if (stopping) return;
@@ -36,7 +37,11 @@ export async function runStart(flags: StartFlags): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
-/** The first admin: a DB admin user; for the native authenticator also an account with a one-time password. */
+/**
+ * The first admin: a DB admin user; with the native authenticator also an account, and with PAM
+ * as root a Linux account (if missing), each with a one-time password that must be changed at
+ * the first login.
+ */
 async function ensureAdmin(name: string, loaded: ReturnType<typeof loadWithFlags>): Promise<void> {
   const requested = String(
     (loaded.config.JupyterHub as unknown as Record<string, unknown>).authenticator_class ??
@@ -58,24 +63,20 @@ async function ensureAdmin(name: string, loaded: ReturnType<typeof loadWithFlags
       } else {
         const password = await createInitialAdmin(store.nativeAccounts, normalized);
         process.stdout.write(
-          `\n  Admin account created: ${normalized}\n  One-time password:     ${password}\n  Log in and change it at /hub/change-password.\n\n`,
+          `\n  Admin account created: ${normalized}\n  One-time password:     ${password}\n  At the first login you choose a new password.\n\n`,
         );
       }
     } else if (authId === 'pam' && process.getuid?.() === 0) {
       // The classic deployment: the admin is a Linux account. Create it (with a one-time password)
       // only when it does not exist yet; an existing account keeps its password.
-      const manager = createSystemUserManager({ create_system_users: true });
-      if ((await manager.ensureUser(normalized)) === 'created') {
-        const password = randomBytes(9).toString('base64url');
-        const r = spawnSync('chpasswd', [], { input: `${normalized}:${password}\n` });
-        if (r.status !== 0)
-          throw new HubError(
-            'LABHUB_ERR_SYSTEM_USER',
-            500,
-            `Could not set the password of the new Linux user ${normalized}: ${r.stderr.toString().trim()}`,
-          );
+      const options = settings.authenticatorOptions as Record<string, unknown>;
+      const password = await ensureLinuxAccountWithOneTimePassword(
+        createSystemUserManager(options),
+        normalized,
+      );
+      if (password) {
         process.stdout.write(
-          `\n  Linux account created for the admin: ${normalized}\n  One-time password:                  ${password}\n  Change it with: passwd ${normalized}\n\n`,
+          `\n  Linux account created for the admin: ${normalized}\n  One-time password:                  ${password}\n  At the first login you choose a new password (it is the Linux password of ${normalized}).\n\n`,
         );
       } else {
         process.stdout.write(

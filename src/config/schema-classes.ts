@@ -80,13 +80,13 @@ export const localAuthenticatorTraits = {
     z.boolean(),
     false,
     'bool',
-    'Create a missing Linux account when a hub user is added, with `add_user_cmd`.',
+    'Create a missing Linux account when a hub user is added, with `add_user_cmd`. Such an account has no password, so PAM refuses its logins; as root, the admin page can instead create accounts with one-time passwords that are changed at the first login.',
   ),
   add_user_cmd: t(
     command,
     [],
     'list[str]',
-    'Command that creates a Linux user; the name is appended. Empty: `adduser -q --gecos "" --disabled-password`.',
+    'Command that creates a Linux user; the name is appended. Empty: `adduser -q --gecos "" --disabled-password` (Debian) or `useradd -m`, and the new home is made private (0700). A failure because another program created an account at the same moment ("UID … is not unique") is retried.',
   ),
 };
 

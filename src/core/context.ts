@@ -6,6 +6,7 @@ import type { Permissions } from './permissions.js';
 import type { Settings } from './settings.js';
 import type { SpawnManager } from './spawn-manager.js';
 import type { LoginService } from './login.js';
+import type { UserService } from './users.js';
 import type { ServiceRegistry } from './services.js';
 import type { HubMetrics } from '../metrics/hub-metrics.js';
 
@@ -17,6 +18,8 @@ export interface HubContext {
   permissions: Permissions;
   signer: CookieSigner;
   login: LoginService;
+  /** Adding users (API, admin page): name rules, add-user hook, Linux accounts. */
+  users: UserService;
   spawns: SpawnManager;
   proxy: Proxy;
   services: ServiceRegistry;

@@ -1,9 +1,11 @@
+import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from '../log.js';
 import { HubError, isHubError } from '../errors.js';
 import type { Store, User } from '../db/index.js';
 import type { Authenticator, LoginInput } from '../auth/types.js';
 import { LOGIN_FAILED_MESSAGE, type Policy } from '../auth/policy.js';
 import { loginRateLimitedError, type LoginRateLimiter } from '../auth/rate-limit.js';
+import { hashPassword, verifyPassword } from '../auth/password-hash.js';
 import type { HubMetrics } from '../metrics/hub-metrics.js';
 
 export interface LoginServiceDeps {
@@ -19,8 +21,30 @@ export interface LoginServiceDeps {
 }
 
 /**
+ * What a login with the right credentials leads to: a user to start a session for, or (the
+ * password is one-time or expired) a ticket to choose a new password with. The ticket is the
+ * only proof of the old password: hold it like a session secret (an httpOnly cookie).
+ */
+export type LoginOutcome =
+  | { kind: 'user'; user: User }
+  | { kind: 'password-change'; name: string; ticket: string; expiresAt: Date };
+
+/** How long the person has to choose the new password after logging in with the old one. */
+export const PASSWORD_CHANGE_TTL_SECONDS = 600;
+
+/** The ticket is missing, used or expired: the person signs in again with the old password. */
+export const PASSWORD_CHANGE_EXPIRED_MESSAGE =
+  'It took too long to choose a new password, or it was already chosen. Sign in again with your current password.';
+export const PASSWORD_NOT_NEW_MESSAGE =
+  'The new password must be different from the current one-time or expired password.';
+
+const ticketHash = (ticket: string) => createHash('sha256').update(ticket).digest('hex');
+
+/**
  * Login = rate limit → authenticator (credentials) → policy (allow/block/admin) → user row.
- * Every refusal looks the same to the person; the log says exactly why.
+ * Every refusal looks the same to the person; the log says exactly why. A password that must be
+ * changed first (one-time, expired) gives a password-change ticket instead of a user; the login
+ * completes in {@link LoginService.completePasswordChange}.
  */
 export class LoginService {
   constructor(private readonly d: LoginServiceDeps) {}
@@ -41,8 +65,13 @@ export class LoginService {
     return this.d.policy.normalize(name);
   }
 
+  /** Shortest new password accepted by {@link completePasswordChange}. */
+  get minimumPasswordLength(): number {
+    return this.d.authenticator.minimumPasswordLength ?? 8;
+  }
+
   /** Check credentials and policy. Throws 403 LABHUB_ERR_LOGIN_FAILED or 429. */
-  async login(input: LoginInput): Promise<User> {
+  async login(input: LoginInput): Promise<LoginOutcome> {
     const t0 = Date.now();
     const name = this.d.policy.normalize(input.username ?? '');
     const shortName =
@@ -87,6 +116,12 @@ export class LoginService {
       groupsOf: this.d.groupsOf,
     });
     if (!decision.allowed) throw fail(decision.reason);
+    if (result.passwordChangeRequired) {
+      if (!this.d.authenticator.setRequiredPassword)
+        throw fail('the password must be changed, and this authenticator cannot set a new one');
+      this.d.limiter.recordSuccess({ username: name, remoteAddr: input.remoteAddr });
+      return this.issueTicket(decision.name, input.password ?? '', input.remoteAddr);
+    }
     let user =
       existing ?? (await this.d.store.users.create(decision.name, { admin: decision.admin }));
     if (decision.admin && !user.admin) {
@@ -102,6 +137,85 @@ export class LoginService {
       { remoteAddr: input.remoteAddr, via: decision.via },
       `User logged in: ${user.name}`,
     );
-    return user;
+    return { kind: 'user', user };
+  }
+
+  private async issueTicket(
+    name: string,
+    oldPassword: string,
+    remoteAddr?: string,
+  ): Promise<LoginOutcome> {
+    const ticket = randomBytes(32).toString('base64url');
+    const expiresAt = new Date(Date.now() + PASSWORD_CHANGE_TTL_SECONDS * 1000);
+    await this.d.store.passwordChanges.create(ticketHash(ticket), {
+      userName: name,
+      oldPasswordHash: await hashPassword(oldPassword),
+      expiresAt,
+    });
+    this.d.log.info(
+      { remoteAddr },
+      `The password of ${name} is one-time or expired: asking for a new one before the login completes`,
+    );
+    return { kind: 'password-change', name, ticket, expiresAt };
+  }
+
+  /** The user a valid password-change ticket belongs to (null: missing, used or expired). */
+  async ticketUser(ticket: string): Promise<string | null> {
+    if (!ticket) return null;
+    return (await this.d.store.passwordChanges.get(ticketHash(ticket)))?.userName ?? null;
+  }
+
+  /**
+   * Set the new password for a login that had to change it, then complete that login (policy and
+   * user row as in {@link login}). The ticket is single-use. Throws LABHUB_ERR_LOGIN_FAILED (403,
+   * {@link PASSWORD_CHANGE_EXPIRED_MESSAGE}) for a missing, used or expired ticket, and
+   * LABHUB_ERR_BAD_REQUEST (400, the ticket stays valid) for a new password that is too short,
+   * too long, the same as the old one, or refused by the authenticator.
+   */
+  async completePasswordChange(input: {
+    ticket: string;
+    newPassword: string;
+    remoteAddr?: string;
+  }): Promise<User> {
+    const id = ticketHash(input.ticket ?? '');
+    const t = input.ticket ? await this.d.store.passwordChanges.get(id) : null;
+    if (!t) throw new HubError('LABHUB_ERR_LOGIN_FAILED', 403, PASSWORD_CHANGE_EXPIRED_MESSAGE);
+    const pw = input.newPassword;
+    const min = this.minimumPasswordLength;
+    if (pw.length < min)
+      throw new HubError(
+        'LABHUB_ERR_BAD_REQUEST',
+        400,
+        `The password must be at least ${min} characters long.`,
+      );
+    if (pw.length > 1024)
+      throw new HubError(
+        'LABHUB_ERR_BAD_REQUEST',
+        400,
+        'The password must be at most 1024 characters long.',
+      );
+    if (await verifyPassword(pw, t.oldPasswordHash))
+      throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, PASSWORD_NOT_NEW_MESSAGE);
+    const setter = this.d.authenticator.setRequiredPassword;
+    if (!setter)
+      throw new HubError('LABHUB_ERR_LOGIN_FAILED', 403, PASSWORD_CHANGE_EXPIRED_MESSAGE);
+    // Checks passed: use the ticket up (exactly one request wins), then set the password.
+    if (!(await this.d.store.passwordChanges.take(id)))
+      throw new HubError('LABHUB_ERR_LOGIN_FAILED', 403, PASSWORD_CHANGE_EXPIRED_MESSAGE);
+    await setter.call(this.d.authenticator, t.userName, pw);
+    this.d.log.info(
+      { remoteAddr: input.remoteAddr },
+      `${t.userName} chose a new password (the old one was one-time or expired)`,
+    );
+    const outcome = await this.login({
+      username: t.userName,
+      password: pw,
+      remoteAddr: input.remoteAddr,
+    });
+    if (outcome.kind !== 'user')
+      throw new HubError('LABHUB_ERR_INTERNAL', 500, 'The new password was not accepted.', {
+        logMessage: `${t.userName}: the new password was set, but the authenticator still asks for a change`,
+      });
+    return outcome.user;
   }
 }

@@ -9,6 +9,7 @@ import { GroupRepo } from './groups.js';
 import { KvRepo } from './kv.js';
 import { NativeAccountRepo } from './native-accounts.js';
 import { OAuthRepo } from './oauth.js';
+import { PasswordChangeRepo } from './password-changes.js';
 import { RoleRepo } from './roles.js';
 import { ServerRepo } from './servers.js';
 import { SessionRepo } from './sessions.js';
@@ -31,6 +32,7 @@ export type { OAuthClient, OAuthCode } from './oauth.js';
 export type { Group } from './groups.js';
 export type { RoleRecord } from './roles.js';
 export type { LoginSession } from './sessions.js';
+export type { PasswordChangeTicket } from './password-changes.js';
 export type {
   Share,
   ShareCode,
@@ -52,6 +54,7 @@ export class Store {
   readonly sessions: SessionRepo;
   readonly nativeAccounts: NativeAccountRepo;
   readonly kv: KvRepo;
+  readonly passwordChanges: PasswordChangeRepo;
   readonly shares: ShareRepo;
   readonly scopedLists: ScopedListRepo;
   readonly apiServices: ApiServiceRepo;
@@ -66,6 +69,7 @@ export class Store {
     this.sessions = new SessionRepo(db);
     this.nativeAccounts = new NativeAccountRepo(db);
     this.kv = new KvRepo(db);
+    this.passwordChanges = new PasswordChangeRepo(db);
     this.shares = new ShareRepo(db);
     this.scopedLists = new ScopedListRepo(db);
     this.apiServices = new ApiServiceRepo(db);

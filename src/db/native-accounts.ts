@@ -16,6 +16,7 @@ export class NativeAccountRepo implements NativeAccountStore {
     failed_logins: number;
     locked_until: string | null;
     email: string | null;
+    must_change_password: number;
   }): NativeAccountRow {
     return {
       name: r.name,
@@ -25,6 +26,7 @@ export class NativeAccountRepo implements NativeAccountStore {
       failedLogins: r.failed_logins,
       lockedUntil: r.locked_until ? new Date(r.locked_until) : null,
       email: r.email,
+      mustChangePassword: !!r.must_change_password,
     };
   }
 
@@ -48,6 +50,7 @@ export class NativeAccountRepo implements NativeAccountStore {
         failed_logins: a.failedLogins ?? 0,
         locked_until: a.lockedUntil ? a.lockedUntil.toISOString() : null,
         email: a.email ?? null,
+        must_change_password: a.mustChangePassword ? 1 : 0,
       })
       .execute();
   }
@@ -60,6 +63,9 @@ export class NativeAccountRepo implements NativeAccountStore {
     if (patch.lockedUntil !== undefined)
       set.locked_until = patch.lockedUntil ? patch.lockedUntil.toISOString() : null;
     if (patch.email !== undefined) set.email = patch.email;
+    if (patch.mustChangePassword !== undefined)
+      set.must_change_password = patch.mustChangePassword ? 1 : 0;
+    if (patch.name !== undefined) set.name = patch.name;
     if (Object.keys(set).length)
       await this.db.updateTable('native_accounts').set(set).where('name', '=', name).execute();
   }

@@ -125,6 +125,18 @@ export interface NativeAccountsTable {
   locked_until: string | null;
   /** Added by migration 004 (NativeAuthenticator.ask_email_on_signup). */
   email: string | null;
+  /** 1: the password is a one-time password that must be changed at the next login. */
+  must_change_password: Generated<number>;
+}
+
+/** A login whose password must be changed: the proof that the old password was right. */
+export interface PasswordChangeTicketsTable {
+  /** sha256 (hex) of the random ticket the browser holds in a cookie. */
+  id_hash: string;
+  user_name: string;
+  /** scrypt hash of the old password (the new one must differ). */
+  old_password_hash: string;
+  expires_at: string;
 }
 
 export interface HubKvTable {
@@ -145,4 +157,5 @@ export interface Database {
   login_sessions: LoginSessionsTable;
   native_accounts: NativeAccountsTable;
   hub_kv: HubKvTable;
+  password_change_tickets: PasswordChangeTicketsTable;
 }

@@ -36,12 +36,14 @@ test('migrations create the schema once; a second run applies nothing; backup co
     '002-shares-services',
     '003-failure-index',
     '004-native-email',
+    '005-password-change',
   ]);
   assert.deepEqual(await migrateToLatest(db), [
     '001-initial',
     '002-shares-services',
     '003-failure-index',
     '004-native-email',
+    '005-password-change',
   ]);
   assert.deepEqual(await migrateToLatest(db), []);
   const old = process.umask(0o022);

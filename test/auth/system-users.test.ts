@@ -1,16 +1,20 @@
 // LocalAuthenticator.create_system_users with the real adduser/useradd (root needed; CI runs as root).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   createSystemUserManager,
   defaultAddUserCmd,
+  systemUserEntry,
   systemUserExists,
   LINUX_USERNAME_RE,
 } from '../../src/auth/system-users.js';
 import { isHubError } from '../../src/errors.js';
+import { recordingLogger } from './recording-logger.js';
 
 const skip =
   process.getuid?.() === 0 && process.platform === 'linux'
@@ -20,10 +24,9 @@ const sfx = randomBytes(3).toString('hex');
 const made: string[] = [];
 
 after(() => {
-  for (const n of made) {
-    spawnSync('userdel', ['-r', n], { stdio: 'ignore' });
-    spawnSync('groupdel', [n], { stdio: 'ignore' });
-  }
+  // Users first, then groups: a group may be another test account's primary group until then.
+  for (const n of made) spawnSync('userdel', ['-r', n], { stdio: 'ignore' });
+  for (const n of made) spawnSync('groupdel', [n], { stdio: 'ignore' });
 });
 
 test('system users: the strict name pattern refuses option-like and odd names', () => {
@@ -90,7 +93,7 @@ test(
       (e) =>
         isHubError(e) &&
         e.code === 'LABHUB_ERR_SYSTEM_USER' &&
-        /does not exist.*create_system_users/.test(e.userMessage),
+        /does not exist/.test(e.userMessage),
     );
     const on = createSystemUserManager({
       create_system_users: true,
@@ -114,5 +117,95 @@ test(
       () => createSystemUserManager({ add_user_cmd: 'useradd USERNAME' }),
       (e) => isHubError(e) && e.code === 'LABHUB_ERR_CONFIG',
     );
+  },
+);
+
+test(
+  'system users: the default command makes a private home (0700), and the missing-user message gives a fix that lets the person log in',
+  { skip },
+  async () => {
+    const name = `lhh${sfx}`;
+    made.push(name);
+    const m = createSystemUserManager({});
+    await assert.rejects(
+      m.ensureUser(name),
+      (e) =>
+        isHubError(e) &&
+        e.status === 400 &&
+        e.userMessage.includes(`useradd -m ${name} && chmod 700 /home/${name} && passwd ${name}`) &&
+        e.userMessage.includes('one-time passwords') &&
+        !e.userMessage.includes('create_system_users'),
+    );
+    assert.equal(await m.ensureUser(name, { create: true }), 'created', 'an explicit create');
+    const home = (await systemUserEntry(name))!.home;
+    assert.equal(statSync(home).mode & 0o777, 0o700);
+  },
+);
+
+test(
+  'system users: a UID race ("UID N is not unique") is retried after removing the group the failed attempt left',
+  { skip },
+  async () => {
+    // A stand-in for adduser that fails like the real race on its first run: it makes the
+    // user-private group, then reports the collision; on the next run it creates the account.
+    const name = `lhr${sfx}`;
+    made.push(name);
+    const dir = mkdtempSync(join(tmpdir(), 'labhub-race-'));
+    const script = join(dir, 'racy-adduser');
+    writeFileSync(
+      script,
+      [
+        '#!/bin/sh',
+        `if [ ! -e ${dir}/tried ]; then`,
+        `  touch ${dir}/tried; groupadd "$1"`,
+        '  echo "useradd: UID 1005 is not unique" >&2; exit 1',
+        'fi',
+        'getent group "$1" >/dev/null && { echo "group $1 already exists" >&2; exit 1; }',
+        'exec useradd -M "$1"',
+      ].join('\n'),
+    );
+    chmodSync(script, 0o755);
+    const { log, lines } = recordingLogger();
+    try {
+      const m = createSystemUserManager(
+        { create_system_users: true, add_user_cmd: [script, 'USERNAME'] },
+        log,
+      );
+      assert.equal(await m.ensureUser(name), 'created');
+      assert.equal(await systemUserExists(name), true);
+      assert.ok(existsSync(`${dir}/tried`), 'the first attempt failed');
+      assert.ok(lines.some((l) => l.level === 'warn' && /retrying \(2 of 8\)/.test(l.msg)));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
+test(
+  'system users: accounts are created while another process creates accounts in a loop',
+  { skip, timeout: 300_000 },
+  async (t) => {
+    // The other process: plain useradd in a tight loop, as another tool or test run would.
+    const other = `lho${sfx}`;
+    const loop = spawn(
+      'sh',
+      ['-c', `i=0; while [ $i -lt 30 ]; do useradd -M ${other}$i; i=$((i+1)); done`],
+      { stdio: 'ignore' },
+    );
+    const finished = new Promise((res) => loop.on('exit', res));
+    const mine = Array.from({ length: 4 }, (_, i) => `lhk${sfx}${i}`);
+    made.push(...mine);
+    const { log, lines } = recordingLogger();
+    try {
+      const m = createSystemUserManager({ create_system_users: true }, log);
+      for (const n of mine) assert.equal(await m.ensureUser(n), 'created', n);
+      for (const n of mine) assert.equal(await systemUserExists(n), true, n);
+      t.diagnostic(`collisions retried: ${lines.filter((l) => /retrying/.test(l.msg)).length}`);
+    } finally {
+      await finished;
+      // Removed by after(), once our own accounts are gone: a group of the loop can share its
+      // GID with one of ours (both picked it at once), and groupdel refuses a primary group.
+      for (let i = 0; i < 30; i++) made.push(`${other}${i}`);
+    }
   },
 );

@@ -47,3 +47,27 @@ export class CookieClient {
     });
   }
 }
+
+/**
+ * After a login with a one-time password: choose the new one on /hub/new-password (the ticket
+ * cookie from the login is in `client`'s jar). Returns the response of the form POST.
+ */
+export async function choosePassword(
+  client: CookieClient,
+  password: string,
+  confirm = password,
+  next?: string,
+): Promise<Response> {
+  const q = next ? `?next=${encodeURIComponent(next)}` : '';
+  const xsrf = await client.xsrf(`/hub/new-password${q}`);
+  return client.fetch(`/hub/new-password${q}`, {
+    method: 'POST',
+    body: new URLSearchParams({
+      username: '',
+      new_password: password,
+      new_password_confirm: confirm,
+      _xsrf: xsrf,
+    }),
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+  });
+}

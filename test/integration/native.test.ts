@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestHub, type TestHub } from '../helpers/test-hub.js';
-import { CookieClient } from '../helpers/cookie-client.js';
+import { CookieClient, choosePassword } from '../helpers/cookie-client.js';
 import { createInitialAdmin } from '../../src/auth/native.js';
 import { hashPassword } from '../../src/auth/password-hash.js';
 
@@ -40,7 +40,9 @@ async function adminClient(t: TestHub, name: string): Promise<CookieClient> {
   const otp = await createInitialAdmin(t.hub.ctx.store.nativeAccounts, name);
   await t.hub.ctx.store.users.ensure(name, { admin: true });
   const c = new CookieClient(t.url);
-  assert.equal((await c.login(name, otp)).status, 302, 'the one-time password works');
+  const first = await c.login(name, otp);
+  assert.match(first.headers.get('location') ?? '', /\/hub\/new-password$/, 'it must be changed');
+  assert.equal((await choosePassword(c, `${name}-new-secret`)).status, 302);
   return c;
 }
 

@@ -8,6 +8,7 @@ import { registerUserRoutes } from './users.js';
 import { registerVersionRoutes } from './version.js';
 import { registerMiscApiRoutes } from './misc.js';
 import { registerLabhubApiRoutes } from './labhub.js';
+import { registerLinuxUserRoutes } from './linux-users.js';
 import { registerGroupRoutes } from './groups.js';
 import { registerServiceRoutes } from './services.js';
 import { registerShareRoutes } from './shares.js';
@@ -23,6 +24,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: HubContext): void {
   registerTokenRoutes(app, ctx);
   registerMiscApiRoutes(app, ctx);
   registerLabhubApiRoutes(app, ctx);
+  registerLinuxUserRoutes(app, ctx);
   registerGroupRoutes(app, ctx);
   registerServiceRoutes(app, ctx);
   registerShareRoutes(app, ctx);

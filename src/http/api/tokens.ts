@@ -95,7 +95,7 @@ export function registerTokenRoutes(app: FastifyInstance, ctx: HubContext): void
     else if (body.auth && typeof body.auth === 'object') {
       // Unauthenticated request with credentials for the authenticator (JupyterHub allows this).
       const auth = body.auth as Record<string, unknown>;
-      const u = await ctx.login
+      const outcome = await ctx.login
         .login({
           username: String(auth.username ?? ''),
           password: String(auth.password ?? ''),
@@ -108,6 +108,14 @@ export function registerTokenRoutes(app: FastifyInstance, ctx: HubContext): void
             'Authentication with the given credentials failed.',
           );
         });
+      // A one-time or expired password buys no token: it must be changed on the login page first.
+      if (outcome.kind !== 'user')
+        throw new HubError(
+          'LABHUB_ERR_FORBIDDEN',
+          403,
+          'Authentication with the given credentials failed: the password must be changed first. Sign in on the hub login page to choose a new one.',
+        );
+      const u = outcome.user;
       const scopes = await ctx.permissions.userScopes(u);
       requester = {
         kind: 'user',

@@ -13,8 +13,23 @@ import { pageParams, paginationInfo, wantsPagination } from './pagination.js';
 import { jsonBody, param, userOr404 } from './params.js';
 import { userListRestriction } from './restrict.js';
 
+/** The body of POST /users (and labhub's linux-users): `{usernames: [...], admin?: bool}`. */
+export function parseCreateUsers(req: FastifyRequest): { usernames: string[]; admin: boolean } {
+  const body = jsonBody(req);
+  const names = body.usernames;
+  if (!Array.isArray(names) || !names.length || !names.every((n) => typeof n === 'string'))
+    throw new HubError(
+      'LABHUB_ERR_BAD_REQUEST',
+      400,
+      'Must specify at least one user to create: {"usernames": ["name", ...]}',
+    );
+  if (body.admin !== undefined && typeof body.admin !== 'boolean')
+    throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'admin must be true or false');
+  return { usernames: names as string[], admin: !!body.admin };
+}
+
 /** A user's role names as the API shows them: the default 'user', 'admin' for admins, and assigned roles. */
-function roleNames(user: User, assigned: string[]): string[] {
+export function roleNames(user: User, assigned: string[]): string[] {
   const names = new Set(['user', ...assigned]);
   if (user.admin) names.add('admin');
   return [...names].sort();
@@ -140,102 +155,30 @@ export function registerUserRoutes(app: FastifyInstance, ctx: HubContext): void 
     return filtered;
   });
 
-  const createOne = async (
-    req: FastifyRequest,
-    p: Principal,
-    name: string,
-    admin: boolean,
-  ): Promise<User> => {
-    const normalized = ctx.login.normalize(name);
-    const valid = ctx.login.policy.validate(normalized);
-    if (!valid.ok)
-      throw new HubError(
-        'LABHUB_ERR_BAD_REQUEST',
-        400,
-        `Invalid username '${name.slice(0, 32)}': ${valid.reason}`,
-      );
-    if (admin && !mayModifyAdmin(p.scopes, !!p.user?.admin))
-      throw new HubError('LABHUB_ERR_FORBIDDEN', 403, 'Only admin users may create admin users.');
-    void req;
-    const user = await ctx.store.users.create(normalized, { admin });
-    try {
-      if (ctx.login.authenticator.addUser) await ctx.login.authenticator.addUser(user.name);
-    } catch (e) {
-      await ctx.store.users.delete(user.id);
-      throw new HubError(
-        'LABHUB_ERR_BAD_REQUEST',
-        400,
-        `Failed to create user ${user.name}: ${(e as Error).message}`,
-      );
-    }
-    return user;
-  };
-
   app.post(`${api}/users/:name`, async (req, reply) => {
     const name = param(req, 'name');
     const p = await requireApi(ctx, req, ['admin:users'], { user: name });
-    if (await ctx.store.users.byName(ctx.login.normalize(name)))
-      throw new HubError('LABHUB_ERR_CONFLICT', 409, `User ${name} already exists`);
     const body = jsonBody(req);
-    const user = await createOne(req, p, name, !!body.admin);
+    if (body.admin && !mayModifyAdmin(p.scopes, !!p.user?.admin))
+      throw new HubError('LABHUB_ERR_FORBIDDEN', 403, 'Only admin users may create admin users.');
+    const user = await ctx.users.createOne(name, { admin: !!body.admin });
     return reply.code(201).send(await userModel(ctx, user));
   });
 
   app.post(`${api}/users`, async (req, reply) => {
     const p = await requireApi(ctx, req, ['admin:users']);
-    const body = jsonBody(req);
-    const names = body.usernames;
-    if (!Array.isArray(names) || !names.length || !names.every((n) => typeof n === 'string'))
-      throw new HubError(
-        'LABHUB_ERR_BAD_REQUEST',
-        400,
-        'Must specify at least one user to create: {"usernames": ["name", ...]}',
-      );
-    const created: JsonObject[] = [];
-    const toCreate: string[] = [];
-    if (body.admin !== undefined && typeof body.admin !== 'boolean')
-      throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'admin must be true or false');
-    const normalized: string[] = [];
-    for (const n of new Set(names as string[])) {
-      const norm = ctx.login.normalize(n);
-      const valid = ctx.login.policy.validate(norm);
-      if (!valid.ok)
-        throw new HubError(
-          'LABHUB_ERR_BAD_REQUEST',
-          400,
-          `Invalid username '${n.slice(0, 32)}': ${valid.reason}`,
-        );
-      // A filtered admin:users (e.g. !group=x) covers no new user (GHSA-69wv-m5fw-2fhp).
-      await requireScope(ctx, p, ['admin:users'], { user: norm });
-      normalized.push(norm);
-    }
-    const existing = new Set(
-      (await ctx.store.users.byNames([...new Set(normalized)])).map((u) => u.name),
-    );
-    for (const norm of normalized)
-      if (!existing.has(norm) && !toCreate.includes(norm)) toCreate.push(norm);
-    if (!toCreate.length)
-      throw new HubError('LABHUB_ERR_CONFLICT', 409, 'All of those users already exist');
+    const body = parseCreateUsers(req);
+    const names = ctx.users.normalizeNames(body.usernames);
+    // A filtered admin:users (e.g. !group=x) covers no new user (GHSA-69wv-m5fw-2fhp).
+    for (const n of names) await requireScope(ctx, p, ['admin:users'], { user: n });
     if (body.admin && !mayModifyAdmin(p.scopes, !!p.user?.admin))
       throw new HubError('LABHUB_ERR_FORBIDDEN', 403, 'Only admin users may create admin users.');
-    // One transaction for the batch; then the authenticator hook per user, as JupyterHub does
-    // (a user whose add_user fails is removed again and the request fails with 400).
-    const users = await ctx.store.users.createMany(toCreate, { admin: !!body.admin });
-    for (const user of users) {
-      try {
-        if (ctx.login.authenticator.addUser) await ctx.login.authenticator.addUser(user.name);
-      } catch (e) {
-        await ctx.store.users.delete(user.id);
-        throw new HubError(
-          'LABHUB_ERR_BAD_REQUEST',
-          400,
-          `Failed to create user ${user.name}: ${(e as Error).message}`,
-        );
-      }
+    const { users } = await ctx.users.createMany(names, { admin: body.admin });
+    const created: JsonObject[] = [];
+    for (const user of users)
       created.push(
         await userModel(ctx, user, { servers: [], groups: [], roles: roleNames(user, []) }),
       );
-    }
     return reply.code(201).send(created);
   });
 

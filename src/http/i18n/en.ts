@@ -91,6 +91,17 @@ export const en = {
   'changePassword.wrongCurrent': 'The current password is wrong.',
   'changePassword.mismatch': 'The two new passwords are different.',
 
+  'newPassword.title': 'Choose a new password',
+  'newPassword.intro':
+    'The password of {name} was a one-time password, or it has expired. Choose a new one to finish signing in.',
+  'newPassword.hint': 'At least {min} characters, different from the old password.',
+  'newPassword.submit': 'Set the password and sign in',
+  'newPassword.expired':
+    'It took too long to choose a new password, or it was already chosen. Sign in again with your current password.',
+  'newPassword.notNew':
+    'The new password must be different from the current one-time or expired password.',
+  'newPassword.tooShort': 'The password must be at least {min} characters long.',
+
   'home.title': 'My servers',
   'home.defaultServer': 'Default server',
   'home.lastActivity': 'Last activity',
@@ -227,6 +238,9 @@ export const en = {
   'admin.usernames': 'User names',
   'admin.usernamesHint': 'One per line (commas and spaces also separate names).',
   'admin.makeAdmin': 'Make them administrators',
+  'admin.createLinuxAccounts': 'Create missing Linux accounts with one-time passwords',
+  'admin.createLinuxAccountsHint':
+    'labhub creates each missing Linux account with a private home folder and shows its one-time password once. The person chooses a new password at the first sign-in. Existing accounts keep their passwords.',
   'admin.addUsersSubmit': 'Add',
   'admin.colUser': 'User',
   'admin.colAdmin': 'Admin',
@@ -306,6 +320,12 @@ export const en = {
   'js.admin.serverActivity': 'last activity {time}',
   'js.admin.defaultServer': 'Default server',
   'js.admin.added': '{count, plural, one {Added # user.} other {Added # users.}}',
+  'js.admin.linuxAdded': 'Added: {names}.',
+  'js.admin.otpTitle': 'One-time passwords (shown only now)',
+  'js.admin.otpIntro':
+    'Give each person their password privately. They choose a new one at their first sign-in.',
+  'js.admin.otpKept': 'already had a Linux account; its password is unchanged',
+  'js.admin.otpDone': 'Done: hide the passwords',
   'js.admin.noNames': 'Enter at least one user name.',
   'js.admin.deleteConfirm':
     'Delete the user {name}? Their servers are stopped and their tokens revoked. Their files are not deleted.',

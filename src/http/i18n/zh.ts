@@ -80,6 +80,14 @@ export const zh: Record<MessageKey, string> = {
   'changePassword.wrongCurrent': '当前密码不正确。',
   'changePassword.mismatch': '两次输入的新密码不一致。',
 
+  'newPassword.title': '设置新密码',
+  'newPassword.intro': '{name} 的密码是一次性密码，或已过期。请设置新密码以完成登录。',
+  'newPassword.hint': '至少 {min} 个字符，且不能与旧密码相同。',
+  'newPassword.submit': '设置密码并登录',
+  'newPassword.expired': '设置新密码超时，或新密码已经设置过。请用当前密码重新登录。',
+  'newPassword.notNew': '新密码不能与当前的一次性密码或已过期的密码相同。',
+  'newPassword.tooShort': '密码至少需要 {min} 个字符。',
+
   'home.title': '我的服务器',
   'home.defaultServer': '默认服务器',
   'home.lastActivity': '最近活动',
@@ -210,6 +218,9 @@ export const zh: Record<MessageKey, string> = {
   'admin.usernames': '用户名',
   'admin.usernamesHint': '每行一个（也可用逗号或空格分隔）。',
   'admin.makeAdmin': '设为管理员',
+  'admin.createLinuxAccounts': '为缺少的 Linux 账户创建一次性密码',
+  'admin.createLinuxAccountsHint':
+    'labhub 为每个缺少的 Linux 账户创建私有主目录，并只显示一次其一次性密码。对方首次登录时须设置新密码。已有账户的密码保持不变。',
   'admin.addUsersSubmit': '添加',
   'admin.colUser': '用户',
   'admin.colAdmin': '管理员',
@@ -287,6 +298,11 @@ export const zh: Record<MessageKey, string> = {
   'js.admin.serverActivity': '最近活动：{time}',
   'js.admin.defaultServer': '默认服务器',
   'js.admin.added': '已添加 {count} 个用户。',
+  'js.admin.linuxAdded': '已添加：{names}。',
+  'js.admin.otpTitle': '一次性密码（仅显示这一次）',
+  'js.admin.otpIntro': '请私下把密码交给每个人。对方首次登录时须设置新密码。',
+  'js.admin.otpKept': '已有 Linux 账户，密码保持不变',
+  'js.admin.otpDone': '完成：隐藏这些密码',
   'js.admin.noNames': '请至少输入一个用户名。',
   'js.admin.deleteConfirm':
     '确定删除用户 {name} 吗？其服务器会被停止，令牌会被吊销，但文件不会被删除。',

@@ -107,6 +107,7 @@ export function registerHomeRoutes(app: FastifyInstance, ctx: HubContext): void 
         pageSize: ctx.settings.pageDefaultLimit,
         signupsUrl: native ? `${hub}signups` : undefined,
         pendingSignups: native ? await native.countPending() : undefined,
+        linuxAccounts: ctx.users.linuxAccountsAvailable,
       }),
     );
   });

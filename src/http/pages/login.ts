@@ -3,7 +3,8 @@ import type { HubContext } from '../../core/context.js';
 import type { User } from '../../db/index.js';
 import type { NativeAuthenticator } from '../../auth/native.js';
 import { isHubError } from '../../errors.js';
-import { LOGIN_COOKIE, SESSION_COOKIE, XSRF_COOKIE } from '../cookies.js';
+import { LOGIN_COOKIE, PASSWORD_CHANGE_COOKIE, SESSION_COOKIE, XSRF_COOKIE } from '../cookies.js';
+import { PASSWORD_CHANGE_TTL_SECONDS } from '../../core/login.js';
 import { safeNextUrl } from '../next-url.js';
 import { pageContext, sendPage } from '../page-context.js';
 import { principalOf } from '../principal.js';
@@ -38,63 +39,85 @@ export async function startSession(
   return session.id;
 }
 
+/** The validated `next` query parameter ('' when absent or unsafe). */
+export function nextOf(ctx: HubContext, req: FastifyRequest): string {
+  return safeNextUrl(
+    (req.query as Record<string, string>)?.next,
+    req.headers.host,
+    ctx.settings.baseUrl,
+  );
+}
+
+/** The login page, e.g. again after a failed attempt (`error`, with `status`). */
+export function sendLoginPage(
+  ctx: HubContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  opts: { next: string; error?: string; username?: string; status?: number },
+): FastifyReply {
+  const hub = ctx.settings.hubPrefix;
+  const auth = ctx.login.authenticator;
+  return sendPage(
+    reply,
+    renderLogin(pageContext(ctx, req, reply, null), {
+      next: opts.next,
+      ...(opts.error ? { error: opts.error } : {}),
+      ...(opts.username ? { username: opts.username.slice(0, 255) } : {}),
+      loginButton: auth.loginUrl
+        ? { url: auth.loginUrl(hub), label: ctx.login.authenticatorId }
+        : undefined,
+      // NativeAuthenticator.enable_signup: the login page links to the sign-up page.
+      signupEnabled:
+        ctx.login.authenticatorId === 'native' &&
+        (ctx.login.authenticator as NativeAuthenticator).signupEnabled,
+    }),
+    opts.status,
+  );
+}
+
 /** /hub/login (GET form, POST credentials) and /hub/logout. */
 export function registerLoginRoutes(app: FastifyInstance, ctx: HubContext): void {
   const hub = ctx.settings.hubPrefix;
-  const nextOf = (req: FastifyRequest) =>
-    safeNextUrl(
-      (req.query as Record<string, string>)?.next,
-      req.headers.host,
-      ctx.settings.baseUrl,
-    );
-  const loginButton = () =>
-    ctx.login.authenticator.loginUrl
-      ? { url: ctx.login.authenticator.loginUrl(hub), label: ctx.login.authenticatorId }
-      : undefined;
-  // NativeAuthenticator.enable_signup: the login page links to the sign-up page.
-  const signupEnabled = () =>
-    ctx.login.authenticatorId === 'native' &&
-    (ctx.login.authenticator as NativeAuthenticator).signupEnabled;
 
   app.get(`${hub}login`, async (req, reply) => {
     const p = await principalOf(ctx, req);
-    const next = nextOf(req);
+    const next = nextOf(ctx, req);
     if (p?.user && p.via === 'cookie')
       return reply.redirect(next || (await landingUrl(ctx, p.user)), 302);
-    return sendPage(
-      reply,
-      renderLogin(pageContext(ctx, req, reply, null), {
-        next,
-        loginButton: loginButton(),
-        signupEnabled: signupEnabled(),
-      }),
-    );
+    return sendLoginPage(ctx, req, reply, { next });
   });
 
   app.post(`${hub}login`, async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, string>;
-    const next = nextOf(req);
+    const next = nextOf(ctx, req);
     const show = (error: string, status: number) =>
-      sendPage(
-        reply,
-        renderLogin(pageContext(ctx, req, reply, null), {
-          next,
-          error,
-          username: String(body.username ?? '').slice(0, 255),
-          loginButton: loginButton(),
-          signupEnabled: signupEnabled(),
-        }),
+      sendLoginPage(ctx, req, reply, {
+        next,
+        error,
+        username: String(body.username ?? ''),
         status,
-      );
+      });
     try {
       checkXsrf(ctx, req);
-      const user = await ctx.login.login({
+      const outcome = await ctx.login.login({
         username: String(body.username ?? ''),
         password: String(body.password ?? ''),
         remoteAddr: req.ip,
       });
-      await startSession(ctx, req, reply, user);
-      return reply.redirect(next || (await landingUrl(ctx, user)), 302);
+      if (outcome.kind === 'password-change') {
+        // No session yet: the person first chooses a new password (pages/new-password.ts).
+        reply.setCookie(PASSWORD_CHANGE_COOKIE, outcome.ticket, {
+          path: hub,
+          httpOnly: true,
+          sameSite: 'strict',
+          secure: isSecure(req, ctx),
+          maxAge: PASSWORD_CHANGE_TTL_SECONDS,
+        });
+        const q = next ? `?next=${encodeURIComponent(next)}` : '';
+        return reply.redirect(`${hub}new-password${q}`, 302);
+      }
+      await startSession(ctx, req, reply, outcome.user);
+      return reply.redirect(next || (await landingUrl(ctx, outcome.user)), 302);
     } catch (e) {
       if (isHubError(e) && e.status < 500) {
         for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);

@@ -21,7 +21,7 @@ export function registerNativeRoutes(app: FastifyInstance, ctx: HubContext): voi
   if (ctx.login.authenticatorId !== 'native') return;
   const hub = ctx.settings.hubPrefix;
   const native = ctx.login.authenticator as NativeAuthenticator;
-  const minLen = native.minPasswordLength;
+  const minLen = native.minimumPasswordLength;
   const form = (req: FastifyRequest) => (req.body ?? {}) as Record<string, unknown>;
   const field = (f: Record<string, unknown>, ...names: string[]) => {
     for (const n of names) if (typeof f[n] === 'string') return f[n];

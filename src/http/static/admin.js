@@ -235,6 +235,14 @@
       return;
     }
     var adminBox = document.getElementById('add-admin');
+    // PAM as root, "create Linux accounts" ticked: admin-accounts.js adds them (one-time passwords).
+    if (L.adminAccounts && L.adminAccounts.active()) {
+      L.adminAccounts.submit(names, !!(adminBox && adminBox.checked)).then(function () {
+        addForm.reset();
+        loadUsers();
+      }, fail);
+      return;
+    }
     L.api('POST', 'users', { usernames: names, admin: !!(adminBox && adminBox.checked) }).then(
       function (res) {
         say(

@@ -201,3 +201,48 @@ export function renderChangePassword(
     vars: { error: data.error ?? '' },
   });
 }
+
+export interface NewPasswordPageData {
+  /** The account whose password must be changed (shown, and given to password managers). */
+  username: string;
+  error?: string;
+  minPasswordLength?: number;
+  /** Where to go once the new password is set (already validated by the route). */
+  next: string;
+}
+
+/**
+ * `GET/POST /hub/new-password`: the login's password was one-time or expired, so the person
+ * chooses a new one before the login completes. Fields: `new_password`, `new_password_confirm`,
+ * `_xsrf`; the proof of the old password is a cookie, never a form field.
+ */
+export function renderNewPassword(ctx: PageContext, data: NewPasswordPageData): RenderedPage {
+  const tr = translator(ctx);
+  const min = data.minPasswordLength ?? 8;
+  const action = `${hubUrl(ctx, 'new-password')}?next=${encodeURIComponent(data.next)}`;
+  const body = html`<section class="card card-narrow" aria-labelledby="np-title">
+  <h1 id="np-title">${tr('newPassword.title')}</h1>
+  <p id="np-intro">${tr('newPassword.intro', { name: data.username })}</p>
+  ${alert(ctx, data.error)}
+  <form class="stack" method="post" action="${action}" aria-describedby="np-intro">
+    ${xsrfInput(ctx)}
+    <input type="text" name="username" autocomplete="username" value="${data.username}" aria-label="${tr('login.username')}" hidden readonly>
+    <div class="field">
+      <label for="new_password">${tr('changePassword.new')}</label>
+      <input id="new_password" name="new_password" type="password" autocomplete="new-password" required minlength="${min}" aria-describedby="new-password-hint" autofocus>
+      <p class="hint" id="new-password-hint">${tr('newPassword.hint', { min })}</p>
+    </div>
+    <div class="field">
+      <label for="new_password_confirm">${tr('changePassword.confirm')}</label>
+      <input id="new_password_confirm" name="new_password_confirm" type="password" autocomplete="new-password" required minlength="${min}">
+    </div>
+    <button type="submit" class="button button-primary button-block">${tr('newPassword.submit')}</button>
+  </form>
+</section>`;
+  return renderPage(ctx, {
+    title: 'newPassword.title',
+    body,
+    template: 'new-password',
+    vars: { error: data.error ?? '', username: data.username },
+  });
+}

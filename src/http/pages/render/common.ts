@@ -3,6 +3,7 @@ import { html, type SafeHtml } from './html.js';
 import type { PageContext } from './context.js';
 import { translator } from './layout.js';
 import type { MessageKey } from '../../i18n/index.js';
+import { PASSWORD_CHANGE_EXPIRED_MESSAGE, PASSWORD_NOT_NEW_MESSAGE } from '../../../core/login.js';
 
 /** Server-side fallback text for a timestamp; common.js replaces it with a relative time. */
 export function formatTimestamp(iso: string): string {
@@ -67,6 +68,8 @@ const KNOWN_MESSAGES: Record<string, MessageKey> = {
     'signup.tooCommon',
   'Enter your e-mail address.': 'signup.emailMissing',
   'The e-mail address is not valid: it must look like name@example.org.': 'signup.emailInvalid',
+  [PASSWORD_CHANGE_EXPIRED_MESSAGE]: 'newPassword.expired',
+  [PASSWORD_NOT_NEW_MESSAGE]: 'newPassword.notNew',
 };
 
 /** Fixed English messages with one parameter: pattern, catalog key, parameter name. */

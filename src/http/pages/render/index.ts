@@ -28,9 +28,11 @@ export {
   renderLogin,
   renderSignup,
   renderChangePassword,
+  renderNewPassword,
   type LoginPageData,
   type SignupPageData,
   type ChangePasswordPageData,
+  type NewPasswordPageData,
 } from './auth-pages.js';
 export { renderHome, type HomePageData, type HomeServer } from './home.js';
 export {

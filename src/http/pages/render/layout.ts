@@ -23,6 +23,7 @@ const SCRIPT_MESSAGES: Record<string, string> = {
   'admin-common.js': 'js.admin.',
   'admin-running.js': 'js.admin.',
   'admin-groups.js': 'js.admin.',
+  'admin-accounts.js': 'js.admin.',
 };
 
 /** The result of every render function. */

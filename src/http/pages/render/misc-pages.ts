@@ -103,6 +103,8 @@ export interface AdminPageData {
   signupsUrl?: string;
   /** Sign-ups awaiting approval (shown in the link; a notice when not 0). */
   pendingSignups?: number;
+  /** PAM as root: offer to create missing Linux accounts with one-time passwords. */
+  linuxAccounts?: boolean;
 }
 
 /**
@@ -144,8 +146,15 @@ ${data.signupsUrl ? html`<p class="${data.pendingSignups ? 'alert' : ''}"><a hre
       <p class="hint" id="add-usernames-hint">${tr('admin.usernamesHint')}</p>
     </div>
     ${ctx.user?.admin ? html`<div class="field field-check"><input type="checkbox" id="add-admin"><label for="add-admin">${tr('admin.makeAdmin')}</label></div>` : ''}
+    ${
+      data.linuxAccounts
+        ? html`<div class="field field-check"><input type="checkbox" id="add-linux" checked aria-describedby="add-linux-hint"><label for="add-linux">${tr('admin.createLinuxAccounts')}</label></div>
+    <p class="hint" id="add-linux-hint">${tr('admin.createLinuxAccountsHint')}</p>`
+        : ''
+    }
     <div class="actions"><button type="submit" class="button button-primary">${tr('admin.addUsersSubmit')}</button></div>
   </form>
+  ${data.linuxAccounts ? html`<section class="card stack" id="one-time-passwords" hidden aria-labelledby="otp-title"></section>` : ''}
   <div class="table-wrap"><table class="table table-cards" id="users-table" data-page-size="${data.pageSize ?? 50}" data-named-servers="${data.allowNamedServers ? 'true' : 'false'}">
     <caption class="visually-hidden">${tr('admin.tabUsers')}</caption>
     <thead><tr>
@@ -205,7 +214,13 @@ ${data.signupsUrl ? html`<p class="${data.pendingSignups ? 'alert' : ''}"><a hre
     body,
     template: 'admin',
     current: 'admin',
-    scripts: ['admin-common.js', 'admin-running.js', 'admin-groups.js', 'admin.js'],
+    scripts: [
+      'admin-common.js',
+      'admin-running.js',
+      'admin-groups.js',
+      'admin.js',
+      ...(data.linuxAccounts ? ['admin-accounts.js'] : []),
+    ],
     wide: true,
   });
 }

@@ -47,6 +47,7 @@ export const TEMPLATE_VARS = {
   ],
   signup: ['error', 'username', 'email'],
   'change-password': ['error'],
+  'new-password': ['error', 'username'],
   home: ['spawn_url'],
   'spawn-pending': ['user_name', 'server_name', 'progress_url', 'next_url'],
   'not-running': ['user_name', 'server_name', 'spawn_url', 'error'],

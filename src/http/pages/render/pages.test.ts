@@ -14,6 +14,7 @@ import {
   renderError,
   renderHome,
   renderLogin,
+  renderNewPassword,
   renderNotRunning,
   renderOAuthConsent,
   renderSignup,
@@ -82,6 +83,8 @@ const PAGES: Record<string, (c: PageContext) => RenderedPage> = {
   signup: (c) => renderSignup({ ...c, user: null }, { requiresApproval: true }),
   signupDone: (c) => renderSignup({ ...c, user: null }, { created: true, requiresApproval: true }),
   changePassword: (c) => renderChangePassword(c, { success: true }),
+  newPassword: (c) =>
+    renderNewPassword({ ...c, user: null }, { username: 'bob', next: '/hub/home', error: 'x5' }),
   home: (c) =>
     renderHome(c, {
       servers: [
@@ -160,6 +163,7 @@ const PAGES: Record<string, (c: PageContext) => RenderedPage> = {
       xsrf: XSRF,
     }),
   admin: (c) => renderAdmin(c, { allowNamedServers: true }),
+  adminLinux: (c) => renderAdmin(c, { linuxAccounts: true }),
 };
 
 for (const lang of ['en', 'zh'] as const) {
@@ -498,6 +502,24 @@ test('admin shell: tabs, search, sort buttons, add-users form; admin grant only 
   const ui = renderAdmin(ctx('en', { user: { name: 'op', admin: false, adminUi: true } })).html;
   assert.doesNotMatch(ui, /id="add-admin"/);
   assert.match(ui, /data-can-edit-admin="false"/);
+  // Linux accounts with one-time passwords: only when the hub says it can (PAM as root).
+  assert.doesNotMatch(out, /id="add-linux"|admin-accounts\.js/);
+  const linux = PAGES.adminLinux!(ctx('en')).html;
+  assert.match(linux, /<input type="checkbox" id="add-linux" checked/);
+  assert.match(linux, /id="one-time-passwords" hidden/);
+  assert.match(linux, /admin-accounts\.js/);
+});
+
+test('new-password page: the account, two new-password fields, the next URL; never the old password', () => {
+  const out = PAGES.newPassword!(ctx('en')).html;
+  assert.match(out, /The password of bob was a one-time password/);
+  assert.match(out, /action="\/hub\/new-password\?next=%2Fhub%2Fhome"/);
+  assert.match(
+    out,
+    /id="new_password" name="new_password" type="password" autocomplete="new-password"/,
+  );
+  assert.match(out, /id="new_password_confirm"/);
+  assert.doesNotMatch(out, /current_password|name="password"/);
 });
 
 test('PAGE_CSP forbids inline code and framing; STATIC_DIR holds the assets', () => {

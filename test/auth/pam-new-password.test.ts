@@ -1,0 +1,131 @@
+// One-time Linux passwords with real PAM and real accounts (root needed; CI runs as root): a
+// password expired with `chage -d 0` is reported as "right, but must be changed" by both
+// backends (and only when it is right), the PAM authenticator sets the new one with chpasswd,
+// and a password that would smuggle a second chpasswd line is refused.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
+import {
+  forcePamBackend,
+  pamAuthenticatorDefinition,
+  pamCheck,
+  type PamAuthenticator,
+  type PamBackendName,
+} from '../../src/auth/pam.js';
+import { createSystemUserManager, systemUserEntry } from '../../src/auth/system-users.js';
+import { ensureLinuxAccountWithOneTimePassword } from '../../src/core/users.js';
+import { isHubError } from '../../src/errors.js';
+import { recordingLogger } from './recording-logger.js';
+
+const isRoot = process.getuid?.() === 0 && process.platform === 'linux';
+const skip = isRoot ? false : 'needs root on Linux (CI runs as root)';
+const sfx = randomBytes(3).toString('hex');
+const MUST = `lnm${sfx}`; // chage -d 0
+const VICTIM = `lnv${sfx}`; // must never be touched
+const CREATED = `lnc${sfx}`; // made by ensureLinuxAccountWithOneTimePassword
+const PW = `pw-${randomBytes(5).toString('hex')}`;
+const VICTIM_PW = `vpw-${randomBytes(5).toString('hex')}`;
+const made: string[] = [];
+
+function mustChange(name: string): boolean {
+  return /password must be changed/.test(
+    execFileSync('chage', ['-l', name], { env: { ...process.env, LANG: 'C' } }).toString(),
+  );
+}
+
+before(() => {
+  if (!isRoot) return;
+  for (const [name, pw] of [
+    [MUST, PW],
+    [VICTIM, VICTIM_PW],
+  ] as const) {
+    execFileSync('useradd', ['-M', '-s', '/usr/sbin/nologin', name]);
+    made.push(name);
+    execFileSync('chpasswd', [], { input: `${name}:${pw}\n` });
+  }
+  execFileSync('chage', ['-d', '0', MUST]);
+});
+
+after(() => {
+  forcePamBackend(null);
+  if (!isRoot) return;
+  for (const name of [...made, CREATED]) {
+    spawnSync('userdel', ['-r', name], { stdio: 'ignore' });
+    spawnSync('groupdel', [name], { stdio: 'ignore' });
+  }
+});
+
+for (const backend of ['native', 'pamtester'] as PamBackendName[]) {
+  test(
+    `pam (${backend}): an expired password is "right, must be changed" only when it is right`,
+    { skip },
+    async () => {
+      const [right, wrong] = await Promise.all([
+        pamCheck(MUST, PW, { backend }),
+        pamCheck(MUST, `${PW}x`, { backend }),
+      ]);
+      assert.equal(right.ok, false, 'never a plain success');
+      assert.equal(!right.ok && right.passwordChangeRequired, true, JSON.stringify(right));
+      assert.equal(wrong.ok, false);
+      assert.equal(!wrong.ok && wrong.passwordChangeRequired, undefined, JSON.stringify(wrong));
+    },
+  );
+}
+
+test(
+  'pam authenticator: a one-time password asks for a new one, which chpasswd sets; the old one stops working',
+  { skip },
+  async () => {
+    const { log } = recordingLogger();
+    const auth = pamAuthenticatorDefinition.create({ options: {}, log }) as PamAuthenticator;
+    const r = await auth.authenticate({ username: MUST, password: PW });
+    assert.equal(r?.name, MUST);
+    assert.equal(r?.passwordChangeRequired, true);
+    assert.equal(await auth.authenticate({ username: MUST, password: 'not it' }), null);
+
+    const next = `new-${randomBytes(5).toString('hex')}`;
+    await auth.setRequiredPassword(MUST, next);
+    assert.equal(mustChange(MUST), false, 'chage no longer asks for a change');
+    const after = await auth.authenticate({ username: MUST, password: next });
+    assert.equal(after?.name, MUST);
+    assert.equal(after?.passwordChangeRequired, undefined);
+    assert.equal(await auth.authenticate({ username: MUST, password: PW }), null);
+  },
+);
+
+test(
+  'pam authenticator: a new password with a line break is refused, so it cannot set another account',
+  { skip },
+  async () => {
+    const { log } = recordingLogger();
+    const auth = pamAuthenticatorDefinition.create({ options: {}, log }) as PamAuthenticator;
+    for (const evil of [`ok-pass-1\n${VICTIM}:owned-123`, `ok-pass-2\r${VICTIM}:x`, 'a\0b'])
+      await assert.rejects(
+        auth.setRequiredPassword(MUST, evil),
+        (e) => isHubError(e) && e.code === 'LABHUB_ERR_BAD_REQUEST' && e.status === 400,
+      );
+    assert.deepEqual(await pamCheck(VICTIM, VICTIM_PW), { ok: true }, 'victim unchanged');
+    assert.equal((await pamCheck(VICTIM, 'owned-123')).ok, false);
+  },
+);
+
+test(
+  'a Linux account with a one-time password: private home, must change at first login; an existing account is left alone',
+  { skip },
+  async () => {
+    const manager = createSystemUserManager({});
+    const otp = await ensureLinuxAccountWithOneTimePassword(manager, CREATED);
+    assert.ok(otp && otp.length >= 16, 'a password');
+    const entry = (await systemUserEntry(CREATED))!;
+    assert.equal(statSync(entry.home).mode & 0o777, 0o700, 'home 0700');
+    assert.equal(statSync(entry.home).uid, entry.uid);
+    assert.equal(mustChange(CREATED), true);
+    const r = await pamCheck(CREATED, otp);
+    assert.equal(!r.ok && r.passwordChangeRequired, true, JSON.stringify(r));
+    // Again: the account exists, so nothing is changed and no password is returned.
+    assert.equal(await ensureLinuxAccountWithOneTimePassword(manager, VICTIM), null);
+    assert.deepEqual(await pamCheck(VICTIM, VICTIM_PW), { ok: true });
+  },
+);
