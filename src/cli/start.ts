@@ -4,6 +4,7 @@ import { createInitialAdmin } from '../auth/native.js';
 import { defaultAuthenticatorId } from '../auth/registry.js';
 import { Store, parseDbUrl } from '../db/index.js';
 import { settingsFromConfig } from '../core/settings-from-config.js';
+import { checkUserName } from '../core/names.js';
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { HubError } from '../errors.js';
@@ -47,6 +48,13 @@ async function ensureAdmin(name: string, loaded: ReturnType<typeof loadWithFlags
   const store = await Store.open(parseDbUrl(settings.dbUrl), cliDbOptions);
   try {
     const normalized = name.trim().toLowerCase();
+    const valid = checkUserName(normalized);
+    if (!valid.ok)
+      throw new HubError(
+        'LABHUB_ERR_CONFIG',
+        400,
+        `--admin ${JSON.stringify(name)}: ${valid.reason}.`,
+      );
     const user = await store.users.ensure(normalized, { admin: true });
     if (!user.admin) await store.users.setAdmin(user.id, true);
     if (authId === 'native' || authId.toLowerCase().includes('native')) {
