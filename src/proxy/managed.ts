@@ -11,11 +11,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { request } from 'undici';
 import { HubError } from '../errors.js';
 import type { JsonObject } from '../core/json.js';
 import { ChpClient, routespecToChpPath } from './chp-client.js';
 import { cleanStalePidFile, removePidFile } from './pid-file.js';
+import { probeProxy, type Probe, type RawRoute } from './probe.js';
 import type { Proxy, Route } from './types.js';
 
 /** Options of {@link ManagedProxy}. */
@@ -61,14 +61,6 @@ export interface ManagedProxyOptions {
 export function defaultProxyCommand(): string[] {
   return [process.execPath, fileURLToPath(new URL('../../bin/labhub-proxy.js', import.meta.url))];
 }
-
-/** One route as `GET /api/routes` lists it (only the fields the checks read). */
-type RawRoute = { target?: unknown; jupyterhub?: unknown } | null;
-
-type Probe =
-  | { state: 'ok'; hubRoutes: number; routes: Record<string, RawRoute> }
-  | { state: 'forbidden'; status: number }
-  | { state: 'down'; reason: string };
 
 const noopLog = { info() {}, warn() {}, error() {}, debug() {} };
 
@@ -262,32 +254,8 @@ export class ManagedProxy implements Proxy {
     }
   }
 
-  private async probe(timeout = 2000): Promise<Probe> {
-    try {
-      const r = await request(new URL('api/routes', this.opts.apiUrl.replace(/\/?$/, '/')), {
-        headers: { authorization: `token ${this.token}` },
-        headersTimeout: timeout,
-        bodyTimeout: timeout,
-      });
-      const text = await r.body.text();
-      if (r.statusCode === 403 || r.statusCode === 401)
-        return { state: 'forbidden', status: r.statusCode };
-      if (r.statusCode !== 200) return { state: 'down', reason: `HTTP ${r.statusCode}` };
-      let hubRoutes = 0;
-      let routes: Record<string, RawRoute>;
-      try {
-        routes = JSON.parse(text) as Record<string, RawRoute>;
-        for (const d of Object.values(routes)) if (d && d.jupyterhub === true) hubRoutes++;
-      } catch {
-        return { state: 'down', reason: 'GET /api/routes did not return JSON' };
-      }
-      return { state: 'ok', hubRoutes, routes };
-    } catch (err) {
-      return {
-        state: 'down',
-        reason: `${(err as { code?: string }).code ?? ''} ${(err as Error).message}`.trim(),
-      };
-    }
+  private probe(timeout = 2000): Promise<Probe> {
+    return probeProxy(this.opts.apiUrl, this.token, timeout);
   }
 
   private proxyArgs(): string[] {
