@@ -152,7 +152,7 @@ test('native sign-up refuses every spelling, through the page and through the au
       });
       assert.equal(r.status, 400, `sign-up as ${show(n)} answered ${r.status}`);
       await assert.rejects(
-        native.signup(n, 'long-enough-pw-1'),
+        native.signup({ username: n, password: 'long-enough-pw-1' }),
         (e: unknown) => isHubError(e) && e.status === 400,
         `signup(${show(n)}) in the authenticator`,
       );
