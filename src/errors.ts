@@ -32,6 +32,8 @@ export const ERROR_CATALOG = {
   LABHUB_ERR_OAUTH:
     'An OAuth request was invalid (unknown client, bad redirect_uri, bad code or PKCE verifier).',
   LABHUB_ERR_PROXY: 'The proxy could not be started, reached, or updated.',
+  LABHUB_ERR_UNSAFE_ROUTE:
+    "The hub refused to send the proxy a route outside its owner's own prefix (e.g. a dot segment that would resolve to the hub's route `/`); the log names the route and the owner.",
   LABHUB_ERR_LOGIN_FAILED:
     'The username or password was wrong, the user is not allowed, or choosing a new password took too long (sign in again).',
   LABHUB_ERR_PORT_IN_USE: 'A port the hub needs is already in use by another process.',

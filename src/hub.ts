@@ -237,6 +237,7 @@ export class Hub {
       },
     });
     this.proxy = proxy;
+    proxy.keepHubRoute(settings.baseUrl, hubTarget, { hub: true });
     const spawns = new SpawnManager({
       settings: {
         ...settings,

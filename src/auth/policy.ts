@@ -13,12 +13,13 @@ import type { Logger } from '../log.js';
 import type { AuthResult } from './types.js';
 import { HubError } from '../errors.js';
 import { logName, readBool, readString, readStringMap, readStringSet } from './options.js';
+import { checkUserName } from '../core/names.js';
 
 /** The one message a person sees for any refused login (never says which check failed). */
 export const LOGIN_FAILED_MESSAGE = 'Invalid username or password.';
 
-/** Longest username accepted (bytes of UTF-16 code units; JupyterHub has no limit). */
-export const MAX_USERNAME_LENGTH = 255;
+/** Longest username accepted (UTF-16 code units; JupyterHub has no limit). */
+export { MAX_USERNAME_LENGTH } from '../core/names.js';
 
 /** What the caller knows about the user when checking policy. */
 export interface PolicyContext {
@@ -69,7 +70,7 @@ export interface PolicySettings {
 export interface Policy {
   /** trim + lower-case, then `username_map`. */
   normalize(name: string): string;
-  /** Reject empty, `/`, control characters, > 255 characters, and names not matching `username_pattern` (whole name). */
+  /** Reject what {@link validateBasic} rejects, and names not matching `username_pattern` (whole name). */
   validate(name: string): ValidationResult;
   /** Apply blocked → admin → allowed, in that order (blocked beats everything). Never throws. */
   check(result: AuthResult, ctx: PolicyContext): Promise<PolicyDecision>;
@@ -84,25 +85,18 @@ export interface PolicyMeta {
   log?: Logger;
 }
 
-const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-
 /** Default normalization: trim, lower-case. */
 export function normalizeBasic(name: string): string {
   return name.trim().toLowerCase();
 }
 
-/** The checks every username passes, whatever the configuration. */
+/**
+ * The checks every username passes, whatever the configuration: the hub's name rules
+ * (src/core/names.ts — no `/`, `\`, `%`, `?`, `#`, no `.`/`..` however spelled, no control
+ * characters, at most 255 characters, no leading or trailing space).
+ */
 export function validateBasic(name: string): ValidationResult {
-  if (name.length === 0) return { ok: false, reason: 'the username is empty' };
-  if (name.length > MAX_USERNAME_LENGTH)
-    return {
-      ok: false,
-      reason: `the username is ${name.length} characters long (at most ${MAX_USERNAME_LENGTH})`,
-    };
-  if (name.includes('/')) return { ok: false, reason: 'the username contains "/"' };
-  if (CONTROL_CHARS.test(name))
-    return { ok: false, reason: 'the username contains control characters' };
-  return { ok: true };
+  return checkUserName(name);
 }
 
 function looksLikeSplitWord(set: Set<string>): boolean {

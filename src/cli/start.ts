@@ -5,6 +5,8 @@ import { defaultAuthenticatorId } from '../auth/registry.js';
 import { Store, parseDbUrl } from '../db/index.js';
 import { settingsFromConfig } from '../core/settings-from-config.js';
 import { ensureLinuxAccountWithOneTimePassword } from '../core/users.js';
+import { checkUserName } from '../core/names.js';
+import { HubError } from '../errors.js';
 import { createSystemUserManager } from '../auth/system-users.js';
 import { cliDbOptions, loadWithFlags, type StartFlags } from './common.js';
 import { configFileCheck } from './doctor-files.js';
@@ -52,6 +54,13 @@ async function ensureAdmin(name: string, loaded: ReturnType<typeof loadWithFlags
   const store = await Store.open(parseDbUrl(settings.dbUrl), cliDbOptions);
   try {
     const normalized = name.trim().toLowerCase();
+    const valid = checkUserName(normalized);
+    if (!valid.ok)
+      throw new HubError(
+        'LABHUB_ERR_CONFIG',
+        400,
+        `--admin ${JSON.stringify(name)}: ${valid.reason}.`,
+      );
     const user = await store.users.ensure(normalized, { admin: true });
     if (!user.admin) await store.users.setAdmin(user.id, true);
     if (authId === 'native' || authId.toLowerCase().includes('native')) {

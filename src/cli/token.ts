@@ -3,6 +3,7 @@ import { defaultAuthenticatorId } from '../auth/registry.js';
 import { settingsFromConfig } from '../core/settings-from-config.js';
 import { isKnownScope, scopeError } from '../core/scopes.js';
 import { HubError } from '../errors.js';
+import { checkUserName } from '../core/names.js';
 import { cliDbOptions, loadWithFlags, type StartFlags } from './common.js';
 
 /** `labhub token USER`: print a new API token for USER. */
@@ -23,7 +24,15 @@ export async function runToken(
       throw new HubError('LABHUB_ERR_CONFIG', 400, scopeError(s) ?? `Unknown scope ${s}`);
   const store = await Store.open(parseDbUrl(settings.dbUrl), cliDbOptions);
   try {
-    const u = await store.users.ensure(user.trim().toLowerCase());
+    const name = user.trim().toLowerCase();
+    const valid = checkUserName(name);
+    if (!valid.ok)
+      throw new HubError(
+        'LABHUB_ERR_BAD_REQUEST',
+        400,
+        `User ${JSON.stringify(user)}: ${valid.reason}.`,
+      );
+    const u = await store.users.ensure(name);
     const { token } = await store.tokens.create({ userId: u.id, scopes, note: opts.note ?? '' });
     process.stdout.write(`${token}\n`);
   } finally {

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { HubError } from '../errors.js';
 import { checkRaw, checkResolved, deriveHub, deriveSpawner } from './checks.js';
+import { checkConfigNames } from './name-checks.js';
 import { deepFreeze } from './freeze.js';
 import { ROOT_CLASSES, rememberExplicit, resolveClass } from './inherit.js';
 import { RawConfig, type ConfigWarning } from './raw.js';
@@ -103,6 +104,7 @@ export function buildConfig(raw: RawConfig, source: string | null): LoadedConfig
     for (const k of Object.keys(section)) section[k] = config[cls]![k] ?? section[k];
   }
   checkResolved(raw, explicit, config, warnings);
+  checkConfigNames(raw, explicit, config);
   // Stable order for logs and doctor: by line, keys without a line last.
   warnings.sort((a, b) => (a.line ?? 1e9) - (b.line ?? 1e9));
   deepFreeze(explicit);

@@ -31,7 +31,7 @@ export class ServiceRunner {
       if (svc.url) {
         const origin = new URL(svc.url).origin;
         await this.ctx.proxy.addRoute(
-          this.ctx.services.prefix(svc.name, this.ctx.settings.baseUrl),
+          this.ctx.services.routeSpec(svc.name, this.ctx.settings.baseUrl),
           origin,
           { service: svc.name },
         );

@@ -1,4 +1,5 @@
 import type { ServiceSettings } from './settings.js';
+import { checkServiceRouteSpec } from './route-guard.js';
 
 /** A service known to the hub (from `JupyterHub.services`, or created through the REST API). */
 export interface ServiceInfo extends ServiceSettings {
@@ -82,5 +83,13 @@ export class ServiceRegistry {
 
   prefix(name: string, baseUrl: string): string {
     return `${baseUrl}services/${encodeURIComponent(name)}/`;
+  }
+
+  /**
+   * The service's proxy route spec, checked right before an addRoute/deleteRoute: exactly
+   * `<base>services/<name>/`. Throws HubError LABHUB_ERR_UNSAFE_ROUTE otherwise.
+   */
+  routeSpec(name: string, baseUrl: string): string {
+    return checkServiceRouteSpec(baseUrl, name, this.prefix(name, baseUrl));
   }
 }

@@ -1,30 +1,19 @@
 import type { Logger } from '../log.js';
 import { HubError, isHubError } from '../errors.js';
 import type { ServerRecord, Store, User } from '../db/index.js';
-import type { Proxy } from '../proxy/types.js';
+import type { Proxy, Route } from '../proxy/types.js';
 import type { Spawner, SpawnerDefinition, SpawnerOptions } from '../spawner/types.js';
 import type { HubMetrics } from '../metrics/hub-metrics.js';
 import type { JsonObject } from './json.js';
 import type { Permissions } from './permissions.js';
-import { ProgressChannel, readyEvent, type ProgressEvent } from './progress.js';
+import { ProgressChannel } from './progress.js';
 import { spawnerOptionsFor } from './spawner-options.js';
-import { settlesWithin, withTimeout } from './timeouts.js';
-import { serverTokenScopes } from './roles.js';
+import { settlesWithin } from './timeouts.js';
 import type { Settings } from './settings.js';
-import { bindUrlFor, buildHubEnv, clientIdFor, serverPrefixFor } from './spawn-env.js';
-import { waitForHttp } from './wait-http.js';
-
-/** A server this hub process is driving right now (spawning, running or stopping). */
-interface Live {
-  serverId: number;
-  userName: string;
-  serverName: string;
-  spawner: Spawner;
-  progress: ProgressChannel;
-  /** Settles when the current spawn finishes (resolves on success, rejects with the reason). */
-  spawning: Promise<void> | null;
-  stopping: Promise<void> | null;
-}
+import { clientIdFor, serverPrefixFor } from './spawn-env.js';
+import { unroutableReason } from './names.js';
+import { ServerRoutes } from './server-routes.js';
+import { runSpawnSteps, type Live } from './spawn-steps.js';
 
 export interface SpawnManagerDeps {
   settings: Settings;
@@ -55,8 +44,16 @@ export class SpawnManager {
   /** Failed spawns' final progress, so the progress API can report the failure once more. */
   private readonly failed = new Map<number, ProgressChannel>();
   private pollTimer: NodeJS.Timeout | null = null;
+  private readonly routes: ServerRoutes;
 
-  constructor(private readonly d: SpawnManagerDeps) {}
+  constructor(private readonly d: SpawnManagerDeps) {
+    this.routes = new ServerRoutes({
+      baseUrl: d.settings.baseUrl,
+      proxy: d.proxy,
+      log: d.log,
+      metrics: d.metrics,
+    });
+  }
 
   prefix(userName: string, serverName: string): string {
     return serverPrefixFor(this.d.settings.baseUrl, userName, serverName);
@@ -84,8 +81,18 @@ export class SpawnManager {
     opts: { waitMs?: number } = {},
   ): Promise<'ready' | 'pending'> {
     const s = this.d.settings;
-    const rec = await this.d.store.servers.ensure(user.id, serverName);
     const label = serverName ? `${user.name}/${serverName}` : user.name;
+    // Names the rules refuse never get a server (rows from before the rules: rename or delete).
+    const unroutable = unroutableReason(user.name, serverName);
+    if (unroutable) {
+      this.d.log.error(`Refusing to start ${JSON.stringify(label)}: ${unroutable}`);
+      throw new HubError(
+        'LABHUB_ERR_BAD_REQUEST',
+        400,
+        `Cannot start a server for ${JSON.stringify(label)}: ${unroutable}. An administrator can rename the user (PATCH /hub/api/users/{name}) or delete it.`,
+      );
+    }
+    const rec = await this.d.store.servers.ensure(user.id, serverName);
     if (rec.status === 'spawning') return 'pending';
     if (rec.status === 'running')
       throw new HubError('LABHUB_ERR_CONFLICT', 400, `${label} is already running`);
@@ -169,130 +176,16 @@ export class SpawnManager {
   }
 
   private async runSpawn(user: User, rec: ServerRecord, live: Live): Promise<void> {
-    const s = this.d.settings;
-    const prefix = this.prefix(user.name, rec.name);
     const full = `${user.name}/${rec.name}`;
     const log = this.d.log.child({ user: user.name, server: rec.name });
     try {
-      // 1. the server's own API token (scopes of §1.4 step 2) and its OAuth client (step 3)
-      const groupsOf = await this.d.permissions.groupsOf([user.name]);
-      const tokenScopes = serverTokenScopes(
-        {
-          userName: user.name,
-          serverName: rec.name,
-          configured: s.spawner.serverTokenScopes,
-          ownerRawScopes: await this.d.permissions.userRawScopes(user),
-          rolesByName: this.d.permissions.roles(),
-          customScopes: this.d.permissions.customScopes,
-        },
-        groupsOf,
-      );
-      for (const w of tokenScopes.warnings) log.warn(w);
-      const { token } = await this.d.store.tokens.create({
-        userId: user.id,
-        scopes: tokenScopes.scopes,
-        note: `Server at ${prefix}`,
-      });
-      const clientId = clientIdFor(user.name, rec.name);
-      // `jupyterhub-user-<name>[-<server>]` is ambiguous: user 'a-b' and server 'b' of user 'a'
-      // get the same id. Never let one server take over (or revoke) another's OAuth client.
-      const existing = await this.d.store.oauth.client(clientId);
-      if (existing?.serverId != null && existing.serverId !== rec.id) {
-        const other = await this.d.store.servers.byId(existing.serverId);
-        if (other && other.status !== 'stopped') {
-          throw new HubError(
-            'LABHUB_ERR_CONFLICT',
-            409,
-            `The OAuth client id ${clientId} of this server is already used by another running server (a user name and a server name combine to the same id). Stop that server, or use another server name.`,
-          );
-        }
-      }
-      const accessScope = `access:servers!server=${full}`;
-      const allowed = [...new Set([...s.spawner.oauthClientAllowedScopes, accessScope])].sort();
-      await this.d.store.oauth.upsertClient({
-        id: clientId,
-        secret: token,
-        redirectUri: `${prefix}oauth_callback`,
-        description: `Server at ${prefix}`,
-        allowedScopes: allowed,
-        serverId: rec.id,
-      });
-
-      // 2. the command (labhub may have to create its Python environment first)
-      const options = this.spawnerOptions(user.name, rec.name);
-      if (this.d.resolveCommand) {
-        const resolved = await this.d.resolveCommand(options.cmd, (msg) =>
-          live.progress.push({ progress: 10, message: msg }),
-        );
-        options.cmd = resolved.cmd;
-        if (resolved.pathPrefix)
-          options.extra = { ...options.extra, pathPrefix: resolved.pathPrefix };
-      }
-      const accessScopes = s.spawner.oauthAccessScopes.length
-        ? s.spawner.oauthAccessScopes
-        : [accessScope, `access:servers!user=${user.name}`];
-      const hubEnv = buildHubEnv({
-        userName: user.name,
-        serverName: rec.name,
-        apiToken: token,
-        hubApiUrl: s.hubApiUrl,
-        baseUrl: s.baseUrl,
-        serverPrefix: prefix,
-        bindUrl: bindUrlFor(s.spawner.ip, s.spawner.port, prefix),
-        oauthAccessScopes: accessScopes,
-        oauthClientAllowedScopes: s.spawner.oauthClientAllowedScopes,
-        rootDir: options.notebookDir || undefined,
-        defaultUrl: options.defaultUrl || undefined,
-        debug: s.spawner.debug,
-        disableUserConfig: s.spawner.disableUserConfig,
-        publicUrl: s.publicUrl ?? undefined,
-        memLimit: s.spawner.memLimit,
-        cpuLimit: s.spawner.cpuLimit,
-      });
-      const spawner = this.d.spawner.create({
-        user: { id: user.id, name: user.name },
-        serverName: rec.name,
-        hubEnv,
-        options,
+      await runSpawnSteps(
+        { ...this.d, routes: this.routes, options: this.spawnerOptions(user.name, rec.name) },
+        user,
+        rec,
+        live,
         log,
-      });
-      live.spawner = spawner;
-      this.pipeProgress(spawner, live.progress);
-
-      // 3. start, within start_timeout
-      live.progress.push({ progress: 50, message: 'Spawning server...' });
-      const started = await withTimeout(
-        spawner.start(),
-        s.spawner.startTimeout * 1000,
-        () =>
-          new HubError(
-            'LABHUB_ERR_SPAWN_TIMEOUT',
-            500,
-            `The server did not start within ${s.spawner.startTimeout} seconds (Spawner.start_timeout).`,
-          ),
       );
-      await this.d.store.servers.update(rec.id, { target: started.url, state: spawner.getState() });
-
-      // 4. wait until it answers HTTP (fails at once if the process exits)
-      live.progress.push({ progress: 75, message: 'Waiting for the server to answer...' });
-      const version = await waitForHttp(
-        `${started.url}${prefix}api`,
-        s.spawner.httpTimeout,
-        async () => {
-          const status = await spawner.poll();
-          if (status === null) return null;
-          const tail = spawner.recentOutput?.().trim();
-          return `The server process exited with status ${status} before it was ready.${tail ? `\nLast output:\n${tail}` : ''}`;
-        },
-      );
-      if (live.stopping) throw new HubError('LABHUB_ERR_SPAWN_FAILED', 500, 'Spawn cancelled');
-
-      // 5. route it
-      await this.addRoute(user.name, rec.name, started.url);
-      await this.d.store.servers.update(rec.id, { status: 'running', serverVersion: version });
-      this.d.metrics.runningServers.inc();
-      log.info({ url: started.url }, `Server ${full} ready at ${prefix}`);
-      live.progress.push(readyEvent(prefix));
     } catch (e) {
       const reason = isHubError(e) ? e.userMessage : (e as Error).message;
       log.error({ err: isHubError(e) ? undefined : e }, `Spawn of ${full} failed: ${reason}`);
@@ -306,35 +199,6 @@ export class SpawnManager {
       throw isHubError(e)
         ? e
         : new HubError('LABHUB_ERR_SPAWN_FAILED', 500, `Spawn failed: ${reason}`);
-    }
-  }
-
-  private pipeProgress(spawner: Spawner, channel: ProgressChannel): void {
-    if (!spawner.progress) return;
-    void (async () => {
-      try {
-        for await (const ev of spawner.progress!()) {
-          if (channel.isClosed) break;
-          const { ready: _r, ...rest } = ev as ProgressEvent;
-          channel.push(rest);
-        }
-      } catch {
-        /* progress is best effort */
-      }
-    })();
-  }
-
-  async addRoute(userName: string, serverName: string, target: string): Promise<void> {
-    const t0 = Date.now();
-    try {
-      await this.d.proxy.addRoute(this.prefix(userName, serverName), target, {
-        user: userName,
-        server_name: serverName,
-      });
-      this.d.metrics.proxyAddDuration.observe({ status: 'success' }, (Date.now() - t0) / 1000);
-    } catch (e) {
-      this.d.metrics.proxyAddDuration.observe({ status: 'failure' }, (Date.now() - t0) / 1000);
-      throw e;
     }
   }
 
@@ -373,11 +237,7 @@ export class SpawnManager {
     opts: { now: boolean; error?: string },
   ): Promise<void> {
     const wasRunning = rec.status === 'running' || rec.status === 'stopping';
-    try {
-      await this.d.proxy.deleteRoute(this.prefix(userName, rec.name));
-    } catch (e) {
-      this.d.log.warn({ err: e }, `Could not delete the proxy route of ${userName}/${rec.name}`);
-    }
+    await this.routes.remove(userName, rec.name);
     try {
       if (live?.spawner) await live.spawner.stop({ now: opts.now });
     } catch (e) {
@@ -446,23 +306,24 @@ export class SpawnManager {
     let running = 0;
     let cleaned = 0;
     const active = await this.d.store.servers.active();
-    const existing = active.length
-      ? await this.d.proxy.getAllRoutes().catch(() => new Map<string, { target: string }>())
-      : new Map<string, { target: string }>();
+    const existing = await this.d.proxy.getAllRoutes().catch(() => new Map<string, Route>());
     await Promise.all(
       active.map(async (a) => {
         const live = await this.reattachOne(a.userName, a);
         let status: number | null = 1;
-        if (a.status === 'running' && a.target) {
+        const routable = this.routes.routable(a.userName, a.name);
+        if (a.status === 'running' && a.target && routable) {
           const routed =
             existing.get(this.prefix(a.userName, a.name))?.target === a.target
               ? Promise.resolve()
-              : this.addRoute(a.userName, a.name, a.target).catch((e) =>
-                  this.d.log.warn(
-                    { err: e },
-                    `Could not restore the route of ${a.userName}/${a.name}`,
-                  ),
-                );
+              : this.routes
+                  .add(a.userName, a.name, a.target)
+                  .catch((e) =>
+                    this.d.log.warn(
+                      { err: e },
+                      `Could not restore the route of ${a.userName}/${a.name}`,
+                    ),
+                  );
           [status] = await Promise.all([live.spawner.poll(), routed]);
         }
         if (status === null) {
@@ -471,14 +332,17 @@ export class SpawnManager {
           cleaned++;
           await this.cleanup(a.userName, a, live, {
             now: true,
-            error:
-              a.status === 'spawning'
+            error: !routable
+              ? `Not routed: ${unroutableReason(a.userName, a.name)}.`
+              : a.status === 'spawning'
                 ? 'The hub restarted while this server was starting.'
                 : undefined,
           });
         }
       }),
     );
+    // Routes an older hub put where no server's route belongs (e.g. `/user` for a user named '.').
+    await this.routes.removeStray(existing, this.d.settings.baseUrl);
     this.d.metrics.runningServers.set(running);
     this.d.metrics.initSpawnersDuration.observe((Date.now() - t0) / 1000);
     return { running, cleaned };
@@ -486,11 +350,7 @@ export class SpawnManager {
 
   /** Re-push every route (the proxy restarted and lost its table), all at once (the proxy client bounds concurrency). */
   async restoreRoutes(): Promise<number> {
-    const routable = (await this.d.store.servers.active()).filter(
-      (a) => a.status === 'running' && a.target,
-    );
-    await Promise.all(routable.map((a) => this.addRoute(a.userName, a.name, a.target!)));
-    return routable.length;
+    return this.routes.restore(await this.d.store.servers.active());
   }
 
   /** Poll running servers every poll_interval; a dead one loses its route and is marked stopped. */

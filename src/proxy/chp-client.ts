@@ -10,6 +10,7 @@ import { Pool, errors as undiciErrors } from 'undici';
 import { HubError } from '../errors.js';
 import type { JsonObject } from '../core/json.js';
 import type { Proxy, Route } from './types.js';
+import { findDotSegment } from './server/dot-segments.js';
 
 /** Options of {@link ChpClient}. */
 export interface ChpClientOptions {
@@ -38,9 +39,19 @@ export function quotePath(s: string): string {
 
 /**
  * Routespec → CHP path: leading '/' ensured, trailing '/' removed (except the root).
- * Throws HubError LABHUB_ERR_PROXY for a routespec without its trailing '/'.
+ * Throws HubError LABHUB_ERR_PROXY for a routespec without its trailing '/', and
+ * LABHUB_ERR_UNSAFE_ROUTE for one with a dot segment (a proxy would resolve `/user/../` to `/`,
+ * the hub's own route).
  */
 export function routespecToChpPath(routespec: string, hostRouting = false): string {
+  const dot = findDotSegment(routespec);
+  if (dot !== null) {
+    throw new HubError(
+      'LABHUB_ERR_UNSAFE_ROUTE',
+      500,
+      `Refusing to send the proxy the route spec '${routespec}': its segment '${dot}' is a dot segment, which the proxy would resolve to another route. Route specs must not contain '.' or '..' segments.`,
+    );
+  }
   if (!routespec.endsWith('/')) {
     throw new HubError(
       'LABHUB_ERR_PROXY',

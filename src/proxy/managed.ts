@@ -3,16 +3,19 @@
  * with our token (a restarted hub drops no user connection), or starts one as a child
  * (detached, token in the environment, never on argv) and waits for its API. A periodic
  * check restarts a dead child and calls the `onRestart` callbacks whenever the proxy was
- * restarted or is found with no hub routes, so the hub re-pushes every route at once.
+ * restarted or is found with no hub routes, so the hub re-pushes every route at once; and it
+ * re-adds the hub's own route (see {@link ManagedProxy.keepHubRoute}) whenever that one is
+ * missing or points elsewhere, whatever other routes are there.
  * `stop()` kills only a child it started, and only when asked.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { request } from 'undici';
 import { HubError } from '../errors.js';
 import type { JsonObject } from '../core/json.js';
-import { ChpClient } from './chp-client.js';
+import { ChpClient, routespecToChpPath } from './chp-client.js';
+import { cleanStalePidFile, removePidFile } from './pid-file.js';
+import { probeProxy, type Probe, type RawRoute } from './probe.js';
 import type { Proxy, Route } from './types.js';
 
 /** Options of {@link ManagedProxy}. */
@@ -59,11 +62,6 @@ export function defaultProxyCommand(): string[] {
   return [process.execPath, fileURLToPath(new URL('../../bin/labhub-proxy.js', import.meta.url))];
 }
 
-type Probe =
-  | { state: 'ok'; hubRoutes: number }
-  | { state: 'forbidden'; status: number }
-  | { state: 'down'; reason: string };
-
 const noopLog = { info() {}, warn() {}, error() {}, debug() {} };
 
 /** A {@link Proxy} that also owns (or adopts) the proxy process. Constructing it does no I/O. */
@@ -76,6 +74,7 @@ export class ManagedProxy implements Proxy {
   private timer: NodeJS.Timeout | null = null;
   private checking = false;
   private readonly callbacks: Array<() => Promise<void>> = [];
+  private hubRoute: { spec: string; target: string; data: JsonObject } | null = null;
   private readonly log: NonNullable<ManagedProxyOptions['log']>;
   private token: string;
   private replacement: string | undefined;
@@ -124,6 +123,15 @@ export class ManagedProxy implements Proxy {
     return this.client.getAllRoutes();
   }
 
+  /**
+   * The hub's own route (`base_url` → the hub). Every check re-adds it when it is missing or no
+   * longer points at `target`, even when user routes are still there (a route deleted or
+   * replaced behind the hub's back would otherwise leave /hub/ unreachable for good).
+   */
+  keepHubRoute(spec: string, target: string, data: JsonObject): void {
+    this.hubRoute = { spec, target, data };
+  }
+
   /** Register a callback run after the proxy restarted or lost its routes (the hub re-pushes). */
   onRestart(cb: () => Promise<void>): void {
     this.callbacks.push(cb);
@@ -135,7 +143,7 @@ export class ManagedProxy implements Proxy {
    * child exited or did not answer in time); on failure no process is left behind.
    */
   async start(): Promise<void> {
-    this.cleanStalePidFile();
+    if (this.opts.pidFile) cleanStalePidFile(this.opts.pidFile, this.log);
     const probe = await this.probe();
     if (probe.state === 'ok') {
       this.adopted = true;
@@ -167,7 +175,7 @@ export class ManagedProxy implements Proxy {
     const child = this.child;
     if (child && opts.killProcess) {
       await this.killChild(child, 'SIGTERM');
-      this.removePidFile(child.pid);
+      if (this.opts.pidFile) removePidFile(this.opts.pidFile, child.pid);
       this.child = null;
     } else if (child) {
       // Leave it running for the next hub: let this process exit without waiting for it.
@@ -196,6 +204,7 @@ export class ManagedProxy implements Proxy {
       const probe = await this.probe();
       if (probe.state === 'ok') {
         if (probe.hubRoutes === 0) await this.runCallbacks('has no hub routes');
+        else await this.ensureHubRoute(probe.routes);
         return;
       }
       if (probe.state === 'down' && !this.child && this.opts.shouldStart !== false) {
@@ -217,6 +226,18 @@ export class ManagedProxy implements Proxy {
     }
   }
 
+  /** Re-add the hub's own route when the listed routes lack it or point it elsewhere. */
+  private async ensureHubRoute(routes: Record<string, RawRoute>): Promise<void> {
+    const h = this.hubRoute;
+    if (!h) return;
+    const r = routes[routespecToChpPath(h.spec, this.opts.hostRouting)];
+    if (r && r.target === h.target && r.jupyterhub === true) return;
+    this.log.error(
+      `proxy: the hub's own route ${h.spec} is ${r ? `pointing at ${String(r.target)} instead of ${h.target}` : 'missing'}; adding it back`,
+    );
+    await this.client.addRoute(h.spec, h.target, h.data);
+  }
+
   private startChecks(): void {
     this.timer = setInterval(() => void this.check(), this.opts.checkInterval ?? 5000);
     this.timer.unref();
@@ -233,34 +254,8 @@ export class ManagedProxy implements Proxy {
     }
   }
 
-  private async probe(timeout = 2000): Promise<Probe> {
-    try {
-      const r = await request(new URL('api/routes', this.opts.apiUrl.replace(/\/?$/, '/')), {
-        headers: { authorization: `token ${this.token}` },
-        headersTimeout: timeout,
-        bodyTimeout: timeout,
-      });
-      const text = await r.body.text();
-      if (r.statusCode === 403 || r.statusCode === 401)
-        return { state: 'forbidden', status: r.statusCode };
-      if (r.statusCode !== 200) return { state: 'down', reason: `HTTP ${r.statusCode}` };
-      let hubRoutes = 0;
-      try {
-        for (const d of Object.values(
-          JSON.parse(text) as Record<string, { jupyterhub?: unknown }>,
-        )) {
-          if (d && d.jupyterhub === true) hubRoutes++;
-        }
-      } catch {
-        return { state: 'down', reason: 'GET /api/routes did not return JSON' };
-      }
-      return { state: 'ok', hubRoutes };
-    } catch (err) {
-      return {
-        state: 'down',
-        reason: `${(err as { code?: string }).code ?? ''} ${(err as Error).message}`.trim(),
-      };
-    }
+  private probe(timeout = 2000): Promise<Probe> {
+    return probeProxy(this.opts.apiUrl, this.token, timeout);
   }
 
   private proxyArgs(): string[] {
@@ -385,36 +380,5 @@ export class ManagedProxy implements Proxy {
     const t = setTimeout(() => child.kill('SIGKILL'), 5000);
     await this.childExited;
     clearTimeout(t);
-  }
-
-  private cleanStalePidFile(): void {
-    const file = this.opts.pidFile;
-    if (!file || !fs.existsSync(file)) return;
-    const pid = Number.parseInt(fs.readFileSync(file, 'utf8').trim(), 10);
-    let alive = false;
-    if (Number.isInteger(pid) && pid > 0) {
-      try {
-        process.kill(pid, 0);
-        alive = true;
-      } catch (e) {
-        alive = (e as NodeJS.ErrnoException).code === 'EPERM';
-      }
-    }
-    if (!alive) {
-      this.log.warn(
-        `proxy: removed stale pid file ${file} (pid ${Number.isNaN(pid) ? 'unreadable' : pid} is not running)`,
-      );
-      fs.rmSync(file, { force: true });
-    }
-  }
-
-  private removePidFile(pid: number | undefined): void {
-    const file = this.opts.pidFile;
-    if (!file || pid === undefined) return;
-    try {
-      if (fs.readFileSync(file, 'utf8').trim() === String(pid)) fs.rmSync(file, { force: true });
-    } catch {
-      /* gone already */
-    }
   }
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hub } from '../../src/hub.js';
 import { loadConfig } from '../../src/config/index.js';
-import { silentLogger, createLogger } from '../../src/log.js';
+import { silentLogger, createLogger, type Logger } from '../../src/log.js';
 import { freePort } from './ports.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -48,13 +48,14 @@ function merge(a: ConfigObject, b: ConfigObject): ConfigObject {
  * (node fixture) as Spawner.cmd, run as the hub's own user.
  */
 export async function startTestHub(
-  opts: { config?: ConfigObject; realSingleuser?: boolean; log?: boolean } = {},
+  opts: { config?: ConfigObject; realSingleuser?: boolean; log?: boolean; logger?: Logger } = {},
 ): Promise<TestHub> {
   const dir = mkdtempSync(join(tmpdir(), 'labhub-test-'));
   // Ports come from the OS a moment before the hub binds them; another process may take one in
   // between, so a start that finds a port in use is retried with fresh ports.
   const log =
-    opts.log || process.env.LABHUB_TEST_LOG ? createLogger({ level: 'debug' }) : silentLogger();
+    opts.logger ??
+    (opts.log || process.env.LABHUB_TEST_LOG ? createLogger({ level: 'debug' }) : silentLogger());
   let port = 0,
     hubPort = 0,
     apiPort = 0;

@@ -7,9 +7,7 @@ import { jsonBody, param, serverOr404, userOr404 } from './params.js';
 import { serverModel } from './models.js';
 import { streamProgress } from './progress-stream.js';
 import { readyEvent } from '../../core/progress.js';
-
-/** Named server names: JupyterHub 6's slug rule, relaxed to also allow '_' and '.'. */
-const SERVER_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+import { checkServerName } from '../../core/names.js';
 
 function optionalString(body: Record<string, unknown>, key: string): string | null {
   const v = body[key];
@@ -31,7 +29,8 @@ function optionalObject(body: Record<string, unknown>, key: string): JsonObject 
 export function registerServerRoutes(app: FastifyInstance, ctx: HubContext): void {
   const base = `${ctx.settings.hubPrefix}api/users/:name`;
 
-  const checkNamed = (serverName: string) => {
+  /** Named servers on, and (unless only an existing server is stopped) the name passes. */
+  const checkNamed = (serverName: string, opts: { existingOnly?: boolean } = {}) => {
     if (!serverName) return;
     if (!ctx.settings.allowNamedServers)
       throw new HubError(
@@ -39,12 +38,11 @@ export function registerServerRoutes(app: FastifyInstance, ctx: HubContext): voi
         400,
         'Named servers are not enabled (set JupyterHub.allow_named_servers = True).',
       );
-    if (!SERVER_NAME_RE.test(serverName))
-      throw new HubError(
-        'LABHUB_ERR_BAD_REQUEST',
-        400,
-        `Invalid server name '${serverName.slice(0, 64)}': use letters, digits, '-', '_' and '.', starting with a letter or digit, at most 63 characters.`,
-      );
+    // Stopping or removing a server with a name from before the rules stays possible.
+    if (opts.existingOnly) return;
+    const v = checkServerName(serverName);
+    if (!v.ok)
+      throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `Invalid server name: ${v.reason}.`);
   };
 
   const checkLimit = async (userId: number, name: string, serverName: string) => {
@@ -93,7 +91,7 @@ export function registerServerRoutes(app: FastifyInstance, ctx: HubContext): voi
     await requireApi(ctx, req, ['delete:servers', 'servers'], { server: `${name}/${serverName}` });
     const user = await userOr404(ctx, name);
     const body = jsonBody(req);
-    if (serverName) checkNamed(serverName);
+    checkNamed(serverName, { existingOnly: true });
     if (body.remove && !serverName)
       throw new HubError(
         'LABHUB_ERR_BAD_REQUEST',

@@ -4,6 +4,7 @@ import type { JsonObject } from '../../core/json.js';
 import { filterServiceModel } from '../../core/model-filter.js';
 import { checkAccess, mayModifyAdmin, scopeError } from '../../core/scopes.js';
 import type { ServiceInfo } from '../../core/services.js';
+import { checkServiceName } from '../../core/names.js';
 import { HubError } from '../../errors.js';
 import { requireApi } from '../guard.js';
 import { jsonBody, param } from './params.js';
@@ -26,7 +27,6 @@ const SERVICE_KEYS = [
   'oauth_redirect_uri',
 ];
 const MANAGED_KEYS = ['command', 'cwd', 'environment', 'user'];
-const SERVICE_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,254}$/;
 
 const bad = (msg: string) => new HubError('LABHUB_ERR_BAD_REQUEST', 400, msg);
 
@@ -66,10 +66,8 @@ export function registerServiceRoutes(app: FastifyInstance, ctx: HubContext): vo
     const p = await requireApi(ctx, req, ['admin:services'], { service: name });
     if (ctx.services.get(name))
       throw new HubError('LABHUB_ERR_CONFLICT', 409, `Service ${name} already exists`);
-    if (!SERVICE_NAME_RE.test(name))
-      throw bad(
-        `Invalid service name '${name.slice(0, 64)}': use letters, digits, '.', '_', '~' and '-'`,
-      );
+    const nameCheck = checkServiceName(name);
+    if (!nameCheck.ok) throw bad(`Invalid service name: ${nameCheck.reason}`);
     const body = jsonBody(req);
     const unknown = Object.keys(body).filter((k) => !SERVICE_KEYS.includes(k));
     if (unknown.length)
@@ -157,7 +155,7 @@ export function registerServiceRoutes(app: FastifyInstance, ctx: HubContext): vo
       }
       if (url)
         await ctx.proxy.addRoute(
-          ctx.services.prefix(name, ctx.settings.baseUrl),
+          ctx.services.routeSpec(name, ctx.settings.baseUrl),
           new URL(url).origin,
           { service: name },
         );
@@ -192,12 +190,13 @@ export function registerServiceRoutes(app: FastifyInstance, ctx: HubContext): vo
         : `service-${name}`;
     await ctx.store.tokens.deleteForClient(clientId);
     await ctx.store.oauth.deleteClient(clientId);
-    if (s.url)
-      await ctx.proxy
-        .deleteRoute(ctx.services.prefix(name, ctx.settings.baseUrl))
-        .catch((e) =>
-          ctx.log.warn({ err: e }, `Could not delete the proxy route of service ${name}`),
-        );
+    if (s.url) {
+      try {
+        await ctx.proxy.deleteRoute(ctx.services.routeSpec(name, ctx.settings.baseUrl));
+      } catch (e) {
+        ctx.log.warn({ err: e }, `Could not delete the proxy route of service ${name}`);
+      }
+    }
     return reply.code(200).send('');
   });
 }

@@ -3,6 +3,7 @@ import type { HubContext } from '../../core/context.js';
 import type { Principal } from '../../core/permissions.js';
 import type { JsonObject } from '../../core/json.js';
 import { pyQuote } from '../../core/spawn-env.js';
+import { checkServerName } from '../../core/names.js';
 import { HubError, isHubError } from '../../errors.js';
 import { requireScope } from '../guard.js';
 import { safeNextUrl } from '../next-url.js';
@@ -33,6 +34,9 @@ export function registerSpawnRoutes(app: FastifyInstance, ctx: HubContext): void
         400,
         'Named servers are not enabled on this hub.',
       );
+    const named = checkServerName(serverName);
+    if (!named.ok)
+      throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `Invalid server name: ${named.reason}.`);
     return { user, serverName };
   };
   const pendingUrl = (userName: string, serverName: string, next: string) =>

@@ -5,11 +5,15 @@
  *   POST   /api/routes/<path>  {target,...}  → 201 | 400 (no string target / bad JSON)
  *   DELETE /api/routes/<path>                → 204 | 404
  * Auth: `Authorization: token <CONFIGPROXY_AUTH_TOKEN>`, 403 otherwise (when a token is set).
+ * A route path with a dot segment (`/user/../`, `%2e%2e`, …) is refused with 400: it is read as
+ * sent, never through `new URL()`, which would silently resolve it to another route (`/`).
  */
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import type { Plane } from './plane.js';
 import { routeToJson, type RouteData } from './routes.js';
+import { findDotSegment } from './dot-segments.js';
+import { splitUrl } from './paths.js';
 
 const ROUTES_RE = /^\/api\/routes(\/.*)?$/;
 const MAX_BODY = 1024 * 1024;
@@ -64,8 +68,9 @@ export function createApiHandler(plane: Plane, authToken: string | undefined) {
       else log.error('%s', line);
     });
     try {
-      const url = new URL(req.url ?? '/', 'http://api.invalid');
-      const m = ROUTES_RE.exec(url.pathname);
+      // The path exactly as sent: `new URL()` would resolve dot segments before we see them.
+      const [rawPath, rawQuery] = splitUrl(req.url ?? '/');
+      const m = ROUTES_RE.exec(rawPath);
       if (!m) return fail(res, 404);
       const method = (req.method ?? 'GET').toUpperCase();
       if (method !== 'GET' && method !== 'POST' && method !== 'DELETE')
@@ -80,6 +85,13 @@ export function createApiHandler(plane: Plane, authToken: string | undefined) {
         return;
       }
       let path: string | undefined;
+      const dot = m[1] === undefined ? null : findDotSegment(m[1]);
+      if (dot !== null)
+        return fail(
+          res,
+          400,
+          `Route path ${m[1]} contains the dot segment '${dot}', which URL parsers resolve to another path; use a path without '.' or '..' segments`,
+        );
       if (m[1] !== undefined) {
         try {
           path = decodeURIComponent(m[1]);
@@ -87,7 +99,7 @@ export function createApiHandler(plane: Plane, authToken: string | undefined) {
           return fail(res, 400, `Route path is not valid percent-encoding: ${m[1]}`);
         }
       }
-      if (method === 'GET') return getRoutes(plane, url, res, path);
+      if (method === 'GET') return getRoutes(plane, new URLSearchParams(rawQuery), res, path);
       if (method === 'DELETE') {
         const e = plane.removeRoute(path ?? '/');
         plane.metrics?.apiRouteDelete.inc();
@@ -135,7 +147,12 @@ export function createApiHandler(plane: Plane, authToken: string | undefined) {
   };
 }
 
-function getRoutes(plane: Plane, url: URL, res: ServerResponse, path: string | undefined): void {
+function getRoutes(
+  plane: Plane,
+  query: URLSearchParams,
+  res: ServerResponse,
+  path: string | undefined,
+): void {
   if (path && path !== '/') {
     const e = plane.table.get(path);
     if (!e) {
@@ -145,7 +162,7 @@ function getRoutes(plane: Plane, url: URL, res: ServerResponse, path: string | u
     }
     return json(res, 200, routeToJson(e));
   }
-  const param = url.searchParams.get('inactiveSince') || url.searchParams.get('inactive_since');
+  const param = query.get('inactiveSince') || query.get('inactive_since');
   let since: number | null = null;
   if (param) {
     since = Date.parse(param);

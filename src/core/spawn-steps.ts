@@ -1,0 +1,140 @@
+/**
+ * The spawn sequence of hub-protocol.md §1.4, steps 1–5: the server's token and OAuth client,
+ * its command and environment, start within start_timeout, wait for HTTP, then the proxy route.
+ * SpawnManager runs it and cleans up when it throws.
+ */
+import type { Logger } from '../log.js';
+import { HubError } from '../errors.js';
+import type { ServerRecord, User } from '../db/index.js';
+import type { Spawner, SpawnerOptions } from '../spawner/types.js';
+import { ProgressChannel, readyEvent, type ProgressEvent } from './progress.js';
+import { withTimeout } from './timeouts.js';
+import { issueServerCredentials } from './server-credentials.js';
+import type { ServerRoutes } from './server-routes.js';
+import { bindUrlFor, buildHubEnv, serverPrefixFor } from './spawn-env.js';
+import type { SpawnManagerDeps } from './spawn-manager.js';
+import { waitForHttp } from './wait-http.js';
+
+/** A server this hub process is driving right now (spawning, running or stopping). */
+export interface Live {
+  serverId: number;
+  userName: string;
+  serverName: string;
+  spawner: Spawner;
+  progress: ProgressChannel;
+  /** Settles when the current spawn finishes (resolves on success, rejects with the reason). */
+  spawning: Promise<void> | null;
+  stopping: Promise<void> | null;
+}
+
+/** What the steps need: the manager's dependencies, its routes, and the server's options. */
+export type SpawnStepsDeps = SpawnManagerDeps & { routes: ServerRoutes; options: SpawnerOptions };
+
+/**
+ * Run steps 1–5 for `rec`; `live.spawner` is set as soon as the spawner exists. Throws whatever
+ * a step throws (HubError LABHUB_ERR_SPAWN_TIMEOUT, LABHUB_ERR_SPAWN_FAILED 'Spawn cancelled',
+ * LABHUB_ERR_CONFLICT, LABHUB_ERR_UNSAFE_ROUTE, LABHUB_ERR_PROXY, or a spawner's own error).
+ */
+export async function runSpawnSteps(
+  d: SpawnStepsDeps,
+  user: User,
+  rec: ServerRecord,
+  live: Live,
+  log: Logger,
+): Promise<void> {
+  const s = d.settings;
+  const prefix = serverPrefixFor(s.baseUrl, user.name, rec.name);
+  const full = `${user.name}/${rec.name}`;
+  // 1. the server's own API token (scopes of §1.4 step 2) and its OAuth client (step 3)
+  const { token, accessScope } = await issueServerCredentials(d, user, rec, prefix, log);
+
+  // 2. the command (labhub may have to create its Python environment first)
+  const options = d.options;
+  if (d.resolveCommand) {
+    const resolved = await d.resolveCommand(options.cmd, (msg) =>
+      live.progress.push({ progress: 10, message: msg }),
+    );
+    options.cmd = resolved.cmd;
+    if (resolved.pathPrefix) options.extra = { ...options.extra, pathPrefix: resolved.pathPrefix };
+  }
+  const accessScopes = s.spawner.oauthAccessScopes.length
+    ? s.spawner.oauthAccessScopes
+    : [accessScope, `access:servers!user=${user.name}`];
+  const hubEnv = buildHubEnv({
+    userName: user.name,
+    serverName: rec.name,
+    apiToken: token,
+    hubApiUrl: s.hubApiUrl,
+    baseUrl: s.baseUrl,
+    serverPrefix: prefix,
+    bindUrl: bindUrlFor(s.spawner.ip, s.spawner.port, prefix),
+    oauthAccessScopes: accessScopes,
+    oauthClientAllowedScopes: s.spawner.oauthClientAllowedScopes,
+    rootDir: options.notebookDir || undefined,
+    defaultUrl: options.defaultUrl || undefined,
+    debug: s.spawner.debug,
+    disableUserConfig: s.spawner.disableUserConfig,
+    publicUrl: s.publicUrl ?? undefined,
+    memLimit: s.spawner.memLimit,
+    cpuLimit: s.spawner.cpuLimit,
+  });
+  const spawner = d.spawner.create({
+    user: { id: user.id, name: user.name },
+    serverName: rec.name,
+    hubEnv,
+    options,
+    log,
+  });
+  live.spawner = spawner;
+  pipeProgress(spawner, live.progress);
+
+  // 3. start, within start_timeout
+  live.progress.push({ progress: 50, message: 'Spawning server...' });
+  const started = await withTimeout(
+    spawner.start(),
+    s.spawner.startTimeout * 1000,
+    () =>
+      new HubError(
+        'LABHUB_ERR_SPAWN_TIMEOUT',
+        500,
+        `The server did not start within ${s.spawner.startTimeout} seconds (Spawner.start_timeout).`,
+      ),
+  );
+  await d.store.servers.update(rec.id, { target: started.url, state: spawner.getState() });
+
+  // 4. wait until it answers HTTP (fails at once if the process exits)
+  live.progress.push({ progress: 75, message: 'Waiting for the server to answer...' });
+  const version = await waitForHttp(
+    `${started.url}${prefix}api`,
+    s.spawner.httpTimeout,
+    async () => {
+      const status = await spawner.poll();
+      if (status === null) return null;
+      const tail = spawner.recentOutput?.().trim();
+      return `The server process exited with status ${status} before it was ready.${tail ? `\nLast output:\n${tail}` : ''}`;
+    },
+  );
+  if (live.stopping) throw new HubError('LABHUB_ERR_SPAWN_FAILED', 500, 'Spawn cancelled');
+
+  // 5. route it
+  await d.routes.add(user.name, rec.name, started.url);
+  await d.store.servers.update(rec.id, { status: 'running', serverVersion: version });
+  d.metrics.runningServers.inc();
+  log.info({ url: started.url }, `Server ${full} ready at ${prefix}`);
+  live.progress.push(readyEvent(prefix));
+}
+
+function pipeProgress(spawner: Spawner, channel: ProgressChannel): void {
+  if (!spawner.progress) return;
+  void (async () => {
+    try {
+      for await (const ev of spawner.progress!()) {
+        if (channel.isClosed) break;
+        const { ready: _r, ...rest } = ev as ProgressEvent;
+        channel.push(rest);
+      }
+    } catch {
+      /* progress is best effort */
+    }
+  })();
+}
