@@ -94,13 +94,13 @@ export const en = {
   'newPassword.title': 'Choose a new password',
   'newPassword.intro':
     'The password of {name} was a one-time password, or it has expired. Choose a new one to finish signing in.',
-  'newPassword.hint': 'At least {min} characters, different from the old password.',
+  'newPassword.hint':
+    'At least {min, plural, one {# character} other {# characters}}, different from the old password.',
   'newPassword.submit': 'Set the password and sign in',
   'newPassword.expired':
     'It took too long to choose a new password, or it was already chosen. Sign in again with your current password.',
   'newPassword.notNew':
     'The new password must be different from the current one-time or expired password.',
-  'newPassword.tooShort': 'The password must be at least {min} characters long.',
 
   'home.title': 'My servers',
   'home.defaultServer': 'Default server',

@@ -86,7 +86,6 @@ export const zh: Record<MessageKey, string> = {
   'newPassword.submit': '设置密码并登录',
   'newPassword.expired': '设置新密码超时，或新密码已经设置过。请用当前密码重新登录。',
   'newPassword.notNew': '新密码不能与当前的一次性密码或已过期的密码相同。',
-  'newPassword.tooShort': '密码至少需要 {min} 个字符。',
 
   'home.title': '我的服务器',
   'home.defaultServer': '默认服务器',
