@@ -179,6 +179,8 @@ export class Hub {
     });
 
     const spawnerDef = await resolveSpawner(settings.spawnerClass, { baseDir: this.opts.cwd });
+    for (const n of spawnerDef.startupNotices?.(settings.spawner) ?? [])
+      log[n.level](`${n.message}${n.fix ? ` ${n.fix}` : ''}`);
     const limits = describeLimitSupport();
     if (settings.spawner.memLimit || settings.spawner.cpuLimit)
       log.info(`Resource limits: memory: ${limits.memory}; cpu: ${limits.cpu}`);

@@ -9,6 +9,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { HubError } from '../errors.js';
 import { localProcessSpawner } from './local-process.js';
+import { simpleLocalProcessSpawner } from './simple-local-process.js';
 import type { SpawnerDefinition } from './types.js';
 
 const byName = new Map<string, SpawnerDefinition>();
@@ -174,3 +175,4 @@ async function loadModule(spec: string, baseDir: string): Promise<SpawnerDefinit
 }
 
 registerSpawner(localProcessSpawner);
+registerSpawner(simpleLocalProcessSpawner);
