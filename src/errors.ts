@@ -40,7 +40,7 @@ export const ERROR_CATALOG = {
   LABHUB_ERR_USER_ENV:
     'The Python user environment (jupyterhub-singleuser) could not be found or created.',
   LABHUB_ERR_PAM:
-    'PAM authentication could not run (missing service, not root, or no PAM binding).',
+    'PAM authentication could not run (missing service, not root, or no PAM backend). When the config or running as root calls for PAM and it cannot run, the hub refuses to start and says what to install.',
   LABHUB_ERR_SYSTEM_USER:
     "A Linux account is missing, has an invalid name, or could not be created or given a password (see LocalAuthenticator.add_user_cmd, and the admin page's one-time-password option).",
   LABHUB_ERR_INTERNAL: 'An unexpected error; the page shows an error id that is also in the log.',

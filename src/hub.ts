@@ -26,7 +26,8 @@ import { HubMetrics } from './metrics/hub-metrics.js';
 import { StatsdReporter } from './metrics/statsd.js';
 import { prepareTls } from './core/tls.js';
 import { accountChecks } from './cli/doctor-system.js';
-import { defaultAuthenticatorId, resolveAuthenticator } from './auth/registry.js';
+import { resolveAuthenticator } from './auth/registry.js';
+import { chooseAuthenticator, requirePam } from './auth/choice.js';
 import { createPolicy } from './auth/policy.js';
 import { createLoginRateLimiter } from './auth/rate-limit.js';
 import { groupsOfUser } from './auth/pam.js';
@@ -84,14 +85,13 @@ export class Hub {
     );
     for (const w of loaded.warnings)
       log.warn({ code: w.code, key: w.key, file: w.file, line: w.line }, `config: ${w.message}`);
-    const hubCfg = loaded.config.JupyterHub as unknown as Record<string, unknown>;
-    const requested = String(hubCfg.authenticator_class ?? 'default');
-    const authId = requested === 'default' ? defaultAuthenticatorId() : requested;
-    const authDef = await resolveAuthenticator(authId, { baseDir: this.opts.cwd });
+    // PAM never silently becomes another login system: refuse to start when it cannot run.
+    const choice = chooseAuthenticator(loaded.config);
+    const pam = await requirePam(choice, loaded.config);
+    const authDef = await resolveAuthenticator(choice.id, { baseDir: this.opts.cwd });
     const settings = (this.settings = settingsFromConfig(loaded.config, authDef.id));
-    log.info(
-      `Authenticator: ${authDef.id}${requested === 'default' ? ' (the default: ' + (authDef.id === 'pam' ? 'running as root with PAM' : 'accounts stored in the hub database') + ')' : ''}`,
-    );
+    log.info(`Authenticator: ${authDef.id} (${choice.why})`);
+    for (const w of pam?.warnings ?? []) log.warn(`PAM: ${w.text}. ${w.fix}`);
 
     const { secret, created, source, warning } = loadCookieSecret(settings.cookieSecretFile);
     if (created) log.info(`Wrote a new cookie secret to ${source} (mode 600)`);
@@ -180,6 +180,8 @@ export class Hub {
     });
 
     const spawnerDef = await resolveSpawner(settings.spawnerClass, { baseDir: this.opts.cwd });
+    for (const n of spawnerDef.startupNotices?.(settings.spawner) ?? [])
+      log[n.level](`${n.message}${n.fix ? ` ${n.fix}` : ''}`);
     const limits = describeLimitSupport();
     if (settings.spawner.memLimit || settings.spawner.cpuLimit)
       log.info(`Resource limits: memory: ${limits.memory}; cpu: ${limits.cpu}`);

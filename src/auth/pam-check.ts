@@ -1,31 +1,32 @@
 /**
- * PAM checks for the `pam` authenticator (pam.ts): one username/password through
- * `pam_authenticate` + `pam_acct_mgmt`, with one of two backends, chosen at first use:
- * - `native`: node-linux-pam (optional dependency, loaded lazily). It runs PAM on the libuv thread
- *   pool, so pam_faildelay's ~3 s on a failed login does not block the event loop; calls are capped
- *   so failed logins cannot occupy every pool thread (file and crypto work share that pool).
- *   It always runs account management and sends the password as UTF-8.
- * - `pamtester`: Debian's `pamtester` (no native code), one process per check, password on stdin
- *   (never argv). Used when the binding is missing, or when `check_account: false` or a non-UTF-8
- *   `encoding` asks for something the binding cannot do.
- *
- * A right password whose account management answers PAM_NEW_AUTHTOK_REQD (`chage -d 0`, an aged
- * password) is reported as such, so the hub can ask for a new password instead of refusing.
+ * One PAM check of a username and password (`pam_authenticate` + `pam_acct_mgmt`, so expired and
+ * locked accounts are refused) through one of the backends of pam-backends.ts, with a cap on
+ * concurrent checks: a failed login holds a libuv pool thread (native) or a process (pamtester)
+ * for pam_faildelay's ~3 s.
  */
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { userInfo } from 'node:os';
 import { HubError, isHubError } from '../errors.js';
 import { logName } from './options.js';
 import { run } from './system-users.js';
-export type PamBackendName = 'native' | 'pamtester';
+import {
+  availablePamBackends,
+  findPamtester,
+  loadNativePam,
+  pamInstallHelp,
+  pamServiceExists,
+  type PamBackendName,
+} from './pam-backends.js';
 
+/** Outcome of one PAM check: ok, or refused with the PAM reason (for the log). */
 /**
  * Outcome of one PAM check: ok, or refused with the PAM reason (for the log). A refusal with
  * `passwordChangeRequired` had the right password, but account management asks for a new one
  * (PAM_NEW_AUTHTOK_REQD); it is still a refusal for anyone who does not handle it.
  */
 export type PamCheckResult =
-  { ok: true } | { ok: false; reason: string; passwordChangeRequired?: boolean };
+  | { ok: true }
+  | { ok: false; reason: string; passwordChangeRequired?: boolean };
 
 const PAM_NEW_AUTHTOK_REQD = 12;
 
@@ -37,13 +38,6 @@ export interface PamCheckOptions {
   /** Use this backend instead of the automatic choice. */
   backend?: PamBackendName;
 }
-
-/** Where Debian installs pamtester; PATH is searched too. */
-export const PAMTESTER_PATHS = [
-  '/usr/bin/pamtester',
-  '/usr/local/bin/pamtester',
-  '/usr/sbin/pamtester',
-];
 
 const PAM_CODE_NAMES: Record<number, string> = {
   1: 'PAM_OPEN_ERR',
@@ -70,8 +64,6 @@ const BROKEN_CODES = new Set([1, 2, 3, 4, 5, 26, 28]);
 const BROKEN_TEXT =
   /system error|module is unknown|symbol not found|error in service module|critical error|dlopen|memory buffer/i;
 
-type NativePam = { pamAuthenticatePromise(o: Record<string, string>): Promise<number> };
-let nativeModule: Promise<NativePam | null> | undefined;
 let forced: PamBackendName | null = null;
 let chosen: Promise<PamBackendName | null> | undefined;
 
@@ -81,75 +73,25 @@ export function forcePamBackend(backend: PamBackendName | null): void {
   chosen = undefined;
 }
 
-function loadNative(): Promise<NativePam | null> {
-  // A variable specifier keeps TypeScript from requiring the optional package at build time.
-  const spec = 'node-linux-pam';
-  nativeModule ??= import(spec).then(
-    (m: { pamAuthenticatePromise?: unknown; default?: { pamAuthenticatePromise?: unknown } }) => {
-      const fn = m.pamAuthenticatePromise ?? m.default?.pamAuthenticatePromise;
-      return typeof fn === 'function' ? ({ pamAuthenticatePromise: fn } as NativePam) : null;
-    },
-    () => null,
-  );
-  return nativeModule;
-}
-
-/** The pamtester executable, or null. */
-export function findPamtester(): string | null {
-  for (const p of PAMTESTER_PATHS) if (existsSync(p)) return p;
-  for (const dir of (process.env.PATH ?? '').split(':'))
-    if (dir && existsSync(`${dir}/pamtester`)) return `${dir}/pamtester`;
-  return null;
-}
-
-/** Which backends can run here (native: the binding loads; pamtester: the program exists). */
-export async function availablePamBackends(): Promise<PamBackendName[]> {
-  const out: PamBackendName[] = [];
-  if (await loadNative()) out.push('native');
-  if (findPamtester()) out.push('pamtester');
-  return out;
-}
-
 async function chooseBackend(preferPamtester: boolean): Promise<PamBackendName> {
   if (forced) return forced;
   if (preferPamtester && findPamtester()) return 'pamtester';
   chosen ??= availablePamBackends().then((b) => b[0] ?? null);
   const b = await chosen;
-  if (!b)
+  if (!b) {
+    const n = await loadNativePam();
     throw new HubError(
       'LABHUB_ERR_PAM',
       500,
       'Login is not possible right now: the hub cannot check passwords.',
       {
         logMessage:
-          'No PAM backend: the optional package node-linux-pam is not installed (npm install node-linux-pam; needs ' +
-          'libpam0g-dev and a compiler) and pamtester is not on PATH (apt-get install pamtester).',
+          `No PAM backend: node-linux-pam could not be loaded (${n.ok ? 'unusable' : n.reason}) and pamtester ` +
+          `is not installed. Install one: ${pamInstallHelp()}.`,
       },
     );
-  return b;
-}
-
-/**
- * true if PAM has a configuration for `service`. Linux-PAM reads /etc/pam.d/<service> (or the
- * vendor directory /usr/lib/pam.d) and ignores /etc/pam.conf entirely when /etc/pam.d exists.
- * Without one, PAM falls back to the `other` service, which normally refuses everyone — a
- * "wrong password" for every login, so this is checked up front.
- */
-export function pamServiceExists(service: string): boolean {
-  if (
-    [`/etc/pam.d/${service}`, `/usr/lib/pam.d/${service}`, `/lib/pam.d/${service}`].some((f) =>
-      existsSync(f),
-    )
-  )
-    return true;
-  if (existsSync('/etc/pam.d')) return false;
-  try {
-    return readFileSync('/etc/pam.conf', 'utf8')
-      .split('\n')
-      .some((l) => l.trim().split(/\s+/)[0] === service);
-  } catch {
-    return false;
   }
+  return b;
 }
 
 /** Throws LABHUB_ERR_PAM when PAM cannot give a meaningful answer for this user at all. */
@@ -236,17 +178,17 @@ async function checkNative(
   service: string,
   remoteHost?: string,
 ): Promise<PamCheckResult> {
-  const mod = await loadNative();
-  if (!mod)
+  const loaded = await loadNativePam();
+  if (!loaded.ok)
     throw new HubError(
       'LABHUB_ERR_PAM',
       500,
       'Login is not possible right now: the hub cannot check passwords.',
       {
-        logMessage:
-          'The PAM backend "native" was requested but node-linux-pam cannot be loaded (npm install node-linux-pam).',
+        logMessage: `The PAM backend "native" was requested but node-linux-pam cannot be loaded (${loaded.reason}). ${pamInstallHelp()}.`,
       },
     );
+  const mod = loaded.module;
   const opts: Record<string, string> = { username: name, password, serviceName: service };
   if (remoteHost) opts.remoteHost = remoteHost;
   try {
@@ -326,12 +268,10 @@ async function checkPamtester(
   // pamtester runs the steps in order and stops at the first failure: "successfully
   // authenticated" followed by the new-token refusal means the password was right.
   const passwordChangeRequired =
-    checkAccount &&
-    /successfully authenticated/.test(r.stdout) &&
-    /new one required/i.test(r.stderr);
+    checkAccount && /successfully authenticated/.test(r.stdout) && /new one required/i.test(r.stderr);
   return {
-    ok: false,
     ...(passwordChangeRequired ? { passwordChangeRequired } : {}),
+    ok: false,
     reason:
       text
         .split('\n')

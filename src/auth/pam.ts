@@ -1,7 +1,9 @@
 /**
  * The `pam` authenticator: Linux accounts checked by PAM (`pam_authenticate` + `pam_acct_mgmt`,
  * so expired and locked accounts are refused), like JupyterHub's PAMAuthenticator. The checks
- * themselves (two backends: node-linux-pam, pamtester) are in pam-check.ts.
+ * themselves are in pam-check.ts (two backends, pam-backends.ts: node-linux-pam, pamtester).
+ * Whether PAM can run at all is decided before the hub starts (choice.ts): the hub refuses to start
+ * rather than use another login system.
  *
  * A right password that must be changed (PAM_NEW_AUTHTOK_REQD: `chage -d 0`, e.g. the one-time
  * password of an account labhub created) is reported to the hub with `passwordChangeRequired`;
@@ -19,17 +21,19 @@ import { HubError } from '../errors.js';
 import { logName, readBool, readString } from './options.js';
 import { normalizeBasic, validateBasic } from './policy.js';
 import { createSystemUserManager, run, type SystemUserManager } from './system-users.js';
-import { findPamtester, pamCheck } from './pam-check.js';
+import { findPamtester } from './pam-backends.js';
+import { pamCheck } from './pam-check.js';
 import { setLinuxPassword } from './linux-passwords.js';
 
 export {
   availablePamBackends,
   findPamtester,
+  pamServiceExists,
+  type PamBackendName,
+} from './pam-backends.js';
+export {
   forcePamBackend,
   pamCheck,
-  pamServiceExists,
-  PAMTESTER_PATHS,
-  type PamBackendName,
   type PamCheckOptions,
   type PamCheckResult,
 } from './pam-check.js';

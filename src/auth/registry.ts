@@ -4,7 +4,6 @@
  * must export an AuthenticatorDefinition as `default` or `authenticator`.
  */
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { AuthenticatorDefinition } from './types.js';
@@ -12,7 +11,7 @@ import { HubError } from '../errors.js';
 import { levenshtein as distance } from '../core/edit-distance.js';
 import { dummyAuthenticatorDefinition } from './dummy.js';
 import { nativeAuthenticatorDefinition } from './native.js';
-import { findPamtester, pamAuthenticatorDefinition } from './pam.js';
+import { pamAuthenticatorDefinition } from './pam.js';
 
 const byId = new Map<string, AuthenticatorDefinition>();
 const byAlias = new Map<string, AuthenticatorDefinition>();
@@ -135,23 +134,4 @@ export async function resolveAuthenticator(
     500,
     `JupyterHub.authenticator_class: unknown authenticator ${JSON.stringify(name.slice(0, 80))}.${hint}${pyHint} Known: ${known}, or a path to a module.`,
   );
-}
-
-/** true when a PAM backend could run here (binding installed or pamtester present) and /etc/pam.d/login exists. */
-export function pamAvailable(): boolean {
-  if (process.platform !== 'linux' || !existsSync('/etc/pam.d/login')) return false;
-  if (findPamtester()) return true;
-  try {
-    createRequire(import.meta.url).resolve('node-linux-pam');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** `pam` when running as root on Linux with PAM available, else `native` (never an open hub). */
-export function defaultAuthenticatorId(): 'pam' | 'native' {
-  return process.platform === 'linux' && process.getuid?.() === 0 && pamAvailable()
-    ? 'pam'
-    : 'native';
 }

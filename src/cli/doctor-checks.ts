@@ -3,13 +3,13 @@ import { lookup } from 'node:dns/promises';
 import { createServer } from 'node:net';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import { isExplicit, loadConfig } from '../config/index.js';
+import { loadConfig } from '../config/index.js';
 import { isHubError } from '../errors.js';
-import { defaultAuthenticatorId } from '../auth/registry.js';
+import { chooseAuthenticator } from '../auth/choice.js';
 import { settingsFromConfig, isWildcardIp } from '../core/settings-from-config.js';
 import { findOnPath } from '../spawner/proc.js';
 import { flagOverrides, type StartFlags } from './common.js';
-import { accountChecks, pamChecks } from './doctor-system.js';
+import { accountChecks, authenticatorChecks } from './doctor-system.js';
 import { spawnerChecks } from './doctor-spawner.js';
 import { tlsChecks } from './doctor-tls.js';
 import { statsdChecks } from './doctor-statsd.js';
@@ -68,39 +68,9 @@ export async function runChecks(flags: StartFlags): Promise<CheckResult[]> {
     });
     return out;
   }
-  const requested = String(
-    (loaded.config.JupyterHub as unknown as Record<string, unknown>).authenticator_class ??
-      'default',
-  );
-  const authId = requested === 'default' ? defaultAuthenticatorId() : requested;
+  const authId = chooseAuthenticator(loaded.config).id;
   const s = settingsFromConfig(loaded.config, authId);
-  if (requested === 'default') {
-    // A classic PAM config run by a non-root user silently becomes a different login system.
-    const pamKeys = (['PAMAuthenticator', 'LocalAuthenticator'] as const).flatMap((cls) =>
-      Object.keys(loaded.config[cls] ?? {})
-        .filter((k) => isExplicit(loaded.config, cls, k))
-        .map((k) => `${cls}.${k}`),
-    );
-    out.push(
-      authId === 'pam'
-        ? {
-            name: 'authenticator',
-            status: 'ok',
-            detail:
-              'PAM (the default for root on Linux): people log in with their Linux account and password',
-          }
-        : {
-            name: 'authenticator',
-            status: pamKeys.length ? 'error' : 'ok',
-            detail: `labhub's own accounts (the default when not root)${pamKeys.length ? `, but the config sets ${pamKeys.join(', ')}, which only PAM uses: Linux passwords will NOT work` : ''}`,
-            ...(pamKeys.length
-              ? {
-                  fix: 'Run labhub as root (PAM is then the default), or set JupyterHub.authenticator_class = native to make the change explicit.',
-                }
-              : {}),
-          },
-    );
-  }
+  out.push(...(await authenticatorChecks(loaded.config)));
 
   // Hostname: JupyterHub fails on wildcard binds when it does not resolve; labhub does not need it.
   const host = hostname();
@@ -210,11 +180,7 @@ export async function runChecks(flags: StartFlags): Promise<CheckResult[]> {
       });
   }
 
-  out.push(
-    ...(await pamChecks(s, authId)),
-    ...(await accountChecks(s, authId)),
-    ...spawnerChecks(s),
-  );
+  out.push(...(await accountChecks(s, authId)), ...spawnerChecks(s));
 
   const cmd = s.spawner.cmd[0];
   const onPath = cmd.startsWith('/')

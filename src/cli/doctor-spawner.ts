@@ -1,8 +1,13 @@
-/** `labhub doctor`: running servers as each user (root, setpriv), notebook_dir access, limits. */
+/**
+ * `labhub doctor`: the spawner's own notices (e.g. simple: every server as the hub's user), running
+ * servers as each user (root, setpriv), notebook_dir access, limits.
+ */
 import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Settings } from '../core/settings.js';
+import { isHubError } from '../errors.js';
 import { findOnPath } from '../spawner/proc.js';
+import { findRegisteredSpawner } from '../spawner/registry.js';
 import { describeLimitSupport } from '../spawner/limits.js';
 import type { CheckResult } from './doctor-checks.js';
 import { isRoot } from './doctor-system.js';
@@ -14,7 +19,23 @@ export function spawnerChecks(s: Settings): CheckResult[] {
   const out: CheckResult[] = [];
   const extra = s.spawner.extra as Record<string, unknown>;
   const mode = String(extra.run_as_user ?? extra.runAsUser ?? 'auto');
-  if (s.spawnerClass.toLowerCase().includes('localprocess') || s.spawnerClass === 'local-process') {
+  const def = findRegisteredSpawner(s.spawnerClass);
+  try {
+    for (const n of def?.startupNotices?.(s.spawner) ?? [])
+      out.push({
+        name: 'spawner',
+        status: n.level,
+        detail: n.message,
+        ...(n.fix ? { fix: n.fix } : {}),
+      });
+  } catch (e) {
+    out.push({
+      name: 'spawner',
+      status: 'error',
+      detail: isHubError(e) ? e.userMessage : String(e),
+    });
+  }
+  if (def?.id === 'local-process') {
     if (mode === 'auto' && !isRoot())
       out.push({
         name: 'servers as users',

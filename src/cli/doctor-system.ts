@@ -1,17 +1,87 @@
 /**
- * `labhub doctor` checks of the Linux accounts around the config: the accounts and groups named
- * by the policy, and PAM (root, the service file, a backend). Each check returns results with the
- * fix in words. Other machine checks: doctor-spawner.ts, doctor-tls.ts, doctor-statsd.ts,
- * doctor-files.ts.
+ * `labhub doctor` checks of the login side: which authenticator the hub will use and why, whether
+ * PAM can run (the same rule and words as the hub's start, see auth/choice.ts: the root, the
+ * service file, a backend, the reason the binding did not load), and the Linux accounts and groups
+ * named by the policy. Each check returns results with the fix in words. Other machine checks:
+ * doctor-spawner.ts, doctor-tls.ts, doctor-statsd.ts, doctor-files.ts.
  */
-import { accessSync, constants } from 'node:fs';
+import type { HubConfig } from '../config/index.js';
 import type { Settings } from '../core/settings.js';
-import { availablePamBackends, pamServiceExists } from '../auth/pam.js';
+import {
+  chooseAuthenticator,
+  pamFix,
+  pamProblem,
+  pamServiceOf,
+  type AuthChoice,
+} from '../auth/choice.js';
+import { pamReadiness } from '../auth/pam-backends.js';
 import { run } from '../auth/system-users.js';
 import type { CheckResult } from './doctor-checks.js';
 
 /** True when labhub runs as root (the checks of PAM, servers and ports depend on it). */
 export const isRoot = (): boolean => process.getuid?.() === 0;
+
+/**
+ * The authenticator the hub will use (as its start would decide) and, for PAM, whether it can run:
+ * an error with the start's own refusal when it cannot, the service file, the backends (with the
+ * reason the node-linux-pam binding did not load), and root.
+ */
+export async function authenticatorChecks(config: HubConfig): Promise<CheckResult[]> {
+  const choice = chooseAuthenticator(config);
+  if (!choice.pam) return [nonPamCheck(choice)];
+  const service = pamServiceOf(config);
+  const r = await pamReadiness(service);
+  const out: CheckResult[] = [
+    r.problems.length
+      ? {
+          name: 'authenticator',
+          status: 'error',
+          detail: pamProblem(choice, r.problems),
+          fix: pamFix(choice, r.problems),
+        }
+      : {
+          name: 'authenticator',
+          status: 'ok',
+          detail: `PAM (${choice.why}): people log in with their Linux account and password`,
+        },
+  ];
+  // A missing service file is part of the error above.
+  if (r.serviceExists)
+    out.push({
+      name: 'PAM service',
+      status: 'ok',
+      detail: `PAM service "${service}" is configured (/etc/pam.d/${service})`,
+    });
+  if (r.backends.length)
+    out.push({
+      name: 'PAM backend',
+      status: 'ok',
+      detail: `password checks use ${r.backends[0]}${r.backends.length > 1 ? ` (also available: ${r.backends.slice(1).join(', ')})` : ''}`,
+    });
+  for (const w of r.warnings)
+    out.push({ name: w.topic, status: 'warn', detail: w.text, fix: w.fix });
+  return out;
+}
+
+/** Not PAM: say which and why, and flag PAM settings that will have no effect. */
+function nonPamCheck(choice: AuthChoice): CheckResult {
+  const name = 'authenticator';
+  if (choice.pamSettings.length)
+    return {
+      name,
+      status: 'warn',
+      detail: `${choice.why}, so ${choice.pamSettings.join(', ')} (PAM settings) have no effect`,
+      fix: `Remove them, or set JupyterHub.authenticator_class = 'pam' if people should log in with their Linux passwords.`,
+    };
+  return {
+    name,
+    status: 'ok',
+    detail:
+      choice.id === 'native'
+        ? `labhub's own accounts, stored in the hub database (${choice.why})`
+        : `${choice.id} (${choice.why})`,
+  };
+}
 
 function list(v: unknown): string[] {
   return Array.isArray(v) ? v.map(String) : [];
@@ -91,69 +161,5 @@ export async function accountChecks(
         'Authenticator.allow_all is true: every Linux account with a password can log in and run code as itself.',
       fix: 'Restrict with LocalAuthenticator.allowed_groups (e.g. [jupyter]) unless every account on this machine should have access.',
     });
-  return out;
-}
-
-/** PAM: root, the service file, a backend. */
-export async function pamChecks(s: Settings, authId: string): Promise<CheckResult[]> {
-  if (authId !== 'pam') return [];
-  const out: CheckResult[] = [];
-  const service = String((s.authenticatorOptions as Record<string, unknown>).service ?? 'login');
-  out.push(
-    pamServiceExists(service)
-      ? {
-          name: 'PAM service',
-          status: 'ok',
-          detail: `PAM service "${service}" is configured (/etc/pam.d/${service})`,
-        }
-      : {
-          name: 'PAM service',
-          status: 'error',
-          detail: `PAM service "${service}" has no /etc/pam.d/${service}: PAM would refuse every login`,
-          fix: `Set PAMAuthenticator.service to one of the files in /etc/pam.d (default login), or create /etc/pam.d/${service}.`,
-        },
-  );
-  const backends = await availablePamBackends();
-  out.push(
-    backends.length
-      ? {
-          name: 'PAM backend',
-          status: 'ok',
-          detail: `password checks use ${backends[0]}${backends.length > 1 ? ` (also available: ${backends.slice(1).join(', ')})` : ''}`,
-        }
-      : {
-          name: 'PAM backend',
-          status: 'error',
-          detail:
-            'neither the node-linux-pam binding nor pamtester is available: no password can be checked',
-          fix: 'apt-get install pamtester (no compiler needed), or npm install node-linux-pam (needs libpam0g-dev and build tools).',
-        },
-  );
-  if (!isRoot()) {
-    let shadow = false;
-    try {
-      accessSync('/etc/shadow', constants.R_OK);
-      shadow = true;
-    } catch {
-      /* not readable */
-    }
-    out.push(
-      shadow
-        ? {
-            name: 'root for PAM',
-            status: 'warn',
-            detail:
-              "not root, but /etc/shadow is readable (group shadow): PAM can check passwords, yet servers will run as the hub's own user",
-            fix: 'Run labhub as root to run each server as its user.',
-          }
-        : {
-            name: 'root for PAM',
-            status: 'error',
-            detail:
-              'not root and /etc/shadow is not readable: PAM can only check the password of the account labhub runs as',
-            fix: 'Run labhub as root (sudo labhub, or the systemd unit in the README), or set JupyterHub.authenticator_class = native.',
-          },
-    );
-  }
   return out;
 }

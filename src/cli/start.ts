@@ -1,7 +1,7 @@
 import { Hub } from '../hub.js';
 import { createLogger } from '../log.js';
 import { createInitialAdmin } from '../auth/native.js';
-import { defaultAuthenticatorId } from '../auth/registry.js';
+import { chooseAuthenticator, requirePam } from '../auth/choice.js';
 import { Store, parseDbUrl } from '../db/index.js';
 import { settingsFromConfig } from '../core/settings-from-config.js';
 import { ensureLinuxAccountWithOneTimePassword } from '../core/users.js';
@@ -22,7 +22,10 @@ export async function runStart(flags: StartFlags): Promise<void> {
     log.warn(
       '--db holds a password, and every account on this machine can read command lines (ps). Put db_url in a config file only root can read, or the password in PGPASSWORD.',
     );
-  if (flags.admin) await ensureAdmin(flags.admin, loaded);
+  const choice = chooseAuthenticator(loaded.config);
+  // Refuse before --admin touches any account when PAM is needed and cannot run.
+  await requirePam(choice, loaded.config);
+  if (flags.admin) await ensureAdmin(flags.admin, loaded, choice.id);
   const hub = new Hub({ loaded, log });
   await hub.start();
   const notice = plainHttpNotice(hub.settings, loaded.source ?? null);
@@ -44,12 +47,11 @@ export async function runStart(flags: StartFlags): Promise<void> {
  * as root a Linux account (if missing), each with a one-time password that must be changed at
  * the first login.
  */
-async function ensureAdmin(name: string, loaded: ReturnType<typeof loadWithFlags>): Promise<void> {
-  const requested = String(
-    (loaded.config.JupyterHub as unknown as Record<string, unknown>).authenticator_class ??
-      'default',
-  );
-  const authId = requested === 'default' ? defaultAuthenticatorId() : requested;
+async function ensureAdmin(
+  name: string,
+  loaded: ReturnType<typeof loadWithFlags>,
+  authId: string,
+): Promise<void> {
   const settings = settingsFromConfig(loaded.config, authId);
   const store = await Store.open(parseDbUrl(settings.dbUrl), cliDbOptions);
   try {

@@ -1,5 +1,5 @@
 import { Store, parseDbUrl } from '../db/index.js';
-import { defaultAuthenticatorId } from '../auth/registry.js';
+import { chooseAuthenticator } from '../auth/choice.js';
 import { settingsFromConfig } from '../core/settings-from-config.js';
 import { isKnownScope, scopeError } from '../core/scopes.js';
 import { HubError } from '../errors.js';
@@ -12,7 +12,7 @@ export async function runToken(
   opts: StartFlags & { note?: string; scopes?: string },
 ): Promise<void> {
   const loaded = loadWithFlags(opts);
-  const settings = settingsFromConfig(loaded.config, defaultAuthenticatorId());
+  const settings = settingsFromConfig(loaded.config, chooseAuthenticator(loaded.config).id);
   const scopes = opts.scopes
     ? opts.scopes
         .split(',')

@@ -1,12 +1,13 @@
 import { backupSqlite, parseDbUrl, pendingMigrations } from '../db/index.js';
 import { migrateToLatest, openDb } from '../db/connection.js';
-import { defaultAuthenticatorId } from '../auth/registry.js';
+import { chooseAuthenticator } from '../auth/choice.js';
 import { settingsFromConfig } from '../core/settings-from-config.js';
 import { cliDbOptions, loadWithFlags, type StartFlags } from './common.js';
 
 /** `labhub upgrade-db`: back up (SQLite) and migrate the schema. */
 export async function runUpgradeDb(opts: StartFlags): Promise<void> {
-  const settings = settingsFromConfig(loadWithFlags(opts).config, defaultAuthenticatorId());
+  const config = loadWithFlags(opts).config;
+  const settings = settingsFromConfig(config, chooseAuthenticator(config).id);
   const target = parseDbUrl(settings.dbUrl);
   const db = await openDb(target, cliDbOptions);
   try {

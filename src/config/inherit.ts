@@ -97,6 +97,8 @@ const CLASS_IDS: Record<string, ClassName> = {
   'local-process': 'LocalProcessSpawner',
   'jupyterhub.spawner.localprocessspawner': 'LocalProcessSpawner',
   simple: 'SimpleLocalProcessSpawner',
+  simplelocalprocess: 'SimpleLocalProcessSpawner',
+  'simple-local-process': 'SimpleLocalProcessSpawner',
   'jupyterhub.spawner.simplelocalprocessspawner': 'SimpleLocalProcessSpawner',
 };
 

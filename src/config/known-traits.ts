@@ -93,7 +93,7 @@ export const UNSUPPORTED_TRAITS: Record<string, readonly string[]> = {
     'poll_jitter',
   ],
   LocalProcessSpawner: [],
-  SimpleLocalProcessSpawner: ['home_dir_template'],
+  SimpleLocalProcessSpawner: [],
   ConfigurableHTTPProxy: ['concurrency', 'extra_routes'],
   Labhub: [],
 };

@@ -264,13 +264,22 @@ export const spawnerTraits = {
     z.boolean(),
     true,
     'bool',
-    "labhub (local-process): with run_as_user 'self' under root, pass --allow-root to Jupyter (with a warning).",
+    "labhub (local-process): with run_as_user 'self' under root, pass --allow-root to Jupyter (with a warning). SimpleLocalProcessSpawner never adds it: put it in Spawner.args.",
   ),
   user_env: t(
     z.enum(['auto', 'off']),
     'auto',
     'str',
     "labhub: 'auto' creates labhub's own Python environment (python/requirements.txt) when jupyterhub-singleuser is not on PATH; 'off' never does.",
+  ),
+};
+
+export const simpleSpawnerTraits = {
+  home_dir_template: t(
+    z.string().min(1),
+    '/tmp/{username}',
+    'str',
+    "HOME and working directory of each server (`{username}` is replaced), created with mode 0755. It must belong to the hub's user and not be writable by others, or the spawn is refused.",
   ),
 };
 
@@ -368,7 +377,8 @@ export const classHelp: Record<string, string> = {
     'Accounts stored in the hub database with sign-up and admin approval (the default when not root).',
   Spawner: 'How single-user servers are started. These traits apply to every spawner class.',
   LocalProcessSpawner: 'Servers as local processes (as each user when labhub runs as root).',
-  SimpleLocalProcessSpawner: "Servers as local processes, all as the hub's own user (testing).",
+  SimpleLocalProcessSpawner:
+    "Servers as local processes, all as the hub's own user, with no Linux account per user and no isolation between users (tests and demos). As root, Jupyter needs `Spawner.args = ['--allow-root']`; labhub refuses the spawn without it.",
   ConfigurableHTTPProxy:
     'The proxy the hub drives through the configurable-http-proxy REST API (labhub-proxy or CHP).',
   Labhub: 'labhub-only settings (no JupyterHub equivalent).',

@@ -126,7 +126,7 @@ export const jupyterHubTraits = {
     z.string(),
     'localprocess',
     'str',
-    'Spawner: `localprocess`, `simple`, a JupyterHub class path, or a module path.',
+    "Spawner: `localprocess` (each server as its user's Linux account when labhub is root), `simple` (every server as the hub's own user, HOME `/tmp/{username}`; tests and demos), a JupyterHub class path, or a module path.",
   ),
   proxy_class: t(
     z.string(),

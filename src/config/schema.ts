@@ -13,6 +13,7 @@ import {
   nativeAuthenticatorTraits,
   pamAuthenticatorTraits,
   proxyTraits,
+  simpleSpawnerTraits,
   spawnerTraits,
 } from './schema-classes.js';
 
@@ -83,7 +84,7 @@ export const CLASSES: Record<ClassName, ClassDef> = {
   },
   SimpleLocalProcessSpawner: {
     parent: 'LocalProcessSpawner',
-    own: {},
+    own: simpleSpawnerTraits,
     help: classHelp.SimpleLocalProcessSpawner!,
     root: false,
   },
@@ -128,6 +129,7 @@ export type PAMAuthenticatorTraits = LocalAuthenticatorTraits & Out<typeof pamAu
 export type DummyAuthenticatorTraits = AuthenticatorTraits & Out<typeof dummyAuthenticatorTraits>;
 export type NativeAuthenticatorTraits = AuthenticatorTraits & Out<typeof nativeAuthenticatorTraits>;
 export type SpawnerTraits = Out<typeof spawnerTraits>;
+export type SimpleSpawnerTraits = SpawnerTraits & Out<typeof simpleSpawnerTraits>;
 export type ConfigurableHTTPProxyTraits = Out<typeof proxyTraits>;
 export type LabhubTraits = Out<typeof labhubTraits>;
 
@@ -152,7 +154,7 @@ export type HubConfig = DeepReadonly<{
   NativeAuthenticator: Partial<NativeAuthenticatorTraits>;
   Spawner: SpawnerTraits;
   LocalProcessSpawner: Partial<SpawnerTraits>;
-  SimpleLocalProcessSpawner: Partial<SpawnerTraits>;
+  SimpleLocalProcessSpawner: Partial<SimpleSpawnerTraits>;
   ConfigurableHTTPProxy: ConfigurableHTTPProxyTraits;
   Labhub: LabhubTraits;
 }>;

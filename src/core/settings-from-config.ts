@@ -50,6 +50,9 @@ export function settingsFromConfig(config: HubConfig, resolvedAuthenticatorId: s
   // put users in the database, so this never opens the hub to strangers.
   if (!classChain(authClass).some((c) => isExplicit(config, c, 'allow_existing_users')))
     auth.allow_existing_users = true;
+  // allow_all's default depends on the authenticator (DummyAuthenticator: true unless
+  // allowed_users is set, as in JupyterHub 5+): leave it to the policy unless the config set it.
+  if (!classChain(authClass).some((c) => isExplicit(config, c, 'allow_all'))) delete auth.allow_all;
   const proxy = config.ConfigurableHTTPProxy as unknown as Loose;
   const lab = config.Labhub as unknown as Loose;
   const baseUrl = normBase(str(hub.base_url, '/'));

@@ -4,62 +4,12 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { silentLogger } from '../log.js';
 import { isHubError } from '../errors.js';
-import { bindUrlFor, buildHubEnv, serverPrefixFor } from '../core/spawn-env.js';
 import { spawnerContractSuite } from './contract-suite.js';
 import { DEFAULT_ENV_KEEP, describeLimitSupport, localProcessSpawner } from './local-process.js';
 import { readProcStat } from './proc.js';
-import type { Spawner, SpawnerContext, SpawnerOptions } from './types.js';
-
-const FIXTURE = fileURLToPath(
-  new URL('../../test/spawner/fixtures/http-server.mjs', import.meta.url),
-);
-
-/** A context that runs the fixture HTTP server as the hub's own user. */
-export function fixtureContext(
-  userName: string,
-  o: Partial<SpawnerOptions> = {},
-  serverName = '',
-): SpawnerContext {
-  const prefix = serverPrefixFor('/', userName, serverName);
-  const hubEnv = buildHubEnv({
-    userName,
-    serverName,
-    apiToken: 'a'.repeat(32),
-    hubApiUrl: 'http://127.0.0.1:1/hub/api',
-    baseUrl: '/',
-    serverPrefix: prefix,
-    bindUrl: bindUrlFor('127.0.0.1', 0, prefix),
-    oauthAccessScopes: [`access:servers!server=${userName}/${serverName}`],
-    oauthClientAllowedScopes: [],
-  });
-  const options: SpawnerOptions = {
-    cmd: [process.execPath, FIXTURE],
-    args: [],
-    notebookDir: '',
-    defaultUrl: '',
-    environment: {},
-    envKeep: DEFAULT_ENV_KEEP,
-    ip: '127.0.0.1',
-    port: 0,
-    startTimeout: 30,
-    httpTimeout: 30,
-    pollInterval: 30,
-    memLimit: null,
-    cpuLimit: null,
-    ...o,
-    extra: {
-      runAsUser: 'self',
-      interruptTimeout: 5,
-      termTimeout: 5,
-      killTimeout: 5,
-      ...(o.extra ?? {}),
-    },
-  };
-  return { user: { id: 1, name: userName }, serverName, hubEnv, options, log: silentLogger() };
-}
+import type { Spawner, SpawnerContext } from './types.js';
+import { fixtureContext } from '../../test/spawner/fixture-context.js';
 
 spawnerContractSuite({
   definition: localProcessSpawner,

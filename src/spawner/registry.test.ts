@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { isHubError } from '../errors.js';
 import { registerSpawner, resolveSpawner, spawnerIds } from './registry.js';
 import { localProcessSpawner } from './local-process.js';
+import { simpleLocalProcessSpawner } from './simple-local-process.js';
 import type { SpawnerDefinition } from './types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'labhub-registry-'));
@@ -16,17 +17,26 @@ test('local-process resolves by id and every JupyterHub name', async () => {
     'local-process',
     'localprocess',
     'local',
-    'simple',
-    'simplelocalprocess',
     'jupyterhub.spawner.LocalProcessSpawner',
-    'jupyterhub.spawner.SimpleLocalProcessSpawner',
     'LocalProcessSpawner',
-    'SimpleLocalProcessSpawner',
     'LocalProcess',
   ]) {
     assert.equal(await resolveSpawner(name), localProcessSpawner, name);
   }
   assert.ok(spawnerIds().includes('local-process'));
+});
+
+test('simple is its own spawner (SimpleLocalProcessSpawner), not local-process', async () => {
+  for (const name of [
+    'simple-local-process',
+    'simple',
+    'simplelocalprocess',
+    'jupyterhub.spawner.SimpleLocalProcessSpawner',
+    'SimpleLocalProcessSpawner',
+  ]) {
+    assert.equal(await resolveSpawner(name), simpleLocalProcessSpawner, name);
+  }
+  assert.ok(spawnerIds().includes('simple-local-process'));
 });
 
 test('an unknown name fails with LABHUB_ERR_CONFIG, a did-you-mean and the known names', async () => {
@@ -57,7 +67,7 @@ test("registerSpawner adds names and refuses to take another spawner's name", as
   registerSpawner(def); // same definition again: no-op
   assert.equal(await resolveSpawner('RegistryDummySpawner'), def);
   assert.throws(
-    () => registerSpawner({ ...def, id: 'other-one', aliases: ['simple'] }),
+    () => registerSpawner({ ...def, id: 'other-one', aliases: ['local'] }),
     (e: unknown) => isHubError(e) && /already used by spawner "local-process"/.test(e.userMessage),
   );
   assert.throws(

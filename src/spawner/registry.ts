@@ -9,6 +9,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { HubError } from '../errors.js';
 import { localProcessSpawner } from './local-process.js';
+import { simpleLocalProcessSpawner } from './simple-local-process.js';
 import type { SpawnerDefinition } from './types.js';
 
 const byName = new Map<string, SpawnerDefinition>();
@@ -55,6 +56,15 @@ export function registerSpawner(def: SpawnerDefinition): void {
 /** Ids of the registered spawners. */
 export function spawnerIds(): string[] {
   return [...definitions.keys()].sort();
+}
+
+/** A registered spawner by id or alias (exact, then case-insensitive); null otherwise (no loading). */
+export function findRegisteredSpawner(name: string): SpawnerDefinition | null {
+  const n = name.trim();
+  const exact = byName.get(n);
+  if (exact) return exact;
+  for (const [k, d] of byName) if (k.toLowerCase() === n.toLowerCase()) return d;
+  return null;
 }
 
 /** True when the name looks like a module path rather than a registered name. */
@@ -120,9 +130,8 @@ export async function resolveSpawner(
   opts: { baseDir?: string } = {},
 ): Promise<SpawnerDefinition> {
   const name = nameOrAlias.trim();
-  const exact = byName.get(name);
-  if (exact) return exact;
-  for (const [k, d] of byName) if (k.toLowerCase() === name.toLowerCase()) return d;
+  const known = findRegisteredSpawner(name);
+  if (known) return known;
   if (isModulePath(name)) return loadModule(name, opts.baseDir ?? process.cwd());
   if (PY_CLASS_PATH.test(name)) {
     const found = await loadForClassPath(name, opts.baseDir ?? process.cwd());
@@ -174,3 +183,4 @@ async function loadModule(spec: string, baseDir: string): Promise<SpawnerDefinit
 }
 
 registerSpawner(localProcessSpawner);
+registerSpawner(simpleLocalProcessSpawner);

@@ -1,4 +1,5 @@
 /** Small helpers of the local-process spawner: option lookup, waiting, host formatting. */
+import { HubError } from '../errors.js';
 
 /** LocalProcessSpawner.env_keep default (hub-protocol.md §1.2). */
 export const DEFAULT_ENV_KEEP = [
@@ -43,4 +44,21 @@ export async function within(p: Promise<unknown>, ms: number): Promise<void> {
 
 export function hostForUrl(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
+}
+
+/** `alice` or `alice/gpu`: how messages name one server. */
+export function serverLabel(userName: string, serverName: string): string {
+  return serverName ? `${userName}/${serverName}` : userName;
+}
+
+/** LABHUB_ERR_SPAWN_FAILED for the server `who`, with the reason and what to do in `message`. */
+export function spawnFailed(who: string, message: string, logMessage?: string): HubError {
+  return new HubError(
+    'LABHUB_ERR_SPAWN_FAILED',
+    500,
+    `Cannot start the server of ${who}: ${message}`,
+    {
+      logMessage,
+    },
+  );
 }

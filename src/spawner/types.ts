@@ -66,6 +66,15 @@ export interface Spawner {
   recentOutput?(): string;
 }
 
+/** Something the hub says about its spawner at start (and `labhub doctor` reports). */
+export interface SpawnerNotice {
+  /** 'error': spawns will fail as configured (the hub still starts); 'warn': worth knowing. */
+  level: 'warn' | 'error';
+  message: string;
+  /** What to do about it. */
+  fix?: string;
+}
+
 /** A registered spawner plugin. */
 export interface SpawnerDefinition {
   /** kebab-case id, e.g. `local-process`. */
@@ -75,4 +84,10 @@ export interface SpawnerDefinition {
   /** JupyterHub config classes whose traits apply, most general first. */
   configClasses: string[];
   create(ctx: SpawnerContext): Spawner;
+  /**
+   * Optional: called once when the hub starts, and by `labhub doctor`, with the spawner options
+   * as configured (templates not filled in). Returns what the operator should know about this
+   * deployment; throws HubError LABHUB_ERR_CONFIG for options that can never work.
+   */
+  startupNotices?(options: Pick<SpawnerOptions, 'cmd' | 'args' | 'extra'>): SpawnerNotice[];
 }

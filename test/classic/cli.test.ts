@@ -100,7 +100,7 @@ test('labhub doctor exits 1 for real errors, and says the fix', { skip: needsRoo
     assert.match(r.out, /\[FAIL\] ssl_cert: \/nonexistent\/cert\.pem .*cannot be read\n\s+fix: /);
     assert.match(
       r.out,
-      /\[FAIL\] PAM service: PAM service "no-such-service-xyz" has no \/etc\/pam\.d\/no-such-service-xyz.*\n\s+fix: Set PAMAuthenticator\.service/,
+      /\[FAIL\] authenticator: PAM is needed .* the PAM service "no-such-service-xyz" has no \/etc\/pam\.d\/no-such-service-xyz.*\n\s+fix: Set PAMAuthenticator\.service/,
     );
     assert.match(r.out, /\[FAIL\] single-user command: .*\n\s+fix: /);
     assert.match(r.out, /^3 problem\(s\)/m);

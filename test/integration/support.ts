@@ -178,14 +178,25 @@ export class BrowserClient {
     return undefined;
   }
 
-  private cookieHeader(path: string): string {
-    // RFC 6265 path-match.
-    const matching = [...this.cookies.values()].filter(
-      (c) => path === c.path || path.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`),
-    );
-    // Longer paths first, like browsers.
-    matching.sort((a, b) => b.path.length - a.path.length);
-    return matching.map((c) => `${c.name}=${c.value}`).join('; ');
+  /** The value of the cookie `name` a request to `path` would send (the longest matching path). */
+  cookieFor(name: string, path: string): string | undefined {
+    return this.matching(path).find((c) => c.name === name)?.value;
+  }
+
+  private matching(path: string): Array<{ name: string; value: string; path: string }> {
+    // RFC 6265 path-match; longer paths first, like browsers.
+    return [...this.cookies.values()]
+      .filter(
+        (c) => path === c.path || path.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`),
+      )
+      .sort((a, b) => b.path.length - a.path.length);
+  }
+
+  /** The Cookie header a request to `path` sends. */
+  cookieHeader(path: string): string {
+    return this.matching(path)
+      .map((c) => `${c.name}=${c.value}`)
+      .join('; ');
   }
 
   private store(setCookie: string | string[] | undefined): void {

@@ -1,0 +1,39 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../config/index.js';
+import { createPolicy } from '../auth/policy.js';
+import { settingsFromConfig } from './settings-from-config.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'labhub-settings-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function policyFor(pyLines: string[], authId: string) {
+  writeFileSync(join(dir, 'jupyterhub_config.py'), ['c = get_config()', ...pyLines].join('\n'));
+  const loaded = loadConfig({ file: 'jupyterhub_config.py', cwd: dir });
+  const s = settingsFromConfig(loaded.config, authId);
+  return createPolicy(s.authenticatorOptions, { authenticatorId: authId }).settings;
+}
+
+test('DummyAuthenticator without allow_all lets everyone in, as in JupyterHub 5+ (the default is not pinned to false)', () => {
+  assert.equal(policyFor(["c.JupyterHub.authenticator_class = 'dummy'"], 'dummy').allowAll, true);
+  assert.equal(
+    policyFor(
+      ["c.JupyterHub.authenticator_class = 'dummy'", "c.Authenticator.allowed_users = {'a'}"],
+      'dummy',
+    ).allowAll,
+    false,
+    'allowed_users set: allow_all defaults to false',
+  );
+  assert.equal(
+    policyFor(
+      ["c.JupyterHub.authenticator_class = 'dummy'", 'c.Authenticator.allow_all = False'],
+      'dummy',
+    ).allowAll,
+    false,
+    'an explicit allow_all = False is kept',
+  );
+  assert.equal(policyFor([], 'native').allowAll, false, 'other authenticators: false');
+});

@@ -1,0 +1,129 @@
+/**
+ * Launching a local server process: find the command (or make labhub's Python environment when
+ * `jupyterhub-singleuser` is not on PATH), apply resource limits, drop privileges to the chosen
+ * account (setpriv with its groups), and spawn it as the leader of its own process group.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { basename } from 'node:path';
+import type { Logger } from '../log.js';
+import type { SpawnerContext } from './types.js';
+import type { RunAsPlan } from './local-spawner.js';
+import { cleanupLimits, planLimits } from './limits.js';
+import { findOnPath } from './proc.js';
+import { ensureUserEnv } from './user-env.js';
+import { extraValue, spawnFailed, SYSTEM_PATH } from './spawner-util.js';
+
+export interface LaunchInput {
+  ctx: SpawnerContext;
+  /** `alice` or `alice/gpu`, for messages. */
+  who: string;
+  plan: RunAsPlan;
+  /** The server's complete environment (PATH may be extended with the venv's bin). */
+  env: Record<string, string>;
+  log: Logger;
+  progress: (message: string) => void;
+  port: number;
+}
+
+export interface Launched {
+  child: ChildProcess;
+  /** cgroup directories to remove when the server is gone. */
+  cleanupDirs: string[];
+}
+
+/**
+ * The executable for `Spawner.cmd[0]`: on PATH, or (for `jupyterhub-singleuser` with `user_env`
+ * not off) the one in labhub's own venv, whose bin directory is then put first on `env.PATH` so
+ * kernels (ipykernel) resolve from the same venv. Throws LABHUB_ERR_SPAWN_FAILED when missing.
+ */
+async function resolveCommand(input: LaunchInput, cmd0: string, cwd: string): Promise<string> {
+  const { ctx, env } = input;
+  const o = ctx.options;
+  const resolved = findOnPath(cmd0, env.PATH, cwd);
+  if (resolved) return resolved;
+  const userEnvMode = extraValue(o.extra, 'userEnv') ?? 'auto';
+  if (!cmd0.includes('/') && basename(cmd0) === 'jupyterhub-singleuser' && userEnvMode !== 'off') {
+    input.progress("jupyterhub-singleuser is not on PATH: preparing labhub's Python environment");
+    const venvDir = extraValue(o.extra, 'userEnvDir');
+    const ue = await ensureUserEnv({
+      command: cmd0,
+      searchPath: env.PATH,
+      venvDir: typeof venvDir === 'string' && venvDir ? venvDir : undefined,
+      onProgress: (line) => {
+        input.log.info(line);
+        input.progress(line);
+      },
+    });
+    if (ue.binDir) env.PATH = `${ue.binDir}:${env.PATH}`;
+    return ue.command;
+  }
+  throw spawnFailed(
+    input.who,
+    cmd0.includes('/')
+      ? `the command ${cmd0} does not exist or is not executable. Fix Spawner.cmd.`
+      : `the command ${JSON.stringify(cmd0)} was not found on PATH (${env.PATH}). Install it, or set Spawner.cmd to its absolute path.`,
+  );
+}
+
+/** setpriv's prefix to run as the account with its groups, or plain uid/gid when setpriv is missing. */
+function privilegeDrop(input: LaunchInput): {
+  prefix: string[];
+  uidOpts: { uid?: number; gid?: number };
+} {
+  const { plan } = input;
+  if (!plan.switchUser) return { prefix: [], uidOpts: {} };
+  const u = plan.account;
+  const setpriv = findOnPath('setpriv', SYSTEM_PATH);
+  if (setpriv) {
+    const prefix = [setpriv, '--reuid', String(u.uid), '--regid', String(u.gid), '--init-groups'];
+    return { prefix: [...prefix, '--'], uidOpts: {} };
+  }
+  input.log.warn(
+    "setpriv (util-linux) not found: the server runs with the user's uid/gid but without supplementary groups",
+  );
+  return { prefix: [], uidOpts: { uid: u.uid, gid: u.gid } };
+}
+
+/** Spawn the server (see the file comment); resolves once the process exists. */
+export async function launchServer(input: LaunchInput): Promise<Launched> {
+  const { ctx, plan, env, who } = input;
+  const o = ctx.options;
+  const cmd = o.cmd.length ? o.cmd : ['jupyterhub-singleuser'];
+  const resolved = await resolveCommand(input, cmd[0], plan.cwd);
+  const argv = plan.finishArgv([resolved, ...cmd.slice(1), ...o.args], resolved);
+
+  let limits;
+  try {
+    limits = planLimits(
+      `${ctx.user.name}${ctx.serverName ? '-' + ctx.serverName : ''}`,
+      o.memLimit,
+      o.cpuLimit,
+    );
+  } catch (e) {
+    throw spawnFailed(
+      who,
+      `mem_limit/cpu_limit could not be applied (${(e as Error).message}). Remove the limits or run the hub where cgroups are writable.`,
+    );
+  }
+  const { prefix, uidOpts } = privilegeDrop(input);
+  const full = [...limits.prefix, ...prefix, ...argv];
+  input.log.info(
+    { argv: full, cwd: plan.cwd, port: input.port },
+    `starting the server of ${who} as ${plan.account.name}`,
+  );
+  const child = spawn(full[0], full.slice(1), {
+    env,
+    cwd: plan.cwd,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...uidOpts,
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', (e) => {
+      cleanupLimits(limits.cleanupDirs);
+      reject(spawnFailed(who, `${full[0]} could not be executed (${e.message}).`));
+    });
+  });
+  return { child, cleanupDirs: limits.cleanupDirs };
+}

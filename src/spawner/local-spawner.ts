@@ -1,0 +1,206 @@
+/**
+ * The machinery shared by the local spawners: one server as a local process on this machine.
+ * What differs between them — which account runs the server, its USER/HOME, its working
+ * directory, what the command line must contain — is a {@link LocalRunAs} strategy.
+ *
+ * Port decision: with `Spawner.port = 0` the spawner picks a free port itself (binds port 0 on
+ * `ip`, reads it, closes) and **owns the host and port of `JUPYTERHUB_SERVICE_URL`**: it rewrites
+ * the hub-provided value with {@link withServiceUrl} (keeping scheme and path). The hub may
+ * therefore build `hubEnv` with `bindUrlFor(ip, 0, prefix)`.
+ *
+ * `start()` resolves once the process accepts TCP connections on that port (the hub still does
+ * its HTTP check); it rejects with LABHUB_ERR_SPAWN_FAILED (with the output tail) if the process
+ * exits first, LABHUB_ERR_SPAWN_TIMEOUT after `start_timeout`, LABHUB_ERR_USER_ENV when the Python
+ * environment cannot be made. On any failure the process group is killed.
+ */
+import { HubError } from '../errors.js';
+import type { JsonObject } from '../core/json.js';
+import { withServiceUrl } from '../core/spawn-env.js';
+import type { Logger } from '../log.js';
+import type { Spawner, SpawnerContext, SpawnProgress } from './types.js';
+import { LocalProcessState } from './local-process-state.js';
+import { launchServer } from './local-launch.js';
+import { connectHost, findFreePort, tcpAccepts } from './proc.js';
+import type { UnixUser } from './unix-user.js';
+import { FALLBACK_PATH, hostForUrl, serverLabel, sleep, within } from './spawner-util.js';
+
+/** What a {@link LocalRunAs} decided for one start. */
+export interface RunAsPlan {
+  /** The account whose uid/gid run the server. */
+  account: UnixUser;
+  /** true: drop from root to `account` (setpriv); false: run as the hub's own process user. */
+  switchUser: boolean;
+  /** USER, HOME, SHELL… of the server (applied after env_keep and the hub's variables). */
+  env: Record<string, string>;
+  /** Working directory of the server (exists). */
+  cwd: string;
+  /**
+   * Last look at the command line: `resolved` is the executable found on PATH. Returns the argv
+   * to run (e.g. with `--allow-root` added) or throws LABHUB_ERR_SPAWN_FAILED.
+   */
+  finishArgv(argv: string[], resolved: string): string[];
+}
+
+/** What a {@link LocalRunAs} may use while preparing a start. */
+export interface RunAsIo {
+  progress(message: string): void;
+  log: Logger;
+}
+
+/** The part of a local spawner that differs: who runs the server, and where. */
+export interface LocalRunAs {
+  /**
+   * Called at each start, before anything is launched: decide the account and make the
+   * directories the server needs. Throws HubError (LABHUB_ERR_SPAWN_FAILED, LABHUB_ERR_CONFIG)
+   * saying what is wrong and what to do. `io.progress` adds a line to the spawn's progress
+   * events; `io.log` is the server's logger.
+   */
+  prepare(io: RunAsIo): Promise<RunAsPlan>;
+}
+
+/** One (user, server name) run as a local process; see the file comment. */
+export class LocalSpawner implements Spawner {
+  private readonly state: LocalProcessState;
+  private events: SpawnProgress[] = [];
+  private eventWaiters = new Set<() => void>();
+  private starting = false;
+  private readonly log: Logger;
+  private readonly who: string;
+
+  constructor(
+    private readonly ctx: SpawnerContext,
+    spawnerId: string,
+    private readonly runAs: LocalRunAs,
+  ) {
+    this.log = ctx.log.child({ spawner: spawnerId, user: ctx.user.name, server: ctx.serverName });
+    this.who = serverLabel(ctx.user.name, ctx.serverName);
+    this.state = new LocalProcessState(this.log, this.who, ctx.options.extra);
+  }
+
+  private emit = (message: string, progress?: number): void => {
+    this.events.push(progress === undefined ? { message } : { progress, message });
+    this.wakeProgress();
+  };
+
+  private wakeProgress(): void {
+    const waiters = [...this.eventWaiters];
+    this.eventWaiters.clear();
+    for (const w of waiters) w();
+  }
+
+  async start(): Promise<{ url: string }> {
+    if (this.state.pid !== null && this.state.poll() === null) {
+      throw new HubError(
+        'LABHUB_ERR_CONFLICT',
+        409,
+        `The server of ${this.who} is already running (pid ${this.state.pid}); stop it first.`,
+      );
+    }
+    this.state.reset();
+    this.events = [];
+    this.starting = true;
+    try {
+      return await this.doStart();
+    } catch (e) {
+      if (this.state.pid !== null) await this.state.stop({ now: true }).catch(() => {});
+      throw e;
+    } finally {
+      this.starting = false;
+      this.wakeProgress();
+    }
+  }
+
+  private async doStart(): Promise<{ url: string }> {
+    const o = this.ctx.options;
+    const plan = await this.runAs.prepare({ progress: this.emit, log: this.log });
+    let env: Record<string, string> = {};
+    for (const k of o.envKeep) if (process.env[k] !== undefined) env[k] = process.env[k]!;
+    Object.assign(env, this.ctx.hubEnv, plan.env);
+    this.state.port = o.port > 0 ? o.port : await findFreePort(o.ip);
+    env = withServiceUrl(env, o.ip === '*' ? '' : o.ip, this.state.port); // '' = all interfaces
+    Object.assign(env, o.environment);
+    // The hub's own secrets never reach a user's server (its user could read them there).
+    delete env.CONFIGPROXY_AUTH_TOKEN;
+    delete env.JPY_COOKIE_SECRET;
+    env.PATH ??= FALLBACK_PATH;
+
+    const launched = await launchServer({
+      ctx: this.ctx,
+      who: this.who,
+      plan,
+      env,
+      log: this.log,
+      progress: this.emit,
+      port: this.state.port,
+    });
+    this.state.cleanupDirs = launched.cleanupDirs;
+    this.state.attach(launched.child);
+    this.emit(
+      `Server process started (pid ${this.state.pid}); waiting for it to listen on port ${this.state.port}`,
+    );
+    return this.waitListening();
+  }
+
+  private async waitListening(): Promise<{ url: string }> {
+    const o = this.ctx.options;
+    const host = connectHost(o.ip);
+    const port = this.state.port;
+    const deadline = Date.now() + (o.startTimeout > 0 ? o.startTimeout : 60) * 1000;
+    const exited = this.state.exited.then(() => 'exited' as const);
+    const tail = () => {
+      const t = this.state.ring.tail(20);
+      return t ? `\nLast output:\n${t}` : '';
+    };
+    for (;;) {
+      if (this.state.exitStatus !== null) {
+        await sleep(50); // let the last output arrive before quoting it
+        throw new HubError(
+          'LABHUB_ERR_SPAWN_FAILED',
+          500,
+          `Cannot start the server of ${this.who}: the server process exited with status ${this.state.exitStatus} before listening on port ${port}.${tail()}`,
+        );
+      }
+      if (await tcpAccepts(host, port, 500)) return { url: `http://${hostForUrl(host)}:${port}` };
+      if (Date.now() > deadline) {
+        throw new HubError(
+          'LABHUB_ERR_SPAWN_TIMEOUT',
+          500,
+          `The server of ${this.who} did not listen on port ${port} within ${o.startTimeout} s (Spawner.start_timeout).${tail()}`,
+        );
+      }
+      await within(exited, 100);
+    }
+  }
+
+  stop(opts: { now?: boolean } = {}): Promise<void> {
+    return this.state.stop(opts);
+  }
+
+  poll(): Promise<number | null> {
+    return Promise.resolve(this.state.poll());
+  }
+
+  getState(): JsonObject {
+    return this.state.toJson();
+  }
+
+  loadState(s: JsonObject): void {
+    this.events = [];
+    this.state.load(s);
+  }
+
+  recentOutput(): string {
+    return this.state.ring.tail();
+  }
+
+  async *progress(): AsyncIterable<SpawnProgress> {
+    let i = 0;
+    for (;;) {
+      while (i < this.events.length) yield this.events[i++];
+      if (!this.starting) return;
+      await new Promise<void>((r) => {
+        this.eventWaiters.add(r);
+      });
+    }
+  }
+}
