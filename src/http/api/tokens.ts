@@ -168,6 +168,11 @@ export function registerTokenRoutes(app: FastifyInstance, ctx: HubContext): void
         );
     }
     let scopes: string[] = ['inherit'];
+    if (
+      body.roles !== undefined &&
+      (!Array.isArray(body.roles) || !body.roles.every((s) => typeof s === 'string'))
+    )
+      throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'roles must be a list of role names');
     if (body.scopes !== undefined) {
       if (!Array.isArray(body.scopes) || !body.scopes.every((s) => typeof s === 'string'))
         throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'scopes must be a list of strings');
@@ -180,8 +185,6 @@ export function registerTokenRoutes(app: FastifyInstance, ctx: HubContext): void
           );
       scopes = body.scopes as string[];
     } else if (body.roles !== undefined) {
-      if (!Array.isArray(body.roles) || !body.roles.every((s) => typeof s === 'string'))
-        throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'roles must be a list of role names');
       for (const r of body.roles as string[])
         if (!ctx.permissions.roles().has(r))
           throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `Unknown role '${r}'`);
