@@ -3,7 +3,8 @@
  * labhub-proxy. The hub used to answer and close the connection with the rest of the body
  * unread, which resets the TCP connection; the proxy, still writing the body, then lost the
  * answer and sent its own 503 page (4 of 5 tries in the audit). The hub now reads and discards
- * the rest of a refused body before it closes.
+ * the rest of a refused body; the proxy, for its part, no longer resets the client's connection
+ * when the answer comes before the body is sent (test/proxy/early-answer.test.ts).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
