@@ -10,7 +10,13 @@ import { join, relative } from 'node:path';
 import { spawn } from 'node:child_process';
 
 const root = new URL('..', import.meta.url).pathname;
-const HEAVY = ['test/e2e/', 'test/compat/', 'test/ui/', 'test/classic/'];
+const HEAVY = [
+  'test/e2e/',
+  'test/compat/',
+  'test/ui/',
+  'test/classic/',
+  'test/security/schemathesis',
+];
 
 function walk(dir, out) {
   for (const name of readdirSync(dir)) {

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import type { Db } from './connection.js';
 import type { Database } from './schema.js';
-import { fromIso, isoNow } from './time.js';
+import { fromIso, isoAfterSeconds, isoNow } from './time.js';
 import { hashToken, verifyToken } from './token-hash.js';
 import type { Group } from './groups.js';
 
@@ -324,7 +324,7 @@ export class ShareRepo {
         hashed: hashToken(code, false),
         scopes: JSON.stringify([...new Set(scopes)].sort()),
         created_at: isoNow(),
-        expires_at: new Date(Date.now() + expiresInSeconds * 1000).toISOString(),
+        expires_at: isoAfterSeconds(expiresInSeconds),
         exchange_count: 0,
         last_exchanged_at: null,
       })

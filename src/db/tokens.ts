@@ -1,5 +1,5 @@
 import type { Db } from './connection.js';
-import { fromIso, isoNow } from './time.js';
+import { fromIso, isoAfterSeconds, isoNow } from './time.js';
 import { TOKEN_PREFIX_LENGTH, hashToken, newToken, verifyToken } from './token-hash.js';
 
 /** An API or OAuth token row (never holds the secret itself). */
@@ -59,9 +59,7 @@ export class TokenRepo {
 
   async create(t: NewToken): Promise<{ record: TokenRecord; token: string }> {
     const token = t.supplied ?? newToken();
-    const expires = t.expiresInSeconds
-      ? new Date(Date.now() + t.expiresInSeconds * 1000).toISOString()
-      : null;
+    const expires = t.expiresInSeconds ? isoAfterSeconds(t.expiresInSeconds) : null;
     const row = await this.db
       .insertInto('api_tokens')
       .values({

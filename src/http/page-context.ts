@@ -56,6 +56,24 @@ export function pageContext(
   };
 }
 
+/**
+ * The context of a page for a request fastify could not route (a bad URL): no plugin ran, so
+ * no cookies are read or set; anonymous, language from Accept-Language.
+ */
+export function bareContext(ctx: HubContext, req: FastifyRequest): PageContext {
+  return {
+    lang: pickLanguage(req.headers['accept-language'], undefined, undefined),
+    baseUrl: ctx.settings.baseUrl,
+    hubPrefix: ctx.settings.hubPrefix,
+    user: null,
+    xsrf: '',
+    version: ctx.settings.labhubVersion,
+    templates: overrides,
+    announcement,
+    path: req.url.split('?')[0],
+  };
+}
+
 /** Send a rendered page with the page CSP. */
 export function sendPage(reply: FastifyReply, page: RenderedPage, status = 200): FastifyReply {
   return reply

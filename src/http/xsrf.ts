@@ -46,15 +46,46 @@ function providedToken(req: FastifyRequest): string | null {
 }
 
 /**
+ * Whether a GET is a top-level navigation: `Sec-Fetch-Mode: navigate`, or no Sec-Fetch-Mode at all
+ * (old browsers and non-browser clients). `no-cors`, `cors` and `same-origin` (images, scripts,
+ * fetch) are not: a page on another origin of the same site can send them with the user's
+ * SameSite=Lax cookies (CVE-2026-40864).
+ */
+export function isNavigation(req: FastifyRequest): boolean {
+  const mode = req.headers['sec-fetch-mode'];
+  return mode === undefined || mode === 'navigate';
+}
+
+/**
  * Whether a cookie-authenticated request may skip the check: only safe methods that are plain
- * navigations (Sec-Fetch-Mode navigate, or absent in old clients). `no-cors` is never exempt
- * (CVE-2026-40864).
+ * navigations (see {@link isNavigation}).
  */
 export function xsrfExempt(req: FastifyRequest): boolean {
   if (req.method === 'HEAD' || req.method === 'OPTIONS') return true;
-  if (req.method !== 'GET') return false;
+  return req.method === 'GET' && isNavigation(req);
+}
+
+/**
+ * For the few page GETs that change state (start a server, log out), as JupyterHub's links need:
+ * throws 403 LABHUB_ERR_XSRF unless the request is a GET the person made by following a link
+ * or typing the URL: a top-level navigation that is not a prefetch (`Sec-Purpose: prefetch`).
+ * HEAD never changes state.
+ */
+export function requireNavigation(req: FastifyRequest, action: string): void {
   const mode = req.headers['sec-fetch-mode'];
-  return mode === undefined || mode === 'navigate';
+  const purpose = String(req.headers['sec-purpose'] ?? req.headers.purpose ?? '');
+  if (req.method === 'GET' && isNavigation(req) && !/prefetch|prerender/i.test(purpose)) return;
+  const what =
+    req.method !== 'GET'
+      ? `a ${req.method} request`
+      : mode !== undefined && mode !== 'navigate'
+        ? `a request with Sec-Fetch-Mode: ${String(mode).slice(0, 20)}`
+        : 'a prefetch';
+  throw new HubError(
+    'LABHUB_ERR_XSRF',
+    403,
+    `${req.url.split('?')[0].slice(0, 200)} ${action}, so it is only done when you open the link in the browser (a top-level navigation); this was ${what}. Open the link directly, or use the REST API with a token.`,
+  );
 }
 
 /** Throws 403 LABHUB_ERR_XSRF unless the request carries the right token. */

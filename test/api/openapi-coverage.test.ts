@@ -1,21 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { ROOT, startTestHub } from '../helpers/test-hub.js';
+import { startTestHub } from '../helpers/test-hub.js';
+import { OPENAPI_CANDIDATES, openApiSpec } from '../helpers/reference.js';
 
-/**
- * JupyterHub's OpenAPI file lives in the project's shared reference folder, beside the repository
- * (LABHUB_OPENAPI overrides). It is not copied into the repository.
- */
-const SPEC =
-  [
-    process.env.LABHUB_OPENAPI,
-    join(ROOT, '../shared/reference/jupyterhub-rest-api.yml'),
-    '/work/shared/reference/jupyterhub-rest-api.yml',
-  ].find((p): p is string => !!p && existsSync(p)) ??
-  join(ROOT, '../shared/reference/jupyterhub-rest-api.yml');
+/** JupyterHub's OpenAPI file, beside the repository (test/helpers/reference.ts). */
+const SPEC = openApiSpec() ?? OPENAPI_CANDIDATES[0];
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
 
 /** Routes JupyterHub has that the OpenAPI file does not list (hub-protocol.md §4.5, §3.7). */

@@ -144,7 +144,7 @@ describe('users API', () => {
       assertError(
         await call(t, 'GET', `/users?${q}`, { token: admin, headers: h }),
         400,
-        /offset and limit must be integers/,
+        /^(offset|limit) must be an integer from -2147483647 to 2147483647; got/,
       );
     }
   });

@@ -1,3 +1,5 @@
+import { request } from 'node:http';
+
 /** A tiny browser-like HTTP client for tests: keeps cookies, reads the XSRF token of pages. */
 export class CookieClient {
   readonly jar = new Map<string, string>();
@@ -15,6 +17,12 @@ export class CookieClient {
       headers,
       redirect: 'manual',
     });
+    this.keep(res);
+    return res;
+  }
+
+  /** Keep the response's cookies (a cleared or expired one is dropped). */
+  private keep(res: Response): void {
     for (const c of res.headers.getSetCookie()) {
       const [pair, ...attrs] = c.split(';');
       const [k, ...rest] = pair.split('=');
@@ -25,6 +33,40 @@ export class CookieClient {
       if (expired || v === '') this.jar.delete(k.trim());
       else this.jar.set(k.trim(), v);
     }
+  }
+
+  /**
+   * A GET as a browser makes it when following a link (`Sec-Fetch-Mode: navigate`, which Node's
+   * fetch cannot send: it always says `cors`). Pages that change state on GET (/hub/spawn,
+   * /hub/logout) answer only navigations.
+   */
+  async navigate(path: string, headers: Record<string, string> = {}): Promise<Response> {
+    const url = new URL(path, this.base);
+    const all: Record<string, string> = {
+      'Sec-Fetch-Mode': 'navigate',
+      'Sec-Fetch-Dest': 'document',
+      'Sec-Fetch-Site': 'same-origin',
+      ...headers,
+    };
+    if (this.jar.size) all.Cookie = this.cookieHeader();
+    const res = await new Promise<Response>((resolve, reject) => {
+      const req = request(url, { headers: all }, (r) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('error', reject);
+        r.on('end', () => {
+          const h = new Headers();
+          for (const [k, v] of Object.entries(r.headers))
+            for (const one of Array.isArray(v) ? v : v === undefined ? [] : [v]) h.append(k, one);
+          const status = r.statusCode ?? 0;
+          const body = status === 204 || status === 304 ? null : Buffer.concat(chunks);
+          resolve(new Response(body, { status, headers: h }));
+        });
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    this.keep(res);
     return res;
   }
 

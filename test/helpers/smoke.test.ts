@@ -11,7 +11,7 @@ test('test hub: login through the proxy, spawn the fake server, reach it, stop i
     const c = new CookieClient(t.url);
     const login = await c.login('alice');
     assert.equal(login.status, 302);
-    const spawn = await c.fetch('/hub/spawn');
+    const spawn = await c.navigate('/hub/spawn');
     assert.equal(spawn.status, 302);
     assert.match(spawn.headers.get('location')!, /^\/hub\/spawn-pending\/alice/);
     const token = await t.token('alice');

@@ -13,6 +13,7 @@ import {
   location,
   loggedIn,
   memoryLogger,
+  rawRequest,
   serverEnv,
   spawnAndWait,
   startLoggedHub,
@@ -341,7 +342,7 @@ describe('logout', () => {
     const whoami = (token: string) => hubFetch(`${env.JUPYTERHUB_API_URL}/user`, { token });
     assert.equal((await whoami(mine)).status, 200);
 
-    const r = await c.fetch('/hub/logout');
+    const r = await c.navigate('/hub/logout');
     assert.equal(r.status, 302);
     assert.equal(r.headers.get('location'), '/hub/login');
     const cleared = setCookies(r);
@@ -378,14 +379,17 @@ describe('logout', () => {
     const victim = await loggedIn(t, 'victim');
     const sid = victim.jar.get('jupyterhub-session-id');
     assert.ok(sid);
-    const r = await fetch(`${t.url}/hub/logout`, {
-      headers: { Cookie: `jupyterhub-session-id=${sid}` },
-      redirect: 'manual',
+    // Navigations (a logout link), so the request reaches the session logic.
+    const nav = { 'Sec-Fetch-Mode': 'navigate' };
+    const r = await rawRequest(`${t.url}/hub/logout`, {
+      headers: { ...nav, Cookie: `jupyterhub-session-id=${sid}` },
     });
     assert.equal(r.status, 302);
-    const forged = await fetch(`${t.url}/hub/logout`, {
-      headers: { Cookie: `jupyterhub-session-id=${sid}; jupyterhub-hub-login=${sid}.forged` },
-      redirect: 'manual',
+    const forged = await rawRequest(`${t.url}/hub/logout`, {
+      headers: {
+        ...nav,
+        Cookie: `jupyterhub-session-id=${sid}; jupyterhub-hub-login=${sid}.forged`,
+      },
     });
     assert.equal(forged.status, 302);
     const home = await victim.fetch('/hub/home');
@@ -395,7 +399,7 @@ describe('logout', () => {
   test('the old login cookie is useless after logout (replayed by an attacker)', async () => {
     const c = await loggedIn(t, 'replay');
     const stolen = c.cookieHeader();
-    await c.fetch('/hub/logout');
+    await c.navigate('/hub/logout');
     const r = await fetch(`${t.url}/hub/home`, { headers: { Cookie: stolen }, redirect: 'manual' });
     assert.equal(r.status, 302);
     assert.match(r.headers.get('location')!, /^\/hub\/login/);

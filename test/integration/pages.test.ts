@@ -270,7 +270,7 @@ describe('spawn failures', () => {
       const c = new CookieClient(h.url);
       assert.equal((await c.login('failer')).status, 302);
       const xsrf = await c.xsrf('/hub/home');
-      const spawn = await c.fetch('/hub/spawn');
+      const spawn = await c.navigate('/hub/spawn');
       assert.equal(spawn.status, 302);
       assert.match(spawn.headers.get('location')!, /^\/hub\/spawn-pending\/failer/);
 
@@ -370,7 +370,7 @@ describe('a missing command', () => {
     try {
       const c = await loggedIn(h, 'nocmd');
       const xsrf = await c.xsrf('/hub/home');
-      const spawn = await c.fetch('/hub/spawn');
+      const spawn = await c.navigate('/hub/spawn');
       assert.equal(spawn.status, 302);
       const events = await readEvents(
         await c.fetch(`/hub/api/users/nocmd/server/progress?_xsrf=${encodeURIComponent(xsrf)}`),

@@ -48,7 +48,7 @@ export async function spawnAndWait(
   user: string,
   ms = 20_000,
 ): Promise<void> {
-  const r = await c.fetch('/hub/spawn');
+  const r = await c.navigate('/hub/spawn');
   assert.equal(r.status, 302);
   const token = await t.token(user);
   const t0 = Date.now();

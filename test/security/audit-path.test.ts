@@ -12,7 +12,7 @@ import { apiCall, assertHubServesLogin, assertRoutesSafe, routeTable, seg } from
 async function loginAndSpawn(t: TestHub, name: string): Promise<number> {
   const c = new CookieClient(t.url);
   const login = await c.login(name);
-  if (login.status === 302) await c.fetch('/hub/spawn');
+  if (login.status === 302) await c.navigate('/hub/spawn'); // a spawn link, as a browser follows it
   await settled(t, name);
   return login.status;
 }

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { HubContext } from '../../core/context.js';
 import { HubError } from '../../errors.js';
 import { requireApi } from '../guard.js';
-import { jsonBody, param, parseTimestamp, userOr404 } from './params.js';
+import { jsonBody, param, userOr404 } from './params.js';
+import { boundedDate } from '../../core/bounded-input.js';
 
 /** Timestamps more than this far in the future are refused (JupyterHub: 59 minutes). */
 const MAX_FUTURE_MS = 59 * 60 * 1000;
@@ -20,15 +21,12 @@ export function registerActivityRoutes(app: FastifyInstance, ctx: HubContext): v
         400,
         'body has no activity: expected last_activity and/or servers',
       );
-    const check = (d: Date) => {
-      if (d.getTime() - Date.now() > MAX_FUTURE_MS)
-        throw new HubError(
-          'LABHUB_ERR_BAD_REQUEST',
-          400,
-          `last_activity ${d.toISOString()} is in the future`,
-        );
-      return d;
-    };
+    // Not further in the future than MAX_FUTURE_MS (clock skew); never past year 9999.
+    const when = (v: unknown, name: string) =>
+      boundedDate(v, name, {
+        max: new Date(Date.now() + MAX_FUTURE_MS),
+        maxReason: 'is in the future',
+      });
     const updates: Array<() => Promise<void>> = [];
     if (body.servers !== undefined) {
       if (typeof body.servers !== 'object' || body.servers === null || Array.isArray(body.servers))
@@ -52,13 +50,13 @@ export function registerActivityRoutes(app: FastifyInstance, ctx: HubContext): v
             400,
             `servers['${serverName}'] needs last_activity`,
           );
-        const when = check(parseTimestamp(la, `servers['${serverName}'].last_activity`));
-        updates.push(() => ctx.store.servers.touch(rec.id, when));
+        const at = when(la, `servers['${serverName}'].last_activity`);
+        updates.push(() => ctx.store.servers.touch(rec.id, at));
       }
     }
     if (body.last_activity !== undefined) {
-      const when = check(parseTimestamp(body.last_activity, 'last_activity'));
-      updates.push(() => ctx.store.users.touch(user.id, when));
+      const at = when(body.last_activity, 'last_activity');
+      updates.push(() => ctx.store.users.touch(user.id, at));
     }
     for (const u of updates) await u();
     return reply.code(200).send('');

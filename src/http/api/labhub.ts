@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { HubContext } from '../../core/context.js';
-import { HubError } from '../../errors.js';
+import { boundedInt } from '../../core/bounded-input.js';
 import { requireApi } from '../guard.js';
 import { ts } from './models.js';
 
@@ -11,10 +11,9 @@ import { ts } from './models.js';
 export function registerLabhubApiRoutes(app: FastifyInstance, ctx: HubContext): void {
   app.get(`${ctx.settings.hubPrefix}api/labhub/spawn-failures`, async (req) => {
     await requireApi(ctx, req, ['admin:servers']);
-    const raw = (req.query as Record<string, string>).limit;
-    const limit = raw === undefined ? 50 : Number(raw);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 200)
-      throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'limit must be an integer from 1 to 200');
+    const raw = (req.query as Record<string, unknown>).limit;
+    const limit =
+      raw === undefined ? 50 : boundedInt(raw, 'limit', { min: 1, max: 200, text: true });
     const rows = await ctx.store.servers.recentFailures(limit);
     return {
       items: rows.map((r) => ({

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { HubContext } from '../../core/context.js';
-import { HubError } from '../../errors.js';
+import { MAX_SQL_INT, boundedInt } from '../../core/bounded-input.js';
 
 export const PAGINATION_MEDIA_TYPE = 'application/jupyterhub-pagination+json';
 
@@ -10,27 +10,25 @@ export function wantsPagination(req: FastifyRequest): boolean {
   return accept.split(',').some((p) => p.trim().toLowerCase() === PAGINATION_MEDIA_TYPE);
 }
 
-/** offset/limit from the query: negatives made positive, limit clamped to [1, max]. */
+/**
+ * offset/limit from the query: integers up to an SQL integer (else 400), negatives made positive
+ * (as JupyterHub does), limit clamped to [1, max].
+ */
 export function pageParams(
   ctx: HubContext,
   req: FastifyRequest,
   paginated: boolean,
 ): { offset: number; limit: number } {
-  const q = req.query as Record<string, string | undefined>;
-  const num = (v: string | undefined, dflt: number) => {
+  const q = req.query as Record<string, unknown>;
+  const num = (name: 'offset' | 'limit', dflt: number) => {
+    const v = q[name];
     if (v === undefined || v === '') return dflt;
-    if (!/^-?\d+$/.test(v))
-      throw new HubError(
-        'LABHUB_ERR_BAD_REQUEST',
-        400,
-        'Invalid argument type, offset and limit must be integers',
-      );
-    return Math.abs(parseInt(v, 10));
+    return Math.abs(boundedInt(v, name, { min: -MAX_SQL_INT, max: MAX_SQL_INT, text: true }));
   };
-  const offset = num(q.offset, 0);
+  const offset = num('offset', 0);
   const max = ctx.settings.pageMaxLimit;
   const limit = Math.min(
-    Math.max(num(q.limit, paginated ? ctx.settings.pageDefaultLimit : max), 1),
+    Math.max(num('limit', paginated ? ctx.settings.pageDefaultLimit : max), 1),
     max,
   );
   return { offset, limit };

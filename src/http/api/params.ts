@@ -33,26 +33,13 @@ export async function serverOr404(
 export function jsonBody(req: FastifyRequest): Record<string, unknown> {
   const b = req.body;
   if (b === undefined || b === null || b === '') return {};
+  if (typeof b === 'string')
+    throw new HubError(
+      'LABHUB_ERR_BAD_REQUEST',
+      415,
+      `Request body must be a JSON object sent as Content-Type: application/json; got Content-Type '${String(req.headers['content-type'] ?? '').slice(0, 60)}'`,
+    );
   if (typeof b !== 'object' || Array.isArray(b))
     throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'Request body must be a JSON object');
   return b as Record<string, unknown>;
-}
-
-/** Parse a timestamp leniently (naive = UTC), like JupyterHub. */
-export function parseTimestamp(v: unknown, what: string): Date {
-  if (typeof v !== 'string')
-    throw new HubError(
-      'LABHUB_ERR_BAD_REQUEST',
-      400,
-      `${what}: expected an ISO 8601 timestamp string, got ${JSON.stringify(v)?.slice(0, 40)}`,
-    );
-  const s = /[zZ]|[+-]\d\d:?\d\d$/.test(v) ? v : v + 'Z';
-  const d = new Date(s);
-  if (Number.isNaN(d.getTime()))
-    throw new HubError(
-      'LABHUB_ERR_BAD_REQUEST',
-      400,
-      `${what}: '${v.slice(0, 40)}' is not an ISO 8601 timestamp`,
-    );
-  return d;
 }

@@ -68,17 +68,21 @@ export function registerServerRoutes(app: FastifyInstance, ctx: HubContext): voi
     await checkLimit(user.id, name, serverName);
     const body = jsonBody(req);
     const hasNewForm = 'user_options' in body || 'display_name' in body;
+    // The new form: {user_options: {...}, display_name}; the old one: the options themselves.
+    const displayName = hasNewForm ? optionalString(body, 'display_name') : null;
     const userOptions =
       req.body === undefined || req.body === null
         ? null
-        : ((hasNewForm ? (body.user_options ?? {}) : body) as JsonObject);
+        : hasNewForm
+          ? (optionalObject(body, 'user_options') ?? {})
+          : (body as JsonObject);
     const rec = await ctx.store.servers.get(user.id, serverName);
     if (rec?.status === 'spawning')
       return reply.code(202).header('Content-Type', 'text/plain').send('');
     const result = await ctx.spawns.start(user, serverName, userOptions);
-    if (hasNewForm && typeof body.display_name === 'string') {
+    if (displayName !== null) {
       const r = await ctx.store.servers.get(user.id, serverName);
-      if (r) await ctx.store.servers.update(r.id, { displayName: body.display_name });
+      if (r) await ctx.store.servers.update(r.id, { displayName });
     }
     return reply
       .code(result === 'ready' ? 201 : 202)

@@ -10,6 +10,7 @@ import {
 } from '../../core/scopes.js';
 import type { ServerRecord, ShareTarget, User } from '../../db/index.js';
 import { HubError } from '../../errors.js';
+import { MAX_SQL_INT, boundedInt } from '../../core/bounded-input.js';
 import { requireApi } from '../guard.js';
 import { pageParams, paginationInfo, wantsPagination } from './pagination.js';
 import { jsonBody, param, userOr404 } from './params.js';
@@ -21,12 +22,6 @@ const CODE_MAX_EXPIRES = 365 * 24 * 3600;
 const CODE_DEFAULT_EXPIRES = 24 * 3600;
 
 const bad = (msg: string) => new HubError('LABHUB_ERR_BAD_REQUEST', 400, msg);
-const notAllowed = (what: string) =>
-  new HubError(
-    'LABHUB_ERR_METHOD_NOT_ALLOWED',
-    405,
-    `${what} needs a server: use /shares/{owner}/{server} (an empty server name, i.e. a trailing '/', is the default server)`,
-  );
 
 /** The owner's server; the default server record is created on demand when `create` is set. */
 async function serverOf(
@@ -148,18 +143,7 @@ export function registerShareRoutes(app: FastifyInstance, ctx: HubContext): void
       _pagination: paginationInfo(req, offset, limit, total),
     };
   });
-  for (const m of ['POST', 'PATCH', 'DELETE'] as const) {
-    app.route({
-      method: m,
-      url: `${api}/shares/:owner`,
-      handler: async () => Promise.reject(notAllowed(`${m} /shares/{owner}`)),
-    });
-    app.route({
-      method: m,
-      url: `${api}/share-codes/:owner`,
-      handler: async () => Promise.reject(notAllowed(`${m} /share-codes/{owner}`)),
-    });
-  }
+  // POST/PATCH/DELETE on /shares/{owner} and /share-codes/{owner}: 405 from api/unmatched.ts.
 
   const serverRoute = async (req: FastifyRequest, scope: string) => {
     const ownerName = param(req, 'owner');
@@ -258,16 +242,15 @@ export function registerShareRoutes(app: FastifyInstance, ctx: HubContext): void
     const { p, owner, serverName, full } = await serverRoute(req, 'shares');
     const body = jsonBody(req);
     const scopes = shareScopes(ctx, p, body, full, true)!;
-    let expiresIn = CODE_DEFAULT_EXPIRES;
-    if (body.expires_in !== undefined && body.expires_in !== null) {
-      if (typeof body.expires_in !== 'number' || !Number.isFinite(body.expires_in))
-        throw bad('expires_in must be a number of seconds');
-      if (body.expires_in < CODE_MIN_EXPIRES || body.expires_in > CODE_MAX_EXPIRES)
-        throw bad(
-          `expires_in must be between ${CODE_MIN_EXPIRES} and ${CODE_MAX_EXPIRES} seconds, got ${body.expires_in}`,
-        );
-      expiresIn = Math.floor(body.expires_in);
-    }
+    const expiresIn =
+      body.expires_in === undefined || body.expires_in === null
+        ? CODE_DEFAULT_EXPIRES
+        : boundedInt(body.expires_in, 'expires_in', {
+            min: CODE_MIN_EXPIRES,
+            max: CODE_MAX_EXPIRES,
+            hint: '(seconds)',
+            floor: true, // fractions of a second are dropped, as before
+          });
     const rec = (await serverOf(ctx, owner, serverName, true))!;
     const { record, code } = await ctx.store.shares.createCode(rec.id, scopes, expiresIn);
     return { ...shareCodeModel(ctx, record), code, ...acceptUrls(ctx, code) };
@@ -299,8 +282,10 @@ export function registerShareRoutes(app: FastifyInstance, ctx: HubContext): void
         if (!c || c.server.id !== rec.id) throw notFound();
         await ctx.store.shares.deleteCodes(rec.id, c.id);
       } else if (q.id !== undefined) {
-        const m = /^sc_(\d+)$/.exec(q.id);
-        if (!m || !(await ctx.store.shares.deleteCodes(rec.id, Number(m[1])))) throw notFound();
+        const m = /^sc_(\d{1,10})$/.exec(q.id);
+        const id = m ? Number(m[1]) : 0;
+        if (!id || id > MAX_SQL_INT || !(await ctx.store.shares.deleteCodes(rec.id, id)))
+          throw notFound();
       } else {
         await ctx.store.shares.deleteCodes(rec.id);
       }

@@ -5,6 +5,7 @@ import { expandScopes, isKnownScope, scopeError, scopesSubset } from '../../core
 import { roleScopes } from '../../core/roles.js';
 import type { TokenRecord, User } from '../../db/index.js';
 import { HubError } from '../../errors.js';
+import { MAX_SQL_INT, MAX_TOKEN_EXPIRES_IN, boundedInt } from '../../core/bounded-input.js';
 import { principalOf } from '../principal.js';
 import { authenticatedApi, requireApi, requireScope } from '../guard.js';
 import { jsonBody, param, userOr404 } from './params.js';
@@ -38,10 +39,13 @@ export async function tokenModel(
   };
 }
 
+/** `a<id>` → id; anything else (also ids beyond an SQL integer) is an unknown token. */
 function tokenId(raw: string): number {
-  const m = /^a(\d+)$/.exec(raw);
-  if (!m) throw new HubError('LABHUB_ERR_NOT_FOUND', 404, `No such token: ${raw.slice(0, 32)}`);
-  return Number(m[1]);
+  const m = /^a(\d{1,10})$/.exec(raw);
+  const id = m ? Number(m[1]) : 0;
+  if (!id || id > MAX_SQL_INT)
+    throw new HubError('LABHUB_ERR_NOT_FOUND', 404, `No such token: ${raw.slice(0, 32)}`);
+  return id;
 }
 
 /** `/hub/api/users/:name/tokens[/:id]` (§4.5). */
@@ -144,20 +148,15 @@ export function registerTokenRoutes(app: FastifyInstance, ctx: HubContext): void
         : body.note;
     if (typeof note !== 'string')
       throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'note must be a string');
-    let expiresIn: number | null = null;
-    if (body.expires_in !== undefined && body.expires_in !== null) {
-      if (
-        typeof body.expires_in !== 'number' ||
-        !Number.isInteger(body.expires_in) ||
-        body.expires_in <= 0
-      )
-        throw new HubError(
-          'LABHUB_ERR_BAD_REQUEST',
-          400,
-          'expires_in must be a positive integer number of seconds',
-        );
-      expiresIn = body.expires_in;
-    }
+    // null/absent: never expires (unless token_expires_in_max_seconds says otherwise).
+    let expiresIn: number | null =
+      body.expires_in === undefined || body.expires_in === null
+        ? null
+        : boundedInt(body.expires_in, 'expires_in', {
+            min: 1,
+            max: MAX_TOKEN_EXPIRES_IN,
+            hint: '(seconds), or null for a token that does not expire',
+          });
     const max = ctx.settings.tokenExpiresInMaxSeconds;
     if (max > 0) {
       if (expiresIn === null) expiresIn = max;
@@ -169,6 +168,11 @@ export function registerTokenRoutes(app: FastifyInstance, ctx: HubContext): void
         );
     }
     let scopes: string[] = ['inherit'];
+    if (
+      body.roles !== undefined &&
+      (!Array.isArray(body.roles) || !body.roles.every((s) => typeof s === 'string'))
+    )
+      throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'roles must be a list of role names');
     if (body.scopes !== undefined) {
       if (!Array.isArray(body.scopes) || !body.scopes.every((s) => typeof s === 'string'))
         throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'scopes must be a list of strings');
@@ -181,8 +185,6 @@ export function registerTokenRoutes(app: FastifyInstance, ctx: HubContext): void
           );
       scopes = body.scopes as string[];
     } else if (body.roles !== undefined) {
-      if (!Array.isArray(body.roles) || !body.roles.every((s) => typeof s === 'string'))
-        throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'roles must be a list of role names');
       for (const r of body.roles as string[])
         if (!ctx.permissions.roles().has(r))
           throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `Unknown role '${r}'`);

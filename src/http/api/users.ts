@@ -186,6 +186,12 @@ export function registerUserRoutes(app: FastifyInstance, ctx: HubContext): void 
     const name = param(req, 'name');
     const p = await requireApi(ctx, req, ['admin:users'], { user: name });
     const user = await userOr404(ctx, name);
+    if (req.body === undefined || req.body === null || req.body === '')
+      throw new HubError(
+        'LABHUB_ERR_BAD_REQUEST',
+        400,
+        `PATCH /users/${name.slice(0, 64)} needs a JSON object body with name, admin and/or auth_state`,
+      );
     const body = jsonBody(req);
     for (const k of Object.keys(body))
       if (!['name', 'admin', 'auth_state', 'groups', 'roles'].includes(k))

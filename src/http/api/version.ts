@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import type { HubContext } from '../../core/context.js';
-import { HubError } from '../../errors.js';
 import { requireApi } from '../guard.js';
 
 /** `GET /hub/api[/]`, health, info, OPTIONS. */
@@ -17,18 +16,6 @@ export function registerVersionRoutes(app: FastifyInstance, ctx: HubContext): vo
   // fastify answers HEAD for every GET route.
   for (const p of [`${api}/health`, `${ctx.settings.hubPrefix}health`]) app.get(p, health);
   app.options(`${api}/*`, async (_req, reply) => reply.code(200).send(''));
-  // Unknown API paths are JSON 404s (the pages' catch-all would otherwise answer with HTML).
-  app.route({
-    method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    url: `${api}/*`,
-    handler: async (req) => {
-      throw new HubError(
-        'LABHUB_ERR_NOT_FOUND',
-        404,
-        `No API endpoint ${req.method} ${req.url.split('?')[0]}; see the REST API reference`,
-      );
-    },
-  });
   app.get(`${api}/info`, async (req) => {
     await requireApi(ctx, req, ['read:hub']);
     return {

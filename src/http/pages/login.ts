@@ -9,7 +9,7 @@ import { safeNextUrl } from '../next-url.js';
 import { pageContext, sendPage } from '../page-context.js';
 import { principalOf } from '../principal.js';
 import { renderLogin } from './render/index.js';
-import { checkXsrf, isSecure } from '../xsrf.js';
+import { checkXsrf, isSecure, requireNavigation } from '../xsrf.js';
 import { landingUrl } from './landing.js';
 
 /** Set the login cookies for a new session (§7.3). */
@@ -128,6 +128,7 @@ export function registerLoginRoutes(app: FastifyInstance, ctx: HubContext): void
   });
 
   app.get(`${hub}logout`, async (req, reply) => {
+    requireNavigation(req, 'ends your session');
     const t0 = Date.now();
     const p = await principalOf(ctx, req);
     // Only a session proven by the signed login cookie is ended. The plain jupyterhub-session-id

@@ -9,7 +9,7 @@ import { requireScope } from '../guard.js';
 import { safeNextUrl } from '../next-url.js';
 import { pageContext, sendPage } from '../page-context.js';
 import { renderNotRunning, renderSpawnForm, renderSpawnPending } from './render/index.js';
-import { checkXsrf } from '../xsrf.js';
+import { checkXsrf, requireNavigation } from '../xsrf.js';
 import { pageUser } from './page-auth.js';
 
 const esc = (s: string) => pyQuote(s, '@~');
@@ -93,6 +93,8 @@ export function registerSpawnRoutes(app: FastifyInstance, ctx: HubContext): void
         }),
       );
     }
+    // A GET may start (and, for a new name, create) a server only as a navigation (V5).
+    if (req.method !== 'POST') requireNavigation(req, 'starts a server');
     try {
       await ctx.spawns.start(user, serverName, userOptions, { waitMs: 0 });
     } catch (e) {

@@ -9,6 +9,7 @@ import type { Dispatcher } from 'undici';
 import type { Plane } from './plane.js';
 import { originKey, type RouteEntry } from './routes.js';
 import { forwardHeaders } from './headers.js';
+import { RequestBody } from './request-body.js';
 
 const RESPONSE_HOP_SET = new Set([
   'connection',
@@ -43,6 +44,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
     private readonly entry: RouteEntry,
+    private readonly body: RequestBody | null,
   ) {
     res.once('close', this.onClientClose);
   }
@@ -129,6 +131,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     this.plane.inFlight--;
     this.res.removeListener('close', this.onClientClose);
     this.res.removeListener('drain', this.onDrain);
+    this.body?.release();
     return true;
   }
 }
@@ -178,14 +181,15 @@ export function forwardHttp(
   );
   const timeout = plane.opts.proxyTimeout ?? 0;
   plane.inFlight++;
-  const handler = new ForwardHandler(plane, req, res, entry);
+  const body = hasBody ? new RequestBody(req) : null;
+  const handler = new ForwardHandler(plane, req, res, entry, body);
   try {
     plane.upstreams.get(originKey(target)).dispatch(
       {
         path: outPath,
         method: req.method as Dispatcher.HttpMethod,
         headers,
-        body: hasBody ? req : null,
+        body: body?.stream ?? null,
         headersTimeout: timeout,
         bodyTimeout: timeout,
         // Never retry a request on another socket on our own: the client decides.
