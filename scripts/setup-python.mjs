@@ -45,7 +45,7 @@ export function setupPython({ quiet = false } = {}) {
 const { ensureUserEnv } = await import('./src/spawner/user-env.ts');
 for (const e of ${JSON.stringify(todo)}) {
   const t0 = Date.now();
-  const env = await ensureUserEnv({ venvDir: e.dir, requirementsFile: e.requirements, command: e.command, searchPath: '', onProgress: (l) => /^(Creating|Installing|Python environment ready)/.test(l) && console.log('  ' + e.dir + ': ' + l) });
+  const env = await ensureUserEnv({ venvDir: e.dir, requirementsFile: e.requirements, command: e.command, searchPath: '', onProgress: (l) => /^(Creating a Python|Installing the pinned|Python environment ready)/.test(l) && console.log('  ' + e.dir + ': ' + l) });
   console.log(e.dir + ': ' + env.source + ' (' + env.command + ') in ' + ((Date.now() - t0) / 1000).toFixed(1) + ' s');
 }`;
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
