@@ -31,6 +31,9 @@ function runPhase(files, concurrency) {
       '--test',
       `--test-concurrency=${concurrency}`,
       '--test-reporter=spec',
+      // A test file that leaves a server or timer open would otherwise keep its process, and so
+      // the whole run, waiting forever after its tests ended.
+      '--test-force-exit',
       ...files,
     ];
     const child = spawn(process.execPath, args, {
