@@ -1,10 +1,13 @@
 #!/usr/bin/env node
-// Installs node_modules with `npm ci` only when needed: node_modules is missing, or
-// package-lock.json (or the Node.js ABI, for the native modules) changed since the last install.
-// A stamp in node_modules/.labhub-install.json records what the last install was made from, so
-// an up-to-date tree costs a few milliseconds. A tree installed before the stamp existed is
-// adopted (stamp written, no reinstall) when npm's own record of it matches the lockfile and the
-// native module loads. Plain Node, no dependencies: it runs before node_modules exists.
+// Installs node_modules only when needed. A stamp in node_modules/.labhub-install.json records
+// what the last install was made from (package-lock.json's hash, the Node.js ABI, the platform),
+// so an up-to-date tree costs a few milliseconds. Otherwise:
+// - node_modules missing, or Node.js changed (native modules): `npm ci`;
+// - package-lock.json changed: `npm install --no-save` (only the difference: seconds, where
+//   `npm ci` recompiles the native modules), checked against the lockfile, else `npm ci`;
+// - a tree installed before the stamp existed is adopted when npm's record of it matches the
+//   lockfile and the native module loads.
+// Plain Node, no dependencies: it runs before node_modules exists.
 // Usage: node scripts/setup-node-modules.mjs
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -94,6 +97,15 @@ function runShowingProgress(cmd, args, t0) {
   });
 }
 
+function npmCommand(args) {
+  // Under `npm test`, the same npm that runs us; otherwise the one on PATH.
+  return process.env.npm_execpath
+    ? [process.execPath, [process.env.npm_execpath, ...args]]
+    : ['npm', args];
+}
+
+const NPM_FLAGS = ['--no-audit', '--no-fund', '--foreground-scripts'];
+
 /** Resolves to the exit status: 0 when node_modules is (now) up to date. */
 export async function setupNodeModules({ quiet = false } = {}) {
   const want = wanted();
@@ -102,32 +114,37 @@ export async function setupNodeModules({ quiet = false } = {}) {
     if (!quiet) console.log('node packages ok');
     return 0;
   }
-  if (!stamp && existsSync(modules) && treeMatchesLock() && nativeLoads()) {
+  const adopt = (how) => {
     writeFileSync(stampFile, JSON.stringify(want, null, 1) + '\n');
-    if (!quiet) console.log('node packages ok (existing install matches package-lock.json)');
+    if (!quiet || how) console.log(`node packages ok${how ? ` (${how})` : ''}`);
     return 0;
+  };
+  const hasModules = existsSync(modules);
+  if (!stamp && hasModules && treeMatchesLock() && nativeLoads())
+    return adopt(quiet ? '' : 'existing install matches package-lock.json');
+  const t0 = Date.now();
+  if (hasModules && stamp && stamp.nodeAbi === want.nodeAbi && stamp.platform === want.platform) {
+    // The lockfile changed (a pull, a new dependency): install just the difference. --no-save
+    // leaves package.json and package-lock.json alone; the result is checked against the lockfile.
+    console.log('node packages: package-lock.json changed since the last install; npm install');
+    const [cmd, args] = npmCommand(['install', '--no-save', ...NPM_FLAGS]);
+    const status = await runShowingProgress(cmd, args, t0);
+    if (status === 0 && treeMatchesLock() && nativeLoads())
+      return adopt(`updated in ${Math.round((Date.now() - t0) / 1000)} s`);
+    console.log('node packages: the updated tree does not match package-lock.json; npm ci');
   }
-  const why = !existsSync(modules)
+  const why = !hasModules
     ? 'node_modules is missing'
-    : stamp && stamp.lockfile !== want.lockfile
-      ? 'package-lock.json changed since the last install'
-      : stamp && stamp.nodeAbi !== want.nodeAbi
-        ? `Node.js changed (ABI ${stamp.nodeAbi} → ${want.nodeAbi})`
-        : 'node_modules does not match package-lock.json';
+    : stamp && stamp.nodeAbi !== want.nodeAbi
+      ? `Node.js changed (ABI ${stamp.nodeAbi} → ${want.nodeAbi})`
+      : 'node_modules does not match package-lock.json';
   console.log(
     `node packages: ${why}; running npm ci. It takes a minute, or 2–5 minutes when the ` +
       "native module better-sqlite3 is compiled from source (when its prebuilt binary can't be " +
       'downloaded); its compiler output follows, and a line every 30 s while it is quiet.',
   );
-  const t0 = Date.now();
-  const npm = process.env.npm_execpath
-    ? [process.execPath, [process.env.npm_execpath]]
-    : ['npm', []];
-  const status = await runShowingProgress(
-    npm[0],
-    [...npm[1], 'ci', '--no-audit', '--no-fund', '--foreground-scripts'],
-    t0,
-  );
+  const [cmd, args] = npmCommand(['ci', ...NPM_FLAGS]);
+  const status = await runShowingProgress(cmd, args, t0);
   if (status !== 0) {
     console.error(
       `npm ci failed (exit ${status}). Compiling native modules needs a C++ toolchain, python3 ` +
@@ -135,9 +152,7 @@ export async function setupNodeModules({ quiet = false } = {}) {
     );
     return status || 1;
   }
-  writeFileSync(stampFile, JSON.stringify(want, null, 1) + '\n');
-  console.log(`node packages installed in ${Math.round((Date.now() - t0) / 1000)} s`);
-  return 0;
+  return adopt(`installed in ${Math.round((Date.now() - t0) / 1000)} s`);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
