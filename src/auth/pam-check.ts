@@ -25,8 +25,7 @@ import {
  * (PAM_NEW_AUTHTOK_REQD); it is still a refusal for anyone who does not handle it.
  */
 export type PamCheckResult =
-  | { ok: true }
-  | { ok: false; reason: string; passwordChangeRequired?: boolean };
+  { ok: true } | { ok: false; reason: string; passwordChangeRequired?: boolean };
 
 const PAM_NEW_AUTHTOK_REQD = 12;
 
@@ -268,7 +267,9 @@ async function checkPamtester(
   // pamtester runs the steps in order and stops at the first failure: "successfully
   // authenticated" followed by the new-token refusal means the password was right.
   const passwordChangeRequired =
-    checkAccount && /successfully authenticated/.test(r.stdout) && /new one required/i.test(r.stderr);
+    checkAccount &&
+    /successfully authenticated/.test(r.stdout) &&
+    /new one required/i.test(r.stderr);
   return {
     ...(passwordChangeRequired ? { passwordChangeRequired } : {}),
     ok: false,
