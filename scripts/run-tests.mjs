@@ -37,6 +37,9 @@ function runPhase(files, concurrency) {
       '--test',
       `--test-concurrency=${concurrency}`,
       '--test-reporter=spec',
+      // A test file that leaves a server or timer open would otherwise keep its process, and so
+      // the whole run, waiting forever after its tests ended.
+      '--test-force-exit',
       ...files,
     ];
     const child = spawn(process.execPath, args, {
@@ -44,14 +47,21 @@ function runPhase(files, concurrency) {
       env: { ...process.env, LABHUB_TEST: '1' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    let tail = '';
+    // The summary lines (ℹ pass N, …) can be followed by a long list of failures, so they are
+    // picked up line by line as they pass, not searched for at the end.
+    const counts = { pass: 0, fail: 0, cancelled: 0 };
+    let partial = '';
     child.stdout.on('data', (d) => {
       process.stdout.write(d);
-      tail = (tail + d.toString()).slice(-4000);
+      const lines = (partial + d.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        const m = /^ℹ (pass|fail|cancelled) (\d+)$/.exec(line.trim());
+        if (m) counts[m[1]] = Number(m[2]);
+      }
     });
     child.on('close', (code) => {
-      const n = (k) => Number(new RegExp(`ℹ ${k} (\\d+)`).exec(tail)?.[1] ?? 0);
-      resolve({ code: code ?? 1, pass: n('pass'), fail: n('fail') + n('cancelled') });
+      resolve({ code: code ?? 1, pass: counts.pass, fail: counts.fail + counts.cancelled });
     });
   });
 }

@@ -4,7 +4,7 @@
 // and a password that would smuggle a second chpasswd line is refused.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import {
@@ -17,17 +17,16 @@ import {
 import { createSystemUserManager, systemUserEntry } from '../../src/auth/system-users.js';
 import { ensureLinuxAccountWithOneTimePassword } from '../../src/core/users.js';
 import { isHubError } from '../../src/errors.js';
+import { LinuxAccounts, isRootLinux, needsRoot, shadowCommand } from '../helpers/linux-users.js';
 import { recordingLogger } from './recording-logger.js';
 
-const isRoot = process.getuid?.() === 0 && process.platform === 'linux';
-const skip = isRoot ? false : 'needs root on Linux (CI runs as root)';
-const sfx = randomBytes(3).toString('hex');
-const MUST = `lnm${sfx}`; // chage -d 0
-const VICTIM = `lnv${sfx}`; // must never be touched
-const CREATED = `lnc${sfx}`; // made by ensureLinuxAccountWithOneTimePassword
+const skip = needsRoot;
+const acc = new LinuxAccounts('pamnp');
+let MUST = ''; // chage -d 0
+let VICTIM = ''; // must never be touched
+let CREATED = ''; // made by ensureLinuxAccountWithOneTimePassword (removed with ours)
 const PW = `pw-${randomBytes(5).toString('hex')}`;
 const VICTIM_PW = `vpw-${randomBytes(5).toString('hex')}`;
-const made: string[] = [];
 
 function mustChange(name: string): boolean {
   return /password must be changed/.test(
@@ -36,25 +35,16 @@ function mustChange(name: string): boolean {
 }
 
 before(() => {
-  if (!isRoot) return;
-  for (const [name, pw] of [
-    [MUST, PW],
-    [VICTIM, VICTIM_PW],
-  ] as const) {
-    execFileSync('useradd', ['-M', '-s', '/usr/sbin/nologin', name]);
-    made.push(name);
-    execFileSync('chpasswd', [], { input: `${name}:${pw}\n` });
-  }
-  execFileSync('chage', ['-d', '0', MUST]);
+  if (!isRootLinux) return;
+  MUST = acc.user({ shell: '/usr/sbin/nologin', password: PW }).name;
+  VICTIM = acc.user({ shell: '/usr/sbin/nologin', password: VICTIM_PW }).name;
+  CREATED = acc.reserveName();
+  shadowCommand('chage', ['-d', '0', MUST]);
 });
 
 after(() => {
   forcePamBackend(null);
-  if (!isRoot) return;
-  for (const name of [...made, CREATED]) {
-    spawnSync('userdel', ['-r', name], { stdio: 'ignore' });
-    spawnSync('groupdel', [name], { stdio: 'ignore' });
-  }
+  if (isRootLinux) acc.cleanup();
 });
 
 for (const backend of ['native', 'pamtester'] as PamBackendName[]) {

@@ -16,54 +16,49 @@ import {
 } from '../../src/auth/pam.js';
 import { createPolicy } from '../../src/auth/policy.js';
 import { isHubError } from '../../src/errors.js';
+import {
+  LinuxAccounts,
+  isRootLinux,
+  needsRoot,
+  shadowCommand,
+  type UserOptions,
+} from '../helpers/linux-users.js';
 import { recordingLogger } from './recording-logger.js';
 
-const isRoot = process.getuid?.() === 0 && process.platform === 'linux';
-const skip = isRoot ? false : 'needs root on Linux (CI runs as root)';
-const sfx = randomBytes(3).toString('hex');
-const GROUP = `lhg${sfx}`;
+const skip = needsRoot;
+const sfx = randomBytes(3).toString('hex'); // for names that must NOT exist
+const acc = new LinuxAccounts('pam');
+let GROUP = '';
 const U = {
-  primary: `lhp${sfx}`, // primary group GROUP (useradd -g)
-  supp: `lhs${sfx}`, // supplementary member (useradd -G)
-  none: `lhn${sfx}`, // not a member
-  expired: `lhe${sfx}`, // chage -E 0
-  locked: `lhl${sfx}`, // usermod -L
+  primary: '', // primary group GROUP (useradd -g)
+  supp: '', // supplementary member (useradd -G)
+  none: '', // not a member
+  expired: '', // chage -E 0
+  locked: '', // usermod -L
 };
-const PW: Record<string, string> = Object.fromEntries(
-  Object.values(U).map((u) => [u, `pw-${u}-${randomBytes(4).toString('hex')} ü`]),
-);
-const created: string[] = [];
+const PW: Record<string, string> = {};
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-function sh(cmd: string, args: string[], input?: string) {
-  execFileSync(cmd, args, { input, stdio: ['pipe', 'ignore', 'pipe'] });
-}
-
 before(() => {
-  if (!isRoot) return;
-  sh('groupadd', [GROUP]);
-  const add = (name: string, extra: string[]) => {
-    sh('useradd', ['-M', '-s', '/usr/sbin/nologin', ...extra, name]);
-    created.push(name);
-    sh('chpasswd', [], `${name}:${PW[name]}\n`);
+  if (!isRootLinux) return;
+  GROUP = acc.group();
+  const add = (key: keyof typeof U, opts: UserOptions) => {
+    const password = `pw-${randomBytes(4).toString('hex')} ü`;
+    U[key] = acc.user({ ...opts, shell: '/usr/sbin/nologin', password }).name;
+    PW[U[key]] = password;
   };
-  add(U.primary, ['-g', GROUP]);
-  add(U.supp, ['-G', GROUP]);
-  add(U.none, []);
-  add(U.expired, []);
-  add(U.locked, []);
-  sh('chage', ['-E', '0', U.expired]);
-  sh('usermod', ['-L', U.locked]);
+  add('primary', { primaryGroup: GROUP });
+  add('supp', { groups: [GROUP] });
+  add('none', {});
+  add('expired', {});
+  add('locked', {});
+  shadowCommand('chage', ['-E', '0', U.expired]);
+  shadowCommand('usermod', ['-L', U.locked]);
 });
 
 after(() => {
   forcePamBackend(null);
-  if (!isRoot) return;
-  for (const name of created) {
-    spawnSync('userdel', [name]);
-    spawnSync('groupdel', [name]); // user-private group, if useradd made one (names carry our suffix)
-  }
-  spawnSync('groupdel', [GROUP]);
+  if (isRootLinux) acc.cleanup();
 });
 
 test('pam: both backends are available here', { skip }, async () => {

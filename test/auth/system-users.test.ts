@@ -14,19 +14,16 @@ import {
   LINUX_USERNAME_RE,
 } from '../../src/auth/system-users.js';
 import { isHubError } from '../../src/errors.js';
+import { LinuxAccounts, isRootLinux, needsRoot } from '../helpers/linux-users.js';
 import { recordingLogger } from './recording-logger.js';
 
-const skip =
-  process.getuid?.() === 0 && process.platform === 'linux'
-    ? false
-    : 'needs root on Linux (CI runs as root)';
-const sfx = randomBytes(3).toString('hex');
-const made: string[] = [];
+const skip = needsRoot;
+const sfx = randomBytes(3).toString('hex'); // for names that must NOT exist
+// The code under test creates these users itself; the helper picks unused names and removes them.
+const acc = new LinuxAccounts('sysu');
 
 after(() => {
-  // Users first, then groups: a group may be another test account's primary group until then.
-  for (const n of made) spawnSync('userdel', ['-r', n], { stdio: 'ignore' });
-  for (const n of made) spawnSync('groupdel', [n], { stdio: 'ignore' });
+  if (isRootLinux) acc.cleanup();
 });
 
 test('system users: the strict name pattern refuses option-like and odd names', () => {
@@ -58,8 +55,7 @@ test(
   'system users: create_system_users creates a missing user once (default command)',
   { skip },
   async () => {
-    const name = `lhc${sfx}`;
-    made.push(name);
+    const name = acc.reserveName();
     const m = createSystemUserManager({ create_system_users: true });
     assert.equal(await systemUserExists(name), false);
     assert.equal(await m.ensureUser(name), 'created');
@@ -72,8 +68,7 @@ test(
   'system users: custom add_user_cmd with the USERNAME placeholder is honoured',
   { skip },
   async () => {
-    const name = `lhd${sfx}`;
-    made.push(name);
+    const name = acc.reserveName();
     const m = createSystemUserManager({
       create_system_users: true,
       add_user_cmd: ['useradd', '-M', 'USERNAME'],
@@ -124,8 +119,7 @@ test(
   'system users: the default command makes a private home (0700), and the missing-user message gives a fix that lets the person log in',
   { skip },
   async () => {
-    const name = `lhh${sfx}`;
-    made.push(name);
+    const name = acc.reserveName();
     const m = createSystemUserManager({});
     await assert.rejects(
       m.ensureUser(name),
@@ -148,8 +142,7 @@ test(
   async () => {
     // A stand-in for adduser that fails like the real race on its first run: it makes the
     // user-private group, then reports the collision; on the next run it creates the account.
-    const name = `lhr${sfx}`;
-    made.push(name);
+    const name = acc.reserveName();
     const dir = mkdtempSync(join(tmpdir(), 'labhub-race-'));
     const script = join(dir, 'racy-adduser');
     writeFileSync(
@@ -186,15 +179,15 @@ test(
   { skip, timeout: 300_000 },
   async (t) => {
     // The other process: plain useradd in a tight loop, as another tool or test run would.
-    const other = `lho${sfx}`;
+    const other = acc.reserveName();
+    for (let i = 0; i < 30; i++) acc.adopt(`${other}${i}`);
     const loop = spawn(
       'sh',
       ['-c', `i=0; while [ $i -lt 30 ]; do useradd -M ${other}$i; i=$((i+1)); done`],
       { stdio: 'ignore' },
     );
     const finished = new Promise((res) => loop.on('exit', res));
-    const mine = Array.from({ length: 4 }, (_, i) => `lhk${sfx}${i}`);
-    made.push(...mine);
+    const mine = Array.from({ length: 4 }, () => acc.reserveName());
     const { log, lines } = recordingLogger();
     try {
       const m = createSystemUserManager({ create_system_users: true }, log);
@@ -202,10 +195,7 @@ test(
       for (const n of mine) assert.equal(await systemUserExists(n), true, n);
       t.diagnostic(`collisions retried: ${lines.filter((l) => /retrying/.test(l.msg)).length}`);
     } finally {
-      await finished;
-      // Removed by after(), once our own accounts are gone: a group of the loop can share its
-      // GID with one of ours (both picked it at once), and groupdel refuses a primary group.
-      for (let i = 0; i < 30; i++) made.push(`${other}${i}`);
+      await finished; // the loop's accounts are removed by after(), with ours
     }
   },
 );

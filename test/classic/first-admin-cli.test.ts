@@ -21,7 +21,8 @@ import { join } from 'node:path';
 import { freePort } from '../helpers/ports.js';
 import { pamCheck } from '../../src/auth/pam.js';
 import { systemUserEntry } from '../../src/auth/system-users.js';
-import { FAKE_SERVER, ROOT, alive, isRootLinux, suffix, waitFor } from './helpers.js';
+import { LinuxAccounts } from '../helpers/linux-users.js';
+import { FAKE_SERVER, ROOT, alive, isRootLinux, waitFor } from './helpers.js';
 
 const needsRoot = !isRootLinux
   ? 'needs root on Linux (CI runs as root)'
@@ -30,7 +31,9 @@ const needsRoot = !isRootLinux
     : false;
 
 const CLI = join(ROOT, 'bin/labhub.js');
-const NAME = `lqa${suffix()}`;
+// The account `labhub --admin` creates; the helper picks the unused name and removes it after.
+const acc = new LinuxAccounts('cfadm');
+const NAME = needsRoot ? 'ltunused' : acc.reserveName();
 const dir = mkdtempSync(join(tmpdir(), 'labhub-first-admin-'));
 chmodSync(dir, 0o755);
 const started: ChildProcess[] = [];
@@ -38,8 +41,7 @@ const started: ChildProcess[] = [];
 after(() => {
   for (const c of started) if (c.pid && alive(c.pid)) c.kill('SIGKILL');
   stopProxy();
-  spawnSync('userdel', ['-r', NAME], { stdio: 'ignore' });
-  spawnSync('groupdel', [NAME], { stdio: 'ignore' });
+  if (!needsRoot) acc.cleanup();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -5,29 +5,23 @@
 // refused with a fix that really lets the person in. Root only; every account is removed after.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { CookieClient, choosePassword } from '../helpers/cookie-client.js';
 import { systemUserEntry } from '../../src/auth/system-users.js';
 import { pamCheck } from '../../src/auth/pam.js';
 import { PASSWORD_CHANGE_COOKIE } from '../../src/http/cookies.js';
-import {
-  Accounts,
-  isRootLinux,
-  needsRoot,
-  recorder,
-  startClassicHub,
-  suffix,
-  type ClassicHub,
-} from './helpers.js';
+import { LinuxAccounts, isRootLinux, needsRoot } from '../helpers/linux-users.js';
+import { recorder, startClassicHub, type ClassicHub } from './helpers.js';
 
-const sfx = suffix();
-const ADMIN = `lfa${sfx}`;
-const NEW1 = `lfn${sfx}`;
-const NEW2 = `lfm${sfx}`;
-const EXISTING = `lfe${sfx}`; // has a Linux account and password already
-const MISSING = `lfx${sfx}`; // never created
-const acc = new Accounts();
+const acc = new LinuxAccounts('cflog');
+const passwords = new Map<string, string>();
+let ADMIN = '';
+let NEW1 = ''; // made by the hub (the API under test); removed with ours
+let NEW2 = '';
+let EXISTING = ''; // has a Linux account and password already
+let MISSING = ''; // never created
 const rec = recorder();
 let h: ClassicHub;
 let adminToken = '';
@@ -36,8 +30,9 @@ let otps: Record<string, string> = {};
 
 before(async () => {
   if (!isRootLinux) return;
-  acc.user(ADMIN);
-  acc.user(EXISTING);
+  for (const u of [acc.user(), acc.user()]) passwords.set(u.name, u.password);
+  [ADMIN, EXISTING] = [...passwords.keys()] as [string, string];
+  [NEW1, NEW2, MISSING] = [acc.reserveName(), acc.reserveName(), acc.reserveName()];
   h = await startClassicHub({
     log: rec.log,
     pyLines: [
@@ -56,10 +51,6 @@ after(async () => {
   await h?.stop();
   if (!isRootLinux) return;
   acc.cleanup();
-  for (const n of [NEW1, NEW2, MISSING]) {
-    spawnSync('userdel', ['-r', n], { stdio: 'ignore' });
-    spawnSync('groupdel', [n], { stdio: 'ignore' });
-  }
 });
 
 const api = (path: string, body: unknown, token = adminToken) =>
@@ -97,7 +88,7 @@ test(
   { skip: needsRoot },
   async () => {
     const page = new CookieClient(h.url);
-    assert.equal((await page.login(ADMIN, acc.passwords.get(ADMIN)!)).status, 302);
+    assert.equal((await page.login(ADMIN, passwords.get(ADMIN)!)).status, 302);
     const html = await (await page.fetch('/hub/admin')).text();
     assert.match(html, /id="add-linux"/);
     assert.match(html, /admin-accounts\.js/);
@@ -121,7 +112,7 @@ test(
       assert.equal(mustChange(n), true, `${n}: must change at first login`);
     }
     assert.deepEqual(
-      await pamCheck(EXISTING, acc.passwords.get(EXISTING)!),
+      await pamCheck(EXISTING, passwords.get(EXISTING)!),
       { ok: true },
       'an existing account keeps its password',
     );
@@ -165,7 +156,7 @@ test(
     assert.ok(c.jar.has(PASSWORD_CHANGE_COOKIE));
     assert.equal(c.jar.has('jupyterhub-session-id'), false, 'no session before the change');
 
-    const chosen = `chosen-${sfx}-pw`;
+    const chosen = `chosen-${randomBytes(4).toString('hex')}-pw`;
     const done = await choosePassword(c, chosen);
     assert.equal(done.status, 302);
     assert.ok(c.jar.has('jupyterhub-session-id'), 'logged in');

@@ -1,10 +1,8 @@
 /**
- * Shared pieces of the classic-deployment tests: real Linux users and groups (root only, unique
- * names, removed after), a hub started in-process from a jupyterhub_config.py file with the
- * ports overridden to free ones, and a logger that records every line.
+ * Shared pieces of the classic-deployment tests: a hub started in-process from a
+ * jupyterhub_config.py file with the ports overridden to free ones, and a logger that records
+ * every line. Real Linux users and groups come from ../helpers/linux-users.ts.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,49 +13,7 @@ import { freePort } from '../helpers/ports.js';
 import { FAKE_SERVER, ROOT } from '../helpers/test-hub.js';
 
 export { ROOT, FAKE_SERVER };
-export const isRootLinux = process.platform === 'linux' && process.getuid?.() === 0;
-export const needsRoot = isRootLinux ? false : 'needs root on Linux (CI runs as root)';
-
-/** A short random suffix for names that must not collide with other runs. */
-export function suffix(): string {
-  return randomBytes(3).toString('hex');
-}
-
-/** Linux users and groups made by a test; `cleanup()` removes them all. */
-export class Accounts {
-  readonly users: string[] = [];
-  readonly groups: string[] = [];
-  readonly passwords = new Map<string, string>();
-
-  group(name: string): string {
-    execFileSync('groupadd', [name], { stdio: ['ignore', 'ignore', 'pipe'] });
-    this.groups.push(name);
-    return name;
-  }
-
-  /** useradd with extra args (e.g. `-g grp`, `-G grp`) and a random password. */
-  user(name: string, extra: string[] = []): { name: string; password: string } {
-    execFileSync('useradd', ['-M', '-s', '/bin/sh', ...extra, name], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    this.users.push(name);
-    const password = `pw-${randomBytes(6).toString('hex')}`;
-    execFileSync('chpasswd', [], {
-      input: `${name}:${password}\n`,
-      stdio: ['pipe', 'ignore', 'pipe'],
-    });
-    this.passwords.set(name, password);
-    return { name, password };
-  }
-
-  cleanup(): void {
-    for (const u of this.users) {
-      spawnSync('userdel', [u]);
-      spawnSync('groupdel', [u]); // a user-private group, if useradd made one
-    }
-    for (const g of this.groups) spawnSync('groupdel', [g]);
-  }
-}
+export { isRootLinux, needsRoot } from '../helpers/linux-users.js';
 
 /** One recorded log line (pino object: level number, msg, and bound fields). */
 export interface LogLine {

@@ -9,27 +9,13 @@ import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CookieClient } from '../helpers/cookie-client.js';
-import {
-  Accounts,
-  needsRoot,
-  isRootLinux,
-  recorder,
-  startClassicHub,
-  suffix,
-  waitFor,
-  type ClassicHub,
-} from './helpers.js';
+import { LinuxAccounts, isRootLinux, needsRoot, shadowCommand } from '../helpers/linux-users.js';
+import { recorder, startClassicHub, waitFor, type ClassicHub } from './helpers.js';
 
-const sfx = suffix();
-const GROUP = `lcg${sfx}`;
-const N = {
-  admin: `lca${sfx}`,
-  prim: `lcp${sfx}`,
-  supp: `lcs${sfx}`,
-  none: `lcn${sfx}`,
-  expired: `lce${sfx}`,
-};
-const acc = new Accounts();
+const acc = new LinuxAccounts('clpam');
+const passwords = new Map<string, string>();
+let GROUP = '';
+const N = { admin: '', prim: '', supp: '', none: '', expired: '' };
 const rec = recorder();
 let h: ClassicHub;
 let nbRoot = '';
@@ -37,13 +23,19 @@ let adminToken = '';
 
 before(async () => {
   if (!isRootLinux) return;
-  acc.group(GROUP);
-  acc.user(N.admin);
-  acc.user(N.prim, ['-g', GROUP]); // primary group: JupyterHub's check misses these
-  acc.user(N.supp, ['-G', GROUP]);
-  acc.user(N.none);
-  acc.user(N.expired, ['-G', GROUP]);
-  execFileSync('chage', ['-E', '0', N.expired]);
+  GROUP = acc.group();
+  const made = {
+    admin: acc.user(),
+    prim: acc.user({ primaryGroup: GROUP }), // primary group: JupyterHub's check misses these
+    supp: acc.user({ groups: [GROUP] }),
+    none: acc.user(),
+    expired: acc.user({ groups: [GROUP] }),
+  };
+  for (const [k, u] of Object.entries(made)) {
+    N[k as keyof typeof N] = u.name;
+    passwords.set(u.name, u.password);
+  }
+  shadowCommand('chage', ['-E', '0', N.expired]);
   const dir = mkdtempSync(join(tmpdir(), 'labhub-classic-'));
   nbRoot = join(dir, 'home/jupyter/notebooks');
   h = await startClassicHub({
@@ -69,7 +61,7 @@ after(async () => {
   if (isRootLinux) acc.cleanup();
 });
 
-const pw = (n: string) => acc.passwords.get(n)!;
+const pw = (n: string) => passwords.get(n)!;
 const failedLoginLog = (name: string) =>
   rec.lines
     .filter((l) => l.level >= 40 && l.msg.includes(`Failed login for "${name}"`))

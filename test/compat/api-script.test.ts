@@ -3,14 +3,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, startTestHub } from '../helpers/test-hub.js';
-
-const PYTHON = join(ROOT, '.venv-singleuser6/bin/python');
+import { testEnv } from '../helpers/python-envs.js';
 
 test('a requests-based REST API script (JupyterHub docs style) works unchanged', async () => {
-  assert.ok(existsSync(PYTHON), `${PYTHON} is missing: run node scripts/setup-python.mjs`);
+  const PYTHON = testEnv('.venv-singleuser6').python;
   const t = await startTestHub();
   try {
     const admin = await t.token('ops', { admin: true });

@@ -5,17 +5,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { ROOT, startTestHub, hubFetch } from '../helpers/test-hub.js';
-
-const CULLER = join(ROOT, '.venv-culler/bin/jupyterhub-idle-culler');
+import { startTestHub, hubFetch } from '../helpers/test-hub.js';
+import { testEnv } from '../helpers/python-envs.js';
 
 test('jupyterhub-idle-culler culls an idle server and leaves an active one', async () => {
-  assert.ok(
-    existsSync(CULLER),
-    `${CULLER} is missing: run node scripts/setup-python.mjs (it builds the pinned Python environments)`,
-  );
+  const CULLER = testEnv('.venv-culler').command;
   const t = await startTestHub({
     config: {
       JupyterHub: {

@@ -27,6 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../helpers/ports.js';
 import { ROOT, startTestHub } from '../helpers/test-hub.js';
+import { testEnv } from '../helpers/python-envs.js';
 import { BrowserClient } from '../integration/support.js';
 import { journey, type JourneyResult } from './journey.js';
 
@@ -146,6 +147,7 @@ test(
     timeout: 15 * 60_000,
   },
   async (t) => {
+    testEnv('.venv-singleuser6'); // built by npm test's set-up; fails saying what to run if not
     const version = execFileSync(
       join(VENV_BIN, 'python'),
       ['-c', 'import jupyterhub; print(jupyterhub.__version__)'],

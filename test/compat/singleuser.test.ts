@@ -3,9 +3,9 @@
  * §3.6): spawn it, follow the browser's OAuth dance by hand through the proxy, get the JupyterLab
  * page, see its activity report arrive, and check another user cannot use the server.
  *
- * The Python environments are built once with labhub's own ensureUserEnv (pip, network to PyPI on
- * the first run) in <repo>/.venv-singleuser6 and <repo>/.venv-singleuser5, then reused. If one
- * cannot be built, the test fails and says why; it never skips.
+ * The Python environments (<repo>/.venv-singleuser6 and <repo>/.venv-singleuser5) are built by
+ * `npm test`'s set-up step before any test (scripts/setup-python.mjs). If one is missing, the
+ * test fails and says what to run; it never skips.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,57 +13,43 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureUserEnv } from '../../src/spawner/user-env.js';
 import { BrowserClient, rawRequest } from '../integration/support.js';
-import { ROOT, hubFetch, startTestHub, type TestHub } from '../helpers/test-hub.js';
+import { hubFetch, startTestHub, type TestHub } from '../helpers/test-hub.js';
+import { testEnv } from '../helpers/python-envs.js';
 
 const VERSIONS = [
   {
     label: '6.x',
     major: 6,
-    requirements: 'python/requirements.txt',
-    venv: '.venv-singleuser6',
+    venv: '.venv-singleuser6' as const,
     pkce: true,
   },
   {
     label: '5.x',
     major: 5,
-    requirements: 'python/requirements-singleuser5.txt',
-    venv: '.venv-singleuser5',
+    venv: '.venv-singleuser5' as const,
     pkce: false,
   },
 ];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The venv's jupyterhub-singleuser (built or reused), checked to be the expected major version. */
-async function singleuser(v: (typeof VERSIONS)[number]): Promise<string> {
-  let command: string;
-  try {
-    const env = await ensureUserEnv({
-      venvDir: join(ROOT, v.venv),
-      requirementsFile: join(ROOT, v.requirements),
-      searchPath: '', // never a jupyterhub-singleuser that happens to be on PATH
-      onProgress: (l) => process.env.LABHUB_TEST_LOG && console.log(`[${v.venv}] ${l}`),
-    });
-    command = env.command;
-  } catch (e) {
-    assert.fail(
-      `Could not build the jupyterhub-singleuser ${v.label} environment in ${join(ROOT, v.venv)} from ${v.requirements}. ` +
-        `The first run needs network access to PyPI (pip); later runs reuse the venv.\n${(e as Error).message}`,
-    );
-  }
+/** The venv's jupyterhub-singleuser, checked to be the expected major version. */
+function singleuser(v: (typeof VERSIONS)[number]): string {
+  const env = testEnv(v.venv);
   const version = execFileSync(
-    join(ROOT, v.venv, 'bin', 'python'),
+    env.python,
     ['-c', 'import jupyterhub; print(jupyterhub.__version__)'],
-    { encoding: 'utf8' },
+    {
+      encoding: 'utf8',
+    },
   ).trim();
   assert.equal(
     Number(version.split('.')[0]),
     v.major,
     `${v.venv} has jupyterhub ${version}, expected ${v.label}`,
   );
-  return command;
+  return env.command;
 }
 
 /** Wait for the server to be ready; on failure, fail with the hub's own explanation. */
@@ -107,7 +93,7 @@ for (const v of VERSIONS) {
       'OAuth browser flow to JupyterLab, activity reported, other users kept out',
       { timeout: 600_000 },
       async (tc) => {
-        const command = await singleuser(v);
+        const command = singleuser(v);
         const notebooks = mkdtempSync(join(tmpdir(), `labhub-compat-${v.major}-`));
         const t = await startTestHub({
           realSingleuser: true,

@@ -20,8 +20,8 @@ import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page, Request } from 'playwright-core';
-import { ensureUserEnv, type UserEnv } from '../../src/spawner/user-env.js';
-import { startTestHub, ROOT, type TestHub } from '../helpers/test-hub.js';
+import { startTestHub, type TestHub } from '../helpers/test-hub.js';
+import { testEnv } from '../helpers/python-envs.js';
 import {
   clickMenu,
   createNotebookViaApi,
@@ -37,20 +37,6 @@ import {
 } from '../helpers/browser.js';
 
 const CODE = 'import os; print(os.getcwd())';
-
-/** labhub's pinned singleuser 6 environment; another test may be building it right now: retry once. */
-async function userEnv(): Promise<UserEnv> {
-  const opts = {
-    venvDir: join(ROOT, '.venv-singleuser6'),
-    requirementsFile: join(ROOT, 'python/requirements.txt'),
-    searchPath: '',
-  };
-  try {
-    return await ensureUserEnv(opts);
-  } catch {
-    return ensureUserEnv(opts);
-  }
-}
 
 /** The page reached /hub/spawn-pending/<user> and showed live progress events from the stream. */
 async function expectSpawnProgress(page: Page, user: string, tb: TestBrowser): Promise<void> {
@@ -69,7 +55,7 @@ test(
   'browser: two users log in, run a cell in their own JupyterLab, are kept apart, log out, survive a hub restart',
   { timeout: 15 * 60_000 },
   async (tt) => {
-    const env = await userEnv();
+    const env = testEnv('.venv-singleuser6');
     const work = realpathSync(mkdtempSync(join(tmpdir(), 'labhub-e2e-')));
     const nbDir = (u: string) => join(work, 'notebooks', u);
     let t: TestHub | null = null;

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { request } from 'undici';
 import WebSocket from 'ws';
 import { startEcho } from './helpers/echo.js';
-import { startProxy } from './helpers/proxy-process.js';
+import { startProxy, type RunningProxy } from './helpers/proxy-process.js';
 
 function workerPids(primary: number): number[] {
   try {
@@ -21,8 +21,9 @@ function workerPids(primary: number): number[] {
 
 test('--workers 2: routes reach every worker, activity flows back, a dead worker is replaced, SIGTERM stops all', async () => {
   const echo = await startEcho();
-  const p = await startProxy(['--workers', '2']);
+  let started: RunningProxy | undefined;
   try {
+    const p = (started = await startProxy(['--workers', '2']));
     assert.match(p.output(), /with 2 workers/);
     let pids: number[] = [];
     for (let i = 0; i < 50 && pids.length < 2; i++) {
@@ -71,7 +72,7 @@ test('--workers 2: routes reach every worker, activity flows back, a dead worker
     for (const pid of now)
       assert.throws(() => process.kill(pid, 0), 'worker exited with the primary');
   } finally {
-    await p.stop();
+    await started?.stop();
     await echo.close();
   }
 });

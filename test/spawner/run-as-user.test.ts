@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
   existsSync,
@@ -21,12 +22,14 @@ import { bindUrlFor, buildHubEnv, serverPrefixFor } from '../../src/core/spawn-e
 import { DEFAULT_ENV_KEEP, localProcessSpawner } from '../../src/spawner/local-process.js';
 import { lookupUnixUser, type UnixUser } from '../../src/spawner/unix-user.js';
 import type { Spawner, SpawnerContext } from '../../src/spawner/types.js';
+import { LinuxAccounts, isRootLinux } from '../helpers/linux-users.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/http-server.mjs', import.meta.url));
-const isRoot = process.getuid?.() === 0;
-const suffix = `${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
-const userName = `lhu${suffix}`;
-const extraGroup = `lhg${suffix}`;
+const isRoot = isRootLinux;
+const acc = new LinuxAccounts('runas');
+const suffix = randomBytes(4).toString('hex'); // for a name that must NOT exist
+let userName = '';
+let extraGroup = '';
 let account: UnixUser;
 let base = '';
 const live: Spawner[] = [];
@@ -37,9 +40,9 @@ function gidOf(group: string): number {
 
 before(async () => {
   if (!isRoot) return;
-  execFileSync('groupadd', [extraGroup]);
-  // -U: a primary group named like the user; -G: one supplementary group.
-  execFileSync('useradd', ['-m', '-U', '-s', '/bin/sh', '-G', extraGroup, userName]);
+  extraGroup = acc.group();
+  // A primary group named like the user, one supplementary group, and a home directory.
+  userName = acc.user({ home: true, groups: [extraGroup] }).name;
   const u = await lookupUnixUser(userName);
   assert.ok(u, 'test user exists');
   account = u;
@@ -51,21 +54,7 @@ after(async () => {
   for (const sp of live) await sp.stop({ now: true }).catch(() => {});
   if (!isRoot) return;
   if (base) rmSync(base, { recursive: true, force: true });
-  try {
-    execFileSync('userdel', ['-r', userName], { stdio: 'ignore' });
-  } catch {
-    /* already gone */
-  }
-  try {
-    execFileSync('groupdel', [extraGroup], { stdio: 'ignore' });
-  } catch {
-    /* already gone */
-  }
-  try {
-    execFileSync('groupdel', [userName], { stdio: 'ignore' });
-  } catch {
-    /* removed with the user */
-  }
+  acc.cleanup();
 });
 
 function context(notebookDir: string): SpawnerContext {

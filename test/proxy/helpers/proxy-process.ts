@@ -83,9 +83,11 @@ export async function startProxy(
   const exited = new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
   const portsP = new Promise<{ port: number; apiPort: number; metricsPort?: number }>(
     (resolve, reject) => {
+      // Only a bound for a proxy that never starts: generous, since a loaded 2-core machine
+      // can take many seconds to start Node (and --workers starts several).
       const t = setTimeout(
-        () => reject(new Error(`proxy did not start within 10 s; output:\n${out}`)),
-        10_000,
+        () => reject(new Error(`proxy did not start within 60 s; output:\n${out}`)),
+        60_000,
       );
       const check = () => {
         if (isChp) {
