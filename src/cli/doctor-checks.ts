@@ -108,9 +108,7 @@ export async function runChecks(flags: StartFlags): Promise<CheckResult[]> {
       api.hostname.replace(/^\[|\]$/g, ''),
       Number(api.port || 80),
     ]);
-  const redirectPort = Number(
-    (loaded.config.Labhub as unknown as Record<string, unknown>).http_redirect_port ?? 0,
-  );
+  const redirectPort = s.httpRedirectPort;
   if (redirectPort)
     ports.push(['HTTP redirect port (Labhub.http_redirect_port)', '0.0.0.0', redirectPort]);
   const seen = new Map<number, string>();

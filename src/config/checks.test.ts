@@ -86,7 +86,7 @@ test('bind_url and ip/port/base_url: parts win, as in JupyterHub', () => {
   assert.deepEqual([tls.bind_url, tls.base_url], ['https://:8000/jh/', '/jh/']);
 });
 
-test('old load_groups form is converted; service admin, tornado_settings and popen_kwargs warn', () => {
+test('old load_groups form is converted; service admin warns; tornado_settings and popen_kwargs are unsupported, with what to do instead', () => {
   const r = buildConfig(
     fromObject(
       {
@@ -103,13 +103,16 @@ test('old load_groups form is converted; service admin, tornado_settings and pop
   );
   assert.deepEqual(r.config.JupyterHub.load_groups, { g: { users: ['a'], properties: {} } });
   assert.deepEqual(r.warnings.map((w) => w.code).sort(), [
-    'LABHUB_WARN_CONFIG_IGNORED',
-    'LABHUB_WARN_CONFIG_IGNORED',
     'LABHUB_WARN_CONFIG_OLD_FORM',
     'LABHUB_WARN_CONFIG_SERVICE_ADMIN',
+    'LABHUB_WARN_CONFIG_UNSUPPORTED',
+    'LABHUB_WARN_CONFIG_UNSUPPORTED',
   ]);
-  assert.ok(r.warnings.some((w) => /xsrf_cookies/.test(w.message)));
-  assert.ok(r.warnings.some((w) => /start_new_session/.test(w.message)));
+  const tornado = r.warnings.find((w) => w.key === 'JupyterHub.tornado_settings')!;
+  assert.match(tornado.message, /has no effect\. Instead: .*web server in front of labhub/);
+  // The hint of Spawner.popen_kwargs also applies to its subclass.
+  const popen = r.warnings.find((w) => w.key === 'LocalProcessSpawner.popen_kwargs')!;
+  assert.match(popen.message, /Instead: use Spawner\.notebook_dir/);
 });
 
 test('set-of-letters warning names file:line, what JupyterHub would do, and how to write it', () => {

@@ -50,6 +50,8 @@ export const UNSUPPORTED_TRAITS: Record<string, readonly string[]> = {
     'user_redirect_hook',
     'logging_config',
     'active_user_window',
+    'cookie_host_prefix_enabled',
+    'tornado_settings',
   ],
   Authenticator: [
     'auth_refresh_age',
@@ -62,6 +64,10 @@ export const UNSUPPORTED_TRAITS: Record<string, readonly string[]> = {
     'custom_html',
     'login_service',
     'auto_login_oauth2_authorize',
+    'auto_login',
+    'delete_invalid_users',
+    'enable_auth_state',
+    'manage_groups',
   ],
   LocalAuthenticator: ['uids'],
   PAMAuthenticator: ['pam_normalize_username', 'executor_threads'],
@@ -91,11 +97,13 @@ export const UNSUPPORTED_TRAITS: Record<string, readonly string[]> = {
     'will_resume',
     'apply_user_options',
     'poll_jitter',
+    'shell_cmd',
+    'popen_kwargs',
   ],
   LocalProcessSpawner: [],
   SimpleLocalProcessSpawner: [],
   ConfigurableHTTPProxy: ['concurrency', 'extra_routes'],
-  Labhub: [],
+  Labhub: ['languages'],
 };
 
 /**
@@ -182,10 +190,37 @@ export const UNSUPPORTED_HINTS: Record<string, string> = {
     'put the secret in JupyterHub.cookie_secret_file or the JPY_COOKIE_SECRET environment variable',
   'JupyterHub.log_format': 'set LABHUB_LOG_FORMAT=text for plain-text logs',
   'JupyterHub.subdomain_host': 'serve users under paths (/user/<name>/) instead',
+  'JupyterHub.cookie_host_prefix_enabled':
+    "labhub's cookies keep their plain names (jupyterhub-hub-login, jupyterhub-session-id); serve the hub on its own host name over HTTPS",
+  'JupyterHub.tornado_settings':
+    'labhub is not tornado and sets its own security headers; add other response headers in the web server in front of labhub',
+  'Authenticator.auto_login':
+    "labhub's login page is its own form, there is no external login to jump to yet",
+  'Authenticator.delete_invalid_users':
+    'users who are no longer allowed are refused at every login; delete their records on the admin page or with DELETE /hub/api/users/{name}',
+  'Authenticator.enable_auth_state':
+    "labhub's authenticators (PAM, native, dummy) keep no auth state",
+  'Authenticator.manage_groups':
+    'define groups with JupyterHub.load_groups or on the admin page; LocalAuthenticator.allowed_groups checks Linux groups at each login',
+  'Spawner.shell_cmd':
+    'set Spawner.cmd to a wrapper script that prepares the environment and then execs jupyterhub-singleuser',
+  'Spawner.popen_kwargs':
+    'use Spawner.notebook_dir for the working directory and Spawner.environment for variables',
+  'Labhub.languages':
+    'every bundled translation (English, Chinese) is offered; pages follow Accept-Language and the language switch',
 };
 
 /** True when `Class.trait` is a real name labhub does not implement yet. */
 export function isUnsupported(cls: string, trait: string): boolean {
   if (cls in UNSUPPORTED_CLASSES) return true;
   return (UNSUPPORTED_TRAITS[cls] ?? []).includes(trait);
+}
+
+/** The hint for an unsupported `Class.trait`, looked up on the class and its ancestors. */
+export function unsupportedHint(chain: readonly string[], trait: string): string | undefined {
+  for (const c of [...chain].reverse()) {
+    const h = UNSUPPORTED_HINTS[`${c}.${trait}`];
+    if (h) return h;
+  }
+  return undefined;
 }

@@ -7,10 +7,10 @@ import { HubError } from '../errors.js';
 import {
   REFUSED_HINT,
   UNSUPPORTED_CLASSES,
-  UNSUPPORTED_HINTS,
   isOffValue,
   isUnsupported,
   refusedReason,
+  unsupportedHint,
 } from './known-traits.js';
 import { at, type ConfigWarning, type RawConfig } from './raw.js';
 import { applyLazy } from './sources.js';
@@ -59,6 +59,11 @@ export function checkKeys(
     }
     if (chain.some((c) => isUnsupported(c, trait))) {
       const what = UNSUPPORTED_CLASSES[cls] ? ` (${cls}: ${UNSUPPORTED_CLASSES[cls]})` : '';
+      const hint = unsupportedHint(chain, trait);
+      const whose =
+        cls === 'Labhub'
+          ? 'a labhub setting that is not implemented'
+          : 'a JupyterHub setting that labhub does not support yet';
       out.push({
         code: 'LABHUB_WARN_CONFIG_UNSUPPORTED',
         key: `${cls}.${trait}`,
@@ -66,10 +71,8 @@ export function checkKeys(
         line: e.line,
         level: 'warning',
         message:
-          `${cls}.${trait} is a JupyterHub setting that labhub does not support yet${what}; it has no effect.` +
-          (UNSUPPORTED_HINTS[`${cls}.${trait}`]
-            ? ` Instead: ${UNSUPPORTED_HINTS[`${cls}.${trait}`]}.`
-            : ''),
+          `${cls}.${trait} is ${whose}${what}; it has no effect.` +
+          (hint ? ` Instead: ${hint}.` : ''),
       });
       raw.drop(cls, trait, `not supported by labhub yet${what}`);
       continue;

@@ -64,7 +64,7 @@ export async function runSpawnSteps(
     userName: user.name,
     serverName: rec.name,
     apiToken: token,
-    hubApiUrl: s.hubApiUrl,
+    hubApiUrl: s.spawner.hubApiUrl ?? s.hubApiUrl,
     baseUrl: s.baseUrl,
     serverPrefix: prefix,
     bindUrl: bindUrlFor(s.spawner.ip, s.spawner.port, prefix),

@@ -92,10 +92,12 @@ export function registerMiscApiRoutes(app: FastifyInstance, ctx: HubContext): vo
         400,
         'This hub cannot be shut down through the API',
       );
-    setTimeout(
-      () => void ctx.shutdown!({ proxy: body.proxy === true, servers: body.servers === true }),
-      50,
-    );
+    // As in JupyterHub, what the body leaves out follows JupyterHub.cleanup_proxy/cleanup_servers.
+    const opts = {
+      proxy: typeof body.proxy === 'boolean' ? body.proxy : ctx.settings.cleanupProxy,
+      servers: typeof body.servers === 'boolean' ? body.servers : ctx.settings.cleanupServers,
+    };
+    setTimeout(() => void ctx.shutdown!(opts), 50);
     return reply.code(202).send({ message: 'Shutting down Hub' });
   });
 
