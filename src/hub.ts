@@ -34,7 +34,7 @@ import { groupsOfUser } from './auth/pam.js';
 import { warnUnclaimedAdmins, type NativeAuthenticator } from './auth/native.js';
 import { resolveSpawner } from './spawner/registry.js';
 import { describeLimitSupport } from './spawner/limits.js';
-import { ensureUserEnv } from './spawner/user-env.js';
+import { warmUserEnv } from './spawner/user-env-warmup.js';
 import { ManagedProxy } from './proxy/managed.js';
 import type { Proxy } from './proxy/types.js';
 import { ServiceRunner } from './core/service-runner.js';
@@ -236,7 +236,11 @@ export class Hub {
         ...settings,
         spawner: {
           ...settings.spawner,
-          extra: { ...settings.spawner.extra, userEnvDir: settings.userEnvDir ?? undefined },
+          extra: {
+            ...settings.spawner.extra,
+            userEnvDir: settings.userEnvDir ?? undefined,
+            userEnvRequirements: settings.userEnvRequirements ?? undefined,
+          },
         },
       },
       store,
@@ -342,17 +346,14 @@ export class Hub {
         `Sending statsd metrics to ${settings.statsd.host}:${settings.statsd.port} with prefix '${settings.statsd.prefix}'`,
       );
     }
-    if (settings.spawner.cmd[0] === 'jupyterhub-singleuser') {
-      // Warm the Python environment in the background so the first spawn does not wait for pip.
-      void ensureUserEnv({
-        venvDir: settings.userEnvDir ?? undefined,
-        onProgress: (l) => log.debug(`user env: ${l}`),
-      }).then(
-        (env) =>
-          env.source !== 'path' && log.info(`Python user environment ready at ${env.venvDir}`),
-        (e) => log.error(`Python user environment: ${(e as Error).message}`),
-      );
-    }
+    // Warm the Python environment in the background so the first spawn does not wait for pip.
+    warmUserEnv({
+      cmd: settings.spawner.cmd,
+      userEnv: settings.spawner.extra.user_env,
+      venvDir: settings.userEnvDir,
+      requirementsFile: settings.userEnvRequirements,
+      log,
+    });
     const pub = isWildcardIp(settings.ip)
       ? `all interfaces, port ${settings.port}`
       : `${settings.ip}:${settings.port}`;

@@ -315,6 +315,12 @@ export const labhubTraits = {
     'str',
     'Where labhub creates its Python environment (venv with jupyterlab, jupyterhub, ipykernel) when `jupyterhub-singleuser` is not on PATH. Empty: `/opt/labhub/venv` when labhub runs as root, else `$XDG_DATA_HOME/labhub/venv` (usually `~/.local/share/labhub/venv`).',
   ),
+  user_env_requirements: t(
+    z.string(),
+    '',
+    'str',
+    "Requirements file (pip's `-r` format) labhub installs into its Python environment; it must provide `jupyterhub-singleuser`. A changed file updates the environment at the next start or spawn. Empty: labhub's own pins (`python/requirements.txt`: JupyterLab 4, jupyterhub, ipykernel, notebook).",
+  ),
   idle_culler: t(
     idleCuller,
     {},

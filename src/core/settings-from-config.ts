@@ -266,6 +266,7 @@ export function settingsFromConfig(config: HubConfig, resolvedAuthenticatorId: s
       cullUsers: culler.cull_users === true,
     },
     userEnvDir: str(lab.user_env_dir) || null,
+    userEnvRequirements: str(lab.user_env_requirements) || null,
     cleanupServers: hub.cleanup_servers === true,
     cleanupProxy: hub.cleanup_proxy === true,
     logLevel: pinoLevel(hub.log_level),

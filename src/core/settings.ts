@@ -118,6 +118,8 @@ export interface Settings {
     cullUsers: boolean;
   };
   userEnvDir: string | null;
+  /** Labhub.user_env_requirements, or null for labhub's own pins. */
+  userEnvRequirements: string | null;
   /** Stop user servers when the hub stops (JupyterHub.cleanup_servers). */
   cleanupServers: boolean;
   /** Stop a labhub-started proxy when the hub stops (JupyterHub.cleanup_proxy). */

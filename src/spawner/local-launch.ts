@@ -11,6 +11,7 @@ import type { RunAsPlan } from './local-spawner.js';
 import { cleanupLimits, planLimits } from './limits.js';
 import { findOnPath } from './proc.js';
 import { ensureUserEnv } from './user-env.js';
+import { spawnProgressOf } from './user-env-progress.js';
 import { extraValue, spawnFailed, SYSTEM_PATH } from './spawner-util.js';
 
 export interface LaunchInput {
@@ -21,7 +22,8 @@ export interface LaunchInput {
   /** The server's complete environment (PATH may be extended with the venv's bin). */
   env: Record<string, string>;
   log: Logger;
-  progress: (message: string) => void;
+  /** A line of the spawn's progress; with `progress` (%) the bar moves too. */
+  progress: (message: string, progress?: number) => void;
   port: number;
 }
 
@@ -43,15 +45,22 @@ async function resolveCommand(input: LaunchInput, cmd0: string, cwd: string): Pr
   if (resolved) return resolved;
   const userEnvMode = extraValue(o.extra, 'userEnv') ?? 'auto';
   if (!cmd0.includes('/') && basename(cmd0) === 'jupyterhub-singleuser' && userEnvMode !== 'off') {
-    input.progress("jupyterhub-singleuser is not on PATH: preparing labhub's Python environment");
+    input.progress(
+      "jupyterhub-singleuser is not on PATH: preparing labhub's Python environment",
+      50,
+    );
     const venvDir = extraValue(o.extra, 'userEnvDir');
+    const reqFile = extraValue(o.extra, 'userEnvRequirements');
     const ue = await ensureUserEnv({
       command: cmd0,
       searchPath: env.PATH,
       venvDir: typeof venvDir === 'string' && venvDir ? venvDir : undefined,
-      onProgress: (line) => {
-        input.log.info(line);
-        input.progress(line);
+      requirementsFile: typeof reqFile === 'string' && reqFile ? reqFile : undefined,
+      // The steps in words (with how far) on the page and in the log; pip's raw output at debug.
+      onProgress: (line) => input.log.debug(line),
+      onStatus: (st) => {
+        input.log.info(`Python environment: ${st.message}`);
+        input.progress(st.message, spawnProgressOf(st));
       },
     });
     if (ue.binDir) env.PATH = `${ue.binDir}:${env.PATH}`;

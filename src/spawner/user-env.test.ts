@@ -109,7 +109,7 @@ test('not on PATH: creates a venv from the requirements, reuses it, updates it w
   const updated = await ensureUserEnv(opts);
   assert.equal(updated.source, 'venv-installed');
   assert.ok(
-    lines.some((l) => /^Installing the pinned packages/.test(l)),
+    lines.some((l) => /^Installing 1 pinned package\(s\) from /.test(l)),
     lines.join('\n'),
   );
   assert.notEqual(readFileSync(join(venvDir, MARKER_FILE), 'utf8').trim(), marker);
