@@ -35,6 +35,7 @@ import { warnUnclaimedAdmins, type NativeAuthenticator } from './auth/native.js'
 import { resolveSpawner } from './spawner/registry.js';
 import { describeLimitSupport } from './spawner/limits.js';
 import { warmUserEnv } from './spawner/user-env-warmup.js';
+import { defaultServerLogDir } from './spawner/server-log.js';
 import { ManagedProxy } from './proxy/managed.js';
 import type { Proxy } from './proxy/types.js';
 import { ServiceRunner } from './core/service-runner.js';
@@ -240,6 +241,7 @@ export class Hub {
             ...settings.spawner.extra,
             userEnvDir: settings.userEnvDir ?? undefined,
             userEnvRequirements: settings.userEnvRequirements ?? undefined,
+            serverLogDir: settings.serverLogDir ?? defaultServerLogDir(),
           },
         },
       },

@@ -18,6 +18,7 @@ import type { Settings } from '../core/settings.js';
 import { Store, parseDbUrl } from '../db/index.js';
 import { HubError } from '../errors.js';
 import { cliDbOptions, loadWithFlags, type StartFlags } from './common.js';
+import { hubApi, hubVersionAt } from './hub-probe.js';
 import { portOwner, tcpOpen } from './port-owner.js';
 import { stopLeftoverServers, stopManagedProxy } from './stop-leftovers.js';
 
@@ -26,24 +27,6 @@ export interface StopFlags extends StartFlags {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The hub's REST API as seen from this machine. */
-function hubApi(s: Settings): { host: string; url: string } {
-  const host = loopbackFor(s.hubIp);
-  const h = host.includes(':') ? `[${host}]` : host;
-  return { host, url: `http://${h}:${s.hubPort}${s.hubPrefix}api` };
-}
-
-/** True when a JupyterHub-compatible API answers GET <api>/ (the version endpoint). */
-async function hubAnswers(api: string): Promise<boolean> {
-  try {
-    const r = await fetch(`${api}/`, { signal: AbortSignal.timeout(3000) });
-    const body = (await r.json()) as { version?: unknown };
-    return r.ok && typeof body.version === 'string';
-  } catch {
-    return false;
-  }
-}
 
 /** Waits until nothing accepts connections at host:port (true) or `ms` pass (false). */
 async function portCloses(host: string, port: number, ms: number): Promise<boolean> {
@@ -116,7 +99,7 @@ export async function runStop(flags: StopFlags): Promise<void> {
   const all = flags.all === true;
   const store = await Store.open(parseDbUrl(s.dbUrl), cliDbOptions);
   try {
-    if (await hubAnswers(hubApi(s).url)) await shutdownHub(s, store, all, say);
+    if ((await hubVersionAt(hubApi(s).url)) !== null) await shutdownHub(s, store, all, say);
     else say(`The hub is not running (nothing answers at ${hubApi(s).url}).`);
     if (!all) return;
     await stopLeftoverServers(s, store, say);

@@ -321,6 +321,12 @@ export const labhubTraits = {
     'str',
     "Requirements file (pip's `-r` format) labhub installs into its Python environment; it must provide `jupyterhub-singleuser`. A changed file updates the environment at the next start or spawn. Empty: labhub's own pins (`python/requirements.txt`: JupyterLab 4, jupyterhub, ipykernel, notebook).",
   ),
+  server_log_dir: t(
+    z.string(),
+    '',
+    'str',
+    "Directory where each local-process server's output is written (one file per server, mode 0600, emptied at each start). The hub copies it into its own log, and keeps doing so for servers it reattaches after a restart. Empty: `/var/log/labhub/servers` when labhub runs as root, else `$XDG_STATE_HOME/labhub/servers` (usually `~/.local/state/labhub/servers`).",
+  ),
   idle_culler: t(
     idleCuller,
     {},

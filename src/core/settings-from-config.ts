@@ -267,6 +267,7 @@ export function settingsFromConfig(config: HubConfig, resolvedAuthenticatorId: s
     },
     userEnvDir: str(lab.user_env_dir) || null,
     userEnvRequirements: str(lab.user_env_requirements) || null,
+    serverLogDir: str(lab.server_log_dir) || null,
     cleanupServers: hub.cleanup_servers === true,
     cleanupProxy: hub.cleanup_proxy === true,
     logLevel: pinoLevel(hub.log_level),

@@ -118,6 +118,8 @@ export interface Settings {
     cullUsers: boolean;
   };
   userEnvDir: string | null;
+  /** Labhub.server_log_dir, or null for the default (spawner/server-log.ts). */
+  serverLogDir: string | null;
   /** Labhub.user_env_requirements, or null for labhub's own pins. */
   userEnvRequirements: string | null;
   /** Stop user servers when the hub stops (JupyterHub.cleanup_servers). */

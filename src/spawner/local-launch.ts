@@ -4,6 +4,7 @@
  * account (setpriv with its groups), and spawn it as the leader of its own process group.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Logger } from '../log.js';
 import type { SpawnerContext } from './types.js';
@@ -12,6 +13,7 @@ import { cleanupLimits, planLimits } from './limits.js';
 import { findOnPath } from './proc.js';
 import { ensureUserEnv } from './user-env.js';
 import { spawnProgressOf } from './user-env-progress.js';
+import { openServerLog } from './server-log.js';
 import { extraValue, spawnFailed, SYSTEM_PATH } from './spawner-util.js';
 
 export interface LaunchInput {
@@ -31,6 +33,8 @@ export interface Launched {
   child: ChildProcess;
   /** cgroup directories to remove when the server is gone. */
   cleanupDirs: string[];
+  /** The file the server writes its output to (with `serverLogDir`), else null (pipes). */
+  logPath: string | null;
 }
 
 /**
@@ -120,13 +124,20 @@ export async function launchServer(input: LaunchInput): Promise<Launched> {
     { argv: full, cwd: plan.cwd, port: input.port },
     `starting the server of ${who} as ${plan.account.name}`,
   );
+  // With serverLogDir the output goes to a file that outlives the hub (see server-log.ts).
+  const logDir = extraValue(o.extra, 'serverLogDir');
+  const out =
+    typeof logDir === 'string' && logDir
+      ? openServerLog(logDir, ctx.user.name, ctx.serverName)
+      : null;
   const child = spawn(full[0], full.slice(1), {
     env,
     cwd: plan.cwd,
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', out?.fd ?? 'pipe', out?.fd ?? 'pipe'],
     ...uidOpts,
   });
+  if (out) closeSync(out.fd);
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
     child.once('error', (e) => {
@@ -134,5 +145,5 @@ export async function launchServer(input: LaunchInput): Promise<Launched> {
       reject(spawnFailed(who, `${full[0]} could not be executed (${e.message}).`));
     });
   });
-  return { child, cleanupDirs: limits.cleanupDirs };
+  return { child, cleanupDirs: limits.cleanupDirs, logPath: out?.path ?? null };
 }

@@ -99,6 +99,25 @@ export function defaultVenvDir(): string {
   return join(data, 'labhub', 'venv');
 }
 
+/**
+ * What labhub's environment at `venvDir` looks like without changing it (for `labhub doctor`):
+ * `ready` (it provides `command` and matches the requirements file), `outdated` (it provides
+ * the command but the requirements changed: the next start or spawn updates it) or `missing`.
+ */
+export function userEnvState(
+  venvDir: string,
+  requirementsFile: string = defaultRequirementsFile(),
+  command = 'jupyterhub-singleuser',
+): 'ready' | 'outdated' | 'missing' {
+  if (!findOnPath(join(venvDir, 'bin', command), undefined)) return 'missing';
+  try {
+    const want = createHash('sha256').update(readFileSync(requirementsFile, 'utf8')).digest('hex');
+    return readFileSync(join(venvDir, MARKER_FILE), 'utf8').trim() === want ? 'ready' : 'outdated';
+  } catch {
+    return 'outdated';
+  }
+}
+
 /** True when every ancestor directory of `p` is searchable by others and `p` is readable by others. */
 function othersCanReach(p: string): boolean {
   try {

@@ -47,6 +47,7 @@ async function setup(): Promise<Setup> {
         DummyAuthenticator: { password: 'pw' },
         Spawner: { cmd: [process.execPath, FAKE_SERVER], http_timeout: 20 },
         LocalProcessSpawner: { run_as_user: 'self' },
+        Labhub: { server_log_dir: join(dir, 'server-logs') },
       };
       writeFileSync(join(dir, 'labhub.yaml'), stringify(cfg));
     },
