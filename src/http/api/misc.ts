@@ -97,6 +97,9 @@ export function registerMiscApiRoutes(app: FastifyInstance, ctx: HubContext): vo
       proxy: typeof body.proxy === 'boolean' ? body.proxy : ctx.settings.cleanupProxy,
       servers: typeof body.servers === 'boolean' ? body.servers : ctx.settings.cleanupServers,
     };
+    ctx.log.info(
+      `Shutdown requested through the API: stopping the hub${opts.servers ? ', every user server' : ''}${opts.proxy ? ' and the proxy' : ''}`,
+    );
     setTimeout(() => void ctx.shutdown!(opts), 50);
     return reply.code(202).send({ message: 'Shutting down Hub' });
   });
