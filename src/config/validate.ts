@@ -5,10 +5,10 @@
 import type { z } from 'zod';
 import { HubError } from '../errors.js';
 import {
-  REFUSED_HINT,
   UNSUPPORTED_CLASSES,
   isOffValue,
   isUnsupported,
+  refusedHint,
   refusedReason,
   unsupportedHint,
 } from './known-traits.js';
@@ -52,7 +52,7 @@ export function checkKeys(
       if (!opts.lenient && !isOffValue(e.value))
         refused.push(
           `${cls}.${trait}${at(e)} (${refusal}) is not implemented by labhub, so it is refused rather than ignored. ` +
-            `${REFUSED_HINT[chain.find((c) => REFUSED_HINT[c]) ?? ''] ?? 'Remove it'}.`,
+            `${refusedHint(chain, trait)}.`,
         );
       raw.drop(cls, trait, `not implemented by labhub (${refusal})`);
       continue;
@@ -60,10 +60,6 @@ export function checkKeys(
     if (chain.some((c) => isUnsupported(c, trait))) {
       const what = UNSUPPORTED_CLASSES[cls] ? ` (${cls}: ${UNSUPPORTED_CLASSES[cls]})` : '';
       const hint = unsupportedHint(chain, trait);
-      const whose =
-        cls === 'Labhub'
-          ? 'a labhub setting that is not implemented'
-          : 'a JupyterHub setting that labhub does not support yet';
       out.push({
         code: 'LABHUB_WARN_CONFIG_UNSUPPORTED',
         key: `${cls}.${trait}`,
@@ -71,7 +67,7 @@ export function checkKeys(
         line: e.line,
         level: 'warning',
         message:
-          `${cls}.${trait} is ${whose}${what}; it has no effect.` +
+          `${cls}.${trait} is a JupyterHub setting that labhub does not support yet${what}; it has no effect.` +
           (hint ? ` Instead: ${hint}.` : ''),
       });
       raw.drop(cls, trait, `not supported by labhub yet${what}`);

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/index.js';
-import { UNSUPPORTED_TRAITS } from '../config/known-traits.js';
+import { REFUSED_TRAITS, UNSUPPORTED_TRAITS } from '../config/known-traits.js';
 import { CLASSES, CLASS_NAMES, type ClassName } from '../config/schema.js';
 import { groupSchema, roleSchema, serviceSchema } from '../config/schema-hub.js';
 import { isHubError } from '../errors.js';
@@ -255,11 +255,17 @@ test('every field of the nested config objects reaches the settings, or is refus
   assert.deepEqual(dead, [], dead.join('\n'));
 });
 
-test('a key is either in the schema or in the unsupported list, never both', () => {
-  for (const [cls, traits] of Object.entries(UNSUPPORTED_TRAITS)) {
-    const own = (CLASSES as Record<string, { own: Record<string, unknown> }>)[cls]?.own ?? {};
-    for (const t of traits) assert.ok(!(t in own), `${cls}.${t} is in both`);
-  }
+test('a key is in the schema, the unsupported list or the refused list, never two of them', () => {
+  const own = (cls: string) =>
+    (CLASSES as Record<string, { own: Record<string, unknown> }>)[cls]?.own ?? {};
+  for (const [cls, traits] of Object.entries(UNSUPPORTED_TRAITS))
+    for (const t of traits) {
+      assert.ok(!(t in own(cls)), `${cls}.${t} is in the schema and unsupported`);
+      assert.ok(!(t in (REFUSED_TRAITS[cls] ?? {})), `${cls}.${t} is unsupported and refused`);
+    }
+  for (const [cls, traits] of Object.entries(REFUSED_TRAITS))
+    for (const t of Object.keys(traits))
+      assert.ok(!(t in own(cls)), `${cls}.${t} is in the schema and refused`);
 });
 
 test('the walk notices a dead key: a trait nobody reads is reported', () => {
