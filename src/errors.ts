@@ -37,6 +37,8 @@ export const ERROR_CATALOG = {
   LABHUB_ERR_LOGIN_FAILED:
     'The username or password was wrong, the user is not allowed, or choosing a new password took too long (sign in again).',
   LABHUB_ERR_PORT_IN_USE: 'A port the hub needs is already in use by another process.',
+  LABHUB_ERR_STOP:
+    '`labhub stop` could not stop everything; the message names the process or port left and what to do.',
   LABHUB_ERR_USER_ENV:
     'The Python user environment (jupyterhub-singleuser) could not be found or created.',
   LABHUB_ERR_PAM:

@@ -34,7 +34,8 @@ import { groupsOfUser } from './auth/pam.js';
 import { warnUnclaimedAdmins, type NativeAuthenticator } from './auth/native.js';
 import { resolveSpawner } from './spawner/registry.js';
 import { describeLimitSupport } from './spawner/limits.js';
-import { ensureUserEnv } from './spawner/user-env.js';
+import { warmUserEnv } from './spawner/user-env-warmup.js';
+import { defaultServerLogDir } from './spawner/server-log.js';
 import { ManagedProxy } from './proxy/managed.js';
 import type { Proxy } from './proxy/types.js';
 import { ServiceRunner } from './core/service-runner.js';
@@ -155,18 +156,10 @@ export class Hub {
           log.warn(`Could not check the accounts named in the config: ${(e as Error).message}`),
       );
     }
-    const rl =
-      (loaded.config.Labhub as unknown as Record<string, Record<string, unknown>>)
-        .login_rate_limit ?? {};
+    const rl = settings.loginRateLimit;
     const limiter = createLoginRateLimiter({
-      perUser:
-        typeof rl.per_user === 'number'
-          ? { max: rl.per_user, windowSeconds: Number(rl.window_seconds ?? 300) }
-          : undefined,
-      perAddress:
-        typeof rl.per_ip === 'number'
-          ? { max: rl.per_ip, windowSeconds: Number(rl.window_seconds ?? 300) }
-          : undefined,
+      perUser: { max: rl.perUser, windowSeconds: rl.windowSeconds },
+      perAddress: { max: rl.perIp, windowSeconds: rl.windowSeconds },
     });
     const login = new LoginService({
       authenticator,
@@ -193,17 +186,16 @@ export class Hub {
     });
     const hubTarget = `http://${hostForUrl(loopbackFor(settings.hubIp))}:${settings.hubPort}`;
     // HTTPS is terminated by the proxy: configured files, or a self-signed pair (Labhub.generate_self_signed_cert).
-    const lab = loaded.config.Labhub as unknown as Record<string, unknown>;
     const tls = prepareTls({
       sslCert: settings.sslCert,
       sslKey: settings.sslKey,
-      generate: lab.generate_self_signed_cert === true,
+      generate: settings.generateSelfSignedCert,
       cookieSecretFile: settings.cookieSecretFile,
       log,
     });
     settings.sslCert = tls?.certFile ?? null;
     settings.sslKey = tls?.keyFile ?? null;
-    const redirectPort = Number(lab.http_redirect_port ?? 0);
+    const redirectPort = settings.httpRedirectPort;
     if (redirectPort && !tls)
       log.warn(
         `Labhub.http_redirect_port = ${redirectPort} is ignored: it redirects to HTTPS, which needs JupyterHub.ssl_cert/ssl_key or Labhub.generate_self_signed_cert.`,
@@ -229,7 +221,7 @@ export class Hub {
       publicIp: settings.ip,
       publicPort: settings.port,
       errorTarget: `${hubTarget}${settings.hubPrefix}error`,
-      extraArgs: tlsArgs,
+      extraArgs: [...tlsArgs, ...(settings.proxy.debug ? ['--log-level', 'debug'] : [])],
       pidFile: settings.proxy.pidFile,
       checkInterval: settings.proxy.checkInterval * 1000,
       log: {
@@ -245,7 +237,12 @@ export class Hub {
         ...settings,
         spawner: {
           ...settings.spawner,
-          extra: { ...settings.spawner.extra, userEnvDir: settings.userEnvDir ?? undefined },
+          extra: {
+            ...settings.spawner.extra,
+            userEnvDir: settings.userEnvDir ?? undefined,
+            userEnvRequirements: settings.userEnvRequirements ?? undefined,
+            serverLogDir: settings.serverLogDir ?? defaultServerLogDir(),
+          },
         },
       },
       store,
@@ -351,17 +348,14 @@ export class Hub {
         `Sending statsd metrics to ${settings.statsd.host}:${settings.statsd.port} with prefix '${settings.statsd.prefix}'`,
       );
     }
-    if (settings.spawner.cmd[0] === 'jupyterhub-singleuser') {
-      // Warm the Python environment in the background so the first spawn does not wait for pip.
-      void ensureUserEnv({
-        venvDir: settings.userEnvDir ?? undefined,
-        onProgress: (l) => log.debug(`user env: ${l}`),
-      }).then(
-        (env) =>
-          env.source !== 'path' && log.info(`Python user environment ready at ${env.venvDir}`),
-        (e) => log.error(`Python user environment: ${(e as Error).message}`),
-      );
-    }
+    // Warm the Python environment in the background so the first spawn does not wait for pip.
+    warmUserEnv({
+      cmd: settings.spawner.cmd,
+      userEnv: settings.spawner.extra.user_env,
+      venvDir: settings.userEnvDir,
+      requirementsFile: settings.userEnvRequirements,
+      log,
+    });
     const pub = isWildcardIp(settings.ip)
       ? `all interfaces, port ${settings.port}`
       : `${settings.ip}:${settings.port}`;
@@ -414,17 +408,21 @@ export class Hub {
   }
 
   /**
-   * Stop the hub. By default user servers and the proxy keep running, so users are not
-   * disconnected and the next hub start adopts them.
+   * Stop the hub. `servers` and `proxy` default to JupyterHub.cleanup_servers and cleanup_proxy
+   * (labhub: both false, so users are not disconnected and the next hub start adopts them).
+   * `proxy` stops the proxy this hub started or a labhub-started proxy it adopted, never an
+   * external one.
    */
   async stop(opts: { proxy?: boolean; servers?: boolean } = {}): Promise<void> {
+    const servers = opts.servers ?? this.settings?.cleanupServers ?? false;
+    const proxy = opts.proxy ?? this.settings?.cleanupProxy ?? false;
     for (const t of this.timers) t();
     this.timers = [];
     this.ctx?.spawns.close();
-    if (opts.servers) await this.ctx.spawns.stopAll();
+    if (servers && this.ctx) await this.ctx.spawns.stopAll();
     await this.runner?.stop();
     await this.app?.close();
-    await this.proxy?.stop?.({ killProcess: !!opts.proxy });
+    await this.proxy?.stop?.({ killProcess: proxy, killAdopted: proxy });
     await this.ctx?.store.close();
   }
 }

@@ -9,6 +9,7 @@ import { chooseAuthenticator } from '../auth/choice.js';
 import { settingsFromConfig, isWildcardIp } from '../core/settings-from-config.js';
 import { findOnPath } from '../spawner/proc.js';
 import { flagOverrides, type StartFlags } from './common.js';
+import { busyPortResult, detectLive, userEnvResult } from './doctor-live.js';
 import { accountChecks, authenticatorChecks } from './doctor-system.js';
 import { spawnerChecks } from './doctor-spawner.js';
 import { tlsChecks } from './doctor-tls.js';
@@ -108,9 +109,15 @@ export async function runChecks(flags: StartFlags): Promise<CheckResult[]> {
       api.hostname.replace(/^\[|\]$/g, ''),
       Number(api.port || 80),
     ]);
-  const redirectPort = Number(
-    (loaded.config.Labhub as unknown as Record<string, unknown>).http_redirect_port ?? 0,
-  );
+  // Run beside a live labhub: its own hub and proxy hold these ports, which is fine.
+  const live = await detectLive(s);
+  if (live.hubVersion !== null)
+    out.push({
+      name: 'running labhub',
+      status: 'ok',
+      detail: `a labhub hub for this configuration is running (JupyterHub API ${live.hubVersion})${live.proxyPid ? `, with its proxy (pid ${live.proxyPid})` : ''}`,
+    });
+  const redirectPort = s.httpRedirectPort;
   if (redirectPort)
     ports.push(['HTTP redirect port (Labhub.http_redirect_port)', '0.0.0.0', redirectPort]);
   const seen = new Map<number, string>();
@@ -137,12 +144,7 @@ export async function runChecks(flags: StartFlags): Promise<CheckResult[]> {
     out.push(
       free
         ? { name: what, status: 'ok', detail: `${h}:${p} is free` }
-        : {
-            name: what,
-            status: 'warn',
-            detail: `${h}:${p} is in use (a running labhub or proxy, or another program)`,
-            fix: `See what holds it: ss -ltnp 'sport = :${p}'. A running labhub-proxy is adopted by the hub on start; anything else must be stopped, or choose another port.`,
-          },
+        : busyPortResult(what, h, p, p === s.hubPort ? 'hub' : 'proxy', live, s),
     );
   }
   const low = ports.map(([, , p]) => p).filter(p1024);
@@ -169,7 +171,7 @@ export async function runChecks(flags: StartFlags): Promise<CheckResult[]> {
       out.push({
         name: 'proxy pid file',
         status: 'ok',
-        detail: `${s.proxy.pidFile}: proxy pid ${pid} is running (the hub will adopt it)`,
+        detail: `${s.proxy.pidFile}: proxy pid ${pid} is running (${live.hubVersion !== null ? 'the running hub uses it' : 'the hub will adopt it'})`,
       });
     else
       out.push({
@@ -192,12 +194,7 @@ export async function runChecks(flags: StartFlags): Promise<CheckResult[]> {
     onPath
       ? { name: 'single-user command', status: 'ok', detail: `${cmd} → ${onPath}` }
       : cmd === 'jupyterhub-singleuser'
-        ? {
-            name: 'single-user command',
-            status: 'warn',
-            detail: 'jupyterhub-singleuser is not on PATH',
-            fix: 'labhub creates its own Python environment (python/requirements.txt) at the first start; that needs python3 with venv and access to PyPI.',
-          }
+        ? userEnvResult(s)
         : {
             name: 'single-user command',
             status: 'error',

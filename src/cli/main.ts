@@ -1,6 +1,6 @@
 /**
  * The `labhub` command. With no subcommand it starts the hub; subcommands: migrate-config,
- * doctor, token, upgrade-db, proxy. Errors are printed as one clear message, never a stack.
+ * doctor, stop, token, upgrade-db, proxy. Errors are printed as one clear message, never a stack.
  */
 import { Command, Option } from 'commander';
 import { isHubError } from '../errors.js';
@@ -9,6 +9,7 @@ import { runStart } from './start.js';
 import { runMigrateConfig } from './migrate-cmd.js';
 import { runDoctor } from './doctor.js';
 import { runToken } from './token.js';
+import { runStop } from './stop.js';
 import { runUpgradeDb } from './upgrade-db.js';
 
 function fail(e: unknown): never {
@@ -49,7 +50,10 @@ program
     '--admin <name>',
     'make NAME an admin; native: create the account with a one-time password; PAM as root: create the Linux account with a one-time password if it does not exist',
   )
-  .option('--log-level <level>', 'debug, info, warn, error', 'info')
+  .option(
+    '--log-level <level>',
+    'debug, info, warn, error (default: LABHUB_LOG_LEVEL, else JupyterHub.log_level, else info)',
+  )
   .action(async (opts) => {
     try {
       await runStart(opts);
@@ -71,6 +75,15 @@ program
   .description('check this machine and the configuration, and explain how to fix each problem')
   .option('-f, --config <file>', 'config file')
   .action(async (opts) => runDoctor({ ...program.opts(), ...opts }).catch(fail));
+
+program
+  .command('stop')
+  .description(
+    'stop the running hub (through its API); with --all also every user server and the proxy, whether or not the hub is running. Run it where you run labhub (same config and pid file).',
+  )
+  .option('-f, --config <file>', 'config file')
+  .option('--all', 'also stop every user server and the proxy labhub started')
+  .action(async (opts) => runStop({ ...program.opts(), ...opts }).catch(fail));
 
 program
   .command('token <user>')

@@ -12,10 +12,18 @@ import { cliDbOptions, loadWithFlags, type StartFlags } from './common.js';
 import { configFileCheck } from './doctor-files.js';
 import { plainHttpNotice } from './http-notice.js';
 
-/** `labhub [--admin NAME]`: start the hub; SIGINT/SIGTERM stop it and leave servers and proxy running. */
+/**
+ * `labhub [--admin NAME]`: start the hub. SIGINT/SIGTERM stop it; user servers and the proxy
+ * keep running unless JupyterHub.cleanup_servers / cleanup_proxy say otherwise.
+ */
 export async function runStart(flags: StartFlags): Promise<void> {
-  const log = createLogger({ level: flags.logLevel });
   const loaded = loadWithFlags(flags);
+  // --log-level wins, then LABHUB_LOG_LEVEL, then JupyterHub.log_level.
+  const level =
+    flags.logLevel ??
+    process.env.LABHUB_LOG_LEVEL ??
+    settingsFromConfig(loaded.config, chooseAuthenticator(loaded.config).id).logLevel;
+  const log = createLogger({ level });
   const config = configFileCheck(loaded);
   if (config) log.warn(`${config.detail}. Fix: ${config.fix}`);
   if (flags.db && /:\/\/[^/@:]*:[^/@]+@/.test(flags.db))
@@ -34,12 +42,23 @@ export async function runStart(flags: StartFlags): Promise<void> {
   const stop = async (sig: string) => {
     if (stopping) return;
     stopping = true;
-    log.info(`${sig}: stopping the hub (user servers and the proxy keep running)`);
+    log.info(`${sig}: stopping the hub (${whatStops(hub.settings)})`);
     await hub.stop().catch((e) => log.error({ err: e }, 'error while stopping'));
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/** What a Ctrl-C stops besides the hub, as the log says it. */
+export function whatStops(s: { cleanupServers: boolean; cleanupProxy: boolean }): string {
+  if (s.cleanupServers && s.cleanupProxy)
+    return 'user servers and the proxy stop too: JupyterHub.cleanup_servers and cleanup_proxy are true';
+  if (s.cleanupServers)
+    return 'user servers stop too (JupyterHub.cleanup_servers); the proxy keeps running';
+  if (s.cleanupProxy)
+    return 'the proxy stops too (JupyterHub.cleanup_proxy); user servers keep running';
+  return "user servers and the proxy keep running; 'labhub stop --all' stops everything";
 }
 
 /**

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import type { HubError } from '../errors.js';
 import assert from 'node:assert/strict';
 import { buildConfig } from './load.js';
 import { fromObject, readConfigText } from './sources.js';
@@ -86,30 +87,46 @@ test('bind_url and ip/port/base_url: parts win, as in JupyterHub', () => {
   assert.deepEqual([tls.bind_url, tls.base_url], ['https://:8000/jh/', '/jh/']);
 });
 
-test('old load_groups form is converted; service admin, tornado_settings and popen_kwargs warn', () => {
+test('old load_groups form is converted; service admin warns', () => {
   const r = buildConfig(
     fromObject(
-      {
-        JupyterHub: {
-          load_groups: { g: ['a'] },
-          services: [{ name: 's', admin: true }],
-          tornado_settings: { headers: {}, xsrf_cookies: false },
-        },
-        LocalProcessSpawner: { popen_kwargs: { cwd: '/', start_new_session: true } },
-      },
+      { JupyterHub: { load_groups: { g: ['a'] }, services: [{ name: 's', admin: true }] } },
       'labhub.yaml',
     ),
     null,
   );
   assert.deepEqual(r.config.JupyterHub.load_groups, { g: { users: ['a'], properties: {} } });
   assert.deepEqual(r.warnings.map((w) => w.code).sort(), [
-    'LABHUB_WARN_CONFIG_IGNORED',
-    'LABHUB_WARN_CONFIG_IGNORED',
     'LABHUB_WARN_CONFIG_OLD_FORM',
     'LABHUB_WARN_CONFIG_SERVICE_ADMIN',
   ]);
-  assert.ok(r.warnings.some((w) => /xsrf_cookies/.test(w.message)));
-  assert.ok(r.warnings.some((w) => /start_new_session/.test(w.message)));
+});
+
+test('documented settings labhub never read (tornado_settings, popen_kwargs…) are refused with what to do; their off values pass', () => {
+  const load = (o: Record<string, Record<string, unknown>>) =>
+    buildConfig(fromObject(o, 'labhub.yaml'), null);
+  assert.throws(
+    () =>
+      load({
+        JupyterHub: { tornado_settings: { headers: {} } },
+        LocalProcessSpawner: { popen_kwargs: { cwd: '/' } },
+        PAMAuthenticator: { enable_auth_state: true },
+      }),
+    (e: unknown) => {
+      const m = (e as HubError).userMessage;
+      assert.match(
+        m,
+        /JupyterHub\.tornado_settings .*\(tornado web-server settings.*refused rather than ignored\. Remove it .*web server in front of labhub\./,
+      );
+      // A subclass gets its parent class's reason and hint.
+      assert.match(m, /LocalProcessSpawner\.popen_kwargs .*Spawner\.notebook_dir/);
+      assert.match(m, /PAMAuthenticator\.enable_auth_state .*keep no auth state/);
+      return true;
+    },
+  );
+  assert.doesNotThrow(() =>
+    load({ JupyterHub: { tornado_settings: {} }, Authenticator: { enable_auth_state: false } }),
+  );
 });
 
 test('set-of-letters warning names file:line, what JupyterHub would do, and how to write it', () => {

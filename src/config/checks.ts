@@ -133,16 +133,6 @@ export function checkResolved(
       `Both JupyterHub.bind_url and ip/port/base_url are set; as in JupyterHub, ip/port/base_url win, so labhub binds ${String(hub.bind_url)}. Set only bind_url.`,
     );
   }
-  const tornado = Object.keys((hub.tornado_settings as object) ?? {}).filter(
-    (k) => k !== 'headers' && k !== 'cookie_options',
-  );
-  if (tornado.length) {
-    push(
-      'LABHUB_WARN_CONFIG_IGNORED',
-      'JupyterHub.tornado_settings',
-      `JupyterHub.tornado_settings: labhub reads only headers and cookie_options; ignored: ${tornado.join(', ')}.`,
-    );
-  }
   for (const s of (hub.services as { name: string; admin?: boolean }[]) ?? []) {
     if (s.admin !== undefined) {
       push(
@@ -153,17 +143,6 @@ export function checkResolved(
     }
   }
 
-  // Authenticator and Spawner: look at every class section (subclasses too).
-  for (const [cls, traits] of Object.entries(explicit)) {
-    const popen = traits.popen_kwargs as Record<string, unknown> | undefined;
-    const other = Object.keys(popen ?? {}).filter((k) => k !== 'cwd');
-    if (other.length)
-      push(
-        'LABHUB_WARN_CONFIG_IGNORED',
-        `${cls}.popen_kwargs`,
-        `${cls}.popen_kwargs: labhub is not Python and reads only cwd from it; ignored: ${other.join(', ')}.`,
-      );
-  }
   const auth = Object.entries(explicit).filter(([c]) => c.endsWith('Authenticator'));
   const emptyAllowed = auth.find(
     ([, t]) => Array.isArray(t.allowed_users) && t.allowed_users.length === 0,

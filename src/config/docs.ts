@@ -134,7 +134,7 @@ export function renderConfigDocs(): string {
   L.push(
     '## Recognised and refused',
     '',
-    'These plugin settings are not implemented, and ignoring them would change who can sign up or sign in, so labhub refuses to start when one is set (to anything but false or empty) instead of ignoring it.',
+    'These settings are not implemented, and ignoring them would silently change what the operator relies on (who can sign up or sign in, how servers start, what the pages send), so labhub refuses to start when one is set (to anything but false or empty) instead of ignoring it. The error says what to do instead.',
     '',
   );
   for (const [cls, traits] of Object.entries(REFUSED_TRAITS))

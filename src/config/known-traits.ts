@@ -137,8 +137,8 @@ export const UNSUPPORTED_CLASSES: Record<string, string> = {
 
 /**
  * Real settings labhub does not implement and refuses (the hub does not start) instead of
- * ignoring, because running without them would change who can sign up or sign in, or lose data
- * the operator expects to be imported. Setting one to its "off" value (false, empty) is accepted.
+ * ignoring, because running without them would silently change what the operator relies on: who
+ * can sign up or sign in, data to import, how servers start, what the pages send. Setting one to its "off" value (false, empty) is accepted.
  * Value: what the setting does, for the error message.
  */
 export const REFUSED_TRAITS: Record<string, Record<string, string>> = {
@@ -149,6 +149,44 @@ export const REFUSED_TRAITS: Record<string, Record<string, string>> = {
     allow_self_approval_for: 'approval of sign-ups by an e-mailed link',
     import_from_firstuse: 'importing FirstUseAuthenticator accounts',
   },
+  // Documented JupyterHub settings no labhub code read: refused, so nobody relies on them.
+  JupyterHub: {
+    cookie_host_prefix_enabled: 'the __Host- prefix on login cookies',
+    tornado_settings: 'tornado web-server settings, e.g. extra response headers',
+  },
+  Authenticator: {
+    auto_login: 'going straight to an external login, skipping the login page',
+    delete_invalid_users: 'deleting users who are no longer allowed, at start',
+    enable_auth_state: 'keeping encrypted authentication state',
+    manage_groups: 'group membership managed by the authenticator',
+  },
+  Spawner: {
+    shell_cmd: 'starting the server through a shell',
+    popen_kwargs: 'Python subprocess options',
+  },
+  Labhub: { languages: 'choosing which UI languages are offered' },
+};
+
+/** What to do instead of one refused setting (looked up on its class and the ancestors). */
+export const REFUSED_KEY_HINTS: Record<string, string> = {
+  'JupyterHub.cookie_host_prefix_enabled':
+    "labhub's cookies keep their plain names (jupyterhub-hub-login, jupyterhub-session-id) and are host-only (no Domain attribute)",
+  'JupyterHub.tornado_settings':
+    'labhub is not tornado and sets its own security headers; add other response headers in the web server in front of labhub',
+  'Authenticator.auto_login':
+    "labhub's login page is its own form, there is no external login to jump to yet",
+  'Authenticator.delete_invalid_users':
+    'users who are no longer allowed are refused at every login; delete their records on the admin page or with DELETE /hub/api/users/{name}',
+  'Authenticator.enable_auth_state':
+    "labhub's authenticators (PAM, native, dummy) keep no auth state",
+  'Authenticator.manage_groups':
+    'define groups with JupyterHub.load_groups or on the admin page; LocalAuthenticator.allowed_groups checks Linux groups at each login',
+  'Spawner.shell_cmd':
+    'set Spawner.cmd to a wrapper script that prepares the environment and then execs jupyterhub-singleuser',
+  'Spawner.popen_kwargs':
+    'use Spawner.notebook_dir for the working directory and Spawner.environment for variables',
+  'Labhub.languages':
+    'every bundled translation (English, Chinese) is offered; pages follow Accept-Language and the language switch',
 };
 
 /** What the refused settings' users can do instead. */
@@ -156,6 +194,15 @@ export const REFUSED_HINT: Record<string, string> = {
   NativeAuthenticator:
     'Remove it (or set it to false/empty). labhub implements enable_signup, open_signup, ask_email_on_signup, check_common_password, minimum_password_length, allowed_failed_logins and seconds_before_next_try; an admin approves sign-ups on /hub/signups',
 };
+
+/** What to do instead of a refused `Class.trait`: its own hint, else its class's, else remove it. */
+export function refusedHint(chain: readonly string[], trait: string): string {
+  for (const c of [...chain].reverse()) {
+    const h = REFUSED_KEY_HINTS[`${c}.${trait}`];
+    if (h) return `Remove it (or set it to false/empty); ${h}`;
+  }
+  return REFUSED_HINT[chain.find((c) => REFUSED_HINT[c]) ?? ''] ?? 'Remove it';
+}
 
 /** The reason `Class.trait` (or a parent class's trait) is refused, or undefined. */
 export function refusedReason(chain: readonly string[], trait: string): string | undefined {
@@ -188,4 +235,13 @@ export const UNSUPPORTED_HINTS: Record<string, string> = {
 export function isUnsupported(cls: string, trait: string): boolean {
   if (cls in UNSUPPORTED_CLASSES) return true;
   return (UNSUPPORTED_TRAITS[cls] ?? []).includes(trait);
+}
+
+/** The hint for an unsupported `Class.trait`, looked up on the class and its ancestors. */
+export function unsupportedHint(chain: readonly string[], trait: string): string | undefined {
+  for (const c of [...chain].reverse()) {
+    const h = UNSUPPORTED_HINTS[`${c}.${trait}`];
+    if (h) return h;
+  }
+  return undefined;
 }

@@ -35,25 +35,7 @@ export const authenticatorTraits = {
     'Users already in the hub database may log in even if not listed. Only admins, --admin and the config add users to the database.',
     'true (JupyterHub: true only when allowed_users is non-empty, which locked out users added on the admin page)',
   ),
-  auto_login: t(
-    z.boolean(),
-    false,
-    'bool',
-    'Skip the login page and go straight to the external login (OAuth authenticators).',
-  ),
-  delete_invalid_users: t(
-    z.boolean(),
-    false,
-    'bool',
-    'Delete database users that are no longer allowed, at start.',
-  ),
-  enable_auth_state: t(
-    z.boolean(),
-    false,
-    'bool',
-    'Store encrypted auth state (needs `JUPYTERHUB_CRYPT_KEY`).',
-  ),
-  manage_groups: t(z.boolean(), false, 'bool', 'Group membership comes from the authenticator.'),
+
   username_pattern: t(
     z.string(),
     '',
@@ -241,18 +223,12 @@ export const spawnerTraits = {
   interrupt_timeout: t(seconds, 10, 'int', 'Seconds to wait after SIGINT before SIGTERM.'),
   term_timeout: t(seconds, 5, 'int', 'Seconds to wait after SIGTERM before SIGKILL.'),
   kill_timeout: t(seconds, 5, 'int', 'Seconds to wait after SIGKILL.'),
-  shell_cmd: t(strList, [], 'list[str]', 'Wrap cmd in a shell, e.g. `["bash", "-l", "-c"]`.'),
-  popen_kwargs: t(
-    anyDict,
-    {},
-    'dict',
-    'Python subprocess options; accepted for compatibility, labhub reads only `cwd` and warns about the rest.',
-  ),
+
   hub_connect_url: t(
     z.string(),
     '',
     'str',
-    'URL this server uses to reach the hub API (overrides JupyterHub.hub_connect_url).',
+    "URL this spawner's servers use to reach the hub (e.g. `http://10.0.0.5:8081`), when it differs from JupyterHub.hub_connect_url; becomes their `JUPYTERHUB_API_URL` (`…/hub/api`).",
   ),
   run_as_user: t(
     z.enum(['auto', 'self']),
@@ -317,7 +293,12 @@ export const proxyTraits = {
     'bool',
     'Start the proxy (and adopt one already running with the same token). false: use an external proxy.',
   ),
-  debug: t(z.boolean(), false, 'bool', 'Start the proxy with debug logging.'),
+  debug: t(
+    z.boolean(),
+    false,
+    'bool',
+    'Start the proxy with debug logging (`--log-level debug`; applies to a proxy the hub starts).',
+  ),
   check_running_interval: t(seconds, 5, 'int', 'Seconds between checks that the proxy is alive.'),
   pid_file: t(
     z.string(),
@@ -332,13 +313,25 @@ export const labhubTraits = {
     z.string(),
     '',
     'str',
-    'Where labhub creates its Python environment (venv with jupyterlab, jupyterhub, ipykernel) when `jupyterhub-singleuser` is not on PATH. Empty: `$XDG_DATA_HOME/labhub/venv` (usually `~/.local/share/labhub/venv`).',
+    'Where labhub creates its Python environment (venv with jupyterlab, jupyterhub, ipykernel) when `jupyterhub-singleuser` is not on PATH. Empty: `/opt/labhub/venv` when labhub runs as root, else `$XDG_DATA_HOME/labhub/venv` (usually `~/.local/share/labhub/venv`).',
+  ),
+  user_env_requirements: t(
+    z.string(),
+    '',
+    'str',
+    "Requirements file (pip's `-r` format) labhub installs into its Python environment; it must provide `jupyterhub-singleuser`. A changed file updates the environment at the next start or spawn. Empty: labhub's own pins (`python/requirements.txt`: JupyterLab 4, jupyterhub, ipykernel, notebook).",
+  ),
+  server_log_dir: t(
+    z.string(),
+    '',
+    'str',
+    "Directory where each local-process server's output is written (one file per server, mode 0600, emptied at each start). The hub copies it into its own log, and keeps doing so for servers it reattaches after a restart. Empty: `/var/log/labhub/servers` when labhub runs as root, else `$XDG_STATE_HOME/labhub/servers` (usually `~/.local/state/labhub/servers`).",
   ),
   idle_culler: t(
     idleCuller,
     {},
     '{enabled, timeout, interval, max_age, cull_users}',
-    'Built-in idle culler: stop servers idle for `timeout` s (default 3600), checked every `interval` s (300); `max_age` > 0 also stops servers older than that; `cull_users` deletes idle users. Off by default.',
+    'Built-in idle culler: stop servers idle for `timeout` s (default 3600), checked every `interval` s (300); `max_age` > 0 also stops servers older than that; `cull_users` also deletes a non-admin user whose last active server was culled (temporary users). Off by default.',
   ),
   login_rate_limit: t(
     loginRateLimit,
@@ -346,12 +339,7 @@ export const labhubTraits = {
     '{per_user, per_ip, window_seconds}',
     'Failed logins allowed per user (default 5) and per client address (30) within `window_seconds` (300) before further attempts get 429.',
   ),
-  languages: t(
-    strList,
-    [],
-    'list[str]',
-    'UI languages offered (e.g. `["en", "fr"]`); empty: every bundled translation, chosen from Accept-Language.',
-  ),
+
   generate_self_signed_cert: t(
     z.boolean(),
     false,

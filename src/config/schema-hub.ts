@@ -78,7 +78,12 @@ export const jupyterHubTraits = {
     'int',
     'Internal port of the hub. Users do **not** connect here; they connect to `port`.',
   ),
-  hub_bind_url: t(z.string(), '', 'str', 'Full URL the hub binds to; overrides hub_ip/hub_port.'),
+  hub_bind_url: t(
+    z.string(),
+    '',
+    'str',
+    'Full URL the hub binds to, e.g. `http://127.0.0.1:8081`; its host and port override hub_ip/hub_port.',
+  ),
   hub_connect_ip: t(
     z.string(),
     '',
@@ -110,12 +115,6 @@ export const jupyterHubTraits = {
     'File holding the cookie secret (created 0600 if missing; made 0600 with a warning if readable by group/others). Env `JPY_COOKIE_SECRET` overrides.',
   ),
   cookie_max_age_days: t(seconds, 14, 'float', 'Lifetime of the login cookie, in days.'),
-  cookie_host_prefix_enabled: t(
-    z.boolean(),
-    false,
-    'bool',
-    'Use the `__Host-` cookie prefix (needs HTTPS and base_url `/`).',
-  ),
   authenticator_class: t(
     z.string(),
     'default',
@@ -132,7 +131,7 @@ export const jupyterHubTraits = {
     z.string(),
     'configurable-http-proxy',
     'str',
-    'Proxy implementation; `configurable-http-proxy` drives labhub-proxy or CHP through the CHP REST API.',
+    'Proxy implementation. Only `configurable-http-proxy` (also written `jupyterhub.proxy.ConfigurableHTTPProxy` or `ConfigurableHTTPProxy`) exists: it drives labhub-proxy or CHP through the CHP REST API. Any other value is refused at start.',
   ),
   services: t(
     z.array(serviceSchema),
@@ -246,13 +245,13 @@ export const jupyterHubTraits = {
     z.boolean(),
     false,
     'bool',
-    'Stop all user servers when the hub stops. labhub default is `false` (servers survive hub restarts); JupyterHub defaults to true.',
+    'Stop every user server when the hub stops (Ctrl-C, SIGTERM, or `POST /hub/api/shutdown` without `servers`). labhub default `false`: servers keep running and the next start reattaches them (JupyterHub defaults to true). To stop everything once: `labhub stop --all`.',
   ),
   cleanup_proxy: t(
     z.boolean(),
-    true,
+    false,
     'bool',
-    'Stop the proxy when the hub stops (only a proxy the hub started itself).',
+    'Stop the proxy when the hub stops (Ctrl-C, SIGTERM, or `POST /hub/api/shutdown` without `proxy`). Applies to a proxy a labhub hub started: this one, or one an earlier start left running that this start adopted (its pid is in ConfigurableHTTPProxy.pid_file); never to an external proxy. labhub default `false`: users keep their connections across hub restarts (JupyterHub defaults to true).',
   ),
   implicit_spawn_seconds: t(
     seconds,
@@ -264,13 +263,7 @@ export const jupyterHubTraits = {
     z.union([z.enum(['DEBUG', 'INFO', 'WARN', 'WARNING', 'ERROR', 'CRITICAL']), z.number().int()]),
     'INFO',
     'str or int',
-    'Log level of the hub (`LABHUB_LOG_LEVEL` in the environment wins).',
-  ),
-  tornado_settings: t(
-    anyDict,
-    {},
-    'dict',
-    'Accepted for compatibility; labhub reads only `headers` and `cookie_options` from it and warns about the rest.',
+    'Log level of the hub (Python level names or numbers: 10 debug, 20 info, 30 warn, 40 error, 50 critical). `--log-level` on the command line wins, then `LABHUB_LOG_LEVEL` in the environment.',
   ),
 };
 

@@ -5,12 +5,12 @@
 import type { z } from 'zod';
 import { HubError } from '../errors.js';
 import {
-  REFUSED_HINT,
   UNSUPPORTED_CLASSES,
-  UNSUPPORTED_HINTS,
   isOffValue,
   isUnsupported,
+  refusedHint,
   refusedReason,
+  unsupportedHint,
 } from './known-traits.js';
 import { at, type ConfigWarning, type RawConfig } from './raw.js';
 import { applyLazy } from './sources.js';
@@ -52,13 +52,14 @@ export function checkKeys(
       if (!opts.lenient && !isOffValue(e.value))
         refused.push(
           `${cls}.${trait}${at(e)} (${refusal}) is not implemented by labhub, so it is refused rather than ignored. ` +
-            `${REFUSED_HINT[chain.find((c) => REFUSED_HINT[c]) ?? ''] ?? 'Remove it'}.`,
+            `${refusedHint(chain, trait)}.`,
         );
       raw.drop(cls, trait, `not implemented by labhub (${refusal})`);
       continue;
     }
     if (chain.some((c) => isUnsupported(c, trait))) {
       const what = UNSUPPORTED_CLASSES[cls] ? ` (${cls}: ${UNSUPPORTED_CLASSES[cls]})` : '';
+      const hint = unsupportedHint(chain, trait);
       out.push({
         code: 'LABHUB_WARN_CONFIG_UNSUPPORTED',
         key: `${cls}.${trait}`,
@@ -67,9 +68,7 @@ export function checkKeys(
         level: 'warning',
         message:
           `${cls}.${trait} is a JupyterHub setting that labhub does not support yet${what}; it has no effect.` +
-          (UNSUPPORTED_HINTS[`${cls}.${trait}`]
-            ? ` Instead: ${UNSUPPORTED_HINTS[`${cls}.${trait}`]}.`
-            : ''),
+          (hint ? ` Instead: ${hint}.` : ''),
       });
       raw.drop(cls, trait, `not supported by labhub yet${what}`);
       continue;

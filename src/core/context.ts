@@ -25,5 +25,5 @@ export interface HubContext {
   services: ServiceRegistry;
   metrics: HubMetrics;
   /** Called by POST /hub/api/shutdown. */
-  shutdown?: (opts: { proxy: boolean; servers: boolean }) => Promise<void>;
+  shutdown?: (opts: { proxy?: boolean; servers?: boolean }) => Promise<void>;
 }

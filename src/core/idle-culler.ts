@@ -2,13 +2,15 @@ import type { HubContext } from './context.js';
 
 /**
  * Built-in idle culler (off by default; Labhub.idle_culler): stops servers idle longer than
- * `timeout` (or older than `max_age`), looking only at active servers.
+ * `timeout` (or older than `max_age`), looking only at active servers. With `cull_users`, a
+ * non-admin user whose culled server was their last active one is deleted too (for temporary
+ * users, as jupyterhub-idle-culler --cull-users).
  */
 export class IdleCuller {
   constructor(private readonly ctx: HubContext) {}
 
   async once(now = Date.now()): Promise<string[]> {
-    const { timeout, maxAge } = this.ctx.settings.idleCuller;
+    const { timeout, maxAge, cullUsers } = this.ctx.settings.idleCuller;
     const culled: string[] = [];
     for (const a of await this.ctx.store.servers.active()) {
       if (a.status !== 'running') continue;
@@ -23,9 +25,18 @@ export class IdleCuller {
         );
         await this.ctx.spawns.stop(user, a.name);
         culled.push(`${a.userName}/${a.name}`);
+        if (cullUsers && !user.admin) await this.cullUser(user);
       }
     }
     return culled;
+  }
+
+  /** Deletes the user once none of their servers is active (a stop still pending waits). */
+  private async cullUser(user: { id: number; name: string }): Promise<void> {
+    const servers = await this.ctx.store.servers.forUser(user.id);
+    if (servers.some((s) => s.status !== 'stopped')) return;
+    await this.ctx.store.users.delete(user.id);
+    this.ctx.log.info(`Culled user ${user.name} (Labhub.idle_culler.cull_users)`);
   }
 
   start(): () => void {

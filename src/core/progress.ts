@@ -28,9 +28,15 @@ export class ProgressChannel {
   private readonly events: ProgressEvent[] = [];
   private readonly waiters = new Set<() => void>();
   private closed = false;
+  private highest = 0;
 
+  /** Adds an event. Progress never goes back: a lower value is raised to the highest so far. */
   push(e: ProgressEvent): void {
     if (this.closed) return;
+    if (typeof e.progress === 'number') {
+      if (e.progress < this.highest) e = { ...e, progress: this.highest };
+      this.highest = e.progress!;
+    }
     this.events.push(e);
     if (e.ready || e.failed) this.closed = true;
     for (const w of this.waiters) w();

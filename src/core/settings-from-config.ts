@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { HubConfig } from '../config/index.js';
 import { classChain, classForId, isExplicit, traitsFor } from '../config/index.js';
+import { HubError } from '../errors.js';
 import type { RoleSettings, ServiceSettings, Settings } from './settings.js';
 
 /** The JupyterHub version labhub speaks on the wire (X-JupyterHub-Version, GET /hub/api). */
@@ -30,6 +31,54 @@ export function loopbackFor(ip: string): string {
   return ip;
 }
 
+/** Names JupyterHub.proxy_class may take: the CHP-API proxy is the only implementation. */
+const PROXY_CLASSES = new Set([
+  'configurable-http-proxy',
+  'configurable_http_proxy',
+  'ConfigurableHTTPProxy',
+  'jupyterhub.proxy.ConfigurableHTTPProxy',
+]);
+
+/** JupyterHub.log_level (Python names or numbers) as a pino level. */
+export function pinoLevel(v: unknown): string {
+  if (typeof v === 'number') {
+    if (v <= 10) return 'debug';
+    if (v <= 20) return 'info';
+    if (v <= 30) return 'warn';
+    if (v <= 40) return 'error';
+    return 'fatal';
+  }
+  const name = String(v ?? 'INFO').toUpperCase();
+  if (name === 'WARNING' || name === 'WARN') return 'warn';
+  if (name === 'CRITICAL') return 'fatal';
+  return name.toLowerCase();
+}
+
+/** `http://host:port[/…]` of JupyterHub.hub_bind_url → the address the hub listens on. */
+function hubBind(url: string): { ip: string; port: number } {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    u = new URL('invalid:');
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new HubError(
+      'LABHUB_ERR_CONFIG',
+      500,
+      `JupyterHub.hub_bind_url: expected a URL like http://127.0.0.1:8081, received ${JSON.stringify(url)}. Fix it, or set hub_ip and hub_port instead.`,
+    );
+  return {
+    ip: u.hostname.replace(/^\[|\]$/g, ''),
+    port: u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80,
+  };
+}
+
+/** `<connect url>/hub/api`, whether or not the configured URL already ends in /hub/. */
+function apiUrlOf(connectUrl: string): string {
+  return `${connectUrl.replace(/\/$/, '')}/hub/api`.replace(/\/hub\/hub\/api$/, '/hub/api');
+}
+
 function normBase(b: string): string {
   let s = b || '/';
   if (!s.startsWith('/')) s = '/' + s;
@@ -56,33 +105,47 @@ export function settingsFromConfig(config: HubConfig, resolvedAuthenticatorId: s
   const proxy = config.ConfigurableHTTPProxy as unknown as Loose;
   const lab = config.Labhub as unknown as Loose;
   const baseUrl = normBase(str(hub.base_url, '/'));
-  const hubIp = str(hub.hub_ip, '127.0.0.1');
-  const hubPort = num(hub.hub_port, 8081);
+  const proxyClass = str(hub.proxy_class, 'configurable-http-proxy');
+  if (!PROXY_CLASSES.has(proxyClass))
+    throw new HubError(
+      'LABHUB_ERR_CONFIG',
+      500,
+      `JupyterHub.proxy_class = ${JSON.stringify(proxyClass)} is not a proxy labhub has: only configurable-http-proxy exists (it drives labhub-proxy, or configurable-http-proxy given in ConfigurableHTTPProxy.command). Remove proxy_class.`,
+    );
+  const bind = str(hub.hub_bind_url) ? hubBind(str(hub.hub_bind_url)) : null;
+  const hubIp = bind?.ip ?? str(hub.hub_ip, '127.0.0.1');
+  const hubPort = bind?.port ?? num(hub.hub_port, 8081);
   const connectHost = str(hub.hub_connect_ip) || loopbackFor(hubIp);
   const hostPart = connectHost.includes(':') ? `[${connectHost}]` : connectHost;
   const hubApiUrl = str(hub.hub_connect_url)
-    ? `${str(hub.hub_connect_url).replace(/\/$/, '')}/hub/api`.replace(
-        /\/hub\/hub\/api$/,
-        '/hub/api',
-      )
+    ? apiUrlOf(str(hub.hub_connect_url))
     : `http://${hostPart}:${hubPort}${baseUrl}hub/api`;
   const services: ServiceSettings[] = (
     Array.isArray(hub.services) ? (hub.services as Loose[]) : []
-  ).map((s) => ({
-    name: str(s.name),
-    apiToken: str(s.api_token) || null,
-    url: str(s.url) || null,
-    command: Array.isArray(s.command) ? strList(s.command) : null,
-    environment: strMap(s.environment),
-    cwd: str(s.cwd) || null,
-    user: str(s.user) || null,
-    oauthClientAllowedScopes: strList(s.oauth_client_allowed_scopes),
-    oauthNoConfirm: s.oauth_no_confirm === true,
-    oauthRedirectUri: str(s.oauth_redirect_uri) || null,
-    display: s.display !== false,
-    info: (s.info as Record<string, unknown>) ?? {},
-    admin: s.admin === true,
-  }));
+  ).map((s) => {
+    // A service's OAuth client is always `service-<name>` here (permissions map it back).
+    if (str(s.oauth_client_id) && str(s.oauth_client_id) !== `service-${str(s.name)}`)
+      throw new HubError(
+        'LABHUB_ERR_CONFIG',
+        500,
+        `JupyterHub.services[${str(s.name)}].oauth_client_id = ${JSON.stringify(s.oauth_client_id)}: labhub names a service's OAuth client service-${str(s.name)}. Remove oauth_client_id or set it to that.`,
+      );
+    return {
+      name: str(s.name),
+      apiToken: str(s.api_token) || null,
+      url: str(s.url) || null,
+      command: Array.isArray(s.command) ? strList(s.command) : null,
+      environment: strMap(s.environment),
+      cwd: str(s.cwd) || null,
+      user: str(s.user) || null,
+      oauthClientAllowedScopes: strList(s.oauth_client_allowed_scopes),
+      oauthNoConfirm: s.oauth_no_confirm === true,
+      oauthRedirectUri: str(s.oauth_redirect_uri) || null,
+      display: s.display !== false,
+      info: (s.info as Record<string, unknown>) ?? {},
+      admin: s.admin === true,
+    };
+  });
   const loadRoles: RoleSettings[] = (
     Array.isArray(hub.load_roles) ? (hub.load_roles as Loose[]) : []
   ).map((r) => ({
@@ -102,6 +165,7 @@ export function settingsFromConfig(config: HubConfig, resolvedAuthenticatorId: s
     };
   }
   const culler = (lab.idle_culler as Loose) ?? {};
+  const rate = (lab.login_rate_limit as Loose) ?? {};
   const proxyCmd = proxy.command;
   return {
     jupyterhubVersion: JUPYTERHUB_VERSION,
@@ -117,7 +181,6 @@ export function settingsFromConfig(config: HubConfig, resolvedAuthenticatorId: s
     cookieSecretFile: str(hub.cookie_secret_file, 'jupyterhub_cookie_secret'),
     cookieMaxAgeDays: num(hub.cookie_max_age_days, 14),
     dbUrl: str(hub.db_url, 'sqlite:///jupyterhub.sqlite'),
-    authenticatorClass: resolvedAuthenticatorId,
     authenticatorOptions: auth,
     spawnerClass: spawnerId,
     spawner: {
@@ -143,6 +206,7 @@ export function settingsFromConfig(config: HubConfig, resolvedAuthenticatorId: s
       serverTokenScopes: strList(sp.server_token_scopes),
       oauthClientAllowedScopes: strList(sp.oauth_client_allowed_scopes),
       oauthAccessScopes: strList(sp.oauth_access_scopes),
+      hubApiUrl: str(sp.hub_connect_url) ? apiUrlOf(str(sp.hub_connect_url)) : null,
       extra: { ...sp },
     },
     proxy: {
@@ -160,7 +224,7 @@ export function settingsFromConfig(config: HubConfig, resolvedAuthenticatorId: s
       shouldStart: proxy.should_start !== false,
       checkInterval: num(proxy.check_running_interval, 5),
       pidFile: str(proxy.pid_file, 'jupyterhub-proxy.pid'),
-      extraArgs: [],
+      debug: proxy.debug === true,
     },
     allowNamedServers: hub.allow_named_servers === true,
     namedServerLimitPerUser: num(hub.named_server_limit_per_user, 0),
@@ -202,5 +266,17 @@ export function settingsFromConfig(config: HubConfig, resolvedAuthenticatorId: s
       cullUsers: culler.cull_users === true,
     },
     userEnvDir: str(lab.user_env_dir) || null,
+    userEnvRequirements: str(lab.user_env_requirements) || null,
+    serverLogDir: str(lab.server_log_dir) || null,
+    cleanupServers: hub.cleanup_servers === true,
+    cleanupProxy: hub.cleanup_proxy === true,
+    logLevel: pinoLevel(hub.log_level),
+    loginRateLimit: {
+      perUser: num(rate.per_user, 5),
+      perIp: num(rate.per_ip, 30),
+      windowSeconds: num(rate.window_seconds, 300),
+    },
+    generateSelfSignedCert: lab.generate_self_signed_cert === true,
+    httpRedirectPort: num(lab.http_redirect_port, 0),
   };
 }

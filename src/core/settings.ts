@@ -47,6 +47,8 @@ export interface SpawnerSettings {
   serverTokenScopes: string[];
   oauthClientAllowedScopes: string[];
   oauthAccessScopes: string[];
+  /** JUPYTERHUB_API_URL for this spawner's servers when Spawner.hub_connect_url is set, else null. */
+  hubApiUrl: string | null;
   /** Every trait of the spawner's config classes, for the plugin's own options. */
   extra: Record<string, unknown>;
 }
@@ -68,7 +70,6 @@ export interface Settings {
   cookieSecretFile: string;
   cookieMaxAgeDays: number;
   dbUrl: string;
-  authenticatorClass: string;
   authenticatorOptions: Record<string, unknown>;
   spawnerClass: string;
   spawner: SpawnerSettings;
@@ -79,7 +80,8 @@ export interface Settings {
     shouldStart: boolean;
     checkInterval: number;
     pidFile: string;
-    extraArgs: string[];
+    /** Start the proxy with `--log-level debug`. */
+    debug: boolean;
   };
   allowNamedServers: boolean;
   namedServerLimitPerUser: number;
@@ -116,4 +118,20 @@ export interface Settings {
     cullUsers: boolean;
   };
   userEnvDir: string | null;
+  /** Labhub.server_log_dir, or null for the default (spawner/server-log.ts). */
+  serverLogDir: string | null;
+  /** Labhub.user_env_requirements, or null for labhub's own pins. */
+  userEnvRequirements: string | null;
+  /** Stop user servers when the hub stops (JupyterHub.cleanup_servers). */
+  cleanupServers: boolean;
+  /** Stop a labhub-started proxy when the hub stops (JupyterHub.cleanup_proxy). */
+  cleanupProxy: boolean;
+  /** pino level from JupyterHub.log_level: debug, info, warn, error or fatal. */
+  logLevel: string;
+  /** Labhub.login_rate_limit. */
+  loginRateLimit: { perUser: number; perIp: number; windowSeconds: number };
+  /** Labhub.generate_self_signed_cert. */
+  generateSelfSignedCert: boolean;
+  /** Labhub.http_redirect_port (0 = off). */
+  httpRedirectPort: number;
 }

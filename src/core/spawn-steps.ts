@@ -64,7 +64,7 @@ export async function runSpawnSteps(
     userName: user.name,
     serverName: rec.name,
     apiToken: token,
-    hubApiUrl: s.hubApiUrl,
+    hubApiUrl: s.spawner.hubApiUrl ?? s.hubApiUrl,
     baseUrl: s.baseUrl,
     serverPrefix: prefix,
     bindUrl: bindUrlFor(s.spawner.ip, s.spawner.port, prefix),
@@ -86,12 +86,14 @@ export async function runSpawnSteps(
     log,
   });
   live.spawner = spawner;
-  pipeProgress(spawner, live.progress);
 
-  // 3. start, within start_timeout
+  // 3. start, within start_timeout. Its progress is read once start() has begun (as JupyterHub
+  // does): a spawner's progress() may end at once when it is not starting.
   live.progress.push({ progress: 50, message: 'Spawning server...' });
+  const starting = spawner.start();
+  pipeProgress(spawner, live.progress);
   const started = await withTimeout(
-    spawner.start(),
+    starting,
     s.spawner.startTimeout * 1000,
     () =>
       new HubError(

@@ -138,6 +138,18 @@ export class UserRepo {
     return out;
   }
 
+  /** The oldest admin user, or null when there is none (authorizes `labhub stop`). */
+  async anyAdmin(): Promise<User | null> {
+    const r = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('admin', '=', 1)
+      .orderBy('id')
+      .limit(1)
+      .executeTakeFirst();
+    return r ? toUser(r) : null;
+  }
+
   async ensure(name: string, opts: { admin?: boolean } = {}): Promise<User> {
     return (await this.byName(name)) ?? this.create(name, opts);
   }

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ManagedProxy, type ManagedProxyOptions } from './managed.js';
+import { ManagedProxy, showArgv, type ManagedProxyOptions } from './managed.js';
 import { HubError } from '../errors.js';
 import { freePorts, startProxy } from '../../test/proxy/helpers/proxy-process.js';
 
@@ -130,6 +130,36 @@ test('a replacement token is kept while a proxy is adopted, and used (then repor
   } finally {
     await m.stop({ killProcess: true });
     await running.stop();
+  }
+});
+
+test('cleanup_proxy on an adopted proxy: stopped only when a labhub hub started it (its pid file names it)', async () => {
+  // A proxy started by an earlier hub: its pid is in our pid file.
+  const ours = await startProxy([], { token: 'shared-token' });
+  const external = await startProxy([], { token: 'other-token' });
+  try {
+    const o = await opts();
+    writeFileSync(o.pidFile!, String(ours.pid));
+    const adopt = (apiUrl: string, authToken: string, pidFile = o.pidFile) =>
+      new ManagedProxy({ ...o, apiUrl, authToken, pidFile });
+    const keep = adopt(ours.apiUrl, 'shared-token');
+    await keep.start();
+    await keep.stop({ killProcess: true }); // a start failure path: adopted proxies stay
+    assert.ok(alive(ours.pid), 'killProcess alone never stops an adopted proxy');
+    const mine = adopt(ours.apiUrl, 'shared-token');
+    await mine.start();
+    await mine.stop({ killProcess: true, killAdopted: true });
+    for (let i = 0; i < 50 && alive(ours.pid); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(alive(ours.pid), false, 'the labhub-started proxy was stopped');
+    assert.equal(existsSync(o.pidFile!), false, 'its pid file is removed');
+    // No pid file names the external proxy: it is never stopped.
+    const theirs = adopt(external.apiUrl, 'other-token', join(o.pidFile!, '..', 'none.pid'));
+    await theirs.start();
+    await theirs.stop({ killProcess: true, killAdopted: true });
+    assert.ok(alive(external.pid), 'an external proxy keeps running');
+  } finally {
+    await ours.stop().catch(() => undefined);
+    await external.stop();
   }
 });
 
@@ -282,4 +312,12 @@ test('wildcard public ip ("", "*", 0.0.0.0) starts without name resolution', asy
       await m.stop({ killProcess: true });
     }
   }
+});
+
+test('the proxy command line in the log shows an empty value as an empty argument', () => {
+  assert.equal(
+    showArgv(['/usr/bin/node', '/x/labhub-proxy.js', '--ip', '', '--port', '8000']),
+    "/usr/bin/node /x/labhub-proxy.js --ip '' --port 8000",
+  );
+  assert.equal(showArgv(['a b', "it's"]), `'a b' 'it'\\''s'`);
 });

@@ -6,7 +6,8 @@
  * restarted or is found with no hub routes, so the hub re-pushes every route at once; and it
  * re-adds the hub's own route (see {@link ManagedProxy.keepHubRoute}) whenever that one is
  * missing or points elsewhere, whatever other routes are there.
- * `stop()` kills only a child it started, and only when asked.
+ * `stop()` kills only a proxy a labhub hub started (this one, or an earlier one recorded in the pid
+ * file and adopted now), and only when asked; never an external proxy.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { HubError } from '../errors.js';
 import type { JsonObject } from '../core/json.js';
 import { ChpClient, routespecToChpPath } from './chp-client.js';
-import { cleanStalePidFile, removePidFile } from './pid-file.js';
+import { cleanStalePidFile, managedProxyPid, removePidFile, terminatePid } from './pid-file.js';
 import { probeProxy, type Probe, type RawRoute } from './probe.js';
 import type { Proxy, Route } from './types.js';
 
@@ -71,6 +72,8 @@ export class ManagedProxy implements Proxy {
   private childExited: Promise<void> | null = null;
   private stderrTail = '';
   private adopted = false;
+  /** Pid of an adopted proxy that a labhub hub started (found through the pid file), or null. */
+  private adoptedPid: number | null = null;
   private timer: NodeJS.Timeout | null = null;
   private checking = false;
   private readonly callbacks: Array<() => Promise<void>> = [];
@@ -147,8 +150,14 @@ export class ManagedProxy implements Proxy {
     const probe = await this.probe();
     if (probe.state === 'ok') {
       this.adopted = true;
+      this.adoptedPid = this.opts.pidFile
+        ? managedProxyPid(this.opts.pidFile, this.opts.command ?? defaultProxyCommand())
+        : null;
       this.log.info(
-        `proxy: adopted the proxy already running at ${this.opts.apiUrl} (${probe.hubRoutes} hub routes); it is left running when the hub stops`,
+        `proxy: adopted the proxy already running at ${this.opts.apiUrl} (${probe.hubRoutes} hub routes)` +
+          (this.adoptedPid
+            ? `; a labhub hub started it (pid ${this.adoptedPid} in ${this.opts.pidFile}): it keeps running when the hub stops, unless JupyterHub.cleanup_proxy is true`
+            : '; no pid file names it, so it is not labhub-managed and the hub never stops it'),
       );
     } else if (probe.state === 'forbidden') {
       throw new HubError(
@@ -168,8 +177,12 @@ export class ManagedProxy implements Proxy {
     this.startChecks();
   }
 
-  /** Stop checking; kill the proxy only if this instance started it and `killProcess` is true. */
-  async stop(opts: { killProcess?: boolean } = {}): Promise<void> {
+  /**
+   * Stop checking. `killProcess`: kill the proxy this instance started. `killAdopted` too: also
+   * an adopted proxy that a labhub hub started (its pid file names it); an external proxy is never
+   * killed.
+   */
+  async stop(opts: { killProcess?: boolean; killAdopted?: boolean } = {}): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     const child = this.child;
@@ -177,6 +190,16 @@ export class ManagedProxy implements Proxy {
       await this.killChild(child, 'SIGTERM');
       if (this.opts.pidFile) removePidFile(this.opts.pidFile, child.pid);
       this.child = null;
+    } else if (!child && opts.killProcess && opts.killAdopted && this.adoptedPid) {
+      const pid = this.adoptedPid;
+      const gone = await terminatePid(pid);
+      if (gone && this.opts.pidFile) removePidFile(this.opts.pidFile, pid);
+      this.log.info(
+        gone
+          ? `proxy: stopped the adopted proxy (pid ${pid})`
+          : `proxy: the adopted proxy (pid ${pid}) did not exit after SIGKILL`,
+      );
+      this.adoptedPid = null;
     } else if (child) {
       // Leave it running for the next hub: let this process exit without waiting for it.
       child.stdout?.destroy();
@@ -277,7 +300,7 @@ export class ManagedProxy implements Proxy {
   private async spawnChild(): Promise<void> {
     const command = this.opts.command ?? defaultProxyCommand();
     const args = [...command.slice(1), ...this.proxyArgs()];
-    this.log.info(`proxy: starting ${command[0]} ${args.join(' ')}`);
+    this.log.info(`proxy: starting ${showArgv([command[0]!, ...args])}`);
     this.stderrTail = '';
     const previous = this.token;
     const replacing = this.replacement !== undefined;
@@ -323,6 +346,7 @@ export class ManagedProxy implements Proxy {
       throw err;
     }
     this.adopted = false;
+    this.adoptedPid = null;
     this.log.info(`proxy: started (pid ${child.pid}), API at ${this.opts.apiUrl}`);
     if (replacing) {
       this.replacement = undefined;
@@ -381,4 +405,14 @@ export class ManagedProxy implements Proxy {
     await this.childExited;
     clearTimeout(t);
   }
+}
+
+/**
+ * A command line as it would be typed in a shell: empty arguments and arguments with spaces or
+ * quotes are single-quoted, so `--ip ''` does not read as a missing value.
+ */
+export function showArgv(argv: readonly string[]): string {
+  return argv
+    .map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))
+    .join(' ');
 }

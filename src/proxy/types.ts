@@ -16,15 +16,16 @@ export interface Route {
  *   Throws HubError LABHUB_ERR_PROXY when the proxy cannot be reached.
  * - `deleteRoute` is idempotent (a missing route is not an error).
  * - `getAllRoutes` returns routes keyed by routespec.
- * - `start()` starts or adopts the proxy process; `stop()` stops it only if this hub started it
- *   and it was asked to (normally the proxy is left running so users keep their connections).
+ * - `start()` starts or adopts the proxy process; `stop()` stops it only when asked to
+ *   (`killProcess`: one this hub started; with `killAdopted` also an adopted one that a labhub hub
+ *   started). Normally the proxy is left running so users keep their connections.
  */
 export interface Proxy {
   addRoute(spec: string, target: string, data: JsonObject): Promise<void>;
   deleteRoute(spec: string): Promise<void>;
   getAllRoutes(): Promise<Map<string, Route>>;
   start?(): Promise<void>;
-  stop?(opts?: { killProcess?: boolean }): Promise<void>;
+  stop?(opts?: { killProcess?: boolean; killAdopted?: boolean }): Promise<void>;
   /** Register a callback run when the proxy is found to have restarted (empty route table). */
   onRestart?(cb: () => Promise<void>): void;
 }

@@ -4,6 +4,7 @@
  * account (setpriv with its groups), and spawn it as the leader of its own process group.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Logger } from '../log.js';
 import type { SpawnerContext } from './types.js';
@@ -11,6 +12,8 @@ import type { RunAsPlan } from './local-spawner.js';
 import { cleanupLimits, planLimits } from './limits.js';
 import { findOnPath } from './proc.js';
 import { ensureUserEnv } from './user-env.js';
+import { spawnProgressOf } from './user-env-progress.js';
+import { openServerLog } from './server-log.js';
 import { extraValue, spawnFailed, SYSTEM_PATH } from './spawner-util.js';
 
 export interface LaunchInput {
@@ -21,7 +24,8 @@ export interface LaunchInput {
   /** The server's complete environment (PATH may be extended with the venv's bin). */
   env: Record<string, string>;
   log: Logger;
-  progress: (message: string) => void;
+  /** A line of the spawn's progress; with `progress` (%) the bar moves too. */
+  progress: (message: string, progress?: number) => void;
   port: number;
 }
 
@@ -29,6 +33,8 @@ export interface Launched {
   child: ChildProcess;
   /** cgroup directories to remove when the server is gone. */
   cleanupDirs: string[];
+  /** The file the server writes its output to (with `serverLogDir`), else null (pipes). */
+  logPath: string | null;
 }
 
 /**
@@ -43,15 +49,22 @@ async function resolveCommand(input: LaunchInput, cmd0: string, cwd: string): Pr
   if (resolved) return resolved;
   const userEnvMode = extraValue(o.extra, 'userEnv') ?? 'auto';
   if (!cmd0.includes('/') && basename(cmd0) === 'jupyterhub-singleuser' && userEnvMode !== 'off') {
-    input.progress("jupyterhub-singleuser is not on PATH: preparing labhub's Python environment");
+    input.progress(
+      "jupyterhub-singleuser is not on PATH: preparing labhub's Python environment",
+      50,
+    );
     const venvDir = extraValue(o.extra, 'userEnvDir');
+    const reqFile = extraValue(o.extra, 'userEnvRequirements');
     const ue = await ensureUserEnv({
       command: cmd0,
       searchPath: env.PATH,
       venvDir: typeof venvDir === 'string' && venvDir ? venvDir : undefined,
-      onProgress: (line) => {
-        input.log.info(line);
-        input.progress(line);
+      requirementsFile: typeof reqFile === 'string' && reqFile ? reqFile : undefined,
+      // The steps in words (with how far) on the page and in the log; pip's raw output at debug.
+      onProgress: (line) => input.log.debug(line),
+      onStatus: (st) => {
+        input.log.info(`Python environment: ${st.message}`);
+        input.progress(st.message, spawnProgressOf(st));
       },
     });
     if (ue.binDir) env.PATH = `${ue.binDir}:${env.PATH}`;
@@ -111,13 +124,20 @@ export async function launchServer(input: LaunchInput): Promise<Launched> {
     { argv: full, cwd: plan.cwd, port: input.port },
     `starting the server of ${who} as ${plan.account.name}`,
   );
+  // With serverLogDir the output goes to a file that outlives the hub (see server-log.ts).
+  const logDir = extraValue(o.extra, 'serverLogDir');
+  const out =
+    typeof logDir === 'string' && logDir
+      ? openServerLog(logDir, ctx.user.name, ctx.serverName)
+      : null;
   const child = spawn(full[0], full.slice(1), {
     env,
     cwd: plan.cwd,
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', out?.fd ?? 'pipe', out?.fd ?? 'pipe'],
     ...uidOpts,
   });
+  if (out) closeSync(out.fd);
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
     child.once('error', (e) => {
@@ -125,5 +145,5 @@ export async function launchServer(input: LaunchInput): Promise<Launched> {
       reject(spawnFailed(who, `${full[0]} could not be executed (${e.message}).`));
     });
   });
-  return { child, cleanupDirs: limits.cleanupDirs };
+  return { child, cleanupDirs: limits.cleanupDirs, logPath: out?.path ?? null };
 }

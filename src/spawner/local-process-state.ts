@@ -2,7 +2,8 @@
  * The state of one local server process: its pid (recognised by its start time, so a reused pid
  * is never mistaken for it), port, exit status, output tail and cgroups; signalling and stopping
  * it (SIGINT → SIGTERM → SIGKILL to its process group); persisting and reattaching after a hub
- * restart. Shared by the local spawners (local-process, simple-local-process).
+ * restart, when its output keeps reaching the hub log through its output file (server-log.ts).
+ * Shared by the local spawners (local-process, simple-local-process).
  */
 import type { ChildProcess } from 'node:child_process';
 import type { JsonObject } from '../core/json.js';
@@ -17,6 +18,7 @@ import {
   signalNumber,
 } from './proc.js';
 import { extraSeconds, sleep, within } from './spawner-util.js';
+import { followLog, type LogFollower } from './server-log.js';
 
 export class LocalProcessState {
   private child: ChildProcess | null = null;
@@ -30,6 +32,9 @@ export class LocalProcessState {
   cleanupDirs: string[] = [];
   ring = new LineRing(200);
   private stopping: Promise<void> | null = null;
+  /** The server's output file (with `serverLogDir`) and the reader copying it to the log. */
+  private logPath: string | null = null;
+  private follower: LogFollower | null = null;
 
   constructor(
     private readonly log: Logger,
@@ -46,21 +51,30 @@ export class LocalProcessState {
     this.exitStatus = null;
     this.ring = new LineRing(200);
     this.cleanupDirs = [];
+    this.follower?.stop();
+    this.follower = null;
+    this.logPath = null;
+  }
+
+  /** Output of the server, line by line, into the hub log and the ring shown on failures. */
+  private onOutput(stream: string): (b: Buffer | string) => void {
+    return (b) => {
+      for (const line of this.ring.push(stream, b.toString())) this.log.info({ stream }, line);
+    };
   }
 
   /** Follow a freshly spawned server: its output goes to the log and the ring, its exit is recorded. */
-  attach(child: ChildProcess): void {
+  attach(child: ChildProcess, logPath: string | null = null): void {
     this.child = child;
     this.pid = child.pid ?? null;
     this.starttime = this.pid ? (readProcStat(this.pid)?.starttime ?? null) : null;
-    const onData = (stream: string) => (b: Buffer) => {
-      for (const line of this.ring.push(stream, b.toString('utf8')))
-        this.log.info({ stream }, line);
-    };
-    child.stdout?.on('data', onData('stdout'));
-    child.stderr?.on('data', onData('stderr'));
+    child.stdout?.on('data', this.onOutput('stdout'));
+    child.stderr?.on('data', this.onOutput('stderr'));
+    this.logPath = logPath;
+    if (logPath) this.follower = followLog(logPath, 0, this.onOutput('output'));
     this.exited = new Promise<void>((resolve) => {
       child.once('exit', (code, sig) => {
+        this.follower?.stop();
         this.exitStatus = code ?? 128 + signalNumber(sig);
         for (const line of this.ring.flush()) this.log.info(line);
         this.log.info(`server process ${child.pid} exited with status ${this.exitStatus}`);
@@ -135,6 +149,7 @@ export class LocalProcessState {
 
   private async doStop(now: boolean): Promise<void> {
     if (!this.alive()) {
+      this.follower?.stop();
       cleanupLimits(this.cleanupDirs);
       return;
     }
@@ -164,6 +179,7 @@ export class LocalProcessState {
         /* none left */
       }
     }
+    this.follower?.stop();
     cleanupLimits(this.cleanupDirs);
   }
 
@@ -172,6 +188,7 @@ export class LocalProcessState {
     if (this.pid === null || (this.child && this.exitStatus !== null)) return {};
     const s: JsonObject = { pid: this.pid, port: this.port, starttime: this.starttime };
     if (this.cleanupDirs.length) s.cgroups = this.cleanupDirs;
+    if (this.logPath) s.log = this.logPath;
     return s;
   }
 
@@ -186,5 +203,9 @@ export class LocalProcessState {
     this.cleanupDirs = Array.isArray(s.cgroups)
       ? s.cgroups.filter((x): x is string => typeof x === 'string')
       : [];
+    // After a hub restart the server's output keeps coming: follow its file from here on.
+    this.logPath = typeof s.log === 'string' ? s.log : null;
+    if (this.pid !== null && this.logPath)
+      this.follower = followLog(this.logPath, 'end', this.onOutput('output'));
   }
 }

@@ -11,7 +11,10 @@
  *   `'self'` (always the hub's user).
  * - `interruptTimeout` 10, `termTimeout` 5, `killTimeout` 5 (seconds): SIGINT → SIGTERM → SIGKILL.
  * - `userEnv`: `'auto'` (default: create labhub's venv when `jupyterhub-singleuser` is not on PATH)
- *   or `'off'`; `userEnvDir`: the venv directory (see user-env.ts).
+ *   or `'off'`; `userEnvDir`: the venv directory, `userEnvRequirements`: its requirements file
+ *   (see user-env.ts).
+ * - `serverLogDir`: the server's output goes to a file there (see server-log.ts), followed into
+ *   the hub log, also after a hub restart; without it, to pipes (lost when the hub stops).
  * - `allowRoot` (default true): when the server would run as root (run_as_user 'self' under
  *   root), a `jupyter*` command gets `--allow-root` and a warning is logged; false = let Jupyter
  *   refuse.

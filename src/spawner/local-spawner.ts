@@ -134,7 +134,7 @@ export class LocalSpawner implements Spawner {
       port: this.state.port,
     });
     this.state.cleanupDirs = launched.cleanupDirs;
-    this.state.attach(launched.child);
+    this.state.attach(launched.child, launched.logPath);
     this.emit(
       `Server process started (pid ${this.state.pid}); waiting for it to listen on port ${this.state.port}`,
     );

@@ -15,7 +15,15 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isHubError } from '../errors.js';
-import { defaultRequirementsFile, ensureUserEnv, MARKER_FILE, packageRoot } from './user-env.js';
+import {
+  defaultRequirementsFile,
+  defaultVenvDir,
+  ensureUserEnv,
+  MARKER_FILE,
+  packageRoot,
+} from './user-env.js';
+import { labhubTraits } from '../config/schema-classes.js';
+import { traitMeta } from '../config/schema-util.js';
 
 const base = mkdtempSync(join(tmpdir(), 'labhub-userenv-'));
 chmodSync(base, 0o755);
@@ -109,7 +117,7 @@ test('not on PATH: creates a venv from the requirements, reuses it, updates it w
   const updated = await ensureUserEnv(opts);
   assert.equal(updated.source, 'venv-installed');
   assert.ok(
-    lines.some((l) => /^Installing the pinned packages/.test(l)),
+    lines.some((l) => /^Installing 1 pinned package\(s\) from /.test(l)),
     lines.join('\n'),
   );
   assert.notEqual(readFileSync(join(venvDir, MARKER_FILE), 'utf8').trim(), marker);
@@ -150,4 +158,11 @@ test('a pip failure reports the pip output tail', async () => {
       return true;
     },
   );
+});
+
+test('the documented default of Labhub.user_env_dir names both defaults (root and not root)', () => {
+  const help = traitMeta(labhubTraits.user_env_dir)?.help ?? '';
+  assert.ok(help.includes('`/opt/labhub/venv` when labhub runs as root'), help);
+  assert.ok(help.includes('~/.local/share/labhub/venv'), help);
+  if (process.getuid?.() === 0) assert.equal(defaultVenvDir(), '/opt/labhub/venv');
 });

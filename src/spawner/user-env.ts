@@ -24,6 +24,9 @@ import { fileURLToPath } from 'node:url';
 import { HubError } from '../errors.js';
 import { findOnPath, LineRing } from './proc.js';
 import { makeDirs } from './unix-user.js';
+import { EnvBuildProgress, secondsText, type UserEnvStatus } from './user-env-progress.js';
+
+export type { UserEnvStatus } from './user-env-progress.js';
 
 export const MARKER_FILE = '.labhub-requirements.sha256';
 
@@ -39,8 +42,13 @@ export interface UserEnvOptions {
   requirementsFile?: string;
   /** Python interpreter used to create the venv (default: a `python3` others can run). */
   python?: string;
-  /** Receives progress lines (steps and pip output). */
+  /** Receives progress lines (each status message, and pip's output). */
   onProgress?: (line: string) => void;
+  /**
+   * Receives the build's steps in words, with how far (0..1) and how long; a caller that joins a
+   * build already running first gets every step so far.
+   */
+  onStatus?: (status: UserEnvStatus) => void;
 }
 
 /** Result of {@link ensureUserEnv}. */
@@ -89,6 +97,25 @@ export function defaultVenvDir(): string {
   if (process.getuid?.() === 0) return '/opt/labhub/venv';
   const data = process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
   return join(data, 'labhub', 'venv');
+}
+
+/**
+ * What labhub's environment at `venvDir` looks like without changing it (for `labhub doctor`):
+ * `ready` (it provides `command` and matches the requirements file), `outdated` (it provides
+ * the command but the requirements changed: the next start or spawn updates it) or `missing`.
+ */
+export function userEnvState(
+  venvDir: string,
+  requirementsFile: string = defaultRequirementsFile(),
+  command = 'jupyterhub-singleuser',
+): 'ready' | 'outdated' | 'missing' {
+  if (!findOnPath(join(venvDir, 'bin', command), undefined)) return 'missing';
+  try {
+    const want = createHash('sha256').update(readFileSync(requirementsFile, 'utf8')).digest('hex');
+    return readFileSync(join(venvDir, MARKER_FILE), 'utf8').trim() === want ? 'ready' : 'outdated';
+  } catch {
+    return 'outdated';
+  }
 }
 
 /** True when every ancestor directory of `p` is searchable by others and `p` is readable by others. */
@@ -175,14 +202,14 @@ function makeReadableByOthers(dir: string): void {
   walk(dir);
 }
 
-const inflight = new Map<string, Promise<UserEnv>>();
+const inflight = new Map<string, { done: Promise<UserEnv>; progress: EnvBuildProgress }>();
 
 /**
  * Returns the single-user command to run. If `command` is on `searchPath`, that; otherwise
  * labhub's venv (created or updated from the requirements file when its marker hash differs),
- * returning `<venv>/bin/<command>`. Concurrent calls for the same venv share one installation.
- * Throws HubError LABHUB_ERR_USER_ENV (no python3, venv/pip failure with the output tail, or the
- * requirements do not provide the command).
+ * returning `<venv>/bin/<command>`. Concurrent calls for the same venv share one installation
+ * and its progress. Throws HubError LABHUB_ERR_USER_ENV (no python3, venv/pip failure with the
+ * output tail, or the requirements do not provide the command).
  */
 export function ensureUserEnv(opts: UserEnvOptions = {}): Promise<UserEnv> {
   const command = opts.command ?? 'jupyterhub-singleuser';
@@ -191,20 +218,33 @@ export function ensureUserEnv(opts: UserEnvOptions = {}): Promise<UserEnv> {
     return Promise.resolve({ command: onPath, binDir: null, venvDir: null, source: 'path' });
   const venvDir = resolve(opts.venvDir ?? defaultVenvDir());
   const key = `${venvDir}\0${command}`;
-  let p = inflight.get(key);
-  if (!p) {
-    p = installVenv(venvDir, command, opts).finally(() => inflight.delete(key));
-    inflight.set(key, p);
+  let entry = inflight.get(key);
+  if (entry) {
+    entry.progress.subscribe(opts.onStatus, opts.onProgress);
+    return entry.done;
   }
-  return p;
+  const progress = new EnvBuildProgress();
+  progress.subscribe(opts.onStatus, opts.onProgress);
+  entry = {
+    progress,
+    done: installVenv(venvDir, command, opts, progress).finally(() => {
+      progress.end();
+      inflight.delete(key);
+    }),
+  };
+  inflight.set(key, entry);
+  return entry.done;
 }
 
 async function installVenv(
   venvDir: string,
   command: string,
   opts: UserEnvOptions,
+  progress: EnvBuildProgress,
 ): Promise<UserEnv> {
-  const progress = opts.onProgress ?? (() => {});
+  // Let the caller subscribe before the first status (this function runs synchronously until
+  // its first await).
+  await Promise.resolve();
   const reqFile = resolve(opts.requirementsFile ?? defaultRequirementsFile());
   let reqText: string;
   try {
@@ -223,7 +263,7 @@ async function installVenv(
   const markerHash = existsSync(marker) ? readFileSync(marker, 'utf8').trim() : '';
   if (markerHash === hash && existsSync(join(binDir, 'python'))) {
     if (!findOnPath(cmdPath, undefined)) throw missingCommand(command, venvDir, reqFile);
-    progress(`Using the Python environment ${venvDir}`);
+    progress.status('reused', `Using the Python environment ${venvDir}`, 1);
     return { command: cmdPath, binDir, venvDir, source: 'venv-reused' };
   }
   const fail = (what: string, e: unknown, todo: string): HubError => {
@@ -238,7 +278,7 @@ async function installVenv(
   };
   if (!existsSync(join(binDir, 'python'))) {
     const { python, warning } = choosePython(opts.python);
-    if (warning) progress(`Warning: ${warning}`);
+    if (warning) progress.status('warning', `Warning: ${warning}`);
     try {
       makeDirs(dirname(venvDir));
     } catch (e) {
@@ -248,9 +288,15 @@ async function installVenv(
         `Create ${dirname(venvDir)} or choose another venv directory.`,
       );
     }
-    progress(`Creating a Python environment in ${venvDir} with ${python}`);
+    progress.status('venv', `Creating a Python environment in ${venvDir} with ${python}…`, 0.02);
+    const t0 = Date.now();
     try {
-      await run([python, '-m', 'venv', venvDir], progress);
+      await run([python, '-m', 'venv', venvDir], (l) => progress.pipLine(l));
+      progress.status(
+        'venv',
+        `Created the Python environment in ${secondsText(Date.now() - t0)}`,
+        0.08,
+      );
     } catch (e) {
       throw fail(
         'python3 -m venv failed',
@@ -259,8 +305,9 @@ async function installVenv(
       );
     }
   }
-  progress(
-    `Installing the pinned packages from ${reqFile} (this can take a few minutes the first time)`,
+  progress.pipStarted(
+    reqText.split('\n').filter((l) => l.trim() && !l.trim().startsWith('#')).length,
+    reqFile,
   );
   try {
     await run(
@@ -275,7 +322,7 @@ async function installVenv(
         '-r',
         reqFile,
       ],
-      progress,
+      (l) => progress.pipLine(l),
     );
   } catch (e) {
     throw fail(
@@ -288,7 +335,11 @@ async function installVenv(
   // The pins are installed whether or not they provide the command: record it either way.
   writeFileSync(marker, hash + '\n', { mode: 0o644 });
   if (!findOnPath(cmdPath, undefined)) throw missingCommand(command, venvDir, reqFile);
-  progress(`Python environment ready: ${cmdPath}`);
+  progress.status(
+    'ready',
+    `Python environment ready in ${secondsText(progress.elapsedMs)}: ${cmdPath}`,
+    1,
+  );
   return { command: cmdPath, binDir, venvDir, source: 'venv-installed' };
 }
 

@@ -72,6 +72,7 @@ export async function startClassicHub(opts: {
       pid_file: join(dir, 'proxy.pid'),
     },
     Spawner: { cmd: [process.execPath, FAKE_SERVER], http_timeout: 20 },
+    Labhub: { server_log_dir: join(dir, 'server-logs') },
   };
   const overrides = { ...base };
   for (const [cls, traits] of Object.entries(opts.overrides ?? {}))

@@ -85,6 +85,7 @@ export async function startTestHub(
         ? { default_url: '/lab', http_timeout: 60, start_timeout: 120 }
         : { cmd: [process.execPath, FAKE_SERVER], http_timeout: 10 },
       LocalProcessSpawner: { run_as_user: 'self' },
+      Labhub: { server_log_dir: join(dir, 'server-logs') },
     };
     const cfg = (config = merge(base, opts.config ?? {}));
     make = () => new Hub({ loaded: loadConfig({ cwd: dir, overrides: cfg }), log, cwd: dir });

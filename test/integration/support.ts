@@ -300,6 +300,7 @@ export async function startLoggedHub(
     Authenticator: { allow_all: true },
     Spawner: { cmd: [process.execPath, FAKE_SERVER], http_timeout: 10 },
     LocalProcessSpawner: { run_as_user: 'self' },
+    Labhub: { server_log_dir: join(dir, 'server-logs') },
   };
   for (const [cls, traits] of Object.entries(extra))
     config[cls] = { ...(config[cls] ?? {}), ...traits };

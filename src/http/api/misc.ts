@@ -92,10 +92,15 @@ export function registerMiscApiRoutes(app: FastifyInstance, ctx: HubContext): vo
         400,
         'This hub cannot be shut down through the API',
       );
-    setTimeout(
-      () => void ctx.shutdown!({ proxy: body.proxy === true, servers: body.servers === true }),
-      50,
+    // As in JupyterHub, what the body leaves out follows JupyterHub.cleanup_proxy/cleanup_servers.
+    const opts = {
+      proxy: typeof body.proxy === 'boolean' ? body.proxy : ctx.settings.cleanupProxy,
+      servers: typeof body.servers === 'boolean' ? body.servers : ctx.settings.cleanupServers,
+    };
+    ctx.log.info(
+      `Shutdown requested through the API: stopping the hub${opts.servers ? ', every user server' : ''}${opts.proxy ? ' and the proxy' : ''}`,
     );
+    setTimeout(() => void ctx.shutdown!(opts), 50);
     return reply.code(202).send({ message: 'Shutting down Hub' });
   });
 
