@@ -54,6 +54,10 @@ function treeMatchesLock() {
     if (have.version !== meta.version) return false;
     if (!existsSync(join(root, path, 'package.json'))) return false;
   }
+  // A package the lockfile no longer has (e.g. a nested copy an override replaced) is a mismatch.
+  for (const path of Object.keys(installed.packages)) {
+    if (path && !lock.packages[path]) return false;
+  }
   return true;
 }
 
