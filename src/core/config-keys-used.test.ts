@@ -34,6 +34,11 @@ const AUTH_FOR: Partial<Record<ClassName, string>> = {
   NativeAuthenticator: 'native',
 };
 
+/** Classes whose traits only count when the spawner is that class: the spawner_class to set. */
+const SPAWNER_FOR: Partial<Record<ClassName, string>> = {
+  SimpleLocalProcessSpawner: 'simple',
+};
+
 /** Values the generic rule below cannot make (enums, URLs, nullable defaults, objects). */
 const SPECIAL: Record<string, unknown> = {
   'JupyterHub.bind_url': 'http://10.9.8.7:4321/zq/',
@@ -62,7 +67,7 @@ const SPECIAL: Record<string, unknown> = {
 /** Keys read before the settings exist, with the file that reads them (checked below). */
 const READ_BEFORE_SETTINGS: Record<string, string> = {
   // Picks the authenticator plugin; its resolved id is settingsFromConfig's second argument.
-  'JupyterHub.authenticator_class': 'hub.ts',
+  'JupyterHub.authenticator_class': 'auth/choice.ts',
 };
 
 let counter = 0;
@@ -220,7 +225,9 @@ test('every config key reaches the settings (or a plugin that reads it), or is r
         continue;
       }
       const value = distinct(key, schema.parse(undefined));
-      const o = outcome(cls, key, {}, { [cls]: { [trait]: value } });
+      const spawner = SPAWNER_FOR[cls];
+      const base = spawner ? { JupyterHub: { spawner_class: spawner } } : {};
+      const o = outcome(cls, key, base, { ...base, [cls]: { [trait]: value } });
       if (o.kind === 'bag' && !readersOf(trait).length)
         dead.push(`${key}: reaches only ${o.paths.join(', ')}, and no plugin code reads it`);
       else if (o.kind === 'none')
