@@ -226,7 +226,9 @@ test('every config key reaches the settings (or a plugin that reads it), or is r
       }
       const value = distinct(key, schema.parse(undefined));
       const spawner = SPAWNER_FOR[cls];
-      const base = spawner ? { JupyterHub: { spawner_class: spawner } } : {};
+      const base: Record<string, Record<string, unknown>> = spawner
+        ? { JupyterHub: { spawner_class: spawner } }
+        : {};
       const o = outcome(cls, key, base, { ...base, [cls]: { [trait]: value } });
       if (o.kind === 'bag' && !readersOf(trait).length)
         dead.push(`${key}: reaches only ${o.paths.join(', ')}, and no plugin code reads it`);

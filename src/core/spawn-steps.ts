@@ -87,11 +87,18 @@ export async function runSpawnSteps(
   });
   live.spawner = spawner;
 
-  // 3. start, within start_timeout. Its progress is read once start() has begun (as JupyterHub
-  // does): a spawner's progress() may end at once when it is not starting.
+  // 3. start, within start_timeout. Its progress is read once start() (or prepare(), one-time
+  // work start_timeout does not cover) has begun, as JupyterHub does: a spawner's progress()
+  // may end at once when it is not starting.
   live.progress.push({ progress: 50, message: 'Spawning server...' });
+  if (spawner.prepare) {
+    const preparing = spawner.prepare();
+    pipeProgress(spawner, live.progress);
+    await preparing;
+    if (live.stopping) throw new HubError('LABHUB_ERR_SPAWN_FAILED', 500, 'Spawn cancelled');
+  }
   const starting = spawner.start();
-  pipeProgress(spawner, live.progress);
+  if (!spawner.prepare) pipeProgress(spawner, live.progress);
   const started = await withTimeout(
     starting,
     s.spawner.startTimeout * 1000,

@@ -11,7 +11,7 @@ import type { SpawnerContext } from './types.js';
 import type { RunAsPlan } from './local-spawner.js';
 import { cleanupLimits, planLimits } from './limits.js';
 import { findOnPath } from './proc.js';
-import { ensureUserEnv } from './user-env.js';
+import { ensureUserEnv, type UserEnv } from './user-env.js';
 import { spawnProgressOf } from './user-env-progress.js';
 import { openServerLog } from './server-log.js';
 import { extraValue, spawnFailed, SYSTEM_PATH } from './spawner-util.js';
@@ -43,30 +43,11 @@ export interface Launched {
  * kernels (ipykernel) resolve from the same venv. Throws LABHUB_ERR_SPAWN_FAILED when missing.
  */
 async function resolveCommand(input: LaunchInput, cmd0: string, cwd: string): Promise<string> {
-  const { ctx, env } = input;
-  const o = ctx.options;
+  const { env } = input;
   const resolved = findOnPath(cmd0, env.PATH, cwd);
   if (resolved) return resolved;
-  const userEnvMode = extraValue(o.extra, 'userEnv') ?? 'auto';
-  if (!cmd0.includes('/') && basename(cmd0) === 'jupyterhub-singleuser' && userEnvMode !== 'off') {
-    input.progress(
-      "jupyterhub-singleuser is not on PATH: preparing labhub's Python environment",
-      50,
-    );
-    const venvDir = extraValue(o.extra, 'userEnvDir');
-    const reqFile = extraValue(o.extra, 'userEnvRequirements');
-    const ue = await ensureUserEnv({
-      command: cmd0,
-      searchPath: env.PATH,
-      venvDir: typeof venvDir === 'string' && venvDir ? venvDir : undefined,
-      requirementsFile: typeof reqFile === 'string' && reqFile ? reqFile : undefined,
-      // The steps in words (with how far) on the page and in the log; pip's raw output at debug.
-      onProgress: (line) => input.log.debug(line),
-      onStatus: (st) => {
-        input.log.info(`Python environment: ${st.message}`);
-        input.progress(st.message, spawnProgressOf(st));
-      },
-    });
+  const ue = await ensureServerEnv(input, cmd0, env.PATH);
+  if (ue) {
     if (ue.binDir) env.PATH = `${ue.binDir}:${env.PATH}`;
     return ue.command;
   }
@@ -76,6 +57,38 @@ async function resolveCommand(input: LaunchInput, cmd0: string, cwd: string): Pr
       ? `the command ${cmd0} does not exist or is not executable. Fix Spawner.cmd.`
       : `the command ${JSON.stringify(cmd0)} was not found on PATH (${env.PATH}). Install it, or set Spawner.cmd to its absolute path.`,
   );
+}
+
+/**
+ * labhub's own Python environment for `jupyterhub-singleuser` when it is not on `searchPath`
+ * (and `user_env` is not off): made or checked, with its steps as progress; null when the
+ * command is something else. Idempotent: once made, a later call only checks it.
+ */
+export async function ensureServerEnv(
+  input: Pick<LaunchInput, 'ctx' | 'log' | 'progress'>,
+  cmd0: string,
+  searchPath: string | undefined,
+): Promise<UserEnv | null> {
+  const o = input.ctx.options;
+  const userEnvMode = extraValue(o.extra, 'userEnv') ?? 'auto';
+  if (cmd0.includes('/') || basename(cmd0) !== 'jupyterhub-singleuser' || userEnvMode === 'off')
+    return null;
+  if (findOnPath(cmd0, searchPath)) return null;
+  input.progress("jupyterhub-singleuser is not on PATH: preparing labhub's Python environment", 50);
+  const venvDir = extraValue(o.extra, 'userEnvDir');
+  const reqFile = extraValue(o.extra, 'userEnvRequirements');
+  return ensureUserEnv({
+    command: cmd0,
+    searchPath,
+    venvDir: typeof venvDir === 'string' && venvDir ? venvDir : undefined,
+    requirementsFile: typeof reqFile === 'string' && reqFile ? reqFile : undefined,
+    // The steps in words (with how far) on the page and in the log; pip's raw output at debug.
+    onProgress: (line) => input.log.debug(line),
+    onStatus: (st) => {
+      input.log.info(`Python environment: ${st.message}`);
+      input.progress(st.message, spawnProgressOf(st));
+    },
+  });
 }
 
 /** setpriv's prefix to run as the account with its groups, or plain uid/gid when setpriv is missing. */

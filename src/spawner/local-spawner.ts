@@ -19,7 +19,7 @@ import { withServiceUrl } from '../core/spawn-env.js';
 import type { Logger } from '../log.js';
 import type { Spawner, SpawnerContext, SpawnProgress } from './types.js';
 import { LocalProcessState } from './local-process-state.js';
-import { launchServer } from './local-launch.js';
+import { ensureServerEnv, launchServer } from './local-launch.js';
 import { connectHost, findFreePort, tcpAccepts } from './proc.js';
 import type { UnixUser } from './unix-user.js';
 import { FALLBACK_PATH, hostForUrl, serverLabel, sleep, within } from './spawner-util.js';
@@ -64,6 +64,8 @@ export class LocalSpawner implements Spawner {
   private events: SpawnProgress[] = [];
   private eventWaiters = new Set<() => void>();
   private starting = false;
+  /** prepare() ran and start() has not yet: start() continues its progress events. */
+  private prepared = false;
   private readonly log: Logger;
   private readonly who: string;
 
@@ -88,6 +90,42 @@ export class LocalSpawner implements Spawner {
     for (const w of waiters) w();
   }
 
+  /**
+   * labhub's Python environment, made before start() when the command needs it: a first build
+   * takes minutes and is not the server starting, so start_timeout does not cover it. Its steps
+   * are progress events, continued by start().
+   */
+  async prepare(): Promise<void> {
+    this.events = [];
+    this.starting = true;
+    this.prepared = true;
+    const o = this.ctx.options;
+    const cmd0 = o.cmd.length ? o.cmd[0] : 'jupyterhub-singleuser';
+    try {
+      await ensureServerEnv(
+        { ctx: this.ctx, log: this.log, progress: this.emit },
+        cmd0,
+        this.searchPath(),
+      );
+    } catch (e) {
+      this.endPrepared();
+      throw e;
+    }
+  }
+
+  /** The PATH the server will get, as far as it is known before start (see doStart). */
+  private searchPath(): string {
+    const o = this.ctx.options;
+    const kept = o.envKeep.includes('PATH') ? process.env.PATH : undefined;
+    return o.environment.PATH ?? this.ctx.hubEnv.PATH ?? kept ?? FALLBACK_PATH;
+  }
+
+  private endPrepared(): void {
+    this.prepared = false;
+    this.starting = false;
+    this.wakeProgress();
+  }
+
   async start(): Promise<{ url: string }> {
     if (this.state.pid !== null && this.state.poll() === null) {
       throw new HubError(
@@ -97,7 +135,8 @@ export class LocalSpawner implements Spawner {
       );
     }
     this.state.reset();
-    this.events = [];
+    if (!this.prepared) this.events = [];
+    this.prepared = false;
     this.starting = true;
     try {
       return await this.doStart();
@@ -173,6 +212,7 @@ export class LocalSpawner implements Spawner {
   }
 
   stop(opts: { now?: boolean } = {}): Promise<void> {
+    if (this.prepared) this.endPrepared(); // prepared, then cancelled before start()
     return this.state.stop(opts);
   }
 

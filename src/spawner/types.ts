@@ -54,8 +54,12 @@ export interface SpawnerContext {
  * - `poll()` returns null while running, or the exit status (0 if unknown) once it has stopped.
  * - `getState()/loadState()` persist what is needed to reattach after a hub restart.
  * - `progress()` optionally yields progress events during start.
+ * - `prepare()`, optional, is called before `start()` for one-time work that is not the server
+ *   starting (building labhub's Python environment, pulling an image): start_timeout does not
+ *   cover it. Its progress events come through `progress()` as well. Throws HubError.
  */
 export interface Spawner {
+  prepare?(): Promise<void>;
   start(): Promise<{ url: string }>;
   stop(opts?: { now?: boolean }): Promise<void>;
   poll(): Promise<number | null>;

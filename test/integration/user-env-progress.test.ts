@@ -92,3 +92,47 @@ test('a spawn waiting for the Python environment streams its steps with rising p
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('building the Python environment does not count toward start_timeout: a build longer than the timeout still ends in a running server', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'labhub-envslow-'));
+  chmodSync(dir, 0o755);
+  const wheel = execFileSync(
+    'python3',
+    [join(ROOT, 'test/spawner/fixtures/fake-singleuser/build_wheel.py'), dir],
+    { encoding: 'utf8' },
+  ).trim();
+  const req = join(dir, 'requirements.txt');
+  writeFileSync(req, `${wheel}\n`);
+  const t = await startTestHub({
+    config: {
+      Spawner: {
+        cmd: ['jupyterhub-singleuser'],
+        environment: { PATH: '/usr/bin:/bin' },
+        http_timeout: 60,
+        start_timeout: 1,
+      },
+      // No warm-up at hub start: the spawn itself builds the environment.
+      Labhub: { user_env_dir: join(dir, 'venv'), user_env_requirements: req },
+    },
+  });
+  try {
+    const admin = await t.token('admin', { admin: true });
+    await t.token('bo');
+    const r = await hubFetch(`${t.api}/users/bo/server`, { method: 'POST', token: admin });
+    assert.ok([201, 202].includes(r.status), `start: ${r.status}`);
+    const { events } = await readEvents(t, '/users/bo/server/progress', admin);
+    const last = events[events.length - 1];
+    assert.equal(last.ready, true, JSON.stringify(events, null, 1));
+    // Not vacuous: the build itself took longer than start_timeout (1 s).
+    const built = events
+      .map((e) => /^Python environment ready in (\d+(?:\.\d)?) s/.exec(String(e.message)))
+      .find(Boolean);
+    assert.ok(built, JSON.stringify(events, null, 1));
+    assert.ok(Number(built[1]) > 1, `the build took ${built[1]} s; this test needs more than 1 s`);
+    const facts = await (await fetch(`${t.url}/user/bo/`)).json();
+    assert.equal(facts.fake, 'singleuser');
+  } finally {
+    await t.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
