@@ -99,6 +99,23 @@ export function spawnerContractSuite(opts: ContractSuiteOptions): void {
     assert.equal(typeof (await sp.poll()), 'number');
   });
 
+  test(`${label} contract: stop() while start() is under way wins: start() rejects and no server is left running`, async () => {
+    // The hub stops a spawner whose start passed start_timeout; a start that went on to launch
+    // the server anyway left a process nobody tracked (found by hand on a loaded machine).
+    const ctx = await opts.makeContext({ userName: uniqueUser() });
+    const sp = definition.create(ctx);
+    live.push(sp);
+    const starting = sp.start();
+    await sp.stop({ now: true });
+    const outcome = await starting.then(
+      ({ url }) => url,
+      (e: unknown) => e,
+    );
+    assert.ok(typeof outcome !== 'string', `start() resolved with ${String(outcome)} after stop()`);
+    assert.ok(isHubError(outcome), `HubError expected, got ${String(outcome)}`);
+    assert.equal(typeof (await sp.poll()), 'number', 'nothing left running');
+  });
+
   test(`${label} contract: a missing command fails start() with LABHUB_ERR_SPAWN_FAILED naming it`, async () => {
     const ctx = await opts.makeContext({
       userName: uniqueUser(),

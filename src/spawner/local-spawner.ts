@@ -66,6 +66,8 @@ export class LocalSpawner implements Spawner {
   private starting = false;
   /** prepare() ran and start() has not yet: start() continues its progress events. */
   private prepared = false;
+  /** stop() was called during this start: the start must not go on to launch or report. */
+  private stopRequested = false;
   private readonly log: Logger;
   private readonly who: string;
 
@@ -135,6 +137,7 @@ export class LocalSpawner implements Spawner {
       );
     }
     this.state.reset();
+    this.stopRequested = false;
     if (!this.prepared) this.events = [];
     this.prepared = false;
     this.starting = true;
@@ -152,6 +155,7 @@ export class LocalSpawner implements Spawner {
   private async doStart(): Promise<{ url: string }> {
     const o = this.ctx.options;
     const plan = await this.runAs.prepare({ progress: this.emit, log: this.log });
+    this.throwIfStopped();
     let env: Record<string, string> = {};
     for (const k of o.envKeep) if (process.env[k] !== undefined) env[k] = process.env[k]!;
     Object.assign(env, this.ctx.hubEnv, plan.env);
@@ -174,10 +178,20 @@ export class LocalSpawner implements Spawner {
     });
     this.state.cleanupDirs = launched.cleanupDirs;
     this.state.attach(launched.child, launched.logPath);
+    this.throwIfStopped(); // start() kills what was launched
     this.emit(
       `Server process started (pid ${this.state.pid}); waiting for it to listen on port ${this.state.port}`,
     );
     return this.waitListening();
+  }
+
+  private throwIfStopped(): void {
+    if (!this.stopRequested) return;
+    throw new HubError(
+      'LABHUB_ERR_SPAWN_FAILED',
+      500,
+      `The start of the server of ${this.who} was cancelled: it was stopped while starting.`,
+    );
   }
 
   private async waitListening(): Promise<{ url: string }> {
@@ -213,6 +227,7 @@ export class LocalSpawner implements Spawner {
 
   stop(opts: { now?: boolean } = {}): Promise<void> {
     if (this.prepared) this.endPrepared(); // prepared, then cancelled before start()
+    if (this.starting) this.stopRequested = true;
     return this.state.stop(opts);
   }
 
