@@ -5,9 +5,13 @@ import { recordingLogger } from '../../test/auth/recording-logger.js';
 import { isHubError } from '../errors.js';
 import { createAuthenticator } from './define.js';
 import { MemoryAccounts } from '../../test/contracts/memory-accounts.js';
+import { authenticatorContractSuite } from '../../test/contracts/authenticator-suite.js';
 
 const make = (options: Record<string, unknown>, log = recordingLogger().log) =>
-  createAuthenticator(dummyAuthenticatorDefinition, options, { log, accounts: new MemoryAccounts() });
+  createAuthenticator(dummyAuthenticatorDefinition, options, {
+    log,
+    accounts: new MemoryAccounts(),
+  });
 
 test('dummy: logs the loud warning at creation', () => {
   const { log, lines } = recordingLogger();
@@ -55,11 +59,18 @@ test('dummy: aliases and config classes', () => {
     'DummyAuthenticator',
   ]);
   assert.throws(
-    () =>
-      make({ password: 123 }),
+    () => make({ password: 123 }),
     (e) =>
       isHubError(e) &&
       e.code === 'LABHUB_ERR_CONFIG' &&
       /DummyAuthenticator\.password/.test(e.userMessage),
   );
+});
+
+authenticatorContractSuite({
+  label: 'dummy',
+  make: () => ({
+    authenticator: make({ password: 'shared-pass-1' }),
+    account: { name: 'alice', password: 'shared-pass-1' },
+  }),
 });

@@ -10,6 +10,7 @@ import { recordingLogger } from '../../test/auth/recording-logger.js';
 import { isHubError, type ErrorCode } from '../errors.js';
 import { createAuthenticator } from './define.js';
 import { MemoryAccounts } from '../../test/contracts/memory-accounts.js';
+import { authenticatorContractSuite } from '../../test/contracts/authenticator-suite.js';
 
 class MemoryStore extends MemoryAccounts {}
 
@@ -268,10 +269,14 @@ test('native: createInitialAdmin makes an approved account with a one-time passw
 test('native: a missing store is a wiring error', () => {
   assert.throws(
     () =>
-      createAuthenticator(nativeAuthenticatorDefinition, {}, {
-        log: recordingLogger().log,
-        accounts: undefined as unknown as MemoryAccounts,
-      }),
+      createAuthenticator(
+        nativeAuthenticatorDefinition,
+        {},
+        {
+          log: recordingLogger().log,
+          accounts: undefined as unknown as MemoryAccounts,
+        },
+      ),
     code('LABHUB_ERR_INTERNAL'),
   );
 });
@@ -283,6 +288,8 @@ test('password hash: salted, parameters stored, tamper-proof, bounded', async ()
   assert.deepEqual(parseHash(a)?.params, { log2N: 15, r: 8, p: 1, keyLength: 32 });
   assert.equal(await verifyPassword('same', a), true);
   assert.equal(await verifyPassword('Same', a), false);
+  // HMAC inside scrypt pads short keys with zeros: a trailing NUL must not give the same key.
+  assert.equal(await verifyPassword('same\u0000', a), false, 'a NUL never verifies');
   const parts = a.split('$');
   const flipped = [
     ...parts.slice(0, 5),
@@ -313,4 +320,30 @@ test('native: a weak stored hash is upgraded on successful login', async () => {
     name: 'old',
   });
   assert.match(store.rows.get('old')!.passwordHash, /^scrypt\$15\$/);
+});
+
+authenticatorContractSuite({
+  label: 'native',
+  async make() {
+    const { auth } = make({ open_signup: true });
+    await auth.signup({ username: 'alice', password: 'alice-pass-1' });
+    return {
+      authenticator: auth,
+      account: { name: 'alice', password: 'alice-pass-1' },
+      freeName: 'alice2',
+    };
+  },
+  makeBroken() {
+    const failing = new Proxy(new MemoryStore(), {
+      get: () => () => Promise.reject(new Error('database is locked')),
+    });
+    return createAuthenticator(
+      nativeAuthenticatorDefinition,
+      {},
+      {
+        log: recordingLogger().log,
+        accounts: failing,
+      },
+    );
+  },
 });

@@ -27,7 +27,7 @@ import type {
   NativeAccountStore,
   SelfServiceAccounts,
 } from './types.js';
-import { HubError } from '../errors.js';
+import { HubError, isHubError } from '../errors.js';
 import { authenticatorTraits, nativeAuthenticatorTraits } from '../config/schema-classes.js';
 import { defineAuthenticator } from './define.js';
 import { logName } from './options.js';
@@ -158,7 +158,9 @@ function createNative(
     checkCommon: options.check_common_password,
   };
   // NativeAuthenticator approves sign-ups of names the config already lets in.
-  const preApproved = new Set([...options.admin_users, ...options.allowed_users].map(normalizeBasic));
+  const preApproved = new Set(
+    [...options.admin_users, ...options.allowed_users].map(normalizeBasic),
+  );
   const lockout = new NativeLockout({
     allowedFailures: options.allowed_failed_logins,
     lockSeconds: options.seconds_before_next_try,
@@ -169,10 +171,32 @@ function createNative(
   // Unknown users are checked against this hash so they take as long as known ones.
   let decoy: Promise<string> | undefined;
 
+  /** The account table failed: LABHUB_ERR_DB (the hub cannot check), never a plain Error. */
   async function authenticate(input: LoginInput): Promise<AuthResult | null> {
+    try {
+      return await check(input);
+    } catch (e) {
+      if (isHubError(e)) throw e;
+      throw new HubError(
+        'LABHUB_ERR_DB',
+        503,
+        'Login is not possible right now: the hub cannot read its accounts.',
+        { logMessage: `native: the account table failed: ${(e as Error).message}`, cause: e },
+      );
+    }
+  }
+
+  async function check(input: LoginInput): Promise<AuthResult | null> {
     const name = normalizeBasic(input.username ?? '');
     const password = input.password ?? '';
-    if (!validateBasic(name).ok || password.length === 0 || password.length > MAX_PASSWORD_LENGTH)
+    // A NUL never matches: scrypt's HMAC pads short keys with zero bytes, so "pw\0" would
+    // verify as "pw" (and no password with a NUL can be set).
+    if (
+      !validateBasic(name).ok ||
+      password.length === 0 ||
+      password.length > MAX_PASSWORD_LENGTH ||
+      password.includes('\0')
+    )
       return null;
     const acct = await store.get(name);
     lockout.check(name, acct);

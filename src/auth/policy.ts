@@ -132,7 +132,6 @@ function looksLikeSplitWord(set: Set<string>): boolean {
   return set.size > 1 && [...set].every((n) => n.length === 1);
 }
 
-
 /**
  * Build the policy from options. Throws HubError LABHUB_ERR_CONFIG for values of the wrong type
  * or an invalid `username_pattern`.

@@ -189,10 +189,7 @@ test(
   async () => {
     const { log, lines } = recordingLogger();
     const auth = makePam({ service: 'login', encoding: 'utf8' }, log);
-    const policy = createPolicy(
-      { allowed_groups: [GROUP], admin_users: [U.supp] },
-      {},
-    );
+    const policy = createPolicy({ allowed_groups: [GROUP], admin_users: [U.supp] }, {});
     const ctx = { existsInDb: false, groupsOf: groupsOfUser };
 
     const r1 = await auth.authenticate({
