@@ -30,7 +30,7 @@ import { createAuthenticator } from './auth/define.js';
 import { chooseAuthenticator, requirePam } from './auth/choice.js';
 import { createPolicy } from './auth/policy.js';
 import { createLoginRateLimiter } from './auth/rate-limit.js';
-import { resolveSpawner } from './spawner/registry.js';
+import { checkSpawnerOptions, resolveSpawner } from './spawner/registry.js';
 import { describeLimitSupport } from './spawner/limits.js';
 import { warmUserEnv } from './spawner/user-env-warmup.js';
 import { defaultServerLogDir } from './spawner/server-log.js';
@@ -155,6 +155,7 @@ export class Hub {
     });
 
     const spawnerDef = await resolveSpawner(settings.spawnerClass, { baseDir: this.opts.cwd });
+    checkSpawnerOptions(spawnerDef, settings.spawner.extra);
     for (const n of spawnerDef.startupNotices?.(settings.spawner) ?? [])
       log[n.level](`${n.message}${n.fix ? ` ${n.fix}` : ''}`);
     const limits = describeLimitSupport();

@@ -7,6 +7,8 @@ import { PluginRegistry } from '../plugins/registry.js';
 import { localProcessSpawner } from './local-process.js';
 import { simpleLocalProcessSpawner } from './simple-local-process.js';
 import type { SpawnerDefinition } from './types.js';
+import { parsePluginOptions } from '../plugins/options.js';
+import { snakeKeys } from './local-options.js';
 
 const registry = new PluginRegistry<SpawnerDefinition>({
   noun: 'spawner',
@@ -48,6 +50,18 @@ export function resolveSpawner(
   opts: { baseDir?: string } = {},
 ): Promise<SpawnerDefinition> {
   return registry.resolve(nameOrAlias, opts);
+}
+
+/**
+ * Check the configured spawner options against the spawner's own schema (if it has one).
+ * Throws LABHUB_ERR_CONFIG naming `Class.key` for a wrong value.
+ */
+export function checkSpawnerOptions(
+  def: SpawnerDefinition,
+  extra: Readonly<Record<string, unknown>>,
+): void {
+  if (def.options)
+    parsePluginOptions(def.options, snakeKeys(extra), def.configClasses.at(-1) ?? 'Spawner');
 }
 
 registerSpawner(localProcessSpawner);
