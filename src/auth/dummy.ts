@@ -16,7 +16,7 @@ export const DUMMY_WARNING =
   'Use it for testing only; set JupyterHub.authenticator_class to native or pam for real use.';
 
 /** DummyAuthenticator's options: `password` (string, default none). */
-export const dummyOptionsSchema = z.object({ password: dummyAuthenticatorTraits.password });
+const dummyOptionsSchema = z.object({ password: dummyAuthenticatorTraits.password });
 
 /** The `dummy` plugin. */
 export const dummyAuthenticatorDefinition = defineAuthenticator({

@@ -5,7 +5,7 @@
 import { run } from './system-users.js';
 
 /** One finding, with the fix in words (the shape of `labhub doctor`'s checks). */
-export interface AccountCheck {
+interface AccountCheck {
   name: string;
   status: 'ok' | 'warn' | 'error';
   detail: string;

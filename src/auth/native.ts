@@ -47,14 +47,14 @@ export interface NativeAuthenticator extends Authenticator, SelfServiceAccounts 
 }
 
 /** NativeAuthenticator's options: its own traits, and the names it approves at sign-up. */
-export const nativeOptionsSchema = z.object({
+const nativeOptionsSchema = z.object({
   ...nativeAuthenticatorTraits,
   // The lock must last: at least one second (whole seconds, as NativeAuthenticator counts them).
   seconds_before_next_try: z.number().int().min(1).prefault(600),
   admin_users: authenticatorTraits.admin_users,
   allowed_users: authenticatorTraits.allowed_users,
 });
-export type NativeOptions = z.output<typeof nativeOptionsSchema>;
+type NativeOptions = z.output<typeof nativeOptionsSchema>;
 
 /** The message for the right password of an account that is not approved yet. */
 export const AWAITING_APPROVAL_MESSAGE =

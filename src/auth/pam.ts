@@ -84,13 +84,13 @@ function isEncoding(e: string): e is BufferEncoding {
  * PAMAuthenticator's options: its own traits, LocalAuthenticator's (system users, groups) and
  * the policy names its start-up checks look up.
  */
-export const pamOptionsSchema = z.object({
+const pamOptionsSchema = z.object({
   ...pamAuthenticatorTraits,
   ...localAuthenticatorTraits,
   admin_users: authenticatorTraits.admin_users,
   allow_all: z.boolean().optional(),
 });
-export type PamOptions = z.output<typeof pamOptionsSchema>;
+type PamOptions = z.output<typeof pamOptionsSchema>;
 
 function createPam(options: PamOptions, log: Logger): PamAuthenticator {
   const { service, check_account: checkAccount } = options;

@@ -116,7 +116,7 @@ const names = z.preprocess(
  * The policy's options (Authenticator and LocalAuthenticator traits). Absent values keep their
  * meaning: `allow_all` then depends on the authenticator, `allow_existing_users` on allowed_users.
  */
-export const policyOptionsSchema = z.object({
+const policyOptionsSchema = z.object({
   allowed_users: names,
   blocked_users: names,
   admin_users: names,

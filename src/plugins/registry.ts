@@ -50,7 +50,7 @@ function article(noun: string): string {
 }
 
 /** True when the name looks like a module path rather than a registered name. */
-export function isModulePath(name: string): boolean {
+function isModulePath(name: string): boolean {
   return (
     name.startsWith('.') ||
     isAbsolute(name) ||

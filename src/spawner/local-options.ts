@@ -36,9 +36,7 @@ export const simpleOptionsSchema = z.object({
   home_dir_template: simpleSpawnerTraits.home_dir_template,
 });
 
-export type CommonLocalOptions = z.output<z.ZodObject<typeof commonShape>>;
-export type LocalProcessOptions = z.output<typeof localProcessOptionsSchema>;
-export type SimpleOptions = z.output<typeof simpleOptionsSchema>;
+type CommonLocalOptions = z.output<z.ZodObject<typeof commonShape>>;
 
 const snake = (k: string) => k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
 
