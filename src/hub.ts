@@ -25,14 +25,12 @@ import { loadTemplateOverrides } from './http/pages/render/index.js';
 import { HubMetrics } from './metrics/hub-metrics.js';
 import { StatsdReporter } from './metrics/statsd.js';
 import { prepareTls } from './core/tls.js';
-import { accountChecks } from './cli/doctor-system.js';
 import { resolveAuthenticator } from './auth/registry.js';
+import { createAuthenticator } from './auth/define.js';
 import { chooseAuthenticator, requirePam } from './auth/choice.js';
 import { createPolicy } from './auth/policy.js';
 import { createLoginRateLimiter } from './auth/rate-limit.js';
-import { groupsOfUser } from './auth/pam.js';
-import { warnUnclaimedAdmins, type NativeAuthenticator } from './auth/native.js';
-import { resolveSpawner } from './spawner/registry.js';
+import { checkSpawnerOptions, resolveSpawner } from './spawner/registry.js';
 import { describeLimitSupport } from './spawner/limits.js';
 import { warmUserEnv } from './spawner/user-env-warmup.js';
 import { defaultServerLogDir } from './spawner/server-log.js';
@@ -126,36 +124,20 @@ export class Hub {
     await services.loadRuntime(store.apiServices);
     await this.initServiceTokens(store, settings);
 
-    const authOptions: Record<string, unknown> = {
-      ...settings.authenticatorOptions,
-      store: store.nativeAccounts,
-    };
-    const authenticator = authDef.create({
-      options: authOptions,
+    const authenticator = createAuthenticator(authDef, settings.authenticatorOptions, {
       log: log.child({ component: 'authenticator' }),
+      accounts: store.nativeAccounts,
     });
-    if (authDef.id === 'native')
-      warnUnclaimedAdmins(
-        authenticator as NativeAuthenticator,
-        store.nativeAccounts,
-        settings,
-        log,
-      );
     const policy = createPolicy(settings.authenticatorOptions, {
-      authenticatorId: authDef.id,
+      allowAllByDefault: authenticator.allowAllByDefault === true,
+      normalizeUsername: authenticator.normalizeUsername?.bind(authenticator),
       log,
     });
-    // Admins and groups named in the config that do not exist on this machine: say so (they are still recorded).
-    if (authDef.id === 'pam') {
-      void accountChecks(settings, authDef.id, { countMembers: false }).then(
-        (rs) =>
-          rs
-            .filter((r) => r.status !== 'ok')
-            .forEach((r) => log.warn(`${r.detail}${r.fix ? ` Fix: ${r.fix}` : ''}`)),
-        (e) =>
-          log.warn(`Could not check the accounts named in the config: ${(e as Error).message}`),
-      );
-    }
+    // What the identity source says about the config (e.g. PAM: admins and groups named in the
+    // config that do not exist on this machine; they are still recorded). In the background.
+    void authenticator.startupNotices?.().then((ns) => {
+      for (const n of ns) log[n.level](n.message);
+    });
     const rl = settings.loginRateLimit;
     const limiter = createLoginRateLimiter({
       perUser: { max: rl.perUser, windowSeconds: rl.windowSeconds },
@@ -169,10 +151,11 @@ export class Hub {
       store,
       log,
       metrics,
-      groupsOf: authDef.id === 'pam' ? groupsOfUser : undefined,
+      groupsOf: authenticator.groupsOf?.bind(authenticator),
     });
 
     const spawnerDef = await resolveSpawner(settings.spawnerClass, { baseDir: this.opts.cwd });
+    checkSpawnerOptions(spawnerDef, settings.spawner.extra);
     for (const n of spawnerDef.startupNotices?.(settings.spawner) ?? [])
       log[n.level](`${n.message}${n.fix ? ` ${n.fix}` : ''}`);
     const limits = describeLimitSupport();

@@ -3,10 +3,19 @@ import assert from 'node:assert/strict';
 import { dummyAuthenticatorDefinition, DUMMY_WARNING } from './dummy.js';
 import { recordingLogger } from '../../test/auth/recording-logger.js';
 import { isHubError } from '../errors.js';
+import { createAuthenticator } from './define.js';
+import { MemoryAccounts } from '../../test/contracts/memory-accounts.js';
+import { authenticatorContractSuite } from '../../test/contracts/authenticator-suite.js';
+
+const make = (options: Record<string, unknown>, log = recordingLogger().log) =>
+  createAuthenticator(dummyAuthenticatorDefinition, options, {
+    log,
+    accounts: new MemoryAccounts(),
+  });
 
 test('dummy: logs the loud warning at creation', () => {
   const { log, lines } = recordingLogger();
-  dummyAuthenticatorDefinition.create({ options: {}, log });
+  make({}, log);
   assert.deepEqual(
     lines.filter((l) => l.level === 'warn').map((l) => l.msg),
     [DUMMY_WARNING],
@@ -16,7 +25,7 @@ test('dummy: logs the loud warning at creation', () => {
 
 test('dummy: any username logs in without a configured password, normalized', async () => {
   const { log } = recordingLogger();
-  const a = dummyAuthenticatorDefinition.create({ options: {}, log });
+  const a = make({}, log);
   assert.deepEqual(await a.authenticate({ username: ' Alice ', password: '' }), { name: 'alice' });
   assert.deepEqual(await a.authenticate({ username: 'bob', password: 'whatever' }), {
     name: 'bob',
@@ -27,7 +36,7 @@ test('dummy: any username logs in without a configured password, normalized', as
 
 test('dummy: with a password, it must match exactly', async () => {
   const { log } = recordingLogger();
-  const a = dummyAuthenticatorDefinition.create({ options: { password: 's3cret' }, log });
+  const a = make({ password: 's3cret' }, log);
   assert.deepEqual(await a.authenticate({ username: 'bob', password: 's3cret' }), { name: 'bob' });
   for (const wrong of ['', 's3cre', 's3cret ', 'S3CRET', 's3cret\u0000'])
     assert.equal(
@@ -50,14 +59,18 @@ test('dummy: aliases and config classes', () => {
     'DummyAuthenticator',
   ]);
   assert.throws(
-    () =>
-      dummyAuthenticatorDefinition.create({
-        options: { password: 123 },
-        log: recordingLogger().log,
-      }),
+    () => make({ password: 123 }),
     (e) =>
       isHubError(e) &&
       e.code === 'LABHUB_ERR_CONFIG' &&
       /DummyAuthenticator\.password/.test(e.userMessage),
   );
+});
+
+authenticatorContractSuite({
+  label: 'dummy',
+  make: () => ({
+    authenticator: make({ password: 'shared-pass-1' }),
+    account: { name: 'alice', password: 'shared-pass-1' },
+  }),
 });

@@ -3,8 +3,10 @@
  * every user must type that one shared password. As in JupyterHub 5, policy's `allow_all`
  * defaults to true with this authenticator unless `allowed_users` is set.
  */
-import type { AuthenticatorDefinition } from './types.js';
-import { constantTimeEqual, logName, readString } from './options.js';
+import { z } from 'zod';
+import { dummyAuthenticatorTraits } from '../config/schema-classes.js';
+import { defineAuthenticator } from './define.js';
+import { constantTimeEqual, logName } from './options.js';
 import { normalizeBasic, validateBasic } from './policy.js';
 
 /** Logged (warn) every time a dummy authenticator is created. */
@@ -13,8 +15,11 @@ export const DUMMY_WARNING =
   ' (with DummyAuthenticator.password: anyone who knows that one shared password). ' +
   'Use it for testing only; set JupyterHub.authenticator_class to native or pam for real use.';
 
-/** The `dummy` plugin. Options: `password` (string, default none). */
-export const dummyAuthenticatorDefinition: AuthenticatorDefinition = {
+/** DummyAuthenticator's options: `password` (string, default none). */
+const dummyOptionsSchema = z.object({ password: dummyAuthenticatorTraits.password });
+
+/** The `dummy` plugin. */
+export const dummyAuthenticatorDefinition = defineAuthenticator({
   id: 'dummy',
   aliases: [
     'dummy',
@@ -23,10 +28,11 @@ export const dummyAuthenticatorDefinition: AuthenticatorDefinition = {
     'jupyterhub.auth.DummyAuthenticator',
   ],
   configClasses: ['Authenticator', 'DummyAuthenticator'],
-  create(ctx) {
-    const password = readString(ctx.options, 'password', '', 'DummyAuthenticator');
-    ctx.log.warn(DUMMY_WARNING);
+  options: dummyOptionsSchema,
+  create({ password }, { log }) {
+    log.warn(DUMMY_WARNING);
     return {
+      allowAllByDefault: true,
       description: password
         ? 'Dummy (shared password; testing only)'
         : 'Dummy (no password; testing only)',
@@ -35,11 +41,11 @@ export const dummyAuthenticatorDefinition: AuthenticatorDefinition = {
         const name = normalizeBasic(input.username ?? '');
         if (!validateBasic(name).ok) return null;
         if (password && !constantTimeEqual(input.password ?? '', password)) {
-          ctx.log.info(`dummy: wrong shared password for "${logName(name)}"`);
+          log.info(`dummy: wrong shared password for "${logName(name)}"`);
           return null;
         }
         return { name };
       },
     };
   },
-};
+});

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { HubError } from '../errors.js';
 import { logName } from './options.js';
-import { LINUX_USERNAME_RE, run } from './system-users.js';
+import { LINUX_USERNAME_RE, run, type SystemUserManager } from './system-users.js';
 
 /** A random one-time password: 16 characters of [A-Za-z0-9_-] (96 bits). */
 export function oneTimePassword(): string {
@@ -78,4 +78,21 @@ export async function expireLinuxPassword(name: string): Promise<void> {
         logMessage: `chage -d 0 ${name} failed (${r.error?.message ?? `exit code ${r.code}: ${r.stderr.trim().slice(0, 300)}`}).`,
       },
     );
+}
+
+/**
+ * The Linux account `name` with a one-time password: created (with the configured or default
+ * add-user command, home 0700) when missing, its random password set with chpasswd and expired
+ * with `chage -d 0`, so PAM asks for a new one at the first login. Returns that password, or null
+ * when the account already existed (its password is never touched). Root only.
+ */
+export async function ensureLinuxAccountWithOneTimePassword(
+  systemUsers: SystemUserManager,
+  name: string,
+): Promise<string | null> {
+  if ((await systemUsers.ensureUser(name, { create: true })) === 'exists') return null;
+  const password = oneTimePassword();
+  await setLinuxPassword(name, password);
+  await expireLinuxPassword(name);
+  return password;
 }

@@ -49,6 +49,8 @@ export function checkNewPassword(password: string, rules: PasswordRules): void {
     throw bad(`The password must be at least ${rules.minLength} characters long.`);
   if (password.length > MAX_PASSWORD_LENGTH)
     throw bad(`The password must be at most ${MAX_PASSWORD_LENGTH} characters long.`);
+  // scrypt's HMAC pads short keys with zero bytes: "pw" and "pw\0" would be the same password.
+  if (password.includes('\0')) throw bad('The password must not contain a NUL character.');
   if (rules.checkCommon && commonPasswords().has(password.toLowerCase()))
     throw bad(
       'This password is too common: it is on a list of often-used passwords. Choose another one.',

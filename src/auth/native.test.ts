@@ -3,58 +3,26 @@ import assert from 'node:assert/strict';
 import {
   createInitialAdmin,
   nativeAuthenticatorDefinition,
-  warnUnclaimedAdmins,
-  type NativeAccount,
-  type NativeAccountStore,
   type NativeAuthenticator,
 } from './native.js';
 import { hashPassword, parseHash, verifyPassword, needsRehash } from './password-hash.js';
 import { recordingLogger } from '../../test/auth/recording-logger.js';
 import { isHubError, type ErrorCode } from '../errors.js';
+import { createAuthenticator } from './define.js';
+import { MemoryAccounts } from '../../test/contracts/memory-accounts.js';
+import { authenticatorContractSuite } from '../../test/contracts/authenticator-suite.js';
 
-/** In-memory NativeAccountStore, for these unit tests only (the hub implements it on its DB). */
-class MemoryStore implements NativeAccountStore {
-  readonly rows = new Map<string, NativeAccount>();
-  async get(name: string) {
-    const r = this.rows.get(name);
-    return r ? { ...r } : null;
-  }
-  async create(a: NativeAccount) {
-    if (this.rows.has(a.name)) throw new Error(`duplicate ${a.name}`);
-    this.rows.set(a.name, { ...a });
-  }
-  async update(name: string, patch: Partial<NativeAccount>) {
-    const r = this.rows.get(name);
-    if (!r) throw new Error(`no ${name}`);
-    this.rows.set(name, { ...r, ...patch });
-  }
-  async list(opts: { pending?: boolean } = {}) {
-    return [...this.rows.values()].filter(
-      (r) => opts.pending === undefined || r.approved === !opts.pending,
-    );
-  }
-  async countPending() {
-    return (await this.list({ pending: true })).length;
-  }
-  async delete(name: string) {
-    this.rows.delete(name);
-  }
-  async rename(oldName: string, newName: string) {
-    const r = this.rows.get(oldName);
-    if (!r) return;
-    this.rows.delete(oldName);
-    this.rows.set(newName, { ...r, name: newName });
-  }
-}
+class MemoryStore extends MemoryAccounts {}
 
 function make(options: Record<string, unknown> = {}) {
   const store = new MemoryStore();
   let t = Date.parse('2026-01-01T00:00:00Z');
   const clock = { now: () => t, advance: (s: number) => (t += s * 1000) };
   const { log, lines } = recordingLogger();
-  const auth = nativeAuthenticatorDefinition.create({
-    options: { store, now: clock.now, ...options },
+  const auth = createAuthenticator(nativeAuthenticatorDefinition, options, {
     log,
+    accounts: store,
+    now: clock.now,
   }) as NativeAuthenticator;
   return { store, auth, clock, lines };
 }
@@ -121,22 +89,15 @@ test('native: names in admin_users and allowed_users are approved at sign-up', a
   assert.equal((await auth.signup({ username: 'joe', password: 'joe-pass-1' })).approved, false);
 });
 
-test('native: the hub warns when sign-up is on and an admin_users name has no account yet', async () => {
-  const settle = () => new Promise((r) => setImmediate(r));
-  const { auth, store } = make();
+test('native: its start-up notice names admin_users without an account while sign-up is on', async () => {
+  const { auth, store } = make({ admin_users: ['Boss', 'taken'] });
   await createInitialAdmin(store, 'taken');
-  const on = recordingLogger();
-  warnUnclaimedAdmins(auth, store, { adminUsers: ['Boss', 'taken'] }, on.log);
-  await settle();
-  const warned = on.lines.filter((l) => l.level === 'warn').map((l) => l.msg);
+  const warned = (await auth.startupNotices!()).filter((n) => n.level === 'warn');
   assert.equal(warned.length, 1);
-  assert.match(warned[0]!, /names without an account: "boss"\. Whoever signs up first/);
-  assert.doesNotMatch(warned[0]!, /taken/);
-  const off = make({ enable_signup: false });
-  const quiet = recordingLogger();
-  warnUnclaimedAdmins(off.auth, off.store, { adminUsers: ['boss'] }, quiet.log);
-  await settle();
-  assert.deepEqual(quiet.lines, [], 'no sign-up, no risk');
+  assert.match(warned[0]!.message, /names without an account: "boss"\. Whoever signs up first/);
+  assert.doesNotMatch(warned[0]!.message, /taken/);
+  const off = make({ enable_signup: false, admin_users: ['boss'] });
+  assert.deepEqual(await off.auth.startupNotices!(), [], 'no sign-up, no risk');
 });
 
 test('native: discard deletes a pending sign-up only', async () => {
@@ -307,7 +268,15 @@ test('native: createInitialAdmin makes an approved account with a one-time passw
 
 test('native: a missing store is a wiring error', () => {
   assert.throws(
-    () => nativeAuthenticatorDefinition.create({ options: {}, log: recordingLogger().log }),
+    () =>
+      createAuthenticator(
+        nativeAuthenticatorDefinition,
+        {},
+        {
+          log: recordingLogger().log,
+          accounts: undefined as unknown as MemoryAccounts,
+        },
+      ),
     code('LABHUB_ERR_INTERNAL'),
   );
 });
@@ -319,6 +288,8 @@ test('password hash: salted, parameters stored, tamper-proof, bounded', async ()
   assert.deepEqual(parseHash(a)?.params, { log2N: 15, r: 8, p: 1, keyLength: 32 });
   assert.equal(await verifyPassword('same', a), true);
   assert.equal(await verifyPassword('Same', a), false);
+  // HMAC inside scrypt pads short keys with zeros: a trailing NUL must not give the same key.
+  assert.equal(await verifyPassword('same\u0000', a), false, 'a NUL never verifies');
   const parts = a.split('$');
   const flipped = [
     ...parts.slice(0, 5),
@@ -349,4 +320,30 @@ test('native: a weak stored hash is upgraded on successful login', async () => {
     name: 'old',
   });
   assert.match(store.rows.get('old')!.passwordHash, /^scrypt\$15\$/);
+});
+
+authenticatorContractSuite({
+  label: 'native',
+  async make() {
+    const { auth } = make({ open_signup: true });
+    await auth.signup({ username: 'alice', password: 'alice-pass-1' });
+    return {
+      authenticator: auth,
+      account: { name: 'alice', password: 'alice-pass-1' },
+      freeName: 'alice2',
+    };
+  },
+  makeBroken() {
+    const failing = new Proxy(new MemoryStore(), {
+      get: () => () => Promise.reject(new Error('database is locked')),
+    });
+    return createAuthenticator(
+      nativeAuthenticatorDefinition,
+      {},
+      {
+        log: recordingLogger().log,
+        accounts: failing,
+      },
+    );
+  },
 });

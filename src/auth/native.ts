@@ -11,15 +11,26 @@
  * - `allowed_failed_logins` (0 = off) / `seconds_before_next_try` (600): lock an account after
  *   that many failed logins in a row (native-lockout.ts).
  *
- * Storage is the {@link NativeAccountStore} interface; this file never touches the database.
- * The hub passes an implementation in the options: `create({ options: { ...traits, store }, log })`.
- * `now` (tests only) is a clock in milliseconds.
+ * Storage is the {@link NativeAccountStore} interface (`deps.accounts`); this file never touches
+ * the database. The sign-up, change-password and sign-ups pages are the hub's, shown for the
+ * {@link SelfServiceAccounts} capability.
  */
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import type { Logger } from '../log.js';
-import type { Authenticator, AuthenticatorDefinition, AuthResult, LoginInput } from './types.js';
-import { HubError } from '../errors.js';
-import { logName, readBool, readInt, readStringSet } from './options.js';
+import type {
+  Authenticator,
+  AuthenticatorNotice,
+  AuthResult,
+  LoginInput,
+  NativeAccount,
+  NativeAccountStore,
+  SelfServiceAccounts,
+} from './types.js';
+import { HubError, isHubError } from '../errors.js';
+import { authenticatorTraits, nativeAuthenticatorTraits } from '../config/schema-classes.js';
+import { defineAuthenticator } from './define.js';
+import { logName } from './options.js';
 import { normalizeBasic, validateBasic } from './policy.js';
 import { hashPassword, needsRehash, verifyPassword } from './password-hash.js';
 import { MAX_PASSWORD_LENGTH, checkEmail, checkNewPassword } from './native-passwords.js';
@@ -27,77 +38,23 @@ import { NativeLockout } from './native-lockout.js';
 
 export { MAX_PASSWORD_LENGTH } from './native-passwords.js';
 
-/** One account as stored. */
-export interface NativeAccount {
-  /** Normalized username (primary key). */
-  name: string;
-  /** `scrypt$…` (see password-hash.ts). */
-  passwordHash: string;
-  approved: boolean;
-  createdAt: Date;
-  failedLogins?: number;
-  lockedUntil?: Date | null;
-  /** Given on the sign-up page when `ask_email_on_signup` is on. */
-  email?: string | null;
-  /** The password is a one-time password: the next login must choose a new one. */
-  mustChangePassword?: boolean;
-}
+export type { NativeAccount, NativeAccountStore, SignupInput } from './types.js';
 
-/** Where accounts live; the hub implements it on its database. */
-export interface NativeAccountStore {
-  get(name: string): Promise<NativeAccount | null>;
-  /** Rejects if an account with this name exists. */
-  create(a: NativeAccount): Promise<void>;
-  update(name: string, patch: Partial<Omit<NativeAccount, 'name'>>): Promise<void>;
-  list(opts?: { pending?: boolean }): Promise<NativeAccount[]>;
-  /** Number of accounts awaiting approval. */
-  countPending(): Promise<number>;
-  /** Removes the account (no error if there is none). */
-  delete(name: string): Promise<void>;
-  /** Gives the account a new name (no error if there is none). */
-  rename(oldName: string, newName: string): Promise<void>;
-}
-
-/** What the sign-up form sends. */
-export interface SignupInput {
-  username: string;
-  password: string;
-  /** Required when `ask_email_on_signup` is on; ignored otherwise. */
-  email?: string;
-}
-
-/** The native authenticator: the contract plus account management for the pages. */
-export interface NativeAuthenticator extends Authenticator {
-  /** `enable_signup`: the sign-up page exists. */
-  readonly signupEnabled: boolean;
-  /** `open_signup`: sign-ups need no approval. */
-  readonly openSignup: boolean;
-  /** `ask_email_on_signup`. */
-  readonly askEmail: boolean;
-  /** `minimum_password_length` (at least 1). */
+/** The native authenticator: the contract, with its accounts and their pages. */
+export interface NativeAuthenticator extends Authenticator, SelfServiceAccounts {
+  readonly selfService: SelfServiceAccounts;
   readonly minimumPasswordLength: number;
-  /**
-   * Create an account from the sign-up form. Throws HubError LABHUB_ERR_NOT_FOUND (sign-up
-   * off), LABHUB_ERR_BAD_REQUEST (invalid name, e-mail or password), LABHUB_ERR_CONFLICT (taken).
-   */
-  signup(input: SignupInput): Promise<{ name: string; approved: boolean }>;
-  /** Approve a pending account. Throws LABHUB_ERR_NOT_FOUND. */
-  approve(name: string): Promise<void>;
-  /**
-   * Delete a sign-up that awaits approval (NativeAuthenticator's "discard"). Throws
-   * LABHUB_ERR_NOT_FOUND, or LABHUB_ERR_CONFLICT for an approved account (delete the user instead).
-   */
-  discard(name: string): Promise<void>;
-  /** Change a password, checking the old one. Returns false if the old password is wrong. Throws LABHUB_ERR_BAD_REQUEST for a new one that breaks a rule. */
-  changePassword(name: string, oldPassword: string, newPassword: string): Promise<boolean>;
-  /** Admin reset: set a password (clears lockout). Throws LABHUB_ERR_NOT_FOUND / LABHUB_ERR_BAD_REQUEST. */
-  setPassword(name: string, newPassword: string): Promise<void>;
-  /** There is an account called `name` (approved or not). */
-  hasAccount(name: string): Promise<boolean>;
-  /** Accounts awaiting approval, by name. */
-  listPending(): Promise<NativeAccount[]>;
-  countPending(): Promise<number>;
 }
+
+/** NativeAuthenticator's options: its own traits, and the names it approves at sign-up. */
+const nativeOptionsSchema = z.object({
+  ...nativeAuthenticatorTraits,
+  // The lock must last: at least one second (whole seconds, as NativeAuthenticator counts them).
+  seconds_before_next_try: z.number().int().min(1).prefault(600),
+  admin_users: authenticatorTraits.admin_users,
+  allowed_users: authenticatorTraits.allowed_users,
+});
+type NativeOptions = z.output<typeof nativeOptionsSchema>;
 
 /** The message for the right password of an account that is not approved yet. */
 export const AWAITING_APPROVAL_MESSAGE =
@@ -152,39 +109,36 @@ export async function createInitialAdmin(store: NativeAccountStore, name: string
 }
 
 /**
- * Warns (in the background, at start) about names in `admin_users` without an account while
- * sign-up is on: NativeAuthenticator approves a sign-up under such a name at once, so whoever
- * signs up first becomes an admin. `labhub --admin NAME` claims the name.
+ * Names in `admin_users` without an account while sign-up is on: NativeAuthenticator approves a
+ * sign-up under such a name at once, so whoever signs up first becomes an admin. `labhub --admin
+ * NAME` claims the name. The native authenticator's start-up notice.
  */
-export function warnUnclaimedAdmins(
-  auth: NativeAuthenticator,
+async function unclaimedAdminNotices(
   store: NativeAccountStore,
-  settings: { adminUsers: readonly string[] },
-  log: Logger,
-): void {
-  if (!auth.signupEnabled || !settings.adminUsers.length) return;
-  void (async () => {
-    const names: string[] = [];
-    for (const n of settings.adminUsers.map(normalizeBasic))
-      if (!(await store.get(n))) names.push(n);
-    if (names.length)
-      log.warn(
+  adminUsers: readonly string[],
+  signupEnabled: boolean,
+): Promise<AuthenticatorNotice[]> {
+  if (!signupEnabled || !adminUsers.length) return [];
+  const names: string[] = [];
+  for (const n of adminUsers.map(normalizeBasic)) if (!(await store.get(n))) names.push(n);
+  if (!names.length) return [];
+  return [
+    {
+      level: 'warn',
+      message:
         `Sign-up is on (NativeAuthenticator.enable_signup) and admin_users has names without an account: ${names.map((n) => JSON.stringify(logName(n))).join(', ')}. ` +
-          'Whoever signs up first under such a name becomes an admin at once (NativeAuthenticator approves admin_users). ' +
-          'Claim each now with labhub --admin NAME, or set NativeAuthenticator.enable_signup: false.',
-      );
-  })().catch((e: unknown) =>
-    log.warn(`Could not check admin_users against native accounts: ${(e as Error).message}`),
-  );
+        'Whoever signs up first under such a name becomes an admin at once (NativeAuthenticator approves admin_users). ' +
+        'Claim each now with labhub --admin NAME, or set NativeAuthenticator.enable_signup: false.',
+    },
+  ];
 }
 
 function createNative(
-  options: Record<string, unknown>,
+  options: NativeOptions,
+  rawStore: NativeAccountStore,
   log: Logger,
   now: () => number = Date.now,
 ): NativeAuthenticator {
-  const W = 'NativeAuthenticator';
-  const rawStore = options.store;
   if (!isStore(rawStore))
     throw new HubError(
       'LABHUB_ERR_INTERNAL',
@@ -192,27 +146,24 @@ function createNative(
       'The native authenticator was created without an account store.',
       {
         logMessage:
-          'native authenticator: ctx.options.store must implement NativeAccountStore (get, create, update, list, countPending, delete, rename).',
+          'native authenticator: deps.accounts must implement NativeAccountStore (get, create, update, list, countPending, delete, rename).',
       },
     );
   const store: NativeAccountStore = rawStore;
-  const signupEnabled = readBool(options, 'enable_signup', true, W);
-  const openSignup = readBool(options, 'open_signup', false, W);
-  const askEmail = readBool(options, 'ask_email_on_signup', false, W);
+  const signupEnabled = options.enable_signup;
+  const openSignup = options.open_signup;
+  const askEmail = options.ask_email_on_signup;
   const rules = {
-    minLength: Math.max(1, readInt(options, 'minimum_password_length', 8, W)),
-    checkCommon: readBool(options, 'check_common_password', false, W),
+    minLength: Math.max(1, options.minimum_password_length),
+    checkCommon: options.check_common_password,
   };
   // NativeAuthenticator approves sign-ups of names the config already lets in.
   const preApproved = new Set(
-    [
-      ...readStringSet(options, 'admin_users', W),
-      ...readStringSet(options, 'allowed_users', W),
-    ].map(normalizeBasic),
+    [...options.admin_users, ...options.allowed_users].map(normalizeBasic),
   );
   const lockout = new NativeLockout({
-    allowedFailures: readInt(options, 'allowed_failed_logins', 0, W),
-    lockSeconds: readInt(options, 'seconds_before_next_try', 600, W, 1),
+    allowedFailures: options.allowed_failed_logins,
+    lockSeconds: options.seconds_before_next_try,
     store,
     log,
     now,
@@ -220,10 +171,32 @@ function createNative(
   // Unknown users are checked against this hash so they take as long as known ones.
   let decoy: Promise<string> | undefined;
 
+  /** The account table failed: LABHUB_ERR_DB (the hub cannot check), never a plain Error. */
   async function authenticate(input: LoginInput): Promise<AuthResult | null> {
+    try {
+      return await check(input);
+    } catch (e) {
+      if (isHubError(e)) throw e;
+      throw new HubError(
+        'LABHUB_ERR_DB',
+        503,
+        'Login is not possible right now: the hub cannot read its accounts.',
+        { logMessage: `native: the account table failed: ${(e as Error).message}`, cause: e },
+      );
+    }
+  }
+
+  async function check(input: LoginInput): Promise<AuthResult | null> {
     const name = normalizeBasic(input.username ?? '');
     const password = input.password ?? '';
-    if (!validateBasic(name).ok || password.length === 0 || password.length > MAX_PASSWORD_LENGTH)
+    // A NUL never matches: scrypt's HMAC pads short keys with zero bytes, so "pw\0" would
+    // verify as "pw" (and no password with a NUL can be set).
+    if (
+      !validateBasic(name).ok ||
+      password.length === 0 ||
+      password.length > MAX_PASSWORD_LENGTH ||
+      password.includes('\0')
+    )
       return null;
     const acct = await store.get(name);
     lockout.check(name, acct);
@@ -256,7 +229,7 @@ function createNative(
     });
   }
 
-  return {
+  const self: Omit<NativeAuthenticator, 'selfService'> = {
     description: 'Native (accounts stored by the hub)',
     signupEnabled,
     openSignup,
@@ -357,11 +330,25 @@ function createNative(
     async deleteUser(name) {
       await store.delete(normalizeBasic(name));
     },
+    async adminBootstrap(name) {
+      if (await store.get(name))
+        return `Admin ${name} already has an account; use its password (or 'labhub token ${name}' for an API token).\n`;
+      const password = await createInitialAdmin(store, name);
+      return `\n  Admin account created: ${name}\n  One-time password:     ${password}\n  At the first login you choose a new password.\n\n`;
+    },
+    startupNotices: () =>
+      unclaimedAdminNotices(store, options.admin_users, signupEnabled).catch((e: unknown) => [
+        {
+          level: 'warn' as const,
+          message: `Could not check admin_users against native accounts: ${(e as Error).message}`,
+        },
+      ]),
   };
+  return Object.assign(self, { selfService: self });
 }
 
-/** The `native` plugin; `ctx.options.store` must be a {@link NativeAccountStore}. */
-export const nativeAuthenticatorDefinition: AuthenticatorDefinition = {
+/** The `native` plugin; `deps.accounts` is where its accounts live. */
+export const nativeAuthenticatorDefinition = defineAuthenticator({
   id: 'native',
   aliases: [
     'native',
@@ -370,10 +357,6 @@ export const nativeAuthenticatorDefinition: AuthenticatorDefinition = {
     'nativeauthenticator.NativeAuthenticator',
   ],
   configClasses: ['Authenticator', 'NativeAuthenticator'],
-  create: (ctx) =>
-    createNative(
-      ctx.options,
-      ctx.log,
-      typeof ctx.options.now === 'function' ? (ctx.options.now as () => number) : undefined,
-    ),
-};
+  options: nativeOptionsSchema,
+  create: (options, deps) => createNative(options, deps.accounts, deps.log, deps.now),
+});

@@ -15,10 +15,19 @@
  * `create_system_users`, `add_user_cmd`, `uids` (see system-users.ts). Allow/admin options
  * (`allowed_groups`, `admin_groups`, …) are applied by policy.ts, not here.
  */
+import { z } from 'zod';
 import type { Logger } from '../log.js';
-import type { Authenticator, AuthenticatorDefinition, AuthResult, LoginInput } from './types.js';
+import type { Authenticator, AuthResult, LoginInput } from './types.js';
 import { HubError } from '../errors.js';
-import { logName, readBool, readString } from './options.js';
+import {
+  authenticatorTraits,
+  localAuthenticatorTraits,
+  pamAuthenticatorTraits,
+} from '../config/schema-classes.js';
+import { defineAuthenticator } from './define.js';
+import { logName } from './options.js';
+import { linuxAccountChecks } from './linux-account-checks.js';
+import { ensureLinuxAccountWithOneTimePassword } from './linux-passwords.js';
 import { normalizeBasic, validateBasic } from './policy.js';
 import { createSystemUserManager, run, type SystemUserManager } from './system-users.js';
 import { findPamtester } from './pam-backends.js';
@@ -71,10 +80,21 @@ function isEncoding(e: string): e is BufferEncoding {
   return Buffer.isEncoding(e);
 }
 
-function createPam(options: Record<string, unknown>, log: Logger): PamAuthenticator {
-  const W = 'PAMAuthenticator';
-  const service = readString(options, 'service', 'login', W);
-  const encodingRaw = readString(options, 'encoding', 'utf8', W).toLowerCase();
+/**
+ * PAMAuthenticator's options: its own traits, LocalAuthenticator's (system users, groups) and
+ * the policy names its start-up checks look up.
+ */
+const pamOptionsSchema = z.object({
+  ...pamAuthenticatorTraits,
+  ...localAuthenticatorTraits,
+  admin_users: authenticatorTraits.admin_users,
+  allow_all: z.boolean().optional(),
+});
+type PamOptions = z.output<typeof pamOptionsSchema>;
+
+function createPam(options: PamOptions, log: Logger): PamAuthenticator {
+  const { service, check_account: checkAccount } = options;
+  const encodingRaw = options.encoding.toLowerCase();
   const encoding = encodingRaw === 'utf-8' ? 'utf8' : encodingRaw;
   if (!isEncoding(encoding))
     throw new HubError(
@@ -82,8 +102,7 @@ function createPam(options: Record<string, unknown>, log: Logger): PamAuthentica
       500,
       `PAMAuthenticator.encoding must be an encoding like "utf8" or "latin1", but it is ${JSON.stringify(encodingRaw)}.`,
     );
-  const checkAccount = readBool(options, 'check_account', true, W);
-  let openSessions = readBool(options, 'open_sessions', false, W);
+  let openSessions = options.open_sessions;
   const systemUsers = createSystemUserManager(options, log);
 
   async function session(op: 'open_session' | 'close_session', name: string): Promise<void> {
@@ -148,6 +167,33 @@ function createPam(options: Record<string, unknown>, log: Logger): PamAuthentica
     async addUser(name: string): Promise<void> {
       await systemUsers.ensureUser(name);
     },
+    groupsOf: groupsOfUser,
+    async adminBootstrap(name) {
+      // The classic deployment: the admin is a Linux account. As root, create it (with a one-time
+      // password) when it does not exist yet; an existing account keeps its password.
+      const password =
+        process.getuid?.() === 0
+          ? await ensureLinuxAccountWithOneTimePassword(systemUsers, name)
+          : null;
+      return password
+        ? `\n  Linux account created for the admin: ${name}\n  One-time password:                  ${password}\n  At the first login you choose a new password (it is the Linux password of ${name}).\n\n`
+        : `${name} is an admin: log in with the Linux password of ${name}.\n`;
+    },
+    async startupNotices() {
+      try {
+        const rs = await linuxAccountChecks(options, { countMembers: false });
+        return rs
+          .filter((r) => r.status !== 'ok')
+          .map((r) => ({ level: 'warn', message: `${r.detail}${r.fix ? ` Fix: ${r.fix}` : ''}` }));
+      } catch (e) {
+        return [
+          {
+            level: 'warn',
+            message: `Could not check the accounts named in the config: ${(e as Error).message}`,
+          },
+        ];
+      }
+    },
     systemUsers,
     minimumPasswordLength: 8,
     setRequiredPassword: (name, newPassword) => setLinuxPassword(name, newPassword),
@@ -157,9 +203,10 @@ function createPam(options: Record<string, unknown>, log: Logger): PamAuthentica
 }
 
 /** The `pam` plugin. */
-export const pamAuthenticatorDefinition: AuthenticatorDefinition = {
+export const pamAuthenticatorDefinition = defineAuthenticator({
   id: 'pam',
   aliases: ['pam', 'pamauthenticator', 'PAMAuthenticator', 'jupyterhub.auth.PAMAuthenticator'],
   configClasses: ['Authenticator', 'LocalAuthenticator', 'PAMAuthenticator'],
-  create: (ctx) => createPam(ctx.options, ctx.log),
-};
+  options: pamOptionsSchema,
+  create: (options, { log }) => createPam(options, log),
+});

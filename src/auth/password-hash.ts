@@ -94,10 +94,16 @@ export function parseHash(
   return ok ? { params: { log2N, r, p, keyLength: key.length }, salt, key } : null;
 }
 
-/** Verify a password against a stored hash in constant time. A malformed hash never verifies. */
+/**
+ * Verify a password against a stored hash in constant time. A malformed hash, or a password with
+ * a NUL character, never verifies.
+ */
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const h = parseHash(stored);
   if (!h) return false;
+  // scrypt's HMAC pads short keys with zero bytes, so "pw\0" would verify as "pw": a password
+  // with a NUL never verifies (and none can be set, see native-passwords.ts).
+  if (password.includes('\0')) return false;
   const key = await limited(() => scrypt(pw(password), h.salt, h.params));
   return key.length === h.key.length && timingSafeEqual(key, h.key);
 }

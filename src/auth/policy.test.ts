@@ -1,4 +1,9 @@
 import { test } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../config/index.js';
+import { settingsFromConfig } from '../core/settings-from-config.js';
 import assert from 'node:assert/strict';
 import { createPolicy, LOGIN_FAILED_MESSAGE, type PolicyDecision } from './policy.js';
 import { isHubError } from '../errors.js';
@@ -231,48 +236,6 @@ const rows: Row[] = [
     expect: { via: 'allow_all', admin: false },
   },
   {
-    title: 'renamed whitelist keeps its meaning (allowed)',
-    options: { whitelist: ['alice'] },
-    login: 'alice',
-    expect: { via: 'allowed_users', admin: false },
-  },
-  {
-    title: 'renamed whitelist does not widen (other user)',
-    options: { whitelist: ['alice'] },
-    login: 'bob',
-    expect: 'deny',
-  },
-  {
-    title: 'group_whitelist honoured as allowed_groups (member)',
-    options: { group_whitelist: ['g'] },
-    login: 'carol',
-    expect: { via: 'allowed_groups (g)', admin: false },
-  },
-  {
-    title: 'group_whitelist does not let everyone in (non-member)',
-    options: { group_whitelist: ['g'] },
-    login: 'bob',
-    expect: 'deny',
-  },
-  {
-    title: 'whitelist + allowed_users: only allowed_users counts',
-    options: { whitelist: ['bob'], allowed_users: ['alice'] },
-    login: 'bob',
-    expect: 'deny',
-  },
-  {
-    title: 'blacklist is added to blocked_users',
-    options: { allowed_users: ['alice'], blacklist: ['alice'] },
-    login: 'alice',
-    expect: 'deny',
-  },
-  {
-    title: 'empty set whitelist (set()) grants nothing',
-    options: { whitelist: [] },
-    login: 'bob',
-    expect: 'deny',
-  },
-  {
     title: 'set("jupyter") letters: "jupyter" is NOT admin',
     options: { admin_users: [...new Set('jupyter')] },
     login: 'jupyter',
@@ -302,7 +265,7 @@ const rows: Row[] = [
 
 for (const row of rows) {
   test(`policy: ${row.title}`, async () => {
-    const policy = createPolicy(row.options, { authenticatorId: row.id ?? 'pam' });
+    const policy = createPolicy(row.options, { allowAllByDefault: row.id === 'dummy' });
     const asked: string[] = [];
     const d: PolicyDecision = await policy.check(
       { name: row.login, ...row.result },
@@ -402,18 +365,15 @@ test('policy: normalize and validate', () => {
     assert.equal(p.validate(bad).ok, false, bad);
 });
 
-test('policy: warnings for set("jupyter"), renamed keys, and a hub nobody can enter', () => {
+test('policy: warnings for set("jupyter") and a hub nobody can enter', () => {
   const letters = createPolicy({ admin_users: [...new Set('jupyter')], allowed_users: ['x'] });
   assert.ok(
     letters.warnings.some((w) => /admin_users.*one-letter.*\["jupyter"\]/.test(w)),
     letters.warnings.join('\n'),
   );
-  const renamed = createPolicy({ whitelist: ['a'], group_whitelist: ['g'], blacklist: ['b'] });
-  assert.equal(renamed.warnings.filter((w) => /deprecated/.test(w)).length, 3);
-  assert.deepEqual([...renamed.settings.allowedGroups], ['g']);
-  const closed = createPolicy({}, { authenticatorId: 'pam' });
+  const closed = createPolicy({}, {});
   assert.ok(closed.warnings.some((w) => /No one can log in/.test(w)));
-  assert.equal(createPolicy({}, { authenticatorId: 'dummy' }).warnings.length, 0);
+  assert.equal(createPolicy({}, { allowAllByDefault: true }).warnings.length, 0);
   const both = createPolicy({ admin_users: ['eve'], blocked_users: ['eve'] });
   assert.ok(both.warnings.some((w) => /blocked wins/.test(w)));
 });
@@ -435,4 +395,28 @@ test('policy: wrong option types and bad patterns are config errors naming the k
 test('policy: Set values are accepted like lists', async () => {
   const p = createPolicy({ allowed_users: new Set(['alice']) });
   assert.equal((await p.check({ name: 'alice' }, { existsInDb: false })).allowed, true);
+});
+
+test('policy: the legacy whitelist, group_whitelist and blacklist reach it renamed by the config loader, never widening', async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'labhub-policy-'));
+  try {
+    const policyOf = (overrides: Record<string, Record<string, unknown>>) => {
+      const { config } = loadConfig({ overrides, cwd });
+      return createPolicy(settingsFromConfig(config, 'pam').authenticatorOptions);
+    };
+    const ctx = { existsInDb: false, groupsOf: async (n: string) => (n === 'carol' ? ['g'] : []) };
+    const allowed = async (p: ReturnType<typeof policyOf>, name: string) =>
+      (await p.check({ name }, ctx)).allowed;
+    const wl = policyOf({ Authenticator: { whitelist: ['alice'] } });
+    assert.equal(await allowed(wl, 'alice'), true, 'whitelist keeps its meaning');
+    assert.equal(await allowed(wl, 'bob'), false, 'whitelist does not widen');
+    const gw = policyOf({ LocalAuthenticator: { group_whitelist: ['g'] } });
+    assert.equal(await allowed(gw, 'carol'), true, 'group_whitelist is allowed_groups');
+    assert.equal(await allowed(gw, 'bob'), false, 'group_whitelist does not let everyone in');
+    const bl = policyOf({ Authenticator: { allowed_users: ['alice'], blacklist: ['alice'] } });
+    assert.equal(await allowed(bl, 'alice'), false, 'blacklist blocks');
+    assert.equal(await allowed(policyOf({ Authenticator: { whitelist: [] } }), 'bob'), false);
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
 });

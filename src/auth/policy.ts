@@ -5,14 +5,16 @@
  *
  * Options (JupyterHub trait names, read from the merged Authenticator/LocalAuthenticator/... options):
  * `allow_all`, `allowed_users`, `allowed_groups`, `blocked_users`, `admin_users`, `admin_groups`,
- * `allow_existing_users`, `username_pattern`, `username_map`. Legacy names `whitelist`,
- * `blacklist` and `group_whitelist` are honoured with a warning, and a rename never widens
- * access (see {@link createPolicy}).
+ * `allow_existing_users`, `username_pattern`, `username_map`. The legacy names (`whitelist`,
+ * `blacklist`, `group_whitelist`) never reach the policy: config/renames.ts renames them (and
+ * refuses a config that sets both names to different values) when the config is loaded.
  */
 import type { Logger } from '../log.js';
 import type { AuthResult } from './types.js';
 import { HubError } from '../errors.js';
-import { logName, readBool, readString, readStringMap, readStringSet } from './options.js';
+import { z } from 'zod';
+import { logName } from './options.js';
+import { parsePluginOptions } from '../plugins/options.js';
 import { checkUserName } from '../core/names.js';
 
 /** The one message a person sees for any refused login (never says which check failed). */
@@ -80,8 +82,13 @@ export interface Policy {
 }
 
 export interface PolicyMeta {
-  /** The authenticator id; `dummy` makes `allow_all` default to true without `allowed_users` (JupyterHub 5). */
-  authenticatorId?: string;
+  /**
+   * `allow_all` defaults to true without `allowed_users` (the authenticator's
+   * `allowAllByDefault`: JupyterHub 5's DummyAuthenticator).
+   */
+  allowAllByDefault?: boolean;
+  /** The authenticator's `normalizeUsername`, applied before `username_map` (default: {@link normalizeBasic}). */
+  normalizeUsername?: (name: string) => string;
   log?: Logger;
 }
 
@@ -99,66 +106,48 @@ export function validateBasic(name: string): ValidationResult {
   return checkUserName(name);
 }
 
+/** A set of names: a list (or a Set) of strings; a bare string is refused (it is not a set). */
+const names = z.preprocess(
+  (v) => (v instanceof Set ? [...(v as Set<unknown>)] : v),
+  z.array(z.string()).nullish(),
+);
+
+/**
+ * The policy's options (Authenticator and LocalAuthenticator traits). Absent values keep their
+ * meaning: `allow_all` then depends on the authenticator, `allow_existing_users` on allowed_users.
+ */
+const policyOptionsSchema = z.object({
+  allowed_users: names,
+  blocked_users: names,
+  admin_users: names,
+  allowed_groups: names,
+  admin_groups: names,
+  allow_all: z.boolean().nullish(),
+  allow_existing_users: z.boolean().nullish(),
+  username_pattern: z.string().nullish(),
+  username_map: z.record(z.string(), z.string()).nullish(),
+});
+
 function looksLikeSplitWord(set: Set<string>): boolean {
   return set.size > 1 && [...set].every((n) => n.length === 1);
-}
-
-function norm(set: Set<string>): Set<string> {
-  return new Set([...set].map(normalizeBasic));
 }
 
 /**
  * Build the policy from options. Throws HubError LABHUB_ERR_CONFIG for values of the wrong type
  * or an invalid `username_pattern`.
- *
- * Renamed keys: `whitelist` is used as `allowed_users` and `group_whitelist` as `allowed_groups`
- * only when the new key is empty (JupyterHub ignores `group_whitelist` since 1.2, which lets
- * everyone in; labhub honours what it meant). When both are set the new key wins, with a warning.
- * `blacklist` is added to `blocked_users` (blocking more never widens access).
  */
 export function createPolicy(options: Record<string, unknown>, meta: PolicyMeta = {}): Policy {
   const W = 'Authenticator';
   const warnings: string[] = [];
 
-  let allowedUsers = norm(readStringSet(options, 'allowed_users', W));
-  const legacyAllowed = norm(readStringSet(options, 'whitelist', W));
-  if (legacyAllowed.size > 0) {
-    if (allowedUsers.size === 0) {
-      allowedUsers = legacyAllowed;
-      warnings.push(
-        'Authenticator.whitelist is deprecated: using it as Authenticator.allowed_users. Rename the key.',
-      );
-    } else {
-      warnings.push(
-        'Authenticator.whitelist and Authenticator.allowed_users are both set: only allowed_users is used. Remove whitelist.',
-      );
-    }
-  }
-  let allowedGroups = readStringSet(options, 'allowed_groups', W);
-  const legacyGroups = readStringSet(options, 'group_whitelist', W);
-  if (legacyGroups.size > 0) {
-    if (allowedGroups.size === 0) {
-      allowedGroups = legacyGroups;
-      warnings.push(
-        'LocalAuthenticator.group_whitelist is deprecated (JupyterHub ignores it since 1.2 and lets every user in): ' +
-          'labhub uses it as allowed_groups, as intended. Rename the key to LocalAuthenticator.allowed_groups.',
-      );
-    } else {
-      warnings.push(
-        'group_whitelist and allowed_groups are both set: only allowed_groups is used. Remove group_whitelist.',
-      );
-    }
-  }
-  const blockedUsers = norm(readStringSet(options, 'blocked_users', W));
-  const legacyBlocked = norm(readStringSet(options, 'blacklist', W));
-  if (legacyBlocked.size > 0) {
-    for (const n of legacyBlocked) blockedUsers.add(n);
-    warnings.push(
-      'Authenticator.blacklist is deprecated: its names are added to blocked_users. Rename the key.',
-    );
-  }
-  const adminUsers = norm(readStringSet(options, 'admin_users', W));
-  const adminGroups = readStringSet(options, 'admin_groups', W);
+  const o = parsePluginOptions(policyOptionsSchema, options, W);
+  const normalizeUsername = meta.normalizeUsername ?? normalizeBasic;
+  const norm = (list?: string[] | null) => new Set((list ?? []).map(normalizeUsername));
+  const allowedUsers = norm(o.allowed_users);
+  const allowedGroups = new Set(o.allowed_groups ?? []);
+  const blockedUsers = norm(o.blocked_users);
+  const adminUsers = norm(o.admin_users);
+  const adminGroups = new Set(o.admin_groups ?? []);
 
   for (const [key, set] of [
     ['allowed_users', allowedUsers],
@@ -174,11 +163,11 @@ export function createPolicy(options: Record<string, unknown>, meta: PolicyMeta 
       );
   }
 
-  const dummyDefault = meta.authenticatorId === 'dummy' && allowedUsers.size === 0;
-  const allowAll = readBool(options, 'allow_all', dummyDefault, W);
-  const allowExistingUsers = readBool(options, 'allow_existing_users', allowedUsers.size > 0, W);
+  const dummyDefault = meta.allowAllByDefault === true && allowedUsers.size === 0;
+  const allowAll = o.allow_all ?? dummyDefault;
+  const allowExistingUsers = o.allow_existing_users ?? allowedUsers.size > 0;
 
-  const patternSrc = readString(options, 'username_pattern', '', W);
+  const patternSrc = o.username_pattern ?? '';
   let usernamePattern: RegExp | null = null;
   if (patternSrc) {
     try {
@@ -193,8 +182,8 @@ export function createPolicy(options: Record<string, unknown>, meta: PolicyMeta 
     }
   }
   const usernameMap = new Map<string, string>();
-  for (const [k, v] of readStringMap(options, 'username_map', W))
-    usernameMap.set(normalizeBasic(k), normalizeBasic(v));
+  for (const [k, v] of Object.entries(o.username_map ?? {}))
+    usernameMap.set(normalizeUsername(k), normalizeUsername(v));
 
   if (allowAll && (allowedUsers.size > 0 || allowedGroups.size > 0))
     warnings.push(
@@ -229,7 +218,7 @@ export function createPolicy(options: Record<string, unknown>, meta: PolicyMeta 
   };
 
   function normalize(name: string): string {
-    const n = normalizeBasic(name);
+    const n = normalizeUsername(name);
     return usernameMap.get(n) ?? n;
   }
 

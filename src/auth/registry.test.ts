@@ -40,7 +40,7 @@ test('registry: unknown names are config errors with a did-you-mean', async () =
   );
   await assert.rejects(
     resolveAuthenticator('PAMAuthenticatr'),
-    (e) => isHubError(e) && /Did you mean "pam"/.test(e.userMessage),
+    (e) => isHubError(e) && /Did you mean "PAMAuthenticator"\?/.test(e.userMessage),
   );
   await assert.rejects(
     resolveAuthenticator('oauthenticator.github.GitHubOAuthenticator'),
@@ -85,7 +85,7 @@ test('registry: ids and aliases cannot be taken twice or be malformed', () => {
   const create = () => ({ authenticate: async () => null });
   assert.throws(
     () => registerAuthenticator({ id: 'other', aliases: ['Dummy'], configClasses: [], create }),
-    (e) => isHubError(e) && /already used by "dummy"/.test(e.userMessage),
+    (e) => isHubError(e) && /already used by authenticator "dummy"/.test(e.userMessage),
   );
   assert.throws(
     () => registerAuthenticator({ id: 'Bad_Id', aliases: [], configClasses: [], create }),

@@ -13,7 +13,9 @@ import { existsSync, realpathSync } from 'node:fs';
 import { chmod, lstat, readFile } from 'node:fs/promises';
 import type { Logger } from '../log.js';
 import { HubError } from '../errors.js';
-import { logName, readBool } from './options.js';
+import { z } from 'zod';
+import { logName } from './options.js';
+import { parsePluginOptions } from '../plugins/options.js';
 
 /** Names `useradd`/`adduser` accept on every distribution (no leading `-`, no dots, ≤ 32). */
 export const LINUX_USERNAME_RE = /^[a-z_][a-z0-9_-]{0,31}$/;
@@ -183,8 +185,12 @@ export function createSystemUserManager(
   options: Record<string, unknown>,
   log?: Logger,
 ): SystemUserManager {
-  const W = 'LocalAuthenticator';
-  const enabled = readBool(options, 'create_system_users', false, W);
+  const enabled =
+    parsePluginOptions(
+      z.object({ create_system_users: z.boolean().nullish() }),
+      options,
+      'LocalAuthenticator',
+    ).create_system_users ?? false;
   const configured = options.add_user_cmd;
   let cmd: string[] | null = null;
   // An empty list (the config default) means: use the platform's default command.

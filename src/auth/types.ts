@@ -1,4 +1,5 @@
 import type { JsonObject } from '../core/json.js';
+import type { z } from 'zod';
 import type { Logger } from '../log.js';
 
 /** What the login form (or an API `auth` body) gives an authenticator. */
@@ -27,30 +28,78 @@ export interface AuthResult {
   passwordChangeRequired?: boolean;
 }
 
-/** An HTTP route an authenticator adds (e.g. an OAuth callback). */
-export interface RouteDefinition {
-  method: 'GET' | 'POST';
-  /** Path below the hub prefix, e.g. `oauth_callback`. */
-  path: string;
-  handler: (req: unknown, reply: unknown) => Promise<unknown>;
+/** One finding of an authenticator's start-up check (logged by the hub, shown by doctor). */
+export interface AuthenticatorNotice {
+  level: 'warn' | 'info';
+  message: string;
 }
 
 /**
- * Verifies credentials only. Allow/block/admin policy lives in auth/policy.ts.
+ * Accounts the hub keeps itself, with pages to manage them: sign-up (`/hub/signup`), change
+ * password, and the admins' list of sign-ups to approve (`/hub/signups`). native has it; the
+ * hub registers those pages only for an authenticator that has this capability.
+ */
+export interface SelfServiceAccounts {
+  /** The sign-up page exists (NativeAuthenticator.enable_signup). */
+  readonly signupEnabled: boolean;
+  /** Sign-ups need no approval (open_signup). */
+  readonly openSignup: boolean;
+  /** The sign-up page asks for an e-mail address. */
+  readonly askEmail: boolean;
+  /** Shortest password accepted at sign-up and password change (at least 1). */
+  readonly minimumPasswordLength: number;
+  /**
+   * Create an account from the sign-up form. Throws HubError LABHUB_ERR_NOT_FOUND (sign-up
+   * off), LABHUB_ERR_BAD_REQUEST (invalid name, e-mail or password), LABHUB_ERR_CONFLICT (taken).
+   */
+  signup(input: SignupInput): Promise<{ name: string; approved: boolean }>;
+  /** Approve a pending account. Throws LABHUB_ERR_NOT_FOUND. */
+  approve(name: string): Promise<void>;
+  /**
+   * Delete a sign-up that awaits approval. Throws LABHUB_ERR_NOT_FOUND, or LABHUB_ERR_CONFLICT
+   * for an approved account (delete the user instead).
+   */
+  discard(name: string): Promise<void>;
+  /**
+   * Change a password, checking the old one. Returns false if the old password is wrong. Throws
+   * LABHUB_ERR_BAD_REQUEST for a new one that breaks a rule.
+   */
+  changePassword(name: string, oldPassword: string, newPassword: string): Promise<boolean>;
+  /** Admin reset: set a password (clears lockout). Throws LABHUB_ERR_NOT_FOUND / BAD_REQUEST. */
+  setPassword(name: string, newPassword: string): Promise<void>;
+  /** There is an account called `name` (approved or not). */
+  hasAccount(name: string): Promise<boolean>;
+  /** Accounts awaiting approval. */
+  listPending(): Promise<NativeAccount[]>;
+  countPending(): Promise<number>;
+}
+
+/** What the sign-up form sends. */
+export interface SignupInput {
+  username: string;
+  password: string;
+  /** Required when the authenticator asks for an e-mail address; ignored otherwise. */
+  email?: string;
+}
+
+/**
+ * Verifies credentials only. Allow/block/admin policy lives in auth/policy.ts. Everything but
+ * `authenticate` is an optional capability; the hub looks for the capability, never at the id.
  *
- * - `authenticate` is called on every POST /hub/login and for API token requests with an `auth` body.
- *   It returns null for bad credentials (never throws for them); it throws HubError
- *   LABHUB_ERR_PAM / LABHUB_ERR_INTERNAL when it cannot check at all, and may throw a 4xx
- *   HubError to refuse with a message of its own that reveals nothing to someone without the
- *   password (native: an account awaiting approval, 403; a locked account, 429).
- * - `refreshUser` is called before using stored auth state; optional.
+ * - `authenticate` is called on every POST /hub/login and for API token requests with an `auth`
+ *   body, with the name already normalized by `normalizeUsername` (and `username_map`). It returns
+ *   null for bad credentials (never throws for them); it throws HubError LABHUB_ERR_PAM /
+ *   LABHUB_ERR_INTERNAL when it cannot check at all, and may throw a 4xx HubError to refuse with a
+ *   message of its own that reveals nothing to someone without the password (native: an account
+ *   awaiting approval, 403; a locked account, 429). Anything else it throws becomes
+ *   LABHUB_ERR_INTERNAL (core/login.ts).
+ * - `normalizeUsername` is the hub's first step for every name typed at login, sign-up or on the
+ *   admin page (JupyterHub's normalize_username); `username_map` is applied after it.
  * - `loginUrl`: set for external (OAuth) logins; the login page then shows a button.
  */
 export interface Authenticator {
   authenticate(input: LoginInput): Promise<AuthResult | null>;
-  refreshUser?(user: { name: string }): Promise<AuthResult | 'unchanged' | 'expired'>;
   loginUrl?(base: string): string;
-  routes?(): RouteDefinition[];
   /** Normalize a username the way this authenticator does (default: lower-case, trimmed). */
   normalizeUsername?(name: string): string;
   /** Called when a user is added to the hub (e.g. create the Linux account). */
@@ -61,8 +110,8 @@ export interface Authenticator {
    */
   renameUser?(oldName: string, newName: string): Promise<void>;
   /**
-   * Called after a hub user was deleted. native: the account is removed too (as NativeAuthenticator
-   * does), so a name given to someone else later does not open with the old password.
+   * Called after a hub user was deleted. native: the account is removed too, so a name given to
+   * someone else later does not open with the old password.
    */
   deleteUser?(name: string): Promise<void>;
   /**
@@ -76,22 +125,85 @@ export interface Authenticator {
   readonly minimumPasswordLength?: number;
   /** A short description for /hub/api/info. */
   readonly description?: string;
+  /**
+   * The groups of a user, for `allowed_groups`/`admin_groups` when `authenticate` gave none
+   * (PAM: the Linux groups, primary and supplementary). Throws when they cannot be read (the
+   * policy then fails closed).
+   */
+  groupsOf?(name: string): Promise<string[]>;
+  /**
+   * `labhub --admin NAME`, before the hub starts: give that admin a way to sign in (native: an
+   * account with a one-time password; PAM as root: a missing Linux account with one). The name is
+   * normalized and valid, and already an admin in the database. Returns what to print for the
+   * operator.
+   */
+  adminBootstrap?(name: string): Promise<string>;
+  /**
+   * Checks of the configuration against the identity source, run in the background at start
+   * (PAM: admins and groups named in the config that do not exist on this machine; native:
+   * admin names anyone could claim by signing up). Never throws.
+   */
+  startupNotices?(): Promise<AuthenticatorNotice[]>;
+  /** Accounts kept by the hub, with the sign-up, change-password and sign-ups pages. */
+  readonly selfService?: SelfServiceAccounts;
+  /**
+   * `allow_all` defaults to true when `allowed_users` is empty (JupyterHub 5's DummyAuthenticator).
+   */
+  readonly allowAllByDefault?: boolean;
 }
 
-/** Everything a plugin needs to build an authenticator. Constructors do no I/O. */
-export interface AuthenticatorContext {
-  /** Resolved options for the authenticator class (traits of its class chain merged). */
-  options: Record<string, unknown>;
+/** One account as stored by the hub for an authenticator with {@link SelfServiceAccounts}. */
+export interface NativeAccount {
+  /** Normalized username (primary key). */
+  name: string;
+  /** `scrypt$…` (see password-hash.ts). */
+  passwordHash: string;
+  approved: boolean;
+  createdAt: Date;
+  failedLogins?: number;
+  lockedUntil?: Date | null;
+  /** Given on the sign-up page when `ask_email_on_signup` is on. */
+  email?: string | null;
+  /** The password is a one-time password: the next login must choose a new one. */
+  mustChangePassword?: boolean;
+}
+
+/** Where accounts live; the hub implements it on its database (db/native-accounts.ts). */
+export interface NativeAccountStore {
+  get(name: string): Promise<NativeAccount | null>;
+  /** Rejects if an account with this name exists. */
+  create(a: NativeAccount): Promise<void>;
+  update(name: string, patch: Partial<Omit<NativeAccount, 'name'>>): Promise<void>;
+  list(opts?: { pending?: boolean }): Promise<NativeAccount[]>;
+  /** Number of accounts awaiting approval. */
+  countPending(): Promise<number>;
+  /** Removes the account (no error if there is none). */
+  delete(name: string): Promise<void>;
+  /** Gives the account a new name (no error if there is none). */
+  rename(oldName: string, newName: string): Promise<void>;
+}
+
+/** What the hub gives every authenticator besides its options. Constructors do no I/O. */
+export interface AuthenticatorDeps {
   log: Logger;
+  /** The hub's account table (used by authenticators that keep their own accounts). */
+  accounts: NativeAccountStore;
+  /** A clock in milliseconds (tests); default Date.now. */
+  now?: () => number;
 }
 
-/** A registered authenticator plugin. */
-export interface AuthenticatorDefinition {
+/**
+ * A registered authenticator plugin; build one with `defineAuthenticator` (auth/define.ts) so
+ * the options are parsed by the plugin's own schema before `create` sees them.
+ */
+export interface AuthenticatorDefinition<O = unknown> {
   /** kebab-case id, e.g. `pam`, `dummy`, `native`. */
   id: string;
-  /** Names accepted in `JupyterHub.authenticator_class` (e.g. `dummy`, `dummyauthenticator`, the Python dotted path). */
+  /** Names accepted in `JupyterHub.authenticator_class` (e.g. `dummy`, the Python dotted path). */
   aliases: string[];
-  /** JupyterHub config classes whose traits apply, most general first (e.g. Authenticator, LocalAuthenticator, PAMAuthenticator). */
+  /** JupyterHub config classes whose traits apply, most general first. */
   configClasses: string[];
-  create(ctx: AuthenticatorContext): Authenticator;
+  /** The plugin's options (traits of its config classes): a zod schema; none = passed as given. */
+  options?: z.ZodType<O>;
+  create(options: O, deps: AuthenticatorDeps): Authenticator;
 }

@@ -1,13 +1,14 @@
 import { Hub } from '../hub.js';
 import { createLogger } from '../log.js';
-import { createInitialAdmin } from '../auth/native.js';
 import { chooseAuthenticator, requirePam } from '../auth/choice.js';
+import { resolveAuthenticator } from '../auth/registry.js';
+import { createAuthenticator } from '../auth/define.js';
+import { normalizeBasic } from '../auth/policy.js';
+import type { Logger } from '../log.js';
 import { Store, parseDbUrl } from '../db/index.js';
 import { settingsFromConfig } from '../core/settings-from-config.js';
-import { ensureLinuxAccountWithOneTimePassword } from '../core/users.js';
 import { checkUserName } from '../core/names.js';
 import { HubError } from '../errors.js';
-import { createSystemUserManager } from '../auth/system-users.js';
 import { cliDbOptions, loadWithFlags, type StartFlags } from './common.js';
 import { configFileCheck } from './doctor-files.js';
 import { plainHttpNotice } from './http-notice.js';
@@ -33,7 +34,7 @@ export async function runStart(flags: StartFlags): Promise<void> {
   const choice = chooseAuthenticator(loaded.config);
   // Refuse before --admin touches any account when PAM is needed and cannot run.
   await requirePam(choice, loaded.config);
-  if (flags.admin) await ensureAdmin(flags.admin, loaded, choice.id);
+  if (flags.admin) await ensureAdmin(flags.admin, loaded, choice.id, log);
   const hub = new Hub({ loaded, log });
   await hub.start();
   const notice = plainHttpNotice(hub.settings, loaded.source ?? null);
@@ -62,19 +63,25 @@ export function whatStops(s: { cleanupServers: boolean; cleanupProxy: boolean })
 }
 
 /**
- * The first admin: a DB admin user; with the native authenticator also an account, and with PAM
- * as root a Linux account (if missing), each with a one-time password that must be changed at
- * the first login.
+ * The first admin: a DB admin user, then whatever the authenticator's `adminBootstrap` gives it
+ * (native: an account; PAM as root: a missing Linux account), each with a one-time password that
+ * must be changed at the first login.
  */
 async function ensureAdmin(
   name: string,
   loaded: ReturnType<typeof loadWithFlags>,
   authId: string,
+  log: Logger,
 ): Promise<void> {
   const settings = settingsFromConfig(loaded.config, authId);
   const store = await Store.open(parseDbUrl(settings.dbUrl), cliDbOptions);
   try {
-    const normalized = name.trim().toLowerCase();
+    const def = await resolveAuthenticator(authId);
+    const authenticator = createAuthenticator(def, settings.authenticatorOptions, {
+      log: log.child({ component: 'authenticator' }),
+      accounts: store.nativeAccounts,
+    });
+    const normalized = (authenticator.normalizeUsername ?? normalizeBasic)(name);
     const valid = checkUserName(normalized);
     if (!valid.ok)
       throw new HubError(
@@ -84,40 +91,11 @@ async function ensureAdmin(
       );
     const user = await store.users.ensure(normalized, { admin: true });
     if (!user.admin) await store.users.setAdmin(user.id, true);
-    if (authId === 'native' || authId.toLowerCase().includes('native')) {
-      const existing = await store.nativeAccounts.get(normalized);
-      if (existing) {
-        process.stdout.write(
-          `Admin ${normalized} already has an account; use its password (or 'labhub token ${normalized}' for an API token).\n`,
-        );
-      } else {
-        const password = await createInitialAdmin(store.nativeAccounts, normalized);
-        process.stdout.write(
-          `\n  Admin account created: ${normalized}\n  One-time password:     ${password}\n  At the first login you choose a new password.\n\n`,
-        );
-      }
-    } else if (authId === 'pam' && process.getuid?.() === 0) {
-      // The classic deployment: the admin is a Linux account. Create it (with a one-time password)
-      // only when it does not exist yet; an existing account keeps its password.
-      const options = settings.authenticatorOptions as Record<string, unknown>;
-      const password = await ensureLinuxAccountWithOneTimePassword(
-        createSystemUserManager(options),
-        normalized,
-      );
-      if (password) {
-        process.stdout.write(
-          `\n  Linux account created for the admin: ${normalized}\n  One-time password:                  ${password}\n  At the first login you choose a new password (it is the Linux password of ${normalized}).\n\n`,
-        );
-      } else {
-        process.stdout.write(
-          `${normalized} is an admin: log in with the Linux password of ${normalized}.\n`,
-        );
-      }
-    } else {
-      process.stdout.write(
-        `${normalized} is an admin (log in with the ${authId} authenticator's credentials).\n`,
-      );
-    }
+    process.stdout.write(
+      authenticator.adminBootstrap
+        ? await authenticator.adminBootstrap(normalized)
+        : `${normalized} is an admin (log in with the ${authId} authenticator's credentials).\n`,
+    );
   } finally {
     await store.close();
   }

@@ -6,6 +6,7 @@ import type { Authenticator, LoginInput } from '../auth/types.js';
 import { LOGIN_FAILED_MESSAGE, type Policy } from '../auth/policy.js';
 import { loginRateLimitedError, type LoginRateLimiter } from '../auth/rate-limit.js';
 import { hashPassword, verifyPassword } from '../auth/password-hash.js';
+import { logName } from '../auth/options.js';
 import type { HubMetrics } from '../metrics/hub-metrics.js';
 
 export interface LoginServiceDeps {
@@ -16,7 +17,7 @@ export interface LoginServiceDeps {
   store: Store;
   log: Logger;
   metrics: HubMetrics;
-  /** Linux groups of a user (primary + supplementary), for allowed_groups/admin_groups. */
+  /** The authenticator's groups of a user (PAM: Linux groups), for allowed_groups/admin_groups. */
   groupsOf?: (name: string) => Promise<string[]>;
 }
 
@@ -41,8 +42,11 @@ export const PASSWORD_NOT_NEW_MESSAGE =
 const ticketHash = (ticket: string) => createHash('sha256').update(ticket).digest('hex');
 
 /**
- * Login = rate limit → authenticator (credentials) → policy (allow/block/admin) → user row.
- * Every refusal looks the same to the person; the log says exactly why. A password that must be
+ * Login = normalize (the authenticator's normalizeUsername, then username_map) → name rules →
+ * rate limit → authenticator (credentials) → policy (allow/block/admin) → user row.
+ * Every refusal looks the same to the person; the log says exactly why. An authenticator that
+ * cannot check (a HubError of 500 or more: LABHUB_ERR_PAM, …) passes through and is not counted
+ * as a failure; one that throws anything else is a bug: LABHUB_ERR_INTERNAL, cause logged. A password that must be
  * changed first (one-time, expired) gives a password-change ticket instead of a user; the login
  * completes in {@link LoginService.completePasswordChange}.
  */
@@ -74,8 +78,7 @@ export class LoginService {
   async login(input: LoginInput): Promise<LoginOutcome> {
     const t0 = Date.now();
     const name = this.d.policy.normalize(input.username ?? '');
-    const shortName =
-      JSON.stringify(name.slice(0, 16)) + (name.length > 16 ? `…(${name.length} chars)` : '');
+    const shortName = `"${logName(name)}"`;
     /** Record a failed attempt (log says why) and return the one generic error the person sees. */
     const fail = (why: string): HubError => {
       this.d.limiter.recordFailure({ username: name, remoteAddr: input.remoteAddr });
@@ -107,7 +110,19 @@ export class LoginService {
           `Failed login for ${shortName}: ${e.logMessage ?? e.userMessage}`,
         );
       }
-      throw e;
+      if (isHubError(e)) throw e;
+      // Not a HubError: a bug in the authenticator. Never a stack or its text for the person.
+      const err = new HubError(
+        'LABHUB_ERR_INTERNAL',
+        500,
+        'Login failed because of an internal error.',
+        {
+          logMessage: `The authenticator threw for ${shortName}: ${(e as Error)?.message ?? String(e)}`,
+          cause: e,
+        },
+      );
+      this.d.log.error({ err: e, remoteAddr: input.remoteAddr }, err.logMessage);
+      throw err;
     }
     if (!result) throw fail('wrong username or password');
     const existing = await this.d.store.users.byName(result.name);

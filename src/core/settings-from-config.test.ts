@@ -14,7 +14,7 @@ function policyFor(pyLines: string[], authId: string) {
   writeFileSync(join(dir, 'jupyterhub_config.py'), ['c = get_config()', ...pyLines].join('\n'));
   const loaded = loadConfig({ file: 'jupyterhub_config.py', cwd: dir });
   const s = settingsFromConfig(loaded.config, authId);
-  return createPolicy(s.authenticatorOptions, { authenticatorId: authId }).settings;
+  return createPolicy(s.authenticatorOptions, { allowAllByDefault: authId === 'dummy' }).settings;
 }
 
 test('DummyAuthenticator without allow_all lets everyone in, as in JupyterHub 5+ (the default is not pinned to false)', () => {

@@ -8,25 +8,10 @@ import type { Store, User } from '../db/index.js';
 import { HubError, isHubError } from '../errors.js';
 import type { PamAuthenticator } from '../auth/pam.js';
 import { LINUX_USERNAME_RE, type SystemUserManager } from '../auth/system-users.js';
-import { expireLinuxPassword, oneTimePassword, setLinuxPassword } from '../auth/linux-passwords.js';
+import { ensureLinuxAccountWithOneTimePassword } from '../auth/linux-passwords.js';
 import type { LoginService } from './login.js';
 
-/**
- * The Linux account `name` with a one-time password: created (with the configured or default
- * add-user command, home 0700) when missing, its random password set with chpasswd and expired
- * with `chage -d 0`, so PAM asks for a new one at the first login. Returns that password, or null
- * when the account already existed (its password is never touched). Root only.
- */
-export async function ensureLinuxAccountWithOneTimePassword(
-  systemUsers: SystemUserManager,
-  name: string,
-): Promise<string | null> {
-  if ((await systemUsers.ensureUser(name, { create: true })) === 'exists') return null;
-  const password = oneTimePassword();
-  await setLinuxPassword(name, password);
-  await expireLinuxPassword(name);
-  return password;
-}
+export { ensureLinuxAccountWithOneTimePassword };
 
 /** What {@link UserService.createMany} did. */
 export interface CreatedUsers {
@@ -53,7 +38,7 @@ export class UserService {
    * passwords (PAM, running as root), else null.
    */
   private linuxAccounts(): SystemUserManager | null {
-    if (this.d.login.authenticatorId !== 'pam' || process.getuid?.() !== 0) return null;
+    if (process.getuid?.() !== 0) return null;
     return (this.d.login.authenticator as Partial<PamAuthenticator>).systemUsers ?? null;
   }
 

@@ -14,7 +14,8 @@ import { findOnPath } from './proc.js';
 import { ensureUserEnv, type UserEnv } from './user-env.js';
 import { spawnProgressOf } from './user-env-progress.js';
 import { openServerLog } from './server-log.js';
-import { extraValue, spawnFailed, SYSTEM_PATH } from './spawner-util.js';
+import { spawnFailed, SYSTEM_PATH } from './spawner-util.js';
+import { commonLocalOptions } from './local-options.js';
 
 export interface LaunchInput {
   ctx: SpawnerContext;
@@ -69,19 +70,19 @@ export async function ensureServerEnv(
   cmd0: string,
   searchPath: string | undefined,
 ): Promise<UserEnv | null> {
-  const o = input.ctx.options;
-  const userEnvMode = extraValue(o.extra, 'userEnv') ?? 'auto';
+  const own = commonLocalOptions(input.ctx.options.extra);
+  const userEnvMode = own.user_env;
   if (cmd0.includes('/') || basename(cmd0) !== 'jupyterhub-singleuser' || userEnvMode === 'off')
     return null;
   if (findOnPath(cmd0, searchPath)) return null;
   input.progress("jupyterhub-singleuser is not on PATH: preparing labhub's Python environment", 50);
-  const venvDir = extraValue(o.extra, 'userEnvDir');
-  const reqFile = extraValue(o.extra, 'userEnvRequirements');
+  const venvDir = own.user_env_dir;
+  const reqFile = own.user_env_requirements;
   return ensureUserEnv({
     command: cmd0,
     searchPath,
-    venvDir: typeof venvDir === 'string' && venvDir ? venvDir : undefined,
-    requirementsFile: typeof reqFile === 'string' && reqFile ? reqFile : undefined,
+    venvDir: venvDir || undefined,
+    requirementsFile: reqFile || undefined,
     // The steps in words (with how far) on the page and in the log; pip's raw output at debug.
     onProgress: (line) => input.log.debug(line),
     onStatus: (st) => {
@@ -138,11 +139,8 @@ export async function launchServer(input: LaunchInput): Promise<Launched> {
     `starting the server of ${who} as ${plan.account.name}`,
   );
   // With serverLogDir the output goes to a file that outlives the hub (see server-log.ts).
-  const logDir = extraValue(o.extra, 'serverLogDir');
-  const out =
-    typeof logDir === 'string' && logDir
-      ? openServerLog(logDir, ctx.user.name, ctx.serverName)
-      : null;
+  const logDir = commonLocalOptions(o.extra).server_log_dir;
+  const out = logDir ? openServerLog(logDir, ctx.user.name, ctx.serverName) : null;
   const child = spawn(full[0], full.slice(1), {
     env,
     cwd: plan.cwd,

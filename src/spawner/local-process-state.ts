@@ -17,7 +17,8 @@ import {
   signallablePid,
   signalNumber,
 } from './proc.js';
-import { extraSeconds, sleep, within } from './spawner-util.js';
+import { sleep, within } from './spawner-util.js';
+import { commonLocalOptions } from './local-options.js';
 import { followLog, type LogFollower } from './server-log.js';
 
 export class LocalProcessState {
@@ -153,13 +154,13 @@ export class LocalProcessState {
       cleanupLimits(this.cleanupDirs);
       return;
     }
-    const extra = this.extra;
+    const t = commonLocalOptions(this.extra);
     const phases: Array<[NodeJS.Signals, number]> = now
-      ? [['SIGKILL', extraSeconds(extra, 'killTimeout', 5)]]
+      ? [['SIGKILL', t.kill_timeout]]
       : [
-          ['SIGINT', extraSeconds(extra, 'interruptTimeout', 10)],
-          ['SIGTERM', extraSeconds(extra, 'termTimeout', 5)],
-          ['SIGKILL', extraSeconds(extra, 'killTimeout', 5)],
+          ['SIGINT', t.interrupt_timeout],
+          ['SIGTERM', t.term_timeout],
+          ['SIGKILL', t.kill_timeout],
         ];
     let gone = false;
     for (const [sig, seconds] of phases) {

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isHubError } from '../errors.js';
-import { spawnerContractSuite } from './contract-suite.js';
+import { spawnerContractSuite } from '../../test/contracts/spawner-suite.js';
 import { DEFAULT_ENV_KEEP, describeLimitSupport, localProcessSpawner } from './local-process.js';
 import { readProcStat } from './proc.js';
 import type { Spawner, SpawnerContext } from './types.js';

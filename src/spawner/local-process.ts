@@ -22,6 +22,7 @@
 import type { SpawnerDefinition } from './types.js';
 import { LocalSpawner } from './local-spawner.js';
 import { runAsUser } from './run-as-user.js';
+import { localProcessOptionsSchema } from './local-options.js';
 
 export { describeLimitSupport } from './limits.js';
 export { DEFAULT_ENV_KEEP } from './spawner-util.js';
@@ -36,6 +37,7 @@ export const localProcessSpawner: SpawnerDefinition = {
     'LocalProcessSpawner',
   ],
   configClasses: ['Spawner', 'LocalProcessSpawner'],
+  options: localProcessOptionsSchema,
   create: (ctx) => new LocalSpawner(ctx, 'local-process', runAsUser(ctx)),
 };
 

@@ -86,7 +86,7 @@ test('a module path that default-exports a definition is loaded relative to base
   assert.equal(def.id, 'my-spawner');
   await assert.rejects(
     resolveSpawner('./bad-spawner.mjs', { baseDir: dir }),
-    (e: unknown) => isHubError(e) && /must default-export a spawner definition/.test(e.userMessage),
+    (e: unknown) => isHubError(e) && /must export a spawner definition/.test(e.userMessage),
   );
   await assert.rejects(
     resolveSpawner('./missing.js', { baseDir: dir }),

@@ -6,7 +6,6 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
-import { HubError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { SpawnerContext } from './types.js';
 import type { LocalRunAs, RunAsPlan } from './local-spawner.js';
@@ -18,7 +17,8 @@ import {
   unreachableReason,
   type UnixUser,
 } from './unix-user.js';
-import { extraValue, serverLabel, spawnFailed } from './spawner-util.js';
+import { serverLabel, spawnFailed } from './spawner-util.js';
+import { localOptions, localProcessOptionsSchema } from './local-options.js';
 
 /**
  * `Spawner.notebook_dir` of a server whose home is `home`: `~` and relative paths are taken from
@@ -57,16 +57,11 @@ export function existingDir(dir: string): string {
 /** The `local-process` strategy (options `runAsUser`, `allowRoot`; see local-process.ts). */
 export function runAsUser(ctx: SpawnerContext): LocalRunAs {
   const who = serverLabel(ctx.user.name, ctx.serverName);
+  const options = () =>
+    localOptions(localProcessOptionsSchema, ctx.options.extra, 'LocalProcessSpawner');
 
   async function account(): Promise<{ user: UnixUser; switchUser: boolean }> {
-    const mode = extraValue(ctx.options.extra, 'runAsUser') ?? 'auto';
-    if (mode !== 'auto' && mode !== 'self') {
-      throw new HubError(
-        'LABHUB_ERR_CONFIG',
-        500,
-        `LocalProcessSpawner.run_as_user must be 'auto' or 'self'; got ${JSON.stringify(mode)}.`,
-      );
-    }
+    const mode = options().run_as_user;
     const self = currentUnixUser();
     if (mode === 'auto' && process.getuid?.() === 0) {
       const u = await lookupUnixUser(ctx.user.name);
@@ -87,7 +82,7 @@ export function runAsUser(ctx: SpawnerContext): LocalRunAs {
     if (
       user.uid !== 0 ||
       !basename(resolved).startsWith('jupyter') ||
-      extraValue(ctx.options.extra, 'allowRoot') === false ||
+      !options().allow_root ||
       argv.some((a) => /allow[-_]root/.test(a))
     )
       return argv;

@@ -13,7 +13,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isHubError } from '../errors.js';
-import { spawnerContractSuite } from './contract-suite.js';
+import { spawnerContractSuite } from '../../test/contracts/spawner-suite.js';
 import { simpleLocalProcessSpawner } from './simple-local-process.js';
 import type { Spawner, SpawnerContext, SpawnerOptions } from './types.js';
 import { FIXTURE, fixtureContext } from '../../test/spawner/fixture-context.js';

@@ -24,7 +24,8 @@ import type { SpawnerContext, SpawnerDefinition, SpawnerNotice } from './types.j
 import { LocalSpawner, type LocalRunAs, type RunAsPlan } from './local-spawner.js';
 import { prepareNotebookDir } from './run-as-user.js';
 import { currentUnixUser, makeDirs } from './unix-user.js';
-import { extraValue, serverLabel, spawnFailed } from './spawner-util.js';
+import { serverLabel, spawnFailed } from './spawner-util.js';
+import { localOptions, simpleOptionsSchema } from './local-options.js';
 
 /** JupyterHub's default `SimpleLocalProcessSpawner.home_dir_template`. */
 export const DEFAULT_HOME_DIR_TEMPLATE = '/tmp/{username}';
@@ -35,8 +36,7 @@ const ALLOW_ROOT = /^--(allow-root|(ServerApp|NotebookApp)\.allow_root(=(True|tr
 const isRoot = () => process.getuid?.() === 0;
 
 function homeTemplate(extra: Record<string, unknown>): string {
-  const t = extraValue(extra, 'homeDirTemplate');
-  return typeof t === 'string' && t ? t : DEFAULT_HOME_DIR_TEMPLATE;
+  return localOptions(simpleOptionsSchema, extra, 'SimpleLocalProcessSpawner').home_dir_template;
 }
 
 /** True when a server of this command line, run as root, would be refused by Jupyter. */
@@ -157,6 +157,7 @@ export const simpleLocalProcessSpawner: SpawnerDefinition = {
     'SimpleLocalProcessSpawner',
   ],
   configClasses: ['Spawner', 'LocalProcessSpawner', 'SimpleLocalProcessSpawner'],
+  options: simpleOptionsSchema,
   create: (ctx) => new LocalSpawner(ctx, 'simple-local-process', runAsHubUser(ctx)),
   startupNotices,
 };

@@ -1,4 +1,4 @@
-/** Small helpers of the local-process spawner: option lookup, waiting, host formatting. */
+/** Small helpers of the local-process spawner: waiting, host formatting, spawn errors. */
 import { HubError } from '../errors.js';
 
 /** LocalProcessSpawner.env_keep default (hub-protocol.md §1.2). */
@@ -15,16 +15,6 @@ export const DEFAULT_ENV_KEEP = [
 ];
 export const FALLBACK_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 export const SYSTEM_PATH = '/usr/bin:/bin:/usr/sbin:/sbin';
-
-export function extraValue(extra: Record<string, unknown>, camel: string): unknown {
-  const snake = camel.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
-  return extra[camel] ?? extra[snake];
-}
-
-export function extraSeconds(extra: Record<string, unknown>, camel: string, dflt: number): number {
-  const v = extraValue(extra, camel);
-  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : dflt;
-}
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

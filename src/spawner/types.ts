@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { JsonObject } from '../core/json.js';
 import type { Logger } from '../log.js';
 
@@ -87,6 +88,12 @@ export interface SpawnerDefinition {
   aliases: string[];
   /** JupyterHub config classes whose traits apply, most general first. */
   configClasses: string[];
+  /**
+   * Optional: the zod schema of the spawner's own options (`SpawnerOptions.extra`, snake_case
+   * trait names); the hub checks the configured values against it at start, so a wrong value
+   * is a LABHUB_ERR_CONFIG naming `Class.key` before any spawn.
+   */
+  options?: z.ZodType;
   create(ctx: SpawnerContext): Spawner;
   /**
    * Optional: called once when the hub starts, and by `labhub doctor`, with the spawner options

@@ -19,6 +19,15 @@ import { ensureLinuxAccountWithOneTimePassword } from '../../src/core/users.js';
 import { isHubError } from '../../src/errors.js';
 import { LinuxAccounts, isRootLinux, needsRoot, shadowCommand } from '../helpers/linux-users.js';
 import { recordingLogger } from './recording-logger.js';
+import { createAuthenticator } from '../../src/auth/define.js';
+import type { Logger } from '../../src/log.js';
+import { MemoryAccounts } from '../contracts/memory-accounts.js';
+
+const makePam = (options: Record<string, unknown>, log: Logger) =>
+  createAuthenticator(pamAuthenticatorDefinition, options, {
+    log,
+    accounts: new MemoryAccounts(),
+  }) as PamAuthenticator;
 
 const skip = needsRoot;
 const acc = new LinuxAccounts('pamnp');
@@ -69,7 +78,7 @@ test(
   { skip },
   async () => {
     const { log } = recordingLogger();
-    const auth = pamAuthenticatorDefinition.create({ options: {}, log }) as PamAuthenticator;
+    const auth = makePam({}, log);
     const r = await auth.authenticate({ username: MUST, password: PW });
     assert.equal(r?.name, MUST);
     assert.equal(r?.passwordChangeRequired, true);
@@ -90,7 +99,7 @@ test(
   { skip },
   async () => {
     const { log } = recordingLogger();
-    const auth = pamAuthenticatorDefinition.create({ options: {}, log }) as PamAuthenticator;
+    const auth = makePam({}, log);
     for (const evil of [`ok-pass-1\n${VICTIM}:owned-123`, `ok-pass-2\r${VICTIM}:x`, 'a\0b'])
       await assert.rejects(
         auth.setRequiredPassword(MUST, evil),

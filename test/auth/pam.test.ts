@@ -24,6 +24,15 @@ import {
   type UserOptions,
 } from '../helpers/linux-users.js';
 import { recordingLogger } from './recording-logger.js';
+import { createAuthenticator } from '../../src/auth/define.js';
+import type { Logger } from '../../src/log.js';
+import { MemoryAccounts } from '../contracts/memory-accounts.js';
+
+const makePam = (options: Record<string, unknown>, log: Logger) =>
+  createAuthenticator(pamAuthenticatorDefinition, options, {
+    log,
+    accounts: new MemoryAccounts(),
+  }) as PamAuthenticator;
 
 const skip = needsRoot;
 const sfx = randomBytes(3).toString('hex'); // for names that must NOT exist
@@ -179,14 +188,8 @@ test(
   { skip },
   async () => {
     const { log, lines } = recordingLogger();
-    const auth = pamAuthenticatorDefinition.create({
-      options: { service: 'login', encoding: 'utf8' },
-      log,
-    });
-    const policy = createPolicy(
-      { allowed_groups: [GROUP], admin_users: [U.supp] },
-      { authenticatorId: 'pam' },
-    );
+    const auth = makePam({ service: 'login', encoding: 'utf8' }, log);
+    const policy = createPolicy({ allowed_groups: [GROUP], admin_users: [U.supp] }, {});
     const ctx = { existsInDb: false, groupsOf: groupsOfUser };
 
     const r1 = await auth.authenticate({
@@ -229,15 +232,12 @@ test(
   { skip },
   async () => {
     const { log, lines } = recordingLogger();
-    const auth = pamAuthenticatorDefinition.create({
-      options: { open_sessions: true },
-      log,
-    }) as PamAuthenticator;
+    const auth = makePam({ open_sessions: true }, log);
     await auth.openSession(U.none);
     await auth.closeSession(U.none);
     const warned = lines.filter((l) => l.level === 'warn');
     for (const w of warned) assert.match(w.msg, /open_sessions is now off/);
-    const off = pamAuthenticatorDefinition.create({ options: {}, log }) as PamAuthenticator;
+    const off = makePam({}, log);
     await off.openSession(U.none); // default false: a no-op
   },
 );

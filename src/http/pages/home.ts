@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HubContext } from '../../core/context.js';
-import type { NativeAuthenticator } from '../../auth/native.js';
 import { pageContext, sendPage } from '../page-context.js';
 import { principalOf } from '../principal.js';
 import { renderAdmin, renderError, renderHome, renderToken } from './render/index.js';
@@ -96,17 +95,15 @@ export function registerHomeRoutes(app: FastifyInstance, ctx: HubContext): void 
         }),
         403,
       );
-    const native =
-      ctx.login.authenticatorId === 'native' && p.user!.admin
-        ? (ctx.login.authenticator as NativeAuthenticator)
-        : null;
+    // Accounts the hub keeps (native): the admin page links the sign-ups to approve.
+    const accounts = p.user!.admin ? (ctx.login.authenticator.selfService ?? null) : null;
     return sendPage(
       reply,
       renderAdmin(pc, {
         allowNamedServers: ctx.settings.allowNamedServers,
         pageSize: ctx.settings.pageDefaultLimit,
-        signupsUrl: native ? `${hub}signups` : undefined,
-        pendingSignups: native ? await native.countPending() : undefined,
+        signupsUrl: accounts ? `${hub}signups` : undefined,
+        pendingSignups: accounts ? await accounts.countPending() : undefined,
         linuxAccounts: ctx.users.linuxAccountsAvailable,
       }),
     );

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HubContext } from '../../core/context.js';
 import type { User } from '../../db/index.js';
-import type { NativeAuthenticator } from '../../auth/native.js';
 import { isHubError } from '../../errors.js';
 import { LOGIN_COOKIE, PASSWORD_CHANGE_COOKIE, SESSION_COOKIE, XSRF_COOKIE } from '../cookies.js';
 import { PASSWORD_CHANGE_TTL_SECONDS } from '../../core/login.js';
@@ -66,10 +65,8 @@ export function sendLoginPage(
       loginButton: auth.loginUrl
         ? { url: auth.loginUrl(hub), label: ctx.login.authenticatorId }
         : undefined,
-      // NativeAuthenticator.enable_signup: the login page links to the sign-up page.
-      signupEnabled:
-        ctx.login.authenticatorId === 'native' &&
-        (ctx.login.authenticator as NativeAuthenticator).signupEnabled,
+      // Accounts with a sign-up page (NativeAuthenticator.enable_signup): the login page links it.
+      signupEnabled: auth.selfService?.signupEnabled === true,
     }),
     opts.status,
   );

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HubContext } from '../../core/context.js';
-import type { NativeAuthenticator } from '../../auth/native.js';
 import { HubError, isHubError } from '../../errors.js';
 import { pageContext, sendPage } from '../page-context.js';
 import { checkXsrf } from '../xsrf.js';
@@ -13,14 +12,15 @@ export const SIGNUP_OFF_MESSAGE =
   'Sign-up is turned off on this hub. Ask an administrator for an account.';
 
 /**
- * The native authenticator's pages: sign-up (`/hub/signup`, when `enable_signup`), change
- * password, and the admins' list of sign-ups to approve or discard (`/hub/signups`; the
- * plugin's `/hub/authorize` redirects there).
+ * The pages of an authenticator whose accounts the hub keeps (the `selfService` capability;
+ * native): sign-up (`/hub/signup`, when `enable_signup`), change password, and the admins' list
+ * of sign-ups to approve or discard (`/hub/signups`; NativeAuthenticator's `/hub/authorize`
+ * redirects there).
  */
 export function registerNativeRoutes(app: FastifyInstance, ctx: HubContext): void {
-  if (ctx.login.authenticatorId !== 'native') return;
+  const native = ctx.login.authenticator.selfService;
+  if (!native) return;
   const hub = ctx.settings.hubPrefix;
-  const native = ctx.login.authenticator as NativeAuthenticator;
   const minLen = native.minimumPasswordLength;
   const form = (req: FastifyRequest) => (req.body ?? {}) as Record<string, unknown>;
   const field = (f: Record<string, unknown>, ...names: string[]) => {

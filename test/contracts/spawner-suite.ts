@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isHubError } from '../errors.js';
-import type { Spawner, SpawnerContext, SpawnerDefinition } from './types.js';
+import { isHubError } from '../../src/errors.js';
+import type { Spawner, SpawnerContext, SpawnerDefinition } from '../../src/spawner/types.js';
 
 /** What a test asks of the context factory. */
 export interface ContractContextRequest {
