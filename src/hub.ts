@@ -15,6 +15,10 @@ import { ServiceRegistry } from './core/services.js';
 import { SpawnManager } from './core/spawn-manager.js';
 import { LoginService } from './core/login.js';
 import { UserService } from './core/users.js';
+import { TokenService } from './core/tokens.js';
+import { GroupService } from './core/groups.js';
+import { ShareService } from './core/shares.js';
+import { ShareCodeService } from './core/share-codes.js';
 import { settingsFromConfig, isWildcardIp, loopbackFor } from './core/settings-from-config.js';
 import type { Settings } from './core/settings.js';
 import type { HubContext } from './core/context.js';
@@ -236,6 +240,8 @@ export class Hub {
       spawner: spawnerDef,
     });
 
+    const { users, groups, servers } = store;
+    const shares = new ShareService({ users, groups, servers, shares: store.shares, permissions });
     const ctx: HubContext = (this.ctx = {
       settings,
       store,
@@ -243,7 +249,11 @@ export class Hub {
       permissions,
       signer: new CookieSigner(secret),
       login,
-      users: new UserService({ store, login, log }),
+      users: new UserService({ store, login, log, spawns }),
+      tokens: new TokenService({ tokens: store.tokens, permissions, settings }),
+      groups: new GroupService(store),
+      shares,
+      shareCodes: new ShareCodeService({ shares: store.shares, shareRules: shares }),
       spawns,
       proxy,
       services,
