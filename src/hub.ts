@@ -14,7 +14,8 @@ import { Permissions } from './core/permissions.js';
 import { ServiceRegistry } from './core/services.js';
 import { SpawnManager } from './core/spawn-manager.js';
 import { LoginService } from './core/login.js';
-import { UserService } from './core/users.js';
+import { Bootstrap } from './core/bootstrap.js';
+import { createAppServices } from './core/app-services.js';
 import { settingsFromConfig, isWildcardIp, loopbackFor } from './core/settings-from-config.js';
 import type { Settings } from './core/settings.js';
 import type { HubContext } from './core/context.js';
@@ -116,13 +117,11 @@ export class Hub {
       adminServices: [],
     });
     await permissions.init();
-    await this.initUsersAndGroups(store, settings);
     const services = new ServiceRegistry(
       settings.services,
       settings.services.filter((x) => x.admin).map((x) => x.name),
     );
     await services.loadRuntime(store.apiServices);
-    await this.initServiceTokens(store, settings);
 
     const authenticator = createAuthenticator(authDef, settings.authenticatorOptions, {
       log: log.child({ component: 'authenticator' }),
@@ -133,6 +132,18 @@ export class Hub {
       normalizeUsername: authenticator.normalizeUsername?.bind(authenticator),
       log,
     });
+    // Seeds (admin_users, load_groups, services' tokens) under the authenticator's normalisation.
+    const bootstrap = new Bootstrap({
+      users: store.users,
+      groups: store.groups,
+      tokens: store.tokens,
+      normalize: policy.normalize,
+    });
+    await bootstrap.seedUsersAndGroups({
+      adminUsers: settings.adminUsers,
+      loadGroups: settings.loadGroups,
+    });
+    await bootstrap.seedServiceTokens(settings.services);
     // What the identity source says about the config (e.g. PAM: admins and groups named in the
     // config that do not exist on this machine; they are still recorded). In the background.
     void authenticator.startupNotices?.().then((ns) => {
@@ -243,7 +254,7 @@ export class Hub {
       permissions,
       signer: new CookieSigner(secret),
       login,
-      users: new UserService({ store, login, log }),
+      ...createAppServices({ store, permissions, settings, log, login, spawns }),
       spawns,
       proxy,
       services,
@@ -346,48 +357,6 @@ export class Hub {
     log.info(
       `labhub ${settings.labhubVersion} is running: users connect on ${pub} (e.g. ${tls ? 'https' : 'http'}://127.0.0.1:${settings.port}${settings.baseUrl}${tls && redirectPort ? `; http on port ${redirectPort} redirects there` : ''}); started in ${Date.now() - t0} ms`,
     );
-  }
-
-  /** Admin users from config, groups from load_groups. Adds and never removes (like JupyterHub). */
-  private async initUsersAndGroups(store: Store, s: Settings): Promise<void> {
-    for (const name of s.adminUsers) {
-      const u = await store.users.ensure(name, { admin: true });
-      if (!u.admin) await store.users.setAdmin(u.id, true);
-    }
-    for (const [g, spec] of Object.entries(s.loadGroups)) {
-      const group = await store.groups.ensure(g);
-      if (Object.keys(spec.properties).length)
-        await store.groups.setProperties(group.id, spec.properties as never);
-      for (const name of spec.users)
-        await store.groups.addMember(group.id, (await store.users.ensure(name)).id);
-    }
-  }
-
-  /** Config services' api_token become tokens owned by the service (replaced at each start). */
-  private async initServiceTokens(store: Store, s: Settings): Promise<void> {
-    for (const svc of s.services) {
-      if (!svc.name)
-        throw new HubError(
-          'LABHUB_ERR_CONFIG',
-          500,
-          'JupyterHub.services: every service needs a name',
-        );
-      await store.tokens.deleteForService(svc.name);
-      if (svc.apiToken) {
-        if (svc.apiToken.length < 8)
-          throw new HubError(
-            'LABHUB_ERR_CONFIG',
-            500,
-            `JupyterHub.services[${svc.name}].api_token is too short (at least 8 characters).`,
-          );
-        await store.tokens.create({
-          serviceName: svc.name,
-          scopes: ['inherit'],
-          note: `Service ${svc.name} (from config)`,
-          supplied: svc.apiToken,
-        });
-      }
-    }
   }
 
   /**

@@ -1,14 +1,10 @@
 import { Hub } from '../hub.js';
 import { createLogger } from '../log.js';
 import { chooseAuthenticator, requirePam } from '../auth/choice.js';
-import { resolveAuthenticator } from '../auth/registry.js';
-import { createAuthenticator } from '../auth/define.js';
-import { normalizeBasic } from '../auth/policy.js';
 import type { Logger } from '../log.js';
 import { Store, parseDbUrl } from '../db/index.js';
 import { settingsFromConfig } from '../core/settings-from-config.js';
-import { checkUserName } from '../core/names.js';
-import { HubError } from '../errors.js';
+import { configuredAuth } from './configured-auth.js';
 import { cliDbOptions, loadWithFlags, type StartFlags } from './common.js';
 import { configFileCheck } from './doctor-files.js';
 import { plainHttpNotice } from './http-notice.js';
@@ -76,25 +72,17 @@ async function ensureAdmin(
   const settings = settingsFromConfig(loaded.config, authId);
   const store = await Store.open(parseDbUrl(settings.dbUrl), cliDbOptions);
   try {
-    const def = await resolveAuthenticator(authId);
-    const authenticator = createAuthenticator(def, settings.authenticatorOptions, {
-      log: log.child({ component: 'authenticator' }),
-      accounts: store.nativeAccounts,
-    });
-    const normalized = (authenticator.normalizeUsername ?? normalizeBasic)(name);
-    const valid = checkUserName(normalized);
-    if (!valid.ok)
-      throw new HubError(
-        'LABHUB_ERR_CONFIG',
-        400,
-        `--admin ${JSON.stringify(name)}: ${valid.reason}.`,
-      );
-    const user = await store.users.ensure(normalized, { admin: true });
-    if (!user.admin) await store.users.setAdmin(user.id, true);
+    const { authenticator, bootstrap } = await configuredAuth(
+      authId,
+      settings.authenticatorOptions,
+      store,
+      log,
+    );
+    const { name: admin } = await bootstrap.admin(name, '--admin');
     process.stdout.write(
       authenticator.adminBootstrap
-        ? await authenticator.adminBootstrap(normalized)
-        : `${normalized} is an admin (log in with the ${authId} authenticator's credentials).\n`,
+        ? await authenticator.adminBootstrap(admin)
+        : `${admin} is an admin (log in with the ${authId} authenticator's credentials).\n`,
     );
   } finally {
     await store.close();

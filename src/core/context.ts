@@ -6,20 +6,22 @@ import type { Permissions } from './permissions.js';
 import type { Settings } from './settings.js';
 import type { SpawnManager } from './spawn-manager.js';
 import type { LoginService } from './login.js';
-import type { UserService } from './users.js';
 import type { ServiceRegistry } from './services.js';
+import type { AppServices } from './app-services.js';
 import type { HubMetrics } from '../metrics/hub-metrics.js';
 
-/** Everything a request handler or background task may use. Built once by hub.ts. */
-export interface HubContext {
+/**
+ * Everything a request handler or background task may use. Built once by hub.ts. The
+ * application services (users, tokens, groups, shares, shareCodes) hold the rules; handlers
+ * parse, authorize, call them and shape the wire model.
+ */
+export interface HubContext extends AppServices {
   settings: Settings;
   store: Store;
   log: Logger;
   permissions: Permissions;
   signer: CookieSigner;
   login: LoginService;
-  /** Adding users (API, admin page): name rules, add-user hook, Linux accounts. */
-  users: UserService;
   spawns: SpawnManager;
   proxy: Proxy;
   services: ServiceRegistry;

@@ -4,7 +4,7 @@
  * with a one-time password that must be changed at the first login and a private home.
  */
 import type { Logger } from '../log.js';
-import type { Store, User } from '../db/index.js';
+import type { ListRestriction, ServerRecord, Store, User, UserListQuery } from '../db/index.js';
 import { HubError, isHubError } from '../errors.js';
 import type { PamAuthenticator } from '../auth/pam.js';
 import { LINUX_USERNAME_RE, type SystemUserManager } from '../auth/system-users.js';
@@ -25,9 +25,27 @@ export interface CreatedUsers {
 }
 
 export interface UserServiceDeps {
-  store: Store;
+  store: Pick<Store, 'users' | 'servers' | 'groups'>;
   login: LoginService;
   log: Logger;
+  /** Stops a user's server before the user is deleted. */
+  spawns?: { stop(user: User, serverName: string): Promise<unknown> };
+}
+
+/** What PATCH /users/{name} may change (types already checked by the caller). */
+export interface UserChanges {
+  admin?: boolean;
+  name?: string;
+  authState?: Record<string, unknown> | null;
+}
+
+/** One page of users with what their models need, fetched in one query each. */
+export interface UserPage {
+  users: User[];
+  total: number;
+  servers: Map<number, ServerRecord[]>;
+  groups: Map<number, string[]>;
+  roles: Map<number, string[]>;
 }
 
 export class UserService {
@@ -45,6 +63,82 @@ export class UserService {
   /** Whether the admin page offers "create missing Linux accounts with one-time passwords". */
   get linuxAccountsAvailable(): boolean {
     return this.linuxAccounts() !== null;
+  }
+
+  /** The user, or 404. */
+  async get(name: string): Promise<User> {
+    const u = await this.d.store.users.byName(name);
+    if (!u) throw new HubError('LABHUB_ERR_NOT_FOUND', 404, `No such user: ${name.slice(0, 64)}`);
+    return u;
+  }
+
+  /** The user, or null. */
+  find(name: string): Promise<User | null> {
+    return this.d.store.users.byName(name);
+  }
+
+  /** One page of users (filtered and sorted in SQL) with their servers, groups and roles. */
+  async list(q: UserListQuery, restrict?: ListRestriction): Promise<UserPage> {
+    const { users, total } = await this.d.store.users.list(q, restrict);
+    const ids = users.map((u) => u.id);
+    const [servers, groups, roles] = await Promise.all([
+      this.d.store.servers.forUsers(ids),
+      this.d.store.groups.groupNamesOfUsers(ids),
+      this.d.store.users.roleNamesOf(ids),
+    ]);
+    return { users, total, servers, groups, roles };
+  }
+
+  /**
+   * Apply the changes in order admin, name, auth_state. A new name is normalized and validated
+   * (400 when invalid or taken) and renamed in the authenticator too. Returns the user as stored.
+   */
+  async update(user: User, changes: UserChanges): Promise<User> {
+    if (changes.admin !== undefined) await this.d.store.users.setAdmin(user.id, changes.admin);
+    if (changes.name !== undefined) await this.rename(user, changes.name);
+    if (changes.authState !== undefined)
+      await this.d.store.users.setAuthState(user.id, changes.authState);
+    return (await this.d.store.users.byId(user.id))!;
+  }
+
+  private async rename(user: User, name: string): Promise<void> {
+    const newName = this.d.login.normalize(name);
+    if (newName === user.name) return;
+    if (await this.d.store.users.byName(newName))
+      throw new HubError(
+        'LABHUB_ERR_BAD_REQUEST',
+        400,
+        `User ${newName} already exists, cannot rename ${user.name}`,
+      );
+    const valid = this.d.login.policy.validate(newName);
+    if (!valid.ok)
+      throw new HubError(
+        'LABHUB_ERR_BAD_REQUEST',
+        400,
+        `Invalid username '${newName.slice(0, 32)}': ${valid.reason}`,
+      );
+    const auth = this.d.login.authenticator;
+    if (auth.renameUser) await auth.renameUser(user.name, newName);
+    await this.d.store.users.rename(user.id, newName);
+  }
+
+  /**
+   * Delete the user: their running servers are stopped first (400 while one is starting or
+   * stopping), then the row, then the authenticator's account.
+   */
+  async delete(user: User): Promise<void> {
+    for (const s of await this.d.store.servers.forUser(user.id)) {
+      if (s.status === 'stopping' || s.status === 'spawning')
+        throw new HubError(
+          'LABHUB_ERR_BAD_REQUEST',
+          400,
+          `User ${user.name}'s server ${s.name || '(default)'} is pending; try again when it has settled`,
+        );
+      if (s.status !== 'stopped') await this.d.spawns?.stop(user, s.name);
+    }
+    await this.d.store.users.delete(user.id);
+    const auth = this.d.login.authenticator;
+    if (auth.deleteUser) await auth.deleteUser(user.name);
   }
 
   /** Normalized, valid, distinct names, in order. Throws 400 naming the first invalid one. */

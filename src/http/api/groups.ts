@@ -5,13 +5,11 @@ import type { Principal } from '../../core/permissions.js';
 import { filterGroupModel } from '../../core/model-filter.js';
 import type { Group, User } from '../../db/index.js';
 import { HubError } from '../../errors.js';
+import { checkGroupName } from '../../core/groups.js';
 import { requireApi } from '../guard.js';
 import { pageParams, paginationInfo, wantsPagination } from './pagination.js';
 import { jsonBody, param } from './params.js';
 import { groupListRestriction, holdsUnfiltered, requireEachUser } from './restrict.js';
-
-/** Group names: printable, no slashes (they appear in URL paths and scope filters). */
-const GROUP_NAME_RE = /^[^/!\s][^/!]{0,254}$/;
 
 /** The Group model (§4.3) before vertical filtering. */
 export async function groupModel(
@@ -19,59 +17,18 @@ export async function groupModel(
   g: Group,
   members?: string[],
 ): Promise<JsonObject> {
+  const v = await ctx.groups.view(g, members);
   return {
     kind: 'group',
     name: g.name,
-    users: members ?? (await ctx.store.groups.memberNames(g.id)),
+    users: v.users,
     properties: g.properties,
-    roles: await ctx.store.roles.rolesOf('group', g.id),
+    roles: v.roles,
   };
 }
 
-export async function groupOr404(ctx: HubContext, name: string): Promise<Group> {
-  const g = await ctx.store.groups.byName(name);
-  if (!g) throw new HubError('LABHUB_ERR_NOT_FOUND', 404, `No such group: ${name.slice(0, 64)}`);
-  return g;
-}
-
-/** `{"users": [names]}` → existing users; 400 when missing, not a list, or naming unknown users. */
-async function usersFromBody(
-  ctx: HubContext,
-  body: Record<string, unknown>,
-  required: boolean,
-): Promise<User[]> {
-  const names = body.users;
-  if (names === undefined && !required) return [];
-  if (
-    !Array.isArray(names) ||
-    !names.every((n) => typeof n === 'string') ||
-    (required && !names.length)
-  ) {
-    throw new HubError(
-      'LABHUB_ERR_BAD_REQUEST',
-      400,
-      'Must specify users: expected {"users": ["name", ...]}',
-    );
-  }
-  const unique = [...new Set(names as string[])];
-  const found = await ctx.store.users.byNames(unique);
-  const missing = unique.filter((n) => !found.some((u) => u.name === n));
-  if (missing.length)
-    throw new HubError(
-      'LABHUB_ERR_BAD_REQUEST',
-      400,
-      `Unknown users: ${missing.slice(0, 10).join(', ')}. Create them first (POST /hub/api/users).`,
-    );
-  return found;
-}
-
-function checkGroupName(name: string): void {
-  if (!GROUP_NAME_RE.test(name))
-    throw new HubError(
-      'LABHUB_ERR_BAD_REQUEST',
-      400,
-      `Invalid group name '${name.slice(0, 64)}': use 1–255 characters without '/' or '!', not starting with a space`,
-    );
+export function groupOr404(ctx: HubContext, name: string): Promise<Group> {
+  return ctx.groups.get(name);
 }
 
 /**
@@ -101,12 +58,11 @@ export function registerGroupRoutes(app: FastifyInstance, ctx: HubContext): void
     const p = await requireApi(ctx, req, ['list:groups']);
     const paginated = wantsPagination(req);
     const { offset, limit } = pageParams(ctx, req, paginated);
-    const { groups, total } = await ctx.store.scopedLists.groups(
+    const { groups, members, total } = await ctx.groups.list(
       offset,
       limit,
       groupListRestriction(p),
     );
-    const members = await ctx.store.scopedLists.memberNamesOfGroups(groups.map((g) => g.id));
     const items: JsonObject[] = [];
     for (const g of groups) {
       const m = await view(p, await groupModel(ctx, g, members.get(g.id) ?? []));
@@ -131,17 +87,10 @@ export function registerGroupRoutes(app: FastifyInstance, ctx: HubContext): void
     unique.forEach(checkGroupName);
     // A filtered admin:groups may only create the groups it names (GHSA-69wv-m5fw-2fhp).
     for (const n of unique) await requireApi(ctx, req, ['admin:groups'], { group: n });
-    const users = await usersFromBody(ctx, body, false);
+    const users = await ctx.groups.existingUsers(body.users, false);
     await checkMayAddMembers(ctx, p, users);
-    for (const n of unique)
-      if (await ctx.store.groups.byName(n))
-        throw new HubError('LABHUB_ERR_CONFLICT', 409, `Group ${n} already exists`);
     const out: JsonObject[] = [];
-    for (const n of unique) {
-      const g = await ctx.store.groups.create(n);
-      for (const u of users) await ctx.store.groups.addMember(g.id, u.id);
-      out.push(await groupModel(ctx, g));
-    }
+    for (const g of await ctx.groups.create(unique, users)) out.push(await groupModel(ctx, g));
     return reply.code(201).send(out);
   });
 
@@ -158,20 +107,18 @@ export function registerGroupRoutes(app: FastifyInstance, ctx: HubContext): void
     const name = param(req, 'name');
     const p = await requireApi(ctx, req, ['admin:groups'], { group: name });
     checkGroupName(name);
-    if (await ctx.store.groups.byName(name))
-      throw new HubError('LABHUB_ERR_CONFLICT', 409, `Group ${name} already exists`);
-    const users = await usersFromBody(ctx, jsonBody(req), false);
+    await ctx.groups.checkNoneExist([name]);
+    const users = await ctx.groups.existingUsers(jsonBody(req).users, false);
     await checkMayAddMembers(ctx, p, users);
-    const g = await ctx.store.groups.create(name);
-    for (const u of users) await ctx.store.groups.addMember(g.id, u.id);
-    return reply.code(201).send(await groupModel(ctx, g));
+    const [g] = await ctx.groups.create([name], users);
+    return reply.code(201).send(await groupModel(ctx, g!));
   });
 
   app.delete(`${api}/groups/:name`, async (req, reply) => {
     const name = param(req, 'name');
     await requireApi(ctx, req, ['delete:groups'], { group: name });
     const g = await groupOr404(ctx, name);
-    await ctx.store.groups.delete(g.id);
+    await ctx.groups.delete(g);
     return reply.code(204).send();
   });
 
@@ -179,12 +126,12 @@ export function registerGroupRoutes(app: FastifyInstance, ctx: HubContext): void
     const name = param(req, 'name');
     const p = await requireApi(ctx, req, ['groups'], { group: name });
     const g = await groupOr404(ctx, name);
-    const users = await usersFromBody(ctx, jsonBody(req), true);
+    const users = await ctx.groups.existingUsers(jsonBody(req).users, true);
     if (add) {
       await checkMayAddMembers(ctx, p, users);
-      for (const u of users) await ctx.store.groups.addMember(g.id, u.id);
+      await ctx.groups.addMembers(g, users);
     } else {
-      for (const u of users) await ctx.store.groups.removeMember(g.id, u.id);
+      await ctx.groups.removeMembers(g, users);
     }
     return groupModel(ctx, g);
   };
@@ -195,14 +142,6 @@ export function registerGroupRoutes(app: FastifyInstance, ctx: HubContext): void
     const name = param(req, 'name');
     await requireApi(ctx, req, ['groups'], { group: name });
     const g = await groupOr404(ctx, name);
-    const b = req.body;
-    if (b === null || typeof b !== 'object' || Array.isArray(b))
-      throw new HubError(
-        'LABHUB_ERR_BAD_REQUEST',
-        400,
-        `Group properties must be a JSON object, got ${Array.isArray(b) ? 'a list' : b === null || b === undefined ? 'nothing' : typeof b}`,
-      );
-    await ctx.store.groups.setProperties(g.id, b as JsonObject);
-    return groupModel(ctx, { ...g, properties: b as JsonObject });
+    return groupModel(ctx, await ctx.groups.setProperties(g, req.body));
   });
 }

@@ -9,9 +9,7 @@ export function param(req: FastifyRequest, name: string): string {
 }
 
 export async function userOr404(ctx: HubContext, name: string): Promise<User> {
-  const u = await ctx.store.users.byName(name);
-  if (!u) throw new HubError('LABHUB_ERR_NOT_FOUND', 404, `No such user: ${name.slice(0, 64)}`);
-  return u;
+  return ctx.users.get(name);
 }
 
 export async function serverOr404(

@@ -1,11 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { HubContext } from '../../core/context.js';
 import type { Principal } from '../../core/permissions.js';
-import { expandScopes, isKnownScope, scopeError, scopesSubset } from '../../core/scopes.js';
-import { roleScopes } from '../../core/roles.js';
 import type { TokenRecord, User } from '../../db/index.js';
 import { HubError } from '../../errors.js';
-import { MAX_SQL_INT, MAX_TOKEN_EXPIRES_IN, boundedInt } from '../../core/bounded-input.js';
+import { MAX_TOKEN_EXPIRES_IN, boundedInt } from '../../core/bounded-input.js';
 import { principalOf } from '../principal.js';
 import { authenticatedApi, requireApi, requireScope } from '../guard.js';
 import { jsonBody, param, userOr404 } from './params.js';
@@ -39,15 +37,6 @@ export async function tokenModel(
   };
 }
 
-/** `a<id>` → id; anything else (also ids beyond an SQL integer) is an unknown token. */
-function tokenId(raw: string): number {
-  const m = /^a(\d{1,10})$/.exec(raw);
-  const id = m ? Number(m[1]) : 0;
-  if (!id || id > MAX_SQL_INT)
-    throw new HubError('LABHUB_ERR_NOT_FOUND', 404, `No such token: ${raw.slice(0, 32)}`);
-  return id;
-}
-
 /** `/hub/api/users/:name/tokens[/:id]` (§4.5). */
 export function registerTokenRoutes(app: FastifyInstance, ctx: HubContext): void {
   const base = `${ctx.settings.hubPrefix}api/users/:name/tokens`;
@@ -56,7 +45,7 @@ export function registerTokenRoutes(app: FastifyInstance, ctx: HubContext): void
     const name = param(req, 'name');
     await requireApi(ctx, req, ['read:tokens'], { user: name });
     const user = await userOr404(ctx, name);
-    const tokens = await ctx.store.tokens.forUser(user.id);
+    const tokens = await ctx.tokens.list(user);
     return { api_tokens: await Promise.all(tokens.map((t) => tokenModel(ctx, user, t))) };
   });
 
@@ -64,30 +53,14 @@ export function registerTokenRoutes(app: FastifyInstance, ctx: HubContext): void
     const name = param(req, 'name');
     await requireApi(ctx, req, ['read:tokens'], { user: name });
     const user = await userOr404(ctx, name);
-    const t = await ctx.store.tokens.byId(tokenId(param(req, 'id')));
-    if (!t || t.userId !== user.id)
-      throw new HubError(
-        'LABHUB_ERR_NOT_FOUND',
-        404,
-        `No such token: ${param(req, 'id').slice(0, 32)}`,
-      );
-    return tokenModel(ctx, user, t);
+    return tokenModel(ctx, user, await ctx.tokens.get(user, param(req, 'id')));
   });
 
   app.delete(`${base}/:id`, async (req, reply) => {
     const name = param(req, 'name');
     await requireApi(ctx, req, ['tokens'], { user: name });
     const user = await userOr404(ctx, name);
-    const t = await ctx.store.tokens.byId(tokenId(param(req, 'id')));
-    if (!t || t.userId !== user.id)
-      throw new HubError(
-        'LABHUB_ERR_NOT_FOUND',
-        404,
-        `No such token: ${param(req, 'id').slice(0, 32)}`,
-      );
-    // Revoking an OAuth token revokes every token of this user from that client.
-    if (t.clientId !== 'jupyterhub') await ctx.store.tokens.deleteForClient(t.clientId, user.id);
-    else await ctx.store.tokens.delete(t.id);
+    await ctx.tokens.revoke(user, param(req, 'id'));
     return reply.code(204).send();
   });
 
@@ -133,7 +106,7 @@ export function registerTokenRoutes(app: FastifyInstance, ctx: HubContext): void
     }
     if (!requester)
       throw new HubError('LABHUB_ERR_NOT_AUTHENTICATED', 403, 'Missing or invalid credentials.');
-    const user = await ctx.store.users.byName(name);
+    const user = await ctx.users.find(name);
     if (!user)
       throw new HubError(
         'LABHUB_ERR_FORBIDDEN',
@@ -149,7 +122,7 @@ export function registerTokenRoutes(app: FastifyInstance, ctx: HubContext): void
     if (typeof note !== 'string')
       throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'note must be a string');
     // null/absent: never expires (unless token_expires_in_max_seconds says otherwise).
-    let expiresIn: number | null =
+    const expiresIn: number | null =
       body.expires_in === undefined || body.expires_in === null
         ? null
         : boundedInt(body.expires_in, 'expires_in', {
@@ -157,63 +130,27 @@ export function registerTokenRoutes(app: FastifyInstance, ctx: HubContext): void
             max: MAX_TOKEN_EXPIRES_IN,
             hint: '(seconds), or null for a token that does not expire',
           });
-    const max = ctx.settings.tokenExpiresInMaxSeconds;
-    if (max > 0) {
-      if (expiresIn === null) expiresIn = max;
-      else if (expiresIn > max)
-        throw new HubError(
-          'LABHUB_ERR_BAD_REQUEST',
-          400,
-          `expires_in ${expiresIn} exceeds the maximum of ${max} seconds (JupyterHub.token_expires_in_max_seconds)`,
-        );
-    }
-    let scopes: string[] = ['inherit'];
+    ctx.tokens.expiresIn(expiresIn); // the cap's 400 comes before the type checks below
     if (
       body.roles !== undefined &&
       (!Array.isArray(body.roles) || !body.roles.every((s) => typeof s === 'string'))
     )
       throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'roles must be a list of role names');
-    if (body.scopes !== undefined) {
-      if (!Array.isArray(body.scopes) || !body.scopes.every((s) => typeof s === 'string'))
-        throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'scopes must be a list of strings');
-      for (const s of body.scopes as string[])
-        if (!isKnownScope(s, ctx.permissions.customScopes) && s !== 'inherit')
-          throw new HubError(
-            'LABHUB_ERR_BAD_REQUEST',
-            400,
-            scopeError(s, ctx.permissions.customScopes) ?? `Unknown scope '${s}'`,
-          );
-      scopes = body.scopes as string[];
-    } else if (body.roles !== undefined) {
-      for (const r of body.roles as string[])
-        if (!ctx.permissions.roles().has(r))
-          throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `Unknown role '${r}'`);
-      scopes = [...roleScopes(body.roles as string[], ctx.permissions.roles())];
-    }
-    // Token scopes must be within the owner's scopes (and the requester's, when acting for another user).
-    const ownerScopes = await ctx.permissions.userScopes(user);
-    const expanded = expandScopes(scopes, {
-      owner: { kind: 'user', name: user.name },
-      ownerScopes,
-      customScopes: ctx.permissions.customScopes,
-    });
-    const groupsOf = await ctx.permissions.groupsOf([user.name]);
-    const beyond = [
-      ...scopesSubset(expanded, ownerScopes, groupsOf),
-      ...(requester.name !== user.name ? scopesSubset(expanded, requester.scopes, groupsOf) : []),
-    ];
-    if (beyond.length)
-      throw new HubError(
-        'LABHUB_ERR_BAD_REQUEST',
-        400,
-        `Not assigning requested scopes ${[...new Set(beyond)].sort().join(', ')} not held by ${requester.kind} ${requester.name}`,
-      );
-    const { record, token } = await ctx.store.tokens.create({
-      userId: user.id,
-      scopes,
-      note,
-      expiresInSeconds: expiresIn,
-    });
+    if (
+      body.scopes !== undefined &&
+      (!Array.isArray(body.scopes) || !body.scopes.every((s) => typeof s === 'string'))
+    )
+      throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'scopes must be a list of strings');
+    const { record, token } = await ctx.tokens.issue(
+      user,
+      {
+        note,
+        expiresIn,
+        scopes: body.scopes as string[] | undefined,
+        roles: body.roles as string[] | undefined,
+      },
+      requester,
+    );
     return reply.code(201).send({ ...(await tokenModel(ctx, user, record)), token });
   });
 }

@@ -6,6 +6,7 @@ import { mayModifyAdmin } from '../../core/scopes.js';
 import { parseScopeSet } from '../../core/scopes-access.js';
 import type { Principal } from '../../core/permissions.js';
 import type { User, UserSort } from '../../db/index.js';
+import type { UserChanges } from '../../core/users.js';
 import { HubError } from '../../errors.js';
 import { requireApi, requireScope } from '../guard.js';
 import { userModel } from './models.js';
@@ -87,7 +88,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: HubContext): void 
     const { offset, limit } = pageParams(ctx, req, paginated);
     // A filtered list:users (e.g. list:users!group=x) restricts the rows in SQL (O(page)).
     const restrict = userListRestriction(p);
-    const { users, total } = await ctx.store.users.list(
+    const { users, total, servers, groups, roles } = await ctx.users.list(
       {
         offset,
         limit,
@@ -98,12 +99,6 @@ export function registerUserRoutes(app: FastifyInstance, ctx: HubContext): void 
       },
       restrict,
     );
-    const ids = users.map((u) => u.id);
-    const [servers, groups, roles] = await Promise.all([
-      ctx.store.servers.forUsers(ids),
-      ctx.store.groups.groupNamesOfUsers(ids),
-      ctx.store.users.roleNamesOf(ids),
-    ]);
     const includeStopped = truthyParam(q.include_stopped_servers);
     let rows = await Promise.all(
       users.map(async (user) => ({
@@ -214,43 +209,23 @@ export function registerUserRoutes(app: FastifyInstance, ctx: HubContext): void 
         403,
         'Only admin users may modify admin users or grant admin.',
       );
+    const changes: UserChanges = {};
     if ('admin' in body) {
       if (typeof body.admin !== 'boolean')
         throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'admin must be true or false');
-      await ctx.store.users.setAdmin(user.id, body.admin);
+      changes.admin = body.admin;
     }
     if ('name' in body) {
       if (typeof body.name !== 'string')
         throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'name must be a string');
-      const newName = ctx.login.normalize(body.name);
-      if (newName !== user.name) {
-        if (await ctx.store.users.byName(newName))
-          throw new HubError(
-            'LABHUB_ERR_BAD_REQUEST',
-            400,
-            `User ${newName} already exists, cannot rename ${user.name}`,
-          );
-        const valid = ctx.login.policy.validate(newName);
-        if (!valid.ok)
-          throw new HubError(
-            'LABHUB_ERR_BAD_REQUEST',
-            400,
-            `Invalid username '${newName.slice(0, 32)}': ${valid.reason}`,
-          );
-        if (ctx.login.authenticator.renameUser)
-          await ctx.login.authenticator.renameUser(user.name, newName);
-        await ctx.store.users.rename(user.id, newName);
-      }
+      changes.name = body.name;
     }
     if ('auth_state' in body) {
       if (body.auth_state !== null && typeof body.auth_state !== 'object')
         throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'auth_state must be an object or null');
-      await ctx.store.users.setAuthState(
-        user.id,
-        body.auth_state as Record<string, unknown> | null,
-      );
+      changes.authState = body.auth_state as Record<string, unknown> | null;
     }
-    return userModel(ctx, (await ctx.store.users.byId(user.id))!);
+    return userModel(ctx, await ctx.users.update(user, changes));
   });
 
   app.delete(`${api}/users/:name`, async (req, reply) => {
@@ -261,17 +236,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: HubContext): void 
       throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'Cannot delete yourself!');
     if (user.admin && !mayModifyAdmin(p.scopes, !!p.user?.admin))
       throw new HubError('LABHUB_ERR_FORBIDDEN', 403, 'Only admin users may delete admin users.');
-    for (const s of await ctx.store.servers.forUser(user.id)) {
-      if (s.status === 'stopping' || s.status === 'spawning')
-        throw new HubError(
-          'LABHUB_ERR_BAD_REQUEST',
-          400,
-          `User ${name}'s server ${s.name || '(default)'} is pending; try again when it has settled`,
-        );
-      if (s.status !== 'stopped') await ctx.spawns.stop(user, s.name);
-    }
-    await ctx.store.users.delete(user.id);
-    if (ctx.login.authenticator.deleteUser) await ctx.login.authenticator.deleteUser(user.name);
+    await ctx.users.delete(user);
     return reply.code(204).send();
   });
 }

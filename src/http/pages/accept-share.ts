@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HubContext } from '../../core/context.js';
-import { HubError } from '../../errors.js';
 import { pageContext, sendPage } from '../page-context.js';
 import { checkXsrf } from '../xsrf.js';
 import { renderAcceptShare } from './render/accept-share-page.js';
@@ -16,19 +15,7 @@ export function registerAcceptShareRoutes(app: FastifyInstance, ctx: HubContext)
     const p = await pageUser(ctx, req, reply);
     if (!p) return reply;
     const code = String((req.query as Record<string, unknown>)?.code ?? '');
-    const found = code ? await ctx.store.shares.findCode(code) : null;
-    if (!found)
-      throw new HubError(
-        'LABHUB_ERR_NOT_FOUND',
-        404,
-        'This share code is unknown or has expired. Ask for a new link.',
-      );
-    if (found.server.ownerId === p.user!.id)
-      throw new HubError(
-        'LABHUB_ERR_FORBIDDEN',
-        403,
-        'This is your own server: you do not need to accept a share of it.',
-      );
+    const found = await ctx.shareCodes.forAcceptance(code, p.user!);
     const label = `${found.server.ownerName}/${found.server.name}`;
     if (req.method === 'GET') {
       return sendPage(
@@ -41,7 +28,7 @@ export function registerAcceptShareRoutes(app: FastifyInstance, ctx: HubContext)
       );
     }
     checkXsrf(ctx, req);
-    await ctx.store.shares.exchangeCode(code, p.user!.id);
+    await ctx.shareCodes.accept(code, p.user!);
     ctx.log.info(`${p.user!.name} accepted a share of ${label}`);
     return reply.redirect(ctx.spawns.prefix(found.server.ownerName, found.server.name), 302);
   };

@@ -63,7 +63,7 @@ export function registerHomeRoutes(app: FastifyInstance, ctx: HubContext): void 
   app.get(`${hub}token`, async (req, reply) => {
     const p = await pageUser(ctx, req, reply);
     if (!p) return reply;
-    const tokens = await ctx.store.tokens.forUser(p.user!.id);
+    const tokens = await ctx.tokens.list(p.user!);
     const models = await Promise.all(tokens.map((t) => tokenModel(ctx, p.user!, t)));
     const pc = pageContext(ctx, req, reply, p);
     return sendPage(

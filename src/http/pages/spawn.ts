@@ -25,7 +25,7 @@ export function registerSpawnRoutes(app: FastifyInstance, ctx: HubContext): void
     await requireScope(ctx, p, ['start:servers', 'servers'], {
       server: `${userName}/${serverName}`,
     });
-    const user = userName === p.user!.name ? p.user! : await ctx.store.users.byName(userName);
+    const user = userName === p.user!.name ? p.user! : await ctx.users.find(userName);
     if (!user)
       throw new HubError('LABHUB_ERR_NOT_FOUND', 404, `No such user: ${userName.slice(0, 64)}`);
     if (serverName && !ctx.settings.allowNamedServers)

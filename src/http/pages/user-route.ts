@@ -31,7 +31,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: HubContext): void 
     const rest = params['*'] ?? '';
     const [path, query = ''] = req.url.split(/\?(.*)/s);
     void path;
-    const user = await ctx.store.users.byName(name);
+    const user = await ctx.users.find(name);
     const firstSeg = rest.split('/')[0];
     // fastify has already percent-decoded the wildcard: the segment is the server name as is.
     const segName = firstSeg;

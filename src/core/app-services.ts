@@ -1,0 +1,56 @@
+/**
+ * The application services every entry point calls (REST API, pages, CLI), built from their
+ * explicit dependencies: the store's repositories, permissions, settings, log, login, spawns.
+ */
+import type { Logger } from '../log.js';
+import type { Store } from '../db/index.js';
+import type { LoginService } from './login.js';
+import type { Permissions } from './permissions.js';
+import { GroupService } from './groups.js';
+import { ShareCodeService } from './share-codes.js';
+import { ShareService } from './shares.js';
+import { TokenService } from './tokens.js';
+import { UserService, type UserServiceDeps } from './users.js';
+
+export interface AppServices {
+  /** Users: name rules, creation with the add-user hook (and Linux accounts), update, delete. */
+  users: UserService;
+  /** Listing, issuing (expiry cap, scope rules) and revoking users' API tokens. */
+  tokens: TokenService;
+  /** Group names, creation, membership and properties. */
+  groups: GroupService;
+  /** Sharing servers: scope and target rules, grants and revocations. */
+  shares: ShareService;
+  /** Share codes: creation, revocation, acceptance. */
+  shareCodes: ShareCodeService;
+}
+
+export function createAppServices(d: {
+  store: Store;
+  permissions: Permissions;
+  settings: { readonly tokenExpiresInMaxSeconds: number };
+  log: Logger;
+  login: LoginService;
+  spawns: UserServiceDeps['spawns'];
+}): AppServices {
+  const { store, permissions } = d;
+  const shares = new ShareService({
+    users: store.users,
+    groups: store.groups,
+    servers: store.servers,
+    shares: store.shares,
+    permissions,
+  });
+  return {
+    users: new UserService({ store, login: d.login, log: d.log, spawns: d.spawns }),
+    tokens: new TokenService({ tokens: store.tokens, permissions, settings: d.settings }),
+    groups: new GroupService({
+      groups: store.groups,
+      users: store.users,
+      roles: store.roles,
+      scopedLists: store.scopedLists,
+    }),
+    shares,
+    shareCodes: new ShareCodeService({ shares: store.shares, shareRules: shares }),
+  };
+}
