@@ -8,7 +8,6 @@ import { principalOf } from './principal.js';
 import { renderError } from './pages/render/index.js';
 import { registerApiRoutes } from './api/index.js';
 import { registerPageRoutes } from './pages/index.js';
-import { registerOAuthRoutes } from '../oauth/routes.js';
 import { MAX_PARAM_LENGTH, unmatchedApiError } from './api/unmatched.js';
 import { BODY_LIMIT, clientErrorHandler, isApiPath, sendError } from './error-reply.js';
 
@@ -73,7 +72,6 @@ export async function createApp(ctx: HubContext): Promise<FastifyInstance> {
   });
 
   await registerApiRoutes(app, ctx);
-  registerOAuthRoutes(app, ctx);
   registerPageRoutes(app, ctx);
   return app;
 }

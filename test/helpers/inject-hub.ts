@@ -82,7 +82,11 @@ export async function startInjectHub(opts: { config?: ConfigObject } = {}): Prom
   const cfg: ConfigObject = { ...base };
   for (const [cls, traits] of Object.entries(opts.config ?? {}))
     cfg[cls] = { ...(cfg[cls] ?? {}), ...traits };
-  const hub = new Hub({ loaded: loadConfig({ cwd: dir, overrides: cfg }), log: silentLogger(), cwd: dir });
+  const hub = new Hub({
+    loaded: loadConfig({ cwd: dir, overrides: cfg }),
+    log: silentLogger(),
+    cwd: dir,
+  });
   try {
     await hub.start();
   } catch (e) {

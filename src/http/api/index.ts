@@ -7,6 +7,7 @@ import { labhubRoutes } from './labhub.js';
 import { legacyRoutes } from './legacy.js';
 import { linuxUserRoutes } from './linux-users.js';
 import { metricsRoute } from './metrics.js';
+import { oauthRoutes } from './oauth.js';
 import { proxyRoutes } from './proxy.js';
 import { registerDeclared, requireDeclaredAccess, startRouteTable } from './route.js';
 import { serverRoutes } from './servers.js';
@@ -14,10 +15,10 @@ import { serviceRoutes } from './services.js';
 import { shutdownRoutes } from './shutdown.js';
 import { unmatchedApiRoute } from './unmatched.js';
 import { healthRoute, versionRoutes } from './version.js';
-import { registerTokenRoutes } from './tokens.js';
-import { registerUserRoutes } from './users.js';
-import { registerGroupRoutes } from './groups.js';
-import { registerShareRoutes } from './shares.js';
+import { tokenRoutes } from './tokens.js';
+import { userRoutes } from './users.js';
+import { groupRoutes } from './groups.js';
+import { shareRoutes } from './shares.js';
 
 /**
  * Every REST route under /hub/api (one plugin with that prefix), and the few API-like routes
@@ -34,14 +35,19 @@ export async function registerApiRoutes(app: FastifyInstance, ctx: HubContext): 
         ...versionRoutes(ctx),
         ...identityRoutes(ctx),
         ...activityRoutes(ctx),
+        ...userRoutes(ctx),
         ...serverRoutes(ctx),
+        ...tokenRoutes(ctx),
         metricsRoute(ctx),
         ...proxyRoutes(ctx),
         ...shutdownRoutes(ctx),
         ...labhubRoutes(ctx),
         ...linuxUserRoutes(ctx),
+        ...groupRoutes(ctx),
         ...serviceRoutes(ctx),
+        ...shareRoutes(ctx),
         ...legacyRoutes(ctx),
+        ...oauthRoutes(ctx),
         unmatchedApiRoute(app),
       ]);
     },
@@ -54,9 +60,4 @@ export async function registerApiRoutes(app: FastifyInstance, ctx: HubContext): 
     },
     { prefix: hubPrefix.replace(/\/$/, '') },
   );
-  // Not yet declared (being moved to core services): registered on the root instance.
-  registerUserRoutes(app, ctx);
-  registerTokenRoutes(app, ctx);
-  registerGroupRoutes(app, ctx);
-  registerShareRoutes(app, ctx);
 }

@@ -5,7 +5,7 @@ import { HubError } from '../../errors.js';
 import { requireScope } from '../guard.js';
 import { route, type AnyRoute } from './route.js';
 import { userModel } from './models.js';
-import { parseCreateUsers, roleNames } from './users.js';
+import { CreateUsersBody, roleNames } from './users.js';
 
 /**
  * `POST /hub/api/labhub/linux-users` (labhub's own, outside JupyterHub's API): like
@@ -20,13 +20,13 @@ export function linuxUserRoutes(ctx: HubContext): AnyRoute[] {
     method: 'POST',
     url: '/labhub/linux-users',
     scopes: ['admin:users'],
-    handler: async (req, reply, { principal: p }) => {
-      const body = parseCreateUsers(req);
+    body: CreateUsersBody,
+    handler: async (_req, reply, { principal: p, body }) => {
       const names = ctx.users.normalizeNames(body.usernames);
       for (const n of names) await requireScope(ctx, p, ['admin:users'], { user: n });
       if (body.admin && !mayModifyAdmin(p.scopes, !!p.user?.admin))
         throw new HubError('LABHUB_ERR_FORBIDDEN', 403, 'Only admin users may create admin users.');
-      const r = await ctx.users.createMany(names, { admin: body.admin, linuxAccounts: true });
+      const r = await ctx.users.createMany(names, { admin: !!body.admin, linuxAccounts: true });
       const users: JsonObject[] = [];
       for (const user of r.users)
         users.push(
