@@ -6,7 +6,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify from 'fastify';
-import { z } from 'zod';
 import { route, registerDeclared, requireDeclaredAccess } from '../../src/http/api/route.js';
 import type { HubContext } from '../../src/core/context.js';
 import { assertError } from '../api/helpers.js';
@@ -94,7 +93,9 @@ describe('route declarations are checked when the hub starts', () => {
       { prefix: '/hub/api' },
     );
     await assert.rejects(
-      app.ready(),
+      async () => {
+        await app.ready();
+      },
       /API route GET \/hub\/api\/undeclared was added without declaring who may call it/,
     );
   });

@@ -31,7 +31,10 @@ export interface InjectHub {
   /** `/hub/api` */
   api: string;
   dir: string;
-  /** Call `${api}${path}` (or an absolute path starting with /hub/) with a token and JSON body. */
+  /**
+   * Call `${api}${path}` (or a path starting with /hub/, or an absolute URL such as a next.url)
+   * with a token and JSON body.
+   */
   call(
     method: string,
     path: string,
@@ -109,12 +112,15 @@ export async function startInjectHub(opts: { config?: ConfigObject } = {}): Prom
         headers['content-type'] ??= 'application/json';
         payload = JSON.stringify(o.body);
       }
-      const res = await hub.app.inject({
-        method: method as 'GET',
-        url: path.startsWith('/hub/') ? path : `${api}${path}`,
-        headers,
-        payload,
-      });
+      // As through the proxy: the Host header is the public one (absolute next.url links).
+      let url = path.startsWith('/hub/') ? path : `${api}${path}`;
+      if (/^https?:/.test(path)) {
+        const u = new URL(path);
+        url = u.pathname + u.search;
+        headers.host ??= u.host;
+      }
+      headers.host ??= new URL(t.url).host;
+      const res = await hub.app.inject({ method: method as 'GET', url, headers, payload });
       const h = new Headers();
       for (const [k, v] of Object.entries(res.headers))
         if (v !== undefined) h.set(k, Array.isArray(v) ? v.join(', ') : String(v));
