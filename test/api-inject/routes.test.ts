@@ -92,12 +92,9 @@ describe('route declarations are checked when the hub starts', () => {
       },
       { prefix: '/hub/api' },
     );
-    await assert.rejects(
-      async () => {
-        await app.ready();
-      },
-      /API route GET \/hub\/api\/undeclared was added without declaring who may call it/,
-    );
+    await assert.rejects(async () => {
+      await app.ready();
+    }, /API route GET \/hub\/api\/undeclared was added without declaring who may call it/);
   });
 });
 

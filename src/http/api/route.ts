@@ -75,7 +75,6 @@ export function route<B = undefined, Q = undefined>(def: RouteDef<B, Q>): RouteD
   return def;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a table of differently typed routes
 export type AnyRoute = RouteDef<any, any>;
 
 const tables = new WeakMap<FastifyInstance, DeclaredRoute[]>();
