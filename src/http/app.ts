@@ -8,12 +8,7 @@ import { principalOf } from './principal.js';
 import { renderError } from './pages/render/index.js';
 import { registerApiRoutes } from './api/index.js';
 import { registerPageRoutes } from './pages/index.js';
-import { registerOAuthRoutes } from '../oauth/routes.js';
-import {
-  MAX_PARAM_LENGTH,
-  registerUnmatchedApiRoutes,
-  unmatchedApiError,
-} from './api/unmatched.js';
+import { MAX_PARAM_LENGTH, unmatchedApiError } from './api/unmatched.js';
 import { BODY_LIMIT, clientErrorHandler, isApiPath, sendError } from './error-reply.js';
 
 /** Build the hub's HTTP application (pages, REST API, OAuth provider). Wiring only. */
@@ -76,9 +71,7 @@ export async function createApp(ctx: HubContext): Promise<FastifyInstance> {
     );
   });
 
-  registerApiRoutes(app, ctx);
-  registerUnmatchedApiRoutes(app, ctx);
-  registerOAuthRoutes(app, ctx);
+  await registerApiRoutes(app, ctx);
   registerPageRoutes(app, ctx);
   return app;
 }

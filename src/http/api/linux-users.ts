@@ -1,11 +1,11 @@
-import type { FastifyInstance } from 'fastify';
 import type { HubContext } from '../../core/context.js';
 import type { JsonObject } from '../../core/json.js';
 import { mayModifyAdmin } from '../../core/scopes.js';
 import { HubError } from '../../errors.js';
-import { requireApi, requireScope } from '../guard.js';
+import { requireScope } from '../guard.js';
+import { route, type AnyRoute } from './route.js';
 import { userModel } from './models.js';
-import { parseCreateUsers, roleNames } from './users.js';
+import { CreateUsersBody, roleNames } from './users.js';
 
 /**
  * `POST /hub/api/labhub/linux-users` (labhub's own, outside JupyterHub's API): like
@@ -15,27 +15,32 @@ import { parseCreateUsers, roleNames } from './users.js';
  * `{users: [models], one_time_passwords: {name: password}, existing_linux_accounts: [names],
  * failed: [{name, message}]}`. The passwords are in this response only: the hub keeps no copy.
  */
-export function registerLinuxUserRoutes(app: FastifyInstance, ctx: HubContext): void {
-  app.post(`${ctx.settings.hubPrefix}api/labhub/linux-users`, async (req, reply) => {
-    const p = await requireApi(ctx, req, ['admin:users']);
-    const body = parseCreateUsers(req);
-    const names = ctx.users.normalizeNames(body.usernames);
-    for (const n of names) await requireScope(ctx, p, ['admin:users'], { user: n });
-    if (body.admin && !mayModifyAdmin(p.scopes, !!p.user?.admin))
-      throw new HubError('LABHUB_ERR_FORBIDDEN', 403, 'Only admin users may create admin users.');
-    const r = await ctx.users.createMany(names, { admin: body.admin, linuxAccounts: true });
-    const users: JsonObject[] = [];
-    for (const user of r.users)
-      users.push(
-        await userModel(ctx, user, { servers: [], groups: [], roles: roleNames(user, []) }),
-      );
-    // Secrets in the body: no cache may keep them.
-    reply.header('Cache-Control', 'no-store');
-    return reply.code(201).send({
-      users,
-      one_time_passwords: Object.fromEntries(r.oneTimePasswords),
-      existing_linux_accounts: r.existingLinuxAccounts,
-      failed: r.failed,
-    });
+export function linuxUserRoutes(ctx: HubContext): AnyRoute[] {
+  const create = route({
+    method: 'POST',
+    url: '/labhub/linux-users',
+    scopes: ['admin:users'],
+    body: CreateUsersBody,
+    handler: async (_req, reply, { principal: p, body }) => {
+      const names = ctx.users.normalizeNames(body.usernames);
+      for (const n of names) await requireScope(ctx, p, ['admin:users'], { user: n });
+      if (body.admin && !mayModifyAdmin(p.scopes, !!p.user?.admin))
+        throw new HubError('LABHUB_ERR_FORBIDDEN', 403, 'Only admin users may create admin users.');
+      const r = await ctx.users.createMany(names, { admin: !!body.admin, linuxAccounts: true });
+      const users: JsonObject[] = [];
+      for (const user of r.users)
+        users.push(
+          await userModel(ctx, user, { servers: [], groups: [], roles: roleNames(user, []) }),
+        );
+      // Secrets in the body: no cache may keep them.
+      reply.header('Cache-Control', 'no-store');
+      return reply.code(201).send({
+        users,
+        one_time_passwords: Object.fromEntries(r.oneTimePasswords),
+        existing_linux_accounts: r.existingLinuxAccounts,
+        failed: r.failed,
+      });
+    },
   });
+  return [create];
 }

@@ -1,8 +1,9 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { HubContext } from '../../core/context.js';
 import type { JsonObject } from '../../core/json.js';
 import { HubError } from '../../errors.js';
-import { requireApi } from '../guard.js';
+import type { Principal } from '../../core/permissions.js';
+import { route, type AnyRoute } from './route.js';
 import { jsonBody, param, serverOr404, userOr404 } from './params.js';
 import { serverModel } from './models.js';
 import { streamProgress } from './progress-stream.js';
@@ -26,8 +27,12 @@ function optionalObject(body: Record<string, unknown>, key: string): JsonObject 
 }
 
 /** Start / stop / inspect / progress of default and named servers (§4.5). */
-export function registerServerRoutes(app: FastifyInstance, ctx: HubContext): void {
-  const base = `${ctx.settings.hubPrefix}api/users/:name`;
+export function serverRoutes(ctx: HubContext): AnyRoute[] {
+  const base = '/users/:name';
+  /** The server a request names: `<user>/<server>` (the default server is `<user>/`). */
+  const server = (req: FastifyRequest) => ({
+    server: `${param(req, 'name')}/${param(req, 'server')}`,
+  });
 
   /** Named servers on, and (unless only an existing server is stopped) the name passes. */
   const checkNamed = (serverName: string, opts: { existingOnly?: boolean } = {}) => {
@@ -62,7 +67,6 @@ export function registerServerRoutes(app: FastifyInstance, ctx: HubContext): voi
 
   const start = async (req: FastifyRequest, reply: FastifyReply, serverName: string) => {
     const name = param(req, 'name');
-    await requireApi(ctx, req, ['start:servers', 'servers'], { server: `${name}/${serverName}` });
     const user = await userOr404(ctx, name);
     checkNamed(serverName);
     await checkLimit(user.id, name, serverName);
@@ -92,7 +96,6 @@ export function registerServerRoutes(app: FastifyInstance, ctx: HubContext): voi
 
   const stop = async (req: FastifyRequest, reply: FastifyReply, serverName: string) => {
     const name = param(req, 'name');
-    await requireApi(ctx, req, ['delete:servers', 'servers'], { server: `${name}/${serverName}` });
     const user = await userOr404(ctx, name);
     const body = jsonBody(req);
     checkNamed(serverName, { existingOnly: true });
@@ -115,16 +118,44 @@ export function registerServerRoutes(app: FastifyInstance, ctx: HubContext): voi
     return reply.code(204).send();
   };
 
-  app.post(`${base}/server`, (req, reply) => start(req, reply, ''));
-  app.post(`${base}/servers/:server`, (req, reply) => start(req, reply, param(req, 'server')));
-  app.delete(`${base}/server`, (req, reply) => stop(req, reply, ''));
-  app.delete(`${base}/servers/:server`, (req, reply) => stop(req, reply, param(req, 'server')));
+  const START = ['start:servers', 'servers'];
+  const STOP = ['delete:servers', 'servers'];
+  const READ = ['read:servers'];
+  const routes: AnyRoute[] = [
+    route({
+      method: 'POST',
+      url: `${base}/server`,
+      scopes: START,
+      resource: server,
+      handler: (req, reply) => start(req, reply, ''),
+    }),
+    route({
+      method: 'POST',
+      url: `${base}/servers/:server`,
+      scopes: START,
+      resource: server,
+      handler: (req, reply) => start(req, reply, param(req, 'server')),
+    }),
+    route({
+      method: 'DELETE',
+      url: `${base}/server`,
+      scopes: STOP,
+      resource: server,
+      handler: (req, reply) => stop(req, reply, ''),
+    }),
+    route({
+      method: 'DELETE',
+      url: `${base}/servers/:server`,
+      scopes: STOP,
+      resource: server,
+      handler: (req, reply) => stop(req, reply, param(req, 'server')),
+    }),
+  ];
 
   /** PUT (6.0): create a named server record without starting it. */
-  app.put(`${base}/servers/:server`, async (req, reply) => {
+  const put = async (req: FastifyRequest, reply: FastifyReply) => {
     const name = param(req, 'name');
     const serverName = param(req, 'server');
-    await requireApi(ctx, req, ['start:servers', 'servers'], { server: `${name}/${serverName}` });
     const user = await userOr404(ctx, name);
     if (!serverName)
       throw new HubError(
@@ -158,13 +189,21 @@ export function registerServerRoutes(app: FastifyInstance, ctx: HubContext): voi
     return reply
       .code(201)
       .send(serverModel(ctx, user.name, (await ctx.store.servers.byId(rec.id))!));
-  });
+  };
+  routes.push(
+    route({
+      method: 'PUT',
+      url: `${base}/servers/:server`,
+      scopes: START,
+      resource: server,
+      handler: put,
+    }),
+  );
 
   /** PATCH (6.0): rename, display_name, user_options of a stopped named server. */
-  app.patch(`${base}/servers/:server`, async (req) => {
+  const patch = async (req: FastifyRequest) => {
     const name = param(req, 'name');
     const serverName = param(req, 'server');
-    await requireApi(ctx, req, ['start:servers', 'servers'], { server: `${name}/${serverName}` });
     const user = await userOr404(ctx, name);
     const rec = await serverOr404(ctx, user, serverName);
     const body = jsonBody(req);
@@ -209,11 +248,19 @@ export function registerServerRoutes(app: FastifyInstance, ctx: HubContext): voi
     if ('user_options' in body) patch.userOptions = optionalObject(body, 'user_options') ?? {};
     await ctx.store.servers.update(rec.id, patch);
     return serverModel(ctx, user.name, (await ctx.store.servers.byId(rec.id))!);
-  });
+  };
+  routes.push(
+    route({
+      method: 'PATCH',
+      url: `${base}/servers/:server`,
+      scopes: START,
+      resource: server,
+      handler: patch,
+    }),
+  );
 
-  const getOne = async (req: FastifyRequest, serverName: string) => {
+  const getOne = async (req: FastifyRequest, p: Principal, serverName: string) => {
     const name = param(req, 'name');
-    const p = await requireApi(ctx, req, ['read:servers'], { server: `${name}/${serverName}` });
     const user = await userOr404(ctx, name);
     const rec = await serverOr404(ctx, user, serverName);
     const model = serverModel(ctx, user.name, rec);
@@ -224,12 +271,25 @@ export function registerServerRoutes(app: FastifyInstance, ctx: HubContext): voi
       delete model.state;
     return model;
   };
-  app.get(`${base}/server`, (req) => getOne(req, ''));
-  app.get(`${base}/servers/:server`, (req) => getOne(req, param(req, 'server')));
+  routes.push(
+    route({
+      method: 'GET',
+      url: `${base}/server`,
+      scopes: READ,
+      resource: server,
+      handler: (req, _reply, { principal }) => getOne(req, principal, ''),
+    }),
+    route({
+      method: 'GET',
+      url: `${base}/servers/:server`,
+      scopes: READ,
+      resource: server,
+      handler: (req, _reply, { principal }) => getOne(req, principal, param(req, 'server')),
+    }),
+  );
 
   const progress = async (req: FastifyRequest, reply: FastifyReply, serverName: string) => {
     const name = param(req, 'name');
-    await requireApi(ctx, req, ['read:servers'], { server: `${name}/${serverName}` });
     const user = await userOr404(ctx, name);
     // The default server always exists in JupyterHub (never started = "not starting", 400).
     const rec = serverName
@@ -253,8 +313,21 @@ export function registerServerRoutes(app: FastifyInstance, ctx: HubContext): voi
     if (rec.status === 'stopped' && ch.isClosed && last) return streamProgress(reply, [last]);
     return streamProgress(reply, ch);
   };
-  app.get(`${base}/server/progress`, (req, reply) => progress(req, reply, ''));
-  app.get(`${base}/servers/:server/progress`, (req, reply) =>
-    progress(req, reply, param(req, 'server')),
+  routes.push(
+    route({
+      method: 'GET',
+      url: `${base}/server/progress`,
+      scopes: READ,
+      resource: server,
+      handler: (req, reply) => progress(req, reply, ''),
+    }),
+    route({
+      method: 'GET',
+      url: `${base}/servers/:server/progress`,
+      scopes: READ,
+      resource: server,
+      handler: (req, reply) => progress(req, reply, param(req, 'server')),
+    }),
   );
+  return routes;
 }

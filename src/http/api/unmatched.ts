@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
-import type { HubContext } from '../../core/context.js';
 import { HubError } from '../../errors.js';
+import { route, type AnyRoute } from './route.js';
 
 /** fastify's routerOptions.maxParamLength (set in http/app.ts). */
 export const MAX_PARAM_LENGTH = 2000;
@@ -61,19 +61,20 @@ export function unmatchedApiError(app: FastifyInstance, req: FastifyRequest): Hu
 }
 
 /**
- * The API's catch-all for every method fastify routes except OPTIONS. It answers in `onRequest`,
- * before any body is parsed, so a QUERY without Content-Type or a huge body still gets its
- * 404/405 rather than a parsing error.
+ * The API's catch-all for every method fastify routes except OPTIONS (`app`: the root instance,
+ * whose router knows every route). It answers in `onRequest`, before any body is parsed, so a
+ * QUERY without Content-Type or a huge body still gets its 404/405 rather than a parsing error.
  */
-export function registerUnmatchedApiRoutes(app: FastifyInstance, ctx: HubContext): void {
+export function unmatchedApiRoute(app: FastifyInstance): AnyRoute {
   const methods = app.supportedMethods.filter((m) => m !== 'OPTIONS') as HTTPMethods[];
   const answer = async (req: FastifyRequest, _reply: FastifyReply) => {
     throw unmatchedApiError(app, req);
   };
-  app.route({
+  return route({
     method: methods,
-    url: `${ctx.settings.hubPrefix}api/*`,
-    onRequest: answer,
+    url: '/*',
+    scopes: { public: 'answers 404 or 405 (with Allow) for paths and methods no route takes' },
+    options: { onRequest: answer },
     handler: answer,
   });
 }

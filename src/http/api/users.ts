@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { HubContext } from '../../core/context.js';
 import type { JsonObject } from '../../core/json.js';
 import { filterUserModel } from '../../core/model-filter.js';
@@ -8,26 +9,24 @@ import type { Principal } from '../../core/permissions.js';
 import type { User, UserSort } from '../../db/index.js';
 import type { UserChanges } from '../../core/users.js';
 import { HubError } from '../../errors.js';
-import { requireApi, requireScope } from '../guard.js';
+import { requireScope } from '../guard.js';
 import { userModel } from './models.js';
 import { pageParams, paginationInfo, wantsPagination } from './pagination.js';
 import { jsonBody, param, userOr404 } from './params.js';
 import { userListRestriction } from './restrict.js';
+import { route, type AnyRoute } from './route.js';
+
+const NO_USERNAMES = 'Must specify at least one user to create: {"usernames": ["name", ...]}';
 
 /** The body of POST /users (and labhub's linux-users): `{usernames: [...], admin?: bool}`. */
-export function parseCreateUsers(req: FastifyRequest): { usernames: string[]; admin: boolean } {
-  const body = jsonBody(req);
-  const names = body.usernames;
-  if (!Array.isArray(names) || !names.length || !names.every((n) => typeof n === 'string'))
-    throw new HubError(
-      'LABHUB_ERR_BAD_REQUEST',
-      400,
-      'Must specify at least one user to create: {"usernames": ["name", ...]}',
-    );
-  if (body.admin !== undefined && typeof body.admin !== 'boolean')
-    throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'admin must be true or false');
-  return { usernames: names as string[], admin: !!body.admin };
-}
+export const CreateUsersBody = z
+  .object({
+    usernames: z
+      .array(z.string({ error: NO_USERNAMES }), { error: NO_USERNAMES })
+      .min(1, { error: NO_USERNAMES }),
+    admin: z.boolean({ error: 'admin must be true or false' }).optional(),
+  })
+  .loose();
 
 /** A user's role names as the API shows them: the default 'user', 'admin' for admins, and assigned roles. */
 export function roleNames(user: User, assigned: string[]): string[] {
@@ -41,8 +40,8 @@ function truthyParam(v: unknown): boolean {
 }
 
 /** Users collection and items (§4.4, §4.5). Listing is one SQL page, never all users. */
-export function registerUserRoutes(app: FastifyInstance, ctx: HubContext): void {
-  const api = `${ctx.settings.hubPrefix}api`;
+export function userRoutes(ctx: HubContext): AnyRoute[] {
+  const named = (req: FastifyRequest) => ({ user: param(req, 'name') });
 
   /** Filter models by the principal's scopes; `groups` (user id → group names) when the caller already has them. */
   const view = async (
@@ -61,182 +60,208 @@ export function registerUserRoutes(app: FastifyInstance, ctx: HubContext): void 
       .filter((m): m is JsonObject => m !== null);
   };
 
-  app.get(`${api}/users`, async (req, reply) => {
-    const p = await requireApi(ctx, req, ['list:users']);
-    const q = req.query as Record<string, string | undefined>;
-    const state = q.state;
-    if (state !== undefined && !['active', 'ready', 'inactive'].includes(state))
-      throw new HubError(
-        'LABHUB_ERR_BAD_REQUEST',
-        400,
-        `Unrecognized state filter: '${state.slice(0, 32)}' (expected active, ready or inactive)`,
-      );
-    let sort: UserSort = 'id';
-    let descending = false;
-    if (q.sort) {
-      descending = q.sort.startsWith('-');
-      const key = q.sort.replace(/^-/, '');
-      if (!['id', 'name', 'last_activity'].includes(key))
+  const list = route({
+    method: 'GET',
+    url: '/users',
+    scopes: ['list:users'],
+    handler: async (req, reply, { principal: p }) => {
+      const q = req.query as Record<string, string | undefined>;
+      const state = q.state;
+      if (state !== undefined && !['active', 'ready', 'inactive'].includes(state))
         throw new HubError(
           'LABHUB_ERR_BAD_REQUEST',
           400,
-          `Unrecognized sort: '${q.sort.slice(0, 32)}' (expected id, name or last_activity, optionally prefixed with -)`,
+          `Unrecognized state filter: '${state.slice(0, 32)}' (expected active, ready or inactive)`,
         );
-      sort = key as UserSort;
-    }
-    const paginated = wantsPagination(req);
-    const { offset, limit } = pageParams(ctx, req, paginated);
-    // A filtered list:users (e.g. list:users!group=x) restricts the rows in SQL (O(page)).
-    const restrict = userListRestriction(p);
-    const { users, total, servers, groups, roles } = await ctx.users.list(
-      {
-        offset,
-        limit,
-        nameFilter: q.name_filter,
-        sort,
-        descending,
-        state: state as 'active' | 'ready' | 'inactive' | undefined,
-      },
-      restrict,
-    );
-    const includeStopped = truthyParam(q.include_stopped_servers);
-    let rows = await Promise.all(
-      users.map(async (user) => ({
-        user,
-        model: await userModel(ctx, user, {
-          servers: servers.get(user.id) ?? [],
-          groups: groups.get(user.id) ?? [],
-          roles: roleNames(user, roles.get(user.id) ?? []),
-          includeStopped,
-        }),
-      })),
-    );
-    if (state === 'ready')
-      rows = rows.filter((r) => (servers.get(r.user.id) ?? []).some((s) => s.status === 'running'));
-    const items = (await view(p, rows, groups)).map((m) => {
-      delete m.auth_state;
-      return m;
-    });
-    if (!paginated) {
-      if (total > offset + limit)
-        ctx.log.warn(`GET /users truncated to ${limit} of ${total}; use pagination`);
-      return items;
-    }
-    reply.header('Content-Type', 'application/json');
-    return { items, _pagination: paginationInfo(req, offset, limit, total) };
-  });
-
-  app.get(`${api}/users/:name`, async (req) => {
-    const name = param(req, 'name');
-    const p = await requireApi(
-      ctx,
-      req,
-      [
-        'read:users',
-        'read:users:name',
-        'read:servers',
-        'read:users:groups',
-        'read:users:activity',
-        'read:roles:users',
-      ],
-      { user: name },
-    );
-    const user = await userOr404(ctx, name);
-    const q = req.query as Record<string, string | undefined>;
-    const model = await userModel(ctx, user, {
-      includeStopped: truthyParam(q.include_stopped_servers),
-    });
-    const [filtered] = await view(p, [{ user, model }]);
-    return filtered;
-  });
-
-  app.post(`${api}/users/:name`, async (req, reply) => {
-    const name = param(req, 'name');
-    const p = await requireApi(ctx, req, ['admin:users'], { user: name });
-    const body = jsonBody(req);
-    if (body.admin && !mayModifyAdmin(p.scopes, !!p.user?.admin))
-      throw new HubError('LABHUB_ERR_FORBIDDEN', 403, 'Only admin users may create admin users.');
-    const user = await ctx.users.createOne(name, { admin: !!body.admin });
-    return reply.code(201).send(await userModel(ctx, user));
-  });
-
-  app.post(`${api}/users`, async (req, reply) => {
-    const p = await requireApi(ctx, req, ['admin:users']);
-    const body = parseCreateUsers(req);
-    const names = ctx.users.normalizeNames(body.usernames);
-    // A filtered admin:users (e.g. !group=x) covers no new user (GHSA-69wv-m5fw-2fhp).
-    for (const n of names) await requireScope(ctx, p, ['admin:users'], { user: n });
-    if (body.admin && !mayModifyAdmin(p.scopes, !!p.user?.admin))
-      throw new HubError('LABHUB_ERR_FORBIDDEN', 403, 'Only admin users may create admin users.');
-    const { users } = await ctx.users.createMany(names, { admin: body.admin });
-    const created: JsonObject[] = [];
-    for (const user of users)
-      created.push(
-        await userModel(ctx, user, { servers: [], groups: [], roles: roleNames(user, []) }),
+      let sort: UserSort = 'id';
+      let descending = false;
+      if (q.sort) {
+        descending = q.sort.startsWith('-');
+        const key = q.sort.replace(/^-/, '');
+        if (!['id', 'name', 'last_activity'].includes(key))
+          throw new HubError(
+            'LABHUB_ERR_BAD_REQUEST',
+            400,
+            `Unrecognized sort: '${q.sort.slice(0, 32)}' (expected id, name or last_activity, optionally prefixed with -)`,
+          );
+        sort = key as UserSort;
+      }
+      const paginated = wantsPagination(req);
+      const { offset, limit } = pageParams(ctx, req, paginated);
+      // A filtered list:users (e.g. list:users!group=x) restricts the rows in SQL (O(page)).
+      const restrict = userListRestriction(p);
+      const { users, total, servers, groups, roles } = await ctx.users.list(
+        {
+          offset,
+          limit,
+          nameFilter: q.name_filter,
+          sort,
+          descending,
+          state: state as 'active' | 'ready' | 'inactive' | undefined,
+        },
+        restrict,
       );
-    return reply.code(201).send(created);
+      const includeStopped = truthyParam(q.include_stopped_servers);
+      let rows = await Promise.all(
+        users.map(async (user) => ({
+          user,
+          model: await userModel(ctx, user, {
+            servers: servers.get(user.id) ?? [],
+            groups: groups.get(user.id) ?? [],
+            roles: roleNames(user, roles.get(user.id) ?? []),
+            includeStopped,
+          }),
+        })),
+      );
+      if (state === 'ready')
+        rows = rows.filter((r) =>
+          (servers.get(r.user.id) ?? []).some((s) => s.status === 'running'),
+        );
+      const items = (await view(p, rows, groups)).map((m) => {
+        delete m.auth_state;
+        return m;
+      });
+      if (!paginated) {
+        if (total > offset + limit)
+          ctx.log.warn(`GET /users truncated to ${limit} of ${total}; use pagination`);
+        return items;
+      }
+      reply.header('Content-Type', 'application/json');
+      return { items, _pagination: paginationInfo(req, offset, limit, total) };
+    },
   });
 
-  app.patch(`${api}/users/:name`, async (req) => {
-    const name = param(req, 'name');
-    const p = await requireApi(ctx, req, ['admin:users'], { user: name });
-    const user = await userOr404(ctx, name);
-    if (req.body === undefined || req.body === null || req.body === '')
-      throw new HubError(
-        'LABHUB_ERR_BAD_REQUEST',
-        400,
-        `PATCH /users/${name.slice(0, 64)} needs a JSON object body with name, admin and/or auth_state`,
-      );
-    const body = jsonBody(req);
-    for (const k of Object.keys(body))
-      if (!['name', 'admin', 'auth_state', 'groups', 'roles'].includes(k))
+  const getOne = route({
+    method: 'GET',
+    url: '/users/:name',
+    scopes: [
+      'read:users',
+      'read:users:name',
+      'read:servers',
+      'read:users:groups',
+      'read:users:activity',
+      'read:roles:users',
+    ],
+    resource: named,
+    handler: async (req, _reply, { principal: p }) => {
+      const name = param(req, 'name');
+      const user = await userOr404(ctx, name);
+      const q = req.query as Record<string, string | undefined>;
+      const model = await userModel(ctx, user, {
+        includeStopped: truthyParam(q.include_stopped_servers),
+      });
+      const [filtered] = await view(p, [{ user, model }]);
+      return filtered;
+    },
+  });
+
+  const createOne = route({
+    method: 'POST',
+    url: '/users/:name',
+    scopes: ['admin:users'],
+    resource: named,
+    handler: async (req, reply, { principal: p }) => {
+      const name = param(req, 'name');
+      const body = jsonBody(req);
+      if (body.admin && !mayModifyAdmin(p.scopes, !!p.user?.admin))
+        throw new HubError('LABHUB_ERR_FORBIDDEN', 403, 'Only admin users may create admin users.');
+      const user = await ctx.users.createOne(name, { admin: !!body.admin });
+      return reply.code(201).send(await userModel(ctx, user));
+    },
+  });
+
+  const createMany = route({
+    method: 'POST',
+    url: '/users',
+    scopes: ['admin:users'],
+    body: CreateUsersBody,
+    handler: async (_req, reply, { principal: p, body }) => {
+      const names = ctx.users.normalizeNames(body.usernames);
+      // A filtered admin:users (e.g. !group=x) covers no new user (GHSA-69wv-m5fw-2fhp).
+      for (const n of names) await requireScope(ctx, p, ['admin:users'], { user: n });
+      if (body.admin && !mayModifyAdmin(p.scopes, !!p.user?.admin))
+        throw new HubError('LABHUB_ERR_FORBIDDEN', 403, 'Only admin users may create admin users.');
+      const { users } = await ctx.users.createMany(names, { admin: !!body.admin });
+      const created: JsonObject[] = [];
+      for (const user of users)
+        created.push(
+          await userModel(ctx, user, { servers: [], groups: [], roles: roleNames(user, []) }),
+        );
+      return reply.code(201).send(created);
+    },
+  });
+
+  const update = route({
+    method: 'PATCH',
+    url: '/users/:name',
+    scopes: ['admin:users'],
+    resource: named,
+    handler: async (req, _reply, { principal: p }) => {
+      const name = param(req, 'name');
+      const user = await userOr404(ctx, name);
+      if (req.body === undefined || req.body === null || req.body === '')
         throw new HubError(
           'LABHUB_ERR_BAD_REQUEST',
           400,
-          `Unknown user field '${k}' (allowed: name, admin, auth_state)`,
+          `PATCH /users/${name.slice(0, 64)} needs a JSON object body with name, admin and/or auth_state`,
         );
-    // JupyterHub type-checks groups/roles but does not apply them; labhub does the same.
-    for (const k of ['groups', 'roles'])
-      if (
-        k in body &&
-        (!Array.isArray(body[k]) || !(body[k] as unknown[]).every((x) => typeof x === 'string'))
-      )
-        throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `${k} must be a list of names`);
-    const mayAdmin = mayModifyAdmin(p.scopes, !!p.user?.admin);
-    if ((user.admin || 'admin' in body) && !mayAdmin)
-      throw new HubError(
-        'LABHUB_ERR_FORBIDDEN',
-        403,
-        'Only admin users may modify admin users or grant admin.',
-      );
-    const changes: UserChanges = {};
-    if ('admin' in body) {
-      if (typeof body.admin !== 'boolean')
-        throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'admin must be true or false');
-      changes.admin = body.admin;
-    }
-    if ('name' in body) {
-      if (typeof body.name !== 'string')
-        throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'name must be a string');
-      changes.name = body.name;
-    }
-    if ('auth_state' in body) {
-      if (body.auth_state !== null && typeof body.auth_state !== 'object')
-        throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'auth_state must be an object or null');
-      changes.authState = body.auth_state as Record<string, unknown> | null;
-    }
-    return userModel(ctx, await ctx.users.update(user, changes));
+      const body = jsonBody(req);
+      for (const k of Object.keys(body))
+        if (!['name', 'admin', 'auth_state', 'groups', 'roles'].includes(k))
+          throw new HubError(
+            'LABHUB_ERR_BAD_REQUEST',
+            400,
+            `Unknown user field '${k}' (allowed: name, admin, auth_state)`,
+          );
+      // JupyterHub type-checks groups/roles but does not apply them; labhub does the same.
+      for (const k of ['groups', 'roles'])
+        if (
+          k in body &&
+          (!Array.isArray(body[k]) || !(body[k] as unknown[]).every((x) => typeof x === 'string'))
+        )
+          throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `${k} must be a list of names`);
+      const mayAdmin = mayModifyAdmin(p.scopes, !!p.user?.admin);
+      if ((user.admin || 'admin' in body) && !mayAdmin)
+        throw new HubError(
+          'LABHUB_ERR_FORBIDDEN',
+          403,
+          'Only admin users may modify admin users or grant admin.',
+        );
+      const changes: UserChanges = {};
+      if ('admin' in body) {
+        if (typeof body.admin !== 'boolean')
+          throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'admin must be true or false');
+        changes.admin = body.admin;
+      }
+      if ('name' in body) {
+        if (typeof body.name !== 'string')
+          throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'name must be a string');
+        changes.name = body.name;
+      }
+      if ('auth_state' in body) {
+        if (body.auth_state !== null && typeof body.auth_state !== 'object')
+          throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'auth_state must be an object or null');
+        changes.authState = body.auth_state as Record<string, unknown> | null;
+      }
+      return userModel(ctx, await ctx.users.update(user, changes));
+    },
   });
 
-  app.delete(`${api}/users/:name`, async (req, reply) => {
-    const name = param(req, 'name');
-    const p = await requireApi(ctx, req, ['delete:users'], { user: name });
-    const user = await userOr404(ctx, name);
-    if (p.user?.id === user.id)
-      throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'Cannot delete yourself!');
-    if (user.admin && !mayModifyAdmin(p.scopes, !!p.user?.admin))
-      throw new HubError('LABHUB_ERR_FORBIDDEN', 403, 'Only admin users may delete admin users.');
-    await ctx.users.delete(user);
-    return reply.code(204).send();
+  const remove = route({
+    method: 'DELETE',
+    url: '/users/:name',
+    scopes: ['delete:users'],
+    resource: named,
+    handler: async (req, reply, { principal: p }) => {
+      const name = param(req, 'name');
+      const user = await userOr404(ctx, name);
+      if (p.user?.id === user.id)
+        throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'Cannot delete yourself!');
+      if (user.admin && !mayModifyAdmin(p.scopes, !!p.user?.admin))
+        throw new HubError('LABHUB_ERR_FORBIDDEN', 403, 'Only admin users may delete admin users.');
+      await ctx.users.delete(user);
+      return reply.code(204).send();
+    },
   });
+  return [list, getOne, createOne, createMany, update, remove];
 }

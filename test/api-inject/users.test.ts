@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestHub, type TestHub } from '../helpers/test-hub.js';
+import { startInjectHub, type InjectHub } from '../helpers/inject-hub.js';
 import { PAGINATION, assertError, call } from './helpers.js';
 
 /**
@@ -9,10 +9,10 @@ import { PAGINATION, assertError, call } from './helpers.js';
  * CVE-2024-41942 and GHSA-69wv-m5fw-2fhp.
  */
 describe('users API', () => {
-  let t: TestHub;
+  let t: InjectHub;
   let admin: string;
   before(async () => {
-    t = await startTestHub({
+    t = await startInjectHub({
       config: {
         JupyterHub: {
           load_roles: [

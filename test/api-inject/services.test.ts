@@ -1,15 +1,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestHub, type TestHub } from '../helpers/test-hub.js';
+import { startInjectHub, type InjectHub } from '../helpers/inject-hub.js';
 import { ServiceRegistry } from '../../src/core/services.js';
 import { assertError, call } from './helpers.js';
 
 /** Services API: list/read (scope filtered), runtime create/delete with the §4.5 rules. */
 describe('services API', () => {
-  let t: TestHub;
+  let t: InjectHub;
   let admin: string;
   before(async () => {
-    t = await startTestHub({
+    t = await startInjectHub({
       config: {
         JupyterHub: {
           services: [

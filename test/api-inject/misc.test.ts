@@ -1,15 +1,18 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestHub, type TestHub } from '../helpers/test-hub.js';
+import { startInjectHub, type InjectHub } from '../helpers/inject-hub.js';
 import { CookieClient } from '../helpers/cookie-client.js';
 import { PAGINATION, assertError, call, until } from './helpers.js';
 
-/** Proxy, info, shutdown, legacy authorization endpoints, generic API behaviour. */
+/**
+ * Proxy, info, shutdown, legacy authorization endpoints, generic API behaviour (a hub built in
+ * this process, requests through inject; the cookie login goes through the in-process proxy).
+ */
 describe('proxy, info, shutdown and legacy API', () => {
-  let t: TestHub;
+  let t: InjectHub;
   let admin: string;
   before(async () => {
-    t = await startTestHub();
+    t = await startInjectHub();
     admin = await t.token('root', { admin: true });
   });
   after(async () => {
@@ -139,7 +142,7 @@ describe('proxy, info, shutdown and legacy API', () => {
 
   it('unknown API paths are JSON 404; OPTIONS is 200; wrong method on a known path is not 2xx', async () => {
     assertError(await call(t, 'GET', '/no/such/thing', { token: admin }), 404);
-    const o = await fetch(`${t.api}/users`, { method: 'OPTIONS' });
+    const o = await call(t, 'OPTIONS', '/users');
     assert.equal(o.status, 200);
     const wrong = await call(t, 'PUT', '/users/pat/activity', { token: admin, body: {} });
     assert.ok(wrong.status === 404 || wrong.status === 405, `PUT activity: ${wrong.status}`);

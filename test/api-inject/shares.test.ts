@@ -1,15 +1,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestHub, type TestHub } from '../helpers/test-hub.js';
+import { startInjectHub, type InjectHub } from '../helpers/inject-hub.js';
 import { assertError, call } from './helpers.js';
 
 /** Shares and share codes (JupyterHub 5.0): grant, inspect, revoke, codes; scopes and error rows. */
 describe('shares API', () => {
-  let t: TestHub;
+  let t: InjectHub;
   let admin: string;
   let alice: string;
   before(async () => {
-    t = await startTestHub({
+    t = await startInjectHub({
       config: {
         JupyterHub: {
           allow_named_servers: true,

@@ -1,14 +1,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestHub, type TestHub } from '../helpers/test-hub.js';
+import { startInjectHub, type InjectHub } from '../helpers/inject-hub.js';
 import { PAGINATION, assertError, call } from './helpers.js';
 
 /** Groups API: list (paginated, list:groups filters), create one/many, delete, members, properties, roles; every §4.5 error row. */
 describe('groups API', () => {
-  let t: TestHub;
+  let t: InjectHub;
   let admin: string;
   before(async () => {
-    t = await startTestHub({
+    t = await startInjectHub({
       config: {
         JupyterHub: {
           load_groups: {

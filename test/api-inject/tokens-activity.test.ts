@@ -1,15 +1,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestHub, type TestHub } from '../helpers/test-hub.js';
+import { startInjectHub, type InjectHub } from '../helpers/inject-hub.js';
 import { assertError, call } from './helpers.js';
 
 /** Tokens and activity endpoints: models and every error row of §4.5. */
 describe('tokens and activity API', () => {
-  let t: TestHub;
+  let t: InjectHub;
   let admin: string;
   let kim: string;
   before(async () => {
-    t = await startTestHub({
+    t = await startInjectHub({
       config: { JupyterHub: { token_expires_in_max_seconds: 86400, allow_named_servers: true } },
     });
     admin = await t.token('root', { admin: true });
