@@ -5,6 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Settings } from '../core/settings.js';
+import { configuredSpawnerOptions } from '../core/spawner-options.js';
 import { isHubError } from '../errors.js';
 import { findOnPath } from '../spawner/proc.js';
 import { findRegisteredSpawner } from '../spawner/registry.js';
@@ -21,7 +22,7 @@ export function spawnerChecks(s: Settings): CheckResult[] {
   const mode = String(extra.run_as_user ?? extra.runAsUser ?? 'auto');
   const def = findRegisteredSpawner(s.spawnerClass);
   try {
-    for (const n of def?.startupNotices?.(s.spawner) ?? [])
+    for (const n of def?.startupNotices?.(configuredSpawnerOptions(s.spawner)) ?? [])
       out.push({
         name: 'spawner',
         status: n.level,

@@ -15,11 +15,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/index.js';
 import { REFUSED_TRAITS, UNSUPPORTED_TRAITS } from '../config/known-traits.js';
 import { CLASSES, CLASS_NAMES, type ClassName } from '../config/schema.js';
-import { groupSchema, roleSchema, serviceSchema } from '../config/schema-hub.js';
+import { groupSchema, jupyterHubTraits, roleSchema, serviceSchema } from '../config/schema-hub.js';
+import { labhubTraits } from '../config/schema-classes.js';
+import { objectFields, objectShape } from '../config/schema-util.js';
 import { isHubError } from '../errors.js';
 import { settingsFromConfig } from './settings-from-config.js';
 
@@ -84,6 +87,9 @@ function distinct(key: string, dflt: unknown): unknown {
 type Outcome = { kind: 'typed' | 'bag' | 'refused' | 'none'; paths: string[] };
 
 function resolve(cls: ClassName, overrides: Record<string, Record<string, unknown>>) {
+  const spawner = SPAWNER_FOR[cls];
+  if (spawner)
+    overrides = { ...overrides, JupyterHub: { ...overrides.JupyterHub, spawner_class: spawner } };
   const loaded = loadConfig({ cwd: EMPTY, overrides });
   return settingsFromConfig(loaded.config, AUTH_FOR[cls] ?? 'dummy') as unknown;
 }
@@ -178,17 +184,21 @@ const NESTED: Record<string, [unknown, string[], (f: string) => unknown]> = {
   ],
   'JupyterHub.custom_scopes': [
     { 'custom:zq': { description: 'zq' } },
-    ['description', 'subscopes'],
+    objectFields(jupyterHubTraits.custom_scopes),
     (f) => ({
       'custom:zq': { description: 'zq', [f]: f === 'description' ? 'zq2' : ['read:users'] },
     }),
   ],
   'Labhub.idle_culler': [
     {},
-    ['enabled', 'timeout', 'interval', 'max_age', 'cull_users'],
+    objectFields(labhubTraits.idle_culler),
     (f) => ({ [f]: f === 'enabled' || f === 'cull_users' ? true : 4242 }),
   ],
-  'Labhub.login_rate_limit': [{}, ['per_user', 'per_ip', 'window_seconds'], (f) => ({ [f]: 4242 })],
+  'Labhub.login_rate_limit': [
+    {},
+    objectFields(labhubTraits.login_rate_limit),
+    (f) => ({ [f]: 4242 }),
+  ],
 };
 
 function serviceField(f: string): Record<string, unknown> {
@@ -225,11 +235,8 @@ test('every config key reaches the settings (or a plugin that reads it), or is r
         continue;
       }
       const value = distinct(key, schema.parse(undefined));
-      const spawner = SPAWNER_FOR[cls];
-      const base: Record<string, Record<string, unknown>> = spawner
-        ? { JupyterHub: { spawner_class: spawner } }
-        : {};
-      const o = outcome(cls, key, base, { ...base, [cls]: { [trait]: value } });
+      // resolve() sets spawner_class for classes in SPAWNER_FOR.
+      const o = outcome(cls, key, {}, { [cls]: { [trait]: value } });
       if (o.kind === 'bag' && !readersOf(trait).length)
         dead.push(`${key}: reaches only ${o.paths.join(', ')}, and no plugin code reads it`);
       else if (o.kind === 'none')
@@ -290,10 +297,32 @@ test('the walk notices a dead key: a trait nobody reads is reported', () => {
   assert.equal(o.kind, 'bag');
 });
 
-/** Field names declared in src/core/settings.ts (interfaces and nested object types). */
+/** Values keyed by names the config chooses (option bags, dicts), not by Settings fields. */
+const KEYED_BY_CONFIG = new Set([
+  'authenticatorOptions',
+  'extra',
+  'environment',
+  'info',
+  'loadGroups',
+  'customScopes',
+]);
+
+/** Field names of the Settings object (nested objects and list entries too). */
 function settingsFields(): string[] {
-  const text = code(join(SRC, 'core/settings.ts'));
-  return [...text.matchAll(/^\s+(\w+)\??:/gm)].map((m) => m[1]!);
+  const s = resolve('JupyterHub', {
+    JupyterHub: { services: [{ name: 'zq' }], load_roles: [{ name: 'zq' }] },
+  });
+  const out: string[] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object')
+      for (const [k, x] of Object.entries(v)) {
+        out.push(k);
+        if (!KEYED_BY_CONFIG.has(k)) walk(x);
+      }
+  };
+  walk(s);
+  return out;
 }
 
 test('every Settings field is read outside the mapping (settings-from-config.ts)', () => {
@@ -306,3 +335,162 @@ test('every Settings field is read outside the mapping (settings-from-config.ts)
   );
   assert.deepEqual(unused, [], `Settings fields nobody reads: ${unused.join(', ')}`);
 });
+
+/**
+ * Paths where two settings differ. Lists are compared whole, and so is a dict that gained a key
+ * (unless that key is a listed computed setting, like an option left out).
+ */
+function leafDiff(a: unknown, b: unknown, path = '', wholeDicts = true): string[] {
+  if (isDeepStrictEqual(a, b)) return [];
+  const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object';
+  const objectLists =
+    Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every(isObj);
+  if (!isObj(a) || !isObj(b) || (Array.isArray(a) && !objectLists)) return [path];
+  const paths: string[] = [];
+  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    const p = path ? `${path}.${k}` : k;
+    if (k in a && k in b) paths.push(...leafDiff(a[k], b[k], p, wholeDicts));
+    else if (!wholeDicts || p in COMPUTED_DEFAULTS) paths.push(p);
+    else return [path];
+  }
+  return paths;
+}
+
+function valueAt(v: unknown, path: string): unknown {
+  return path
+    .split('.')
+    .reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as never)[k] : undefined), v);
+}
+
+/** Equal, where Settings spells an unset value (empty or absent in the config) null. */
+function same(setting: unknown, configValue: unknown): boolean {
+  if (setting === null && (configValue === '' || configValue === undefined)) return true;
+  return isDeepStrictEqual(setting, configValue);
+}
+
+/**
+ * Settings an empty config gives that are computed from defaults rather than equal to one
+ * trait's default: settings path → its value from `{}`.
+ */
+const COMPUTED_DEFAULTS: Record<string, unknown> = {
+  // From base_url, hub_ip, hub_port (or hub_bind_url, hub_connect_ip, hub_connect_url).
+  hubPrefix: '/hub/',
+  hubApiUrl: 'http://127.0.0.1:8081/hub/api',
+  // bind_url (default null) gives ip, port and base_url when they are not set.
+  ip: '',
+  port: 8000,
+  baseUrl: '/',
+  // hub_bind_url (default '') gives hubIp and hubPort when set.
+  hubIp: '127.0.0.1',
+  hubPort: 8081,
+  // oauth_token_expires_in (default null): cookie_max_age_days in seconds.
+  oauthTokenExpiresIn: 14 * 86400,
+  // log_level 'INFO' as a pino level.
+  logLevel: 'info',
+  // Left to the policy, whose default depends on the authenticator.
+  'authenticatorOptions.allow_all': undefined,
+  // Spawner.hub_connect_url (default ''): servers use hubApiUrl.
+  'spawner.hubApiUrl': null,
+  // ConfigurableHTTPProxy.command ['labhub-proxy']: the bundled proxy, run by this node.
+  'proxy.command': null,
+  // JupyterHub.services: each entry in camelCase.
+  services: [],
+  // A service's deprecated `admin` (no default): unset means no.
+  'services.0.admin': false,
+};
+
+const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** Leaf paths of a settings object (lists and empty dicts are leaves). */
+function leaves(v: unknown, path = ''): string[] {
+  if (!v || typeof v !== 'object' || Array.isArray(v) || !Object.keys(v).length) return [path];
+  return Object.entries(v).flatMap(([k, x]) => leaves(x, path ? `${path}.${k}` : k));
+}
+
+/** Settings that come from no trait. */
+const NOT_FROM_CONFIG = new Set(['jupyterhubVersion', 'labhubVersion']);
+
+test('an empty config gives every setting (and every field of a nested entry) its schema default', () => {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  let checked = 0;
+  for (const cls of CLASS_NAMES) {
+    for (const [trait, schema] of Object.entries(CLASSES[cls].own)) {
+      const key = `${cls}.${trait}`;
+      if (READ_BEFORE_SETTINGS[key]) continue;
+      const dflt: unknown = schema.parse(undefined);
+      const empty = resolve(cls, {});
+      let changed: unknown;
+      try {
+        changed = resolve(cls, { [cls]: { [trait]: distinct(key, dflt) } });
+      } catch (e) {
+        if (isHubError(e) && e.userMessage.includes(key)) continue; // a refused value
+        throw e;
+      }
+      for (const p of leafDiff(empty, changed)) {
+        checked++;
+        seen.add(p);
+        const got = valueAt(empty, p);
+        // An object trait (idle_culler) lands field by field.
+        const field = snake(p.slice(p.lastIndexOf('.') + 1));
+        const want =
+          dflt && typeof dflt === 'object' && !Array.isArray(dflt) && field in dflt
+            ? (dflt as Record<string, unknown>)[field]
+            : dflt;
+        if (p in COMPUTED_DEFAULTS) {
+          if (!isDeepStrictEqual(got, COMPUTED_DEFAULTS[p]))
+            problems.push(
+              `${p}: ${JSON.stringify(got)} from {}, listed as ${JSON.stringify(COMPUTED_DEFAULTS[p])}`,
+            );
+        } else if (!same(got, want))
+          problems.push(
+            `${key} → ${p}: ${JSON.stringify(got)} from {}, but the schema's default is ${JSON.stringify(want)}; if the setting is computed, list it in COMPUTED_DEFAULTS`,
+          );
+      }
+    }
+  }
+  assert.ok(nestedDefaults(problems, seen) > 25, 'nested fields checked');
+  // A setting no trait moves is a constant: a default restated outside the schema.
+  for (const p of leaves(resolve('JupyterHub', {})))
+    if (!seen.has(p) && !NOT_FROM_CONFIG.has(p) && ![...seen].some((q) => p.startsWith(`${q}.`)))
+      problems.push(`${p} does not follow any config key (a default restated outside the schema?)`);
+  assert.deepEqual(problems, [], problems.join('\n'));
+  assert.ok(checked > 100, `${checked} settings checked`);
+});
+
+/** The NESTED walk: an entry's unset fields get their schema default. */
+function nestedDefaults(problems: string[], seen: Set<string>): number {
+  let checked = 0;
+  for (const [key, [base, fields, make]] of Object.entries(NESTED)) {
+    const [cls, trait] = key.split('.') as [ClassName, string];
+    const shape = objectShape(CLASSES[cls].own[trait]!)!;
+    const empty = resolve(cls, { [cls]: { [trait]: base } });
+    for (const f of fields) {
+      let changed: unknown;
+      try {
+        changed = resolve(cls, { [cls]: { [trait]: Array.isArray(base) ? [make(f)] : make(f) } });
+      } catch (e) {
+        if (isHubError(e) && e.userMessage.includes(key)) continue; // a refused value
+        throw e;
+      }
+      const parsed = shape[f]!.safeParse(undefined);
+      if (!parsed.success) continue; // a required field has no default
+      const want: unknown = parsed.data;
+      for (const p of leafDiff(empty, changed, '', false)) {
+        checked++;
+        seen.add(p);
+        const got = valueAt(empty, p);
+        const parent = p.slice(0, p.lastIndexOf('.'));
+        const ok =
+          p in COMPUTED_DEFAULTS
+            ? isDeepStrictEqual(got, COMPUTED_DEFAULTS[p])
+            : same(got, want) || (got === undefined && same(valueAt(empty, parent), want));
+        if (!ok)
+          problems.push(
+            `${key} field ${f} → ${p}: ${JSON.stringify(got)} when unset, but the schema's default is ${JSON.stringify(want)}`,
+          );
+      }
+    }
+  }
+  return checked;
+}
