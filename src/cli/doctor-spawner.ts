@@ -18,8 +18,7 @@ const SYSTEM_PATH = '/usr/bin:/bin:/usr/sbin:/sbin';
 /** Running servers as each user: root, setpriv, resource limits. */
 export function spawnerChecks(s: Settings): CheckResult[] {
   const out: CheckResult[] = [];
-  const extra = s.spawner.extra as Record<string, unknown>;
-  const mode = String(extra.run_as_user ?? extra.runAsUser ?? 'auto');
+  const mode = s.spawner.extra.run_as_user;
   const def = findRegisteredSpawner(s.spawnerClass);
   try {
     for (const n of def?.startupNotices?.(configuredSpawnerOptions(s.spawner)) ?? [])

@@ -153,7 +153,7 @@ function spawnerSettings(sp: Readonly<SpawnerTraits>) {
     /** JUPYTERHUB_API_URL for this spawner's servers when Spawner.hub_connect_url is set, else null. */
     hubApiUrl: sp.hub_connect_url ? apiUrlOf(sp.hub_connect_url) : null,
     /** Every trait of the spawner's config classes, for the plugin's own options. */
-    extra: { ...sp } as Readonly<Record<string, unknown>>,
+    extra: { ...sp } as Readonly<SpawnerTraits & Record<string, unknown>>,
   };
 }
 
