@@ -18,6 +18,7 @@ import { Bootstrap } from './core/bootstrap.js';
 import { createAppServices } from './core/app-services.js';
 import { settingsFromConfig, isWildcardIp, loopbackFor } from './core/settings-from-config.js';
 import type { Settings } from './core/settings.js';
+import type { RuntimeInfo } from './core/runtime-info.js';
 import type { HubContext } from './core/context.js';
 import { CookieSigner } from './http/cookies.js';
 import { createApp } from './http/app.js';
@@ -26,6 +27,7 @@ import { loadTemplateOverrides } from './http/pages/render/index.js';
 import { HubMetrics } from './metrics/hub-metrics.js';
 import { StatsdReporter } from './metrics/statsd.js';
 import { prepareTls } from './core/tls.js';
+import { configuredSpawnerOptions } from './core/spawner-options.js';
 import { resolveAuthenticator } from './auth/registry.js';
 import { createAuthenticator } from './auth/define.js';
 import { chooseAuthenticator, requirePam } from './auth/choice.js';
@@ -55,6 +57,8 @@ export class Hub {
   app!: FastifyInstance;
   ctx!: HubContext;
   settings!: Settings;
+  /** What the start found out (bound hub port, HTTPS files), apart from the frozen settings. */
+  runtime!: RuntimeInfo;
   private proxy!: Proxy & {
     start?(): Promise<void>;
     stop?(o?: { killProcess?: boolean }): Promise<void>;
@@ -167,7 +171,7 @@ export class Hub {
 
     const spawnerDef = await resolveSpawner(settings.spawnerClass, { baseDir: this.opts.cwd });
     checkSpawnerOptions(spawnerDef, settings.spawner.extra);
-    for (const n of spawnerDef.startupNotices?.(settings.spawner) ?? [])
+    for (const n of spawnerDef.startupNotices?.(configuredSpawnerOptions(settings.spawner)) ?? [])
       log[n.level](`${n.message}${n.fix ? ` ${n.fix}` : ''}`);
     const limits = describeLimitSupport();
     if (settings.spawner.memLimit || settings.spawner.cpuLimit)
@@ -187,8 +191,7 @@ export class Hub {
       cookieSecretFile: settings.cookieSecretFile,
       log,
     });
-    settings.sslCert = tls?.certFile ?? null;
-    settings.sslKey = tls?.keyFile ?? null;
+    this.runtime = { hubPort: settings.hubPort, tls };
     const redirectPort = settings.httpRedirectPort;
     if (redirectPort && !tls)
       log.warn(
@@ -210,7 +213,7 @@ export class Hub {
       authToken: tokenPlan.token,
       replacementToken: tokenPlan.replacementToken,
       onTokenReplaced: tokenPlan.onTokenReplaced,
-      command: settings.proxy.command ?? undefined,
+      command: settings.proxy.command ? [...settings.proxy.command] : undefined,
       shouldStart: settings.proxy.shouldStart,
       publicIp: settings.ip,
       publicPort: settings.port,
@@ -304,7 +307,7 @@ export class Hub {
       throw e;
     }
     if (!settings.hubPort)
-      this.settings.hubPort = (this.app.server.address() as { port: number }).port;
+      this.runtime.hubPort = (this.app.server.address() as { port: number }).port;
     log.info(
       `Hub API listening at ${hubTarget}${settings.hubPrefix}api (servers reach it at ${settings.hubApiUrl})`,
     );

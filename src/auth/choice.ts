@@ -46,9 +46,7 @@ export function chooseAuthenticator(
     linux: process.platform === 'linux',
   },
 ): AuthChoice {
-  const requested = String(
-    (config.JupyterHub as unknown as Record<string, unknown>).authenticator_class ?? 'default',
-  );
+  const requested = config.JupyterHub.authenticator_class;
   const pamSettings = pamSettingsIn(config);
   if (requested !== 'default') {
     const isPam = classForId(requested) === 'PAMAuthenticator';

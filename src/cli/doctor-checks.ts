@@ -224,7 +224,7 @@ export async function runChecks(flags: StartFlags): Promise<CheckResult[]> {
     }
   }
   out.push(
-    ...tlsChecks(s, loaded),
+    ...tlsChecks(s),
     ...(await statsdChecks(s)),
     ...fileChecks(s),
     ...secretFileChecks(s, loaded),

@@ -97,8 +97,7 @@ export function secretFileChecks(s: Settings, loaded: LoadedConfig): CheckResult
   const secret = resolve(s.cookieSecretFile);
   if (!process.env.JPY_COOKIE_SECRET && isExposed(secret))
     out.push(exposed('cookie secret', secret, 'whoever reads it can forge any login'));
-  const generate =
-    (loaded.config.Labhub as unknown as Record<string, unknown>).generate_self_signed_cert === true;
+  const generate = s.generateSelfSignedCert;
   const key = generate ? generatedTlsFiles(s).keyFile : s.sslKey ? resolve(s.sslKey) : null;
   const keyMode = key ? fileMode(key) : null;
   if (key && keyMode !== null && (generate ? keyMode & 0o077 : keyMode & 0o007))

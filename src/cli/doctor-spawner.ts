@@ -5,6 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Settings } from '../core/settings.js';
+import { configuredSpawnerOptions } from '../core/spawner-options.js';
 import { isHubError } from '../errors.js';
 import { findOnPath } from '../spawner/proc.js';
 import { findRegisteredSpawner } from '../spawner/registry.js';
@@ -17,11 +18,10 @@ const SYSTEM_PATH = '/usr/bin:/bin:/usr/sbin:/sbin';
 /** Running servers as each user: root, setpriv, resource limits. */
 export function spawnerChecks(s: Settings): CheckResult[] {
   const out: CheckResult[] = [];
-  const extra = s.spawner.extra as Record<string, unknown>;
-  const mode = String(extra.run_as_user ?? extra.runAsUser ?? 'auto');
+  const mode = s.spawner.extra.run_as_user;
   const def = findRegisteredSpawner(s.spawnerClass);
   try {
-    for (const n of def?.startupNotices?.(s.spawner) ?? [])
+    for (const n of def?.startupNotices?.(configuredSpawnerOptions(s.spawner)) ?? [])
       out.push({
         name: 'spawner',
         status: n.level,

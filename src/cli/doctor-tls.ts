@@ -2,18 +2,16 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { LoadedConfig } from '../config/index.js';
 import type { Settings } from '../core/settings.js';
 import { SELF_SIGNED_CERT_FILE, SELF_SIGNED_KEY_FILE } from '../core/tls.js';
 import type { CheckResult } from './doctor-checks.js';
 import { isRoot } from './doctor-system.js';
 
 /** TLS: files readable, a matching pair, not expired, naming this host; or what will be generated. */
-export function tlsChecks(s: Settings, loaded: LoadedConfig): CheckResult[] {
+export function tlsChecks(s: Settings): CheckResult[] {
   const out: CheckResult[] = [];
-  const lab = loaded.config.Labhub as unknown as Record<string, unknown>;
-  const generate = lab.generate_self_signed_cert === true;
-  const redirect = Number(lab.http_redirect_port ?? 0);
+  const generate = s.generateSelfSignedCert;
+  const redirect = s.httpRedirectPort;
   if (!s.sslCert && !s.sslKey && !generate) {
     out.push({
       name: 'HTTPS',

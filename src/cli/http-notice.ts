@@ -4,6 +4,7 @@
  * one line that turns HTTPS on, for the config file actually in use.
  */
 import { basename, extname } from 'node:path';
+import type { RuntimeInfo } from '../core/runtime-info.js';
 import type { Settings } from '../core/settings.js';
 
 /** true for addresses only this machine can reach. */
@@ -24,10 +25,17 @@ function settingLine(configFile: string): string {
 /**
  * The warning, or null when logins do not travel in clear text from here: HTTPS is on, the
  * public URL is https (TLS ends in front of labhub), the hub listens on loopback only, or the
- * proxy is someone else's (`should_start: false`). `configFile`: the file loaded, if any.
+ * proxy is someone else's (`should_start: false`). `tls`: the HTTPS files the hub serves
+ * (RuntimeInfo), configured or generated. `configFile`: the file loaded, if any.
  */
-export function plainHttpNotice(s: Settings, configFile: string | null): string | null {
-  if (s.sslCert || !s.proxy.shouldStart || isLoopbackIp(s.ip)) return null;
+export function plainHttpNotice(
+  s: Pick<Settings, 'ip' | 'port' | 'publicUrl'> & {
+    proxy: Pick<Settings['proxy'], 'shouldStart' | 'pidFile'>;
+  },
+  tls: RuntimeInfo['tls'],
+  configFile: string | null,
+): string | null {
+  if (tls || !s.proxy.shouldStart || isLoopbackIp(s.ip)) return null;
   if (s.publicUrl?.toLowerCase().startsWith('https:')) return null;
   const where =
     s.ip === '' || s.ip === '*' || s.ip === '0.0.0.0' || s.ip === '::'

@@ -33,7 +33,7 @@ export async function runStart(flags: StartFlags): Promise<void> {
   if (flags.admin) await ensureAdmin(flags.admin, loaded, choice.id, log);
   const hub = new Hub({ loaded, log });
   await hub.start();
-  const notice = plainHttpNotice(hub.settings, loaded.source ?? null);
+  const notice = plainHttpNotice(hub.settings, hub.runtime.tls, loaded.source ?? null);
   if (notice) process.stdout.write(notice);
   let stopping = false;
   const stop = async (sig: string) => {

@@ -21,7 +21,6 @@ export function credentialKeys(config: HubConfig): string[] {
     else if (v && typeof v === 'object')
       for (const [k, x] of Object.entries(v as Record<string, unknown>)) walk(x, `${path}.${k}`, k);
   };
-  for (const [cls, traits] of Object.entries(config as unknown as Record<string, unknown>))
-    walk(traits, cls, cls);
+  for (const [cls, traits] of Object.entries(config)) walk(traits, cls, cls);
   return out;
 }

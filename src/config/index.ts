@@ -11,11 +11,13 @@ export {
 } from './load.js';
 export { traitsFor, classChain, classForId, isExplicit } from './inherit.js';
 export { renderConfigDocs } from './docs.js';
+export { deepFreeze } from './freeze.js';
 export { WARNING_CODES, type WarningCode } from './warnings.js';
 export type { ConfigWarning } from './raw.js';
 export type {
   HubConfig,
   ClassName,
+  DeepReadonly,
   JupyterHubTraits,
   AuthenticatorTraits,
   LocalAuthenticatorTraits,

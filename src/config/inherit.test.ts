@@ -32,9 +32,20 @@ test('traitsFor merges a class chain, most general first, later wins, defaults o
 });
 
 test('derived defaults follow the merged values, not the base section', () => {
-  const config = load({ PAMAuthenticator: { allowed_users: ['x'] } });
-  assert.equal(config.Authenticator.allow_existing_users, false);
+  // allow_existing_users = None: JupyterHub 5's rule, true exactly when allowed_users is set.
+  const config = load({
+    Authenticator: { allowed_users: [] },
+    PAMAuthenticator: { allow_existing_users: null, allowed_users: ['x'] },
+  });
   assert.equal(traitsFor(config, classChain('PAMAuthenticator')).allow_existing_users, true);
+  const none = load({ PAMAuthenticator: { allow_existing_users: null } });
+  assert.equal(traitsFor(none, classChain('PAMAuthenticator')).allow_existing_users, false);
+  const unset = load({ PAMAuthenticator: { allowed_users: ['x'] } });
+  assert.equal(
+    traitsFor(unset, classChain('PAMAuthenticator')).allow_existing_users,
+    true,
+    "labhub's default: users already in the hub database may log in",
+  );
   const explicit = load({
     Authenticator: { allow_existing_users: false },
     PAMAuthenticator: { allowed_users: ['x'] },

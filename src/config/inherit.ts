@@ -44,7 +44,7 @@ export function resolveClass(
     out[name] = name in explicit ? structuredClone(explicit[name]) : schema.parse(undefined);
   }
   if ('allow_existing_users' in out && out.allow_existing_users === null) {
-    // JupyterHub 5: defaults to True exactly when allowed_users is non-empty.
+    // Set to None: JupyterHub 5's rule, True exactly when allowed_users is non-empty.
     out.allow_existing_users = Array.isArray(out.allowed_users) && out.allowed_users.length > 0;
   }
   return out;
@@ -68,13 +68,11 @@ export function traitsFor<T = Record<string, unknown>>(
   const only = known.length === 1 ? known[0]! : null;
   if (only && CLASSES[only].root) {
     // A root class alone: the loaded section already holds every default and derived value.
-    return (config as unknown as Record<string, T>)[only]!;
+    return config[only] as Readonly<T>;
   }
   const merged: Record<string, unknown> = {};
   for (const c of known) {
-    const section = explicit
-      ? explicit[c]
-      : (config as unknown as Record<string, Record<string, unknown>>)[c];
+    const section: object | undefined = explicit ? explicit[c] : config[c];
     Object.assign(merged, section ?? {});
   }
   return deepFreeze(resolveClass(known[known.length - 1]!, merged)) as T;

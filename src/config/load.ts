@@ -109,5 +109,5 @@ export function buildConfig(raw: RawConfig, source: string | null): LoadedConfig
   warnings.sort((a, b) => (a.line ?? 1e9) - (b.line ?? 1e9));
   deepFreeze(explicit);
   rememberExplicit(config, explicit);
-  return { config: deepFreeze(config) as unknown as HubConfig, warnings, source };
+  return { config: deepFreeze(config) as HubConfig, warnings, source };
 }

@@ -30,7 +30,7 @@ export const authenticatorTraits = {
   allow_all: t(z.boolean(), false, 'bool', 'Let every user who authenticates log in.'),
   allow_existing_users: t(
     z.boolean().nullable(),
-    null,
+    true,
     'bool',
     'Users already in the hub database may log in even if not listed. Only admins, --admin and the config add users to the database.',
     'true (JupyterHub: true only when allowed_users is non-empty, which locked out users added on the admin page)',

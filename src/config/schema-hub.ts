@@ -8,15 +8,15 @@ export const serviceSchema = z.strictObject({
   api_token: z.string().optional(),
   url: z.string().optional(),
   command: command.optional(),
-  environment: strDict.optional(),
+  environment: strDict.default({}),
   user: z.string().optional(),
   cwd: z.string().optional(),
   oauth_client_id: z.string().optional(),
-  oauth_client_allowed_scopes: strList.optional(),
-  oauth_no_confirm: z.boolean().optional(),
+  oauth_client_allowed_scopes: strList.default([]),
+  oauth_no_confirm: z.boolean().default(false),
   oauth_redirect_uri: z.string().optional(),
   display: z.boolean().default(true),
-  info: anyDict.optional(),
+  info: anyDict.default({}),
   /** Deprecated since JupyterHub 2.0 (use load_roles); still honoured, with a warning. */
   admin: z.boolean().optional(),
 });
@@ -25,7 +25,7 @@ export type ServiceConfig = z.output<typeof serviceSchema>;
 /** One entry of `JupyterHub.load_roles`. */
 export const roleSchema = z.strictObject({
   name: z.string().min(1),
-  description: z.string().optional(),
+  description: z.string().default(''),
   scopes: strList.default([]),
   users: strList.default([]),
   groups: strList.default([]),

@@ -37,6 +37,29 @@ export function traitMeta(s: z.ZodType): TraitMeta | undefined {
   return META.get(s);
 }
 
+/**
+ * The fields of the object inside a trait schema (through defaults, optional, nullable, lists,
+ * dicts and transforms), e.g. of one `JupyterHub.services` entry; null for a scalar trait.
+ */
+export function objectShape(schema: z.ZodType): Record<string, z.ZodType> | null {
+  if (schema instanceof z.ZodObject) return schema.shape as Record<string, z.ZodType>;
+  const wrapped =
+    schema instanceof z.ZodDefault ||
+    schema instanceof z.ZodPrefault ||
+    schema instanceof z.ZodOptional ||
+    schema instanceof z.ZodNullable;
+  if (wrapped) return objectShape(schema.unwrap() as z.ZodType);
+  if (schema instanceof z.ZodArray) return objectShape(schema.element as z.ZodType);
+  if (schema instanceof z.ZodRecord) return objectShape(schema.valueType as z.ZodType);
+  if (schema instanceof z.ZodPipe) return objectShape(schema.in as z.ZodType);
+  return null;
+}
+
+/** Field names of the object inside a trait schema ({@link objectShape}); [] for a scalar. */
+export function objectFields(schema: z.ZodType): string[] {
+  return Object.keys(objectShape(schema) ?? {});
+}
+
 /** A Python set/list of strings; duplicates are dropped, order kept. */
 export const strSet = z.array(z.string()).transform((a) => [...new Set(a)]);
 export const strList = z.array(z.string());

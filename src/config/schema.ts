@@ -133,7 +133,8 @@ export type SimpleSpawnerTraits = SpawnerTraits & Out<typeof simpleSpawnerTraits
 export type ConfigurableHTTPProxyTraits = Out<typeof proxyTraits>;
 export type LabhubTraits = Out<typeof labhubTraits>;
 
-type DeepReadonly<T> = T extends (infer U)[]
+/** A value whose objects and arrays may not be changed (what {@link deepFreeze} makes at runtime). */
+export type DeepReadonly<T> = T extends (infer U)[]
   ? readonly DeepReadonly<U>[]
   : T extends object
     ? { readonly [K in keyof T]: DeepReadonly<T[K]> }

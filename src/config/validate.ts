@@ -16,17 +16,7 @@ import { at, type ConfigWarning, type RawConfig } from './raw.js';
 import { applyLazy } from './sources.js';
 import { ancestry, isClassName, traitsOf, type ClassName } from './schema.js';
 import { editDistance, suggestKey } from './suggest.js';
-import { groupSchema, roleSchema, serviceSchema } from './schema-hub.js';
-
-/** Field names of nested config objects, for did-you-mean on their unknown fields. */
-const NESTED_FIELDS: Record<string, string[]> = {
-  services: Object.keys(serviceSchema.shape),
-  load_roles: Object.keys(roleSchema.shape),
-  load_groups: Object.keys(groupSchema.shape),
-  custom_scopes: ['description', 'subscopes'],
-  idle_culler: ['enabled', 'timeout', 'interval', 'max_age', 'cull_users'],
-  login_rate_limit: ['per_user', 'per_ip', 'window_seconds'],
-};
+import { objectFields } from './schema-util.js';
 
 export type Explicit = Partial<Record<ClassName, Record<string, unknown>>>;
 
@@ -127,7 +117,9 @@ function describeIssue(key: string, issue: z.core.$ZodIssue, input: unknown): st
     return `${key}${path}: expected ${expected}, received ${v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v} (got ${preview(v)})`;
   }
   if (issue.code === 'unrecognized_keys') {
-    const fields = NESTED_FIELDS[key.slice(key.indexOf('.') + 1)] ?? [];
+    const [cls, trait] = key.split('.') as [string, string];
+    const schema = isClassName(cls) ? traitsOf(cls)[trait] : undefined;
+    const fields = schema ? objectFields(schema) : [];
     const named = issue.keys.map((k) => {
       const near = fields
         .filter((f) => editDistance(f, k) <= Math.max(1, Math.floor(k.length / 3)))

@@ -8,85 +8,27 @@
  * - settingsFromConfig refused the value with a HubError naming the key (e.g. proxy_class).
  * Anything else is a documented key that does nothing: implement it, or move it to
  * UNSUPPORTED_TRAITS in src/config/known-traits.ts (a warning that names it at every start).
- * A second check: every Settings field is read outside the mapping.
+ * A second check: every Settings field is read outside the mapping. The walk itself is in
+ * test/helpers/settings-walk.ts; settings-defaults.test.ts checks the defaults with it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../config/index.js';
 import { REFUSED_TRAITS, UNSUPPORTED_TRAITS } from '../config/known-traits.js';
 import { CLASSES, CLASS_NAMES, type ClassName } from '../config/schema.js';
-import { groupSchema, roleSchema, serviceSchema } from '../config/schema-hub.js';
 import { isHubError } from '../errors.js';
-import { settingsFromConfig } from './settings-from-config.js';
+import {
+  NESTED,
+  READ_BEFORE_SETTINGS,
+  distinct,
+  resolve,
+} from '../../test/helpers/settings-walk.js';
 
 const SRC = fileURLToPath(new URL('..', import.meta.url));
-const EMPTY = mkdtempSync(join(tmpdir(), 'labhub-keys-'));
-process.on('exit', () => rmSync(EMPTY, { recursive: true, force: true }));
-
-/** The authenticator whose config chain contains the class (other classes: the dummy one). */
-const AUTH_FOR: Partial<Record<ClassName, string>> = {
-  LocalAuthenticator: 'pam',
-  PAMAuthenticator: 'pam',
-  NativeAuthenticator: 'native',
-};
-
-/** Classes whose traits only count when the spawner is that class: the spawner_class to set. */
-const SPAWNER_FOR: Partial<Record<ClassName, string>> = {
-  SimpleLocalProcessSpawner: 'simple',
-};
-
-/** Values the generic rule below cannot make (enums, URLs, nullable defaults, objects). */
-const SPECIAL: Record<string, unknown> = {
-  'JupyterHub.bind_url': 'http://10.9.8.7:4321/zq/',
-  'JupyterHub.hub_bind_url': 'http://127.0.0.9:4322',
-  'JupyterHub.hub_connect_url': 'http://zq.example:4323',
-  'JupyterHub.log_level': 'DEBUG',
-  'JupyterHub.oauth_token_expires_in': 4242,
-  'JupyterHub.services': [{ name: 'zq-svc' }],
-  'JupyterHub.load_roles': [{ name: 'zq-role' }],
-  'JupyterHub.load_groups': { zq: {} },
-  'JupyterHub.custom_scopes': { 'custom:zq': { description: 'zq' } },
-  'Authenticator.allow_existing_users': false,
-  'Authenticator.username_map': { a: 'zq' },
-  'Spawner.environment': { ZQ: '1' },
-  'Spawner.mem_limit': '3G',
-  'Spawner.cpu_limit': 1.5,
-  'Spawner.profile_list': [{ display_name: 'zq', slug: 'zq' }],
-  'Spawner.run_as_user': 'self',
-  'Spawner.user_env': 'off',
-  'Spawner.hub_connect_url': 'http://zq.example:4324',
-  'ConfigurableHTTPProxy.api_url': 'http://127.0.0.1:4325',
-  'Labhub.idle_culler': { enabled: true },
-  'Labhub.login_rate_limit': { per_user: 4242 },
-};
-
-/** Keys read before the settings exist, with the file that reads them (checked below). */
-const READ_BEFORE_SETTINGS: Record<string, string> = {
-  // Picks the authenticator plugin; its resolved id is settingsFromConfig's second argument.
-  'JupyterHub.authenticator_class': 'auth/choice.ts',
-};
-
-let counter = 0;
-function distinct(key: string, dflt: unknown): unknown {
-  counter++;
-  if (key in SPECIAL) return SPECIAL[key];
-  if (typeof dflt === 'boolean') return !dflt;
-  if (typeof dflt === 'number') return 4000 + counter;
-  if (typeof dflt === 'string') return `zq-${counter}`;
-  if (Array.isArray(dflt)) return [`zq-${counter}`];
-  throw new Error(`${key}: add a distinctive value to SPECIAL (default ${JSON.stringify(dflt)})`);
-}
 
 type Outcome = { kind: 'typed' | 'bag' | 'refused' | 'none'; paths: string[] };
-
-function resolve(cls: ClassName, overrides: Record<string, Record<string, unknown>>) {
-  const loaded = loadConfig({ cwd: EMPTY, overrides });
-  return settingsFromConfig(loaded.config, AUTH_FOR[cls] ?? 'dummy') as unknown;
-}
 
 /** Paths (a.b[0].c) where two JSON-like values differ. */
 function diff(a: unknown, b: unknown, path = ''): string[] {
@@ -159,58 +101,6 @@ function readersOf(key: string): string[] {
   return CONSUMERS.filter((c) => re.test(c.text)).map((c) => c.file);
 }
 
-/** Nested objects whose fields are walked one by one: [base value, fields]. */
-const NESTED: Record<string, [unknown, string[], (f: string) => unknown]> = {
-  'JupyterHub.services': [
-    [{ name: 'zq' }],
-    Object.keys(serviceSchema.shape).filter((f) => f !== 'name'),
-    (f) => ({ name: 'zq', ...serviceField(f) }),
-  ],
-  'JupyterHub.load_roles': [
-    [{ name: 'zq' }],
-    Object.keys(roleSchema.shape).filter((f) => f !== 'name'),
-    (f) => ({ name: 'zq', [f]: f === 'description' ? 'zq' : ['zq'] }),
-  ],
-  'JupyterHub.load_groups': [
-    { zq: {} },
-    Object.keys(groupSchema.shape),
-    (f) => ({ zq: { [f]: f === 'users' ? ['zq'] : { zq: 1 } } }),
-  ],
-  'JupyterHub.custom_scopes': [
-    { 'custom:zq': { description: 'zq' } },
-    ['description', 'subscopes'],
-    (f) => ({
-      'custom:zq': { description: 'zq', [f]: f === 'description' ? 'zq2' : ['read:users'] },
-    }),
-  ],
-  'Labhub.idle_culler': [
-    {},
-    ['enabled', 'timeout', 'interval', 'max_age', 'cull_users'],
-    (f) => ({ [f]: f === 'enabled' || f === 'cull_users' ? true : 4242 }),
-  ],
-  'Labhub.login_rate_limit': [{}, ['per_user', 'per_ip', 'window_seconds'], (f) => ({ [f]: 4242 })],
-};
-
-function serviceField(f: string): Record<string, unknown> {
-  const v: Record<string, unknown> = {
-    api_token: 'zq-token-123456',
-    url: 'http://127.0.0.1:4326',
-    command: ['zq'],
-    environment: { ZQ: '1' },
-    user: 'zq',
-    cwd: '/zq',
-    oauth_client_id: 'zq-client',
-    oauth_client_allowed_scopes: ['read:users'],
-    oauth_no_confirm: true,
-    oauth_redirect_uri: 'http://zq.example/cb',
-    display: false,
-    info: { zq: 1 },
-    admin: true,
-  };
-  if (!(f in v)) throw new Error(`service field ${f}: add a distinctive value to serviceField`);
-  return { [f]: v[f] };
-}
-
 test('every config key reaches the settings (or a plugin that reads it), or is refused by name', () => {
   const dead: string[] = [];
   const seen = { typed: 0, bag: 0, refused: 0, keys: 0 };
@@ -225,11 +115,8 @@ test('every config key reaches the settings (or a plugin that reads it), or is r
         continue;
       }
       const value = distinct(key, schema.parse(undefined));
-      const spawner = SPAWNER_FOR[cls];
-      const base: Record<string, Record<string, unknown>> = spawner
-        ? { JupyterHub: { spawner_class: spawner } }
-        : {};
-      const o = outcome(cls, key, base, { ...base, [cls]: { [trait]: value } });
+      // resolve() sets spawner_class for the spawner classes (test/helpers/settings-walk.ts).
+      const o = outcome(cls, key, {}, { [cls]: { [trait]: value } });
       if (o.kind === 'bag' && !readersOf(trait).length)
         dead.push(`${key}: reaches only ${o.paths.join(', ')}, and no plugin code reads it`);
       else if (o.kind === 'none')
@@ -290,10 +177,32 @@ test('the walk notices a dead key: a trait nobody reads is reported', () => {
   assert.equal(o.kind, 'bag');
 });
 
-/** Field names declared in src/core/settings.ts (interfaces and nested object types). */
+/** Values keyed by names the config chooses (option bags, dicts), not by Settings fields. */
+const KEYED_BY_CONFIG = new Set([
+  'authenticatorOptions',
+  'extra',
+  'environment',
+  'info',
+  'loadGroups',
+  'customScopes',
+]);
+
+/** Field names of the Settings object (nested objects and list entries too). */
 function settingsFields(): string[] {
-  const text = code(join(SRC, 'core/settings.ts'));
-  return [...text.matchAll(/^\s+(\w+)\??:/gm)].map((m) => m[1]!);
+  const s = resolve('JupyterHub', {
+    JupyterHub: { services: [{ name: 'zq' }], load_roles: [{ name: 'zq' }] },
+  });
+  const out: string[] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object')
+      for (const [k, x] of Object.entries(v)) {
+        out.push(k);
+        if (!KEYED_BY_CONFIG.has(k)) walk(x);
+      }
+  };
+  walk(s);
+  return out;
 }
 
 test('every Settings field is read outside the mapping (settings-from-config.ts)', () => {

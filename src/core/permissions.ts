@@ -39,8 +39,8 @@ export class Permissions {
     private readonly store: Store,
     private readonly log: Logger,
     private readonly opts: {
-      loadRoles: RoleSettings[];
-      extraUserScopes: string[];
+      loadRoles: readonly RoleSettings[];
+      extraUserScopes: readonly string[];
       customScopes: CustomScopes;
       adminServices?: string[];
     },

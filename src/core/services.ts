@@ -1,8 +1,19 @@
 import type { ServiceSettings } from './settings.js';
 import { checkServiceRouteSpec } from './route-guard.js';
 
+/** ServiceSettings as a value the registry owns (the settings themselves are frozen). */
+type Owned<T> = {
+  -readonly [K in keyof T]: T[K] extends readonly (infer U)[]
+    ? U[]
+    : T[K] extends readonly (infer U)[] | null
+      ? U[] | null
+      : T[K] extends object
+        ? Record<string, unknown> & T[K]
+        : T[K];
+};
+
 /** A service known to the hub (from `JupyterHub.services`, or created through the REST API). */
-export interface ServiceInfo extends ServiceSettings {
+export interface ServiceInfo extends Owned<ServiceSettings> {
   admin: boolean;
   /** pid of the managed process, 0 when not managed or not running. */
   pid: number;
@@ -21,10 +32,14 @@ export type RuntimeServiceSpec = Omit<ServiceInfo, 'pid' | 'fromConfig' | 'apiTo
 export class ServiceRegistry {
   private readonly byName = new Map<string, ServiceInfo>();
 
-  constructor(services: ServiceSettings[], adminNames: string[] = []) {
+  constructor(services: readonly ServiceSettings[], adminNames: string[] = []) {
     for (const s of services)
       this.byName.set(s.name, {
         ...s,
+        command: s.command && [...s.command],
+        environment: { ...s.environment },
+        oauthClientAllowedScopes: [...s.oauthClientAllowedScopes],
+        info: { ...s.info },
         admin: adminNames.includes(s.name),
         pid: 0,
         fromConfig: true,

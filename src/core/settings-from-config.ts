@@ -1,8 +1,22 @@
+/**
+ * The hub's settings, derived from the validated, typed config. Every value comes from the
+ * schema (src/config/schema-*.ts), which holds every default: this file only renames traits to
+ * camelCase and computes the values that combine several traits (URLs, the authenticator's
+ * option bag). The result is deeply frozen; values found while the hub starts (bound port, TLS
+ * files) live in RuntimeInfo (core/runtime-info.ts).
+ */
 import { createRequire } from 'node:module';
-import type { HubConfig } from '../config/index.js';
-import { classChain, classForId, isExplicit, traitsFor } from '../config/index.js';
+import type {
+  AuthenticatorTraits,
+  ConfigurableHTTPProxyTraits,
+  DeepReadonly,
+  HubConfig,
+  JupyterHubTraits,
+  LabhubTraits,
+  SpawnerTraits,
+} from '../config/index.js';
+import { classChain, classForId, deepFreeze, isExplicit, traitsFor } from '../config/index.js';
 import { HubError } from '../errors.js';
-import type { RoleSettings, ServiceSettings, Settings } from './settings.js';
 
 /** The JupyterHub version labhub speaks on the wire (X-JupyterHub-Version, GET /hub/api). */
 export const JUPYTERHUB_VERSION = '6.1.1';
@@ -10,15 +24,7 @@ export const JUPYTERHUB_VERSION = '6.1.1';
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 export const LABHUB_VERSION = pkg.version;
 
-type Loose = Record<string, unknown>;
-const str = (v: unknown, d = ''): string => (typeof v === 'string' ? v : d);
-const num = (v: unknown, d: number): number =>
-  typeof v === 'number' && Number.isFinite(v) ? v : d;
-const strList = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
-const strMap = (v: unknown): Record<string, string> =>
-  v && typeof v === 'object' && !Array.isArray(v)
-    ? Object.fromEntries(Object.entries(v as Loose).map(([k, x]) => [k, String(x)]))
-    : {};
+type Hub = DeepReadonly<JupyterHubTraits>;
 
 /** '' / '*' / '0.0.0.0' / '::' all mean "every interface". */
 export function isWildcardIp(ip: string): boolean {
@@ -40,7 +46,7 @@ const PROXY_CLASSES = new Set([
 ]);
 
 /** JupyterHub.log_level (Python names or numbers) as a pino level. */
-export function pinoLevel(v: unknown): string {
+export function pinoLevel(v: string | number): string {
   if (typeof v === 'number') {
     if (v <= 10) return 'debug';
     if (v <= 20) return 'info';
@@ -48,7 +54,7 @@ export function pinoLevel(v: unknown): string {
     if (v <= 40) return 'error';
     return 'fatal';
   }
-  const name = String(v ?? 'INFO').toUpperCase();
+  const name = v.toUpperCase();
   if (name === 'WARNING' || name === 'WARN') return 'warn';
   if (name === 'CRITICAL') return 'fatal';
   return name.toLowerCase();
@@ -79,204 +85,207 @@ function apiUrlOf(connectUrl: string): string {
   return `${connectUrl.replace(/\/$/, '')}/hub/api`.replace(/\/hub\/hub\/api$/, '/hub/api');
 }
 
-function normBase(b: string): string {
-  let s = b || '/';
-  if (!s.startsWith('/')) s = '/' + s;
-  if (!s.endsWith('/')) s += '/';
-  return s;
+/** Where the hub listens, and the URL servers and services use to reach its API. */
+function hubAddress(hub: Hub) {
+  const bind = hub.hub_bind_url ? hubBind(hub.hub_bind_url) : null;
+  const hubIp = bind?.ip ?? hub.hub_ip;
+  const hubPort = bind?.port ?? hub.hub_port;
+  const connectHost = hub.hub_connect_ip || loopbackFor(hubIp);
+  const hostPart = connectHost.includes(':') ? `[${connectHost}]` : connectHost;
+  const hubApiUrl = hub.hub_connect_url
+    ? apiUrlOf(hub.hub_connect_url)
+    : `http://${hostPart}:${hubPort}${hub.base_url}hub/api`;
+  return {
+    hubIp,
+    hubPort,
+    /** How servers and services reach the hub API, e.g. http://127.0.0.1:8081/hub/api */
+    hubApiUrl,
+  };
 }
 
-/** Resolve the validated config into the hub's settings. */
-export function settingsFromConfig(config: HubConfig, resolvedAuthenticatorId: string): Settings {
-  const hub = config.JupyterHub as unknown as Loose;
-  const spawnerId = str(hub.spawner_class, 'localprocess');
-  const spawnerClass = classForId(spawnerId) ?? 'LocalProcessSpawner';
-  const sp = traitsFor<Loose>(config, classChain(spawnerClass));
-  const authClass = classForId(resolvedAuthenticatorId) ?? 'Authenticator';
-  const auth: Loose = { ...traitsFor<Loose>(config, classChain(authClass)) };
-  // labhub default: users already in the hub database (added by an admin, by --admin, or by the
-  // config) may log in, unless allow_existing_users is set explicitly. Only admins and the config
-  // put users in the database, so this never opens the hub to strangers.
-  if (!classChain(authClass).some((c) => isExplicit(config, c, 'allow_existing_users')))
-    auth.allow_existing_users = true;
-  // allow_all's default depends on the authenticator (DummyAuthenticator: true unless
-  // allowed_users is set, as in JupyterHub 5+): leave it to the policy unless the config set it.
-  if (!classChain(authClass).some((c) => isExplicit(config, c, 'allow_all'))) delete auth.allow_all;
-  const proxy = config.ConfigurableHTTPProxy as unknown as Loose;
-  const lab = config.Labhub as unknown as Loose;
-  const baseUrl = normBase(str(hub.base_url, '/'));
-  const proxyClass = str(hub.proxy_class, 'configurable-http-proxy');
-  if (!PROXY_CLASSES.has(proxyClass))
+/** One entry of JupyterHub.services; its OAuth client is always `service-<name>`. */
+function serviceSettings(s: Hub['services'][number]) {
+  if (s.oauth_client_id && s.oauth_client_id !== `service-${s.name}`)
     throw new HubError(
       'LABHUB_ERR_CONFIG',
       500,
-      `JupyterHub.proxy_class = ${JSON.stringify(proxyClass)} is not a proxy labhub has: only configurable-http-proxy exists (it drives labhub-proxy, or configurable-http-proxy given in ConfigurableHTTPProxy.command). Remove proxy_class.`,
+      `JupyterHub.services[${s.name}].oauth_client_id = ${JSON.stringify(s.oauth_client_id)}: labhub names a service's OAuth client service-${s.name}. Remove oauth_client_id or set it to that.`,
     );
-  const bind = str(hub.hub_bind_url) ? hubBind(str(hub.hub_bind_url)) : null;
-  const hubIp = bind?.ip ?? str(hub.hub_ip, '127.0.0.1');
-  const hubPort = bind?.port ?? num(hub.hub_port, 8081);
-  const connectHost = str(hub.hub_connect_ip) || loopbackFor(hubIp);
-  const hostPart = connectHost.includes(':') ? `[${connectHost}]` : connectHost;
-  const hubApiUrl = str(hub.hub_connect_url)
-    ? apiUrlOf(str(hub.hub_connect_url))
-    : `http://${hostPart}:${hubPort}${baseUrl}hub/api`;
-  const services: ServiceSettings[] = (
-    Array.isArray(hub.services) ? (hub.services as Loose[]) : []
-  ).map((s) => {
-    // A service's OAuth client is always `service-<name>` here (permissions map it back).
-    if (str(s.oauth_client_id) && str(s.oauth_client_id) !== `service-${str(s.name)}`)
-      throw new HubError(
-        'LABHUB_ERR_CONFIG',
-        500,
-        `JupyterHub.services[${str(s.name)}].oauth_client_id = ${JSON.stringify(s.oauth_client_id)}: labhub names a service's OAuth client service-${str(s.name)}. Remove oauth_client_id or set it to that.`,
-      );
-    return {
-      name: str(s.name),
-      apiToken: str(s.api_token) || null,
-      url: str(s.url) || null,
-      command: Array.isArray(s.command) ? strList(s.command) : null,
-      environment: strMap(s.environment),
-      cwd: str(s.cwd) || null,
-      user: str(s.user) || null,
-      oauthClientAllowedScopes: strList(s.oauth_client_allowed_scopes),
-      oauthNoConfirm: s.oauth_no_confirm === true,
-      oauthRedirectUri: str(s.oauth_redirect_uri) || null,
-      display: s.display !== false,
-      info: (s.info as Record<string, unknown>) ?? {},
-      admin: s.admin === true,
-    };
-  });
-  const loadRoles: RoleSettings[] = (
-    Array.isArray(hub.load_roles) ? (hub.load_roles as Loose[]) : []
-  ).map((r) => ({
-    name: str(r.name),
-    description: str(r.description),
-    scopes: strList(r.scopes),
-    users: strList(r.users),
-    groups: strList(r.groups),
-    services: strList(r.services),
-  }));
-  const loadGroups: Settings['loadGroups'] = {};
-  for (const [g, v] of Object.entries((hub.load_groups as Loose) ?? {})) {
-    const val = v as Loose;
-    loadGroups[g] = {
-      users: strList(val?.users),
-      properties: (val?.properties as Record<string, unknown>) ?? {},
-    };
-  }
-  const culler = (lab.idle_culler as Loose) ?? {};
-  const rate = (lab.login_rate_limit as Loose) ?? {};
-  const proxyCmd = proxy.command;
   return {
+    name: s.name,
+    apiToken: s.api_token || null,
+    url: s.url || null,
+    command: s.command ?? null,
+    environment: s.environment,
+    cwd: s.cwd || null,
+    user: s.user || null,
+    oauthClientAllowedScopes: s.oauth_client_allowed_scopes,
+    oauthNoConfirm: s.oauth_no_confirm,
+    oauthRedirectUri: s.oauth_redirect_uri || null,
+    display: s.display,
+    info: s.info,
+    /** Deprecated `admin: true` on a service: grants the admin role (unset means no). */
+    admin: s.admin === true,
+  };
+}
+
+/** The spawner's traits (its class chain merged), typed ones in camelCase plus the whole bag. */
+function spawnerSettings(sp: Readonly<SpawnerTraits>) {
+  return {
+    cmd: sp.cmd,
+    args: sp.args,
+    notebookDir: sp.notebook_dir,
+    defaultUrl: sp.default_url,
+    environment: sp.environment,
+    envKeep: sp.env_keep,
+    ip: sp.ip,
+    port: sp.port,
+    startTimeout: sp.start_timeout,
+    httpTimeout: sp.http_timeout,
+    pollInterval: sp.poll_interval,
+    memLimit: sp.mem_limit,
+    cpuLimit: sp.cpu_limit,
+    debug: sp.debug,
+    disableUserConfig: sp.disable_user_config,
+    serverTokenScopes: sp.server_token_scopes,
+    oauthClientAllowedScopes: sp.oauth_client_allowed_scopes,
+    oauthAccessScopes: sp.oauth_access_scopes,
+    /** JUPYTERHUB_API_URL for this spawner's servers when Spawner.hub_connect_url is set, else null. */
+    hubApiUrl: sp.hub_connect_url ? apiUrlOf(sp.hub_connect_url) : null,
+    /** Every trait of the spawner's config classes, for the plugin's own options. */
+    extra: { ...sp } as Readonly<SpawnerTraits & Record<string, unknown>>,
+  };
+}
+
+function proxySettings(proxy: DeepReadonly<ConfigurableHTTPProxyTraits>) {
+  const cmd = proxy.command;
+  return {
+    apiUrl: proxy.api_url,
+    authToken: proxy.auth_token,
+    /** null: the bundled labhub-proxy (the default command), run by this node (no PATH lookup). */
+    command: cmd.length && !(cmd.length === 1 && cmd[0] === 'labhub-proxy') ? cmd : null,
+    shouldStart: proxy.should_start,
+    checkInterval: proxy.check_running_interval,
+    pidFile: proxy.pid_file,
+    /** Start the proxy with `--log-level debug`. */
+    debug: proxy.debug,
+  };
+}
+
+/**
+ * The authenticator's traits (its class chain merged). allow_all is left out unless the config
+ * sets it: its default depends on the authenticator (DummyAuthenticator's is true unless
+ * allowed_users is set), which the policy (auth/policy.ts) knows.
+ */
+function authenticatorOptions(config: HubConfig, authId: string) {
+  const chain = classChain(classForId(authId) ?? 'Authenticator');
+  const { allow_all, ...rest } = traitsFor<AuthenticatorTraits>(config, chain);
+  const allowAllSet = chain.some((c) => isExplicit(config, c, 'allow_all'));
+  return { ...rest, ...(allowAllSet ? { allow_all } : {}) } as Readonly<Record<string, unknown>>;
+}
+
+function labhubSettings(lab: DeepReadonly<LabhubTraits>) {
+  const culler = lab.idle_culler;
+  const rate = lab.login_rate_limit;
+  return {
+    idleCuller: {
+      enabled: culler.enabled,
+      timeout: culler.timeout,
+      interval: culler.interval,
+      maxAge: culler.max_age,
+      cullUsers: culler.cull_users,
+    },
+    userEnvDir: lab.user_env_dir || null,
+    /** Labhub.user_env_requirements, or null for labhub's own pins. */
+    userEnvRequirements: lab.user_env_requirements || null,
+    /** Labhub.server_log_dir, or null for the default (spawner/server-log.ts). */
+    serverLogDir: lab.server_log_dir || null,
+    loginRateLimit: {
+      perUser: rate.per_user,
+      perIp: rate.per_ip,
+      windowSeconds: rate.window_seconds,
+    },
+    generateSelfSignedCert: lab.generate_self_signed_cert,
+    /** Labhub.http_redirect_port (0 = off). */
+    httpRedirectPort: lab.http_redirect_port,
+  };
+}
+
+function buildSettings(config: HubConfig, authId: string) {
+  const hub = config.JupyterHub;
+  if (!PROXY_CLASSES.has(hub.proxy_class))
+    throw new HubError(
+      'LABHUB_ERR_CONFIG',
+      500,
+      `JupyterHub.proxy_class = ${JSON.stringify(hub.proxy_class)} is not a proxy labhub has: only configurable-http-proxy exists (it drives labhub-proxy, or configurable-http-proxy given in ConfigurableHTTPProxy.command). Remove proxy_class.`,
+    );
+  const spawnerClass = classForId(hub.spawner_class) ?? 'LocalProcessSpawner';
+  const auth = authenticatorOptions(config, authId);
+  return {
+    /** The JupyterHub version labhub speaks (X-JupyterHub-Version). */
     jupyterhubVersion: JUPYTERHUB_VERSION,
     labhubVersion: LABHUB_VERSION,
-    baseUrl,
-    hubPrefix: `${baseUrl}hub/`,
-    ip: str(hub.ip),
-    port: num(hub.port, 8000),
-    hubIp,
-    hubPort,
-    hubApiUrl,
-    publicUrl: str(hub.public_url) || null,
-    cookieSecretFile: str(hub.cookie_secret_file, 'jupyterhub_cookie_secret'),
-    cookieMaxAgeDays: num(hub.cookie_max_age_days, 14),
-    dbUrl: str(hub.db_url, 'sqlite:///jupyterhub.sqlite'),
+    baseUrl: hub.base_url,
+    hubPrefix: `${hub.base_url}hub/`,
+    /** Where users connect (the proxy): '' / '0.0.0.0' / '*' = all interfaces. */
+    ip: hub.ip,
+    port: hub.port,
+    ...hubAddress(hub),
+    publicUrl: hub.public_url || null,
+    cookieSecretFile: hub.cookie_secret_file,
+    cookieMaxAgeDays: hub.cookie_max_age_days,
+    dbUrl: hub.db_url,
     authenticatorOptions: auth,
-    spawnerClass: spawnerId,
-    spawner: {
-      cmd: Array.isArray(sp.cmd)
-        ? strList(sp.cmd)
-        : typeof sp.cmd === 'string'
-          ? [sp.cmd]
-          : ['jupyterhub-singleuser'],
-      args: strList(sp.args),
-      notebookDir: str(sp.notebook_dir),
-      defaultUrl: str(sp.default_url),
-      environment: strMap(sp.environment),
-      envKeep: Array.isArray(sp.env_keep) ? strList(sp.env_keep) : null,
-      ip: str(sp.ip, '127.0.0.1'),
-      port: num(sp.port, 0),
-      startTimeout: num(sp.start_timeout, 60),
-      httpTimeout: num(sp.http_timeout, 30),
-      pollInterval: num(sp.poll_interval, 30),
-      memLimit: typeof sp.mem_limit === 'number' ? sp.mem_limit : null,
-      cpuLimit: typeof sp.cpu_limit === 'number' ? sp.cpu_limit : null,
-      debug: sp.debug === true,
-      disableUserConfig: sp.disable_user_config === true,
-      serverTokenScopes: strList(sp.server_token_scopes),
-      oauthClientAllowedScopes: strList(sp.oauth_client_allowed_scopes),
-      oauthAccessScopes: strList(sp.oauth_access_scopes),
-      hubApiUrl: str(sp.hub_connect_url) ? apiUrlOf(str(sp.hub_connect_url)) : null,
-      extra: { ...sp },
-    },
-    proxy: {
-      apiUrl: str(proxy.api_url, 'http://127.0.0.1:8001'),
-      authToken: str(proxy.auth_token),
-      // The default ['labhub-proxy'] means the bundled proxy, run by this node (no PATH lookup).
-      command:
-        Array.isArray(proxyCmd) &&
-        proxyCmd.length &&
-        !(proxyCmd.length === 1 && proxyCmd[0] === 'labhub-proxy')
-          ? strList(proxyCmd)
-          : typeof proxyCmd === 'string' && proxyCmd && proxyCmd !== 'labhub-proxy'
-            ? [proxyCmd]
-            : null,
-      shouldStart: proxy.should_start !== false,
-      checkInterval: num(proxy.check_running_interval, 5),
-      pidFile: str(proxy.pid_file, 'jupyterhub-proxy.pid'),
-      debug: proxy.debug === true,
-    },
-    allowNamedServers: hub.allow_named_servers === true,
-    namedServerLimitPerUser: num(hub.named_server_limit_per_user, 0),
-    concurrentSpawnLimit: num(hub.concurrent_spawn_limit, 100),
-    activeServerLimit: num(hub.active_server_limit, 0),
-    pageDefaultLimit: num(hub.api_page_default_limit, 50),
-    pageMaxLimit: num(hub.api_page_max_limit, 200),
-    activityResolution: num(hub.activity_resolution, 30),
-    lastActivityInterval: num(hub.last_activity_interval, 300),
-    redirectToServer: hub.redirect_to_server !== false,
-    defaultUrl: str(hub.default_url),
-    shutdownOnLogout: hub.shutdown_on_logout === true,
-    authenticatePrometheus: hub.authenticate_prometheus !== false,
-    oauthTokenExpiresIn: num(hub.oauth_token_expires_in, 14 * 86400),
-    oauthRequirePkce: hub.oauth_require_pkce === true,
-    tokenExpiresInMaxSeconds: num(hub.token_expires_in_max_seconds, 0),
-    services,
-    loadRoles,
-    loadGroups,
-    adminUsers: strList(auth.admin_users),
-    extraUserScopes: strList(hub.extra_user_scopes),
-    customScopes: ((hub.custom_scopes as Record<string, { description: string }>) ??
-      {}) as Settings['customScopes'],
-    sslCert: str(hub.ssl_cert) || null,
-    sslKey: str(hub.ssl_key) || null,
-    statsd: {
-      host: str(hub.statsd_host) || null,
-      port: num(hub.statsd_port, 8125),
-      prefix: str(hub.statsd_prefix, 'jupyterhub'),
-    },
-    templatePaths: strList(hub.template_paths),
-    logoFile: str(hub.logo_file) || null,
-    implicitSpawnSeconds: num(hub.implicit_spawn_seconds, 0),
-    idleCuller: {
-      enabled: culler.enabled === true,
-      timeout: num(culler.timeout, 3600),
-      interval: num(culler.interval, 300),
-      maxAge: num(culler.max_age, 0),
-      cullUsers: culler.cull_users === true,
-    },
-    userEnvDir: str(lab.user_env_dir) || null,
-    userEnvRequirements: str(lab.user_env_requirements) || null,
-    serverLogDir: str(lab.server_log_dir) || null,
-    cleanupServers: hub.cleanup_servers === true,
-    cleanupProxy: hub.cleanup_proxy === true,
+    spawnerClass: hub.spawner_class,
+    spawner: spawnerSettings(traitsFor<SpawnerTraits>(config, classChain(spawnerClass))),
+    proxy: proxySettings(config.ConfigurableHTTPProxy),
+    allowNamedServers: hub.allow_named_servers,
+    namedServerLimitPerUser: hub.named_server_limit_per_user,
+    concurrentSpawnLimit: hub.concurrent_spawn_limit,
+    activeServerLimit: hub.active_server_limit,
+    pageDefaultLimit: hub.api_page_default_limit,
+    pageMaxLimit: hub.api_page_max_limit,
+    activityResolution: hub.activity_resolution,
+    lastActivityInterval: hub.last_activity_interval,
+    redirectToServer: hub.redirect_to_server,
+    defaultUrl: hub.default_url,
+    shutdownOnLogout: hub.shutdown_on_logout,
+    authenticatePrometheus: hub.authenticate_prometheus,
+    oauthTokenExpiresIn: hub.oauth_token_expires_in,
+    oauthRequirePkce: hub.oauth_require_pkce,
+    tokenExpiresInMaxSeconds: hub.token_expires_in_max_seconds,
+    services: hub.services.map(serviceSettings),
+    loadRoles: hub.load_roles,
+    loadGroups: hub.load_groups,
+    adminUsers: auth.admin_users as readonly string[],
+    extraUserScopes: hub.extra_user_scopes,
+    customScopes: hub.custom_scopes,
+    sslCert: hub.ssl_cert || null,
+    sslKey: hub.ssl_key || null,
+    statsd: { host: hub.statsd_host || null, port: hub.statsd_port, prefix: hub.statsd_prefix },
+    templatePaths: hub.template_paths,
+    logoFile: hub.logo_file || null,
+    implicitSpawnSeconds: hub.implicit_spawn_seconds,
+    /** Stop user servers when the hub stops (JupyterHub.cleanup_servers). */
+    cleanupServers: hub.cleanup_servers,
+    /** Stop a labhub-started proxy when the hub stops (JupyterHub.cleanup_proxy). */
+    cleanupProxy: hub.cleanup_proxy,
+    /** pino level from JupyterHub.log_level: debug, info, warn, error or fatal. */
     logLevel: pinoLevel(hub.log_level),
-    loginRateLimit: {
-      perUser: num(rate.per_user, 5),
-      perIp: num(rate.per_ip, 30),
-      windowSeconds: num(rate.window_seconds, 300),
-    },
-    generateSelfSignedCert: lab.generate_self_signed_cert === true,
-    httpRedirectPort: num(lab.http_redirect_port, 0),
+    ...labhubSettings(config.Labhub),
   };
+}
+
+/** The hub's settings as read from `config`, deeply frozen. */
+export type Settings = DeepReadonly<ReturnType<typeof buildSettings>>;
+
+/**
+ * Resolve the validated config into the hub's settings (deeply frozen).
+ * @param resolvedAuthenticatorId the authenticator in use (auth/choice.ts), whose class chain
+ *   gives the authenticator options.
+ * @throws HubError LABHUB_ERR_CONFIG for a proxy_class, hub_bind_url or service OAuth client
+ *   labhub does not have.
+ */
+export function settingsFromConfig(config: HubConfig, resolvedAuthenticatorId: string): Settings {
+  return deepFreeze(buildSettings(config, resolvedAuthenticatorId));
 }

@@ -62,3 +62,12 @@ test("a config service's oauth_client_id other than service-<name> is refused, n
     /JupyterHub\.services\[a\]\.oauth_client_id = "mine"/,
   );
 });
+
+test('the settings are deeply frozen: changing any of them throws', () => {
+  const s = settings({ JupyterHub: { services: [{ name: 'a' }] } });
+  assert.throws(() => ((s as { port: number }).port = 1), TypeError);
+  assert.throws(() => (s.spawner.cmd as string[]).push('x'), TypeError);
+  assert.throws(() => ((s.services[0] as { url: string | null }).url = 'x'), TypeError);
+  assert.throws(() => ((s.authenticatorOptions as Record<string, unknown>).x = 1), TypeError);
+  assert.throws(() => ((s.idleCuller as { timeout: number }).timeout = 1), TypeError);
+});

@@ -58,7 +58,7 @@ export async function runSpawnSteps(
     if (resolved.pathPrefix) options.extra = { ...options.extra, pathPrefix: resolved.pathPrefix };
   }
   const accessScopes = s.spawner.oauthAccessScopes.length
-    ? s.spawner.oauthAccessScopes
+    ? [...s.spawner.oauthAccessScopes]
     : [accessScope, `access:servers!user=${user.name}`];
   const hubEnv = buildHubEnv({
     userName: user.name,
@@ -69,7 +69,7 @@ export async function runSpawnSteps(
     serverPrefix: prefix,
     bindUrl: bindUrlFor(s.spawner.ip, s.spawner.port, prefix),
     oauthAccessScopes: accessScopes,
-    oauthClientAllowedScopes: s.spawner.oauthClientAllowedScopes,
+    oauthClientAllowedScopes: [...s.spawner.oauthClientAllowedScopes],
     rootDir: options.notebookDir || undefined,
     defaultUrl: options.defaultUrl || undefined,
     debug: s.spawner.debug,

@@ -1,0 +1,140 @@
+/**
+ * The config walk shared by src/core/config-keys-used.test.ts (every key is read) and
+ * src/core/settings-defaults.test.ts (an empty config gives the schema's defaults): a
+ * distinctive value per trait, and settings resolved from a config with that value.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/index.js';
+import type { ClassName } from '../../src/config/schema.js';
+import {
+  groupSchema,
+  jupyterHubTraits,
+  roleSchema,
+  serviceSchema,
+} from '../../src/config/schema-hub.js';
+import { labhubTraits } from '../../src/config/schema-classes.js';
+import { objectFields } from '../../src/config/schema-util.js';
+import { settingsFromConfig } from '../../src/core/settings-from-config.js';
+
+const EMPTY = mkdtempSync(join(tmpdir(), 'labhub-keys-'));
+process.on('exit', () => rmSync(EMPTY, { recursive: true, force: true }));
+
+/** The authenticator whose config chain contains the class (other classes: the dummy one). */
+const AUTH_FOR: Partial<Record<ClassName, string>> = {
+  LocalAuthenticator: 'pam',
+  PAMAuthenticator: 'pam',
+  NativeAuthenticator: 'native',
+};
+
+/** Classes whose traits only count when the spawner is that class: the spawner_class to set. */
+const SPAWNER_FOR: Partial<Record<ClassName, string>> = {
+  SimpleLocalProcessSpawner: 'simple',
+};
+
+/** Values the generic rule below cannot make (enums, URLs, nullable defaults, objects). */
+const SPECIAL: Record<string, unknown> = {
+  'JupyterHub.bind_url': 'http://10.9.8.7:4321/zq/',
+  'JupyterHub.hub_bind_url': 'http://127.0.0.9:4322',
+  'JupyterHub.hub_connect_url': 'http://zq.example:4323',
+  'JupyterHub.log_level': 'DEBUG',
+  'JupyterHub.oauth_token_expires_in': 4242,
+  'JupyterHub.services': [{ name: 'zq-svc' }],
+  'JupyterHub.load_roles': [{ name: 'zq-role' }],
+  'JupyterHub.load_groups': { zq: {} },
+  'JupyterHub.custom_scopes': { 'custom:zq': { description: 'zq' } },
+  'Authenticator.allow_existing_users': false,
+  'Authenticator.username_map': { a: 'zq' },
+  'Spawner.environment': { ZQ: '1' },
+  'Spawner.mem_limit': '3G',
+  'Spawner.cpu_limit': 1.5,
+  'Spawner.profile_list': [{ display_name: 'zq', slug: 'zq' }],
+  'Spawner.run_as_user': 'self',
+  'Spawner.user_env': 'off',
+  'Spawner.hub_connect_url': 'http://zq.example:4324',
+  'ConfigurableHTTPProxy.api_url': 'http://127.0.0.1:4325',
+  'Labhub.idle_culler': { enabled: true },
+  'Labhub.login_rate_limit': { per_user: 4242 },
+};
+
+/** Keys read before the settings exist, with the file that reads them (checked below). */
+export const READ_BEFORE_SETTINGS: Record<string, string> = {
+  // Picks the authenticator plugin; its resolved id is settingsFromConfig's second argument.
+  'JupyterHub.authenticator_class': 'auth/choice.ts',
+};
+
+let counter = 0;
+export function distinct(key: string, dflt: unknown): unknown {
+  counter++;
+  if (key in SPECIAL) return SPECIAL[key];
+  if (typeof dflt === 'boolean') return !dflt;
+  if (typeof dflt === 'number') return 4000 + counter;
+  if (typeof dflt === 'string') return `zq-${counter}`;
+  if (Array.isArray(dflt)) return [`zq-${counter}`];
+  throw new Error(`${key}: add a distinctive value to SPECIAL (default ${JSON.stringify(dflt)})`);
+}
+
+export function resolve(cls: ClassName, overrides: Record<string, Record<string, unknown>>) {
+  const spawner = SPAWNER_FOR[cls];
+  if (spawner)
+    overrides = { ...overrides, JupyterHub: { ...overrides.JupyterHub, spawner_class: spawner } };
+  const loaded = loadConfig({ cwd: EMPTY, overrides });
+  return settingsFromConfig(loaded.config, AUTH_FOR[cls] ?? 'dummy') as unknown;
+}
+
+/** Nested objects whose fields are walked one by one: [base value, fields]. */
+export const NESTED: Record<string, [unknown, string[], (f: string) => unknown]> = {
+  'JupyterHub.services': [
+    [{ name: 'zq' }],
+    Object.keys(serviceSchema.shape).filter((f) => f !== 'name'),
+    (f) => ({ name: 'zq', ...serviceField(f) }),
+  ],
+  'JupyterHub.load_roles': [
+    [{ name: 'zq' }],
+    Object.keys(roleSchema.shape).filter((f) => f !== 'name'),
+    (f) => ({ name: 'zq', [f]: f === 'description' ? 'zq' : ['zq'] }),
+  ],
+  'JupyterHub.load_groups': [
+    { zq: {} },
+    Object.keys(groupSchema.shape),
+    (f) => ({ zq: { [f]: f === 'users' ? ['zq'] : { zq: 1 } } }),
+  ],
+  'JupyterHub.custom_scopes': [
+    { 'custom:zq': { description: 'zq' } },
+    objectFields(jupyterHubTraits.custom_scopes),
+    (f) => ({
+      'custom:zq': { description: 'zq', [f]: f === 'description' ? 'zq2' : ['read:users'] },
+    }),
+  ],
+  'Labhub.idle_culler': [
+    {},
+    objectFields(labhubTraits.idle_culler),
+    (f) => ({ [f]: f === 'enabled' || f === 'cull_users' ? true : 4242 }),
+  ],
+  'Labhub.login_rate_limit': [
+    {},
+    objectFields(labhubTraits.login_rate_limit),
+    (f) => ({ [f]: 4242 }),
+  ],
+};
+
+function serviceField(f: string): Record<string, unknown> {
+  const v: Record<string, unknown> = {
+    api_token: 'zq-token-123456',
+    url: 'http://127.0.0.1:4326',
+    command: ['zq'],
+    environment: { ZQ: '1' },
+    user: 'zq',
+    cwd: '/zq',
+    oauth_client_id: 'zq-client',
+    oauth_client_allowed_scopes: ['read:users'],
+    oauth_no_confirm: true,
+    oauth_redirect_uri: 'http://zq.example/cb',
+    display: false,
+    info: { zq: 1 },
+    admin: true,
+  };
+  if (!(f in v)) throw new Error(`service field ${f}: add a distinctive value to serviceField`);
+  return { [f]: v[f] };
+}
