@@ -180,7 +180,7 @@ export class Hub {
     });
     const hubTarget = `http://${hostForUrl(loopbackFor(settings.hubIp))}:${settings.hubPort}`;
     // HTTPS is terminated by the proxy: configured files, or a self-signed pair (Labhub.generate_self_signed_cert).
-    const tls = prepareTls({
+    const tls = await prepareTls({
       sslCert: settings.sslCert,
       sslKey: settings.sslKey,
       generate: settings.generateSelfSignedCert,

@@ -5,6 +5,7 @@ import type { HubContext } from '../core/context.js';
 import { HubError } from '../errors.js';
 import { pageContext, sendPage } from './page-context.js';
 import { principalOf } from './principal.js';
+import { logRequest } from './access-log.js';
 import { renderError } from './pages/render/index.js';
 import { registerApiRoutes } from './api/index.js';
 import { registerPageRoutes } from './pages/index.js';
@@ -54,6 +55,7 @@ export async function createApp(ctx: HubContext): Promise<FastifyInstance> {
       { method: req.method, handler, code: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
+    await logRequest(ctx, req, reply);
   });
 
   app.setErrorHandler(async (err, req, reply) => sendError(ctx, req, reply, err));
