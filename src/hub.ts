@@ -21,7 +21,6 @@ import type { Settings } from './core/settings.js';
 import type { HubContext } from './core/context.js';
 import { CookieSigner } from './http/cookies.js';
 import { createApp } from './http/app.js';
-import { setPageCustomization } from './http/page-context.js';
 import { loadTemplateOverrides } from './http/pages/render/index.js';
 import { HubMetrics } from './metrics/hub-metrics.js';
 import { StatsdReporter } from './metrics/statsd.js';
@@ -261,8 +260,9 @@ export class Hub {
       metrics,
       shutdown: (o) => this.stop(o).then(() => process.exit(0)),
     });
-    setPageCustomization({ templates: await loadTemplateOverrides(settings.templatePaths) });
-    this.app = await createApp(ctx);
+    this.app = await createApp(ctx, {
+      templates: await loadTemplateOverrides(settings.templatePaths),
+    });
 
     // Start (or adopt) the proxy while the hub starts listening: neither needs the other yet, and
     // doing both at once shortens start-up. The hub route is added once both are up.
