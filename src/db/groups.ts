@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from './connection.js';
-import type { JsonObject } from '../core/json.js';
+import type { JsonObject } from '../util/json.js';
 
 export interface Group {
   id: number;

@@ -15,7 +15,7 @@ import {
   SELF_SIGNED_CERT_FILE,
   SELF_SIGNED_KEY_FILE,
   generateSelfSignedCert,
-} from '../../src/core/tls.js';
+} from '../../src/security/tls.js';
 
 /** GET over TLS trusting only `ca`; resolves status, body and the peer certificate's fingerprint. */
 function httpsGet(
