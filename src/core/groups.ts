@@ -5,7 +5,7 @@
  */
 import type { Group, Store, User } from '../db/index.js';
 import { HubError } from '../errors.js';
-import type { JsonObject } from './json.js';
+import type { JsonObject } from '../util/json.js';
 
 /** Group names: printable, no slashes (they appear in URL paths and scope filters). */
 const GROUP_NAME_RE = /^[^/!\s][^/!]{0,254}$/;

@@ -158,6 +158,9 @@ export const SCOPE_DEFINITIONS: Readonly<Record<string, ScopeDefinition>> = {
   'read:metrics': { description: 'Read prometheus metrics.' },
 };
 
+/** Names that are accepted but are not real permissions (never appear in expanded sets). */
+export const META_SCOPES: ReadonlySet<string> = new Set([SELF_SCOPE, INHERIT_SCOPE, NO_SCOPE]);
+
 /** Custom scope names as JupyterHub allows them: `custom:` then lowercase words. */
 const CUSTOM_SCOPE_RE = /^custom:[a-z0-9][a-z0-9_\-*:]+[a-z0-9_*]$/;
 
