@@ -7,9 +7,9 @@ import { loadConfig, type LoadedConfig } from './config/index.js';
 import { HubError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { Store, dbTightenedMessage, parseDbUrl } from './db/index.js';
-import type { Tightened } from './core/private-files.js';
+import type { Tightened } from './security/private-files.js';
 import { exposedTokenWarning, planProxyToken } from './core/proxy-token.js';
-import { loadCookieSecret } from './core/cookie-secret.js';
+import { loadCookieSecret } from './security/cookie-secret.js';
 import { Permissions } from './core/permissions.js';
 import { ServiceRegistry } from './core/services.js';
 import { SpawnManager } from './core/spawn-manager.js';
@@ -22,11 +22,10 @@ import type { RuntimeInfo } from './core/runtime-info.js';
 import type { HubContext } from './core/context.js';
 import { CookieSigner } from './http/cookies.js';
 import { createApp } from './http/app.js';
-import { setPageCustomization } from './http/page-context.js';
 import { loadTemplateOverrides } from './http/pages/render/index.js';
 import { HubMetrics } from './metrics/hub-metrics.js';
 import { StatsdReporter } from './metrics/statsd.js';
-import { prepareTls } from './core/tls.js';
+import { prepareTls } from './security/tls.js';
 import { configuredSpawnerOptions } from './core/spawner-options.js';
 import { resolveAuthenticator } from './auth/registry.js';
 import { createAuthenticator } from './auth/define.js';
@@ -184,7 +183,7 @@ export class Hub {
     });
     const hubTarget = `http://${hostForUrl(loopbackFor(settings.hubIp))}:${settings.hubPort}`;
     // HTTPS is terminated by the proxy: configured files, or a self-signed pair (Labhub.generate_self_signed_cert).
-    const tls = prepareTls({
+    const tls = await prepareTls({
       sslCert: settings.sslCert,
       sslKey: settings.sslKey,
       generate: settings.generateSelfSignedCert,
@@ -264,8 +263,9 @@ export class Hub {
       metrics,
       shutdown: (o) => this.stop(o).then(() => process.exit(0)),
     });
-    setPageCustomization({ templates: await loadTemplateOverrides(settings.templatePaths) });
-    this.app = await createApp(ctx);
+    this.app = await createApp(ctx, {
+      templates: await loadTemplateOverrides(settings.templatePaths),
+    });
 
     // Start (or adopt) the proxy while the hub starts listening: neither needs the other yet, and
     // doing both at once shortens start-up. The hub route is added once both are up.

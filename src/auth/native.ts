@@ -36,8 +36,6 @@ import { hashPassword, needsRehash, verifyPassword } from './password-hash.js';
 import { MAX_PASSWORD_LENGTH, checkEmail, checkNewPassword } from './native-passwords.js';
 import { NativeLockout } from './native-lockout.js';
 
-export { MAX_PASSWORD_LENGTH } from './native-passwords.js';
-
 export type { NativeAccount, NativeAccountStore, SignupInput } from './types.js';
 
 /** The native authenticator: the contract, with its accounts and their pages. */

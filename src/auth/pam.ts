@@ -34,12 +34,7 @@ import { findPamtester } from './pam-backends.js';
 import { pamCheck } from './pam-check.js';
 import { setLinuxPassword } from './linux-passwords.js';
 
-export {
-  availablePamBackends,
-  findPamtester,
-  pamServiceExists,
-  type PamBackendName,
-} from './pam-backends.js';
+export { availablePamBackends, type PamBackendName } from './pam-backends.js';
 export {
   forcePamBackend,
   pamCheck,

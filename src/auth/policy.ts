@@ -20,9 +20,6 @@ import { checkUserName } from '../core/names.js';
 /** The one message a person sees for any refused login (never says which check failed). */
 export const LOGIN_FAILED_MESSAGE = 'Invalid username or password.';
 
-/** Longest username accepted (UTF-16 code units; JupyterHub has no limit). */
-export { MAX_USERNAME_LENGTH } from '../core/names.js';
-
 /** What the caller knows about the user when checking policy. */
 export interface PolicyContext {
   /** The user already exists in the hub database (for `allow_existing_users`). */

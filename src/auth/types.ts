@@ -1,4 +1,4 @@
-import type { JsonObject } from '../core/json.js';
+import type { JsonObject } from '../util/json.js';
 import type { z } from 'zod';
 import type { Logger } from '../log.js';
 

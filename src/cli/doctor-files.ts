@@ -7,8 +7,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { LoadedConfig } from '../config/index.js';
 import { credentialKeys } from '../config/credentials.js';
 import type { Settings } from '../core/settings.js';
-import { fileMode, isExposed, modeText, sqliteFiles } from '../core/private-files.js';
-import { generatedTlsFiles } from '../core/tls.js';
+import { fileMode, isExposed, modeText, sqliteFiles } from '../security/private-files.js';
+import { generatedTlsFiles } from '../security/tls.js';
 import { parseDbUrl } from '../db/index.js';
 import type { CheckResult } from './doctor-checks.js';
 

@@ -3,7 +3,7 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Settings } from '../core/settings.js';
-import { SELF_SIGNED_CERT_FILE, SELF_SIGNED_KEY_FILE } from '../core/tls.js';
+import { SELF_SIGNED_CERT_FILE, SELF_SIGNED_KEY_FILE } from '../security/tls.js';
 import type { CheckResult } from './doctor-checks.js';
 import { isRoot } from './doctor-system.js';
 

@@ -24,13 +24,6 @@ export function rememberExplicit(
   EXPLICIT.set(config, explicit);
 }
 
-/** @internal The explicitly set values of a loaded config. */
-export function explicitOf(
-  config: object,
-): Partial<Record<ClassName, Record<string, unknown>>> | undefined {
-  return EXPLICIT.get(config);
-}
-
 /**
  * Every trait of `leaf` (own and inherited): its defaults, overlaid with `explicit`, then the
  * defaults JupyterHub computes from other traits (e.g. allow_existing_users).

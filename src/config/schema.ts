@@ -115,13 +115,6 @@ export function traitsOf(cls: ClassName): Shape {
   return Object.assign({}, ...ancestry(cls).map((c) => CLASSES[c].own)) as Shape;
 }
 
-/** The class that declares `trait` for `cls` (itself or an ancestor), or null. */
-export function declaringClass(cls: ClassName, trait: string): ClassName | null {
-  for (const c of ancestry(cls).reverse())
-    if (Object.prototype.hasOwnProperty.call(CLASSES[c].own, trait)) return c;
-  return null;
-}
-
 export type JupyterHubTraits = Out<typeof jupyterHubTraits>;
 export type AuthenticatorTraits = Out<typeof authenticatorTraits>;
 export type LocalAuthenticatorTraits = AuthenticatorTraits & Out<typeof localAuthenticatorTraits>;

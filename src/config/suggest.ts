@@ -1,6 +1,6 @@
 /** "Did you mean …?" for unknown config keys: edit distance over class and trait names. */
 import { REFUSED_TRAITS, UNSUPPORTED_TRAITS } from './known-traits.js';
-import { levenshtein } from '../core/edit-distance.js';
+import { levenshtein } from '../util/edit-distance.js';
 
 /** Edit distance of two config names, ignoring case. */
 export function editDistance(a: string, b: string): number {

@@ -48,7 +48,6 @@ export function createAppServices(d: {
       groups: store.groups,
       users: store.users,
       roles: store.roles,
-      scopedLists: store.scopedLists,
     }),
     shares,
     shareCodes: new ShareCodeService({ shares: store.shares, shareRules: shares }),

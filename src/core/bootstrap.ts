@@ -8,7 +8,7 @@
  */
 import type { Store, User } from '../db/index.js';
 import { HubError } from '../errors.js';
-import type { JsonObject } from './json.js';
+import type { JsonObject } from '../util/json.js';
 import { checkUserName } from './names.js';
 
 export interface BootstrapDeps {

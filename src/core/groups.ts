@@ -5,7 +5,7 @@
  */
 import type { Group, Store, User } from '../db/index.js';
 import { HubError } from '../errors.js';
-import type { JsonObject } from './json.js';
+import type { JsonObject } from '../util/json.js';
 
 /** Group names: printable, no slashes (they appear in URL paths and scope filters). */
 const GROUP_NAME_RE = /^[^/!\s][^/!]{0,254}$/;
@@ -24,7 +24,6 @@ export interface GroupServiceDeps {
   groups: Store['groups'];
   users: Store['users'];
   roles: Store['roles'];
-  scopedLists: Store['scopedLists'];
 }
 
 /** A group with its member names and roles, as the API shows it. */
@@ -50,8 +49,8 @@ export class GroupService {
     limit: number,
     only?: readonly string[],
   ): Promise<{ groups: Group[]; members: Map<number, string[]>; total: number }> {
-    const { groups, total } = await this.d.scopedLists.groups(offset, limit, only);
-    const members = await this.d.scopedLists.memberNamesOfGroups(groups.map((g) => g.id));
+    const { groups, total } = await this.d.groups.list(offset, limit, only);
+    const members = await this.d.groups.memberNamesOfGroups(groups.map((g) => g.id));
     return { groups, members, total };
   }
 

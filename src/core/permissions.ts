@@ -10,7 +10,7 @@ import {
   validateLoadRoles,
   type RoleSpec,
 } from './roles.js';
-import type { CustomScopes, GroupsOfUser } from './scopes.js';
+import { validateCustomScopes, type CustomScopes, type GroupsOfUser } from './scopes.js';
 import type { RoleSettings } from './settings.js';
 
 /** Who made a request, and what they may do. */
@@ -46,8 +46,18 @@ export class Permissions {
     },
   ) {}
 
-  /** Validate `load_roles`, write roles and their assignments to the database. Throws LABHUB_ERR_CONFIG. */
+  /**
+   * Validate `custom_scopes` and `load_roles`, write roles and their assignments to the database.
+   * Throws LABHUB_ERR_CONFIG.
+   */
   async init(): Promise<void> {
+    const scopeErrors = validateCustomScopes(this.opts.customScopes);
+    if (scopeErrors.length)
+      throw new HubError(
+        'LABHUB_ERR_CONFIG',
+        500,
+        `JupyterHub.custom_scopes is invalid:\n  - ${scopeErrors.join('\n  - ')}`,
+      );
     const result = validateLoadRoles(this.opts.loadRoles, {
       customScopes: this.opts.customScopes,
       extraUserScopes: this.opts.extraUserScopes,

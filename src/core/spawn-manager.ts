@@ -4,7 +4,7 @@ import type { ServerRecord, Store, User } from '../db/index.js';
 import type { Proxy, Route } from '../proxy/types.js';
 import type { Spawner, SpawnerDefinition, SpawnerOptions } from '../spawner/types.js';
 import type { HubMetrics } from '../metrics/hub-metrics.js';
-import type { JsonObject } from './json.js';
+import type { JsonObject } from '../util/json.js';
 import type { Permissions } from './permissions.js';
 import { ProgressChannel } from './progress.js';
 import { spawnerOptionsFor } from './spawner-options.js';

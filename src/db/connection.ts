@@ -18,7 +18,7 @@ import {
   tightenedMessage,
   fileMode,
   type Tightened,
-} from '../core/private-files.js';
+} from '../security/private-files.js';
 import type { Database } from './schema.js';
 import * as m001 from './migrations/001-initial.js';
 import * as m002 from './migrations/002-shares-services.js';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Store } from './index.js';
 import { dbTightenedMessage } from './connection.js';
-import type { Tightened } from '../core/private-files.js';
+import type { Tightened } from '../security/private-files.js';
 
 const mode = (p: string) => statSync(p).mode & 0o777;
 

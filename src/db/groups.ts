@@ -1,5 +1,6 @@
+import { sql } from 'kysely';
 import type { Db } from './connection.js';
-import type { JsonObject } from '../core/json.js';
+import type { JsonObject } from '../util/json.js';
 
 export interface Group {
   id: number;
@@ -45,22 +46,41 @@ export class GroupRepo {
       .execute();
   }
 
-  async list(offset: number, limit: number): Promise<{ groups: Group[]; total: number }> {
-    const total = await this.db
-      .selectFrom('groups')
+  /**
+   * One page of groups (by id); with `only`, restricted in SQL to the named groups (what a
+   * filtered `list:groups!group=x` scope covers).
+   */
+  async list(
+    offset: number,
+    limit: number,
+    only?: readonly string[],
+  ): Promise<{ groups: Group[]; total: number }> {
+    let base = this.db.selectFrom('groups');
+    if (only)
+      base = only.length ? base.where('name', 'in', [...only]) : base.where(sql<boolean>`1 = 0`);
+    const total = await base
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
-    const rows = await this.db
-      .selectFrom('groups')
-      .selectAll()
-      .orderBy('id')
-      .offset(offset)
-      .limit(limit)
-      .execute();
+    const rows = await base.selectAll().orderBy('id').offset(offset).limit(limit).execute();
     return {
       groups: rows.map((r) => ({ id: r.id, name: r.name, properties: JSON.parse(r.properties) })),
       total: Number(total.n),
     };
+  }
+
+  /** Members of many groups in one query. */
+  async memberNamesOfGroups(groupIds: number[]): Promise<Map<number, string[]>> {
+    const out = new Map<number, string[]>();
+    if (!groupIds.length) return out;
+    const rows = await this.db
+      .selectFrom('user_group_map')
+      .innerJoin('users', 'users.id', 'user_group_map.user_id')
+      .select(['user_group_map.group_id', 'users.name'])
+      .where('group_id', 'in', groupIds)
+      .orderBy('users.name')
+      .execute();
+    for (const r of rows) out.set(r.group_id, [...(out.get(r.group_id) ?? []), r.name]);
+    return out;
   }
 
   async addMember(groupId: number, userId: number): Promise<void> {

@@ -13,7 +13,8 @@ import { PasswordChangeRepo } from './password-changes.js';
 import { RoleRepo } from './roles.js';
 import { ServerRepo } from './servers.js';
 import { SessionRepo } from './sessions.js';
-import { ApiServiceRepo, ScopedListRepo, ShareRepo } from './shares.js';
+import { ApiServiceRepo } from './api-services.js';
+import { ShareRepo } from './shares.js';
 import { TokenRepo } from './tokens.js';
 import { UserRepo } from './users.js';
 
@@ -25,7 +26,7 @@ export {
   type DbTarget,
   type OpenDbOptions,
 } from './connection.js';
-export type { User, UserListQuery, UserSort } from './users.js';
+export type { User, UserListQuery, UserSort, ListRestriction } from './users.js';
 export type { ServerRecord, ActiveServer, ServerStatus, ServerPatch } from './servers.js';
 export type { TokenRecord, NewToken } from './tokens.js';
 export type { OAuthClient, OAuthCode } from './oauth.js';
@@ -33,14 +34,7 @@ export type { Group } from './groups.js';
 export type { RoleRecord } from './roles.js';
 export type { LoginSession } from './sessions.js';
 export type { PasswordChangeTicket } from './password-changes.js';
-export type {
-  Share,
-  ShareCode,
-  SharedServer,
-  ShareTarget,
-  ShareListing,
-  ListRestriction,
-} from './shares.js';
+export type { Share, ShareCode, SharedServer, ShareTarget, ShareListing } from './shares.js';
 export { newToken } from './token-hash.js';
 
 /** Every repository over one connection. The rest of the hub uses only this. */
@@ -56,7 +50,6 @@ export class Store {
   readonly kv: KvRepo;
   readonly passwordChanges: PasswordChangeRepo;
   readonly shares: ShareRepo;
-  readonly scopedLists: ScopedListRepo;
   readonly apiServices: ApiServiceRepo;
 
   constructor(readonly db: Db) {
@@ -71,7 +64,6 @@ export class Store {
     this.kv = new KvRepo(db);
     this.passwordChanges = new PasswordChangeRepo(db);
     this.shares = new ShareRepo(db);
-    this.scopedLists = new ScopedListRepo(db);
     this.apiServices = new ApiServiceRepo(db);
   }
 

@@ -144,6 +144,36 @@ export interface HubKvTable {
   value: string;
 }
 
+/** Scopes on one server granted to a user or a group (migration 002). */
+export interface SharesTable {
+  id: Generated<number>;
+  server_id: number;
+  user_id: number | null;
+  group_id: number | null;
+  scopes: string;
+  created_at: string;
+}
+
+/** A code exchangeable for a share of one server (migration 002); only its hash is kept. */
+export interface ShareCodesTable {
+  id: Generated<number>;
+  server_id: number;
+  prefix: string;
+  hashed: string;
+  scopes: string;
+  created_at: string;
+  expires_at: string | null;
+  exchange_count: number;
+  last_exchanged_at: string | null;
+}
+
+/** Services created at runtime through the REST API: name → JSON spec (migration 002). */
+export interface ApiServicesTable {
+  name: string;
+  spec: string;
+  created: string;
+}
+
 export interface Database {
   users: UsersTable;
   servers: ServersTable;
@@ -158,4 +188,7 @@ export interface Database {
   native_accounts: NativeAccountsTable;
   hub_kv: HubKvTable;
   password_change_tickets: PasswordChangeTicketsTable;
+  shares: SharesTable;
+  share_codes: ShareCodesTable;
+  api_services: ApiServicesTable;
 }

@@ -1,6 +1,6 @@
 import type { Db } from './connection.js';
 import { fromIso, isoNow } from './time.js';
-import type { JsonObject } from '../core/json.js';
+import type { JsonObject } from '../util/json.js';
 
 export type ServerStatus = 'stopped' | 'spawning' | 'running' | 'stopping';
 

@@ -104,11 +104,11 @@ test('scoped lists restrict users by name and group and groups by name, in SQL, 
   );
   assert.deepEqual([paged.total, paged.users.map((u) => u.name)], [2, ['a2']]);
   assert.deepEqual(
-    (await s.scopedLists.groups(0, 10, ['y'])).groups.map((g) => g.name),
+    (await s.groups.list(0, 10, ['y'])).groups.map((g) => g.name),
     ['y'],
   );
-  assert.equal((await s.scopedLists.groups(0, 10)).total, 2);
-  assert.deepEqual((await s.scopedLists.memberNamesOfGroups([gx.id])).get(gx.id), ['a1', 'a2']);
+  assert.equal((await s.groups.list(0, 10)).total, 2);
+  assert.deepEqual((await s.groups.memberNamesOfGroups([gx.id])).get(gx.id), ['a1', 'a2']);
   await s.apiServices.put('svc', { url: 'http://127.0.0.1:1' });
   assert.deepEqual(await s.apiServices.all(), [
     { name: 'svc', spec: { url: 'http://127.0.0.1:1' } },

@@ -1,45 +1,8 @@
-/**
- * Shares and share codes (JupyterHub 5.0 sharing), plus two small things that the REST API needs
- * and that live here only because of file ownership during parallel work (move them on merge):
- * scope-restricted user/group listings (`list:users!group=x`, belongs in users.ts/groups.ts) and
- * services created through the API (`api_services`).
- * Tables come from migration 002; their kysely types are declared here (schema.ts is 001's).
- */
+/** Shares and share codes (JupyterHub 5.0 sharing; tables of migration 002, types in schema.ts). */
 import { randomBytes } from 'node:crypto';
-import { type Kysely, sql } from 'kysely';
 import type { Db } from './connection.js';
-import type { Database } from './schema.js';
 import { fromIso, isoAfterSeconds, isoNow } from './time.js';
 import { hashToken, verifyToken } from './token-hash.js';
-import type { Group } from './groups.js';
-
-interface SharesTable {
-  id: import('kysely').Generated<number>;
-  server_id: number;
-  user_id: number | null;
-  group_id: number | null;
-  scopes: string;
-  created_at: string;
-}
-interface ShareCodesTable {
-  id: import('kysely').Generated<number>;
-  server_id: number;
-  prefix: string;
-  hashed: string;
-  scopes: string;
-  created_at: string;
-  expires_at: string | null;
-  exchange_count: number;
-  last_exchanged_at: string | null;
-}
-interface ApiServicesTable {
-  name: string;
-  spec: string;
-  created: string;
-}
-type ShareDb = Kysely<
-  Database & { shares: SharesTable; share_codes: ShareCodesTable; api_services: ApiServicesTable }
->;
 
 /** The server a share or code is about. */
 export interface SharedServer {
@@ -83,10 +46,7 @@ const CODE_PREFIX_LENGTH = 4;
 
 /** Shares, share codes and their listings; every listing is one SQL page. */
 export class ShareRepo {
-  private readonly db: ShareDb;
-  constructor(db: Db) {
-    this.db = db as unknown as ShareDb;
-  }
+  constructor(private readonly db: Db) {}
 
   private shareQuery() {
     return this.db
@@ -403,75 +363,5 @@ export class ShareRepo {
       .where('expires_at', 'is not', null)
       .where('expires_at', '<=', isoNow())
       .execute();
-  }
-}
-
-/** Which rows a filtered `list:users` / `list:groups` scope lets the caller see. */
-export interface ListRestriction {
-  users?: readonly string[];
-  groups?: readonly string[];
-}
-
-/**
- * Group listings restricted in SQL to what a filtered list scope covers (users: UserRepo.list
- * takes the same restriction).
- */
-export class ScopedListRepo {
-  constructor(private readonly db: Db) {}
-
-  /** One page of groups (by id), restricted to the named groups when `only` is given. */
-  async groups(
-    offset: number,
-    limit: number,
-    only?: readonly string[],
-  ): Promise<{ groups: Group[]; total: number }> {
-    let base = this.db.selectFrom('groups');
-    if (only)
-      base = only.length ? base.where('name', 'in', [...only]) : base.where(sql<boolean>`1 = 0`);
-    const total = await base
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirstOrThrow();
-    const rows = await base.selectAll().orderBy('id').offset(offset).limit(limit).execute();
-    return {
-      groups: rows.map((r) => ({ id: r.id, name: r.name, properties: JSON.parse(r.properties) })),
-      total: Number(total.n),
-    };
-  }
-
-  /** Members of many groups in one query. */
-  async memberNamesOfGroups(groupIds: number[]): Promise<Map<number, string[]>> {
-    const out = new Map<number, string[]>();
-    if (!groupIds.length) return out;
-    const rows = await this.db
-      .selectFrom('user_group_map')
-      .innerJoin('users', 'users.id', 'user_group_map.user_id')
-      .select(['user_group_map.group_id', 'users.name'])
-      .where('group_id', 'in', groupIds)
-      .orderBy('users.name')
-      .execute();
-    for (const r of rows) out.set(r.group_id, [...(out.get(r.group_id) ?? []), r.name]);
-    return out;
-  }
-}
-
-/** Services created at runtime through the REST API: name → JSON spec. */
-export class ApiServiceRepo {
-  private readonly db: ShareDb;
-  constructor(db: Db) {
-    this.db = db as unknown as ShareDb;
-  }
-  async all(): Promise<Array<{ name: string; spec: Record<string, unknown> }>> {
-    const rows = await this.db.selectFrom('api_services').selectAll().orderBy('name').execute();
-    return rows.map((r) => ({ name: r.name, spec: JSON.parse(r.spec) }));
-  }
-  async put(name: string, spec: Record<string, unknown>): Promise<void> {
-    await this.db
-      .insertInto('api_services')
-      .values({ name, spec: JSON.stringify(spec), created: isoNow() })
-      .onConflict((oc) => oc.column('name').doUpdateSet({ spec: JSON.stringify(spec) }))
-      .execute();
-  }
-  async delete(name: string): Promise<void> {
-    await this.db.deleteFrom('api_services').where('name', '=', name).execute();
   }
 }

@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from './connection.js';
 import { fromIso, isoNow } from './time.js';
-import type { ListRestriction } from './shares.js';
+
+/** Which rows a filtered `list:users` / `list:groups` scope lets the caller see. */
+export interface ListRestriction {
+  users?: readonly string[];
+  groups?: readonly string[];
+}
 
 /** A hub user, as the domain sees it. */
 export interface User {

@@ -3,16 +3,23 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type { HubContext } from '../core/context.js';
 import { HubError } from '../errors.js';
-import { pageContext, sendPage } from './page-context.js';
+import { pageContext, sendPage, type PageCustomization } from './page-context.js';
 import { principalOf } from './principal.js';
+import { logRequest } from './access-log.js';
 import { renderError } from './pages/render/index.js';
 import { registerApiRoutes } from './api/index.js';
 import { registerPageRoutes } from './pages/index.js';
 import { MAX_PARAM_LENGTH, unmatchedApiError } from './api/unmatched.js';
 import { BODY_LIMIT, clientErrorHandler, isApiPath, sendError } from './error-reply.js';
 
-/** Build the hub's HTTP application (pages, REST API, OAuth provider). Wiring only. */
-export async function createApp(ctx: HubContext): Promise<FastifyInstance> {
+/**
+ * Build the hub's HTTP application (pages, REST API, OAuth provider). Wiring only. `pages` is
+ * this hub's page customisation (template overrides), kept on the app, not in a module variable.
+ */
+export async function createApp(
+  ctx: HubContext,
+  pages: PageCustomization = {},
+): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     logger: false,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
@@ -27,6 +34,7 @@ export async function createApp(ctx: HubContext): Promise<FastifyInstance> {
     },
     clientErrorHandler,
   });
+  app.decorate('labhubPages', pages);
   await app.register(cookie);
   await app.register(formbody);
 
@@ -54,6 +62,7 @@ export async function createApp(ctx: HubContext): Promise<FastifyInstance> {
       { method: req.method, handler, code: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
+    await logRequest(ctx, req, reply);
   });
 
   app.setErrorHandler(async (err, req, reply) => sendError(ctx, req, reply, err));

@@ -4,7 +4,6 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 export const LOGIN_COOKIE = 'jupyterhub-hub-login';
 export const SESSION_COOKIE = 'jupyterhub-session-id';
 export const XSRF_COOKIE = '_xsrf';
-export const LANG_COOKIE = 'labhub-lang';
 /** The single-use ticket of a login whose password must be changed (httpOnly, /hub/ only). */
 export const PASSWORD_CHANGE_COOKIE = 'labhub-password-change';
 

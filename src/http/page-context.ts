@@ -10,15 +10,17 @@ import {
 } from './pages/render/index.js';
 import { xsrfToken } from './xsrf.js';
 
-/** Template overrides are loaded once at start by hub.ts and kept here. */
-let overrides: TemplateOverrides | undefined;
-let announcement: string | undefined;
-export function setPageCustomization(o: {
+/** A hub's own page customisation, loaded once at start and kept on its fastify instance. */
+export interface PageCustomization {
   templates?: TemplateOverrides;
   announcement?: string;
-}): void {
-  overrides = o.templates;
-  announcement = o.announcement;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Set by createApp: each hub's app has its own (two hubs in one process do not share). */
+    labhubPages: PageCustomization;
+  }
 }
 
 /** Everything a page render needs about this request. */
@@ -50,8 +52,8 @@ export function pageContext(
       : null,
     xsrf: xsrfToken(ctx, req, reply),
     version: ctx.settings.labhubVersion,
-    templates: overrides,
-    announcement,
+    templates: req.server.labhubPages.templates,
+    announcement: req.server.labhubPages.announcement,
     path: req.url.split('?')[0],
   };
 }
@@ -68,8 +70,8 @@ export function bareContext(ctx: HubContext, req: FastifyRequest): PageContext {
     user: null,
     xsrf: '',
     version: ctx.settings.labhubVersion,
-    templates: overrides,
-    announcement,
+    templates: req.server.labhubPages.templates,
+    announcement: req.server.labhubPages.announcement,
     path: req.url.split('?')[0],
   };
 }

@@ -10,8 +10,3 @@ export function pkceMatches(verifier: string, challenge: string, method: string 
   const b = Buffer.from(challenge);
   return a.length === b.length && timingSafeEqual(a, b);
 }
-
-/** RFC 7636 §4.1: 43–128 characters of [A-Z a-z 0-9 - . _ ~]. */
-export function validVerifier(v: string): boolean {
-  return /^[A-Za-z0-9\-._~]{43,128}$/.test(v);
-}

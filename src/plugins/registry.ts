@@ -16,7 +16,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { HubError } from '../errors.js';
-import { levenshtein } from '../core/edit-distance.js';
+import { levenshtein } from '../util/edit-distance.js';
 
 /** What every plugin definition has. */
 export interface PluginDefinition {

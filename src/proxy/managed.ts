@@ -13,7 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { HubError } from '../errors.js';
-import type { JsonObject } from '../core/json.js';
+import type { JsonObject } from '../util/json.js';
 import { ChpClient, routespecToChpPath } from './chp-client.js';
 import { cleanStalePidFile, managedProxyPid, removePidFile, terminatePid } from './pid-file.js';
 import { probeProxy, type Probe, type RawRoute } from './probe.js';

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../core/json.js';
+import type { JsonObject } from '../util/json.js';
 
 /** One proxy route, in JupyterHub's routespec form (always ends with '/'). */
 export interface Route {

@@ -6,7 +6,7 @@
  * Shared by the local spawners (local-process, simple-local-process).
  */
 import type { ChildProcess } from 'node:child_process';
-import type { JsonObject } from '../core/json.js';
+import type { JsonObject } from '../util/json.js';
 import type { Logger } from '../log.js';
 import { cleanupLimits } from './limits.js';
 import {

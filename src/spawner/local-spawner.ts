@@ -14,7 +14,7 @@
  * environment cannot be made. On any failure the process group is killed.
  */
 import { HubError } from '../errors.js';
-import type { JsonObject } from '../core/json.js';
+import type { JsonObject } from '../util/json.js';
 import { withServiceUrl } from '../core/spawn-env.js';
 import type { Logger } from '../log.js';
 import type { Spawner, SpawnerContext, SpawnProgress } from './types.js';

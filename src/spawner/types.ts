@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { JsonObject } from '../core/json.js';
+import type { JsonObject } from '../util/json.js';
 import type { Logger } from '../log.js';
 
 /** One progress event while a server starts (hub-protocol.md §8). */

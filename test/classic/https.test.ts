@@ -15,7 +15,7 @@ import {
   SELF_SIGNED_CERT_FILE,
   SELF_SIGNED_KEY_FILE,
   generateSelfSignedCert,
-} from '../../src/core/tls.js';
+} from '../../src/security/tls.js';
 
 /** GET over TLS trusting only `ca`; resolves status, body and the peer certificate's fingerprint. */
 function httpsGet(
@@ -133,10 +133,10 @@ test('generate_self_signed_cert: the hub writes a cert and key (600) next to the
   }
 });
 
-test('generateSelfSignedCert: a valid X.509 v3 certificate that openssl accepts, with the names asked for', () => {
+test('generateSelfSignedCert: a valid X.509 v3 certificate that openssl accepts, with the names asked for', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'labhub-tlsgen-'));
   try {
-    const g = generateSelfSignedCert({
+    const g = await generateSelfSignedCert({
       altNames: ['hub.example.org', '10.1.2.3', 'fd00::2'],
       days: 10,
     });

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { HubContext } from '../../core/context.js';
-import type { JsonObject } from '../../core/json.js';
+import type { JsonObject } from '../../util/json.js';
 import type { Principal } from '../../core/permissions.js';
 import { filterGroupModel } from '../../core/model-filter.js';
 import type { Group, User } from '../../db/index.js';

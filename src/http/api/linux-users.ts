@@ -1,5 +1,5 @@
 import type { HubContext } from '../../core/context.js';
-import type { JsonObject } from '../../core/json.js';
+import type { JsonObject } from '../../util/json.js';
 import { mayModifyAdmin } from '../../core/scopes.js';
 import { HubError } from '../../errors.js';
 import { requireScope } from '../guard.js';

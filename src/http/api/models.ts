@@ -1,5 +1,5 @@
 import type { HubContext } from '../../core/context.js';
-import type { JsonObject } from '../../core/json.js';
+import type { JsonObject } from '../../util/json.js';
 import type { ServerRecord, User } from '../../db/index.js';
 import { pyQuote } from '../../core/spawn-env.js';
 

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { HubContext } from '../../core/context.js';
-import type { JsonObject } from '../../core/json.js';
+import type { JsonObject } from '../../util/json.js';
 import { HubError } from '../../errors.js';
 import type { Principal } from '../../core/permissions.js';
 import { route, type AnyRoute } from './route.js';

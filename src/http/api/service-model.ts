@@ -1,5 +1,5 @@
 import type { HubContext } from '../../core/context.js';
-import type { JsonObject } from '../../core/json.js';
+import type { JsonObject } from '../../util/json.js';
 import type { ServiceInfo } from '../../core/services.js';
 
 /** The Service model (§4.3) before vertical filtering. */

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { HubContext } from '../../core/context.js';
-import type { JsonObject } from '../../core/json.js';
+import type { JsonObject } from '../../util/json.js';
 import { filterServiceModel } from '../../core/model-filter.js';
 import { checkAccess, mayModifyAdmin, scopeError } from '../../core/scopes.js';
 import type { ServiceInfo } from '../../core/services.js';

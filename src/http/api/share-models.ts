@@ -1,5 +1,5 @@
 import type { HubContext } from '../../core/context.js';
-import type { JsonObject } from '../../core/json.js';
+import type { JsonObject } from '../../util/json.js';
 import type { Share, ShareCode, SharedServer } from '../../db/index.js';
 import { ts } from './models.js';
 

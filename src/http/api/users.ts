@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { HubContext } from '../../core/context.js';
-import type { JsonObject } from '../../core/json.js';
+import type { JsonObject } from '../../util/json.js';
 import { filterUserModel } from '../../core/model-filter.js';
 import { mayModifyAdmin } from '../../core/scopes.js';
 import { parseScopeSet } from '../../core/scopes-access.js';

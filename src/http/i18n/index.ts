@@ -11,8 +11,6 @@ export type { MessageKey };
 /** Languages the pages are written in. */
 export type Lang = 'en' | 'zh';
 
-export const LANGUAGES: readonly Lang[] = ['en', 'zh'];
-
 /** Cookie that remembers an explicit language choice (set by the language switch). */
 export const LANG_COOKIE = 'labhub-lang';
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HubContext } from '../../core/context.js';
 import type { Principal } from '../../core/permissions.js';
-import type { JsonObject } from '../../core/json.js';
+import type { JsonObject } from '../../util/json.js';
 import { pyQuote } from '../../core/spawn-env.js';
 import { checkServerName } from '../../core/names.js';
 import { HubError, isHubError } from '../../errors.js';

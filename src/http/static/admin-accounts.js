@@ -1,3 +1,4 @@
+// @ts-check
 // Admin page, PAM with labhub running as root: "Create missing Linux accounts with one-time
 // passwords". While that box is ticked, admin.js hands the add-users form to this file, which
 // calls POST labhub/linux-users and shows each new account's one-time password once, in the page
@@ -5,7 +6,7 @@
 (function () {
   'use strict';
   var L = window.labhub;
-  var box = document.getElementById('add-linux');
+  var box = /** @type {HTMLInputElement} */ (document.getElementById('add-linux'));
   var panel = document.getElementById('one-time-passwords');
   if (!L || !box || !panel) return;
   var h = L.h;

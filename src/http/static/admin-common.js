@@ -1,3 +1,4 @@
+// @ts-check
 // Admin page (/hub/admin), shared part: helpers, tabs and the server/user actions, exposed as
 // window.labhubAdmin for admin.js (users), admin-running.js (running servers, spawn failures)
 // and admin-groups.js (groups). Everything goes through the REST API (cookie + X-XSRFToken)
@@ -76,6 +77,7 @@
 
   // ---- tabs (arrow keys move between tabs, as in the WAI-ARIA tabs pattern) ----
   var tabs = Array.prototype.slice.call(root.querySelectorAll('[role="tab"]'));
+  /** @type {Record<string, Function>} */
   var loaders = {};
   function selectTab(tab) {
     tabs.forEach(function (x) {

@@ -1,3 +1,4 @@
+// @ts-check
 // Admin page: the groups tab (helpers from admin-common.js).
 (function () {
   'use strict';
@@ -105,8 +106,11 @@
         groupsList.appendChild(groupCard(g));
       });
       pageInfo(document.getElementById('groups-info'), p, items.length);
-      document.getElementById('groups-prev').disabled = groups.offset <= 0;
-      document.getElementById('groups-next').disabled = !(p && p.next);
+      /** @type {HTMLButtonElement} */ (document.getElementById('groups-prev')).disabled =
+        groups.offset <= 0;
+      /** @type {HTMLButtonElement} */ (document.getElementById('groups-next')).disabled = !(
+        p && p.next
+      );
     }, fail);
   }
   document.getElementById('groups-prev').addEventListener('click', function () {
@@ -119,7 +123,7 @@
   });
 
   groupsList.addEventListener('click', function (ev) {
-    var btn = ev.target.closest('button[data-group-action]');
+    var btn = /** @type {Element} */ (ev.target).closest('button[data-group-action]');
     if (!btn) return;
     var name = btn.closest('[data-group]').getAttribute('data-group');
     if (btn.getAttribute('data-group-action') === 'delete') {
@@ -138,7 +142,7 @@
     }
   });
   groupsList.addEventListener('submit', function (ev) {
-    var form = ev.target.closest('form[data-group-form]');
+    var form = /** @type {Element} */ (ev.target).closest('form[data-group-form]');
     if (!form) return;
     ev.preventDefault();
     var name = form.closest('[data-group]').getAttribute('data-group');
@@ -162,7 +166,11 @@
         if (!value || typeof value !== 'object' || Array.isArray(value))
           throw new Error('not an object');
       } catch (e) {
-        L.announce(status, t('js.admin.propertiesInvalid', { message: e.message }), 'error');
+        L.announce(
+          status,
+          t('js.admin.propertiesInvalid', { message: e instanceof Error ? e.message : String(e) }),
+          'error',
+        );
         return;
       }
       L.api('PUT', groupPath(name) + '/properties', value).then(function () {
@@ -172,7 +180,7 @@
   });
   document.getElementById('new-group-form').addEventListener('submit', function (ev) {
     ev.preventDefault();
-    var input = document.getElementById('new-group-name');
+    var input = /** @type {HTMLInputElement} */ (document.getElementById('new-group-name'));
     var name = input.value.trim();
     if (!name) return;
     L.api('POST', groupPath(name)).then(function () {

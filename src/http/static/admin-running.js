@@ -1,3 +1,4 @@
+// @ts-check
 // Admin page: the running-servers and spawn-failures tabs (helpers from admin-common.js).
 (function () {
   'use strict';
@@ -57,8 +58,11 @@
         );
       L.labelCells(document.getElementById('panel-running'));
       pageInfo(document.getElementById('running-info'), p, items.length);
-      document.getElementById('running-prev').disabled = running.offset <= 0;
-      document.getElementById('running-next').disabled = !(p && p.next);
+      /** @type {HTMLButtonElement} */ (document.getElementById('running-prev')).disabled =
+        running.offset <= 0;
+      /** @type {HTMLButtonElement} */ (document.getElementById('running-next')).disabled = !(
+        p && p.next
+      );
       if (!document.getElementById('panel-running').hidden)
         runningTimer = setTimeout(loadRunning, 15000);
     }, fail);

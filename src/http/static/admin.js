@@ -1,3 +1,4 @@
+// @ts-check
 // Admin page: the users tab (helpers from admin-common.js; loaded last, it fills the first tab).
 (function () {
   'use strict';
@@ -47,8 +48,9 @@
       renderUsers(items);
       followPending(items);
       pageInfo(document.getElementById('page-info'), p, items.length);
-      document.getElementById('page-prev').disabled = users.offset <= 0;
-      document.getElementById('page-next').disabled = !p.next;
+      /** @type {HTMLButtonElement} */ (document.getElementById('page-prev')).disabled =
+        users.offset <= 0;
+      /** @type {HTMLButtonElement} */ (document.getElementById('page-next')).disabled = !p.next;
     }, fail);
   }
 
@@ -181,7 +183,7 @@
   var searchTimer = null;
   document.getElementById('user-search').addEventListener('input', function (ev) {
     clearTimeout(searchTimer);
-    var value = ev.target.value.trim();
+    var value = /** @type {HTMLInputElement} */ (ev.target).value.trim();
     searchTimer = setTimeout(function () {
       users.filter = value;
       users.offset = 0;
@@ -189,7 +191,7 @@
     }, 250);
   });
   document.getElementById('user-state').addEventListener('change', function (ev) {
-    users.state = ev.target.value;
+    users.state = /** @type {HTMLSelectElement} */ (ev.target).value;
     users.offset = 0;
     loadUsers();
   });
@@ -217,7 +219,7 @@
     });
   });
 
-  var addForm = document.getElementById('add-users');
+  var addForm = /** @type {HTMLFormElement} */ (document.getElementById('add-users'));
   var showAdd = document.getElementById('show-add-users');
   showAdd.addEventListener('click', function () {
     addForm.hidden = !addForm.hidden;
@@ -226,15 +228,14 @@
   });
   addForm.addEventListener('submit', function (ev) {
     ev.preventDefault();
-    var names = document
-      .getElementById('add-usernames')
-      .value.split(/[\s,]+/)
+    var names = /** @type {HTMLTextAreaElement} */ (document.getElementById('add-usernames')).value
+      .split(/[\s,]+/)
       .filter(Boolean);
     if (!names.length) {
       L.announce(status, t('js.admin.noNames'), 'error');
       return;
     }
-    var adminBox = document.getElementById('add-admin');
+    var adminBox = /** @type {HTMLInputElement} */ (document.getElementById('add-admin'));
     // PAM as root, "create Linux accounts" ticked: admin-accounts.js adds them (one-time passwords).
     if (L.adminAccounts && L.adminAccounts.active()) {
       L.adminAccounts.submit(names, !!(adminBox && adminBox.checked)).then(function () {

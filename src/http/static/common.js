@@ -1,3 +1,4 @@
+// @ts-check
 // Shared client code for every labhub page: messages, REST calls with the XSRF header,
 // status announcements, relative times, theme toggle and language switch.
 // Exposes window.labhub for the page scripts. No dependencies, no inline code (CSP).
@@ -111,6 +112,7 @@
   function api(method, path, body, opts) {
     opts = opts || {};
     var headers = { 'X-XSRFToken': xsrf, Accept: opts.accept || 'application/json' };
+    /** @type {RequestInit} */
     var init = { method: method, headers: headers, credentials: 'same-origin' };
     if (body !== undefined) {
       headers['Content-Type'] = 'application/json';
@@ -169,6 +171,7 @@
   } catch (e) {
     rtf = null;
   }
+  /** @type {Array<[Intl.RelativeTimeFormatUnit, number]>} */
   var UNITS = [
     ['year', 31536000],
     ['month', 2592000],
@@ -308,7 +311,7 @@
     for (var i = 0; i < links.length; i++) {
       links[i].addEventListener('click', function (ev) {
         ev.preventDefault();
-        var chosen = this.getAttribute('data-lang');
+        var chosen = /** @type {Element} */ (ev.currentTarget).getAttribute('data-lang');
         var secure = window.location.protocol === 'https:' ? '; Secure' : '';
         // Same path as the cookie the hub sets for ?lang= (base_url), so there is only one.
         document.cookie =

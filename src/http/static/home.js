@@ -1,3 +1,4 @@
+// @ts-check
 // Home page (/hub/home): stop, delete and rename servers through the REST API; the
 // "add server" form opens /hub/spawn/<user>/<name>. Starting uses plain links to /hub/spawn.
 (function () {
@@ -40,7 +41,7 @@
   }
 
   root.addEventListener('click', function (ev) {
-    var btn = ev.target.closest('button[data-action]');
+    var btn = /** @type {Element} */ (ev.target).closest('button[data-action]');
     if (!btn) return;
     var action = btn.getAttribute('data-action');
     var name = btn.getAttribute('data-server') || '';
@@ -96,7 +97,7 @@
   if (form) {
     form.addEventListener('submit', function (ev) {
       ev.preventDefault();
-      var input = document.getElementById('new-server-name');
+      var input = /** @type {HTMLInputElement} */ (document.getElementById('new-server-name'));
       var name = (input.value || '').trim();
       if (!validName(name)) {
         L.announce(status, L.t('js.home.invalidName'), 'error');

@@ -1,3 +1,4 @@
+// @ts-check
 // 424 "server not running" page with implicit_spawn_seconds > 0: counts down, then follows
 // the Launch link (which also works at any time).
 (function () {

@@ -1,3 +1,4 @@
+// @ts-check
 // Spawn-pending page: follows the progress event stream (EventSource on the progress URL with
 // ?_xsrf=), shows the progress bar and every message, reloads on `ready` (the page route then
 // redirects to the server) and shows the real failure message on `failed`.

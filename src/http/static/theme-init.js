@@ -1,3 +1,4 @@
+// @ts-check
 // Runs in <head> before the first paint: applies a remembered light/dark choice so the page
 // does not flash in the wrong theme. Without a choice, CSS follows prefers-color-scheme.
 (function () {

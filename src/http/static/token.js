@@ -1,3 +1,4 @@
+// @ts-check
 // Token page (/hub/token): request a token (POST users/<me>/tokens) and revoke tokens
 // (DELETE users/<me>/tokens/<id>) through the REST API with the XSRF header.
 (function () {
@@ -7,16 +8,21 @@
   if (!L || !root) return;
   var user = root.getAttribute('data-user') || '';
   var status = document.getElementById('token-status');
-  var form = document.getElementById('token-form');
+  var form = /** @type {HTMLFormElement} */ (document.getElementById('token-form'));
   var box = document.getElementById('new-token');
-  var output = document.getElementById('new-token-value');
+  var output = /** @type {HTMLInputElement} */ (document.getElementById('new-token-value'));
+
+  /** @param {string} name a field of the token form */
+  function field(name) {
+    return /** @type {HTMLInputElement} */ (form.elements.namedItem(name));
+  }
 
   function tokensPath(id) {
     return 'users/' + L.seg(user) + '/tokens' + (id ? '/' + L.seg(id) : '');
   }
 
   function addRow(token) {
-    var table = document.getElementById('token-table');
+    var table = /** @type {HTMLTableElement} */ (document.getElementById('token-table'));
     if (!table) {
       // First token: replace the "no tokens" paragraph with a fresh list.
       window.location.reload();
@@ -68,13 +74,15 @@
     form.addEventListener('submit', function (ev) {
       ev.preventDefault();
       var body = {};
-      var note = form.elements.note.value.trim();
+      var note = field('note').value.trim();
       if (note) body.note = note;
-      var expires = parseInt(form.elements.expires_in.value, 10);
+      var expires = parseInt(field('expires_in').value, 10);
       if (expires > 0) body.expires_in = expires;
-      var scopes = form.elements.scopes.value.split(/[\s,]+/).filter(Boolean);
+      var scopes = field('scopes')
+        .value.split(/[\s,]+/)
+        .filter(Boolean);
       if (scopes.length) body.scopes = scopes;
-      var submit = form.querySelector('button[type="submit"]');
+      var submit = /** @type {HTMLButtonElement} */ (form.querySelector('button[type="submit"]'));
       submit.disabled = true;
       L.announce(status, L.t('js.token.creating'));
       L.api('POST', tokensPath(), body).then(
@@ -113,7 +121,9 @@
   }
 
   root.addEventListener('click', function (ev) {
-    var btn = ev.target.closest('button[data-action="revoke"]');
+    var btn = /** @type {HTMLButtonElement | null} */ (
+      /** @type {Element} */ (ev.target).closest('button[data-action="revoke"]')
+    );
     if (!btn) return;
     if (!window.confirm(L.t('js.token.revokeConfirm'))) return;
     var id = btn.getAttribute('data-token-id');

@@ -101,13 +101,3 @@ export function forwardHeaders(
   if (custom) for (const k in custom) out.push(k, custom[k]!);
   return out;
 }
-
-/** Lower-cased custom header names, so they replace (not duplicate) client headers. */
-export function normalizeCustomHeaders(
-  h: Record<string, string> | undefined,
-): Record<string, string> | undefined {
-  if (!h || Object.keys(h).length === 0) return undefined;
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) out[k.toLowerCase()] = v;
-  return out;
-}

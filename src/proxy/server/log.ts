@@ -50,8 +50,3 @@ export function createProxyLogger(level: LogLevel = 'info', label = 'LabhubProxy
     error: (f, ...a) => emit('error', f, a),
   };
 }
-
-export function silentProxyLogger(): ProxyLogger {
-  const noop = () => {};
-  return { debugEnabled: false, debug: noop, info: noop, warn: noop, error: noop };
-}

@@ -63,7 +63,6 @@ export {
   resolveLogo,
   compileTemplate,
   applyOverride,
-  NO_OVERRIDES,
   TEMPLATE_NAMES,
   TEMPLATE_VARS,
   type TemplateOverrides,

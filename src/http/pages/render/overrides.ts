@@ -74,8 +74,6 @@ export interface TemplateOverrides {
   readonly templates: ReadonlyMap<TemplateName, CompiledTemplate>;
 }
 
-export const NO_OVERRIDES: TemplateOverrides = { templates: new Map() };
-
 function lineOf(text: string, index: number): number {
   return text.slice(0, index).split('\n').length;
 }

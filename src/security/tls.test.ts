@@ -14,54 +14,54 @@ import {
   SELF_SIGNED_CERT_FILE,
 } from './tls.js';
 
-function withDir(fn: (dir: string) => void): void {
+async function withDir(fn: (dir: string) => void | Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'labhub-tls-unit-'));
   try {
-    fn(dir);
+    await fn(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 test('ensureSelfSignedCert: creates, then reuses while valid; renews one that expires soon', () =>
-  withDir((dir) => {
+  withDir(async (dir) => {
     const cert = join(dir, 'c.pem');
     const key = join(dir, 'k.pem');
-    const a = ensureSelfSignedCert(cert, key);
+    const a = await ensureSelfSignedCert(cert, key);
     assert.equal(a.created, true);
     assert.equal(statSync(key).mode & 0o777, 0o600);
-    const b = ensureSelfSignedCert(cert, key);
+    const b = await ensureSelfSignedCert(cert, key);
     assert.equal(b.created, false);
     assert.equal(b.fingerprint256, a.fingerprint256);
     // A self-signed certificate valid for 10 more days is renewed (renewDays 30).
-    const short = generateSelfSignedCert({ days: 10 });
+    const short = await generateSelfSignedCert({ days: 10 });
     writeFileSync(cert, short.certPem);
     writeFileSync(key, short.keyPem);
-    const c = ensureSelfSignedCert(cert, key);
+    const c = await ensureSelfSignedCert(cert, key);
     assert.equal(c.created, true);
     assert.match(c.reason, /expires/);
     assert.notEqual(c.fingerprint256, short.fingerprint256);
   }));
 
 test('ensureSelfSignedCert under umask 022: a new key is 0600 even over a readable file, and a kept readable key is made 0600 and reported', () =>
-  withDir((dir) => {
+  withDir(async (dir) => {
     const cert = join(dir, 'c.pem');
     const key = join(dir, 'k.pem');
     const old = process.umask(0o022);
     try {
       writeFileSync(key, 'not a key');
       chmodSync(key, 0o644);
-      assert.equal(ensureSelfSignedCert(cert, key).created, true);
+      assert.equal((await ensureSelfSignedCert(cert, key)).created, true);
       assert.equal(statSync(key).mode & 0o777, 0o600, 'a regenerated key');
       assert.equal(statSync(cert).mode & 0o777, 0o644, 'the certificate is public');
       chmodSync(key, 0o644);
-      const kept = ensureSelfSignedCert(cert, key);
+      const kept = await ensureSelfSignedCert(cert, key);
       assert.equal(kept.created, false);
       assert.deepEqual(kept.tightened, { file: key, oldMode: 0o644, newMode: 0o600 });
       assert.equal(statSync(key).mode & 0o777, 0o600, 'a kept key');
       const warnings: string[] = [];
       chmodSync(key, 0o640);
-      prepareTls({
+      await prepareTls({
         sslCert: cert,
         sslKey: key,
         generate: true,
@@ -79,9 +79,9 @@ test('ensureSelfSignedCert under umask 022: a new key is 0600 even over a readab
   }));
 
 test('a configured ssl_key that everyone may read loses the "others" bits; one shared with its group is only warned about', () =>
-  withDir((dir) => {
+  withDir(async (dir) => {
     const key = join(dir, 'privkey.pem');
-    writeFileSync(key, generateSelfSignedCert().keyPem);
+    writeFileSync(key, (await generateSelfSignedCert()).keyPem);
     chmodSync(key, 0o644);
     const [w] = checkConfiguredKey(key);
     assert.match(w!, /JupyterHub\.ssl_key\) .*mode 644\); changed it to 640/);
@@ -94,14 +94,14 @@ test('a configured ssl_key that everyone may read loses the "others" bits; one s
   }));
 
 test('ensureSelfSignedCert: a key that does not match is replaced; unreadable PEM too', () =>
-  withDir((dir) => {
+  withDir(async (dir) => {
     const cert = join(dir, 'c.pem');
     const key = join(dir, 'k.pem');
-    writeFileSync(cert, generateSelfSignedCert().certPem);
-    writeFileSync(key, generateSelfSignedCert().keyPem);
-    assert.match(ensureSelfSignedCert(cert, key).reason, /does not belong/);
+    writeFileSync(cert, (await generateSelfSignedCert()).certPem);
+    writeFileSync(key, (await generateSelfSignedCert()).keyPem);
+    assert.match((await ensureSelfSignedCert(cert, key)).reason, /does not belong/);
     writeFileSync(cert, 'not a certificate');
-    assert.match(ensureSelfSignedCert(cert, key).reason, /cannot be read as PEM/);
+    assert.match((await ensureSelfSignedCert(cert, key)).reason, /cannot be read as PEM/);
     assert.ok(
       new X509Certificate(readFileSync(cert)).verify(
         new X509Certificate(readFileSync(cert)).publicKey,
@@ -110,7 +110,7 @@ test('ensureSelfSignedCert: a key that does not match is replaced; unreadable PE
   }));
 
 test('ensureSelfSignedCert never replaces a certificate someone else issued, even an expiring one', () =>
-  withDir((dir) => {
+  withDir(async (dir) => {
     const o = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
     o([
       'req',
@@ -159,28 +159,28 @@ test('ensureSelfSignedCert never replaces a certificate someone else issued, eve
       '5',
     ]);
     const before = readFileSync(join(dir, 'leaf.pem'), 'utf8');
-    const r = ensureSelfSignedCert(join(dir, 'leaf.pem'), join(dir, 'leaf.key'));
+    const r = await ensureSelfSignedCert(join(dir, 'leaf.pem'), join(dir, 'leaf.key'));
     assert.equal(r.created, false);
     assert.match(r.reason, /not self-signed/);
     assert.equal(readFileSync(join(dir, 'leaf.pem'), 'utf8'), before);
   }));
 
 test('prepareTls: plain HTTP, configured files, half-configured, and generated next to the cookie secret', () =>
-  withDir((dir) => {
+  withDir(async (dir) => {
     const base = { generate: false, cookieSecretFile: join(dir, 'secret') };
-    assert.equal(prepareTls({ ...base, sslCert: null, sslKey: null }), null);
-    assert.throws(
-      () => prepareTls({ ...base, sslCert: join(dir, 'x.pem'), sslKey: null }),
+    assert.equal(await prepareTls({ ...base, sslCert: null, sslKey: null }), null);
+    await assert.rejects(
+      prepareTls({ ...base, sslCert: join(dir, 'x.pem'), sslKey: null }),
       (e) =>
         isHubError(e) &&
         /needs both JupyterHub\.ssl_cert and JupyterHub\.ssl_key/.test(e.userMessage),
     );
-    assert.throws(
-      () => prepareTls({ ...base, sslCert: join(dir, 'x.pem'), sslKey: join(dir, 'y.pem') }),
+    await assert.rejects(
+      prepareTls({ ...base, sslCert: join(dir, 'x.pem'), sslKey: join(dir, 'y.pem') }),
       (e) => isHubError(e) && /ssl_cert = .*x\.pem cannot be read \(ENOENT\)/.test(e.userMessage),
     );
     const lines: string[] = [];
-    const g = prepareTls({
+    const g = await prepareTls({
       ...base,
       generate: true,
       sslCert: null,
@@ -192,5 +192,5 @@ test('prepareTls: plain HTTP, configured files, half-configured, and generated n
       lines.join('\n'),
       /wrote a new self-signed certificate .* SHA-256 fingerprint is [0-9A-F:]{95}/,
     );
-    assert.deepEqual(prepareTls({ ...base, sslCert: g!.certFile, sslKey: g!.keyFile }), g);
+    assert.deepEqual(await prepareTls({ ...base, sslCert: g!.certFile, sslKey: g!.keyFile }), g);
   }));

@@ -1,24 +1,18 @@
 /**
  * Self-signed TLS certificates for the public listener (`Labhub.generate_self_signed_cert`).
  * JupyterHub has no such option; people ran openssl by hand. labhub makes an ECDSA P-256 key and
- * an X.509 v3 certificate with node:crypto alone (the DER is written here, the signature by
- * OpenSSL inside node), so no openssl binary and no npm package is needed.
+ * an X.509 v3 certificate with the `selfsigned` package (no openssl binary needed).
  *
  * The certificate names this machine: its hostname, `localhost`, 127.0.0.1, ::1 and the addresses
  * of its network interfaces, so a browser shows one clear warning (self-signed) and not a
  * name mismatch as well.
  */
-import {
-  X509Certificate,
-  createPrivateKey,
-  generateKeyPairSync,
-  randomBytes,
-  sign,
-} from 'node:crypto';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { isIP } from 'node:net';
+import { generate } from 'selfsigned';
 import { HubError } from '../errors.js';
 import {
   makePrivateDirs,
@@ -48,66 +42,6 @@ export interface GeneratedCert {
   notAfter: Date;
 }
 
-// ---- minimal DER writer (only what a certificate needs) ----
-function len(n: number): Buffer {
-  if (n < 0x80) return Buffer.from([n]);
-  const bytes: number[] = [];
-  for (let v = n; v > 0; v >>= 8) bytes.unshift(v & 0xff);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
-}
-function tlv(tag: number, content: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([tag]), len(content.length), content]);
-}
-const seq = (...items: Buffer[]) => tlv(0x30, Buffer.concat(items));
-const set = (...items: Buffer[]) => tlv(0x31, Buffer.concat(items));
-const octets = (b: Buffer) => tlv(0x04, b);
-const bits = (b: Buffer) => tlv(0x03, Buffer.concat([Buffer.from([0]), b]));
-const utf8 = (s: string) => tlv(0x0c, Buffer.from(s, 'utf8'));
-const explicit = (n: number, b: Buffer) => tlv(0xa0 + n, b);
-const TRUE = Buffer.from([0x01, 0x01, 0xff]);
-
-function integer(b: Buffer): Buffer {
-  let i = 0;
-  while (i < b.length - 1 && b[i] === 0) i++;
-  let v = b.subarray(i);
-  if (v[0]! & 0x80) v = Buffer.concat([Buffer.from([0]), v]);
-  return tlv(0x02, v);
-}
-
-function oid(dotted: string): Buffer {
-  const arcs = dotted.split('.').map(Number);
-  const out: number[] = [40 * arcs[0]! + arcs[1]!];
-  for (const arc of arcs.slice(2)) {
-    const chunk: number[] = [arc & 0x7f];
-    for (let v = Math.floor(arc / 128); v > 0; v = Math.floor(v / 128))
-      chunk.unshift((v & 0x7f) | 0x80);
-    out.push(...chunk);
-  }
-  return tlv(0x06, Buffer.from(out));
-}
-
-/** RFC 5280: UTCTime through 2049, GeneralizedTime after. */
-function time(d: Date): Buffer {
-  const p = (n: number) => String(n).padStart(2, '0');
-  const rest = `${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}Z`;
-  const y = d.getUTCFullYear();
-  return y < 2050
-    ? tlv(0x17, Buffer.from(`${p(y % 100)}${rest}`))
-    : tlv(0x18, Buffer.from(`${y}${rest}`));
-}
-
-function ipBytes(ip: string): Buffer {
-  if (isIP(ip) === 4) return Buffer.from(ip.split('.').map(Number));
-  // IPv6: expand '::' and write 8 groups of 16 bits.
-  const [head, tail] = ip.split('::') as [string, string | undefined];
-  const h = head ? head.split(':') : [];
-  const t = tail !== undefined && tail ? tail.split(':') : [];
-  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
-  const out = Buffer.alloc(16);
-  groups.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16), i * 2));
-  return out;
-}
-
 /** Names and addresses of this machine: hostname, localhost, loopback and interface addresses. */
 export function defaultAltNames(): string[] {
   const names = new Set<string>(['localhost', '127.0.0.1', '::1']);
@@ -126,56 +60,49 @@ const dnsName =
   /^(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 /**
- * Create a self-signed ECDSA P-256 certificate for the given names. Pure function (no files).
+ * Create a self-signed ECDSA P-256 certificate (SHA-256, v3, not a CA, serverAuth) for the given
+ * names with the `selfsigned` package. No files are touched.
  * @throws HubError LABHUB_ERR_CONFIG when a name is neither a DNS name nor an IP address.
  */
-export function generateSelfSignedCert(opts: SelfSignedOptions = {}): GeneratedCert {
+export async function generateSelfSignedCert(opts: SelfSignedOptions = {}): Promise<GeneratedCert> {
   const altNames = opts.altNames ?? defaultAltNames();
   const cn = opts.commonName ?? altNames.find((n) => !isIP(n) && n !== 'localhost') ?? 'localhost';
-  const sanItems = altNames.map((n) => {
-    if (isIP(n)) return tlv(0x87, ipBytes(n));
+  const sans = altNames.map((n) => {
+    if (isIP(n)) return { type: 7 as const, ip: n };
     if (!dnsName.test(n))
       throw new HubError(
         'LABHUB_ERR_CONFIG',
         500,
         `Cannot put ${JSON.stringify(n)} in a certificate: expected a DNS name (like hub.example.org) or an IP address.`,
       );
-    return tlv(0x82, Buffer.from(n, 'ascii'));
+    return { type: 2 as const, value: n };
   });
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  const spki = publicKey.export({ type: 'spki', format: 'der' });
   const now = Date.now();
-  const notBefore = new Date(now - 60 * 60 * 1000); // an hour back: tolerate clock skew
   const notAfter = new Date(now + (opts.days ?? 825) * 86400 * 1000);
-  const serial = randomBytes(16);
-  serial[0] = (serial[0]! & 0x7f) | 0x01; // positive and non-zero
-  const sigAlg = seq(oid('1.2.840.10045.4.3.2')); // ecdsa-with-SHA256
-  const name = seq(set(seq(oid('2.5.4.3'), utf8(cn.slice(0, 64)))));
-  const ext = (id: string, critical: boolean, value: Buffer) =>
-    seq(oid(id), ...(critical ? [TRUE] : []), octets(value));
-  const extensions = seq(
-    ext('2.5.29.19', true, seq()), // basicConstraints: not a CA
-    ext('2.5.29.15', true, bits(Buffer.from([0x80]))), // keyUsage: digitalSignature
-    ext('2.5.29.37', false, seq(oid('1.3.6.1.5.5.7.3.1'))), // extKeyUsage: serverAuth
-    ext('2.5.29.17', false, seq(...sanItems)), // subjectAltName
-  );
-  const tbs = seq(
-    explicit(0, integer(Buffer.from([2]))), // v3
-    integer(serial),
-    sigAlg,
-    name,
-    seq(time(notBefore), time(notAfter)),
-    name,
-    spki,
-    explicit(3, extensions),
-  );
-  const signature = sign('sha256', tbs, privateKey); // DER ECDSA-Sig-Value, as X.509 wants
-  const der = seq(tbs, sigAlg, bits(signature));
-  const certPem = `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`;
-  const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const x = new X509Certificate(certPem);
-  if (!x.verify(publicKey)) throw new Error('generated certificate does not verify'); // cannot happen
-  return { certPem, keyPem, fingerprint256: x.fingerprint256, notAfter };
+  const pems = await generate([{ name: 'commonName', value: cn.slice(0, 64) }], {
+    keyType: 'ec',
+    curve: 'P-256',
+    algorithm: 'sha256',
+    notBeforeDate: new Date(now - 60 * 60 * 1000), // an hour back: tolerate clock skew
+    notAfterDate: notAfter,
+    extensions: [
+      { name: 'basicConstraints', cA: false, critical: true },
+      { name: 'keyUsage', digitalSignature: true, critical: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      { name: 'subjectAltName', altNames: sans },
+    ],
+  });
+  // PKCS#8 PEM whatever the library's choice, as node and the proxy read it.
+  const keyPem = createPrivateKey(pems.private).export({ type: 'pkcs8', format: 'pem' }).toString();
+  const x = new X509Certificate(pems.cert);
+  if (!x.verify(x.publicKey) || !x.checkPrivateKey(createPrivateKey(keyPem)))
+    throw new Error('generated certificate does not verify'); // cannot happen
+  return {
+    certPem: pems.cert,
+    keyPem,
+    fingerprint256: x.fingerprint256,
+    notAfter: new Date(x.validTo),
+  };
 }
 
 /** Result of {@link ensureSelfSignedCert}. */
@@ -200,11 +127,11 @@ export interface SelfSignedFiles {
  * replaced.
  * @throws HubError LABHUB_ERR_CONFIG when the files cannot be written.
  */
-export function ensureSelfSignedCert(
+export async function ensureSelfSignedCert(
   certFile: string,
   keyFile: string,
   opts: SelfSignedOptions & { renewDays?: number } = {},
-): SelfSignedFiles {
+): Promise<SelfSignedFiles> {
   let reason = 'no certificate yet';
   if (existsSync(certFile) && existsSync(keyFile)) {
     try {
@@ -240,7 +167,7 @@ export function ensureSelfSignedCert(
       reason = `the existing files cannot be read as PEM (${(e as Error).message})`;
     }
   }
-  const gen = generateSelfSignedCert(opts);
+  const gen = await generateSelfSignedCert(opts);
   try {
     writePrivateFile(keyFile, gen.keyPem);
     makePrivateDirs(dirname(certFile));
@@ -331,7 +258,9 @@ export interface PrepareTlsOptions {
  * @throws HubError LABHUB_ERR_CONFIG when only one of ssl_cert/ssl_key is set, or a configured
  *   file cannot be read (without `generate`), or generated files cannot be written.
  */
-export function prepareTls(o: PrepareTlsOptions): { certFile: string; keyFile: string } | null {
+export async function prepareTls(
+  o: PrepareTlsOptions,
+): Promise<{ certFile: string; keyFile: string } | null> {
   if (!o.generate) {
     if (!o.sslCert && !o.sslKey) return null;
     if (!o.sslCert || !o.sslKey)
@@ -358,7 +287,7 @@ export function prepareTls(o: PrepareTlsOptions): { certFile: string; keyFile: s
     return { certFile: o.sslCert, keyFile: o.sslKey };
   }
   const { certFile, keyFile } = generatedTlsFiles(o);
-  const r = ensureSelfSignedCert(certFile, keyFile);
+  const r = await ensureSelfSignedCert(certFile, keyFile);
   if (r.tightened)
     o.log?.warn(
       tightenedMessage(
