@@ -8,12 +8,37 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
-import { ROOT, hubFetch, startTestHub } from '../helpers/test-hub.js';
+import { pino, type Logger } from 'pino';
+import { ROOT, hubFetch, startTestHub, type TestHub } from '../helpers/test-hub.js';
 import { readEvents } from '../api/helpers.js';
 
-test('a spawn waiting for the Python environment streams its steps with rising progress; the hub log tells them at info level', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'labhub-envprog-'));
+/**
+ * Starts the user's server and follows its progress stream from the start: the stream is opened
+ * while the spawn is pending (a spawn that is already over replays only its last event), and the
+ * POST may answer only when the server is ready (within JupyterHub's slow_spawn_timeout, 10 s).
+ */
+async function startAndFollow(t: TestHub, admin: string, user: string) {
+  const post = hubFetch(`${t.api}/users/${user}/server`, { method: 'POST', token: admin });
+  for (let i = 0; i < 600; i++) {
+    const model = (await (await hubFetch(`${t.api}/users/${user}`, { token: admin })).json()) as {
+      pending: string | null;
+      server: string | null;
+    };
+    if (model.pending || model.server) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const stream = readEvents(t, `/users/${user}/server/progress`, admin);
+  const r = await post;
+  assert.ok([201, 202].includes(r.status), `start: ${r.status}`);
+  return (await stream).events;
+}
+
+/**
+ * A hub whose servers must come from labhub's own environment, built from a requirements file
+ * naming the local stand-in wheel (whatever this machine has on PATH).
+ */
+async function envHub(prefix: string, startTimeout: number, logger?: Logger) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
   chmodSync(dir, 0o755);
   const wheel = execFileSync(
     'python3',
@@ -22,31 +47,33 @@ test('a spawn waiting for the Python environment streams its steps with rising p
   ).trim();
   const req = join(dir, 'requirements.txt');
   writeFileSync(req, `${wheel}\n`);
+  const t = await startTestHub({
+    ...(logger ? { logger } : {}),
+    config: {
+      Spawner: {
+        cmd: ['jupyterhub-singleuser'],
+        environment: { PATH: '/usr/bin:/bin' },
+        http_timeout: 60,
+        start_timeout: startTimeout,
+      },
+      Labhub: { user_env_dir: join(dir, 'venv'), user_env_requirements: req },
+    },
+  });
+  return { dir, t };
+}
+
+test('a spawn waiting for the Python environment streams its steps with rising progress; the hub log tells them at info level', async () => {
   const lines: Array<{ level: number; msg: string }> = [];
   const logger = pino(
     { level: 'debug' },
     { write: (chunk: string) => void lines.push(JSON.parse(chunk) as never) },
   );
-  const t = await startTestHub({
-    logger,
-    config: {
-      Spawner: {
-        cmd: ['jupyterhub-singleuser'],
-        // Whatever this machine has on PATH, the server must come from labhub's environment.
-        environment: { PATH: '/usr/bin:/bin' },
-        http_timeout: 60,
-        start_timeout: 600,
-      },
-      Labhub: { user_env_dir: join(dir, 'venv'), user_env_requirements: req },
-    },
-  });
+  const { dir, t } = await envHub('labhub-envprog-', 600, logger);
   try {
     const admin = await t.token('admin', { admin: true });
     await t.token('ann');
-    const r = await hubFetch(`${t.api}/users/ann/server`, { method: 'POST', token: admin });
-    assert.ok([201, 202].includes(r.status), `start: ${r.status}`);
     // The stream ends with the terminal event (ready or failed).
-    const { events } = await readEvents(t, '/users/ann/server/progress', admin);
+    const events = await startAndFollow(t, admin, 'ann');
     const last = events[events.length - 1];
     assert.equal(last.ready, true, JSON.stringify(events, null, 1));
 
@@ -94,33 +121,12 @@ test('a spawn waiting for the Python environment streams its steps with rising p
 });
 
 test('building the Python environment does not count toward start_timeout: a build longer than the timeout still ends in a running server', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'labhub-envslow-'));
-  chmodSync(dir, 0o755);
-  const wheel = execFileSync(
-    'python3',
-    [join(ROOT, 'test/spawner/fixtures/fake-singleuser/build_wheel.py'), dir],
-    { encoding: 'utf8' },
-  ).trim();
-  const req = join(dir, 'requirements.txt');
-  writeFileSync(req, `${wheel}\n`);
-  const t = await startTestHub({
-    config: {
-      Spawner: {
-        cmd: ['jupyterhub-singleuser'],
-        environment: { PATH: '/usr/bin:/bin' },
-        http_timeout: 60,
-        start_timeout: 1,
-      },
-      // No warm-up at hub start: the spawn itself builds the environment.
-      Labhub: { user_env_dir: join(dir, 'venv'), user_env_requirements: req },
-    },
-  });
+  // No warm-up at hub start: the spawn itself builds the environment.
+  const { dir, t } = await envHub('labhub-envslow-', 1);
   try {
     const admin = await t.token('admin', { admin: true });
     await t.token('bo');
-    const r = await hubFetch(`${t.api}/users/bo/server`, { method: 'POST', token: admin });
-    assert.ok([201, 202].includes(r.status), `start: ${r.status}`);
-    const { events } = await readEvents(t, '/users/bo/server/progress', admin);
+    const events = await startAndFollow(t, admin, 'bo');
     const last = events[events.length - 1];
     assert.equal(last.ready, true, JSON.stringify(events, null, 1));
     // Not vacuous: the build itself took longer than start_timeout (1 s).

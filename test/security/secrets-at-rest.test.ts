@@ -131,6 +131,10 @@ test(
       // An older labhub left these 0644; a process killed mid-write left -wal and -shm behind,
       // which SQLite created with the database file's mode.
       for (const f of ['hub.sqlite', 'cookie_secret', KEY_FILE]) chmodSync(join(dir, f), 0o644);
+      // On a loaded machine the first hub may not have removed its own -wal/-shm yet (0600):
+      // an older labhub's would be 0644 too.
+      for (const f of ['hub.sqlite-wal', 'hub.sqlite-shm'])
+        if (existsSync(join(dir, f))) chmodSync(join(dir, f), 0o644);
       const require = createRequire(join(ROOT, 'package.json'));
       const crash = spawnSync(
         'sh',

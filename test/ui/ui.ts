@@ -256,16 +256,23 @@ export async function assertNoEnglish(
       `${where}: expected <html lang="zh-CN">, got ${JSON.stringify(lang)} at ${page.url()}`,
     );
   let text = await perceivableText(page);
-  for (const a of allow) text = text.split(a).join(' ');
+  // Text marked lang="en" (a spawner's own progress words) is English on purpose.
+  const marked = await page.evaluate(() =>
+    Array.from(document.querySelectorAll('body [lang="en"]')).map((e) => e.textContent ?? ''),
+  );
+  for (const a of [...marked.filter(Boolean), ...allow]) text = text.split(a).join(' ');
   // Scopes, paths and URLs (read:users:activity!user, /hub/home) are code, not English text.
   text = text.replace(/[\w.-]*[:!=/][\w:!=/.?&%-]*/g, ' ');
   const found = ENGLISH_FRAGMENTS.filter((f) =>
     new RegExp(`(^|[^A-Za-z])${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^A-Za-z])`).test(text),
   );
-  if (found.length)
+  if (found.length) {
+    const at = text.indexOf(found[0]);
+    const context = text.slice(Math.max(0, at - 60), at + 60).replace(/\s+/g, ' ');
     throw new Error(
-      `${where}: the Chinese page shows English catalog text: ${found.map((f) => JSON.stringify(f)).join(', ')} (${page.url()})`,
+      `${where}: the Chinese page shows English catalog text: ${found.map((f) => JSON.stringify(f)).join(', ')} (${page.url()}), e.g. in "…${context}…"`,
     );
+  }
 }
 
 /** Fail when the page scrolls sideways (content wider than the viewport). */

@@ -22,13 +22,24 @@
     fill.style.width = v + '%'; // CSSOM, allowed by style-src 'self'
   }
 
+  /**
+   * A message for the page: in the page language when known; else the spawner's own words,
+   * marked as English so screen readers (and the language checks) know.
+   * @param {string} text
+   */
+  function messageNode(text) {
+    var known = localize(text);
+    return known === null ? L.h('span', { lang: 'en' }, text) : document.createTextNode(known);
+  }
+
+  /** @param {string} text */
   function addLog(text) {
     var li = L.h(
       'li',
       null,
       L.h('time', { datetime: new Date().toISOString() }, new Date().toLocaleTimeString(L.lang)),
       ' ',
-      text,
+      messageNode(text),
     );
     log.appendChild(li);
   }
@@ -51,13 +62,18 @@
     'Waiting for the server to answer...': 'js.pending.msgWaiting',
     'Spawn cancelled': 'js.pending.msgCancelled',
   };
+  /**
+   * The page-language text of a well-known message, or null for any other.
+   * @param {string} text
+   * @returns {string | null}
+   */
   function localize(text) {
     if (Object.prototype.hasOwnProperty.call(KNOWN, text)) return L.t(KNOWN[text]);
     var m = /^Server ready at (\S+)$/.exec(text);
     if (m) return L.t('js.pending.msgReady', { url: m[1] });
     m = /^Spawn failed: ([\s\S]*)$/.exec(text);
     if (m) return L.t('js.pending.msgFailed', { reason: m[1] });
-    return text;
+    return null;
   }
 
   var url =
@@ -76,10 +92,13 @@
     }
     if (typeof data.progress === 'number') setProgress(data.progress);
     // The plain-text message only: html_message is never inserted as markup.
-    var message = data.message ? localize(String(data.message)) : '';
-    if (message) {
-      current.textContent = message;
-      addLog(message);
+    var raw = data.message ? String(data.message) : '';
+    var localized = raw ? localize(raw) : null;
+    var message = localized === null ? raw : localized;
+    if (raw) {
+      current.textContent = '';
+      current.appendChild(messageNode(raw));
+      addLog(raw);
     }
     if (data.failed) {
       source.close();
