@@ -18,6 +18,7 @@ import { Bootstrap } from './core/bootstrap.js';
 import { createAppServices } from './core/app-services.js';
 import { settingsFromConfig, isWildcardIp, loopbackFor } from './core/settings-from-config.js';
 import type { Settings } from './core/settings.js';
+import { explainProxyFailure } from './core/proxy-failure.js';
 import type { RuntimeInfo } from './core/runtime-info.js';
 import type { HubContext } from './core/context.js';
 import { CookieSigner } from './http/cookies.js';
@@ -380,32 +381,6 @@ export class Hub {
     await this.proxy?.stop?.({ killProcess: proxy, killAdopted: proxy });
     await this.ctx?.store.close();
   }
-}
-
-/** A proxy that could not bind its public (or redirect) port: name the setting and the fix. */
-function explainProxyFailure(e: unknown, s: Settings, redirectPort: number, log: Logger): unknown {
-  const text = e instanceof Error ? e.message : String(e);
-  const m = /EADDRINUSE[^\n]*?:(\d+)\b/.exec(text) ?? /EACCES[^\n]*?:(\d+)\b/.exec(text);
-  if (!m) return e;
-  const port = Number(m[1]);
-  const which =
-    port === s.port
-      ? 'public port (JupyterHub.port)'
-      : port === redirectPort
-        ? 'HTTP redirect port (Labhub.http_redirect_port)'
-        : 'proxy API port (ConfigurableHTTPProxy.api_url)';
-  log.error(`proxy: ${text}`);
-  return text.includes('EACCES')
-    ? new HubError(
-        'LABHUB_ERR_PORT_IN_USE',
-        500,
-        `The ${which} ${port} needs root: ports below 1024 can only be opened by root. Run labhub as root, or choose a port of 1024 or more. Nothing was left running.`,
-      )
-    : new HubError(
-        'LABHUB_ERR_PORT_IN_USE',
-        500,
-        `The ${which} ${port} is already in use by another program, so the proxy could not start. See which: ss -ltnp 'sport = :${port}'. Stop it, or choose another port. Nothing was left running.`,
-      );
 }
 
 function hostForUrl(h: string): string {

@@ -3,7 +3,7 @@
  * not problems, and labhub's own Python environment counts as providing jupyterhub-singleuser.
  */
 import type { Settings } from '../core/settings.js';
-import { defaultProxyCommand } from '../proxy/managed.js';
+import { defaultProxyCommand } from '../proxy/proxy-command.js';
 import { managedProxyPid } from '../proxy/pid-file.js';
 import { defaultVenvDir, userEnvState } from '../spawner/user-env.js';
 import type { CheckResult } from './doctor-checks.js';

@@ -11,7 +11,7 @@ import { HubError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { HubMetrics } from '../metrics/hub-metrics.js';
 import { ChpClient } from '../proxy/chp-client.js';
-import { defaultProxyCommand } from '../proxy/managed.js';
+import { defaultProxyCommand } from '../proxy/proxy-command.js';
 import { looksLikeProxy, managedProxyPid, removePidFile, terminatePid } from '../proxy/pid-file.js';
 import { resolveSpawner } from '../spawner/registry.js';
 import { portOwner } from './port-owner.js';

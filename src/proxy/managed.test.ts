@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ManagedProxy, showArgv, type ManagedProxyOptions } from './managed.js';
+import { ManagedProxy, type ManagedProxyOptions } from './managed.js';
+import { showArgv } from './proxy-command.js';
 import { HubError } from '../errors.js';
 import { freePorts, startProxy } from '../../test/proxy/helpers/proxy-process.js';
 

@@ -11,13 +11,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { HubError } from '../errors.js';
 import type { JsonObject } from '../util/json.js';
 import { ChpClient, routespecToChpPath } from './chp-client.js';
 import { cleanStalePidFile, managedProxyPid, removePidFile, terminatePid } from './pid-file.js';
 import { probeProxy, type Probe, type RawRoute } from './probe.js';
 import type { Proxy, Route } from './types.js';
+import { defaultProxyCommand, proxyArgs, showArgv } from './proxy-command.js';
 
 /** Options of {@link ManagedProxy}. */
 export interface ManagedProxyOptions {
@@ -56,11 +56,6 @@ export interface ManagedProxyOptions {
     error(msg: string): void;
     debug?(msg: string): void;
   };
-}
-
-/** The default proxy command: labhub-proxy run by the current node. */
-export function defaultProxyCommand(): string[] {
-  return [process.execPath, fileURLToPath(new URL('../../bin/labhub-proxy.js', import.meta.url))];
 }
 
 const noopLog = { info() {}, warn() {}, error() {}, debug() {} };
@@ -281,25 +276,9 @@ export class ManagedProxy implements Proxy {
     return probeProxy(this.opts.apiUrl, this.token, timeout);
   }
 
-  private proxyArgs(): string[] {
-    const api = new URL(this.opts.apiUrl);
-    const ip = this.opts.publicIp === '*' ? '' : this.opts.publicIp;
-    const args: string[] = [];
-    if (ip !== undefined) args.push('--ip', ip);
-    if (this.opts.publicPort !== undefined) args.push('--port', String(this.opts.publicPort));
-    args.push(
-      '--api-ip',
-      api.hostname.replace(/^\[|\]$/g, ''),
-      '--api-port',
-      api.port || (api.protocol === 'https:' ? '443' : '80'),
-    );
-    if (this.opts.errorTarget) args.push('--error-target', this.opts.errorTarget);
-    return [...args, ...(this.opts.extraArgs ?? [])];
-  }
-
   private async spawnChild(): Promise<void> {
     const command = this.opts.command ?? defaultProxyCommand();
-    const args = [...command.slice(1), ...this.proxyArgs()];
+    const args = [...command.slice(1), ...proxyArgs(this.opts)];
     this.log.info(`proxy: starting ${showArgv([command[0]!, ...args])}`);
     this.stderrTail = '';
     const previous = this.token;
@@ -405,14 +384,4 @@ export class ManagedProxy implements Proxy {
     await this.childExited;
     clearTimeout(t);
   }
-}
-
-/**
- * A command line as it would be typed in a shell: empty arguments and arguments with spaces or
- * quotes are single-quoted, so `--ip ''` does not read as a missing value.
- */
-export function showArgv(argv: readonly string[]): string {
-  return argv
-    .map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))
-    .join(' ');
 }
