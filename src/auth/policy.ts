@@ -15,7 +15,7 @@ import { HubError } from '../errors.js';
 import { z } from 'zod';
 import { logName } from './options.js';
 import { parsePluginOptions } from '../plugins/options.js';
-import { checkUserName } from '../core/names.js';
+import { checkUserName } from '../util/names.js';
 
 /** The one message a person sees for any refused login (never says which check failed). */
 export const LOGIN_FAILED_MESSAGE = 'Invalid username or password.';
@@ -96,7 +96,7 @@ export function normalizeBasic(name: string): string {
 
 /**
  * The checks every username passes, whatever the configuration: the hub's name rules
- * (src/core/names.ts — no `/`, `\`, `%`, `?`, `#`, no `.`/`..` however spelled, no control
+ * (src/util/names.ts — no `/`, `\`, `%`, `?`, `#`, no `.`/`..` however spelled, no control
  * characters, at most 255 characters, no leading or trailing space).
  */
 export function validateBasic(name: string): ValidationResult {

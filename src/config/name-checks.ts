@@ -1,11 +1,11 @@
 /**
  * Names written in the configuration that become users or services at start (admin_users,
  * load_groups and load_roles members, services) must pass the hub's name rules
- * (src/core/names.ts), as in JupyterHub, which refuses to start with an invalid admin or group
+ * (src/util/names.ts), as in JupyterHub, which refuses to start with an invalid admin or group
  * member. A name like `..` would otherwise get a proxy route outside `/user/<name>/`.
  */
 import { HubError } from '../errors.js';
-import { checkServiceName, checkUserName, type NameCheck } from '../core/names.js';
+import { checkServiceName, checkUserName, type NameCheck } from '../util/names.js';
 import { at, type RawConfig } from './raw.js';
 import type { Explicit } from './validate.js';
 

@@ -9,7 +9,7 @@
 import type { Store, User } from '../db/index.js';
 import { HubError } from '../errors.js';
 import type { JsonObject } from '../util/json.js';
-import { checkUserName } from './names.js';
+import { checkUserName } from '../util/names.js';
 
 export interface BootstrapDeps {
   users: Store['users'];

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isHubError } from '../errors.js';
 import { checkServiceRouteSpec, userRouteSpec } from './route-guard.js';
-import { findDotSegment, isDotSegment } from '../proxy/server/dot-segments.js';
+import { findDotSegment, isDotSegment } from '../util/dot-segments.js';
 
 function refused(fn: () => unknown, what: string): void {
   assert.throws(

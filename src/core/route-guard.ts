@@ -7,8 +7,8 @@
  * let through (rows written by older versions, a bug elsewhere).
  */
 import { HubError } from '../errors.js';
-import { findDotSegment } from '../proxy/server/dot-segments.js';
-import { isDotLike } from './names.js';
+import { findDotSegment } from '../util/dot-segments.js';
+import { isDotLike } from '../util/names.js';
 import { serverPrefixFor } from './spawn-env.js';
 
 function baseOf(baseUrl: string): string {

@@ -9,7 +9,7 @@ import type { ActiveServer } from '../db/index.js';
 import type { Proxy, Route } from '../proxy/types.js';
 import type { HubMetrics } from '../metrics/hub-metrics.js';
 import { HubError } from '../errors.js';
-import { unroutableReason } from './names.js';
+import { unroutableReason } from '../util/names.js';
 import { userRouteSpec } from './route-guard.js';
 
 export interface ServerRoutesDeps {

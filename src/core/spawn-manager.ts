@@ -11,7 +11,7 @@ import { spawnerOptionsFor } from './spawner-options.js';
 import { settlesWithin } from './timeouts.js';
 import type { Settings } from './settings.js';
 import { clientIdFor, serverPrefixFor } from './spawn-env.js';
-import { unroutableReason } from './names.js';
+import { unroutableReason } from '../util/names.js';
 import { ServerRoutes } from './server-routes.js';
 import { runSpawnSteps, type Live } from './spawn-steps.js';
 

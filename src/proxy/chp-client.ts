@@ -10,7 +10,7 @@ import { Pool, errors as undiciErrors } from 'undici';
 import { HubError } from '../errors.js';
 import type { JsonObject } from '../util/json.js';
 import type { Proxy, Route } from './types.js';
-import { findDotSegment } from './server/dot-segments.js';
+import { findDotSegment } from '../util/dot-segments.js';
 
 /** Options of {@link ChpClient}. */
 export interface ChpClientOptions {

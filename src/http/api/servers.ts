@@ -8,7 +8,7 @@ import { jsonBody, param, serverOr404, userOr404 } from './params.js';
 import { serverModel } from './models.js';
 import { streamProgress } from './progress-stream.js';
 import { readyEvent } from '../../core/progress.js';
-import { checkServerName } from '../../core/names.js';
+import { checkServerName } from '../../util/names.js';
 
 function optionalString(body: Record<string, unknown>, key: string): string | null {
   const v = body[key];

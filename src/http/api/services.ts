@@ -4,7 +4,7 @@ import type { JsonObject } from '../../util/json.js';
 import { filterServiceModel } from '../../core/model-filter.js';
 import { checkAccess, mayModifyAdmin, scopeError } from '../../core/scopes.js';
 import type { ServiceInfo } from '../../core/services.js';
-import { checkServiceName } from '../../core/names.js';
+import { checkServiceName } from '../../util/names.js';
 import { HubError } from '../../errors.js';
 import { route, type AnyRoute } from './route.js';
 import { jsonBody, param } from './params.js';

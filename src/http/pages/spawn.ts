@@ -3,7 +3,7 @@ import type { HubContext } from '../../core/context.js';
 import type { Principal } from '../../core/permissions.js';
 import type { JsonObject } from '../../util/json.js';
 import { pyQuote } from '../../core/spawn-env.js';
-import { checkServerName } from '../../core/names.js';
+import { checkServerName } from '../../util/names.js';
 import { HubError, isHubError } from '../../errors.js';
 import { requireScope } from '../guard.js';
 import { safeNextUrl } from '../next-url.js';

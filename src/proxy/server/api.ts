@@ -12,7 +12,7 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:ht
 import { timingSafeEqual } from 'node:crypto';
 import type { Plane } from './plane.js';
 import { routeToJson, type RouteData } from './routes.js';
-import { findDotSegment } from './dot-segments.js';
+import { findDotSegment } from '../../util/dot-segments.js';
 import { splitUrl } from './paths.js';
 
 const ROUTES_RE = /^\/api\/routes(\/.*)?$/;

@@ -18,7 +18,7 @@
  *
  * Pure functions, no I/O (imported by auth/ and config/ too).
  */
-import { isDotSegment } from '../proxy/server/dot-segments.js';
+import { isDotSegment } from './dot-segments.js';
 
 /** The outcome of a name check; `reason` completes "the username …" style sentences. */
 export type NameCheck = { ok: true } | { ok: false; reason: string };
