@@ -1,5 +1,5 @@
 import { StatsD } from 'hot-shots';
-import type { HubContext } from '../core/context.js';
+import type { HubMetrics } from './hub-metrics.js';
 import type { Logger } from '../log.js';
 
 /**
@@ -15,13 +15,22 @@ import type { Logger } from '../log.js';
  * Events are read from the hub's Prometheus metrics (the same observations feed both), so no
  * other module needs to know about statsd.
  */
+/** What the reporter reads from the hub: the two counts it gauges, and its metrics. */
+export interface StatsdSource {
+  store: {
+    servers: { countActive(): Promise<number> };
+    users: { count(): Promise<number> };
+  };
+  metrics?: HubMetrics;
+}
+
 export class StatsdReporter {
   private readonly client: StatsD;
   private readonly untap: Array<() => void> = [];
 
   constructor(
     cfg: { host: string | null; port: number; prefix: string },
-    private readonly ctx: Pick<HubContext, 'store'> & Partial<Pick<HubContext, 'metrics'>>,
+    private readonly ctx: StatsdSource,
     private readonly log: Logger,
     private readonly intervalMs = 10_000,
   ) {

@@ -40,8 +40,6 @@ export const ALLOWED_BACK_EDGES: ReadonlyMap<string, string> = new Map([
   // The DB repository implements the authenticator's own NativeAccountStore type (deliberate,
   // commit 062ffda); the type is to move to db/ or a shared contract file.
   ['src/db/native-accounts.ts -> src/auth/native.ts', 'NativeAccountStore type'],
-  // The statsd reporter reads gauges from the HubContext (type import only).
-  ['src/metrics/statsd.ts -> src/core/context.ts', 'HubContext type in the statsd reporter'],
 ]);
 
 export interface Edge {
