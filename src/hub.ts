@@ -21,7 +21,7 @@ import type { Settings } from './core/settings.js';
 import { explainProxyFailure } from './core/proxy-failure.js';
 import type { RuntimeInfo } from './core/runtime-info.js';
 import type { HubContext } from './core/context.js';
-import { CookieSigner } from './http/cookies.js';
+import { CookieSigner } from './security/cookie-signer.js';
 import { createApp } from './http/app.js';
 import { loadTemplateOverrides } from './http/pages/render/index.js';
 import { HubMetrics } from './metrics/hub-metrics.js';

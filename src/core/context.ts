@@ -1,6 +1,6 @@
 import type { Logger } from '../log.js';
 import type { Store } from '../db/index.js';
-import type { CookieSigner } from '../http/cookies.js';
+import type { CookieSigner } from '../security/cookie-signer.js';
 import type { Proxy } from '../proxy/types.js';
 import type { Permissions } from './permissions.js';
 import type { Settings } from './settings.js';
