@@ -130,6 +130,7 @@ export class LocalSpawner implements Spawner {
 
   async start(): Promise<{ url: string }> {
     if (this.state.pid !== null && this.state.poll() === null) {
+      if (this.prepared) this.endPrepared(); // the progress reader must not wait for a start
       throw new HubError(
         'LABHUB_ERR_CONFLICT',
         409,
