@@ -1,11 +1,6 @@
 import type { HubContext } from '../../core/context.js';
-import type { JsonObject } from '../../util/json.js';
-import { mayModifyAdmin } from '../../core/scopes.js';
-import { HubError } from '../../errors.js';
-import { requireScope } from '../guard.js';
 import { route, type AnyRoute } from './route.js';
-import { userModel } from './models.js';
-import { CreateUsersBody, roleNames } from './users.js';
+import { authorizedNewUsers, CreateUsersBody, newUserModels } from './users.js';
 
 /**
  * `POST /hub/api/labhub/linux-users` (labhub's own, outside JupyterHub's API): like
@@ -22,16 +17,9 @@ export function linuxUserRoutes(ctx: HubContext): AnyRoute[] {
     scopes: ['admin:users'],
     body: CreateUsersBody,
     handler: async (_req, reply, { principal: p, body }) => {
-      const names = ctx.users.normalizeNames(body.usernames);
-      for (const n of names) await requireScope(ctx, p, ['admin:users'], { user: n });
-      if (body.admin && !mayModifyAdmin(p.scopes, !!p.user?.admin))
-        throw new HubError('LABHUB_ERR_FORBIDDEN', 403, 'Only admin users may create admin users.');
+      const names = await authorizedNewUsers(ctx, p, body);
       const r = await ctx.users.createMany(names, { admin: !!body.admin, linuxAccounts: true });
-      const users: JsonObject[] = [];
-      for (const user of r.users)
-        users.push(
-          await userModel(ctx, user, { servers: [], groups: [], roles: roleNames(user, []) }),
-        );
+      const users = await newUserModels(ctx, r.users);
       // Secrets in the body: no cache may keep them.
       reply.header('Cache-Control', 'no-store');
       return reply.code(201).send({

@@ -28,6 +28,38 @@ export const CreateUsersBody = z
   })
   .loose();
 
+/**
+ * The names of a bulk creation, normalised, once the principal may create each of them (a
+ * filtered admin:users, e.g. !group=x, covers no new user: GHSA-69wv-m5fw-2fhp) and, with
+ * `admin`, may grant admin.
+ */
+export async function authorizedNewUsers(
+  ctx: HubContext,
+  p: Principal,
+  body: z.infer<typeof CreateUsersBody>,
+): Promise<string[]> {
+  const names = ctx.users.normalizeNames(body.usernames);
+  for (const n of names) await requireScope(ctx, p, ['admin:users'], { user: n });
+  requireAdminGrant(p, body.admin);
+  return names;
+}
+
+/** Only admin users with unfiltered admin:users may create admins (CVE-2024-41942). */
+function requireAdminGrant(p: Principal, admin: unknown): void {
+  if (admin && !mayModifyAdmin(p.scopes, !!p.user?.admin))
+    throw new HubError('LABHUB_ERR_FORBIDDEN', 403, 'Only admin users may create admin users.');
+}
+
+/** The models of users just created (no servers, groups or assigned roles yet). */
+export async function newUserModels(ctx: HubContext, users: User[]): Promise<JsonObject[]> {
+  const models: JsonObject[] = [];
+  for (const user of users)
+    models.push(
+      await userModel(ctx, user, { servers: [], groups: [], roles: roleNames(user, []) }),
+    );
+  return models;
+}
+
 /** A user's role names as the API shows them: the default 'user', 'admin' for admins, and assigned roles. */
 export function roleNames(user: User, assigned: string[]): string[] {
   const names = new Set(['user', ...assigned]);
@@ -163,8 +195,7 @@ export function userRoutes(ctx: HubContext): AnyRoute[] {
     handler: async (req, reply, { principal: p }) => {
       const name = param(req, 'name');
       const body = jsonBody(req);
-      if (body.admin && !mayModifyAdmin(p.scopes, !!p.user?.admin))
-        throw new HubError('LABHUB_ERR_FORBIDDEN', 403, 'Only admin users may create admin users.');
+      requireAdminGrant(p, body.admin);
       const user = await ctx.users.createOne(name, { admin: !!body.admin });
       return reply.code(201).send(await userModel(ctx, user));
     },
@@ -176,18 +207,9 @@ export function userRoutes(ctx: HubContext): AnyRoute[] {
     scopes: ['admin:users'],
     body: CreateUsersBody,
     handler: async (_req, reply, { principal: p, body }) => {
-      const names = ctx.users.normalizeNames(body.usernames);
-      // A filtered admin:users (e.g. !group=x) covers no new user (GHSA-69wv-m5fw-2fhp).
-      for (const n of names) await requireScope(ctx, p, ['admin:users'], { user: n });
-      if (body.admin && !mayModifyAdmin(p.scopes, !!p.user?.admin))
-        throw new HubError('LABHUB_ERR_FORBIDDEN', 403, 'Only admin users may create admin users.');
+      const names = await authorizedNewUsers(ctx, p, body);
       const { users } = await ctx.users.createMany(names, { admin: !!body.admin });
-      const created: JsonObject[] = [];
-      for (const user of users)
-        created.push(
-          await userModel(ctx, user, { servers: [], groups: [], roles: roleNames(user, []) }),
-        );
-      return reply.code(201).send(created);
+      return reply.code(201).send(await newUserModels(ctx, users));
     },
   });
 
