@@ -5,7 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Settings } from '../core/settings.js';
-import { configuredSpawnerOptions } from '../core/spawner-options.js';
+import { configuredSpawnerOptions } from '../core/spawn/spawner-options.js';
 import { isHubError } from '../errors.js';
 import { findOnPath } from '../spawner/proc.js';
 import { findRegisteredSpawner } from '../spawner/registry.js';

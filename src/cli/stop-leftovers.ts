@@ -3,9 +3,9 @@
  * lists as active (through the spawner, with the hub's own stop lifecycle: route, process,
  * tokens, record) and the proxy a labhub hub started (through its pid file).
  */
-import { Permissions } from '../core/permissions.js';
+import { Permissions } from '../core/rbac/permissions.js';
 import type { Settings } from '../core/settings.js';
-import { SpawnManager } from '../core/spawn-manager.js';
+import { SpawnManager } from '../core/spawn/spawn-manager.js';
 import type { Store } from '../db/index.js';
 import { HubError } from '../errors.js';
 import { createLogger } from '../log.js';

@@ -1,9 +1,9 @@
 import { Store, parseDbUrl } from '../db/index.js';
 import { chooseAuthenticator } from '../auth/choice.js';
 import { settingsFromConfig } from '../core/settings-from-config.js';
-import { Permissions } from '../core/permissions.js';
+import { Permissions } from '../core/rbac/permissions.js';
 import { TokenService } from '../core/tokens.js';
-import { isKnownScope, scopeError } from '../core/scopes.js';
+import { isKnownScope, scopeError } from '../core/rbac/scopes.js';
 import { HubError } from '../errors.js';
 import { configuredAuth } from './configured-auth.js';
 import { silentLogger } from '../log.js';

@@ -5,7 +5,7 @@
 import type { Logger } from '../log.js';
 import type { Store } from '../db/index.js';
 import type { LoginService } from './login.js';
-import type { Permissions } from './permissions.js';
+import type { Permissions } from './rbac/permissions.js';
 import { GroupService } from './groups.js';
 import { ShareCodeService } from './share-codes.js';
 import { ShareService } from './shares.js';

@@ -9,7 +9,7 @@
 import { HubError } from '../errors.js';
 import { findDotSegment } from '../util/dot-segments.js';
 import { isDotLike } from '../util/names.js';
-import { serverPrefixFor } from './spawn-env.js';
+import { serverPrefixFor } from '../spawner/spawn-env.js';
 
 function baseOf(baseUrl: string): string {
   const b = baseUrl || '/';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Store } from '../db/index.js';
 import { silentLogger } from '../log.js';
-import { Permissions } from './permissions.js';
+import { Permissions } from './rbac/permissions.js';
 import { ShareService } from './shares.js';
 import { ShareCodeService } from './share-codes.js';
 

@@ -6,8 +6,8 @@
  */
 import type { ServerRecord, Share, ShareTarget, Store, User } from '../db/index.js';
 import { HubError } from '../errors.js';
-import type { Permissions } from './permissions.js';
-import { checkAccess, expandScopes, parseScope, scopeError, scopesSubset } from './scopes.js';
+import type { Permissions } from './rbac/permissions.js';
+import { checkAccess, expandScopes, parseScope, scopeError, scopesSubset } from './rbac/scopes.js';
 
 const bad = (msg: string) => new HubError('LABHUB_ERR_BAD_REQUEST', 400, msg);
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Store } from '../db/index.js';
 import { silentLogger } from '../log.js';
 import { isHubError } from '../errors.js';
-import { Permissions } from './permissions.js';
+import { Permissions } from './rbac/permissions.js';
 import { TokenService, parseTokenId } from './tokens.js';
 
 async function setup(maxSeconds = 0) {

@@ -7,9 +7,9 @@
 import type { Store, TokenRecord, User } from '../db/index.js';
 import { HubError } from '../errors.js';
 import { MAX_SQL_INT } from './bounded-input.js';
-import type { Permissions } from './permissions.js';
-import { roleScopes } from './roles.js';
-import { expandScopes, isKnownScope, scopeError, scopesSubset } from './scopes.js';
+import type { Permissions } from './rbac/permissions.js';
+import { roleScopes } from './rbac/roles.js';
+import { expandScopes, isKnownScope, scopeError, scopesSubset } from './rbac/scopes.js';
 
 export interface TokenServiceDeps {
   tokens: Store['tokens'];

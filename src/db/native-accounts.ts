@@ -1,5 +1,5 @@
 import type { Db } from './connection.js';
-import type { NativeAccount, NativeAccountStore } from '../auth/native.js';
+import type { NativeAccount, NativeAccountStore } from './native-account-types.js';
 
 /** An account row (the native authenticator's own type). */
 export type NativeAccountRow = NativeAccount;

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { HubContext } from '../core/context.js';
-import type { Principal } from '../core/permissions.js';
-import { checkAccess, describeMissing, type ScopeResource } from '../core/scopes.js';
+import type { Principal } from '../core/rbac/permissions.js';
+import { checkAccess, describeMissing, type ScopeResource } from '../core/rbac/scopes.js';
 import { HubError } from '../errors.js';
 import { principalOf } from './principal.js';
 import { checkXsrf, xsrfExempt } from './xsrf.js';

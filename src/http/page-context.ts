@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { HubContext } from '../core/context.js';
-import type { Principal } from '../core/permissions.js';
+import type { Principal } from '../core/rbac/permissions.js';
 import { pickLanguage, LANG_COOKIE } from './i18n/index.js';
 import {
   PAGE_CSP,

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { HubContext } from '../core/context.js';
-import type { Principal } from '../core/permissions.js';
+import type { Principal } from '../core/rbac/permissions.js';
 import { LOGIN_COOKIE } from './cookies.js';
 
 declare module 'fastify' {

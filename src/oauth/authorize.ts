@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { HubContext } from '../core/context.js';
-import type { Principal } from '../core/permissions.js';
-import { accessScopesFor, checkAccess } from '../core/scopes.js';
-import { oauthGrantedScopes, oauthRequestedScopes } from '../core/scopes-oauth.js';
+import type { Principal } from '../core/rbac/permissions.js';
+import { accessScopesFor, checkAccess } from '../core/rbac/scopes.js';
+import { oauthGrantedScopes, oauthRequestedScopes } from '../core/rbac/scopes-oauth.js';
 import { HubError, isHubError } from '../errors.js';
 import { SESSION_COOKIE } from '../http/cookies.js';
 import { pageContext, sendPage } from '../http/page-context.js';

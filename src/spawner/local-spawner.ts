@@ -15,7 +15,7 @@
  */
 import { HubError } from '../errors.js';
 import type { JsonObject } from '../util/json.js';
-import { withServiceUrl } from '../core/spawn-env.js';
+import { withServiceUrl } from './spawn-env.js';
 import type { Logger } from '../log.js';
 import type { Spawner, SpawnerContext, SpawnProgress } from './types.js';
 import { LocalProcessState } from './local-process-state.js';

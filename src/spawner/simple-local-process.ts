@@ -19,7 +19,7 @@
  */
 import { lstatSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { formatSpawnerTemplate } from '../core/spawn-env.js';
+import { formatSpawnerTemplate } from './spawn-env.js';
 import type { SpawnerContext, SpawnerDefinition, SpawnerNotice } from './types.js';
 import { LocalSpawner, type LocalRunAs, type RunAsPlan } from './local-spawner.js';
 import { prepareNotebookDir } from './run-as-user.js';

@@ -37,7 +37,7 @@ export interface SpawnerContext {
   user: { id: number; name: string };
   /** '' for the default server. */
   serverName: string;
-  /** The JUPYTERHUB_* environment computed by the hub (core/spawn-env.ts). */
+  /** The JUPYTERHUB_* environment computed by the hub (spawner/spawn-env.ts). */
   hubEnv: Record<string, string>;
   options: SpawnerOptions;
   log: Logger;

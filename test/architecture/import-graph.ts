@@ -31,14 +31,7 @@ export const LAYERS: ReadonlyArray<readonly string[]> = [
  * Known arrows back up, file to file. Each is being removed (issue 10); an entry that no
  * longer exists fails the test so the list only shrinks. Add nothing here without a reason.
  */
-export const ALLOWED_BACK_EDGES: ReadonlyMap<string, string> = new Map([
-  // The local spawners build the user environment with core's spawn-env (plugins helper).
-  ['src/spawner/local-spawner.ts -> src/core/spawn-env.ts', 'spawn-env moves to spawner/'],
-  ['src/spawner/simple-local-process.ts -> src/core/spawn-env.ts', 'spawn-env moves to spawner/'],
-  // The DB repository implements the authenticator's own NativeAccountStore type (deliberate,
-  // commit 062ffda); the type is to move to db/ or a shared contract file.
-  ['src/db/native-accounts.ts -> src/auth/native.ts', 'NativeAccountStore type'],
-]);
+export const ALLOWED_BACK_EDGES: ReadonlyMap<string, string> = new Map([]);
 
 export interface Edge {
   from: string;

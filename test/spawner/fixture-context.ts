@@ -4,7 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../../src/log.js';
-import { bindUrlFor, buildHubEnv, serverPrefixFor } from '../../src/core/spawn-env.js';
+import { bindUrlFor, buildHubEnv, serverPrefixFor } from '../../src/spawner/spawn-env.js';
 import { DEFAULT_ENV_KEEP } from '../../src/spawner/spawner-util.js';
 import type { SpawnerContext, SpawnerOptions } from '../../src/spawner/types.js';
 

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../../src/log.js';
 import { isHubError } from '../../src/errors.js';
-import { bindUrlFor, buildHubEnv, serverPrefixFor } from '../../src/core/spawn-env.js';
+import { bindUrlFor, buildHubEnv, serverPrefixFor } from '../../src/spawner/spawn-env.js';
 import { DEFAULT_ENV_KEEP, localProcessSpawner } from '../../src/spawner/local-process.js';
 import { lookupUnixUser, type UnixUser } from '../../src/spawner/unix-user.js';
 import type { Spawner, SpawnerContext } from '../../src/spawner/types.js';

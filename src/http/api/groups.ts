@@ -1,8 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { HubContext } from '../../core/context.js';
 import type { JsonObject } from '../../util/json.js';
-import type { Principal } from '../../core/permissions.js';
-import { filterGroupModel } from '../../core/model-filter.js';
+import type { Principal } from '../../core/rbac/permissions.js';
+import { filterGroupModel } from '../../core/rbac/model-filter.js';
 import type { Group, User } from '../../db/index.js';
 import { HubError } from '../../errors.js';
 import { checkGroupName } from '../../core/groups.js';

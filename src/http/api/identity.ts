@@ -1,6 +1,6 @@
 import type { HubContext } from '../../core/context.js';
-import { filterServiceModel, filterUserModel } from '../../core/model-filter.js';
-import { identifyScopesFor } from '../../core/scopes.js';
+import { filterServiceModel, filterUserModel } from '../../core/rbac/model-filter.js';
+import { identifyScopesFor } from '../../core/rbac/scopes.js';
 import { HubError } from '../../errors.js';
 import { authenticatedApi } from '../guard.js';
 import { userModel } from './models.js';

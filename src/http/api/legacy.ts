@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { HubContext } from '../../core/context.js';
-import { filterServiceModel, filterUserModel } from '../../core/model-filter.js';
+import { filterServiceModel, filterUserModel } from '../../core/rbac/model-filter.js';
 import { HubError } from '../../errors.js';
 import { headerToken, principalFromToken } from '../principal.js';
 import { userModel } from './models.js';

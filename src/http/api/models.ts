@@ -1,7 +1,7 @@
 import type { HubContext } from '../../core/context.js';
 import type { JsonObject } from '../../util/json.js';
 import type { ServerRecord, User } from '../../db/index.js';
-import { pyQuote } from '../../core/spawn-env.js';
+import { pyQuote } from '../../util/py-quote.js';
 
 /** JupyterHub's timestamp form: UTC ISO-8601 with Z; null when unknown. */
 export function ts(d: Date | null | undefined): string | null {

@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import type { ProgressChannel, ProgressEvent } from '../../core/progress.js';
+import type { ProgressChannel, ProgressEvent } from '../../core/spawn/progress.js';
 
 const KEEPALIVE_MS = 8000;
 

@@ -1,5 +1,5 @@
-import type { Principal } from '../../core/permissions.js';
-import { checkAccess, filtersFor } from '../../core/scopes.js';
+import type { Principal } from '../../core/rbac/permissions.js';
+import { checkAccess, filtersFor } from '../../core/rbac/scopes.js';
 import type { ListRestriction } from '../../db/index.js';
 import { HubError } from '../../errors.js';
 import type { HubContext } from '../../core/context.js';

@@ -15,13 +15,13 @@ import type {
 } from 'fastify';
 import type { z } from 'zod';
 import type { HubContext } from '../../core/context.js';
-import type { Principal } from '../../core/permissions.js';
+import type { Principal } from '../../core/rbac/permissions.js';
 import {
   META_SCOPES,
   SCOPE_DEFINITIONS,
   suggestScope,
   type ScopeResource,
-} from '../../core/scopes.js';
+} from '../../core/rbac/scopes.js';
 import { HubError } from '../../errors.js';
 import { authenticatedApi, requireApi } from '../guard.js';
 import { parseBody, parseQuery } from './route-input.js';
@@ -93,7 +93,7 @@ export function startRouteTable(root: FastifyInstance): DeclaredRoute[] {
 
 /**
  * The problem with a route's declared scopes, or null. Scopes are bare names of the built-in
- * vocabulary (src/core/scopes-vocabulary.ts): no filters, no metascopes, at least one.
+ * vocabulary (src/core/rbac/scopes-vocabulary.ts): no filters, no metascopes, at least one.
  */
 export function accessError(where: string, access: Access): string | null {
   if (!Array.isArray(access)) {
@@ -109,7 +109,7 @@ export function accessError(where: string, access: Access): string | null {
   for (const s of scopes) {
     if (Object.hasOwn(SCOPE_DEFINITIONS, s) && !META_SCOPES.has(s)) continue;
     const hint = suggestScope(s.split('!')[0]);
-    return `${where} declares the unknown scope '${s}'${hint ? ` (did you mean '${hint}'?)` : ''}: route scopes must be names from src/core/scopes-vocabulary.ts, without filters`;
+    return `${where} declares the unknown scope '${s}'${hint ? ` (did you mean '${hint}'?)` : ''}: route scopes must be names from src/core/rbac/scopes-vocabulary.ts, without filters`;
   }
   return null;
 }

@@ -2,12 +2,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { HubContext } from '../../core/context.js';
 import type { JsonObject } from '../../util/json.js';
 import { HubError } from '../../errors.js';
-import type { Principal } from '../../core/permissions.js';
+import type { Principal } from '../../core/rbac/permissions.js';
 import { route, type AnyRoute } from './route.js';
 import { jsonBody, param, serverOr404, userOr404 } from './params.js';
 import { serverModel } from './models.js';
 import { streamProgress } from './progress-stream.js';
-import { readyEvent } from '../../core/progress.js';
+import { readyEvent } from '../../core/spawn/progress.js';
 import { checkServerName } from '../../util/names.js';
 
 function optionalString(body: Record<string, unknown>, key: string): string | null {

@@ -1,8 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { HubContext } from '../../core/context.js';
 import type { JsonObject } from '../../util/json.js';
-import { filterServiceModel } from '../../core/model-filter.js';
-import { checkAccess, mayModifyAdmin, scopeError } from '../../core/scopes.js';
+import { filterServiceModel } from '../../core/rbac/model-filter.js';
+import { checkAccess, mayModifyAdmin, scopeError } from '../../core/rbac/scopes.js';
 import type { ServiceInfo } from '../../core/services.js';
 import { checkServiceName } from '../../util/names.js';
 import { HubError } from '../../errors.js';

@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { HubContext } from '../../core/context.js';
 import type { ShareTarget } from '../../db/index.js';
 import { HubError } from '../../errors.js';
-import type { Principal } from '../../core/permissions.js';
+import type { Principal } from '../../core/rbac/permissions.js';
 import { pageParams, paginationInfo, wantsPagination } from './pagination.js';
 import { jsonBody, param, userOr404 } from './params.js';
 import { groupOr404 } from './groups.js';

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { HubContext } from '../../core/context.js';
-import type { Principal } from '../../core/permissions.js';
+import type { Principal } from '../../core/rbac/permissions.js';
 import type { TokenRecord, User } from '../../db/index.js';
 import { HubError } from '../../errors.js';
 import { MAX_TOKEN_EXPIRES_IN, boundedInt } from '../../core/bounded-input.js';

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { HubContext } from '../../core/context.js';
-import type { Principal } from '../../core/permissions.js';
+import type { Principal } from '../../core/rbac/permissions.js';
 import { HubError } from '../../errors.js';
 import { principalOf } from '../principal.js';
 

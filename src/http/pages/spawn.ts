@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HubContext } from '../../core/context.js';
-import type { Principal } from '../../core/permissions.js';
+import type { Principal } from '../../core/rbac/permissions.js';
 import type { JsonObject } from '../../util/json.js';
-import { pyQuote } from '../../core/spawn-env.js';
+import { pyQuote } from '../../util/py-quote.js';
 import { checkServerName } from '../../util/names.js';
 import { HubError, isHubError } from '../../errors.js';
 import { requireScope } from '../guard.js';

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HubContext } from '../../core/context.js';
-import { pyQuote } from '../../core/spawn-env.js';
+import { pyQuote } from '../../util/py-quote.js';
 import { HubError } from '../../errors.js';
 import { holds } from '../guard.js';
 import { pageContext, sendPage } from '../page-context.js';

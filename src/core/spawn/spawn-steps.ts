@@ -3,15 +3,15 @@
  * its command and environment, start within start_timeout, wait for HTTP, then the proxy route.
  * SpawnManager runs it and cleans up when it throws.
  */
-import type { Logger } from '../log.js';
-import { HubError } from '../errors.js';
-import type { ServerRecord, User } from '../db/index.js';
-import type { Spawner, SpawnerOptions } from '../spawner/types.js';
+import type { Logger } from '../../log.js';
+import { HubError } from '../../errors.js';
+import type { ServerRecord, User } from '../../db/index.js';
+import type { Spawner, SpawnerOptions } from '../../spawner/types.js';
 import { ProgressChannel, readyEvent, type ProgressEvent } from './progress.js';
 import { withTimeout } from './timeouts.js';
 import { issueServerCredentials } from './server-credentials.js';
 import type { ServerRoutes } from './server-routes.js';
-import { bindUrlFor, buildHubEnv, serverPrefixFor } from './spawn-env.js';
+import { bindUrlFor, buildHubEnv, serverPrefixFor } from '../../spawner/spawn-env.js';
 import type { SpawnManagerDeps } from './spawn-manager.js';
 import { waitForHttp } from './wait-http.js';
 

@@ -2,7 +2,7 @@
  * The RBAC scope vocabulary (hub-protocol.md §5.2): every scope name the hub knows, what it
  * means, and which subscopes it implies. Pure data plus small lookups; no I/O.
  */
-import { levenshtein as distance } from '../util/edit-distance.js';
+import { levenshtein as distance } from '../../util/edit-distance.js';
 
 /** One entry of the vocabulary. */
 export interface ScopeDefinition {

@@ -2,13 +2,13 @@
  * Step 2–3 of the spawn sequence (hub-protocol.md §1.4): a user server's own API token, with
  * the scopes the server may hold, and its OAuth client (the token is the client secret).
  */
-import type { Logger } from '../log.js';
-import { HubError } from '../errors.js';
-import type { ServerRecord, Store, User } from '../db/index.js';
-import type { Permissions } from './permissions.js';
-import { serverTokenScopes } from './roles.js';
-import type { Settings } from './settings.js';
-import { clientIdFor } from './spawn-env.js';
+import type { Logger } from '../../log.js';
+import { HubError } from '../../errors.js';
+import type { ServerRecord, Store, User } from '../../db/index.js';
+import type { Permissions } from '../rbac/permissions.js';
+import { serverTokenScopes } from '../rbac/roles.js';
+import type { Settings } from '../settings.js';
+import { clientIdFor } from '../../spawner/spawn-env.js';
 
 export interface ServerCredentialsDeps {
   settings: Settings;

@@ -1,6 +1,6 @@
-import type { SpawnerOptions } from '../spawner/types.js';
-import type { SpawnerSettings } from './settings.js';
-import { formatSpawnerTemplate } from './spawn-env.js';
+import type { SpawnerOptions } from '../../spawner/types.js';
+import type { SpawnerSettings } from '../settings.js';
+import { formatSpawnerTemplate } from '../../spawner/spawn-env.js';
 
 /** The spawner options as configured (templates not filled in), for `startupNotices`. */
 export function configuredSpawnerOptions(

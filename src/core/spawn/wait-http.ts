@@ -1,5 +1,5 @@
 import { request } from 'undici';
-import { HubError } from '../errors.js';
+import { HubError } from '../../errors.js';
 
 /**
  * Wait until `url` answers with any status < 500 (redirects are not followed), as JupyterHub does

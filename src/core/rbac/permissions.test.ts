@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Store } from '../db/index.js';
-import { isHubError } from '../errors.js';
-import { silentLogger } from '../log.js';
+import { Store } from '../../db/index.js';
+import { isHubError } from '../../errors.js';
+import { silentLogger } from '../../log.js';
 import { Permissions } from './permissions.js';
 
 async function init(customScopes: Record<string, { description: string; subscopes?: string[] }>) {

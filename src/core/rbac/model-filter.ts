@@ -4,7 +4,7 @@
  * JupyterHub's wire shape (snake_case). Keys not listed for a model are dropped. Each function
  * returns null when no scope reveals the resource at all (the caller then omits it or answers 404).
  */
-import type { JsonObject, JsonValue } from '../util/json.js';
+import type { JsonObject, JsonValue } from '../../util/json.js';
 import {
   type GroupsOfUser,
   type ParsedScopeSet,

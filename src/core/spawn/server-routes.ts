@@ -4,13 +4,13 @@
  * outside `<base>user/<owner>/` — above all never its own route `/` (or base_url) — and names
  * that fail the name rules (rows from before they existed) are never routed; the log says why.
  */
-import type { Logger } from '../log.js';
-import type { ActiveServer } from '../db/index.js';
-import type { Proxy, Route } from '../proxy/types.js';
-import type { HubMetrics } from '../metrics/hub-metrics.js';
-import { HubError } from '../errors.js';
-import { unroutableReason } from '../util/names.js';
-import { userRouteSpec } from './route-guard.js';
+import type { Logger } from '../../log.js';
+import type { ActiveServer } from '../../db/index.js';
+import type { Proxy, Route } from '../../proxy/types.js';
+import type { HubMetrics } from '../../metrics/hub-metrics.js';
+import { HubError } from '../../errors.js';
+import { unroutableReason } from '../../util/names.js';
+import { userRouteSpec } from '../route-guard.js';
 
 export interface ServerRoutesDeps {
   baseUrl: string;

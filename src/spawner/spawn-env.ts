@@ -6,6 +6,7 @@
  * USER/HOME/SHELL and `Spawner.environment` themselves (see spawner/local-process.ts).
  */
 import { HubError } from '../errors.js';
+import { pyQuote, urlEscapePath } from '../util/py-quote.js';
 
 /** Input of {@link buildHubEnv}. URLs are exactly as they appear in the environment. */
 export interface HubEnvInput {
@@ -45,28 +46,6 @@ export interface HubEnvInput {
   memGuarantee?: number | null;
   cpuLimit?: number | null;
   cpuGuarantee?: number | null;
-}
-
-// Python's urllib.parse.quote never escapes these.
-const ALWAYS_SAFE = /[A-Za-z0-9_.\-~]/;
-
-/** Python `urllib.parse.quote(value, safe)`: UTF-8 percent-encoding, uppercase hex. */
-export function pyQuote(value: string, safe = '/'): string {
-  let out = '';
-  for (const ch of value) {
-    if (ALWAYS_SAFE.test(ch) || (ch.length === 1 && safe.includes(ch))) {
-      out += ch;
-      continue;
-    }
-    for (const b of Buffer.from(ch, 'utf8'))
-      out += '%' + b.toString(16).toUpperCase().padStart(2, '0');
-  }
-  return out;
-}
-
-/** JupyterHub's `url_escape_path`: percent-quote keeping `@` and `~` (so `/` becomes `%2F`). */
-export function urlEscapePath(value: string): string {
-  return pyQuote(value, '@~');
 }
 
 /**

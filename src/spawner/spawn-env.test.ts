@@ -6,12 +6,11 @@ import {
   clientIdFor,
   formatSpawnerTemplate,
   pyJsonDumps,
-  pyQuote,
   serverPrefixFor,
-  urlEscapePath,
   withServiceUrl,
 } from './spawn-env.js';
 import { HubError } from '../errors.js';
+import { pyQuote, urlEscapePath } from '../util/py-quote.js';
 
 // Expected strings were produced with Python's urllib.parse.quote / jupyterhub.utils.url_escape_path.
 test('quoting matches Python quote() and url_escape_path()', () => {

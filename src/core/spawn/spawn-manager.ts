@@ -1,17 +1,17 @@
-import type { Logger } from '../log.js';
-import { HubError, isHubError } from '../errors.js';
-import type { ServerRecord, Store, User } from '../db/index.js';
-import type { Proxy, Route } from '../proxy/types.js';
-import type { Spawner, SpawnerDefinition, SpawnerOptions } from '../spawner/types.js';
-import type { HubMetrics } from '../metrics/hub-metrics.js';
-import type { JsonObject } from '../util/json.js';
-import type { Permissions } from './permissions.js';
+import type { Logger } from '../../log.js';
+import { HubError, isHubError } from '../../errors.js';
+import type { ServerRecord, Store, User } from '../../db/index.js';
+import type { Proxy, Route } from '../../proxy/types.js';
+import type { Spawner, SpawnerDefinition, SpawnerOptions } from '../../spawner/types.js';
+import type { HubMetrics } from '../../metrics/hub-metrics.js';
+import type { JsonObject } from '../../util/json.js';
+import type { Permissions } from '../rbac/permissions.js';
 import { ProgressChannel } from './progress.js';
 import { spawnerOptionsFor } from './spawner-options.js';
 import { settlesWithin } from './timeouts.js';
-import type { Settings } from './settings.js';
-import { clientIdFor, serverPrefixFor } from './spawn-env.js';
-import { unroutableReason } from '../util/names.js';
+import type { Settings } from '../settings.js';
+import { clientIdFor, serverPrefixFor } from '../../spawner/spawn-env.js';
+import { unroutableReason } from '../../util/names.js';
 import { ServerRoutes } from './server-routes.js';
 import { runSpawnSteps, type Live } from './spawn-steps.js';
 

@@ -1,6 +1,6 @@
-import type { Logger } from '../log.js';
-import { HubError } from '../errors.js';
-import type { Store, TokenRecord, User } from '../db/index.js';
+import type { Logger } from '../../log.js';
+import { HubError } from '../../errors.js';
+import type { Store, TokenRecord, User } from '../../db/index.js';
 import {
   defaultRoles,
   effectiveScopesForService,
@@ -11,7 +11,7 @@ import {
   type RoleSpec,
 } from './roles.js';
 import { validateCustomScopes, type CustomScopes, type GroupsOfUser } from './scopes.js';
-import type { RoleSettings } from './settings.js';
+import type { RoleSettings } from '../settings.js';
 
 /** Who made a request, and what they may do. */
 export interface Principal {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { JsonObject } from '../util/json.js';
+import type { JsonObject } from '../../util/json.js';
 import {
   filterGroupModel,
   filterServerModel,
