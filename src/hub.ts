@@ -257,7 +257,7 @@ export class Hub {
       permissions,
       signer: new CookieSigner(secret),
       login,
-      ...createAppServices({ store, permissions, settings, log, login, spawns }),
+      ...createAppServices({ store, permissions, settings, log, login, spawns, services, proxy }),
       spawns,
       proxy,
       services,

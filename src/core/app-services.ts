@@ -6,7 +6,10 @@ import type { Logger } from '../log.js';
 import type { Store } from '../db/index.js';
 import type { LoginService } from './login.js';
 import type { Permissions } from './rbac/permissions.js';
+import { ActivityService } from './activity.js';
+import { ApiServiceManager, type ApiServiceDeps } from './api-services.js';
 import { GroupService } from './groups.js';
+import { ServerService, type ServerServiceDeps } from './servers.js';
 import { ShareCodeService } from './share-codes.js';
 import { ShareService } from './shares.js';
 import { TokenService } from './tokens.js';
@@ -23,15 +26,24 @@ export interface AppServices {
   shares: ShareService;
   /** Share codes: creation, revocation, acceptance. */
   shareCodes: ShareCodeService;
+  /** Named-server rules, start/stop with options, create, rename and change, remove. */
+  servers: ServerService;
+  /** Services created and removed through the REST API. */
+  apiServices: ApiServiceManager;
+  /** Activity reported by user servers. */
+  activity: ActivityService;
 }
 
 export function createAppServices(d: {
   store: Store;
   permissions: Permissions;
-  settings: { readonly tokenExpiresInMaxSeconds: number };
+  settings: { readonly tokenExpiresInMaxSeconds: number } & ServerServiceDeps['settings'] &
+    ApiServiceDeps['settings'];
   log: Logger;
   login: LoginService;
-  spawns: UserServiceDeps['spawns'];
+  spawns: UserServiceDeps['spawns'] & ServerServiceDeps['spawns'];
+  services: ApiServiceDeps['services'];
+  proxy: ApiServiceDeps['proxy'];
 }): AppServices {
   const { store, permissions } = d;
   const shares = new ShareService({
@@ -51,5 +63,15 @@ export function createAppServices(d: {
     }),
     shares,
     shareCodes: new ShareCodeService({ shares: store.shares, shareRules: shares }),
+    servers: new ServerService({ servers: store.servers, spawns: d.spawns, settings: d.settings }),
+    apiServices: new ApiServiceManager({
+      services: d.services,
+      store,
+      proxy: d.proxy,
+      permissions,
+      settings: d.settings,
+      log: d.log,
+    }),
+    activity: new ActivityService({ store }),
   };
 }

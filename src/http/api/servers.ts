@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { HubContext } from '../../core/context.js';
 import type { JsonObject } from '../../util/json.js';
 import { HubError } from '../../errors.js';
@@ -8,7 +9,6 @@ import { jsonBody, param, serverOr404, userOr404 } from './params.js';
 import { serverModel } from './models.js';
 import { streamProgress } from './progress-stream.js';
 import { readyEvent } from '../../core/spawn/progress.js';
-import { checkServerName } from '../../util/names.js';
 
 function optionalString(body: Record<string, unknown>, key: string): string | null {
   const v = body[key];
@@ -26,6 +26,33 @@ function optionalObject(body: Record<string, unknown>, key: string): JsonObject 
   return v as JsonObject;
 }
 
+const displayName = z.string().nullish();
+const userOptions = z
+  .record(z.string(), z.unknown(), { error: 'user_options must be a JSON object' })
+  .nullish();
+const allowed = (keys: string) => ({
+  error: (i: { code: string; keys?: string[] }) =>
+    i.code === 'unrecognized_keys'
+      ? `Unknown server fields: ${i.keys?.join(', ')} (allowed: ${keys})`
+      : undefined,
+});
+/** PUT: a new named server's display name and saved options. */
+const CreateBody = z.strictObject(
+  { display_name: displayName, user_options: userOptions },
+  allowed('display_name, user_options'),
+);
+/** PATCH: new name, display name and/or saved options of a stopped named server. */
+const ChangeBody = z
+  .strictObject(
+    { name: z.string().optional(), display_name: displayName, user_options: userOptions },
+    allowed('name, display_name, user_options'),
+  )
+  .refine((b) => Object.keys(b).length > 0, {
+    error: 'Nothing to change: send name, display_name and/or user_options',
+  });
+/** DELETE: `remove` (named servers) deletes the record after the stop. */
+const StopBody = z.looseObject({ remove: z.unknown().optional() });
+
 /** Start / stop / inspect / progress of default and named servers (§4.5). */
 export function serverRoutes(ctx: HubContext): AnyRoute[] {
   const base = '/users/:name';
@@ -33,89 +60,35 @@ export function serverRoutes(ctx: HubContext): AnyRoute[] {
   const server = (req: FastifyRequest) => ({
     server: `${param(req, 'name')}/${param(req, 'server')}`,
   });
-
-  /** Named servers on, and (unless only an existing server is stopped) the name passes. */
-  const checkNamed = (serverName: string, opts: { existingOnly?: boolean } = {}) => {
-    if (!serverName) return;
-    if (!ctx.settings.allowNamedServers)
-      throw new HubError(
-        'LABHUB_ERR_BAD_REQUEST',
-        400,
-        'Named servers are not enabled (set JupyterHub.allow_named_servers = True).',
-      );
-    // Stopping or removing a server with a name from before the rules stays possible.
-    if (opts.existingOnly) return;
-    const v = checkServerName(serverName);
-    if (!v.ok)
-      throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `Invalid server name: ${v.reason}.`);
-  };
-
-  const checkLimit = async (userId: number, name: string, serverName: string) => {
-    if (!serverName || ctx.settings.namedServerLimitPerUser <= 0) return;
-    const named = (await ctx.store.servers.forUser(userId)).filter((s) => s.name !== '');
-    if (
-      !named.some((s) => s.name === serverName) &&
-      named.length >= ctx.settings.namedServerLimitPerUser
-    ) {
-      throw new HubError(
-        'LABHUB_ERR_BAD_REQUEST',
-        400,
-        `User ${name} already has the maximum of ${ctx.settings.namedServerLimitPerUser} named servers. Delete one first.`,
-      );
-    }
-  };
+  const text = (reply: FastifyReply, code: number) =>
+    reply.code(code).header('Content-Type', 'text/plain').send('');
 
   const start = async (req: FastifyRequest, reply: FastifyReply, serverName: string) => {
-    const name = param(req, 'name');
-    const user = await userOr404(ctx, name);
-    checkNamed(serverName);
-    await checkLimit(user.id, name, serverName);
+    const user = await userOr404(ctx, param(req, 'name'));
     const body = jsonBody(req);
     const hasNewForm = 'user_options' in body || 'display_name' in body;
     // The new form: {user_options: {...}, display_name}; the old one: the options themselves.
-    const displayName = hasNewForm ? optionalString(body, 'display_name') : null;
-    const userOptions =
-      req.body === undefined || req.body === null
-        ? null
-        : hasNewForm
-          ? (optionalObject(body, 'user_options') ?? {})
-          : (body as JsonObject);
-    const rec = await ctx.store.servers.get(user.id, serverName);
-    if (rec?.status === 'spawning')
-      return reply.code(202).header('Content-Type', 'text/plain').send('');
-    const result = await ctx.spawns.start(user, serverName, userOptions);
-    if (displayName !== null) {
-      const r = await ctx.store.servers.get(user.id, serverName);
-      if (r) await ctx.store.servers.update(r.id, { displayName });
-    }
-    return reply
-      .code(result === 'ready' ? 201 : 202)
-      .header('Content-Type', 'text/plain')
-      .send('');
+    const result = await ctx.servers.start(user, serverName, {
+      displayName: hasNewForm ? optionalString(body, 'display_name') : null,
+      userOptions:
+        req.body === undefined || req.body === null
+          ? null
+          : hasNewForm
+            ? (optionalObject(body, 'user_options') ?? {})
+            : (body as JsonObject),
+    });
+    return text(reply, result === 'ready' ? 201 : 202);
   };
 
-  const stop = async (req: FastifyRequest, reply: FastifyReply, serverName: string) => {
-    const name = param(req, 'name');
-    const user = await userOr404(ctx, name);
-    const body = jsonBody(req);
-    checkNamed(serverName, { existingOnly: true });
-    if (body.remove && !serverName)
-      throw new HubError(
-        'LABHUB_ERR_BAD_REQUEST',
-        400,
-        'Cannot remove the default server (remove applies to named servers only).',
-      );
-    const rec = await ctx.store.servers.get(user.id, serverName);
-    if (!rec && serverName)
-      throw new HubError(
-        'LABHUB_ERR_NOT_FOUND',
-        404,
-        `${name} has no server named '${serverName}'`,
-      );
-    const result = await ctx.spawns.stop(user, serverName);
-    if (body.remove && rec && result === 'stopped') await ctx.store.servers.delete(rec.id);
-    if (result === 'pending') return reply.code(202).header('Content-Type', 'text/plain').send('');
-    return reply.code(204).send();
+  const stop = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    serverName: string,
+    body: z.infer<typeof StopBody>,
+  ) => {
+    const user = await userOr404(ctx, param(req, 'name'));
+    const result = await ctx.servers.stop(user, serverName, { remove: !!body.remove });
+    return result === 'pending' ? text(reply, 202) : reply.code(204).send();
   };
 
   const START = ['start:servers', 'servers'];
@@ -141,123 +114,53 @@ export function serverRoutes(ctx: HubContext): AnyRoute[] {
       url: `${base}/server`,
       scopes: STOP,
       resource: server,
-      handler: (req, reply) => stop(req, reply, ''),
+      body: StopBody,
+      handler: (req, reply, { body }) => stop(req, reply, '', body),
     }),
     route({
       method: 'DELETE',
       url: `${base}/servers/:server`,
       scopes: STOP,
       resource: server,
-      handler: (req, reply) => stop(req, reply, param(req, 'server')),
+      body: StopBody,
+      handler: (req, reply, { body }) => stop(req, reply, param(req, 'server'), body),
     }),
-  ];
-
-  /** PUT (6.0): create a named server record without starting it. */
-  const put = async (req: FastifyRequest, reply: FastifyReply) => {
-    const name = param(req, 'name');
-    const serverName = param(req, 'server');
-    const user = await userOr404(ctx, name);
-    if (!serverName)
-      throw new HubError(
-        'LABHUB_ERR_CONFLICT',
-        409,
-        `The default server of ${name} always exists; PUT creates named servers only`,
-      );
-    checkNamed(serverName);
-    const body = jsonBody(req);
-    const unknown = Object.keys(body).filter((k) => k !== 'display_name' && k !== 'user_options');
-    if (unknown.length)
-      throw new HubError(
-        'LABHUB_ERR_BAD_REQUEST',
-        400,
-        `Unknown server fields: ${unknown.join(', ')} (allowed: display_name, user_options)`,
-      );
-    if (await ctx.store.servers.get(user.id, serverName))
-      throw new HubError(
-        'LABHUB_ERR_CONFLICT',
-        409,
-        `${name} already has a server named '${serverName}'`,
-      );
-    await checkLimit(user.id, name, serverName);
-    const displayName = optionalString(body, 'display_name');
-    const userOptions = optionalObject(body, 'user_options');
-    const rec = await ctx.store.servers.ensure(user.id, serverName);
-    await ctx.store.servers.update(rec.id, {
-      displayName: displayName ?? null,
-      ...(userOptions ? { userOptions } : {}),
-    });
-    return reply
-      .code(201)
-      .send(serverModel(ctx, user.name, (await ctx.store.servers.byId(rec.id))!));
-  };
-  routes.push(
+    /** PUT (6.0): create a named server record without starting it. */
     route({
       method: 'PUT',
       url: `${base}/servers/:server`,
       scopes: START,
       resource: server,
-      handler: put,
+      body: CreateBody,
+      handler: async (req, reply, { body }) => {
+        const user = await userOr404(ctx, param(req, 'name'));
+        const rec = await ctx.servers.create(user, param(req, 'server'), {
+          displayName: body.display_name ?? null,
+          userOptions: (body.user_options as JsonObject | null | undefined) ?? null,
+        });
+        return reply.code(201).send(serverModel(ctx, user.name, rec));
+      },
     }),
-  );
-
-  /** PATCH (6.0): rename, display_name, user_options of a stopped named server. */
-  const patch = async (req: FastifyRequest) => {
-    const name = param(req, 'name');
-    const serverName = param(req, 'server');
-    const user = await userOr404(ctx, name);
-    const rec = await serverOr404(ctx, user, serverName);
-    const body = jsonBody(req);
-    const keys = Object.keys(body);
-    const unknown = keys.filter((k) => !['name', 'display_name', 'user_options'].includes(k));
-    if (!keys.length || unknown.length)
-      throw new HubError(
-        'LABHUB_ERR_BAD_REQUEST',
-        400,
-        unknown.length
-          ? `Unknown server fields: ${unknown.join(', ')} (allowed: name, display_name, user_options)`
-          : 'Nothing to change: send name, display_name and/or user_options',
-      );
-    if (rec.status !== 'stopped')
-      throw new HubError(
-        'LABHUB_ERR_BAD_REQUEST',
-        400,
-        `${name}/${serverName} is ${rec.status === 'running' ? 'running' : 'pending ' + (rec.status === 'spawning' ? 'spawn' : 'stop')}; stop it before changing it`,
-      );
-    const patch: { name?: string; displayName?: string | null; userOptions?: JsonObject } = {};
-    if ('name' in body) {
-      if (typeof body.name !== 'string')
-        throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, 'name must be a string');
-      if (!serverName || !body.name)
-        throw new HubError(
-          'LABHUB_ERR_BAD_REQUEST',
-          400,
-          'The default server cannot be renamed, and no server can be renamed to the default',
-        );
-      checkNamed(body.name);
-      if (body.name !== serverName) {
-        if (await ctx.store.servers.get(user.id, body.name))
-          throw new HubError(
-            'LABHUB_ERR_CONFLICT',
-            409,
-            `${name} already has a server named '${body.name}'`,
-          );
-        patch.name = body.name;
-      }
-    }
-    if ('display_name' in body) patch.displayName = optionalString(body, 'display_name');
-    if ('user_options' in body) patch.userOptions = optionalObject(body, 'user_options') ?? {};
-    await ctx.store.servers.update(rec.id, patch);
-    return serverModel(ctx, user.name, (await ctx.store.servers.byId(rec.id))!);
-  };
-  routes.push(
+    /** PATCH (6.0): rename, display_name, user_options of a stopped named server. */
     route({
       method: 'PATCH',
       url: `${base}/servers/:server`,
       scopes: START,
       resource: server,
-      handler: patch,
+      body: ChangeBody,
+      handler: async (req, _reply, { body }) => {
+        const user = await userOr404(ctx, param(req, 'name'));
+        const rec = await serverOr404(ctx, user, param(req, 'server'));
+        const changed = await ctx.servers.change(user, rec, {
+          name: body.name,
+          displayName: 'display_name' in body ? (body.display_name ?? null) : undefined,
+          userOptions:
+            'user_options' in body ? ((body.user_options as JsonObject | null) ?? {}) : undefined,
+        });
+        return serverModel(ctx, user.name, changed);
+      },
     }),
-  );
+  ];
 
   const getOne = async (req: FastifyRequest, p: Principal, serverName: string) => {
     const name = param(req, 'name');
