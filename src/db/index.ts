@@ -7,6 +7,7 @@ import {
 } from './connection.js';
 import { GroupRepo } from './groups.js';
 import { KvRepo } from './kv.js';
+import { AuthzGenerationRepo } from './authz-generation.js';
 import { NativeAccountRepo } from './native-accounts.js';
 import { OAuthRepo } from './oauth.js';
 import { PasswordChangeRepo } from './password-changes.js';
@@ -48,6 +49,7 @@ export class Store {
   readonly sessions: SessionRepo;
   readonly nativeAccounts: NativeAccountRepo;
   readonly kv: KvRepo;
+  readonly authz: AuthzGenerationRepo;
   readonly passwordChanges: PasswordChangeRepo;
   readonly shares: ShareRepo;
   readonly apiServices: ApiServiceRepo;
@@ -62,6 +64,7 @@ export class Store {
     this.sessions = new SessionRepo(db);
     this.nativeAccounts = new NativeAccountRepo(db);
     this.kv = new KvRepo(db);
+    this.authz = new AuthzGenerationRepo(db);
     this.passwordChanges = new PasswordChangeRepo(db);
     this.shares = new ShareRepo(db);
     this.apiServices = new ApiServiceRepo(db);

@@ -139,6 +139,12 @@ export interface PasswordChangeTicketsTable {
   expires_at: string;
 }
 
+/** One row (id 1): moved by triggers whenever something scopes depend on changes. */
+export interface AuthzGenerationTable {
+  id: number;
+  n: number | string | bigint;
+}
+
 export interface HubKvTable {
   key: string;
   value: string;
@@ -187,6 +193,7 @@ export interface Database {
   login_sessions: LoginSessionsTable;
   native_accounts: NativeAccountsTable;
   hub_kv: HubKvTable;
+  authz_generation: AuthzGenerationTable;
   password_change_tickets: PasswordChangeTicketsTable;
   shares: SharesTable;
   share_codes: ShareCodesTable;

@@ -50,12 +50,7 @@ export async function principalFromToken(
   if (token.userId != null) {
     const user = await ctx.store.users.byId(token.userId);
     if (!user) return null;
-    const ownerScopes = await ctx.permissions.userScopes(user);
-    const scopes = await ctx.permissions.tokenScopes(
-      token,
-      { kind: 'user', name: user.name },
-      ownerScopes,
-    );
+    const scopes = await ctx.permissions.userTokenScopes(token, user);
     await recordTokenUse(
       ctx,
       token.id,
@@ -76,12 +71,7 @@ export async function principalFromToken(
   if (token.serviceName) {
     const svc = ctx.services.get(token.serviceName);
     if (!svc) return null;
-    const ownerScopes = await ctx.permissions.serviceScopes(svc.name, svc.admin);
-    const scopes = await ctx.permissions.tokenScopes(
-      token,
-      { kind: 'service', name: svc.name },
-      ownerScopes,
-    );
+    const scopes = await ctx.permissions.serviceTokenScopes(token, svc);
     await recordTokenUse(ctx, token.id, token.lastActivity, now, null);
     return {
       kind: 'service',
@@ -119,6 +109,6 @@ async function principalFromCookie(
   if (!session) return null;
   const user = await ctx.store.users.byId(session.userId);
   if (!user) return null;
-  const scopes = await ctx.permissions.userScopes(user);
+  const scopes = await ctx.permissions.sessionScopes(user);
   return { kind: 'user', name: user.name, user, scopes, token: null, sessionId, via: 'cookie' };
 }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { Store, parseDbUrl } from '../../src/db/index.js';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { startTestHub, hubFetch } from '../helpers/test-hub.js';
+import { checkAuthzGeneration } from '../helpers/authz-generation-check.js';
 
 let pg: TestPostgres;
 before(async () => {
@@ -52,6 +53,8 @@ test('PostgreSQL: the same migrations and repositories work (real Debian Postgre
     assert.equal((await na.get('nat2-pg'))?.email, 'nat@example.org');
     await na.delete('nat2-pg');
     assert.equal(await na.countPending(), 0);
+    // The triggers of migration 011 (statement-level on PostgreSQL).
+    await checkAuthzGeneration(store, 'gen');
   } finally {
     await store.close();
   }

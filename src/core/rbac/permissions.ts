@@ -10,6 +10,7 @@ import {
   validateLoadRoles,
   type RoleSpec,
 } from './roles.js';
+import { ScopeCache } from './scope-cache.js';
 import { validateCustomScopes, type CustomScopes, type GroupsOfUser } from './scopes.js';
 import type { RoleSettings } from '../settings.js';
 
@@ -34,6 +35,7 @@ export interface Principal {
  */
 export class Permissions {
   private rolesByName = new Map<string, RoleSpec>();
+  readonly #scopeCache = new ScopeCache();
 
   constructor(
     private readonly store: Store,
@@ -155,6 +157,46 @@ export class Permissions {
 
   async serviceRoleNames(name: string): Promise<string[]> {
     return this.store.roles.rolesOf('service', name);
+  }
+
+  /**
+   * Scopes of a request's credential, from the cache while the authorization generation is the
+   * one they were computed at (scope-cache.ts), else computed and cached. The generation is read
+   * before computing, so a change made meanwhile makes the next request compute again.
+   */
+  private async cached(key: string, compute: () => Promise<Set<string>>): Promise<Set<string>> {
+    const generation = await this.store.authz.current();
+    const hit = this.#scopeCache.get(key, generation);
+    if (hit) return hit;
+    const scopes = await compute();
+    this.#scopeCache.set(key, generation, scopes);
+    return scopes;
+  }
+
+  /** Effective scopes of a user's API or OAuth token (cached). */
+  userTokenScopes(token: TokenRecord, user: User): Promise<Set<string>> {
+    return this.cached(`t${token.id}`, async () =>
+      this.tokenScopes(token, { kind: 'user', name: user.name }, await this.userScopes(user)),
+    );
+  }
+
+  /** Effective scopes of a service's token (cached). */
+  serviceTokenScopes(
+    token: TokenRecord,
+    svc: { name: string; admin: boolean },
+  ): Promise<Set<string>> {
+    return this.cached(`t${token.id}:${svc.admin ? 'a' : ''}`, async () =>
+      this.tokenScopes(
+        token,
+        { kind: 'service', name: svc.name },
+        await this.serviceScopes(svc.name, svc.admin),
+      ),
+    );
+  }
+
+  /** Effective scopes of a user logged in with the login cookie (cached). */
+  sessionScopes(user: User): Promise<Set<string>> {
+    return this.cached(`u${user.id}`, () => this.userScopes(user));
   }
 
   /** Effective scopes of a token at use time (§5.4), given its owner's current scopes. */

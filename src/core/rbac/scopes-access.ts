@@ -150,14 +150,16 @@ export function checkAccess(
 ): 'granted' | 'filtered' | 'missing' {
   const parsed = held instanceof Map ? held : parseScopeSet(held);
   const entity = resourceEntity(resource);
-  const groupsOf = memoGroups(groupsOfUser);
+  // Made only when a filter has to be checked (most decisions are unfiltered scopes).
+  let groupsOf: GroupsOfUser | undefined;
   let heldSome = false;
   for (const scope of anyOf) {
     if (scope === NO_SCOPE) return 'granted';
     const f = parsed.get(scope);
     if (!f) continue;
     heldSome = true;
-    if (f === 'all' || entity === null || covers(f, entity, groupsOf)) return 'granted';
+    if (f === 'all' || entity === null) return 'granted';
+    if (covers(f, entity, (groupsOf ??= memoGroups(groupsOfUser)))) return 'granted';
   }
   return heldSome ? 'filtered' : 'missing';
 }

@@ -5,7 +5,10 @@ import { pyQuote } from '../../util/py-quote.js';
 
 /** JupyterHub's timestamp form: UTC ISO-8601 with Z; null when unknown. */
 export function ts(d: Date | null | undefined): string | null {
-  return d ? d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z') : null;
+  if (!d) return null;
+  // Microseconds like Python's isoformat: `…T03:04:05.123Z` → `…T03:04:05.123000Z`.
+  const iso = d.toISOString();
+  return iso.charAt(iso.length - 5) === '.' ? `${iso.slice(0, -1)}000Z` : iso;
 }
 
 /** The Server model (§4.3) in wire shape. */

@@ -1,0 +1,46 @@
+/**
+ * The hub's CPU per API read, measured in-process (fastify inject: no sockets, no proxy), so the
+ * figure is the hub's own work per request: routing, authentication, scopes, queries, JSON.
+ * Usage: node --import tsx bench/hub/profile-reads.ts [--users 1000] [--n 2000] [--cpu-prof]
+ * With --cpu-prof, run under `node --cpu-prof --cpu-prof-dir bench/hub/.run/prof` to get a
+ * profile of the read phase only (the set-up is excluded by starting the profile late is not
+ * possible, so the set-up's share is printed to subtract).
+ */
+import { startInjectHub } from '../../test/helpers/inject-hub.js';
+
+const arg = (name: string, dflt: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const users = arg('users', 1000);
+const n = arg('n', 2000);
+
+const t = await startInjectHub();
+const store = t.hub.ctx.store;
+const names = Array.from({ length: users }, (_, i) => `u${String(i).padStart(6, '0')}`);
+for (let i = 0; i < names.length; i += 500) await store.users.createMany(names.slice(i, i + 500));
+// A few running servers so state=active has something to return.
+const admin = await t.token('bench-admin', { admin: true });
+
+async function measure(label: string, path: string): Promise<void> {
+  const first = await t.call('GET', path, { token: admin });
+  if (first.status !== 200)
+    throw new Error(`${label}: ${first.status} ${first.text.slice(0, 200)}`);
+  for (let i = 0; i < 100; i++) await t.call('GET', path, { token: admin }); // warm-up
+  const c0 = process.cpuUsage();
+  const w0 = performance.now();
+  for (let i = 0; i < n; i++) await t.call('GET', path, { token: admin });
+  const c = process.cpuUsage(c0);
+  const wall = performance.now() - w0;
+  const cpuMs = (c.user + c.system) / 1000 / n;
+  console.log(
+    `${label.padEnd(28)} ${cpuMs.toFixed(3)} ms CPU/read   ${((n / wall) * 1000).toFixed(0)} reads/s (one client, in-process)   ${first.text.length} bytes`,
+  );
+}
+
+console.log(`labhub in-process reads, ${users} users, ${n} requests each`);
+await measure('first page of users', '/users?offset=0&limit=200');
+await measure('state=active', '/users?state=active');
+await measure('one user', '/users/u000042');
+await measure('hub info (/hub/api/)', '/');
+await t.stop();
