@@ -1,7 +1,7 @@
 /**
  * The hub's CPU per API read, measured in-process (fastify inject: no sockets, no proxy), so the
  * figure is the hub's own work per request: routing, authentication, scopes, queries, JSON.
- * Usage: node --import tsx bench/hub/profile-reads.ts [--users 1000] [--n 2000] [--cpu-prof]
+ * Usage: node --import tsx bench/hub/profile-reads.ts [--users 1000] [--n 2000] [--only 'first page']
  * With --cpu-prof, run under `node --cpu-prof --cpu-prof-dir bench/hub/.run/prof` to get a
  * profile of the read phase only (the set-up is excluded by starting the profile late is not
  * possible, so the set-up's share is printed to subtract).
@@ -22,7 +22,12 @@ for (let i = 0; i < names.length; i += 500) await store.users.createMany(names.s
 // A few running servers so state=active has something to return.
 const admin = await t.token('bench-admin', { admin: true });
 
+const only = process.argv.includes('--only')
+  ? process.argv[process.argv.indexOf('--only') + 1]
+  : '';
+
 async function measure(label: string, path: string): Promise<void> {
+  if (only && !label.includes(only)) return;
   const first = await t.call('GET', path, { token: admin });
   if (first.status !== 200)
     throw new Error(`${label}: ${first.status} ${first.text.slice(0, 200)}`);

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { HubContext } from '../core/context.js';
 import type { Principal } from '../core/rbac/permissions.js';
 import { LOGIN_COOKIE } from './cookies.js';
+import { principalFromSession, principalFromToken } from '../core/principals.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -39,76 +40,7 @@ async function resolve(
   return principalFromCookie(ctx, req);
 }
 
-/** A principal for an API token / OAuth access token, or null if it is unknown or expired. */
-export async function principalFromToken(
-  ctx: HubContext,
-  secret: string,
-): Promise<Principal | null> {
-  const token = await ctx.store.tokens.find(secret);
-  if (!token) return null;
-  const now = new Date();
-  if (token.userId != null) {
-    const user = await ctx.store.users.byId(token.userId);
-    if (!user) return null;
-    const scopes = await ctx.permissions.userTokenScopes(token, user);
-    await recordTokenUse(
-      ctx,
-      token.id,
-      token.lastActivity,
-      now,
-      token.note.startsWith('Server at ') ? null : user.id,
-    );
-    return {
-      kind: 'user',
-      name: user.name,
-      user,
-      scopes,
-      token,
-      sessionId: token.sessionId,
-      via: 'token',
-    };
-  }
-  if (token.serviceName) {
-    const svc = ctx.services.get(token.serviceName);
-    if (!svc) return null;
-    const scopes = await ctx.permissions.serviceTokenScopes(token, svc);
-    await recordTokenUse(ctx, token.id, token.lastActivity, now, null);
-    return {
-      kind: 'service',
-      name: svc.name,
-      user: null,
-      scopes,
-      token,
-      sessionId: null,
-      via: 'token',
-    };
-  }
-  return null;
-}
-
-/** Token use updates last_activity at most every activity_resolution seconds. */
-async function recordTokenUse(
-  ctx: HubContext,
-  tokenId: number,
-  last: Date | null,
-  now: Date,
-  userId: number | null,
-): Promise<void> {
-  if (last && now.getTime() - last.getTime() < ctx.settings.activityResolution * 1000) return;
-  await ctx.store.tokens.touch(tokenId, now);
-  if (userId != null) await ctx.store.users.touch(userId, now);
-}
-
-async function principalFromCookie(
-  ctx: HubContext,
-  req: FastifyRequest,
-): Promise<Principal | null> {
+function principalFromCookie(ctx: HubContext, req: FastifyRequest): Promise<Principal | null> {
   const sessionId = ctx.signer.unsign(LOGIN_COOKIE, req.cookies?.[LOGIN_COOKIE]);
-  if (!sessionId) return null;
-  const session = await ctx.store.sessions.get(sessionId);
-  if (!session) return null;
-  const user = await ctx.store.users.byId(session.userId);
-  if (!user) return null;
-  const scopes = await ctx.permissions.sessionScopes(user);
-  return { kind: 'user', name: user.name, user, scopes, token: null, sessionId, via: 'cookie' };
+  return sessionId ? principalFromSession(ctx, sessionId) : Promise.resolve(null);
 }
