@@ -121,7 +121,6 @@ export const UNSUPPORTED_CLASSES: Record<string, string> = {
   GoogleOAuthenticator: 'Google login',
   AzureAdOAuthenticator: 'Azure AD login',
   CILogonOAuthenticator: 'CILogon login',
-  LDAPAuthenticator: 'LDAP login',
   FirstUseAuthenticator: 'first-use passwords',
   TraefikProxy: 'the traefik proxy',
   TraefikFileProviderProxy: 'the traefik proxy',
