@@ -76,20 +76,56 @@ function makeCertificates(dir: string): void {
   const ossl = (...args: string[]) => run('openssl', args, dir);
   for (const ca of ['ca', 'other-ca'])
     ossl(
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-      '-keyout', `${ca}.key`, '-out', `${ca}.pem`, '-days', '2', '-subj', `/CN=labhub test ${ca}`,
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      `${ca}.key`,
+      '-out',
+      `${ca}.pem`,
+      '-days',
+      '2',
+      '-subj',
+      `/CN=labhub test ${ca}`,
     );
   ossl(
-    'req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-    '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost',
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    'server.key',
+    '-out',
+    'server.csr',
+    '-subj',
+    '/CN=localhost',
   );
   writeFileSync(
     join(dir, 'server.ext'),
     'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n',
   );
   ossl(
-    'x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial',
-    '-out', 'server.pem', '-days', '2', '-extfile', 'server.ext',
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.pem',
+    '-days',
+    '2',
+    '-extfile',
+    'server.ext',
   );
 }
 
@@ -147,7 +183,13 @@ olcAccess: {1}to * by users read by * none
 `.replace(/\n\n\n+/g, '\n\n');
 }
 
-function person(uid: string, cn: string, sn: string, n: number, dn = `uid=${uid},${PEOPLE}`): string {
+function person(
+  uid: string,
+  cn: string,
+  sn: string,
+  n: number,
+  dn = `uid=${uid},${PEOPLE}`,
+): string {
   return `dn: ${dn}
 objectClass: inetOrgPerson
 objectClass: posixAccount
@@ -214,17 +256,23 @@ export async function startSlapd(opts: { tls?: boolean } = {}): Promise<Slapd> {
   run(SLAPADD, ['-n', '1', '-F', 'conf', '-l', 'data.ldif'], dir);
   const asRoot = process.getuid?.() === 0;
   const dropTo =
-    asRoot && spawnSync('id', ['openldap']).status === 0 ? ['-u', 'openldap', '-g', 'openldap'] : [];
+    asRoot && spawnSync('id', ['openldap']).status === 0
+      ? ['-u', 'openldap', '-g', 'openldap']
+      : [];
   if (dropTo.length) run('chown', ['-R', 'openldap:openldap', dir], dir);
 
   const port = await freePort();
   const ldapsPort = tls ? await freePort() : 0;
   const urls = [`ldap://${host}:${port}/`, ...(tls ? [`ldaps://${host}:${ldapsPort}/`] : [])];
   let log = '';
-  const child = spawn(SLAPD, ['-d', '0', '-F', join(dir, 'conf'), '-h', urls.join(' '), ...dropTo], {
-    cwd: dir,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    SLAPD,
+    ['-d', '0', '-F', join(dir, 'conf'), '-h', urls.join(' '), ...dropTo],
+    {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   running.add(child);
   child.stdout.on('data', (d: Buffer) => (log += d.toString()));
   child.stderr.on('data', (d: Buffer) => (log += d.toString()));
