@@ -1,7 +1,8 @@
 // An unchanged ldapauthenticator jupyterhub_config.py (test/auth/fixtures/ldap) run by a real hub
 // in this process against a real slapd (slapd.ts): a member of an allowed LDAP group logs in
 // through the hub's login page (HTTP form post, as a browser does) and their server starts; a
-// user outside the groups and a wrong password get the login page's refusal. Only the LDAP
+// user outside the groups and a wrong password get the login page's refusal; with the directory
+// down the page says so (503). Only the LDAP
 // server's address, port and CA file, the hub's ports and files and the server command (the
 // fake single-user server) are moved.
 import { after, test } from 'node:test';
@@ -101,6 +102,14 @@ test('an unchanged LDAPAuthenticator jupyterhub_config.py: group members log in 
       assert.equal(echo.status, 200, `${user}'s server answers through the proxy`);
       assert.equal(model.admin, user === 'alice', 'admin_users from the file');
     }
+
+    // The directory goes away: the page says the login service is unavailable (503), not
+    // "invalid password", and the log names the server and LABHUB_ERR_LDAP.
+    await slapd.stop({ keepFiles: true });
+    const down = await new CookieClient(url).login('alice', PASSWORDS.alice!);
+    assert.equal(down.status, 503);
+    assert.match(await down.text(), /directory server could not be reached/);
+    assert.match(mem.lines().join('\n'), /LABHUB_ERR_LDAP.*StartTLS failed/);
   } finally {
     await hub.stop({ servers: true, proxy: true });
     rmSync(dir, { recursive: true, force: true });

@@ -53,7 +53,8 @@ export interface Slapd {
   otherCaFile: string;
   dir: string;
   pid: number;
-  stop(): Promise<void>;
+  /** Kill slapd (by PID) and remove its directory unless `keepFiles` (e.g. the CA, still named in a config). */
+  stop(opts?: { keepFiles?: boolean }): Promise<void>;
 }
 
 /** Why slapd cannot run here, with the command that fixes it; null when it can. */
@@ -282,7 +283,7 @@ export async function startSlapd(opts: { tls?: boolean } = {}): Promise<Slapd> {
     running.delete(child);
   });
 
-  const stop = async (): Promise<void> => {
+  const stop = async (o: { keepFiles?: boolean } = {}): Promise<void> => {
     if (!exited && child.pid) {
       const gone = new Promise((r) => child.once('exit', r));
       process.kill(child.pid, 'SIGTERM');
@@ -290,7 +291,7 @@ export async function startSlapd(opts: { tls?: boolean } = {}): Promise<Slapd> {
       await gone;
       clearTimeout(t);
     }
-    rmSync(dir, { recursive: true, force: true });
+    if (!o.keepFiles) rmSync(dir, { recursive: true, force: true });
   };
 
   for (let i = 0; ; i++) {
