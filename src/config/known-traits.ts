@@ -177,7 +177,7 @@ export const REFUSED_KEY_HINTS: Record<string, string> = {
   'Authenticator.delete_invalid_users':
     'users who are no longer allowed are refused at every login; delete their records on the admin page or with DELETE /hub/api/users/{name}',
   'Authenticator.enable_auth_state':
-    "labhub's authenticators (PAM, native, dummy) keep no auth state",
+    "PAM, native and dummy keep no auth state; LDAP's (ldap_groups, user_attributes) is stored as it is, not encrypted",
   'Authenticator.manage_groups':
     'define groups with JupyterHub.load_groups or on the admin page; LocalAuthenticator.allowed_groups checks Linux groups at each login',
   'Spawner.shell_cmd':
