@@ -22,8 +22,8 @@
  */
 import type { Logger } from '../../log.js';
 import type { JsonObject } from '../../util/json.js';
-import type { Authenticator, AuthResult, LoginInput } from '../types.js';
-import { HubError } from '../../errors.js';
+import type { Authenticator, AuthenticatorNotice, AuthResult, LoginInput } from '../types.js';
+import { HubError, isHubError } from '../../errors.js';
 import { defineAuthenticator } from '../define.js';
 import { logName } from '../options.js';
 import { normalizeBasic, validateBasic } from '../policy.js';
@@ -174,10 +174,53 @@ function createLdap(s: LdapSettings, log: Logger): Authenticator {
     }
   }
 
+  /**
+   * At start, in the background: the server answers (with TLS as configured), the search
+   * account binds, and the allowed_groups exist (read as the search account; anonymously they
+   * may be hidden, so then they are not checked).
+   */
+  async function startupNotices(): Promise<AuthenticatorNotice[]> {
+    const out: AuthenticatorNotice[] = [];
+    let conn: LdapConnection | null = null;
+    try {
+      conn = await LdapConnection.open(s);
+      const l = s.lookupDn;
+      if (l?.searchUser) {
+        const why = await conn.bind(l.searchUser, l.searchPassword ?? '');
+        if (why !== null)
+          return [
+            {
+              level: 'warn',
+              message: `LDAP: lookup_dn_search_user ${logDn(l.searchUser)} cannot bind at ${s.url} (${why}): nobody can log in. Fix LDAPAuthenticator.lookup_dn_search_user / lookup_dn_search_password.`,
+            },
+          ];
+        for (const g of s.allowedGroups)
+          if ((await conn.search(g, 'base', '(objectClass=*)', ['1.1'])).length === 0)
+            out.push({
+              level: 'warn',
+              message: `LDAP: allowed_groups names ${logDn(g)}, which ${logDn(l.searchUser)} cannot find at ${s.url}: nobody gets in through it. Check the DN.`,
+            });
+      } else {
+        // Any request proves the connection (and TLS) works; the root DSE is readable by all.
+        await conn.search('', 'base', '(objectClass=*)', ['1.1']);
+      }
+    } catch (e) {
+      const detail = isHubError(e) ? (e.logMessage ?? e.message) : (e as Error).message;
+      out.push({
+        level: 'warn',
+        message: `LDAP: cannot reach ${s.url}: ${detail}. Logins fail until this works.`,
+      });
+    } finally {
+      await conn?.close();
+    }
+    return out;
+  }
+
   return {
     description: `LDAP (${s.url}, tls_strategy ${s.tlsStrategy})`,
     normalizeUsername: normalizeBasic,
     authenticate,
+    startupNotices,
   };
 }
 

@@ -2,7 +2,11 @@
 // refuses, and the warnings (no server is contacted).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { isHubError } from '../../errors.js';
+import { loadConfig } from '../../config/index.js';
 import { createAuthenticator } from '../define.js';
 import { MemoryAccounts } from '../../../test/contracts/memory-accounts.js';
 import { recordingLogger } from '../../../test/auth/recording-logger.js';
@@ -129,5 +133,18 @@ test('deprecated and weakening settings are accepted with a warning', () => {
       .lines.map((l) => l.msg)
       .join('\n'),
     /unencrypted/,
+  );
+});
+
+test('a misspelt LDAPAuthenticator key fails at load with a did-you-mean', (t) => {
+  const empty = mkdtempSync(join(tmpdir(), 'labhub-ldap-opts-'));
+  t.after(() => rmdirSync(empty));
+  assert.throws(
+    () => loadConfig({ cwd: empty, overrides: { LDAPAuthenticator: { server_adress: 'h' } } }),
+    (e) =>
+      isHubError(e) &&
+      e.code === 'LABHUB_ERR_CONFIG_UNKNOWN_KEY' &&
+      /LDAPAuthenticator\.server_adress/.test(e.message) &&
+      /server_address/.test(e.message),
   );
 });

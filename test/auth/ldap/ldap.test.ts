@@ -226,3 +226,16 @@ test('injection with a permissive valid_username_regex: escaped filters and DNs 
   assert.equal(r?.name, '*');
   assert.deepEqual(r?.groups, [], 'memberUid=\\2a matches no group');
 });
+
+test('startupNotices: none for a working config; an unknown group, a wrong search password, a dead server each warn', async () => {
+  assert.deepEqual(await ldap({ ...LOOKUP, allowed_groups: [JUPYTER] }).a.startupNotices!(), []);
+  assert.deepEqual(await ldap().a.startupNotices!(), [], 'without a search account: the root DSE');
+  const missing = await ldap({ ...LOOKUP, allowed_groups: [JUPYTER, `cn=nope,${GROUPS}`] }).a
+    .startupNotices!();
+  assert.equal(missing.length, 1);
+  assert.match(missing[0]!.message, /allowed_groups names "cn=nope,ou=groups,dc=example,dc=org"/);
+  const badPw = await ldap({ ...LOOKUP, lookup_dn_search_password: 'wrong' }).a.startupNotices!();
+  assert.match(badPw[0]?.message ?? '', /cannot bind/);
+  const dead = await ldap({ server_port: await freePort() }).a.startupNotices!();
+  assert.match(dead[0]?.message ?? '', /cannot reach ldap:\/\/127\.0\.0\.1:\d+: .*StartTLS failed/);
+});
