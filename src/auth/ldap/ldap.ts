@@ -99,20 +99,22 @@ function createLdap(s: LdapSettings, log: Logger): Authenticator {
     const conn = await LdapConnection.open(s);
     try {
       let username = login;
-      let templates = s.bindDnTemplates;
+      let foundDn: string | null = null;
       if (s.lookupDn) {
         const found = await lookupUser(conn, s, login, log);
         if ('refused' in found) return refuse(`lookup_dn: ${found.refused}`);
-        username = found.username;
-        if (templates.length === 0) templates = [found.dn];
-        else
-          templates = templates.map((t) => fillTemplate(t, { username: escapeDnValue(username) }));
-      } else
-        templates = templates.map((t) => fillTemplate(t, { username: escapeDnValue(username) }));
+        ({ username, dn: foundDn } = found);
+      }
+      // The templates with the (typed or looked-up) name escaped for a DN; with lookup_dn and
+      // no template, the DN the search found.
+      const dns =
+        foundDn !== null && s.bindDnTemplates.length === 0
+          ? [foundDn]
+          : s.bindDnTemplates.map((t) => fillTemplate(t, { username: escapeDnValue(username) }));
 
       let userDn: string | null = null;
       const tried: string[] = [];
-      for (const dn of templates) {
+      for (const dn of dns) {
         const why = await conn.bind(dn, password);
         if (why === null) {
           userDn = dn;
