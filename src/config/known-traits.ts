@@ -164,6 +164,10 @@ export const REFUSED_TRAITS: Record<string, Record<string, string>> = {
     popen_kwargs: 'Python subprocess options',
   },
   Labhub: { languages: 'choosing which UI languages are offered' },
+  LDAPAuthenticator: {
+    group_search_base:
+      "searching all of a user's LDAP groups under a base, an unreleased ldapauthenticator feature (not in 2.x) for manage_groups",
+  },
 };
 
 /** What to do instead of one refused setting (looked up on its class and the ancestors). */
@@ -184,6 +188,8 @@ export const REFUSED_KEY_HINTS: Record<string, string> = {
     'set Spawner.cmd to a wrapper script that prepares the environment and then execs jupyterhub-singleuser',
   'Spawner.popen_kwargs':
     'use Spawner.notebook_dir for the working directory and Spawner.environment for variables',
+  'LDAPAuthenticator.group_search_base':
+    'list the DNs of the groups whose members may log in in LDAPAuthenticator.allowed_groups; each is checked with group_search_filter',
   'Labhub.languages':
     'every bundled translation (English, Chinese) is offered; pages follow Accept-Language and the language switch',
 };

@@ -148,3 +148,18 @@ test('a misspelt LDAPAuthenticator key fails at load with a did-you-mean', (t) =
       /server_address/.test(e.message),
   );
 });
+
+test('group_search_base (not an ldapauthenticator 2.x key) is refused at load with what to use instead', (t) => {
+  const empty = mkdtempSync(join(tmpdir(), 'labhub-ldap-opts-'));
+  t.after(() => rmdirSync(empty));
+  const load = (v: unknown) =>
+    loadConfig({ cwd: empty, overrides: { LDAPAuthenticator: { group_search_base: v } } });
+  assert.throws(
+    () => load('ou=groups,dc=x'),
+    (e) =>
+      isHubError(e) &&
+      /LDAPAuthenticator\.group_search_base/.test(e.message) &&
+      /allowed_groups/.test(e.message),
+  );
+  assert.ok(load(''), 'the "off" value is accepted');
+});
