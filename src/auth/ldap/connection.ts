@@ -8,7 +8,13 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { checkServerIdentity, type ConnectionOptions, type PeerCertificate } from 'node:tls';
-import { Client, NoSuchObjectError, ResultCodeError, type Entry } from 'ldapts';
+import {
+  Client,
+  InvalidDNSyntaxError,
+  NoSuchObjectError,
+  ResultCodeError,
+  type Entry,
+} from 'ldapts';
 import { HubError } from '../../errors.js';
 import type { LdapSettings, TlsKwargs } from './options.js';
 
@@ -110,7 +116,7 @@ export class LdapConnection {
   }
 
   /**
-   * Search; a base that does not exist gives no entries (as ldap3's search does). Throws
+   * Search; a base that does not exist or is not a DN gives no entries (as ldap3's search does). Throws
    * HubError LABHUB_ERR_LDAP for any other failure.
    */
   async search(
@@ -123,7 +129,8 @@ export class LdapConnection {
       const r = await this.client.search(base, { scope, filter, attributes });
       return r.searchEntries;
     } catch (e) {
-      if (e instanceof NoSuchObjectError) return [];
+      // 32 no such object, 34 invalid DN (e.g. the base is an AD user principal name).
+      if (e instanceof NoSuchObjectError || e instanceof InvalidDNSyntaxError) return [];
       throw unavailable(this.s, `search under ${JSON.stringify(base)} for ${filter}`, e);
     }
   }

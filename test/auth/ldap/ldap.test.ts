@@ -126,7 +126,8 @@ test('lookup_dn: a search account with a wrong password is LABHUB_ERR_LDAP, not 
 });
 
 test('allowed_groups: groupOfNames member and posixGroup memberUid count; the policy lets in members only', async () => {
-  const opts = { allowed_groups: [JUPYTER, POSIX_JUPYTER] };
+  // A group that does not exist and a malformed DN find nothing, as with ldap3.
+  const opts = { allowed_groups: [JUPYTER, POSIX_JUPYTER, `cn=nope,${GROUPS}`, 'not a DN'] };
   const { a } = ldap(opts);
   const policy = createPolicy(options(opts));
   const alice = await login(a, 'alice', PASSWORDS.alice!);
