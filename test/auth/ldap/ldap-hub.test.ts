@@ -56,8 +56,8 @@ test('an unchanged LDAPAuthenticator jupyterhub_config.py: group members log in 
     'no LDAPAuthenticator key is unknown or unsupported',
   );
   const hub = new Hub({ loaded, log: mem.log, cwd: dir });
-  await hub.start();
   try {
+    await hub.start();
     const url = `http://127.0.0.1:${port}`;
     const info = await (await fetch(`${url}/hub/api/`)).json();
     assert.ok(info.version, 'the hub answers');
