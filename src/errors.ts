@@ -118,6 +118,11 @@ export const ERROR_CATALOG = {
     meaning:
       'PAM authentication could not run (missing service, not root, or no PAM backend). When the config or running as root calls for PAM and it cannot run, the hub refuses to start and says what to install.',
   },
+  LABHUB_ERR_LDAP: {
+    status: 503,
+    meaning:
+      'The LDAP server could not be asked (not reachable, TLS failed or the certificate was not trusted, the lookup_dn_search_user bind was refused, a search failed). Nobody can log in with LDAP until it is fixed; the log says which server and why. A wrong password is not this error.',
+  },
   LABHUB_ERR_SYSTEM_USER: {
     status: 500,
     meaning:

@@ -19,6 +19,10 @@ test('registry: built-ins resolve by id and every alias, case-insensitively', as
     native: 'native',
     'nativeauthenticator.NativeAuthenticator': 'native',
     ' Native ': 'native',
+    ldap: 'ldap',
+    LDAPAuthenticator: 'ldap',
+    'ldapauthenticator.LDAPAuthenticator': 'ldap',
+    'ldapauthenticator.ldapauthenticator.LDAPAuthenticator': 'ldap',
   };
   for (const [name, id] of Object.entries(cases))
     assert.equal((await resolveAuthenticator(name)).id, id, name);
@@ -26,7 +30,7 @@ test('registry: built-ins resolve by id and every alias, case-insensitively', as
     listAuthenticators()
       .map((d) => d.id)
       .sort(),
-    ['dummy', 'native', 'pam'],
+    ['dummy', 'ldap', 'native', 'pam'],
   );
   const pam = await resolveAuthenticator('pam');
   assert.deepEqual(pam.configClasses, ['Authenticator', 'LocalAuthenticator', 'PAMAuthenticator']);

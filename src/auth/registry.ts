@@ -1,11 +1,12 @@
 /**
  * Authenticator plugins by id and alias (`JupyterHub.authenticator_class`). Built-ins: `pam`,
- * `dummy`, `native`. The rules (aliases, case, did-you-mean, module and class paths) are the
+ * `dummy`, `native`, `ldap`. The rules (aliases, case, did-you-mean, module and class paths) are the
  * plugin registry's, shared with the spawners (src/plugins/registry.ts).
  */
 import type { AuthenticatorDefinition } from './types.js';
 import { PluginRegistry } from '../plugins/registry.js';
 import { dummyAuthenticatorDefinition } from './dummy.js';
+import { ldapAuthenticatorDefinition } from './ldap/ldap.js';
 import { nativeAuthenticatorDefinition } from './native.js';
 import { pamAuthenticatorDefinition } from './pam.js';
 
@@ -25,6 +26,7 @@ for (const d of [
   pamAuthenticatorDefinition,
   dummyAuthenticatorDefinition,
   nativeAuthenticatorDefinition,
+  ldapAuthenticatorDefinition,
 ])
   registerAuthenticator(d);
 

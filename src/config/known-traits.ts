@@ -121,7 +121,6 @@ export const UNSUPPORTED_CLASSES: Record<string, string> = {
   GoogleOAuthenticator: 'Google login',
   AzureAdOAuthenticator: 'Azure AD login',
   CILogonOAuthenticator: 'CILogon login',
-  LDAPAuthenticator: 'LDAP login',
   FirstUseAuthenticator: 'first-use passwords',
   TraefikProxy: 'the traefik proxy',
   TraefikFileProviderProxy: 'the traefik proxy',
@@ -165,6 +164,10 @@ export const REFUSED_TRAITS: Record<string, Record<string, string>> = {
     popen_kwargs: 'Python subprocess options',
   },
   Labhub: { languages: 'choosing which UI languages are offered' },
+  LDAPAuthenticator: {
+    group_search_base:
+      "searching all of a user's LDAP groups under a base, an unreleased ldapauthenticator feature (not in 2.x) for manage_groups",
+  },
 };
 
 /** What to do instead of one refused setting (looked up on its class and the ancestors). */
@@ -178,13 +181,15 @@ export const REFUSED_KEY_HINTS: Record<string, string> = {
   'Authenticator.delete_invalid_users':
     'users who are no longer allowed are refused at every login; delete their records on the admin page or with DELETE /hub/api/users/{name}',
   'Authenticator.enable_auth_state':
-    "labhub's authenticators (PAM, native, dummy) keep no auth state",
+    "PAM, native and dummy keep no auth state; LDAP's (ldap_groups, user_attributes) is stored as it is, not encrypted",
   'Authenticator.manage_groups':
     'define groups with JupyterHub.load_groups or on the admin page; LocalAuthenticator.allowed_groups checks Linux groups at each login',
   'Spawner.shell_cmd':
     'set Spawner.cmd to a wrapper script that prepares the environment and then execs jupyterhub-singleuser',
   'Spawner.popen_kwargs':
     'use Spawner.notebook_dir for the working directory and Spawner.environment for variables',
+  'LDAPAuthenticator.group_search_base':
+    'list the DNs of the groups whose members may log in in LDAPAuthenticator.allowed_groups; each is checked with group_search_filter',
   'Labhub.languages':
     'every bundled translation (English, Chinese) is offered; pages follow Accept-Language and the language switch',
 };

@@ -119,7 +119,7 @@ export const jupyterHubTraits = {
     z.string(),
     'default',
     'str',
-    'Authenticator: `pam`, `native`, `dummy`, a JupyterHub class path (`jupyterhub.auth.PAMAuthenticator`) or a module path. `default`: `pam` when labhub runs as root on Linux, else `native`.',
+    'Authenticator: `pam`, `native`, `dummy`, `ldap`, a JupyterHub class path (`jupyterhub.auth.PAMAuthenticator`) or a module path. `default`: `pam` when labhub runs as root on Linux, else `native`.',
   ),
   spawner_class: t(
     z.string(),

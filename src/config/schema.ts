@@ -16,6 +16,7 @@ import {
   simpleSpawnerTraits,
   spawnerTraits,
 } from './schema-classes.js';
+import { ldapAuthenticatorHelp, ldapAuthenticatorTraits } from './schema-ldap.js';
 
 type Shape = Record<string, z.ZodType>;
 type Out<S extends Shape> = { [K in keyof S]: z.output<S[K]> };
@@ -36,6 +37,7 @@ export type ClassName =
   | 'PAMAuthenticator'
   | 'DummyAuthenticator'
   | 'NativeAuthenticator'
+  | 'LDAPAuthenticator'
   | 'Spawner'
   | 'LocalProcessSpawner'
   | 'SimpleLocalProcessSpawner'
@@ -73,6 +75,12 @@ export const CLASSES: Record<ClassName, ClassDef> = {
     parent: 'Authenticator',
     own: nativeAuthenticatorTraits,
     help: classHelp.NativeAuthenticator!,
+    root: false,
+  },
+  LDAPAuthenticator: {
+    parent: 'Authenticator',
+    own: ldapAuthenticatorTraits,
+    help: ldapAuthenticatorHelp,
     root: false,
   },
   Spawner: { parent: null, own: spawnerTraits, help: classHelp.Spawner!, root: true },
@@ -121,6 +129,7 @@ export type LocalAuthenticatorTraits = AuthenticatorTraits & Out<typeof localAut
 export type PAMAuthenticatorTraits = LocalAuthenticatorTraits & Out<typeof pamAuthenticatorTraits>;
 export type DummyAuthenticatorTraits = AuthenticatorTraits & Out<typeof dummyAuthenticatorTraits>;
 export type NativeAuthenticatorTraits = AuthenticatorTraits & Out<typeof nativeAuthenticatorTraits>;
+export type LDAPAuthenticatorTraits = AuthenticatorTraits & Out<typeof ldapAuthenticatorTraits>;
 export type SpawnerTraits = Out<typeof spawnerTraits>;
 export type SimpleSpawnerTraits = SpawnerTraits & Out<typeof simpleSpawnerTraits>;
 export type ConfigurableHTTPProxyTraits = Out<typeof proxyTraits>;
@@ -146,6 +155,7 @@ export type HubConfig = DeepReadonly<{
   PAMAuthenticator: Partial<PAMAuthenticatorTraits>;
   DummyAuthenticator: Partial<DummyAuthenticatorTraits>;
   NativeAuthenticator: Partial<NativeAuthenticatorTraits>;
+  LDAPAuthenticator: Partial<LDAPAuthenticatorTraits>;
   Spawner: SpawnerTraits;
   LocalProcessSpawner: Partial<SpawnerTraits>;
   SimpleLocalProcessSpawner: Partial<SimpleSpawnerTraits>;

@@ -26,6 +26,7 @@ const AUTH_FOR: Partial<Record<ClassName, string>> = {
   LocalAuthenticator: 'pam',
   PAMAuthenticator: 'pam',
   NativeAuthenticator: 'native',
+  LDAPAuthenticator: 'ldap',
 };
 
 /** Classes whose traits only count when the spawner is that class: the spawner_class to set. */
@@ -56,6 +57,16 @@ const SPECIAL: Record<string, unknown> = {
   'ConfigurableHTTPProxy.api_url': 'http://127.0.0.1:4325',
   'Labhub.idle_culler': { enabled: true },
   'Labhub.login_rate_limit': { per_user: 4242 },
+  'LDAPAuthenticator.server_port': 4389,
+  'LDAPAuthenticator.tls_strategy': 'on_connect',
+  'LDAPAuthenticator.use_ssl': true,
+  'LDAPAuthenticator.tls_kwargs': { ca_certs_file: '/zq/ca.pem' },
+  'LDAPAuthenticator.user_search_base': 'ou=zq',
+  'LDAPAuthenticator.user_attribute': 'zqAttr',
+  'LDAPAuthenticator.lookup_dn_search_user': 'cn=zq',
+  'LDAPAuthenticator.lookup_dn_search_password': 'zq-pw',
+  'LDAPAuthenticator.lookup_dn_user_dn_attribute': 'zqDn',
+  'LDAPAuthenticator.allowed_groups': ['cn=zq'],
 };
 
 /** Keys read before the settings exist, with the file that reads them (checked below). */
