@@ -43,5 +43,10 @@ if [ "$check" = 1 ]; then
 fi
 echo "installing Debian packages: ${need[*]}"
 apt-get update -q
+# slapd's package would otherwise configure and start a system directory on port 389; the tests
+# run their own slapd with a throw-away configuration.
+if command -v debconf-set-selections >/dev/null 2>&1; then
+  echo 'slapd slapd/no_configuration boolean true' | debconf-set-selections
+fi
 DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}"
 echo "system packages ok"
