@@ -56,6 +56,7 @@ const SPECIAL: Record<string, unknown> = {
   'ConfigurableHTTPProxy.api_url': 'http://127.0.0.1:4325',
   'Labhub.idle_culler': { enabled: true },
   'Labhub.login_rate_limit': { per_user: 4242 },
+  'Labhub.letsencrypt': { domains: ['zq.example.org'] },
 };
 
 /** Keys read before the settings exist, with the file that reads them (checked below). */
@@ -116,6 +117,20 @@ export const NESTED: Record<string, [unknown, string[], (f: string) => unknown]>
     {},
     objectFields(labhubTraits.login_rate_limit),
     (f) => ({ [f]: 4242 }),
+  ],
+  'Labhub.letsencrypt': [
+    {},
+    objectFields(labhubTraits.letsencrypt),
+    (f) => ({
+      [f]:
+        f === 'domains'
+          ? ['zq.example.org']
+          : f === 'renew_days'
+            ? 42
+            : f === 'directory_url'
+              ? 'https://zq.example.org/dir'
+              : `zq-${f}`,
+    }),
   ],
 };
 

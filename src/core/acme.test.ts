@@ -1,0 +1,87 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { backoffMs, createAcmeManager, renewalDue } from './acme.js';
+import { isHubError } from '../errors.js';
+
+const DAY = 86400_000;
+
+test('back-off after failures: 5 min doubling, at most a day', () => {
+  assert.deepEqual(
+    [1, 2, 3, 4].map((n) => backoffMs(n) / 60_000),
+    [5, 10, 20, 40],
+  );
+  assert.equal(backoffMs(30), DAY);
+});
+
+test('renewal is due renew_days before expiry, or after two thirds of a short life', () => {
+  const from = new Date('2026-01-01T00:00:00Z');
+  const ninety = new Date(from.getTime() + 90 * DAY);
+  assert.equal(renewalDue(from, ninety, 30).toISOString(), '2026-03-02T00:00:00.000Z');
+  const six = new Date(from.getTime() + 6 * DAY);
+  assert.equal(renewalDue(from, six, 30).toISOString(), '2026-01-05T00:00:00.000Z');
+});
+
+const acme = {
+  email: '',
+  domains: ['hub.example.org'],
+  directoryUrl: 'https://acme.example/dir',
+  directoryCaFile: '',
+  renewDays: 30,
+};
+const files = { dir: '/x', accountKey: '/x/a', cert: '/x/c', key: '/x/k', status: '/x/s' };
+const proxy = {
+  putChallenge: () => Promise.resolve(),
+  deleteChallenge: () => Promise.resolve(),
+  reloadTls: () => Promise.resolve({ notAfter: '' }),
+};
+const log = { info() {}, warn() {}, error() {}, debug() {} };
+
+function refusal(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    assert.ok(isHubError(e));
+    assert.equal(e.code, 'LABHUB_ERR_CONFIG');
+    return e.userMessage;
+  }
+  assert.fail('not refused');
+}
+
+test('letsencrypt with ssl_cert/ssl_key or a self-signed certificate is refused, naming both', () => {
+  const m = refusal(() =>
+    createAcmeManager(
+      { acme, sslCert: '/c.pem', sslKey: null, generateSelfSignedCert: true },
+      files,
+      proxy,
+      log,
+    ),
+  );
+  assert.match(m, /JupyterHub\.ssl_cert and Labhub\.generate_self_signed_cert/);
+});
+
+test('letsencrypt domains must be names HTTP-01 can validate', () => {
+  for (const d of ['*.example.org', '10.0.0.1', 'hub.example.org:8443', 'localhost']) {
+    const m = refusal(() =>
+      createAcmeManager(
+        {
+          acme: { ...acme, domains: [d] },
+          sslCert: null,
+          sslKey: null,
+          generateSelfSignedCert: false,
+        },
+        files,
+        proxy,
+        log,
+      ),
+    );
+    assert.ok(m.includes(JSON.stringify(d)), m);
+  }
+  assert.ok(
+    createAcmeManager(
+      { acme, sslCert: null, sslKey: null, generateSelfSignedCert: false },
+      files,
+      proxy,
+      log,
+    ),
+  );
+});
