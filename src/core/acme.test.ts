@@ -34,7 +34,14 @@ const proxy = {
   deleteChallenge: () => Promise.resolve(),
   reloadTls: () => Promise.resolve({ notAfter: '' }),
 };
-const log = { info() {}, warn() {}, error() {}, debug() {} };
+const log = {
+  info() {},
+  warn() {},
+  error() {},
+  debug(m: string) {
+    if (process.env.ACME_DEBUG) console.log(m);
+  },
+};
 
 function refusal(f: () => unknown): string {
   try {
@@ -84,4 +91,70 @@ test('letsencrypt domains must be names HTTP-01 can validate', () => {
       log,
     ),
   );
+});
+
+test('a CA rate limit (429 rateLimited, Retry-After) is recorded and waited for; no new request before it', async () => {
+  const { createServer } = await import('node:http');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { acmeFiles } = await import('../security/acme-files.js');
+  let base = '';
+  const seen: string[] = [];
+  // The smallest ACME server that refuses every account with Let's Encrypt's rate-limit answer.
+  const ca = createServer((req, res) => {
+    seen.push(`${req.method} ${req.url}`);
+    if (req.url === '/dir') {
+      res.setHeader('content-type', 'application/json');
+      return res.end(
+        JSON.stringify({
+          newNonce: `${base}/nonce`,
+          newAccount: `${base}/acct`,
+          newOrder: `${base}/order`,
+        }),
+      );
+    }
+    res.setHeader('replay-nonce', `n${seen.length}`);
+    if (req.url === '/nonce') return res.writeHead(204).end();
+    res.writeHead(429, { 'content-type': 'application/problem+json', 'retry-after': '7200' });
+    res.end(
+      JSON.stringify({
+        type: 'urn:ietf:params:acme:error:rateLimited',
+        detail: 'too many new registrations from this IP',
+        status: 429,
+      }),
+    );
+  });
+  await new Promise<void>((r) => ca.listen(0, '127.0.0.1', () => r()));
+  base = `http://127.0.0.1:${(ca.address() as { port: number }).port}`;
+  const dir = mkdtempSync(join(tmpdir(), 'labhub-acme-rl-'));
+  try {
+    const m = createAcmeManager(
+      {
+        acme: { ...acme, directoryUrl: `${base}/dir` },
+        sslCert: null,
+        sslKey: null,
+        generateSelfSignedCert: false,
+      },
+      acmeFiles(dir, join(dir, 'cookie_secret')),
+      proxy,
+      log,
+    );
+    await m.preparePlaceholder();
+    const before = Date.now();
+    const s = await m.renewNow(false);
+    assert.equal(s.state, 'failing');
+    assert.equal(s.rateLimited, true);
+    assert.equal(s.failures, 1);
+    assert.match(s.lastError ?? '', /too many new registrations/);
+    const wait = Date.parse(s.nextAttempt!) - before;
+    assert.ok(wait >= 7200_000 && wait < 7300_000, `waits the CA's Retry-After, got ${wait} ms`);
+    const n = seen.length;
+    const again = await m.renewNow(false);
+    assert.equal(seen.length, n, 'no request to the CA before the wait is over');
+    assert.equal(again.nextAttempt, s.nextAttempt);
+  } finally {
+    ca.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -74,6 +74,11 @@ let interceptorInstalled = false;
 function installInterceptor(): void {
   if (interceptorInstalled) return;
   interceptorInstalled = true;
+  // acme-client would sleep through a 429's Retry-After (hours) inside the attempt, with the
+  // status saying nothing; the manager schedules that wait itself (and retries 5xx with back-off).
+  (
+    acme.axios.defaults as { acmeSettings?: { retryMaxAttempts: number } }
+  ).acmeSettings!.retryMaxAttempts = 0;
   acme.axios.interceptors.response.use((resp) => {
     const data = resp.data as { type?: unknown; detail?: unknown } | undefined;
     const limited =

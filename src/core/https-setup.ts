@@ -5,7 +5,7 @@
  * there, where the CA reaches port 80).
  */
 import { prepareTls } from '../security/tls.js';
-import { acmeFiles } from '../security/acme-files.js';
+import { acmeFiles, readAcmeStatus, type AcmeStatus } from '../security/acme-files.js';
 import { ProxyTlsControl } from '../proxy/acme-control.js';
 import { createAcmeManager, type AcmeManager } from './acme.js';
 import type { Settings } from './settings.js';
@@ -44,4 +44,12 @@ export async function prepareHttps(
     acme,
     redirectPort: settings.httpRedirectPort || 80,
   };
+}
+
+/** Automatic HTTPS's last status for the admin page: undefined when off, null before the first start. */
+export function httpsStatus(
+  settings: Pick<Settings, 'acme' | 'cookieSecretFile'>,
+): AcmeStatus | null | undefined {
+  if (!settings.acme.domains.length) return undefined;
+  return readAcmeStatus(acmeFiles(settings.acme.stateDir || null, settings.cookieSecretFile));
 }

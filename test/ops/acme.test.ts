@@ -13,6 +13,8 @@ import { startTestHub } from '../helpers/test-hub.js';
 import { freePort } from '../helpers/ports.js';
 import { startPebble } from '../helpers/pebble.js';
 import { readAcmeStatus, acmeFiles } from '../../src/security/acme-files.js';
+import { acmeChecks } from '../../src/cli/doctor-acme.js';
+import { CookieClient } from '../helpers/cookie-client.js';
 
 const DOMAIN = 'hub.labhub.test';
 
@@ -55,6 +57,7 @@ test('Labhub.letsencrypt: a certificate from Pebble over HTTP-01, served, renewe
     t = await startTestHub({
       config: {
         JupyterHub: { port },
+        Authenticator: { admin_users: ['ada'] },
         Labhub: {
           http_redirect_port: redirectPort,
           letsencrypt: {
@@ -83,6 +86,18 @@ test('Labhub.letsencrypt: a certificate from Pebble over HTTP-01, served, renewe
     assert.equal(a.status, 200, 'the login page, over a certificate that chains to Pebble’s root');
     assert.match(a.body, /name="password"/);
     assert.match(a.issuer, /Pebble/i);
+
+    // The status, as labhub doctor and the admin page show it.
+    const [check] = acmeChecks(t.hub.settings);
+    assert.equal(check?.status, 'ok', check?.detail);
+    assert.match(check.detail, new RegExp(`certificate for ${DOMAIN} from .*Pebble.*renewal from`));
+    const admin = new CookieClient(t.hubUrl);
+    await admin.login('ada', 'pw');
+    const page = await (await admin.fetch('/hub/admin')).text();
+    assert.match(
+      page,
+      new RegExp(`id="https-status">HTTPS: certificate for ${DOMAIN} \\(issuer: [^<]*Pebble`),
+    );
 
     // Every ACME file is private.
     const files = acmeFiles(null, join(t.dir, 'cookie_secret'));
