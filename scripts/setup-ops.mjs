@@ -4,7 +4,8 @@
 // pinned Go module through the Go module proxy into
 // ${LABHUB_CACHE:-/var/cache/labhub-tests}/pebble-<version>/ (bin/ and Pebble's test certs/),
 // outside the repository so a fresh clone reuses them. Idempotent; instant when present.
-// Needs Go (the tests' Debian image has /usr/local/go; Debian's golang-go works too).
+// Needs Go >= 1.24 (Pebble's go.mod; the tests' image has /usr/local/go; Debian 12's golang-go
+// is 1.19, too old).
 import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,7 +43,7 @@ export async function setupOps({ quiet = false } = {}) {
   const go = goBinary();
   if (!go) {
     console.error(
-      `The ACME tests need Pebble ${PEBBLE_VERSION}, built with Go: install Go (apt-get install golang-go) and run: node scripts/setup-ops.mjs`,
+      `The ACME tests need Pebble ${PEBBLE_VERSION}, built with Go >= 1.24: install Go from https://go.dev/dl/ (Debian 12's golang-go is too old) and run: node scripts/setup-ops.mjs`,
     );
     return 1;
   }

@@ -1,6 +1,6 @@
 /**
  * The `labhub` command. With no subcommand it starts the hub; subcommands: migrate-config,
- * doctor, stop, token, upgrade-db, proxy. Errors are printed as one clear message, never a stack.
+ * doctor, stop, token, upgrade-db, install-service, uninstall-service, proxy. Errors are printed as one clear message, never a stack.
  */
 import { Command, Option } from 'commander';
 import { isHubError } from '../errors.js';
@@ -11,6 +11,7 @@ import { runDoctor } from './doctor.js';
 import { runToken } from './token.js';
 import { runStop } from './stop.js';
 import { runUpgradeDb } from './upgrade-db.js';
+import { runInstallService, runUninstallService } from './service.js';
 
 function fail(e: unknown): never {
   if (isHubError(e)) {
@@ -98,6 +99,35 @@ program
   .description('upgrade the database schema explicitly (an SQLite file is backed up first)')
   .option('-f, --config <file>', 'config file')
   .action(async (opts) => runUpgradeDb({ ...program.opts(), ...opts }).catch(fail));
+
+program
+  .command('install-service')
+  .description(
+    'install labhub as a hardened systemd service (unit, /etc/labhub/labhub.env), enable and start it, and say where its logs are',
+  )
+  .option(
+    '-f, --config <file>',
+    'the config file the service uses (default: the one in this directory)',
+  )
+  .option('--name <name>', 'service name', 'labhub')
+  .option(
+    '--no-enable',
+    'write the files and reload systemd, but do not enable or start the service',
+  )
+  .option(
+    '--root <dir>',
+    'write under this directory instead of / and run no systemctl (packaging)',
+  )
+  .action(async (opts) => runInstallService({ ...program.opts(), ...opts }).catch(fail));
+
+program
+  .command('uninstall-service')
+  .description(
+    'stop, disable and remove the systemd service (configuration, database and secrets are kept)',
+  )
+  .option('--name <name>', 'service name', 'labhub')
+  .option('--root <dir>', 'remove under this directory instead of /, without systemctl')
+  .action(async (opts) => runUninstallService(opts).catch(fail));
 
 program
   .command('proxy')
