@@ -1,6 +1,6 @@
 /**
  * The `labhub` command. With no subcommand it starts the hub; subcommands: migrate-config,
- * doctor, stop, token, upgrade-db, install-service, uninstall-service, proxy. Errors are printed as one clear message, never a stack.
+ * doctor, stop, token, upgrade-db, backup, restore, install-service, uninstall-service, proxy. Errors are printed as one clear message, never a stack.
  */
 import { Command, Option } from 'commander';
 import { isHubError } from '../errors.js';
@@ -12,6 +12,7 @@ import { runToken } from './token.js';
 import { runStop } from './stop.js';
 import { runUpgradeDb } from './upgrade-db.js';
 import { runInstallService, runUninstallService } from './service.js';
+import { runBackup, runRestore } from './backup.js';
 
 function fail(e: unknown): never {
   if (isHubError(e)) {
@@ -99,6 +100,22 @@ program
   .description('upgrade the database schema explicitly (an SQLite file is backed up first)')
   .option('-f, --config <file>', 'config file')
   .action(async (opts) => runUpgradeDb({ ...program.opts(), ...opts }).catch(fail));
+
+program
+  .command('backup <file>')
+  .description(
+    'write the database (SQLite online backup or pg_dump), the cookie secret, the config and the HTTPS account to FILE (a .tar.gz, mode 600), while the hub runs',
+  )
+  .option('-f, --config <file>', 'config file')
+  .action(async (file, opts) => runBackup(file, { ...program.opts(), ...opts }).catch(fail));
+
+program
+  .command('restore <file>')
+  .description(
+    "put a backup back where the config says (without --config: the backup's config, written to this directory); never overwrites a database or a cookie secret",
+  )
+  .option('-f, --config <file>', 'config file to restore into (default: the one in the backup)')
+  .action(async (file, opts) => runRestore(file, opts).catch(fail));
 
 program
   .command('install-service')
