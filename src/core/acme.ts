@@ -175,15 +175,12 @@ export class AcmeManager {
     const now = Date.now();
     if (!force && served?.caIssued && served.keyMatches) {
       const due = renewalDue(served.notBefore, served.notAfter, settings.renewDays);
-      if (due.getTime() > now && prev?.state !== 'failing')
+      // A certificate that lacks a configured name (domains changed) is replaced now.
+      const covers = settings.domains.every((d) => served.names.includes(d.toLowerCase()));
+      if (due.getTime() > now && covers)
         return this.writeStatus({ state: 'valid', nextAttempt: due.toISOString() });
     }
-    if (
-      !force &&
-      prev?.nextAttempt &&
-      prev.state === 'failing' &&
-      Date.parse(prev.nextAttempt) > now
-    )
+    if (!force && prev?.nextAttempt && prev.failures > 0 && Date.parse(prev.nextAttempt) > now)
       return prev;
     try {
       await this.order();
