@@ -17,6 +17,7 @@ const HEAVY = [
   'test/classic/',
   'test/security/schemathesis',
   'test/kubernetes/',
+  'test/ops/',
 ];
 
 function walk(dir, out) {

@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { setupNodeModules } from './setup-node-modules.mjs';
 import { setupPython } from './setup-python.mjs';
+import { setupOps } from './setup-ops.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const t0 = Date.now();
@@ -43,6 +44,7 @@ for (const step of [
   () => setupNodeModules({ quiet: true }),
   () => setupPython({ quiet: true }),
   async () => (await import('./setup-k8s.mjs')).setupK8s({ quiet: true }),
+  () => setupOps({ quiet: true }),
 ]) {
   const code = await step();
   if (code !== 0) process.exit(code);

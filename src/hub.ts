@@ -26,7 +26,8 @@ import { createApp } from './http/app.js';
 import { loadTemplateOverrides } from './http/pages/render/index.js';
 import { HubMetrics } from './metrics/hub-metrics.js';
 import { StatsdReporter } from './metrics/statsd.js';
-import { prepareTls } from './security/tls.js';
+import { prepareHttps } from './core/https-setup.js';
+import type { AcmeManager } from './core/acme.js';
 import { configuredSpawnerOptions } from './core/spawn/spawner-options.js';
 import { resolveAuthenticator } from './auth/registry.js';
 import { createAuthenticator } from './auth/define.js';
@@ -63,6 +64,8 @@ export class Hub {
     start?(): Promise<void>;
     stop?(o?: { killProcess?: boolean }): Promise<void>;
   };
+  /** Automatic HTTPS (Labhub.letsencrypt), null when off. */
+  acme: AcmeManager | null = null;
   private timers: Array<() => void> = [];
   private runner: ServiceRunner | null = null;
   private statsd: StatsdReporter | null = null;
@@ -183,16 +186,14 @@ export class Hub {
       databaseExposed: exposedDb.length > 0,
     });
     const hubTarget = `http://${hostForUrl(loopbackFor(settings.hubIp))}:${settings.hubPort}`;
-    // HTTPS is terminated by the proxy: configured files, or a self-signed pair (Labhub.generate_self_signed_cert).
-    const tls = await prepareTls({
-      sslCert: settings.sslCert,
-      sslKey: settings.sslKey,
-      generate: settings.generateSelfSignedCert,
-      cookieSecretFile: settings.cookieSecretFile,
-      log,
-    });
+    // HTTPS is terminated by the proxy: configured files, a self-signed pair
+    // (Labhub.generate_self_signed_cert), or a certificate from an ACME CA (Labhub.letsencrypt).
+    let proxyRef: ManagedProxy | undefined;
+    const https = await prepareHttps(settings, () => proxyRef?.apiToken ?? tokenPlan.token, log);
+    const tls = https.tls;
+    this.acme = https.acme;
     this.runtime = { hubPort: settings.hubPort, tls };
-    const redirectPort = settings.httpRedirectPort;
+    const redirectPort = https.redirectPort;
     if (redirectPort && !tls)
       log.warn(
         `Labhub.http_redirect_port = ${redirectPort} is ignored: it redirects to HTTPS, which needs JupyterHub.ssl_cert/ssl_key or Labhub.generate_self_signed_cert.`,
@@ -228,6 +229,7 @@ export class Hub {
       },
     });
     this.proxy = proxy;
+    proxyRef = proxy;
     proxy.keepHubRoute(settings.baseUrl, hubTarget, { hub: true });
     const spawns = new SpawnManager({
       settings: {
@@ -339,6 +341,7 @@ export class Hub {
     const sync = new ActivitySync(ctx);
     this.timers.push(sync.start());
     if (settings.idleCuller.enabled) this.timers.push(new IdleCuller(ctx).start());
+    if (this.acme) this.timers.push(this.acme.start());
     if (settings.statsd.host) {
       this.statsd = new StatsdReporter(settings.statsd, ctx, log);
       this.timers.push(this.statsd.start());

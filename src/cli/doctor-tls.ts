@@ -6,9 +6,11 @@ import type { Settings } from '../core/settings.js';
 import { SELF_SIGNED_CERT_FILE, SELF_SIGNED_KEY_FILE } from '../security/tls.js';
 import type { CheckResult } from './doctor-checks.js';
 import { isRoot } from './doctor-system.js';
+import { acmeChecks } from './doctor-acme.js';
 
 /** TLS: files readable, a matching pair, not expired, naming this host; or what will be generated. */
 export function tlsChecks(s: Settings): CheckResult[] {
+  if (s.acme.domains.length) return acmeChecks(s);
   const out: CheckResult[] = [];
   const generate = s.generateSelfSignedCert;
   const redirect = s.httpRedirectPort;
@@ -17,7 +19,7 @@ export function tlsChecks(s: Settings): CheckResult[] {
       name: 'HTTPS',
       status: 'warn',
       detail: 'the public port serves plain HTTP: passwords cross the network in clear text',
-      fix: "Set JupyterHub.ssl_cert and ssl_key (e.g. from Let's Encrypt), or Labhub.generate_self_signed_cert = true; or put labhub behind a TLS reverse proxy.",
+      fix: "Set Labhub.letsencrypt.domains (and email) for a certificate from Let's Encrypt, or JupyterHub.ssl_cert and ssl_key, or Labhub.generate_self_signed_cert = true; or put labhub behind a TLS reverse proxy.",
     });
     if (redirect)
       out.push({

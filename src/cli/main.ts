@@ -1,6 +1,6 @@
 /**
  * The `labhub` command. With no subcommand it starts the hub; subcommands: migrate-config,
- * doctor, stop, token, upgrade-db, proxy. Errors are printed as one clear message, never a stack.
+ * doctor, stop, token, upgrade-db, backup, restore, install-service, uninstall-service, proxy. Errors are printed as one clear message, never a stack.
  */
 import { Command, Option } from 'commander';
 import { isHubError } from '../errors.js';
@@ -11,6 +11,8 @@ import { runDoctor } from './doctor.js';
 import { runToken } from './token.js';
 import { runStop } from './stop.js';
 import { runUpgradeDb } from './upgrade-db.js';
+import { runInstallService, runUninstallService } from './service.js';
+import { runBackup, runRestore } from './backup.js';
 
 function fail(e: unknown): never {
   if (isHubError(e)) {
@@ -98,6 +100,51 @@ program
   .description('upgrade the database schema explicitly (an SQLite file is backed up first)')
   .option('-f, --config <file>', 'config file')
   .action(async (opts) => runUpgradeDb({ ...program.opts(), ...opts }).catch(fail));
+
+program
+  .command('backup <file>')
+  .description(
+    'write the database (SQLite online backup or pg_dump), the cookie secret, the config and the HTTPS account to FILE (a .tar.gz, mode 600), while the hub runs',
+  )
+  .option('-f, --config <file>', 'config file')
+  .action(async (file, opts) => runBackup(file, { ...program.opts(), ...opts }).catch(fail));
+
+program
+  .command('restore <file>')
+  .description(
+    "put a backup back where the config says (without --config: the backup's config, written to this directory); never overwrites a database or a cookie secret",
+  )
+  .option('-f, --config <file>', 'config file to restore into (default: the one in the backup)')
+  .action(async (file, opts) => runRestore(file, opts).catch(fail));
+
+program
+  .command('install-service')
+  .description(
+    'install labhub as a hardened systemd service (unit, /etc/labhub/labhub.env), enable and start it, and say where its logs are',
+  )
+  .option(
+    '-f, --config <file>',
+    'the config file the service uses (default: the one in this directory)',
+  )
+  .option('--name <name>', 'service name', 'labhub')
+  .option(
+    '--no-enable',
+    'write the files and reload systemd, but do not enable or start the service',
+  )
+  .option(
+    '--root <dir>',
+    'write under this directory instead of / and run no systemctl (packaging)',
+  )
+  .action(async (opts) => runInstallService({ ...program.opts(), ...opts }).catch(fail));
+
+program
+  .command('uninstall-service')
+  .description(
+    'stop, disable and remove the systemd service (configuration, database and secrets are kept)',
+  )
+  .option('--name <name>', 'service name', 'labhub')
+  .option('--root <dir>', 'remove under this directory instead of /, without systemctl')
+  .action(async (opts) => runUninstallService(opts).catch(fail));
 
 program
   .command('proxy')

@@ -273,6 +273,15 @@ const loginRateLimit = z.strictObject({
   window_seconds: seconds.default(300),
 });
 
+const letsencrypt = z.strictObject({
+  email: z.string().default(''),
+  domains: z.array(z.string().min(1)).default([]),
+  directory_url: z.string().url().default('https://acme-v02.api.letsencrypt.org/directory'),
+  directory_ca_file: z.string().default(''),
+  renew_days: z.number().int().min(1).max(365).default(30),
+  state_dir: z.string().default(''),
+});
+
 export const proxyTraits = {
   api_url: t(z.string(), 'http://127.0.0.1:8001', 'str', "URL of the proxy's REST API."),
   auth_token: t(
@@ -345,6 +354,12 @@ export const labhubTraits = {
     false,
     'bool',
     "Serve HTTPS with a self-signed certificate that labhub creates (ECDSA P-256, valid 825 days, for this machine's hostname, localhost and its IP addresses) when the files do not exist yet, and renews 30 days before it expires. Written to JupyterHub.ssl_cert/ssl_key if set, else to `labhub-selfsigned-cert.pem`/`labhub-selfsigned-key.pem` next to the cookie secret. Browsers warn about it: use a real certificate for anything public.",
+  ),
+  letsencrypt: t(
+    letsencrypt,
+    {},
+    '{email, domains, directory_url, directory_ca_file, renew_days, state_dir}',
+    "Automatic HTTPS from Let's Encrypt or any ACME CA (TLJH's `https.letsencrypt`): with `domains` set, labhub's proxy serves HTTPS on JupyterHub.port with a certificate for those names, obtained through the HTTP-01 challenge on Labhub.http_redirect_port (default 80 here; the CA must reach it as port 80 of every domain) and renewed `renew_days` (30) before it expires, reloaded without dropping connections. `email` is the account contact (expiry notices). `directory_url`: the CA (default Let's Encrypt production; staging is https://acme-staging-v02.api.letsencrypt.org/directory); `directory_ca_file`: a PEM CA to trust for the directory's own HTTPS (test CAs only). The account key, certificate and key are stored 0600 in `state_dir` (default `acme/` next to the cookie secret). Needs labhub-proxy (the default proxy), and excludes JupyterHub.ssl_cert/ssl_key and Labhub.generate_self_signed_cert. TLS-ALPN-01 is not supported yet.",
   ),
   http_redirect_port: t(
     port,

@@ -206,6 +206,15 @@ function labhubSettings(lab: DeepReadonly<LabhubTraits>) {
       windowSeconds: rate.window_seconds,
     },
     generateSelfSignedCert: lab.generate_self_signed_cert,
+    /** Labhub.letsencrypt (ACME is on when `domains` is not empty; '' = the default). */
+    acme: {
+      email: lab.letsencrypt.email,
+      domains: lab.letsencrypt.domains,
+      directoryUrl: lab.letsencrypt.directory_url,
+      directoryCaFile: lab.letsencrypt.directory_ca_file,
+      renewDays: lab.letsencrypt.renew_days,
+      stateDir: lab.letsencrypt.state_dir,
+    },
     /** Labhub.http_redirect_port (0 = off). */
     httpRedirectPort: lab.http_redirect_port,
   };

@@ -99,6 +99,11 @@ export class ManagedProxy implements Proxy {
       : null;
   }
 
+  /** The API token in use now (it changes when a replacement token is taken up). */
+  get apiToken(): string {
+    return this.token;
+  }
+
   /** True while a replacement token waits for the next proxy this starts. */
   get tokenReplacementPending(): boolean {
     return this.replacement !== undefined;

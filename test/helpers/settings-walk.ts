@@ -67,6 +67,7 @@ const SPECIAL: Record<string, unknown> = {
   'LDAPAuthenticator.lookup_dn_search_password': 'zq-pw',
   'LDAPAuthenticator.lookup_dn_user_dn_attribute': 'zqDn',
   'LDAPAuthenticator.allowed_groups': ['cn=zq'],
+  'Labhub.letsencrypt': { domains: ['zq.example.org'] },
 };
 
 /** Keys read before the settings exist, with the file that reads them (checked below). */
@@ -127,6 +128,20 @@ export const NESTED: Record<string, [unknown, string[], (f: string) => unknown]>
     {},
     objectFields(labhubTraits.login_rate_limit),
     (f) => ({ [f]: 4242 }),
+  ],
+  'Labhub.letsencrypt': [
+    {},
+    objectFields(labhubTraits.letsencrypt),
+    (f) => ({
+      [f]:
+        f === 'domains'
+          ? ['zq.example.org']
+          : f === 'renew_days'
+            ? 42
+            : f === 'directory_url'
+              ? 'https://zq.example.org/dir'
+              : `zq-${f}`,
+    }),
   ],
 };
 

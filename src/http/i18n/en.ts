@@ -250,6 +250,12 @@ export const en = {
     'Last seen: the user’s latest use of the hub or of any of their servers. Each running server shows its own last activity, as on the user’s home page.',
   'admin.signupsLink':
     '{count, plural, =0 {Sign-ups: none awaiting approval} one {# sign-up awaiting approval} other {# sign-ups awaiting approval}}',
+  'admin.httpsValid':
+    'HTTPS: certificate for {names} (issuer: {issuer}), valid until {until}; renewal from {renew}.',
+  'admin.httpsPending':
+    'HTTPS: a certificate for {names} has been requested from the ACME CA; until it arrives browsers see a self-signed placeholder.',
+  'admin.httpsFailing':
+    'HTTPS: getting a certificate for {names} failed {failures} times (the last: {error}); next attempt {next}. Run labhub doctor on the server.',
   'admin.loading': 'Loading…',
   'admin.pagination': 'Pages',
   'admin.prev': 'Previous',

@@ -228,6 +228,12 @@ export const zh: Record<MessageKey, string> = {
   'admin.lastSeenHint':
     '最近访问：该用户最近一次使用 hub 或其任一服务器的时间。每台运行中的服务器另外显示它自己的最近活动，与用户主页上的一致。',
   'admin.signupsLink': '{count, plural, =0 {注册：没有待审批的} other {# 个注册待审批}}',
+  'admin.httpsValid':
+    'HTTPS：{names} 的证书由 {issuer} 签发，有效期至 {until}；自 {renew} 起续期。',
+  'admin.httpsPending':
+    'HTTPS：已向 ACME 证书颁发机构申请 {names} 的证书；在证书到达之前，浏览器看到的是自签名的临时证书。',
+  'admin.httpsFailing':
+    'HTTPS：为 {names} 获取证书已失败 {failures} 次（最近一次：{error}）；下次尝试于 {next}。请在服务器上运行 labhub doctor。',
   'admin.loading': '正在加载……',
   'admin.pagination': '分页',
   'admin.prev': '上一页',

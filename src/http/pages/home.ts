@@ -1,3 +1,4 @@
+import { httpsStatus } from '../../core/https-setup.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HubContext } from '../../core/context.js';
 import { pageContext, sendPage } from '../page-context.js';
@@ -105,6 +106,7 @@ export function registerHomeRoutes(app: FastifyInstance, ctx: HubContext): void 
         signupsUrl: accounts ? `${hub}signups` : undefined,
         pendingSignups: accounts ? await accounts.countPending() : undefined,
         linuxAccounts: ctx.users.linuxAccountsAvailable,
+        https: httpsStatus(ctx.settings),
       }),
     );
   });

@@ -4,6 +4,7 @@
  *   GET    /api/routes/<path>                → 200 data+last_activity | 404
  *   POST   /api/routes/<path>  {target,...}  → 201 | 400 (no string target / bad JSON)
  *   DELETE /api/routes/<path>                → 204 | 404
+ * plus labhub's own ACME and certificate-reload calls (api-control.ts).
  * Auth: `Authorization: token <CONFIGPROXY_AUTH_TOKEN>`, 403 otherwise (when a token is set).
  * A route path with a dot segment (`/user/../`, `%2e%2e`, …) is refused with 400: it is read as
  * sent, never through `new URL()`, which would silently resolve it to another route (`/`).
@@ -14,6 +15,7 @@ import type { Plane } from './plane.js';
 import { routeToJson, type RouteData } from './routes.js';
 import { findDotSegment } from '../../util/dot-segments.js';
 import { splitUrl } from './paths.js';
+import { handleControl, isControlPath, type TlsControl } from './api-control.js';
 
 const ROUTES_RE = /^\/api\/routes(\/.*)?$/;
 const MAX_BODY = 1024 * 1024;
@@ -56,7 +58,7 @@ function readBody(req: IncomingMessage): Promise<string | null> {
   });
 }
 
-export function createApiHandler(plane: Plane, authToken: string | undefined) {
+export function createApiHandler(plane: Plane, authToken: string | undefined, tls?: TlsControl) {
   const log = plane.log;
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     res.on('finish', () => {
@@ -71,9 +73,10 @@ export function createApiHandler(plane: Plane, authToken: string | undefined) {
       // The path exactly as sent: `new URL()` would resolve dot segments before we see them.
       const [rawPath, rawQuery] = splitUrl(req.url ?? '/');
       const m = ROUTES_RE.exec(rawPath);
-      if (!m) return fail(res, 404);
+      const control = !m && tls !== undefined && isControlPath(rawPath);
+      if (!m && !control) return fail(res, 404);
       const method = (req.method ?? 'GET').toUpperCase();
-      if (method !== 'GET' && method !== 'POST' && method !== 'DELETE')
+      if (!control && method !== 'GET' && method !== 'POST' && method !== 'DELETE')
         return fail(res, 405, 'Method not supported');
       if (authToken && !tokenOk(authToken, req.headers.authorization)) {
         log.debug(
@@ -84,6 +87,9 @@ export function createApiHandler(plane: Plane, authToken: string | undefined) {
         res.end();
         return;
       }
+      if (control)
+        return await handleControl(plane, tls, rawPath, method, () => readBody(req), res);
+      if (!m) return fail(res, 404);
       let path: string | undefined;
       const dot = m[1] === undefined ? null : findDotSegment(m[1]);
       if (dot !== null)

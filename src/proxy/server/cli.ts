@@ -3,6 +3,7 @@
  * JupyterHub's `ConfigurableHTTPProxy.command` can run it in place of CHP unchanged.
  * The API token comes from CONFIGPROXY_AUTH_TOKEN (never from argv).
  */
+import type { AcmeResponder } from './acme-responder.js';
 import fs from 'node:fs';
 import http from 'node:http';
 import { Command, Option } from 'commander';
@@ -225,6 +226,7 @@ export async function main(argv: string[]): Promise<void> {
     changeOrigin: !!a.changeOrigin,
     ssl,
     apiSsl,
+    loadSsl: () => buildTls(a, ''),
     enableMetrics: a.metricsPort !== undefined || a.metricsSocket !== undefined,
     log,
   };
@@ -311,7 +313,7 @@ export async function main(argv: string[]): Promise<void> {
     log.info('Serve metrics at http://%s/metrics', fmt(metricsT, bound.metrics));
 
   if (a.redirectPort !== undefined)
-    redirect = startRedirect(log, a.redirectPort, a.redirectTo ?? port);
+    redirect = startRedirect(log, a.redirectPort, a.redirectTo ?? port, server.plane.acme);
 
   process.on('uncaughtException', (e) => log.error('Uncaught exception: %s', e.stack ?? e.message));
   process.on('unhandledRejection', (e) =>
@@ -324,8 +326,15 @@ function lowerKeys(h: Record<string, string> | undefined): Record<string, string
   return Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
 }
 
-function startRedirect(log: ProxyLogger, fromPort: number, toPort: number): http.Server {
+function startRedirect(
+  log: ProxyLogger,
+  fromPort: number,
+  toPort: number,
+  acme: AcmeResponder,
+): http.Server {
   const s = http.createServer((req, res) => {
+    // ACME HTTP-01 is validated on port 80 over plain HTTP: answered here, not redirected.
+    if (acme.handle(req, res)) return;
     if (!req.headers.host) {
       res.writeHead(400);
       res.end(`This server is HTTPS-only on port ${toPort}, but the request had no Host header.`);

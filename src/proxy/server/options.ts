@@ -39,6 +39,8 @@ export interface ProxyServerOptions {
   /** TLS for the public listener and the API listener. */
   ssl?: TlsOptions;
   apiSsl?: TlsOptions;
+  /** Re-read the public listener's TLS files (POST /api/tls/reload); the CLI re-reads its flags. */
+  loadSsl?: () => TlsOptions | undefined;
   /** Idle keep-alive sockets kept per upstream origin (older ones are closed). Default 64. */
   maxIdlePerTarget?: number;
   enableMetrics?: boolean;

@@ -3,6 +3,7 @@
  * (plain HTTP and Upgrade). Routing decides the target and the outgoing path; forward.ts and
  * upgrade.ts move the bytes; error-page.ts answers when there is nowhere to send them.
  */
+import { AcmeResponder } from './acme-responder.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ProxyServerOptions } from './options.js';
@@ -31,6 +32,8 @@ const QUIET_CODES = new Set([
 
 export class Plane {
   readonly table = new RouteTable();
+  /** ACME HTTP-01 answers, served before any route. */
+  readonly acme = new AcmeResponder();
   readonly upstreams: Upstreams;
   readonly log: ProxyLogger;
   metrics?: ProxyMetrics;
@@ -108,6 +111,7 @@ export class Plane {
 
   /** Entry point for plain HTTP requests on the public port. */
   handleWeb = (req: IncomingMessage, res: ServerResponse): void => {
+    if (this.acme.handle(req, res)) return;
     if (req.url === '/_chp_healthz') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"status":"OK"}');

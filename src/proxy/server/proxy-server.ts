@@ -3,6 +3,7 @@
  * optional metrics listener around one {@link Plane}. The CLI (cli.ts) only turns flags into
  * {@link ProxyServerOptions} and calls {@link ProxyServer.listen}.
  */
+import { X509Certificate } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
@@ -47,6 +48,8 @@ export class ProxyServer {
   readonly apiServer: http.Server;
   readonly metricsServer?: http.Server;
   private readonly sockets = new Set<Socket>();
+  /** Called after a certificate reload (the --workers primary tells the workers to reload too). */
+  onTlsReload?: () => void;
 
   constructor(readonly opts: ProxyServerOptions) {
     this.plane = new Plane(opts);
@@ -76,7 +79,7 @@ export class ProxyServer {
       }
       socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     });
-    const api = createApiHandler(this.plane, opts.authToken);
+    const api = createApiHandler(this.plane, opts.authToken, this);
     const apiCb = (req: http.IncomingMessage, res: http.ServerResponse) => void api(req, res);
     this.apiServer = opts.apiSsl
       ? https.createServer(opts.apiSsl, apiCb)
@@ -108,6 +111,22 @@ export class ProxyServer {
         sock.once('close', () => this.sockets.delete(sock));
       });
     }
+  }
+
+  /**
+   * Re-read the public certificate and key (the --ssl-* files) for new connections. Connections
+   * already open keep theirs: nothing is dropped. Null when the public listener is plain HTTP.
+   * @throws Error when the files cannot be read or the key does not match the certificate.
+   */
+  reloadTls(): { notAfter: string } | null {
+    if (!this.opts.ssl) return null;
+    const o = this.opts.loadSsl?.() ?? this.opts.ssl;
+    if (!o.cert || !o.key) return null;
+    const x = new X509Certificate(o.cert as Buffer);
+    // Throws on a key that does not match the certificate; the previous context then stays.
+    (this.proxyServer as https.Server).setSecureContext(o);
+    this.onTlsReload?.();
+    return { notAfter: new Date(x.validTo).toISOString() };
   }
 
   /** Start listening; resolves with the bound addresses (useful with port 0). */

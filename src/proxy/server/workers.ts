@@ -9,6 +9,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { ProxyServer, ListenTarget } from './proxy-server.js';
 import type { RouteData } from './routes.js';
 import type { ProxyLogger } from './log.js';
+import type { AcmeOp } from './acme-responder.js';
 
 type Msg =
   | { t: 'snapshot'; routes: Array<[string, RouteData, number]> }
@@ -16,7 +17,9 @@ type Msg =
   | { t: 'remove'; path: string }
   | { t: 'activity'; a: Array<[string, number]> }
   | { t: 'listening'; port: number }
-  | { t: 'ready' };
+  | { t: 'ready' }
+  | AcmeOp
+  | { t: 'tls-reload' };
 
 export const WORKER_ENV = 'LABHUB_PROXY_WORKER';
 
@@ -39,6 +42,8 @@ export function runPrimary(
     for (const w of workers) if (w.isConnected()) w.send(m);
   };
   plane.onRouteChange = (op) => send(op);
+  plane.acme.onChange = (op) => send(op);
+  server.onTlsReload = () => send({ t: 'tls-reload' });
   const fork = () => {
     const w = cluster.fork({ [WORKER_ENV]: '1' });
     workers.add(w);
@@ -104,6 +109,18 @@ export function runWorker(server: ProxyServer, proxyT: ListenTarget, log: ProxyL
       plane.table.add(m.path, m.data);
     } else if (m.t === 'remove') {
       plane.removeRoute(m.path, true);
+    } else if (m.t === 'acme-put' || m.t === 'acme-del') {
+      plane.acme.apply(m);
+    } else if (m.t === 'tls-reload') {
+      try {
+        server.reloadTls();
+      } catch (e) {
+        log.error(
+          'worker %s could not reload the TLS certificate: %s',
+          process.pid,
+          (e as Error).message,
+        );
+      }
     }
   });
   process.send?.({ t: 'ready' } satisfies Msg);

@@ -1,5 +1,6 @@
 /** Error page, OAuth consent page and the admin shell page. */
 import { html } from './html.js';
+import type { AcmeStatus } from '../../../security/acme-files.js';
 import { hubUrl, type PageContext } from './context.js';
 import { renderPage, translator, xsrfInput, type RenderedPage } from './layout.js';
 import type { MessageKey } from '../../i18n/index.js';
@@ -105,18 +106,30 @@ export interface AdminPageData {
   pendingSignups?: number;
   /** PAM as root: offer to create missing Linux accounts with one-time passwords. */
   linuxAccounts?: boolean;
+  /** Automatic HTTPS (Labhub.letsencrypt): its last status; undefined when off. */
+  https?: AcmeStatus | null;
 }
 
 /**
  * `GET /hub/admin`: a shell; static/admin.js does all work through the REST API with the
  * session cookie and `X-XSRFToken`. Only real admins (ctx.user.admin) see grant/revoke admin.
  */
+function httpsLine(tr: ReturnType<typeof translator>, s: AcmeStatus | null) {
+  const names = s?.domains.join(', ') ?? '';
+  if (s?.notAfter && s.state === 'valid' && !s.failures)
+    return html`<p id="https-status">${tr('admin.httpsValid', { names, issuer: s.issuer ?? '', until: s.notAfter, renew: s.nextAttempt ?? '' })}</p>`;
+  if (s?.lastError)
+    return html`<p class="alert" id="https-status">${tr('admin.httpsFailing', { names, failures: s.failures, error: s.lastError, next: s.nextAttempt ?? '' })}</p>`;
+  return html`<p id="https-status">${tr('admin.httpsPending', { names })}</p>`;
+}
+
 export function renderAdmin(ctx: PageContext, data: AdminPageData = {}): RenderedPage {
   const tr = translator(ctx);
   const tab = (id: string, key: MessageKey, selected: boolean) =>
     html`<button type="button" role="tab" id="tab-${id}" aria-controls="panel-${id}" aria-selected="${selected ? 'true' : 'false'}" tabindex="${selected ? '0' : '-1'}">${tr(key)}</button>`;
   const body = html`<h1>${tr('admin.title')}</h1>
 <div class="page-status" role="status" aria-live="polite" id="admin-status"></div>
+${data.https !== undefined ? httpsLine(tr, data.https) : ''}
 ${data.signupsUrl ? html`<p class="${data.pendingSignups ? 'alert' : ''}"><a href="${data.signupsUrl}" id="signups-link">${tr('admin.signupsLink', { count: data.pendingSignups ?? 0 })}</a></p>` : ''}
 <div id="admin" data-can-edit-admin="${ctx.user?.admin ? 'true' : 'false'}" data-self="${ctx.user?.name ?? ''}">
 <div class="tabs" role="tablist" aria-label="${tr('admin.sections')}">
