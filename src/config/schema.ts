@@ -16,6 +16,7 @@ import {
   simpleSpawnerTraits,
   spawnerTraits,
 } from './schema-classes.js';
+import { kubeSpawnerHelp, kubeSpawnerTraits } from './schema-kubespawner.js';
 
 type Shape = Record<string, z.ZodType>;
 type Out<S extends Shape> = { [K in keyof S]: z.output<S[K]> };
@@ -39,6 +40,7 @@ export type ClassName =
   | 'Spawner'
   | 'LocalProcessSpawner'
   | 'SimpleLocalProcessSpawner'
+  | 'KubeSpawner'
   | 'ConfigurableHTTPProxy'
   | 'Labhub';
 
@@ -88,6 +90,7 @@ export const CLASSES: Record<ClassName, ClassDef> = {
     help: classHelp.SimpleLocalProcessSpawner!,
     root: false,
   },
+  KubeSpawner: { parent: 'Spawner', own: kubeSpawnerTraits, help: kubeSpawnerHelp, root: false },
   ConfigurableHTTPProxy: {
     parent: null,
     own: proxyTraits,
@@ -123,6 +126,7 @@ export type DummyAuthenticatorTraits = AuthenticatorTraits & Out<typeof dummyAut
 export type NativeAuthenticatorTraits = AuthenticatorTraits & Out<typeof nativeAuthenticatorTraits>;
 export type SpawnerTraits = Out<typeof spawnerTraits>;
 export type SimpleSpawnerTraits = SpawnerTraits & Out<typeof simpleSpawnerTraits>;
+export type KubeSpawnerTraits = SpawnerTraits & Out<typeof kubeSpawnerTraits>;
 export type ConfigurableHTTPProxyTraits = Out<typeof proxyTraits>;
 export type LabhubTraits = Out<typeof labhubTraits>;
 
@@ -149,6 +153,7 @@ export type HubConfig = DeepReadonly<{
   Spawner: SpawnerTraits;
   LocalProcessSpawner: Partial<SpawnerTraits>;
   SimpleLocalProcessSpawner: Partial<SimpleSpawnerTraits>;
+  KubeSpawner: Partial<KubeSpawnerTraits>;
   ConfigurableHTTPProxy: ConfigurableHTTPProxyTraits;
   Labhub: LabhubTraits;
 }>;
