@@ -19,6 +19,7 @@ import { HubError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { JsonObject } from '../../util/json.js';
 import { withServiceUrl } from '../spawn-env.js';
+import { tcpAccepts } from '../proc.js';
 import type { Spawner, SpawnerContext, SpawnProgress } from '../types.js';
 import {
   apiMessage,
@@ -228,8 +229,10 @@ export class KubeSpawner implements Spawner {
       : () => undefined;
     try {
       const pod = await this.waitRunning(watch, m.id.podName, created.metadata!.uid!);
-      const host = o.services_enabled ? m.dnsName : bracket(pod.status!.podIP!);
-      return { url: `http://${host}:${podPort(pod) ?? m.port}` };
+      const host = o.services_enabled ? m.dnsName : pod.status!.podIP!;
+      const port = podPort(pod) ?? m.port;
+      await this.waitListening(watch, m.id.podName, host, port);
+      return { url: `http://${bracket(host)}:${port}` };
     } finally {
       stopEvents();
     }
@@ -386,6 +389,39 @@ export class KubeSpawner implements Spawner {
   }
 
   private stopWaiter: (() => void) | null = null;
+
+  /**
+   * After the pod runs: until its server accepts connections (as the local spawners resolve),
+   * failing when the pod stops, is stopped, or start_timeout passes.
+   */
+  private async waitListening(
+    watch: PodWatch,
+    name: string,
+    host: string,
+    port: number,
+  ): Promise<void> {
+    const timeoutS = this.ctx.options.startTimeout > 0 ? this.ctx.options.startTimeout : 60;
+    const deadline = Date.now() + timeoutS * 1000 - 500;
+    for (;;) {
+      if (this.stopRequested) throw this.cancelled();
+      const pod = watch.get(name);
+      const failure = pod ? podFailure(pod) : 'the pod was deleted';
+      if (failure || !pod || isPodStopped(pod))
+        throw new HubError(
+          'LABHUB_ERR_SPAWN_FAILED',
+          500,
+          `The server of ${this.who} cannot start: ${failure ?? 'the pod stopped'}`,
+        );
+      if (await tcpAccepts(host, port, 500)) return;
+      if (Date.now() > deadline)
+        throw new HubError(
+          'LABHUB_ERR_SPAWN_TIMEOUT',
+          500,
+          `The server of ${this.who} did not listen on ${host}:${port} within ${timeoutS} s (Spawner.start_timeout).`,
+        );
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 
   async stop(opts: { now?: boolean } = {}): Promise<void> {
     if (this.starting) {

@@ -151,8 +151,10 @@ export function optionsForSpawn(
   const raw: Record<string, unknown> = { ...configured };
   applyOverrides(raw, chosen.kubespawner_override ?? {}, where);
   for (const [name, option] of Object.entries(chosen.profile_options ?? {})) {
-    const unlisted = uo[`${name}--unlisted-choice`];
-    const choice = uo[name];
+    // As the REST API sends them (KubeSpawner's names), or as the spawn form posts them.
+    const formField = `profile-option-${chosen.slug}--${name}`;
+    const unlisted = uo[`${name}--unlisted-choice`] ?? uo[`${formField}--unlisted-choice`];
+    const choice = uo[name] ?? uo[formField];
     const choices = option.choices ?? {};
     let overrides: Record<string, unknown>;
     if (typeof unlisted === 'string' && unlisted) {

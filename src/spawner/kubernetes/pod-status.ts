@@ -63,8 +63,14 @@ export function podFailure(pod: V1Pod): string | null {
     const w = c.state?.waiting;
     if (w?.reason && PULL_FAILURES.has(w.reason))
       return `Cannot pull the image ${c.image} of container ${c.name} (${w.reason})${w.message ? `: ${w.message}` : ''}`;
+    const last = c.lastState?.terminated;
+    const lastText = last
+      ? `; it exited with status ${last.exitCode}${last.reason ? ` (${last.reason})` : ''}${last.message ? `: ${last.message}` : ''}`
+      : '';
     if (w?.reason && START_FAILURES.has(w.reason))
-      return `Container ${c.name} cannot start (${w.reason})${w.message ? `: ${w.message}` : ''}`;
+      return `Container ${c.name} cannot start (${w.reason})${w.message ? `: ${w.message}` : ''}${lastText}`;
+    // Restarted after exiting while the server starts: it will not come up by itself.
+    if (last && !c.ready && !c.state?.running) return `Container ${c.name} cannot start${lastText}`;
   }
   for (const c of st?.containerStatuses ?? []) {
     const t = c.state?.terminated;
