@@ -42,6 +42,7 @@ for (const step of [
   systemPackages,
   () => setupNodeModules({ quiet: true }),
   () => setupPython({ quiet: true }),
+  async () => (await import('./setup-k8s.mjs')).setupK8s({ quiet: true }),
 ]) {
   const code = await step();
   if (code !== 0) process.exit(code);
