@@ -31,5 +31,3 @@ export const kubernetesSpawner: SpawnerDefinition = {
   },
   close: closeClusters,
 };
-
-export default kubernetesSpawner;
