@@ -16,19 +16,21 @@
  *   collide. The process env is only the pod's: PATH (the image's, see `images`, else this
  *   process's), HOME (a scratch folder per pod unless the image sets one), HOSTNAME = pod name,
  *   KUBERNETES_SERVICE_HOST/PORT (the API server) and the container's env — nothing else of the
- *   test process. Init containers, sidecars (other containers), volumes, probes, securityContext
- *   users and resources are not enacted (the processes run as the test's user).
+ *   test process. Init containers, sidecars (other containers), volumes, liveness/exec probes,
+ *   securityContext users and resources are not enacted (the processes run as the test's user).
  * - Reports status like a kubelet: Pending/ContainerCreating → Running with podIP/podIPs, Ready
- *   conditions and container state running; exit → Succeeded/Failed (restartPolicy Never, or
- *   OnFailure with exit 0) or a restart after a back-off with CrashLoopBackOff and restartCount.
+ *   conditions (once a tcpSocket/httpGet readiness probe passes, if there is one) and container
+ *   state running; exit → Succeeded/Failed (restartPolicy Never, or OnFailure with exit 0) or a
+ *   restart after a back-off with CrashLoopBackOff and restartCount.
  *   Events: Scheduled, Pulling, Pulled, Created, Started, Killing, BackOff, Failed.
  * - Honours deletion: on metadata.deletionTimestamp, event Killing, SIGTERM to the process group,
  *   SIGKILL after the pod's deletion grace period, then deletes the pod with gracePeriodSeconds=0.
  * - Error knobs: failImagePull(image) (Pulling → Failed "Failed to pull image…" → ErrImagePull →
  *   ImagePullBackOff, pod stays Pending) and setUnschedulable(message).
  *
- *   const agent = await startKubeNodeAgent(cluster.kubeConfig(), { images: { 'quay.io/jupyter/base-notebook':
- *     { path: ['/abs/.venv-singleuser6/bin'] } } });
+ *   const agent = await startKubeNodeAgent(cluster.kubeConfig(), {
+ *     images: { 'quay.io/jupyter/base-notebook': { path: ['/abs/.venv-singleuser6/bin'] } },
+ *   });
  *   ...
  *   await agent.stop();
  */
