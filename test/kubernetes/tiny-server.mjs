@@ -9,4 +9,7 @@ const server = createServer((req, res) => {
   res.end(JSON.stringify({ path: req.url, user: process.env.JUPYTERHUB_USER ?? null }));
 });
 server.listen(Number(url.port), url.hostname);
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
+process.on('SIGTERM', () => {
+  server.close(() => process.exit(0));
+  server.closeAllConnections(); // keep-alive clients (fetch) would hold close() for seconds
+});
