@@ -4,7 +4,8 @@
  * the shared spawner contract, then what is Kubernetes' own — pod events in the progress, the
  * cluster's message for an image that cannot be pulled, an unschedulable pod and a used-up
  * ResourceQuota, reattaching after the spawner's watches are gone (a hub restart), one pod watch
- * per namespace whatever the number of servers, the PVC and profile overrides as created.
+ * per namespace whatever the number of servers, the PVC and profile overrides as created, the
+ * Service of services_enabled.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -245,4 +246,28 @@ test('kubernetes: one pod watch per namespace for many servers; reattach after t
   for (const sp of again) await sp.stop();
   assert.deepEqual(await Promise.all(again.map((sp) => sp.poll())), [0, 0, 0]);
   for (const url of urls) await assert.rejects(fetch(url + '/'));
+});
+
+test('kubernetes: services_enabled puts a Service owned by the pod in front of it', async () => {
+  const ns = await freshNamespace();
+  // The Service's DNS name only resolves inside a cluster: the start times out waiting for it,
+  // after the Service was accepted by the API server.
+  const sp = kubernetesSpawner.create(
+    context(ns, 'sam', { services_enabled: true }, { startTimeout: 2 }),
+  );
+  await assert.rejects(sp.start(), (e: unknown) => {
+    assert.ok(isHubError(e), String(e));
+    assert.match(e.userMessage, /did not listen on jupyter-sam\.[^.]+\.svc\.cluster\.local:8888/);
+    return true;
+  });
+  const svc = await core.readNamespacedService({ namespace: ns, name: 'jupyter-sam' });
+  assert.equal(svc.spec!.selector!.component, 'singleuser-server');
+  assert.equal(svc.spec!.selector!['hub.jupyter.org/username'], 'sam');
+  assert.deepEqual(
+    svc.spec!.ports!.map((p) => [p.name, p.port, p.targetPort]),
+    [['http', 8888, 8888]],
+  );
+  const owner = svc.metadata!.ownerReferences![0]!;
+  assert.equal(owner.kind, 'Pod');
+  assert.equal(owner.name, 'jupyter-sam');
 });
