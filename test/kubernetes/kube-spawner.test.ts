@@ -32,7 +32,7 @@ let nsCount = 0;
 const stamp = Date.now().toString(36).slice(-5);
 
 before(async () => {
-  cluster = await startKubeCluster();
+  cluster = await startKubeCluster({ users: [{ name: 'hub' }] });
   core = cluster.kubeConfig().makeApiClient(k8s.CoreV1Api);
   agent = await startKubeNodeAgent(cluster.kubeConfig(), { images: { [IMAGE]: {} } });
 });
@@ -270,4 +270,54 @@ test('kubernetes: services_enabled puts a Service owned by the pod in front of i
   const owner = svc.metadata!.ownerReferences![0]!;
   assert.equal(owner.kind, 'Pod');
   assert.equal(owner.name, 'jupyter-sam');
+});
+
+test('kubernetes: the verbs docs/kubernetes.md lists are all the spawner needs (RBAC on)', async () => {
+  const ns = await freshNamespace();
+  const rbac = cluster.kubeConfig().makeApiClient(k8s.RbacAuthorizationV1Api);
+  await rbac.createNamespacedRole({
+    namespace: ns,
+    body: {
+      metadata: { name: 'spawner' },
+      rules: [
+        { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch', 'create', 'delete'] },
+        { apiGroups: [''], resources: ['events'], verbs: ['list', 'watch'] },
+        { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['create'] },
+      ],
+    },
+  });
+  await rbac.createNamespacedRoleBinding({
+    namespace: ns,
+    body: {
+      metadata: { name: 'spawner' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'spawner' },
+      subjects: [{ kind: 'User', name: 'hub', apiGroup: 'rbac.authorization.k8s.io' }],
+    },
+  });
+  const hubKubeconfig = cluster.users.hub!.kubeconfig;
+  const sp = kubernetesSpawner.create(
+    context(ns, 'rita', {
+      kubeconfig: hubKubeconfig,
+      storage_pvc_ensure: true,
+      storage_capacity: '1Gi',
+    }),
+  );
+  const starting = sp.start();
+  const lines = collect(sp.progress!());
+  const { url } = await starting;
+  assert.ok(
+    (await lines).some((l) => /\[Normal\] Started container/.test(l)),
+    'events readable',
+  );
+  assert.equal((await fetch(url + '/')).status, 200);
+  await sp.stop();
+  assert.equal(await sp.poll(), 0);
+  // Without the role, the same identity is refused with the API server's message.
+  const other = await freshNamespace();
+  const denied = kubernetesSpawner.create(context(other, 'rita', { kubeconfig: hubKubeconfig }));
+  await assert.rejects(denied.start(), (e: unknown) => {
+    assert.ok(isHubError(e), String(e));
+    assert.match(e.userMessage, /forbidden/);
+    return true;
+  });
 });
