@@ -33,6 +33,12 @@ export const kubeSpawnerTraits = {
     'list[str]',
     "Command of the notebook container (its `args`, followed by Spawner.args). Empty: the image's own command, and Spawner.args are not passed (as KubeSpawner).",
   ),
+  env_keep: t(
+    strList,
+    [],
+    'list[str]',
+    "Variables of the hub's own environment passed to the pods (KubeSpawner's default: none).",
+  ),
   environment: t(
     z.record(z.string(), envValue),
     {},

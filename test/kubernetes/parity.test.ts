@@ -52,6 +52,7 @@ const CASES: Case[] = [
       args: ['--debug'],
       image: 'quay.io/jupyter/scipy-notebook:2025-01-01',
       image_pull_policy: 'IfNotPresent',
+      env_keep: ['HOME', 'LABHUB_NO_SUCH_VARIABLE'],
     },
   },
   {

@@ -1,10 +1,10 @@
 /**
  * The notebook container's environment before KubeSpawner.environment: the hub's JUPYTERHUB_*
  * variables, the resource variables of the (profile's) options, `JUPYTER_IMAGE(_SPEC)`, and
- * nothing of the hub's own process environment (KubeSpawner's env_keep is empty). When the hub
- * runs in a cluster and reaches its API on loopback, pods get the hub Service's address
- * (`HUB_SERVICE_HOST`/`HUB_SERVICE_PORT`, as Zero to JupyterHub's `hub` Service) unless
- * `hub_connect_url` says otherwise.
+ * nothing of the hub's own process environment unless `env_keep` names it (KubeSpawner's
+ * default: none). When the hub runs in a cluster and reaches its API on loopback, pods get the
+ * hub Service's address (`HUB_SERVICE_HOST`/`HUB_SERVICE_PORT`, as Zero to JupyterHub's `hub`
+ * Service) unless `hub_connect_url` says otherwise.
  */
 import type { KubeOptions } from './options.js';
 
@@ -35,8 +35,12 @@ export function inClusterHubApi(apiUrl: string, o: KubeOptions, env = process.en
 export function hubEnvForPod(
   hubEnv: Record<string, string>,
   o: KubeOptions,
+  processEnv = process.env,
 ): Record<string, string> {
-  const env = { ...hubEnv };
+  // env_keep first (JupyterHub's order): the hub's variables win over kept ones.
+  const env: Record<string, string> = {};
+  for (const k of o.env_keep) if (processEnv[k] !== undefined) env[k] = processEnv[k]!;
+  Object.assign(env, hubEnv);
   delete env.CONFIGPROXY_AUTH_TOKEN;
   delete env.JPY_COOKIE_SECRET;
   for (const k of ['MEM_LIMIT', 'MEM_GUARANTEE', 'CPU_LIMIT', 'CPU_GUARANTEE']) delete env[k];
