@@ -8,10 +8,20 @@
 //   ${LABHUB_CACHE:-/var/cache/labhub-tests}/helm-v3.21.4/bin/helm
 // with GOPATH and GOCACHE under the same folders. A cold build takes 10-17 min on 2 cores
 // (kube-apiserver is most of it; ~1.7 GiB RAM for its link, ~3.7 GiB of caches); when the
-// binaries are there this returns in milliseconds. Needs `go` >= 1.25 on PATH.
+// binaries are there this returns in milliseconds. Uses `go` from PATH when it is >= 1.25, else
+// downloads Go 1.26.8 once from the Go module proxy (the golang.org/toolchain module, as `go` itself
+// does with GOTOOLCHAIN) into ${LABHUB_CACHE:-/var/cache/labhub-tests}/go-1.26.8/.
 // Usage: node scripts/setup-k8s.mjs   (exit status 0 = ready)
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,6 +30,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const K8S_VERSION = 'v1.35.4';
 const ETCD_VERSION = 'v3.6.16';
 const HELM_VERSION = 'v3.21.4';
+
+const GO_VERSION = '1.26.8';
 
 function cacheRoot() {
   return process.env.LABHUB_CACHE || '/var/cache/labhub-tests';
@@ -82,7 +94,60 @@ function targets() {
   ];
 }
 
-function buildOne(t) {
+/** True when `go` at this path runs and is >= 1.25. */
+function goOk(go) {
+  const r = spawnSync(go, ['version'], { encoding: 'utf8' });
+  const m = /go1\.(\d+)/.exec(r.stdout ?? '');
+  return r.status === 0 && !!m && Number(m[1]) >= 25;
+}
+
+/** A usable `go`: the one on PATH, else the toolchain module from the Go module proxy (cached). */
+async function ensureGo() {
+  if (goOk('go')) return 'go';
+  const dir = join(cacheRoot(), `go-${GO_VERSION}`);
+  const go = join(dir, 'bin', 'go');
+  if (existsSync(go) && goOk(go)) return go;
+  const arch = { x64: 'amd64', arm64: 'arm64' }[process.arch];
+  if (process.platform !== 'linux' || !arch) {
+    console.error('k8s set-up: install Go >= 1.25 (https://go.dev/dl/) and run this again');
+    return null;
+  }
+  const proxy =
+    (process.env.GOPROXY ?? '').split(/[,|]/).find((p) => /^https?:/.test(p)) ??
+    'https://proxy.golang.org';
+  const mod = `v0.0.1-go${GO_VERSION}.linux-${arch}`;
+  const url = `${proxy.replace(/\/$/, '')}/golang.org/toolchain/@v/${mod}.zip`;
+  console.log(
+    `k8s set-up: no Go >= 1.25 on PATH; downloading Go ${GO_VERSION} from ${url} (~70 MB)`,
+  );
+  const res = await fetch(url);
+  if (!res.ok) {
+    console.error(`k8s set-up: ${url}: HTTP ${res.status}; install Go >= 1.25 and run this again`);
+    return null;
+  }
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  writeFileSync(join(tmp, 'go.zip'), Buffer.from(await res.arrayBuffer()));
+  // python3 (a system dependency of the tests) unzips; zip entries keep no exec bits
+  const unzip = spawnSync('python3', ['-m', 'zipfile', '-e', join(tmp, 'go.zip'), tmp], {
+    stdio: 'inherit',
+  });
+  if (unzip.status !== 0) return null;
+  const root = join(tmp, `golang.org/toolchain@${mod}`);
+  for (const sub of ['bin', `pkg/tool/linux_${arch}`])
+    for (const f of readdirSync(join(root, sub))) chmodSync(join(root, sub, f), 0o755);
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(root, dir);
+  rmSync(tmp, { recursive: true, force: true });
+  if (!goOk(go)) {
+    console.error(`k8s set-up: the downloaded ${go} does not run`);
+    return null;
+  }
+  return go;
+}
+
+function buildOne(t, go) {
   return new Promise((resolve) => {
     mkdirSync(join(t.cache, 'bin'), { recursive: true });
     const tmp = `${t.out}.tmp-${process.pid}`;
@@ -97,7 +162,7 @@ function buildOne(t) {
     const args = ['build', '-trimpath', '-ldflags', t.ldflags, '-o', tmp, t.pkg];
     const t0 = Date.now();
     console.log(`k8s set-up: building ${t.name} (go ${args.join(' ')}) in ${t.module}`);
-    const child = spawn('go', args, { cwd: join(root, t.module), env, stdio: 'inherit' });
+    const child = spawn(go, args, { cwd: join(root, t.module), env, stdio: 'inherit' });
     const timer = setInterval(() => {
       console.log(
         `k8s set-up: still building ${t.name}, ${Math.round((Date.now() - t0) / 1000)} s`,
@@ -128,17 +193,15 @@ export async function setupK8s({ quiet = false } = {}) {
     if (!quiet) console.log('kubernetes test binaries ok');
     return 0;
   }
-  const go = spawnSync('go', ['version'], { encoding: 'utf8' });
-  if (go.status !== 0) {
-    console.error('k8s set-up: `go` (>= 1.25) is needed to build the Kubernetes test binaries');
-    return 1;
-  }
+  const go = await ensureGo();
+  if (!go) return 1;
+  const goVersion = spawnSync(go, ['version'], { encoding: 'utf8' }).stdout.trim();
   console.log(
     `k8s set-up: building ${todo.map((t) => t.name).join(', ')} from the Go module proxy ` +
-      `(${go.stdout.trim()}); a cold build takes 10-17 min on 2 cores, once per machine`,
+      `(${goVersion}); a cold build takes 10-20 min on 2 cores, once per machine`,
   );
   for (const t of todo) {
-    const code = await buildOne(t);
+    const code = await buildOne(t, go);
     if (code !== 0) return code;
   }
   writeFileSync(join(k8sPaths().k8sDir, 'README'), 'built by labhub scripts/setup-k8s.mjs\n');

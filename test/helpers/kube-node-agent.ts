@@ -16,8 +16,9 @@
  *   collide. The process env is only the pod's: PATH (the image's, see `images`, else this
  *   process's), HOME (a scratch folder per pod unless the image sets one), HOSTNAME = pod name,
  *   KUBERNETES_SERVICE_HOST/PORT (the API server) and the container's env — nothing else of the
- *   test process. Init containers, sidecars (other containers), volumes, liveness/exec probes,
- *   securityContext users and resources are not enacted (the processes run as the test's user).
+ *   test process. When the tests run as root, the process runs as securityContext.runAsUser (gid:
+ *   runAsGroup, else fsGroup, else 0). Init containers, sidecars (other containers), volumes,
+ *   liveness/exec probes, supplemental groups and resources are not enacted.
  * - Reports status like a kubelet: Pending/ContainerCreating → Running with podIP/podIPs, Ready
  *   conditions (once a tcpSocket/httpGet readiness probe passes, if there is one) and container
  *   state running; exit → Succeeded/Failed (restartPolicy Never, or OnFailure with exit 0) or a
@@ -37,6 +38,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
+  chmodSync,
+  chownSync,
   closeSync,
   existsSync,
   mkdirSync,
@@ -182,6 +185,7 @@ export async function startKubeNodeAgent(
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const server = new URL(kc.getCurrentCluster()?.server ?? 'https://127.0.0.1:443');
   const dir = mkdtempSync(join(tmpdir(), 'labhub-kube-node-'));
+  chmodSync(dir, 0o755); // pods may run as another user (runAsUser) and need their HOME in here
   const labels: Record<string, string> = {
     'kubernetes.io/hostname': nodeName,
     'kubernetes.io/os': 'linux',
@@ -470,11 +474,12 @@ export async function startKubeNodeAgent(
     if (refusal) {
       if (st.unschedulableReported === refusal) return;
       st.unschedulableReported = refusal;
+      // the event first: whoever sees the status can find the event already
+      await event(pod, 'Warning', 'FailedScheduling', refusal, 'default-scheduler');
       await patchStatus(st, {
         phase: 'Pending',
         conditions: [cond('PodScheduled', 'False', { reason: 'Unschedulable', message: refusal })],
       });
-      await event(pod, 'Warning', 'FailedScheduling', refusal, 'default-scheduler');
       return;
     }
     try {
@@ -626,12 +631,21 @@ export async function startKubeNodeAgent(
       startError = `failed to create containerd task: chdir to cwd ("${cwd}") set in config.json failed: no such file or directory`;
     if (startError) return exited(st, 128, 'StartError', startError);
 
+    // As root, the process runs as the pod's securityContext.runAsUser (KubeSpawner's uid), so a
+    // server refusing root (jupyter) starts as it would in its container.
+    const sc = { ...pod.spec!.securityContext, ...c.securityContext };
+    const ids =
+      process.getuid?.() === 0 && sc.runAsUser !== undefined
+        ? { uid: sc.runAsUser, gid: sc.runAsGroup ?? pod.spec!.securityContext?.fsGroup ?? 0 }
+        : {};
+    if (ids.uid !== undefined) chownSync(st.home, ids.uid, ids.gid!);
     const log = openSync(st.logFile, 'a');
     const proc = spawn(argv[0], argv.slice(1), {
       cwd,
       env,
       detached: true,
       stdio: ['ignore', log, log],
+      ...ids,
     });
     closeSync(log);
     st.proc = proc;

@@ -30,23 +30,23 @@ async function waitForPod(
   name: string,
   pred: (pod: k8s.V1Pod | undefined, type: string) => boolean,
 ): Promise<k8s.V1Pod | undefined> {
-  let req: AbortController | undefined;
+  let started: Promise<AbortController> | undefined;
   try {
     return await new Promise<k8s.V1Pod | undefined>((resolve, reject) => {
-      new k8s.Watch(kc)
-        .watch(
-          `/api/v1/namespaces/${ns}/pods`,
-          { fieldSelector: `metadata.name=${name}` },
-          (type, obj: k8s.V1Pod) => {
-            const pod = type === 'DELETED' ? undefined : obj;
-            if (pred(pod, type)) resolve(pod);
-          },
-          (err) => reject(err ?? new Error('watch ended')),
-        )
-        .then((c) => (req = c), reject);
+      started = new k8s.Watch(kc).watch(
+        `/api/v1/namespaces/${ns}/pods`,
+        { fieldSelector: `metadata.name=${name}` },
+        (type, obj: k8s.V1Pod) => {
+          const pod = type === 'DELETED' ? undefined : obj;
+          if (pred(pod, type)) resolve(pod);
+        },
+        (err) => reject(err ?? new Error('watch ended')),
+      );
+      started.catch(reject);
     });
   } finally {
-    req?.abort();
+    // the predicate can hold before watch() resolves: wait for its controller, then end the watch
+    (await started?.catch(() => undefined))?.abort();
   }
 }
 
@@ -128,7 +128,7 @@ test('a pod runs python3 -m http.server on its own pod IP, is reachable, reports
   assert.match(agent.logs(ns, 'web'), /"GET \/ HTTP\/1\.1" 200/);
 });
 
-test('env, $(VAR) expansion and exit: restartPolicy Never ends Failed with the exit code', async () => {
+test('env, $(VAR) expansion, runAsUser and exit: restartPolicy Never ends Failed with the exit code', async () => {
   const ns = 'exit-code';
   await cluster.createNamespace(ns);
   await core.createNamespacedSecret({
@@ -142,7 +142,7 @@ test('env, $(VAR) expansion and exit: restartPolicy Never ends Failed with the e
       [
         'python3',
         '-c',
-        'import os, sys; print("env", os.environ["TOKEN"], os.environ["POD"], os.environ["URL"], sys.argv[1], flush=True); sys.exit(3)',
+        'import os, sys; print("env", os.environ["TOKEN"], os.environ["POD"], os.environ["URL"], sys.argv[1], os.getuid(), flush=True); sys.exit(3)',
         '$(POD)',
       ],
       {
@@ -152,7 +152,7 @@ test('env, $(VAR) expansion and exit: restartPolicy Never ends Failed with the e
           { name: 'URL', value: 'http://0.0.0.0:8888/user/x/' },
         ],
       },
-      { restartPolicy: 'Never' },
+      { restartPolicy: 'Never', securityContext: { runAsUser: 1000, fsGroup: 100 } },
     ),
   });
   const done = await waitForPod(ns, 'job', (p) => p?.status?.phase === 'Failed');
@@ -160,7 +160,8 @@ test('env, $(VAR) expansion and exit: restartPolicy Never ends Failed with the e
   assert.equal(term.exitCode, 3);
   assert.equal(term.reason, 'Error');
   const ip = done!.status!.podIP;
-  assert.equal(agent.logs(ns, 'job').trim(), `env sekrit job http://${ip}:8888/user/x/ job`);
+  const uid = process.getuid?.() === 0 ? 1000 : process.getuid?.();
+  assert.equal(agent.logs(ns, 'job').trim(), `env sekrit job http://${ip}:8888/user/x/ job ${uid}`);
 });
 
 test('knobs: image pull failure and unschedulable pods, with the messages a cluster gives', async () => {
