@@ -68,6 +68,8 @@ export class Hub {
   acme: AcmeManager | null = null;
   private timers: Array<() => void> = [];
   private runner: ServiceRunner | null = null;
+  /** Releases what the spawner plugin shares between servers (e.g. the Kubernetes pod watch). */
+  private closeSpawner: (() => Promise<void>) | null = null;
   private statsd: StatsdReporter | null = null;
   readonly log: Logger;
 
@@ -174,6 +176,7 @@ export class Hub {
 
     const spawnerDef = await resolveSpawner(settings.spawnerClass, { baseDir: this.opts.cwd });
     checkSpawnerOptions(spawnerDef, settings.spawner.extra);
+    this.closeSpawner = spawnerDef.close?.bind(spawnerDef) ?? null;
     for (const n of spawnerDef.startupNotices?.(configuredSpawnerOptions(settings.spawner)) ?? [])
       log[n.level](`${n.message}${n.fix ? ` ${n.fix}` : ''}`);
     const limits = describeLimitSupport();
@@ -379,6 +382,7 @@ export class Hub {
     this.timers = [];
     this.ctx?.spawns.close();
     if (servers && this.ctx) await this.ctx.spawns.stopAll();
+    await this.closeSpawner?.().catch(() => undefined);
     await this.runner?.stop();
     await this.app?.close();
     await this.proxy?.stop?.({ killProcess: proxy, killAdopted: proxy });

@@ -94,6 +94,8 @@ const CLASS_IDS: Record<string, ClassName> = {
   simplelocalprocess: 'SimpleLocalProcessSpawner',
   'simple-local-process': 'SimpleLocalProcessSpawner',
   'jupyterhub.spawner.simplelocalprocessspawner': 'SimpleLocalProcessSpawner',
+  kubernetes: 'KubeSpawner',
+  'kubespawner.kubespawner': 'KubeSpawner',
 };
 
 /**

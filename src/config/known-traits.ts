@@ -4,6 +4,7 @@
  * operator learns the setting has no effect. Truly unknown names are errors (did-you-mean).
  */
 
+import { kubeSpawnerRefused } from './schema-kubespawner.js';
 /** Traits per JupyterHub class that labhub accepts with a "not supported yet" warning. */
 export const UNSUPPORTED_TRAITS: Record<string, readonly string[]> = {
   JupyterHub: [
@@ -108,7 +109,6 @@ export const UNSUPPORTED_CLASSES: Record<string, string> = {
   DockerSpawner: 'a Docker spawner (planned)',
   SwarmSpawner: 'a Docker Swarm spawner',
   SystemdSpawner: 'a systemd spawner (planned)',
-  KubeSpawner: 'a Kubernetes spawner (planned)',
   BatchSpawnerBase: 'batch-system spawners',
   SlurmSpawner: 'batch-system spawners',
   SudoSpawner: 'a sudo-based spawner',
@@ -168,6 +168,7 @@ export const REFUSED_TRAITS: Record<string, Record<string, string>> = {
     group_search_base:
       "searching all of a user's LDAP groups under a base, an unreleased ldapauthenticator feature (not in 2.x) for manage_groups",
   },
+  KubeSpawner: kubeSpawnerRefused,
 };
 
 /** What to do instead of one refused setting (looked up on its class and the ancestors). */
@@ -196,6 +197,8 @@ export const REFUSED_KEY_HINTS: Record<string, string> = {
 
 /** What the refused settings' users can do instead. */
 export const REFUSED_HINT: Record<string, string> = {
+  KubeSpawner:
+    'Remove it (or set it to false/empty); docs/kubernetes.md lists the KubeSpawner keys labhub implements',
   NativeAuthenticator:
     'Remove it (or set it to false/empty). labhub implements enable_signup, open_signup, ask_email_on_signup, check_common_password, minimum_password_length, allowed_failed_logins and seconds_before_next_try; an admin approves sign-ups on /hub/signups',
 };

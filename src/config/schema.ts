@@ -17,6 +17,7 @@ import {
   spawnerTraits,
 } from './schema-classes.js';
 import { ldapAuthenticatorHelp, ldapAuthenticatorTraits } from './schema-ldap.js';
+import { kubeSpawnerHelp, kubeSpawnerTraits } from './schema-kubespawner.js';
 
 type Shape = Record<string, z.ZodType>;
 type Out<S extends Shape> = { [K in keyof S]: z.output<S[K]> };
@@ -41,6 +42,7 @@ export type ClassName =
   | 'Spawner'
   | 'LocalProcessSpawner'
   | 'SimpleLocalProcessSpawner'
+  | 'KubeSpawner'
   | 'ConfigurableHTTPProxy'
   | 'Labhub';
 
@@ -96,6 +98,7 @@ export const CLASSES: Record<ClassName, ClassDef> = {
     help: classHelp.SimpleLocalProcessSpawner!,
     root: false,
   },
+  KubeSpawner: { parent: 'Spawner', own: kubeSpawnerTraits, help: kubeSpawnerHelp, root: false },
   ConfigurableHTTPProxy: {
     parent: null,
     own: proxyTraits,
@@ -132,6 +135,7 @@ export type NativeAuthenticatorTraits = AuthenticatorTraits & Out<typeof nativeA
 export type LDAPAuthenticatorTraits = AuthenticatorTraits & Out<typeof ldapAuthenticatorTraits>;
 export type SpawnerTraits = Out<typeof spawnerTraits>;
 export type SimpleSpawnerTraits = SpawnerTraits & Out<typeof simpleSpawnerTraits>;
+export type KubeSpawnerTraits = SpawnerTraits & Out<typeof kubeSpawnerTraits>;
 export type ConfigurableHTTPProxyTraits = Out<typeof proxyTraits>;
 export type LabhubTraits = Out<typeof labhubTraits>;
 
@@ -159,6 +163,7 @@ export type HubConfig = DeepReadonly<{
   Spawner: SpawnerTraits;
   LocalProcessSpawner: Partial<SpawnerTraits>;
   SimpleLocalProcessSpawner: Partial<SimpleSpawnerTraits>;
+  KubeSpawner: Partial<KubeSpawnerTraits>;
   ConfigurableHTTPProxy: ConfigurableHTTPProxyTraits;
   Labhub: LabhubTraits;
 }>;

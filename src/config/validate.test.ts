@@ -38,7 +38,7 @@ test('recognised JupyterHub settings labhub does not support are warnings, also 
     {
       JupyterHub: { subdomain_host: 'x' },
       PAMAuthenticator: { auth_refresh_age: 5 },
-      KubeSpawner: { image: 'x' },
+      DockerSpawner: { image: 'x' },
     },
     'labhub.yaml',
   );
@@ -49,11 +49,22 @@ test('recognised JupyterHub settings labhub does not support are warnings, also 
     [
       ['LABHUB_WARN_CONFIG_UNSUPPORTED', 'JupyterHub.subdomain_host'],
       ['LABHUB_WARN_CONFIG_UNSUPPORTED', 'PAMAuthenticator.auth_refresh_age'],
-      ['LABHUB_WARN_CONFIG_UNSUPPORTED', 'KubeSpawner.image'],
+      ['LABHUB_WARN_CONFIG_UNSUPPORTED', 'DockerSpawner.image'],
     ],
   );
   assert.equal(raw.classes.size, 0);
   assert.equal(raw.dropped.length, 3);
+});
+
+test('KubeSpawner keys labhub implements pass; the ones it does not are refused, not ignored', () => {
+  const ok = fromObject({ KubeSpawner: { image: 'x', enable_user_namespaces: false } }, undefined);
+  checkKeys(ok, []);
+  assert.deepEqual([...(ok.classes.get('KubeSpawner')?.keys() ?? [])], ['image']);
+  fails(
+    () => checkKeys(fromObject({ KubeSpawner: { enable_user_namespaces: true } }, undefined), []),
+    'LABHUB_ERR_CONFIG',
+    /KubeSpawner\.enable_user_namespaces \(a namespace per user\) is not implemented by labhub, so it is refused rather than ignored\. .*docs\/kubernetes\.md/,
+  );
 });
 
 test('NativeAuthenticator features labhub lacks are refused, not ignored; "off" values pass', () => {

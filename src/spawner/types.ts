@@ -40,6 +40,8 @@ export interface SpawnerContext {
   /** The JUPYTERHUB_* environment computed by the hub (spawner/spawn-env.ts). */
   hubEnv: Record<string, string>;
   options: SpawnerOptions;
+  /** The user_options of this spawn (spawn form or REST API), null/absent when none. */
+  userOptions?: JsonObject | null;
   log: Logger;
 }
 
@@ -101,4 +103,6 @@ export interface SpawnerDefinition {
    * deployment; throws HubError LABHUB_ERR_CONFIG for options that can never work.
    */
   startupNotices?(options: Pick<SpawnerOptions, 'cmd' | 'args' | 'extra'>): SpawnerNotice[];
+  /** Optional: release what the plugin shares between servers (watches, connections) at hub stop. */
+  close?(): Promise<void>;
 }

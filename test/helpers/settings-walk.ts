@@ -32,6 +32,7 @@ const AUTH_FOR: Partial<Record<ClassName, string>> = {
 /** Classes whose traits only count when the spawner is that class: the spawner_class to set. */
 const SPAWNER_FOR: Partial<Record<ClassName, string>> = {
   SimpleLocalProcessSpawner: 'simple',
+  KubeSpawner: 'kubernetes',
 };
 
 /** Values the generic rule below cannot make (enums, URLs, nullable defaults, objects). */
@@ -54,6 +55,7 @@ const SPECIAL: Record<string, unknown> = {
   'Spawner.run_as_user': 'self',
   'Spawner.user_env': 'off',
   'Spawner.hub_connect_url': 'http://zq.example:4324',
+  ...kubeSpawnerSpecial(),
   'ConfigurableHTTPProxy.api_url': 'http://127.0.0.1:4325',
   'Labhub.idle_culler': { enabled: true },
   'Labhub.login_rate_limit': { per_user: 4242 },
@@ -75,6 +77,52 @@ export const READ_BEFORE_SETTINGS: Record<string, string> = {
   // Picks the authenticator plugin; its resolved id is settingsFromConfig's second argument.
   'JupyterHub.authenticator_class': 'auth/choice.ts',
 };
+
+/** KubeSpawner traits whose default (null, {}, [] of mappings, enums) the generic rule cannot vary. */
+function kubeSpawnerSpecial(): Record<string, unknown> {
+  const dict = { zq: 'zq' };
+  const dicts = [{ name: 'zq' }];
+  const v: Record<string, unknown> = {
+    environment: { ZQ: '1' },
+    image_pull_policy: 'Always',
+    cpu_guarantee: 0.25,
+    mem_guarantee: '1G',
+    uid: 4242,
+    gid: 4243,
+    fs_gid: 4244,
+    supplemental_gids: [4245],
+    working_dir: '/zq',
+    storage_capacity: '1Gi',
+    storage_class: 'zq',
+    slug_scheme: 'escape',
+    service_account: 'zq',
+    automount_service_account_token: true,
+    scheduler_name: 'zq',
+  };
+  for (const k of ['extra_resource_limits', 'extra_resource_guarantees', 'node_selector'])
+    v[k] = dict;
+  for (const k of ['storage_extra_labels', 'storage_extra_annotations', 'common_labels'])
+    v[k] = dict;
+  for (const k of ['extra_labels', 'extra_annotations']) v[k] = dict;
+  for (const k of ['container_security_context', 'pod_security_context', 'storage_selector'])
+    v[k] = dict;
+  for (const k of ['lifecycle_hooks', 'extra_pod_config', 'extra_container_config']) v[k] = dict;
+  for (const k of [
+    'tolerations',
+    'node_affinity_preferred',
+    'node_affinity_required',
+    'pod_affinity_preferred',
+    'pod_affinity_required',
+    'pod_anti_affinity_preferred',
+    'pod_anti_affinity_required',
+    'volumes',
+    'volume_mounts',
+    'init_containers',
+    'extra_containers',
+  ])
+    v[k] = dicts;
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [`KubeSpawner.${k}`, x]));
+}
 
 let counter = 0;
 export function distinct(key: string, dflt: unknown): unknown {

@@ -13,6 +13,10 @@ import * as k8s from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { requireKubeBinary, startKubeCluster, type KubeCluster } from '../helpers/kube-cluster.js';
 import { loadConfig } from '../../src/config/index.js';
+import { settingsFromConfig } from '../../src/core/settings-from-config.js';
+import { checkSpawnerOptions } from '../../src/spawner/registry.js';
+import { kubernetesSpawner } from '../../src/spawner/kubernetes/index.js';
+import { kubeOptions } from '../../src/spawner/kubernetes/options.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const chart = join(root, 'deploy/helm/labhub');
@@ -139,14 +143,15 @@ test('default values: hub, proxy, RBAC, NetworkPolicies, SQLite PVC; labhub read
     { name: 'volume-{username}{servername}', mountPath: '/home/jovyan' },
   ]);
 
-  // labhub's own loader accepts what the chart derives. KubeSpawner's section and the spawner
-  // class are left out until the kubernetes spawner (src/spawner/kubernetes/) is registered.
-  const { KubeSpawner: _ks, ...rest } = cfg;
-  const { spawner_class: _sc, ...jupyterHub } = rest.JupyterHub;
+  // labhub's own loader accepts what the chart derives, and the kubernetes spawner its options.
   const file = join(scratch, 'labhub.yaml');
-  writeFileSync(file, JSON.stringify({ ...rest, JupyterHub: jupyterHub }));
+  writeFileSync(file, JSON.stringify(cfg));
   const loaded = loadConfig({ file }).config;
   assert.equal(loaded.ConfigurableHTTPProxy.should_start, false);
+  const settings = settingsFromConfig(loaded, 'dummy');
+  assert.equal(settings.spawnerClass, 'kubernetes');
+  checkSpawnerOptions(kubernetesSpawner, settings.spawner.extra);
+  assert.equal(kubeOptions(settings.spawner.extra).namespace, ns);
   assert.equal(loaded.Labhub.idle_culler.enabled, true);
 
   await cluster.createNamespace(ns);

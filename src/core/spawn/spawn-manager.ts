@@ -141,6 +141,7 @@ export class SpawnManager {
       serverName,
       spawner: null as unknown as Spawner,
       progress,
+      userOptions: options,
       spawning: null,
       stopping: null,
     };
@@ -278,6 +279,7 @@ export class SpawnManager {
       serverName: rec.name,
       hubEnv: {},
       options,
+      userOptions: rec.userOptions,
       log: this.d.log.child({ user: userName, server: rec.name }),
     });
     spawner.loadState(rec.state);

@@ -7,6 +7,7 @@ import type { Logger } from '../../log.js';
 import { HubError } from '../../errors.js';
 import type { ServerRecord, User } from '../../db/index.js';
 import type { Spawner, SpawnerOptions } from '../../spawner/types.js';
+import type { JsonObject } from '../../util/json.js';
 import { ProgressChannel, readyEvent, type ProgressEvent } from './progress.js';
 import { withTimeout } from './timeouts.js';
 import { issueServerCredentials } from './server-credentials.js';
@@ -22,6 +23,8 @@ export interface Live {
   serverName: string;
   spawner: Spawner;
   progress: ProgressChannel;
+  /** user_options of the current spawn (what the spawner gets as SpawnerContext.userOptions). */
+  userOptions?: JsonObject | null;
   /** Settles when the current spawn finishes (resolves on success, rejects with the reason). */
   spawning: Promise<void> | null;
   stopping: Promise<void> | null;
@@ -83,6 +86,7 @@ export async function runSpawnSteps(
     serverName: rec.name,
     hubEnv,
     options,
+    userOptions: live.userOptions ?? null,
     log,
   });
   live.spawner = spawner;

@@ -9,10 +9,30 @@ import { requireScope } from '../guard.js';
 import { safeNextUrl } from '../next-url.js';
 import { pageContext, sendPage } from '../page-context.js';
 import { renderNotRunning, renderSpawnForm, renderSpawnPending } from './render/index.js';
+import type { SpawnProfileOption } from './render/spawn-pages.js';
 import { checkXsrf, requireNavigation } from '../xsrf.js';
 import { pageUser } from './page-auth.js';
 
 const esc = (s: string) => pyQuote(s, '@~');
+
+/** KubeSpawner's `profile_options` of one profile, for the form (choices and free-text fields). */
+function profileOptionsOf(raw: unknown): SpawnProfileOption[] | undefined {
+  if (!raw || typeof raw !== 'object') return undefined;
+  return Object.entries(raw as Record<string, Record<string, unknown>>).map(([name, o]) => {
+    const choices = (o.choices ?? {}) as Record<string, Record<string, unknown>>;
+    const unlisted = o.unlisted_choice as Record<string, unknown> | undefined;
+    return {
+      name,
+      displayName: String(o.display_name ?? name),
+      choices: Object.entries(choices).map(([slug, c]) => ({
+        slug,
+        displayName: String(c.display_name ?? slug),
+        default: !!c.default,
+      })),
+      unlisted: unlisted?.enabled ? String(unlisted.display_name ?? '') : undefined,
+    };
+  });
+}
 
 /** /hub/spawn[/<user>[/<server>]] and /hub/spawn-pending/<user>[/<server>] (§7.1, §7.2). */
 export function registerSpawnRoutes(app: FastifyInstance, ctx: HubContext): void {
@@ -80,6 +100,7 @@ export function registerSpawnRoutes(app: FastifyInstance, ctx: HubContext): void
             displayName: String(pr.display_name ?? pr.slug ?? `Profile ${i + 1}`),
             description: pr.description ? String(pr.description) : undefined,
             default: !!pr.default,
+            options: profileOptionsOf(pr.profile_options),
           }))
         : undefined;
       return sendPage(

@@ -118,7 +118,22 @@ const PAGES: Record<string, (c: PageContext) => RenderedPage> = {
       next: '/user/alice/lab',
       profiles: [
         { slug: 'cpu', displayName: 'CPU', description: 'd1' },
-        { slug: 'gpu', displayName: 'GPU', default: true },
+        {
+          slug: 'gpu',
+          displayName: 'GPU',
+          default: true,
+          options: [
+            {
+              name: 'image',
+              displayName: 'Image',
+              choices: [
+                { slug: 'a', displayName: 'A' },
+                { slug: 'b', displayName: 'B', default: true },
+              ],
+              unlisted: 'Other image',
+            },
+          ],
+        },
       ],
     }),
   spawnFormHtml: (c) =>
@@ -450,6 +465,10 @@ test('spawn form: profiles as radio buttons, operator HTML kept as markup', () =
   const out = PAGES.spawnFormProfiles!(ctx('en')).html;
   assert.match(out, /<input type="radio" name="profile" id="profile-1" value="gpu" checked>/);
   assert.match(out, /<legend>Environment<\/legend>/);
+  // KubeSpawner profile_options: the field names KubeSpawner's form posts
+  assert.match(out, /<select name="profile-option-gpu--image" id="profile-1-option-0">/);
+  assert.match(out, /<option value="b" selected>B<\/option>/);
+  assert.match(out, /<input type="text" name="profile-option-gpu--image--unlisted-choice"/);
   assert.match(out, /action="\/hub\/spawn\/alice\?next=%2Fuser%2Falice%2Flab"/);
   const raw = PAGES.spawnFormHtml!(ctx('en')).html;
   assert.match(

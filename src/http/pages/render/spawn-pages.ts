@@ -113,6 +113,39 @@ export interface SpawnProfile {
   displayName: string;
   description?: string;
   default?: boolean;
+  /** KubeSpawner `profile_options`: a choice list per option (form field `profile-option-<slug>--<name>`). */
+  options?: SpawnProfileOption[];
+}
+
+/** One option of a profile: its choices, and a free-text value when `unlisted` is set. */
+export interface SpawnProfileOption {
+  name: string;
+  displayName: string;
+  choices: { slug: string; displayName: string; default?: boolean }[];
+  /** Label of the free-text field (KubeSpawner's unlisted_choice), when enabled. */
+  unlisted?: string;
+}
+
+function profileOptions(p: SpawnProfile, i: number) {
+  return (p.options ?? []).map((o, j) => {
+    const field = `profile-option-${p.slug}--${o.name}`;
+    const id = `profile-${i}-option-${j}`;
+    const selected = o.choices.find((c) => c.default)?.slug ?? o.choices[0]?.slug;
+    return html`<div class="profile-option">
+      ${
+        o.choices.length
+          ? html`<label for="${id}">${o.displayName}</label>
+      <select name="${field}" id="${id}">${o.choices.map((c) => html`<option value="${c.slug}"${boolAttr('selected', c.slug === selected)}>${c.displayName}</option>`)}</select>`
+          : ''
+      }
+      ${
+        o.unlisted !== undefined
+          ? html`<label for="${id}-other">${o.unlisted || o.displayName}</label>
+      <input type="text" name="${field}--unlisted-choice" id="${id}-other">`
+          : ''
+      }
+    </div>`;
+  });
 }
 
 export interface SpawnFormPageData {
@@ -146,6 +179,7 @@ export function renderSpawnForm(ctx: PageContext, data: SpawnFormPageData): Rend
     (p, i) => html`<div class="profile">
     <input type="radio" name="profile" id="profile-${i}" value="${p.slug}"${boolAttr('checked', p.slug === defaultSlug)}${p.description ? html` aria-describedby="profile-${i}-desc"` : ''}>
     <label for="profile-${i}"><span class="profile-name">${p.displayName}</span>${p.description ? html`<span class="hint" id="profile-${i}-desc">${p.description}</span>` : ''}</label>
+    ${profileOptions(p, i)}
   </div>`,
   )}
 </fieldset>`;

@@ -1,0 +1,210 @@
+/**
+ * The hub's link to one Kubernetes API server: the client configuration (a kubeconfig file, or
+ * the pod's service account when the hub runs in the cluster) and ONE shared watch (informer:
+ * list, then watch) of the pods the hub owns per namespace, selected by the `component` label.
+ * Every server's spawner reads its pod from that cache and is woken by its changes: no request
+ * per server while servers run, so the hub's work follows what changes, not how many run.
+ */
+import * as k8s from '@kubernetes/client-node';
+import { existsSync, readFileSync } from 'node:fs';
+import { HubError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+
+export type Pod = k8s.V1Pod;
+type PodListener = (pod: Pod | null) => void;
+
+/** Where the client configuration comes from: an explicit file, else in-cluster, else default. */
+export function loadKubeConfig(kubeconfig: string): k8s.KubeConfig {
+  const kc = new k8s.KubeConfig();
+  try {
+    if (kubeconfig) {
+      if (!existsSync(kubeconfig))
+        throw new Error(`the file ${kubeconfig} (KubeSpawner.kubeconfig) does not exist`);
+      kc.loadFromFile(kubeconfig);
+    } else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
+    else kc.loadFromDefault();
+  } catch (e) {
+    throw new HubError(
+      'LABHUB_ERR_CONFIG',
+      500,
+      `Cannot load the Kubernetes client configuration: ${(e as Error).message}. Set KubeSpawner.kubeconfig to a kubeconfig file, or run the hub in the cluster with a service account.`,
+    );
+  }
+  if (!kc.getCurrentCluster())
+    throw new HubError(
+      'LABHUB_ERR_CONFIG',
+      500,
+      'No Kubernetes cluster configured: set KubeSpawner.kubeconfig (or $KUBECONFIG), or run the hub in the cluster with a service account.',
+    );
+  return kc;
+}
+
+/** The namespace of the hub's own pod (its service account), or null outside a cluster. */
+export function inClusterNamespace(): string | null {
+  try {
+    return (
+      readFileSync('/var/run/secrets/kubernetes.io/serviceaccount/namespace', 'utf8').trim() || null
+    );
+  } catch {
+    return null;
+  }
+}
+
+/** The message of a failed API call (the API server's Status message when there is one). */
+export function apiMessage(e: unknown): string {
+  if (e instanceof k8s.ApiException) {
+    const body: unknown = e.body;
+    try {
+      const parsed = (typeof body === 'string' ? JSON.parse(body) : body) as { message?: string };
+      if (parsed?.message) return parsed.message;
+    } catch {
+      /* not JSON */
+    }
+    return `HTTP ${e.code}`;
+  }
+  return (e as Error)?.message ?? String(e);
+}
+
+/** HTTP status of a failed API call, or 0. */
+export function apiStatus(e: unknown): number {
+  return e instanceof k8s.ApiException ? e.code : 0;
+}
+
+/** The shared pod watch of one namespace. */
+export class PodWatch {
+  private readonly informer: k8s.Informer<Pod> & k8s.ObjectCache<Pod>;
+  private readonly listeners = new Map<string, Set<PodListener>>();
+  private started: Promise<void> | null = null;
+  private closed = false;
+  private retry: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly api: k8s.CoreV1Api,
+    kc: k8s.KubeConfig,
+    readonly namespace: string,
+    readonly labelSelector: string,
+    private readonly log: Logger,
+  ) {
+    this.informer = k8s.makeInformer<Pod>(
+      kc,
+      `/api/v1/namespaces/${namespace}/pods`,
+      () => this.api.listNamespacedPod({ namespace, labelSelector }),
+      labelSelector,
+    );
+    const fire = (pod: Pod, gone: boolean) => {
+      const name = pod.metadata?.name;
+      if (!name) return;
+      for (const l of [...(this.listeners.get(name) ?? [])]) l(gone ? null : pod);
+    };
+    this.informer.on('add', (p) => fire(p, false));
+    this.informer.on('update', (p) => fire(p, false));
+    this.informer.on('delete', (p) => fire(p, true));
+    this.informer.on('error', (err: unknown) => {
+      if (this.closed) return;
+      this.log.warn(
+        { err },
+        `The watch of pods in namespace ${namespace} ended (${apiMessage(err)}); restarting it in 1 s`,
+      );
+      this.retry = setTimeout(() => {
+        this.retry = null;
+        if (!this.closed) void this.informer.start().catch(() => undefined);
+      }, 1000);
+      this.retry.unref();
+    });
+  }
+
+  /** Resolves once the first list is in the cache (starts the watch on first use). */
+  ready(): Promise<void> {
+    this.started ??= this.informer.start().catch((e: unknown) => {
+      this.started = null;
+      throw new HubError(
+        'LABHUB_ERR_SPAWN_FAILED',
+        500,
+        `Cannot watch the pods in namespace ${this.namespace}: ${apiMessage(e)}`,
+      );
+    });
+    return this.started;
+  }
+
+  /** The cached pod (after {@link ready}), or undefined. */
+  get(name: string): Pod | undefined {
+    return this.informer.get(name, this.namespace);
+  }
+
+  /** Calls `cb` with each change of pod `name` (null: deleted). Returns the unsubscribe. */
+  subscribe(name: string, cb: PodListener): () => void {
+    let set = this.listeners.get(name);
+    if (!set) this.listeners.set(name, (set = new Set()));
+    set.add(cb);
+    return () => {
+      set.delete(cb);
+      if (!set.size) this.listeners.delete(name);
+    };
+  }
+
+  /** Number of pods in the cache (for tests and metrics). */
+  size(): number {
+    return this.informer.list(this.namespace).length;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.retry) clearTimeout(this.retry);
+    await this.informer.stop().catch(() => undefined);
+  }
+}
+
+/** One API server: its clients and one pod watch per namespace. */
+export class KubeCluster {
+  readonly core: k8s.CoreV1Api;
+  private readonly watches = new Map<string, PodWatch>();
+
+  constructor(
+    readonly kc: k8s.KubeConfig,
+    private readonly log: Logger,
+  ) {
+    this.core = kc.makeApiClient(k8s.CoreV1Api);
+  }
+
+  /** The shared watch of `namespace` for pods labelled `component=<componentLabel>`. */
+  pods(namespace: string, componentLabel: string): PodWatch {
+    const selector = `component=${componentLabel}`;
+    const key = `${namespace}\n${selector}`;
+    let w = this.watches.get(key);
+    if (!w) {
+      w = new PodWatch(this.core, this.kc, namespace, selector, this.log);
+      this.watches.set(key, w);
+    }
+    return w;
+  }
+
+  /** Watches open now (for tests: one per namespace whatever the number of servers). */
+  watchCount(): number {
+    return this.watches.size;
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.watches.values()];
+    this.watches.clear();
+    await Promise.all(all.map((w) => w.close()));
+  }
+}
+
+const clusters = new Map<string, KubeCluster>();
+
+/** The process-wide link for a kubeconfig setting ('' = in-cluster/default). */
+export function clusterFor(kubeconfig: string, log: Logger): KubeCluster {
+  let c = clusters.get(kubeconfig);
+  if (!c) {
+    c = new KubeCluster(loadKubeConfig(kubeconfig), log);
+    clusters.set(kubeconfig, c);
+  }
+  return c;
+}
+
+/** Ends every watch (hub shutdown; tests simulating a hub restart). */
+export async function closeClusters(): Promise<void> {
+  const all = [...clusters.values()];
+  clusters.clear();
+  await Promise.all(all.map((c) => c.close()));
+}
