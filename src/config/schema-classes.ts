@@ -273,6 +273,12 @@ const loginRateLimit = z.strictObject({
   window_seconds: seconds.default(300),
 });
 
+const usage = z.strictObject({
+  sample_interval: seconds.default(60),
+  raw_retention_hours: posInt.default(48),
+  retention_days: posInt.default(400),
+});
+
 export const proxyTraits = {
   api_url: t(z.string(), 'http://127.0.0.1:8001', 'str', "URL of the proxy's REST API."),
   auth_token: t(
@@ -332,6 +338,12 @@ export const labhubTraits = {
     {},
     '{enabled, timeout, interval, max_age, cull_users}',
     'Built-in idle culler: stop servers idle for `timeout` s (default 3600), checked every `interval` s (300); `max_age` > 0 also stops servers older than that; `cull_users` also deletes a non-admin user whose last active server was culled (temporary users). Off by default.',
+  ),
+  usage: t(
+    usage,
+    {},
+    '{sample_interval, raw_retention_hours, retention_days}',
+    'Usage accounting (docs/usage-reports.md): server sessions are always recorded; CPU and memory of each running server are sampled every `sample_interval` s (default 60; 0 = no sampling) through its spawner (local servers: their cgroup, else /proc), kept raw for `raw_retention_hours` (48) and as hourly totals for `retention_days` (400).',
   ),
   login_rate_limit: t(
     loginRateLimit,

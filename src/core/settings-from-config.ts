@@ -208,6 +208,12 @@ function labhubSettings(lab: DeepReadonly<LabhubTraits>) {
     generateSelfSignedCert: lab.generate_self_signed_cert,
     /** Labhub.http_redirect_port (0 = off). */
     httpRedirectPort: lab.http_redirect_port,
+    /** Labhub.usage: the usage accounting (core/usage/). */
+    usage: {
+      sampleInterval: lab.usage.sample_interval,
+      rawRetentionHours: lab.usage.raw_retention_hours,
+      retentionDays: lab.usage.retention_days,
+    },
   };
 }
 
