@@ -139,5 +139,6 @@ export function localServerUsage(pid: number, cgroupDirs: readonly string[]): Se
     const u = cgroupUsage(d);
     if (u) return u;
   }
-  return treeUsage(procSnapshot(), pid);
+  // A server started after the snapshot was taken is not in it yet: look again.
+  return treeUsage(procSnapshot(), pid) ?? treeUsage(procSnapshot({ fresh: true }), pid);
 }

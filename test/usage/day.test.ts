@@ -9,7 +9,9 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FAKE_SERVER, hubFetch, startTestHub, type TestHub } from '../helpers/test-hub.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { FAKE_SERVER, ROOT, hubFetch, startTestHub, type TestHub } from '../helpers/test-hub.js';
 import { ManualClock } from '../../src/core/usage/clock.js';
 
 const DAY = '2026-11-10';
@@ -194,6 +196,28 @@ test('a simulated day: sessions, samples, hourly roll-up and reports match what 
       'group,users,server_hours,active_hours,idle_hours,cpu_hours,memory_peak_bytes,memory_average_bytes',
     );
     assert.match(lines[1], /^chem,2,8,2,6,/);
+    // The command line says the same, read from the database.
+    const emptyConfig = join(t.dir, 'labhub.yaml');
+    writeFileSync(emptyConfig, '{}\n');
+    // (asynchronously: the hub runs in this process and must keep serving)
+    const cli = await promisify(execFile)(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(ROOT, 'src/cli/main.ts'),
+        'report',
+        '--config',
+        emptyConfig,
+        '--db',
+        `sqlite:///${join(t.dir, 'hub.sqlite')}`,
+        '--authenticator',
+        'dummy',
+        ...['--from', DAY, '--to', '2026-11-11', '--by', 'group', '--format', 'csv'],
+      ],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
+    assert.deepEqual(cli.stdout.trim().split('\r\n'), lines);
 
     // Sessions: how each ended.
     const sessions = await t.hub.ctx.store.db
