@@ -229,6 +229,16 @@ export interface UsageHourlyTable {
   samples: number;
 }
 
+/** Totals of one hour over all servers (migration 006): the dashboard's series. */
+export interface UsageHoursTable {
+  hour: string;
+  server_seconds: number;
+  /** Users with a server running during the hour. */
+  users: number;
+  /** Users whose server reported activity during the hour. */
+  active_users: number;
+}
+
 export interface Database {
   users: UsersTable;
   servers: ServersTable;
@@ -249,4 +259,5 @@ export interface Database {
   usage_sessions: UsageSessionsTable;
   usage_samples: UsageSamplesTable;
   usage_hourly: UsageHourlyTable;
+  usage_hours: UsageHoursTable;
 }

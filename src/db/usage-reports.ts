@@ -37,7 +37,10 @@ export interface UsageHour {
 export interface SpawnStats {
   requested: number;
   started: number;
-  /** Seconds from request to answer: 50th, 90th, 99th percentile (null without spawns). */
+  /**
+   * Seconds from request to answer, whole seconds rounded down: 50th, 90th, 99th percentile
+   * (null without spawns).
+   */
   p50: number | null;
   p90: number | null;
   p99: number | null;
@@ -120,26 +123,20 @@ export class UsageReportRepo {
     };
   }
 
-  /** The hourly series for [from, to) (hours without any server are absent). */
+  /** The hourly series for [from, to) from the per-hour totals (hours without servers absent). */
   async hours(from: string, to: string): Promise<UsageHour[]> {
     const rows = await this.db
-      .selectFrom('usage_hourly')
-      .select([
-        'hour',
-        sql<number>`sum(server_seconds)`.as('server'),
-        sql<number>`count(distinct user_id)`.as('users'),
-        sql<number>`count(distinct case when active_seconds > 0 then user_id end)`.as('active'),
-      ])
+      .selectFrom('usage_hours')
+      .selectAll()
       .where('hour', '>=', from)
       .where('hour', '<', to)
-      .groupBy('hour')
       .orderBy('hour')
       .execute();
     return rows.map((r) => ({
       hour: r.hour,
-      runningServers: num(r.server) / 3600,
+      runningServers: num(r.server_seconds) / 3600,
       usersWithServers: num(r.users),
-      activeUsers: num(r.active),
+      activeUsers: num(r.active_users),
     }));
   }
 
@@ -153,16 +150,22 @@ export class UsageReportRepo {
       .select([sql<number>`count(*)`.as('n'), sql<number>`count(spawn_seconds)`.as('started')])
       .executeTakeFirstOrThrow();
     const started = num(c.started);
-    const pct = async (p: number): Promise<number | null> => {
+    // Percentiles from a histogram of whole seconds (one scan, a few hundred rows at most).
+    const bins = await inRange
+      .select([sql<number>`floor(spawn_seconds)`.as('s'), sql<number>`count(*)`.as('n')])
+      .where('spawn_seconds', 'is not', null)
+      .groupBy(sql`floor(spawn_seconds)`)
+      .orderBy(sql`floor(spawn_seconds)`)
+      .execute();
+    const pct = (p: number): number | null => {
       if (!started) return null;
-      const r = await inRange
-        .select('spawn_seconds')
-        .where('spawn_seconds', 'is not', null)
-        .orderBy('spawn_seconds')
-        .limit(1)
-        .offset(Math.min(started - 1, Math.floor(p * (started - 1) + 0.5)))
-        .executeTakeFirst();
-      return r ? num(r.spawn_seconds) : null;
+      const rank = Math.min(started, Math.floor(p * (started - 1) + 0.5) + 1);
+      let seen = 0;
+      for (const b of bins) {
+        seen += num(b.n);
+        if (seen >= rank) return num(b.s);
+      }
+      return null;
     };
     const failures = await inRange
       .select(['detail', sql<number>`count(*)`.as('n')])
@@ -173,9 +176,9 @@ export class UsageReportRepo {
     return {
       requested: num(c.n),
       started,
-      p50: await pct(0.5),
-      p90: await pct(0.9),
-      p99: await pct(0.99),
+      p50: pct(0.5),
+      p90: pct(0.9),
+      p99: pct(0.99),
       failures: failures.map((f) => ({ reason: f.detail ?? 'error', count: num(f.n) })),
     };
   }

@@ -250,9 +250,31 @@ export class UsageRepo {
     }));
   }
 
-  /** Replace the buckets of one hour (roll-ups are recomputed until the hour is over). */
+  /**
+   * Replace the buckets of one hour and its totals row (roll-ups are recomputed until the hour
+   * is over).
+   */
   async replaceHour(hour: string, buckets: HourlyBucket[]): Promise<void> {
+    const users = new Set<number>();
+    const active = new Set<number>();
+    let serverSeconds = 0;
+    for (const b of buckets) {
+      serverSeconds += b.serverSeconds;
+      if (b.serverSeconds > 0) users.add(b.userId);
+      if (b.activeSeconds > 0) active.add(b.userId);
+    }
     await this.db.transaction().execute(async (tx) => {
+      await tx.deleteFrom('usage_hours').where('hour', '=', hour).execute();
+      if (buckets.length)
+        await tx
+          .insertInto('usage_hours')
+          .values({
+            hour,
+            server_seconds: serverSeconds,
+            users: users.size,
+            active_users: active.size,
+          })
+          .execute();
       await tx.deleteFrom('usage_hourly').where('hour', '=', hour).execute();
       for (let i = 0; i < buckets.length; i += CHUNK) {
         await tx
@@ -309,6 +331,7 @@ export class UsageRepo {
       .deleteFrom('usage_hourly')
       .where('hour', '<', bucketsBefore)
       .executeTakeFirst();
+    await this.db.deleteFrom('usage_hours').where('hour', '<', bucketsBefore).execute();
     return { samples: num(a.numDeletedRows), buckets: num(b.numDeletedRows) };
   }
 

@@ -76,6 +76,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('samples', 'integer', (c: any) => c.notNull())
     .addPrimaryKeyConstraint('usage_hourly_pk', ['hour', 'session_id'])
     .execute();
+  // One row per hour for the dashboard's series (a year is 8,760 rows whatever the user count).
+  await db.schema
+    .createTable('usage_hours')
+    .addColumn('hour', 'text', (c: any) => c.primaryKey())
+    .addColumn('server_seconds', 'double precision', (c: any) => c.notNull())
+    .addColumn('users', 'integer', (c: any) => c.notNull())
+    .addColumn('active_users', 'integer', (c: any) => c.notNull())
+    .execute();
   await db.schema
     .createIndex('usage_hourly_user')
     .on('usage_hourly')
@@ -84,6 +92,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropTable('usage_hours').ifExists().execute();
   await db.schema.dropTable('usage_hourly').ifExists().execute();
   await db.schema.dropTable('usage_samples').ifExists().execute();
   await db.schema.dropTable('usage_sessions').ifExists().execute();
