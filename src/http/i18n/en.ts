@@ -369,7 +369,7 @@ export const en = {
   'usage.range': '{from} to {to} (UTC)',
   'usage.serversTitle': 'Running servers and active users per hour',
   'usage.serversDesc':
-    'Line chart over {count} hours: at most {max} servers running on average in one hour.',
+    'Line chart over {count, plural, one {# hour} other {# hours}}; highest hourly average of running servers: {max}.',
   'usage.running': 'Running servers (average)',
   'usage.active': 'Active users',
   'usage.withServers': 'Users with a server',
@@ -385,12 +385,14 @@ export const en = {
   'usage.p99': '99th percentile',
   'usage.seconds': '{value} s',
   'usage.failuresTitle': 'Failed starts by reason',
-  'usage.failuresDesc': 'Bar chart of failed starts for {count} reasons.',
+  'usage.failuresDesc':
+    'Bar chart of failed starts for {count, plural, one {# reason} other {# reasons}}.',
   'usage.reason': 'Reason',
   'usage.count': 'Count',
   'usage.noFailures': 'No failed starts.',
   'usage.groupsTitle': 'Resource use by group',
-  'usage.groupsDesc': 'Bar chart of server-hours of {count} groups.',
+  'usage.groupsDesc':
+    'Bar chart of the server-hours of {count, plural, one {# group} other {# groups}}, largest first.',
   'usage.group': 'Group',
   'usage.users': 'Users',
   'usage.serverHours': 'Server-hours',
@@ -409,7 +411,7 @@ export const en = {
   'usage.reason.cancelled': 'cancelled',
   'usage.reason.hub-restart': 'the hub restarted during the start',
   'usage.reason.user-env': 'Python environment',
-  'usage.reason.error': 'error',
+  'usage.reason.error': 'other failure',
 } as const;
 
 /** A key of the message catalogs. */

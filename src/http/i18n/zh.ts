@@ -383,5 +383,5 @@ export const zh: Record<MessageKey, string> = {
   'usage.reason.cancelled': '已取消',
   'usage.reason.hub-restart': '启动期间中心重启',
   'usage.reason.user-env': 'Python 环境',
-  'usage.reason.error': '错误',
+  'usage.reason.error': '其他失败',
 };
