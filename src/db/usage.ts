@@ -191,6 +191,17 @@ export class UsageRepo {
     return r?.t ?? null;
   }
 
+  /** Server seconds of a user's sessions in the hours from `from` on (the budget check). */
+  async serverSecondsOfUser(userId: number, from: string): Promise<number> {
+    const r = await this.db
+      .selectFrom('usage_hourly')
+      .select((eb) => eb.fn.sum<number>('server_seconds').as('s'))
+      .where('user_id', '=', userId)
+      .where('hour', '>=', from)
+      .executeTakeFirst();
+    return num(r?.s);
+  }
+
   /** The newest sample of a session (the CPU baseline after a hub restart). */
   async lastSample(sessionId: number): Promise<{ at: string; cpuTotal: number } | null> {
     const r = await this.db

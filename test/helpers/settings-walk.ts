@@ -56,7 +56,7 @@ const SPECIAL: Record<string, unknown> = {
   'ConfigurableHTTPProxy.api_url': 'http://127.0.0.1:4325',
   'Labhub.idle_culler': { enabled: true },
   'Labhub.login_rate_limit': { per_user: 4242 },
-  'Labhub.usage': { sample_interval: 4242 },
+  'Labhub.usage': { sample_interval: 4242, monthly_server_hours_per_group: { zq: 1 } },
 };
 
 /** Keys read before the settings exist, with the file that reads them (checked below). */
@@ -118,7 +118,11 @@ export const NESTED: Record<string, [unknown, string[], (f: string) => unknown]>
     objectFields(labhubTraits.login_rate_limit),
     (f) => ({ [f]: 4242 }),
   ],
-  'Labhub.usage': [{}, objectFields(labhubTraits.usage), (f) => ({ [f]: 4242 })],
+  'Labhub.usage': [
+    {},
+    objectFields(labhubTraits.usage),
+    (f) => ({ [f]: f.endsWith('_per_group') ? { zq: 4242 } : 4242 }),
+  ],
 };
 
 function serviceField(f: string): Record<string, unknown> {

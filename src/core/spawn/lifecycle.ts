@@ -30,6 +30,11 @@ export type SessionEnd =
  * SpawnManager; a listener's error is logged and never fails a spawn or a stop.
  */
 export interface ServerLifecycle {
+  /**
+   * Before a spawn: throws HubError (403, e.g. the monthly budget is used up) to refuse it.
+   * Unlike the other calls, its error reaches the caller.
+   */
+  admit?(user: { id: number; name: string; admin: boolean }): Promise<void>;
   /** A spawn was requested (before the spawner runs). */
   requested(s: {
     serverId: number;

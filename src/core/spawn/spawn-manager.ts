@@ -97,6 +97,7 @@ export class SpawnManager {
     }
     const rec = await this.d.store.servers.ensure(user.id, serverName);
     if (rec.status === 'spawning') return 'pending';
+    if (rec.status === 'stopped') await this.d.lifecycle?.admit?.(user);
     if (rec.status === 'running')
       throw new HubError('LABHUB_ERR_CONFLICT', 400, `${label} is already running`);
     if (rec.status === 'stopping')

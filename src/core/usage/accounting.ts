@@ -11,9 +11,10 @@ import type { JsonObject } from '../../util/json.js';
 import type { ServerLifecycle, SessionEnd } from '../spawn/lifecycle.js';
 import { HOUR_MS, type Clock } from './clock.js';
 import { rollUp, rolledUntil } from './rollup.js';
+import { checkBudget, type BudgetSettings } from './budget.js';
 
 /** Labhub.usage, as settings. */
-export interface UsageSettings {
+export interface UsageSettings extends BudgetSettings {
   /** Seconds between samples; 0: no sampling (sessions are still recorded). */
   sampleInterval: number;
   rawRetentionHours: number;
@@ -62,6 +63,18 @@ export class UsageAccounting implements ServerLifecycle {
 
   private guard(what: string, f: () => Promise<void>): Promise<void> {
     return f().catch((e) => this.d.log.warn({ err: e }, `usage accounting: ${what} failed`));
+  }
+
+  /** Refuse a spawn when the user's monthly server-hour budget is used up (admins exempt). */
+  async admit(user: { id: number; admin: boolean }): Promise<void> {
+    if (user.admin) return;
+    if (
+      !this.d.settings.monthlyServerHours &&
+      !Object.keys(this.d.settings.monthlyServerHoursPerGroup ?? {}).length
+    )
+      return;
+    await this.refresh();
+    await checkBudget(this.d.store, this.d.settings, user, this.d.clock.now());
   }
 
   requested(s: Parameters<ServerLifecycle['requested']>[0]): Promise<void> {

@@ -360,6 +360,8 @@ export const en = {
   'js.admin.sortAsc': 'sorted ascending',
   'js.admin.sortDesc': 'sorted descending',
   'admin.usageLink': 'Usage reports and charts',
+  'spawn.budgetUsed':
+    'You have used {used} of your {limit} server-hours this month, so no server can start now. A new month begins on {date} (UTC); ask an administrator if you need more time.',
   'usage.title': 'Usage',
   'usage.intro':
     'Server time, CPU and memory recorded by the hub for each server. Hours are UTC; the current hour counts up to the last sample.',

@@ -335,6 +335,8 @@ export const zh: Record<MessageKey, string> = {
   'js.admin.sortAsc': '升序排列',
   'js.admin.sortDesc': '降序排列',
   'admin.usageLink': '使用报告和图表',
+  'spawn.budgetUsed':
+    '本月您已使用 {used} 服务器小时（额度 {limit}），现在无法启动服务器。新的月份从 {date}（UTC）开始；如需更多时间，请联系管理员。',
   'usage.title': '使用情况',
   'usage.intro':
     '中心为每个服务器记录的运行时间、CPU 和内存。时间为 UTC；当前小时统计到最近一次采样。',
