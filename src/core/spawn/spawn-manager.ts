@@ -14,6 +14,7 @@ import { clientIdFor, serverPrefixFor } from '../../spawner/spawn-env.js';
 import { unroutableReason } from '../../util/names.js';
 import { ServerRoutes } from './server-routes.js';
 import { runSpawnSteps, type Live } from './spawn-steps.js';
+import { checkSpawnLimits } from './spawn-limits.js';
 import { failureCategory, type ServerLifecycle, type SessionEnd } from './lifecycle.js';
 
 export interface SpawnManagerDeps {
@@ -83,7 +84,6 @@ export class SpawnManager {
     userOptions: JsonObject | null,
     opts: { waitMs?: number } = {},
   ): Promise<'ready' | 'pending'> {
-    const s = this.d.settings;
     const label = serverName ? `${user.name}/${serverName}` : user.name;
     // Names the rules refuse never get a server (rows from before the rules: rename or delete).
     const unroutable = unroutableReason(user.name, serverName);
@@ -106,28 +106,7 @@ export class SpawnManager {
         400,
         `${label} is pending stop; try again when it has stopped`,
       );
-    if (s.concurrentSpawnLimit > 0 && this.spawningCount() >= s.concurrentSpawnLimit) {
-      this.d.metrics.spawnDuration.observe({ status: 'failure', reason: 'throttled' }, 0);
-      const retry = 30 + Math.floor(Math.random() * 30);
-      throw new HubError(
-        'LABHUB_ERR_TOO_MANY_REQUESTS',
-        429,
-        `Too many users trying to log in right now (${this.spawningCount()} servers starting). Try again in ${retry} seconds.`,
-        { headers: { 'Retry-After': String(retry) } },
-      );
-    }
-    if (
-      s.activeServerLimit > 0 &&
-      (await this.d.store.servers.countActive()) >= s.activeServerLimit
-    ) {
-      this.d.metrics.spawnDuration.observe({ status: 'failure', reason: 'too-many-users' }, 0);
-      throw new HubError(
-        'LABHUB_ERR_TOO_MANY_REQUESTS',
-        429,
-        `Active user limit (${s.activeServerLimit}) reached. Try again later.`,
-        { headers: { 'Retry-After': '60' } },
-      );
-    }
+    await checkSpawnLimits(this.d, this.spawningCount());
     const options = userOptions ?? rec.userOptions;
     await this.d.store.servers.update(rec.id, {
       status: 'spawning',
