@@ -43,6 +43,8 @@ import type { Proxy } from './proxy/types.js';
 import { ServiceRunner } from './core/service-runner.js';
 import { IdleCuller } from './core/idle-culler.js';
 import { ActivitySync } from './core/activity-sync.js';
+import { UsageAccounting, type SampledServer } from './core/usage/accounting.js';
+import { systemClock, type Clock } from './core/usage/clock.js';
 
 export interface HubOptions {
   configFile?: string;
@@ -51,6 +53,8 @@ export interface HubOptions {
   cwd?: string;
   /** Preloaded config (tests). */
   loaded?: LoadedConfig;
+  /** The usage accounting's clock (tests move it; default: the system clock). */
+  clock?: Clock;
 }
 
 /** A running hub. `Hub.start()` returns once it serves requests and routes are in place. */
@@ -234,6 +238,11 @@ export class Hub {
     this.proxy = proxy;
     proxyRef = proxy;
     proxy.keepHubRoute(settings.baseUrl, hubTarget, { hub: true });
+    const clock = this.opts.clock ?? systemClock;
+    const usage: UsageAccounting = new UsageAccounting({
+      ...{ store, log, clock, settings: settings.usage, spawnerId: spawnerDef.id },
+      running: (): SampledServer[] => spawns.runningServers(),
+    });
     const spawns = new SpawnManager({
       settings: {
         ...settings,
@@ -253,6 +262,7 @@ export class Hub {
       proxy,
       metrics,
       spawner: spawnerDef,
+      lifecycle: usage,
     });
 
     const ctx: HubContext = (this.ctx = {
@@ -267,6 +277,8 @@ export class Hub {
       proxy,
       services,
       metrics,
+      usage,
+      clock,
       shutdown: (o) => this.stop(o).then(() => process.exit(0)),
     });
     this.app = await createApp(ctx, {
@@ -337,7 +349,7 @@ export class Hub {
       throw explainProxyFailure(e, settings, redirectPort, log);
     }
     spawns.startPolling();
-    this.timers.push(metrics.startEventLoopSampler());
+    this.timers.push(metrics.startEventLoopSampler(), usage.start());
 
     this.runner = new ServiceRunner(ctx);
     await this.runner.start();

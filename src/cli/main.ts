@@ -1,6 +1,7 @@
 /**
  * The `labhub` command. With no subcommand it starts the hub; subcommands: migrate-config,
- * doctor, stop, token, upgrade-db, backup, restore, install-service, uninstall-service, proxy. Errors are printed as one clear message, never a stack.
+ * doctor, stop, token, report, upgrade-db, backup, restore, install-service, uninstall-service, proxy.
+ * Errors are printed as one clear message, never a stack.
  */
 import { Command, Option } from 'commander';
 import { isHubError } from '../errors.js';
@@ -9,6 +10,7 @@ import { runStart } from './start.js';
 import { runMigrateConfig } from './migrate-cmd.js';
 import { runDoctor } from './doctor.js';
 import { runToken } from './token.js';
+import { runReport } from './report.js';
 import { runStop } from './stop.js';
 import { runUpgradeDb } from './upgrade-db.js';
 import { runInstallService, runUninstallService } from './service.js';
@@ -94,6 +96,23 @@ program
   .option('--note <note>', 'note stored with the token', 'created by labhub token')
   .option('--scopes <scopes>', 'comma-separated scopes (default: everything the user may do)')
   .action(async (user, opts) => runToken(user, { ...program.opts(), ...opts }).catch(fail));
+
+program
+  .command('report')
+  .description(
+    'usage report (server-hours, CPU-hours, memory, active and idle hours) for a date range, from the database (docs/usage-reports.md)',
+  )
+  .option('-f, --config <file>', 'config file')
+  .option(
+    '--from <date>',
+    'first day or hour (2026-11-01 or an ISO time; default: start of this month)',
+  )
+  .option('--to <date>', 'end, exclusive (default: now)')
+  .option('--by <what>', 'user, group or profile', 'user')
+  .option('--format <format>', 'table, csv or json', 'table')
+  .option('--limit <n>', 'rows (default 100)')
+  .option('--offset <n>', 'rows to skip')
+  .action(async (opts) => runReport({ ...program.opts(), ...opts }).catch(fail));
 
 program
   .command('upgrade-db')

@@ -282,6 +282,14 @@ const letsencrypt = z.strictObject({
   state_dir: z.string().default(''),
 });
 
+const usage = z.strictObject({
+  sample_interval: seconds.default(60),
+  raw_retention_hours: posInt.default(48),
+  retention_days: posInt.default(400),
+  monthly_server_hours: z.number().min(0).default(0),
+  monthly_server_hours_per_group: z.record(z.string(), z.number().min(0)).default({}),
+});
+
 export const proxyTraits = {
   api_url: t(z.string(), 'http://127.0.0.1:8001', 'str', "URL of the proxy's REST API."),
   auth_token: t(
@@ -341,6 +349,12 @@ export const labhubTraits = {
     {},
     '{enabled, timeout, interval, max_age, cull_users}',
     'Built-in idle culler: stop servers idle for `timeout` s (default 3600), checked every `interval` s (300); `max_age` > 0 also stops servers older than that; `cull_users` also deletes a non-admin user whose last active server was culled (temporary users). Off by default.',
+  ),
+  usage: t(
+    usage,
+    {},
+    '{sample_interval, raw_retention_hours, retention_days, monthly_server_hours, monthly_server_hours_per_group}',
+    "Usage accounting (docs/usage-reports.md): server sessions are always recorded; CPU and memory of each running server are sampled every `sample_interval` s (default 60; 0 = no sampling) through its spawner (local servers: their cgroup, else /proc), kept raw for `raw_retention_hours` (48) and as hourly totals for `retention_days` (400). Budgets: a user who has used `monthly_server_hours` server-hours this calendar month (UTC) cannot start another server (0 = no budget); `monthly_server_hours_per_group` gives the members of a group their own budget (`{group: hours}`, the largest of a user's groups applies). Admins are exempt.",
   ),
   login_rate_limit: t(
     loginRateLimit,

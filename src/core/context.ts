@@ -9,6 +9,8 @@ import type { LoginService } from './login.js';
 import type { ServiceRegistry } from './services.js';
 import type { AppServices } from './app-services.js';
 import type { HubMetrics } from '../metrics/hub-metrics.js';
+import type { UsageAccounting } from './usage/accounting.js';
+import type { Clock } from './usage/clock.js';
 
 /**
  * Everything a request handler or background task may use. Built once by hub.ts. The
@@ -26,6 +28,10 @@ export interface HubContext extends AppServices {
   proxy: Proxy;
   services: ServiceRegistry;
   metrics: HubMetrics;
+  /** Usage accounting (sessions, samples, roll-up). */
+  usage: UsageAccounting;
+  /** The clock of the usage accounting and its reports. */
+  clock: Clock;
   /** Called by POST /hub/api/shutdown. */
   shutdown?: (opts: { proxy?: boolean; servers?: boolean }) => Promise<void>;
 }

@@ -23,7 +23,7 @@ export class IdleCuller {
         this.ctx.log.info(
           `Culling server ${a.userName}/${a.name} (idle ${Math.round(idle)} s, age ${Math.round(age)} s)`,
         );
-        await this.ctx.spawns.stop(user, a.name);
+        await this.ctx.spawns.stop(user, a.name, 'culled');
         culled.push(`${a.userName}/${a.name}`);
         if (cullUsers && !user.admin) await this.cullUser(user);
       }

@@ -217,6 +217,14 @@ function labhubSettings(lab: DeepReadonly<LabhubTraits>) {
     },
     /** Labhub.http_redirect_port (0 = off). */
     httpRedirectPort: lab.http_redirect_port,
+    /** Labhub.usage: the usage accounting (core/usage/). */
+    usage: {
+      sampleInterval: lab.usage.sample_interval,
+      rawRetentionHours: lab.usage.raw_retention_hours,
+      retentionDays: lab.usage.retention_days,
+      monthlyServerHours: lab.usage.monthly_server_hours,
+      monthlyServerHoursPerGroup: lab.usage.monthly_server_hours_per_group,
+    },
   };
 }
 

@@ -25,6 +25,7 @@ import * as m002 from './migrations/002-shares-services.js';
 import * as m003 from './migrations/003-failure-index.js';
 import * as m004 from './migrations/004-native-email.js';
 import * as m005 from './migrations/005-password-change.js';
+import * as m006 from './migrations/006-usage.js';
 import * as m011 from './migrations/011-authz-generation.js';
 
 /** Every migration, in order. Add new ones at the end; never edit a released one. */
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '003-failure-index': m003,
   '004-native-email': m004,
   '005-password-change': m005,
+  '006-usage': m006,
   '011-authz-generation': m011,
 };
 

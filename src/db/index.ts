@@ -18,6 +18,8 @@ import { ApiServiceRepo } from './api-services.js';
 import { ShareRepo } from './shares.js';
 import { TokenRepo } from './tokens.js';
 import { UserRepo } from './users.js';
+import { UsageRepo } from './usage.js';
+import { UsageReportRepo } from './usage-reports.js';
 
 export {
   parseDbUrl,
@@ -37,6 +39,8 @@ export type { LoginSession } from './sessions.js';
 export type { PasswordChangeTicket } from './password-changes.js';
 export type { Share, ShareCode, SharedServer, ShareTarget, ShareListing } from './shares.js';
 export { newToken } from './token-hash.js';
+export type { UsageSession, NewUsageSample, HourlyBucket, SampleSums } from './usage.js';
+export type { UsageGrouping, UsageTotals, UsageHour, SpawnStats } from './usage-reports.js';
 
 /** Every repository over one connection. The rest of the hub uses only this. */
 export class Store {
@@ -53,6 +57,8 @@ export class Store {
   readonly passwordChanges: PasswordChangeRepo;
   readonly shares: ShareRepo;
   readonly apiServices: ApiServiceRepo;
+  readonly usage: UsageRepo;
+  readonly usageReports: UsageReportRepo;
 
   constructor(readonly db: Db) {
     this.users = new UserRepo(db);
@@ -68,6 +74,8 @@ export class Store {
     this.passwordChanges = new PasswordChangeRepo(db);
     this.shares = new ShareRepo(db);
     this.apiServices = new ApiServiceRepo(db);
+    this.usage = new UsageRepo(db);
+    this.usageReports = new UsageReportRepo(db);
   }
 
   /** Open, migrate, and wrap a database (see {@link OpenDbOptions} for files made private). */

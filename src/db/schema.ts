@@ -180,6 +180,71 @@ export interface ApiServicesTable {
   created: string;
 }
 
+/** One server session, spawn request to stop (migration 006). */
+export interface UsageSessionsTable {
+  id: Generated<number>;
+  server_id: number;
+  user_id: number;
+  user_name: string;
+  server_name: string;
+  /** The spawner plugin id. */
+  spawner: string;
+  /** user_options.profile (or .image), '' when none. */
+  profile: string;
+  requested_at: string;
+  /** When the server answered (null: the spawn failed or is still going). */
+  started_at: string | null;
+  /** Seconds from the request to the server answering (null until then). */
+  spawn_seconds: number | null;
+  /** null while the session is open. */
+  stopped_at: string | null;
+  /** stopped | culled | exited | lost | failed (null while open). */
+  stop_reason: string | null;
+  /** The failure category or the message that goes with stop_reason. */
+  detail: string | null;
+}
+
+/** A raw resource sample of one running server (migration 006; pruned after the raw retention). */
+export interface UsageSamplesTable {
+  session_id: number;
+  at: string;
+  /** CPU seconds the server's process tree had used so far. */
+  cpu_total: number;
+  /** CPU seconds since the previous sample of the session (never negative). */
+  cpu_delta: number;
+  mem_bytes: number;
+  /** 1: the server reported activity since the previous sample. */
+  active: number;
+  /** Seconds this sample stands for (since the previous sample, at most one interval). */
+  seconds: number;
+}
+
+/** Hourly roll-up of one session (migration 006). */
+export interface UsageHourlyTable {
+  /** Start of the hour, ISO UTC. */
+  hour: string;
+  session_id: number;
+  user_id: number;
+  profile: string;
+  server_seconds: number;
+  active_seconds: number;
+  cpu_seconds: number;
+  mem_peak: number;
+  /** Sum of the memory samples of the hour (average = mem_sum / samples). */
+  mem_sum: number;
+  samples: number;
+}
+
+/** Totals of one hour over all servers (migration 006): the dashboard's series. */
+export interface UsageHoursTable {
+  hour: string;
+  server_seconds: number;
+  /** Users with a server running during the hour. */
+  users: number;
+  /** Users whose server reported activity during the hour. */
+  active_users: number;
+}
+
 export interface Database {
   users: UsersTable;
   servers: ServersTable;
@@ -198,4 +263,8 @@ export interface Database {
   shares: SharesTable;
   share_codes: ShareCodesTable;
   api_services: ApiServicesTable;
+  usage_sessions: UsageSessionsTable;
+  usage_samples: UsageSamplesTable;
+  usage_hourly: UsageHourlyTable;
+  usage_hours: UsageHoursTable;
 }

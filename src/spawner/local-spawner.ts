@@ -17,7 +17,8 @@ import { HubError } from '../errors.js';
 import type { JsonObject } from '../util/json.js';
 import { withServiceUrl } from './spawn-env.js';
 import type { Logger } from '../log.js';
-import type { Spawner, SpawnerContext, SpawnProgress } from './types.js';
+import type { ServerUsage, Spawner, SpawnerContext, SpawnProgress } from './types.js';
+import { localServerUsage } from './usage-proc.js';
 import { LocalProcessState } from './local-process-state.js';
 import { ensureServerEnv, launchServer } from './local-launch.js';
 import { connectHost, findFreePort, tcpAccepts } from './proc.js';
@@ -247,6 +248,13 @@ export class LocalSpawner implements Spawner {
 
   recentOutput(): string {
     return this.state.ring.tail();
+  }
+
+  /** CPU and memory of the server's process tree (its cgroup when it has one, else /proc). */
+  usage(): Promise<ServerUsage | null> {
+    const pid = this.state.pid;
+    if (pid === null || this.state.poll() !== null) return Promise.resolve(null);
+    return Promise.resolve(localServerUsage(pid, this.state.cleanupDirs));
   }
 
   async *progress(): AsyncIterable<SpawnProgress> {

@@ -9,6 +9,16 @@ export interface SpawnProgress {
   html_message?: string;
 }
 
+/** Resource use of one running server, read now (the usage sampler's input). */
+export interface ServerUsage {
+  /** CPU seconds the server's processes have used since it started (a counter). */
+  cpuSeconds: number;
+  /** Memory in use now, in bytes. */
+  memoryBytes: number;
+  /** Where the figures come from: the server's cgroup, or its processes in /proc. */
+  source: 'cgroup' | 'proc' | 'container' | 'metrics-api';
+}
+
 /** Spawner options shared by every spawner (JupyterHub's `Spawner.*` traits), already validated. */
 export interface SpawnerOptions {
   cmd: string[];
@@ -69,6 +79,13 @@ export interface Spawner {
   getState(): JsonObject;
   loadState(s: JsonObject): void;
   progress?(): AsyncIterable<SpawnProgress>;
+  /**
+   * Optional capability: the server's resource use now, or null when it is not running or
+   * cannot be read. Called by the usage sampler every `Labhub.usage.sample_interval` seconds for
+   * each running server, one after the other: keep it cheap (no process spawned per call).
+   * Local spawners read the cgroup or /proc; container spawners would ask their runtime.
+   */
+  usage?(): Promise<ServerUsage | null>;
   /** Last output lines of the process (shown on the page when a spawn fails). Optional. */
   recentOutput?(): string;
 }

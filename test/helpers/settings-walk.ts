@@ -70,6 +70,7 @@ const SPECIAL: Record<string, unknown> = {
   'LDAPAuthenticator.lookup_dn_user_dn_attribute': 'zqDn',
   'LDAPAuthenticator.allowed_groups': ['cn=zq'],
   'Labhub.letsencrypt': { domains: ['zq.example.org'] },
+  'Labhub.usage': { sample_interval: 4242, monthly_server_hours_per_group: { zq: 1 } },
 };
 
 /** Keys read before the settings exist, with the file that reads them (checked below). */
@@ -190,6 +191,11 @@ export const NESTED: Record<string, [unknown, string[], (f: string) => unknown]>
               ? 'https://zq.example.org/dir'
               : `zq-${f}`,
     }),
+  ],
+  'Labhub.usage': [
+    {},
+    objectFields(labhubTraits.usage),
+    (f) => ({ [f]: f.endsWith('_per_group') ? { zq: 4242 } : 4242 }),
   ],
 };
 

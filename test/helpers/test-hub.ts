@@ -10,6 +10,7 @@ import { Hub } from '../../src/hub.js';
 import { loadConfig } from '../../src/config/index.js';
 import { silentLogger, createLogger, type Logger } from '../../src/log.js';
 import { freePort } from './ports.js';
+import type { Clock } from '../../src/core/usage/clock.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** A stand-in single-user server (answers any path with JSON); fast to start. */
@@ -33,8 +34,11 @@ export interface TestHub {
   token(user: string, opts?: { admin?: boolean; scopes?: string[] }): Promise<string>;
   /** Stop the hub; also the proxy and servers unless keep is set. */
   stop(opts?: { keepDir?: boolean; keepProcesses?: boolean }): Promise<void>;
-  /** Restart the hub on the same ports and database (proxy and servers keep running). */
-  restart(): Promise<void>;
+  /**
+   * Restart the hub on the same ports and database (proxy and servers keep running);
+   * `whileDown` runs between the stop and the start.
+   */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
 }
 
 function merge(a: ConfigObject, b: ConfigObject): ConfigObject {
@@ -48,7 +52,14 @@ function merge(a: ConfigObject, b: ConfigObject): ConfigObject {
  * (node fixture) as Spawner.cmd, run as the hub's own user.
  */
 export async function startTestHub(
-  opts: { config?: ConfigObject; realSingleuser?: boolean; log?: boolean; logger?: Logger } = {},
+  opts: {
+    config?: ConfigObject;
+    realSingleuser?: boolean;
+    log?: boolean;
+    logger?: Logger;
+    /** The usage accounting's clock (kept across restarts). */
+    clock?: Clock;
+  } = {},
 ): Promise<TestHub> {
   const dir = mkdtempSync(join(tmpdir(), 'labhub-test-'));
   // Ports come from the OS a moment before the hub binds them; another process may take one in
@@ -88,7 +99,13 @@ export async function startTestHub(
       Labhub: { server_log_dir: join(dir, 'server-logs') },
     };
     const cfg = (config = merge(base, opts.config ?? {}));
-    make = () => new Hub({ loaded: loadConfig({ cwd: dir, overrides: cfg }), log, cwd: dir });
+    make = () =>
+      new Hub({
+        loaded: loadConfig({ cwd: dir, overrides: cfg }),
+        log,
+        cwd: dir,
+        clock: opts.clock,
+      });
     hub = make();
     try {
       await hub.start();
@@ -125,8 +142,9 @@ export async function startTestHub(
       if (!o.keepProcesses) killProxyFromPidFile(join(dir, 'proxy.pid'));
       if (!o.keepDir) rmSync(dir, { recursive: true, force: true });
     },
-    async restart() {
+    async restart(whileDown) {
       await t.hub.stop();
+      await whileDown?.();
       hub = make();
       t.hub = hub;
       await hub.start();
@@ -168,6 +186,7 @@ export function assertHubInvariants(res: Response, where = ''): void {
     res.status < 300 &&
     !ct.startsWith('application/json') &&
     !ct.startsWith('text/plain') &&
+    !ct.startsWith('text/csv') &&
     !ct.startsWith('text/event-stream')
   ) {
     throw new Error(`${where}: API response with content type ${ct}`);

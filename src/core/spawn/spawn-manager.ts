@@ -14,6 +14,8 @@ import { clientIdFor, serverPrefixFor } from '../../spawner/spawn-env.js';
 import { unroutableReason } from '../../util/names.js';
 import { ServerRoutes } from './server-routes.js';
 import { runSpawnSteps, type Live } from './spawn-steps.js';
+import { checkSpawnLimits } from './spawn-limits.js';
+import { failureCategory, type ServerLifecycle, type SessionEnd } from './lifecycle.js';
 
 export interface SpawnManagerDeps {
   settings: Settings;
@@ -23,6 +25,8 @@ export interface SpawnManagerDeps {
   proxy: Proxy;
   metrics: HubMetrics;
   spawner: SpawnerDefinition;
+  /** Told about each server's spawn, start and end (the usage accounting). */
+  lifecycle?: ServerLifecycle;
   /** Resolves the single-user command (creating labhub's Python environment if needed). */
   resolveCommand?: (
     cmd: string[],
@@ -80,7 +84,6 @@ export class SpawnManager {
     userOptions: JsonObject | null,
     opts: { waitMs?: number } = {},
   ): Promise<'ready' | 'pending'> {
-    const s = this.d.settings;
     const label = serverName ? `${user.name}/${serverName}` : user.name;
     // Names the rules refuse never get a server (rows from before the rules: rename or delete).
     const unroutable = unroutableReason(user.name, serverName);
@@ -94,6 +97,7 @@ export class SpawnManager {
     }
     const rec = await this.d.store.servers.ensure(user.id, serverName);
     if (rec.status === 'spawning') return 'pending';
+    if (rec.status === 'stopped') await this.d.lifecycle?.admit?.(user);
     if (rec.status === 'running')
       throw new HubError('LABHUB_ERR_CONFLICT', 400, `${label} is already running`);
     if (rec.status === 'stopping')
@@ -102,28 +106,7 @@ export class SpawnManager {
         400,
         `${label} is pending stop; try again when it has stopped`,
       );
-    if (s.concurrentSpawnLimit > 0 && this.spawningCount() >= s.concurrentSpawnLimit) {
-      this.d.metrics.spawnDuration.observe({ status: 'failure', reason: 'throttled' }, 0);
-      const retry = 30 + Math.floor(Math.random() * 30);
-      throw new HubError(
-        'LABHUB_ERR_TOO_MANY_REQUESTS',
-        429,
-        `Too many users trying to log in right now (${this.spawningCount()} servers starting). Try again in ${retry} seconds.`,
-        { headers: { 'Retry-After': String(retry) } },
-      );
-    }
-    if (
-      s.activeServerLimit > 0 &&
-      (await this.d.store.servers.countActive()) >= s.activeServerLimit
-    ) {
-      this.d.metrics.spawnDuration.observe({ status: 'failure', reason: 'too-many-users' }, 0);
-      throw new HubError(
-        'LABHUB_ERR_TOO_MANY_REQUESTS',
-        429,
-        `Active user limit (${s.activeServerLimit}) reached. Try again later.`,
-        { headers: { 'Retry-After': '60' } },
-      );
-    }
+    await checkSpawnLimits(this.d, this.spawningCount());
     const options = userOptions ?? rec.userOptions;
     await this.d.store.servers.update(rec.id, {
       status: 'spawning',
@@ -133,6 +116,13 @@ export class SpawnManager {
       target: null,
     });
     this.failed.delete(rec.id);
+    await this.d.lifecycle?.requested({
+      serverId: rec.id,
+      userId: user.id,
+      userName: user.name,
+      serverName,
+      userOptions: options,
+    });
     const progress = new ProgressChannel();
     progress.push({ progress: 0, message: 'Server requested' });
     const live: Live = {
@@ -187,6 +177,7 @@ export class SpawnManager {
         live,
         log,
       );
+      await this.d.lifecycle?.ready(rec.id);
     } catch (e) {
       const reason = isHubError(e) ? e.userMessage : (e as Error).message;
       log.error({ err: isHubError(e) ? undefined : e }, `Spawn of ${full} failed: ${reason}`);
@@ -196,7 +187,11 @@ export class SpawnManager {
         message: reason === 'Spawn cancelled' ? reason : `Spawn failed: ${reason}`,
       });
       this.failed.set(rec.id, live.progress);
-      await this.cleanup(user.name, rec, live, { now: true, error: reason });
+      await this.cleanup(user.name, rec, live, {
+        now: true,
+        error: reason,
+        end: { reason: 'failed', detail: failureCategory(e) },
+      });
       throw isHubError(e)
         ? e
         : new HubError('LABHUB_ERR_SPAWN_FAILED', 500, `Spawn failed: ${reason}`);
@@ -204,7 +199,11 @@ export class SpawnManager {
   }
 
   /** Stop: route first, then the process, then the server's token and OAuth client (§1.4). */
-  async stop(user: User, serverName: string): Promise<'stopped' | 'pending'> {
+  async stop(
+    user: User,
+    serverName: string,
+    why: 'stopped' | 'culled' = 'stopped',
+  ): Promise<'stopped' | 'pending'> {
     const rec = await this.d.store.servers.get(user.id, serverName);
     if (!rec || rec.status === 'stopped') return 'stopped';
     let live = this.live.get(rec.id);
@@ -219,7 +218,7 @@ export class SpawnManager {
       if (l.spawning) await l.spawning.catch(() => undefined);
       const fresh = await this.d.store.servers.byId(rec.id);
       if (fresh && fresh.status !== 'stopped')
-        await this.cleanup(user.name, fresh, l, { now: false });
+        await this.cleanup(user.name, fresh, l, { now: false, end: { reason: why } });
     })().then(
       () => this.d.metrics.stopDuration.observe({ status: 'success' }, (Date.now() - t0) / 1000),
       (e) => {
@@ -235,7 +234,7 @@ export class SpawnManager {
     userName: string,
     rec: ServerRecord,
     live: Live | undefined,
-    opts: { now: boolean; error?: string },
+    opts: { now: boolean; error?: string; end: SessionEnd },
   ): Promise<void> {
     const wasRunning = rec.status === 'running' || rec.status === 'stopping';
     await this.routes.remove(userName, rec.name);
@@ -261,6 +260,7 @@ export class SpawnManager {
     });
     if (wasRunning && rec.status !== 'spawning') this.d.metrics.runningServers.dec();
     this.live.delete(rec.id);
+    await this.d.lifecycle?.ended(rec.id, opts.end);
   }
 
   /** Progress events of a server's current (or last failed) spawn; null if none (§8). */
@@ -330,15 +330,21 @@ export class SpawnManager {
         }
         if (status === null) {
           running++;
+          await this.d.lifecycle?.reattached({ ...a, serverId: a.id, serverName: a.name });
         } else {
           cleaned++;
+          const error = !routable
+            ? `Not routed: ${unroutableReason(a.userName, a.name)}.`
+            : a.status === 'spawning'
+              ? 'The hub restarted while this server was starting.'
+              : undefined;
           await this.cleanup(a.userName, a, live, {
             now: true,
-            error: !routable
-              ? `Not routed: ${unroutableReason(a.userName, a.name)}.`
-              : a.status === 'spawning'
-                ? 'The hub restarted while this server was starting.'
-                : undefined,
+            error,
+            end:
+              a.status === 'spawning'
+                ? { reason: 'failed', detail: 'hub-restart' }
+                : { reason: 'lost', detail: error ?? 'gone after a hub restart' },
           });
         }
       }),
@@ -383,9 +389,20 @@ export class SpawnManager {
         await this.cleanup(live.userName, rec, live, {
           now: true,
           error: `The server exited unexpectedly (status ${status}).`,
+          end: { reason: 'exited', detail: `status ${status}` },
         });
       }
     }
+  }
+
+  /** Servers this hub drives that are up (not spawning or stopping), for the usage sampler. */
+  runningServers(): Array<{
+    serverId: number;
+    usage?: () => ReturnType<NonNullable<Spawner['usage']>>;
+  }> {
+    return [...this.live.values()]
+      .filter((l) => !l.spawning && !l.stopping && l.spawner)
+      .map((l) => ({ serverId: l.serverId, usage: l.spawner.usage?.bind(l.spawner) }));
   }
 
   /** Stop timers. Servers keep running (labhub never stops user servers on hub shutdown by default). */

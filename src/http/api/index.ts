@@ -4,6 +4,7 @@ import { activityRoutes } from './activity.js';
 import { cspReportRoute } from './csp-report.js';
 import { identityRoutes } from './identity.js';
 import { labhubRoutes } from './labhub.js';
+import { usageRoutes } from './usage.js';
 import { legacyRoutes } from './legacy.js';
 import { linuxUserRoutes } from './linux-users.js';
 import { metricsRoute } from './metrics.js';
@@ -42,6 +43,7 @@ export async function registerApiRoutes(app: FastifyInstance, ctx: HubContext): 
         ...proxyRoutes(ctx),
         ...shutdownRoutes(ctx),
         ...labhubRoutes(ctx),
+        ...usageRoutes(ctx),
         ...linuxUserRoutes(ctx),
         ...groupRoutes(ctx),
         ...serviceRoutes(ctx),

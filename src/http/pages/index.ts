@@ -8,6 +8,7 @@ import { registerSpawnRoutes } from './spawn.js';
 import { registerUserRoutes } from './user-route.js';
 import { registerNativeRoutes } from './native.js';
 import { registerAcceptShareRoutes } from './accept-share.js';
+import { registerUsageRoutes } from './usage.js';
 
 /** Every HTML page route. */
 export function registerPageRoutes(app: FastifyInstance, ctx: HubContext): void {
@@ -18,5 +19,6 @@ export function registerPageRoutes(app: FastifyInstance, ctx: HubContext): void 
   registerSpawnRoutes(app, ctx);
   registerUserRoutes(app, ctx);
   registerAssetRoutes(app, ctx);
+  registerUsageRoutes(app, ctx);
   registerHomeRoutes(app, ctx);
 }

@@ -8,8 +8,15 @@ import { HubError, isHubError } from '../../errors.js';
 import { requireScope } from '../guard.js';
 import { safeNextUrl } from '../next-url.js';
 import { pageContext, sendPage } from '../page-context.js';
-import { renderNotRunning, renderSpawnForm, renderSpawnPending } from './render/index.js';
+import {
+  renderError,
+  renderNotRunning,
+  renderSpawnForm,
+  renderSpawnPending,
+} from './render/index.js';
 import type { SpawnProfileOption } from './render/spawn-pages.js';
+import { BudgetUsedUp } from '../../core/usage/budget.js';
+import { t } from '../i18n/index.js';
 import { checkXsrf, requireNavigation } from '../xsrf.js';
 import { pageUser } from './page-auth.js';
 
@@ -119,6 +126,16 @@ export function registerSpawnRoutes(app: FastifyInstance, ctx: HubContext): void
     try {
       await ctx.spawns.start(user, serverName, userOptions, { waitMs: 0 });
     } catch (e) {
+      // The monthly budget is used up: say so here, in the page's language.
+      if (e instanceof BudgetUsedUp) {
+        const pc = pageContext(ctx, req, reply, p);
+        const message = t(pc.lang, 'spawn.budgetUsed', {
+          used: e.usedHours,
+          limit: e.limitHours,
+          date: e.resetsAt.toISOString().slice(0, 10),
+        });
+        return sendPage(reply, renderError(pc, { status: 403, message }), 403);
+      }
       if (!isHubError(e) || e.status >= 500 || e.status === 429) throw e;
     }
     return reply.redirect(pendingUrl(user.name, serverName, next), 302);

@@ -35,6 +35,7 @@ export {
   type NewPasswordPageData,
 } from './auth-pages.js';
 export { renderHome, type HomePageData, type HomeServer } from './home.js';
+export { renderUsage } from './usage-page.js';
 export {
   renderSpawnPending,
   renderNotRunning,

@@ -130,6 +130,7 @@ export function renderAdmin(ctx: PageContext, data: AdminPageData = {}): Rendere
   const body = html`<h1>${tr('admin.title')}</h1>
 <div class="page-status" role="status" aria-live="polite" id="admin-status"></div>
 ${data.https !== undefined ? httpsLine(tr, data.https) : ''}
+${ctx.user?.admin ? html`<p><a href="${hubUrl(ctx, 'admin/usage')}" id="usage-link">${tr('admin.usageLink')}</a></p>` : ''}
 ${data.signupsUrl ? html`<p class="${data.pendingSignups ? 'alert' : ''}"><a href="${data.signupsUrl}" id="signups-link">${tr('admin.signupsLink', { count: data.pendingSignups ?? 0 })}</a></p>` : ''}
 <div id="admin" data-can-edit-admin="${ctx.user?.admin ? 'true' : 'false'}" data-self="${ctx.user?.name ?? ''}">
 <div class="tabs" role="tablist" aria-label="${tr('admin.sections')}">

@@ -56,6 +56,7 @@ export const TEMPLATE_VARS = {
   error: ['status', 'message', 'error_id'],
   oauth: ['client_description'],
   admin: [],
+  'admin-usage': [],
 } as const satisfies Record<string, readonly string[]>;
 
 export type TemplateName = keyof typeof TEMPLATE_VARS;

@@ -1,0 +1,33 @@
+import { HubError } from '../../errors.js';
+import type { SpawnManagerDeps } from './spawn-manager.js';
+
+/**
+ * JupyterHub.concurrent_spawn_limit and active_server_limit: throws HubError
+ * LABHUB_ERR_TOO_MANY_REQUESTS (429, with Retry-After) when a new spawn must wait, and counts the
+ * refusal in the spawn-duration metric as JupyterHub does.
+ */
+export async function checkSpawnLimits(
+  d: Pick<SpawnManagerDeps, 'settings' | 'store' | 'metrics'>,
+  spawning: number,
+): Promise<void> {
+  const s = d.settings;
+  if (s.concurrentSpawnLimit > 0 && spawning >= s.concurrentSpawnLimit) {
+    d.metrics.spawnDuration.observe({ status: 'failure', reason: 'throttled' }, 0);
+    const retry = 30 + Math.floor(Math.random() * 30);
+    throw new HubError(
+      'LABHUB_ERR_TOO_MANY_REQUESTS',
+      429,
+      `Too many users trying to log in right now (${spawning} servers starting). Try again in ${retry} seconds.`,
+      { headers: { 'Retry-After': String(retry) } },
+    );
+  }
+  if (s.activeServerLimit > 0 && (await d.store.servers.countActive()) >= s.activeServerLimit) {
+    d.metrics.spawnDuration.observe({ status: 'failure', reason: 'too-many-users' }, 0);
+    throw new HubError(
+      'LABHUB_ERR_TOO_MANY_REQUESTS',
+      429,
+      `Active user limit (${s.activeServerLimit}) reached. Try again later.`,
+      { headers: { 'Retry-After': '60' } },
+    );
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * The report queries over the hourly buckets and the sessions (migration 006): totals per user,
+ * group or profile for a range of hours, the hourly series of the dashboard, spawn statistics.
+ * Every query is bounded by the hour range and paginated in SQL.
+ */
+import { sql } from 'kysely';
+import type { Db } from './connection.js';
+
+/** What a report groups by. */
+export type UsageGrouping = 'user' | 'group' | 'profile';
+
+/** Totals of one user, group or profile over the range. */
+export interface UsageTotals {
+  key: string;
+  serverSeconds: number;
+  activeSeconds: number;
+  cpuSeconds: number;
+  memPeak: number;
+  /** Average of the memory samples (0 without samples). */
+  memAverage: number;
+  /** Distinct users behind the row (1 for a user). */
+  users: number;
+}
+
+/** One hour of the dashboard's series. */
+export interface UsageHour {
+  hour: string;
+  /** Average number of running servers during the hour (server-seconds / 3600). */
+  runningServers: number;
+  /** Users with a server running during the hour. */
+  usersWithServers: number;
+  /** Users whose server reported activity during the hour. */
+  activeUsers: number;
+}
+
+/** Spawns requested in the range. */
+export interface SpawnStats {
+  requested: number;
+  started: number;
+  /**
+   * Seconds from request to answer, whole seconds rounded down: 50th, 90th, 99th percentile
+   * (null without spawns).
+   */
+  p50: number | null;
+  p90: number | null;
+  p99: number | null;
+  failures: Array<{ reason: string; count: number }>;
+}
+
+const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+
+export class UsageReportRepo {
+  constructor(private readonly db: Db) {}
+
+  /** Totals per `by` for hours in [from, to), biggest server time first. */
+  async totals(
+    by: UsageGrouping,
+    from: string,
+    to: string,
+    page: { offset: number; limit: number },
+  ): Promise<{ rows: UsageTotals[]; total: number }> {
+    const base = this.db
+      .selectFrom('usage_hourly as h')
+      .where('h.hour', '>=', from)
+      .where('h.hour', '<', to);
+    const keyed =
+      by === 'group'
+        ? base
+            .innerJoin('user_group_map as m', 'm.user_id', 'h.user_id')
+            .innerJoin('groups as g', 'g.id', 'm.group_id')
+        : base;
+    const keyExpr =
+      by === 'user'
+        ? sql<string>`h.user_id`
+        : by === 'profile'
+          ? sql<string>`h.profile`
+          : sql<string>`g.name`;
+    const totalRow = await keyed
+      .select(sql<number>`count(distinct ${keyExpr})`.as('n'))
+      .executeTakeFirstOrThrow();
+    const rows = await keyed
+      .select([
+        keyExpr.as('k'),
+        sql<number>`sum(h.server_seconds)`.as('server'),
+        sql<number>`sum(h.active_seconds)`.as('active'),
+        sql<number>`sum(h.cpu_seconds)`.as('cpu'),
+        sql<number>`max(h.mem_peak)`.as('peak'),
+        sql<number>`sum(h.mem_sum)`.as('mem'),
+        sql<number>`sum(h.samples)`.as('samples'),
+        sql<number>`count(distinct h.user_id)`.as('users'),
+      ])
+      .groupBy(keyExpr)
+      .orderBy(sql`sum(h.server_seconds)`, 'desc')
+      .orderBy(keyExpr)
+      .limit(page.limit)
+      .offset(page.offset)
+      .execute();
+    let names = new Map<string, string>();
+    if (by === 'user' && rows.length) {
+      const ids = rows.map((r) => Number(r.k));
+      const named = await this.db
+        .selectFrom('usage_sessions')
+        .select(['user_id', 'user_name'])
+        .distinct()
+        .where('user_id', 'in', ids)
+        .execute();
+      names = new Map(named.map((n) => [String(n.user_id), n.user_name]));
+    }
+    return {
+      total: num(totalRow.n),
+      rows: rows.map((r) => {
+        const samples = num(r.samples);
+        return {
+          key: by === 'user' ? (names.get(String(r.k)) ?? `#${r.k}`) : String(r.k),
+          serverSeconds: num(r.server),
+          activeSeconds: num(r.active),
+          cpuSeconds: num(r.cpu),
+          memPeak: num(r.peak),
+          memAverage: samples ? num(r.mem) / samples : 0,
+          users: num(r.users),
+        };
+      }),
+    };
+  }
+
+  /** The hourly series for [from, to) from the per-hour totals (hours without servers absent). */
+  async hours(from: string, to: string): Promise<UsageHour[]> {
+    const rows = await this.db
+      .selectFrom('usage_hours')
+      .selectAll()
+      .where('hour', '>=', from)
+      .where('hour', '<', to)
+      .orderBy('hour')
+      .execute();
+    return rows.map((r) => ({
+      hour: r.hour,
+      runningServers: num(r.server_seconds) / 3600,
+      usersWithServers: num(r.users),
+      activeUsers: num(r.active_users),
+    }));
+  }
+
+  /** Spawns requested in [from, to): counts, duration percentiles, failures by reason. */
+  async spawns(from: string, to: string): Promise<SpawnStats> {
+    const inRange = this.db
+      .selectFrom('usage_sessions')
+      .where('requested_at', '>=', from)
+      .where('requested_at', '<', to);
+    const c = await inRange
+      .select([sql<number>`count(*)`.as('n'), sql<number>`count(spawn_seconds)`.as('started')])
+      .executeTakeFirstOrThrow();
+    const started = num(c.started);
+    // Percentiles from a histogram of whole seconds (one scan, a few hundred rows at most).
+    const bins = await inRange
+      .select([sql<number>`floor(spawn_seconds)`.as('s'), sql<number>`count(*)`.as('n')])
+      .where('spawn_seconds', 'is not', null)
+      .groupBy(sql`floor(spawn_seconds)`)
+      .orderBy(sql`floor(spawn_seconds)`)
+      .execute();
+    const pct = (p: number): number | null => {
+      if (!started) return null;
+      const rank = Math.min(started, Math.floor(p * (started - 1) + 0.5) + 1);
+      let seen = 0;
+      for (const b of bins) {
+        seen += num(b.n);
+        if (seen >= rank) return num(b.s);
+      }
+      return null;
+    };
+    const failures = await inRange
+      .select(['detail', sql<number>`count(*)`.as('n')])
+      .where('stop_reason', '=', 'failed')
+      .groupBy('detail')
+      .orderBy(sql`count(*)`, 'desc')
+      .execute();
+    return {
+      requested: num(c.n),
+      started,
+      p50: pct(0.5),
+      p90: pct(0.9),
+      p99: pct(0.99),
+      failures: failures.map((f) => ({ reason: f.detail ?? 'error', count: num(f.n) })),
+    };
+  }
+}
