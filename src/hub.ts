@@ -42,6 +42,7 @@ import type { Proxy } from './proxy/types.js';
 import { ServiceRunner } from './core/service-runner.js';
 import { IdleCuller } from './core/idle-culler.js';
 import { ActivitySync } from './core/activity-sync.js';
+import { ReplicaCoordinator, type LeaderJob } from './core/replicas.js';
 
 export interface HubOptions {
   configFile?: string;
@@ -64,7 +65,7 @@ export class Hub {
     stop?(o?: { killProcess?: boolean }): Promise<void>;
   };
   private timers: Array<() => void> = [];
-  private runner: ServiceRunner | null = null;
+  private replica: ReplicaCoordinator | null = null;
   private statsd: StatsdReporter | null = null;
   readonly log: Logger;
 
@@ -112,6 +113,25 @@ export class Hub {
     log.info(
       `Database: ${target.kind === 'sqlite' ? target.location : target.location.replace(/:[^:@/]*@/, ':***@')}`,
     );
+    const hubTarget = `http://${hostForUrl(loopbackFor(settings.hubIp))}:${settings.hubPort}`;
+    // This process is one hub replica: on SQLite a second live one is refused here, before any
+    // proxy or port is touched (docs/high-availability.md).
+    const replica = new ReplicaCoordinator({
+      store,
+      log,
+      heartbeatMs: settings.highAvailability.heartbeatMs,
+      timeoutMs: settings.highAvailability.replicaTimeoutMs,
+      hubUrl: hubTarget,
+      version: settings.labhubVersion,
+      sqlite: target.kind === 'sqlite' && target.location !== ':memory:',
+    });
+    try {
+      await replica.register();
+    } catch (e) {
+      await store.close();
+      throw e;
+    }
+    this.replica = replica;
 
     const metrics = new HubMetrics();
     const permissions = new Permissions(store, log, {
@@ -182,7 +202,6 @@ export class Hub {
       env: process.env.CONFIGPROXY_AUTH_TOKEN,
       databaseExposed: exposedDb.length > 0,
     });
-    const hubTarget = `http://${hostForUrl(loopbackFor(settings.hubIp))}:${settings.hubPort}`;
     // HTTPS is terminated by the proxy: configured files, or a self-signed pair (Labhub.generate_self_signed_cert).
     const tls = await prepareTls({
       sslCert: settings.sslCert,
@@ -228,7 +247,6 @@ export class Hub {
       },
     });
     this.proxy = proxy;
-    proxy.keepHubRoute(settings.baseUrl, hubTarget, { hub: true });
     const spawns = new SpawnManager({
       settings: {
         ...settings,
@@ -248,6 +266,7 @@ export class Hub {
       proxy,
       metrics,
       spawner: spawnerDef,
+      replicaId: replica.id,
     });
 
     const ctx: HubContext = (this.ctx = {
@@ -262,6 +281,7 @@ export class Hub {
       proxy,
       services,
       metrics,
+      replica,
       shutdown: (o) => this.stop(o).then(() => process.exit(0)),
     });
     this.app = await createApp(ctx, {
@@ -272,7 +292,7 @@ export class Hub {
     // doing both at once shortens start-up. The hub route is added once both are up.
     proxy.onRestart(async () => {
       log.warn('The proxy lost its routes (it restarted): adding them all back');
-      await proxy.addRoute(settings.baseUrl, hubTarget, { hub: true });
+      if (replica.isLeader) await proxy.addRoute(settings.baseUrl, hubTarget, { hub: true });
       const n = await spawns.restoreRoutes();
       log.info(`Restored ${n} server routes`);
     });
@@ -291,6 +311,7 @@ export class Hub {
       // Never leave a process behind: a proxy this start launched goes too (an adopted one stays).
       await proxyStarted;
       await proxy.stop({ killProcess: true }).catch(() => undefined);
+      await replica.leave();
       await store.close();
       const err = e as NodeJS.ErrnoException;
       if (err.code === 'EADDRINUSE')
@@ -316,10 +337,14 @@ export class Hub {
     try {
       const proxyError = await proxyStarted;
       if (proxyError) throw proxyError;
-      await proxy.addRoute(settings.baseUrl, hubTarget, { hub: true });
+      // The hub route points at the leader; a replica alone (the usual single hub) is the
+      // leader-to-be and routes itself now, so the hub is reachable when start() returns.
+      const replicas = await store.replicas.list();
+      if (replicas.length === 1) await proxy.addRoute(settings.baseUrl, hubTarget, { hub: true });
       if (proxy.tokenReplacementPending)
         log.warn(exposedTokenWarning(target.location, settings.proxy.pidFile));
-      const { running, cleaned } = await spawns.reattachAll();
+      // Servers of no live replica (a single hub: all of them, from its previous run).
+      const { running, cleaned } = await spawns.reattachAll(replicas.map((r) => r.id));
       if (running || cleaned)
         log.info(
           `Reattached ${running} running servers${cleaned ? `; cleaned up ${cleaned} that had stopped` : ''}`,
@@ -328,17 +353,59 @@ export class Hub {
       // Never leave a process behind: a proxy this start launched goes too (an adopted one stays).
       await proxy.stop({ killProcess: true }).catch(() => undefined);
       await this.app.close();
+      await replica.leave();
       await store.close();
       throw explainProxyFailure(e, settings, redirectPort, log);
     }
     spawns.startPolling();
     this.timers.push(metrics.startEventLoopSampler());
 
-    this.runner = new ServiceRunner(ctx);
-    await this.runner.start();
-    const sync = new ActivitySync(ctx);
-    this.timers.push(sync.start());
-    if (settings.idleCuller.enabled) this.timers.push(new IdleCuller(ctx).start());
+    // Cluster-wide jobs run on the leader replica only, and move with it.
+    const jobs: LeaderJob[] = [
+      {
+        name: 'hub route',
+        start: async () => {
+          proxy.keepHubRoute(settings.baseUrl, hubTarget, { hub: true });
+          await proxy.addRoute(settings.baseUrl, hubTarget, { hub: true });
+          return () => proxy.releaseHubRoute();
+        },
+      },
+      {
+        name: 'services',
+        start: async () => {
+          const runner = new ServiceRunner(ctx);
+          await runner.start();
+          return () => runner.stop();
+        },
+      },
+      { name: 'activity sync', start: () => new ActivitySync(ctx).start() },
+      {
+        name: 'route reconcile',
+        start: () => {
+          const t = setInterval(
+            () =>
+              void spawns
+                .reconcileRoutes()
+                .then(({ added, removed }) => {
+                  if (added || removed)
+                    log.warn(`Route reconcile: added ${added} missing, removed ${removed} stray`);
+                })
+                .catch((e) => log.warn({ err: e }, 'route reconcile failed')),
+            Math.max(1, settings.proxy.checkInterval) * 1000,
+          );
+          t.unref();
+          return () => clearInterval(t);
+        },
+      },
+    ];
+    if (settings.idleCuller.enabled)
+      jobs.push({ name: 'idle culler', start: () => new IdleCuller(ctx).start() });
+    replica.onLeaderTick = async (live) => {
+      const { running, cleaned } = await spawns.adoptOrphans(live);
+      if (running || cleaned)
+        log.warn(`Adopted ${running} running servers of dead replicas; cleaned up ${cleaned}`);
+    };
+    await replica.run(jobs);
     if (settings.statsd.host) {
       this.statsd = new StatsdReporter(settings.statsd, ctx, log);
       this.timers.push(this.statsd.start());
@@ -372,11 +439,11 @@ export class Hub {
   async stop(opts: { proxy?: boolean; servers?: boolean } = {}): Promise<void> {
     const servers = opts.servers ?? this.settings?.cleanupServers ?? false;
     const proxy = opts.proxy ?? this.settings?.cleanupProxy ?? false;
+    await this.replica?.leave();
     for (const t of this.timers) t();
     this.timers = [];
     this.ctx?.spawns.close();
     if (servers && this.ctx) await this.ctx.spawns.stopAll();
-    await this.runner?.stop();
     await this.app?.close();
     await this.proxy?.stop?.({ killProcess: proxy, killAdopted: proxy });
     await this.ctx?.store.close();

@@ -267,6 +267,11 @@ const idleCuller = z.strictObject({
   cull_users: z.boolean().default(false),
 });
 
+const highAvailability = z.strictObject({
+  heartbeat_interval: z.number().positive().default(2),
+  replica_timeout: z.number().positive().default(10),
+});
+
 const loginRateLimit = z.strictObject({
   per_user: posInt.default(5),
   per_ip: posInt.default(30),
@@ -332,6 +337,12 @@ export const labhubTraits = {
     {},
     '{enabled, timeout, interval, max_age, cull_users}',
     'Built-in idle culler: stop servers idle for `timeout` s (default 3600), checked every `interval` s (300); `max_age` > 0 also stops servers older than that; `cull_users` also deletes a non-admin user whose last active server was culled (temporary users). Off by default.',
+  ),
+  high_availability: t(
+    highAvailability,
+    {},
+    '{heartbeat_interval, replica_timeout}',
+    'Hub replicas (docs/high-availability.md): every hub refreshes its row in the database every `heartbeat_interval` s (default 2); one silent for `replica_timeout` s (10) is dead, and the leader adopts its servers within `replica_timeout + 2 × heartbeat_interval`. Several hubs need PostgreSQL: on SQLite a second hub refuses to start.',
   ),
   login_rate_limit: t(
     loginRateLimit,

@@ -187,7 +187,12 @@ function authenticatorOptions(config: HubConfig, authId: string) {
 function labhubSettings(lab: DeepReadonly<LabhubTraits>) {
   const culler = lab.idle_culler;
   const rate = lab.login_rate_limit;
+  const ha = lab.high_availability;
   return {
+    highAvailability: {
+      heartbeatMs: Math.round(ha.heartbeat_interval * 1000),
+      replicaTimeoutMs: Math.round(ha.replica_timeout * 1000),
+    },
     idleCuller: {
       enabled: culler.enabled,
       timeout: culler.timeout,

@@ -25,6 +25,7 @@ import * as m002 from './migrations/002-shares-services.js';
 import * as m003 from './migrations/003-failure-index.js';
 import * as m004 from './migrations/004-native-email.js';
 import * as m005 from './migrations/005-password-change.js';
+import * as m007 from './migrations/007-replicas.js';
 
 /** Every migration, in order. Add new ones at the end; never edit a released one. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -33,6 +34,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '003-failure-index': m003,
   '004-native-email': m004,
   '005-password-change': m005,
+  '007-replicas': m007,
 };
 
 class StaticProvider implements MigrationProvider {

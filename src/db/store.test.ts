@@ -37,6 +37,7 @@ test('migrations create the schema once; a second run applies nothing; backup co
     '003-failure-index',
     '004-native-email',
     '005-password-change',
+    '007-replicas',
   ]);
   assert.deepEqual(await migrateToLatest(db), [
     '001-initial',
@@ -44,6 +45,7 @@ test('migrations create the schema once; a second run applies nothing; backup co
     '003-failure-index',
     '004-native-email',
     '005-password-change',
+    '007-replicas',
   ]);
   assert.deepEqual(await migrateToLatest(db), []);
   const old = process.umask(0o022);

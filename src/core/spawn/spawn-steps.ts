@@ -28,7 +28,12 @@ export interface Live {
 }
 
 /** What the steps need: the manager's dependencies, its routes, and the server's options. */
-export type SpawnStepsDeps = SpawnManagerDeps & { routes: ServerRoutes; options: SpawnerOptions };
+export type SpawnStepsDeps = SpawnManagerDeps & {
+  routes: ServerRoutes;
+  options: SpawnerOptions;
+  /** The replica driving this spawn: the row must still be its own when the spawn ends. */
+  owner: string;
+};
 
 /**
  * Run steps 1–5 for `rec`; `live.spawner` is set as soon as the spawner exists. Throws whatever
@@ -127,7 +132,9 @@ export async function runSpawnSteps(
 
   // 5. route it
   await d.routes.add(user.name, rec.name, started.url);
-  await d.store.servers.update(rec.id, { status: 'running', serverVersion: version });
+  // spawning → running only if no stop arrived meanwhile (from any replica) and the row is ours.
+  if (!(await d.store.servers.finishSpawn(rec.id, d.owner, { serverVersion: version })))
+    throw new HubError('LABHUB_ERR_SPAWN_FAILED', 500, 'Spawn cancelled');
   d.metrics.runningServers.inc();
   log.info({ url: started.url }, `Server ${full} ready at ${prefix}`);
   live.progress.push(readyEvent(prefix));
