@@ -16,6 +16,7 @@ const HEAVY = [
   'test/ui/',
   'test/classic/',
   'test/security/schemathesis',
+  'test/ha/',
 ];
 
 function walk(dir, out) {

@@ -1,0 +1,201 @@
+// Two hub replicas (real processes) on a real PostgreSQL behind one labhub-proxy, with the
+// stand-in single-user server: one leader at a time, concurrent starts and stops sent to both
+// replicas give one server each, kill -9 of the leader moves the leadership and the dead
+// replica's servers are adopted, kill -9 of the proxy is repaired; at the end no duplicated or
+// orphaned server or route. docs/high-availability.md describes the design.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Store, parseDbUrl } from '../../src/db/index.js';
+import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { startProxy, type RunningProxy } from '../proxy/helpers/proxy-process.js';
+import {
+  health,
+  serverPids,
+  startReplica,
+  waitFor,
+  type ClusterConfig,
+  type HubProcess,
+} from './helpers.js';
+
+const HEARTBEAT = 0.5;
+const TIMEOUT = 3;
+/** The documented adoption bound (replica_timeout + 2 × heartbeat_interval), in ms. */
+const BOUND_MS = (TIMEOUT + 2 * HEARTBEAT) * 1000;
+
+let pg: TestPostgres | undefined;
+const hubs: HubProcess[] = [];
+let proxy: RunningProxy | undefined;
+const dir = mkdtempSync(join(tmpdir(), 'labhub-ha-'));
+const tag = Math.random().toString(36).slice(2, 7);
+const users = [1, 2, 3, 4].map((i) => `ha${tag}-${i}`);
+
+after(async () => {
+  for (const h of hubs) if (h.child.exitCode === null) h.child.kill('SIGKILL');
+  for (const u of users) for (const pid of serverPids(u)) process.kill(pid, 'SIGKILL');
+  await proxy?.stop().catch(() => undefined);
+  pg?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('hub replicas on PostgreSQL: leader election, exactly-once spawn/stop, adoption after kill -9, proxy restart', async () => {
+  pg = await startTestPostgres();
+  const dbUrl = await pg.createDatabase('labhub_ha');
+  const proxyToken = 'ha-proxy-token-' + tag;
+  proxy = await startProxy([], { token: proxyToken });
+  const c: ClusterConfig = {
+    dir,
+    dbUrl,
+    proxyPort: proxy.port,
+    proxyApiPort: proxy.apiPort,
+    proxyToken,
+    heartbeat: HEARTBEAT,
+    timeout: TIMEOUT,
+  };
+  // The first replica creates the shared cookie secret; then the second one joins.
+  hubs.push(await startReplica(c, 'a'));
+  hubs.push(await startReplica(c, 'b'));
+  const [a, b] = hubs as [HubProcess, HubProcess];
+  const store = await Store.open(parseDbUrl(dbUrl));
+  try {
+    // Registry and leadership: both registered, exactly one leader (the first one).
+    const replicas = await store.replicas.list();
+    assert.equal(replicas.length, 2, 'both replicas registered');
+    const ha = (await health(a))!;
+    const hb = (await health(b))!;
+    assert.deepEqual([ha.status, hb.status], [200, 200], '/hub/health: both can serve');
+    assert.deepEqual([ha.leader, hb.leader], [true, false], 'the first replica leads');
+    assert.equal((await store.replicas.lease())?.replicaId, ha.id);
+
+    const admin = await store.users.ensure(`ha${tag}-admin`, { admin: true });
+    const { token } = await store.tokens.create({ userId: admin.id, scopes: ['inherit'] });
+    const auth = { Authorization: `token ${token}` };
+    const api = (h: HubProcess) => `${h.hubUrl}/hub/api`;
+    for (const u of users) {
+      const r = await fetch(`${api(a)}/users/${u}`, { method: 'POST', headers: auth });
+      assert.equal(r.status, 201, `create ${u}`);
+    }
+
+    // Concurrent starts of the same server on both replicas: one spawn per server.
+    const started = await Promise.all(
+      users.flatMap((u) =>
+        [a, b, a, b].map((h) =>
+          fetch(`${api(h)}/users/${u}/server`, { method: 'POST', headers: auth }).then(
+            (r) => r.status,
+          ),
+        ),
+      ),
+    );
+    for (const s of started) assert.ok([201, 202, 400].includes(s), `start answered ${s}`);
+    for (const u of users) {
+      await waitFor(`${u} running`, 30_000, async () => {
+        const r = (await (await fetch(`${api(b)}/users/${u}`, { headers: auth })).json()) as {
+          servers?: Record<string, { ready?: boolean }>;
+        };
+        return r.servers?.['']?.ready ? true : undefined;
+      });
+      assert.equal(serverPids(u).length, 1, `exactly one server process for ${u}`);
+      const via: Response = await fetch(`http://127.0.0.1:${proxy.port}/user/${u}/`);
+      assert.equal(via.status, 200, `${u}'s server answers through the proxy`);
+    }
+    const owners = new Map<string, string | null>();
+    for (const u of users) {
+      const user = (await store.users.byName(u))!;
+      owners.set(u, (await store.servers.get(user.id, ''))!.ownerReplica);
+    }
+
+    // Concurrent stops of one server on both replicas: stopped once, nothing lost.
+    const [u0] = users as [string];
+    const stops = await Promise.all(
+      [a, b, b].map((h) =>
+        fetch(`${api(h)}/users/${u0}/server`, { method: 'DELETE', headers: auth }).then(
+          (r) => r.status,
+        ),
+      ),
+    );
+    for (const s of stops) assert.ok([202, 204].includes(s), `stop answered ${s}`);
+    await waitFor(`${u0} stopped`, 20_000, async () => {
+      const rec = await store.servers.get((await store.users.byName(u0))!.id, '');
+      return rec?.status === 'stopped' && serverPids(u0).length === 0 ? true : undefined;
+    });
+
+    // kill -9 the leader: the other replica leads within the bound and adopts its servers.
+    const orphaned = users.slice(1).filter((u) => owners.get(u) === ha.id);
+    a.child.kill('SIGKILL');
+    const t0 = Date.now();
+    await waitFor('the second replica to lead', BOUND_MS * 3, async () =>
+      (await health(b))?.leader ? true : undefined,
+    );
+    const tookOver = Date.now() - t0;
+    await waitFor("the dead replica's servers to be adopted", BOUND_MS * 3, async () => {
+      const active = await store.servers.active();
+      return active.every((s) => s.ownerReplica === hb.id) ? true : undefined;
+    });
+    const adopted = Date.now() - t0;
+    console.log(
+      `leader killed: replica b led after ${tookOver} ms, adopted ${orphaned.length} servers after ${adopted} ms (bound ${BOUND_MS} ms)`,
+    );
+    assert.deepEqual(
+      (await store.replicas.list()).map((r) => r.id),
+      [hb.id],
+      'the dead replica was removed from the registry',
+    );
+    // The hub route now points at the new leader: the API answers through the proxy.
+    await waitFor('the hub route to reach replica b', BOUND_MS * 3, async () => {
+      const r = await fetch(`http://127.0.0.1:${proxy!.port}/hub/api/users/${u0}`, {
+        headers: auth,
+      });
+      return r.status === 200 ? true : undefined;
+    });
+
+    // kill -9 the proxy; a supervisor restarts it on the same ports: the leader puts the routes back.
+    const ports = ['--port', String(proxy.port), '--api-port', String(proxy.apiPort)];
+    proxy.proc.kill('SIGKILL');
+    await new Promise<void>((r) =>
+      proxy!.proc.exitCode !== null || proxy!.proc.signalCode !== null
+        ? r()
+        : proxy!.proc.once('exit', () => r()),
+    );
+    proxy = await startProxy(ports, { token: proxyToken });
+    for (const u of users.slice(1))
+      await waitFor(`${u}'s route back after the proxy restart`, 20_000, async () => {
+        const r = await fetch(`http://127.0.0.1:${proxy!.port}/user/${u}/`);
+        return r.status === 200 ? true : undefined;
+      });
+
+    // A server adopted from the dead replica stops cleanly through the survivor.
+    const u1 = users[1]!;
+    const del = await fetch(`${api(b)}/users/${u1}/server`, { method: 'DELETE', headers: auth });
+    assert.ok([202, 204].includes(del.status), `stop of an adopted server: ${del.status}`);
+    await waitFor(`${u1} stopped`, 20_000, async () =>
+      serverPids(u1).length === 0 ? true : undefined,
+    );
+
+    // Invariants: one process per running row, no process without a row, no orphan route.
+    const routes = JSON.parse((await proxy.api('GET', '')).body) as Record<
+      string,
+      { user?: string }
+    >;
+    const running = new Set<string>();
+    for (const u of users) {
+      const rec = await store.servers.get((await store.users.byName(u))!.id, '');
+      const pids = serverPids(u);
+      if (rec?.status === 'running') {
+        running.add(u);
+        assert.equal(pids.length, 1, `one process for running ${u}`);
+      } else {
+        assert.equal(pids.length, 0, `no process for stopped ${u}`);
+      }
+    }
+    const routedUsers = Object.values(routes)
+      .map((r) => r.user)
+      .filter((x): x is string => typeof x === 'string');
+    assert.deepEqual(new Set(routedUsers), running, 'routes exactly for the running servers');
+    assert.equal(routedUsers.length, running.size, 'no duplicated route');
+    assert.equal(running.size, users.length - 2, 'the servers not stopped are still running');
+  } finally {
+    await store.close();
+  }
+});
