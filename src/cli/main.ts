@@ -1,6 +1,6 @@
 /**
  * The `labhub` command. With no subcommand it starts the hub; subcommands: migrate-config,
- * doctor, stop, token, upgrade-db, proxy. Errors are printed as one clear message, never a stack.
+ * doctor, stop, token, status, upgrade-db, proxy. Errors are printed as one clear message, never a stack.
  */
 import { Command, Option } from 'commander';
 import { isHubError } from '../errors.js';
@@ -11,6 +11,7 @@ import { runDoctor } from './doctor.js';
 import { runToken } from './token.js';
 import { runStop } from './stop.js';
 import { runUpgradeDb } from './upgrade-db.js';
+import { runStatus } from './status.js';
 
 function fail(e: unknown): never {
   if (isHubError(e)) {
@@ -92,6 +93,15 @@ program
   .option('--note <note>', 'note stored with the token', 'created by labhub token')
   .option('--scopes <scopes>', 'comma-separated scopes (default: everything the user may do)')
   .action(async (user, opts) => runToken(user, { ...program.opts(), ...opts }).catch(fail));
+
+program
+  .command('status')
+  .description(
+    'show the hub replicas (leader, heartbeat), the active servers and each proxy with its route count and lag',
+  )
+  .option('-f, --config <file>', 'config file')
+  .option('--json', 'print JSON')
+  .action(async (opts) => runStatus({ ...program.opts(), ...opts }).catch(fail));
 
 program
   .command('upgrade-db')

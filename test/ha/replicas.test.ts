@@ -5,11 +5,13 @@
 // orphaned server or route. docs/high-availability.md describes the design.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Store, parseDbUrl } from '../../src/db/index.js';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { ROOT } from '../helpers/test-hub.js';
 import { startProxy, type RunningProxy } from '../proxy/helpers/proxy-process.js';
 import {
   health,
@@ -195,6 +197,19 @@ test('hub replicas on PostgreSQL: leader election, exactly-once spawn/stop, adop
     assert.deepEqual(new Set(routedUsers), running, 'routes exactly for the running servers');
     assert.equal(routedUsers.length, running.size, 'no duplicated route');
     assert.equal(running.size, users.length - 2, 'the servers not stopped are still running');
+
+    // labhub status (run where replica b runs, same config): one replica, the leader, the proxy
+    // with every route and no lag.
+    const st = spawnSync(process.execPath, [join(ROOT, 'bin/labhub.js'), 'status'], {
+      cwd: join(dir, 'b'),
+      encoding: 'utf8',
+    });
+    assert.equal(st.status, 0, st.stderr);
+    assert.match(st.stdout, /Hub replicas: 1\n  \* \S+ .*\(leader\)/);
+    assert.match(st.stdout, new RegExp(`Leader lease: ${hb.id}`));
+    assert.match(st.stdout, new RegExp(`Servers: ${running.size} running, 0 starting, 0 stopping`));
+    // The hub route and one per running server.
+    assert.match(st.stdout, new RegExp(`: ${running.size + 1} routes; lag: 0 missing, 0 stray`));
   } finally {
     await store.close();
   }
