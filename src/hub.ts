@@ -39,6 +39,8 @@ import { warmUserEnv } from './spawner/user-env-warmup.js';
 import { defaultServerLogDir } from './spawner/server-log.js';
 import { ManagedProxy } from './proxy/managed.js';
 import type { Proxy } from './proxy/types.js';
+import { ProxySet, type ProxyMember } from './proxy/proxy-set.js';
+import { ChpClient } from './proxy/chp-client.js';
 import { ServiceRunner } from './core/service-runner.js';
 import { IdleCuller } from './core/idle-culler.js';
 import { ActivitySync } from './core/activity-sync.js';
@@ -66,6 +68,7 @@ export class Hub {
   };
   private timers: Array<() => void> = [];
   private replica: ReplicaCoordinator | null = null;
+  private extraProxies: ChpClient[] = [];
   private statsd: StatsdReporter | null = null;
   readonly log: Logger;
 
@@ -247,6 +250,21 @@ export class Hub {
       },
     });
     this.proxy = proxy;
+    // Further proxies (Labhub.high_availability.proxy_api_urls) get every route too.
+    const extraProxies = settings.highAvailability.proxyApiUrls.map((apiUrl) => ({
+      apiUrl,
+      proxy: new ChpClient({
+        apiUrl,
+        authToken: tokenPlan.token,
+        retryFor: 1000,
+        requestTimeout: 3000,
+      }),
+    }));
+    this.extraProxies = extraProxies.map((p) => p.proxy);
+    const proxyMembers: ProxyMember[] = [{ apiUrl: settings.proxy.apiUrl, proxy }, ...extraProxies];
+    const routesProxy: Proxy = extraProxies.length
+      ? new ProxySet(proxyMembers, (m) => log.warn({ component: 'proxy' }, m))
+      : proxy;
     const spawns = new SpawnManager({
       settings: {
         ...settings,
@@ -263,7 +281,7 @@ export class Hub {
       store,
       log,
       permissions,
-      proxy,
+      proxy: routesProxy,
       metrics,
       spawner: spawnerDef,
       replicaId: replica.id,
@@ -278,7 +296,7 @@ export class Hub {
       login,
       ...createAppServices({ store, permissions, settings, log, login, spawns }),
       spawns,
-      proxy,
+      proxy: routesProxy,
       services,
       metrics,
       replica,
@@ -366,7 +384,7 @@ export class Hub {
         name: 'hub route',
         start: async () => {
           proxy.keepHubRoute(settings.baseUrl, hubTarget, { hub: true });
-          await proxy.addRoute(settings.baseUrl, hubTarget, { hub: true });
+          await routesProxy.addRoute(settings.baseUrl, hubTarget, { hub: true });
           return () => proxy.releaseHubRoute();
         },
       },
@@ -385,10 +403,11 @@ export class Hub {
           const t = setInterval(
             () =>
               void spawns
-                .reconcileRoutes()
-                .then(({ added, removed }) => {
+                .reconcileRoutes(proxyMembers, { spec: settings.baseUrl, target: hubTarget })
+                .then(({ added, removed, failed }) => {
                   if (added || removed)
                     log.warn(`Route reconcile: added ${added} missing, removed ${removed} stray`);
+                  for (const f of failed) log.warn(`Route reconcile of proxy ${f}`);
                 })
                 .catch((e) => log.warn({ err: e }, 'route reconcile failed')),
             Math.max(1, settings.proxy.checkInterval) * 1000,
@@ -446,6 +465,7 @@ export class Hub {
     if (servers && this.ctx) await this.ctx.spawns.stopAll();
     await this.app?.close();
     await this.proxy?.stop?.({ killProcess: proxy, killAdopted: proxy });
+    for (const p of this.extraProxies) await p.close().catch(() => undefined);
     await this.ctx?.store.close();
   }
 }

@@ -41,21 +41,18 @@ export async function runStatus(opts: StartFlags & { json?: boolean }): Promise<
   const loaded = loadWithFlags(opts);
   const settings = settingsFromConfig(loaded.config, chooseAuthenticator(loaded.config).id);
   const store = await Store.open(parseDbUrl(settings.dbUrl), cliDbOptions);
-  const client = new ChpClient({
-    apiUrl: settings.proxy.apiUrl,
-    authToken: await proxyToken(settings, store),
-    retryFor: 0,
-    requestTimeout: 3000,
-  });
+  const authToken = await proxyToken(settings, store);
+  const proxies = [settings.proxy.apiUrl, ...settings.highAvailability.proxyApiUrls].map(
+    (apiUrl) => ({
+      apiUrl,
+      proxy: new ChpClient({ apiUrl, authToken, retryFor: 0, requestTimeout: 3000 }),
+    }),
+  );
   try {
-    const s = await clusterStatus(
-      store,
-      [{ apiUrl: settings.proxy.apiUrl, proxy: client }],
-      settings.baseUrl,
-    );
+    const s = await clusterStatus(store, proxies, settings.baseUrl);
     process.stdout.write(`${opts.json ? JSON.stringify(s, null, 2) : formatStatus(s)}\n`);
   } finally {
-    await client.close();
+    for (const p of proxies) await p.proxy.close();
     await store.close();
   }
 }

@@ -270,6 +270,7 @@ const idleCuller = z.strictObject({
 const highAvailability = z.strictObject({
   heartbeat_interval: z.number().positive().default(2),
   replica_timeout: z.number().positive().default(10),
+  proxy_api_urls: z.array(z.string().url()).default([]),
 });
 
 const loginRateLimit = z.strictObject({
@@ -341,8 +342,8 @@ export const labhubTraits = {
   high_availability: t(
     highAvailability,
     {},
-    '{heartbeat_interval, replica_timeout}',
-    'Hub replicas (docs/high-availability.md): every hub refreshes its row in the database every `heartbeat_interval` s (default 2); one silent for `replica_timeout` s (10) is dead, and the leader adopts its servers within `replica_timeout + 2 × heartbeat_interval`. Several hubs need PostgreSQL: on SQLite a second hub refuses to start.',
+    '{heartbeat_interval, replica_timeout, proxy_api_urls}',
+    'Hub replicas and proxy replicas (docs/high-availability.md): every hub refreshes its row in the database every `heartbeat_interval` s (default 2); one silent for `replica_timeout` s (10) is dead, and the leader adopts its servers within `replica_timeout + 2 × heartbeat_interval`. Several hubs need PostgreSQL: on SQLite a second hub refuses to start. `proxy_api_urls`: the API URLs of further labhub-proxy/CHP processes (same auth token as ConfigurableHTTPProxy.api_url) that get every route too; the leader reconciles each of them against the database every ConfigurableHTTPProxy.check_running_interval.',
   ),
   login_rate_limit: t(
     loginRateLimit,

@@ -192,6 +192,7 @@ function labhubSettings(lab: DeepReadonly<LabhubTraits>) {
     highAvailability: {
       heartbeatMs: Math.round(ha.heartbeat_interval * 1000),
       replicaTimeoutMs: Math.round(ha.replica_timeout * 1000),
+      proxyApiUrls: [...ha.proxy_api_urls],
     },
     idleCuller: {
       enabled: culler.enabled,

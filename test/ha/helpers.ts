@@ -24,6 +24,8 @@ export interface ClusterConfig {
   proxyPort: number;
   proxyApiPort: number;
   proxyToken: string;
+  /** API URLs of further proxies (Labhub.high_availability.proxy_api_urls). */
+  extraProxyApiUrls: string[];
   heartbeat: number;
   timeout: number;
 }
@@ -55,7 +57,11 @@ export async function startReplica(c: ClusterConfig, name: string): Promise<HubP
     LocalProcessSpawner: { run_as_user: 'self' },
     Labhub: {
       server_log_dir: join(dir, 'server-logs'),
-      high_availability: { heartbeat_interval: c.heartbeat, replica_timeout: c.timeout },
+      high_availability: {
+        heartbeat_interval: c.heartbeat,
+        replica_timeout: c.timeout,
+        proxy_api_urls: c.extraProxyApiUrls,
+      },
     },
   };
   writeFileSync(join(dir, 'labhub.yaml'), stringify(cfg));

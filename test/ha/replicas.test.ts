@@ -1,7 +1,7 @@
-// Two hub replicas (real processes) on a real PostgreSQL behind one labhub-proxy, with the
+// Two hub replicas (real processes) on a real PostgreSQL behind two labhub-proxies, with the
 // stand-in single-user server: one leader at a time, concurrent starts and stops sent to both
 // replicas give one server each, kill -9 of the leader moves the leadership and the dead
-// replica's servers are adopted, kill -9 of the proxy is repaired; at the end no duplicated or
+// replica's servers are adopted, kill -9 of each proxy is repaired; at the end no duplicated or
 // orphaned server or route. docs/high-availability.md describes the design.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -29,7 +29,7 @@ const BOUND_MS = (TIMEOUT + 2 * HEARTBEAT) * 1000;
 
 let pg: TestPostgres | undefined;
 const hubs: HubProcess[] = [];
-let proxy: RunningProxy | undefined;
+let proxies: RunningProxy[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'labhub-ha-'));
 const tag = Math.random().toString(36).slice(2, 7);
 const users = [1, 2, 3, 4].map((i) => `ha${tag}-${i}`);
@@ -37,22 +37,26 @@ const users = [1, 2, 3, 4].map((i) => `ha${tag}-${i}`);
 after(async () => {
   for (const h of hubs) if (h.child.exitCode === null) h.child.kill('SIGKILL');
   for (const u of users) for (const pid of serverPids(u)) process.kill(pid, 'SIGKILL');
-  await proxy?.stop().catch(() => undefined);
+  for (const p of proxies) await p.stop().catch(() => undefined);
   pg?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('hub replicas on PostgreSQL: leader election, exactly-once spawn/stop, adoption after kill -9, proxy restart', async () => {
+test('hub replicas on PostgreSQL: leader election, exactly-once spawn/stop, adoption after kill -9, two proxies kept in step', async () => {
   pg = await startTestPostgres();
   const dbUrl = await pg.createDatabase('labhub_ha');
   const proxyToken = 'ha-proxy-token-' + tag;
-  proxy = await startProxy([], { token: proxyToken });
+  proxies = [
+    await startProxy([], { token: proxyToken }),
+    await startProxy([], { token: proxyToken }),
+  ];
   const c: ClusterConfig = {
     dir,
     dbUrl,
-    proxyPort: proxy.port,
-    proxyApiPort: proxy.apiPort,
+    proxyPort: proxies[0]!.port,
+    proxyApiPort: proxies[0]!.apiPort,
     proxyToken,
+    extraProxyApiUrls: [proxies[1]!.apiUrl],
     heartbeat: HEARTBEAT,
     timeout: TIMEOUT,
   };
@@ -99,8 +103,10 @@ test('hub replicas on PostgreSQL: leader election, exactly-once spawn/stop, adop
         return r.servers?.['']?.ready ? true : undefined;
       });
       assert.equal(serverPids(u).length, 1, `exactly one server process for ${u}`);
-      const via: Response = await fetch(`http://127.0.0.1:${proxy.port}/user/${u}/`);
-      assert.equal(via.status, 200, `${u}'s server answers through the proxy`);
+      for (const p of proxies) {
+        const via: Response = await fetch(`${p.url}/user/${u}/`);
+        assert.equal(via.status, 200, `${u}'s server answers through the proxy ${p.url}`);
+      }
     }
     const owners = new Map<string, string | null>();
     for (const u of users) {
@@ -144,28 +150,31 @@ test('hub replicas on PostgreSQL: leader election, exactly-once spawn/stop, adop
       [hb.id],
       'the dead replica was removed from the registry',
     );
-    // The hub route now points at the new leader: the API answers through the proxy.
-    await waitFor('the hub route to reach replica b', BOUND_MS * 3, async () => {
-      const r = await fetch(`http://127.0.0.1:${proxy!.port}/hub/api/users/${u0}`, {
-        headers: auth,
-      });
-      return r.status === 200 ? true : undefined;
-    });
-
-    // kill -9 the proxy; a supervisor restarts it on the same ports: the leader puts the routes back.
-    const ports = ['--port', String(proxy.port), '--api-port', String(proxy.apiPort)];
-    proxy.proc.kill('SIGKILL');
-    await new Promise<void>((r) =>
-      proxy!.proc.exitCode !== null || proxy!.proc.signalCode !== null
-        ? r()
-        : proxy!.proc.once('exit', () => r()),
-    );
-    proxy = await startProxy(ports, { token: proxyToken });
-    for (const u of users.slice(1))
-      await waitFor(`${u}'s route back after the proxy restart`, 20_000, async () => {
-        const r = await fetch(`http://127.0.0.1:${proxy!.port}/user/${u}/`);
+    // The hub route now points at the new leader: the API answers through both proxies.
+    for (const p of proxies)
+      await waitFor(`the hub route of ${p.url} to reach replica b`, BOUND_MS * 3, async () => {
+        const r = await fetch(`${p.url}/hub/api/users/${u0}`, { headers: auth });
         return r.status === 200 ? true : undefined;
       });
+
+    // kill -9 each proxy in turn; a supervisor restarts it on the same ports: the leader puts
+    // its routes back (the hub's own proxy through its check, the other through the reconcile).
+    for (let i = 0; i < proxies.length; i++) {
+      const old = proxies[i]!;
+      const ports = ['--port', String(old.port), '--api-port', String(old.apiPort)];
+      old.proc.kill('SIGKILL');
+      await new Promise<void>((r) =>
+        old.proc.exitCode !== null || old.proc.signalCode !== null
+          ? r()
+          : old.proc.once('exit', () => r()),
+      );
+      const p = (proxies[i] = await startProxy(ports, { token: proxyToken }));
+      for (const path of [...users.slice(1).map((u) => `/user/${u}/`), `/hub/api/users/${u0}`])
+        await waitFor(`${path} through ${p.url} after its restart`, 20_000, async () => {
+          const r = await fetch(`${p.url}${path}`, { headers: auth });
+          return r.status === 200 ? true : undefined;
+        });
+    }
 
     // A server adopted from the dead replica stops cleanly through the survivor.
     const u1 = users[1]!;
@@ -176,10 +185,6 @@ test('hub replicas on PostgreSQL: leader election, exactly-once spawn/stop, adop
     );
 
     // Invariants: one process per running row, no process without a row, no orphan route.
-    const routes = JSON.parse((await proxy.api('GET', '')).body) as Record<
-      string,
-      { user?: string }
-    >;
     const running = new Set<string>();
     for (const u of users) {
       const rec = await store.servers.get((await store.users.byName(u))!.id, '');
@@ -191,11 +196,14 @@ test('hub replicas on PostgreSQL: leader election, exactly-once spawn/stop, adop
         assert.equal(pids.length, 0, `no process for stopped ${u}`);
       }
     }
-    const routedUsers = Object.values(routes)
-      .map((r) => r.user)
-      .filter((x): x is string => typeof x === 'string');
-    assert.deepEqual(new Set(routedUsers), running, 'routes exactly for the running servers');
-    assert.equal(routedUsers.length, running.size, 'no duplicated route');
+    for (const p of proxies) {
+      const routes = JSON.parse((await p.api('GET', '')).body) as Record<string, { user?: string }>;
+      const routedUsers = Object.values(routes)
+        .map((r) => r.user)
+        .filter((x): x is string => typeof x === 'string');
+      assert.deepEqual(new Set(routedUsers), running, `${p.url}: routes of the running servers`);
+      assert.equal(routedUsers.length, running.size, `${p.url}: no duplicated route`);
+    }
     assert.equal(running.size, users.length - 2, 'the servers not stopped are still running');
 
     // labhub status (run where replica b runs, same config): one replica, the leader, the proxy
@@ -208,8 +216,13 @@ test('hub replicas on PostgreSQL: leader election, exactly-once spawn/stop, adop
     assert.match(st.stdout, /Hub replicas: 1\n  \* \S+ .*\(leader\)/);
     assert.match(st.stdout, new RegExp(`Leader lease: ${hb.id}`));
     assert.match(st.stdout, new RegExp(`Servers: ${running.size} running, 0 starting, 0 stopping`));
-    // The hub route and one per running server.
-    assert.match(st.stdout, new RegExp(`: ${running.size + 1} routes; lag: 0 missing, 0 stray`));
+    // Each proxy: the hub route and one per running server.
+    assert.match(st.stdout, /Proxies: 2\n/);
+    for (const p of proxies)
+      assert.match(
+        st.stdout,
+        new RegExp(`${p.apiUrl}: ${running.size + 1} routes; lag: 0 missing, 0 stray`),
+      );
   } finally {
     await store.close();
   }

@@ -1,6 +1,6 @@
 import type { Logger } from '../../log.js';
 import { HubError, isHubError } from '../../errors.js';
-import type { ActiveServer, ServerRecord, Store, User } from '../../db/index.js';
+import type { ServerRecord, Store, User } from '../../db/index.js';
 import type { Proxy, Route } from '../../proxy/types.js';
 import type { Spawner, SpawnerDefinition, SpawnerOptions } from '../../spawner/types.js';
 import type { HubMetrics } from '../../metrics/hub-metrics.js';
@@ -470,31 +470,46 @@ export class SpawnManager {
   }
 
   /**
-   * The leader's route reconcile: the proxy's user routes against the database. A running
-   * server's missing or wrong route is added; a route whose server is stopped (or gone) is
-   * removed. The proxy's table is read before the rows, so a route added by a spawn meanwhile is
-   * not mistaken for a stray (a rare one removed anyway comes back at the next reconcile).
+   * The leader's route reconcile, for each proxy: its server routes against the database. A
+   * running server's missing or wrong route is added; a route whose server is not active is
+   * removed; with `hub`, the hub's own route too. The proxy's table is read before the rows, so
+   * a route added by a spawn meanwhile is not mistaken for a stray (a rare one removed anyway
+   * comes back at the next reconcile).
    */
-  async reconcileRoutes(): Promise<{ added: number; removed: number }> {
-    const routes = await this.d.proxy.getAllRoutes();
-    const active = await this.d.store.servers.active();
-    const want = new Map<string, ActiveServer>();
-    for (const a of active) want.set(this.prefix(a.userName, a.name), a);
+  async reconcileRoutes(
+    proxies: Array<{ apiUrl: string; proxy: Proxy }>,
+    hub?: { spec: string; target: string },
+  ): Promise<{ added: number; removed: number; failed: string[] }> {
     let added = 0;
     let removed = 0;
-    for (const a of active) {
-      if (a.status !== 'running' || !a.target || !this.routes.routable(a.userName, a.name))
-        continue;
-      if (routes.get(this.prefix(a.userName, a.name))?.target === a.target) continue;
-      await this.routes.add(a.userName, a.name, a.target);
-      added++;
+    const failed: string[] = [];
+    for (const { apiUrl, proxy } of proxies) {
+      try {
+        const routes = await proxy.getAllRoutes();
+        const active = await this.d.store.servers.active();
+        const want = new Set(active.map((a) => this.prefix(a.userName, a.name)));
+        if (hub && routes.get(hub.spec)?.target !== hub.target) {
+          await proxy.addRoute(hub.spec, hub.target, { hub: true });
+          added++;
+        }
+        for (const a of active) {
+          if (a.status !== 'running' || !a.target) continue;
+          if (!this.routes.routable(a.userName, a.name)) continue;
+          const spec = this.routes.spec(a.userName, a.name);
+          if (routes.get(spec)?.target === a.target) continue;
+          await proxy.addRoute(spec, a.target, { user: a.userName, server_name: a.name });
+          added++;
+        }
+        for (const [spec, r] of routes) {
+          if (typeof r.data.user !== 'string' || r.data.hub === true || want.has(spec)) continue;
+          await proxy.deleteRoute(spec);
+          removed++;
+        }
+      } catch (e) {
+        failed.push(`${apiUrl}: ${(e as Error).message}`);
+      }
     }
-    for (const [spec, r] of routes) {
-      if (typeof r.data.user !== 'string' || r.data.hub === true || want.has(spec)) continue;
-      await this.d.proxy.deleteRoute(spec);
-      removed++;
-    }
-    return { added, removed };
+    return { added, removed, failed };
   }
 
   /** Re-push every route (the proxy restarted and lost its table), all at once (the proxy client bounds concurrency). */
