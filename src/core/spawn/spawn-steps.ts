@@ -104,6 +104,9 @@ export async function runSpawnSteps(
   }
   const starting = spawner.start();
   if (!spawner.prepare) pipeProgress(spawner, live.progress);
+  // Save the spawner's state (e.g. the pid) as soon as it has one, not only once the server
+  // listens: if this replica dies meanwhile, the replica adopting the row can stop the process.
+  const saver = saveStateWhileStarting(d, rec.id, spawner, starting);
   const started = await withTimeout(
     starting,
     s.spawner.startTimeout * 1000,
@@ -114,6 +117,7 @@ export async function runSpawnSteps(
         `The server did not start within ${s.spawner.startTimeout} seconds (Spawner.start_timeout).`,
       ),
   );
+  await saver;
   await d.store.servers.update(rec.id, { target: started.url, state: spawner.getState() });
 
   // 4. wait until it answers HTTP (fails at once if the process exits)
@@ -138,6 +142,31 @@ export async function runSpawnSteps(
   d.metrics.runningServers.inc();
   log.info({ url: started.url }, `Server ${full} ready at ${prefix}`);
   live.progress.push(readyEvent(prefix));
+}
+
+/** Every 200 ms until `starting` settles: write the spawner's state when it changed. */
+async function saveStateWhileStarting(
+  d: SpawnStepsDeps,
+  id: number,
+  spawner: Spawner,
+  starting: Promise<unknown>,
+): Promise<void> {
+  let done = false;
+  void starting.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  let saved = '{}';
+  // Bounded even if start() never settles (start_timeout then fails the spawn anyway).
+  const until = Date.now() + d.settings.spawner.startTimeout * 1000 + 5000;
+  while (!done && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 200));
+    const state = spawner.getState();
+    const text = JSON.stringify(state);
+    if (text === saved || done) continue;
+    saved = text;
+    await d.store.servers.update(id, { state }).catch(() => undefined);
+  }
 }
 
 function pipeProgress(spawner: Spawner, channel: ProgressChannel): void {
