@@ -122,8 +122,8 @@ export class Hub {
     const replica = new ReplicaCoordinator({
       store,
       log,
-      heartbeatMs: settings.highAvailability.heartbeatMs,
-      timeoutMs: settings.highAvailability.replicaTimeoutMs,
+      heartbeatMs: Math.round(settings.highAvailability.heartbeatInterval * 1000),
+      timeoutMs: Math.round(settings.highAvailability.replicaTimeout * 1000),
       hubUrl: hubTarget,
       version: settings.labhubVersion,
       sqlite: target.kind === 'sqlite' && target.location !== ':memory:',

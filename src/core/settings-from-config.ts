@@ -190,8 +190,10 @@ function labhubSettings(lab: DeepReadonly<LabhubTraits>) {
   const ha = lab.high_availability;
   return {
     highAvailability: {
-      heartbeatMs: Math.round(ha.heartbeat_interval * 1000),
-      replicaTimeoutMs: Math.round(ha.replica_timeout * 1000),
+      /** Seconds. */
+      heartbeatInterval: ha.heartbeat_interval,
+      /** Seconds. */
+      replicaTimeout: ha.replica_timeout,
       proxyApiUrls: [...ha.proxy_api_urls],
     },
     idleCuller: {

@@ -56,6 +56,7 @@ const SPECIAL: Record<string, unknown> = {
   'ConfigurableHTTPProxy.api_url': 'http://127.0.0.1:4325',
   'Labhub.idle_culler': { enabled: true },
   'Labhub.login_rate_limit': { per_user: 4242 },
+  'Labhub.high_availability': { replica_timeout: 4242 },
 };
 
 /** Keys read before the settings exist, with the file that reads them (checked below). */
@@ -116,6 +117,11 @@ export const NESTED: Record<string, [unknown, string[], (f: string) => unknown]>
     {},
     objectFields(labhubTraits.login_rate_limit),
     (f) => ({ [f]: 4242 }),
+  ],
+  'Labhub.high_availability': [
+    {},
+    objectFields(labhubTraits.high_availability),
+    (f) => ({ [f]: f === 'proxy_api_urls' ? ['http://zq.example:4242'] : 4242 }),
   ],
 };
 
