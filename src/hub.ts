@@ -39,12 +39,10 @@ import { warmUserEnv } from './spawner/user-env-warmup.js';
 import { defaultServerLogDir } from './spawner/server-log.js';
 import { ManagedProxy } from './proxy/managed.js';
 import type { Proxy } from './proxy/types.js';
-import { ProxySet, type ProxyMember } from './proxy/proxy-set.js';
-import { ChpClient } from './proxy/chp-client.js';
-import { ServiceRunner } from './core/service-runner.js';
-import { IdleCuller } from './core/idle-culler.js';
-import { ActivitySync } from './core/activity-sync.js';
-import { ReplicaCoordinator, type LeaderJob } from './core/replicas.js';
+import { proxySetFor } from './proxy/proxy-set.js';
+import type { ChpClient } from './proxy/chp-client.js';
+import { ReplicaCoordinator } from './core/replicas.js';
+import { leaderJobs } from './core/leader-jobs.js';
 
 export interface HubOptions {
   configFile?: string;
@@ -77,6 +75,17 @@ export class Hub {
   }
 
   async start(): Promise<void> {
+    try {
+      await this.startAll();
+    } catch (e) {
+      // A start that failed after registering this replica takes its row back out (a retry in
+      // the same process must not find itself as "another hub" on SQLite).
+      await this.replica?.leave().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  private async startAll(): Promise<void> {
     const t0 = Date.now();
     const log = this.log;
     const loaded =
@@ -251,20 +260,17 @@ export class Hub {
     });
     this.proxy = proxy;
     // Further proxies (Labhub.high_availability.proxy_api_urls) get every route too.
-    const extraProxies = settings.highAvailability.proxyApiUrls.map((apiUrl) => ({
-      apiUrl,
-      proxy: new ChpClient({
-        apiUrl,
-        authToken: tokenPlan.token,
-        retryFor: 1000,
-        requestTimeout: 3000,
-      }),
-    }));
-    this.extraProxies = extraProxies.map((p) => p.proxy);
-    const proxyMembers: ProxyMember[] = [{ apiUrl: settings.proxy.apiUrl, proxy }, ...extraProxies];
-    const routesProxy: Proxy = extraProxies.length
-      ? new ProxySet(proxyMembers, (m) => log.warn({ component: 'proxy' }, m))
-      : proxy;
+    const {
+      members: proxyMembers,
+      routesProxy,
+      extra,
+    } = proxySetFor(
+      { apiUrl: settings.proxy.apiUrl, proxy },
+      settings.highAvailability.proxyApiUrls,
+      tokenPlan.token,
+      (m) => log.warn({ component: 'proxy' }, m),
+    );
+    this.extraProxies = extra;
     const spawns = new SpawnManager({
       settings: {
         ...settings,
@@ -379,46 +385,15 @@ export class Hub {
     this.timers.push(metrics.startEventLoopSampler());
 
     // Cluster-wide jobs run on the leader replica only, and move with it.
-    const jobs: LeaderJob[] = [
-      {
-        name: 'hub route',
-        start: async () => {
-          proxy.keepHubRoute(settings.baseUrl, hubTarget, { hub: true });
-          await routesProxy.addRoute(settings.baseUrl, hubTarget, { hub: true });
-          return () => proxy.releaseHubRoute();
-        },
-      },
-      {
-        name: 'services',
-        start: async () => {
-          const runner = new ServiceRunner(ctx);
-          await runner.start();
-          return () => runner.stop();
-        },
-      },
-      { name: 'activity sync', start: () => new ActivitySync(ctx).start() },
-      {
-        name: 'route reconcile',
-        start: () => {
-          const t = setInterval(
-            () =>
-              void spawns
-                .reconcileRoutes(proxyMembers, { spec: settings.baseUrl, target: hubTarget })
-                .then(({ added, removed, failed }) => {
-                  if (added || removed)
-                    log.warn(`Route reconcile: added ${added} missing, removed ${removed} stray`);
-                  for (const f of failed) log.warn(`Route reconcile of proxy ${f}`);
-                })
-                .catch((e) => log.warn({ err: e }, 'route reconcile failed')),
-            Math.max(1, settings.proxy.checkInterval) * 1000,
-          );
-          t.unref();
-          return () => clearInterval(t);
-        },
-      },
-    ];
-    if (settings.idleCuller.enabled)
-      jobs.push({ name: 'idle culler', start: () => new IdleCuller(ctx).start() });
+    const jobs = leaderJobs({
+      ctx,
+      keepHubRoute: (on) =>
+        on
+          ? proxy.keepHubRoute(settings.baseUrl, hubTarget, { hub: true })
+          : proxy.releaseHubRoute(),
+      proxies: proxyMembers,
+      hubTarget,
+    });
     replica.onLeaderTick = async (live) => {
       const { running, cleaned } = await spawns.adoptOrphans(live);
       if (running || cleaned)

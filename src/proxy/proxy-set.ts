@@ -5,6 +5,7 @@
  */
 import type { JsonObject } from '../util/json.js';
 import type { Proxy, Route } from './types.js';
+import { ChpClient } from './chp-client.js';
 
 export interface ProxyMember {
   apiUrl: string;
@@ -60,4 +61,21 @@ export class ProxySet implements Proxy {
       }
     return out;
   }
+}
+
+/**
+ * The hub's proxy plus further ones by API URL (same token): the list of members, what route
+ * changes go through (the hub's own proxy alone when there is no other), and the clients made.
+ */
+export function proxySetFor(
+  own: ProxyMember,
+  apiUrls: readonly string[],
+  authToken: string,
+  warn: (m: string) => void,
+): { members: ProxyMember[]; routesProxy: Proxy; extra: ChpClient[] } {
+  const extra = apiUrls.map(
+    (apiUrl) => new ChpClient({ apiUrl, authToken, retryFor: 1000, requestTimeout: 3000 }),
+  );
+  const members = [own, ...extra.map((proxy, i) => ({ apiUrl: apiUrls[i]!, proxy }))];
+  return { members, routesProxy: extra.length ? new ProxySet(members, warn) : own.proxy, extra };
 }
