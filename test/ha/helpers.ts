@@ -53,7 +53,12 @@ export async function startReplica(c: ClusterConfig, name: string): Promise<HubP
     },
     Authenticator: { allow_all: true },
     DummyAuthenticator: { password: 'pw' },
-    Spawner: { cmd: [process.execPath, FAKE_SERVER], http_timeout: 20, poll_interval: 1 },
+    // The stand-in server, started a second late (so a spawn is seen in progress).
+    Spawner: {
+      cmd: ['sh', '-c', 'sleep 1; exec "$0" "$@"', process.execPath, FAKE_SERVER],
+      http_timeout: 20,
+      poll_interval: 1,
+    },
     LocalProcessSpawner: { run_as_user: 'self' },
     Labhub: {
       server_log_dir: join(dir, 'server-logs'),

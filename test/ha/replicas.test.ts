@@ -84,10 +84,12 @@ test('hub replicas on PostgreSQL: leader election, exactly-once spawn/stop, adop
       assert.equal(r.status, 201, `create ${u}`);
     }
 
-    // Concurrent starts of the same server on both replicas: one spawn per server.
+    // Concurrent starts of the same server on both replicas: one spawn per server. The last
+    // user's server is started through the first replica only, so that one owns it.
+    const last = users[users.length - 1]!;
     const started = await Promise.all(
       users.flatMap((u) =>
-        [a, b, a, b].map((h) =>
+        (u === last ? [a] : [a, b, a, b]).map((h) =>
           fetch(`${api(h)}/users/${u}/server`, { method: 'POST', headers: auth }).then(
             (r) => r.status,
           ),
@@ -129,6 +131,28 @@ test('hub replicas on PostgreSQL: leader election, exactly-once spawn/stop, adop
       return rec?.status === 'stopped' && serverPids(u0).length === 0 ? true : undefined;
     });
 
+    // The progress stream of a spawn driven by the other replica follows the row to ready.
+    const posting = fetch(`${api(a)}/users/${u0}/server`, { method: 'POST', headers: auth });
+    const u0id = (await store.users.byName(u0))!.id;
+    const spawning = await waitFor(`${u0} spawning`, 10_000, async () => {
+      const rec = await store.servers.get(u0id, '');
+      return rec?.status === 'spawning' ? rec : undefined;
+    });
+    const other = spawning.ownerReplica === ha.id ? b : a;
+    const prog = await fetch(`${api(other)}/users/${u0}/server/progress`, { headers: auth });
+    assert.equal(prog.status, 200);
+    const events = await prog.text();
+    assert.match(events, /Server requested/);
+    assert.match(events, /"ready":true/);
+    assert.ok([201, 202].includes((await posting).status));
+    const again = await fetch(`${api(b)}/users/${u0}/server`, { method: 'DELETE', headers: auth });
+    assert.ok([202, 204].includes(again.status));
+    await waitFor(`${u0} stopped again`, 20_000, async () =>
+      serverPids(u0).length === 0 && (await store.servers.get(u0id, ''))?.status === 'stopped'
+        ? true
+        : undefined,
+    );
+
     // kill -9 the leader: the other replica leads within the bound and adopts its servers.
     const orphaned = users.slice(1).filter((u) => owners.get(u) === ha.id);
     a.child.kill('SIGKILL');
@@ -137,6 +161,7 @@ test('hub replicas on PostgreSQL: leader election, exactly-once spawn/stop, adop
       (await health(b))?.leader ? true : undefined,
     );
     const tookOver = Date.now() - t0;
+    assert.ok(orphaned.includes(last), `the killed replica owned ${last}'s server`);
     await waitFor("the dead replica's servers to be adopted", BOUND_MS * 3, async () => {
       const active = await store.servers.active();
       return active.every((s) => s.ownerReplica === hb.id) ? true : undefined;
@@ -177,7 +202,7 @@ test('hub replicas on PostgreSQL: leader election, exactly-once spawn/stop, adop
     }
 
     // A server adopted from the dead replica stops cleanly through the survivor.
-    const u1 = users[1]!;
+    const u1 = last;
     const del = await fetch(`${api(b)}/users/${u1}/server`, { method: 'DELETE', headers: auth });
     assert.ok([202, 204].includes(del.status), `stop of an adopted server: ${del.status}`);
     await waitFor(`${u1} stopped`, 20_000, async () =>
