@@ -18,6 +18,7 @@ const HEAVY = [
   'test/security/schemathesis',
   'test/kubernetes/',
   'test/ops/',
+  'test/ha/',
 ];
 
 function walk(dir, out) {

@@ -36,6 +36,11 @@ export const ERROR_CATALOG = {
     status: 500,
     meaning: 'The database could not be opened or migrated.',
   },
+  LABHUB_ERR_REPLICA_SQLITE: {
+    status: 500,
+    meaning:
+      'A second hub process was started on the same SQLite database. Several hub replicas need PostgreSQL (docs/high-availability.md); otherwise stop the other hub first.',
+  },
   LABHUB_ERR_BAD_REQUEST: {
     status: 400,
     meaning: 'The request was malformed; the message says which part.',

@@ -40,11 +40,12 @@ import { warmUserEnv } from './spawner/user-env-warmup.js';
 import { defaultServerLogDir } from './spawner/server-log.js';
 import { ManagedProxy } from './proxy/managed.js';
 import type { Proxy } from './proxy/types.js';
-import { ServiceRunner } from './core/service-runner.js';
-import { IdleCuller } from './core/idle-culler.js';
-import { ActivitySync } from './core/activity-sync.js';
 import { UsageAccounting, type SampledServer } from './core/usage/accounting.js';
 import { systemClock, type Clock } from './core/usage/clock.js';
+import { proxySetFor } from './proxy/proxy-set.js';
+import type { ChpClient } from './proxy/chp-client.js';
+import { ReplicaCoordinator } from './core/replicas.js';
+import { leaderJobs } from './core/leader-jobs.js';
 
 export interface HubOptions {
   configFile?: string;
@@ -71,9 +72,10 @@ export class Hub {
   /** Automatic HTTPS (Labhub.letsencrypt), null when off. */
   acme: AcmeManager | null = null;
   private timers: Array<() => void> = [];
-  private runner: ServiceRunner | null = null;
   /** Releases what the spawner plugin shares between servers (e.g. the Kubernetes pod watch). */
   private closeSpawner: (() => Promise<void>) | null = null;
+  private replica: ReplicaCoordinator | null = null;
+  private extraProxies: ChpClient[] = [];
   private statsd: StatsdReporter | null = null;
   readonly log: Logger;
 
@@ -82,6 +84,17 @@ export class Hub {
   }
 
   async start(): Promise<void> {
+    try {
+      await this.startAll();
+    } catch (e) {
+      // A start that failed after registering this replica takes its row back out (a retry in
+      // the same process must not find itself as "another hub" on SQLite).
+      await this.replica?.leave().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  private async startAll(): Promise<void> {
     const t0 = Date.now();
     const log = this.log;
     const loaded =
@@ -121,6 +134,25 @@ export class Hub {
     log.info(
       `Database: ${target.kind === 'sqlite' ? target.location : target.location.replace(/:[^:@/]*@/, ':***@')}`,
     );
+    const hubTarget = `http://${hostForUrl(loopbackFor(settings.hubIp))}:${settings.hubPort}`;
+    // This process is one hub replica: on SQLite a second live one is refused here, before any
+    // proxy or port is touched (docs/high-availability.md).
+    const replica = new ReplicaCoordinator({
+      store,
+      log,
+      heartbeatMs: Math.round(settings.highAvailability.heartbeatInterval * 1000),
+      timeoutMs: Math.round(settings.highAvailability.replicaTimeout * 1000),
+      hubUrl: hubTarget,
+      version: settings.labhubVersion,
+      sqlite: target.kind === 'sqlite' && target.location !== ':memory:',
+    });
+    try {
+      await replica.register();
+    } catch (e) {
+      await store.close();
+      throw e;
+    }
+    this.replica = replica;
 
     const metrics = new HubMetrics();
     const permissions = new Permissions(store, log, {
@@ -192,7 +224,6 @@ export class Hub {
       env: process.env.CONFIGPROXY_AUTH_TOKEN,
       databaseExposed: exposedDb.length > 0,
     });
-    const hubTarget = `http://${hostForUrl(loopbackFor(settings.hubIp))}:${settings.hubPort}`;
     // HTTPS is terminated by the proxy: configured files, a self-signed pair
     // (Labhub.generate_self_signed_cert), or a certificate from an ACME CA (Labhub.letsencrypt).
     let proxyRef: ManagedProxy | undefined;
@@ -237,12 +268,23 @@ export class Hub {
     });
     this.proxy = proxy;
     proxyRef = proxy;
-    proxy.keepHubRoute(settings.baseUrl, hubTarget, { hub: true });
     const clock = this.opts.clock ?? systemClock;
     const usage: UsageAccounting = new UsageAccounting({
       ...{ store, log, clock, settings: settings.usage, spawnerId: spawnerDef.id },
       running: (): SampledServer[] => spawns.runningServers(),
     });
+    // Further proxies (Labhub.high_availability.proxy_api_urls) get every route too.
+    const {
+      members: proxyMembers,
+      routesProxy,
+      extra,
+    } = proxySetFor(
+      { apiUrl: settings.proxy.apiUrl, proxy },
+      settings.highAvailability.proxyApiUrls,
+      tokenPlan.token,
+      (m) => log.warn({ component: 'proxy' }, m),
+    );
+    this.extraProxies = extra;
     const spawns = new SpawnManager({
       settings: {
         ...settings,
@@ -259,10 +301,11 @@ export class Hub {
       store,
       log,
       permissions,
-      proxy,
+      proxy: routesProxy,
       metrics,
       spawner: spawnerDef,
       lifecycle: usage,
+      replicaId: replica.id,
     });
 
     const ctx: HubContext = (this.ctx = {
@@ -274,11 +317,12 @@ export class Hub {
       login,
       ...createAppServices({ store, permissions, settings, log, login, spawns, services, proxy }),
       spawns,
-      proxy,
+      proxy: routesProxy,
       services,
       metrics,
       usage,
       clock,
+      replica,
       shutdown: (o) => this.stop(o).then(() => process.exit(0)),
     });
     this.app = await createApp(ctx, {
@@ -289,7 +333,7 @@ export class Hub {
     // doing both at once shortens start-up. The hub route is added once both are up.
     proxy.onRestart(async () => {
       log.warn('The proxy lost its routes (it restarted): adding them all back');
-      await proxy.addRoute(settings.baseUrl, hubTarget, { hub: true });
+      if (replica.isLeader) await proxy.addRoute(settings.baseUrl, hubTarget, { hub: true });
       const n = await spawns.restoreRoutes();
       log.info(`Restored ${n} server routes`);
     });
@@ -308,6 +352,7 @@ export class Hub {
       // Never leave a process behind: a proxy this start launched goes too (an adopted one stays).
       await proxyStarted;
       await proxy.stop({ killProcess: true }).catch(() => undefined);
+      await replica.leave();
       await store.close();
       const err = e as NodeJS.ErrnoException;
       if (err.code === 'EADDRINUSE')
@@ -333,10 +378,14 @@ export class Hub {
     try {
       const proxyError = await proxyStarted;
       if (proxyError) throw proxyError;
-      await proxy.addRoute(settings.baseUrl, hubTarget, { hub: true });
+      // The hub route points at the leader; a replica alone (the usual single hub) is the
+      // leader-to-be and routes itself now, so the hub is reachable when start() returns.
+      const replicas = await store.replicas.list();
+      if (replicas.length === 1) await proxy.addRoute(settings.baseUrl, hubTarget, { hub: true });
       if (proxy.tokenReplacementPending)
         log.warn(exposedTokenWarning(target.location, settings.proxy.pidFile));
-      const { running, cleaned } = await spawns.reattachAll();
+      // Servers of no live replica (a single hub: all of them, from its previous run).
+      const { running, cleaned } = await spawns.reattachAll(replicas.map((r) => r.id));
       if (running || cleaned)
         log.info(
           `Reattached ${running} running servers${cleaned ? `; cleaned up ${cleaned} that had stopped` : ''}`,
@@ -345,18 +394,32 @@ export class Hub {
       // Never leave a process behind: a proxy this start launched goes too (an adopted one stays).
       await proxy.stop({ killProcess: true }).catch(() => undefined);
       await this.app.close();
+      await replica.leave();
       await store.close();
       throw explainProxyFailure(e, settings, redirectPort, log);
     }
     spawns.startPolling();
     this.timers.push(metrics.startEventLoopSampler(), usage.start());
 
-    this.runner = new ServiceRunner(ctx);
-    await this.runner.start();
-    const sync = new ActivitySync(ctx);
-    this.timers.push(sync.start());
-    if (settings.idleCuller.enabled) this.timers.push(new IdleCuller(ctx).start());
-    if (this.acme) this.timers.push(this.acme.start());
+    // Cluster-wide jobs run on the leader replica only, and move with it.
+    const jobs = leaderJobs({
+      ctx,
+      keepHubRoute: (on) =>
+        on
+          ? proxy.keepHubRoute(settings.baseUrl, hubTarget, { hub: true })
+          : proxy.releaseHubRoute(),
+      proxies: proxyMembers,
+      hubTarget,
+    });
+    replica.onLeaderTick = async (live) => {
+      const { running, cleaned } = await spawns.adoptOrphans(live);
+      if (running || cleaned)
+        log.warn(`Adopted ${running} running servers of dead replicas; cleaned up ${cleaned}`);
+    };
+    // Certificates are ordered and renewed by one replica (they serve the shared proxy).
+    const acme = this.acme;
+    if (acme) jobs.push({ name: 'https certificates', start: () => acme.start() });
+    await replica.run(jobs);
     if (settings.statsd.host) {
       this.statsd = new StatsdReporter(settings.statsd, ctx, log);
       this.timers.push(this.statsd.start());
@@ -390,14 +453,15 @@ export class Hub {
   async stop(opts: { proxy?: boolean; servers?: boolean } = {}): Promise<void> {
     const servers = opts.servers ?? this.settings?.cleanupServers ?? false;
     const proxy = opts.proxy ?? this.settings?.cleanupProxy ?? false;
+    await this.replica?.leave();
     for (const t of this.timers) t();
     this.timers = [];
     this.ctx?.spawns.close();
     if (servers && this.ctx) await this.ctx.spawns.stopAll();
     await this.closeSpawner?.().catch(() => undefined);
-    await this.runner?.stop();
     await this.app?.close();
     await this.proxy?.stop?.({ killProcess: proxy, killAdopted: proxy });
+    for (const p of this.extraProxies) await p.close().catch(() => undefined);
     await this.ctx?.store.close();
   }
 }

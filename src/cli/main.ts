@@ -1,7 +1,7 @@
 /**
  * The `labhub` command. With no subcommand it starts the hub; subcommands: migrate-config,
- * doctor, stop, token, report, upgrade-db, backup, restore, install-service, uninstall-service, proxy.
- * Errors are printed as one clear message, never a stack.
+ * doctor, stop, status, token, report, upgrade-db, backup, restore, install-service,
+ * uninstall-service, proxy. Errors are printed as one clear message, never a stack.
  */
 import { Command, Option } from 'commander';
 import { isHubError } from '../errors.js';
@@ -15,6 +15,7 @@ import { runStop } from './stop.js';
 import { runUpgradeDb } from './upgrade-db.js';
 import { runInstallService, runUninstallService } from './service.js';
 import { runBackup, runRestore } from './backup.js';
+import { runStatus } from './status.js';
 
 function fail(e: unknown): never {
   if (isHubError(e)) {
@@ -113,6 +114,15 @@ program
   .option('--limit <n>', 'rows (default 100)')
   .option('--offset <n>', 'rows to skip')
   .action(async (opts) => runReport({ ...program.opts(), ...opts }).catch(fail));
+
+program
+  .command('status')
+  .description(
+    'show the hub replicas (leader, heartbeat), the active servers and each proxy with its route count and lag',
+  )
+  .option('-f, --config <file>', 'config file')
+  .option('--json', 'print JSON')
+  .action(async (opts) => runStatus({ ...program.opts(), ...opts }).catch(fail));
 
 program
   .command('upgrade-db')

@@ -17,7 +17,7 @@ import { resolveSpawner } from '../spawner/registry.js';
 import { portOwner } from './port-owner.js';
 
 /** The proxy API token: configured, from the environment, or the one the hub keeps in the database. */
-async function proxyToken(s: Settings, store: Store): Promise<string> {
+export async function proxyToken(s: Settings, store: Store): Promise<string> {
   return (
     s.proxy.authToken ||
     process.env.CONFIGPROXY_AUTH_TOKEN ||

@@ -267,6 +267,12 @@ const idleCuller = z.strictObject({
   cull_users: z.boolean().default(false),
 });
 
+const highAvailability = z.strictObject({
+  heartbeat_interval: z.number().positive().default(2),
+  replica_timeout: z.number().positive().default(10),
+  proxy_api_urls: z.array(z.string().url()).default([]),
+});
+
 const loginRateLimit = z.strictObject({
   per_user: posInt.default(5),
   per_ip: posInt.default(30),
@@ -355,6 +361,12 @@ export const labhubTraits = {
     {},
     '{sample_interval, raw_retention_hours, retention_days, monthly_server_hours, monthly_server_hours_per_group}',
     "Usage accounting (docs/usage-reports.md): server sessions are always recorded; CPU and memory of each running server are sampled every `sample_interval` s (default 60; 0 = no sampling) through its spawner (local servers: their cgroup, else /proc), kept raw for `raw_retention_hours` (48) and as hourly totals for `retention_days` (400). Budgets: a user who has used `monthly_server_hours` server-hours this calendar month (UTC) cannot start another server (0 = no budget); `monthly_server_hours_per_group` gives the members of a group their own budget (`{group: hours}`, the largest of a user's groups applies). Admins are exempt.",
+  ),
+  high_availability: t(
+    highAvailability,
+    {},
+    '{heartbeat_interval, replica_timeout, proxy_api_urls}',
+    'Hub replicas and proxy replicas (docs/high-availability.md): every hub refreshes its row in the database every `heartbeat_interval` s (default 2); one silent for `replica_timeout` s (10) is dead, and the leader adopts its servers within `replica_timeout + 2 × heartbeat_interval`. Several hubs need PostgreSQL: on SQLite a second hub refuses to start. `proxy_api_urls`: the API URLs of further labhub-proxy/CHP processes (same auth token as ConfigurableHTTPProxy.api_url) that get every route too; the leader reconciles each of them against the database every ConfigurableHTTPProxy.check_running_interval.',
   ),
   login_rate_limit: t(
     loginRateLimit,

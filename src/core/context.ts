@@ -1,3 +1,4 @@
+import type { ReplicaCoordinator } from './replicas.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../db/index.js';
 import type { CookieSigner } from '../security/cookie-signer.js';
@@ -32,6 +33,8 @@ export interface HubContext extends AppServices {
   usage: UsageAccounting;
   /** The clock of the usage accounting and its reports. */
   clock: Clock;
+  /** This hub replica (docs/high-availability.md); absent in tests that build a context by hand. */
+  replica?: ReplicaCoordinator;
   /** Called by POST /hub/api/shutdown. */
   shutdown?: (opts: { proxy?: boolean; servers?: boolean }) => Promise<void>;
 }

@@ -187,7 +187,15 @@ function authenticatorOptions(config: HubConfig, authId: string) {
 function labhubSettings(lab: DeepReadonly<LabhubTraits>) {
   const culler = lab.idle_culler;
   const rate = lab.login_rate_limit;
+  const ha = lab.high_availability;
   return {
+    highAvailability: {
+      /** Seconds. */
+      heartbeatInterval: ha.heartbeat_interval,
+      /** Seconds. */
+      replicaTimeout: ha.replica_timeout,
+      proxyApiUrls: [...ha.proxy_api_urls],
+    },
     idleCuller: {
       enabled: culler.enabled,
       timeout: culler.timeout,

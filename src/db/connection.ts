@@ -27,6 +27,7 @@ import * as m004 from './migrations/004-native-email.js';
 import * as m005 from './migrations/005-password-change.js';
 import * as m006 from './migrations/006-usage.js';
 import * as m011 from './migrations/011-authz-generation.js';
+import * as m007 from './migrations/007-replicas.js';
 
 /** Every migration, in order. Add new ones at the end; never edit a released one. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -37,6 +38,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '005-password-change': m005,
   '006-usage': m006,
   '011-authz-generation': m011,
+  '007-replicas': m007,
 };
 
 class StaticProvider implements MigrationProvider {

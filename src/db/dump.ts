@@ -52,13 +52,34 @@ export async function dumpDatabase(target: DbTarget, dest: string): Promise<void
     } finally {
       db.close();
     }
+    // The running hubs are not part of the data: a restored copy starts with none (else a hub
+    // restored on the same machine would take the backed-up one's row for a live hub).
+    const copy = new SQLite(dest);
+    try {
+      const has = copy
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'hub_replicas'")
+        .get();
+      if (has) copy.exec("DELETE FROM hub_replicas; UPDATE hub_leader SET replica_id = ''");
+    } finally {
+      copy.close();
+    }
     return;
   }
   const { uri, env } = pgArgs(target.location);
   createPrivateFile(dest);
   run(
     'pg_dump',
-    ['--format=custom', '--no-owner', '--no-privileges', '--file', dest, '--dbname', uri],
+    [
+      '--format=custom',
+      '--no-owner',
+      '--no-privileges',
+      // The running hubs are not part of the data (see the SQLite case).
+      '--exclude-table-data=hub_replicas',
+      '--file',
+      dest,
+      '--dbname',
+      uri,
+    ],
     env,
     'Backing up the PostgreSQL database',
   );

@@ -12,6 +12,7 @@ import { NativeAccountRepo } from './native-accounts.js';
 import { OAuthRepo } from './oauth.js';
 import { PasswordChangeRepo } from './password-changes.js';
 import { RoleRepo } from './roles.js';
+import { ReplicaRepo } from './replicas.js';
 import { ServerRepo } from './servers.js';
 import { SessionRepo } from './sessions.js';
 import { ApiServiceRepo } from './api-services.js';
@@ -32,6 +33,7 @@ export {
 export type { User, UserListQuery, UserSort, ListRestriction } from './users.js';
 export type { ServerRecord, ActiveServer, ServerStatus, ServerPatch } from './servers.js';
 export type { TokenRecord, NewToken } from './tokens.js';
+export type { ReplicaRecord, LeaderLease } from './replicas.js';
 export type { OAuthClient, OAuthCode } from './oauth.js';
 export type { Group } from './groups.js';
 export type { RoleRecord } from './roles.js';
@@ -59,6 +61,7 @@ export class Store {
   readonly apiServices: ApiServiceRepo;
   readonly usage: UsageRepo;
   readonly usageReports: UsageReportRepo;
+  readonly replicas: ReplicaRepo;
 
   constructor(readonly db: Db) {
     this.users = new UserRepo(db);
@@ -76,6 +79,7 @@ export class Store {
     this.apiServices = new ApiServiceRepo(db);
     this.usage = new UsageRepo(db);
     this.usageReports = new UsageReportRepo(db);
+    this.replicas = new ReplicaRepo(db);
   }
 
   /** Open, migrate, and wrap a database (see {@link OpenDbOptions} for files made private). */

@@ -37,6 +37,8 @@ export interface ServersTable {
   last_error: string | null;
   /** X-JupyterHub-Version the single-user server reported. */
   server_version: string | null;
+  /** The hub replica driving this server (migration 007); null: none yet (adopted by the leader). */
+  owner_replica: string | null;
 }
 
 export interface ApiTokensTable {
@@ -267,4 +269,24 @@ export interface Database {
   usage_samples: UsageSamplesTable;
   usage_hourly: UsageHourlyTable;
   usage_hours: UsageHoursTable;
+  hub_replicas: HubReplicasTable;
+  hub_leader: HubLeaderTable;
+}
+
+/** A running hub process (migration 007); times in ms on the database's clock. */
+export interface HubReplicasTable {
+  id: string;
+  host: string;
+  pid: number;
+  hub_url: string;
+  version: string;
+  started_ms: number | string;
+  heartbeat_ms: number | string;
+}
+
+/** The leader lease: one row (id 1); replica_id '' = nobody. */
+export interface HubLeaderTable {
+  id: number;
+  replica_id: string;
+  expires_ms: number | string;
 }

@@ -18,6 +18,8 @@ export interface ServerRecord {
   lastActivity: Date | null;
   lastError: string | null;
   serverVersion: string | null;
+  /** The hub replica driving this server (null: none; the leader adopts it). */
+  ownerReplica: string | null;
 }
 
 /** An active server with its owner's name (what startup and the proxy sync need). */
@@ -38,6 +40,7 @@ type Row = {
   last_activity: string | null;
   last_error: string | null;
   server_version: string | null;
+  owner_replica: string | null;
 };
 
 function toRecord(r: Row): ServerRecord {
@@ -54,6 +57,7 @@ function toRecord(r: Row): ServerRecord {
     lastActivity: fromIso(r.last_activity),
     lastError: r.last_error,
     serverVersion: r.server_version,
+    ownerReplica: r.owner_replica ?? null,
   };
 }
 
@@ -110,9 +114,74 @@ export class ServerRepo {
         last_error: null,
         server_version: null,
       })
+      // Another replica (or request) may insert the same row at once: keep theirs.
+      .onConflict((oc) => oc.columns(['user_id', 'name']).doNothing())
       .returningAll()
-      .executeTakeFirstOrThrow();
-    return toRecord(r);
+      .executeTakeFirst();
+    if (r) return toRecord(r);
+    const now = await this.get(userId, name);
+    if (!now) throw new Error(`server ${userId}/${name} vanished while being created`);
+    return now;
+  }
+
+  /**
+   * Compare-and-set for a start: `stopped → spawning`, owned by `owner`. True when this call
+   * changed the row (exactly one of any number of concurrent starts, on any replica).
+   */
+  async claimForSpawn(id: number, owner: string, p: ServerPatch): Promise<boolean> {
+    const r = await this.db
+      .updateTable('servers')
+      .set({ ...this.patchRow(p), status: 'spawning', owner_replica: owner })
+      .where('id', '=', id)
+      .where('status', '=', 'stopped')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  /** The spawn's last step: `spawning → running`, only if no stop arrived and `owner` still owns it. */
+  async finishSpawn(id: number, owner: string, p: ServerPatch): Promise<boolean> {
+    const r = await this.db
+      .updateTable('servers')
+      .set({ ...this.patchRow(p), status: 'running' })
+      .where('id', '=', id)
+      .where('status', '=', 'spawning')
+      .where('owner_replica', '=', owner)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  /**
+   * Compare-and-set for a stop: `from → stopping`. With `owner`, the caller also takes the
+   * server over (it will do the stop). True when this call changed the row.
+   */
+  async claimForStop(id: number, from: 'running' | 'spawning', owner?: string): Promise<boolean> {
+    const r = await this.db
+      .updateTable('servers')
+      .set(owner ? { status: 'stopping', owner_replica: owner } : { status: 'stopping' })
+      .where('id', '=', id)
+      .where('status', '=', from)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  /** Take over an active server from `from` (a dead replica, or null); true for exactly one caller. */
+  async claimOwner(id: number, from: string | null, owner: string): Promise<boolean> {
+    const r = await this.db
+      .updateTable('servers')
+      .set({ owner_replica: owner })
+      .where('id', '=', id)
+      .where('status', '!=', 'stopped')
+      .where((eb) =>
+        from === null ? eb('owner_replica', 'is', null) : eb('owner_replica', '=', from),
+      )
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  /** Active servers whose owner is not among `liveReplicas` (dead replica, or none). */
+  async orphaned(liveReplicas: string[]): Promise<ActiveServer[]> {
+    const live = new Set(liveReplicas);
+    return (await this.active()).filter((a) => !a.ownerReplica || !live.has(a.ownerReplica));
   }
 
   async forUser(userId: number): Promise<ServerRecord[]> {
@@ -180,6 +249,12 @@ export class ServerRepo {
   }
 
   async update(id: number, p: ServerPatch): Promise<void> {
+    const set = this.patchRow(p);
+    if (Object.keys(set).length)
+      await this.db.updateTable('servers').set(set).where('id', '=', id).execute();
+  }
+
+  private patchRow(p: ServerPatch): Partial<Row> {
     const set: Partial<Row> = {};
     if (p.status !== undefined) set.status = p.status;
     if (p.target !== undefined) set.target = p.target;
@@ -190,8 +265,7 @@ export class ServerRepo {
     if (p.serverVersion !== undefined) set.server_version = p.serverVersion;
     if (p.displayName !== undefined) set.display_name = p.displayName;
     if (p.name !== undefined) set.name = p.name;
-    if (Object.keys(set).length)
-      await this.db.updateTable('servers').set(set).where('id', '=', id).execute();
+    return set;
   }
 
   /** Move last_activity forward only. */

@@ -135,6 +135,11 @@ export class ManagedProxy implements Proxy {
     this.hubRoute = { spec, target, data };
   }
 
+  /** Stop keeping the hub route (another hub replica, the leader, keeps its own). */
+  releaseHubRoute(): void {
+    this.hubRoute = null;
+  }
+
   /** Register a callback run after the proxy restarted or lost its routes (the hub re-pushes). */
   onRestart(cb: () => Promise<void>): void {
     this.callbacks.push(cb);

@@ -71,6 +71,7 @@ const SPECIAL: Record<string, unknown> = {
   'LDAPAuthenticator.allowed_groups': ['cn=zq'],
   'Labhub.letsencrypt': { domains: ['zq.example.org'] },
   'Labhub.usage': { sample_interval: 4242, monthly_server_hours_per_group: { zq: 1 } },
+  'Labhub.high_availability': { replica_timeout: 4242 },
 };
 
 /** Keys read before the settings exist, with the file that reads them (checked below). */
@@ -196,6 +197,11 @@ export const NESTED: Record<string, [unknown, string[], (f: string) => unknown]>
     {},
     objectFields(labhubTraits.usage),
     (f) => ({ [f]: f.endsWith('_per_group') ? { zq: 4242 } : 4242 }),
+  ],
+  'Labhub.high_availability': [
+    {},
+    objectFields(labhubTraits.high_availability),
+    (f) => ({ [f]: f === 'proxy_api_urls' ? ['http://zq.example:4242'] : 4242 }),
   ],
 };
 

@@ -6,7 +6,7 @@ import type { Spawner, SpawnerDefinition, SpawnerOptions } from '../../spawner/t
 import type { HubMetrics } from '../../metrics/hub-metrics.js';
 import type { JsonObject } from '../../util/json.js';
 import type { Permissions } from '../rbac/permissions.js';
-import { ProgressChannel } from './progress.js';
+import { ProgressChannel, readyEvent } from './progress.js';
 import { spawnerOptionsFor } from './spawner-options.js';
 import { settlesWithin } from './timeouts.js';
 import type { Settings } from '../settings.js';
@@ -27,6 +27,11 @@ export interface SpawnManagerDeps {
   spawner: SpawnerDefinition;
   /** Told about each server's spawn, start and end (the usage accounting). */
   lifecycle?: ServerLifecycle;
+  /**
+   * The hub replica this manager runs in (docs/high-availability.md): it owns the servers it
+   * starts, stops or adopts. Default: a one-off id (e.g. `labhub stop --all`).
+   */
+  replicaId?: string;
   /** Resolves the single-user command (creating labhub's Python environment if needed). */
   resolveCommand?: (
     cmd: string[],
@@ -37,6 +42,8 @@ export interface SpawnManagerDeps {
 /** How long a start request waits before answering 202 (JupyterHub's slow_spawn_timeout). */
 const SLOW_SPAWN_TIMEOUT_MS = 10_000;
 const SLOW_STOP_TIMEOUT_MS = 10_000;
+/** How often a request waiting on another replica's spawn or stop reads the server row. */
+const FOLLOW_MS = 250;
 
 /**
  * The spawn lifecycle of hub-protocol.md §1.4: token and OAuth client, start, wait for HTTP,
@@ -49,8 +56,11 @@ export class SpawnManager {
   private readonly failed = new Map<number, ProgressChannel>();
   private pollTimer: NodeJS.Timeout | null = null;
   private readonly routes: ServerRoutes;
+  /** This replica's id: the owner recorded on the servers it drives. */
+  readonly replicaId: string;
 
   constructor(private readonly d: SpawnManagerDeps) {
+    this.replicaId = d.replicaId ?? `oneoff-${process.pid}-${Date.now().toString(36)}`;
     this.routes = new ServerRoutes({
       baseUrl: d.settings.baseUrl,
       proxy: d.proxy,
@@ -108,13 +118,24 @@ export class SpawnManager {
       );
     await checkSpawnLimits(this.d, this.spawningCount());
     const options = userOptions ?? rec.userOptions;
-    await this.d.store.servers.update(rec.id, {
-      status: 'spawning',
+    // Exactly one start wins, whichever replica it reaches (compare-and-set on the row).
+    const won = await this.d.store.servers.claimForSpawn(rec.id, this.replicaId, {
       started: new Date(),
       lastError: null,
       userOptions: options,
       target: null,
     });
+    if (!won) {
+      const now = await this.d.store.servers.byId(rec.id);
+      if (now?.status === 'spawning') return 'pending';
+      throw new HubError(
+        'LABHUB_ERR_CONFLICT',
+        400,
+        now?.status === 'running'
+          ? `${label} is already running`
+          : `${label} changed state while starting (${now?.status ?? 'deleted'}); try again`,
+      );
+    }
     this.failed.delete(rec.id);
     await this.d.lifecycle?.requested({
       serverId: rec.id,
@@ -171,7 +192,12 @@ export class SpawnManager {
     const log = this.d.log.child({ user: user.name, server: rec.name });
     try {
       await runSpawnSteps(
-        { ...this.d, routes: this.routes, options: this.spawnerOptions(user.name, rec.name) },
+        {
+          ...this.d,
+          routes: this.routes,
+          options: this.spawnerOptions(user.name, rec.name),
+          owner: this.replicaId,
+        },
         user,
         rec,
         live,
@@ -203,6 +229,7 @@ export class SpawnManager {
     user: User,
     serverName: string,
     why: 'stopped' | 'culled' = 'stopped',
+    attempt = 0,
   ): Promise<'stopped' | 'pending'> {
     const rec = await this.d.store.servers.get(user.id, serverName);
     if (!rec || rec.status === 'stopped') return 'stopped';
@@ -210,9 +237,26 @@ export class SpawnManager {
     if (live?.stopping) {
       return (await settlesWithin(live.stopping, SLOW_STOP_TIMEOUT_MS)) ? 'stopped' : 'pending';
     }
+    // Another replica is stopping it (or this stop lost a race): follow the row.
+    if (rec.status === 'stopping') return this.followUntilStopped(rec.id);
+    const servers = this.d.store.servers;
+    const retry = () => {
+      if (attempt >= 5) return this.followUntilStopped(rec.id);
+      return this.stop(user, serverName, why, attempt + 1);
+    };
+    if (rec.status === 'spawning' && !live?.spawning) {
+      // A spawn driven by another replica: mark it stopping; its owner cancels and cleans up.
+      if (!(await servers.claimForStop(rec.id, 'spawning'))) return retry();
+      return this.followUntilStopped(rec.id);
+    }
+    // Running (this replica takes it over and stops it), or spawning here.
+    const claimed =
+      rec.status === 'running'
+        ? await servers.claimForStop(rec.id, 'running', this.replicaId)
+        : await servers.claimForStop(rec.id, 'spawning');
+    if (!claimed) return retry();
     if (!live) live = await this.reattachOne(user.name, rec);
     const t0 = Date.now();
-    await this.d.store.servers.update(rec.id, { status: 'stopping' });
     const l = live;
     l.stopping = (async () => {
       if (l.spawning) await l.spawning.catch(() => undefined);
@@ -227,6 +271,17 @@ export class SpawnManager {
       },
     );
     return (await settlesWithin(l.stopping, SLOW_STOP_TIMEOUT_MS)) ? 'stopped' : 'pending';
+  }
+
+  /** Wait (up to the slow-stop timeout) for another replica to finish a stop. */
+  private async followUntilStopped(id: number): Promise<'stopped' | 'pending'> {
+    const until = Date.now() + SLOW_STOP_TIMEOUT_MS;
+    for (;;) {
+      const r = await this.d.store.servers.byId(id);
+      if (!r || r.status === 'stopped') return 'stopped';
+      if (Date.now() >= until) return 'pending';
+      await new Promise((res) => setTimeout(res, FOLLOW_MS));
+    }
   }
 
   /** Tear down everything a server holds; the record ends 'stopped'. Never throws. */
@@ -267,8 +322,39 @@ export class SpawnManager {
   progressOf(rec: ServerRecord): ProgressChannel | null {
     const live = this.live.get(rec.id);
     if (live && (live.spawning || rec.status === 'spawning')) return live.progress;
+    if (rec.status === 'spawning' && rec.ownerReplica !== this.replicaId) return this.follow(rec);
     // A running server's stream is a single ready event, built by the API route.
     return this.failed.get(rec.id) ?? null;
+  }
+
+  /**
+   * The progress of a spawn another replica drives: its detailed messages stay there, so this
+   * stream follows the row (requested, then ready or failed).
+   */
+  private follow(rec: ServerRecord): ProgressChannel {
+    const ch = new ProgressChannel();
+    ch.push({ progress: 0, message: 'Server requested' });
+    void (async () => {
+      const until =
+        Date.now() +
+        (this.d.settings.spawner.startTimeout + this.d.settings.spawner.httpTimeout) * 1000 +
+        30_000;
+      while (!ch.isClosed && Date.now() < until) {
+        await new Promise((res) => setTimeout(res, FOLLOW_MS));
+        const r = await this.d.store.servers.byId(rec.id).catch(() => null);
+        if (!r || r.status === 'stopped' || r.status === 'stopping') {
+          ch.push({
+            progress: 100,
+            failed: true,
+            message: `Spawn failed: ${r?.lastError ?? 'the server was stopped'}`,
+          });
+        } else if (r.status === 'running') {
+          const user = await this.d.store.users.byId(r.userId);
+          ch.push(readyEvent(this.prefix(user?.name ?? '', r.name)));
+        }
+      }
+    })();
+    return ch;
   }
 
   /** Create a spawner object for a server found in the database (after a hub restart). */
@@ -303,14 +389,54 @@ export class SpawnManager {
    * are added while the spawner is polled, so routes are in place after one round trip each,
    * and a server found dead loses its route again in the cleanup.
    */
-  async reattachAll(): Promise<{ running: number; cleaned: number }> {
+  async reattachAll(liveReplicas: string[] = []): Promise<{ running: number; cleaned: number }> {
     const t0 = Date.now();
+    const existing = await this.d.proxy.getAllRoutes().catch(() => new Map<string, Route>());
+    const r = await this.adopt(
+      liveReplicas,
+      existing,
+      'The hub restarted while this server was starting.',
+    );
+    // Routes an older hub put where no server's route belongs (e.g. `/user` for a user named '.').
+    await this.routes.removeStray(existing, this.d.settings.baseUrl);
+    this.d.metrics.runningServers.set(r.running);
+    this.d.metrics.initSpawnersDuration.observe((Date.now() - t0) / 1000);
+    return r;
+  }
+
+  /**
+   * The leader's adoption scan (docs/high-availability.md): servers whose owner is not among
+   * `liveReplicas` (a replica that died, or none) are claimed, one adopter each, and reattached
+   * like after a restart: running ones kept (route checked), others cleaned up.
+   */
+  async adoptOrphans(liveReplicas: string[]): Promise<{ running: number; cleaned: number }> {
+    const orphans = await this.d.store.servers.orphaned([...liveReplicas, this.replicaId]);
+    if (!orphans.length) return { running: 0, cleaned: 0 };
+    const existing = await this.d.proxy.getAllRoutes().catch(() => new Map<string, Route>());
+    const r = await this.adopt(
+      liveReplicas,
+      existing,
+      'The hub replica starting this server died.',
+    );
+    for (let i = 0; i < r.running; i++) this.d.metrics.runningServers.inc();
+    return r;
+  }
+
+  private async adopt(
+    liveReplicas: string[],
+    existing: Map<string, Route>,
+    spawnLost: string,
+  ): Promise<{ running: number; cleaned: number }> {
     let running = 0;
     let cleaned = 0;
-    const active = await this.d.store.servers.active();
-    const existing = await this.d.proxy.getAllRoutes().catch(() => new Map<string, Route>());
+    const orphans = await this.d.store.servers.orphaned([...liveReplicas, this.replicaId]);
     await Promise.all(
-      active.map(async (a) => {
+      orphans.map(async (a) => {
+        if (!(await this.d.store.servers.claimOwner(a.id, a.ownerReplica, this.replicaId))) return;
+        if (a.ownerReplica)
+          this.d.log.warn(
+            `Adopting ${a.userName}/${a.name} (${a.status}) from replica ${a.ownerReplica}, which is gone`,
+          );
         const live = await this.reattachOne(a.userName, a);
         let status: number | null = 1;
         const routable = this.routes.routable(a.userName, a.name);
@@ -336,7 +462,7 @@ export class SpawnManager {
           const error = !routable
             ? `Not routed: ${unroutableReason(a.userName, a.name)}.`
             : a.status === 'spawning'
-              ? 'The hub restarted while this server was starting.'
+              ? spawnLost
               : undefined;
           await this.cleanup(a.userName, a, live, {
             now: true,
@@ -349,11 +475,50 @@ export class SpawnManager {
         }
       }),
     );
-    // Routes an older hub put where no server's route belongs (e.g. `/user` for a user named '.').
-    await this.routes.removeStray(existing, this.d.settings.baseUrl);
-    this.d.metrics.runningServers.set(running);
-    this.d.metrics.initSpawnersDuration.observe((Date.now() - t0) / 1000);
     return { running, cleaned };
+  }
+
+  /**
+   * The leader's route reconcile, for each proxy: its server routes against the database. A
+   * running server's missing or wrong route is added; a route whose server is not active is
+   * removed; with `hub`, the hub's own route too. The proxy's table is read before the rows, so
+   * a route added by a spawn meanwhile is not mistaken for a stray (a rare one removed anyway
+   * comes back at the next reconcile).
+   */
+  async reconcileRoutes(
+    proxies: Array<{ apiUrl: string; proxy: Proxy }>,
+    hub?: { spec: string; target: string },
+  ): Promise<{ added: number; removed: number; failed: string[] }> {
+    let added = 0;
+    let removed = 0;
+    const failed: string[] = [];
+    for (const { apiUrl, proxy } of proxies) {
+      try {
+        const routes = await proxy.getAllRoutes();
+        const active = await this.d.store.servers.active();
+        const want = new Set(active.map((a) => this.prefix(a.userName, a.name)));
+        if (hub && routes.get(hub.spec)?.target !== hub.target) {
+          await proxy.addRoute(hub.spec, hub.target, { hub: true });
+          added++;
+        }
+        for (const a of active) {
+          if (a.status !== 'running' || !a.target) continue;
+          if (!this.routes.routable(a.userName, a.name)) continue;
+          const spec = this.routes.spec(a.userName, a.name);
+          if (routes.get(spec)?.target === a.target) continue;
+          await proxy.addRoute(spec, a.target, { user: a.userName, server_name: a.name });
+          added++;
+        }
+        for (const [spec, r] of routes) {
+          if (typeof r.data.user !== 'string' || r.data.hub === true || want.has(spec)) continue;
+          await proxy.deleteRoute(spec);
+          removed++;
+        }
+      } catch (e) {
+        failed.push(`${apiUrl}: ${(e as Error).message}`);
+      }
+    }
+    return { added, removed, failed };
   }
 
   /** Re-push every route (the proxy restarted and lost its table), all at once (the proxy client bounds concurrency). */
@@ -375,7 +540,12 @@ export class SpawnManager {
     for (const live of [...this.live.values()]) {
       if (live.spawning || live.stopping) continue;
       const rec = await this.d.store.servers.byId(live.serverId);
-      if (!rec || rec.status !== 'running') continue;
+      if (!rec || rec.status === 'stopped' || rec.ownerReplica !== this.replicaId) {
+        // Stopped, or now driven by another replica (it stopped or adopted it): not ours to poll.
+        this.live.delete(live.serverId);
+        continue;
+      }
+      if (rec.status !== 'running') continue;
       const t0 = Date.now();
       const status = await live.spawner.poll();
       this.d.metrics.serverPollDuration.observe(

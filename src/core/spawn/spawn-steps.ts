@@ -31,7 +31,12 @@ export interface Live {
 }
 
 /** What the steps need: the manager's dependencies, its routes, and the server's options. */
-export type SpawnStepsDeps = SpawnManagerDeps & { routes: ServerRoutes; options: SpawnerOptions };
+export type SpawnStepsDeps = SpawnManagerDeps & {
+  routes: ServerRoutes;
+  options: SpawnerOptions;
+  /** The replica driving this spawn: the row must still be its own when the spawn ends. */
+  owner: string;
+};
 
 /**
  * Run steps 1–5 for `rec`; `live.spawner` is set as soon as the spawner exists. Throws whatever
@@ -103,6 +108,9 @@ export async function runSpawnSteps(
   }
   const starting = spawner.start();
   if (!spawner.prepare) pipeProgress(spawner, live.progress);
+  // Save the spawner's state (e.g. the pid) as soon as it has one, not only once the server
+  // listens: if this replica dies meanwhile, the replica adopting the row can stop the process.
+  const saver = saveStateWhileStarting(d, rec.id, spawner, starting);
   const started = await withTimeout(
     starting,
     s.spawner.startTimeout * 1000,
@@ -113,6 +121,7 @@ export async function runSpawnSteps(
         `The server did not start within ${s.spawner.startTimeout} seconds (Spawner.start_timeout).`,
       ),
   );
+  await saver;
   await d.store.servers.update(rec.id, { target: started.url, state: spawner.getState() });
 
   // 4. wait until it answers HTTP (fails at once if the process exits)
@@ -131,10 +140,37 @@ export async function runSpawnSteps(
 
   // 5. route it
   await d.routes.add(user.name, rec.name, started.url);
-  await d.store.servers.update(rec.id, { status: 'running', serverVersion: version });
+  // spawning → running only if no stop arrived meanwhile (from any replica) and the row is ours.
+  if (!(await d.store.servers.finishSpawn(rec.id, d.owner, { serverVersion: version })))
+    throw new HubError('LABHUB_ERR_SPAWN_FAILED', 500, 'Spawn cancelled');
   d.metrics.runningServers.inc();
   log.info({ url: started.url }, `Server ${full} ready at ${prefix}`);
   live.progress.push(readyEvent(prefix));
+}
+
+/** Every 200 ms until `starting` settles: write the spawner's state when it changed. */
+async function saveStateWhileStarting(
+  d: SpawnStepsDeps,
+  id: number,
+  spawner: Spawner,
+  starting: Promise<unknown>,
+): Promise<void> {
+  let done = false;
+  void starting.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  let saved = '{}';
+  // Bounded even if start() never settles (start_timeout then fails the spawn anyway).
+  const until = Date.now() + d.settings.spawner.startTimeout * 1000 + 5000;
+  while (!done && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 200));
+    const state = spawner.getState();
+    const text = JSON.stringify(state);
+    if (text === saved || done) continue;
+    saved = text;
+    await d.store.servers.update(id, { state }).catch(() => undefined);
+  }
 }
 
 function pipeProgress(spawner: Spawner, channel: ProgressChannel): void {

@@ -58,7 +58,7 @@ export async function registerApiRoutes(app: FastifyInstance, ctx: HubContext): 
   await app.register(
     async (hub) => {
       hub.addHook('onRoute', requireDeclaredAccess);
-      registerDeclared(hub, ctx, table, [metricsRoute(ctx), healthRoute(), cspReportRoute(ctx)]);
+      registerDeclared(hub, ctx, table, [metricsRoute(ctx), healthRoute(ctx), cspReportRoute(ctx)]);
     },
     { prefix: hubPrefix.replace(/\/$/, '') },
   );

@@ -15,7 +15,7 @@ export function versionRoutes(ctx: HubContext): AnyRoute[] {
       },
     }),
     // fastify answers HEAD for every GET route.
-    healthRoute(),
+    healthRoute(ctx),
     route({
       method: 'OPTIONS',
       url: '/*',
@@ -38,12 +38,25 @@ export function versionRoutes(ctx: HubContext): AnyRoute[] {
   ];
 }
 
-/** `GET /health`, below the API prefix and below the hub prefix. */
-export function healthRoute(): AnyRoute {
+/**
+ * `GET /health`, below the API prefix and below the hub prefix. As JupyterHub: 200 with an empty
+ * body. labhub adds whether this replica can serve (docs/high-availability.md): 503 with the
+ * reason when it cannot, and the header X-Labhub-Replica (`<id>; leader` or `<id>; follower`).
+ */
+export function healthRoute(ctx: HubContext): AnyRoute {
   return route({
     method: 'GET',
     url: '/health',
     scopes: { public: 'liveness probe for load balancers and the proxy' },
-    handler: async (_req, reply) => reply.code(200).header('Content-Type', 'text/plain').send(''),
+    handler: async (_req, reply) => {
+      reply.header('Content-Type', 'text/plain');
+      const r = ctx.replica;
+      if (!r) return reply.code(200).send('');
+      reply.header('X-Labhub-Replica', `${r.id}; ${r.isLeader ? 'leader' : 'follower'}`);
+      const h = r.health();
+      return h.ok
+        ? reply.code(200).send('')
+        : reply.code(503).send(`This hub replica cannot serve: ${h.reason}.\n`);
+    },
   });
 }

@@ -41,6 +41,7 @@ export function registerHomeRoutes(app: FastifyInstance, ctx: HubContext): void 
         lastActivity: null,
         lastError: null,
         serverVersion: null,
+        ownerReplica: null,
       });
     const pc = pageContext(ctx, req, reply, p);
     return sendPage(

@@ -1,0 +1,320 @@
+// High-availability fault run (docs/high-availability.md): real PostgreSQL, N hub replicas and 2
+// labhub-proxies on loopback, simulated users (create, start a stand-in server, call it through a
+// proxy, stop) while a random hub replica is killed with kill -9 every --hub-kill-every s and a
+// proxy every --proxy-kill-every s (each restarted 1 s later, as a supervisor would). Then the
+// same load without faults, and API throughput with 1..N replicas. `npm run build` first.
+//
+//   node --import tsx bench/ha/run.ts [--seconds 300] [--users 30] [--replicas 3]
+//                                     [--hub-kill-every 15] [--proxy-kill-every 60]
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Store, parseDbUrl } from '../../src/db/index.js';
+import { startTestPostgres } from '../../test/helpers/postgres.js';
+import { freePort } from '../../test/helpers/ports.js';
+import { ROOT } from '../../test/helpers/test-hub.js';
+import {
+  serverPids,
+  sleep,
+  startReplica,
+  waitFor,
+  type ClusterConfig,
+  type HubProcess,
+} from '../../test/ha/helpers.js';
+
+const { values: opt } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '300' },
+    users: { type: 'string', default: '30' },
+    replicas: { type: 'string', default: '3' },
+    'hub-kill-every': { type: 'string', default: '15' },
+    'proxy-kill-every': { type: 'string', default: '60' },
+    'throughput-seconds': { type: 'string', default: '5' },
+  },
+});
+const SECONDS = Number(opt.seconds);
+const USERS = Number(opt.users);
+const REPLICAS = Number(opt.replicas);
+
+interface Proxy {
+  proc: ChildProcess;
+  port: number;
+  apiPort: number;
+}
+
+function startProxy(port: number, apiPort: number, token: string): Promise<Proxy> {
+  const proc = spawn(
+    process.execPath,
+    [join(ROOT, 'bin/labhub-proxy.js'), '--ip', '127.0.0.1', '--port', String(port)].concat([
+      '--api-ip',
+      '127.0.0.1',
+      '--api-port',
+      String(apiPort),
+    ]),
+    { env: { ...process.env, CONFIGPROXY_AUTH_TOKEN: token }, stdio: 'ignore' },
+  );
+  return waitFor('the proxy API', 20_000, async () => {
+    const r = await fetch(`http://127.0.0.1:${apiPort}/api/routes`, {
+      headers: { Authorization: `token ${token}` },
+    });
+    return r.ok ? { proc, port, apiPort } : undefined;
+  });
+}
+
+type Kind = 'start' | 'status' | 'server-api' | 'stop';
+
+class Counters {
+  sent: Record<Kind, number> = { start: 0, status: 0, 'server-api': 0, stop: 0 };
+  failed: Record<Kind, number> = { start: 0, status: 0, 'server-api': 0, stop: 0 };
+  retried = 0;
+  spawns = 0;
+  cycles = 0;
+  total = () => Object.values(this.sent).reduce((a, b) => a + b, 0);
+  totalFailed = () => Object.values(this.failed).reduce((a, b) => a + b, 0);
+}
+
+interface Cluster {
+  c: ClusterConfig;
+  hubs: (HubProcess | null)[];
+  proxies: Proxy[];
+  store: Store;
+  token: string;
+}
+
+/**
+ * One request as a client behind a load balancer sees it: sent to one live replica (or proxy);
+ * a connection error or 502/503 from a dying one is retried on the next (idempotent requests:
+ * start and stop are, by the hub's own rules).
+ */
+async function call(
+  k: Kind,
+  n: Counters,
+  bases: () => string[],
+  path: string,
+  init: RequestInit,
+  ok: (s: number) => boolean,
+): Promise<Response | null> {
+  n.sent[k]++;
+  const list = bases();
+  const first = Math.floor(Math.random() * list.length);
+  for (let i = 0; i < Math.max(list.length, 1) * 2; i++) {
+    const base = list[(first + i) % list.length];
+    try {
+      const r = await fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(30_000) });
+      if (r.status === 502 || r.status === 503) throw new Error(String(r.status));
+      if (!ok(r.status)) {
+        n.failed[k]++;
+        return null;
+      }
+      return r;
+    } catch {
+      n.retried++;
+      await sleep(200);
+    }
+  }
+  n.failed[k]++;
+  return null;
+}
+
+async function userLoop(cl: Cluster, user: string, n: Counters, until: number): Promise<void> {
+  const auth = { Authorization: `token ${cl.token}` };
+  const hubs = () => cl.hubs.filter((h): h is HubProcess => !!h).map((h) => `${h.hubUrl}/hub/api`);
+  const proxies = () => cl.proxies.map((p) => `http://127.0.0.1:${p.port}`);
+  while (Date.now() < until) {
+    n.spawns++;
+    const s = await call(
+      'start',
+      n,
+      hubs,
+      `/users/${user}/server`,
+      { method: 'POST', headers: auth },
+      (x) => [201, 202, 400].includes(x),
+    );
+    if (!s) continue;
+    let ready = false;
+    for (let i = 0; i < 150 && !ready; i++) {
+      const r = await call(
+        'status',
+        n,
+        hubs,
+        `/users/${user}`,
+        { headers: auth },
+        (x) => x === 200,
+      );
+      const m = r ? ((await r.json()) as { servers?: Record<string, { ready?: boolean }> }) : null;
+      ready = !!m?.servers?.['']?.ready;
+      if (!ready) await sleep(200);
+    }
+    if (!ready) {
+      n.failed.start++;
+      continue;
+    }
+    for (let i = 0; i < 5; i++)
+      await call(
+        'server-api',
+        n,
+        proxies,
+        `/user/${user}/api/status`,
+        { headers: auth },
+        (x) => x === 200,
+      );
+    await call('stop', n, hubs, `/users/${user}/server`, { method: 'DELETE', headers: auth }, (x) =>
+      [202, 204].includes(x),
+    );
+    n.cycles++;
+  }
+}
+
+/** At the end: running rows vs processes vs each proxy's routes. */
+async function audit(cl: Cluster, users: string[]) {
+  const running = new Set<string>();
+  let duplicated = 0;
+  let orphanProcesses = 0;
+  for (const u of users) {
+    const user = await cl.store.users.byName(u);
+    const rec = user ? await cl.store.servers.get(user.id, '') : null;
+    const pids = serverPids(u).length;
+    if (rec?.status === 'running') {
+      running.add(u);
+      if (pids > 1) duplicated += pids - 1;
+    } else if (pids > 0) orphanProcesses += pids;
+  }
+  let orphanRoutes = 0;
+  let missingRoutes = 0;
+  for (const p of cl.proxies) {
+    const routes = (await (
+      await fetch(`http://127.0.0.1:${p.apiPort}/api/routes`, {
+        headers: { Authorization: `token ${cl.c.proxyToken}` },
+      })
+    ).json()) as Record<string, { user?: string }>;
+    const routed = Object.values(routes).flatMap((r) => (r.user ? [r.user] : []));
+    orphanRoutes += routed.filter((u) => !running.has(u)).length;
+    missingRoutes += [...running].filter((u) => !routed.includes(u)).length;
+  }
+  return { running: running.size, duplicated, orphanProcesses, orphanRoutes, missingRoutes };
+}
+
+async function run(label: string, faults: boolean) {
+  const pg = await startTestPostgres();
+  const dir = mkdtempSync(join(tmpdir(), 'labhub-bench-ha-'));
+  const token = 'bench-ha-proxy-token';
+  const [p1, a1, p2, a2] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const proxies = [await startProxy(p1, a1, token), await startProxy(p2, a2, token)];
+  const c: ClusterConfig = {
+    dir,
+    dbUrl: await pg.createDatabase('bench_ha'),
+    proxyPort: p1,
+    proxyApiPort: a1,
+    proxyToken: token,
+    extraProxyApiUrls: [`http://127.0.0.1:${a2}`],
+    heartbeat: 2,
+    timeout: 10,
+  };
+  const hubs: (HubProcess | null)[] = [];
+  for (let i = 0; i < REPLICAS; i++) hubs.push(await startReplica(c, `r${i}`));
+  const store = await Store.open(parseDbUrl(c.dbUrl));
+  const admin = await store.users.ensure('bench-admin', { admin: true });
+  const { token: apiToken } = await store.tokens.create({ userId: admin.id, scopes: ['inherit'] });
+  const cl: Cluster = { c, hubs, proxies, store, token: apiToken };
+  const users = Array.from({ length: USERS }, (_, i) => `bench-ha-${i}`);
+  for (const u of users) await store.users.ensure(u);
+  const n = new Counters();
+  const until = Date.now() + SECONDS * 1000;
+  const adoptions: number[] = [];
+  let hubKills = 0;
+  let proxyKills = 0;
+  let restarts = 0;
+  const faultLoop = async () => {
+    let nextHub = Date.now() + Number(opt['hub-kill-every']) * 1000;
+    let nextProxy = Date.now() + Number(opt['proxy-kill-every']) * 1000;
+    while (faults && Date.now() < until - 5000) {
+      await sleep(250);
+      if (Date.now() >= nextHub) {
+        nextHub += Number(opt['hub-kill-every']) * 1000;
+        const i = Math.floor(Math.random() * hubs.length);
+        const h = hubs[i];
+        if (!h) continue;
+        const dead = (await store.replicas.list()).find((r) => r.pid === h.child.pid)?.id;
+        h.child.kill('SIGKILL');
+        hubs[i] = null;
+        hubKills++;
+        const t0 = Date.now();
+        void (async () => {
+          // Adopted when no active server is owned by the dead replica any more.
+          await waitFor('adoption', 120_000, async () =>
+            (await store.servers.active()).some((s) => s.ownerReplica === dead) ? undefined : true,
+          ).catch(() => undefined);
+          adoptions.push(Date.now() - t0);
+        })();
+        await sleep(1000);
+        hubs[i] = await startReplica(c, `r${i}-${++restarts}`);
+      }
+      if (Date.now() >= nextProxy) {
+        nextProxy += Number(opt['proxy-kill-every']) * 1000;
+        const i = Math.floor(Math.random() * proxies.length);
+        const p = proxies[i]!;
+        p.proc.kill('SIGKILL');
+        proxyKills++;
+        await sleep(1000);
+        proxies[i] = await startProxy(p.port, p.apiPort, token);
+      }
+    }
+  };
+  await Promise.all([...users.map((u) => userLoop(cl, u, n, until)), faultLoop()]);
+  // Let the reconcile and the adoption settle (one timeout and one check interval).
+  await sleep(12_000);
+  const a = await audit(cl, users);
+  const failedPct = (100 * n.totalFailed()) / Math.max(1, n.total());
+  console.log(`\n== ${label} (${SECONDS} s, ${USERS} users, ${REPLICAS} hub replicas, 2 proxies)`);
+  console.log(`kills: ${hubKills} hub replicas, ${proxyKills} proxies`);
+  console.log(
+    `requests: ${n.total()} sent, ${n.totalFailed()} failed (${failedPct.toFixed(3)} %) — by kind: ${(
+      Object.keys(n.sent) as Kind[]
+    )
+      .map((k) => `${k} ${n.failed[k]}/${n.sent[k]}`)
+      .join(', ')}; ${n.retried} retried on another replica/proxy`,
+  );
+  console.log(`spawns requested: ${n.spawns}; start-stop cycles completed: ${n.cycles}`);
+  console.log(
+    `at the end: ${a.running} servers running; duplicated ${a.duplicated}, orphaned processes ${a.orphanProcesses}, orphan routes ${a.orphanRoutes}, missing routes ${a.missingRoutes}`,
+  );
+  if (adoptions.length)
+    console.log(
+      `adoption of a dead replica's servers: max ${Math.max(...adoptions)} ms, median ${adoptions.sort((x, y) => x - y)[Math.floor(adoptions.length / 2)]} ms (bound ${c.timeout * 1000 + 2 * c.heartbeat * 1000} ms)`,
+    );
+  // Throughput: GET /users/{name} spread over 1..N replicas, 32 at a time.
+  if (!faults) {
+    const live = hubs.filter((h): h is HubProcess => !!h);
+    for (let k = 1; k <= live.length; k++) {
+      const bases = live.slice(0, k).map((h) => `${h.hubUrl}/hub/api`);
+      let done = 0;
+      const end = Date.now() + Number(opt['throughput-seconds']) * 1000;
+      await Promise.all(
+        Array.from({ length: 32 }, async (_, w) => {
+          for (let i = w; Date.now() < end; i++) {
+            const r = await fetch(`${bases[i % k]}/users/${users[i % users.length]}`, {
+              headers: { Authorization: `token ${apiToken}` },
+            });
+            await r.arrayBuffer();
+            if (r.ok) done++;
+          }
+        }),
+      );
+      console.log(
+        `API throughput with ${k} replica(s): ${Math.round(done / Number(opt['throughput-seconds']))} req/s`,
+      );
+    }
+  }
+  for (const u of users) for (const pid of serverPids(u)) process.kill(pid, 'SIGKILL');
+  for (const h of hubs) h?.child.kill('SIGKILL');
+  for (const p of proxies) p.proc.kill('SIGKILL');
+  await store.close();
+  pg.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+await run('with faults', true);
+await run('without faults', false);
+process.exit(0);
