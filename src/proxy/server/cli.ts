@@ -311,6 +311,7 @@ export async function main(argv: string[]): Promise<void> {
       engine = new HaproxyEngine(server.plane, {
         bin: haproxy.bin,
         bind: { ...proxyT, port: pubPort },
+        publicOpts: opts,
         threads: nWorkers,
         sslProtocol: a.sslProtocol as string | undefined,
         sslCiphers: a.sslCiphers as string | undefined,

@@ -114,6 +114,8 @@ export function haproxyConfig(
     '  timeout server-fin 5s',
     `  timeout http-keep-alive ${ms(o.keepAliveTimeout, '5000ms')}`,
     '  http-reuse always',
+    // A client that leaves aborts its request to the target too (as in the Node engine).
+    '  option abortonclose',
     '  option splice-auto',
     '',
     'backend activity',

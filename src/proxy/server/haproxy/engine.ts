@@ -14,6 +14,7 @@ import path from 'node:path';
 import type { Plane } from '../plane.js';
 import type { RouteEntry } from '../routes.js';
 import type { ProxyLogger } from '../log.js';
+import type { ProxyServerOptions } from '../options.js';
 import { RuntimeApi } from './runtime.js';
 import {
   ACTIVITY_EXPIRE_MS,
@@ -65,6 +66,11 @@ export function haproxyVersion(bin: string): { version: string } | { error: stri
 export interface HaproxyEngineOptions {
   bin: string;
   bind: PublicBind;
+  /**
+   * The options of the public port as given (the Node plane behind HAProxy runs without TLS
+   * and without adding X-Forwarded-*, which HAProxy does).
+   */
+  publicOpts: ProxyServerOptions;
   threads: number;
   sslProtocol?: string;
   sslCiphers?: string;
@@ -101,7 +107,7 @@ export class HaproxyEngine {
       map: path.join(this.dir, 'routes.map'),
       node: path.join(this.dir, 'node.sock'),
     };
-    const ssl = plane.opts.ssl;
+    const ssl = o.publicOpts.ssl;
     if (ssl) {
       const pem = path.join(this.dir, 'cert.pem');
       const parts = [ssl.cert, ssl.key].map((b) => String(b ?? '').trim() + '\n');
@@ -119,7 +125,7 @@ export class HaproxyEngine {
     fs.writeFileSync(this.files.map, '');
     fs.writeFileSync(
       path.join(this.dir, 'haproxy.cfg'),
-      haproxyConfig(plane.opts, this.files, o.bind, {
+      haproxyConfig(o.publicOpts, this.files, o.bind, {
         threads: o.threads,
         sslProtocol: o.sslProtocol,
         sslCiphers: o.sslCiphers,
