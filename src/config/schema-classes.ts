@@ -346,6 +346,12 @@ export const labhubTraits = {
     'bool',
     "Serve HTTPS with a self-signed certificate that labhub creates (ECDSA P-256, valid 825 days, for this machine's hostname, localhost and its IP addresses) when the files do not exist yet, and renews 30 days before it expires. Written to JupyterHub.ssl_cert/ssl_key if set, else to `labhub-selfsigned-cert.pem`/`labhub-selfsigned-key.pem` next to the cookie secret. Browsers warn about it: use a real certificate for anything public.",
   ),
+  proxy_engine: t(
+    z.enum(['auto', 'node', 'haproxy']),
+    'auto',
+    'str',
+    "Data plane of the bundled labhub-proxy (its `--engine`): `auto` runs HAProxy when it is installed (Debian package `haproxy`) and the proxy's flags allow it, else the built-in Node engine, and logs which one runs; `node` always the Node engine; `haproxy` HAProxy or refuse to start. Not passed to a custom `ConfigurableHTTPProxy.command`.",
+  ),
   http_redirect_port: t(
     port,
     0,

@@ -208,6 +208,8 @@ function labhubSettings(lab: DeepReadonly<LabhubTraits>) {
     generateSelfSignedCert: lab.generate_self_signed_cert,
     /** Labhub.http_redirect_port (0 = off). */
     httpRedirectPort: lab.http_redirect_port,
+    /** Labhub.proxy_engine: labhub-proxy's --engine (only for the bundled proxy command). */
+    proxyEngine: lab.proxy_engine,
   };
 }
 
