@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request, Agent } from 'undici';
@@ -131,6 +131,15 @@ test('a killed HAProxy is started again with every route; activity comes from HA
     // Changes after the restart reach the new HAProxy.
     await p.api('DELETE', '/user/u0');
     assert.equal((await get(`${p.url}/user/u0/x`, agent)).status, 404);
+    // HAProxy never outlives labhub-proxy, even one killed with SIGKILL.
+    const again = /HAProxy started again \(pid (\d+)\)/.exec(p.output());
+    assert.ok(again, p.output().slice(-500));
+    const hp = Number(again[1]);
+    assert.ok(existsSync(`/proc/${hp}`));
+    p.proc.kill('SIGKILL');
+    for (let i = 0; i < 200 && existsSync(`/proc/${hp}`); i++)
+      await new Promise((res) => setTimeout(res, 50));
+    assert.ok(!existsSync(`/proc/${hp}`), `HAProxy ${hp} ended with labhub-proxy`);
   } finally {
     await agent.close();
     await p.stop();

@@ -26,6 +26,35 @@ import {
   type PublicBind,
 } from './config.js';
 
+/**
+ * HAProxy runs under this small sh supervisor so that it never outlives labhub-proxy: the
+ * supervisor's stdin is a pipe from labhub-proxy, and when that pipe ends (labhub-proxy exited,
+ * even by SIGKILL) HAProxy is killed. It prints HAProxy's pid, passes SIGTERM on, and exits with
+ * HAProxy's status (128 + signal number when a signal ended it).
+ */
+const SUPERVISOR = `
+exec 3<&0
+"$1" -db -f "$2" </dev/null &
+hp=$!
+echo "labhub-haproxy-pid $hp"
+trap 'kill -TERM $hp 2>/dev/null' TERM INT
+( while read -r _; do :; done; kill -KILL $hp 2>/dev/null ) <&3 &
+w=$!
+wait $hp; code=$?
+while kill -0 $hp 2>/dev/null; do wait $hp; code=$?; done
+kill $w 2>/dev/null
+exit $code
+`;
+
+function exitReason(code: number | null, sig: string | null): string {
+  if (sig) return sig;
+  if (code !== null && code > 128) {
+    const name = Object.entries(os.constants.signals).find(([, n]) => n === code - 128)?.[0];
+    if (name) return name;
+  }
+  return `code ${code}`;
+}
+
 /** Oldest HAProxy whose runtime API and converters (prompt, concat, set-dst-port) we use. */
 const MIN_VERSION = [2, 4];
 
@@ -80,6 +109,7 @@ export class HaproxyEngine {
   readonly dir: string;
   readonly files: HaproxyFiles;
   private proc: ChildProcess | undefined;
+  private hpid: number | undefined;
   private api: RuntimeApi;
   private queue: Promise<unknown> = Promise.resolve();
   private ridOf = new WeakMap<RouteEntry, number>();
@@ -150,8 +180,9 @@ export class HaproxyEngine {
     plane.engine = this;
   }
 
+  /** HAProxy's own pid. */
   get pid(): number | undefined {
-    return this.proc?.pid;
+    return this.hpid;
   }
 
   /** Start HAProxy and push the routes; rejects (with HAProxy's own message) if it cannot start. */
@@ -162,16 +193,24 @@ export class HaproxyEngine {
 
   private async spawnOnce(): Promise<void> {
     this.ready = new Promise((r) => (this.markReady = r));
-    const proc = spawn(this.o.bin, ['-db', '-f', path.join(this.dir, 'haproxy.cfg')], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const cfg = path.join(this.dir, 'haproxy.cfg');
+    const proc = spawn('/bin/sh', ['-c', SUPERVISOR, 'labhub-haproxy', this.o.bin, cfg], {
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.proc = proc;
+    this.hpid = undefined;
+    proc.stdin!.on('error', () => {});
     let output = '';
     const onOut = (d: Buffer) => {
       const text = d.toString();
       if (output.length < 8192) output += text;
       for (const line of text.split('\n')) {
         if (!line.trim()) continue;
+        const pid = /^labhub-haproxy-pid (\d+)/.exec(line);
+        if (pid) {
+          this.hpid = Number(pid[1]);
+          continue;
+        }
         if (/\[ALERT\]/.test(line)) this.log.error('haproxy: %s', line.trim());
         else this.log.debug('haproxy: %s', line.trim());
       }
@@ -179,14 +218,15 @@ export class HaproxyEngine {
     proc.stdout!.on('data', onOut);
     proc.stderr!.on('data', onOut);
     let exited = false;
+    const hpid = () => this.hpid;
     proc.once('exit', (code, sig) => {
       exited = true;
       this.api.close();
       if (this.stopping || this.proc !== proc) return;
       this.log.error(
         'HAProxy (pid %s) exited (%s); starting it again and re-pushing %d routes',
-        proc.pid,
-        sig ?? `code ${code}`,
+        hpid(),
+        exitReason(code, sig),
         this.plane.table.size,
       );
       this.heal();
@@ -213,6 +253,7 @@ export class HaproxyEngine {
       this.spawnOnce().then(
         () => {
           this.restarts++;
+          this.log.warn('HAProxy started again (pid %s)', this.hpid);
           this.enqueue(() => this.pushAll());
           // A HAProxy that stays up a minute resets the back-off.
           setTimeout(() => (this.restartDelay = 100), 60_000).unref();
@@ -324,7 +365,17 @@ export class HaproxyEngine {
     if (p && p.exitCode === null && p.signalCode === null) {
       const exited = new Promise((r) => p.once('exit', r));
       p.kill('SIGTERM');
-      const t = setTimeout(() => p.kill('SIGKILL'), 3000);
+      const hp = this.hpid;
+      const t = setTimeout(() => {
+        if (hp) {
+          try {
+            process.kill(hp, 'SIGKILL');
+          } catch {
+            /* gone */
+          }
+        }
+        p.kill('SIGKILL');
+      }, 3000);
       await exited;
       clearTimeout(t);
     }
