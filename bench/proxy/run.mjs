@@ -7,7 +7,8 @@
 //
 //   node bench/proxy/run.mjs   (env: BENCH_SECONDS=5 per phase, BENCH_ROUNDS=3, BENCH_WS_CONNS=200,
 //                               BENCH_HTTP_CONNS=50, BENCH_LABHUB_ARGS='--workers 2',
-//                               BENCH_HAPROXY_ARGS='--workers 2', BENCH_ENGINES='node haproxy')
+//                               BENCH_HAPROXY_ARGS='--workers 2', BENCH_ENGINES='node haproxy',
+//                               BENCH_ROUTES=1000)
 import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import net from 'node:net';
@@ -17,7 +18,7 @@ import { Pool } from 'undici';
 const ROOT = new URL('../../', import.meta.url).pathname;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const ROUTES = 1000;
+const ROUTES = Number(process.env.BENCH_ROUTES ?? 1000);
 const HTTP_CONNS = Number(process.env.BENCH_HTTP_CONNS ?? 50);
 const WS_CONNS = Number(process.env.BENCH_WS_CONNS ?? 200);
 const TOKEN = 'bench-token';
