@@ -27,18 +27,17 @@ const children = new Set();
 function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
 }
-/** The process and its children (labhub-proxy --workers N, or the HAProxy it drives). */
+/** The process and its descendants (labhub-proxy --workers N, or the HAProxy it runs under sh). */
 function tree(pid) {
+  let kids = [];
   try {
-    const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+    kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
       .trim()
       .split(/\s+/)
       .filter(Boolean)
       .map(Number);
-    return [pid, ...kids];
-  } catch {
-    return [pid];
-  }
+  } catch {}
+  return [pid, ...kids.flatMap(tree)];
 }
 function rssMB(pid) {
   let sum = 0;
@@ -61,25 +60,14 @@ function fds(pid) {
 }
 /** CPU time (user+system, ms) a process has used: a noise-robust cost measure on a shared machine. */
 function cpuMs(pid) {
-  // Include child processes (labhub-proxy --workers N).
-  let kids = [];
-  try {
-    kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
-  } catch {}
-  return (
-    ownCpuMs(pid) +
-    kids.reduce((a, k) => {
-      try {
-        return a + ownCpuMs(k);
-      } catch {
-        return a;
-      }
-    }, 0)
-  );
+  // Include descendants (labhub-proxy --workers N, HAProxy).
+  return tree(pid).reduce((a, p) => {
+    try {
+      return a + ownCpuMs(p);
+    } catch {
+      return a;
+    }
+  }, 0);
 }
 function ownCpuMs(pid) {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');

@@ -84,7 +84,7 @@ async function abandonedRequest(): Promise<void> {
   await pending;
 }
 
-/** Open fds of the proxy and of its child processes (the HAProxy it runs). */
+/** Open fds of the proxy and of its descendants (HAProxy runs under a sh supervisor). */
 function treeFds(pid: number): number {
   let kids: number[] = [];
   try {
@@ -96,7 +96,7 @@ function treeFds(pid: number): number {
   } catch {
     /* no children */
   }
-  return fdCount(pid) + kids.reduce((n, k) => n + fdCount(k), 0);
+  return fdCount(pid) + kids.reduce((n, k) => n + treeFds(k), 0);
 }
 
 async function settle(): Promise<{ fds: number; heap: number }> {

@@ -312,7 +312,7 @@ export async function main(argv: string[]): Promise<void> {
         bin: haproxy.bin,
         bind: { ...proxyT, port: pubPort },
         publicOpts: opts,
-        threads: nWorkers,
+        threads: a.workers as number | undefined,
         sslProtocol: a.sslProtocol as string | undefined,
         sslCiphers: a.sslCiphers as string | undefined,
       });

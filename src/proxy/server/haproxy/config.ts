@@ -91,14 +91,15 @@ export function haproxyConfig(
   o: ProxyServerOptions,
   f: HaproxyFiles,
   bind: PublicBind,
-  extra: { threads: number; sslProtocol?: string; sslCiphers?: string },
+  extra: { threads?: number; sslProtocol?: string; sslCiphers?: string },
 ): string {
   const L: string[] = [];
   const ms = (n: number | undefined, dflt: string) => (n ? `${n}ms` : dflt);
   L.push(
     'global',
     `  stats socket ${f.admin} mode 600 level admin`,
-    `  nbthread ${extra.threads}`,
+    // Without --workers, HAProxy's own default: one thread per CPU it may run on.
+    ...(extra.threads ? [`  nbthread ${extra.threads}`] : []),
     '  tune.ssl.default-dh-param 2048',
   );
   if (f.dhparam) L.push(`  ssl-dh-param-file ${f.dhparam}`);

@@ -100,7 +100,8 @@ export interface HaproxyEngineOptions {
    * and without adding X-Forwarded-*, which HAProxy does).
    */
   publicOpts: ProxyServerOptions;
-  threads: number;
+  /** HAProxy threads (--workers); undefined = one per CPU. */
+  threads?: number;
   sslProtocol?: string;
   sslCiphers?: string;
 }
