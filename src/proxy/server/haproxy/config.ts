@@ -10,6 +10,7 @@
  * server (`set-dst`); any other route, and any request no route matches, goes to the Node plane
  * behind HAProxy, which keeps the full CHP behaviour (unix/https/hostname targets, error pages).
  */
+import fs from 'node:fs';
 import net from 'node:net';
 import type { RouteEntry } from '../routes.js';
 import type { ProxyServerOptions } from '../options.js';
@@ -77,10 +78,20 @@ function q(s: string): string {
   return '"' + s.replace(/[\\"]/g, (c) => '\\' + c).replace(/%/g, '%%') + '"';
 }
 
+function ipv6Available(): boolean {
+  try {
+    return fs.readFileSync('/proc/net/if_inet6', 'utf8').trim() !== '';
+  } catch {
+    return false;
+  }
+}
+
 function bindAddr(b: PublicBind): string {
   if (b.path) return `unix@${b.path}`;
   const h = b.host;
-  if (h === undefined || h === '' || h === '*') return `ipv6@:::${b.port} v4v6`;
+  // All interfaces: IPv6 and IPv4 where the kernel has IPv6 (as Node's listen does), else IPv4.
+  if (h === undefined || h === '' || h === '*')
+    return ipv6Available() ? `ipv6@:::${b.port} v4v6` : `ipv4@0.0.0.0:${b.port}`;
   if (net.isIPv6(h)) return `ipv6@${h}:${b.port}`;
   if (net.isIPv4(h)) return `ipv4@${h}:${b.port}`;
   return `${h}:${b.port}`;
