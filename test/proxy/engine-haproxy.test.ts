@@ -21,7 +21,7 @@ after(async () => {
 });
 
 function haproxyPid(output: string): number {
-  const m = /with HAProxy [\d.]+ \(pid (\d+)\)/.exec(output);
+  const m = /with HAProxy [\d.]+ \(pid (\d+), /.exec(output);
   assert.ok(
     m,
     `labhub-proxy runs HAProxy (install it: apt-get install haproxy, or scripts/install-system-deps.sh); output:\n${output}`,
@@ -140,6 +140,11 @@ test('a killed HAProxy is started again with every route; activity comes from HA
     for (let i = 0; i < 200 && existsSync(`/proc/${hp}`); i++)
       await new Promise((res) => setTimeout(res, 50));
     assert.ok(!existsSync(`/proc/${hp}`), `HAProxy ${hp} ended with labhub-proxy`);
+    // …and its private directory (config, sockets, TLS key) goes with it.
+    const dir = /with HAProxy [\d.]+ \(pid \d+, (\S+)\)/.exec(p.output())![1]!;
+    for (let i = 0; i < 200 && existsSync(dir); i++)
+      await new Promise((res) => setTimeout(res, 50));
+    assert.ok(!existsSync(dir), `${dir} removed`);
   } finally {
     await agent.close();
     await p.stop();

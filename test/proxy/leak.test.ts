@@ -170,7 +170,7 @@ test(
     if (!OTHER_ENGINE) {
       assert.equal(await metric(p.metricsPort!, 'labhub_proxy_websockets_open'), 0, detail);
       assert.equal(await metric(p.metricsPort!, 'labhub_proxy_requests_in_flight'), 0, detail);
-    } else assert.match(p.output(), /with HAProxy [\d.]+ \(pid \d+\)/, 'HAProxy serves');
+    } else assert.match(p.output(), /with HAProxy [\d.]+ \(pid \d+, /, 'HAProxy serves');
     assert.ok(end.fds <= base.fds + FD_TOLERANCE, `fds returned to baseline: ${detail}`);
     assert.ok(end.heap <= base.heap + HEAP_TOLERANCE, `heap returned to baseline: ${detail}`);
     // The proxy still works.

@@ -355,7 +355,7 @@ export async function main(argv: string[]): Promise<void> {
     primaryMode
       ? ` with ${nWorkers} workers`
       : engine
-        ? ` with HAProxy ${haproxy!.version} (pid ${engine.pid})`
+        ? ` with HAProxy ${haproxy!.version} (pid ${engine.pid}, ${engine.dir})`
         : '',
   );
   log.info('Proxy API at %s://%s/api/routes', apiSsl ? 'https' : 'http', fmt(apiT, bound.api!));

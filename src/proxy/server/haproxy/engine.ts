@@ -29,7 +29,7 @@ import {
 /**
  * HAProxy runs under this small sh supervisor so that it never outlives labhub-proxy: the
  * supervisor's stdin is a pipe from labhub-proxy, and when that pipe ends (labhub-proxy exited,
- * even by SIGKILL) HAProxy is killed. It prints HAProxy's pid, passes SIGTERM on, and exits with
+ * even by SIGKILL) HAProxy is killed and the private directory removed. It prints HAProxy's pid, passes SIGTERM on, and exits with
  * HAProxy's status (128 + signal number when a signal ended it).
  */
 const SUPERVISOR = `
@@ -38,7 +38,7 @@ exec 3<&0
 hp=$!
 echo "labhub-haproxy-pid $hp"
 trap 'kill -TERM $hp 2>/dev/null' TERM INT
-( while read -r _; do :; done; kill -KILL $hp 2>/dev/null ) <&3 &
+( while read -r _; do :; done; kill -KILL $hp 2>/dev/null; rm -rf "$3" ) <&3 &
 w=$!
 wait $hp; code=$?
 while kill -0 $hp 2>/dev/null; do wait $hp; code=$?; done
@@ -195,7 +195,7 @@ export class HaproxyEngine {
   private async spawnOnce(): Promise<void> {
     this.ready = new Promise((r) => (this.markReady = r));
     const cfg = path.join(this.dir, 'haproxy.cfg');
-    const proc = spawn('/bin/sh', ['-c', SUPERVISOR, 'labhub-haproxy', this.o.bin, cfg], {
+    const proc = spawn('/bin/sh', ['-c', SUPERVISOR, 'labhub-haproxy', this.o.bin, cfg, this.dir], {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.proc = proc;
