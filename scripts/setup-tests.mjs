@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { setupNodeModules } from './setup-node-modules.mjs';
 import { setupPython } from './setup-python.mjs';
 import { setupOps } from './setup-ops.mjs';
+import { setupDataplane } from './setup-dataplane.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const t0 = Date.now();
@@ -45,6 +46,7 @@ for (const step of [
   () => setupPython({ quiet: true }),
   async () => (await import('./setup-k8s.mjs')).setupK8s({ quiet: true }),
   () => setupOps({ quiet: true }),
+  setupDataplane,
 ]) {
   const code = await step();
   if (code !== 0) process.exit(code);

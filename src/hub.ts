@@ -257,7 +257,12 @@ export class Hub {
       publicIp: settings.ip,
       publicPort: settings.port,
       errorTarget: `${hubTarget}${settings.hubPrefix}error`,
-      extraArgs: [...tlsArgs, ...(settings.proxy.debug ? ['--log-level', 'debug'] : [])],
+      extraArgs: [
+        ...tlsArgs,
+        ...(settings.proxy.debug ? ['--log-level', 'debug'] : []),
+        // Only the bundled labhub-proxy knows --engine (CHP would refuse the flag).
+        ...(settings.proxy.command ? [] : ['--engine', settings.proxyEngine]),
+      ],
       pidFile: settings.proxy.pidFile,
       checkInterval: settings.proxy.checkInterval * 1000,
       log: {

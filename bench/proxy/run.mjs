@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 // Side-by-side benchmark: direct connection vs configurable-http-proxy 5.x (node_modules) vs
-// labhub-proxy (dist/, run `npm run build` first), on one upstream (bench/proxy/upstream.mjs),
+// labhub-proxy with its Node engine and with HAProxy as engine (`--engine haproxy`, when haproxy
+// is installed) (dist/, run `npm run build` first), on one upstream (bench/proxy/upstream.mjs),
 // loopback only, bounded in time. HTTP load: wrk (/usr/bin/wrk); WebSocket load:
 // bench/proxy/ws-load.mjs. Each proxy holds 1,000 routes; traffic goes to one of them.
 //
 //   node bench/proxy/run.mjs   (env: BENCH_SECONDS=5 per phase, BENCH_ROUNDS=3, BENCH_WS_CONNS=200,
-//                               BENCH_HTTP_CONNS=50, BENCH_LABHUB_ARGS='--workers 2')
+//                               BENCH_HTTP_CONNS=50, BENCH_LABHUB_ARGS='--workers 2',
+//                               BENCH_HAPROXY_ARGS='--workers 2', BENCH_ENGINES='node haproxy',
+//                               BENCH_ROUTES=1000)
 import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import net from 'node:net';
@@ -15,7 +18,7 @@ import { Pool } from 'undici';
 const ROOT = new URL('../../', import.meta.url).pathname;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const ROUTES = 1000;
+const ROUTES = Number(process.env.BENCH_ROUTES ?? 1000);
 const HTTP_CONNS = Number(process.env.BENCH_HTTP_CONNS ?? 50);
 const WS_CONNS = Number(process.env.BENCH_WS_CONNS ?? 200);
 const TOKEN = 'bench-token';
@@ -24,16 +27,8 @@ const children = new Set();
 function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
 }
-function rssMB(pid) {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-function fds(pid) {
-  return readdirSync(`/proc/${pid}/fd`).length;
-}
-/** CPU time (user+system, ms) a process has used: a noise-robust cost measure on a shared machine. */
-function cpuMs(pid) {
-  // Include child processes (labhub-proxy --workers N).
+/** The process and its descendants (labhub-proxy --workers N, or the HAProxy it runs under sh). */
+function tree(pid) {
   let kids = [];
   try {
     kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
@@ -42,16 +37,37 @@ function cpuMs(pid) {
       .filter(Boolean)
       .map(Number);
   } catch {}
-  return (
-    ownCpuMs(pid) +
-    kids.reduce((a, k) => {
-      try {
-        return a + ownCpuMs(k);
-      } catch {
-        return a;
-      }
-    }, 0)
-  );
+  return [pid, ...kids.flatMap(tree)];
+}
+function rssMB(pid) {
+  let sum = 0;
+  for (const p of tree(pid)) {
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      if (m) sum += Number(m[1]) / 1024;
+    } catch {}
+  }
+  return sum;
+}
+function fds(pid) {
+  let sum = 0;
+  for (const p of tree(pid)) {
+    try {
+      sum += readdirSync(`/proc/${p}/fd`).length;
+    } catch {}
+  }
+  return sum;
+}
+/** CPU time (user+system, ms) a process has used: a noise-robust cost measure on a shared machine. */
+function cpuMs(pid) {
+  // Include descendants (labhub-proxy --workers N, HAProxy).
+  return tree(pid).reduce((a, p) => {
+    try {
+      return a + ownCpuMs(p);
+    } catch {
+      return a;
+    }
+  }, 0);
 }
 function ownCpuMs(pid) {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
@@ -169,10 +185,13 @@ async function startProxy(kind, upstream) {
       ? `${ROOT}node_modules/configurable-http-proxy/bin/configurable-http-proxy`
       : `${ROOT}bin/labhub-proxy.js`;
   // BENCH_LABHUB_ARGS="--workers 2" tries labhub-proxy's extra options.
+  const envArgs = (v) => (v ? v.split(' ').filter(Boolean) : []);
   const extra =
-    kind === 'labhub' && process.env.BENCH_LABHUB_ARGS
-      ? process.env.BENCH_LABHUB_ARGS.split(' ')
-      : [];
+    kind === 'labhub'
+      ? envArgs(process.env.BENCH_LABHUB_ARGS)
+      : kind === 'haproxy'
+        ? ['--engine', 'haproxy', ...envArgs(process.env.BENCH_HAPROXY_ARGS)]
+        : [];
   const c = start(process.execPath, [script, ...args, ...extra], { CONFIGPROXY_AUTH_TOKEN: TOKEN });
   const pool = new Pool(`http://127.0.0.1:${apiPort}`, { connections: 1 });
   for (let i = 0; ; i++) {
@@ -251,7 +270,9 @@ async function main() {
   const upPort = Number(/PORT (\d+)/.exec(up.output())[1]);
   const upstream = `http://127.0.0.1:${upPort}`;
   const proxies = {};
-  for (const kind of ['chp', 'labhub']) {
+  const engines = (process.env.BENCH_ENGINES ?? 'node haproxy').split(' ');
+  const kinds = ['chp', 'labhub', ...(engines.includes('haproxy') ? ['haproxy'] : [])];
+  for (const kind of kinds) {
     process.stderr.write(`${kind}: starting, adding ${ROUTES} routes\n`);
     proxies[kind] = await startProxy(kind, upstream);
     proxies[kind].before = { rss: rssMB(proxies[kind].pid), fds: fds(proxies[kind].pid) };
@@ -259,22 +280,15 @@ async function main() {
   }
   const targets = [
     ['direct', upstream, `ws://127.0.0.1:${upPort}`, null, { rss: 0, fds: 0 }],
-    [
-      'chp',
-      `http://127.0.0.1:${proxies.chp.port}`,
-      `ws://127.0.0.1:${proxies.chp.port}`,
-      proxies.chp.pid,
-      proxies.chp.peak,
-    ],
-    [
-      'labhub',
-      `http://127.0.0.1:${proxies.labhub.port}`,
-      `ws://127.0.0.1:${proxies.labhub.port}`,
-      proxies.labhub.pid,
-      proxies.labhub.peak,
-    ],
+    ...kinds.map((kind) => [
+      kind,
+      `http://127.0.0.1:${proxies[kind].port}`,
+      `ws://127.0.0.1:${proxies[kind].port}`,
+      proxies[kind].pid,
+      proxies[kind].peak,
+    ]),
   ];
-  const rounds = { direct: [], chp: [], labhub: [] };
+  const rounds = Object.fromEntries(targets.map((t) => [t[0], []]));
   // Interleaved rounds in rotating order: the machine's background load hits every target alike.
   for (let r = 0; r < ROUNDS; r++) {
     process.stderr.write(`round ${r + 1}/${ROUNDS}\n`);
@@ -286,7 +300,7 @@ async function main() {
   await sleep(6000); // idle keep-alive sockets expire
   const results = [];
   results.push({ name: 'direct', ...combine(rounds.direct) });
-  for (const kind of ['chp', 'labhub']) {
+  for (const kind of kinds) {
     const p = proxies[kind];
     const r = {
       name: kind,
@@ -308,144 +322,100 @@ async function main() {
 }
 
 function print(results) {
-  const [direct, chp, ours] = results;
+  const direct = results[0];
+  const chp = results.find((r) => r.name === 'chp');
+  const ours = results.filter((r) => r.name === 'labhub' || r.name === 'haproxy');
   for (const r of results) r.ws.rps = r.ws.rate;
   const f = (v, d = 0) => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');
-  const ratio = (a, b, inverse = false) =>
-    Number.isFinite(a) && Number.isFinite(b) && a > 0 && b > 0
-      ? `${(inverse ? b / a : a / b).toFixed(2)}x`
-      : 'n/a';
-  const rows = [
-    [
-      'small HTTP req/s',
-      f(direct.small.rps),
-      f(chp.small.rps),
-      f(ours.small.rps),
-      ratio(ours.small.rps, chp.small.rps),
-    ],
-    [
-      'small HTTP p50 ms',
-      f(direct.small.p50, 2),
-      f(chp.small.p50, 2),
-      f(ours.small.p50, 2),
-      ratio(ours.small.p50, chp.small.p50, true),
-    ],
-    [
-      'small HTTP p99 ms',
-      f(direct.small.p99, 2),
-      f(chp.small.p99, 2),
-      f(ours.small.p99, 2),
-      ratio(ours.small.p99, chp.small.p99, true),
-    ],
-    [
-      '64 KiB HTTP req/s',
-      f(direct.big.rps),
-      f(chp.big.rps),
-      f(ours.big.rps),
-      ratio(ours.big.rps, chp.big.rps),
-    ],
-    [
-      '64 KiB HTTP p99 ms',
-      f(direct.big.p99, 2),
-      f(chp.big.p99, 2),
-      f(ours.big.p99, 2),
-      ratio(ours.big.p99, chp.big.p99, true),
-    ],
-    [
-      `WS echo msg/s (${WS_CONNS} conns)`,
-      f(direct.ws.rate),
-      f(chp.ws.rate),
-      f(ours.ws.rate),
-      ratio(ours.ws.rate, chp.ws.rate),
-    ],
-    [
-      'WS echo p50 ms',
-      f(direct.ws.p50, 2),
-      f(chp.ws.p50, 2),
-      f(ours.ws.p50, 2),
-      ratio(ours.ws.p50, chp.ws.p50, true),
-    ],
-    [
-      'WS echo p99 ms',
-      f(direct.ws.p99, 2),
-      f(chp.ws.p99, 2),
-      f(ours.ws.p99, 2),
-      ratio(ours.ws.p99, chp.ws.p99, true),
-    ],
-    [
-      'proxy CPU µs per small request',
-      '-',
-      f(chp.small.cpuPer),
-      f(ours.small.cpuPer),
-      ratio(ours.small.cpuPer, chp.small.cpuPer, true),
-    ],
-    [
-      'proxy CPU µs per 64 KiB request',
-      '-',
-      f(chp.big.cpuPer),
-      f(ours.big.cpuPer),
-      ratio(ours.big.cpuPer, chp.big.cpuPer, true),
-    ],
-    [
-      'proxy CPU µs per WS message',
-      '-',
-      f(chp.ws.cpuPer),
-      f(ours.ws.cpuPer),
-      ratio(ours.ws.cpuPer, chp.ws.cpuPer, true),
-    ],
-    [
-      `route add p50 / p99 ms (to ${ROUTES})`,
-      '-',
-      `${f(chp.add.p50, 2)} / ${f(chp.add.p99, 2)}`,
-      `${f(ours.add.p50, 2)} / ${f(ours.add.p99, 2)}`,
-      ratio(ours.add.p50, chp.add.p50, true),
-    ],
-    [
-      'route delete p50 / p99 ms',
-      '-',
-      `${f(chp.del.p50, 2)} / ${f(chp.del.p99, 2)}`,
-      `${f(ours.del.p50, 2)} / ${f(ours.del.p99, 2)}`,
-      ratio(ours.del.p50, chp.del.p50, true),
-    ],
-    [
-      `GET all ${ROUTES} routes p50 ms`,
-      '-',
-      f(chp.getAll.p50, 2),
-      f(ours.getAll.p50, 2),
-      ratio(ours.getAll.p50, chp.getAll.p50, true),
-    ],
-    [
-      'RSS MB before / peak / after',
-      '-',
-      `${f(chp.before.rss)} / ${f(chp.peak.rss)} / ${f(chp.after.rss)}`,
-      `${f(ours.before.rss)} / ${f(ours.peak.rss)} / ${f(ours.after.rss)}`,
-      '',
-    ],
-    [
-      'open fds before / peak / after',
-      '-',
-      `${chp.before.fds} / ${chp.peak.fds} / ${chp.after.fds}`,
-      `${ours.before.fds} / ${ours.peak.fds} / ${ours.after.fds}`,
-      '',
-    ],
-    [
-      'errors (non-2xx / ws)',
-      `${direct.small.errors + direct.big.errors} / ${direct.ws.errors}`,
-      `${chp.small.errors + chp.big.errors} / ${chp.ws.errors}`,
-      `${ours.small.errors + ours.big.errors} / ${ours.ws.errors}`,
-      '',
-    ],
+  const ratio = (a, b) =>
+    Number.isFinite(a) && Number.isFinite(b) && a > 0 && b > 0 ? `${(a / b).toFixed(2)}x` : 'n/a';
+  // [label, value of a result, digits, lower is better, compare with direct]
+  const metrics = [
+    ['small HTTP req/s', (r) => r.small.rps, 0, false, true],
+    ['small HTTP p50 ms', (r) => r.small.p50, 2, true, true],
+    ['small HTTP p99 ms', (r) => r.small.p99, 2, true, true],
+    ['64 KiB HTTP req/s', (r) => r.big.rps, 0, false, true],
+    ['64 KiB HTTP p99 ms', (r) => r.big.p99, 2, true, true],
+    [`WS echo msg/s (${WS_CONNS} conns)`, (r) => r.ws.rate, 0, false, true],
+    ['WS echo p50 ms', (r) => r.ws.p50, 2, true, true],
+    ['WS echo p99 ms', (r) => r.ws.p99, 2, true, true],
+    ['proxy CPU µs per small request', (r) => r.small.cpuPer, 0, true, false],
+    ['proxy CPU µs per 64 KiB request', (r) => r.big.cpuPer, 0, true, false],
+    ['proxy CPU µs per WS message', (r) => r.ws.cpuPer, 0, true, false],
   ];
-  const head = ['metric', 'direct', 'CHP 5.3', 'labhub-proxy', 'labhub vs CHP'];
+  const rows = [];
+  for (const [label, get, d, lower, vsDirect] of metrics) {
+    const row = [label, vsDirect ? f(get(direct), d) : '-', f(get(chp), d)];
+    for (const o of ours) row.push(f(get(o), d));
+    // × direct: throughput as a fraction of direct's, latency as a multiple of direct's.
+    for (const o of ours) row.push(vsDirect ? ratio(get(o), get(direct)) : '-');
+    // vs CHP: >1x means better than CHP (more throughput, less latency or CPU).
+    for (const o of ours) row.push(lower ? ratio(get(chp), get(o)) : ratio(get(o), get(chp)));
+    rows.push(row);
+  }
+  const other = (label, get, cmp) => {
+    const row = [label, '-', get(chp)];
+    for (const o of ours) row.push(get(o));
+    for (const _ of ours) row.push('');
+    for (const o of ours) row.push(cmp ? cmp(o) : '');
+    rows.push(row);
+  };
+  other(
+    `route add p50 / p99 ms (to ${ROUTES})`,
+    (r) => `${f(r.add.p50, 2)} / ${f(r.add.p99, 2)}`,
+    (o) => ratio(chp.add.p50, o.add.p50),
+  );
+  other(
+    'route delete p50 / p99 ms',
+    (r) => `${f(r.del.p50, 2)} / ${f(r.del.p99, 2)}`,
+    (o) => ratio(chp.del.p50, o.del.p50),
+  );
+  other(
+    `GET all ${ROUTES} routes p50 ms`,
+    (r) => f(r.getAll.p50, 2),
+    (o) => ratio(chp.getAll.p50, o.getAll.p50),
+  );
+  other(
+    'RSS MB before / peak / after',
+    (r) => `${f(r.before.rss)} / ${f(r.peak.rss)} / ${f(r.after.rss)}`,
+  );
+  other(
+    'open fds before / peak / after',
+    (r) => `${r.before.fds} / ${r.peak.fds} / ${r.after.fds}`,
+  );
+  const errs = (r) => `${r.small.errors + r.big.errors} / ${r.ws.errors}`;
+  rows.push([
+    'errors (non-2xx / ws)',
+    errs(direct),
+    errs(chp),
+    ...ours.map(errs),
+    ...ours.map(() => ''),
+    ...ours.map(() => ''),
+  ]);
+  const names = { labhub: 'node', haproxy: 'haproxy' };
+  const head = [
+    'metric',
+    'direct',
+    'CHP 5.3',
+    ...ours.map((o) => `labhub ${names[o.name]}`),
+    ...ours.map((o) => `${names[o.name]} × direct`),
+    ...ours.map((o) => `${names[o.name]} vs CHP`),
+  ];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
   const line = (r) => '| ' + r.map((c, i) => String(c).padEnd(widths[i])).join(' | ') + ' |';
+  const extra = [
+    process.env.BENCH_LABHUB_ARGS && `node engine args: ${process.env.BENCH_LABHUB_ARGS}`,
+    process.env.BENCH_HAPROXY_ARGS && `haproxy engine args: ${process.env.BENCH_HAPROXY_ARGS}`,
+  ].filter(Boolean);
   console.log(
-    `\nlabhub-proxy benchmark — ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${SECONDS}s per phase, median of ${ROUNDS} interleaved rounds, load average at end ${os.loadavg()[0].toFixed(1)}, wrk -t1 (HTTP ${HTTP_CONNS} conns, 64 KiB 20 conns), loopback`,
+    `\nlabhub-proxy benchmark — ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${SECONDS}s per phase, median of ${ROUNDS} interleaved rounds, load average at end ${os.loadavg()[0].toFixed(1)}, wrk -t1 (HTTP ${HTTP_CONNS} conns, 64 KiB 20 conns), loopback${extra.length ? ', ' + extra.join(', ') : ''}`,
   );
   console.log(line(head));
   console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
   for (const r of rows) console.log(line(r));
-  console.log('(ratios: >1x means labhub-proxy is better — higher throughput or lower latency)');
+  console.log(
+    '(× direct: throughput as a fraction of a direct connection, latency as a multiple of it; vs CHP: >1x means better than CHP — more throughput, less latency or CPU)',
+  );
 }
 
 main().catch((e) => {

@@ -387,6 +387,12 @@ export const labhubTraits = {
     '{email, domains, directory_url, directory_ca_file, renew_days, state_dir}',
     "Automatic HTTPS from Let's Encrypt or any ACME CA (TLJH's `https.letsencrypt`): with `domains` set, labhub's proxy serves HTTPS on JupyterHub.port with a certificate for those names, obtained through the HTTP-01 challenge on Labhub.http_redirect_port (default 80 here; the CA must reach it as port 80 of every domain) and renewed `renew_days` (30) before it expires, reloaded without dropping connections. `email` is the account contact (expiry notices). `directory_url`: the CA (default Let's Encrypt production; staging is https://acme-staging-v02.api.letsencrypt.org/directory); `directory_ca_file`: a PEM CA to trust for the directory's own HTTPS (test CAs only). The account key, certificate and key are stored 0600 in `state_dir` (default `acme/` next to the cookie secret). Needs labhub-proxy (the default proxy), and excludes JupyterHub.ssl_cert/ssl_key and Labhub.generate_self_signed_cert. TLS-ALPN-01 is not supported yet.",
   ),
+  proxy_engine: t(
+    z.enum(['auto', 'node', 'haproxy']),
+    'auto',
+    'str',
+    "Data plane of the bundled labhub-proxy (its `--engine`): `auto` runs HAProxy when it is installed (Debian package `haproxy`) and the proxy's flags allow it, else the built-in Node engine, and logs which one runs; `node` always the Node engine; `haproxy` HAProxy or refuse to start. Not passed to a custom `ConfigurableHTTPProxy.command`.",
+  ),
   http_redirect_port: t(
     port,
     0,

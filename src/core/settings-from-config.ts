@@ -233,6 +233,8 @@ function labhubSettings(lab: DeepReadonly<LabhubTraits>) {
       monthlyServerHours: lab.usage.monthly_server_hours,
       monthlyServerHoursPerGroup: lab.usage.monthly_server_hours_per_group,
     },
+    /** Labhub.proxy_engine: labhub-proxy's --engine (only for the bundled proxy command). */
+    proxyEngine: lab.proxy_engine,
   };
 }
 

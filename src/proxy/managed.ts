@@ -316,7 +316,11 @@ export class ManagedProxy implements Proxy {
     };
     child.stdout!.on('data', (d: Buffer) => {
       keep(d);
-      this.log.debug?.(`[proxy] ${d.toString('utf8').trimEnd()}`);
+      const text = d.toString('utf8').trimEnd();
+      // Which data plane runs (labhub-proxy --engine auto) is worth an info line of the hub's.
+      const engine = /Engine: .*/.exec(text);
+      if (engine) this.log.info(`proxy: ${engine[0]}`);
+      this.log.debug?.(`[proxy] ${text}`);
     });
     child.stderr!.on('data', (d: Buffer) => {
       keep(d);

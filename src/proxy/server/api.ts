@@ -105,9 +105,13 @@ export function createApiHandler(plane: Plane, authToken: string | undefined, tl
           return fail(res, 400, `Route path is not valid percent-encoding: ${m[1]}`);
         }
       }
-      if (method === 'GET') return getRoutes(plane, new URLSearchParams(rawQuery), res, path);
+      if (method === 'GET') {
+        await plane.engine?.refreshActivity();
+        return getRoutes(plane, new URLSearchParams(rawQuery), res, path);
+      }
       if (method === 'DELETE') {
         const e = plane.removeRoute(path ?? '/');
+        await plane.engine?.settled();
         plane.metrics?.apiRouteDelete.inc();
         res.writeHead(e ? 204 : 404);
         res.end();
@@ -138,6 +142,7 @@ export function createApiHandler(plane: Plane, authToken: string | undefined, tl
       }
       delete d.last_activity;
       plane.addRoute(path ?? '/', d as RouteData);
+      await plane.engine?.settled();
       plane.metrics?.apiRouteAdd.inc();
       res.writeHead(201);
       res.end();

@@ -12,6 +12,8 @@ import { ProxyServer, type ListenTarget } from './proxy-server.js';
 import type { ProxyServerOptions } from './options.js';
 import { buildTls, clientTlsFrom } from './tls-options.js';
 import { isProxyWorker, runPrimary, runWorker } from './workers.js';
+import { ENGINES, freePort, selectEngine, type EngineChoice } from './haproxy/select.js';
+import { HaproxyEngine } from './haproxy/engine.js';
 
 function int(name: string) {
   return (v: string): number => {
@@ -142,6 +144,14 @@ export function buildCommand(): Command {
       'Processes serving the public port with one shared route table (default 1)',
       int('--workers'),
     )
+    .addOption(
+      new Option(
+        '--engine <engine>',
+        'Data plane of the public port: node (built in), haproxy (HAProxy driven by labhub-proxy), auto (haproxy when installed and able to serve these flags)',
+      )
+        .choices(ENGINES)
+        .default('node'),
+    )
     .showSuggestionAfterError(true)
     .allowExcessArguments(false);
   c.exitOverride();
@@ -201,7 +211,6 @@ export async function main(argv: string[]): Promise<void> {
   }
   const worker = isProxyWorker();
   const nWorkers: number = a.workers ?? 1;
-  const primaryMode = !worker && nWorkers > 1;
   const authToken = process.env.CONFIGPROXY_AUTH_TOKEN || undefined;
   if (!authToken && !worker)
     log.warn('REST API is not authenticated (CONFIGPROXY_AUTH_TOKEN is not set).');
@@ -243,7 +252,31 @@ export async function main(argv: string[]): Promise<void> {
       ? { port: a.metricsPort, host: a.metricsIp }
       : undefined;
 
-  const server = new ProxyServer(worker ? { ...opts, enableMetrics: false } : opts);
+  const choice = a.engine as EngineChoice;
+  const sel = worker
+    ? undefined
+    : selectEngine(choice, opts, {
+        metrics: opts.enableMetrics === true,
+        sslProtocol: a.sslProtocol as string | undefined,
+      });
+  if (sel?.engine === 'node' && choice === 'haproxy') die(log, `--engine haproxy: ${sel.reason}`);
+  if (sel && choice === 'auto')
+    log.info(
+      'Engine: %s (--engine auto%s)',
+      sel.engine === 'haproxy' ? `HAProxy ${sel.version}` : 'node',
+      sel.engine === 'node' ? `: ${sel.reason}` : '',
+    );
+  const haproxy = sel?.engine === 'haproxy' ? sel : undefined;
+  const primaryMode = !worker && nWorkers > 1 && !haproxy;
+  // Behind HAProxy the Node plane only sees what HAProxy hands it, X-Forwarded-* already set.
+  const server = new ProxyServer(
+    worker
+      ? { ...opts, enableMetrics: false }
+      : haproxy
+        ? { ...opts, xForward: false, ssl: undefined, behindHaproxy: true }
+        : opts,
+  );
+  let engine: HaproxyEngine | undefined;
   let primary: ReturnType<typeof runPrimary> | undefined;
   // Signal handlers exist before anything listens: a SIGTERM right after start still exits cleanly.
   let redirect: http.Server | undefined;
@@ -263,7 +296,7 @@ export async function main(argv: string[]): Promise<void> {
     redirect?.close();
     const force = setTimeout(() => process.exit(0), 4000);
     force.unref();
-    void Promise.resolve(primary?.stop()).finally(() =>
+    void Promise.all([primary?.stop(), engine?.stop()]).finally(() =>
       server.close().finally(() => process.exit(0)),
     );
   };
@@ -275,11 +308,25 @@ export async function main(argv: string[]): Promise<void> {
   }
   let bound;
   try {
-    bound = await server.listen({
-      proxy: primaryMode ? undefined : proxyT,
-      api: apiT,
-      metrics: metricsT,
-    });
+    if (haproxy) {
+      const pubPort = proxyT.path || proxyT.port !== 0 ? proxyT.port : await freePort(proxyT.host);
+      engine = new HaproxyEngine(server.plane, {
+        bin: haproxy.bin,
+        bind: { ...proxyT, port: pubPort },
+        publicOpts: opts,
+        threads: a.workers as number | undefined,
+        sslProtocol: a.sslProtocol as string | undefined,
+        sslCiphers: a.sslCiphers as string | undefined,
+      });
+      bound = await server.listen({ proxy: { port: 0, path: engine.files.node }, api: apiT });
+      await engine.start();
+      bound.proxy = { address: proxyT.host ?? '', family: '', port: pubPort };
+    } else
+      bound = await server.listen({
+        proxy: primaryMode ? undefined : proxyT,
+        api: apiT,
+        metrics: metricsT,
+      });
     if (primaryMode) {
       primary = runPrimary(server, nWorkers, log);
       bound.proxy = { address: proxyT.host ?? '', family: '', port: await primary.listening };
@@ -290,6 +337,7 @@ export async function main(argv: string[]): Promise<void> {
       err.code === 'EADDRINUSE'
         ? ' (another process uses this port: stop it or choose another port)'
         : '';
+    await engine?.stop().catch(() => {});
     await server.close().catch(() => {});
     die(log, `could not listen: ${err.message}${hint}`);
   }
@@ -306,7 +354,11 @@ export async function main(argv: string[]): Promise<void> {
     ssl ? 'https' : 'http',
     fmt(proxyT, bound.proxy!),
     opts.defaultTarget ?? '(no default)',
-    primaryMode ? ` with ${nWorkers} workers` : '',
+    primaryMode
+      ? ` with ${nWorkers} workers`
+      : engine
+        ? ` with HAProxy ${haproxy!.version} (pid ${engine.pid}, ${engine.dir})`
+        : '',
   );
   log.info('Proxy API at %s://%s/api/routes', apiSsl ? 'https' : 'http', fmt(apiT, bound.api!));
   if (bound.metrics && metricsT)

@@ -44,5 +44,10 @@ export interface ProxyServerOptions {
   /** Idle keep-alive sockets kept per upstream origin (older ones are closed). Default 64. */
   maxIdlePerTarget?: number;
   enableMetrics?: boolean;
+  /**
+   * The Node plane serves behind HAProxy (--engine haproxy): a request carrying HAProxy's
+   * original-URL header is routed by that URL (HAProxy had rewritten its path).
+   */
+  behindHaproxy?: boolean;
   log: ProxyLogger;
 }

@@ -15,6 +15,7 @@ import { countSegments, decodePath, joinUrl, splitUrl, stripSegments } from './p
 import { forwardHttp } from './forward.js';
 import { forwardUpgrade } from './upgrade.js';
 import { sendErrorPage } from './error-page.js';
+import { ORIGINAL_URL_HEADER } from './haproxy/config.js';
 
 const QUIET_CODES = new Set([
   'ECONNREFUSED',
@@ -30,6 +31,17 @@ const QUIET_CODES = new Set([
   'ECONNABORTED',
 ]);
 
+/** Route by the URL HAProxy saw before its rewrite, and do not send that header on. */
+function restoreOriginalUrl(req: IncomingMessage): void {
+  const orig = req.headers[ORIGINAL_URL_HEADER];
+  if (typeof orig !== 'string') return;
+  req.url = orig;
+  delete req.headers[ORIGINAL_URL_HEADER];
+  const raw = req.rawHeaders;
+  for (let i = raw.length - 2; i >= 0; i -= 2)
+    if (raw[i]!.toLowerCase() === ORIGINAL_URL_HEADER) raw.splice(i, 2);
+}
+
 export class Plane {
   readonly table = new RouteTable();
   /** ACME HTTP-01 answers, served before any route. */
@@ -40,6 +52,11 @@ export class Plane {
   inFlight = 0;
   openWs = 0;
   private poolSweep: NodeJS.Timeout | undefined;
+  /**
+   * Another engine serving the public port (HAProxy): the API waits for it to apply route
+   * changes and asks it for route activity before listing routes.
+   */
+  engine?: { settled(): Promise<void>; refreshActivity(): Promise<void> };
   /** Called after every route change (the --workers primary forwards them to the workers). */
   onRouteChange?: (
     op: { t: 'add'; path: string; data: RouteData } | { t: 'remove'; path: string },
@@ -85,6 +102,7 @@ export class Plane {
   }
 
   private route(req: IncomingMessage): [RouteEntry, string] | undefined {
+    if (this.opts.behindHaproxy) restoreOriginalUrl(req);
     const url = req.url ?? '/';
     const [rawPath, query] = splitUrl(url);
     let routing = decodePath(rawPath);

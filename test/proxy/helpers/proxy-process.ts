@@ -67,6 +67,11 @@ export async function startProxy(
     if (!args.includes('--api-port')) base.push('--api-port', '0');
     if (opts.metrics) base.push('--metrics-port', '0', '--metrics-ip', '127.0.0.1');
   }
+  // LABHUB_TEST_PROXY_ENGINE=haproxy|auto: the same tests against another engine of labhub-proxy
+  // (set by the *-haproxy.test.ts files before they load a suite).
+  const engine = process.env.LABHUB_TEST_PROXY_ENGINE;
+  if (engine && command === LABHUB_PROXY && !args.includes('--engine'))
+    base.push('--engine', engine);
   const proc = spawn(
     command[0]!,
     [...(opts.nodeArgs ?? []), ...command.slice(1), ...base, ...args],

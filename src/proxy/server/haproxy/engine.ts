@@ -1,0 +1,385 @@
+/**
+ * labhub-proxy as HAProxy's control plane (--engine haproxy). labhub-proxy keeps the REST API
+ * and the route table (the Node plane's); HAProxy serves the public port. Its configuration is
+ * generated once per start (config.ts); every route change after that is one runtime-API
+ * command on the route map (`add map`/`set map`/`del map`: no reload), and an API call answers
+ * only once HAProxy applied it. Route activity comes from HAProxy's stick table (refreshed when
+ * the API lists routes). HAProxy exiting unexpectedly is logged and healed: it is started again
+ * with the same configuration and every route is pushed again.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Plane } from '../plane.js';
+import type { RouteEntry } from '../routes.js';
+import type { ProxyLogger } from '../log.js';
+import type { ProxyServerOptions } from '../options.js';
+import { RuntimeApi } from './runtime.js';
+import {
+  ACTIVITY_EXPIRE_MS,
+  cliWord,
+  haproxyConfig,
+  mapKey,
+  mapValue,
+  type HaproxyFiles,
+  type PublicBind,
+} from './config.js';
+
+/**
+ * HAProxy runs under this small sh supervisor so that it never outlives labhub-proxy: the
+ * supervisor's stdin is a pipe from labhub-proxy, and when that pipe ends (labhub-proxy exited,
+ * even by SIGKILL) HAProxy is killed and the private directory removed. It prints HAProxy's pid, passes SIGTERM on, and exits with
+ * HAProxy's status (128 + signal number when a signal ended it).
+ */
+const SUPERVISOR = `
+exec 3<&0
+"$1" -db -f "$2" </dev/null &
+hp=$!
+echo "labhub-haproxy-pid $hp"
+trap 'kill -TERM $hp 2>/dev/null' TERM INT
+( while read -r _; do :; done; kill -KILL $hp 2>/dev/null; rm -rf "$3" ) <&3 &
+w=$!
+wait $hp; code=$?
+while kill -0 $hp 2>/dev/null; do wait $hp; code=$?; done
+kill $w 2>/dev/null
+exit $code
+`;
+
+function exitReason(code: number | null, sig: string | null): string {
+  if (sig) return sig;
+  if (code !== null && code > 128) {
+    const name = Object.entries(os.constants.signals).find(([, n]) => n === code - 128)?.[0];
+    if (name) return name;
+  }
+  return `code ${code}`;
+}
+
+/** Oldest HAProxy whose runtime API and converters (prompt, concat, set-dst-port) we use. */
+const MIN_VERSION = [2, 4];
+
+/** The haproxy binary: $LABHUB_HAPROXY, else `haproxy` on PATH or in /usr/sbin, /usr/local/sbin. */
+export function findHaproxy(): string | undefined {
+  const env = process.env.LABHUB_HAPROXY;
+  if (env) return env;
+  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/local/sbin'];
+  for (const d of dirs) {
+    if (!d) continue;
+    const p = path.join(d, 'haproxy');
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      return p;
+    } catch {
+      /* next */
+    }
+  }
+  return undefined;
+}
+
+/** "2.6.12" of a haproxy binary, or an error message saying why it cannot be used. */
+export function haproxyVersion(bin: string): { version: string } | { error: string } {
+  let out: string;
+  try {
+    out = execFileSync(bin, ['-v'], { encoding: 'utf8', timeout: 5000 });
+  } catch (e) {
+    return { error: `${bin} -v failed: ${(e as Error).message}` };
+  }
+  const m = /version (\d+)\.(\d+)(\.\d+)?/i.exec(out);
+  if (!m) return { error: `cannot read the version of ${bin} from: ${out.slice(0, 100)}` };
+  const [maj, min] = [Number(m[1]), Number(m[2])];
+  if (maj < MIN_VERSION[0]! || (maj === MIN_VERSION[0] && min < MIN_VERSION[1]!))
+    return { error: `${bin} is HAProxy ${m[1]}.${m[2]}; labhub-proxy needs 2.4 or newer` };
+  return { version: `${m[1]}.${m[2]}${m[3] ?? ''}` };
+}
+
+export interface HaproxyEngineOptions {
+  bin: string;
+  bind: PublicBind;
+  /**
+   * The options of the public port as given (the Node plane behind HAProxy runs without TLS
+   * and without adding X-Forwarded-*, which HAProxy does).
+   */
+  publicOpts: ProxyServerOptions;
+  /** HAProxy threads (--workers); undefined = one per CPU. */
+  threads?: number;
+  sslProtocol?: string;
+  sslCiphers?: string;
+}
+
+export class HaproxyEngine {
+  readonly dir: string;
+  readonly files: HaproxyFiles;
+  private proc: ChildProcess | undefined;
+  private hpid: number | undefined;
+  private api: RuntimeApi;
+  private queue: Promise<unknown> = Promise.resolve();
+  private ridOf = new WeakMap<RouteEntry, number>();
+  private byRid = new Map<number, RouteEntry>();
+  private ridByPath = new Map<string, number>();
+  private inMap = new Set<string>();
+  private nextRid = 1;
+  private stopping = false;
+  private restartDelay = 100;
+  private ready: Promise<void> = Promise.resolve();
+  private markReady: () => void = () => {};
+  /** Times HAProxy was started again after it exited on its own. */
+  restarts = 0;
+  private readonly log: ProxyLogger;
+
+  constructor(
+    private readonly plane: Plane,
+    private readonly o: HaproxyEngineOptions,
+  ) {
+    this.log = plane.log;
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'labhub-haproxy-'));
+    fs.chmodSync(this.dir, 0o700);
+    this.files = {
+      admin: path.join(this.dir, 'admin.sock'),
+      map: path.join(this.dir, 'routes.map'),
+      node: path.join(this.dir, 'node.sock'),
+    };
+    const ssl = o.publicOpts.ssl;
+    if (ssl) {
+      const pem = path.join(this.dir, 'cert.pem');
+      const parts = [ssl.cert, ssl.key].map((b) => String(b ?? '').trim() + '\n');
+      fs.writeFileSync(pem, parts.join(''), { mode: 0o600 });
+      this.files.pem = pem;
+      if (ssl.ca) {
+        this.files.ca = path.join(this.dir, 'ca.pem');
+        fs.writeFileSync(this.files.ca, String(ssl.ca), { mode: 0o600 });
+      }
+      if (ssl.dhparam) {
+        this.files.dhparam = path.join(this.dir, 'dhparam.pem');
+        fs.writeFileSync(this.files.dhparam, String(ssl.dhparam), { mode: 0o600 });
+      }
+    }
+    fs.writeFileSync(this.files.map, '');
+    fs.writeFileSync(
+      path.join(this.dir, 'haproxy.cfg'),
+      haproxyConfig(o.publicOpts, this.files, o.bind, {
+        threads: o.threads,
+        sslProtocol: o.sslProtocol,
+        sslCiphers: o.sslCiphers,
+      }),
+    );
+    this.api = new RuntimeApi(this.files.admin);
+    plane.onRouteChange = (op) => {
+      const old = this.ridByPath.get(op.path);
+      const e = op.t === 'add' ? plane.table.get(op.path) : undefined;
+      if (old !== undefined && this.byRid.get(old) !== e) {
+        this.byRid.delete(old);
+        this.ridByPath.delete(op.path);
+        this.enqueue(async () => {
+          if (this.api.connected) await this.api.run(`clear table activity key ${old}`);
+        });
+      }
+      if (e) {
+        this.ridByPath.set(op.path, this.ridFor(e));
+        this.enqueueAdd(e);
+      } else this.enqueueRemove(op.path);
+    };
+    plane.engine = this;
+  }
+
+  /** HAProxy's own pid. */
+  get pid(): number | undefined {
+    return this.hpid;
+  }
+
+  /** Start HAProxy and push the routes; rejects (with HAProxy's own message) if it cannot start. */
+  async start(): Promise<void> {
+    await this.spawnOnce();
+    await this.pushAll();
+  }
+
+  private async spawnOnce(): Promise<void> {
+    this.ready = new Promise((r) => (this.markReady = r));
+    const cfg = path.join(this.dir, 'haproxy.cfg');
+    const proc = spawn('/bin/sh', ['-c', SUPERVISOR, 'labhub-haproxy', this.o.bin, cfg, this.dir], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.proc = proc;
+    this.hpid = undefined;
+    proc.stdin!.on('error', () => {});
+    let output = '';
+    const onOut = (d: Buffer) => {
+      const text = d.toString();
+      if (output.length < 8192) output += text;
+      for (const line of text.split('\n')) {
+        if (!line.trim()) continue;
+        const pid = /^labhub-haproxy-pid (\d+)/.exec(line);
+        if (pid) {
+          this.hpid = Number(pid[1]);
+          continue;
+        }
+        if (/\[ALERT\]/.test(line)) this.log.error('haproxy: %s', line.trim());
+        else this.log.debug('haproxy: %s', line.trim());
+      }
+    };
+    proc.stdout!.on('data', onOut);
+    proc.stderr!.on('data', onOut);
+    let exited = false;
+    const hpid = () => this.hpid;
+    proc.once('exit', (code, sig) => {
+      exited = true;
+      this.api.close();
+      if (this.stopping || this.proc !== proc) return;
+      this.log.error(
+        'HAProxy (pid %s) exited (%s); starting it again and re-pushing %d routes',
+        hpid(),
+        exitReason(code, sig),
+        this.plane.table.size,
+      );
+      this.heal();
+    });
+    // Ready when the runtime API answers.
+    for (let i = 0; ; i++) {
+      if (exited)
+        throw new Error(`haproxy exited at start: ${output.trim().slice(-1500) || 'no output'}`);
+      try {
+        await this.api.connect();
+        return;
+      } catch {
+        if (i > 500) throw new Error(`haproxy did not open its runtime API within 10 s: ${output}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+  }
+
+  private heal(): void {
+    const delay = this.restartDelay;
+    this.restartDelay = Math.min(this.restartDelay * 2, 5000);
+    setTimeout(() => {
+      if (this.stopping) return;
+      this.spawnOnce().then(
+        () => {
+          this.restarts++;
+          this.log.warn('HAProxy started again (pid %s)', this.hpid);
+          this.enqueue(() => this.pushAll());
+          // A HAProxy that stays up a minute resets the back-off.
+          setTimeout(() => (this.restartDelay = 100), 60_000).unref();
+        },
+        (e: Error) => {
+          this.log.error('HAProxy could not be started again: %s', e.message);
+          this.heal();
+        },
+      );
+    }, delay).unref();
+  }
+
+  private ridFor(e: RouteEntry): number {
+    let rid = this.ridOf.get(e);
+    if (rid === undefined) {
+      rid = this.nextRid++;
+      this.ridOf.set(e, rid);
+      this.byRid.set(rid, e);
+    }
+    return rid;
+  }
+
+  private addCommand(e: RouteEntry): string {
+    const key = cliWord(mapKey(e.path));
+    const rid = this.ridFor(e);
+    this.ridByPath.set(e.path, rid);
+    const value = cliWord(mapValue(e, rid, this.plane.opts));
+    const verb = this.inMap.has(e.path) ? 'set' : 'add';
+    this.inMap.add(e.path);
+    return `${verb} map ${this.files.map} ${key} ${value}`;
+  }
+
+  /** Every route of the table into the (empty, just started) map, pipelined on one connection. */
+  private async pushAll(): Promise<void> {
+    this.inMap = new Set();
+    const answers: Array<Promise<string>> = [];
+    for (const e of this.plane.table.entries()) answers.push(this.api.run(this.addCommand(e)));
+    const bad = (await Promise.all(answers)).filter((a) => a.trim() !== '');
+    if (bad.length) this.log.error('haproxy refused %d routes: %s', bad.length, bad[0]);
+    this.markReady();
+  }
+
+  private enqueue(task: () => Promise<void>): void {
+    this.queue = this.queue.then(task).catch((e: Error) => {
+      // HAProxy went away meanwhile: the restart re-pushes the whole table.
+      if (!this.stopping) this.log.warn('haproxy runtime API: %s', e.message);
+    });
+  }
+
+  /** Wait (at most 10 s) for a HAProxy being restarted; route changes then go to the new one. */
+  private async whenReady(): Promise<boolean> {
+    let t: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((r) => (t = setTimeout(() => r(false), 10_000)));
+    const ok = await Promise.race([this.ready.then(() => true), timeout]);
+    clearTimeout(t);
+    return ok && this.api.connected;
+  }
+
+  private enqueueAdd(e: RouteEntry): void {
+    this.enqueue(async () => {
+      if (!(await this.whenReady())) return;
+      if (this.plane.table.get(e.path) !== e) return; // replaced or removed since
+      const a = await this.api.run(this.addCommand(e));
+      if (a.trim()) this.log.error('haproxy refused route %s: %s', e.path, a.trim());
+    });
+  }
+
+  private enqueueRemove(p: string): void {
+    this.enqueue(async () => {
+      if (!(await this.whenReady())) return;
+      if (this.plane.table.get(p)) return; // added again since
+      if (!this.inMap.delete(p)) return;
+      await this.api.run(`del map ${this.files.map} ${cliWord(mapKey(p))}`);
+    });
+  }
+
+  /** Resolves once every route change made so far is applied in HAProxy. */
+  settled(): Promise<void> {
+    return this.queue.then(() => undefined);
+  }
+
+  /**
+   * Route activity from HAProxy's stick table: an entry's expiry restarts at each request, so
+   * `expire - remaining` is the time since its last request; a route with an open connection
+   * (a WebSocket) counts as active now.
+   */
+  async refreshActivity(): Promise<void> {
+    if (!this.api.connected) return;
+    let text: string;
+    try {
+      text = await this.api.run('show table activity');
+    } catch {
+      return;
+    }
+    const now = Date.now();
+    const re = /key=(\d+) use=(\d+) exp=(\d+)/g;
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+      const e = this.byRid.get(Number(m[1]));
+      if (!e) continue;
+      const t = Number(m[2]) > 0 ? now : now - (ACTIVITY_EXPIRE_MS - Number(m[3]));
+      if (t > e.lastActivity) e.lastActivity = t;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.api.close();
+    const p = this.proc;
+    if (p && p.exitCode === null && p.signalCode === null) {
+      const exited = new Promise((r) => p.once('exit', r));
+      p.kill('SIGTERM');
+      const hp = this.hpid;
+      const t = setTimeout(() => {
+        if (hp) {
+          try {
+            process.kill(hp, 'SIGKILL');
+          } catch {
+            /* gone */
+          }
+        }
+        p.kill('SIGKILL');
+      }, 3000);
+      await exited;
+      clearTimeout(t);
+    }
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}

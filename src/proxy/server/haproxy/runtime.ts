@@ -1,0 +1,79 @@
+/**
+ * HAProxy's runtime API over its stats socket, in prompt mode on one connection: commands are
+ * written one per line and answered in order, each answer ending with the "\n> " prompt.
+ */
+import net from 'node:net';
+
+export class RuntimeApi {
+  private sock: net.Socket | undefined;
+  private buf = '';
+  private waiting: Array<{ resolve: (s: string) => void; reject: (e: Error) => void }> = [];
+  private greeted = false;
+
+  constructor(private readonly path: string) {}
+
+  /** Connect and switch to prompt mode; rejects when nothing listens on the socket. */
+  connect(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const s = net.connect(this.path);
+      s.setEncoding('utf8');
+      s.once('error', reject);
+      s.once('connect', () => {
+        s.removeListener('error', reject);
+        this.sock = s;
+        s.on('data', (d: string) => this.onData(d));
+        const fail = (e?: Error) => {
+          this.sock = undefined;
+          const err = e ?? new Error('HAProxy runtime API connection closed');
+          for (const w of this.waiting.splice(0)) w.reject(err);
+        };
+        s.on('error', fail);
+        s.on('close', () => fail());
+        // The first prompt answers "prompt" itself (no output before it).
+        this.waiting.push({ resolve: () => resolve(), reject });
+        s.write('prompt\n');
+      });
+    });
+  }
+
+  get connected(): boolean {
+    return this.sock !== undefined && !this.sock.destroyed;
+  }
+
+  private onData(d: string): void {
+    this.buf += d;
+    for (;;) {
+      // Answers end with "\n> "; the answer to "prompt" is the bare prompt "> ".
+      let end: number;
+      let skip: number;
+      if (!this.greeted && this.buf.startsWith('> ')) {
+        end = 0;
+        skip = 2;
+        this.greeted = true;
+      } else {
+        const i = this.buf.indexOf('\n> ');
+        if (i === -1) return;
+        end = i + 1;
+        skip = i + 3;
+      }
+      const answer = this.buf.slice(0, end);
+      this.buf = this.buf.slice(skip);
+      this.waiting.shift()?.resolve(answer);
+    }
+  }
+
+  /** Send one command line (already escaped); resolves with its answer. */
+  run(cmd: string): Promise<string> {
+    const s = this.sock;
+    if (!s) return Promise.reject(new Error('HAProxy runtime API is not connected'));
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      s.write(cmd + '\n');
+    });
+  }
+
+  close(): void {
+    this.sock?.destroy();
+    this.sock = undefined;
+  }
+}

@@ -1,0 +1,200 @@
+// labhub-proxy --engine haproxy|auto against the real HAProxy (Debian package `haproxy`, see
+// scripts/install-system-deps.sh): engine selection and its log line, a HAProxy crash healed
+// with every route pushed again, last_activity from HAProxy, TLS termination.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request, Agent } from 'undici';
+import WebSocket from 'ws';
+import { startEcho, type Echo } from './helpers/echo.js';
+import { startProxy, LABHUB_PROXY } from './helpers/proxy-process.js';
+
+let echo: Echo;
+before(async () => {
+  echo = await startEcho();
+});
+after(async () => {
+  await echo?.close();
+});
+
+function haproxyPid(output: string): number {
+  const m = /with HAProxy [\d.]+ \(pid (\d+), /.exec(output);
+  assert.ok(
+    m,
+    `labhub-proxy runs HAProxy (install it: apt-get install haproxy, or scripts/install-system-deps.sh); output:\n${output}`,
+  );
+  return Number(m[1]);
+}
+
+async function get(url: string, dispatcher?: Agent): Promise<{ status: number; body: string }> {
+  const r = await request(url, { dispatcher });
+  return { status: r.statusCode, body: await r.body.text() };
+}
+
+test('--engine auto picks HAProxy and says so; flags only Node serves make it pick Node', async () => {
+  const p = await startProxy(['--engine', 'auto']);
+  try {
+    assert.match(p.output(), /Engine: HAProxy [\d.]+ \(--engine auto\)/);
+    haproxyPid(p.output());
+  } finally {
+    await p.stop();
+  }
+  const q = await startProxy(['--engine', 'auto', '--auto-rewrite']);
+  try {
+    assert.match(q.output(), /Engine: node \(--engine auto: --auto-rewrite .*Node engine\)/);
+  } finally {
+    await q.stop();
+  }
+  const r = await startProxy(['--engine', 'auto'], {
+    env: { LABHUB_HAPROXY: '/nonexistent/haproxy' },
+  });
+  try {
+    assert.match(r.output(), /Engine: node \(--engine auto: \/nonexistent\/haproxy -v failed/);
+  } finally {
+    await r.stop();
+  }
+});
+
+test('--engine haproxy refuses to start when HAProxy cannot serve the flags', () => {
+  let out = '';
+  try {
+    execFileSync(
+      LABHUB_PROXY[0]!,
+      [
+        ...LABHUB_PROXY.slice(1),
+        '--engine',
+        'haproxy',
+        '--port',
+        '0',
+        '--protocol-rewrite',
+        'https',
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    assert.fail('labhub-proxy started');
+  } catch (e) {
+    out = String((e as { stderr?: string }).stderr ?? '');
+    assert.equal((e as { status?: number }).status, 1);
+  }
+  assert.match(out, /--engine haproxy: --protocol-rewrite is only done by the Node engine/);
+});
+
+test('a killed HAProxy is started again with every route; activity comes from HAProxy', async () => {
+  const p = await startProxy(['--engine', 'haproxy']);
+  const agent = new Agent({ keepAliveTimeout: 100 });
+  try {
+    const N = 2000;
+    for (let i = 0; i < N; i++)
+      assert.equal((await p.api('POST', `/user/u${i}`, { target: echo.url })).status, 201);
+    const routes = p.api('GET', '/user/u1234');
+    const before = Date.parse(
+      String(((await routes).json() as Record<string, unknown>).last_activity),
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    let r = await get(`${p.url}/user/u1234/api`, agent);
+    assert.equal(r.status, 200);
+    assert.equal((JSON.parse(r.body) as { url: string }).url, '/user/u1234/api');
+    const after = Date.parse(
+      String(((await p.api('GET', '/user/u1234')).json() as Record<string, unknown>).last_activity),
+    );
+    assert.ok(after > before, `last_activity moved with a request (${before} → ${after})`);
+
+    const pid = haproxyPid(p.output());
+    process.kill(pid, 'SIGKILL');
+    // Healed: the log says so, a new HAProxy runs, and every route answers again.
+    for (let i = 0; i < 200 && !/Proxying.*\n[^]*HAProxy \(pid \d+\) exited/.test(p.output()); i++)
+      await new Promise((res) => setTimeout(res, 50));
+    assert.match(
+      p.output(),
+      new RegExp(
+        `HAProxy \\(pid ${pid}\\) exited \\(SIGKILL\\); starting it again and re-pushing ${N} routes`,
+      ),
+    );
+    let ok = false;
+    for (let i = 0; i < 200 && !ok; i++) {
+      try {
+        r = await get(`${p.url}/user/u${N - 1}/x`, agent);
+        ok = r.status === 200;
+      } catch {
+        /* not listening yet */
+      }
+      if (!ok) await new Promise((res) => setTimeout(res, 50));
+    }
+    assert.ok(ok, `route answers after the restart: ${p.output().slice(-500)}`);
+    for (const i of [0, 999, 1500]) {
+      r = await get(`${p.url}/user/u${i}/x`, agent);
+      assert.equal((JSON.parse(r.body) as { url: string }).url, `/user/u${i}/x`);
+    }
+    // Changes after the restart reach the new HAProxy.
+    await p.api('DELETE', '/user/u0');
+    assert.equal((await get(`${p.url}/user/u0/x`, agent)).status, 404);
+    // HAProxy never outlives labhub-proxy, even one killed with SIGKILL.
+    const again = /HAProxy started again \(pid (\d+)\)/.exec(p.output());
+    assert.ok(again, p.output().slice(-500));
+    const hp = Number(again[1]);
+    assert.ok(existsSync(`/proc/${hp}`));
+    p.proc.kill('SIGKILL');
+    for (let i = 0; i < 200 && existsSync(`/proc/${hp}`); i++)
+      await new Promise((res) => setTimeout(res, 50));
+    assert.ok(!existsSync(`/proc/${hp}`), `HAProxy ${hp} ended with labhub-proxy`);
+    // …and its private directory (config, sockets, TLS key) goes with it.
+    const dir = /with HAProxy [\d.]+ \(pid \d+, (\S+)\)/.exec(p.output())![1]!;
+    for (let i = 0; i < 200 && existsSync(dir); i++)
+      await new Promise((res) => setTimeout(res, 50));
+    assert.ok(!existsSync(dir), `${dir} removed`);
+  } finally {
+    await agent.close();
+    await p.stop();
+  }
+});
+
+test('TLS terminated by HAProxy: https and wss reach the target with X-Forwarded-Proto', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lhp-haproxy-tls-'));
+  const key = join(dir, 'k.pem');
+  const cert = join(dir, 'c.pem');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
+  const p = await startProxy(['--engine', 'haproxy', '--ssl-key', key, '--ssl-cert', cert]);
+  const agent = new Agent({ connect: { ca: readFileSync(cert) } });
+  try {
+    haproxyPid(p.output());
+    await p.api('POST', '/user/tls', { target: echo.url });
+    const r = await get(`https://127.0.0.1:${p.port}/user/tls/x`, agent);
+    assert.equal(r.status, 200);
+    const h = (JSON.parse(r.body) as { headers: Record<string, string> }).headers;
+    assert.equal(h['x-forwarded-proto'], 'https');
+    const ws = new WebSocket(`wss://127.0.0.1:${p.port}/user/tls/ws`, { ca: readFileSync(cert) });
+    const first = await new Promise<string>((resolve, reject) => {
+      ws.once('message', (m) => resolve(String(m)));
+      ws.once('error', reject);
+    });
+    ws.close();
+    const up = JSON.parse(first) as { headers: Record<string, string> };
+    assert.equal(up.headers['x-forwarded-proto'], 'wss');
+  } finally {
+    await agent.close();
+    await p.stop();
+  }
+});
