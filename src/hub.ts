@@ -30,6 +30,7 @@ import { prepareTls } from './security/tls.js';
 import { configuredSpawnerOptions } from './core/spawn/spawner-options.js';
 import { resolveAuthenticator } from './auth/registry.js';
 import { createAuthenticator } from './auth/define.js';
+import { authStateKeeper } from './security/crypt-keeper.js';
 import { chooseAuthenticator, requirePam } from './auth/choice.js';
 import { createPolicy } from './auth/policy.js';
 import { createLoginRateLimiter } from './auth/rate-limit.js';
@@ -131,6 +132,11 @@ export class Hub {
       log: log.child({ component: 'authenticator' }),
       accounts: store.nativeAccounts,
     });
+    const keeper = authStateKeeper(
+      !!authenticator.enableAuthState,
+      process.env.JUPYTERHUB_CRYPT_KEY,
+    );
+    if (keeper) store.users.useAuthStateCodec(keeper);
     const policy = createPolicy(settings.authenticatorOptions, {
       allowAllByDefault: authenticator.allowAllByDefault === true,
       normalizeUsername: authenticator.normalizeUsername?.bind(authenticator),
@@ -248,6 +254,7 @@ export class Hub {
       proxy,
       metrics,
       spawner: spawnerDef,
+      beforeSpawn: (u) => login.refreshBeforeSpawn(u),
     });
 
     const ctx: HubContext = (this.ctx = {

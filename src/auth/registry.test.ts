@@ -19,6 +19,10 @@ test('registry: built-ins resolve by id and every alias, case-insensitively', as
     native: 'native',
     'nativeauthenticator.NativeAuthenticator': 'native',
     ' Native ': 'native',
+    'oauthenticator.generic.GenericOAuthenticator': 'generic-oauth',
+    GenericOAuthenticator: 'generic-oauth',
+    generic: 'generic-oauth',
+    openid: 'openid',
   };
   for (const [name, id] of Object.entries(cases))
     assert.equal((await resolveAuthenticator(name)).id, id, name);
@@ -26,7 +30,7 @@ test('registry: built-ins resolve by id and every alias, case-insensitively', as
     listAuthenticators()
       .map((d) => d.id)
       .sort(),
-    ['dummy', 'native', 'pam'],
+    ['dummy', 'generic-oauth', 'native', 'openid', 'pam'],
   );
   const pam = await resolveAuthenticator('pam');
   assert.deepEqual(pam.configClasses, ['Authenticator', 'LocalAuthenticator', 'PAMAuthenticator']);

@@ -1,6 +1,6 @@
 /**
  * Authenticator plugins by id and alias (`JupyterHub.authenticator_class`). Built-ins: `pam`,
- * `dummy`, `native`. The rules (aliases, case, did-you-mean, module and class paths) are the
+ * `dummy`, `native`, `generic-oauth`, `openid`. The rules (aliases, case, did-you-mean, module and class paths) are the
  * plugin registry's, shared with the spawners (src/plugins/registry.ts).
  */
 import type { AuthenticatorDefinition } from './types.js';
@@ -8,6 +8,7 @@ import { PluginRegistry } from '../plugins/registry.js';
 import { dummyAuthenticatorDefinition } from './dummy.js';
 import { nativeAuthenticatorDefinition } from './native.js';
 import { pamAuthenticatorDefinition } from './pam.js';
+import { genericOAuthenticatorDefinition, openIdAuthenticatorDefinition } from './oauth/generic.js';
 
 const registry = new PluginRegistry<AuthenticatorDefinition>({
   noun: 'authenticator',
@@ -25,6 +26,8 @@ for (const d of [
   pamAuthenticatorDefinition,
   dummyAuthenticatorDefinition,
   nativeAuthenticatorDefinition,
+  genericOAuthenticatorDefinition,
+  openIdAuthenticatorDefinition,
 ])
   registerAuthenticator(d);
 

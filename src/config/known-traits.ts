@@ -114,8 +114,6 @@ export const UNSUPPORTED_CLASSES: Record<string, string> = {
   SudoSpawner: 'a sudo-based spawner',
   WrapSpawner: 'wrapped spawners',
   ProfilesSpawner: 'wrapped spawners',
-  OAuthenticator: 'OAuth login (planned)',
-  GenericOAuthenticator: 'OAuth/OpenID Connect login (planned)',
   GitHubOAuthenticator: 'GitHub login (planned)',
   GitLabOAuthenticator: 'GitLab login',
   GoogleOAuthenticator: 'Google login',

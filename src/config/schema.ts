@@ -16,6 +16,12 @@ import {
   simpleSpawnerTraits,
   spawnerTraits,
 } from './schema-classes.js';
+import {
+  genericOAuthenticatorTraits,
+  oauthClassHelp,
+  oauthenticatorTraits,
+  openIdOAuthenticatorTraits,
+} from './schema-oauth.js';
 
 type Shape = Record<string, z.ZodType>;
 type Out<S extends Shape> = { [K in keyof S]: z.output<S[K]> };
@@ -36,6 +42,9 @@ export type ClassName =
   | 'PAMAuthenticator'
   | 'DummyAuthenticator'
   | 'NativeAuthenticator'
+  | 'OAuthenticator'
+  | 'GenericOAuthenticator'
+  | 'OpenIDOAuthenticator'
   | 'Spawner'
   | 'LocalProcessSpawner'
   | 'SimpleLocalProcessSpawner'
@@ -73,6 +82,24 @@ export const CLASSES: Record<ClassName, ClassDef> = {
     parent: 'Authenticator',
     own: nativeAuthenticatorTraits,
     help: classHelp.NativeAuthenticator!,
+    root: false,
+  },
+  OAuthenticator: {
+    parent: 'Authenticator',
+    own: oauthenticatorTraits,
+    help: oauthClassHelp.OAuthenticator!,
+    root: false,
+  },
+  GenericOAuthenticator: {
+    parent: 'OAuthenticator',
+    own: genericOAuthenticatorTraits,
+    help: oauthClassHelp.GenericOAuthenticator!,
+    root: false,
+  },
+  OpenIDOAuthenticator: {
+    parent: 'GenericOAuthenticator',
+    own: openIdOAuthenticatorTraits,
+    help: oauthClassHelp.OpenIDOAuthenticator!,
     root: false,
   },
   Spawner: { parent: null, own: spawnerTraits, help: classHelp.Spawner!, root: true },
@@ -121,6 +148,9 @@ export type LocalAuthenticatorTraits = AuthenticatorTraits & Out<typeof localAut
 export type PAMAuthenticatorTraits = LocalAuthenticatorTraits & Out<typeof pamAuthenticatorTraits>;
 export type DummyAuthenticatorTraits = AuthenticatorTraits & Out<typeof dummyAuthenticatorTraits>;
 export type NativeAuthenticatorTraits = AuthenticatorTraits & Out<typeof nativeAuthenticatorTraits>;
+export type OAuthenticatorTraits = AuthenticatorTraits & Out<typeof oauthenticatorTraits>;
+export type OpenIDOAuthenticatorTraits = OAuthenticatorTraits &
+  Out<typeof openIdOAuthenticatorTraits>;
 export type SpawnerTraits = Out<typeof spawnerTraits>;
 export type SimpleSpawnerTraits = SpawnerTraits & Out<typeof simpleSpawnerTraits>;
 export type ConfigurableHTTPProxyTraits = Out<typeof proxyTraits>;
@@ -146,6 +176,9 @@ export type HubConfig = DeepReadonly<{
   PAMAuthenticator: Partial<PAMAuthenticatorTraits>;
   DummyAuthenticator: Partial<DummyAuthenticatorTraits>;
   NativeAuthenticator: Partial<NativeAuthenticatorTraits>;
+  OAuthenticator: Partial<OAuthenticatorTraits>;
+  GenericOAuthenticator: Partial<OAuthenticatorTraits>;
+  OpenIDOAuthenticator: Partial<OpenIDOAuthenticatorTraits>;
   Spawner: SpawnerTraits;
   LocalProcessSpawner: Partial<SpawnerTraits>;
   SimpleLocalProcessSpawner: Partial<SimpleSpawnerTraits>;

@@ -26,6 +26,9 @@ const AUTH_FOR: Partial<Record<ClassName, string>> = {
   LocalAuthenticator: 'pam',
   PAMAuthenticator: 'pam',
   NativeAuthenticator: 'native',
+  OAuthenticator: 'generic-oauth',
+  GenericOAuthenticator: 'generic-oauth',
+  OpenIDOAuthenticator: 'openid',
 };
 
 /** Classes whose traits only count when the spawner is that class: the spawner_class to set. */
@@ -56,6 +59,8 @@ const SPECIAL: Record<string, unknown> = {
   'ConfigurableHTTPProxy.api_url': 'http://127.0.0.1:4325',
   'Labhub.idle_culler': { enabled: true },
   'Labhub.login_rate_limit': { per_user: 4242 },
+  'OAuthenticator.extra_authorize_params': { zq: '1' },
+  'OAuthenticator.token_params': { zq: '1' },
 };
 
 /** Keys read before the settings exist, with the file that reads them (checked below). */

@@ -48,7 +48,14 @@ function merge(a: ConfigObject, b: ConfigObject): ConfigObject {
  * (node fixture) as Spawner.cmd, run as the hub's own user.
  */
 export async function startTestHub(
-  opts: { config?: ConfigObject; realSingleuser?: boolean; log?: boolean; logger?: Logger } = {},
+  opts: {
+    config?: ConfigObject;
+    realSingleuser?: boolean;
+    log?: boolean;
+    logger?: Logger;
+    /** A config file whose authenticator settings are used as written (no dummy defaults). */
+    file?: string;
+  } = {},
 ): Promise<TestHub> {
   const dir = mkdtempSync(join(tmpdir(), 'labhub-test-'));
   // Ports come from the OS a moment before the hub binds them; another process may take one in
@@ -87,8 +94,19 @@ export async function startTestHub(
       LocalProcessSpawner: { run_as_user: 'self' },
       Labhub: { server_log_dir: join(dir, 'server-logs') },
     };
+    if (opts.file) {
+      delete base.JupyterHub!.authenticator_class;
+      delete base.DummyAuthenticator;
+      delete base.Authenticator;
+    }
     const cfg = (config = merge(base, opts.config ?? {}));
-    make = () => new Hub({ loaded: loadConfig({ cwd: dir, overrides: cfg }), log, cwd: dir });
+    port = Number(cfg.JupyterHub!.port); // a test may choose the public port (e.g. a registered callback URL)
+    make = () =>
+      new Hub({
+        loaded: loadConfig({ cwd: dir, overrides: cfg, file: opts.file }),
+        log,
+        cwd: dir,
+      });
     hub = make();
     try {
       await hub.start();

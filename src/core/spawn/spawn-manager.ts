@@ -23,6 +23,11 @@ export interface SpawnManagerDeps {
   proxy: Proxy;
   metrics: HubMetrics;
   spawner: SpawnerDefinition;
+  /**
+   * Called before a server starts (after the checks that refuse a start): the authenticator's
+   * refresh_pre_spawn. Throws a HubError to refuse the start (e.g. the login has expired).
+   */
+  beforeSpawn?: (user: User) => Promise<void>;
   /** Resolves the single-user command (creating labhub's Python environment if needed). */
   resolveCommand?: (
     cmd: string[],
@@ -124,6 +129,7 @@ export class SpawnManager {
         { headers: { 'Retry-After': '60' } },
       );
     }
+    await this.d.beforeSpawn?.(user);
     const options = userOptions ?? rec.userOptions;
     await this.d.store.servers.update(rec.id, {
       status: 'spawning',
