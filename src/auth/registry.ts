@@ -1,6 +1,7 @@
 /**
  * Authenticator plugins by id and alias (`JupyterHub.authenticator_class`). Built-ins: `pam`,
- * `dummy`, `native`, `generic-oauth`, `openid`. The rules (aliases, case, did-you-mean, module and class paths) are the
+ * `dummy`, `native`, `generic-oauth`, `openid`,
+ * `github`, `gitlab`, `google`, `azuread`. The rules (aliases, case, did-you-mean, module and class paths) are the
  * plugin registry's, shared with the spawners (src/plugins/registry.ts).
  */
 import type { AuthenticatorDefinition } from './types.js';
@@ -9,6 +10,12 @@ import { dummyAuthenticatorDefinition } from './dummy.js';
 import { nativeAuthenticatorDefinition } from './native.js';
 import { pamAuthenticatorDefinition } from './pam.js';
 import { genericOAuthenticatorDefinition, openIdAuthenticatorDefinition } from './oauth/generic.js';
+import {
+  azureAdAuthenticatorDefinition,
+  gitHubAuthenticatorDefinition,
+  gitLabAuthenticatorDefinition,
+  googleAuthenticatorDefinition,
+} from './oauth/presets.js';
 
 const registry = new PluginRegistry<AuthenticatorDefinition>({
   noun: 'authenticator',
@@ -28,6 +35,10 @@ for (const d of [
   nativeAuthenticatorDefinition,
   genericOAuthenticatorDefinition,
   openIdAuthenticatorDefinition,
+  gitHubAuthenticatorDefinition,
+  gitLabAuthenticatorDefinition,
+  googleAuthenticatorDefinition,
+  azureAdAuthenticatorDefinition,
 ])
   registerAuthenticator(d);
 

@@ -22,6 +22,11 @@ export interface AuthResult {
   groups?: string[];
   authState?: JsonObject | null;
   /**
+   * A rule of the identity source let this user in (e.g. GitHub `allowed_organizations`), for
+   * the log: the policy allows the user like allowed_users would (blocked_users still wins).
+   */
+  allowedVia?: string;
+  /**
    * The credentials are right, but the password must be changed before the login completes
    * (PAM: PAM_NEW_AUTHTOK_REQD, e.g. `chage -d 0`; native: a one-time password). The hub then
    * asks for a new password and calls `setRequiredPassword`; it never starts a session with

@@ -157,3 +157,88 @@ export const oauthClassHelp: Record<string, string> = {
   OpenIDOAuthenticator:
     'An OpenID Connect provider found by discovery from `issuer` (`openid`); ID tokens are verified.',
 };
+
+const name = (login: string) =>
+  t(z.string(), login, 'str', 'The provider name on the login button.');
+const claim = (c: string) =>
+  t(z.string(), c, 'str', 'The user-data field that becomes the hub user name.');
+
+export const gitHubOAuthenticatorTraits = {
+  login_service: name('GitHub'),
+  username_claim: claim('login'),
+  github_url: t(
+    z.string(),
+    'https://github.com',
+    'str',
+    'GitHub (or GitHub Enterprise) web address; the endpoints /login/oauth/authorize and /login/oauth/access_token are under it.',
+  ),
+  github_api: t(
+    z.string(),
+    '',
+    'str',
+    'The GitHub REST API. Empty: https://api.github.com for github.com, `<github_url>/api/v3` for GitHub Enterprise.',
+  ),
+  allowed_organizations: t(
+    strSet,
+    [],
+    'set[str]',
+    'Organizations (`org`) or teams (`org:team-slug`) whose members may log in; checked with the API, so `scope` needs `read:org`.',
+  ),
+  populate_teams_in_auth_state: t(
+    z.boolean(),
+    false,
+    'bool',
+    "The user's teams (`org:team-slug`) become the groups (for allowed_groups, admin_groups, manage_groups); needs `read:org`.",
+  ),
+};
+
+export const gitLabOAuthenticatorTraits = {
+  login_service: name('GitLab'),
+  username_claim: claim('username'),
+  scope: t(strList, ['read_user'], 'list[str]', 'Scopes asked for (`read_api` for group checks).'),
+  gitlab_url: t(z.string(), 'https://gitlab.com', 'str', 'The GitLab instance.'),
+  allowed_gitlab_groups: t(
+    strSet,
+    [],
+    'set[str]',
+    'GitLab groups (full paths) whose members (direct or inherited) may log in; checked with the API (`read_api` scope).',
+  ),
+};
+
+export const googleOAuthenticatorTraits = {
+  login_service: name('Google'),
+  username_claim: claim('email'),
+  scope: t(strList, ['openid', 'email'], 'list[str]', 'Scopes asked for.'),
+  hosted_domain: t(
+    strSet,
+    [],
+    'set[str]',
+    "Google Workspace domains whose accounts may log in (the verified email's domain and Google's `hd` claim). With exactly one, the user name is the email without `@domain`.",
+  ),
+};
+
+export const azureAdOAuthenticatorTraits = {
+  login_service: name('Microsoft Entra ID'),
+  username_claim: claim('name'),
+  scope: t(strList, ['openid'], 'list[str]', 'Scopes asked for.'),
+  tenant_id: t(
+    z.string(),
+    env('AAD_TENANT_ID'),
+    'str',
+    'The Entra ID (Azure AD) tenant; the endpoints are `https://login.microsoftonline.com/<tenant_id>/oauth2/v2.0/…`. The user data is the ID token.',
+    '$AAD_TENANT_ID',
+  ),
+  userdata_from_id_token: t(
+    z.boolean(),
+    true,
+    'bool',
+    'The user data is the ID token (as AzureAdOAuthenticator).',
+  ),
+};
+
+export const presetClassHelp: Record<string, string> = {
+  GitHubOAuthenticator: 'Log in with GitHub or GitHub Enterprise (`github`).',
+  GitLabOAuthenticator: 'Log in with GitLab (`gitlab`).',
+  GoogleOAuthenticator: 'Log in with Google (`google`).',
+  AzureAdOAuthenticator: 'Log in with Microsoft Entra ID, formerly Azure AD (`azuread`).',
+};

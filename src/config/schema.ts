@@ -17,8 +17,13 @@ import {
   spawnerTraits,
 } from './schema-classes.js';
 import {
+  azureAdOAuthenticatorTraits,
   genericOAuthenticatorTraits,
+  gitHubOAuthenticatorTraits,
+  gitLabOAuthenticatorTraits,
+  googleOAuthenticatorTraits,
   oauthClassHelp,
+  presetClassHelp,
   oauthenticatorTraits,
   openIdOAuthenticatorTraits,
 } from './schema-oauth.js';
@@ -45,6 +50,10 @@ export type ClassName =
   | 'OAuthenticator'
   | 'GenericOAuthenticator'
   | 'OpenIDOAuthenticator'
+  | 'GitHubOAuthenticator'
+  | 'GitLabOAuthenticator'
+  | 'GoogleOAuthenticator'
+  | 'AzureAdOAuthenticator'
   | 'Spawner'
   | 'LocalProcessSpawner'
   | 'SimpleLocalProcessSpawner'
@@ -100,6 +109,30 @@ export const CLASSES: Record<ClassName, ClassDef> = {
     parent: 'GenericOAuthenticator',
     own: openIdOAuthenticatorTraits,
     help: oauthClassHelp.OpenIDOAuthenticator!,
+    root: false,
+  },
+  GitHubOAuthenticator: {
+    parent: 'OAuthenticator',
+    own: gitHubOAuthenticatorTraits,
+    help: presetClassHelp.GitHubOAuthenticator!,
+    root: false,
+  },
+  GitLabOAuthenticator: {
+    parent: 'OAuthenticator',
+    own: gitLabOAuthenticatorTraits,
+    help: presetClassHelp.GitLabOAuthenticator!,
+    root: false,
+  },
+  GoogleOAuthenticator: {
+    parent: 'OAuthenticator',
+    own: googleOAuthenticatorTraits,
+    help: presetClassHelp.GoogleOAuthenticator!,
+    root: false,
+  },
+  AzureAdOAuthenticator: {
+    parent: 'OAuthenticator',
+    own: azureAdOAuthenticatorTraits,
+    help: presetClassHelp.AzureAdOAuthenticator!,
     root: false,
   },
   Spawner: { parent: null, own: spawnerTraits, help: classHelp.Spawner!, root: true },
@@ -179,6 +212,10 @@ export type HubConfig = DeepReadonly<{
   OAuthenticator: Partial<OAuthenticatorTraits>;
   GenericOAuthenticator: Partial<OAuthenticatorTraits>;
   OpenIDOAuthenticator: Partial<OpenIDOAuthenticatorTraits>;
+  GitHubOAuthenticator: Partial<OAuthenticatorTraits & Out<typeof gitHubOAuthenticatorTraits>>;
+  GitLabOAuthenticator: Partial<OAuthenticatorTraits & Out<typeof gitLabOAuthenticatorTraits>>;
+  GoogleOAuthenticator: Partial<OAuthenticatorTraits & Out<typeof googleOAuthenticatorTraits>>;
+  AzureAdOAuthenticator: Partial<OAuthenticatorTraits & Out<typeof azureAdOAuthenticatorTraits>>;
   Spawner: SpawnerTraits;
   LocalProcessSpawner: Partial<SpawnerTraits>;
   SimpleLocalProcessSpawner: Partial<SimpleSpawnerTraits>;

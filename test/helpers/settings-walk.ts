@@ -29,6 +29,10 @@ const AUTH_FOR: Partial<Record<ClassName, string>> = {
   OAuthenticator: 'generic-oauth',
   GenericOAuthenticator: 'generic-oauth',
   OpenIDOAuthenticator: 'openid',
+  GitHubOAuthenticator: 'github',
+  GitLabOAuthenticator: 'gitlab',
+  GoogleOAuthenticator: 'google',
+  AzureAdOAuthenticator: 'azuread',
 };
 
 /** Classes whose traits only count when the spawner is that class: the spawner_class to set. */

@@ -273,6 +273,31 @@ export class OAuthClient {
     return { tokens: tokenJson, userdata };
   }
 
+  /** GET a provider API URL with the access token: the status and the JSON body (null if none). */
+  async api(accessToken: string, url: string): Promise<{ status: number; body: unknown }> {
+    const config = await this.configuration();
+    try {
+      const res = await oidc.fetchProtectedResource(
+        config,
+        accessToken,
+        new URL(url),
+        'GET',
+        undefined,
+        new Headers({ Accept: 'application/json' }),
+      );
+      const text = await res.text();
+      let body: unknown = null;
+      try {
+        body = text ? JSON.parse(text) : null;
+      } catch {
+        body = null;
+      }
+      return { status: res.status, body };
+    } catch (e) {
+      throw this.translate(e, `GET ${url}`);
+    }
+  }
+
   /** Refresh the tokens; null when the provider refuses the refresh token (log in again). */
   async refresh(refreshToken: string): Promise<JsonObject | null> {
     const config = await this.configuration();

@@ -49,19 +49,37 @@ function requireSet(o: OAuthOptions, cls: string, keys: (keyof OAuthOptions)[]):
     );
 }
 
+/** What a preset adds to the generic flow. */
+export interface OAuthFlavour {
+  /** The config class named in messages (GenericOAuthenticator, GitHubOAuthenticator, …). */
+  cls: string;
+  describe: string;
+  /**
+   * After the user data was read: checks at the provider's API (organizations, groups) or on the
+   * data (domain). `refuse`: the login is refused with this message (it follows "You signed in
+   * at <service> as <name>, but "); `allowedVia`: a rule of the provider let the user in (the
+   * policy's other rules still apply: blocked_users wins); `groups` are added to the user's groups;
+   * `name` replaces the user name.
+   */
+  verify?(v: {
+    userdata: JsonObject;
+    name: string;
+    api(url: string): Promise<{ status: number; body: unknown }>;
+  }): Promise<{ refuse?: string; allowedVia?: string; groups?: string[]; name?: string }>;
+}
+
 /** Build an OAuth authenticator (used by `generic-oauth`, `openid` and the presets). */
 export function createOAuthAuthenticator(
   o: OAuthOptions,
   deps: { log: Logger; now?: () => number },
-  flavour: { cls: string; describe: string; mapUserdata?: (u: JsonObject) => JsonObject },
+  flavour: OAuthFlavour,
 ): Authenticator {
   const now = deps.now ?? Date.now;
   const client = new OAuthClient({ ...o });
   const groupsOf = (state: JsonObject) =>
     groupsFrom(state, { authStateKey: o.auth_state_groups_key, claimKey: o.claim_groups_key });
 
-  function result(tokens: JsonObject, userdata: JsonObject): AuthResult {
-    const data = flavour.mapUserdata ? flavour.mapUserdata(userdata) : userdata;
+  function result(tokens: JsonObject, data: JsonObject): AuthResult {
     const name = usernameFrom(data, o.username_claim);
     if (!name)
       throw new HubError(
@@ -95,7 +113,27 @@ export function createOAuthAuthenticator(
           ...input,
           callbackUrl: o.oauth_callback_url || input.callbackUrl,
         });
-        return result(data.tokens, data.userdata);
+        const r = result(data.tokens, data.userdata);
+        if (!flavour.verify) return r;
+        const access = String(data.tokens.access_token ?? '');
+        const v = await flavour.verify({
+          userdata: data.userdata,
+          name: r.name,
+          api: (url) => client.api(access, url),
+        });
+        if (v.refuse)
+          throw new HubError(
+            'LABHUB_ERR_OAUTH_LOGIN',
+            403,
+            `You signed in at ${o.login_service} as "${r.name.slice(0, 64)}", but ${v.refuse}`,
+          );
+        const groups = [...new Set([...(r.groups ?? []), ...(v.groups ?? [])])];
+        return {
+          ...r,
+          name: v.name ?? r.name,
+          groups,
+          ...(v.allowedVia ? { allowedVia: v.allowedVia } : {}),
+        };
       },
       async logoutUrl(authState, postLogoutUrl) {
         if (o.logout_redirect_url) return o.logout_redirect_url;
