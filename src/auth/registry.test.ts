@@ -34,7 +34,18 @@ test('registry: built-ins resolve by id and every alias, case-insensitively', as
     listAuthenticators()
       .map((d) => d.id)
       .sort(),
-    ['azuread', 'dummy', 'generic-oauth', 'github', 'gitlab', 'google', 'native', 'openid', 'pam'],
+    [
+      'azuread',
+      'dummy',
+      'generic-oauth',
+      'github',
+      'gitlab',
+      'google',
+      'multi',
+      'native',
+      'openid',
+      'pam',
+    ],
   );
   const pam = await resolveAuthenticator('pam');
   assert.deepEqual(pam.configClasses, ['Authenticator', 'LocalAuthenticator', 'PAMAuthenticator']);

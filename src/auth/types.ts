@@ -26,6 +26,8 @@ export interface AuthResult {
    * the log: the policy allows the user like allowed_users would (blocked_users still wins).
    */
   allowedVia?: string;
+  /** This result's groups replace the user's hub groups (its source's manage_groups); default: the authenticator's. */
+  manageGroups?: boolean;
   /**
    * The credentials are right, but the password must be changed before the login completes
    * (PAM: PAM_NEW_AUTHTOK_REQD, e.g. `chage -d 0`; native: a one-time password). The hub then
@@ -107,8 +109,15 @@ export interface SignupInput {
  */
 export interface Authenticator {
   authenticate(input: LoginInput): Promise<AuthResult | null>;
+  /** false: `authenticate` never succeeds (an OAuth login), so the login page shows no password form. */
+  readonly passwordLogin?: boolean;
   /** A login that happens at an external provider through browser redirects (OAuth 2 / OIDC). */
   readonly redirectLogin?: RedirectLogin;
+  /**
+   * Several providers (MultiAuthenticator): each at /hub/<key>/oauth_login and
+   * /hub/<key>/oauth_callback, one button each on the login page.
+   */
+  readonly redirectLogins?: readonly (RedirectLogin & { key: string })[];
   /**
    * Called before a server starts when the authenticator asks for it (`refresh_pre_spawn`) with
    * the user's decrypted auth_state: `unchanged` (still valid), a new result (tokens refreshed;

@@ -156,6 +156,8 @@ export const oauthClassHelp: Record<string, string> = {
     'Any OAuth 2 provider with the endpoints given (`generic-oauth`, `oauthenticator.generic.GenericOAuthenticator`).',
   OpenIDOAuthenticator:
     'An OpenID Connect provider found by discovery from `issuer` (`openid`); ID tokens are verified.',
+  MultiAuthenticator:
+    'Several logins at once (`multi`, `multiauthenticator.MultiAuthenticator`): provider buttons and a password form on one login page.',
 };
 
 const name = (login: string) =>
@@ -241,4 +243,22 @@ export const presetClassHelp: Record<string, string> = {
   GitLabOAuthenticator: 'Log in with GitLab (`gitlab`).',
   GoogleOAuthenticator: 'Log in with Google (`google`).',
   AzureAdOAuthenticator: 'Log in with Microsoft Entra ID, formerly Azure AD (`azuread`).',
+};
+
+const multiEntry = z
+  .object({
+    authenticator_class: z.string().min(1),
+    url_prefix: z.string().prefault(''),
+    username_prefix: z.string().prefault(''),
+    config: z.record(z.string(), z.unknown()).prefault({}),
+  })
+  .strict();
+
+export const multiAuthenticatorTraits = {
+  authenticators: t(
+    z.array(multiEntry),
+    [],
+    'list[{authenticator_class, url_prefix, username_prefix, config}]',
+    "Several logins on one page (as jupyterhub-multiauthenticator): each entry is an authenticator class (`openid`, `github`, `generic-oauth`, …, or one password authenticator: `native`, `pam`, `dummy`) with its own traits in `config`. A provider's pages are `/hub/<url_prefix>/oauth_login` and `/hub/<url_prefix>/oauth_callback` (register that callback at the provider); `username_prefix` (e.g. `github-`) keeps the users of different providers apart, or leave it empty so that the same user name from two providers is one hub user. Who may log in (allowed_users, allowed_groups, admin_groups, …) is set once on Authenticator, for every entry.",
+  ),
 };

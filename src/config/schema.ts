@@ -22,6 +22,7 @@ import {
   gitHubOAuthenticatorTraits,
   gitLabOAuthenticatorTraits,
   googleOAuthenticatorTraits,
+  multiAuthenticatorTraits,
   oauthClassHelp,
   presetClassHelp,
   oauthenticatorTraits,
@@ -54,6 +55,7 @@ export type ClassName =
   | 'GitLabOAuthenticator'
   | 'GoogleOAuthenticator'
   | 'AzureAdOAuthenticator'
+  | 'MultiAuthenticator'
   | 'Spawner'
   | 'LocalProcessSpawner'
   | 'SimpleLocalProcessSpawner'
@@ -133,6 +135,12 @@ export const CLASSES: Record<ClassName, ClassDef> = {
     parent: 'OAuthenticator',
     own: azureAdOAuthenticatorTraits,
     help: presetClassHelp.AzureAdOAuthenticator!,
+    root: false,
+  },
+  MultiAuthenticator: {
+    parent: 'Authenticator',
+    own: multiAuthenticatorTraits,
+    help: oauthClassHelp.MultiAuthenticator!,
     root: false,
   },
   Spawner: { parent: null, own: spawnerTraits, help: classHelp.Spawner!, root: true },
@@ -216,6 +224,7 @@ export type HubConfig = DeepReadonly<{
   GitLabOAuthenticator: Partial<OAuthenticatorTraits & Out<typeof gitLabOAuthenticatorTraits>>;
   GoogleOAuthenticator: Partial<OAuthenticatorTraits & Out<typeof googleOAuthenticatorTraits>>;
   AzureAdOAuthenticator: Partial<OAuthenticatorTraits & Out<typeof azureAdOAuthenticatorTraits>>;
+  MultiAuthenticator: Partial<AuthenticatorTraits & Out<typeof multiAuthenticatorTraits>>;
   Spawner: SpawnerTraits;
   LocalProcessSpawner: Partial<SpawnerTraits>;
   SimpleLocalProcessSpawner: Partial<SimpleSpawnerTraits>;

@@ -238,7 +238,8 @@ export class LoginService {
       await this.d.store.users.setAuthState(user.id, result.authState as Record<string, unknown>);
       user = { ...user, authState: result.authState as Record<string, unknown> };
     }
-    if (auth.manageGroups && result.groups) await this.syncGroups(user, result.groups);
+    if ((result.manageGroups ?? auth.manageGroups) && result.groups)
+      await this.syncGroups(user, result.groups);
     this.d.log.info({ remoteAddr, via: decision.via }, `User logged in: ${user.name}`);
     return user;
   }

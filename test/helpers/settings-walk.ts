@@ -33,6 +33,7 @@ const AUTH_FOR: Partial<Record<ClassName, string>> = {
   GitLabOAuthenticator: 'gitlab',
   GoogleOAuthenticator: 'google',
   AzureAdOAuthenticator: 'azuread',
+  MultiAuthenticator: 'multi',
 };
 
 /** Classes whose traits only count when the spawner is that class: the spawner_class to set. */
@@ -65,6 +66,7 @@ const SPECIAL: Record<string, unknown> = {
   'Labhub.login_rate_limit': { per_user: 4242 },
   'OAuthenticator.extra_authorize_params': { zq: '1' },
   'OAuthenticator.token_params': { zq: '1' },
+  'MultiAuthenticator.authenticators': [{ authenticator_class: 'dummy' }],
 };
 
 /** Keys read before the settings exist, with the file that reads them (checked below). */

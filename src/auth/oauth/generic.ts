@@ -97,6 +97,7 @@ export function createOAuthAuthenticator(
   return {
     description: `${flavour.describe} (${o.login_service})`,
     enableAuthState: o.enable_auth_state,
+    passwordLogin: false,
     refreshPreSpawn: o.refresh_pre_spawn,
     manageGroups: o.manage_groups,
     async authenticate(input) {

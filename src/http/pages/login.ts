@@ -11,6 +11,7 @@ import { renderLogin } from './render/index.js';
 import { checkXsrf, isSecure, requireNavigation } from '../xsrf.js';
 import { landingUrl } from './landing.js';
 import { publicOrigin } from '../public-origin.js';
+import { oauthPath, providerLogins } from './oauth-login.js';
 import type { JsonObject } from '../../util/json.js';
 
 /** Set the login cookies for a new session (§7.3). */
@@ -64,12 +65,11 @@ export function sendLoginPage(
       next: opts.next,
       ...(opts.error ? { error: opts.error } : {}),
       ...(opts.username ? { username: opts.username.slice(0, 255) } : {}),
-      loginButton: auth.redirectLogin
-        ? {
-            url: `${hub}oauth_login${opts.next ? `?next=${encodeURIComponent(opts.next)}` : ''}`,
-            label: auth.redirectLogin.label,
-          }
-        : undefined,
+      loginButtons: providerLogins(auth).map(({ key, login }) => ({
+        url: `${oauthPath(hub, key, 'oauth_login')}${opts.next ? `?next=${encodeURIComponent(opts.next)}` : ''}`,
+        label: login.label,
+      })),
+      passwordForm: auth.passwordLogin !== false,
       // Accounts with a sign-up page (NativeAuthenticator.enable_signup): the login page links it.
       signupEnabled: auth.selfService?.signupEnabled === true,
     }),

@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HubContext } from '../../core/context.js';
 import { HubError, isHubError } from '../../errors.js';
 import type { JsonObject } from '../../util/json.js';
+import type { Authenticator, RedirectLogin } from '../../auth/types.js';
 import { OAUTH_STATE_COOKIE } from '../cookies.js';
 import { isSecure } from '../xsrf.js';
 import { landingUrl } from './landing.js';
@@ -18,23 +19,50 @@ import { nextOf, sendLoginPage, startSession } from './login.js';
 /** How long the person has at the provider before the callback is refused (start again). */
 const STATE_TTL_SECONDS = 600;
 
+/** Every redirect login of the authenticator with the hub path it lives under ('' = /hub/). */
+export function providerLogins(auth: Authenticator): { key: string; login: RedirectLogin }[] {
+  return [
+    ...(auth.redirectLogin ? [{ key: '', login: auth.redirectLogin }] : []),
+    ...(auth.redirectLogins ?? []).map((l) => ({ key: l.key, login: l as RedirectLogin })),
+  ];
+}
+
+/** /hub/oauth_login, or /hub/<key>/oauth_login for one of several providers. */
+export function oauthPath(
+  hub: string,
+  key: string,
+  page: 'oauth_login' | 'oauth_callback',
+): string {
+  return `${hub}${key ? `${key}/` : ''}${page}`;
+}
+
 export function registerOAuthLoginRoutes(app: FastifyInstance, ctx: HubContext): void {
-  const redirect = ctx.login.authenticator.redirectLogin;
-  if (!redirect) return;
+  for (const { key, login } of providerLogins(ctx.login.authenticator))
+    registerProvider(app, ctx, key, login);
+}
+
+function registerProvider(
+  app: FastifyInstance,
+  ctx: HubContext,
+  key: string,
+  redirect: RedirectLogin,
+): void {
   const hub = ctx.settings.hubPrefix;
-  const callbackOf = (req: FastifyRequest) => `${publicOrigin(ctx, req)}${hub}oauth_callback`;
+  const cookie = key ? `${OAUTH_STATE_COOKIE}-${key}` : OAUTH_STATE_COOKIE;
+  const callbackOf = (req: FastifyRequest) =>
+    `${publicOrigin(ctx, req)}${oauthPath(hub, key, 'oauth_callback')}`;
   const fail = (req: FastifyRequest, reply: FastifyReply, e: unknown, next: string) => {
     if (!isHubError(e)) throw e;
     if (e.status >= 500) ctx.log.error({ err: e.cause }, e.logMessage ?? e.message);
     return sendLoginPage(ctx, req, reply, { next, error: e.userMessage, status: e.status });
   };
 
-  app.get(`${hub}oauth_login`, async (req, reply) => {
+  app.get(oauthPath(hub, key, 'oauth_login'), async (req, reply) => {
     const next = nextOf(ctx, req);
     try {
       const { url, pending } = await redirect.begin(callbackOf(req));
       const value = JSON.stringify({ ...pending, next });
-      reply.setCookie(OAUTH_STATE_COOKIE, ctx.signer.sign(OAUTH_STATE_COOKIE, value), {
+      reply.setCookie(cookie, ctx.signer.sign(cookie, value), {
         path: hub,
         httpOnly: true,
         // lax: the provider's redirect back is a top-level GET from another site.
@@ -48,9 +76,9 @@ export function registerOAuthLoginRoutes(app: FastifyInstance, ctx: HubContext):
     }
   });
 
-  app.get(`${hub}oauth_callback`, async (req, reply) => {
-    const raw = ctx.signer.unsign(OAUTH_STATE_COOKIE, req.cookies[OAUTH_STATE_COOKIE]);
-    reply.clearCookie(OAUTH_STATE_COOKIE, { path: hub });
+  app.get(oauthPath(hub, key, 'oauth_callback'), async (req, reply) => {
+    const raw = ctx.signer.unsign(cookie, req.cookies[cookie]);
+    reply.clearCookie(cookie, { path: hub });
     let pending: JsonObject | null = null;
     try {
       pending = raw ? (JSON.parse(raw) as JsonObject) : null;
@@ -64,7 +92,7 @@ export function registerOAuthLoginRoutes(app: FastifyInstance, ctx: HubContext):
           'LABHUB_ERR_OAUTH_LOGIN',
           403,
           `The login at ${redirect.label} took too long, or was started in another browser or tab. Start it again.`,
-          { logMessage: `oauth_callback without a valid ${OAUTH_STATE_COOKIE} cookie` },
+          { logMessage: `oauth_callback without a valid ${cookie} cookie` },
         );
       const result = await redirect.complete({
         callbackUrl: callbackOf(req),
