@@ -108,7 +108,7 @@ export async function startTestProvider(opts: {
     if (m && !m[2] && req.method === 'GET') {
       res.setHeader('content-type', 'text/html; charset=utf-8');
       res.end(
-        `<!doctype html><html lang="en"><head><title>Test provider</title></head><body><main><h1>Test provider</h1>` +
+        `<!doctype html><html lang="en"><head><title>Test provider</title><link rel="icon" href="data:,"></head><body><main><h1>Test provider</h1>` +
           `<form method="post" action="/interaction/${m[1]}/login"><label>Account <input name="account" autofocus></label>` +
           `<button type="submit">Sign in</button></form></main></body></html>`,
       );
