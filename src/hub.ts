@@ -255,6 +255,7 @@ export class Hub {
       metrics,
       spawner: spawnerDef,
       beforeSpawn: (u) => login.refreshBeforeSpawn(u),
+      authStateEnv: (u) => login.spawnEnvFor(u),
     });
 
     const ctx: HubContext = (this.ctx = {

@@ -119,6 +119,11 @@ export function createMulti(
     description: built.map((b) => b.auth.description ?? b.e.authenticator_class).join(' + '),
     enableAuthState: built.some((b) => b.auth.enableAuthState),
     passwordLogin: !!pwAuth,
+    spawnEnv: (state) =>
+      Object.assign({}, ...built.map((b) => b.auth.spawnEnv?.(state) ?? {})) as Record<
+        string,
+        string
+      >,
     async authenticate(input) {
       if (!pwAuth) return null;
       const r = await pwAuth.authenticate(input);

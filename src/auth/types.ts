@@ -128,6 +128,11 @@ export interface Authenticator {
     name: string,
     authState: JsonObject | null,
   ): Promise<AuthResult | 'unchanged' | 'expired'>;
+  /**
+   * Environment variables for the user's server from its (decrypted) auth_state, called when a
+   * server starts (OAuthenticator: `auth_state_env`). Values that are not there are left out.
+   */
+  spawnEnv?(authState: JsonObject | null): Record<string, string>;
   /** Ask for {@link refreshUser} before every spawn (OAuthenticator's refresh_pre_spawn). */
   readonly refreshPreSpawn?: boolean;
   /** Keep `authState` of results (encrypted at rest); false: never store it. */

@@ -122,6 +122,15 @@ export const oauthenticatorTraits = {
     'bool',
     'Before a server starts, refresh an expired access token with the refresh token; when that fails the person must log in again.',
   ),
+  auth_state_env: t(
+    z.record(
+      z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'),
+      z.string(),
+    ),
+    {},
+    'dict[str, str]',
+    'Environment variables of the user\'s server taken from the auth state: `{variable: dotted path}`, e.g. `{"ACCESS_TOKEN": "access_token", "EMAIL": "oauth_user.email"}` (labhub\'s declarative form of an auth_state_hook that sets `spawner.environment`). Read when the server starts, after refresh_pre_spawn; needs enable_auth_state.',
+  ),
   logout_redirect_url: t(
     z.string(),
     env('OAUTH_LOGOUT_REDIRECT_URL'),

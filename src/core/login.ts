@@ -198,6 +198,14 @@ export class LoginService {
     this.d.log.info(`${user.name}: tokens refreshed at ${service} before the server starts`);
   }
 
+  /** The server environment the authenticator derives from the user's auth_state (auth_state_env). */
+  async spawnEnvFor(user: User): Promise<Record<string, string>> {
+    const auth = this.d.authenticator;
+    if (!auth.spawnEnv) return {};
+    const fresh = (await this.d.store.users.byName(user.name)) ?? user;
+    return auth.spawnEnv((fresh.authState ?? null) as JsonObject | null);
+  }
+
   /** Why an identity the provider vouched for may not log in, for the person. */
   private refusalFor(name: string, service: string): string {
     const s = this.d.policy.settings;

@@ -66,6 +66,7 @@ const SPECIAL: Record<string, unknown> = {
   'Labhub.login_rate_limit': { per_user: 4242 },
   'OAuthenticator.extra_authorize_params': { zq: '1' },
   'OAuthenticator.token_params': { zq: '1' },
+  'OAuthenticator.auth_state_env': { ZQ: 'access_token' },
   'MultiAuthenticator.authenticators': [{ authenticator_class: 'dummy' }],
 };
 

@@ -14,7 +14,7 @@ import type { JsonObject } from '../../util/json.js';
 import type { Logger } from '../../log.js';
 import type { AuthResult, Authenticator } from '../types.js';
 import { defineAuthenticator } from '../define.js';
-import { groupsFrom, usernameFrom } from './claims.js';
+import { atPath, groupsFrom, usernameFrom } from './claims.js';
 import { OAuthClient } from './client.js';
 
 const oauthOptionsSchema = z.object({
@@ -75,6 +75,12 @@ export function createOAuthAuthenticator(
   flavour: OAuthFlavour,
 ): Authenticator {
   const now = deps.now ?? Date.now;
+  if (Object.keys(o.auth_state_env).length && !o.enable_auth_state)
+    throw new HubError(
+      'LABHUB_ERR_CONFIG',
+      500,
+      `${flavour.cls}.auth_state_env needs ${flavour.cls}.enable_auth_state = True (the values come from the auth state, which is kept only then; it also needs JUPYTERHUB_CRYPT_KEY).`,
+    );
   const client = new OAuthClient({ ...o });
   const groupsOf = (state: JsonObject) =>
     groupsFrom(state, { authStateKey: o.auth_state_groups_key, claimKey: o.claim_groups_key });
@@ -100,6 +106,16 @@ export function createOAuthAuthenticator(
     passwordLogin: false,
     refreshPreSpawn: o.refresh_pre_spawn,
     manageGroups: o.manage_groups,
+    spawnEnv(state) {
+      const env: Record<string, string> = {};
+      for (const [k, path] of Object.entries(o.auth_state_env)) {
+        const v = atPath(state, path);
+        if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
+          env[k] = String(v);
+        else if (v !== undefined && v !== null) env[k] = JSON.stringify(v);
+      }
+      return env;
+    },
     async authenticate(input) {
       deps.log.info(
         `${flavour.cls}: a password login for "${input.username.slice(0, 64)}" was refused: this hub logs in at ${o.login_service} (/hub/oauth_login)`,

@@ -28,6 +28,8 @@ export interface SpawnManagerDeps {
    * refresh_pre_spawn. Throws a HubError to refuse the start (e.g. the login has expired).
    */
   beforeSpawn?: (user: User) => Promise<void>;
+  /** Extra environment of a user's server from its auth_state (applied before Spawner.environment). */
+  authStateEnv?: (user: User) => Promise<Record<string, string>>;
   /** Resolves the single-user command (creating labhub's Python environment if needed). */
   resolveCommand?: (
     cmd: string[],

@@ -220,11 +220,17 @@ describe('openid (discovery from the issuer) against a real oidc-provider', () =
       postLogoutRedirectUris: [`http://127.0.0.1:${port}/hub/login`],
       users: { dora: { preferred_username: 'dora', groups: ['lab'] } },
     });
+    process.env.JUPYTERHUB_CRYPT_KEY = randomBytes(32).toString('base64');
     hub = await startTestHub({
       config: {
         JupyterHub: { port, authenticator_class: 'openid' },
         Authenticator: { allow_all: false, allowed_users: ['dora'] },
         OpenIDOAuthenticator: {
+          enable_auth_state: true,
+          auth_state_env: {
+            ACCESS_TOKEN: 'access_token',
+            LAB_USER: 'oauth_user.preferred_username',
+          },
           issuer: idp.issuer,
           client_id: idp.clientId,
           client_secret: idp.clientSecret,
@@ -238,12 +244,29 @@ describe('openid (discovery from the issuer) against a real oidc-provider', () =
   after(async () => {
     await hub?.stop();
     await idp?.close();
+    delete process.env.JUPYTERHUB_CRYPT_KEY;
   });
 
   test('the ID token is verified and the login completes', async () => {
     const { res } = await loginAt(hub, idp, 'dora');
     assert.equal(res.status, 302, await res.text());
     assert.ok(await hub.hub.ctx.store.users.byName('dora'));
+  });
+
+  test('auth_state_env: the access token and a user-data field reach the server environment', async () => {
+    await loginAt(hub, idp, 'dora');
+    const dora = (await hub.hub.ctx.store.users.byName('dora'))!;
+    const token = await hub.token('dora');
+    const headers = { Authorization: `token ${token}` };
+    const r = await fetch(`${hub.api}/users/dora/server`, { method: 'POST', headers });
+    assert.equal(r.status, 201, await r.text());
+    const [rec] = await hub.hub.ctx.store.servers.forUser(dora.id);
+    const facts = (await (await fetch(`${rec!.target}/user/dora/`)).json()) as {
+      env: Record<string, string>;
+    };
+    assert.equal(facts.env.ACCESS_TOKEN, dora.authState!.access_token);
+    assert.equal(facts.env.LAB_USER, 'dora');
+    await fetch(`${hub.api}/users/dora/server`, { method: 'DELETE', headers });
   });
 
   test('RP-initiated logout: /hub/logout ends the hub session and sends the browser to the end-session endpoint', async () => {
