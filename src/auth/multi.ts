@@ -119,6 +119,10 @@ export function createMulti(
     description: built.map((b) => b.auth.description ?? b.e.authenticator_class).join(' + '),
     enableAuthState: built.some((b) => b.auth.enableAuthState),
     passwordLogin: !!pwAuth,
+    async startupNotices() {
+      const all = await Promise.all(built.map((b) => b.auth.startupNotices?.() ?? []));
+      return all.flat();
+    },
     spawnEnv: (state) =>
       Object.assign({}, ...built.map((b) => b.auth.spawnEnv?.(state) ?? {})) as Record<
         string,
@@ -153,7 +157,6 @@ export function createMulti(
           minimumPasswordLength: pwAuth.minimumPasswordLength,
           groupsOf: pwAuth.groupsOf?.bind(pwAuth),
           adminBootstrap: pwAuth.adminBootstrap?.bind(pwAuth),
-          startupNotices: pwAuth.startupNotices?.bind(pwAuth),
           selfService: pwPrefix ? undefined : pwAuth.selfService,
         }
       : {}),

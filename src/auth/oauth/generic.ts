@@ -106,6 +106,19 @@ export function createOAuthAuthenticator(
     passwordLogin: false,
     refreshPreSpawn: o.refresh_pre_spawn,
     manageGroups: o.manage_groups,
+    async startupNotices() {
+      // OpenID Connect: fetch the discovery document now, so a wrong issuer shows in the log at
+      // start rather than at the first login.
+      try {
+        await client.configuration();
+        return [];
+      } catch (e) {
+        const err = e as HubError;
+        return [
+          { level: 'warn' as const, message: `${flavour.cls}: ${err.logMessage ?? err.message}` },
+        ];
+      }
+    },
     spawnEnv(state) {
       const env: Record<string, string> = {};
       for (const [k, path] of Object.entries(o.auth_state_env)) {

@@ -11,6 +11,7 @@ import { resolveAuthenticator } from '../../../src/auth/registry.js';
 import type { AuthResult, Authenticator } from '../../../src/auth/types.js';
 import { silentLogger } from '../../../src/log.js';
 import { startStandIn, type StandIn } from './stand-in.js';
+import { startTestProvider } from './test-provider.js';
 
 let s: StandIn;
 const CALLBACK = 'http://127.0.0.1:8000/hub/oauth_callback';
@@ -129,4 +130,21 @@ test('azuread (stand-in): endpoints from tenant_id, user data and groups from th
   assert.equal(g.name, 'grace');
   assert.deepEqual(g.groups, ['g-lab']);
   assert.equal((g.authState!.oauth_user as { oid: string }).oid, 'o-1');
+});
+
+test('openid: a wrong issuer is a warning at start (discovery), not only at the first login', async () => {
+  const auth = await make('openid', { issuer: 'http://127.0.0.3:9/realms/none' });
+  const notices = await auth.startupNotices!();
+  assert.equal(notices.length, 1);
+  assert.match(
+    notices[0]!.message,
+    /OpenIDOAuthenticator: OpenID Connect discovery from http:\/\/127\.0\.0\.3:9\/realms\/none\/?\.well-known\/openid-configuration failed/,
+  );
+  const idp = await startTestProvider({ redirectUris: [CALLBACK], users: {} });
+  try {
+    const ok = await make('openid', { issuer: idp.issuer });
+    assert.deepEqual(await ok.startupNotices!(), []);
+  } finally {
+    await idp.close();
+  }
 });
