@@ -120,7 +120,9 @@ export function createMulti(
     enableAuthState: built.some((b) => b.auth.enableAuthState),
     passwordLogin: !!pwAuth,
     async startupNotices() {
-      const all = await Promise.all(built.map((b) => b.auth.startupNotices?.() ?? []));
+      const all = await Promise.all(
+        built.map((b) => b.auth.startupNotices?.() ?? Promise.resolve([])),
+      );
       return all.flat();
     },
     spawnEnv: (state) =>
