@@ -73,8 +73,8 @@ export function renderLogin(ctx: PageContext, data: LoginPageData): RenderedPage
       error: data.error ?? '',
       username: data.username ?? '',
       login_url: loginUrl,
-      login_button_url: data.loginButton?.url ?? '',
-      login_button_label: data.loginButton?.label ?? '',
+      login_button_url: buttons[0]?.url ?? '',
+      login_button_label: buttons[0]?.label ?? '',
       signup_url: data.signupEnabled ? hubUrl(ctx, 'signup') : '',
     },
   });
