@@ -105,6 +105,16 @@ export const ERROR_CATALOG = {
     meaning:
       'The username or password was wrong, the user is not allowed, or choosing a new password took too long (sign in again).',
   },
+  LABHUB_ERR_OAUTH_LOGIN: {
+    status: 403,
+    meaning:
+      'A login at the OAuth 2 / OpenID Connect provider did not complete: the provider refused it (403, the message says why and what to do, e.g. your account is not in an allowed group), the answer did not check out (state, PKCE, ID token; start the login again), or the provider could not be reached (502; the log names the URL).',
+  },
+  LABHUB_ERR_CRYPT_KEY: {
+    status: 500,
+    meaning:
+      'enable_auth_state is set but JUPYTERHUB_CRYPT_KEY is missing or malformed (one or more 32-byte keys, hex or base64, separated by `;`), or stored auth_state cannot be decrypted with any of those keys.',
+  },
   LABHUB_ERR_PORT_IN_USE: {
     status: 500,
     meaning: 'A port the hub needs is already in use by another process.',

@@ -31,6 +31,7 @@ import type { AcmeManager } from './core/acme.js';
 import { configuredSpawnerOptions } from './core/spawn/spawner-options.js';
 import { resolveAuthenticator } from './auth/registry.js';
 import { createAuthenticator } from './auth/define.js';
+import { authStateKeeper } from './security/crypt-keeper.js';
 import { chooseAuthenticator, requirePam } from './auth/choice.js';
 import { createPolicy } from './auth/policy.js';
 import { createLoginRateLimiter } from './auth/rate-limit.js';
@@ -172,6 +173,11 @@ export class Hub {
       log: log.child({ component: 'authenticator' }),
       accounts: store.nativeAccounts,
     });
+    const keeper = authStateKeeper(
+      !!authenticator.enableAuthState,
+      process.env.JUPYTERHUB_CRYPT_KEY,
+    );
+    if (keeper) store.users.useAuthStateCodec(keeper);
     const policy = createPolicy(settings.authenticatorOptions, {
       allowAllByDefault: authenticator.allowAllByDefault === true,
       normalizeUsername: authenticator.normalizeUsername?.bind(authenticator),
@@ -311,6 +317,8 @@ export class Hub {
       spawner: spawnerDef,
       lifecycle: usage,
       replicaId: replica.id,
+      beforeSpawn: (u) => login.refreshBeforeSpawn(u),
+      authStateEnv: (u) => login.spawnEnvFor(u),
     });
 
     const ctx: HubContext = (this.ctx = {

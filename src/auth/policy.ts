@@ -270,6 +270,8 @@ export function createPolicy(options: Record<string, unknown>, meta: PolicyMeta 
     if (allowAll) return { allowed: true, name, admin: false, via: 'allow_all', ...withGroups };
     if (allowedUsers.has(name))
       return { allowed: true, name, admin: false, via: 'allowed_users', ...withGroups };
+    if (result.allowedVia)
+      return { allowed: true, name, admin: false, via: result.allowedVia, ...withGroups };
     if (allowExistingUsers && ctx.existsInDb)
       return {
         allowed: true,

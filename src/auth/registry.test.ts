@@ -23,6 +23,14 @@ test('registry: built-ins resolve by id and every alias, case-insensitively', as
     LDAPAuthenticator: 'ldap',
     'ldapauthenticator.LDAPAuthenticator': 'ldap',
     'ldapauthenticator.ldapauthenticator.LDAPAuthenticator': 'ldap',
+    'oauthenticator.generic.GenericOAuthenticator': 'generic-oauth',
+    GenericOAuthenticator: 'generic-oauth',
+    generic: 'generic-oauth',
+    openid: 'openid',
+    'oauthenticator.github.GitHubOAuthenticator': 'github',
+    GitLabOAuthenticator: 'gitlab',
+    'oauthenticator.google.GoogleOAuthenticator': 'google',
+    AzureAdOAuthenticator: 'azuread',
   };
   for (const [name, id] of Object.entries(cases))
     assert.equal((await resolveAuthenticator(name)).id, id, name);
@@ -30,7 +38,19 @@ test('registry: built-ins resolve by id and every alias, case-insensitively', as
     listAuthenticators()
       .map((d) => d.id)
       .sort(),
-    ['dummy', 'ldap', 'native', 'pam'],
+    [
+      'azuread',
+      'dummy',
+      'generic-oauth',
+      'github',
+      'gitlab',
+      'google',
+      'ldap',
+      'multi',
+      'native',
+      'openid',
+      'pam',
+    ],
   );
   const pam = await resolveAuthenticator('pam');
   assert.deepEqual(pam.configClasses, ['Authenticator', 'LocalAuthenticator', 'PAMAuthenticator']);
@@ -47,7 +67,7 @@ test('registry: unknown names are config errors with a did-you-mean', async () =
     (e) => isHubError(e) && /Did you mean "PAMAuthenticator"\?/.test(e.userMessage),
   );
   await assert.rejects(
-    resolveAuthenticator('oauthenticator.github.GitHubOAuthenticator'),
+    resolveAuthenticator('oauthenticator.bitbucket.BitbucketOAuthenticator'),
     (e) =>
       isHubError(e) &&
       e.code === 'LABHUB_ERR_CONFIG' &&

@@ -1,6 +1,7 @@
 /**
  * Authenticator plugins by id and alias (`JupyterHub.authenticator_class`). Built-ins: `pam`,
- * `dummy`, `native`, `ldap`. The rules (aliases, case, did-you-mean, module and class paths) are the
+ * `dummy`, `native`, `ldap`, `generic-oauth`, `openid`, `github`, `gitlab`, `google`, `azuread`,
+ * `multi`. The rules (aliases, case, did-you-mean, module and class paths) are the
  * plugin registry's, shared with the spawners (src/plugins/registry.ts).
  */
 import type { AuthenticatorDefinition } from './types.js';
@@ -9,6 +10,22 @@ import { dummyAuthenticatorDefinition } from './dummy.js';
 import { ldapAuthenticatorDefinition } from './ldap/ldap.js';
 import { nativeAuthenticatorDefinition } from './native.js';
 import { pamAuthenticatorDefinition } from './pam.js';
+import { genericOAuthenticatorDefinition, openIdAuthenticatorDefinition } from './oauth/generic.js';
+import {
+  azureAdAuthenticatorDefinition,
+  gitHubAuthenticatorDefinition,
+  gitLabAuthenticatorDefinition,
+  googleAuthenticatorDefinition,
+} from './oauth/presets.js';
+
+import { z } from 'zod';
+import { multiAuthenticatorTraits } from '../config/schema-oauth.js';
+import { classForId } from '../config/inherit.js';
+import { traitsOf } from '../config/schema.js';
+import { suggestKey } from '../config/suggest.js';
+import { HubError } from '../errors.js';
+import { createAuthenticator, defineAuthenticator } from './define.js';
+import { createMulti } from './multi.js';
 
 const registry = new PluginRegistry<AuthenticatorDefinition>({
   noun: 'authenticator',
@@ -27,8 +44,47 @@ for (const d of [
   dummyAuthenticatorDefinition,
   nativeAuthenticatorDefinition,
   ldapAuthenticatorDefinition,
+  genericOAuthenticatorDefinition,
+  openIdAuthenticatorDefinition,
+  gitHubAuthenticatorDefinition,
+  gitLabAuthenticatorDefinition,
+  googleAuthenticatorDefinition,
+  azureAdAuthenticatorDefinition,
 ])
   registerAuthenticator(d);
+
+/** `multi`: several authenticators at once (auth/multi.ts), each built by its own plugin. */
+const multiAuthenticatorDefinition = defineAuthenticator({
+  id: 'multi',
+  aliases: ['multi', 'MultiAuthenticator', 'multiauthenticator.MultiAuthenticator'],
+  configClasses: ['Authenticator', 'MultiAuthenticator'],
+  options: z.object({ authenticators: multiAuthenticatorTraits.authenticators }),
+  create({ authenticators }, deps) {
+    return createMulti(
+      authenticators,
+      deps,
+      (name) => registry.find(name),
+      (def, raw) => {
+        // An entry's config is checked like a config section: an unknown key is an error.
+        const cls = classForId(def.id);
+        if (cls) {
+          const known = traitsOf(cls);
+          for (const k of Object.keys(raw))
+            if (!(k in known)) {
+              const hint = suggestKey(cls, k);
+              throw new HubError(
+                'LABHUB_ERR_CONFIG_UNKNOWN_KEY',
+                500,
+                `MultiAuthenticator.authenticators: ${cls}.${k} (in the config of "${def.id}") is not a known setting${hint ? `. Did you mean ${hint}?` : '.'}`,
+              );
+            }
+        }
+        return createAuthenticator(def, raw, deps);
+      },
+    );
+  },
+});
+registerAuthenticator(multiAuthenticatorDefinition);
 
 /** All registered plugins. */
 export function listAuthenticators(): AuthenticatorDefinition[] {

@@ -22,6 +22,13 @@ export interface AuthResult {
   groups?: string[];
   authState?: JsonObject | null;
   /**
+   * A rule of the identity source let this user in (e.g. GitHub `allowed_organizations`), for
+   * the log: the policy allows the user like allowed_users would (blocked_users still wins).
+   */
+  allowedVia?: string;
+  /** This result's groups replace the user's hub groups (its source's manage_groups); default: the authenticator's. */
+  manageGroups?: boolean;
+  /**
    * The credentials are right, but the password must be changed before the login completes
    * (PAM: PAM_NEW_AUTHTOK_REQD, e.g. `chage -d 0`; native: a one-time password). The hub then
    * asks for a new password and calls `setRequiredPassword`; it never starts a session with
@@ -97,11 +104,41 @@ export interface SignupInput {
  *   LABHUB_ERR_INTERNAL (core/login.ts).
  * - `normalizeUsername` is the hub's first step for every name typed at login, sign-up or on the
  *   admin page (JupyterHub's normalize_username); `username_map` is applied after it.
- * - `loginUrl`: set for external (OAuth) logins; the login page then shows a button.
+ * - `redirectLogin`: a login at an external provider (OAuth 2 / OpenID Connect); the login page
+ *   shows a button and the hub serves /hub/oauth_login and /hub/oauth_callback for it.
  */
 export interface Authenticator {
   authenticate(input: LoginInput): Promise<AuthResult | null>;
-  loginUrl?(base: string): string;
+  /** false: `authenticate` never succeeds (an OAuth login), so the login page shows no password form. */
+  readonly passwordLogin?: boolean;
+  /** A login that happens at an external provider through browser redirects (OAuth 2 / OIDC). */
+  readonly redirectLogin?: RedirectLogin;
+  /**
+   * Several providers (MultiAuthenticator): each at /hub/<key>/oauth_login and
+   * /hub/<key>/oauth_callback, one button each on the login page.
+   */
+  readonly redirectLogins?: readonly (RedirectLogin & { key: string })[];
+  /**
+   * Called before a server starts when the authenticator asks for it (`refresh_pre_spawn`) with
+   * the user's decrypted auth_state: `unchanged` (still valid), a new result (tokens refreshed;
+   * its authState is stored) or `expired` (the person must log in again). Never throws for an
+   * expired login; throws HubError LABHUB_ERR_INTERNAL when the provider cannot be reached.
+   */
+  refreshUser?(
+    name: string,
+    authState: JsonObject | null,
+  ): Promise<AuthResult | 'unchanged' | 'expired'>;
+  /**
+   * Environment variables for the user's server from its (decrypted) auth_state, called when a
+   * server starts (OAuthenticator: `auth_state_env`). Values that are not there are left out.
+   */
+  spawnEnv?(authState: JsonObject | null): Record<string, string>;
+  /** Ask for {@link refreshUser} before every spawn (OAuthenticator's refresh_pre_spawn). */
+  readonly refreshPreSpawn?: boolean;
+  /** Keep `authState` of results (encrypted at rest) only when true (enable_auth_state). */
+  readonly enableAuthState?: boolean;
+  /** The result's `groups` replace the user's hub groups at each login (manage_groups). */
+  readonly manageGroups?: boolean;
   /** Normalize a username the way this authenticator does (default: lower-case, trimmed). */
   normalizeUsername?(name: string): string;
   /** Called when a user is added to the hub (e.g. create the Linux account). */
@@ -152,6 +189,36 @@ export interface Authenticator {
    * `allow_all` defaults to true when `allowed_users` is empty (JupyterHub 5's DummyAuthenticator).
    */
   readonly allowAllByDefault?: boolean;
+}
+
+/**
+ * A login through browser redirects. The hub keeps `pending` (state, PKCE verifier, nonce) in a
+ * signed, httpOnly cookie between {@link begin} and {@link complete}.
+ */
+export interface RedirectLogin {
+  /** The name on the login button ("Sign in with <label>"). */
+  readonly label: string;
+  /**
+   * GET /hub/oauth_login: where to send the browser. `callbackUrl` is the configured
+   * oauth_callback_url or the one derived from the request. Throws HubError LABHUB_ERR_OAUTH_LOGIN when
+   * the provider cannot be reached (discovery).
+   */
+  begin(callbackUrl: string): Promise<{ url: string; pending: JsonObject }>;
+  /**
+   * GET /hub/oauth_callback: exchange the code (checking state and PKCE), read the user data and
+   * return the result. Throws HubError LABHUB_ERR_OAUTH_LOGIN (4xx: the provider refused or the answer
+   * does not check out; the message says what the person can do; 502: unreachable).
+   */
+  complete(input: {
+    callbackUrl: string;
+    currentUrl: URL;
+    pending: JsonObject;
+  }): Promise<AuthResult>;
+  /**
+   * Where the browser goes after the hub session ended (logout_redirect_url, or the OIDC
+   * provider's end-session endpoint with the ID token as hint), or null to show the login page.
+   */
+  logoutUrl?(authState: JsonObject | null, postLogoutUrl: string): Promise<string | null>;
 }
 
 /** What the hub gives every authenticator besides its options. Constructors do no I/O. */

@@ -114,12 +114,6 @@ export const UNSUPPORTED_CLASSES: Record<string, string> = {
   SudoSpawner: 'a sudo-based spawner',
   WrapSpawner: 'wrapped spawners',
   ProfilesSpawner: 'wrapped spawners',
-  OAuthenticator: 'OAuth login (planned)',
-  GenericOAuthenticator: 'OAuth/OpenID Connect login (planned)',
-  GitHubOAuthenticator: 'GitHub login (planned)',
-  GitLabOAuthenticator: 'GitLab login',
-  GoogleOAuthenticator: 'Google login',
-  AzureAdOAuthenticator: 'Azure AD login',
   CILogonOAuthenticator: 'CILogon login',
   FirstUseAuthenticator: 'first-use passwords',
   TraefikProxy: 'the traefik proxy',
@@ -182,9 +176,9 @@ export const REFUSED_KEY_HINTS: Record<string, string> = {
   'Authenticator.delete_invalid_users':
     'users who are no longer allowed are refused at every login; delete their records on the admin page or with DELETE /hub/api/users/{name}',
   'Authenticator.enable_auth_state':
-    "PAM, native and dummy keep no auth state; LDAP's (ldap_groups, user_attributes) is stored as it is, not encrypted",
+    "PAM, native, dummy and LDAP keep no auth state (LDAP's groups and attributes are not stored); for an OAuth login set it on its class (e.g. GenericOAuthenticator.enable_auth_state, OpenIDOAuthenticator.enable_auth_state; see docs/authentication.md)",
   'Authenticator.manage_groups':
-    'define groups with JupyterHub.load_groups or on the admin page; LocalAuthenticator.allowed_groups checks Linux groups at each login',
+    'define groups with JupyterHub.load_groups or on the admin page; LocalAuthenticator.allowed_groups checks Linux groups at each login; for an OAuth login set it on its class (e.g. GenericOAuthenticator.manage_groups)',
   'Spawner.shell_cmd':
     'set Spawner.cmd to a wrapper script that prepares the environment and then execs jupyterhub-singleuser',
   'Spawner.popen_kwargs':

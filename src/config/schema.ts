@@ -18,6 +18,18 @@ import {
 } from './schema-classes.js';
 import { ldapAuthenticatorHelp, ldapAuthenticatorTraits } from './schema-ldap.js';
 import { kubeSpawnerHelp, kubeSpawnerTraits } from './schema-kubespawner.js';
+import {
+  azureAdOAuthenticatorTraits,
+  genericOAuthenticatorTraits,
+  gitHubOAuthenticatorTraits,
+  gitLabOAuthenticatorTraits,
+  googleOAuthenticatorTraits,
+  multiAuthenticatorTraits,
+  oauthClassHelp,
+  presetClassHelp,
+  oauthenticatorTraits,
+  openIdOAuthenticatorTraits,
+} from './schema-oauth.js';
 
 type Shape = Record<string, z.ZodType>;
 type Out<S extends Shape> = { [K in keyof S]: z.output<S[K]> };
@@ -39,6 +51,14 @@ export type ClassName =
   | 'DummyAuthenticator'
   | 'NativeAuthenticator'
   | 'LDAPAuthenticator'
+  | 'OAuthenticator'
+  | 'GenericOAuthenticator'
+  | 'OpenIDOAuthenticator'
+  | 'GitHubOAuthenticator'
+  | 'GitLabOAuthenticator'
+  | 'GoogleOAuthenticator'
+  | 'AzureAdOAuthenticator'
+  | 'MultiAuthenticator'
   | 'Spawner'
   | 'LocalProcessSpawner'
   | 'SimpleLocalProcessSpawner'
@@ -83,6 +103,54 @@ export const CLASSES: Record<ClassName, ClassDef> = {
     parent: 'Authenticator',
     own: ldapAuthenticatorTraits,
     help: ldapAuthenticatorHelp,
+    root: false,
+  },
+  OAuthenticator: {
+    parent: 'Authenticator',
+    own: oauthenticatorTraits,
+    help: oauthClassHelp.OAuthenticator!,
+    root: false,
+  },
+  GenericOAuthenticator: {
+    parent: 'OAuthenticator',
+    own: genericOAuthenticatorTraits,
+    help: oauthClassHelp.GenericOAuthenticator!,
+    root: false,
+  },
+  OpenIDOAuthenticator: {
+    parent: 'GenericOAuthenticator',
+    own: openIdOAuthenticatorTraits,
+    help: oauthClassHelp.OpenIDOAuthenticator!,
+    root: false,
+  },
+  GitHubOAuthenticator: {
+    parent: 'OAuthenticator',
+    own: gitHubOAuthenticatorTraits,
+    help: presetClassHelp.GitHubOAuthenticator!,
+    root: false,
+  },
+  GitLabOAuthenticator: {
+    parent: 'OAuthenticator',
+    own: gitLabOAuthenticatorTraits,
+    help: presetClassHelp.GitLabOAuthenticator!,
+    root: false,
+  },
+  GoogleOAuthenticator: {
+    parent: 'OAuthenticator',
+    own: googleOAuthenticatorTraits,
+    help: presetClassHelp.GoogleOAuthenticator!,
+    root: false,
+  },
+  AzureAdOAuthenticator: {
+    parent: 'OAuthenticator',
+    own: azureAdOAuthenticatorTraits,
+    help: presetClassHelp.AzureAdOAuthenticator!,
+    root: false,
+  },
+  MultiAuthenticator: {
+    parent: 'Authenticator',
+    own: multiAuthenticatorTraits,
+    help: oauthClassHelp.MultiAuthenticator!,
     root: false,
   },
   Spawner: { parent: null, own: spawnerTraits, help: classHelp.Spawner!, root: true },
@@ -133,6 +201,9 @@ export type PAMAuthenticatorTraits = LocalAuthenticatorTraits & Out<typeof pamAu
 export type DummyAuthenticatorTraits = AuthenticatorTraits & Out<typeof dummyAuthenticatorTraits>;
 export type NativeAuthenticatorTraits = AuthenticatorTraits & Out<typeof nativeAuthenticatorTraits>;
 export type LDAPAuthenticatorTraits = AuthenticatorTraits & Out<typeof ldapAuthenticatorTraits>;
+export type OAuthenticatorTraits = AuthenticatorTraits & Out<typeof oauthenticatorTraits>;
+export type OpenIDOAuthenticatorTraits = OAuthenticatorTraits &
+  Out<typeof openIdOAuthenticatorTraits>;
 export type SpawnerTraits = Out<typeof spawnerTraits>;
 export type SimpleSpawnerTraits = SpawnerTraits & Out<typeof simpleSpawnerTraits>;
 export type KubeSpawnerTraits = SpawnerTraits & Out<typeof kubeSpawnerTraits>;
@@ -160,6 +231,14 @@ export type HubConfig = DeepReadonly<{
   DummyAuthenticator: Partial<DummyAuthenticatorTraits>;
   NativeAuthenticator: Partial<NativeAuthenticatorTraits>;
   LDAPAuthenticator: Partial<LDAPAuthenticatorTraits>;
+  OAuthenticator: Partial<OAuthenticatorTraits>;
+  GenericOAuthenticator: Partial<OAuthenticatorTraits>;
+  OpenIDOAuthenticator: Partial<OpenIDOAuthenticatorTraits>;
+  GitHubOAuthenticator: Partial<OAuthenticatorTraits & Out<typeof gitHubOAuthenticatorTraits>>;
+  GitLabOAuthenticator: Partial<OAuthenticatorTraits & Out<typeof gitLabOAuthenticatorTraits>>;
+  GoogleOAuthenticator: Partial<OAuthenticatorTraits & Out<typeof googleOAuthenticatorTraits>>;
+  AzureAdOAuthenticator: Partial<OAuthenticatorTraits & Out<typeof azureAdOAuthenticatorTraits>>;
+  MultiAuthenticator: Partial<AuthenticatorTraits & Out<typeof multiAuthenticatorTraits>>;
   Spawner: SpawnerTraits;
   LocalProcessSpawner: Partial<SpawnerTraits>;
   SimpleLocalProcessSpawner: Partial<SimpleSpawnerTraits>;

@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from '../log.js';
+import type { JsonObject } from '../util/json.js';
 import { HubError, isHubError } from '../errors.js';
 import type { Store, User } from '../db/index.js';
-import type { Authenticator, LoginInput } from '../auth/types.js';
-import { LOGIN_FAILED_MESSAGE, type Policy } from '../auth/policy.js';
+import type { AuthResult, Authenticator, LoginInput } from '../auth/types.js';
+import { LOGIN_FAILED_MESSAGE, type Policy, type PolicyDecision } from '../auth/policy.js';
 import { loginRateLimitedError, type LoginRateLimiter } from '../auth/rate-limit.js';
 import { hashPassword, verifyPassword } from '../auth/password-hash.js';
 import { logName } from '../auth/options.js';
@@ -137,22 +138,132 @@ export class LoginService {
       this.d.limiter.recordSuccess({ username: name, remoteAddr: input.remoteAddr });
       return this.issueTicket(decision.name, input.password ?? '', input.remoteAddr);
     }
+    const user = await this.admit(result, decision, existing, input.remoteAddr);
+    this.d.limiter.recordSuccess({ username: name, remoteAddr: input.remoteAddr });
+    this.d.metrics.loginDuration.observe({ status: 'success' }, (Date.now() - t0) / 1000);
+    return { kind: 'user', user };
+  }
+
+  /**
+   * A login completed at an external provider (the authenticator's `redirectLogin`): the person
+   * proved who they are there, so a refusal says why (not in an allowed group, blocked, an
+   * invalid name) instead of the generic message. Throws 403 LABHUB_ERR_OAUTH_LOGIN.
+   */
+  async loginExternal(
+    result: AuthResult,
+    opts: { remoteAddr?: string; service: string },
+  ): Promise<User> {
+    const t0 = Date.now();
+    const name = this.d.policy.normalize(result.name ?? '');
+    const r = { ...result, name };
+    const existing = await this.d.store.users.byName(name);
+    const decision = await this.d.policy.check(r, { existsInDb: !!existing });
+    if (!decision.allowed) {
+      this.d.metrics.loginDuration.observe({ status: 'failure' }, (Date.now() - t0) / 1000);
+      this.d.log.warn(
+        { remoteAddr: opts.remoteAddr },
+        `Failed login via ${opts.service}: ${decision.reason}`,
+      );
+      throw new HubError('LABHUB_ERR_OAUTH_LOGIN', 403, this.refusalFor(name, opts.service));
+    }
+    const user = await this.admit(r, decision, existing, opts.remoteAddr);
+    this.d.metrics.loginDuration.observe({ status: 'success' }, (Date.now() - t0) / 1000);
+    return user;
+  }
+
+  /**
+   * refresh_pre_spawn: before a server starts, let the authenticator refresh the user's tokens.
+   * New auth_state is stored; an expired login refuses the start with 403 LABHUB_ERR_OAUTH_LOGIN
+   * (log in again). Does nothing for authenticators that did not ask for it.
+   */
+  async refreshBeforeSpawn(user: User): Promise<void> {
+    const auth = this.d.authenticator;
+    if (!auth.refreshPreSpawn || !auth.refreshUser) return;
+    const fresh = (await this.d.store.users.byName(user.name)) ?? user;
+    const r = await auth.refreshUser(fresh.name, (fresh.authState ?? null) as JsonObject | null);
+    if (r === 'unchanged') return;
+    const service = auth.redirectLogin?.label ?? 'the login provider';
+    if (r === 'expired') {
+      this.d.log.info(
+        `${user.name}: the login at ${service} has expired; a new login is needed before a server starts`,
+      );
+      throw new HubError(
+        'LABHUB_ERR_OAUTH_LOGIN',
+        403,
+        `Your login at ${service} has expired. Log out and sign in again to start your server.`,
+      );
+    }
+    if (r.authState && auth.enableAuthState === true)
+      await this.d.store.users.setAuthState(fresh.id, r.authState as Record<string, unknown>);
+    this.d.log.info(`${user.name}: tokens refreshed at ${service} before the server starts`);
+  }
+
+  /** The server environment the authenticator derives from the user's auth_state (auth_state_env). */
+  async spawnEnvFor(user: User): Promise<Record<string, string>> {
+    const auth = this.d.authenticator;
+    if (!auth.spawnEnv) return {};
+    const fresh = (await this.d.store.users.byName(user.name)) ?? user;
+    return auth.spawnEnv((fresh.authState ?? null) as JsonObject | null);
+  }
+
+  /** Why an identity the provider vouched for may not log in, for the person. */
+  private refusalFor(name: string, service: string): string {
+    const s = this.d.policy.settings;
+    const who = `You signed in at ${service} as "${logName(name)}"`;
+    if (!this.d.policy.validate(name).ok)
+      return `${who}, but that is not a user name this hub accepts. Tell the hub's administrator.`;
+    if (s.blockedUsers.has(name)) return `${who}, but this account is blocked on this hub.`;
+    if (s.allowedGroups.size)
+      return `${who}, but your account is not in a group allowed on this hub. Ask the hub's administrator for access, or sign out at ${service} and use another account.`;
+    return `${who}, but your account is not allowed on this hub. Ask the hub's administrator for access, or sign out at ${service} and use another account.`;
+  }
+
+  /** The user row for an allowed login: created, admin from policy, groups and auth_state kept. */
+  private async admit(
+    result: AuthResult,
+    decision: Extract<PolicyDecision, { allowed: true }>,
+    existing: User | null,
+    remoteAddr?: string,
+  ): Promise<User> {
+    const auth = this.d.authenticator;
     let user =
       existing ?? (await this.d.store.users.create(decision.name, { admin: decision.admin }));
     if (decision.admin && !user.admin) {
       await this.d.store.users.setAdmin(user.id, true);
       user = { ...user, admin: true };
+    } else if (
+      !decision.admin &&
+      user.admin &&
+      (result.admin === false || this.d.policy.settings.adminGroups.size > 0)
+    ) {
+      // The identity source decides admin (OAuthenticator's admin_groups): no longer in one, no
+      // longer admin (admin_users stay admins: the policy counted them).
+      await this.d.store.users.setAdmin(user.id, false);
+      user = { ...user, admin: false };
     }
-    if (this.d.authenticator.addUser && !existing) await this.d.authenticator.addUser(user.name);
-    if (result.authState)
+    if (auth.addUser && !existing) await auth.addUser(user.name);
+    if (result.authState && auth.enableAuthState === true) {
       await this.d.store.users.setAuthState(user.id, result.authState as Record<string, unknown>);
-    this.d.limiter.recordSuccess({ username: name, remoteAddr: input.remoteAddr });
-    this.d.metrics.loginDuration.observe({ status: 'success' }, (Date.now() - t0) / 1000);
-    this.d.log.info(
-      { remoteAddr: input.remoteAddr, via: decision.via },
-      `User logged in: ${user.name}`,
-    );
-    return { kind: 'user', user };
+      user = { ...user, authState: result.authState as Record<string, unknown> };
+    }
+    if ((result.manageGroups ?? auth.manageGroups) && result.groups)
+      await this.syncGroups(user, result.groups);
+    this.d.log.info({ remoteAddr, via: decision.via }, `User logged in: ${user.name}`);
+    return user;
+  }
+
+  /** manage_groups: the user's hub groups become exactly the identity source's. */
+  private async syncGroups(user: User, groups: string[]): Promise<void> {
+    const repo = this.d.store.groups;
+    const want = new Set(groups);
+    const have = new Set(await repo.groupNamesOfUser(user.id));
+    for (const g of want)
+      if (!have.has(g)) await repo.addMember((await repo.ensure(g)).id, user.id);
+    for (const g of have)
+      if (!want.has(g)) {
+        const row = await repo.byName(g);
+        if (row) await repo.removeMember(row.id, user.id);
+      }
   }
 
   private async issueTicket(

@@ -31,15 +31,28 @@ export interface UserListQuery {
   state?: 'active' | 'inactive' | 'ready';
 }
 
-function toUser(r: {
-  id: number;
-  name: string;
-  admin: number;
-  created: string;
-  last_activity: string | null;
-  cookie_id: string;
-  auth_state: string | null;
-}): User {
+/**
+ * How auth_state is kept at rest: the hub installs an encrypting codec (security/crypt-keeper.ts)
+ * when enable_auth_state is on; without one it is plain JSON. `decode` returns null for a value it
+ * cannot read (e.g. encrypted with a key no longer configured).
+ */
+export interface AuthStateCodec {
+  encode(json: string): string;
+  decode(stored: string): string | null;
+}
+
+function toUser(
+  codec: AuthStateCodec | null,
+  r: {
+    id: number;
+    name: string;
+    admin: number;
+    created: string;
+    last_activity: string | null;
+    cookie_id: string;
+    auth_state: string | null;
+  },
+): User {
   return {
     id: r.id,
     name: r.name,
@@ -47,13 +60,34 @@ function toUser(r: {
     created: new Date(r.created),
     lastActivity: fromIso(r.last_activity),
     cookieId: r.cookie_id,
-    authState: r.auth_state ? JSON.parse(r.auth_state) : null,
+    authState: readAuthState(codec, r.auth_state),
   };
+}
+
+function readAuthState(
+  codec: AuthStateCodec | null,
+  stored: string | null,
+): Record<string, unknown> | null {
+  if (!stored) return null;
+  const json = codec ? codec.decode(stored) : stored;
+  if (json === null) return null;
+  try {
+    return JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    return null; // encrypted, and this hub has no key for it
+  }
 }
 
 /** Users repository: every query is indexed; nothing loads all users. */
 export class UserRepo {
+  private codec: AuthStateCodec | null = null;
+  private readonly toUser = (r: Parameters<typeof toUser>[1]): User => toUser(this.codec, r);
   constructor(private readonly db: Db) {}
+
+  /** Encrypt auth_state from now on (and decrypt what is stored). */
+  useAuthStateCodec(codec: AuthStateCodec): void {
+    this.codec = codec;
+  }
 
   async byName(name: string): Promise<User | null> {
     const r = await this.db
@@ -61,18 +95,18 @@ export class UserRepo {
       .selectAll()
       .where('name', '=', name)
       .executeTakeFirst();
-    return r ? toUser(r) : null;
+    return r ? this.toUser(r) : null;
   }
 
   async byId(id: number): Promise<User | null> {
     const r = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-    return r ? toUser(r) : null;
+    return r ? this.toUser(r) : null;
   }
 
   async byNames(names: string[]): Promise<User[]> {
     if (!names.length) return [];
     const rows = await this.db.selectFrom('users').selectAll().where('name', 'in', names).execute();
-    return rows.map(toUser);
+    return rows.map(this.toUser);
   }
 
   async create(name: string, opts: { admin?: boolean } = {}): Promise<User> {
@@ -90,7 +124,7 @@ export class UserRepo {
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    return toUser(row);
+    return this.toUser(row);
   }
 
   /**
@@ -117,7 +151,7 @@ export class UserRepo {
           })
           .returningAll()
           .executeTakeFirstOrThrow();
-        out.push(toUser(row));
+        out.push(this.toUser(row));
       }
       return out;
     });
@@ -152,7 +186,7 @@ export class UserRepo {
       .orderBy('id')
       .limit(1)
       .executeTakeFirst();
-    return r ? toUser(r) : null;
+    return r ? this.toUser(r) : null;
   }
 
   async ensure(name: string, opts: { admin?: boolean } = {}): Promise<User> {
@@ -174,7 +208,13 @@ export class UserRepo {
   async setAuthState(id: number, state: Record<string, unknown> | null): Promise<void> {
     await this.db
       .updateTable('users')
-      .set({ auth_state: state ? JSON.stringify(state) : null })
+      .set({
+        auth_state: state
+          ? this.codec
+            ? this.codec.encode(JSON.stringify(state))
+            : JSON.stringify(state)
+          : null,
+      })
       .where('id', '=', id)
       .execute();
   }
@@ -289,6 +329,6 @@ export class UserRepo {
     } else page = page.orderBy(col, dir);
     if (col !== 'id') page = page.orderBy('id', 'asc');
     const rows = await page.offset(q.offset).limit(q.limit).execute();
-    return { users: rows.map(toUser), total };
+    return { users: rows.map(this.toUser), total };
   }
 }

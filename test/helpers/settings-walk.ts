@@ -27,6 +27,14 @@ const AUTH_FOR: Partial<Record<ClassName, string>> = {
   PAMAuthenticator: 'pam',
   NativeAuthenticator: 'native',
   LDAPAuthenticator: 'ldap',
+  OAuthenticator: 'generic-oauth',
+  GenericOAuthenticator: 'generic-oauth',
+  OpenIDOAuthenticator: 'openid',
+  GitHubOAuthenticator: 'github',
+  GitLabOAuthenticator: 'gitlab',
+  GoogleOAuthenticator: 'google',
+  AzureAdOAuthenticator: 'azuread',
+  MultiAuthenticator: 'multi',
 };
 
 /** Classes whose traits only count when the spawner is that class: the spawner_class to set. */
@@ -72,6 +80,10 @@ const SPECIAL: Record<string, unknown> = {
   'Labhub.letsencrypt': { domains: ['zq.example.org'] },
   'Labhub.usage': { sample_interval: 4242, monthly_server_hours_per_group: { zq: 1 } },
   'Labhub.high_availability': { replica_timeout: 4242 },
+  'OAuthenticator.extra_authorize_params': { zq: '1' },
+  'OAuthenticator.token_params': { zq: '1' },
+  'OAuthenticator.auth_state_env': { ZQ: 'access_token' },
+  'MultiAuthenticator.authenticators': [{ authenticator_class: 'dummy' }],
 };
 
 /** Keys read before the settings exist, with the file that reads them (checked below). */

@@ -59,6 +59,8 @@ export async function startTestHub(
     logger?: Logger;
     /** The usage accounting's clock (kept across restarts). */
     clock?: Clock;
+    /** A config file whose authenticator settings are used as written (no dummy defaults). */
+    file?: string;
   } = {},
 ): Promise<TestHub> {
   const dir = mkdtempSync(join(tmpdir(), 'labhub-test-'));
@@ -98,10 +100,16 @@ export async function startTestHub(
       LocalProcessSpawner: { run_as_user: 'self' },
       Labhub: { server_log_dir: join(dir, 'server-logs') },
     };
+    if (opts.file) {
+      delete base.JupyterHub!.authenticator_class;
+      delete base.DummyAuthenticator;
+      delete base.Authenticator;
+    }
     const cfg = (config = merge(base, opts.config ?? {}));
+    port = Number(cfg.JupyterHub!.port); // a test may choose the public port (e.g. a registered callback URL)
     make = () =>
       new Hub({
-        loaded: loadConfig({ cwd: dir, overrides: cfg }),
+        loaded: loadConfig({ cwd: dir, overrides: cfg, file: opts.file }),
         log,
         cwd: dir,
         clock: opts.clock,

@@ -32,6 +32,13 @@ export interface SpawnManagerDeps {
    * starts, stops or adopts. Default: a one-off id (e.g. `labhub stop --all`).
    */
   replicaId?: string;
+  /**
+   * Called before a server starts (after the checks that refuse a start): the authenticator's
+   * refresh_pre_spawn. Throws a HubError to refuse the start (e.g. the login has expired).
+   */
+  beforeSpawn?: (user: User) => Promise<void>;
+  /** Extra environment of a user's server from its auth_state (applied before Spawner.environment). */
+  authStateEnv?: (user: User) => Promise<Record<string, string>>;
   /** Resolves the single-user command (creating labhub's Python environment if needed). */
   resolveCommand?: (
     cmd: string[],
@@ -117,6 +124,7 @@ export class SpawnManager {
         `${label} is pending stop; try again when it has stopped`,
       );
     await checkSpawnLimits(this.d, this.spawningCount());
+    await this.d.beforeSpawn?.(user);
     const options = userOptions ?? rec.userOptions;
     // Exactly one start wins, whichever replica it reaches (compare-and-set on the row).
     const won = await this.d.store.servers.claimForSpawn(rec.id, this.replicaId, {

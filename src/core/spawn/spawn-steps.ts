@@ -86,6 +86,9 @@ export async function runSpawnSteps(
     memLimit: s.spawner.memLimit,
     cpuLimit: s.spawner.cpuLimit,
   });
+  const fromAuthState = d.authStateEnv ? await d.authStateEnv(user) : {};
+  if (Object.keys(fromAuthState).length)
+    options.environment = { ...fromAuthState, ...options.environment };
   const spawner = d.spawner.create({
     user: { id: user.id, name: user.name },
     serverName: rec.name,

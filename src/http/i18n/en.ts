@@ -38,6 +38,16 @@ export const en = {
     'Your account is waiting for an administrator’s approval. You can sign in once it is approved.',
   'login.tooMany':
     'Too many failed login attempts. Try again in {seconds, plural, one {# second} other {# seconds}}.',
+  'oauth.notAllowed':
+    'You signed in at {service} as "{name}", but your account is not allowed on this hub. Ask the hub’s administrator for access, or sign out at {service} and use another account.',
+  'oauth.notInGroup':
+    'You signed in at {service} as "{name}", but your account is not in a group allowed on this hub. Ask the hub’s administrator for access, or sign out at {service} and use another account.',
+  'oauth.stateExpired':
+    'The login at {service} took too long, or was started in another browser or tab. Start it again.',
+  'oauth.cancelled':
+    'The login at {service} was cancelled or refused. Try again, or use another account.',
+  'oauth.unreachable':
+    '{service} cannot be reached. Try again later, or tell the hub’s administrator.',
 
   'signup.title': 'Create an account',
   'signup.passwordConfirm': 'Repeat the password',

@@ -34,6 +34,14 @@ export const zh: Record<MessageKey, string> = {
   'login.failed': '用户名或密码错误。',
   'login.awaitingApproval': '你的账号正在等待管理员批准，批准后即可登录。',
   'login.tooMany': '登录失败次数过多，请在 {seconds} 秒后重试。',
+  'oauth.notAllowed':
+    '你已在 {service} 以“{name}”登录，但该账号无权使用本平台。请向管理员申请权限，或在 {service} 退出后换一个账号。',
+  'oauth.notInGroup':
+    '你已在 {service} 以“{name}”登录，但该账号不在本平台允许的用户组中。请向管理员申请权限，或在 {service} 退出后换一个账号。',
+  'oauth.stateExpired':
+    '在 {service} 的登录耗时过长，或是在另一个浏览器或标签页中发起的。请重新登录。',
+  'oauth.cancelled': '在 {service} 的登录已取消或被拒绝。请重试，或换一个账号。',
+  'oauth.unreachable': '暂时无法连接 {service}。请稍后重试，或联系管理员。',
 
   'signup.title': '注册账号',
   'signup.passwordConfirm': '再次输入密码',

@@ -3,6 +3,7 @@ import type { HubContext } from '../../core/context.js';
 import { registerAssetRoutes } from './assets.js';
 import { registerHomeRoutes } from './home.js';
 import { registerLoginRoutes } from './login.js';
+import { registerOAuthLoginRoutes } from './oauth-login.js';
 import { registerNewPasswordRoutes } from './new-password.js';
 import { registerSpawnRoutes } from './spawn.js';
 import { registerUserRoutes } from './user-route.js';
@@ -13,6 +14,7 @@ import { registerUsageRoutes } from './usage.js';
 /** Every HTML page route. */
 export function registerPageRoutes(app: FastifyInstance, ctx: HubContext): void {
   registerLoginRoutes(app, ctx);
+  registerOAuthLoginRoutes(app, ctx);
   registerNewPasswordRoutes(app, ctx);
   registerNativeRoutes(app, ctx);
   registerAcceptShareRoutes(app, ctx);

@@ -10,6 +10,9 @@ import { principalOf } from '../principal.js';
 import { renderLogin } from './render/index.js';
 import { checkXsrf, isSecure, requireNavigation } from '../xsrf.js';
 import { landingUrl } from './landing.js';
+import { publicOrigin } from '../public-origin.js';
+import { oauthPath, providerLogins } from './oauth-login.js';
+import type { JsonObject } from '../../util/json.js';
 
 /** Set the login cookies for a new session (§7.3). */
 export async function startSession(
@@ -62,9 +65,11 @@ export function sendLoginPage(
       next: opts.next,
       ...(opts.error ? { error: opts.error } : {}),
       ...(opts.username ? { username: opts.username.slice(0, 255) } : {}),
-      loginButton: auth.loginUrl
-        ? { url: auth.loginUrl(hub), label: ctx.login.authenticatorId }
-        : undefined,
+      loginButtons: providerLogins(auth).map(({ key, login }) => ({
+        url: `${oauthPath(hub, key, 'oauth_login')}${opts.next ? `?next=${encodeURIComponent(opts.next)}` : ''}`,
+        label: login.label,
+      })),
+      passwordForm: auth.passwordLogin !== false,
       // Accounts with a sign-up page (NativeAuthenticator.enable_signup): the login page links it.
       signupEnabled: auth.selfService?.signupEnabled === true,
     }),
@@ -146,6 +151,19 @@ export function registerLoginRoutes(app: FastifyInstance, ctx: HubContext): void
     reply.clearCookie(XSRF_COOKIE, { path: hub });
     if (p?.user) ctx.log.info(`User logged out: ${p.user.name}`);
     ctx.metrics.logoutDuration.observe((Date.now() - t0) / 1000);
+    // A login at a provider: end the session there too (logout_redirect_url, or OpenID Connect's
+    // RP-initiated logout), then back to the login page.
+    const provider = ctx.login.authenticator.redirectLogin;
+    if (provider?.logoutUrl && p?.user) {
+      const back = `${publicOrigin(ctx, req)}${hub}login`;
+      const url = await provider
+        .logoutUrl((p.user.authState ?? null) as JsonObject | null, back)
+        .catch((e: unknown) => {
+          ctx.log.warn(`No logout at ${provider.label}: ${(e as Error).message}`);
+          return null;
+        });
+      if (url) return reply.redirect(url, 302);
+    }
     return reply.redirect(`${hub}login`, 302);
   });
 }

@@ -13,7 +13,9 @@ export interface LoginPageData {
   username?: string;
   /** External login (OAuth): a "Sign in with …" button. */
   loginButton?: { url: string; label: string };
-  /** Show the user-name/password form (default: true unless `loginButton` is given). */
+  /** Several external logins (Labhub.authenticators): one button each, after `loginButton`. */
+  loginButtons?: { url: string; label: string }[];
+  /** Show the user-name/password form (default: true unless a login button is given). */
   passwordForm?: boolean;
   /** Native authenticator: link to the sign-up page. */
   signupEnabled: boolean;
@@ -29,9 +31,13 @@ function alert(ctx: PageContext, message: string | undefined) {
 export function renderLogin(ctx: PageContext, data: LoginPageData): RenderedPage {
   const tr = translator(ctx);
   const loginUrl = `${hubUrl(ctx, 'login')}?next=${encodeURIComponent(data.next)}`;
-  const showForm = data.passwordForm ?? !data.loginButton;
-  const button = data.loginButton
-    ? html`<p><a class="button button-primary button-block" href="${data.loginButton.url}">${tr('login.withService', { service: data.loginButton.label })}</a></p>`
+  const buttons = [...(data.loginButton ? [data.loginButton] : []), ...(data.loginButtons ?? [])];
+  const showForm = data.passwordForm ?? !buttons.length;
+  const button = buttons.length
+    ? html`${buttons.map(
+        (b) =>
+          html`<p><a class="button button-primary button-block" href="${b.url}">${tr('login.withService', { service: b.label })}</a></p>`,
+      )}`
     : '';
   const form = showForm
     ? html`<form class="stack" method="post" action="${loginUrl}">
@@ -67,8 +73,8 @@ export function renderLogin(ctx: PageContext, data: LoginPageData): RenderedPage
       error: data.error ?? '',
       username: data.username ?? '',
       login_url: loginUrl,
-      login_button_url: data.loginButton?.url ?? '',
-      login_button_label: data.loginButton?.label ?? '',
+      login_button_url: buttons[0]?.url ?? '',
+      login_button_label: buttons[0]?.label ?? '',
       signup_url: data.signupEnabled ? hubUrl(ctx, 'signup') : '',
     },
   });

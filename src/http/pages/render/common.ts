@@ -72,7 +72,7 @@ const KNOWN_MESSAGES: Record<string, MessageKey> = {
   [PASSWORD_NOT_NEW_MESSAGE]: 'newPassword.notNew',
 };
 
-/** Fixed English messages with one parameter: pattern, catalog key, parameter name. */
+/** Fixed English messages with parameters: pattern, catalog key, parameter name (or named groups). */
 const KNOWN_PATTERNS: Array<[RegExp, MessageKey, string]> = [
   [/^No page at (\S+)$/, 'error.noPage', 'path'],
   [/^Too many failed login attempts\. Try again in (\d+) seconds\.$/, 'login.tooMany', 'seconds'],
@@ -80,6 +80,28 @@ const KNOWN_PATTERNS: Array<[RegExp, MessageKey, string]> = [
   [/^The password must be at most (\d+) characters long\.$/, 'signup.tooLong', 'max'],
   [/^The username "(.+)" is already taken\.$/, 'signup.taken', 'name'],
   [/^No native account is called (.+)\.$/, 'changePassword.noAccount', 'name'],
+  // A login at an OAuth provider (named groups: several parameters).
+  [
+    /^You signed in at (?<service>.+) as "(?<name>.+)", but your account is not allowed on this hub\. /,
+    'oauth.notAllowed',
+    '',
+  ],
+  [
+    /^You signed in at (?<service>.+) as "(?<name>.+)", but your account is not in a group allowed on this hub\. /,
+    'oauth.notInGroup',
+    '',
+  ],
+  [
+    /^The login at (?<service>.+) took too long, or was started in another browser or tab\. Start it again\.$/,
+    'oauth.stateExpired',
+    '',
+  ],
+  [/^The login at (?<service>.+) was cancelled or refused/, 'oauth.cancelled', ''],
+  [
+    /^(?<service>.+) cannot be reached\. Try again later, or tell the hub's administrator\.$/,
+    'oauth.unreachable',
+    '',
+  ],
 ];
 
 /**
@@ -92,7 +114,7 @@ export function localizeMessage(ctx: PageContext, message: string): string {
   if (key) return tr(key);
   for (const [re, k, param] of KNOWN_PATTERNS) {
     const m = re.exec(message);
-    if (m) return tr(k, { [param]: m[1]! });
+    if (m) return tr(k, m.groups ? { ...m.groups } : { [param]: m[1]! });
   }
   return message;
 }
