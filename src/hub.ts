@@ -47,6 +47,7 @@ import { proxySetFor } from './proxy/proxy-set.js';
 import type { ChpClient } from './proxy/chp-client.js';
 import { ReplicaCoordinator } from './core/replicas.js';
 import { leaderJobs } from './core/leader-jobs.js';
+import { proxyEngineFor } from './core/proxy-engine.js';
 
 export interface HubOptions {
   configFile?: string;
@@ -267,7 +268,7 @@ export class Hub {
         ...tlsArgs,
         ...(settings.proxy.debug ? ['--log-level', 'debug'] : []),
         // Only the bundled labhub-proxy knows --engine (CHP would refuse the flag).
-        ...(settings.proxy.command ? [] : ['--engine', settings.proxyEngine]),
+        ...(settings.proxy.command ? [] : ['--engine', proxyEngineFor(settings)]),
       ],
       pidFile: settings.proxy.pidFile,
       checkInterval: settings.proxy.checkInterval * 1000,

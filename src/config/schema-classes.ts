@@ -389,9 +389,9 @@ export const labhubTraits = {
   ),
   proxy_engine: t(
     z.enum(['auto', 'node', 'haproxy']),
-    'auto',
+    'node',
     'str',
-    "Data plane of the bundled labhub-proxy (its `--engine`): `auto` runs HAProxy when it is installed (Debian package `haproxy`) and the proxy's flags allow it, else the built-in Node engine, and logs which one runs; `node` always the Node engine; `haproxy` HAProxy or refuse to start. Not passed to a custom `ConfigurableHTTPProxy.command`.",
+    "Data plane of the bundled labhub-proxy (its `--engine`): `node` (the default) the built-in Node engine; `auto` runs HAProxy when it is installed (Debian package `haproxy`) and the proxy's flags allow it, else the Node engine, and logs which one runs; `haproxy` HAProxy or refuse to start. With Labhub.letsencrypt the Node engine runs (`haproxy` is refused). Not passed to a custom `ConfigurableHTTPProxy.command`. The default stays `node` until the hub's own port checks (`labhub doctor`) and its port-in-use message know HAProxy's listener (docs/proxy.md).",
   ),
   http_redirect_port: t(
     port,
