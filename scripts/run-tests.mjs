@@ -16,6 +16,7 @@ const HEAVY = [
   'test/ui/',
   'test/classic/',
   'test/security/schemathesis',
+  'test/docker/',
 ];
 
 function walk(dir, out) {

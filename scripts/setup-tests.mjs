@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { setupNodeModules } from './setup-node-modules.mjs';
 import { setupPython } from './setup-python.mjs';
+import { setupDocker } from './setup-docker.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const t0 = Date.now();
@@ -42,6 +43,7 @@ for (const step of [
   systemPackages,
   () => setupNodeModules({ quiet: true }),
   () => setupPython({ quiet: true }),
+  () => setupDocker({ quiet: true }),
 ]) {
   const code = await step();
   if (code !== 0) process.exit(code);

@@ -91,6 +91,8 @@ const CLASS_IDS: Record<string, ClassName> = {
   simplelocalprocess: 'SimpleLocalProcessSpawner',
   'simple-local-process': 'SimpleLocalProcessSpawner',
   'jupyterhub.spawner.simplelocalprocessspawner': 'SimpleLocalProcessSpawner',
+  docker: 'DockerSpawner',
+  'dockerspawner.dockerspawner': 'DockerSpawner',
 };
 
 /**

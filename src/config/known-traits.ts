@@ -105,7 +105,6 @@ export const UNSUPPORTED_TRAITS: Record<string, readonly string[]> = {
 export const UNSUPPORTED_CLASSES: Record<string, string> = {
   Proxy: 'the proxy base class; use ConfigurableHTTPProxy',
   CryptKeeper: 'auth state encryption',
-  DockerSpawner: 'a Docker spawner (planned)',
   SwarmSpawner: 'a Docker Swarm spawner',
   SystemdSpawner: 'a systemd spawner (planned)',
   KubeSpawner: 'a Kubernetes spawner (planned)',

@@ -16,6 +16,7 @@ import {
   simpleSpawnerTraits,
   spawnerTraits,
 } from './schema-classes.js';
+import { dockerSpawnerHelp, dockerSpawnerTraits } from './schema-docker.js';
 
 type Shape = Record<string, z.ZodType>;
 type Out<S extends Shape> = { [K in keyof S]: z.output<S[K]> };
@@ -39,6 +40,7 @@ export type ClassName =
   | 'Spawner'
   | 'LocalProcessSpawner'
   | 'SimpleLocalProcessSpawner'
+  | 'DockerSpawner'
   | 'ConfigurableHTTPProxy'
   | 'Labhub';
 
@@ -88,6 +90,12 @@ export const CLASSES: Record<ClassName, ClassDef> = {
     help: classHelp.SimpleLocalProcessSpawner!,
     root: false,
   },
+  DockerSpawner: {
+    parent: 'Spawner',
+    own: dockerSpawnerTraits,
+    help: dockerSpawnerHelp,
+    root: false,
+  },
   ConfigurableHTTPProxy: {
     parent: null,
     own: proxyTraits,
@@ -123,6 +131,7 @@ export type DummyAuthenticatorTraits = AuthenticatorTraits & Out<typeof dummyAut
 export type NativeAuthenticatorTraits = AuthenticatorTraits & Out<typeof nativeAuthenticatorTraits>;
 export type SpawnerTraits = Out<typeof spawnerTraits>;
 export type SimpleSpawnerTraits = SpawnerTraits & Out<typeof simpleSpawnerTraits>;
+export type DockerSpawnerTraits = SpawnerTraits & Out<typeof dockerSpawnerTraits>;
 export type ConfigurableHTTPProxyTraits = Out<typeof proxyTraits>;
 export type LabhubTraits = Out<typeof labhubTraits>;
 
@@ -149,6 +158,7 @@ export type HubConfig = DeepReadonly<{
   Spawner: SpawnerTraits;
   LocalProcessSpawner: Partial<SpawnerTraits>;
   SimpleLocalProcessSpawner: Partial<SimpleSpawnerTraits>;
+  DockerSpawner: Partial<DockerSpawnerTraits>;
   ConfigurableHTTPProxy: ConfigurableHTTPProxyTraits;
   Labhub: LabhubTraits;
 }>;

@@ -40,6 +40,8 @@ export interface SpawnerContext {
   /** The JUPYTERHUB_* environment computed by the hub (spawner/spawn-env.ts). */
   hubEnv: Record<string, string>;
   options: SpawnerOptions;
+  /** What the user chose on the spawn page or sent in the API (JupyterHub's user_options). */
+  userOptions?: JsonObject;
   log: Logger;
 }
 
@@ -101,4 +103,10 @@ export interface SpawnerDefinition {
    * deployment; throws HubError LABHUB_ERR_CONFIG for options that can never work.
    */
   startupNotices?(options: Pick<SpawnerOptions, 'cmd' | 'args' | 'extra'>): SpawnerNotice[];
+  /**
+   * Optional: the spawn page's HTML form derived from the configured options (the spawner's
+   * `options_form` default), or '' for none. Used only when `Spawner.options_form` is not set.
+   * Throws HubError LABHUB_ERR_CONFIG for a wrong option value.
+   */
+  optionsForm?(extra: Record<string, unknown>): string;
 }

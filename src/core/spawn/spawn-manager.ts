@@ -146,7 +146,7 @@ export class SpawnManager {
     };
     this.live.set(rec.id, live);
     const t0 = Date.now();
-    live.spawning = this.runSpawn(user, rec, live).then(
+    live.spawning = this.runSpawn(user, { ...rec, userOptions: options }, live).then(
       () => {
         this.d.metrics.spawnDuration.observe(
           { status: 'success', reason: '' },
@@ -278,6 +278,7 @@ export class SpawnManager {
       serverName: rec.name,
       hubEnv: {},
       options,
+      userOptions: rec.userOptions ?? undefined,
       log: this.d.log.child({ user: userName, server: rec.name }),
     });
     spawner.loadState(rec.state);

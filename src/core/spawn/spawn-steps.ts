@@ -83,6 +83,7 @@ export async function runSpawnSteps(
     serverName: rec.name,
     hubEnv,
     options,
+    userOptions: rec.userOptions ?? undefined,
     log,
   });
   live.spawner = spawner;
