@@ -37,9 +37,6 @@ let dockerd: PrivateDockerd;
 before(async () => {
   dockerd = await startDockerd();
 });
-after(async () => {
-  await dockerd?.stop();
-});
 
 function context(
   userName: string,
@@ -90,9 +87,6 @@ function context(
 }
 
 const live: Spawner[] = [];
-after(async () => {
-  for (const sp of live) await sp.stop({ now: true }).catch(() => {});
-});
 
 function create(ctx: SpawnerContext): Spawner {
   const sp = dockerSpawner.create(ctx);
@@ -157,10 +151,10 @@ test('the container gets the hub environment, Spawner.environment, JUPYTER_IMAGE
     progress.some((m) => /Created container lab-alice-2esmith/.test(m)),
     progress.join('\n'),
   );
-  assert.ok(
-    progress.some((m) => /test server listening/.test(m)),
-    'server log lines are progress',
-  );
+  // The server's output reaches recentOutput() (and the progress while starting) from the log stream.
+  for (let k = 0; k < 100 && !/test server listening/.test(sp.recentOutput!()); k++)
+    await new Promise((r) => setTimeout(r, 100));
+  assert.match(sp.recentOutput!(), /test server listening on \d+/);
   assert.deepEqual(sp.getState(), { object_id: inspect.Id, object_name: 'lab-alice-2esmith' });
   await sp.stop({ now: true });
 });
@@ -191,6 +185,7 @@ test('a new instance given the state reattaches to the running container (hub re
 test("a per-user named volume keeps the user's files across a removed container", async () => {
   const extra = {
     remove: true,
+    extra_host_config: { init: true },
     volumes: { 'jupyterhub-user-{username}': '/home/jovyan' },
   };
   const sp = create(context('vol-user', extra));
@@ -244,7 +239,10 @@ test('a server that exits at once fails the start with its last output', async (
   const sp = create(
     context('crash', {}, { cmd: ['python3', '-c', 'import sys; print("boom-7f3"); sys.exit(3)'] }),
   );
-  await assert.rejects(sp.start(), spawnFailed(/exited \(status 3\) before its server listened[\s\S]*boom-7f3/));
+  await assert.rejects(
+    sp.start(),
+    spawnFailed(/exited \(status 3\) before its server listened[\s\S]*boom-7f3/),
+  );
   assert.equal(await sp.poll(), 3);
 });
 
@@ -262,4 +260,10 @@ test('extra_host_config and extra_create_kwargs (docker-py names) reach the cont
   assert.equal(c.Config.Labels.owner, 'extras');
   assert.equal(c.Config.WorkingDir, '/tmp');
   await sp.stop({ now: true });
+});
+
+// Registered last, so it runs after the contract suite's own clean-up: the servers, then dockerd.
+after(async () => {
+  for (const sp of live) await sp.stop({ now: true }).catch(() => {});
+  await dockerd?.stop();
 });

@@ -1,6 +1,6 @@
 /**
  * A private dockerd for the Docker spawner tests: its own data root, exec root, pid file and
- * socket in a temporary directory (no iptables, vfs storage), started by the test and stopped by
+ * socket in a temporary directory (no iptables, overlay2 storage), started by the test and stopped by
  * PID. The cached test image (scripts/setup-docker.mjs) is loaded into it with `docker load`.
  * A missing dockerd or image fails with the command to run.
  */
@@ -57,7 +57,7 @@ export async function startDockerd(): Promise<PrivateDockerd> {
       '--iptables=false',
       '--ip-forward=false',
       '--ip-masq=false',
-      '--storage-driver=vfs',
+      '--storage-driver=overlay2',
       '--shutdown-timeout=2',
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },

@@ -304,7 +304,7 @@ export class DockerSpawner implements Spawner {
       await this.removeContainer();
       throw this.cancelled();
     }
-    this.follow(container);
+    this.followEvents(container);
     try {
       await container.start();
     } catch (e) {
@@ -313,11 +313,13 @@ export class DockerSpawner implements Spawner {
       throw spawnFailed(this.who, `the container ${this.name} did not start: ${why}`);
     }
     this.emit(`Started container ${this.name}`, 60);
+    // Logs are followed once the container runs (a follow on a created container ends at once).
+    this.followLogs(container);
     return { url: await this.waitForServer(container, addr) };
   }
 
-  /** Container events and log lines → spawn progress and recentOutput(). */
-  private follow(container: Docker.Container): void {
+  /** Container events (create, start, die, oom...) → spawn progress. */
+  private followEvents(container: Docker.Container): void {
     const id = container.id;
     void this.docker
       .getEvents({ filters: { container: [id], type: ['container'] } })
@@ -342,6 +344,10 @@ export class DockerSpawner implements Spawner {
         s.on('error', () => {});
       })
       .catch(() => {});
+  }
+
+  /** The server's output lines → spawn progress while starting, and recentOutput(). */
+  private followLogs(container: Docker.Container): void {
     void container
       .logs({ follow: true, stdout: true, stderr: true })
       .then((stream) => {
