@@ -25,5 +25,3 @@ export const dockerSpawner: SpawnerDefinition = {
   startupNotices,
   optionsForm: (extra) => imageChoiceForm(dockerOptions(extra)),
 };
-
-export default dockerSpawner;
