@@ -31,6 +31,7 @@ const AUTH_FOR: Partial<Record<ClassName, string>> = {
 /** Classes whose traits only count when the spawner is that class: the spawner_class to set. */
 const SPAWNER_FOR: Partial<Record<ClassName, string>> = {
   SimpleLocalProcessSpawner: 'simple',
+  DockerSpawner: 'docker',
 };
 
 /** Values the generic rule below cannot make (enums, URLs, nullable defaults, objects). */
@@ -56,6 +57,14 @@ const SPECIAL: Record<string, unknown> = {
   'ConfigurableHTTPProxy.api_url': 'http://127.0.0.1:4325',
   'Labhub.idle_culler': { enabled: true },
   'Labhub.login_rate_limit': { per_user: 4242 },
+  'DockerSpawner.allowed_images': ['zq/img:1'],
+  'DockerSpawner.pull_policy': 'never',
+  'DockerSpawner.use_internal_ip': true,
+  'DockerSpawner.volumes': { zq: '/zq' },
+  'DockerSpawner.read_only_volumes': { '/zq': '/zq-ro' },
+  'DockerSpawner.extra_host_config': { zq: 1 },
+  'DockerSpawner.extra_create_kwargs': { zq: 1 },
+  'DockerSpawner.client_kwargs': { base_url: 'unix:///zq.sock' },
 };
 
 /** Keys read before the settings exist, with the file that reads them (checked below). */
