@@ -62,7 +62,7 @@ export function renderTemplate(s: string, ns: Record<string, string>): string {
     bad = true;
     return m;
   });
-  if (bad || /[{}]/.test(out.replace(/\{\{|\}\}/g, ''))) return s;
+  if (bad || /[{}]/.test(s.replace(/\{\{|\}\}|\{[^{}]*\}/g, ''))) return s;
   return out;
 }
 
