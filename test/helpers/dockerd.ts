@@ -5,7 +5,7 @@
  * A missing dockerd or image fails with the command to run.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 // @ts-expect-error plain .mjs set-up script without types
@@ -80,10 +80,17 @@ export async function startDockerd(): Promise<PrivateDockerd> {
       proc.kill('SIGTERM');
       await new Promise((r) => proc.once('exit', r));
     }
+    // dockerd may leave mounts behind (the default network namespace): unmount them first.
+    const mounts = readFileSync('/proc/self/mounts', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' ')[1] ?? '')
+      .filter((m) => m.startsWith(dir + '/'))
+      .sort((a, b) => b.length - a.length);
+    for (const m of mounts) spawnSync('umount', ['-l', m]);
     try {
       rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
     } catch {
-      /* a mount dockerd left busy: the directory stays in /tmp */
+      /* still busy: the directory stays in /tmp */
     }
   };
   for (let i = 0; !(await ping(socketPath)); i++) {
