@@ -19,6 +19,7 @@ const HEAVY = [
   'test/kubernetes/',
   'test/ops/',
   'test/ha/',
+  'test/docker/',
 ];
 
 function walk(dir, out) {

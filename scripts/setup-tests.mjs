@@ -15,6 +15,7 @@ import { setupNodeModules } from './setup-node-modules.mjs';
 import { setupPython } from './setup-python.mjs';
 import { setupOps } from './setup-ops.mjs';
 import { setupDataplane } from './setup-dataplane.mjs';
+import { setupDocker } from './setup-docker.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const t0 = Date.now();
@@ -47,6 +48,7 @@ for (const step of [
   async () => (await import('./setup-k8s.mjs')).setupK8s({ quiet: true }),
   () => setupOps({ quiet: true }),
   setupDataplane,
+  () => setupDocker({ quiet: true }),
 ]) {
   const code = await step();
   if (code !== 0) process.exit(code);

@@ -268,7 +268,12 @@ export class Hub {
         ...tlsArgs,
         ...(settings.proxy.debug ? ['--log-level', 'debug'] : []),
         // Only the bundled labhub-proxy knows --engine (CHP would refuse the flag).
-        ...(settings.proxy.command ? [] : ['--engine', proxyEngineFor(settings)]),
+        ...(settings.proxy.command
+          ? []
+          : [
+              '--engine',
+              proxyEngineFor({ proxyEngine: settings.proxyEngine, acme: settings.acme }),
+            ]),
       ],
       pidFile: settings.proxy.pidFile,
       checkInterval: settings.proxy.checkInterval * 1000,

@@ -45,7 +45,7 @@ export function renderConfigDocs(): string {
     '',
     '## Inheritance',
     '',
-    'As in traitlets, a trait set on a class applies to its subclasses, and a subclass setting wins: with PAM, `Authenticator.admin_users`, `LocalAuthenticator.allowed_groups` and `PAMAuthenticator.service` all apply, and `PAMAuthenticator.admin_users` would override `Authenticator.admin_users`. Class tree: Authenticator → LocalAuthenticator → PAMAuthenticator; Authenticator → DummyAuthenticator, NativeAuthenticator, LDAPAuthenticator; Spawner → LocalProcessSpawner → SimpleLocalProcessSpawner.',
+    'As in traitlets, a trait set on a class applies to its subclasses, and a subclass setting wins: with PAM, `Authenticator.admin_users`, `LocalAuthenticator.allowed_groups` and `PAMAuthenticator.service` all apply, and `PAMAuthenticator.admin_users` would override `Authenticator.admin_users`. Class tree: Authenticator → LocalAuthenticator → PAMAuthenticator; Authenticator → DummyAuthenticator, NativeAuthenticator, LDAPAuthenticator; Spawner → LocalProcessSpawner → SimpleLocalProcessSpawner; Spawner → KubeSpawner, DockerSpawner.',
     '',
     "## `set('name')`: a set of letters",
     '',

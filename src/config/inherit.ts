@@ -118,6 +118,8 @@ const CLASS_IDS: Record<string, ClassName> = {
   'jupyterhub.spawner.simplelocalprocessspawner': 'SimpleLocalProcessSpawner',
   kubernetes: 'KubeSpawner',
   'kubespawner.kubespawner': 'KubeSpawner',
+  docker: 'DockerSpawner',
+  'dockerspawner.dockerspawner': 'DockerSpawner',
 };
 
 /**

@@ -106,7 +106,6 @@ export const UNSUPPORTED_TRAITS: Record<string, readonly string[]> = {
 export const UNSUPPORTED_CLASSES: Record<string, string> = {
   Proxy: 'the proxy base class; use ConfigurableHTTPProxy',
   CryptKeeper: 'auth state encryption',
-  DockerSpawner: 'a Docker spawner (planned)',
   SwarmSpawner: 'a Docker Swarm spawner',
   SystemdSpawner: 'a systemd spawner (planned)',
   BatchSpawnerBase: 'batch-system spawners',

@@ -30,6 +30,7 @@ import {
   oauthenticatorTraits,
   openIdOAuthenticatorTraits,
 } from './schema-oauth.js';
+import { dockerSpawnerHelp, dockerSpawnerTraits } from './schema-docker.js';
 
 type Shape = Record<string, z.ZodType>;
 type Out<S extends Shape> = { [K in keyof S]: z.output<S[K]> };
@@ -63,6 +64,7 @@ export type ClassName =
   | 'LocalProcessSpawner'
   | 'SimpleLocalProcessSpawner'
   | 'KubeSpawner'
+  | 'DockerSpawner'
   | 'ConfigurableHTTPProxy'
   | 'Labhub';
 
@@ -167,6 +169,12 @@ export const CLASSES: Record<ClassName, ClassDef> = {
     root: false,
   },
   KubeSpawner: { parent: 'Spawner', own: kubeSpawnerTraits, help: kubeSpawnerHelp, root: false },
+  DockerSpawner: {
+    parent: 'Spawner',
+    own: dockerSpawnerTraits,
+    help: dockerSpawnerHelp,
+    root: false,
+  },
   ConfigurableHTTPProxy: {
     parent: null,
     own: proxyTraits,
@@ -207,6 +215,7 @@ export type OpenIDOAuthenticatorTraits = OAuthenticatorTraits &
 export type SpawnerTraits = Out<typeof spawnerTraits>;
 export type SimpleSpawnerTraits = SpawnerTraits & Out<typeof simpleSpawnerTraits>;
 export type KubeSpawnerTraits = SpawnerTraits & Out<typeof kubeSpawnerTraits>;
+export type DockerSpawnerTraits = SpawnerTraits & Out<typeof dockerSpawnerTraits>;
 export type ConfigurableHTTPProxyTraits = Out<typeof proxyTraits>;
 export type LabhubTraits = Out<typeof labhubTraits>;
 
@@ -243,6 +252,7 @@ export type HubConfig = DeepReadonly<{
   LocalProcessSpawner: Partial<SpawnerTraits>;
   SimpleLocalProcessSpawner: Partial<SimpleSpawnerTraits>;
   KubeSpawner: Partial<KubeSpawnerTraits>;
+  DockerSpawner: Partial<DockerSpawnerTraits>;
   ConfigurableHTTPProxy: ConfigurableHTTPProxyTraits;
   Labhub: LabhubTraits;
 }>;

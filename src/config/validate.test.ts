@@ -38,7 +38,7 @@ test('recognised JupyterHub settings labhub does not support are warnings, also 
     {
       JupyterHub: { subdomain_host: 'x' },
       PAMAuthenticator: { auth_refresh_age: 5 },
-      DockerSpawner: { image: 'x' },
+      SystemdSpawner: { unit_name_template: 'x' },
     },
     'labhub.yaml',
   );
@@ -49,7 +49,7 @@ test('recognised JupyterHub settings labhub does not support are warnings, also 
     [
       ['LABHUB_WARN_CONFIG_UNSUPPORTED', 'JupyterHub.subdomain_host'],
       ['LABHUB_WARN_CONFIG_UNSUPPORTED', 'PAMAuthenticator.auth_refresh_age'],
-      ['LABHUB_WARN_CONFIG_UNSUPPORTED', 'DockerSpawner.image'],
+      ['LABHUB_WARN_CONFIG_UNSUPPORTED', 'SystemdSpawner.unit_name_template'],
     ],
   );
   assert.equal(raw.classes.size, 0);

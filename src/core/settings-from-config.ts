@@ -17,6 +17,7 @@ import type {
 } from '../config/index.js';
 import { classChain, classForId, deepFreeze, isExplicit, traitsFor } from '../config/index.js';
 import { HubError } from '../errors.js';
+import { findRegisteredSpawner } from '../spawner/registry.js';
 
 /** The JupyterHub version labhub speaks on the wire (X-JupyterHub-Version, GET /hub/api). */
 export const JUPYTERHUB_VERSION = '6.1.1';
@@ -130,7 +131,12 @@ function serviceSettings(s: Hub['services'][number]) {
 }
 
 /** The spawner's traits (its class chain merged), typed ones in camelCase plus the whole bag. */
-function spawnerSettings(sp: Readonly<SpawnerTraits>) {
+function spawnerSettings(sp: Readonly<SpawnerTraits>, spawnerClass: string) {
+  // A spawner may derive the spawn page's form from its options (DockerSpawner's image choice
+  // from allowed_images) when options_form is not set.
+  const derivedForm = sp.options_form
+    ? ''
+    : (findRegisteredSpawner(spawnerClass)?.optionsForm?.({ ...sp }) ?? '');
   return {
     cmd: sp.cmd,
     args: sp.args,
@@ -153,7 +159,10 @@ function spawnerSettings(sp: Readonly<SpawnerTraits>) {
     /** JUPYTERHUB_API_URL for this spawner's servers when Spawner.hub_connect_url is set, else null. */
     hubApiUrl: sp.hub_connect_url ? apiUrlOf(sp.hub_connect_url) : null,
     /** Every trait of the spawner's config classes, for the plugin's own options. */
-    extra: { ...sp } as Readonly<SpawnerTraits & Record<string, unknown>>,
+    extra: {
+      ...sp,
+      ...(derivedForm ? { options_form: derivedForm } : {}),
+    } as Readonly<SpawnerTraits & Record<string, unknown>>,
   };
 }
 
@@ -264,7 +273,10 @@ function buildSettings(config: HubConfig, authId: string) {
     dbUrl: hub.db_url,
     authenticatorOptions: auth,
     spawnerClass: hub.spawner_class,
-    spawner: spawnerSettings(traitsFor<SpawnerTraits>(config, classChain(spawnerClass))),
+    spawner: spawnerSettings(
+      traitsFor<SpawnerTraits>(config, classChain(spawnerClass)),
+      hub.spawner_class,
+    ),
     proxy: proxySettings(config.ConfigurableHTTPProxy),
     allowNamedServers: hub.allow_named_servers,
     namedServerLimitPerUser: hub.named_server_limit_per_user,

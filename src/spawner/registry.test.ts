@@ -48,7 +48,7 @@ test('an unknown name fails with LABHUB_ERR_CONFIG, a did-you-mean and the known
     return true;
   });
   await assert.rejects(
-    resolveSpawner('dockerspawner.DockerSpawner'),
+    resolveSpawner('systemdspawner.SystemdSpawner'),
     (e: unknown) =>
       isHubError(e) && e.code === 'LABHUB_ERR_CONFIG' && /not a known spawner/.test(e.userMessage),
   );

@@ -7,6 +7,7 @@ import { PluginRegistry } from '../plugins/registry.js';
 import { localProcessSpawner } from './local-process.js';
 import { simpleLocalProcessSpawner } from './simple-local-process.js';
 import { kubernetesSpawner } from './kubernetes/index.js';
+import { dockerSpawner } from './docker/index.js';
 import type { SpawnerDefinition } from './types.js';
 import { parsePluginOptions } from '../plugins/options.js';
 import { snakeKeys } from './local-options.js';
@@ -68,3 +69,4 @@ export function checkSpawnerOptions(
 registerSpawner(localProcessSpawner);
 registerSpawner(simpleLocalProcessSpawner);
 registerSpawner(kubernetesSpawner);
+registerSpawner(dockerSpawner);

@@ -122,4 +122,10 @@ export interface SpawnerDefinition {
   startupNotices?(options: Pick<SpawnerOptions, 'cmd' | 'args' | 'extra'>): SpawnerNotice[];
   /** Optional: release what the plugin shares between servers (watches, connections) at hub stop. */
   close?(): Promise<void>;
+  /**
+   * Optional: the spawn page's HTML form derived from the configured options (the spawner's
+   * `options_form` default), or '' for none. Used only when `Spawner.options_form` is not set.
+   * Throws HubError LABHUB_ERR_CONFIG for a wrong option value.
+   */
+  optionsForm?(extra: Record<string, unknown>): string;
 }

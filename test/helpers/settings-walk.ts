@@ -41,6 +41,7 @@ const AUTH_FOR: Partial<Record<ClassName, string>> = {
 const SPAWNER_FOR: Partial<Record<ClassName, string>> = {
   SimpleLocalProcessSpawner: 'simple',
   KubeSpawner: 'kubernetes',
+  DockerSpawner: 'docker',
 };
 
 /** Values the generic rule below cannot make (enums, URLs, nullable defaults, objects). */
@@ -85,6 +86,14 @@ const SPECIAL: Record<string, unknown> = {
   'OAuthenticator.token_params': { zq: '1' },
   'OAuthenticator.auth_state_env': { ZQ: 'access_token' },
   'MultiAuthenticator.authenticators': [{ authenticator_class: 'dummy' }],
+  'DockerSpawner.allowed_images': ['zq/img:1'],
+  'DockerSpawner.pull_policy': 'never',
+  'DockerSpawner.use_internal_ip': true,
+  'DockerSpawner.volumes': { zq: '/zq' },
+  'DockerSpawner.read_only_volumes': { '/zq': '/zq-ro' },
+  'DockerSpawner.extra_host_config': { zq: 1 },
+  'DockerSpawner.extra_create_kwargs': { zq: 1 },
+  'DockerSpawner.client_kwargs': { base_url: 'unix:///zq.sock' },
 };
 
 /** Keys read before the settings exist, with the file that reads them (checked below). */

@@ -166,7 +166,7 @@ export class SpawnManager {
     };
     this.live.set(rec.id, live);
     const t0 = Date.now();
-    live.spawning = this.runSpawn(user, rec, live).then(
+    live.spawning = this.runSpawn(user, { ...rec, userOptions: options }, live).then(
       () => {
         this.d.metrics.spawnDuration.observe(
           { status: 'success', reason: '' },
