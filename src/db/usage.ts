@@ -98,6 +98,29 @@ const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(
 const CHUNK = 500;
 
 /** Sessions, samples and hourly buckets. Reads follow running servers or a time range. */
+/** Inserts hourly buckets in chunks (one statement per CHUNK rows). */
+async function insertBuckets(db: Db, buckets: HourlyBucket[]): Promise<void> {
+  for (let i = 0; i < buckets.length; i += CHUNK) {
+    await db
+      .insertInto('usage_hourly')
+      .values(
+        buckets.slice(i, i + CHUNK).map((b) => ({
+          hour: b.hour,
+          session_id: b.sessionId,
+          user_id: b.userId,
+          profile: b.profile,
+          server_seconds: b.serverSeconds,
+          active_seconds: b.activeSeconds,
+          cpu_seconds: b.cpuSeconds,
+          mem_peak: b.memPeak,
+          mem_sum: b.memSum,
+          samples: b.samples,
+        })),
+      )
+      .execute();
+  }
+}
+
 export class UsageRepo {
   constructor(private readonly db: Db) {}
 
@@ -287,49 +310,13 @@ export class UsageRepo {
           })
           .execute();
       await tx.deleteFrom('usage_hourly').where('hour', '=', hour).execute();
-      for (let i = 0; i < buckets.length; i += CHUNK) {
-        await tx
-          .insertInto('usage_hourly')
-          .values(
-            buckets.slice(i, i + CHUNK).map((b) => ({
-              hour: b.hour,
-              session_id: b.sessionId,
-              user_id: b.userId,
-              profile: b.profile,
-              server_seconds: b.serverSeconds,
-              active_seconds: b.activeSeconds,
-              cpu_seconds: b.cpuSeconds,
-              mem_peak: b.memPeak,
-              mem_sum: b.memSum,
-              samples: b.samples,
-            })),
-          )
-          .execute();
-      }
+      await insertBuckets(tx, buckets);
     });
   }
 
   /** Bulk insert of buckets (benchmarks and imports; the roll-up uses replaceHour). */
   async insertBuckets(buckets: HourlyBucket[]): Promise<void> {
-    for (let i = 0; i < buckets.length; i += CHUNK) {
-      await this.db
-        .insertInto('usage_hourly')
-        .values(
-          buckets.slice(i, i + CHUNK).map((b) => ({
-            hour: b.hour,
-            session_id: b.sessionId,
-            user_id: b.userId,
-            profile: b.profile,
-            server_seconds: b.serverSeconds,
-            active_seconds: b.activeSeconds,
-            cpu_seconds: b.cpuSeconds,
-            mem_peak: b.memPeak,
-            mem_sum: b.memSum,
-            samples: b.samples,
-          })),
-        )
-        .execute();
-    }
+    await insertBuckets(this.db, buckets);
   }
 
   /** Delete raw samples taken before `before`, and buckets of hours before `bucketsBefore`. */
