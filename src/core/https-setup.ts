@@ -7,7 +7,7 @@
 import { prepareTls } from '../security/tls.js';
 import { acmeFiles, readAcmeStatus, type AcmeStatus } from '../security/acme-files.js';
 import { ProxyTlsControl } from '../proxy/acme-control.js';
-import { createAcmeManager, type AcmeManager } from './acme.js';
+import type { AcmeManager, createAcmeManager } from './acme.js';
 import type { Settings } from './settings.js';
 
 type Log = Parameters<typeof createAcmeManager>[3];
@@ -32,7 +32,8 @@ export async function prepareHttps(
     return { tls, acme: null, redirectPort: settings.httpRedirectPort };
   }
   const files = acmeFiles(settings.acme.stateDir || null, settings.cookieSecretFile);
-  const acme = createAcmeManager(
+  // acme-client (about 30 MB) is loaded only when automatic HTTPS is configured.
+  const acme = (await import('./acme.js')).createAcmeManager(
     settings,
     files,
     new ProxyTlsControl(settings.proxy.apiUrl, proxyToken),

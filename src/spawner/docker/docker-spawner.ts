@@ -15,7 +15,9 @@
  * - The container id and name are the state: after a hub restart the spawner reattaches to it.
  * - Container events (create, start, die, oom) and the server's log lines are spawn progress.
  */
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+import { createRequire } from 'node:module';
+
 import { HubError } from '../../errors.js';
 import type { JsonObject } from '../../util/json.js';
 import { withServiceUrl } from '../spawn-env.js';
@@ -35,6 +37,11 @@ import {
   volumeBinds,
   type DockerOptions,
 } from './options.js';
+
+// dockerode (about 30 MB) is loaded the first time a Docker spawner is used.
+const load = createRequire(import.meta.url);
+let DockerLib: typeof Docker | undefined;
+const dockerLib = (): typeof Docker => (DockerLib ??= load('dockerode') as typeof Docker);
 
 /** Spawner.cmd's default: with it, the image's own CMD runs (as DockerSpawner does). */
 const DEFAULT_CMD = 'jupyterhub-singleuser';
@@ -69,7 +76,8 @@ function httpAnswers(url: string): Promise<boolean> {
 /** A dockerode client for client_kwargs.base_url, DOCKER_HOST or the default socket. */
 export function dockerClient(baseUrl: string | undefined): Docker {
   const url = baseUrl || process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
-  if (url.startsWith('unix://')) return new Docker({ socketPath: url.slice('unix://'.length) });
+  if (url.startsWith('unix://'))
+    return new (dockerLib())({ socketPath: url.slice('unix://'.length) });
   const m = /^(?:tcp|http):\/\/([^:/]+|\[[^\]]+\]):(\d+)\/?$/.exec(url);
   if (!m)
     throw new HubError(
@@ -77,7 +85,7 @@ export function dockerClient(baseUrl: string | undefined): Docker {
       500,
       `DockerSpawner.client_kwargs.base_url (or DOCKER_HOST) ${JSON.stringify(url)} is neither unix:///path nor tcp://host:port.`,
     );
-  return new Docker({ host: m[1], port: Number(m[2]), protocol: 'http' });
+  return new (dockerLib())({ host: m[1], port: Number(m[2]), protocol: 'http' });
 }
 
 export class DockerSpawner implements Spawner {

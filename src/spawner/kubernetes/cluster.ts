@@ -5,7 +5,8 @@
  * Every server's spawner reads its pod from that cache and is woken by its changes: no request
  * per server while servers run, so the hub's work follows what changes, not how many run.
  */
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import { kube } from './client-lib.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { HubError } from '../../errors.js';
 import type { Logger } from '../../log.js';
@@ -15,7 +16,7 @@ type PodListener = (pod: Pod | null) => void;
 
 /** Where the client configuration comes from: an explicit file, else in-cluster, else default. */
 export function loadKubeConfig(kubeconfig: string): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
+  const kc = new (kube().KubeConfig)();
   try {
     if (kubeconfig) {
       if (!existsSync(kubeconfig))
@@ -52,7 +53,7 @@ export function inClusterNamespace(): string | null {
 
 /** The message of a failed API call (the API server's Status message when there is one). */
 export function apiMessage(e: unknown): string {
-  if (e instanceof k8s.ApiException) {
+  if (e instanceof kube().ApiException) {
     const body: unknown = e.body;
     try {
       const parsed = (typeof body === 'string' ? JSON.parse(body) : body) as { message?: string };
@@ -67,7 +68,7 @@ export function apiMessage(e: unknown): string {
 
 /** HTTP status of a failed API call, or 0. */
 export function apiStatus(e: unknown): number {
-  return e instanceof k8s.ApiException ? e.code : 0;
+  return e instanceof kube().ApiException ? e.code : 0;
 }
 
 /** The shared pod watch of one namespace. */
@@ -85,7 +86,7 @@ export class PodWatch {
     readonly labelSelector: string,
     private readonly log: Logger,
   ) {
-    this.informer = k8s.makeInformer<Pod>(
+    this.informer = kube().makeInformer<Pod>(
       kc,
       `/api/v1/namespaces/${namespace}/pods`,
       () => this.api.listNamespacedPod({ namespace, labelSelector }),
@@ -163,7 +164,7 @@ export class KubeCluster {
     readonly kc: k8s.KubeConfig,
     private readonly log: Logger,
   ) {
-    this.core = kc.makeApiClient(k8s.CoreV1Api);
+    this.core = kc.makeApiClient(kube().CoreV1Api);
   }
 
   /** The shared watch of `namespace` for pods labelled `component=<componentLabel>`. */

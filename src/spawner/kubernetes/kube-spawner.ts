@@ -14,7 +14,8 @@
  * finds its pods again even after a template change.
  */
 import type { CoreV1Event } from '@kubernetes/client-node';
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import { kube } from './client-lib.js';
 import { HubError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { JsonObject } from '../../util/json.js';
@@ -300,7 +301,7 @@ export class KubeSpawner implements Spawner {
     let ctrl: AbortController | null = null;
     let done = false;
     const seen = new Set<string>();
-    void new k8s.Watch(kc)
+    void new (kube().Watch)(kc)
       .watch(
         `/api/v1/namespaces/${namespace}/events`,
         { fieldSelector: `involvedObject.uid=${uid}` },
