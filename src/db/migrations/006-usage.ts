@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { withIdColumn } from './dialect.js';
 
 /**
  * Usage accounting (issue 14): one row per server session (spawn request to stop), raw resource
@@ -6,13 +7,7 @@ import { type Kysely, sql } from 'kysely';
  * No foreign keys to users/servers on purpose: the history outlives a deleted user or server.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  const dialectIsPg = (db.getExecutor().adapter.constructor.name ?? '')
-    .toLowerCase()
-    .includes('postgres');
-  const idCol = (tb: any) =>
-    dialectIsPg
-      ? tb.addColumn('id', 'serial', (c: any) => c.primaryKey())
-      : tb.addColumn('id', 'integer', (c: any) => c.primaryKey().autoIncrement());
+  const idCol = (tb: any) => withIdColumn(db, tb);
 
   await idCol(db.schema.createTable('usage_sessions'))
     .addColumn('server_id', 'integer', (c: any) => c.notNull())

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { isPostgres } from './dialect.js';
 
 /**
  * A counter that moves whenever anything a caller's scopes depend on changes: roles and role
@@ -19,8 +20,7 @@ const WATCHED: Array<{ table: string; events: string[] }> = [
   { table: 'oauth_clients', events: ['INSERT', 'UPDATE', 'DELETE'] },
 ];
 
-const isPg = (db: Kysely<unknown>) =>
-  (db.getExecutor().adapter.constructor.name ?? '').toLowerCase().includes('postgres');
+const isPg = isPostgres;
 
 const triggerName = (table: string, event: string) =>
   `authz_bump_${table}_${event.split(' ')[0].toLowerCase()}`;
