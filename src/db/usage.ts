@@ -3,7 +3,9 @@
  * Timestamps are ISO strings like everywhere else; the caller passes them (its clock), so the
  * repository never reads the time itself.
  */
+import type { Selectable } from 'kysely';
 import type { Db } from './connection.js';
+import type { UsageSessionsTable } from './schema.js';
 
 /** An open or closed server session. */
 export interface UsageSession {
@@ -57,21 +59,8 @@ export interface SampleSums {
   samples: number;
 }
 
-type SessionRow = {
-  id: number;
-  server_id: number;
-  user_id: number;
-  user_name: string;
-  server_name: string;
-  spawner: string;
-  profile: string;
-  requested_at: string;
-  started_at: string | null;
-  spawn_seconds: number | null;
-  stopped_at: string | null;
-  stop_reason: string | null;
-  detail: string | null;
-};
+/** A usage_sessions row as read (kysely derives it from the table type). */
+type SessionRow = Selectable<UsageSessionsTable>;
 
 function toSession(r: SessionRow): UsageSession {
   return {
