@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { Hub } from '../../src/hub.js';
 import { loadConfig } from '../../src/config/index.js';
-import { freePort } from '../helpers/ports.js';
+import { freeHubPorts, hubPlaces, mergeConfig } from '../helpers/hub-config.js';
 import { FAKE_SERVER, ROOT } from '../helpers/test-hub.js';
+export { waitFor } from '../helpers/wait.js';
 
 export { ROOT, FAKE_SERVER };
 export { isRootLinux, needsRoot } from '../helpers/linux-users.js';
@@ -58,34 +59,21 @@ export async function startClassicHub(opts: {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'labhub-classic-'));
   chmodSync(dir, 0o755);
   writeFileSync(join(dir, 'jupyterhub_config.py'), opts.pyLines.join('\n') + '\n');
-  const [port, hubPort, apiPort] = [await freePort(), await freePort(), await freePort()];
-  const base: Record<string, Record<string, unknown>> = {
-    JupyterHub: {
-      ip: '127.0.0.1',
-      port,
-      hub_port: hubPort,
-      db_url: `sqlite:///${join(dir, 'hub.sqlite')}`,
-      cookie_secret_file: join(dir, 'cookie_secret'),
-    },
-    ConfigurableHTTPProxy: {
-      api_url: `http://127.0.0.1:${apiPort}`,
-      pid_file: join(dir, 'proxy.pid'),
-    },
-    Spawner: { cmd: [process.execPath, FAKE_SERVER], http_timeout: 20 },
-    Labhub: { server_log_dir: join(dir, 'server-logs') },
-  };
-  const overrides = { ...base };
-  for (const [cls, traits] of Object.entries(opts.overrides ?? {}))
-    overrides[cls] = { ...(overrides[cls] ?? {}), ...traits };
+  const ports = await freeHubPorts();
+  const overrides = mergeConfig(
+    hubPlaces(dir, ports),
+    { Spawner: { cmd: [process.execPath, FAKE_SERVER], http_timeout: 20 } },
+    opts.overrides ?? {},
+  );
   const loaded = loadConfig({ file: join(dir, 'jupyterhub_config.py'), cwd: dir, overrides });
   const hub = new Hub({ loaded, log: opts.log, cwd: dir });
   await hub.start();
   return {
     hub,
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${ports.port}`,
     dir,
-    port,
-    hubPort,
+    port: ports.port,
+    hubPort: ports.hubPort,
     async stop() {
       await hub.stop({ servers: true, proxy: true });
       rmSync(dir, { recursive: true, force: true });
@@ -100,26 +88,5 @@ export function alive(pid: number): boolean {
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Poll `fn` until it returns a truthy value or `ms` pass (then throw with `what`). */
-export async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | null | undefined | false> | T | null | undefined | false,
-  ms = 20_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
   }
 }

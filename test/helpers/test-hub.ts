@@ -9,14 +9,14 @@ import { fileURLToPath } from 'node:url';
 import { Hub } from '../../src/hub.js';
 import { loadConfig } from '../../src/config/index.js';
 import { silentLogger, createLogger, type Logger } from '../../src/log.js';
-import { freePort } from './ports.js';
+import { freeHubPorts, hubPlaces, mergeConfig, type ConfigObject } from './hub-config.js';
 import type { Clock } from '../../src/core/usage/clock.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** A stand-in single-user server (answers any path with JSON); fast to start. */
 export const FAKE_SERVER = join(ROOT, 'test/spawner/fixtures/http-server.mjs');
 
-export type ConfigObject = Record<string, Record<string, unknown>>;
+export type { ConfigObject };
 
 export interface TestHub {
   hub: Hub;
@@ -39,12 +39,6 @@ export interface TestHub {
    * `whileDown` runs between the stop and the start.
    */
   restart(whileDown?: () => Promise<void>): Promise<void>;
-}
-
-function merge(a: ConfigObject, b: ConfigObject): ConfigObject {
-  const out: ConfigObject = { ...a };
-  for (const [cls, traits] of Object.entries(b)) out[cls] = { ...(out[cls] ?? {}), ...traits };
-  return out;
 }
 
 /**
@@ -78,34 +72,23 @@ export async function startTestHub(
   };
   let hub: Hub;
   for (let attempt = 1; ; attempt++) {
-    [port, hubPort, apiPort] = [await freePort(), await freePort(), await freePort()];
-    const base: ConfigObject = {
-      JupyterHub: {
-        ip: '127.0.0.1',
-        port,
-        hub_port: hubPort,
-        authenticator_class: 'dummy',
-        db_url: `sqlite:///${join(dir, 'hub.sqlite')}`,
-        cookie_secret_file: join(dir, 'cookie_secret'),
-      },
-      ConfigurableHTTPProxy: {
-        api_url: `http://127.0.0.1:${apiPort}`,
-        pid_file: join(dir, 'proxy.pid'),
-      },
+    const ports = await freeHubPorts();
+    ({ port, hubPort, apiPort } = ports);
+    const base = mergeConfig(hubPlaces(dir, ports), {
+      JupyterHub: { authenticator_class: 'dummy' },
       DummyAuthenticator: { password: 'pw' },
       Authenticator: { allow_all: true },
       Spawner: opts.realSingleuser
         ? { default_url: '/lab', http_timeout: 60, start_timeout: 120 }
         : { cmd: [process.execPath, FAKE_SERVER], http_timeout: 10 },
       LocalProcessSpawner: { run_as_user: 'self' },
-      Labhub: { server_log_dir: join(dir, 'server-logs') },
-    };
+    });
     if (opts.file) {
       delete base.JupyterHub!.authenticator_class;
       delete base.DummyAuthenticator;
       delete base.Authenticator;
     }
-    const cfg = (config = merge(base, opts.config ?? {}));
+    const cfg = (config = mergeConfig(base, opts.config ?? {}));
     port = Number(cfg.JupyterHub!.port); // a test may choose the public port (e.g. a registered callback URL)
     make = () =>
       new Hub({

@@ -4,34 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { CookieClient } from '../helpers/cookie-client.js';
-import { freePort } from '../helpers/ports.js';
-import { FAKE_SERVER, hubFetch, type TestHub } from '../helpers/test-hub.js';
-import { Hub } from '../../src/hub.js';
-import { loadConfig } from '../../src/config/index.js';
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Poll `cond` every 100 ms until it is truthy (fails with `what` after `ms`). */
-export async function waitFor<T>(
-  what: string,
-  cond: () => Promise<T | null | undefined | false>,
-  ms = 20_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await cond();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+import { hubFetch, startTestHub, type TestHub } from '../helpers/test-hub.js';
+import type { Hub } from '../../src/hub.js';
+export { sleep, waitFor } from '../helpers/wait.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** Log `user` in through the login form (a fresh cookie jar). */
 export async function loggedIn(t: TestHub, user: string): Promise<CookieClient> {
@@ -281,37 +261,6 @@ export async function startLoggedHub(
   log: Logger,
   extra: Record<string, Record<string, unknown>> = {},
 ): Promise<{ hub: Hub; url: string; stop: () => Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'labhub-itest-'));
-  const [port, hubPort, apiPort] = [await freePort(), await freePort(), await freePort()];
-  const config: Record<string, Record<string, unknown>> = {
-    JupyterHub: {
-      ip: '127.0.0.1',
-      port,
-      hub_port: hubPort,
-      authenticator_class: 'dummy',
-      db_url: `sqlite:///${join(dir, 'hub.sqlite')}`,
-      cookie_secret_file: join(dir, 'cookie_secret'),
-    },
-    ConfigurableHTTPProxy: {
-      api_url: `http://127.0.0.1:${apiPort}`,
-      pid_file: join(dir, 'proxy.pid'),
-    },
-    DummyAuthenticator: { password: 'pw' },
-    Authenticator: { allow_all: true },
-    Spawner: { cmd: [process.execPath, FAKE_SERVER], http_timeout: 10 },
-    LocalProcessSpawner: { run_as_user: 'self' },
-    Labhub: { server_log_dir: join(dir, 'server-logs') },
-  };
-  for (const [cls, traits] of Object.entries(extra))
-    config[cls] = { ...(config[cls] ?? {}), ...traits };
-  const hub = new Hub({ loaded: loadConfig({ cwd: dir, overrides: config }), log, cwd: dir });
-  await hub.start();
-  return {
-    hub,
-    url: `http://127.0.0.1:${port}`,
-    async stop() {
-      await hub.stop({ servers: true, proxy: true });
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const t = await startTestHub({ logger: log, config: extra });
+  return { hub: t.hub, url: t.url, stop: () => t.stop() };
 }

@@ -17,8 +17,9 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { freePort } from '../helpers/ports.js';
+import { freeHubPorts, hubPlaces, mergeConfig } from '../helpers/hub-config.js';
 import { FAKE_SERVER, ROOT } from '../helpers/test-hub.js';
+export { waitFor } from '../helpers/wait.js';
 
 export const CLI = join(ROOT, 'bin/labhub.js');
 export const isRootLinux = process.platform === 'linux' && process.getuid?.() === 0;
@@ -57,29 +58,18 @@ export async function writeHubConfig(
     const apiPort = Number(new URL(c.ConfigurableHTTPProxy.api_url).port);
     return { port: c.JupyterHub.port, hubPort: c.JupyterHub.hub_port, apiPort };
   }
-  const [port, hubPort, apiPort] = [await freePort(), await freePort(), await freePort()];
-  const config = {
-    JupyterHub: {
-      ip: '127.0.0.1',
-      port,
-      hub_port: hubPort,
-      authenticator_class: 'dummy',
-      db_url: `sqlite:///${join(dir, 'hub.sqlite')}`,
-      cookie_secret_file: join(dir, 'cookie_secret'),
-    },
-    ConfigurableHTTPProxy: {
-      api_url: `http://127.0.0.1:${apiPort}`,
-      pid_file: join(dir, 'proxy.pid'),
-      check_running_interval: 1,
-    },
+  const ports = await freeHubPorts();
+  const config = mergeConfig(hubPlaces(dir, ports), {
+    JupyterHub: { authenticator_class: 'dummy' },
+    ConfigurableHTTPProxy: { check_running_interval: 1 },
     DummyAuthenticator: { password: 'pw' },
     Authenticator: { allow_all: true },
     Labhub: { generate_self_signed_cert: true },
     Spawner: { cmd: [process.execPath, FAKE_SERVER], http_timeout: 10 },
     LocalProcessSpawner: { run_as_user: 'self' },
-  };
+  });
   writeFileSync(file, stringify(config));
-  return { port, hubPort, apiPort };
+  return ports;
 }
 
 export interface CliHub {
@@ -172,25 +162,4 @@ export function cleanup(dir: string): void {
     }
   }
   rmSync(dir, { recursive: true, force: true });
-}
-
-/** Poll `fn` until it returns a truthy value (then return it), or throw naming `what`. */
-export async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | null | undefined | false> | T | null | undefined | false,
-  ms = 20_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
