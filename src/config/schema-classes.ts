@@ -12,6 +12,7 @@ import {
   strSet,
   t,
 } from './schema-util.js';
+import { SPAWNER_ENV_KEEP } from './env-keep.js';
 
 export const authenticatorTraits = {
   admin_users: t(
@@ -163,16 +164,7 @@ export const spawnerTraits = {
   environment: t(strDict, {}, 'dict[str, str]', 'Extra environment variables for the server.'),
   env_keep: t(
     strList,
-    [
-      'PATH',
-      'PYTHONPATH',
-      'CONDA_ROOT',
-      'CONDA_DEFAULT_ENV',
-      'VIRTUAL_ENV',
-      'LANG',
-      'LC_ALL',
-      'JUPYTERHUB_SINGLEUSER_APP',
-    ],
+    [...SPAWNER_ENV_KEEP],
     'list[str]',
     "Variables passed through from the hub's environment.",
   ),

@@ -1,16 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { SPAWNER_ENV_KEEP } from '../config/env-keep.js';
 import type { HubContext } from './context.js';
 import type { ServiceInfo } from './services.js';
 
+/** What a managed service inherits from the hub: Spawner.env_keep's default, HOME, LD_LIBRARY_PATH. */
 const ENV_KEEP = [
-  'PATH',
-  'PYTHONPATH',
-  'CONDA_ROOT',
-  'CONDA_DEFAULT_ENV',
-  'VIRTUAL_ENV',
-  'LANG',
-  'LC_ALL',
+  ...SPAWNER_ENV_KEEP.filter((k) => k !== 'JUPYTERHUB_SINGLEUSER_APP'),
   'LD_LIBRARY_PATH',
   'HOME',
 ];

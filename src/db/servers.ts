@@ -1,4 +1,6 @@
+import type { Selectable } from 'kysely';
 import type { Db } from './connection.js';
+import type { ServersTable } from './schema.js';
 import { fromIso, isoNow } from './time.js';
 import type { JsonObject } from '../util/json.js';
 
@@ -27,21 +29,7 @@ export interface ActiveServer extends ServerRecord {
   userName: string;
 }
 
-type Row = {
-  id: number;
-  user_id: number;
-  name: string;
-  display_name: string | null;
-  status: string;
-  target: string | null;
-  state: string;
-  user_options: string;
-  started: string | null;
-  last_activity: string | null;
-  last_error: string | null;
-  server_version: string | null;
-  owner_replica: string | null;
-};
+type Row = Selectable<ServersTable>;
 
 function toRecord(r: Row): ServerRecord {
   return {

@@ -44,6 +44,33 @@ export type ShareListing =
 
 const CODE_PREFIX_LENGTH = 4;
 
+/** The server columns both share queries select. */
+interface ServerColumns {
+  server_id: number;
+  server_name: string;
+  server_status: string;
+  owner_id: number;
+  owner_name: string;
+}
+
+const SERVER_COLUMNS = [
+  'servers.id as server_id',
+  'servers.name as server_name',
+  'servers.status as server_status',
+  'owner.id as owner_id',
+  'owner.name as owner_name',
+] as const;
+
+function sharedServer(r: ServerColumns): SharedServer {
+  return {
+    id: r.server_id,
+    ownerId: r.owner_id,
+    ownerName: r.owner_name,
+    name: r.server_name,
+    status: r.server_status,
+  };
+}
+
 /** Shares, share codes and their listings; every listing is one SQL page. */
 export class ShareRepo {
   constructor(private readonly db: Db) {}
@@ -61,39 +88,26 @@ export class ShareRepo {
         'shares.created_at as created_at',
         'shares.user_id as user_id',
         'shares.group_id as group_id',
-        'servers.id as server_id',
-        'servers.name as server_name',
-        'servers.status as server_status',
-        'owner.id as owner_id',
-        'owner.name as owner_name',
+        ...SERVER_COLUMNS,
         'target_user.name as user_name',
         'target_group.name as group_name',
       ]);
   }
 
-  private static toShare(r: {
-    id: number;
-    scopes: string;
-    created_at: string;
-    user_id: number | null;
-    group_id: number | null;
-    server_id: number;
-    server_name: string;
-    server_status: string;
-    owner_id: number;
-    owner_name: string;
-    user_name: string | null;
-    group_name: string | null;
-  }): Share {
+  private static toShare(
+    r: ServerColumns & {
+      id: number;
+      scopes: string;
+      created_at: string;
+      user_id: number | null;
+      group_id: number | null;
+      user_name: string | null;
+      group_name: string | null;
+    },
+  ): Share {
     return {
       id: r.id,
-      server: {
-        id: r.server_id,
-        ownerId: r.owner_id,
-        ownerName: r.owner_name,
-        name: r.server_name,
-        status: r.server_status,
-      },
+      server: sharedServer(r),
       user: r.user_id != null ? { id: r.user_id, name: r.user_name ?? '' } : null,
       group: r.group_id != null ? { id: r.group_id, name: r.group_name ?? '' } : null,
       scopes: JSON.parse(r.scopes),
@@ -231,36 +245,23 @@ export class ShareRepo {
         'share_codes.exchange_count as exchange_count',
         'share_codes.last_exchanged_at as last_exchanged_at',
         'share_codes.hashed as hashed',
-        'servers.id as server_id',
-        'servers.name as server_name',
-        'servers.status as server_status',
-        'owner.id as owner_id',
-        'owner.name as owner_name',
+        ...SERVER_COLUMNS,
       ]);
   }
 
-  private static toCode(r: {
-    id: number;
-    scopes: string;
-    created_at: string;
-    expires_at: string | null;
-    exchange_count: number;
-    last_exchanged_at: string | null;
-    server_id: number;
-    server_name: string;
-    server_status: string;
-    owner_id: number;
-    owner_name: string;
-  }): ShareCode {
+  private static toCode(
+    r: ServerColumns & {
+      id: number;
+      scopes: string;
+      created_at: string;
+      expires_at: string | null;
+      exchange_count: number;
+      last_exchanged_at: string | null;
+    },
+  ): ShareCode {
     return {
       id: r.id,
-      server: {
-        id: r.server_id,
-        ownerId: r.owner_id,
-        ownerName: r.owner_name,
-        name: r.server_name,
-        status: r.server_status,
-      },
+      server: sharedServer(r),
       scopes: JSON.parse(r.scopes),
       createdAt: new Date(r.created_at),
       expiresAt: fromIso(r.expires_at),

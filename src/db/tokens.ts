@@ -1,4 +1,6 @@
+import type { Selectable } from 'kysely';
 import type { Db } from './connection.js';
+import type { ApiTokensTable } from './schema.js';
 import { fromIso, isoAfterSeconds, isoNow } from './time.js';
 import { TOKEN_PREFIX_LENGTH, hashToken, newToken, verifyToken } from './token-hash.js';
 
@@ -28,18 +30,8 @@ export interface NewToken {
   supplied?: string;
 }
 
-type Row = {
-  id: number;
-  user_id: number | null;
-  service_name: string | null;
-  client_id: string;
-  scopes: string;
-  note: string;
-  created: string;
-  last_activity: string | null;
-  expires_at: string | null;
-  session_id: string | null;
-};
+/** A token row as read back (the prefix and hash stay in the database). */
+type Row = Omit<Selectable<ApiTokensTable>, 'prefix' | 'hashed'>;
 const toRecord = (r: Row): TokenRecord => ({
   id: r.id,
   userId: r.user_id,

@@ -1,18 +1,9 @@
 /** Small helpers of the local-process spawner: waiting, host formatting, spawn errors. */
 import { HubError } from '../errors.js';
+import { SPAWNER_ENV_KEEP } from '../config/env-keep.js';
 
-/** LocalProcessSpawner.env_keep default (hub-protocol.md §1.2). */
-export const DEFAULT_ENV_KEEP = [
-  'PATH',
-  'PYTHONPATH',
-  'CONDA_ROOT',
-  'CONDA_DEFAULT_ENV',
-  'VIRTUAL_ENV',
-  'LANG',
-  'LC_ALL',
-  'LD_LIBRARY_PATH',
-  'JUPYTERHUB_SINGLEUSER_APP',
-];
+/** LocalProcessSpawner.env_keep default (hub-protocol.md §1.2), and LD_LIBRARY_PATH for tests. */
+export const DEFAULT_ENV_KEEP = [...SPAWNER_ENV_KEEP, 'LD_LIBRARY_PATH'];
 export const FALLBACK_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 export const SYSTEM_PATH = '/usr/bin:/bin:/usr/sbin:/sbin';
 
