@@ -66,12 +66,16 @@ export function registerSpawnRoutes(app: FastifyInstance, ctx: HubContext): void
       throw new HubError('LABHUB_ERR_BAD_REQUEST', 400, `Invalid server name: ${named.reason}.`);
     return { user, serverName };
   };
+  /** /hub/spawn or /hub/spawn-pending of one server, keeping `next`. */
+  const pageUrl = (page: string, userName: string, serverName: string, next: string) =>
+    `${hub}${page}/${esc(userName)}${serverName ? `/${esc(serverName)}` : ''}${next ? `?next=${encodeURIComponent(next)}` : ''}`;
   const pendingUrl = (userName: string, serverName: string, next: string) =>
-    `${hub}spawn-pending/${esc(userName)}${serverName ? `/${esc(serverName)}` : ''}${next ? `?next=${encodeURIComponent(next)}` : ''}`;
+    pageUrl('spawn-pending', userName, serverName, next);
 
-  const spawnPage = async (req: FastifyRequest, reply: FastifyReply) => {
+  /** The logged-in principal, the server the path names, the safe `next` and its row. */
+  const resolve = async (req: FastifyRequest, reply: FastifyReply) => {
     const p = await pageUser(ctx, req, reply);
-    if (!p) return reply;
+    if (!p) return null;
     const { user, serverName } = await target(req, p);
     const next = safeNextUrl(
       (req.query as Record<string, string>)?.next,
@@ -79,6 +83,13 @@ export function registerSpawnRoutes(app: FastifyInstance, ctx: HubContext): void
       ctx.settings.baseUrl,
     );
     const rec = await ctx.store.servers.get(user.id, serverName);
+    return { p, user, serverName, next, rec };
+  };
+
+  const spawnPage = async (req: FastifyRequest, reply: FastifyReply) => {
+    const r = await resolve(req, reply);
+    if (!r) return reply;
+    const { p, user, serverName, next, rec } = r;
     if (rec?.status === 'running')
       return reply.redirect(next || ctx.spawns.prefix(user.name, serverName), 302);
     if (rec?.status === 'spawning' || rec?.status === 'stopping')
@@ -146,17 +157,11 @@ export function registerSpawnRoutes(app: FastifyInstance, ctx: HubContext): void
   }
 
   const pending = async (req: FastifyRequest, reply: FastifyReply) => {
-    const p = await pageUser(ctx, req, reply);
-    if (!p) return reply;
-    const { user, serverName } = await target(req, p);
-    const next = safeNextUrl(
-      (req.query as Record<string, string>)?.next,
-      req.headers.host,
-      ctx.settings.baseUrl,
-    );
-    const rec = await ctx.store.servers.get(user.id, serverName);
+    const r = await resolve(req, reply);
+    if (!r) return reply;
+    const { p, user, serverName, next, rec } = r;
     const pc = pageContext(ctx, req, reply, p);
-    const spawnUrl = `${hub}spawn/${esc(user.name)}${serverName ? `/${esc(serverName)}` : ''}${next ? `?next=${encodeURIComponent(next)}` : ''}`;
+    const spawnUrl = pageUrl('spawn', user.name, serverName, next);
     if (rec?.status === 'running')
       return reply.redirect(next || ctx.spawns.prefix(user.name, serverName), 302);
     if (rec?.status === 'spawning' || rec?.status === 'stopping') {
