@@ -5,7 +5,8 @@
 // PAM users) one at a time so they do not starve each other on a 2-core machine. A final line
 // sums both phases.
 // Usage: node scripts/run-tests.mjs [path-substring ...]   (no argument = the whole suite)
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { spawn } from 'node:child_process';
 
@@ -32,7 +33,9 @@ function walk(dir, out) {
   return out;
 }
 
-function runPhase(files, concurrency) {
+const timesDir = mkdtempSync(join(tmpdir(), 'labhub-test-times-'));
+
+function runPhase(files, concurrency, name) {
   return new Promise((resolve) => {
     if (!files.length) return resolve({ code: 0, pass: 0, fail: 0 });
     const args = [
@@ -41,6 +44,9 @@ function runPhase(files, concurrency) {
       '--test',
       `--test-concurrency=${concurrency}`,
       '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      `--test-reporter=${join(root, 'scripts/test-durations-reporter.mjs')}`,
+      `--test-reporter-destination=${join(timesDir, name)}`,
       // A test file that leaves a server or timer open would otherwise keep its process, and so
       // the whole run, waiting forever after its tests ended.
       '--test-force-exit',
@@ -79,9 +85,37 @@ if (!files.length) {
 }
 const heavy = files.filter((f) => HEAVY.some((h) => f.startsWith(h)));
 const light = files.filter((f) => !heavy.includes(f));
-const a = await runPhase(light, 2);
-const b = await runPhase(heavy, 1);
+const a = await runPhase(light, 2, 'light');
+const b = await runPhase(heavy, 1, 'heavy');
 const pass = a.pass + b.pass;
 const fail = a.fail + b.fail;
+printSlowest(10);
 console.log(`\ntests: ${pass} passed, ${fail} failed`);
 process.exit(a.code || b.code || (fail ? 1 : 0));
+
+/** The files whose tests took longest (summed top-level test time), to keep the suite in budget. */
+function printSlowest(n) {
+  const rows = [];
+  for (const phase of ['light', 'heavy']) {
+    let text = '';
+    try {
+      text = readFileSync(join(timesDir, phase), 'utf8');
+    } catch {
+      continue;
+    }
+    const perFile = new Map();
+    for (const line of text.split('\n').filter(Boolean)) {
+      const { file, ms } = JSON.parse(line);
+      perFile.set(file, (perFile.get(file) ?? 0) + ms);
+    }
+    for (const [file, ms] of perFile) rows.push({ phase, file, ms });
+  }
+  rmSync(timesDir, { recursive: true, force: true });
+  if (rows.length < 2) return;
+  rows.sort((x, y) => y.ms - x.ms);
+  console.log("\nslowest test files (their tests' time; light files run two at a time):");
+  for (const r of rows.slice(0, n))
+    console.log(
+      `  ${(r.ms / 1000).toFixed(1).padStart(6)} s  ${r.phase}  ${relative(root, r.file)}`,
+    );
+}
