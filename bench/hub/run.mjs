@@ -197,7 +197,9 @@ class HubUnderTest {
         `http://127.0.0.1:${this.apiPort}`,
       ];
       if (opt['labhub-proxy'] === 'chp') args.push('--proxy-command', CHP);
-      this.proc = startProc(process.execPath, args, {
+      // BENCH_LABHUB_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`: profile each labhub run.
+      const nodeArgs = (process.env.BENCH_LABHUB_NODE_ARGS ?? '').split(' ').filter(Boolean);
+      this.proc = startProc(process.execPath, [...nodeArgs, ...args], {
         cwd: this.dir,
         env: { ...env, LABHUB_PLUGIN_PATH: HERE },
         name: 'labhub',

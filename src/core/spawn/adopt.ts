@@ -2,7 +2,7 @@
  * Taking over servers found in the database: after a hub restart (all servers of no live
  * replica) or on the leader's adoption scan (servers of a replica that died).
  */
-import type { ServerRecord } from '../../db/index.js';
+import type { ActiveServer, ServerRecord } from '../../db/index.js';
 import type { Route } from '../../proxy/types.js';
 import { unroutableReason } from '../../util/names.js';
 import { ProgressChannel } from './progress.js';
@@ -36,9 +36,28 @@ export function reattachOne(h: SpawnInternals, userName: string, rec: ServerReco
 }
 
 /**
+ * One warning per gone replica (not one per server: a restart at 500 running servers would
+ * write 500 lines), naming up to 20 of the servers taken over.
+ */
+function logAdoptions(h: SpawnInternals, claimed: readonly ActiveServer[]): void {
+  const byReplica = new Map<string, ActiveServer[]>();
+  for (const a of claimed)
+    if (a.ownerReplica)
+      byReplica.set(a.ownerReplica, [...(byReplica.get(a.ownerReplica) ?? []), a]);
+  for (const [replica, list] of byReplica) {
+    const names = list.slice(0, 20).map((a) => `${a.userName}/${a.name} (${a.status})`);
+    const more = list.length > 20 ? ` and ${list.length - 20} more` : '';
+    h.d.log.warn(
+      `Adopting ${list.length} servers from replica ${replica}, which is gone: ${names.join(', ')}${more}`,
+    );
+  }
+}
+
+/**
  * Servers whose owner is not among `liveReplicas` (nor this replica) are claimed, one adopter
- * each: running ones are kept (route restored unless `existing` has it already, spawner polled
- * meanwhile), the others cleaned up; `spawnLost` is the error recorded on an interrupted spawn.
+ * each: running ones are kept (the routes `existing` lacks restored in one batch while the
+ * spawners are polled), the others cleaned up; `spawnLost` is the error recorded on an
+ * interrupted spawn.
  */
 export async function adoptServers(
   h: SpawnInternals,
@@ -50,28 +69,37 @@ export async function adoptServers(
   let running = 0;
   let cleaned = 0;
   const orphans = await d.store.servers.orphaned([...liveReplicas, h.replicaId]);
+  const claims = await Promise.all(
+    orphans.map((a) => d.store.servers.claimOwner(a.id, a.ownerReplica, h.replicaId)),
+  );
+  const claimed = orphans.filter((_, i) => claims[i]);
+  logAdoptions(h, claimed);
+  const mine = claimed.map((a) => {
+    const live = reattachOne(h, a.userName, a);
+    const routable = h.routes.routable(a.userName, a.name);
+    return { a, live, routable, up: a.status === 'running' && !!a.target && routable };
+  });
+  // The missing routes go to the proxy in one batch while the spawners are polled.
+  const toRoute = mine.filter(
+    ({ a, up }) => up && existing.get(h.prefix(a.userName, a.name))?.target !== a.target,
+  );
+  const routed = h.routes
+    .addMany(
+      toRoute.map(({ a }) => ({ userName: a.userName, serverName: a.name, target: a.target! })),
+    )
+    .catch((e) =>
+      d.log.warn(
+        { err: e },
+        `Could not restore the routes of ${toRoute.map(({ a }) => `${a.userName}/${a.name}`).join(', ')}`,
+      ),
+    );
+  const [statuses] = await Promise.all([
+    Promise.all(mine.map(({ live, up }) => (up ? live.spawner.poll() : Promise.resolve(1)))),
+    routed,
+  ]);
   await Promise.all(
-    orphans.map(async (a) => {
-      if (!(await d.store.servers.claimOwner(a.id, a.ownerReplica, h.replicaId))) return;
-      if (a.ownerReplica)
-        d.log.warn(
-          `Adopting ${a.userName}/${a.name} (${a.status}) from replica ${a.ownerReplica}, which is gone`,
-        );
-      const live = reattachOne(h, a.userName, a);
-      let status: number | null = 1;
-      const routable = h.routes.routable(a.userName, a.name);
-      if (a.status === 'running' && a.target && routable) {
-        const routed =
-          existing.get(h.prefix(a.userName, a.name))?.target === a.target
-            ? Promise.resolve()
-            : h.routes
-                .add(a.userName, a.name, a.target)
-                .catch((e) =>
-                  d.log.warn({ err: e }, `Could not restore the route of ${a.userName}/${a.name}`),
-                );
-        [status] = await Promise.all([live.spawner.poll(), routed]);
-      }
-      if (status === null) {
+    mine.map(async ({ a, live, routable }, i) => {
+      if (statuses[i] === null) {
         running++;
         await d.lifecycle?.reattached({ ...a, serverId: a.id, serverName: a.name });
       } else {
