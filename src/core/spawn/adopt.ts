@@ -69,10 +69,14 @@ export async function adoptServers(
   let running = 0;
   let cleaned = 0;
   const orphans = await d.store.servers.orphaned([...liveReplicas, h.replicaId]);
-  const claims = await Promise.all(
-    orphans.map((a) => d.store.servers.claimOwner(a.id, a.ownerReplica, h.replicaId)),
-  );
-  const claimed = orphans.filter((_, i) => claims[i]);
+  // One compare-and-set statement per previous owner (not one per server).
+  const byOwner = new Map<string | null, number[]>();
+  for (const a of orphans)
+    byOwner.set(a.ownerReplica, [...(byOwner.get(a.ownerReplica) ?? []), a.id]);
+  const won = new Set<number>();
+  for (const [from, ids] of byOwner)
+    for (const id of await d.store.servers.claimOwners(ids, from, h.replicaId)) won.add(id);
+  const claimed = orphans.filter((a) => won.has(a.id));
   logAdoptions(h, claimed);
   const mine = claimed.map((a) => {
     const live = reattachOne(h, a.userName, a);
