@@ -4,7 +4,6 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type LoadedConfig } from './config/index.js';
-import { HubError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { Store, dbTightenedMessage, parseDbUrl } from './db/index.js';
 import type { Tightened } from './security/private-files.js';
@@ -13,10 +12,11 @@ import { loadCookieSecret } from './security/cookie-secret.js';
 import { Permissions } from './core/rbac/permissions.js';
 import { ServiceRegistry } from './core/services.js';
 import { SpawnManager } from './core/spawn/spawn-manager.js';
-import { LoginService } from './core/login.js';
-import { Bootstrap } from './core/bootstrap.js';
 import { createAppServices } from './core/app-services.js';
 import { settingsFromConfig, isWildcardIp, loopbackFor } from './core/settings-from-config.js';
+import { setUpLogin } from './hub/identity.js';
+import { createHubProxy } from './hub/proxy-setup.js';
+import { hubListenHost, listenFailure } from './hub/listen.js';
 import type { Settings } from './core/settings.js';
 import { explainProxyFailure } from './core/proxy-failure.js';
 import type { RuntimeInfo } from './core/runtime-info.js';
@@ -30,16 +30,12 @@ import { prepareHttps } from './core/https-setup.js';
 import type { AcmeManager } from './core/acme.js';
 import { configuredSpawnerOptions } from './core/spawn/spawner-options.js';
 import { resolveAuthenticator } from './auth/registry.js';
-import { createAuthenticator } from './auth/define.js';
-import { authStateKeeper } from './security/crypt-keeper.js';
 import { chooseAuthenticator, requirePam } from './auth/choice.js';
-import { createPolicy } from './auth/policy.js';
-import { createLoginRateLimiter } from './auth/rate-limit.js';
 import { checkSpawnerOptions, resolveSpawner } from './spawner/registry.js';
 import { describeLimitSupport } from './spawner/limits.js';
 import { warmUserEnv } from './spawner/user-env-warmup.js';
 import { defaultServerLogDir } from './spawner/server-log.js';
-import { ManagedProxy } from './proxy/managed.js';
+import type { ManagedProxy } from './proxy/managed.js';
 import type { Proxy } from './proxy/types.js';
 import { UsageAccounting, type SampledServer } from './core/usage/accounting.js';
 import { systemClock, type Clock } from './core/usage/clock.js';
@@ -47,7 +43,6 @@ import { proxySetFor } from './proxy/proxy-set.js';
 import type { ChpClient } from './proxy/chp-client.js';
 import { ReplicaCoordinator } from './core/replicas.js';
 import { leaderJobs } from './core/leader-jobs.js';
-import { proxyEngineFor } from './core/proxy-engine.js';
 
 export interface HubOptions {
   configFile?: string;
@@ -170,52 +165,7 @@ export class Hub {
     );
     await services.loadRuntime(store.apiServices);
 
-    const authenticator = createAuthenticator(authDef, settings.authenticatorOptions, {
-      log: log.child({ component: 'authenticator' }),
-      accounts: store.nativeAccounts,
-    });
-    const keeper = authStateKeeper(
-      !!authenticator.enableAuthState,
-      process.env.JUPYTERHUB_CRYPT_KEY,
-    );
-    if (keeper) store.users.useAuthStateCodec(keeper);
-    const policy = createPolicy(settings.authenticatorOptions, {
-      allowAllByDefault: authenticator.allowAllByDefault === true,
-      normalizeUsername: authenticator.normalizeUsername?.bind(authenticator),
-      log,
-    });
-    // Seeds (admin_users, load_groups, services' tokens) under the authenticator's normalisation.
-    const bootstrap = new Bootstrap({
-      users: store.users,
-      groups: store.groups,
-      tokens: store.tokens,
-      normalize: policy.normalize,
-    });
-    await bootstrap.seedUsersAndGroups({
-      adminUsers: settings.adminUsers,
-      loadGroups: settings.loadGroups,
-    });
-    await bootstrap.seedServiceTokens(settings.services);
-    // What the identity source says about the config (e.g. PAM: admins and groups named in the
-    // config that do not exist on this machine; they are still recorded). In the background.
-    void authenticator.startupNotices?.().then((ns) => {
-      for (const n of ns) log[n.level](n.message);
-    });
-    const rl = settings.loginRateLimit;
-    const limiter = createLoginRateLimiter({
-      perUser: { max: rl.perUser, windowSeconds: rl.windowSeconds },
-      perAddress: { max: rl.perIp, windowSeconds: rl.windowSeconds },
-    });
-    const login = new LoginService({
-      authenticator,
-      authenticatorId: authDef.id,
-      policy,
-      limiter,
-      store,
-      log,
-      metrics,
-      groupsOf: authenticator.groupsOf?.bind(authenticator),
-    });
+    const login = await setUpLogin(authDef, settings, store, log, metrics);
 
     const spawnerDef = await resolveSpawner(settings.spawnerClass, { baseDir: this.opts.cwd });
     checkSpawnerOptions(spawnerDef, settings.spawner.extra);
@@ -243,46 +193,7 @@ export class Hub {
       log.warn(
         `Labhub.http_redirect_port = ${redirectPort} is ignored: it redirects to HTTPS, which needs JupyterHub.ssl_cert/ssl_key or Labhub.generate_self_signed_cert.`,
       );
-    const tlsArgs = tls
-      ? [
-          '--ssl-cert',
-          tls.certFile,
-          '--ssl-key',
-          tls.keyFile,
-          ...(redirectPort
-            ? ['--redirect-port', String(redirectPort), '--redirect-to', String(settings.port)]
-            : []),
-        ]
-      : [];
-    const proxy = new ManagedProxy({
-      apiUrl: settings.proxy.apiUrl,
-      authToken: tokenPlan.token,
-      replacementToken: tokenPlan.replacementToken,
-      onTokenReplaced: tokenPlan.onTokenReplaced,
-      command: settings.proxy.command ? [...settings.proxy.command] : undefined,
-      shouldStart: settings.proxy.shouldStart,
-      publicIp: settings.ip,
-      publicPort: settings.port,
-      errorTarget: `${hubTarget}${settings.hubPrefix}error`,
-      extraArgs: [
-        ...tlsArgs,
-        ...(settings.proxy.debug ? ['--log-level', 'debug'] : []),
-        // Only the bundled labhub-proxy knows --engine (CHP would refuse the flag).
-        ...(settings.proxy.command
-          ? []
-          : [
-              '--engine',
-              proxyEngineFor({ proxyEngine: settings.proxyEngine, acme: settings.acme }),
-            ]),
-      ],
-      pidFile: settings.proxy.pidFile,
-      checkInterval: settings.proxy.checkInterval * 1000,
-      log: {
-        info: (m) => log.info({ component: 'proxy' }, m),
-        warn: (m) => log.warn({ component: 'proxy' }, m),
-        error: (m) => log.error({ component: 'proxy' }, m),
-      },
-    });
+    const proxy = createHubProxy({ settings, tokenPlan, tls, redirectPort, hubTarget, log });
     this.proxy = proxy;
     proxyRef = proxy;
     const clock = this.opts.clock ?? systemClock;
@@ -360,11 +271,7 @@ export class Hub {
       () => null,
       (e: unknown) => e,
     );
-    const hubHost = isWildcardIp(settings.hubIp)
-      ? settings.hubIp === '::'
-        ? '::'
-        : '0.0.0.0'
-      : settings.hubIp;
+    const hubHost = hubListenHost(settings);
     try {
       await this.app.listen({ host: hubHost, port: settings.hubPort });
     } catch (e) {
@@ -373,20 +280,7 @@ export class Hub {
       await proxy.stop({ killProcess: true }).catch(() => undefined);
       await replica.leave();
       await store.close();
-      const err = e as NodeJS.ErrnoException;
-      if (err.code === 'EADDRINUSE')
-        throw new HubError(
-          'LABHUB_ERR_PORT_IN_USE',
-          500,
-          `The hub port ${hubHost}:${settings.hubPort} is already in use (JupyterHub.hub_port). Stop the other process (see 'labhub doctor') or choose another hub_port.`,
-        );
-      if (err.code === 'EACCES')
-        throw new HubError(
-          'LABHUB_ERR_PORT_IN_USE',
-          500,
-          `No permission to listen on port ${settings.hubPort}: ports below 1024 need root.`,
-        );
-      throw e;
+      throw listenFailure(e, hubHost, settings);
     }
     if (!settings.hubPort)
       this.runtime.hubPort = (this.app.server.address() as { port: number }).port;

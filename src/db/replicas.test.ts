@@ -74,3 +74,28 @@ test('servers: compare-and-set start, finish and stop; one adopter per orphan', 
     await store.close();
   }
 });
+
+test('servers: claimOwners takes over many orphans of one owner at once, one adopter each', async () => {
+  const store = await Store.open(parseDbUrl('sqlite://'));
+  try {
+    const ids: number[] = [];
+    for (const name of ['m1', 'm2', 'm3', 'm4']) {
+      const u = await store.users.create(name);
+      const s = await store.servers.ensure(u.id, '');
+      await store.servers.claimForSpawn(s.id, name === 'm4' ? 'other' : 'a', {});
+      await store.servers.update(s.id, { status: 'running' });
+      ids.push(s.id);
+    }
+    await store.servers.update(ids[2]!, { status: 'stopped' });
+    assert.deepEqual(
+      [...(await store.servers.claimOwners(ids, 'a', 'b'))].sort(),
+      [ids[0], ids[1]].sort(),
+      "a's active servers only (not the stopped one, not another owner's)",
+    );
+    assert.equal((await store.servers.claimOwners(ids, 'a', 'c')).size, 0, 'one adopter');
+    assert.equal((await store.servers.byId(ids[0]!))?.ownerReplica, 'b');
+    assert.equal((await store.servers.byId(ids[3]!))?.ownerReplica, 'other');
+  } finally {
+    await store.close();
+  }
+});

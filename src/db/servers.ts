@@ -166,6 +166,32 @@ export class ServerRepo {
     return Number(r.numUpdatedRows) > 0;
   }
 
+  /**
+   * {@link claimOwner} for many servers of the same previous owner, in one statement per 500:
+   * the ids this call took over (compare-and-set on each row, as claimOwner).
+   */
+  async claimOwners(
+    ids: readonly number[],
+    from: string | null,
+    owner: string,
+  ): Promise<Set<number>> {
+    const won = new Set<number>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await this.db
+        .updateTable('servers')
+        .set({ owner_replica: owner })
+        .where('id', 'in', ids.slice(i, i + 500))
+        .where('status', '!=', 'stopped')
+        .where((eb) =>
+          from === null ? eb('owner_replica', 'is', null) : eb('owner_replica', '=', from),
+        )
+        .returning('id')
+        .execute();
+      for (const r of rows) won.add(r.id);
+    }
+    return won;
+  }
+
   /** Active servers whose owner is not among `liveReplicas` (dead replica, or none). */
   async orphaned(liveReplicas: string[]): Promise<ActiveServer[]> {
     const live = new Set(liveReplicas);

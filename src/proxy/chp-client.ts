@@ -9,7 +9,7 @@
 import { Pool, errors as undiciErrors } from 'undici';
 import { HubError } from '../errors.js';
 import type { JsonObject } from '../util/json.js';
-import type { Proxy, Route } from './types.js';
+import type { Proxy, Route, RouteToAdd } from './types.js';
 import { findDotSegment } from '../util/dot-segments.js';
 
 /** Options of {@link ChpClient}. */
@@ -79,6 +79,19 @@ export function chpPathToRoutespec(path: string, hostRouting = false): string {
   return spec;
 }
 
+/**
+ * Routespecs are already URL-escaped (JupyterHub sends them as they are; the proxy decodes
+ * once). Only characters that cannot appear in a request line are escaped here.
+ */
+function escapePath(chpPath: string): string {
+  return chpPath.replace(/[^\x21-\x7e]|[?#]/gu, (c) => encodeURIComponent(c));
+}
+
+/** labhub-proxy's answer header saying it takes batches of routes (proxy/server/api-batch.ts). */
+const BATCH_HEADER = 'x-labhub-proxy-batch';
+/** Routes per batch request (well under the proxy's 1 MiB body limit). */
+const BATCH_SIZE = 1000;
+
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -104,6 +117,11 @@ export class ChpClient implements Proxy {
   private readonly prefix: string;
   private active = 0;
   private readonly waiting: Array<() => void> = [];
+  /**
+   * Whether the proxy takes many routes in one request (labhub-proxy says so on every
+   * GET /api/routes answer; CHP does not): learnt from the last route listing, unknown before.
+   */
+  private batches = false;
 
   constructor(private readonly opts: ChpClientOptions) {
     const u = new URL(opts.apiUrl);
@@ -121,6 +139,37 @@ export class ChpClient implements Proxy {
   async addRoute(routespec: string, target: string, data: JsonObject): Promise<void> {
     const path = routespecToChpPath(routespec, this.opts.hostRouting);
     await this.call('POST', path, { ...data, jupyterhub: true, target }, [201, 200]);
+  }
+
+  /**
+   * Add (or replace) many routes: in batches of {@link BATCH_SIZE} when the proxy takes them
+   * (labhub-proxy), else one request each (the client bounds the concurrency). A proxy that
+   * refuses a batch (replaced by CHP meanwhile) gets the routes one by one from then on.
+   */
+  async addRoutes(routes: ReadonlyArray<RouteToAdd>): Promise<void> {
+    // Checked (and refused) before anything is sent, as addRoute does.
+    const entries = routes.map(
+      (r) =>
+        [
+          escapePath(routespecToChpPath(r.spec, this.opts.hostRouting)),
+          { ...r.data, jupyterhub: true, target: r.target },
+        ] as const,
+    );
+    if (!this.batches) {
+      await Promise.all(routes.map((r) => this.addRoute(r.spec, r.target, r.data)));
+      return;
+    }
+    for (let i = 0; i < entries.length; i += BATCH_SIZE) {
+      const chunk = Object.fromEntries(entries.slice(i, i + BATCH_SIZE));
+      const r = await this.request('POST', '', { routes: chunk }, [201, 200, 400, 404, 405]);
+      if (r.status === 201 || r.status === 200) continue;
+      this.batches = false;
+      this.opts.log?.warn(
+        `proxy ${this.apiUrl} refused a batch of routes (${r.status}: ${r.body.slice(0, 200)}); adding them one by one`,
+      );
+      await Promise.all(routes.slice(i).map((x) => this.addRoute(x.spec, x.target, x.data)));
+      return;
+    }
   }
 
   /** Delete a route; a missing route (404) is not an error. Throws LABHUB_ERR_PROXY. */
@@ -153,6 +202,7 @@ export class ChpClient implements Proxy {
   /** Every route in the proxy, as CHP returns them (path → data incl. last_activity). */
   async getRawRoutes(): Promise<Record<string, JsonObject>> {
     const r = await this.request('GET', '', undefined, [200]);
+    this.batches = r.batches;
     try {
       return JSON.parse(r.body) as Record<string, JsonObject>;
     } catch {
@@ -205,11 +255,8 @@ export class ChpClient implements Proxy {
     chpPath: string,
     body: unknown,
     ok: number[],
-  ): Promise<{ status: number; body: string }> {
-    // Routespecs are already URL-escaped (JupyterHub sends them as they are; the proxy decodes
-    // once). Only characters that cannot appear in a request line are escaped here.
-    const encoded = chpPath.replace(/[^\x21-\x7e]|[?#]/gu, (c) => encodeURIComponent(c));
-    const path = `${this.prefix}/api/routes${encoded}`;
+  ): Promise<{ status: number; body: string; batches: boolean }> {
+    const path = `${this.prefix}/api/routes${escapePath(chpPath)}`;
     const deadline = Date.now() + (this.opts.retryFor ?? 30_000);
     const timeout = this.opts.requestTimeout ?? 10_000;
     let delay = 100;
@@ -230,7 +277,8 @@ export class ChpClient implements Proxy {
             bodyTimeout: timeout,
           });
           const text = await r.body.text();
-          if (ok.includes(r.statusCode)) return { status: r.statusCode, body: text };
+          if (ok.includes(r.statusCode))
+            return { status: r.statusCode, body: text, batches: r.headers[BATCH_HEADER] === '1' };
           if (r.statusCode === 403 || r.statusCode === 401) {
             throw new HubError(
               'LABHUB_ERR_PROXY',

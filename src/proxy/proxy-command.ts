@@ -1,6 +1,6 @@
 /** The labhub-proxy command line the hub starts: its default command and its flags. */
 import { fileURLToPath } from 'node:url';
-import type { ManagedProxyOptions } from './managed.js';
+import type { ManagedProxyOptions } from './managed-options.js';
 
 /** The default proxy command: labhub-proxy run by the current node. */
 export function defaultProxyCommand(): string[] {

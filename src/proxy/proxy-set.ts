@@ -4,12 +4,18 @@
  * reconcile, so a change fails only when no proxy took it.
  */
 import type { JsonObject } from '../util/json.js';
-import type { Proxy, Route } from './types.js';
+import type { Proxy, Route, RouteToAdd } from './types.js';
 import { ChpClient } from './chp-client.js';
 
 export interface ProxyMember {
   apiUrl: string;
   proxy: Proxy;
+}
+
+/** Add many routes to any proxy: one batch call when it has one, else one call per route. */
+export async function addRoutesTo(p: Proxy, routes: ReadonlyArray<RouteToAdd>): Promise<void> {
+  if (p.addRoutes) await p.addRoutes(routes);
+  else await Promise.all(routes.map((r) => p.addRoute(r.spec, r.target, r.data)));
 }
 
 export class ProxySet implements Proxy {
@@ -37,6 +43,10 @@ export class ProxySet implements Proxy {
 
   addRoute(spec: string, target: string, data: JsonObject): Promise<void> {
     return this.each(`the route ${spec}`, (p) => p.addRoute(spec, target, data));
+  }
+
+  addRoutes(routes: ReadonlyArray<RouteToAdd>): Promise<void> {
+    return this.each(`${routes.length} routes`, (p) => addRoutesTo(p, routes));
   }
 
   deleteRoute(spec: string): Promise<void> {

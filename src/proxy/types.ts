@@ -8,6 +8,13 @@ export interface Route {
   lastActivity?: Date | null;
 }
 
+/** One route of a batch (Proxy.addRoutes). */
+export interface RouteToAdd {
+  spec: string;
+  target: string;
+  data: JsonObject;
+}
+
 /**
  * What the hub needs from a proxy. The hub drives every proxy through the
  * configurable-http-proxy REST API (proxy/chp-client.ts).
@@ -22,6 +29,8 @@ export interface Route {
  */
 export interface Proxy {
   addRoute(spec: string, target: string, data: JsonObject): Promise<void>;
+  /** Add many routes, in as few requests as the proxy allows (labhub-proxy: batches). */
+  addRoutes?(routes: ReadonlyArray<RouteToAdd>): Promise<void>;
   deleteRoute(spec: string): Promise<void>;
   getAllRoutes(): Promise<Map<string, Route>>;
   start?(): Promise<void>;

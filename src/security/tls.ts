@@ -12,7 +12,6 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { isIP } from 'node:net';
-import { generate } from 'selfsigned';
 import { HubError } from '../errors.js';
 import {
   makePrivateDirs,
@@ -79,6 +78,8 @@ export async function generateSelfSignedCert(opts: SelfSignedOptions = {}): Prom
   });
   const now = Date.now();
   const notAfter = new Date(now + (opts.days ?? 825) * 86400 * 1000);
+  // Loaded when used: selfsigned pulls in an X.509 library that costs start-up time and memory.
+  const { generate } = await import('selfsigned');
   const pems = await generate([{ name: 'commonName', value: cn.slice(0, 64) }], {
     keyType: 'ec',
     curve: 'P-256',

@@ -7,6 +7,7 @@
 import type { Logger } from '../../log.js';
 import type { ActiveServer } from '../../db/index.js';
 import type { Proxy, Route } from '../../proxy/types.js';
+import { addRoutesTo } from '../../proxy/proxy-set.js';
 import type { HubMetrics } from '../../metrics/hub-metrics.js';
 import { HubError } from '../../errors.js';
 import { unroutableReason } from '../../util/names.js';
@@ -87,12 +88,43 @@ export class ServerRoutes {
     return !why;
   }
 
+  /**
+   * Add (or replace) the routes of several servers in as few proxy requests as the proxy allows
+   * (labhub-proxy: one batch). Throws LABHUB_ERR_UNSAFE_ROUTE before anything is sent, or
+   * LABHUB_ERR_PROXY.
+   */
+  async addMany(
+    servers: ReadonlyArray<{ userName: string; serverName: string; target: string }>,
+  ): Promise<void> {
+    if (!servers.length) return;
+    const routes = servers.map((a) => ({
+      spec: this.spec(a.userName, a.serverName),
+      target: a.target,
+      data: { user: a.userName, server_name: a.serverName },
+    }));
+    const t0 = Date.now();
+    const observe = (status: 'success' | 'failure') => {
+      const s = (Date.now() - t0) / 1000;
+      for (let i = 0; i < routes.length; i++)
+        this.d.metrics.proxyAddDuration.observe({ status }, s);
+    };
+    try {
+      await addRoutesTo(this.d.proxy, routes);
+      observe('success');
+    } catch (e) {
+      observe('failure');
+      throw e;
+    }
+  }
+
   /** Re-push the routes of running servers, all at once; unroutable ones are skipped (logged). */
   async restore(active: ActiveServer[]): Promise<number> {
     const routable = active.filter(
       (a) => a.status === 'running' && a.target && this.routable(a.userName, a.name),
     );
-    await Promise.all(routable.map((a) => this.add(a.userName, a.name, a.target!)));
+    await this.addMany(
+      routable.map((a) => ({ userName: a.userName, serverName: a.name, target: a.target! })),
+    );
     return routable.length;
   }
 

@@ -1,5 +1,5 @@
 import { HubError } from '../../errors.js';
-import type { SpawnManagerDeps } from './spawn-manager.js';
+import type { SpawnManagerDeps } from './spawn-deps.js';
 
 /**
  * JupyterHub.concurrent_spawn_limit and active_server_limit: throws HubError

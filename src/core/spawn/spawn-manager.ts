@@ -1,56 +1,27 @@
-import type { Logger } from '../../log.js';
 import { HubError, isHubError } from '../../errors.js';
-import type { ServerRecord, Store, User } from '../../db/index.js';
+import type { ServerRecord, User } from '../../db/index.js';
 import type { Proxy, Route } from '../../proxy/types.js';
-import type { Spawner, SpawnerDefinition, SpawnerOptions } from '../../spawner/types.js';
-import type { HubMetrics } from '../../metrics/hub-metrics.js';
+import type { Spawner, SpawnerOptions } from '../../spawner/types.js';
 import type { JsonObject } from '../../util/json.js';
-import type { Permissions } from '../rbac/permissions.js';
-import { ProgressChannel, readyEvent } from './progress.js';
+import { ProgressChannel } from './progress.js';
 import { spawnerOptionsFor } from './spawner-options.js';
 import { settlesWithin } from './timeouts.js';
-import type { Settings } from '../settings.js';
-import { clientIdFor, serverPrefixFor } from '../../spawner/spawn-env.js';
+import { serverPrefixFor } from '../../spawner/spawn-env.js';
 import { unroutableReason } from '../../util/names.js';
 import { ServerRoutes } from './server-routes.js';
 import { runSpawnSteps, type Live } from './spawn-steps.js';
 import { checkSpawnLimits } from './spawn-limits.js';
-import { failureCategory, type ServerLifecycle, type SessionEnd } from './lifecycle.js';
-
-export interface SpawnManagerDeps {
-  settings: Settings;
-  store: Store;
-  log: Logger;
-  permissions: Permissions;
-  proxy: Proxy;
-  metrics: HubMetrics;
-  spawner: SpawnerDefinition;
-  /** Told about each server's spawn, start and end (the usage accounting). */
-  lifecycle?: ServerLifecycle;
-  /**
-   * The hub replica this manager runs in (docs/high-availability.md): it owns the servers it
-   * starts, stops or adopts. Default: a one-off id (e.g. `labhub stop --all`).
-   */
-  replicaId?: string;
-  /**
-   * Called before a server starts (after the checks that refuse a start): the authenticator's
-   * refresh_pre_spawn. Throws a HubError to refuse the start (e.g. the login has expired).
-   */
-  beforeSpawn?: (user: User) => Promise<void>;
-  /** Extra environment of a user's server from its auth_state (applied before Spawner.environment). */
-  authStateEnv?: (user: User) => Promise<Record<string, string>>;
-  /** Resolves the single-user command (creating labhub's Python environment if needed). */
-  resolveCommand?: (
-    cmd: string[],
-    report: (msg: string) => void,
-  ) => Promise<{ cmd: string[]; pathPrefix?: string }>;
-}
+import { failureCategory, type SessionEnd } from './lifecycle.js';
+import type { SpawnInternals, SpawnManagerDeps } from './spawn-deps.js';
+import { followSpawn, followUntilStopped } from './follow.js';
+import { tearDown } from './teardown.js';
+import { adoptServers, reattachOne } from './adopt.js';
+import { reconcileRoutes } from './reconcile-routes.js';
+import { pollServers } from './poll.js';
 
 /** How long a start request waits before answering 202 (JupyterHub's slow_spawn_timeout). */
 const SLOW_SPAWN_TIMEOUT_MS = 10_000;
 const SLOW_STOP_TIMEOUT_MS = 10_000;
-/** How often a request waiting on another replica's spawn or stop reads the server row. */
-const FOLLOW_MS = 250;
 
 /**
  * The spawn lifecycle of hub-protocol.md §1.4: token and OAuth client, start, wait for HTTP,
@@ -65,6 +36,8 @@ export class SpawnManager {
   private readonly routes: ServerRoutes;
   /** This replica's id: the owner recorded on the servers it drives. */
   readonly replicaId: string;
+  /** What the teardown, adoption and reconcile modules share with this object. */
+  private readonly inner: SpawnInternals;
 
   constructor(private readonly d: SpawnManagerDeps) {
     this.replicaId = d.replicaId ?? `oneoff-${process.pid}-${Date.now().toString(36)}`;
@@ -74,6 +47,14 @@ export class SpawnManager {
       log: d.log,
       metrics: d.metrics,
     });
+    this.inner = {
+      d,
+      routes: this.routes,
+      live: this.live,
+      replicaId: this.replicaId,
+      prefix: (u, s) => this.prefix(u, s),
+      spawnerOptions: (u, s) => this.spawnerOptions(u, s),
+    };
   }
 
   prefix(userName: string, serverName: string): string {
@@ -263,7 +244,7 @@ export class SpawnManager {
         ? await servers.claimForStop(rec.id, 'running', this.replicaId)
         : await servers.claimForStop(rec.id, 'spawning');
     if (!claimed) return retry();
-    if (!live) live = await this.reattachOne(user.name, rec);
+    if (!live) live = reattachOne(this.inner, user.name, rec);
     const t0 = Date.now();
     const l = live;
     l.stopping = (async () => {
@@ -282,112 +263,31 @@ export class SpawnManager {
   }
 
   /** Wait (up to the slow-stop timeout) for another replica to finish a stop. */
-  private async followUntilStopped(id: number): Promise<'stopped' | 'pending'> {
-    const until = Date.now() + SLOW_STOP_TIMEOUT_MS;
-    for (;;) {
-      const r = await this.d.store.servers.byId(id);
-      if (!r || r.status === 'stopped') return 'stopped';
-      if (Date.now() >= until) return 'pending';
-      await new Promise((res) => setTimeout(res, FOLLOW_MS));
-    }
+  private followUntilStopped(id: number): Promise<'stopped' | 'pending'> {
+    return followUntilStopped(this.d.store, id, SLOW_STOP_TIMEOUT_MS);
   }
 
   /** Tear down everything a server holds; the record ends 'stopped'. Never throws. */
-  private async cleanup(
+  private cleanup(
     userName: string,
     rec: ServerRecord,
     live: Live | undefined,
     opts: { now: boolean; error?: string; end: SessionEnd },
   ): Promise<void> {
-    const wasRunning = rec.status === 'running' || rec.status === 'stopping';
-    await this.routes.remove(userName, rec.name);
-    try {
-      if (live?.spawner) await live.spawner.stop({ now: opts.now });
-    } catch (e) {
-      this.d.log.warn({ err: e }, `Spawner stop of ${userName}/${rec.name} failed`);
-    }
-    const clientId = clientIdFor(userName, rec.name);
-    const client = await this.d.store.oauth.client(clientId);
-    if (client && (client.serverId === null || client.serverId === rec.id)) {
-      // Only this server's own client (see the collision check in runSpawn).
-      await this.d.store.tokens.deleteForClient(clientId);
-      await this.d.store.oauth.deleteClient(clientId);
-    }
-    const prefix = this.prefix(userName, rec.name);
-    await this.d.store.tokens.deleteForUserNote(rec.userId, `Server at ${prefix}`);
-    await this.d.store.servers.update(rec.id, {
-      status: 'stopped',
-      target: null,
-      state: {},
-      ...(opts.error !== undefined ? { lastError: opts.error } : {}),
-    });
-    if (wasRunning && rec.status !== 'spawning') this.d.metrics.runningServers.dec();
-    this.live.delete(rec.id);
-    await this.d.lifecycle?.ended(rec.id, opts.end);
+    return tearDown(this.inner, userName, rec, live, opts);
   }
 
   /** Progress events of a server's current (or last failed) spawn; null if none (§8). */
   progressOf(rec: ServerRecord): ProgressChannel | null {
     const live = this.live.get(rec.id);
     if (live && (live.spawning || rec.status === 'spawning')) return live.progress;
-    if (rec.status === 'spawning' && rec.ownerReplica !== this.replicaId) return this.follow(rec);
+    if (rec.status === 'spawning' && rec.ownerReplica !== this.replicaId) {
+      const sp = this.d.settings.spawner;
+      const timeoutMs = (sp.startTimeout + sp.httpTimeout) * 1000 + 30_000;
+      return followSpawn(this.d.store, rec, timeoutMs, (u, s) => this.prefix(u, s));
+    }
     // A running server's stream is a single ready event, built by the API route.
     return this.failed.get(rec.id) ?? null;
-  }
-
-  /**
-   * The progress of a spawn another replica drives: its detailed messages stay there, so this
-   * stream follows the row (requested, then ready or failed).
-   */
-  private follow(rec: ServerRecord): ProgressChannel {
-    const ch = new ProgressChannel();
-    ch.push({ progress: 0, message: 'Server requested' });
-    void (async () => {
-      const until =
-        Date.now() +
-        (this.d.settings.spawner.startTimeout + this.d.settings.spawner.httpTimeout) * 1000 +
-        30_000;
-      while (!ch.isClosed && Date.now() < until) {
-        await new Promise((res) => setTimeout(res, FOLLOW_MS));
-        const r = await this.d.store.servers.byId(rec.id).catch(() => null);
-        if (!r || r.status === 'stopped' || r.status === 'stopping') {
-          ch.push({
-            progress: 100,
-            failed: true,
-            message: `Spawn failed: ${r?.lastError ?? 'the server was stopped'}`,
-          });
-        } else if (r.status === 'running') {
-          const user = await this.d.store.users.byId(r.userId);
-          ch.push(readyEvent(this.prefix(user?.name ?? '', r.name)));
-        }
-      }
-    })();
-    return ch;
-  }
-
-  /** Create a spawner object for a server found in the database (after a hub restart). */
-  private async reattachOne(userName: string, rec: ServerRecord): Promise<Live> {
-    const options = this.spawnerOptions(userName, rec.name);
-    const spawner = this.d.spawner.create({
-      user: { id: rec.userId, name: userName },
-      serverName: rec.name,
-      hubEnv: {},
-      options,
-      userOptions: rec.userOptions,
-      log: this.d.log.child({ user: userName, server: rec.name }),
-    });
-    spawner.loadState(rec.state);
-    const live: Live = {
-      serverId: rec.id,
-      userName,
-      serverName: rec.name,
-      spawner,
-      progress: new ProgressChannel(),
-      spawning: null,
-      stopping: null,
-    };
-    this.live.set(rec.id, live);
-    return live;
   }
 
   /**
@@ -400,7 +300,8 @@ export class SpawnManager {
   async reattachAll(liveReplicas: string[] = []): Promise<{ running: number; cleaned: number }> {
     const t0 = Date.now();
     const existing = await this.d.proxy.getAllRoutes().catch(() => new Map<string, Route>());
-    const r = await this.adopt(
+    const r = await adoptServers(
+      this.inner,
       liveReplicas,
       existing,
       'The hub restarted while this server was starting.',
@@ -421,7 +322,8 @@ export class SpawnManager {
     const orphans = await this.d.store.servers.orphaned([...liveReplicas, this.replicaId]);
     if (!orphans.length) return { running: 0, cleaned: 0 };
     const existing = await this.d.proxy.getAllRoutes().catch(() => new Map<string, Route>());
-    const r = await this.adopt(
+    const r = await adoptServers(
+      this.inner,
       liveReplicas,
       existing,
       'The hub replica starting this server died.',
@@ -430,103 +332,12 @@ export class SpawnManager {
     return r;
   }
 
-  private async adopt(
-    liveReplicas: string[],
-    existing: Map<string, Route>,
-    spawnLost: string,
-  ): Promise<{ running: number; cleaned: number }> {
-    let running = 0;
-    let cleaned = 0;
-    const orphans = await this.d.store.servers.orphaned([...liveReplicas, this.replicaId]);
-    await Promise.all(
-      orphans.map(async (a) => {
-        if (!(await this.d.store.servers.claimOwner(a.id, a.ownerReplica, this.replicaId))) return;
-        if (a.ownerReplica)
-          this.d.log.warn(
-            `Adopting ${a.userName}/${a.name} (${a.status}) from replica ${a.ownerReplica}, which is gone`,
-          );
-        const live = await this.reattachOne(a.userName, a);
-        let status: number | null = 1;
-        const routable = this.routes.routable(a.userName, a.name);
-        if (a.status === 'running' && a.target && routable) {
-          const routed =
-            existing.get(this.prefix(a.userName, a.name))?.target === a.target
-              ? Promise.resolve()
-              : this.routes
-                  .add(a.userName, a.name, a.target)
-                  .catch((e) =>
-                    this.d.log.warn(
-                      { err: e },
-                      `Could not restore the route of ${a.userName}/${a.name}`,
-                    ),
-                  );
-          [status] = await Promise.all([live.spawner.poll(), routed]);
-        }
-        if (status === null) {
-          running++;
-          await this.d.lifecycle?.reattached({ ...a, serverId: a.id, serverName: a.name });
-        } else {
-          cleaned++;
-          const error = !routable
-            ? `Not routed: ${unroutableReason(a.userName, a.name)}.`
-            : a.status === 'spawning'
-              ? spawnLost
-              : undefined;
-          await this.cleanup(a.userName, a, live, {
-            now: true,
-            error,
-            end:
-              a.status === 'spawning'
-                ? { reason: 'failed', detail: 'hub-restart' }
-                : { reason: 'lost', detail: error ?? 'gone after a hub restart' },
-          });
-        }
-      }),
-    );
-    return { running, cleaned };
-  }
-
-  /**
-   * The leader's route reconcile, for each proxy: its server routes against the database. A
-   * running server's missing or wrong route is added; a route whose server is not active is
-   * removed; with `hub`, the hub's own route too. The proxy's table is read before the rows, so
-   * a route added by a spawn meanwhile is not mistaken for a stray (a rare one removed anyway
-   * comes back at the next reconcile).
-   */
-  async reconcileRoutes(
+  /** The leader's route reconcile of each proxy against the database (see reconcileRoutes). */
+  reconcileRoutes(
     proxies: Array<{ apiUrl: string; proxy: Proxy }>,
     hub?: { spec: string; target: string },
   ): Promise<{ added: number; removed: number; failed: string[] }> {
-    let added = 0;
-    let removed = 0;
-    const failed: string[] = [];
-    for (const { apiUrl, proxy } of proxies) {
-      try {
-        const routes = await proxy.getAllRoutes();
-        const active = await this.d.store.servers.active();
-        const want = new Set(active.map((a) => this.prefix(a.userName, a.name)));
-        if (hub && routes.get(hub.spec)?.target !== hub.target) {
-          await proxy.addRoute(hub.spec, hub.target, { hub: true });
-          added++;
-        }
-        for (const a of active) {
-          if (a.status !== 'running' || !a.target) continue;
-          if (!this.routes.routable(a.userName, a.name)) continue;
-          const spec = this.routes.spec(a.userName, a.name);
-          if (routes.get(spec)?.target === a.target) continue;
-          await proxy.addRoute(spec, a.target, { user: a.userName, server_name: a.name });
-          added++;
-        }
-        for (const [spec, r] of routes) {
-          if (typeof r.data.user !== 'string' || r.data.hub === true || want.has(spec)) continue;
-          await proxy.deleteRoute(spec);
-          removed++;
-        }
-      } catch (e) {
-        failed.push(`${apiUrl}: ${(e as Error).message}`);
-      }
-    }
-    return { added, removed, failed };
+    return reconcileRoutes(this.inner, proxies, hub);
   }
 
   /** Re-push every route (the proxy restarted and lost its table), all at once (the proxy client bounds concurrency). */
@@ -544,33 +355,8 @@ export class SpawnManager {
     this.pollTimer.unref();
   }
 
-  async pollOnce(): Promise<void> {
-    for (const live of [...this.live.values()]) {
-      if (live.spawning || live.stopping) continue;
-      const rec = await this.d.store.servers.byId(live.serverId);
-      if (!rec || rec.status === 'stopped' || rec.ownerReplica !== this.replicaId) {
-        // Stopped, or now driven by another replica (it stopped or adopted it): not ours to poll.
-        this.live.delete(live.serverId);
-        continue;
-      }
-      if (rec.status !== 'running') continue;
-      const t0 = Date.now();
-      const status = await live.spawner.poll();
-      this.d.metrics.serverPollDuration.observe(
-        { status: status === null ? 'running' : 'stopped' },
-        (Date.now() - t0) / 1000,
-      );
-      if (status !== null) {
-        this.d.log.warn(
-          `Server ${live.userName}/${live.serverName} exited with status ${status}; removing its route`,
-        );
-        await this.cleanup(live.userName, rec, live, {
-          now: true,
-          error: `The server exited unexpectedly (status ${status}).`,
-          end: { reason: 'exited', detail: `status ${status}` },
-        });
-      }
-    }
+  pollOnce(): Promise<void> {
+    return pollServers(this.inner);
   }
 
   /** Servers this hub drives that are up (not spawning or stopping), for the usage sampler. */

@@ -13,7 +13,7 @@ import { withTimeout } from './timeouts.js';
 import { issueServerCredentials } from './server-credentials.js';
 import type { ServerRoutes } from './server-routes.js';
 import { bindUrlFor, buildHubEnv, serverPrefixFor } from '../../spawner/spawn-env.js';
-import type { SpawnManagerDeps } from './spawn-manager.js';
+import type { SpawnManagerDeps } from './spawn-deps.js';
 import { waitForHttp } from './wait-http.js';
 
 /** A server this hub process is driving right now (spawning, running or stopping). */

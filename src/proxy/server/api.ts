@@ -4,6 +4,7 @@
  *   GET    /api/routes/<path>                → 200 data+last_activity | 404
  *   POST   /api/routes/<path>  {target,...}  → 201 | 400 (no string target / bad JSON)
  *   DELETE /api/routes/<path>                → 204 | 404
+ * plus a batch of routes in one POST /api/routes (api-batch.ts),
  * plus labhub's own ACME and certificate-reload calls (api-control.ts).
  * Auth: `Authorization: token <CONFIGPROXY_AUTH_TOKEN>`, 403 otherwise (when a token is set).
  * A route path with a dot segment (`/user/../`, `%2e%2e`, …) is refused with 400: it is read as
@@ -16,6 +17,7 @@ import { routeToJson, type RouteData } from './routes.js';
 import { findDotSegment } from '../../util/dot-segments.js';
 import { splitUrl } from './paths.js';
 import { handleControl, isControlPath, type TlsControl } from './api-control.js';
+import { BATCH_HEADER, addBatch, isBatch } from './api-batch.js';
 
 const ROUTES_RE = /^\/api\/routes(\/.*)?$/;
 const MAX_BODY = 1024 * 1024;
@@ -127,6 +129,8 @@ export function createApiHandler(plane: Plane, authToken: string | undefined, tl
       }
       if (data === null || typeof data !== 'object' || Array.isArray(data)) data = {};
       const d = data as Record<string, unknown>;
+      if (path === undefined && isBatch(d))
+        return await addBatch(plane, d.routes as Record<string, unknown>, res, fail);
       if (typeof d.target !== 'string') {
         log.warn('Bad POST data: %s', text.slice(0, 500));
         return fail(res, 400, "Must specify 'target' as string");
@@ -185,5 +189,6 @@ function getRoutes(
     if (since === null || e.lastActivity < since) out[e.path] = routeToJson(e);
   }
   plane.metrics?.apiRouteGet.inc();
+  res.setHeader(BATCH_HEADER, '1');
   json(res, 200, out);
 }

@@ -1,0 +1,44 @@
+import type { ServerRecord } from '../../db/index.js';
+import { clientIdFor } from '../../spawner/spawn-env.js';
+import type { SessionEnd } from './lifecycle.js';
+import type { SpawnInternals } from './spawn-deps.js';
+import type { Live } from './spawn-steps.js';
+
+/**
+ * Tear down everything a server holds (§1.4 stop, in reverse of the spawn): route, process, the
+ * server's token and OAuth client; the record ends 'stopped'. Never throws.
+ */
+export async function tearDown(
+  h: SpawnInternals,
+  userName: string,
+  rec: ServerRecord,
+  live: Live | undefined,
+  opts: { now: boolean; error?: string; end: SessionEnd },
+): Promise<void> {
+  const d = h.d;
+  const wasRunning = rec.status === 'running' || rec.status === 'stopping';
+  await h.routes.remove(userName, rec.name);
+  try {
+    if (live?.spawner) await live.spawner.stop({ now: opts.now });
+  } catch (e) {
+    d.log.warn({ err: e }, `Spawner stop of ${userName}/${rec.name} failed`);
+  }
+  const clientId = clientIdFor(userName, rec.name);
+  const client = await d.store.oauth.client(clientId);
+  if (client && (client.serverId === null || client.serverId === rec.id)) {
+    // Only this server's own client (see the collision check in issueServerCredentials).
+    await d.store.tokens.deleteForClient(clientId);
+    await d.store.oauth.deleteClient(clientId);
+  }
+  const prefix = h.prefix(userName, rec.name);
+  await d.store.tokens.deleteForUserNote(rec.userId, `Server at ${prefix}`);
+  await d.store.servers.update(rec.id, {
+    status: 'stopped',
+    target: null,
+    state: {},
+    ...(opts.error !== undefined ? { lastError: opts.error } : {}),
+  });
+  if (wasRunning && rec.status !== 'spawning') d.metrics.runningServers.dec();
+  h.live.delete(rec.id);
+  await d.lifecycle?.ended(rec.id, opts.end);
+}

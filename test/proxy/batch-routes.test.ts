@@ -1,0 +1,102 @@
+// Many routes in one request (labhub-proxy's POST /api/routes batch, src/proxy/server/api-batch.ts)
+// and the hub's client using it only against labhub-proxy: against configurable-http-proxy it
+// adds the routes one by one, and CHP's own meaning of POST /api/routes (the route `/`) stays.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { ChpClient } from '../../src/proxy/chp-client.js';
+import { startProxy, CHP, type RunningProxy } from './helpers/proxy-process.js';
+
+let lp: RunningProxy;
+let chp: RunningProxy;
+before(async () => {
+  assert.ok(existsSync(CHP[1]!), `configurable-http-proxy is not installed at ${CHP[1]}: npm ci`);
+  [lp, chp] = await Promise.all([startProxy(), startProxy([], { command: CHP })]);
+});
+after(async () => {
+  await Promise.all([lp?.stop(), chp?.stop()]);
+});
+
+const T = 'http://127.0.0.1:9';
+
+test('labhub-proxy: POST /api/routes with a batch adds every route; GET says it takes batches', async () => {
+  const r = await lp.api('POST', '', {
+    routes: {
+      '/batch/a': { target: T, user: 'a' },
+      '/batch/b%20c': { target: T, user: 'b c', last_activity: 'ignored' },
+    },
+  });
+  assert.equal(r.status, 201, r.body);
+  assert.deepEqual(r.json(), { added: 2 });
+  const all = (await lp.api('GET', '')).json() as Record<string, Record<string, unknown>>;
+  assert.equal(all['/batch/a']?.target, T);
+  assert.equal(all['/batch/b c']?.user, 'b c', 'paths are percent-decoded as in the URL form');
+  assert.equal(all['/'], undefined, 'a batch is not the route `/`');
+  const res = await fetch(`${lp.apiUrl}/api/routes`, {
+    headers: { authorization: `token ${lp.token}` },
+  });
+  assert.equal(res.headers.get('x-labhub-proxy-batch'), '1');
+});
+
+test('labhub-proxy: a batch with one bad entry is refused whole (400), nothing added', async () => {
+  for (const [routes, why] of [
+    [{ '/bad/ok': { target: T }, '/bad/x': { target: 'not a url' } }, /absolute URL/],
+    [{ '/bad/ok': { target: T }, '/bad/../y': { target: T } }, /dot segment/],
+    [{ '/bad/ok': { target: T }, '/bad/n': { user: 'n' } }, /target/],
+    [{ 'bad/ok': { target: T } }, /start with '\/'/],
+  ] as const) {
+    const r = await lp.api('POST', '', { routes });
+    assert.equal(r.status, 400, JSON.stringify(routes));
+    assert.match(r.body, why);
+  }
+  assert.equal((await lp.api('GET', '/bad/ok')).status, 404);
+});
+
+test('labhub-proxy: POST /api/routes with a target is still the route `/` (CHP meaning)', async () => {
+  assert.equal((await lp.api('POST', '', { target: T, routes: {} })).status, 201);
+  assert.equal((await lp.api('GET', '/')).status, 200);
+  await lp.api('DELETE', '/');
+});
+
+test('ChpClient.addRoutes: one batch request to labhub-proxy once it has listed its routes', async () => {
+  const c = new ChpClient({ apiUrl: lp.apiUrl, authToken: lp.token });
+  try {
+    await c.getAllRoutes(); // learns that the proxy takes batches
+    const routes = Array.from({ length: 300 }, (_, i) => ({
+      spec: `/user/u${i}/`,
+      target: `${T}${i}`,
+      data: { user: `u${i}`, server_name: '' },
+    }));
+    routes.push({ spec: '/user/a%20b/', target: T, data: { user: 'a b', server_name: '' } });
+    await c.addRoutes(routes);
+    const all = await c.getAllRoutes();
+    assert.equal(all.get('/user/u299/')?.target, `${T}299`);
+    assert.deepEqual(all.get('/user/a%20b/')?.data, { user: 'a b', server_name: '' });
+    assert.match(lp.output(), /Routes added in one batch: 301/);
+  } finally {
+    await c.close();
+  }
+});
+
+test('ChpClient.addRoutes against configurable-http-proxy: one request per route, no batch', async () => {
+  const c = new ChpClient({ apiUrl: chp.apiUrl, authToken: chp.token });
+  try {
+    await c.getAllRoutes();
+    const routes = ['x', 'y', 'z'].map((u) => ({
+      spec: `/user/${u}/`,
+      target: T,
+      data: { user: u, server_name: '' },
+    }));
+    await c.addRoutes(routes);
+    assert.deepEqual([...(await c.getAllRoutes()).keys()].sort(), [
+      '/user/x/',
+      '/user/y/',
+      '/user/z/',
+    ]);
+    assert.doesNotMatch(chp.output(), /Must specify 'target'/, 'no batch was sent to CHP');
+    const raw = (await chp.api('GET', '')).json() as Record<string, unknown>;
+    assert.equal(raw['/'], undefined, 'and no route `/` was made');
+  } finally {
+    await c.close();
+  }
+});
