@@ -7,7 +7,7 @@
  * the groups read here.
  */
 import { z } from 'zod';
-import { authenticatorTraits } from '../../config/schema-classes.js';
+import { authenticatorTraits } from '../../config/schema-auth.js';
 import { oauthenticatorTraits, openIdOAuthenticatorTraits } from '../../config/schema-oauth.js';
 import { HubError } from '../../errors.js';
 import type { JsonObject } from '../../util/json.js';

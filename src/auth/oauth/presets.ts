@@ -5,7 +5,7 @@
  * generic flow (generic.ts) with default endpoints and a `verify` step.
  */
 import { z } from 'zod';
-import { authenticatorTraits } from '../../config/schema-classes.js';
+import { authenticatorTraits } from '../../config/schema-auth.js';
 import {
   azureAdOAuthenticatorTraits,
   gitHubOAuthenticatorTraits,
