@@ -4,7 +4,7 @@
  * defaults to true with this authenticator unless `allowed_users` is set.
  */
 import { z } from 'zod';
-import { dummyAuthenticatorTraits } from '../config/schema-classes.js';
+import { dummyAuthenticatorTraits } from '../config/schema-auth.js';
 import { defineAuthenticator } from './define.js';
 import { constantTimeEqual, logName } from './options.js';
 import { normalizeBasic, validateBasic } from './policy.js';

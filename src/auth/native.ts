@@ -28,7 +28,7 @@ import type {
   SelfServiceAccounts,
 } from './types.js';
 import { HubError, isHubError } from '../errors.js';
-import { authenticatorTraits, nativeAuthenticatorTraits } from '../config/schema-classes.js';
+import { authenticatorTraits, nativeAuthenticatorTraits } from '../config/schema-auth.js';
 import { defineAuthenticator } from './define.js';
 import { logName } from './options.js';
 import { normalizeBasic, validateBasic } from './policy.js';

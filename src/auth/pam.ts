@@ -23,7 +23,7 @@ import {
   authenticatorTraits,
   localAuthenticatorTraits,
   pamAuthenticatorTraits,
-} from '../config/schema-classes.js';
+} from '../config/schema-auth.js';
 import { defineAuthenticator } from './define.js';
 import { logName } from './options.js';
 import { linuxAccountChecks } from './linux-account-checks.js';

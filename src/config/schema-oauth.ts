@@ -72,7 +72,7 @@ export const oauthenticatorTraits = {
     z.string(),
     'username',
     'str',
-    'The user-data field that becomes the hub user name (a dotted path reaches into objects, e.g. `preferred_username`, `email`, `sub`).',
+    'The user-data field that becomes the hub user name (a dotted path reaches into objects, e.g. `preferred_username`, `email`, `sub`), or a template, labhub\'s form of OAuthenticator\'s callable: `{field}` with filters `|localpart` (before the @) and `|lower`, e.g. `"{email|localpart}"`, `"gh-{login}"`.',
   ),
   login_service: t(
     z.string(),
@@ -103,24 +103,6 @@ export const oauthenticatorTraits = {
     '',
     'str',
     'A dotted path into the auth state (`oauth_user.groups`, `oauth_user.realm_access.roles`) holding the groups. Wins over claim_groups_key when set.',
-  ),
-  manage_groups: t(
-    z.boolean(),
-    false,
-    'bool',
-    "The provider's groups become the user's hub groups at each login (missing groups are created; the user leaves hub groups the provider no longer names).",
-  ),
-  enable_auth_state: t(
-    z.boolean(),
-    false,
-    'bool',
-    "Keep the tokens and user data (`access_token`, `refresh_token`, `id_token`, `oauth_user`, …) as the user's auth_state, encrypted (AES-256-GCM) with JUPYTERHUB_CRYPT_KEY; the hub refuses to start without that key.",
-  ),
-  refresh_pre_spawn: t(
-    z.boolean(),
-    false,
-    'bool',
-    'Before a server starts, refresh an expired access token with the refresh token; when that fails the person must log in again.',
   ),
   auth_state_env: t(
     z.record(
@@ -172,7 +154,12 @@ export const oauthClassHelp: Record<string, string> = {
 const name = (login: string) =>
   t(z.string(), login, 'str', 'The provider name on the login button.');
 const claim = (c: string) =>
-  t(z.string(), c, 'str', 'The user-data field that becomes the hub user name.');
+  t(
+    z.string(),
+    c,
+    'str',
+    'The user-data field that becomes the hub user name, or a template such as `"{email|localpart}"` (see OAuthenticator.username_claim).',
+  );
 
 export const gitHubOAuthenticatorTraits = {
   login_service: name('GitHub'),

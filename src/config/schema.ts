@@ -5,17 +5,19 @@
 import type { z } from 'zod';
 import { jupyterHubHelp, jupyterHubTraits } from './schema-hub.js';
 import {
-  authenticatorTraits,
   classHelp,
-  dummyAuthenticatorTraits,
   labhubTraits,
-  localAuthenticatorTraits,
-  nativeAuthenticatorTraits,
-  pamAuthenticatorTraits,
   proxyTraits,
   simpleSpawnerTraits,
   spawnerTraits,
 } from './schema-classes.js';
+import {
+  authenticatorTraits,
+  dummyAuthenticatorTraits,
+  localAuthenticatorTraits,
+  nativeAuthenticatorTraits,
+  pamAuthenticatorTraits,
+} from './schema-auth.js';
 import { ldapAuthenticatorHelp, ldapAuthenticatorTraits } from './schema-ldap.js';
 import { kubeSpawnerHelp, kubeSpawnerTraits } from './schema-kubespawner.js';
 import {

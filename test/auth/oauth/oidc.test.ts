@@ -218,15 +218,21 @@ describe('openid (discovery from the issuer) against a real oidc-provider', () =
     idp = await startTestProvider({
       redirectUris: [`http://127.0.0.1:${port}/hub/oauth_callback`],
       postLogoutRedirectUris: [`http://127.0.0.1:${port}/hub/login`],
-      users: { dora: { preferred_username: 'dora', groups: ['lab'] } },
+      users: { dora: { preferred_username: 'Dora', groups: ['lab'] } },
     });
     process.env.JUPYTERHUB_CRYPT_KEY = randomBytes(32).toString('base64');
     hub = await startTestHub({
       config: {
         JupyterHub: { port, authenticator_class: 'openid' },
-        Authenticator: { allow_all: false, allowed_users: ['dora'] },
-        OpenIDOAuthenticator: {
+        // The auth-state keys only on the base class, as Z2JH's values.yaml writes them.
+        Authenticator: {
+          allow_all: false,
+          allowed_users: ['dora'],
           enable_auth_state: true,
+          manage_groups: true,
+          refresh_pre_spawn: true,
+        },
+        OpenIDOAuthenticator: {
           auth_state_env: {
             ACCESS_TOKEN: 'access_token',
             LAB_USER: 'oauth_user.preferred_username',
@@ -235,7 +241,7 @@ describe('openid (discovery from the issuer) against a real oidc-provider', () =
           client_id: idp.clientId,
           client_secret: idp.clientSecret,
           scope: ['openid', 'profile', 'groups'],
-          username_claim: 'preferred_username',
+          username_claim: '{preferred_username|lower}', // a template (labhub's callable form)
           login_service: 'Lab SSO',
         },
       },
@@ -253,6 +259,14 @@ describe('openid (discovery from the issuer) against a real oidc-provider', () =
     assert.ok(await hub.hub.ctx.store.users.byName('dora'));
   });
 
+  test('Authenticator.enable_auth_state/manage_groups/refresh_pre_spawn apply to the openid login', async () => {
+    await loginAt(hub, idp, 'dora');
+    const dora = (await hub.hub.ctx.store.users.byName('dora'))!;
+    assert.equal(typeof dora.authState?.access_token, 'string', 'auth_state kept');
+    assert.deepEqual(await hub.hub.ctx.store.groups.groupNamesOfUser(dora.id), ['lab']);
+    assert.equal(hub.hub.ctx.settings.authenticatorOptions.refresh_pre_spawn, true);
+  });
+
   test('auth_state_env: the access token and a user-data field reach the server environment', async () => {
     await loginAt(hub, idp, 'dora');
     const dora = (await hub.hub.ctx.store.users.byName('dora'))!;
@@ -265,7 +279,7 @@ describe('openid (discovery from the issuer) against a real oidc-provider', () =
       env: Record<string, string>;
     };
     assert.equal(facts.env.ACCESS_TOKEN, dora.authState!.access_token);
-    assert.equal(facts.env.LAB_USER, 'dora');
+    assert.equal(facts.env.LAB_USER, 'Dora', 'the user data as the provider sent it');
     await fetch(`${hub.api}/users/dora/server`, { method: 'DELETE', headers });
   });
 
