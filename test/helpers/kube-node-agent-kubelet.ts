@@ -16,6 +16,7 @@ import {
   fieldPath,
   kill,
   probeOnce,
+  standInServer,
   statusCode,
   type NodeAgentImage,
   type PodState,
@@ -175,10 +176,11 @@ export function kubelet(ctx: KubeletContext): {
       st.phase = 'backoff';
       return;
     }
+    const standIn = images[image]?.standIn === true;
     const entry = c.command?.length ? c.command : (images[image]?.command ?? []);
-    const argv = [...entry, ...(c.args ?? [])].map((a) =>
-      expand(a, env).replaceAll('0.0.0.0', st.ip!),
-    );
+    const argv = standIn
+      ? ['sleep', 'infinity']
+      : [...entry, ...(c.args ?? [])].map((a) => expand(a, env).replaceAll('0.0.0.0', st.ip!));
     const cwd = c.workingDir ?? st.home;
     await event(pod, 'Normal', 'Created', `Created container: ${c.name}`, 'kubelet', fieldPath(st));
     let startError: string | undefined;
@@ -224,6 +226,10 @@ export function kubelet(ctx: KubeletContext): {
       usedIPs.delete(st.ip!);
       await kill(proc, 0);
       return;
+    }
+    if (standIn) {
+      const server = await standInServer(st.ip!, c.ports?.[0]?.containerPort ?? 8888);
+      proc.once('exit', () => server.close());
     }
     proc.once('exit', (code, signal) => {
       if (st.proc !== proc) return;

@@ -46,6 +46,7 @@ import {
   cond,
   kill,
   merge,
+  podAddress,
   portFree,
   registerNode,
   sleep,
@@ -64,7 +65,7 @@ export interface NodeAgentOptions {
   labels?: Record<string, string>;
   /** What an image provides locally, by image reference. Unknown images: this process's PATH. */
   images?: Record<string, NodeAgentImage>;
-  /** Pod IPs are 127.0.0.N with N in [first, last] (default 10..250, start at random). */
+  /** Pod IPs are podAddress(N) with N in [first, last] (default 10..250: 127.0.0.N; more: 127.0.1.N…), start at random. */
   ipRange?: [number, number];
 }
 
@@ -173,7 +174,8 @@ export async function startKubeNodeAgent(
     for (let i = 0; i <= ipLast - ipFirst; i++) {
       const n = nextIP;
       nextIP = nextIP >= ipLast ? ipFirst : nextIP + 1;
-      const ip = `127.0.0.${n}`;
+      if ((n & 255) === 0 || (n & 255) === 255) continue;
+      const ip = podAddress(n);
       if (usedIPs.has(ip)) continue;
       let free = true;
       for (const port of ports) if (!(await portFree(ip, port))) free = false;
@@ -181,7 +183,7 @@ export async function startKubeNodeAgent(
       usedIPs.add(ip);
       return ip;
     }
-    throw new Error('no free pod IP left in 127.0.0.0/24');
+    throw new Error(`no free pod IP left in ${podAddress(ipFirst)}..${podAddress(ipLast)}`);
   }
 
   // --- scheduling -----------------------------------------------------------------------
