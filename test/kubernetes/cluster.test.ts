@@ -6,6 +6,7 @@ import * as k8s from '@kubernetes/client-node';
 import { startKubeCluster, type KubeCluster } from '../helpers/kube-cluster.js';
 import { startKubeNodeAgent, type KubeNodeAgent } from '../helpers/kube-node-agent.js';
 import { freePort } from '../helpers/ports.js';
+import { eventReasons, waitForPod as waitFor, waitNoPods } from '../helpers/kube-pods.js';
 
 let cluster: KubeCluster;
 let agent: KubeNodeAgent;
@@ -24,39 +25,12 @@ after(async () => {
   await cluster?.stop();
 });
 
-/** Resolves with the pod once `pred` holds, following a watch (ADDED for the current state first). */
-async function waitForPod(
+const waitForPod = (
   ns: string,
   name: string,
   pred: (pod: k8s.V1Pod | undefined, type: string) => boolean,
-): Promise<k8s.V1Pod | undefined> {
-  let started: Promise<AbortController> | undefined;
-  try {
-    return await new Promise<k8s.V1Pod | undefined>((resolve, reject) => {
-      started = new k8s.Watch(kc).watch(
-        `/api/v1/namespaces/${ns}/pods`,
-        { fieldSelector: `metadata.name=${name}` },
-        (type, obj: k8s.V1Pod) => {
-          const pod = type === 'DELETED' ? undefined : obj;
-          if (pred(pod, type)) resolve(pod);
-        },
-        (err) => reject(err ?? new Error('watch ended')),
-      );
-      started.catch(reject);
-    });
-  } finally {
-    // the predicate can hold before watch() resolves: wait for its controller, then end the watch
-    (await started?.catch(() => undefined))?.abort();
-  }
-}
-
-async function reasons(ns: string, name: string): Promise<string[]> {
-  const list = await core.listNamespacedEvent({
-    namespace: ns,
-    fieldSelector: `involvedObject.name=${name}`,
-  });
-  return list.items.map((e) => e.reason!);
-}
+) => waitFor(kc, ns, name, pred);
+const reasons = (ns: string, name: string) => eventReasons(core, ns, name);
 
 function pod(
   name: string,
@@ -241,4 +215,20 @@ test('a ResourceQuota refuses a pod over it, as the API server admission does', 
       return true;
     },
   );
+});
+
+test('pods deleted right after their creation: the agent meets no error and leaves no process behind', async () => {
+  const ns = 'churn';
+  await cluster.createNamespace(ns);
+  for (let i = 0; i < 40; i++) {
+    const name = `p${i}`;
+    await core.createNamespacedPod({ namespace: ns, body: pod(name, ['sleep', '60']) });
+    // deleted at once, or while the agent binds, starts or reports it
+    await new Promise((r) => setTimeout(r, i * 3));
+    await core.deleteNamespacedPod({ namespace: ns, name, gracePeriodSeconds: i % 2 });
+  }
+  await waitNoPods(core, ns);
+  await new Promise((r) => setTimeout(r, 500)); // let the agent finish the work it queued
+  assert.deepEqual(agent.errors(), []);
+  assert.equal(agent.processes(), 0, 'no process of a deleted pod is left running');
 });

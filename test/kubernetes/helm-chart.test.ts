@@ -184,7 +184,6 @@ test('default values: hub, proxy, RBAC, NetworkPolicies, SQLite PVC; labhub read
     ['watch', 'pods'],
     ['create', 'persistentvolumeclaims'],
     ['create', 'services'],
-    ['create', 'secrets'],
     ['list', 'events'],
   ])
     assert.equal(await can(verb, resource), true, `${verb} ${resource}`);
@@ -196,6 +195,7 @@ test('default values: hub, proxy, RBAC, NetworkPolicies, SQLite PVC; labhub read
     'no RBAC escalation',
   );
   assert.equal(await can('patch', 'pods'), false, 'no verb beyond the spawner’s');
+  assert.equal(await can('get', 'secrets'), false, 'no Secrets: the spawner uses none');
 });
 
 test('a Zero to JupyterHub values.yaml: hub.config moves over, singleuser.* maps to KubeSpawner, HTTPS from a Secret; applied', async () => {

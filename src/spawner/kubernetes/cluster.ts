@@ -8,6 +8,8 @@
 import type * as k8s from '@kubernetes/client-node';
 import { kube } from './client-lib.js';
 import { existsSync, readFileSync } from 'node:fs';
+import { isIPv6 } from 'node:net';
+import { join } from 'node:path';
 import { HubError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 
@@ -22,7 +24,7 @@ export function loadKubeConfig(kubeconfig: string): k8s.KubeConfig {
       if (!existsSync(kubeconfig))
         throw new Error(`the file ${kubeconfig} (KubeSpawner.kubeconfig) does not exist`);
       kc.loadFromFile(kubeconfig);
-    } else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
+    } else if (process.env.KUBERNETES_SERVICE_HOST) loadInCluster(kc);
     else kc.loadFromDefault();
   } catch (e) {
     throw new HubError(
@@ -40,12 +42,56 @@ export function loadKubeConfig(kubeconfig: string): k8s.KubeConfig {
   return kc;
 }
 
+/**
+ * The folder of the pod's service account (token, ca.crt, namespace), where the kubelet mounts
+ * it. LABHUB_KUBE_SERVICEACCOUNT_DIR moves it: for tests, which write the three files of a real
+ * service account's token into a scratch folder (test/kubernetes/in-cluster.test.ts).
+ */
+export function serviceAccountDir(): string {
+  return (
+    process.env.LABHUB_KUBE_SERVICEACCOUNT_DIR || '/var/run/secrets/kubernetes.io/serviceaccount'
+  );
+}
+
+/**
+ * In-cluster configuration, as client-go's: the API server at
+ * KUBERNETES_SERVICE_HOST:KUBERNETES_SERVICE_PORT, verified with the service account's ca.crt,
+ * authenticated with its token — re-read from the file as the kubelet rotates it.
+ */
+function loadInCluster(kc: k8s.KubeConfig): void {
+  const dir = serviceAccountDir();
+  const host = process.env.KUBERNETES_SERVICE_HOST!;
+  const port = process.env.KUBERNETES_SERVICE_PORT || '443';
+  for (const f of ['token', 'ca.crt'])
+    if (!existsSync(join(dir, f)))
+      throw new Error(
+        `KUBERNETES_SERVICE_HOST is set (the hub runs in a pod) but ${join(dir, f)} does not exist: is a service account token mounted into the hub's pod (automountServiceAccountToken)?`,
+      );
+  const server = `https://${isIPv6(host) ? `[${host}]` : host}:${port}`;
+  kc.loadFromOptions({
+    clusters: [{ name: 'in-cluster', server, caFile: join(dir, 'ca.crt'), skipTLSVerify: false }],
+    users: [
+      {
+        name: 'service-account',
+        authProvider: { name: 'tokenFile', config: { tokenFile: join(dir, 'token') } },
+      },
+    ],
+    contexts: [
+      {
+        name: 'in-cluster',
+        cluster: 'in-cluster',
+        user: 'service-account',
+        namespace: inClusterNamespace() ?? undefined,
+      },
+    ],
+    currentContext: 'in-cluster',
+  });
+}
+
 /** The namespace of the hub's own pod (its service account), or null outside a cluster. */
 export function inClusterNamespace(): string | null {
   try {
-    return (
-      readFileSync('/var/run/secrets/kubernetes.io/serviceaccount/namespace', 'utf8').trim() || null
-    );
+    return readFileSync(join(serviceAccountDir(), 'namespace'), 'utf8').trim() || null;
   } catch {
     return null;
   }

@@ -13,44 +13,33 @@
  * State: `pod_name`, `namespace`, `dns_name`, `pvc_name` (KubeSpawner's keys), so a restarted hub
  * finds its pods again even after a template change.
  */
-import type { CoreV1Event } from '@kubernetes/client-node';
 import type * as k8s from '@kubernetes/client-node';
-import { kube } from './client-lib.js';
 import { HubError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { JsonObject } from '../../util/json.js';
 import { withServiceUrl } from '../spawn-env.js';
-import { tcpAccepts } from '../proc.js';
 import type { Spawner, SpawnerContext, SpawnProgress } from '../types.js';
-import {
-  apiMessage,
-  apiStatus,
-  clusterFor,
-  inClusterNamespace,
-  type KubeCluster,
-  type Pod,
-  type PodWatch,
-} from './cluster.js';
+import { apiStatus, clusterFor, inClusterNamespace, type KubeCluster } from './cluster.js';
 import { expandAll, expandTemplate, templateFields, type NameSubject } from './names.js';
 import { podManifest, pvcManifest, serviceManifest, type ServerIdentity } from './manifests.js';
 import { kubeOptions, optionsForSpawn, type KubeOptions } from './options.js';
-import {
-  eventLine,
-  exitStatusOf,
-  isPodRunning,
-  isPodStopped,
-  podFailure,
-  unschedulableMessage,
-} from './pod-status.js';
+import { exitStatusOf, isPodStopped } from './pod-status.js';
 import { hubEnvForPod } from './pod-env.js';
+import { createPod, deleteAndWait, ensureService, refused } from './pod-ops.js';
+import {
+  bracket,
+  followEvents,
+  podPort,
+  waitListening,
+  waitRunning,
+  type StartSession,
+} from './pod-wait.js';
 
 const DEFAULT_PORT = 8888;
-/** How long stop() waits for a deleted pod to disappear (beyond its grace period). */
-const STOP_WAIT_S = 30;
 
-export class KubeSpawner implements Spawner {
-  private readonly log: Logger;
-  private readonly who: string;
+export class KubeSpawner implements Spawner, StartSession {
+  readonly log: Logger;
+  readonly who: string;
   private readonly configured: KubeOptions;
   private state: {
     podName: string;
@@ -61,7 +50,8 @@ export class KubeSpawner implements Spawner {
   private events: SpawnProgress[] = [];
   private waiters = new Set<() => void>();
   private starting = false;
-  private stopRequested = false;
+  private stopAsked = false;
+  private stopWaiter: (() => void) | null = null;
   private cluster: KubeCluster | null = null;
   /** uid of the pod the current start created (null before it exists). */
   private createdUid: string | null = null;
@@ -76,12 +66,24 @@ export class KubeSpawner implements Spawner {
     this.configured = kubeOptions(ctx.options.extra);
   }
 
+  get startTimeout(): number {
+    return this.ctx.options.startTimeout;
+  }
+
+  stopRequested(): boolean {
+    return this.stopAsked;
+  }
+
+  onStop(fn: (() => void) | null): void {
+    this.stopWaiter = fn;
+  }
+
   private link(): KubeCluster {
     this.cluster ??= clusterFor(this.configured.kubeconfig, this.log);
     return this.cluster;
   }
 
-  private emit(message: string, progress?: number): void {
+  emit(message: string, progress?: number): void {
     this.events.push(progress === undefined ? { message } : { progress, message });
     this.wake();
   }
@@ -163,7 +165,7 @@ export class KubeSpawner implements Spawner {
       );
     this.events = [];
     this.starting = true;
-    this.stopRequested = false;
+    this.stopAsked = false;
     this.createdUid = null;
     try {
       return await this.doStart();
@@ -177,7 +179,7 @@ export class KubeSpawner implements Spawner {
     }
   }
 
-  private cancelled(): HubError {
+  cancelled(): HubError {
     return new HubError(
       'LABHUB_ERR_SPAWN_FAILED',
       500,
@@ -206,18 +208,19 @@ export class KubeSpawner implements Spawner {
         });
         this.emit(`PersistentVolumeClaim ${m.id.pvcName} created`);
       } catch (e) {
-        if (apiStatus(e) !== 409) throw this.refused('the PersistentVolumeClaim', m.id.pvcName, e);
+        if (apiStatus(e) !== 409) throw refused(this, 'the PersistentVolumeClaim', m.id.pvcName, e);
       }
     }
     this.state.pvcName = m.id.pvcName;
-    if (this.stopRequested) throw this.cancelled();
+    if (this.stopAsked) throw this.cancelled();
 
-    const created = await this.createPod(api, watch, m.namespace, m.pod as k8s.V1Pod);
+    const created = await createPod(this, api, watch, m.namespace, m.pod as k8s.V1Pod);
     this.createdUid = created.metadata!.uid!;
-    if (this.stopRequested) throw this.cancelled();
+    if (this.stopAsked) throw this.cancelled();
     this.emit(`Pod ${m.namespace}/${m.id.podName} created`);
     if (o.services_enabled)
-      await this.ensureService(
+      await ensureService(
+        this,
         api,
         m.namespace,
         serviceManifest(o, m.id, m.port, {
@@ -226,207 +229,22 @@ export class KubeSpawner implements Spawner {
         }),
       );
     const stopEvents = o.events_enabled
-      ? this.followEvents(cluster.kc, m.namespace, created.metadata!.uid!)
+      ? followEvents(this, cluster.kc, m.namespace, created.metadata!.uid!)
       : () => undefined;
     try {
-      const pod = await this.waitRunning(watch, m.id.podName, created.metadata!.uid!);
+      const pod = await waitRunning(this, watch, m.id.podName, created.metadata!.uid!);
       const host = o.services_enabled ? m.dnsName : pod.status!.podIP!;
       const port = podPort(pod) ?? m.port;
-      await this.waitListening(watch, m.id.podName, host, port);
+      await waitListening(this, watch, m.id.podName, host, port);
       return { url: `http://${bracket(host)}:${port}` };
     } finally {
       stopEvents();
     }
   }
 
-  private refused(what: string, name: string, e: unknown): HubError {
-    const status = apiStatus(e);
-    const msg = apiMessage(e);
-    const quota = /exceeded quota/i.test(msg)
-      ? ' (a ResourceQuota of the namespace is used up)'
-      : '';
-    return new HubError(
-      'LABHUB_ERR_SPAWN_FAILED',
-      500,
-      `The cluster refused ${what} ${name} of ${this.who}${quota}: ${msg}${status ? ` (HTTP ${status})` : ''}`,
-    );
-  }
-
-  /** Creates the pod; a stopped or terminating pod of the same name is deleted first (once). */
-  private async createPod(
-    api: k8s.CoreV1Api,
-    watch: PodWatch,
-    namespace: string,
-    body: k8s.V1Pod,
-  ): Promise<Pod> {
-    const name = body.metadata!.name!;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await api.createNamespacedPod({ namespace, body });
-      } catch (e) {
-        if (apiStatus(e) !== 409 || attempt > 0)
-          throw this.refused('the pod', `${namespace}/${name}`, e);
-      }
-      const old = watch.get(name);
-      if (old && !isPodStopped(old))
-        throw new HubError(
-          'LABHUB_ERR_CONFLICT',
-          409,
-          `A pod named ${namespace}/${name} is already running for ${this.who}; stop it first.`,
-        );
-      this.emit(`Removing the old pod ${namespace}/${name}`);
-      await this.deleteAndWait(api, watch, namespace, name, 0);
-    }
-  }
-
-  private async ensureService(
-    api: k8s.CoreV1Api,
-    namespace: string,
-    body: Record<string, unknown>,
-  ): Promise<void> {
-    try {
-      await api.createNamespacedService({ namespace, body: body as k8s.V1Service });
-    } catch (e) {
-      if (apiStatus(e) !== 409)
-        throw this.refused(
-          'the Service',
-          `${namespace}/${String((body.metadata as { name: string }).name)}`,
-          e,
-        );
-    }
-  }
-
-  /** Streams the pod's events into the progress while it starts. Returns the stop function. */
-  private followEvents(kc: k8s.KubeConfig, namespace: string, uid: string): () => void {
-    let ctrl: AbortController | null = null;
-    let done = false;
-    const seen = new Set<string>();
-    void new (kube().Watch)(kc)
-      .watch(
-        `/api/v1/namespaces/${namespace}/events`,
-        { fieldSelector: `involvedObject.uid=${uid}` },
-        (type: string, ev: CoreV1Event) => {
-          if (type !== 'ADDED' && type !== 'MODIFIED') return;
-          const key = `${ev.metadata?.uid}:${ev.count ?? 1}`;
-          if (seen.has(key)) return;
-          seen.add(key);
-          this.emit(eventLine(ev));
-        },
-        () => undefined,
-      )
-      .then(
-        (c) => {
-          ctrl = c;
-          if (done) c.abort();
-        },
-        (e: unknown) => this.log.debug({ err: e }, 'event watch failed'),
-      );
-    return () => {
-      done = true;
-      ctrl?.abort();
-    };
-  }
-
-  /** Waits on the shared watch until the pod runs; fails on what will not resolve itself. */
-  private waitRunning(watch: PodWatch, name: string, uid: string): Promise<Pod> {
-    const timeoutS = this.ctx.options.startTimeout > 0 ? this.ctx.options.startTimeout : 60;
-    return new Promise<Pod>((resolve, reject) => {
-      let unschedulable: string | null = null;
-      let finished = false;
-      const finish = (err: Error | null, pod?: Pod) => {
-        if (finished) return;
-        finished = true;
-        unsubscribe();
-        clearTimeout(timer);
-        this.stopWaiter = null;
-        if (err) reject(err);
-        else resolve(pod!);
-      };
-      const check = (pod: Pod | null | undefined) => {
-        if (!pod || pod.metadata?.uid !== uid) {
-          if (pod === null)
-            finish(
-              new HubError(
-                'LABHUB_ERR_SPAWN_FAILED',
-                500,
-                `The pod of ${this.who} was deleted while starting.`,
-              ),
-            );
-          return;
-        }
-        if (isPodRunning(pod)) return finish(null, pod);
-        const failure = podFailure(pod);
-        if (failure)
-          return finish(
-            new HubError(
-              'LABHUB_ERR_SPAWN_FAILED',
-              500,
-              `The server of ${this.who} cannot start: ${failure}`,
-            ),
-          );
-        const u = unschedulableMessage(pod);
-        if (u && u !== unschedulable) this.emit(`The pod cannot be scheduled yet: ${u}`);
-        unschedulable = u;
-      };
-      const unsubscribe = watch.subscribe(name, check);
-      this.stopWaiter = () => finish(this.cancelled());
-      // Just under start_timeout, so that the hub's timeout error is this clearer one.
-      const timer = setTimeout(
-        () =>
-          finish(
-            new HubError(
-              'LABHUB_ERR_SPAWN_TIMEOUT',
-              500,
-              unschedulable
-                ? `The pod of ${this.who} was not scheduled within ${timeoutS} s (Spawner.start_timeout): ${unschedulable}`
-                : `The pod of ${this.who} did not become ready within ${timeoutS} s (Spawner.start_timeout).`,
-            ),
-          ),
-        Math.max(1, timeoutS * 1000 - 500),
-      );
-      timer.unref();
-      check(watch.get(name));
-    });
-  }
-
-  private stopWaiter: (() => void) | null = null;
-
-  /**
-   * After the pod runs: until its server accepts connections (as the local spawners resolve),
-   * failing when the pod stops, is stopped, or start_timeout passes.
-   */
-  private async waitListening(
-    watch: PodWatch,
-    name: string,
-    host: string,
-    port: number,
-  ): Promise<void> {
-    const timeoutS = this.ctx.options.startTimeout > 0 ? this.ctx.options.startTimeout : 60;
-    const deadline = Date.now() + timeoutS * 1000 - 500;
-    for (;;) {
-      if (this.stopRequested) throw this.cancelled();
-      const pod = watch.get(name);
-      const failure = pod ? podFailure(pod) : 'the pod was deleted';
-      if (failure || !pod || isPodStopped(pod))
-        throw new HubError(
-          'LABHUB_ERR_SPAWN_FAILED',
-          500,
-          `The server of ${this.who} cannot start: ${failure ?? 'the pod stopped'}`,
-        );
-      if (await tcpAccepts(host, port, 500)) return;
-      if (Date.now() > deadline)
-        throw new HubError(
-          'LABHUB_ERR_SPAWN_TIMEOUT',
-          500,
-          `The server of ${this.who} did not listen on ${host}:${port} within ${timeoutS} s (Spawner.start_timeout).`,
-        );
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-
   async stop(opts: { now?: boolean } = {}): Promise<void> {
     if (this.starting) {
-      this.stopRequested = true;
+      this.stopAsked = true;
       this.stopWaiter?.();
     }
     if (!this.state) return;
@@ -451,59 +269,14 @@ export class KubeSpawner implements Spawner {
       );
       return;
     }
-    await this.deleteAndWait(
+    await deleteAndWait(
+      this,
       cluster.core,
       watch,
       s.namespace,
       s.podName,
       now ? 0 : this.configured.delete_grace_period,
     );
-  }
-
-  private async deleteAndWait(
-    api: k8s.CoreV1Api,
-    watch: PodWatch,
-    namespace: string,
-    name: string,
-    grace: number,
-  ): Promise<void> {
-    const gone = new Promise<void>((resolve) => {
-      const unsub = watch.subscribe(name, (p) => {
-        if (p === null) {
-          unsub();
-          resolve();
-        }
-      });
-      if (!watch.get(name)) {
-        unsub();
-        resolve();
-      }
-    });
-    try {
-      await api.deleteNamespacedPod({ namespace, name, gracePeriodSeconds: grace });
-    } catch (e) {
-      if (apiStatus(e) !== 404)
-        throw new HubError(
-          'LABHUB_ERR_SPAWN_FAILED',
-          500,
-          `Cannot delete the pod ${namespace}/${name}: ${apiMessage(e)}`,
-        );
-      // Not found: it may still be in the cache until its DELETED event arrives.
-    }
-    const limit = (grace + STOP_WAIT_S) * 1000;
-    let timer: NodeJS.Timeout | undefined;
-    const ok = await Promise.race([
-      gone.then(() => true),
-      new Promise<false>((r) => {
-        timer = setTimeout(() => r(false), limit);
-        timer.unref();
-      }),
-    ]);
-    clearTimeout(timer);
-    if (!ok)
-      this.log.warn(
-        `The pod ${namespace}/${name} was still there ${limit / 1000} s after its deletion`,
-      );
   }
 
   async poll(): Promise<number | null> {
@@ -556,15 +329,4 @@ export class KubeSpawner implements Spawner {
 /** The hub's namespace: its pod's own in a cluster, else `default` (KubeSpawner's rule). */
 function hubNamespace(): string {
   return inClusterNamespace() ?? 'default';
-}
-
-function bracket(ip: string): string {
-  return ip.includes(':') ? `[${ip}]` : ip;
-}
-
-/** The `notebook-port` of the pod's containers (KubeSpawner's _get_pod_port). */
-function podPort(pod: Pod): number | null {
-  for (const c of pod.spec?.containers ?? [])
-    for (const p of c.ports ?? []) if (p.name === 'notebook-port') return p.containerPort;
-  return null;
 }
