@@ -86,8 +86,15 @@ function cleanup() {
   }
 }
 process.on('exit', cleanup);
-process.on('SIGINT', () => process.exit(130));
-process.on('SIGTERM', () => process.exit(143));
+let shutdown = async () => undefined; // ends the node agent and the cluster once they run
+for (const [sig, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+])
+  process.on(sig, () => {
+    cleanup();
+    void shutdown().finally(() => process.exit(code));
+  });
 
 /** API-server requests of `user` so far: the audit log has one line per request (stage RequestReceived). */
 function apiRequests(auditLog, user) {
@@ -248,6 +255,13 @@ class Hub {
     return { status: r.status, json: text ? JSON.parse(text) : null };
   }
 
+  async activeCount() {
+    const r = await this.api('GET', '/users?state=active&limit=1', null, PAGINATED).catch(
+      () => null,
+    );
+    return r?.json?._pagination?.total ?? -1;
+  }
+
   async readyCount() {
     const r = await this.api('GET', '/users?state=ready&limit=1', null, PAGINATED).catch(
       () => null,
@@ -279,10 +293,15 @@ async function benchHub(h, names) {
       }
     }),
   );
+  // Done when no server is pending any more: each is ready, or failed/stopped (counted).
   for (let last = -1; ;) {
     const ready = await h.readyCount();
-    if (ready >= names.length) break;
-    if (ready !== last) log(`${h.kind}: ${ready}/${names.length} ready`);
+    const active = await h.activeCount();
+    if (ready >= 0 && active === ready) {
+      R.failed = names.length - ready;
+      break;
+    }
+    if (ready !== last) log(`${h.kind}: ${ready}/${names.length} ready, ${active - ready} pending`);
     last = ready;
     if (h.proc.exitCode !== null) throw new Error(`${h.kind} exited:\n${h.tail()}`);
     if (performance.now() - t0 > 1_800_000)
@@ -298,9 +317,10 @@ async function benchHub(h, names) {
   const q1 = h.requests();
   await sleep(10_000);
   R.idleRequestsPer10s = h.requests() - q1;
-  log(`${h.kind}: restart with ${names.length} running`);
+  const running = await h.readyCount();
+  log(`${h.kind}: restart with ${running} running`);
   await h.stop();
-  const restart = await h.start(names.length);
+  const restart = await h.start(running);
   R.restartMs = restart.ms;
   R.restartCpuMs = restart.cpuMs;
   R.restartRequests = restart.requests;
@@ -313,6 +333,7 @@ async function benchHub(h, names) {
 function table(results) {
   const rows = [
     ['time until all ready (s)', (r) => r.spawnMs / 1000, 1],
+    ['servers that failed or stopped while starting', (r) => r.failed, 0],
     ['hub CPU per spawn (ms)', (r) => r.cpuPerSpawn, 1],
     ['API-server requests per spawn', (r) => r.requestsPerSpawn, 1],
     [`hub memory at ${N} running (MB RSS)`, (r) => r.rssMB, 0],
@@ -320,7 +341,7 @@ function table(results) {
     [`restart with ${N} running: until all routes back (s)`, (r) => r.restartMs / 1000, 1],
     ['restart: hub CPU until then (s)', (r) => r.restartCpuMs / 1000, 1],
     ['restart: API-server requests', (r) => r.restartRequests, 0],
-    ['restart: servers the hub dropped (of N running)', (r) => r.restartLost, 0],
+    ['restart: servers the hub dropped', (r) => r.restartLost, 0],
   ];
   const jh = results.jupyterhub;
   const lh = results.labhub;
@@ -364,6 +385,10 @@ async function main() {
     images: { [IMAGE]: { standIn: true } },
     ipRange: [10, 10 + 2 * N + 600],
   });
+  shutdown = async () => {
+    await agent.stop().catch(() => undefined);
+    await cluster.stop().catch(() => undefined);
+  };
   const results = {};
   try {
     for (const kind of HUBS) {
