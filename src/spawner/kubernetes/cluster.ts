@@ -201,10 +201,90 @@ export class PodWatch {
   }
 }
 
-/** One API server: its clients and one pod watch per namespace. */
+type EventListener = (ev: k8s.CoreV1Event) => void;
+
+/**
+ * The shared watch of the events of one namespace (KubeSpawner's events reflector): a starting
+ * server follows its pod's events through it, so a start costs no request of its own for them.
+ */
+export class EventWatch {
+  private readonly informer: k8s.Informer<k8s.CoreV1Event> & k8s.ObjectCache<k8s.CoreV1Event>;
+  private readonly listeners = new Map<string, Set<EventListener>>();
+  private started: Promise<void> | null = null;
+  private closed = false;
+  private retry: NodeJS.Timeout | null = null;
+  private live = false;
+
+  constructor(
+    api: k8s.CoreV1Api,
+    kc: k8s.KubeConfig,
+    readonly namespace: string,
+    log: Logger,
+  ) {
+    this.informer = kube().makeInformer<k8s.CoreV1Event>(
+      kc,
+      `/api/v1/namespaces/${namespace}/events`,
+      () => api.listNamespacedEvent({ namespace }),
+    );
+    const fire = (ev: k8s.CoreV1Event) => {
+      const uid = ev.involvedObject?.uid;
+      if (uid) for (const l of [...(this.listeners.get(uid) ?? [])]) l(ev);
+    };
+    this.informer.on('add', fire);
+    this.informer.on('update', fire);
+    this.informer.on('error', (err: unknown) => {
+      // Only a watch that once ran is restarted; a refused first list fails ready() instead.
+      if (this.closed || !this.live) return;
+      log.warn(
+        { err },
+        `The watch of events in namespace ${namespace} ended (${apiMessage(err)}); restarting it in 1 s`,
+      );
+      this.retry = setTimeout(() => {
+        this.retry = null;
+        if (!this.closed) void this.informer.start().catch(() => undefined);
+      }, 1000);
+      this.retry.unref();
+    });
+  }
+
+  /** Resolves once the first list is in the cache (starts the watch on first use). */
+  ready(): Promise<void> {
+    this.started ??= this.informer.start().then(
+      () => {
+        this.live = true;
+      },
+      (e: unknown) => {
+        this.started = null;
+        throw e;
+      },
+    );
+    return this.started;
+  }
+
+  /** Calls `cb` with each event of the object `uid`: those already cached, then each new one. */
+  subscribe(uid: string, cb: EventListener): () => void {
+    let set = this.listeners.get(uid);
+    if (!set) this.listeners.set(uid, (set = new Set()));
+    set.add(cb);
+    for (const ev of this.informer.list(this.namespace)) if (ev.involvedObject?.uid === uid) cb(ev);
+    return () => {
+      set.delete(cb);
+      if (!set.size) this.listeners.delete(uid);
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.retry) clearTimeout(this.retry);
+    await this.informer.stop().catch(() => undefined);
+  }
+}
+
+/** One API server: its clients and one pod watch (and one event watch) per namespace. */
 export class KubeCluster {
   readonly core: k8s.CoreV1Api;
   private readonly watches = new Map<string, PodWatch>();
+  private readonly eventWatches = new Map<string, EventWatch>();
 
   constructor(
     readonly kc: k8s.KubeConfig,
@@ -225,14 +305,25 @@ export class KubeCluster {
     return w;
   }
 
+  /** The shared watch of the events of `namespace`. */
+  events(namespace: string): EventWatch {
+    let w = this.eventWatches.get(namespace);
+    if (!w) {
+      w = new EventWatch(this.core, this.kc, namespace, this.log);
+      this.eventWatches.set(namespace, w);
+    }
+    return w;
+  }
+
   /** Watches open now (for tests: one per namespace whatever the number of servers). */
   watchCount(): number {
     return this.watches.size;
   }
 
   async close(): Promise<void> {
-    const all = [...this.watches.values()];
+    const all = [...this.watches.values(), ...this.eventWatches.values()];
     this.watches.clear();
+    this.eventWatches.clear();
     await Promise.all(all.map((w) => w.close()));
   }
 }

@@ -19,7 +19,14 @@ import type { Logger } from '../../log.js';
 import type { JsonObject } from '../../util/json.js';
 import { withServiceUrl } from '../spawn-env.js';
 import type { Spawner, SpawnerContext, SpawnProgress } from '../types.js';
-import { apiStatus, clusterFor, inClusterNamespace, type KubeCluster } from './cluster.js';
+import {
+  apiMessage,
+  apiStatus,
+  clusterFor,
+  inClusterNamespace,
+  type EventWatch,
+  type KubeCluster,
+} from './cluster.js';
 import { expandAll, expandTemplate, templateFields, type NameSubject } from './names.js';
 import { podManifest, pvcManifest, serviceManifest, type ServerIdentity } from './manifests.js';
 import { kubeOptions, optionsForSpawn, type KubeOptions } from './options.js';
@@ -200,6 +207,17 @@ export class KubeSpawner implements Spawner, StartSession {
       pvcName: null,
     };
     await watch.ready();
+    let events: EventWatch | null = null;
+    if (o.events_enabled) {
+      events = cluster.events(m.namespace);
+      // Without events the server still starts (an account that may not read them): say so once.
+      await events.ready().catch((e: unknown) => {
+        this.log.warn(
+          { err: e },
+          `Cannot watch the events of namespace ${m.namespace} (${apiMessage(e)}): the spawn progress will not show them`,
+        );
+      });
+    }
     if (m.pvc) {
       try {
         await api.createNamespacedPersistentVolumeClaim({
@@ -229,7 +247,7 @@ export class KubeSpawner implements Spawner, StartSession {
         }),
       );
     const stopEvents = o.events_enabled
-      ? followEvents(this, cluster.kc, m.namespace, created.metadata!.uid!)
+      ? followEvents(this, events!, created.metadata!.uid!)
       : () => undefined;
     try {
       const pod = await waitRunning(this, watch, m.id.podName, created.metadata!.uid!);

@@ -4,13 +4,10 @@
  * that cannot start; at start_timeout with the scheduler's message when unschedulable), then until
  * its server accepts connections; its Kubernetes events streamed into the progress meanwhile.
  */
-import type { CoreV1Event } from '@kubernetes/client-node';
-import type * as k8s from '@kubernetes/client-node';
-import { kube } from './client-lib.js';
 import { HubError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { tcpAccepts } from '../proc.js';
-import type { Pod, PodWatch } from './cluster.js';
+import type { EventWatch, Pod, PodWatch } from './cluster.js';
 import {
   eventLine,
   isPodRunning,
@@ -35,40 +32,15 @@ export interface StartSession {
   onStop(fn: (() => void) | null): void;
 }
 
-/** Streams the pod's events into the progress while it starts. Returns the stop function. */
-export function followEvents(
-  s: StartSession,
-  kc: k8s.KubeConfig,
-  namespace: string,
-  uid: string,
-): () => void {
-  let ctrl: AbortController | null = null;
-  let done = false;
+/** Streams the pod's events into the progress while it starts (the shared event watch). */
+export function followEvents(s: StartSession, events: EventWatch, uid: string): () => void {
   const seen = new Set<string>();
-  void new (kube().Watch)(kc)
-    .watch(
-      `/api/v1/namespaces/${namespace}/events`,
-      { fieldSelector: `involvedObject.uid=${uid}` },
-      (type: string, ev: CoreV1Event) => {
-        if (type !== 'ADDED' && type !== 'MODIFIED') return;
-        const key = `${ev.metadata?.uid}:${ev.count ?? 1}`;
-        if (seen.has(key)) return;
-        seen.add(key);
-        s.emit(eventLine(ev));
-      },
-      () => undefined,
-    )
-    .then(
-      (c) => {
-        ctrl = c;
-        if (done) c.abort();
-      },
-      (e: unknown) => s.log.debug({ err: e }, 'event watch failed'),
-    );
-  return () => {
-    done = true;
-    ctrl?.abort();
-  };
+  return events.subscribe(uid, (ev) => {
+    const key = `${ev.metadata?.uid}:${ev.count ?? 1}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    s.emit(eventLine(ev));
+  });
 }
 
 /** Waits on the shared watch until the pod runs; fails on what will not resolve itself. */
