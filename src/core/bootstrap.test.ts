@@ -53,6 +53,14 @@ test("services' api_token become their tokens, replaced at each start; a short o
   const held = await store.tokens.forService('svc');
   assert.equal(held.length, 1);
   assert.equal((await store.tokens.find('second-token'))?.serviceName, 'svc');
+  assert.equal(await store.tokens.find('first-token'), null, 'the old token is gone');
+  await store.tokens.create({ serviceName: 'svc', scopes: ['read:users'], note: 'made by svc' });
+  await bootstrap.seedServiceTokens([{ name: 'svc', apiToken: 'second-token' }]);
+  assert.deepEqual(
+    (await store.tokens.forService('svc')).map((t) => t.id),
+    [held[0]!.id],
+    'the same token again: its row is kept (as JupyterHub does), the others still go',
+  );
   await assert.rejects(bootstrap.seedServiceTokens([{ name: 'svc', apiToken: 'short' }]), {
     code: 'LABHUB_ERR_CONFIG',
     userMessage: /api_token is too short/,
