@@ -46,7 +46,7 @@ test('a seeded name that breaks the name rules fails naming the key and the name
   });
 });
 
-test("services' api_token become their tokens, replaced at each start; a short one is refused", async () => {
+test("services' api_token become their tokens, replaced when it changes; a short one is refused", async () => {
   const { store, bootstrap } = await setup();
   await bootstrap.seedServiceTokens([{ name: 'svc', apiToken: 'first-token' }]);
   await bootstrap.seedServiceTokens([{ name: 'svc', apiToken: 'second-token' }]);

@@ -76,7 +76,7 @@ export class Bootstrap {
     }
   }
 
-  /** Each configured service's api_token becomes a token owned by it (replaced at each start). */
+  /** Each configured service's api_token becomes a token owned by it (replaced when it changed). */
   async seedServiceTokens(services: readonly ServiceTokenSeed[]): Promise<void> {
     for (const svc of services) {
       if (!svc.name)
