@@ -46,13 +46,21 @@ test('a seeded name that breaks the name rules fails naming the key and the name
   });
 });
 
-test("services' api_token become their tokens, replaced at each start; a short one is refused", async () => {
+test("services' api_token become their tokens, replaced when it changes; a short one is refused", async () => {
   const { store, bootstrap } = await setup();
   await bootstrap.seedServiceTokens([{ name: 'svc', apiToken: 'first-token' }]);
   await bootstrap.seedServiceTokens([{ name: 'svc', apiToken: 'second-token' }]);
   const held = await store.tokens.forService('svc');
   assert.equal(held.length, 1);
   assert.equal((await store.tokens.find('second-token'))?.serviceName, 'svc');
+  assert.equal(await store.tokens.find('first-token'), null, 'the old token is gone');
+  await store.tokens.create({ serviceName: 'svc', scopes: ['read:users'], note: 'made by svc' });
+  await bootstrap.seedServiceTokens([{ name: 'svc', apiToken: 'second-token' }]);
+  assert.deepEqual(
+    (await store.tokens.forService('svc')).map((t) => t.id),
+    [held[0]!.id],
+    'the same token again: its row is kept (as JupyterHub does), the others still go',
+  );
   await assert.rejects(bootstrap.seedServiceTokens([{ name: 'svc', apiToken: 'short' }]), {
     code: 'LABHUB_ERR_CONFIG',
     userMessage: /api_token is too short/,

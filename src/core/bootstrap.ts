@@ -76,7 +76,7 @@ export class Bootstrap {
     }
   }
 
-  /** Each configured service's api_token becomes a token owned by it (replaced at each start). */
+  /** Each configured service's api_token becomes a token owned by it (replaced when it changed). */
   async seedServiceTokens(services: readonly ServiceTokenSeed[]): Promise<void> {
     for (const svc of services) {
       if (!svc.name)
@@ -85,6 +85,22 @@ export class Bootstrap {
           500,
           'JupyterHub.services: every service needs a name',
         );
+      const note = `Service ${svc.name} (from config)`;
+      // The same token as at the last start: kept (one PBKDF2 check instead of a new hash now and
+      // another check at the service's first request), as JupyterHub keeps a known api_token.
+      const kept =
+        svc.apiToken && svc.apiToken.length >= 8 ? await this.d.tokens.find(svc.apiToken) : null;
+      if (
+        kept &&
+        kept.serviceName === svc.name &&
+        kept.note === note &&
+        kept.expiresAt === null &&
+        kept.scopes.length === 1 &&
+        kept.scopes[0] === 'inherit'
+      ) {
+        await this.d.tokens.deleteForService(svc.name, kept.id);
+        continue;
+      }
       await this.d.tokens.deleteForService(svc.name);
       if (!svc.apiToken) continue;
       if (svc.apiToken.length < 8)
@@ -96,7 +112,7 @@ export class Bootstrap {
       await this.d.tokens.create({
         serviceName: svc.name,
         scopes: ['inherit'],
-        note: `Service ${svc.name} (from config)`,
+        note,
         supplied: svc.apiToken,
       });
     }

@@ -151,8 +151,11 @@ export class TokenRepo {
       .execute();
   }
 
-  async deleteForService(name: string): Promise<void> {
-    await this.db.deleteFrom('api_tokens').where('service_name', '=', name).execute();
+  /** A service's tokens (but the one with id `except`). */
+  async deleteForService(name: string, except?: number): Promise<void> {
+    let q = this.db.deleteFrom('api_tokens').where('service_name', '=', name);
+    if (except !== undefined) q = q.where('id', '!=', except);
+    await q.execute();
   }
 
   async purgeExpired(): Promise<void> {

@@ -1,4 +1,5 @@
-import { StatsD } from 'hot-shots';
+import { createRequire } from 'node:module';
+import type { StatsD } from 'hot-shots';
 import type { HubMetrics } from './hub-metrics.js';
 import type { Logger } from '../log.js';
 
@@ -34,7 +35,11 @@ export class StatsdReporter {
     private readonly log: Logger,
     private readonly intervalMs = 10_000,
   ) {
-    this.client = new StatsD({
+    // Loaded only when statsd is configured (the client library costs the hub ~10 MB of RSS).
+    const { StatsD: Client } = createRequire(import.meta.url)(
+      'hot-shots',
+    ) as typeof import('hot-shots');
+    this.client = new Client({
       host: cfg.host ?? '127.0.0.1',
       port: cfg.port,
       prefix: cfg.prefix ? `${cfg.prefix}.` : '',
