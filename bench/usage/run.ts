@@ -4,7 +4,9 @@
  * 1. The admin dashboard's and the reports' queries on an SQLite database with `--users` users
  *    [50000] in `--groups` groups [200] and a year of hourly buckets with on average
  *    `--running` [500] servers running each hour (4,380,000 buckets), plus one session per
- *    four server-hours.
+ *    four server-hours; the year is then rolled up into daily rows (migration 012), which the
+ *    reports read for whole days. The year-long user report over hourly buckets alone is
+ *    measured too, for comparison.
  * 2. The cost of one sampler tick at `--servers` [1000] running servers: stand-in processes
  *    (`sleep`, each its own process group) read through the local spawners' /proc reading, the
  *    samples written and the current hour rolled up.
@@ -21,6 +23,7 @@ import BetterSqlite from 'better-sqlite3';
 import { Store, parseDbUrl } from '../../src/db/index.js';
 import { UsageAccounting } from '../../src/core/usage/accounting.js';
 import { ManualClock } from '../../src/core/usage/clock.js';
+import { rollDays } from '../../src/core/usage/daily.js';
 import { usageDashboard, usageReport } from '../../src/core/usage/reports.js';
 import { localServerUsage, procSnapshot } from '../../src/spawner/usage-proc.js';
 import { silentLogger } from '../../src/log.js';
@@ -127,6 +130,19 @@ try {
   const genSeconds = (performance.now() - t0) / 1000;
   const store = await Store.open(parseDbUrl(`sqlite:///${file}`));
   const counts = await store.usage.counts();
+  const rolled = await measure(
+    'daily roll-up of the whole year (once, e.g. an upgraded hub)',
+    () => rollDays(store, new Date(END), new Date(START)),
+    1,
+  );
+  await measure(
+    'daily roll-up of one day (each day, at the first tick after midnight)',
+    async () => {
+      await store.kv.set('usage_daily_until', new Date(END - 86_400_000).toISOString());
+      return rollDays(store, new Date(END), new Date(START));
+    },
+  );
+  const dailyRows = await store.usageDaily.count();
   const mb = (statSync(file).size / 1048576).toFixed(0);
 
   const day = 86_400_000;
@@ -145,6 +161,16 @@ try {
   await measure(
     'report by user, the whole year, first page of 50',
     () => usageReport(store, { ...range(365), by: 'user', offset: 0, limit: 50 }),
+    1,
+  );
+  await measure(
+    'for comparison: report by user, the whole year, hourly buckets only',
+    () =>
+      store.usageReports.totals(
+        'user',
+        { hourly: [[range(365).from.toISOString(), new Date(END).toISOString()]], daily: null },
+        { offset: 0, limit: 50 },
+      ),
     1,
   );
   if (process.env.BENCH_PLAN) {
@@ -207,7 +233,7 @@ try {
   await sstore.close();
 
   console.log(
-    `\nData set: ${USERS} users, ${GROUPS} groups, ${counts.buckets} hourly buckets (${RUNNING} servers/hour for a year), ${counts.sessions} sessions; SQLite file ${mb} MB, generated in ${genSeconds.toFixed(0)} s.\n`,
+    `\nData set: ${USERS} users, ${GROUPS} groups, ${counts.buckets} hourly buckets (${RUNNING} servers/hour for a year), ${counts.sessions} sessions, ${dailyRows} daily rows (${rolled} days); SQLite file ${mb} MB, generated in ${genSeconds.toFixed(0)} s.\n`,
   );
   const w = Math.max(...rows.map((r) => r[0].length));
   console.log(`| ${'measurement'.padEnd(w)} | best of runs |`);

@@ -47,22 +47,64 @@ export interface SpawnStats {
   failures: Array<{ reason: string; count: number }>;
 }
 
+/**
+ * Where a report's totals come from: hourly buckets for some hour ranges (the edges of the range,
+ * or days not rolled up yet) and daily rows for one range of whole days; ISO times, [from, to).
+ */
+export interface UsageSources {
+  hourly: Array<[string, string]>;
+  daily: [string, string] | null;
+}
+
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+
+const BUCKET_COLUMNS = [
+  'user_id',
+  'profile',
+  'server_seconds',
+  'active_seconds',
+  'cpu_seconds',
+  'mem_peak',
+  'mem_sum',
+  'samples',
+] as const;
 
 export class UsageReportRepo {
   constructor(private readonly db: Db) {}
 
-  /** Totals per `by` for hours in [from, to), biggest server time first. */
+  /** The bucket rows of `src`: hourly ranges and a daily range, as one derived table. */
+  private buckets(src: UsageSources) {
+    const hourly = (range: [string, string] | null) =>
+      this.db
+        .selectFrom('usage_hourly')
+        .select(BUCKET_COLUMNS)
+        .where((eb) =>
+          range
+            ? eb.and([eb('hour', '>=', range[0]), eb('hour', '<', range[1])])
+            : sql<boolean>`1 = 0`,
+        );
+    // The first part is hourly (a rowless one when the range has no hourly part).
+    const [first = null, ...rest] = src.hourly;
+    let u = hourly(first);
+    for (const r of rest) u = u.unionAll(hourly(r));
+    if (src.daily)
+      u = u.unionAll(
+        this.db
+          .selectFrom('usage_daily')
+          .select(BUCKET_COLUMNS)
+          .where('day', '>=', src.daily[0])
+          .where('day', '<', src.daily[1]),
+      );
+    return u;
+  }
+
+  /** Totals per `by` over the buckets of `src`, biggest server time first. */
   async totals(
     by: UsageGrouping,
-    from: string,
-    to: string,
+    src: UsageSources,
     page: { offset: number; limit: number },
   ): Promise<{ rows: UsageTotals[]; total: number }> {
-    const base = this.db
-      .selectFrom('usage_hourly as h')
-      .where('h.hour', '>=', from)
-      .where('h.hour', '<', to);
+    const base = this.db.selectFrom(this.buckets(src).as('h'));
     const keyed =
       by === 'group'
         ? base
