@@ -15,7 +15,7 @@
  * Writes its database under a temp directory and removes it (and its processes) at the end.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -34,6 +34,8 @@ const { values } = parseArgs({
     groups: { type: 'string', default: '200' },
     running: { type: 'string', default: '500' },
     servers: { type: 'string', default: '1000' },
+    /** Keep the data set in this directory and reuse it when there (for repeated runs). */
+    keep: { type: 'string' },
   },
 });
 const USERS = Number(values.users);
@@ -57,84 +59,90 @@ async function measure<T>(what: string, f: () => Promise<T>, runs = 3): Promise<
   return out;
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'labhub-bench-usage-'));
+const dir = values.keep ?? mkdtempSync(join(tmpdir(), 'labhub-bench-usage-'));
+mkdirSync(dir, { recursive: true });
 const file = join(dir, 'hub.sqlite');
+const reuse = existsSync(file);
 const children: ChildProcess[] = [];
 try {
   // --- 1. data set ---------------------------------------------------------------------------
   const t0 = performance.now();
-  (await Store.open(parseDbUrl(`sqlite:///${file}`))).close();
-  const raw = new BetterSqlite(file);
-  raw.pragma('journal_mode = WAL');
-  raw.pragma('synchronous = OFF');
-  const now = new Date(START).toISOString();
-  raw.transaction(() => {
-    const u = raw.prepare(
-      "INSERT INTO users (name, admin, created, cookie_id) VALUES (?, 0, ?, 'x')",
-    );
-    for (let i = 1; i <= USERS; i++) u.run(`user${i}`, now);
-    const g = raw.prepare("INSERT INTO groups (name, properties) VALUES (?, '{}')");
-    for (let i = 1; i <= GROUPS; i++) g.run(`group${i}`);
-    const m = raw.prepare('INSERT INTO user_group_map (user_id, group_id) VALUES (?, ?)');
-    for (let i = 1; i <= USERS; i++) m.run(i, (i % GROUPS) + 1);
-  })();
-  // Each hour, RUNNING servers of a rotating window of users; a session lasts four hours.
-  const sess = raw.prepare(
-    `INSERT INTO usage_sessions (id, server_id, user_id, user_name, server_name, spawner, profile,
+  if (!reuse) {
+    (await Store.open(parseDbUrl(`sqlite:///${file}`))).close();
+    const raw = new BetterSqlite(file);
+    raw.pragma('journal_mode = WAL');
+    raw.pragma('synchronous = OFF');
+    const now = new Date(START).toISOString();
+    raw.transaction(() => {
+      const u = raw.prepare(
+        "INSERT INTO users (name, admin, created, cookie_id) VALUES (?, 0, ?, 'x')",
+      );
+      for (let i = 1; i <= USERS; i++) u.run(`user${i}`, now);
+      const g = raw.prepare("INSERT INTO groups (name, properties) VALUES (?, '{}')");
+      for (let i = 1; i <= GROUPS; i++) g.run(`group${i}`);
+      const m = raw.prepare('INSERT INTO user_group_map (user_id, group_id) VALUES (?, ?)');
+      for (let i = 1; i <= USERS; i++) m.run(i, (i % GROUPS) + 1);
+    })();
+    // Each hour, RUNNING servers of a rotating window of users; a session lasts four hours.
+    const sess = raw.prepare(
+      `INSERT INTO usage_sessions (id, server_id, user_id, user_name, server_name, spawner, profile,
        requested_at, started_at, spawn_seconds, stopped_at, stop_reason, detail)
      VALUES (?, ?, ?, ?, '', 'local-process', ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const bucket = raw.prepare(
-    `INSERT INTO usage_hourly (hour, session_id, user_id, profile, server_seconds, active_seconds,
+    );
+    const bucket = raw.prepare(
+      `INSERT INTO usage_hourly (hour, session_id, user_id, profile, server_seconds, active_seconds,
        cpu_seconds, mem_peak, mem_sum, samples) VALUES (?, ?, ?, ?, 3600, ?, ?, ?, ?, 60)`,
-  );
-  const profiles = ['', 'small', 'large', 'gpu'];
-  let sessionId = 0;
-  const insertHours = raw.transaction((h0: number, h1: number) => {
-    for (let h = h0; h < h1; h++) {
-      const hour = new Date(START + h * 3_600_000).toISOString();
-      const block = Math.floor(h / 4);
-      for (let s = 0; s < RUNNING; s++) {
-        const user = ((block * RUNNING + s) % USERS) + 1;
-        const sid = block * RUNNING + s + 1;
-        const profile = profiles[user % 4];
-        if (h % 4 === 0) {
-          const t = new Date(START + h * 3_600_000);
-          const fail = s % 50 === 0;
-          sess.run(
-            sid,
-            user,
-            user,
-            `user${user}`,
-            profile,
-            t.toISOString(),
-            fail ? null : t.toISOString(),
-            fail ? null : 2 + (s % 17),
-            new Date(t.getTime() + 4 * 3_600_000).toISOString(),
-            fail ? 'failed' : 'stopped',
-            fail ? (s % 100 === 0 ? 'timeout' : 'spawn-failed') : null,
-          );
-          sessionId = Math.max(sessionId, sid);
+    );
+    const profiles = ['', 'small', 'large', 'gpu'];
+    let sessionId = 0;
+    const insertHours = raw.transaction((h0: number, h1: number) => {
+      for (let h = h0; h < h1; h++) {
+        const hour = new Date(START + h * 3_600_000).toISOString();
+        const block = Math.floor(h / 4);
+        for (let s = 0; s < RUNNING; s++) {
+          const user = ((block * RUNNING + s) % USERS) + 1;
+          const sid = block * RUNNING + s + 1;
+          const profile = profiles[user % 4];
+          if (h % 4 === 0) {
+            const t = new Date(START + h * 3_600_000);
+            const fail = s % 50 === 0;
+            sess.run(
+              sid,
+              user,
+              user,
+              `user${user}`,
+              profile,
+              t.toISOString(),
+              fail ? null : t.toISOString(),
+              fail ? null : 2 + (s % 17),
+              new Date(t.getTime() + 4 * 3_600_000).toISOString(),
+              fail ? 'failed' : 'stopped',
+              fail ? (s % 100 === 0 ? 'timeout' : 'spawn-failed') : null,
+            );
+            sessionId = Math.max(sessionId, sid);
+          }
+          bucket.run(hour, sid, user, profile, (s % 3) * 1200, 30 + (s % 7), 3e8, 3e8 * 60);
         }
-        bucket.run(hour, sid, user, profile, (s % 3) * 1200, 30 + (s % 7), 3e8, 3e8 * 60);
       }
-    }
-  });
-  for (let h = 0; h < HOURS; h += 24) insertHours(h, Math.min(HOURS, h + 24));
-  // The per-hour totals the roll-up keeps next to the buckets.
-  raw.exec(`INSERT INTO usage_hours (hour, server_seconds, users, active_users)
+    });
+    for (let h = 0; h < HOURS; h += 24) insertHours(h, Math.min(HOURS, h + 24));
+    // The per-hour totals the roll-up keeps next to the buckets.
+    raw.exec(`INSERT INTO usage_hours (hour, server_seconds, users, active_users)
     SELECT hour, sum(server_seconds), count(DISTINCT user_id),
       count(DISTINCT CASE WHEN active_seconds > 0 THEN user_id END) FROM usage_hourly GROUP BY hour`);
-  raw.pragma('wal_checkpoint(TRUNCATE)');
-  raw.close();
+    raw.pragma('wal_checkpoint(TRUNCATE)');
+    raw.close();
+  }
   const genSeconds = (performance.now() - t0) / 1000;
   const store = await Store.open(parseDbUrl(`sqlite:///${file}`));
   const counts = await store.usage.counts();
-  const rolled = await measure(
-    'daily roll-up of the whole year (once, e.g. an upgraded hub)',
-    () => rollDays(store, new Date(END), new Date(START)),
-    1,
-  );
+  const rolled = reuse
+    ? 0
+    : await measure(
+        'daily roll-up of the whole year (once, e.g. an upgraded hub)',
+        () => rollDays(store, new Date(END), new Date(START)),
+        1,
+      );
   await measure(
     'daily roll-up of one day (each day, at the first tick after midnight)',
     async () => {
@@ -247,5 +255,6 @@ try {
       /* gone */
     }
   }
-  rmSync(dir, { recursive: true, force: true });
+  if (!values.keep) rmSync(dir, { recursive: true, force: true });
+  else rmSync(join(dir, 'sample.sqlite'), { force: true });
 }
