@@ -25,8 +25,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .on('usage_daily')
     .columns(['user_id', 'day'])
     .execute();
+  // The dashboard's spawn statistics read only these columns of the sessions in a range.
+  await db.schema
+    .createIndex('usage_sessions_spawns')
+    .on('usage_sessions')
+    .columns(['requested_at', 'spawn_seconds', 'stop_reason', 'detail'])
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropIndex('usage_sessions_spawns').ifExists().execute();
   await db.schema.dropTable('usage_daily').ifExists().execute();
 }
