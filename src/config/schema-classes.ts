@@ -156,6 +156,7 @@ const usage = z.strictObject({
   sample_interval: seconds.default(60),
   raw_retention_hours: posInt.default(48),
   retention_days: posInt.default(400),
+  hourly_retention_days: z.number().int().min(32).default(90),
   monthly_server_hours: z.number().min(0).default(0),
   monthly_server_hours_per_group: z.record(z.string(), z.number().min(0)).default({}),
 });
@@ -223,8 +224,8 @@ export const labhubTraits = {
   usage: t(
     usage,
     {},
-    '{sample_interval, raw_retention_hours, retention_days, monthly_server_hours, monthly_server_hours_per_group}',
-    "Usage accounting (docs/usage-reports.md): server sessions are always recorded; CPU and memory of each running server are sampled every `sample_interval` s (default 60; 0 = no sampling) through its spawner (local servers: their cgroup, else /proc), kept raw for `raw_retention_hours` (48) and as hourly totals for `retention_days` (400). Budgets: a user who has used `monthly_server_hours` server-hours this calendar month (UTC) cannot start another server (0 = no budget); `monthly_server_hours_per_group` gives the members of a group their own budget (`{group: hours}`, the largest of a user's groups applies). Admins are exempt.",
+    '{sample_interval, raw_retention_hours, retention_days, hourly_retention_days, monthly_server_hours, monthly_server_hours_per_group}',
+    "Usage accounting (docs/usage-reports.md): server sessions are always recorded; CPU and memory of each running server are sampled every `sample_interval` s (default 60; 0 = no sampling) through its spawner (local servers: their cgroup, else /proc), kept raw for `raw_retention_hours` (48), as daily totals per user for `retention_days` (400) and as hourly totals per server for `hourly_retention_days` (90, at least 32: the monthly budget reads them; reports reaching further back are widened to whole days). Budgets: a user who has used `monthly_server_hours` server-hours this calendar month (UTC) cannot start another server (0 = no budget); `monthly_server_hours_per_group` gives the members of a group their own budget (`{group: hours}`, the largest of a user's groups applies). Admins are exempt.",
   ),
   high_availability: t(
     highAvailability,

@@ -239,6 +239,7 @@ function labhubSettings(lab: DeepReadonly<LabhubTraits>) {
       sampleInterval: lab.usage.sample_interval,
       rawRetentionHours: lab.usage.raw_retention_hours,
       retentionDays: lab.usage.retention_days,
+      hourlyRetentionDays: lab.usage.hourly_retention_days,
       monthlyServerHours: lab.usage.monthly_server_hours,
       monthlyServerHoursPerGroup: lab.usage.monthly_server_hours_per_group,
     },

@@ -21,6 +21,7 @@ import { TokenRepo } from './tokens.js';
 import { UserRepo } from './users.js';
 import { UsageRepo } from './usage.js';
 import { UsageReportRepo } from './usage-reports.js';
+import { UsageDailyRepo } from './usage-daily.js';
 
 export {
   parseDbUrl,
@@ -42,7 +43,13 @@ export type { PasswordChangeTicket } from './password-changes.js';
 export type { Share, ShareCode, SharedServer, ShareTarget, ShareListing } from './shares.js';
 export { newToken } from './token-hash.js';
 export type { UsageSession, NewUsageSample, HourlyBucket, SampleSums } from './usage.js';
-export type { UsageGrouping, UsageTotals, UsageHour, SpawnStats } from './usage-reports.js';
+export type {
+  UsageGrouping,
+  UsageTotals,
+  UsageHour,
+  SpawnStats,
+  UsageSources,
+} from './usage-reports.js';
 
 /** Every repository over one connection. The rest of the hub uses only this. */
 export class Store {
@@ -61,6 +68,7 @@ export class Store {
   readonly apiServices: ApiServiceRepo;
   readonly usage: UsageRepo;
   readonly usageReports: UsageReportRepo;
+  readonly usageDaily: UsageDailyRepo;
   readonly replicas: ReplicaRepo;
 
   constructor(readonly db: Db) {
@@ -79,6 +87,7 @@ export class Store {
     this.apiServices = new ApiServiceRepo(db);
     this.usage = new UsageRepo(db);
     this.usageReports = new UsageReportRepo(db);
+    this.usageDaily = new UsageDailyRepo(db);
     this.replicas = new ReplicaRepo(db);
   }
 

@@ -247,6 +247,20 @@ export interface UsageHoursTable {
   active_users: number;
 }
 
+/** Daily roll-up per user and profile (migration 012), summed from the hourly buckets. */
+export interface UsageDailyTable {
+  /** Start of the UTC day, ISO. */
+  day: string;
+  user_id: number;
+  profile: string;
+  server_seconds: number;
+  active_seconds: number;
+  cpu_seconds: number;
+  mem_peak: number;
+  mem_sum: number;
+  samples: number;
+}
+
 export interface Database {
   users: UsersTable;
   servers: ServersTable;
@@ -269,6 +283,7 @@ export interface Database {
   usage_samples: UsageSamplesTable;
   usage_hourly: UsageHourlyTable;
   usage_hours: UsageHoursTable;
+  usage_daily: UsageDailyTable;
   hub_replicas: HubReplicasTable;
   hub_leader: HubLeaderTable;
 }

@@ -47,54 +47,119 @@ export interface SpawnStats {
   failures: Array<{ reason: string; count: number }>;
 }
 
+/**
+ * Where a report's totals come from: hourly buckets for some hour ranges (the edges of the range,
+ * or days not rolled up yet) and daily rows for one range of whole days; ISO times, [from, to).
+ */
+export interface UsageSources {
+  hourly: Array<[string, string]>;
+  daily: [string, string] | null;
+}
+
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+
+const BUCKET_COLUMNS = [
+  'user_id',
+  'profile',
+  'server_seconds',
+  'active_seconds',
+  'cpu_seconds',
+  'mem_peak',
+  'mem_sum',
+  'samples',
+] as const;
 
 export class UsageReportRepo {
   constructor(private readonly db: Db) {}
 
-  /** Totals per `by` for hours in [from, to), biggest server time first. */
+  /** The bucket rows of `src`: hourly ranges and a daily range, as one derived table. */
+  private buckets(src: UsageSources) {
+    const hourly = (range: [string, string] | null) =>
+      this.db
+        .selectFrom('usage_hourly')
+        .select(BUCKET_COLUMNS)
+        .where((eb) =>
+          range
+            ? eb.and([eb('hour', '>=', range[0]), eb('hour', '<', range[1])])
+            : sql<boolean>`1 = 0`,
+        );
+    // The first part is hourly (a rowless one when the range has no hourly part).
+    const [first = null, ...rest] = src.hourly;
+    let u = hourly(first);
+    for (const r of rest) u = u.unionAll(hourly(r));
+    if (src.daily)
+      u = u.unionAll(
+        this.db
+          .selectFrom('usage_daily')
+          .select(BUCKET_COLUMNS)
+          .where('day', '>=', src.daily[0])
+          .where('day', '<', src.daily[1]),
+      );
+    return u;
+  }
+
+  /** Totals per `by` over the buckets of `src`, biggest server time first. */
   async totals(
     by: UsageGrouping,
-    from: string,
-    to: string,
+    src: UsageSources,
     page: { offset: number; limit: number },
   ): Promise<{ rows: UsageTotals[]; total: number }> {
-    const base = this.db
-      .selectFrom('usage_hourly as h')
-      .where('h.hour', '>=', from)
-      .where('h.hour', '<', to);
+    const h = this.db.selectFrom(this.buckets(src).as('h'));
+    const sums = [
+      sql<number>`sum(h.server_seconds)`.as('server'),
+      sql<number>`sum(h.active_seconds)`.as('active'),
+      sql<number>`sum(h.cpu_seconds)`.as('cpu'),
+      sql<number>`max(h.mem_peak)`.as('peak'),
+      sql<number>`sum(h.mem_sum)`.as('mem'),
+      sql<number>`sum(h.samples)`.as('samples'),
+    ];
+    // Per user first: a group's totals are the sums of its members' (one row per user to join
+    // with the memberships instead of one per bucket).
+    const perUser = h.select([sql<number>`h.user_id`.as('user_id'), ...sums]).groupBy('h.user_id');
     const keyed =
       by === 'group'
-        ? base
-            .innerJoin('user_group_map as m', 'm.user_id', 'h.user_id')
+        ? this.db
+            .selectFrom(perUser.as('u'))
+            .innerJoin('user_group_map as m', 'm.user_id', 'u.user_id')
             .innerJoin('groups as g', 'g.id', 'm.group_id')
-        : base;
-    const keyExpr =
-      by === 'user'
-        ? sql<string>`h.user_id`
-        : by === 'profile'
-          ? sql<string>`h.profile`
-          : sql<string>`g.name`;
-    const totalRow = await keyed
-      .select(sql<number>`count(distinct ${keyExpr})`.as('n'))
-      .executeTakeFirstOrThrow();
-    const rows = await keyed
-      .select([
-        keyExpr.as('k'),
-        sql<number>`sum(h.server_seconds)`.as('server'),
-        sql<number>`sum(h.active_seconds)`.as('active'),
-        sql<number>`sum(h.cpu_seconds)`.as('cpu'),
-        sql<number>`max(h.mem_peak)`.as('peak'),
-        sql<number>`sum(h.mem_sum)`.as('mem'),
-        sql<number>`sum(h.samples)`.as('samples'),
-        sql<number>`count(distinct h.user_id)`.as('users'),
-      ])
-      .groupBy(keyExpr)
-      .orderBy(sql`sum(h.server_seconds)`, 'desc')
-      .orderBy(keyExpr)
+            .select([
+              sql<string>`g.name`.as('k'),
+              sql<number>`sum(u.server)`.as('server'),
+              sql<number>`sum(u.active)`.as('active'),
+              sql<number>`sum(u.cpu)`.as('cpu'),
+              sql<number>`max(u.peak)`.as('peak'),
+              sql<number>`sum(u.mem)`.as('mem'),
+              sql<number>`sum(u.samples)`.as('samples'),
+              sql<number>`count(*)`.as('users'),
+            ])
+            .groupBy('g.name')
+        : by === 'user'
+          ? h
+              .select([sql<string>`h.user_id`.as('k'), ...sums, sql<number>`1`.as('users')])
+              .groupBy('h.user_id')
+          : h
+              .select([
+                sql<string>`h.profile`.as('k'),
+                ...sums,
+                sql<number>`count(distinct h.user_id)`.as('users'),
+              ])
+              .groupBy('h.profile');
+    // One pass: the number of keys comes with the page (a window over the grouped rows).
+    const rows = await this.db
+      .selectFrom(keyed.as('t'))
+      .selectAll('t')
+      .select(sql<number>`count(*) over ()`.as('n'))
+      .orderBy('t.server', 'desc')
+      .orderBy('t.k')
       .limit(page.limit)
       .offset(page.offset)
       .execute();
+    const totalRow = rows.length
+      ? { n: rows[0].n }
+      : await this.db
+          .selectFrom(keyed.as('t'))
+          .select(sql<number>`count(*)`.as('n'))
+          .executeTakeFirstOrThrow();
     let names = new Map<string, string>();
     if (by === 'user' && rows.length) {
       const ids = rows.map((r) => Number(r.k));
@@ -142,44 +207,47 @@ export class UsageReportRepo {
 
   /** Spawns requested in [from, to): counts, duration percentiles, failures by reason. */
   async spawns(from: string, to: string): Promise<SpawnStats> {
-    const inRange = this.db
+    // One scan: counts per whole second of spawn time (null: not started) and failure reason.
+    const cells = await this.db
       .selectFrom('usage_sessions')
       .where('requested_at', '>=', from)
-      .where('requested_at', '<', to);
-    const c = await inRange
-      .select([sql<number>`count(*)`.as('n'), sql<number>`count(spawn_seconds)`.as('started')])
-      .executeTakeFirstOrThrow();
-    const started = num(c.started);
-    // Percentiles from a histogram of whole seconds (one scan, a few hundred rows at most).
-    const bins = await inRange
-      .select([sql<number>`floor(spawn_seconds)`.as('s'), sql<number>`count(*)`.as('n')])
-      .where('spawn_seconds', 'is not', null)
-      .groupBy(sql`floor(spawn_seconds)`)
-      .orderBy(sql`floor(spawn_seconds)`)
+      .where('requested_at', '<', to)
+      .select([
+        sql<number | null>`floor(spawn_seconds)`.as('s'),
+        sql<string | null>`case when stop_reason = 'failed' then coalesce(detail, 'error') end`.as(
+          'f',
+        ),
+        sql<number>`count(*)`.as('n'),
+      ])
+      .groupBy([
+        sql`floor(spawn_seconds)`,
+        sql`case when stop_reason = 'failed' then coalesce(detail, 'error') end`,
+      ])
       .execute();
+    const bins = new Map<number, number>();
+    const failed = new Map<string, number>();
+    let requested = 0;
+    for (const c of cells) {
+      const n = num(c.n);
+      requested += n;
+      if (c.s !== null) bins.set(num(c.s), (bins.get(num(c.s)) ?? 0) + n);
+      if (c.f !== null) failed.set(c.f, (failed.get(c.f) ?? 0) + n);
+    }
+    const sorted = [...bins].sort((x, y) => x[0] - y[0]);
+    const started = sorted.reduce((t, [, n]) => t + n, 0);
     const pct = (p: number): number | null => {
       if (!started) return null;
       const rank = Math.min(started, Math.floor(p * (started - 1) + 0.5) + 1);
       let seen = 0;
-      for (const b of bins) {
-        seen += num(b.n);
-        if (seen >= rank) return num(b.s);
+      for (const [sec, n] of sorted) {
+        seen += n;
+        if (seen >= rank) return sec;
       }
       return null;
     };
-    const failures = await inRange
-      .select(['detail', sql<number>`count(*)`.as('n')])
-      .where('stop_reason', '=', 'failed')
-      .groupBy('detail')
-      .orderBy(sql`count(*)`, 'desc')
-      .execute();
-    return {
-      requested: num(c.n),
-      started,
-      p50: pct(0.5),
-      p90: pct(0.9),
-      p99: pct(0.99),
-      failures: failures.map((f) => ({ reason: f.detail ?? 'error', count: num(f.n) })),
-    };
+    const failures = [...failed]
+      .sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]))
+      .map(([reason, count]) => ({ reason, count }));
+    return { requested, started, p50: pct(0.5), p90: pct(0.9), p99: pct(0.99), failures };
   }
 }

@@ -12,6 +12,7 @@ import type { ServerLifecycle, SessionEnd } from '../spawn/lifecycle.js';
 import { HOUR_MS, type Clock } from './clock.js';
 import { rollUp, rolledUntil } from './rollup.js';
 import { checkBudget, type BudgetSettings } from './budget.js';
+import { pruneRolledUp, rollDays } from './daily.js';
 
 /** Labhub.usage, as settings. */
 export interface UsageSettings extends BudgetSettings {
@@ -19,6 +20,8 @@ export interface UsageSettings extends BudgetSettings {
   sampleInterval: number;
   rawRetentionHours: number;
   retentionDays: number;
+  /** Days the per-session hourly buckets are kept once rolled up into days (default 90). */
+  hourlyRetentionDays?: number;
 }
 
 /** A running server the sampler may ask (SpawnManager.runningServers()). */
@@ -204,11 +207,16 @@ export class UsageAccounting implements ServerLifecycle {
     const oldest = this.oldest(now);
     await this.serial(() => rollUp(this.d.store, now, oldest));
     const rawBefore = now.getTime() - this.d.settings.rawRetentionHours * HOUR_MS;
-    const final = (await rolledUntil(this.d.store))?.getTime() ?? rawBefore;
+    const final = await rolledUntil(this.d.store);
     await this.d.store.usage.prune(
-      new Date(Math.min(rawBefore, final)).toISOString(),
+      new Date(Math.min(rawBefore, final?.getTime() ?? rawBefore)).toISOString(),
       oldest.toISOString(),
     );
+    if (!final) return;
+    // Whole days whose hours are final go into the daily roll-up; old hourly buckets go.
+    await this.serial(() => rollDays(this.d.store, final, oldest));
+    const hourlyDays = this.d.settings.hourlyRetentionDays ?? 90;
+    await pruneRolledUp(this.d.store, new Date(now.getTime() - hourlyDays * 24 * HOUR_MS), oldest);
   }
 
   /** Sample every sample_interval seconds (real time); returns the stop function. */

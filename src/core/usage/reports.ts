@@ -6,6 +6,7 @@
 import { HubError } from '../../errors.js';
 import type { SpawnStats, Store, UsageGrouping, UsageHour } from '../../db/index.js';
 import { floorHour, HOUR_MS } from './clock.js';
+import { reportSources } from './daily.js';
 
 /** What a report groups by. */
 export const GROUPINGS: readonly UsageGrouping[] = ['user', 'group', 'profile'];
@@ -79,20 +80,23 @@ export function reportRange(
   return { from: f, to: t };
 }
 
-/** Totals per `by` for [from, to), biggest server time first, one page. */
+/**
+ * Totals per `by` for [from, to), biggest server time first, one page: daily rows for the whole
+ * days, hourly buckets for the edges (daily.ts). A range reaching back before the hours still
+ * kept hourly is widened to whole days; the report says the range it covers.
+ */
 export async function usageReport(
   store: Store,
   q: { from: Date; to: Date; by: UsageGrouping; offset: number; limit: number },
 ): Promise<UsageReport> {
-  const { rows, total } = await store.usageReports.totals(
-    q.by,
-    q.from.toISOString(),
-    q.to.toISOString(),
-    { offset: q.offset, limit: q.limit },
-  );
+  const { from, to, sources } = await reportSources(store, q.from, q.to);
+  const { rows, total } = await store.usageReports.totals(q.by, sources, {
+    offset: q.offset,
+    limit: q.limit,
+  });
   return {
-    from: q.from.toISOString(),
-    to: q.to.toISOString(),
+    from: from.toISOString(),
+    to: to.toISOString(),
     by: q.by,
     total,
     offset: q.offset,
@@ -149,8 +153,8 @@ export async function usageDashboard(
   store: Store,
   range: { from: Date; to: Date },
 ): Promise<UsageDashboard> {
-  const [from, to] = [range.from.toISOString(), range.to.toISOString()];
   const groups = await usageReport(store, { ...range, by: 'group', offset: 0, limit: 20 });
+  const { from, to } = groups;
   return {
     from,
     to,

@@ -24,7 +24,8 @@ import { withServiceUrl } from '../spawn-env.js';
 import { request } from 'node:http';
 import { findFreePort, LineRing } from '../proc.js';
 import { hostForUrl, serverLabel, sleep, spawnFailed } from '../spawner-util.js';
-import type { Spawner, SpawnerContext, SpawnProgress } from '../types.js';
+import type { ServerUsage, Spawner, SpawnerContext, SpawnProgress } from '../types.js';
+import { containerUsage } from './usage.js';
 import {
   allowedImages,
   containerName,
@@ -485,6 +486,11 @@ export class DockerSpawner implements Spawner {
       if (status(e) === 404) return 0;
       throw e;
     }
+  }
+
+  /** CPU and memory from the container's one-shot stats (usage.ts). */
+  usage(): Promise<ServerUsage | null> {
+    return containerUsage(this.docker, this.containerId);
   }
 
   getState(): JsonObject {

@@ -18,7 +18,8 @@ import { HubError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { JsonObject } from '../../util/json.js';
 import { withServiceUrl } from '../spawn-env.js';
-import type { Spawner, SpawnerContext, SpawnProgress } from '../types.js';
+import type { ServerUsage, Spawner, SpawnerContext, SpawnProgress } from '../types.js';
+import { podMetricsReader } from './usage.js';
 import {
   apiMessage,
   apiStatus,
@@ -306,6 +307,17 @@ export class KubeSpawner implements Spawner, StartSession {
     if (!pod) return 0;
     if (isPodStopped(pod)) return exitStatusOf(pod);
     return null;
+  }
+
+  /** CPU and memory of the pod from the metrics API, when the cluster serves it (usage.ts). */
+  async usage(): Promise<ServerUsage | null> {
+    const s = this.state;
+    if (!s) return null;
+    const watch = this.link().pods(s.namespace, this.configured.component_label);
+    await watch.ready();
+    const uid = watch.get(s.podName)?.metadata?.uid;
+    if (!uid) return null;
+    return podMetricsReader(this.link().kc, this.log).usage(s.namespace, s.podName, uid);
   }
 
   getState(): JsonObject {
