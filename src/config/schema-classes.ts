@@ -344,6 +344,18 @@ export const labhubTraits = {
     'str',
     "Requirements file (pip's `-r` format) labhub installs into its Python environment; it must provide `jupyterhub-singleuser`. A changed file updates the environment at the next start or spawn. Empty: labhub's own pins (`python/requirements.txt`: JupyterLab 4, jupyterhub, ipykernel, notebook).",
   ),
+  shared_env_dir: t(
+    z.string(),
+    '',
+    'str',
+    "Directory of the shared environment admins manage (`labhub env install PKG`, or the admin page's Environment link): Python packages for every user server of the local-process spawners, pinned, on the servers' PYTHONPATH (the directory's `current/site`). Empty: off. E.g. `/var/lib/labhub/shared-env`.",
+  ),
+  shared_env_python: t(
+    z.string(),
+    '',
+    'str',
+    'The Python of the user servers, which pip of the shared environment runs with and resolves against. Empty: the interpreter of `jupyterhub-singleuser` as the spawner finds it (on PATH, else in `Labhub.user_env_dir`).',
+  ),
   server_log_dir: t(
     z.string(),
     '',
