@@ -235,6 +235,8 @@ function labhubSettings(lab: DeepReadonly<LabhubTraits>) {
       directoryCaFile: lab.letsencrypt.directory_ca_file,
       renewDays: lab.letsencrypt.renew_days,
       stateDir: lab.letsencrypt.state_dir,
+      /** The ACME challenge the CA validates: 'http-01' (port 80) or 'tls-alpn-01' (the HTTPS port). */
+      challenge: lab.letsencrypt.challenge,
     },
     /** Labhub.http_redirect_port (0 = off). */
     httpRedirectPort: lab.http_redirect_port,
