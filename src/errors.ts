@@ -128,6 +128,11 @@ export const ERROR_CATALOG = {
     status: 500,
     meaning: 'The Python user environment (jupyterhub-singleuser) could not be found or created.',
   },
+  LABHUB_ERR_SHARED_ENV: {
+    status: 400,
+    meaning:
+      "A change of the shared environment (`labhub env`, the admin page) was refused or pip failed; the message has pip's error. The environment is left exactly as it was.",
+  },
   LABHUB_ERR_PAM: {
     status: 500,
     meaning:

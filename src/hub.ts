@@ -223,6 +223,7 @@ export class Hub {
             userEnvDir: settings.userEnvDir ?? undefined,
             userEnvRequirements: settings.userEnvRequirements ?? undefined,
             serverLogDir: settings.serverLogDir ?? defaultServerLogDir(),
+            sharedEnvDir: settings.sharedEnvDir ?? undefined,
           },
         },
       },

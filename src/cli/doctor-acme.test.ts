@@ -13,6 +13,7 @@ const acme = {
   directoryUrl: 'https://acme.example/dir',
   directoryCaFile: '',
   renewDays: 30,
+  challenge: 'http-01' as const,
   stateDir: '',
 };
 

@@ -1,7 +1,7 @@
 /**
  * The `labhub` command. With no subcommand it starts the hub; subcommands: migrate-config,
  * doctor, stop, status, token, report, upgrade-db, backup, restore, install-service,
- * uninstall-service, proxy. Errors are printed as one clear message, never a stack.
+ * uninstall-service, env, proxy. Errors are printed as one clear message, never a stack.
  */
 import { Command, Option } from 'commander';
 import { isHubError } from '../errors.js';
@@ -16,6 +16,7 @@ import { runUpgradeDb } from './upgrade-db.js';
 import { runInstallService, runUninstallService } from './service.js';
 import { runBackup, runRestore } from './backup.js';
 import { runStatus } from './status.js';
+import { runEnvInstall, runEnvList, runEnvRemove } from './env.js';
 
 function fail(e: unknown): never {
   if (isHubError(e)) {
@@ -145,6 +146,38 @@ program
   )
   .option('-f, --config <file>', 'config file to restore into (default: the one in the backup)')
   .action(async (file, opts) => runRestore(file, opts).catch(fail));
+
+const envCmd = program
+  .command('env')
+  .description(
+    'the shared environment admins manage (Labhub.shared_env_dir): Python packages for every user server, pinned',
+  );
+envCmd
+  .command('install <packages...>')
+  .description(
+    'add packages (NAME or NAME==VERSION; a name alone is pinned to the version pip picks); a failure changes nothing',
+  )
+  .option('-f, --config <file>', 'config file')
+  .option('--json', 'print JSON')
+  .action(async (pkgs, opts) => runEnvInstall(pkgs, { ...program.opts(), ...opts }).catch(fail));
+envCmd
+  .command('list')
+  .description('the packages admins added (pinned), and the dependencies they brought')
+  .option('-f, --config <file>', 'config file')
+  .option('--json', 'print JSON')
+  .action(async (opts) => {
+    try {
+      runEnvList({ ...program.opts(), ...opts });
+    } catch (e) {
+      fail(e);
+    }
+  });
+envCmd
+  .command('remove <packages...>')
+  .description('remove packages admins added (with the dependencies only they needed)')
+  .option('-f, --config <file>', 'config file')
+  .option('--json', 'print JSON')
+  .action(async (pkgs, opts) => runEnvRemove(pkgs, { ...program.opts(), ...opts }).catch(fail));
 
 program
   .command('install-service')

@@ -150,6 +150,7 @@ const letsencrypt = z.strictObject({
   directory_ca_file: z.string().default(''),
   renew_days: z.number().int().min(1).max(365).default(30),
   state_dir: z.string().default(''),
+  challenge: z.enum(['http-01', 'tls-alpn-01']).default('http-01'),
 });
 
 const usage = z.strictObject({
@@ -209,6 +210,18 @@ export const labhubTraits = {
     'str',
     "Requirements file (pip's `-r` format) labhub installs into its Python environment; it must provide `jupyterhub-singleuser`. A changed file updates the environment at the next start or spawn. Empty: labhub's own pins (`python/requirements.txt`: JupyterLab 4, jupyterhub, ipykernel, notebook).",
   ),
+  shared_env_dir: t(
+    z.string(),
+    '',
+    'str',
+    "Directory of the shared environment admins manage (`labhub env install PKG`, or the admin page's Environment link): Python packages for every user server of the local-process spawners, pinned, on the servers' PYTHONPATH (the directory's `current/site`). Empty: off. E.g. `/var/lib/labhub/shared-env`.",
+  ),
+  shared_env_python: t(
+    z.string(),
+    '',
+    'str',
+    'The Python of the user servers, which pip of the shared environment runs with and resolves against. Empty: the interpreter of `jupyterhub-singleuser` as the spawner finds it (on PATH, else in `Labhub.user_env_dir`).',
+  ),
   server_log_dir: t(
     z.string(),
     '',
@@ -249,8 +262,8 @@ export const labhubTraits = {
   letsencrypt: t(
     letsencrypt,
     {},
-    '{email, domains, directory_url, directory_ca_file, renew_days, state_dir}',
-    "Automatic HTTPS from Let's Encrypt or any ACME CA (TLJH's `https.letsencrypt`): with `domains` set, labhub's proxy serves HTTPS on JupyterHub.port with a certificate for those names, obtained through the HTTP-01 challenge on Labhub.http_redirect_port (default 80 here; the CA must reach it as port 80 of every domain) and renewed `renew_days` (30) before it expires, reloaded without dropping connections. `email` is the account contact (expiry notices). `directory_url`: the CA (default Let's Encrypt production; staging is https://acme-staging-v02.api.letsencrypt.org/directory); `directory_ca_file`: a PEM CA to trust for the directory's own HTTPS (test CAs only). The account key, certificate and key are stored 0600 in `state_dir` (default `acme/` next to the cookie secret). Needs labhub-proxy (the default proxy), and excludes JupyterHub.ssl_cert/ssl_key and Labhub.generate_self_signed_cert. TLS-ALPN-01 is not supported yet.",
+    '{email, domains, directory_url, directory_ca_file, renew_days, state_dir, challenge}',
+    "Automatic HTTPS from Let's Encrypt or any ACME CA (TLJH's `https.letsencrypt`): with `domains` set, labhub's proxy serves HTTPS on JupyterHub.port with a certificate for those names, obtained through the HTTP-01 challenge on Labhub.http_redirect_port (default 80 here; the CA must reach it as port 80 of every domain) and renewed `renew_days` (30) before it expires, reloaded without dropping connections. `email` is the account contact (expiry notices). `directory_url`: the CA (default Let's Encrypt production; staging is https://acme-staging-v02.api.letsencrypt.org/directory); `directory_ca_file`: a PEM CA to trust for the directory's own HTTPS (test CAs only). The account key, certificate and key are stored 0600 in `state_dir` (default `acme/` next to the cookie secret). `challenge`: `http-01` (default) or `tls-alpn-01` (the CA validates on the HTTPS port, JupyterHub.port, which must be port 443 of every domain; no port 80 needed, and Labhub.http_redirect_port is then off unless set). Needs labhub-proxy (the default proxy), and excludes JupyterHub.ssl_cert/ssl_key and Labhub.generate_self_signed_cert.",
   ),
   proxy_engine: t(
     z.enum(['auto', 'node', 'haproxy']),

@@ -27,6 +27,7 @@ const acme = {
   directoryUrl: 'https://acme.example/dir',
   directoryCaFile: '',
   renewDays: 30,
+  challenge: 'http-01' as const,
 };
 const files = { dir: '/x', accountKey: '/x/a', cert: '/x/c', key: '/x/k', status: '/x/s' };
 const proxy = {

@@ -1,7 +1,8 @@
 /**
  * Automatic HTTPS (Labhub.letsencrypt): obtains a certificate for the configured domains from an
  * ACME CA with `acme-client`, answering HTTP-01 through labhub-proxy (the hub puts each key
- * authorization into the proxy, which serves it on the public and the redirect port), writes the
+ * authorization into the proxy, which serves it on the public and the redirect port) or
+ * TLS-ALPN-01 (the proxy presents the challenge certificate on its HTTPS port), writes the
  * chain and key 0600, and asks the proxy to reload them: new connections get the new certificate,
  * open ones keep theirs. Renewal is due `renew_days` before expiry (or after two thirds of a short
  * certificate's life). A failed attempt is retried with a growing back-off (5 min doubling up to
@@ -32,11 +33,18 @@ export interface AcmeSettings {
   /** '' = the system's roots only. */
   directoryCaFile: string;
   renewDays: number;
+  /** The challenge the CA validates: HTTP-01 (port 80) or TLS-ALPN-01 (the HTTPS port). */
+  challenge: 'http-01' | 'tls-alpn-01';
 }
 
 /** What the manager needs from the proxy (labhub-proxy's control API). */
 export interface AcmeProxyControl {
-  putChallenge(token: string, keyAuthorization: string): Promise<void>;
+  /** With `alpn`: also answer TLS-ALPN-01 for its domain with that certificate and key. */
+  putChallenge(
+    token: string,
+    keyAuthorization: string,
+    alpn?: { domain: string; cert: string; key: string },
+  ): Promise<void>;
   deleteChallenge(token: string): Promise<void>;
   /** The proxy re-reads its certificate files; resolves with the served expiry. */
   reloadTls(): Promise<{ notAfter: string }>;
@@ -255,14 +263,27 @@ export class AcmeManager {
       csr,
       email: settings.email || undefined,
       termsOfServiceAgreed: true,
-      challengePriority: ['http-01'],
+      challengePriority: [settings.challenge],
       // The CA validates; a self-check from here would need this machine to resolve its own
       // public names, which NAT and split DNS often prevent.
       skipChallengeVerification: true,
-      challengeCreateFn: async (_authz, challenge, keyAuthorization) => {
-        if (challenge.type !== 'http-01')
-          throw new Error(`challenge type ${challenge.type} is not supported (only http-01)`);
-        await proxy.putChallenge(challenge.token, keyAuthorization);
+      challengeCreateFn: async (authz, ch, keyAuthorization) => {
+        // acme-client's types know http-01 and dns-01 only; tls-alpn-01 has a token too.
+        const challenge = ch as { type: string; token: string };
+        if (challenge.type === 'http-01')
+          return proxy.putChallenge(challenge.token, keyAuthorization);
+        if (challenge.type !== 'tls-alpn-01')
+          throw new Error(`challenge type ${challenge.type} is not supported`);
+        // RFC 8737: a self-signed certificate for the name with the key authorization's digest.
+        const [alpnKey, alpnCert] = await acme.crypto.createAlpnCertificate(
+          authz,
+          keyAuthorization,
+        );
+        await proxy.putChallenge(challenge.token, keyAuthorization, {
+          domain: authz.identifier.value,
+          cert: alpnCert.toString(),
+          key: alpnKey.toString(),
+        });
       },
       challengeRemoveFn: async (_authz, challenge) => {
         await proxy.deleteChallenge(challenge.token);
@@ -331,7 +352,7 @@ export function createAcmeManager(
     throw new HubError(
       'LABHUB_ERR_CONFIG',
       500,
-      `Labhub.letsencrypt.domains: ${bad.map((d) => JSON.stringify(d)).join(', ')} ${bad.length > 1 ? 'are not' : 'is not a'} fully qualified domain name${bad.length > 1 ? 's' : ''} (like hub.example.org; no wildcards, IP addresses or ports: HTTP-01 cannot validate those).`,
+      `Labhub.letsencrypt.domains: ${bad.map((d) => JSON.stringify(d)).join(', ')} ${bad.length > 1 ? 'are not' : 'is not a'} fully qualified domain name${bad.length > 1 ? 's' : ''} (like hub.example.org; no wildcards, IP addresses or ports: HTTP-01 and TLS-ALPN-01 cannot validate those).`,
     );
   return new AcmeManager({ settings: s.acme, files, proxy, log });
 }

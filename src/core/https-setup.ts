@@ -1,8 +1,8 @@
 /**
  * Where the public listener's certificate comes from: JupyterHub.ssl_cert/ssl_key, a self-signed
  * pair (Labhub.generate_self_signed_cert), or an ACME CA (Labhub.letsencrypt, see acme.ts); and
- * the plain-HTTP port (Labhub.http_redirect_port, 80 by default with ACME: HTTP-01 is answered
- * there, where the CA reaches port 80).
+ * the plain-HTTP port (Labhub.http_redirect_port, 80 by default with ACME's HTTP-01: it is
+ * answered there, where the CA reaches port 80; TLS-ALPN-01 is answered on the HTTPS port).
  */
 import { prepareTls } from '../security/tls.js';
 import { acmeFiles, readAcmeStatus, type AcmeStatus } from '../security/acme-files.js';
@@ -43,7 +43,8 @@ export async function prepareHttps(
   return {
     tls: { certFile: files.cert, keyFile: files.key },
     acme,
-    redirectPort: settings.httpRedirectPort || 80,
+    // HTTP-01 is answered on the plain-HTTP port; TLS-ALPN-01 needs none (only when set).
+    redirectPort: settings.httpRedirectPort || (settings.acme.challenge === 'http-01' ? 80 : 0),
   };
 }
 

@@ -215,6 +215,10 @@ function labhubSettings(lab: DeepReadonly<LabhubTraits>) {
     userEnvDir: lab.user_env_dir || null,
     /** Labhub.user_env_requirements, or null for labhub's own pins. */
     userEnvRequirements: lab.user_env_requirements || null,
+    /** Labhub.shared_env_dir (the shared environment admins manage), or null when off. */
+    sharedEnvDir: lab.shared_env_dir || null,
+    /** Labhub.shared_env_python, or null to use the servers' jupyterhub-singleuser's. */
+    sharedEnvPython: lab.shared_env_python || null,
     /** Labhub.server_log_dir, or null for the default (spawner/server-log.ts). */
     serverLogDir: lab.server_log_dir || null,
     loginRateLimit: {
@@ -231,6 +235,8 @@ function labhubSettings(lab: DeepReadonly<LabhubTraits>) {
       directoryCaFile: lab.letsencrypt.directory_ca_file,
       renewDays: lab.letsencrypt.renew_days,
       stateDir: lab.letsencrypt.state_dir,
+      /** The ACME challenge the CA validates: 'http-01' (port 80) or 'tls-alpn-01' (the HTTPS port). */
+      challenge: lab.letsencrypt.challenge,
     },
     /** Labhub.http_redirect_port (0 = off). */
     httpRedirectPort: lab.http_redirect_port,

@@ -1,5 +1,6 @@
 /**
- * The hub's client of labhub-proxy's control API (server/api-control.ts): ACME HTTP-01 answers
+ * The hub's client of labhub-proxy's control API (server/api-control.ts): ACME HTTP-01 and
+ * TLS-ALPN-01 answers
  * and the live certificate reload. configurable-http-proxy has no such API: a 404 there says so.
  */
 import { HubError } from '../errors.js';
@@ -10,9 +11,15 @@ export class ProxyTlsControl {
     private readonly authToken: () => string,
   ) {}
 
-  async putChallenge(token: string, keyAuthorization: string): Promise<void> {
+  /** With `alpn`, the proxy also answers TLS-ALPN-01 for its domain on the HTTPS port. */
+  async putChallenge(
+    token: string,
+    keyAuthorization: string,
+    alpn?: { domain: string; cert: string; key: string },
+  ): Promise<void> {
     await this.call('PUT', `/api/acme-challenges/${token}`, {
       key_authorization: keyAuthorization,
+      ...(alpn ? { tls_alpn: alpn } : {}),
     });
   }
 

@@ -21,6 +21,8 @@ const commonShape = {
   user_env_dir: dir,
   user_env_requirements: dir,
   server_log_dir: dir,
+  /** Labhub.shared_env_dir: its `current/site` goes on the servers' PYTHONPATH. */
+  shared_env_dir: dir,
 };
 
 /** LocalProcessSpawner's options. */

@@ -24,6 +24,8 @@ import { ensureServerEnv, launchServer } from './local-launch.js';
 import { connectHost, findFreePort, tcpAccepts } from './proc.js';
 import type { UnixUser } from './unix-user.js';
 import { FALLBACK_PATH, hostForUrl, serverLabel, sleep, within } from './spawner-util.js';
+import { commonLocalOptions } from './local-options.js';
+import { sharedEnvSitePath } from './shared-env.js';
 
 /** What a {@link LocalRunAs} decided for one start. */
 export interface RunAsPlan {
@@ -168,6 +170,10 @@ export class LocalSpawner implements Spawner {
     delete env.CONFIGPROXY_AUTH_TOKEN;
     delete env.JPY_COOKIE_SECRET;
     env.PATH ??= FALLBACK_PATH;
+    // The shared environment admins manage (Labhub.shared_env_dir): after the servers' own entries.
+    const shared = commonLocalOptions(o.extra).shared_env_dir;
+    if (shared)
+      env.PYTHONPATH = [env.PYTHONPATH, sharedEnvSitePath(shared)].filter(Boolean).join(':');
 
     const launched = await launchServer({
       ctx: this.ctx,

@@ -128,3 +128,34 @@ test('Labhub.letsencrypt: a certificate from Pebble over HTTP-01, served, renewe
     await pebble.stop();
   }
 });
+
+test('Labhub.letsencrypt.challenge = tls-alpn-01: Pebble validates on the HTTPS port (acme-tls/1), no plain-HTTP port', async () => {
+  const port = await freePort();
+  // Pebble's HTTP-01 port has nobody listening: only TLS-ALPN-01 can succeed.
+  const pebble = await startPebble({ httpPort: await freePort(), tlsPort: port });
+  let t;
+  try {
+    t = await startTestHub({
+      config: {
+        JupyterHub: { port },
+        Labhub: {
+          letsencrypt: {
+            domains: [DOMAIN],
+            directory_url: pebble.directoryUrl,
+            directory_ca_file: pebble.caFile,
+            challenge: 'tls-alpn-01',
+          },
+        },
+      },
+    });
+    const s = await t.hub.acme!.renewNow(false);
+    assert.equal(s.state, 'valid', `the TLS-ALPN-01 order failed: ${s.lastError}`);
+    const root = await pebble.issuingRoot();
+    const r = await get(port, '/hub/login', root, new Agent({ keepAlive: false }));
+    assert.equal(r.status, 200, 'the login page, over the certificate Pebble issued');
+    assert.match(r.issuer, /Pebble/i);
+  } finally {
+    await t?.stop();
+    await pebble.stop();
+  }
+});

@@ -75,6 +75,23 @@ export const en = {
     '{owner} shared the server {server} with you. Accept to open it whenever it is running.',
   'share.accept': 'Accept and open',
   'signup.mismatch': 'The two passwords are different.',
+  'env.title': 'Shared environment',
+  'env.intro':
+    'Python packages every user server can import, pinned to one version. Servers started from now on see a change; running ones after a kernel restart.',
+  'env.none': 'No packages were added yet.',
+  'env.package': 'Package',
+  'env.version': 'Version',
+  'env.remove': 'Remove {name}',
+  'env.dependencies': 'Installed with them: {list}',
+  'env.installLabel': 'Add packages',
+  'env.installHint':
+    'Names, or name==version, separated by spaces. A name alone gets the newest version, then stays pinned. If pip fails, nothing changes.',
+  'env.install': 'Install',
+  'env.installed': 'Installed {list}.',
+  'env.removed': 'Removed {name}.',
+  'env.off':
+    'The shared environment is off. Set Labhub.shared_env_dir in the config (e.g. /var/lib/labhub/shared-env) and restart the hub.',
+  'env.link': 'Shared Python environment',
   'signups.title': 'Sign-ups awaiting approval',
   'signups.intro':
     'These accounts were created on the sign-up page. Approve one to let that person sign in, or discard it to delete it.',

@@ -64,6 +64,23 @@ export const zh: Record<MessageKey, string> = {
   'share.intro': '{owner} 与你共享了服务器 {server}。接受后，只要它在运行，你就可以打开它。',
   'share.accept': '接受并打开',
   'signup.mismatch': '两次输入的密码不一致。',
+  'env.title': '共享环境',
+  'env.intro':
+    '所有用户服务器都可以导入的 Python 包，每个包固定为一个版本。此后启动的服务器会看到变更；正在运行的服务器需重启内核。',
+  'env.none': '尚未添加任何包。',
+  'env.package': '包',
+  'env.version': '版本',
+  'env.remove': '移除 {name}',
+  'env.dependencies': '随之安装：{list}',
+  'env.installLabel': '添加包',
+  'env.installHint':
+    '包名或 包名==版本，以空格分隔。只写包名时安装最新版本，然后固定该版本。pip 失败时不做任何更改。',
+  'env.install': '安装',
+  'env.installed': '已安装 {list}。',
+  'env.removed': '已移除 {name}。',
+  'env.off':
+    '共享环境未开启。请在配置中设置 Labhub.shared_env_dir（例如 /var/lib/labhub/shared-env）并重启 hub。',
+  'env.link': '共享 Python 环境',
   'signups.title': '待审批的注册',
   'signups.intro': '这些账户是在注册页面创建的。批准后，对应的人即可登录；放弃则删除该注册。',
   'signups.none': '没有等待审批的注册。',

@@ -108,6 +108,7 @@ export function registerHomeRoutes(app: FastifyInstance, ctx: HubContext): void 
         pendingSignups: accounts ? await accounts.countPending() : undefined,
         linuxAccounts: ctx.users.linuxAccountsAvailable,
         https: httpsStatus(ctx.settings),
+        sharedEnv: !!ctx.settings.sharedEnvDir,
       }),
     );
   });

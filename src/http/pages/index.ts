@@ -10,6 +10,7 @@ import { registerUserRoutes } from './user-route.js';
 import { registerNativeRoutes } from './native.js';
 import { registerAcceptShareRoutes } from './accept-share.js';
 import { registerUsageRoutes } from './usage.js';
+import { registerEnvironmentRoutes } from './environment.js';
 
 /** Every HTML page route. */
 export function registerPageRoutes(app: FastifyInstance, ctx: HubContext): void {
@@ -22,5 +23,6 @@ export function registerPageRoutes(app: FastifyInstance, ctx: HubContext): void 
   registerUserRoutes(app, ctx);
   registerAssetRoutes(app, ctx);
   registerUsageRoutes(app, ctx);
+  registerEnvironmentRoutes(app, ctx);
   registerHomeRoutes(app, ctx);
 }

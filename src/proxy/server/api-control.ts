@@ -2,6 +2,7 @@
  * labhub-proxy's own API additions (not in configurable-http-proxy), used by the hub's ACME
  * client; same token as the routes API:
  *   PUT    /api/acme-challenges/<token>  {"key_authorization": "..."} → 204 (serve it for HTTP-01)
+ *          with "tls_alpn": {"domain": "...", "cert": PEM, "key": PEM} also for TLS-ALPN-01
  *   DELETE /api/acme-challenges/<token>                               → 204
  *   POST   /api/tls/reload → 200 {"not_after": ISO} | 409 (plain HTTP) | 500 (unreadable files)
  * A reload re-reads the --ssl-cert/--ssl-key files for new connections; open connections keep
@@ -70,14 +71,35 @@ export async function handleControl(
   }
   if (method !== 'PUT') return send(405, 'Use PUT or DELETE on an ACME challenge.');
   const text = await readBody();
-  let keyAuth: unknown;
+  let body: { key_authorization?: unknown; tls_alpn?: unknown } = {};
   try {
-    keyAuth = (JSON.parse(text ?? '') as { key_authorization?: unknown }).key_authorization;
+    body = JSON.parse(text ?? '') as typeof body;
   } catch {
-    keyAuth = undefined;
+    /* refused below */
   }
+  const keyAuth = body?.key_authorization;
   if (typeof keyAuth !== 'string' || !keyAuth.startsWith(`${token}.`))
     return send(400, 'Body must be JSON {"key_authorization": "<token>.<thumbprint>"}.');
-  plane.acme.put(token, keyAuth);
+  const alpn = body.tls_alpn as Record<string, unknown> | undefined;
+  if (
+    alpn !== undefined &&
+    (typeof alpn !== 'object' ||
+      alpn === null ||
+      typeof alpn.domain !== 'string' ||
+      typeof alpn.cert !== 'string' ||
+      typeof alpn.key !== 'string')
+  )
+    return send(400, '"tls_alpn" must be {"domain": "...", "cert": "<PEM>", "key": "<PEM>"}.');
+  try {
+    plane.acme.put(
+      token,
+      keyAuth,
+      alpn
+        ? { domain: String(alpn.domain), cert: String(alpn.cert), key: String(alpn.key) }
+        : undefined,
+    );
+  } catch (e) {
+    return send(400, `The TLS-ALPN-01 certificate cannot be used: ${(e as Error).message}`);
+  }
   send(204);
 }

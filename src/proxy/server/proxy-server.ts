@@ -3,6 +3,7 @@
  * optional metrics listener around one {@link Plane}. The CLI (cli.ts) only turns flags into
  * {@link ProxyServerOptions} and calls {@link ProxyServer.listen}.
  */
+import { answerTlsAlpn } from './acme-alpn.js';
 import { X509Certificate } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
@@ -71,6 +72,8 @@ export class ProxyServer {
     this.proxyServer = opts.ssl
       ? https.createServer({ ...opts.ssl, ...serverOpts }, this.plane.handleWeb)
       : http.createServer(serverOpts, this.plane.handleWeb);
+    // ACME TLS-ALPN-01 is answered on the public HTTPS listener, before its TLS (acme-alpn.ts).
+    if (opts.ssl) answerTlsAlpn(this.proxyServer, this.plane.acme);
     this.proxyServer.on('upgrade', this.plane.handleUpgrade);
     this.proxyServer.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
       if (err.code === 'ECONNRESET' || !socket.writable) {

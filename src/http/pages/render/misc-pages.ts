@@ -108,6 +108,8 @@ export interface AdminPageData {
   linuxAccounts?: boolean;
   /** Automatic HTTPS (Labhub.letsencrypt): its last status; undefined when off. */
   https?: AcmeStatus | null;
+  /** Labhub.shared_env_dir is set: link to the shared environment's page. */
+  sharedEnv?: boolean;
 }
 
 /**
@@ -131,6 +133,7 @@ export function renderAdmin(ctx: PageContext, data: AdminPageData = {}): Rendere
 <div class="page-status" role="status" aria-live="polite" id="admin-status"></div>
 ${data.https !== undefined ? httpsLine(tr, data.https) : ''}
 ${ctx.user?.admin ? html`<p><a href="${hubUrl(ctx, 'admin/usage')}" id="usage-link">${tr('admin.usageLink')}</a></p>` : ''}
+${ctx.user?.admin && data.sharedEnv ? html`<p><a href="${hubUrl(ctx, 'admin/environment')}" id="env-link">${tr('env.link')}</a></p>` : ''}
 ${data.signupsUrl ? html`<p class="${data.pendingSignups ? 'alert' : ''}"><a href="${data.signupsUrl}" id="signups-link">${tr('admin.signupsLink', { count: data.pendingSignups ?? 0 })}</a></p>` : ''}
 <div id="admin" data-can-edit-admin="${ctx.user?.admin ? 'true' : 'false'}" data-self="${ctx.user?.name ?? ''}">
 <div class="tabs" role="tablist" aria-label="${tr('admin.sections')}">
