@@ -2,8 +2,10 @@
  * `kubernetes` spawner (KubeSpawner, `spawner_class = 'kubespawner.KubeSpawner'`): each server
  * is a pod on a Kubernetes cluster, configured with KubeSpawner 7's keys (docs/kubernetes.md,
  * "The Kubernetes spawner"). Pieces: options.ts (keys, profiles), names.ts (name templates),
- * manifests.ts (pod, PVC, Service), pod-env.ts, cluster.ts (client, one shared pod watch per
- * namespace), pod-status.ts (readiness, failures, events), kube-spawner.ts (the life cycle).
+ * manifests.ts (pod, PVC, Service), pod-env.ts, cluster.ts (client, in-cluster service account,
+ * one shared pod watch and one event watch per namespace), pod-status.ts (readiness, failures,
+ * events), pod-ops.ts (create/delete calls), pod-wait.ts (waiting for a starting pod),
+ * kube-spawner.ts (the life cycle).
  */
 import type { SpawnerDefinition, SpawnerNotice } from '../types.js';
 import { KubeSpawner } from './kube-spawner.js';
