@@ -138,11 +138,6 @@ export class PodMetricsReader {
     }
     return { cpuSeconds: c.cpuSeconds, memoryBytes: memory, source: 'metrics-api' };
   }
-
-  /** Forget a pod's counter (its server stopped). */
-  forget(namespace: string, pod: string): void {
-    this.counters.delete(`${namespace}/${pod}`);
-  }
 }
 
 /** A 404 about a named object (the API exists) rather than about the path (it does not). */
