@@ -1,7 +1,7 @@
 /** Readers: YAML, JSON, TOML and jupyterhub_config.py text → {@link RawConfig}. */
 import { basename } from 'node:path';
-import { LineCounter, parseDocument, isMap, isScalar, type Pair } from 'yaml';
-import { parse as parseToml } from 'smol-toml';
+import { createRequire } from 'node:module';
+import type { Pair } from 'yaml';
 import { HubError } from '../errors.js';
 import { PY_SETS, makeSet, parsePyConfig, setKey, type PyOp } from './py-parser.js';
 import { RawConfig, type LazyOp } from './raw.js';
@@ -78,7 +78,13 @@ function kind(v: unknown): string {
   return `a ${typeof v}`;
 }
 
+/** The YAML and TOML parsers load only for a config in their format (most configs are Python). */
+const requireParser = createRequire(import.meta.url);
+
 function readYaml(text: string, file: string): RawConfig {
+  const { LineCounter, parseDocument, isMap, isScalar } = requireParser(
+    'yaml',
+  ) as typeof import('yaml');
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true });
   if (doc.errors.length) {
@@ -129,6 +135,7 @@ function jsonLines(text: string): (cls: string, trait?: string) => number | unde
 }
 
 function readToml(text: string, file: string): RawConfig {
+  const { parse: parseToml } = requireParser('smol-toml') as typeof import('smol-toml');
   let obj: unknown;
   try {
     obj = parseToml(text);

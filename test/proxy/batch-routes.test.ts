@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { ChpClient } from '../../src/proxy/chp-client.js';
 import { startProxy, CHP, type RunningProxy } from './helpers/proxy-process.js';
+import { startEcho } from './helpers/echo.js';
 
 let lp: RunningProxy;
 let chp: RunningProxy;
@@ -98,5 +99,25 @@ test('ChpClient.addRoutes against configurable-http-proxy: one request per route
     assert.equal(raw['/'], undefined, 'and no route `/` was made');
   } finally {
     await c.close();
+  }
+});
+
+test('labhub-proxy --engine haproxy: routes of a batch reach the HAProxy data plane', async () => {
+  const echo = await startEcho();
+  const hp = await startProxy(['--engine', 'haproxy']);
+  try {
+    const r = await hp.api('POST', '', {
+      routes: { '/user/h1': { target: echo.url }, '/user/h2': { target: echo.url } },
+    });
+    assert.equal(r.status, 201, r.body);
+    for (const u of ['h1', 'h2']) {
+      const res = await fetch(`${hp.url}/user/${u}/x`);
+      await res.arrayBuffer();
+      assert.equal(res.status, 200, `/user/${u}/ is served through HAProxy`);
+    }
+    assert.equal(echo.hits, 2);
+  } finally {
+    await hp.stop();
+    await echo.close();
   }
 });
