@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listAuthenticators, registerAuthenticator, resolveAuthenticator } from './registry.js';
 import { isHubError } from '../errors.js';
+import { createAuthenticator } from './define.js';
 
 test('registry: built-ins resolve by id and every alias, case-insensitively', async () => {
   const cases: Record<string, string> = {
@@ -114,5 +115,39 @@ test('registry: ids and aliases cannot be taken twice or be malformed', () => {
   assert.throws(
     () => registerAuthenticator({ id: 'Bad_Id', aliases: [], configClasses: [], create }),
     (e) => isHubError(e) && /kebab-case/.test(e.userMessage),
+  );
+});
+
+test('multi: Authenticator.enable_auth_state/manage_groups reach the OAuth entries that do not set their own', async () => {
+  const multi = await resolveAuthenticator('multi');
+  const log = { info() {}, warn() {}, debug() {}, error() {}, child: () => log };
+  const deps = { log, accounts: null } as unknown as Parameters<typeof createAuthenticator>[2];
+  const sso = (config: Record<string, unknown>) => ({
+    authenticator_class: 'generic-oauth',
+    url_prefix: 'sso',
+    username_prefix: '',
+    config: {
+      client_id: 'c',
+      authorize_url: 'http://127.0.0.1/a',
+      token_url: 'http://127.0.0.1/t',
+      userdata_url: 'http://127.0.0.1/u',
+      ...config,
+    },
+  });
+  const built = (config: Record<string, unknown>) =>
+    createAuthenticator(
+      multi,
+      { authenticators: [sso(config)], enable_auth_state: true, manage_groups: true },
+      deps,
+    );
+  assert.equal(built({}).enableAuthState, true);
+  assert.equal(
+    built({ enable_auth_state: false }).enableAuthState,
+    false,
+    "the entry's own value wins",
+  );
+  assert.throws(
+    () => createAuthenticator(multi, { authenticators: [sso({})], refresh_pre_spawn: true }, deps),
+    /refresh_pre_spawn is not available with several authenticators/,
   );
 });

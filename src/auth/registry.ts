@@ -21,7 +21,8 @@ import {
 import { z } from 'zod';
 import { multiAuthenticatorTraits } from '../config/schema-oauth.js';
 import { classForId } from '../config/inherit.js';
-import { traitsOf } from '../config/schema.js';
+import { ancestry, traitsOf } from '../config/schema.js';
+import { authenticatorTraits } from '../config/schema-auth.js';
 import { suggestKey } from '../config/suggest.js';
 import { HubError } from '../errors.js';
 import { createAuthenticator, defineAuthenticator } from './define.js';
@@ -58,8 +59,15 @@ const multiAuthenticatorDefinition = defineAuthenticator({
   id: 'multi',
   aliases: ['multi', 'MultiAuthenticator', 'multiauthenticator.MultiAuthenticator'],
   configClasses: ['Authenticator', 'MultiAuthenticator'],
-  options: z.object({ authenticators: multiAuthenticatorTraits.authenticators }),
-  create({ authenticators }, deps) {
+  options: z.object({
+    authenticators: multiAuthenticatorTraits.authenticators,
+    enable_auth_state: authenticatorTraits.enable_auth_state,
+    manage_groups: authenticatorTraits.manage_groups,
+    refresh_pre_spawn: authenticatorTraits.refresh_pre_spawn,
+  }),
+  create({ authenticators, ...inherited }, deps) {
+    // Authenticator.enable_auth_state & co. apply to every OAuth entry that does not set its own.
+    const onKeys = Object.fromEntries(Object.entries(inherited).filter(([, v]) => v === true));
     return createMulti(
       authenticators,
       deps,
@@ -79,7 +87,8 @@ const multiAuthenticatorDefinition = defineAuthenticator({
               );
             }
         }
-        return createAuthenticator(def, raw, deps);
+        const tokens = !!cls && ancestry(cls).includes('OAuthenticator');
+        return createAuthenticator(def, tokens ? { ...onKeys, ...raw } : raw, deps);
       },
     );
   },

@@ -110,7 +110,6 @@ test('documented settings labhub never read (tornado_settings, popen_kwargs…) 
       load({
         JupyterHub: { tornado_settings: { headers: {} } },
         LocalProcessSpawner: { popen_kwargs: { cwd: '/' } },
-        PAMAuthenticator: { enable_auth_state: true },
       }),
     (e: unknown) => {
       const m = (e as HubError).userMessage;
@@ -120,7 +119,6 @@ test('documented settings labhub never read (tornado_settings, popen_kwargs…) 
       );
       // A subclass gets its parent class's reason and hint.
       assert.match(m, /LocalProcessSpawner\.popen_kwargs .*Spawner\.notebook_dir/);
-      assert.match(m, /PAMAuthenticator\.enable_auth_state .*keep no auth state/);
       return true;
     },
   );

@@ -54,7 +54,6 @@ export const UNSUPPORTED_TRAITS: Record<string, readonly string[]> = {
   ],
   Authenticator: [
     'auth_refresh_age',
-    'refresh_pre_spawn',
     'post_auth_hook',
     'otp_prompt',
     'request_otp',
@@ -149,8 +148,6 @@ export const REFUSED_TRAITS: Record<string, Record<string, string>> = {
   Authenticator: {
     auto_login: 'going straight to an external login, skipping the login page',
     delete_invalid_users: 'deleting users who are no longer allowed, at start',
-    enable_auth_state: 'keeping encrypted authentication state',
-    manage_groups: 'group membership managed by the authenticator',
   },
   Spawner: {
     shell_cmd: 'starting the server through a shell',
@@ -175,9 +172,11 @@ export const REFUSED_KEY_HINTS: Record<string, string> = {
   'Authenticator.delete_invalid_users':
     'users who are no longer allowed are refused at every login; delete their records on the admin page or with DELETE /hub/api/users/{name}',
   'Authenticator.enable_auth_state':
-    "PAM, native, dummy and LDAP keep no auth state (LDAP's groups and attributes are not stored); for an OAuth login set it on its class (e.g. GenericOAuthenticator.enable_auth_state, OpenIDOAuthenticator.enable_auth_state; see docs/authentication.md)",
+    "PAM, native, dummy and LDAP keep no auth state (LDAP's groups and attributes are not stored); it applies to the OAuth / OpenID Connect logins (authenticator_class openid, generic-oauth, github, …; see docs/authentication.md)",
   'Authenticator.manage_groups':
-    'define groups with JupyterHub.load_groups or on the admin page; LocalAuthenticator.allowed_groups checks Linux groups at each login; for an OAuth login set it on its class (e.g. GenericOAuthenticator.manage_groups)',
+    'define groups with JupyterHub.load_groups or on the admin page; LocalAuthenticator.allowed_groups checks Linux groups at each login; manage_groups applies to the OAuth / OpenID Connect logins',
+  'Authenticator.refresh_pre_spawn':
+    'only the OAuth / OpenID Connect logins have tokens to refresh before a server starts',
   'Spawner.shell_cmd':
     'set Spawner.cmd to a wrapper script that prepares the environment and then execs jupyterhub-singleuser',
   'Spawner.popen_kwargs':

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { HubError } from '../errors.js';
+import { refuseAuthStateKeys } from './auth-state-keys.js';
 import { checkRaw, checkResolved, deriveHub, deriveSpawner } from './checks.js';
 import { checkConfigNames } from './name-checks.js';
 import { deepFreeze } from './freeze.js';
@@ -90,6 +91,7 @@ export function buildConfig(raw: RawConfig, source: string | null): LoadedConfig
   checkKeys(raw, warnings);
   checkRaw(raw, warnings);
   const explicit = validateEntries(raw);
+  refuseAuthStateKeys(raw, explicit);
 
   const config: Record<string, Record<string, unknown>> = {};
   for (const cls of CLASS_NAMES) {

@@ -37,6 +37,27 @@ export const authenticatorTraits = {
     'dict[str, str]',
     'Rename users at login: `{login name: hub name}`.',
   ),
+  // JupyterHub's base-class traits that only a login with tokens honours: set here they apply
+  // to the configured OAuth / OpenID Connect authenticator (its own class's value wins); with
+  // PAM, native, dummy or LDAP a non-false value is refused (config/auth-state-keys.ts).
+  enable_auth_state: t(
+    z.boolean(),
+    false,
+    'bool',
+    "Keep the tokens and user data of an OAuth / OpenID Connect login (`access_token`, `refresh_token`, `id_token`, `oauth_user`, …) as the user's auth_state, encrypted (AES-256-GCM) with JUPYTERHUB_CRYPT_KEY; the hub refuses to start without that key. Refused with PAM, native, dummy and LDAP, which keep no auth state.",
+  ),
+  manage_groups: t(
+    z.boolean(),
+    false,
+    'bool',
+    "The OAuth / OpenID Connect provider's groups become the user's hub groups at each login (missing groups are created; the user leaves hub groups the provider no longer names). Refused with PAM, native, dummy and LDAP.",
+  ),
+  refresh_pre_spawn: t(
+    z.boolean(),
+    false,
+    'bool',
+    'Before a server starts, refresh an expired OAuth access token with the refresh token; when that fails the person must log in again. Refused with PAM, native, dummy and LDAP, and with several authenticators at once.',
+  ),
 };
 
 export const localAuthenticatorTraits = {

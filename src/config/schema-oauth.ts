@@ -104,24 +104,6 @@ export const oauthenticatorTraits = {
     'str',
     'A dotted path into the auth state (`oauth_user.groups`, `oauth_user.realm_access.roles`) holding the groups. Wins over claim_groups_key when set.',
   ),
-  manage_groups: t(
-    z.boolean(),
-    false,
-    'bool',
-    "The provider's groups become the user's hub groups at each login (missing groups are created; the user leaves hub groups the provider no longer names).",
-  ),
-  enable_auth_state: t(
-    z.boolean(),
-    false,
-    'bool',
-    "Keep the tokens and user data (`access_token`, `refresh_token`, `id_token`, `oauth_user`, …) as the user's auth_state, encrypted (AES-256-GCM) with JUPYTERHUB_CRYPT_KEY; the hub refuses to start without that key.",
-  ),
-  refresh_pre_spawn: t(
-    z.boolean(),
-    false,
-    'bool',
-    'Before a server starts, refresh an expired access token with the refresh token; when that fails the person must log in again.',
-  ),
   auth_state_env: t(
     z.record(
       z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'),

@@ -21,6 +21,9 @@ const oauthOptionsSchema = z.object({
   ...oauthenticatorTraits,
   issuer: openIdOAuthenticatorTraits.issuer,
   allow_all: authenticatorTraits.allow_all,
+  enable_auth_state: authenticatorTraits.enable_auth_state,
+  manage_groups: authenticatorTraits.manage_groups,
+  refresh_pre_spawn: authenticatorTraits.refresh_pre_spawn,
 });
 export type OAuthOptions = z.output<typeof oauthOptionsSchema>;
 

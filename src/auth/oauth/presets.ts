@@ -17,7 +17,13 @@ import { HubError } from '../../errors.js';
 import { defineAuthenticator } from '../define.js';
 import { createOAuthAuthenticator } from './generic.js';
 
-const base = { ...oauthenticatorTraits, allow_all: authenticatorTraits.allow_all };
+const base = {
+  ...oauthenticatorTraits,
+  allow_all: authenticatorTraits.allow_all,
+  enable_auth_state: authenticatorTraits.enable_auth_state,
+  manage_groups: authenticatorTraits.manage_groups,
+  refresh_pre_spawn: authenticatorTraits.refresh_pre_spawn,
+};
 const trim = (u: string) => u.replace(/\/+$/, '');
 const enc = encodeURIComponent;
 

@@ -224,9 +224,15 @@ describe('openid (discovery from the issuer) against a real oidc-provider', () =
     hub = await startTestHub({
       config: {
         JupyterHub: { port, authenticator_class: 'openid' },
-        Authenticator: { allow_all: false, allowed_users: ['dora'] },
-        OpenIDOAuthenticator: {
+        // The auth-state keys only on the base class, as Z2JH's values.yaml writes them.
+        Authenticator: {
+          allow_all: false,
+          allowed_users: ['dora'],
           enable_auth_state: true,
+          manage_groups: true,
+          refresh_pre_spawn: true,
+        },
+        OpenIDOAuthenticator: {
           auth_state_env: {
             ACCESS_TOKEN: 'access_token',
             LAB_USER: 'oauth_user.preferred_username',
@@ -251,6 +257,14 @@ describe('openid (discovery from the issuer) against a real oidc-provider', () =
     const { res } = await loginAt(hub, idp, 'dora');
     assert.equal(res.status, 302, await res.text());
     assert.ok(await hub.hub.ctx.store.users.byName('dora'));
+  });
+
+  test('Authenticator.enable_auth_state/manage_groups/refresh_pre_spawn apply to the openid login', async () => {
+    await loginAt(hub, idp, 'dora');
+    const dora = (await hub.hub.ctx.store.users.byName('dora'))!;
+    assert.equal(typeof dora.authState?.access_token, 'string', 'auth_state kept');
+    assert.deepEqual(await hub.hub.ctx.store.groups.groupNamesOfUser(dora.id), ['lab']);
+    assert.equal(hub.hub.ctx.settings.authenticatorOptions.refresh_pre_spawn, true);
   });
 
   test('auth_state_env: the access token and a user-data field reach the server environment', async () => {
