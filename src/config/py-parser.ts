@@ -12,6 +12,7 @@
  */
 import { HubError } from '../errors.js';
 import { tokenize, type Token } from './py-lexer.js';
+import { callableHint } from './py-callable-hints.js';
 
 /** One config operation found in the file. */
 export interface PyOp {
@@ -86,6 +87,13 @@ export function parsePyConfig(src: string, file: string): PyOp[] {
     } catch (e) {
       if (!(e instanceof PyError)) throw e;
       const shown = text.length > 200 ? `${text.slice(0, 200)}…` : text;
+      const hint = callableHint(text, src);
+      if (hint)
+        throw new HubError(
+          'LABHUB_ERR_CONFIG_SYNTAX',
+          500,
+          `${file}:${e.line}: \`${shown}\`: ${hint}.`,
+        );
       throw new HubError(
         'LABHUB_ERR_CONFIG_SYNTAX',
         500,

@@ -72,7 +72,7 @@ export const oauthenticatorTraits = {
     z.string(),
     'username',
     'str',
-    'The user-data field that becomes the hub user name (a dotted path reaches into objects, e.g. `preferred_username`, `email`, `sub`).',
+    'The user-data field that becomes the hub user name (a dotted path reaches into objects, e.g. `preferred_username`, `email`, `sub`), or a template, labhub\'s form of OAuthenticator\'s callable: `{field}` with filters `|localpart` (before the @) and `|lower`, e.g. `"{email|localpart}"`, `"gh-{login}"`.',
   ),
   login_service: t(
     z.string(),
@@ -154,7 +154,12 @@ export const oauthClassHelp: Record<string, string> = {
 const name = (login: string) =>
   t(z.string(), login, 'str', 'The provider name on the login button.');
 const claim = (c: string) =>
-  t(z.string(), c, 'str', 'The user-data field that becomes the hub user name.');
+  t(
+    z.string(),
+    c,
+    'str',
+    'The user-data field that becomes the hub user name, or a template such as `"{email|localpart}"` (see OAuthenticator.username_claim).',
+  );
 
 export const gitHubOAuthenticatorTraits = {
   login_service: name('GitHub'),

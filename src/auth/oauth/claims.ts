@@ -1,5 +1,5 @@
 /**
- * Reading the user data a provider returned: the user name (`username_claim`), the groups
+ * Reading the user data a provider returned: the groups
  * (`auth_state_groups_key` / `claim_groups_key`), as OAuthenticator 17 reads them. Pure functions.
  */
 import type { JsonObject } from '../../util/json.js';
@@ -16,14 +16,6 @@ export function atPath(obj: unknown, path: string): unknown {
     v = (v as Record<string, unknown>)[part];
   }
   return v;
-}
-
-/** The user name from the user data, or null (the caller says which claim was missing). */
-export function usernameFrom(userdata: JsonObject, claim: string): string | null {
-  const v = atPath(userdata, claim);
-  if (typeof v === 'string' && v.trim()) return v.trim();
-  if (typeof v === 'number') return String(v);
-  return null;
 }
 
 /**

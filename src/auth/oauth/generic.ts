@@ -14,7 +14,8 @@ import type { JsonObject } from '../../util/json.js';
 import type { Logger } from '../../log.js';
 import type { AuthResult, Authenticator } from '../types.js';
 import { defineAuthenticator } from '../define.js';
-import { atPath, groupsFrom, usernameFrom } from './claims.js';
+import { atPath, groupsFrom } from './claims.js';
+import { compileUsernameClaim } from './username-template.js';
 import { OAuthClient } from './client.js';
 
 const oauthOptionsSchema = z.object({
@@ -84,19 +85,20 @@ export function createOAuthAuthenticator(
       500,
       `${flavour.cls}.auth_state_env needs ${flavour.cls}.enable_auth_state = True (the values come from the auth state, which is kept only then; it also needs JUPYTERHUB_CRYPT_KEY).`,
     );
+  const usernameOf = compileUsernameClaim(o.username_claim, `${flavour.cls}.username_claim`);
   const client = new OAuthClient({ ...o });
   const groupsOf = (state: JsonObject) =>
     groupsFrom(state, { authStateKey: o.auth_state_groups_key, claimKey: o.claim_groups_key });
 
   function result(tokens: JsonObject, data: JsonObject): AuthResult {
-    const name = usernameFrom(data, o.username_claim);
+    const name = usernameOf(data);
     if (!name)
       throw new HubError(
         'LABHUB_ERR_OAUTH_LOGIN',
         403,
         `${o.login_service} did not tell the hub your user name. Tell the hub's administrator.`,
         {
-          logMessage: `The user data has no "${o.username_claim}" (${flavour.cls}.username_claim); its fields: ${Object.keys(data).slice(0, 30).join(', ')}`,
+          logMessage: `The user data has no ${usernameOf.fields.map((f) => `"${f}"`).join(' or ')} (${flavour.cls}.username_claim = ${JSON.stringify(o.username_claim)}); its fields: ${Object.keys(data).slice(0, 30).join(', ')}`,
         },
       );
     const authState = authStateOf(tokens, data, now());

@@ -218,7 +218,7 @@ describe('openid (discovery from the issuer) against a real oidc-provider', () =
     idp = await startTestProvider({
       redirectUris: [`http://127.0.0.1:${port}/hub/oauth_callback`],
       postLogoutRedirectUris: [`http://127.0.0.1:${port}/hub/login`],
-      users: { dora: { preferred_username: 'dora', groups: ['lab'] } },
+      users: { dora: { preferred_username: 'Dora', groups: ['lab'] } },
     });
     process.env.JUPYTERHUB_CRYPT_KEY = randomBytes(32).toString('base64');
     hub = await startTestHub({
@@ -241,7 +241,7 @@ describe('openid (discovery from the issuer) against a real oidc-provider', () =
           client_id: idp.clientId,
           client_secret: idp.clientSecret,
           scope: ['openid', 'profile', 'groups'],
-          username_claim: 'preferred_username',
+          username_claim: '{preferred_username|lower}', // a template (labhub's callable form)
           login_service: 'Lab SSO',
         },
       },
@@ -279,7 +279,7 @@ describe('openid (discovery from the issuer) against a real oidc-provider', () =
       env: Record<string, string>;
     };
     assert.equal(facts.env.ACCESS_TOKEN, dora.authState!.access_token);
-    assert.equal(facts.env.LAB_USER, 'dora');
+    assert.equal(facts.env.LAB_USER, 'Dora', 'the user data as the provider sent it');
     await fetch(`${hub.api}/users/dora/server`, { method: 'DELETE', headers });
   });
 
