@@ -201,6 +201,14 @@ export const gitLabOAuthenticatorTraits = {
     'set[str]',
     'GitLab groups (full paths) whose members (direct or inherited) may log in; checked with the API (`read_api` scope).',
   ),
+  allowed_project_ids: t(
+    z
+      .array(z.union([z.number().int().positive(), z.string().min(1)]))
+      .transform((a) => [...new Set(a.map(String))]),
+    [],
+    'set[int]',
+    'GitLab projects (numeric ids, or URL-encoded full paths such as `science%2Fhpc-notebooks`) whose members (direct or inherited) at Developer access level or above (`access_level` >= 30) may log in; checked with the API (`read_api` scope), one call per project.',
+  ),
 };
 
 export const googleOAuthenticatorTraits = {

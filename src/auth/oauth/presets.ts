@@ -96,6 +96,18 @@ export const gitHubAuthenticatorDefinition = defineAuthenticator({
   },
 });
 
+/** GitLab's Developer access level, the least allowed_project_ids accepts (as OAuthenticator 17). */
+const DEVELOPER = 30;
+
+/** A project id or full path for the API's URL: `science/hpc` and `science%2Fhpc` both work. */
+function projectRef(p: string): string {
+  try {
+    return enc(decodeURIComponent(p));
+  } catch {
+    return enc(p);
+  }
+}
+
 export const gitLabAuthenticatorDefinition = defineAuthenticator({
   id: 'gitlab',
   aliases: [
@@ -127,6 +139,15 @@ export const gitLabAuthenticatorDefinition = defineAuthenticator({
             // 200: a direct or inherited member.
             const r = await get(`${web}/api/v4/groups/${enc(g)}/members/all/${enc(String(id))}`);
             if (r.status === 200) return { allowedVia: `allowed_gitlab_groups (${g})` };
+          }
+          for (const p of o.allowed_project_ids) {
+            // 200 with the member's access_level (direct or inherited); Developer (30) and up.
+            const r = await get(
+              `${web}/api/v4/projects/${projectRef(p)}/members/all/${enc(String(id))}`,
+            );
+            const level = (r.body as { access_level?: unknown } | null)?.access_level;
+            if (r.status === 200 && typeof level === 'number' && level >= DEVELOPER)
+              return { allowedVia: `allowed_project_ids (${p})` };
           }
           return {};
         },

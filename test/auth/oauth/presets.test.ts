@@ -99,6 +99,25 @@ test('gitlab (stand-in): user name from /api/v4/user, allowed_gitlab_groups by g
   assert.equal((await login(auth, 'other')).allowedVia, undefined);
 });
 
+test('gitlab (stand-in): allowed_project_ids lets in members at Developer level or above, by id or path', async () => {
+  s.gitlab.users.dev = { id: 11, username: 'dev' };
+  s.gitlab.users.guest = { id: 12, username: 'guest' };
+  s.gitlab.users.owner = { id: 13, username: 'owner' };
+  s.gitlab.projects = { '4711': { 11: 30, 12: 20 }, 'science/notebooks': { 13: 50 } };
+  const auth = await make('gitlab', {
+    gitlab_url: `${s.url}/gitlab`,
+    allowed_project_ids: [4711, 'science%2Fnotebooks', 999],
+  });
+  assert.equal((await login(auth, 'dev')).allowedVia, 'allowed_project_ids (4711)');
+  assert.equal(
+    (await login(auth, 'owner')).allowedVia,
+    'allowed_project_ids (science%2Fnotebooks)',
+  );
+  // A Reporter (20) is a member but below Developer; another user is in no project.
+  assert.equal((await login(auth, 'guest')).allowedVia, undefined);
+  assert.equal((await login(auth, 'other')).allowedVia, undefined);
+});
+
 test('google (stand-in): hosted_domain refuses other domains; one domain strips it from the name', async () => {
   const auth = await make('google', {
     authorize_url: `${s.url}/google/auth`,

@@ -22,6 +22,8 @@ export interface StandIn {
   gitlab: {
     users: Record<string, { id: number; username: string }>;
     groups: Record<string, number[]>;
+    /** Project id or full path → user id → access level (10 guest … 30 developer … 50 owner). */
+    projects: Record<string, Record<number, number>>;
   };
   google: Record<string, { sub: string; email: string; email_verified: boolean; hd?: string }>;
   azure: Record<
@@ -44,7 +46,7 @@ export async function startStandIn(): Promise<StandIn> {
     clientSecret: 'stand-in-secret',
     nextUser: '',
     github: { users: {}, orgMembers: {}, teams: {} },
-    gitlab: { users: {}, groups: {} },
+    gitlab: { users: {}, groups: {}, projects: {} },
     google: {},
     azure: {},
     close: () => new Promise((r) => server.close(() => r())),
@@ -151,6 +153,19 @@ export async function startStandIn(): Promise<StandIn> {
         return ids.includes(Number(m[2]))
           ? json(res, 200, { id: Number(m[2]) })
           : json(res, 404, { message: '404 Not found' });
+      }
+      // GET /projects/:id/members/all/:user_id: the member (direct or inherited) with access_level.
+      m = /^\/gitlab\/api\/v4\/projects\/([^/]+)\/members\/all\/(\d+)$/.exec(req.url ?? '');
+      if (m) {
+        const level = s.gitlab.projects[decodeURIComponent(m[1]!)]?.[Number(m[2])];
+        return level === undefined
+          ? json(res, 404, { message: '404 Not found' })
+          : json(res, 200, {
+              id: Number(m[2]),
+              username: 'member',
+              state: 'active',
+              access_level: level,
+            });
       }
       // Google's OpenID Connect user-info.
       if (p === '/google/userinfo') return json(res, 200, s.google[who]);
