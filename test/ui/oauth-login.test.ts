@@ -1,17 +1,22 @@
 /**
  * The multi-provider login page in a real Chromium, in English and Chinese: a real OpenID
- * provider (oidc-provider) at /hub/sso/ and a password form (dummy) on one page. The whole
- * redirect flow in the browser (the provider's own login form), a refusal that says why, and the
- * page checks (axe, clean console and CSP, no English on the Chinese page).
+ * provider (oidc-provider) at /hub/sso/, the GitHub preset (stand-in) at /hub/github/ and a
+ * password form (dummy) on one page. The whole redirect flow in the browser (the provider's own
+ * login form), a refusal that says why, and the page checks (axe, clean console and CSP, no
+ * English on the Chinese page). The page is tested here only; test/auth/oauth/multi.test.ts
+ * covers the rest of several logins at once (user-name prefixes, the password entry, config
+ * errors) without a browser, and test/e2e/oidc-journey.test.ts the way on into JupyterLab.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { freePort } from '../helpers/ports.js';
 import { startTestHub, type TestHub } from '../helpers/test-hub.js';
 import { startTestProvider, type TestProvider } from '../auth/oauth/test-provider.js';
+import { startStandIn, type StandIn } from '../auth/oauth/stand-in.js';
 import { checkPage, expectStatus, openPerson, skipWithoutChromium } from './ui.js';
 
 let idp: TestProvider;
+let gh: StandIn;
 let hub: TestHub;
 
 before(async () => {
@@ -21,6 +26,7 @@ before(async () => {
     redirectUris: [`http://127.0.0.1:${port}/hub/sso/oauth_callback`],
     users: { dora: { preferred_username: 'dora' }, zed: { preferred_username: 'zed' } },
   });
+  gh = await startStandIn();
   hub = await startTestHub({
     config: {
       JupyterHub: { port, authenticator_class: 'multi' },
@@ -39,6 +45,12 @@ before(async () => {
               login_service: 'Lab SSO',
             },
           },
+          {
+            authenticator_class: 'github',
+            url_prefix: 'github',
+            username_prefix: 'github-',
+            config: { github_url: gh.url, client_id: gh.clientId, client_secret: gh.clientSecret },
+          },
           { authenticator_class: 'dummy', config: { password: 'pw' } },
         ],
       },
@@ -48,6 +60,7 @@ before(async () => {
 after(async () => {
   await hub?.stop();
   await idp?.close();
+  await gh?.close();
 });
 
 for (const lang of ['en', 'zh'] as const) {
@@ -65,6 +78,11 @@ for (const lang of ['en', 'zh'] as const) {
           name: lang === 'zh' ? '使用 Lab SSO 登录' : 'Sign in with Lab SSO',
         });
         await button.waitFor();
+        const github = page.getByRole('link', {
+          name: lang === 'zh' ? '使用 GitHub 登录' : 'Sign in with GitHub',
+        });
+        assert.equal(await github.getAttribute('href'), '/hub/github/oauth_login');
+        assert.equal(await button.getAttribute('href'), '/hub/sso/oauth_login');
         assert.equal(await page.locator('#password').count(), 1);
         assert.ok(
           (await checkPage(person, `login (${lang})`, {

@@ -2,6 +2,8 @@
  * Several authenticators at once (MultiAuthenticator.authenticators) through a real labhub: a
  * real OpenID provider (oidc-provider) at /hub/sso/, the GitHub preset against a local stand-in
  * at /hub/github/ with a user-name prefix, and a password form (dummy) on the same login page.
+ * The page itself (buttons, password form, refusals in English and Chinese) is tested in
+ * Chromium in test/ui/oauth-login.test.ts.
  */
 import { after, before, describe, test } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -111,13 +113,6 @@ describe('MultiAuthenticator: OpenID provider + GitHub (stand-in) + password for
     );
   };
 
-  test('the login page offers both providers and the password form', async () => {
-    const html = await (await new CookieClient(hub.url).fetch('/hub/login')).text();
-    assert.match(html, /href="\/hub\/sso\/oauth_login"[^>]*>Sign in with Lab SSO</);
-    assert.match(html, /href="\/hub\/github\/oauth_login"[^>]*>Sign in with GitHub</);
-    assert.match(html, /<input id="password" name="password" type="password"/);
-  });
-
   test('each provider logs in its own user; the GitHub user gets the prefix', async () => {
     const sso = await viaSso('dora');
     assert.equal(sso.res.status, 302, await sso.res.text());
@@ -130,7 +125,7 @@ describe('MultiAuthenticator: OpenID provider + GitHub (stand-in) + password for
     assert.ok(await hub.hub.ctx.store.users.byName('github-dora'));
   });
 
-  test('the password form logs in through the password entry; refusals say why', async () => {
+  test('the password form logs in through the password entry; a provider login is still checked by the policy', async () => {
     const c = new CookieClient(hub.url);
     const xsrf = await c.xsrf('/hub/login');
     const ok = await c.fetch('/hub/login', {
@@ -141,10 +136,7 @@ describe('MultiAuthenticator: OpenID provider + GitHub (stand-in) + password for
     assert.equal(ok.status, 302);
     const refused = await viaSso('zed');
     assert.equal(refused.res.status, 403);
-    assert.match(
-      await refused.res.text(),
-      /You signed in at Lab SSO as &quot;zed&quot;, but your account is not allowed on this hub/,
-    );
+    assert.equal(await hub.hub.ctx.store.users.byName('zed'), null);
   });
 });
 
