@@ -32,7 +32,8 @@ export function envIsReady(env) {
 
 /** Builds the environments that are not ready; returns the process exit status (0 = all ready). */
 export function setupPython({ quiet = false } = {}) {
-  const todo = testEnvs().filter((e) => !envIsReady(e));
+  // Environments marked `only: "bench"` are built by their benchmark when it runs.
+  const todo = testEnvs().filter((e) => !e.only && !envIsReady(e));
   if (!todo.length) {
     if (!quiet) console.log('python environments ok');
     return 0;

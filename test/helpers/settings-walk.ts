@@ -163,6 +163,12 @@ export function resolve(cls: ClassName, overrides: Record<string, Record<string,
   const spawner = SPAWNER_FOR[cls];
   if (spawner)
     overrides = { ...overrides, JupyterHub: { ...overrides.JupyterHub, spawner_class: spawner } };
+  // Authenticator.enable_auth_state & co. are refused with the default (PAM or native) login.
+  if (cls === 'Authenticator')
+    overrides = {
+      ...overrides,
+      JupyterHub: { ...overrides.JupyterHub, authenticator_class: 'generic-oauth' },
+    };
   const loaded = loadConfig({ cwd: EMPTY, overrides });
   return settingsFromConfig(loaded.config, AUTH_FOR[cls] ?? 'dummy') as unknown;
 }
