@@ -20,7 +20,12 @@ const acme = {
 test('doctor: before the first start, after failures (rate-limited), and the port', () => {
   const dir = mkdtempSync(join(tmpdir(), 'labhub-doctor-acme-'));
   try {
-    const s = { acme, cookieSecretFile: join(dir, 'cookie_secret'), httpRedirectPort: 8080 };
+    const s = {
+      acme,
+      cookieSecretFile: join(dir, 'cookie_secret'),
+      httpRedirectPort: 8080,
+      port: 8443,
+    };
     const [first] = acmeChecks(s);
     assert.equal(first?.status, 'ok');
     assert.match(first.detail, /will be requested from https:\/\/acme\.example\/dir/);
@@ -44,6 +49,12 @@ test('doctor: before the first start, after failures (rate-limited), and the por
     assert.match(failing.detail, /3 attempt\(s\) failed, the last: too many certificates/);
     assert.match(failing.detail, /rate-limited/);
     assert.match(failing.fix ?? '', /port 80 from the internet reaches port 8080/);
+    // TLS-ALPN-01 is answered on the HTTPS port (JupyterHub.port), where the CA reaches 443.
+    const [alpn] = acmeChecks({ ...s, acme: { ...acme, challenge: 'tls-alpn-01' } });
+    assert.match(
+      alpn?.fix ?? '',
+      /port 443 from the internet reaches port 8443 here \(JupyterHub\.port/,
+    );
     if (process.getuid?.() !== 0) {
       const low = acmeChecks({ ...s, httpRedirectPort: 0 });
       assert.ok(low.some((c) => c.name === 'http_redirect_port' && c.status === 'error'));

@@ -8,21 +8,26 @@ import { isRoot } from './doctor-system.js';
 const DAY = 86400_000;
 
 export function acmeChecks(
-  s: Pick<Settings, 'acme' | 'cookieSecretFile' | 'httpRedirectPort'>,
+  s: Pick<Settings, 'acme' | 'cookieSecretFile' | 'httpRedirectPort' | 'port'>,
   now = Date.now(),
 ): CheckResult[] {
   const out: CheckResult[] = [];
   const files = acmeFiles(s.acme.stateDir || null, s.cookieSecretFile);
   const names = s.acme.domains.join(', ');
-  const port = s.httpRedirectPort || 80;
+  // HTTP-01 is answered on the plain-HTTP port, TLS-ALPN-01 on the HTTPS port.
+  const alpn = s.acme.challenge === 'tls-alpn-01';
+  const port = alpn ? s.port : s.httpRedirectPort || 80;
+  const [challenge, publicPort, key] = alpn
+    ? ['TLS-ALPN-01', 443, 'JupyterHub.port']
+    : ['HTTP-01', 80, 'Labhub.http_redirect_port'];
   const status = readAcmeStatus(files);
   const served = readServedCert(files);
-  const portFix = `Check that ${names} resolve${s.acme.domains.length > 1 ? '' : 's'} to this machine and that port 80 from the internet reaches port ${port} here (Labhub.http_redirect_port; firewall, NAT).`;
+  const portFix = `Check that ${names} resolve${s.acme.domains.length > 1 ? '' : 's'} to this machine and that port ${publicPort} from the internet reaches port ${port} here (${key}; firewall, NAT).`;
   if (!status) {
     out.push({
       name: 'HTTPS (ACME)',
       status: 'ok',
-      detail: `a certificate for ${names} will be requested from ${s.acme.directoryUrl} at the first start (HTTP-01 on port ${port}); files in ${files.dir}`,
+      detail: `a certificate for ${names} will be requested from ${s.acme.directoryUrl} at the first start (${challenge} on port ${port}); files in ${files.dir}`,
     });
   } else if (served?.caIssued && served.notAfter.getTime() > now) {
     const left = Math.floor((served.notAfter.getTime() - now) / DAY);
@@ -65,10 +70,10 @@ export function acmeChecks(
   }
   if (port < 1024 && !isRoot())
     out.push({
-      name: 'http_redirect_port',
+      name: alpn ? 'port' : 'http_redirect_port',
       status: 'error',
-      detail: `ACME's HTTP-01 challenge is answered on port ${port}, which needs root`,
-      fix: 'Run labhub as root (labhub install-service does), or let a firewall rule forward port 80 to Labhub.http_redirect_port ≥ 1024.',
+      detail: `ACME's ${challenge} challenge is answered on port ${port}, which needs root`,
+      fix: `Run labhub as root (labhub install-service does), or let a firewall rule forward port ${publicPort} to ${key} ≥ 1024.`,
     });
   return out;
 }

@@ -263,6 +263,13 @@ function buildSettings(config: HubConfig, authId: string) {
       `JupyterHub.proxy_class = ${JSON.stringify(hub.proxy_class)} is not a proxy labhub has: only configurable-http-proxy exists (it drives labhub-proxy, or configurable-http-proxy given in ConfigurableHTTPProxy.command). Remove proxy_class.`,
     );
   const spawnerClass = classForId(hub.spawner_class) ?? 'LocalProcessSpawner';
+  const spawnerId = findRegisteredSpawner(hub.spawner_class)?.id;
+  if (config.Labhub.shared_env_dir && spawnerId && !spawnerId.includes('local-process'))
+    throw new HubError(
+      'LABHUB_ERR_CONFIG',
+      500,
+      `Labhub.shared_env_dir is set, but JupyterHub.spawner_class = ${JSON.stringify(hub.spawner_class)} runs servers in containers, which do not see it: put the packages in the image instead, or remove Labhub.shared_env_dir.`,
+    );
   const auth = authenticatorOptions(config, authId);
   return {
     /** The JupyterHub version labhub speaks (X-JupyterHub-Version). */

@@ -3,7 +3,8 @@
  * built by scripts/setup-docker.mjs: the spawner contract, reattach by a new instance (a hub
  * restart), a per-user named volume that outlives its removed container, the image choice of
  * allowed_images, and clear failures. The servers here are a tiny Python HTTP server from the
- * image (no Jupyter): the JupyterLab journey is test/docker/journey.test.ts.
+ * image (no Jupyter), except in the whole-hub test on a user-defined bridge network (the image's
+ * jupyterhub-singleuser): the JupyterLab journey is test/docker/journey.test.ts.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,6 +16,8 @@ import type { Spawner, SpawnerContext } from '../../src/spawner/types.js';
 import type { JsonObject } from '../../src/util/json.js';
 import { spawnerContractSuite } from '../contracts/spawner-suite.js';
 import { startDockerd, type PrivateDockerd } from '../helpers/dockerd.js';
+import { startTestHub, type TestHub } from '../helpers/test-hub.js';
+import { freePort } from '../helpers/ports.js';
 
 /** Answers any path with 200 and, on /env, its environment; writes /data/<path> on PUT. */
 const SERVER = `
@@ -260,6 +263,94 @@ test('extra_host_config and extra_create_kwargs (docker-py names) reach the cont
   assert.equal(c.Config.Labels.owner, 'extras');
   assert.equal(c.Config.WorkingDir, '/tmp');
   await sp.stop({ now: true });
+});
+
+test('a whole hub on a user-defined bridge network: the proxy reaches the container by its IP there, the server reaches the hub at the gateway (hub_connect_url)', async () => {
+  const net = `labhub-net-${process.pid}`;
+  dockerd.cli(['network', 'create', '--driver', 'bridge', net]);
+  const gateway = JSON.parse(dockerd.cli(['network', 'inspect', net]))[0].IPAM.Config[0]
+    .Gateway as string;
+  assert.match(gateway, /^\d+\.\d+\.\d+\.\d+$/, 'the network has a gateway on the host');
+  let t: TestHub | undefined;
+  try {
+    const hubPort = await freePort();
+    t = await startTestHub({
+      realSingleuser: true,
+      config: {
+        // The hub listens on every address; the containers reach it at the network's gateway.
+        JupyterHub: { spawner_class: 'docker', hub_ip: '0.0.0.0', hub_port: hubPort },
+        Spawner: { hub_connect_url: `http://${gateway}:${hubPort}` },
+        DockerSpawner: {
+          image: dockerd.image,
+          pull_policy: 'never',
+          network_name: net,
+          use_internal_ip: true,
+          remove: true,
+          client_kwargs: { base_url: `unix://${dockerd.socketPath}` },
+        },
+      },
+    });
+    const admin = await t.token('admin', { admin: true });
+    const alice = await t.token('alice');
+    const started = await fetch(`${t.api}/users/alice/server`, {
+      method: 'POST',
+      headers: { Authorization: `token ${admin}` },
+    });
+    assert.ok([201, 202].includes(started.status), `spawn: ${started.status}`);
+    for (let i = 0; ; i++) {
+      const m = await (
+        await fetch(`${t.api}/users/alice`, { headers: { Authorization: `token ${admin}` } })
+      ).json();
+      if (m.servers?.['']?.ready) break;
+      assert.ok(
+        m.servers?.[''] && i < 600,
+        `alice's server did not become ready: ${JSON.stringify(m)}`,
+      );
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const c = JSON.parse(dockerd.cli(['inspect', 'jupyter-alice']))[0];
+    const ip = c.NetworkSettings.Networks[net].IPAddress as string;
+    assert.ok(ip, 'the container has an address on the network');
+    assert.deepEqual(c.HostConfig.PortBindings ?? {}, {}, 'no port published on the host');
+    assert.ok(
+      (c.Config.Env as string[]).includes(
+        `JUPYTERHUB_API_URL=http://${gateway}:${hubPort}/hub/api`,
+      ),
+      'the server is told to reach the hub at the gateway',
+    );
+    const routes = await (
+      await fetch(`${t.proxyApiUrl}/api/routes`, {
+        headers: { Authorization: `token ${t.proxyToken}` },
+      })
+    ).json();
+    assert.equal(
+      routes['/user/alice']?.target,
+      `http://${ip}:8888`,
+      'the proxy targets the container IP',
+    );
+    // Through labhub-proxy to the container; the server checks alice's token with the hub's API
+    // at the gateway address (it answers 403 when it cannot).
+    const res = await fetch(`${t.url}/user/alice/api/status`, {
+      headers: { Authorization: `token ${alice}` },
+    });
+    assert.equal(
+      res.status,
+      200,
+      `the server through the proxy: ${res.status} ${await res.text()}`,
+    );
+    await fetch(`${t.api}/users/alice/server`, {
+      method: 'DELETE',
+      headers: { Authorization: `token ${admin}` },
+    });
+  } finally {
+    await t?.stop();
+    try {
+      dockerd.cli(['rm', '-f', 'jupyter-alice']);
+    } catch {
+      /* removed with the server */
+    }
+    dockerd.cli(['network', 'rm', net]);
+  }
 });
 
 // Registered last, so it runs after the contract suite's own clean-up: the servers, then dockerd.

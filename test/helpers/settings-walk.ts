@@ -78,7 +78,7 @@ const SPECIAL: Record<string, unknown> = {
   'LDAPAuthenticator.lookup_dn_search_password': 'zq-pw',
   'LDAPAuthenticator.lookup_dn_user_dn_attribute': 'zqDn',
   'LDAPAuthenticator.allowed_groups': ['cn=zq'],
-  'Labhub.letsencrypt': { domains: ['zq.example.org'] },
+  'Labhub.letsencrypt': { domains: ['zq.example.org'], challenge: 'tls-alpn-01' },
   'Labhub.usage': { sample_interval: 4242, monthly_server_hours_per_group: { zq: 1 } },
   'Labhub.high_availability': { replica_timeout: 4242 },
   'Labhub.proxy_engine': 'auto',
