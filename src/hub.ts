@@ -47,7 +47,6 @@ import { proxySetFor } from './proxy/proxy-set.js';
 import type { ChpClient } from './proxy/chp-client.js';
 import { ReplicaCoordinator } from './core/replicas.js';
 import { leaderJobs } from './core/leader-jobs.js';
-import { proxyEngineFor } from './core/proxy-engine.js';
 
 export interface HubOptions {
   configFile?: string;
@@ -268,12 +267,7 @@ export class Hub {
         ...tlsArgs,
         ...(settings.proxy.debug ? ['--log-level', 'debug'] : []),
         // Only the bundled labhub-proxy knows --engine (CHP would refuse the flag).
-        ...(settings.proxy.command
-          ? []
-          : [
-              '--engine',
-              proxyEngineFor({ proxyEngine: settings.proxyEngine, acme: settings.acme }),
-            ]),
+        ...(settings.proxy.command ? [] : ['--engine', settings.proxyEngine]),
       ],
       pidFile: settings.proxy.pidFile,
       checkInterval: settings.proxy.checkInterval * 1000,
