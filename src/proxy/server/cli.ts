@@ -177,8 +177,11 @@ export async function main(argv: string[]): Promise<void> {
       });
       const eng = engine;
       server.certificateSink = (c) => eng.setCertificate(c);
-      bound = await server.listen({ proxy: { port: 0, path: engine.files.node }, api: apiT });
+      await server.listen({ proxy: { port: 0, path: engine.files.node } });
+      // HAProxy holds the public port before the API answers: whoever waits for the API (the
+      // hub) never takes a proxy that cannot serve for started.
       await engine.start();
+      bound = await server.listen({ api: apiT });
       bound.proxy = { address: proxyT.host ?? '', family: '', port: pubPort };
     } else
       bound = await server.listen({
