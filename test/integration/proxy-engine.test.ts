@@ -31,7 +31,9 @@ test('Labhub.proxy_engine node: the hub starts labhub-proxy --engine node', asyn
     const r = await fetch(`${h.url}/hub/login`);
     assert.equal(r.status, 200);
     await r.text();
-    assert.match(m.lines().join('\n'), /proxy: starting [^"]*labhub-proxy\.js [^"]*--engine node/);
+    const lines = m.lines().join('\n');
+    assert.match(lines, /proxy: starting [^"]*labhub-proxy\.js [^"]*--engine node/);
+    assert.match(lines, /proxy: Engine: node \(--engine node\)/);
   } finally {
     await h.stop();
   }

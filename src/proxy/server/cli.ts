@@ -117,11 +117,13 @@ export async function main(argv: string[]): Promise<void> {
         sslProtocol: a.sslProtocol as string | undefined,
       });
   if (sel?.engine === 'node' && choice === 'haproxy') die(log, `--engine haproxy: ${sel.reason}`);
-  if (sel && choice === 'auto')
+  // Which data plane runs, whatever was asked (the hub repeats this line in its own log).
+  if (sel)
     log.info(
-      'Engine: %s (--engine auto%s)',
+      'Engine: %s (--engine %s%s)',
       sel.engine === 'haproxy' ? `HAProxy ${sel.version}` : 'node',
-      sel.engine === 'node' ? `: ${sel.reason}` : '',
+      choice,
+      sel.engine === 'node' && choice === 'auto' ? `: ${sel.reason}` : '',
     );
   const haproxy = sel?.engine === 'haproxy' ? sel : undefined;
   const primaryMode = !worker && nWorkers > 1 && !haproxy;
