@@ -16,9 +16,9 @@ for arg in "$@"; do
       ;;
   esac
 done
-pkgs=(build-essential python3 python3-venv libpam0g-dev pamtester util-linux openssl procps passwd)
+pkgs=(build-essential python3 python3-venv libpam0g-dev pamtester util-linux openssl procps passwd haproxy)
 [ "$runtime" = 1 ] || pkgs+=(slapd ldap-utils)
-[ "$runtime" = 1 ] || pkgs+=(chromium postgresql iproute2 systemd haproxy docker.io debootstrap)
+[ "$runtime" = 1 ] || pkgs+=(chromium postgresql iproute2 systemd docker.io debootstrap)
 if ! command -v dpkg-query >/dev/null 2>&1; then
   echo "not a Debian/Ubuntu system: make sure the equivalents of these are installed: ${pkgs[*]}"
   exit 0

@@ -14,6 +14,7 @@ import { accountChecks, authenticatorChecks } from './doctor-system.js';
 import { spawnerChecks } from './doctor-spawner.js';
 import { tlsChecks } from './doctor-tls.js';
 import { statsdChecks } from './doctor-statsd.js';
+import { proxyEngineChecks } from './doctor-proxy.js';
 import { fileChecks, secretFileChecks } from './doctor-files.js';
 
 export interface CheckResult {
@@ -225,6 +226,7 @@ export async function runChecks(flags: StartFlags): Promise<CheckResult[]> {
   }
   out.push(
     ...tlsChecks(s),
+    ...proxyEngineChecks(s),
     ...(await statsdChecks(s)),
     ...fileChecks(s),
     ...secretFileChecks(s, loaded),

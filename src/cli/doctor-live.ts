@@ -8,7 +8,7 @@ import { managedProxyPid } from '../proxy/pid-file.js';
 import { defaultVenvDir, userEnvState } from '../spawner/user-env.js';
 import type { CheckResult } from './doctor-checks.js';
 import { hubApi, hubVersionAt } from './hub-probe.js';
-import { portOwner } from './port-owner.js';
+import { isProcessOf, portOwner } from './port-owner.js';
 
 /** What of this configuration's labhub is running now. */
 export interface LiveLabhub {
@@ -45,11 +45,15 @@ export function busyPortResult(
       status: 'ok',
       detail: `${host}:${port} is in use by this labhub's hub, which is running (it answers at ${hubApi(s).url})`,
     };
-  if (holder === 'proxy' && live.proxyPid !== null && (!owner || owner.pid === live.proxyPid))
+  if (
+    holder === 'proxy' &&
+    live.proxyPid !== null &&
+    (!owner || isProcessOf(owner.pid, live.proxyPid))
+  )
     return {
       name: what,
       status: 'ok',
-      detail: `${host}:${port} is in use by this labhub's proxy (pid ${live.proxyPid} in ${s.proxy.pidFile}); a starting hub adopts it`,
+      detail: `${host}:${port} is in use by this labhub's proxy (pid ${live.proxyPid} in ${s.proxy.pidFile}${owner && owner.pid !== live.proxyPid ? `; its data plane, pid ${owner.pid}: ${owner.cmdline.split(' ')[0]}` : ''}); a starting hub adopts it`,
     };
   const who = owner
     ? `pid ${owner.pid}: ${owner.cmdline.slice(0, 100)}`

@@ -60,6 +60,28 @@ export function portOwner(port: number): { pid: number; cmdline: string } | null
   return null;
 }
 
+/** The parent pid of `pid` (Linux /proc), or null when it cannot be read. */
+function parentPid(pid: number): number | null {
+  try {
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so read after the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return Number.isInteger(ppid) && ppid > 0 ? ppid : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * True when `pid` is `ancestor` or one of its descendants: labhub-proxy's data plane (HAProxy
+ * under its supervisor) holds the public port in a child process of labhub-proxy's.
+ */
+export function isProcessOf(pid: number, ancestor: number): boolean {
+  for (let p: number | null = pid, n = 0; p !== null && n < 64; p = parentPid(p), n++)
+    if (p === ancestor) return true;
+  return false;
+}
+
 /** True when something accepts TCP connections at host:port. */
 export function tcpOpen(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {

@@ -267,9 +267,9 @@ export const labhubTraits = {
   ),
   proxy_engine: t(
     z.enum(['auto', 'node', 'haproxy']),
-    'node',
+    'auto',
     'str',
-    "Data plane of the bundled labhub-proxy (its `--engine`): `node` (the default) the built-in Node engine; `auto` runs HAProxy when it is installed (Debian package `haproxy`) and the proxy's flags allow it, else the Node engine, and logs which one runs; `haproxy` HAProxy or refuse to start. With Labhub.letsencrypt the Node engine runs (`haproxy` is refused). Not passed to a custom `ConfigurableHTTPProxy.command`. The default stays `node` until the hub's own port checks (`labhub doctor`) and its port-in-use message know HAProxy's listener (docs/proxy.md).",
+    "Data plane of the bundled labhub-proxy (its `--engine`): `auto` (the default) runs HAProxy when it is installed (Debian package `haproxy`, 2.4 or newer) and the proxy's flags allow it, else the built-in Node engine, and the hub logs which one runs (`proxy: Engine: HAProxy 2.6.12 (--engine auto)`); `node` always the Node engine (no dependency); `haproxy` HAProxy or refuse to start. Either engine serves Labhub.letsencrypt certificates and reloads them live. Not passed to a custom `ConfigurableHTTPProxy.command`. See docs/proxy.md.",
   ),
   http_redirect_port: t(
     port,

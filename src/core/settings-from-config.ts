@@ -16,6 +16,7 @@ import type {
   SpawnerTraits,
 } from '../config/index.js';
 import { classChain, classForId, deepFreeze, isExplicit, traitsFor } from '../config/index.js';
+import { proxyEngineFor } from './proxy-engine.js';
 import { HubError } from '../errors.js';
 import { findRegisteredSpawner } from '../spawner/registry.js';
 
@@ -250,7 +251,7 @@ function labhubSettings(lab: DeepReadonly<LabhubTraits>) {
       monthlyServerHoursPerGroup: lab.usage.monthly_server_hours_per_group,
     },
     /** Labhub.proxy_engine: labhub-proxy's --engine (only for the bundled proxy command). */
-    proxyEngine: lab.proxy_engine,
+    proxyEngine: proxyEngineFor(lab.proxy_engine, lab.letsencrypt),
   };
 }
 

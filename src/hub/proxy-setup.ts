@@ -3,7 +3,6 @@ import type { Logger } from '../log.js';
 import type { Settings } from '../core/settings.js';
 import type { planProxyToken } from '../core/proxy-token.js';
 import type { RuntimeInfo } from '../core/runtime-info.js';
-import { proxyEngineFor } from '../core/proxy-engine.js';
 import { ManagedProxy } from '../proxy/managed.js';
 
 export function createHubProxy(o: {
@@ -40,9 +39,7 @@ export function createHubProxy(o: {
       ...tlsArgs,
       ...(settings.proxy.debug ? ['--log-level', 'debug'] : []),
       // Only the bundled labhub-proxy knows --engine (CHP would refuse the flag).
-      ...(settings.proxy.command
-        ? []
-        : ['--engine', proxyEngineFor({ proxyEngine: settings.proxyEngine, acme: settings.acme })]),
+      ...(settings.proxy.command ? [] : ['--engine', settings.proxyEngine]),
     ],
     pidFile: settings.proxy.pidFile,
     checkInterval: settings.proxy.checkInterval * 1000,

@@ -9,7 +9,6 @@
  * `stop()` kills only a proxy a labhub hub started (this one, or an earlier one recorded in the pid
  * file and adopted now), and only when asked; never an external proxy.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { HubError } from '../errors.js';
 import type { JsonObject } from '../util/json.js';
@@ -19,6 +18,7 @@ import { probeProxy, type Probe, type RawRoute } from './probe.js';
 import type { Proxy, Route, RouteToAdd } from './types.js';
 import { defaultProxyCommand, proxyArgs, showArgv } from './proxy-command.js';
 import type { ManagedProxyOptions } from './managed-options.js';
+import { ProxyChild } from './proxy-child.js';
 
 export type { ManagedProxyOptions } from './managed-options.js';
 
@@ -27,9 +27,7 @@ const noopLog = { info() {}, warn() {}, error() {}, debug() {} };
 /** A {@link Proxy} that also owns (or adopts) the proxy process. Constructing it does no I/O. */
 export class ManagedProxy implements Proxy {
   readonly client: ChpClient;
-  private child: ChildProcess | null = null;
-  private childExited: Promise<void> | null = null;
-  private stderrTail = '';
+  private child: ProxyChild | null = null;
   private adopted = false;
   /** Pid of an adopted proxy that a labhub hub started (found through the pid file), or null. */
   private adoptedPid: number | null = null;
@@ -58,9 +56,7 @@ export class ManagedProxy implements Proxy {
 
   /** Pid of the child this instance started (null when adopted or not running). */
   get pid(): number | null {
-    return this.child && this.child.exitCode === null && this.child.signalCode === null
-      ? (this.child.pid ?? null)
-      : null;
+    return this.child?.running ? (this.child.pid ?? null) : null;
   }
 
   /** The API token in use now (it changes when a replacement token is taken up). */
@@ -160,7 +156,7 @@ export class ManagedProxy implements Proxy {
     this.timer = null;
     const child = this.child;
     if (child && opts.killProcess) {
-      await this.killChild(child, 'SIGTERM');
+      await child.kill('SIGTERM');
       if (this.opts.pidFile) removePidFile(this.opts.pidFile, child.pid);
       this.child = null;
     } else if (!child && opts.killProcess && opts.killAdopted && this.adoptedPid) {
@@ -175,9 +171,7 @@ export class ManagedProxy implements Proxy {
       this.adoptedPid = null;
     } else if (child) {
       // Leave it running for the next hub: let this process exit without waiting for it.
-      child.stdout?.destroy();
-      child.stderr?.destroy();
-      child.unref();
+      child.detach();
     }
     await this.client.close();
   }
@@ -188,9 +182,9 @@ export class ManagedProxy implements Proxy {
     this.checking = true;
     try {
       const child = this.child;
-      if (child && (child.exitCode !== null || child.signalCode !== null)) {
+      if (child && !child.running) {
         this.log.error(
-          `proxy: the proxy (pid ${child.pid}) exited (${child.exitCode ?? child.signalCode}); restarting it. Last output: ${this.stderrTail.trim().slice(-500)}`,
+          `proxy: the proxy (pid ${child.pid}) exited (${child.proc.exitCode ?? child.proc.signalCode}); restarting it. Last output: ${child.output(500)}`,
         );
         this.child = null;
         await this.spawnChild();
@@ -258,51 +252,25 @@ export class ManagedProxy implements Proxy {
     const command = this.opts.command ?? defaultProxyCommand();
     const args = [...command.slice(1), ...proxyArgs(this.opts)];
     this.log.info(`proxy: starting ${showArgv([command[0]!, ...args])}`);
-    this.stderrTail = '';
     const previous = this.token;
     const replacing = this.replacement !== undefined;
     if (replacing) this.useToken(this.replacement!);
-    const child = spawn(command[0]!, args, {
-      env: {
-        ...process.env,
-        ...(this.opts.env ?? {}),
-        CONFIGPROXY_AUTH_TOKEN: this.token,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // Its own process group: a Ctrl-C or a crash of the hub does not take user connections down.
-      detached: true,
-    });
-    this.childExited = new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.once('error', (err) => {
-        this.stderrTail += `\n${err.message}`;
-        resolve();
-      });
-    });
-    const keep = (d: Buffer) => {
-      this.stderrTail = (this.stderrTail + d.toString('utf8')).slice(-4000);
-    };
-    child.stdout!.on('data', (d: Buffer) => {
-      keep(d);
-      const text = d.toString('utf8').trimEnd();
-      // Which data plane runs (labhub-proxy --engine auto) is worth an info line of the hub's.
-      const engine = /Engine: .*/.exec(text);
-      if (engine) this.log.info(`proxy: ${engine[0]}`);
-      this.log.debug?.(`[proxy] ${text}`);
-    });
-    child.stderr!.on('data', (d: Buffer) => {
-      keep(d);
-      this.log.warn(`[proxy] ${d.toString('utf8').trimEnd()}`);
-    });
-    child.stdout!.on('error', () => {});
-    child.stderr!.on('error', () => {});
+    const child = new ProxyChild(
+      [command[0]!, ...args],
+      { ...process.env, ...(this.opts.env ?? {}), CONFIGPROXY_AUTH_TOKEN: this.token },
+      this.log,
+    );
     this.child = child;
     try {
-      await this.waitForApi(child);
+      await child.waitForApi(
+        this.opts.apiUrl,
+        (t) => this.probe(t),
+        this.opts.startTimeout ?? 10_000,
+      );
       if (this.opts.pidFile && child.pid) fs.writeFileSync(this.opts.pidFile, String(child.pid));
     } catch (err) {
       this.child = null;
-      await this.killChild(child, 'SIGKILL');
+      await child.kill('SIGKILL');
       if (replacing) this.useToken(previous);
       throw err;
     }
@@ -322,48 +290,5 @@ export class ManagedProxy implements Proxy {
   private useToken(token: string): void {
     this.token = token;
     this.client.setAuthToken(token);
-  }
-
-  private async waitForApi(child: ChildProcess): Promise<void> {
-    const deadline = Date.now() + (this.opts.startTimeout ?? 10_000);
-    let exited = false;
-    void this.childExited!.then(() => (exited = true));
-    let last = '';
-    while (Date.now() < deadline) {
-      if (exited || child.exitCode !== null || child.signalCode !== null) {
-        throw new HubError(
-          'LABHUB_ERR_PROXY',
-          500,
-          `The proxy exited (${child.exitCode ?? child.signalCode ?? 'could not run'}) before its API answered at ${this.opts.apiUrl}. Its output ends with:\n${this.stderrTail.trim().slice(-1500)}`,
-        );
-      }
-      const p = await this.probe(1000);
-      if (p.state === 'ok') return;
-      if (p.state === 'forbidden') {
-        throw new HubError(
-          'LABHUB_ERR_PROXY',
-          500,
-          `Another proxy already answers at ${this.opts.apiUrl} and refuses our token; stop it or use another api_url.`,
-        );
-      }
-      last = p.reason;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new HubError(
-      'LABHUB_ERR_PROXY',
-      500,
-      `The proxy did not answer at ${this.opts.apiUrl} within ${this.opts.startTimeout ?? 10_000} ms (${last}). Its output ends with:\n${this.stderrTail.trim().slice(-1500)}`,
-    );
-  }
-
-  private async killChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
-      await this.childExited;
-      return;
-    }
-    child.kill(signal);
-    const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await this.childExited;
-    clearTimeout(t);
   }
 }

@@ -143,8 +143,10 @@ test(
         async () => {
           if (run.child.exitCode !== null)
             throw new Error(`exited ${run.child.exitCode}: ${run.out()}`);
+          // The log line too: a proxy may serve the hub's route before the hub logs it runs.
           return (
-            (await fetch(`http://127.0.0.1:${port}/hub/login`).catch(() => null))?.status === 200
+            (await fetch(`http://127.0.0.1:${port}/hub/login`).catch(() => null))?.status === 200 &&
+            /is running: /.test(run.out())
           );
         },
         30_000,

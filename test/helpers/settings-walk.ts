@@ -81,7 +81,7 @@ const SPECIAL: Record<string, unknown> = {
   'Labhub.letsencrypt': { domains: ['zq.example.org'], challenge: 'tls-alpn-01' },
   'Labhub.usage': { sample_interval: 4242, monthly_server_hours_per_group: { zq: 1 } },
   'Labhub.high_availability': { replica_timeout: 4242 },
-  'Labhub.proxy_engine': 'auto',
+  'Labhub.proxy_engine': 'haproxy',
   'OAuthenticator.extra_authorize_params': { zq: '1' },
   'OAuthenticator.token_params': { zq: '1' },
   'OAuthenticator.auth_state_env': { ZQ: 'access_token' },

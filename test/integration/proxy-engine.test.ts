@@ -1,13 +1,13 @@
-// labhub's proxy engine: with Labhub.proxy_engine = auto the bundled labhub-proxy runs HAProxy
-// when it is installed (scripts/install-system-deps.sh), the hub's log says which engine runs,
-// and the hub's pages are served through it. The default (node) passes --engine node.
+// labhub's proxy engine: by default (Labhub.proxy_engine = auto) the bundled labhub-proxy runs
+// HAProxy when it is installed (scripts/install-system-deps.sh), the hub's log says which engine
+// runs, and the hub's pages are served through it; `node` passes --engine node.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { memoryLogger, startLoggedHub } from './support.js';
 
-test('Labhub.proxy_engine auto: the hub starts labhub-proxy --engine auto and logs HAProxy', async () => {
+test('Labhub.proxy_engine default (auto): the hub starts labhub-proxy --engine auto and logs HAProxy', async () => {
   const m = memoryLogger();
-  const h = await startLoggedHub(m.log, { Labhub: { proxy_engine: 'auto' } });
+  const h = await startLoggedHub(m.log);
   try {
     const r = await fetch(`${h.url}/hub/login`);
     assert.equal(r.status, 200);
@@ -24,14 +24,16 @@ test('Labhub.proxy_engine auto: the hub starts labhub-proxy --engine auto and lo
   }
 });
 
-test('Labhub.proxy_engine default: the hub starts labhub-proxy --engine node', async () => {
+test('Labhub.proxy_engine node: the hub starts labhub-proxy --engine node', async () => {
   const m = memoryLogger();
-  const h = await startLoggedHub(m.log);
+  const h = await startLoggedHub(m.log, { Labhub: { proxy_engine: 'node' } });
   try {
     const r = await fetch(`${h.url}/hub/login`);
     assert.equal(r.status, 200);
     await r.text();
-    assert.match(m.lines().join('\n'), /proxy: starting [^"]*labhub-proxy\.js [^"]*--engine node/);
+    const lines = m.lines().join('\n');
+    assert.match(lines, /proxy: starting [^"]*labhub-proxy\.js [^"]*--engine node/);
+    assert.match(lines, /proxy: Engine: node \(--engine node\)/);
   } finally {
     await h.stop();
   }

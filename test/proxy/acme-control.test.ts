@@ -1,7 +1,8 @@
 // labhub-proxy's control API for automatic HTTPS: ACME HTTP-01 answers on the public port and on
 // --redirect-port, and POST /api/tls/reload: new connections get the new certificate while an
 // open keep-alive connection keeps its own; a key that does not match is refused and the served
-// certificate stays. In one process and with --workers 2 (the primary forwards to the workers).
+// certificate stays. In one process, with --workers 2 (the primary forwards to the workers), and
+// with HAProxy terminating TLS.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -50,8 +51,14 @@ async function ctl(
   return { status: r.status, body: text, json: () => JSON.parse(text) as unknown };
 }
 
-for (const workers of [1, 2]) {
-  test(`control API with ${workers === 1 ? 'one process' : '--workers 2'}: ACME answers, live TLS reload, a mismatched key refused`, async () => {
+const setups = [
+  { name: 'one process', args: [] },
+  { name: '--workers 2', args: ['--workers', '2'] },
+  // HAProxy terminates TLS: the reload goes over its runtime API.
+  { name: '--engine haproxy', args: ['--engine', 'haproxy'] },
+];
+for (const setup of setups) {
+  test(`control API with ${setup.name}: ACME answers, live TLS reload, a mismatched key refused`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'labhub-proxy-acme-'));
     const a = await generateSelfSignedCert({ commonName: 'first.test', altNames: ['127.0.0.1'] });
     const b = await generateSelfSignedCert({ commonName: 'second.test', altNames: ['127.0.0.1'] });
@@ -67,7 +74,7 @@ for (const workers of [1, 2]) {
       keyFile,
       '--redirect-port',
       String(redirectPort),
-      ...(workers > 1 ? ['--workers', String(workers)] : []),
+      ...setup.args,
     ]);
     const ca = [a.certPem, b.certPem];
     try {

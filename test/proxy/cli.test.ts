@@ -1,7 +1,7 @@
 // Command line of the built labhub-proxy: flag errors, pid file and signals, TLS, HTTPS redirect.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync, execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import https from 'node:https';
 import http from 'node:http';
 import { startEcho, type Echo } from './helpers/echo.js';
 import { startProxy, freePorts, LABHUB_PROXY } from './helpers/proxy-process.js';
+import { firstWsMessage, makeCert } from './helpers/tls.js';
 
 let echo: Echo;
 before(async () => {
@@ -85,16 +86,36 @@ test('bad values are named: port, custom header, error-target with error-path, b
   );
 });
 
-test('port in use: error names the problem, exit 1', async () => {
-  const p = await startProxy();
-  try {
-    const r = run(['--ip', '127.0.0.1', '--port', String(p.port), '--api-port', '0']);
-    assert.equal(r.status, 1);
-    assert.match(r.out, /EADDRINUSE.*another process uses this port/);
-  } finally {
-    await p.stop();
-  }
-});
+// Same message whichever engine holds the port and whichever tries (HAProxy must not share a
+// port through SO_REUSEPORT); the hub turns it into LABHUB_ERR_PORT_IN_USE.
+for (const engine of ['node', 'haproxy'])
+  test(`port in use, --engine ${engine}: error names the problem, exit 1`, async () => {
+    const p = await startProxy(['--engine', engine]);
+    try {
+      for (const other of ['node', 'haproxy']) {
+        const r = run([
+          '--engine',
+          other,
+          '--ip',
+          '127.0.0.1',
+          '--port',
+          String(p.port),
+          '--api-port',
+          '0',
+        ]);
+        assert.equal(r.status, 1, `${other} beside ${engine}: ${r.out}`);
+        assert.match(
+          r.out,
+          new RegExp(
+            `could not listen: listen EADDRINUSE: address already in use 127\\.0\\.0\\.1:${p.port} \\(another process uses this port`,
+          ),
+          `${other} beside ${engine}`,
+        );
+      }
+    } finally {
+      await p.stop();
+    }
+  });
 
 test('--pid-file written; SIGTERM closes listeners, removes it, exits 0; SIGINT too', async () => {
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {
@@ -144,54 +165,24 @@ test('--log-level debug logs proxied requests; error logs name the target error'
   }
 });
 
-function makeCert(dir: string): { key: string; cert: string } | null {
-  const key = join(dir, 'k.pem');
-  const cert = join(dir, 'c.pem');
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
-    return { key, cert };
-  } catch {
-    return null;
-  }
-}
+const tlsFiles = makeCert();
 
-const certDir = mkdtempSync(join(tmpdir(), 'lhp-tls-'));
-const tlsFiles = makeCert(certDir);
-
-test(
-  'TLS: --ssl-key/--ssl-cert for the public port, --api-ssl-* for the API, --redirect-port',
-  { skip: tlsFiles ? false : 'openssl not available' },
-  async () => {
+// Both engines: TLS terminated by Node or by HAProxy (https and wss), the API and the redirect
+// port by Node in both cases.
+for (const engine of ['node', 'haproxy'])
+  test(`TLS, --engine ${engine}: --ssl-key/--ssl-cert for the public port (https, wss), --api-ssl-* for the API, --redirect-port`, async () => {
     const [redirectPort] = await freePorts(1);
     const p = await startProxy([
+      '--engine',
+      engine,
       '--ssl-key',
-      tlsFiles!.key,
+      tlsFiles.key,
       '--ssl-cert',
-      tlsFiles!.cert,
+      tlsFiles.cert,
       '--api-ssl-key',
-      tlsFiles!.key,
+      tlsFiles.key,
       '--api-ssl-cert',
-      tlsFiles!.cert,
+      tlsFiles.cert,
       '--default-target',
       echo.url,
       '--redirect-port',
@@ -200,7 +191,7 @@ test(
       '8443',
     ]);
     try {
-      const ca = readFileSync(tlsFiles!.cert);
+      const ca = tlsFiles.ca;
       const body = await new Promise<string>((resolve, reject) => {
         https
           .get(`https://127.0.0.1:${p.port}/x`, { ca }, (res) => {
@@ -212,6 +203,10 @@ test(
       });
       const echoed = JSON.parse(body) as { headers: Record<string, string> };
       assert.equal(echoed.headers['x-forwarded-proto'], 'https');
+      const ws = JSON.parse(await firstWsMessage(`wss://127.0.0.1:${p.port}/ws`, ca)) as {
+        headers: Record<string, string>;
+      };
+      assert.equal(ws.headers['x-forwarded-proto'], 'wss');
       const apiStatus = await new Promise<number>((resolve, reject) => {
         https
           .get(
@@ -238,38 +233,28 @@ test(
     } finally {
       await p.stop();
     }
-  },
-);
+  });
 
-test(
-  'TLS targets: verified with --client-ssl-ca, or accepted with --insecure; refused otherwise',
-  { skip: tlsFiles ? false : 'openssl not available' },
-  async () => {
-    const srv = https.createServer(
-      { key: readFileSync(tlsFiles!.key), cert: readFileSync(tlsFiles!.cert) },
-      (_req, res) => res.end('secure'),
-    );
-    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-    const target = `https://127.0.0.1:${(srv.address() as { port: number }).port}`;
-    const strict = await startProxy(['--default-target', target]);
-    const withCa = await startProxy([
-      '--default-target',
-      target,
-      '--client-ssl-ca',
-      tlsFiles!.cert,
-    ]);
-    const insecure = await startProxy(['--default-target', target, '--insecure']);
-    try {
-      assert.equal((await fetch(`${strict.url}/`)).status, 503);
-      const r1 = await fetch(`${withCa.url}/`);
-      assert.equal(await r1.text(), 'secure');
-      const r2 = await fetch(`${insecure.url}/`);
-      assert.equal(await r2.text(), 'secure');
-    } finally {
-      await strict.stop();
-      await withCa.stop();
-      await insecure.stop();
-      srv.close();
-    }
-  },
-);
+test('TLS targets: verified with --client-ssl-ca, or accepted with --insecure; refused otherwise', async () => {
+  const srv = https.createServer(
+    { key: readFileSync(tlsFiles.key), cert: readFileSync(tlsFiles.cert) },
+    (_req, res) => res.end('secure'),
+  );
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const target = `https://127.0.0.1:${(srv.address() as { port: number }).port}`;
+  const strict = await startProxy(['--default-target', target]);
+  const withCa = await startProxy(['--default-target', target, '--client-ssl-ca', tlsFiles.cert]);
+  const insecure = await startProxy(['--default-target', target, '--insecure']);
+  try {
+    assert.equal((await fetch(`${strict.url}/`)).status, 503);
+    const r1 = await fetch(`${withCa.url}/`);
+    assert.equal(await r1.text(), 'secure');
+    const r2 = await fetch(`${insecure.url}/`);
+    assert.equal(await r2.text(), 'secure');
+  } finally {
+    await strict.stop();
+    await withCa.stop();
+    await insecure.stop();
+    srv.close();
+  }
+});

@@ -1,14 +1,12 @@
 // labhub-proxy --engine haproxy|auto against the real HAProxy (Debian package `haproxy`, see
 // scripts/install-system-deps.sh): engine selection and its log line, a HAProxy crash healed
-// with every route pushed again, last_activity from HAProxy, TLS termination.
+// with every route pushed again, last_activity from HAProxy. TLS termination by HAProxy: cli.test.ts
+// (run on both engines).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { request, Agent } from 'undici';
-import WebSocket from 'ws';
 import { startEcho, type Echo } from './helpers/echo.js';
 import { startProxy, LABHUB_PROXY } from './helpers/proxy-process.js';
 
@@ -145,54 +143,6 @@ test('a killed HAProxy is started again with every route; activity comes from HA
     for (let i = 0; i < 200 && existsSync(dir); i++)
       await new Promise((res) => setTimeout(res, 50));
     assert.ok(!existsSync(dir), `${dir} removed`);
-  } finally {
-    await agent.close();
-    await p.stop();
-  }
-});
-
-test('TLS terminated by HAProxy: https and wss reach the target with X-Forwarded-Proto', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'lhp-haproxy-tls-'));
-  const key = join(dir, 'k.pem');
-  const cert = join(dir, 'c.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
-  const p = await startProxy(['--engine', 'haproxy', '--ssl-key', key, '--ssl-cert', cert]);
-  const agent = new Agent({ connect: { ca: readFileSync(cert) } });
-  try {
-    haproxyPid(p.output());
-    await p.api('POST', '/user/tls', { target: echo.url });
-    const r = await get(`https://127.0.0.1:${p.port}/user/tls/x`, agent);
-    assert.equal(r.status, 200);
-    const h = (JSON.parse(r.body) as { headers: Record<string, string> }).headers;
-    assert.equal(h['x-forwarded-proto'], 'https');
-    const ws = new WebSocket(`wss://127.0.0.1:${p.port}/user/tls/ws`, { ca: readFileSync(cert) });
-    const first = await new Promise<string>((resolve, reject) => {
-      ws.once('message', (m) => resolve(String(m)));
-      ws.once('error', reject);
-    });
-    ws.close();
-    const up = JSON.parse(first) as { headers: Record<string, string> };
-    assert.equal(up.headers['x-forwarded-proto'], 'wss');
   } finally {
     await agent.close();
     await p.stop();

@@ -18,7 +18,7 @@ export const TLS_RELOAD_PATH = '/api/tls/reload';
 /** What the control API needs from the server: reload the public certificate. */
 export interface TlsControl {
   /** Re-read the certificate files; returns the new certificate's expiry. */
-  reloadTls(): { notAfter: string } | null;
+  reloadTls(): Promise<{ notAfter: string } | null>;
 }
 
 /** True when the path is one of the control API's (the caller has checked the token). */
@@ -51,7 +51,7 @@ export async function handleControl(
     if (method !== 'POST') return send(405, 'Use POST to reload the TLS certificate.');
     let r;
     try {
-      r = tls.reloadTls();
+      r = await tls.reloadTls();
     } catch (e) {
       return send(500, `Could not reload the TLS certificate: ${(e as Error).message}`);
     }

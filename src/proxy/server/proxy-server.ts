@@ -8,6 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { createSecureContext } from 'node:tls';
 import { Plane } from './plane.js';
 import { createApiHandler } from './api.js';
 import { ProxyMetrics } from './metrics.js';
@@ -51,6 +52,11 @@ export class ProxyServer {
   private readonly sockets = new Set<Socket>();
   /** Called after a certificate reload (the --workers primary tells the workers to reload too). */
   onTlsReload?: () => void;
+  /**
+   * Where a reloaded certificate goes when another engine terminates TLS (HAProxy): set by the
+   * CLI, used by {@link reloadTls} instead of this server's own listener.
+   */
+  certificateSink?: (o: { cert?: unknown; key?: unknown }) => Promise<void>;
 
   constructor(readonly opts: ProxyServerOptions) {
     this.plane = new Plane(opts);
@@ -121,13 +127,17 @@ export class ProxyServer {
    * already open keep theirs: nothing is dropped. Null when the public listener is plain HTTP.
    * @throws Error when the files cannot be read or the key does not match the certificate.
    */
-  reloadTls(): { notAfter: string } | null {
-    if (!this.opts.ssl) return null;
+  async reloadTls(): Promise<{ notAfter: string } | null> {
+    const sink = this.certificateSink;
+    if (!this.opts.ssl && !sink) return null;
     const o = this.opts.loadSsl?.() ?? this.opts.ssl;
-    if (!o.cert || !o.key) return null;
+    if (!o?.cert || !o.key) return null;
     const x = new X509Certificate(o.cert as Buffer);
-    // Throws on a key that does not match the certificate; the previous context then stays.
-    (this.proxyServer as https.Server).setSecureContext(o);
+    // Throws on a key that does not match the certificate; the previous one then stays.
+    if (sink) {
+      createSecureContext(o);
+      await sink(o);
+    } else (this.proxyServer as https.Server).setSecureContext(o);
     this.onTlsReload?.();
     return { notAfter: new Date(x.validTo).toISOString() };
   }

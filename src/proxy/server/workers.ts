@@ -112,15 +112,11 @@ export function runWorker(server: ProxyServer, proxyT: ListenTarget, log: ProxyL
     } else if (m.t === 'acme-put' || m.t === 'acme-del') {
       plane.acme.apply(m);
     } else if (m.t === 'tls-reload') {
-      try {
-        server.reloadTls();
-      } catch (e) {
-        log.error(
-          'worker %s could not reload the TLS certificate: %s',
-          process.pid,
-          (e as Error).message,
+      server
+        .reloadTls()
+        .catch((e: Error) =>
+          log.error('worker %s could not reload the TLS certificate: %s', process.pid, e.message),
         );
-      }
     }
   });
   process.send?.({ t: 'ready' } satisfies Msg);

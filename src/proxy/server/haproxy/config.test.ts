@@ -10,7 +10,7 @@ import { RouteTable } from '../routes.js';
 import { createProxyLogger } from '../log.js';
 import type { ProxyServerOptions } from '../options.js';
 import { cliWord, haproxyConfig, haproxyUnsupported, mapKey, mapValue } from './config.js';
-import { findHaproxy } from './engine.js';
+import { findHaproxy } from './process.js';
 
 const log = createProxyLogger('error');
 

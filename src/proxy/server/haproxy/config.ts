@@ -109,6 +109,8 @@ export function haproxyConfig(
   L.push(
     'global',
     `  stats socket ${f.admin} mode 600 level admin`,
+    // A port another process holds is an error, as with Node (SO_REUSEPORT would share it).
+    '  noreuseport',
     // Without --workers, HAProxy's own default: one thread per CPU it may run on.
     ...(extra.threads ? [`  nbthread ${extra.threads}`] : []),
     '  tune.ssl.default-dh-param 2048',

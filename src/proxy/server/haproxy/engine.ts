@@ -7,7 +7,7 @@
  * the API lists routes). HAProxy exiting unexpectedly is logged and healed: it is started again
  * with the same configuration and every route is pushed again.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +16,7 @@ import type { RouteEntry } from '../routes.js';
 import type { ProxyLogger } from '../log.js';
 import type { ProxyServerOptions } from '../options.js';
 import { RuntimeApi } from './runtime.js';
+import { SUPERVISOR, exitReason, pemOf, startError } from './process.js';
 import {
   ACTIVITY_EXPIRE_MS,
   cliWord,
@@ -25,72 +26,6 @@ import {
   type HaproxyFiles,
   type PublicBind,
 } from './config.js';
-
-/**
- * HAProxy runs under this small sh supervisor so that it never outlives labhub-proxy: the
- * supervisor's stdin is a pipe from labhub-proxy, and when that pipe ends (labhub-proxy exited,
- * even by SIGKILL) HAProxy is killed and the private directory removed. It prints HAProxy's pid, passes SIGTERM on, and exits with
- * HAProxy's status (128 + signal number when a signal ended it).
- */
-const SUPERVISOR = `
-exec 3<&0
-"$1" -db -f "$2" </dev/null &
-hp=$!
-echo "labhub-haproxy-pid $hp"
-trap 'kill -TERM $hp 2>/dev/null' TERM INT
-( while read -r _; do :; done; kill -KILL $hp 2>/dev/null; rm -rf "$3" ) <&3 &
-w=$!
-wait $hp; code=$?
-while kill -0 $hp 2>/dev/null; do wait $hp; code=$?; done
-kill $w 2>/dev/null
-exit $code
-`;
-
-function exitReason(code: number | null, sig: string | null): string {
-  if (sig) return sig;
-  if (code !== null && code > 128) {
-    const name = Object.entries(os.constants.signals).find(([, n]) => n === code - 128)?.[0];
-    if (name) return name;
-  }
-  return `code ${code}`;
-}
-
-/** Oldest HAProxy whose runtime API and converters (prompt, concat, set-dst-port) we use. */
-const MIN_VERSION = [2, 4];
-
-/** The haproxy binary: $LABHUB_HAPROXY, else `haproxy` on PATH or in /usr/sbin, /usr/local/sbin. */
-export function findHaproxy(): string | undefined {
-  const env = process.env.LABHUB_HAPROXY;
-  if (env) return env;
-  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/local/sbin'];
-  for (const d of dirs) {
-    if (!d) continue;
-    const p = path.join(d, 'haproxy');
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      return p;
-    } catch {
-      /* next */
-    }
-  }
-  return undefined;
-}
-
-/** "2.6.12" of a haproxy binary, or an error message saying why it cannot be used. */
-export function haproxyVersion(bin: string): { version: string } | { error: string } {
-  let out: string;
-  try {
-    out = execFileSync(bin, ['-v'], { encoding: 'utf8', timeout: 5000 });
-  } catch (e) {
-    return { error: `${bin} -v failed: ${(e as Error).message}` };
-  }
-  const m = /version (\d+)\.(\d+)(\.\d+)?/i.exec(out);
-  if (!m) return { error: `cannot read the version of ${bin} from: ${out.slice(0, 100)}` };
-  const [maj, min] = [Number(m[1]), Number(m[2])];
-  if (maj < MIN_VERSION[0]! || (maj === MIN_VERSION[0] && min < MIN_VERSION[1]!))
-    return { error: `${bin} is HAProxy ${m[1]}.${m[2]}; labhub-proxy needs 2.4 or newer` };
-  return { version: `${m[1]}.${m[2]}${m[3] ?? ''}` };
-}
 
 export interface HaproxyEngineOptions {
   bin: string;
@@ -141,8 +76,7 @@ export class HaproxyEngine {
     const ssl = o.publicOpts.ssl;
     if (ssl) {
       const pem = path.join(this.dir, 'cert.pem');
-      const parts = [ssl.cert, ssl.key].map((b) => String(b ?? '').trim() + '\n');
-      fs.writeFileSync(pem, parts.join(''), { mode: 0o600 });
+      fs.writeFileSync(pem, pemOf(ssl), { mode: 0o600 });
       this.files.pem = pem;
       if (ssl.ca) {
         this.files.ca = path.join(this.dir, 'ca.pem');
@@ -202,6 +136,7 @@ export class HaproxyEngine {
     this.hpid = undefined;
     proc.stdin!.on('error', () => {});
     let output = '';
+    let up = false;
     const onOut = (d: Buffer) => {
       const text = d.toString();
       if (output.length < 8192) output += text;
@@ -212,7 +147,8 @@ export class HaproxyEngine {
           this.hpid = Number(pid[1]);
           continue;
         }
-        if (/\[ALERT\]/.test(line)) this.log.error('haproxy: %s', line.trim());
+        // Before it is up, a failure is reported once, by the error start() throws.
+        if (up && /\[ALERT\]/.test(line)) this.log.error('haproxy: %s', line.trim());
         else this.log.debug('haproxy: %s', line.trim());
       }
     };
@@ -223,7 +159,8 @@ export class HaproxyEngine {
     proc.once('exit', (code, sig) => {
       exited = true;
       this.api.close();
-      if (this.stopping || this.proc !== proc) return;
+      // Exiting at start is the caller's error (thrown below), not a crash to heal.
+      if (!up || this.stopping || this.proc !== proc) return;
       this.log.error(
         'HAProxy (pid %s) exited (%s); starting it again and re-pushing %d routes',
         hpid(),
@@ -234,10 +171,10 @@ export class HaproxyEngine {
     });
     // Ready when the runtime API answers.
     for (let i = 0; ; i++) {
-      if (exited)
-        throw new Error(`haproxy exited at start: ${output.trim().slice(-1500) || 'no output'}`);
+      if (exited) throw startError(output);
       try {
         await this.api.connect();
+        up = true;
         return;
       } catch {
         if (i > 500) throw new Error(`haproxy did not open its runtime API within 10 s: ${output}`);
@@ -329,6 +266,30 @@ export class HaproxyEngine {
       if (!this.inMap.delete(p)) return;
       await this.api.run(`del map ${this.files.map} ${cliWord(mapKey(p))}`);
     });
+  }
+
+  /**
+   * Serve a new certificate and key (Labhub.letsencrypt renewals) on new TLS connections, live:
+   * the PEM file is replaced (a restarted HAProxy reads it) and HAProxy's copy is swapped through
+   * its runtime API (`set ssl cert` + `commit ssl cert`). Open connections keep theirs.
+   * @throws Error when the listener is plain HTTP or HAProxy refuses the certificate.
+   */
+  async setCertificate(o: { cert?: unknown; key?: unknown }): Promise<void> {
+    const file = this.files.pem;
+    if (!file) throw new Error('the public listener is plain HTTP: no certificate to replace');
+    const pem = pemOf(o);
+    const tmp = `${file}.new`;
+    fs.writeFileSync(tmp, pem, { mode: 0o600 });
+    fs.renameSync(tmp, file);
+    if (!(await this.whenReady())) return; // the HAProxy being restarted reads the new file
+    const set = await this.api.run(`set ssl cert ${file} <<\n${pem}`);
+    if (!/transaction (created|updated)/i.test(set)) {
+      await this.api.run(`abort ssl cert ${file}`).catch(() => '');
+      throw new Error(`HAProxy refused the certificate: ${set.trim()}`);
+    }
+    const commit = await this.api.run(`commit ssl cert ${file}`);
+    if (!/success/i.test(commit))
+      throw new Error(`HAProxy could not commit the certificate: ${commit.trim()}`);
   }
 
   /** Resolves once every route change made so far is applied in HAProxy. */

@@ -6,7 +6,7 @@
 import net from 'node:net';
 import type { ProxyServerOptions } from '../options.js';
 import { haproxyUnsupported } from './config.js';
-import { findHaproxy, haproxyVersion } from './engine.js';
+import { findHaproxy, haproxyVersion } from './process.js';
 
 export const ENGINES = ['node', 'haproxy', 'auto'] as const;
 export type EngineChoice = (typeof ENGINES)[number];
