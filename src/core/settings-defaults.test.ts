@@ -78,6 +78,8 @@ const COMPUTED_DEFAULTS: Record<string, unknown> = {
   services: [],
   // A service's deprecated `admin` (no default): unset means no.
   'services.0.admin': false,
+  // Labhub.proxy_engine, turned to 'node' by Labhub.letsencrypt's TLS-ALPN-01 challenge.
+  proxyEngine: 'auto',
 };
 
 const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
