@@ -1,6 +1,6 @@
 import type { Logger } from '../../log.js';
 import { HubError, isHubError } from '../../errors.js';
-import type { ServerRecord, Store, User } from '../../db/index.js';
+import type { ActiveServer, ServerRecord, Store, User } from '../../db/index.js';
 import type { Proxy, Route } from '../../proxy/types.js';
 import type { Spawner, SpawnerDefinition, SpawnerOptions } from '../../spawner/types.js';
 import type { HubMetrics } from '../../metrics/hub-metrics.js';
@@ -14,6 +14,7 @@ import { clientIdFor, serverPrefixFor } from '../../spawner/spawn-env.js';
 import { unroutableReason } from '../../util/names.js';
 import { ServerRoutes } from './server-routes.js';
 import { runSpawnSteps, type Live } from './spawn-steps.js';
+import { resumable, resumeSpawn } from './resume.js';
 import { checkSpawnLimits } from './spawn-limits.js';
 import { failureCategory, type ServerLifecycle, type SessionEnd } from './lifecycle.js';
 
@@ -195,22 +196,23 @@ export class SpawnManager {
     return spawnerOptionsFor(this.d.settings.spawner, userName, this.prefix(userName, serverName));
   }
 
-  private async runSpawn(user: User, rec: ServerRecord, live: Live): Promise<void> {
+  private async runSpawn(
+    user: Pick<User, 'name'>,
+    rec: ServerRecord,
+    live: Live,
+    resumed?: ActiveServer,
+  ): Promise<void> {
     const full = `${user.name}/${rec.name}`;
     const log = this.d.log.child({ user: user.name, server: rec.name });
     try {
-      await runSpawnSteps(
-        {
-          ...this.d,
-          routes: this.routes,
-          options: this.spawnerOptions(user.name, rec.name),
-          owner: this.replicaId,
-        },
-        user,
-        rec,
-        live,
-        log,
-      );
+      const deps = {
+        ...this.d,
+        routes: this.routes,
+        options: this.spawnerOptions(user.name, rec.name),
+        owner: this.replicaId,
+      };
+      if (resumed) await resumeSpawn(deps, resumed, live, log);
+      else await runSpawnSteps(deps, user as User, rec, live, log);
       await this.d.lifecycle?.ready(rec.id);
     } catch (e) {
       const reason = isHubError(e) ? e.userMessage : (e as Error).message;
@@ -437,6 +439,7 @@ export class SpawnManager {
   ): Promise<{ running: number; cleaned: number }> {
     let running = 0;
     let cleaned = 0;
+    let resumed = 0;
     const orphans = await this.d.store.servers.orphaned([...liveReplicas, this.replicaId]);
     await Promise.all(
       orphans.map(async (a) => {
@@ -446,6 +449,16 @@ export class SpawnManager {
             `Adopting ${a.userName}/${a.name} (${a.status}) from replica ${a.ownerReplica}, which is gone`,
           );
         const live = await this.reattachOne(a.userName, a);
+        if (resumable(a, live.spawner) && this.routes.routable(a.userName, a.name)) {
+          // Its start had returned: finish the spawn here (the user's pending start completes).
+          resumed++;
+          this.d.log.warn(`Resuming the spawn of ${a.userName}/${a.name}`);
+          live.spawning = this.runSpawn({ name: a.userName }, a, live, a).finally(
+            () => (live.spawning = null),
+          );
+          live.spawning.catch(() => undefined);
+          return;
+        }
         let status: number | null = 1;
         const routable = this.routes.routable(a.userName, a.name);
         if (a.status === 'running' && a.target && routable) {
@@ -483,6 +496,7 @@ export class SpawnManager {
         }
       }),
     );
+    if (resumed) this.d.log.warn(`Resumed ${resumed} spawns in progress`);
     return { running, cleaned };
   }
 
