@@ -114,3 +114,84 @@ test('a spawn whose replica is killed mid-start is resumed by another replica', 
   >;
   assert.equal(Object.values(routes).filter((r) => r.user === u).length, 1, 'one route');
 });
+
+/** GETs through the proxy, `clients` at a time, until `stop()`: counts and failures, by replica. */
+function loopGets(paths: string[], clients = 3) {
+  let running = true;
+  const failures: string[] = [];
+  const byReplica = new Map<string, number>();
+  let sent = 0;
+  const loops = Array.from({ length: clients }, async (_, i) => {
+    for (let n = i; running; n++) {
+      const path = paths[n % paths.length]!;
+      sent++;
+      try {
+        const r = await fetch(`${proxy!.url}${path}`, {
+          headers: auth,
+          signal: AbortSignal.timeout(10_000),
+        });
+        await r.arrayBuffer();
+        if (r.status !== 200) failures.push(`${path}: ${r.status}`);
+        const id = (r.headers.get('x-labhub-replica') ?? '').split('; ')[0];
+        if (id) byReplica.set(id, (byReplica.get(id) ?? 0) + 1);
+      } catch (e) {
+        failures.push(`${path}: ${(e as Error).message}`);
+      }
+    }
+  });
+  return {
+    byReplica,
+    failures,
+    sent: () => sent,
+    stop: async () => {
+      running = false;
+      await Promise.all(loops);
+    },
+  };
+}
+
+/** The hub route's hub_targets in the proxy (sorted). */
+async function hubTargets(): Promise<string[]> {
+  const routes = JSON.parse((await proxy!.api('GET', '')).body) as Record<
+    string,
+    { hub?: boolean; hub_targets?: string[] }
+  >;
+  return Object.values(routes).find((r) => r.hub)?.hub_targets ?? [];
+}
+
+const live = () => hubs.filter((h) => h.child.exitCode === null && h.child.signalCode === null);
+
+async function waitTargets(want: HubProcess[]): Promise<void> {
+  // One replica left: the route has no list (its target is that replica, the leader).
+  const urls = want.length > 1 ? want.map((h) => h.hubUrl).sort() : [];
+  await waitFor(`hub_targets ${urls.join(', ')}`, 20_000, async () =>
+    JSON.stringify(await hubTargets()) === JSON.stringify(urls) ? true : undefined,
+  );
+}
+
+test('labhub-proxy spreads hub traffic over the replicas; GETs keep succeeding when one is killed', async () => {
+  hubs.push(await startReplica(cluster, 'c'));
+  const pair = live();
+  assert.equal(pair.length, 2);
+  await waitTargets(pair);
+  const u = users[0]!;
+  const load = loopGets(['/hub/health', `/hub/api/users/${u}`, `/user/${u}/api`]);
+  await waitFor('both replicas to answer through the proxy', 10_000, async () =>
+    load.byReplica.size === 2 ? true : undefined,
+  );
+  const victim = pair[0]!;
+  victim.child.kill('SIGKILL');
+  const before = load.sent();
+  // Until the leader has dropped the dead replica from the route (replica_timeout).
+  await waitTargets([pair[1]!]);
+  await stopAfter(load, before + 50);
+  console.log(
+    `hub killed: ${load.sent()} GETs through the proxy, ${load.failures.length} failed; by replica ${JSON.stringify([...load.byReplica.values()])}`,
+  );
+  assert.deepEqual(load.failures, [], 'no failed request');
+});
+
+async function stopAfter(load: ReturnType<typeof loopGets>, n: number): Promise<void> {
+  await waitFor(`${n} requests`, 30_000, async () => (load.sent() >= n ? true : undefined));
+  await load.stop();
+}
