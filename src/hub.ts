@@ -472,7 +472,8 @@ export class Hub {
   async stop(opts: { proxy?: boolean; servers?: boolean } = {}): Promise<void> {
     const servers = opts.servers ?? this.settings?.cleanupServers ?? false;
     const proxy = opts.proxy ?? this.settings?.cleanupProxy ?? false;
-    await this.replica?.leave();
+    // With other replicas: keep serving 2 s after /hub/health says 503 (labhub-proxy checks each second).
+    await this.replica?.leave(2000);
     for (const t of this.timers) t();
     this.timers = [];
     this.ctx?.spawns.close();

@@ -2,7 +2,8 @@
  * Hub traffic spread over several hub replicas (docs/high-availability.md, "Proxies"). A route
  * whose data carries `hub_targets: ["http://10.0.0.1:8081", …]` (the hub's own route, as the
  * leader replica adds it: one URL per live replica) is forwarded round robin to the targets that
- * answer `GET <target><route>/hub/health` with 200, checked every second while the route is used.
+ * answer `GET <target><route>/hub/health` with 200, checked every second while the route is used
+ * (a new target gets traffic after its first good check; when none is healthy, all are tried).
  * A request that fails before any response header arrived is sent once more to another target
  * when that is safe: a request without a body whose method is idempotent (GET, HEAD, OPTIONS), or
  * any request without a body that never reached the first target (connection refused). The
@@ -27,6 +28,8 @@ interface TargetState {
   healthy: boolean;
   usedAt: number;
   checking: boolean;
+  /** Whether a check has answered yet (the first good one is not logged as "healthy again"). */
+  seen?: boolean;
 }
 
 /** Sends the request to `target`; `onFail` is asked, for a failure before any header, whether it was retried. */
@@ -83,8 +86,10 @@ class HubTargets {
     if (!s) {
       const route = this.plane.opts.hostRouting ? entry.path.replace(/^\/[^/]*/, '') : entry.path;
       const healthPath = `${u.pathname.replace(/\/+$/, '')}${route.replace(/\/+$/, '')}/hub/health`;
-      s = { url: u, healthPath, healthy: true, usedAt: now, checking: false };
+      // A new target (a replica that may not listen yet) gets traffic after its first good check.
+      s = { url: u, healthPath, healthy: false, usedAt: now, checking: false };
       this.states.set(key, s);
+      void this.check(s);
       this.schedule();
     }
     s.usedAt = now;
@@ -133,6 +138,10 @@ class HubTargets {
   private mark(s: TargetState, healthy: boolean, why: string): void {
     if (s.healthy === healthy) return;
     s.healthy = healthy;
+    if (!s.seen) {
+      s.seen = true;
+      if (healthy) return;
+    }
     if (healthy) this.plane.log.info('Hub target %s is healthy again', s.url.origin);
     else this.plane.log.warn('Hub target %s is unhealthy: %s', s.url.origin, why);
   }
