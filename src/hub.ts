@@ -35,6 +35,7 @@ import { authStateKeeper } from './security/crypt-keeper.js';
 import { chooseAuthenticator, requirePam } from './auth/choice.js';
 import { createPolicy } from './auth/policy.js';
 import { createLoginRateLimiter } from './auth/rate-limit.js';
+import { createSharedLoginRateLimiter } from './core/shared-login-limit.js';
 import { checkSpawnerOptions, resolveSpawner } from './spawner/registry.js';
 import { describeLimitSupport } from './spawner/limits.js';
 import { warmUserEnv } from './spawner/user-env-warmup.js';
@@ -202,10 +203,15 @@ export class Hub {
       for (const n of ns) log[n.level](n.message);
     });
     const rl = settings.loginRateLimit;
-    const limiter = createLoginRateLimiter({
+    const loginLimits = {
       perUser: { max: rl.perUser, windowSeconds: rl.windowSeconds },
       perAddress: { max: rl.perIp, windowSeconds: rl.windowSeconds },
-    });
+    };
+    // On PostgreSQL (where several replicas may serve) the failures are counted in the database.
+    const limiter =
+      target.kind === 'postgres'
+        ? createSharedLoginRateLimiter(store, loginLimits)
+        : createLoginRateLimiter(loginLimits);
     const login = new LoginService({
       authenticator,
       authenticatorId: authDef.id,

@@ -28,6 +28,7 @@ import * as m005 from './migrations/005-password-change.js';
 import * as m006 from './migrations/006-usage.js';
 import * as m011 from './migrations/011-authz-generation.js';
 import * as m007 from './migrations/007-replicas.js';
+import * as m013 from './migrations/013-login-failures.js';
 
 /** Every migration, in order. Add new ones at the end; never edit a released one. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -39,6 +40,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '006-usage': m006,
   '011-authz-generation': m011,
   '007-replicas': m007,
+  '013-login-failures': m013,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -13,6 +13,7 @@ import { OAuthRepo } from './oauth.js';
 import { PasswordChangeRepo } from './password-changes.js';
 import { RoleRepo } from './roles.js';
 import { ReplicaRepo } from './replicas.js';
+import { LoginFailureRepo } from './login-failures.js';
 import { ServerRepo } from './servers.js';
 import { SessionRepo } from './sessions.js';
 import { ApiServiceRepo } from './api-services.js';
@@ -62,6 +63,7 @@ export class Store {
   readonly usage: UsageRepo;
   readonly usageReports: UsageReportRepo;
   readonly replicas: ReplicaRepo;
+  readonly loginFailures: LoginFailureRepo;
 
   constructor(readonly db: Db) {
     this.users = new UserRepo(db);
@@ -80,6 +82,7 @@ export class Store {
     this.usage = new UsageRepo(db);
     this.usageReports = new UsageReportRepo(db);
     this.replicas = new ReplicaRepo(db);
+    this.loginFailures = new LoginFailureRepo(db);
   }
 
   /** Open, migrate, and wrap a database (see {@link OpenDbOptions} for files made private). */
