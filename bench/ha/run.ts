@@ -191,7 +191,12 @@ async function audit(cl: Cluster, users: string[]) {
     if (rec?.status === 'running') {
       running.add(u);
       if (pids > 1) duplicated += pids - 1;
-    } else if (pids > 0) orphanProcesses += pids;
+    } else if (pids > 0) {
+      orphanProcesses += pids;
+      console.log(
+        `orphaned process of ${u}: row ${rec?.status ?? 'none'} (owner ${rec?.ownerReplica}, last error ${JSON.stringify(rec?.lastError)})`,
+      );
+    }
   }
   let orphanRoutes = 0;
   let missingRoutes = 0;
