@@ -165,7 +165,10 @@ export class Hub {
     );
     await services.loadRuntime(store.apiServices);
 
-    const login = await setUpLogin(authDef, settings, store, log, metrics);
+    // On PostgreSQL (where several replicas may serve) failed logins are counted in the database.
+    const login = await setUpLogin(authDef, settings, store, log, metrics, {
+      sharedLimits: target.kind === 'postgres',
+    });
 
     const spawnerDef = await resolveSpawner(settings.spawnerClass, { baseDir: this.opts.cwd });
     checkSpawnerOptions(spawnerDef, settings.spawner.extra);
@@ -367,7 +370,8 @@ export class Hub {
   async stop(opts: { proxy?: boolean; servers?: boolean } = {}): Promise<void> {
     const servers = opts.servers ?? this.settings?.cleanupServers ?? false;
     const proxy = opts.proxy ?? this.settings?.cleanupProxy ?? false;
-    await this.replica?.leave();
+    // With other replicas: keep serving 2 s after /hub/health says 503 (labhub-proxy checks each second).
+    await this.replica?.leave(2000);
     for (const t of this.timers) t();
     this.timers = [];
     this.ctx?.spawns.close();

@@ -2,10 +2,16 @@
 // labhub-proxies on loopback, simulated users (create, start a stand-in server, call it through a
 // proxy, stop) while a random hub replica is killed with kill -9 every --hub-kill-every s and a
 // proxy every --proxy-kill-every s (each restarted 1 s later, as a supervisor would). Then the
-// same load without faults, and API throughput with 1..N replicas. `npm run build` first.
+// same load without faults, and API throughput with 1..N replicas. The defaults are the load
+// shape of issue 12 (5 minutes, 3 hubs, 2 proxies, a hub killed every 15 s, a proxy every 60 s).
+// Hub API calls go through the proxies (`--hub-via proxy`, the default: labhub-proxy spreads
+// them over the healthy replicas and retries idempotent ones, docs/high-availability.md) or
+// straight to the replicas' hub ports (`--hub-via direct`, as behind an external load balancer).
+// `npm run build` first.
 //
 //   node --import tsx bench/ha/run.ts [--seconds 300] [--users 30] [--replicas 3]
 //                                     [--hub-kill-every 15] [--proxy-kill-every 60]
+//                                     [--hub-via proxy|direct] [--throughput-seconds 5]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,8 +38,11 @@ const { values: opt } = parseArgs({
     'hub-kill-every': { type: 'string', default: '15' },
     'proxy-kill-every': { type: 'string', default: '60' },
     'throughput-seconds': { type: 'string', default: '5' },
+    'hub-via': { type: 'string', default: 'proxy' },
   },
 });
+if (opt['hub-via'] !== 'proxy' && opt['hub-via'] !== 'direct')
+  throw new Error(`--hub-via: proxy or direct, not ${opt['hub-via']}`);
 const SECONDS = Number(opt.seconds);
 const USERS = Number(opt.users);
 const REPLICAS = Number(opt.replicas);
@@ -120,8 +129,11 @@ async function call(
 
 async function userLoop(cl: Cluster, user: string, n: Counters, until: number): Promise<void> {
   const auth = { Authorization: `token ${cl.token}` };
-  const hubs = () => cl.hubs.filter((h): h is HubProcess => !!h).map((h) => `${h.hubUrl}/hub/api`);
   const proxies = () => cl.proxies.map((p) => `http://127.0.0.1:${p.port}`);
+  const hubs =
+    opt['hub-via'] === 'proxy'
+      ? () => proxies().map((p) => `${p}/hub/api`)
+      : () => cl.hubs.filter((h): h is HubProcess => !!h).map((h) => `${h.hubUrl}/hub/api`);
   while (Date.now() < until) {
     n.spawns++;
     const s = await call(
@@ -179,7 +191,12 @@ async function audit(cl: Cluster, users: string[]) {
     if (rec?.status === 'running') {
       running.add(u);
       if (pids > 1) duplicated += pids - 1;
-    } else if (pids > 0) orphanProcesses += pids;
+    } else if (pids > 0) {
+      orphanProcesses += pids;
+      console.log(
+        `orphaned process of ${u}: row ${rec?.status ?? 'none'} (owner ${rec?.ownerReplica}, last error ${JSON.stringify(rec?.lastError)})`,
+      );
+    }
   }
   let orphanRoutes = 0;
   let missingRoutes = 0;
@@ -267,7 +284,9 @@ async function run(label: string, faults: boolean) {
   await sleep(12_000);
   const a = await audit(cl, users);
   const failedPct = (100 * n.totalFailed()) / Math.max(1, n.total());
-  console.log(`\n== ${label} (${SECONDS} s, ${USERS} users, ${REPLICAS} hub replicas, 2 proxies)`);
+  console.log(
+    `\n== ${label} (${SECONDS} s, ${USERS} users, ${REPLICAS} hub replicas, 2 proxies, hub API ${opt['hub-via'] === 'proxy' ? 'through the proxies' : 'straight to the replicas'})`,
+  );
   console.log(`kills: ${hubKills} hub replicas, ${proxyKills} proxies`);
   console.log(
     `requests: ${n.total()} sent, ${n.totalFailed()} failed (${failedPct.toFixed(3)} %) — by kind: ${(

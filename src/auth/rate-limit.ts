@@ -36,7 +36,15 @@ export interface LoginAttempt {
 export type RateLimitVerdict =
   { limited: false } | { limited: true; retryAfter: number; scope: 'user' | 'address' };
 
+/** What the login needs: in memory (one process) or in the database (every hub replica). */
 export interface LoginRateLimiter {
+  check(a: LoginAttempt): RateLimitVerdict | Promise<RateLimitVerdict>;
+  recordFailure(a: LoginAttempt): void | Promise<void>;
+  recordSuccess(a: LoginAttempt): void | Promise<void>;
+}
+
+/** The in-memory limiter of one hub process. */
+export interface MemoryLoginRateLimiter extends LoginRateLimiter {
   check(a: LoginAttempt): RateLimitVerdict;
   recordFailure(a: LoginAttempt): void;
   recordSuccess(a: LoginAttempt): void;
@@ -53,7 +61,16 @@ function keyPart(s: string): string {
   return s.length <= 64 ? s : `#${createHash('sha256').update(s).digest('base64url')}`;
 }
 
-function checkLimit(l: WindowLimit, what: string): WindowLimit {
+/** The keys an attempt counts under: its user name and (when known) its client address. */
+export function loginLimitKeys(a: LoginAttempt): { user: string; address: string | null } {
+  return {
+    user: `u:${keyPart(a.username.trim().toLowerCase())}`,
+    address: a.remoteAddr ? `a:${keyPart(a.remoteAddr)}` : null,
+  };
+}
+
+/** `limit` (validated) or the default; throws LABHUB_ERR_CONFIG for a bad one. */
+export function checkLimit(l: WindowLimit, what: string): WindowLimit {
   if (!Number.isInteger(l.max) || l.max < 0 || !(l.windowSeconds > 0))
     throw new HubError(
       'LABHUB_ERR_CONFIG',
@@ -64,7 +81,7 @@ function checkLimit(l: WindowLimit, what: string): WindowLimit {
 }
 
 /** Create a limiter; see the module comment for the call order. */
-export function createLoginRateLimiter(opts: LoginRateLimitOptions = {}): LoginRateLimiter {
+export function createLoginRateLimiter(opts: LoginRateLimitOptions = {}): MemoryLoginRateLimiter {
   const perUser = checkLimit(opts.perUser ?? DEFAULT_PER_USER, 'login rate limit per user');
   const perAddress = checkLimit(
     opts.perAddress ?? DEFAULT_PER_ADDRESS,
@@ -75,8 +92,8 @@ export function createLoginRateLimiter(opts: LoginRateLimitOptions = {}): LoginR
   // Map keeps insertion order: delete + set on update makes it least-recently-updated first.
   const hits = new Map<string, number[]>();
 
-  const userKey = (a: LoginAttempt) => `u:${keyPart(a.username.trim().toLowerCase())}`;
-  const addrKey = (a: LoginAttempt) => (a.remoteAddr ? `a:${keyPart(a.remoteAddr)}` : null);
+  const userKey = (a: LoginAttempt) => loginLimitKeys(a).user;
+  const addrKey = (a: LoginAttempt) => loginLimitKeys(a).address;
 
   function recent(key: string, limit: WindowLimit, t: number): number[] {
     const list = hits.get(key);

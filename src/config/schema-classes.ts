@@ -250,7 +250,7 @@ export const labhubTraits = {
     loginRateLimit,
     {},
     '{per_user, per_ip, window_seconds}',
-    'Failed logins allowed per user (default 5) and per client address (30) within `window_seconds` (300) before further attempts get 429.',
+    'Failed logins allowed per user (default 5) and per client address (30) within `window_seconds` (300) before further attempts get 429. On PostgreSQL the failures are counted in the database, so the limit holds for all hub replicas together (docs/high-availability.md).',
   ),
 
   generate_self_signed_cert: t(

@@ -8,6 +8,7 @@ import { ServiceRunner } from './service-runner.js';
 import { ActivitySync } from './activity-sync.js';
 import { IdleCuller } from './idle-culler.js';
 import type { Proxy } from '../proxy/types.js';
+import type { JsonObject } from '../util/json.js';
 
 export interface LeaderJobsDeps {
   ctx: HubContext;
@@ -16,6 +17,16 @@ export interface LeaderJobsDeps {
   /** Every proxy, reconciled against the database. */
   proxies: Array<{ apiUrl: string; proxy: Proxy }>;
   hubTarget: string;
+}
+
+/**
+ * The hub route's data: with several live replicas, `hub_targets` lists their hub URLs, so
+ * labhub-proxy spreads hub traffic over them (src/proxy/server/hub-targets.ts); `target` stays
+ * the leader's (what CHP uses).
+ */
+async function hubRouteData(ctx: HubContext): Promise<JsonObject> {
+  const urls = [...new Set((await ctx.store.replicas.list()).map((r) => r.hubUrl))].sort();
+  return urls.length > 1 ? { hub: true, hub_targets: urls } : { hub: true };
 }
 
 export function leaderJobs(d: LeaderJobsDeps): LeaderJob[] {
@@ -27,7 +38,7 @@ export function leaderJobs(d: LeaderJobsDeps): LeaderJob[] {
       name: 'hub route',
       start: async () => {
         d.keepHubRoute(true);
-        await ctx.proxy.addRoute(settings.baseUrl, hubTarget, { hub: true });
+        await ctx.proxy.addRoute(settings.baseUrl, hubTarget, await hubRouteData(ctx));
         return () => d.keepHubRoute(false);
       },
     },
@@ -45,8 +56,14 @@ export function leaderJobs(d: LeaderJobsDeps): LeaderJob[] {
       start: () => {
         const t = setInterval(
           () =>
-            void spawns
-              .reconcileRoutes(d.proxies, { spec: settings.baseUrl, target: hubTarget })
+            void hubRouteData(ctx)
+              .then((data) =>
+                spawns.reconcileRoutes(d.proxies, {
+                  spec: settings.baseUrl,
+                  target: hubTarget,
+                  data,
+                }),
+              )
               .then(({ added, removed, failed }) => {
                 if (added || removed)
                   log.warn(`Route reconcile: added ${added} missing, removed ${removed} stray`);

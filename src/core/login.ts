@@ -81,15 +81,15 @@ export class LoginService {
     const name = this.d.policy.normalize(input.username ?? '');
     const shortName = `"${logName(name)}"`;
     /** Record a failed attempt (log says why) and return the one generic error the person sees. */
-    const fail = (why: string): HubError => {
-      this.d.limiter.recordFailure({ username: name, remoteAddr: input.remoteAddr });
+    const fail = async (why: string): Promise<HubError> => {
+      await this.d.limiter.recordFailure({ username: name, remoteAddr: input.remoteAddr });
       this.d.metrics.loginDuration.observe({ status: 'failure' }, (Date.now() - t0) / 1000);
       this.d.log.warn({ remoteAddr: input.remoteAddr }, `Failed login for ${shortName}: ${why}`);
       return new HubError('LABHUB_ERR_LOGIN_FAILED', 403, LOGIN_FAILED_MESSAGE);
     };
     const valid = this.d.policy.validate(name);
-    if (!valid.ok) throw fail(valid.reason);
-    const verdict = this.d.limiter.check({ username: name, remoteAddr: input.remoteAddr });
+    if (!valid.ok) throw await fail(valid.reason);
+    const verdict = await this.d.limiter.check({ username: name, remoteAddr: input.remoteAddr });
     if (verdict.limited) {
       const err = loginRateLimitedError(verdict, { username: name, remoteAddr: input.remoteAddr });
       this.d.log.warn(err.logMessage ?? err.message);
@@ -125,21 +125,23 @@ export class LoginService {
       this.d.log.error({ err: e, remoteAddr: input.remoteAddr }, err.logMessage);
       throw err;
     }
-    if (!result) throw fail('wrong username or password');
+    if (!result) throw await fail('wrong username or password');
     const existing = await this.d.store.users.byName(result.name);
     const decision = await this.d.policy.check(result, {
       existsInDb: !!existing,
       groupsOf: this.d.groupsOf,
     });
-    if (!decision.allowed) throw fail(decision.reason);
+    if (!decision.allowed) throw await fail(decision.reason);
     if (result.passwordChangeRequired) {
       if (!this.d.authenticator.setRequiredPassword)
-        throw fail('the password must be changed, and this authenticator cannot set a new one');
-      this.d.limiter.recordSuccess({ username: name, remoteAddr: input.remoteAddr });
+        throw await fail(
+          'the password must be changed, and this authenticator cannot set a new one',
+        );
+      await this.d.limiter.recordSuccess({ username: name, remoteAddr: input.remoteAddr });
       return this.issueTicket(decision.name, input.password ?? '', input.remoteAddr);
     }
     const user = await this.admit(result, decision, existing, input.remoteAddr);
-    this.d.limiter.recordSuccess({ username: name, remoteAddr: input.remoteAddr });
+    await this.d.limiter.recordSuccess({ username: name, remoteAddr: input.remoteAddr });
     this.d.metrics.loginDuration.observe({ status: 'success' }, (Date.now() - t0) / 1000);
     return { kind: 'user', user };
   }

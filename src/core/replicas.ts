@@ -214,8 +214,11 @@ export class ReplicaCoordinator {
     }
   }
 
-  /** Clean shutdown: stop the jobs, give the lease up and remove this replica's row. */
-  async leave(): Promise<void> {
+  /**
+   * Clean shutdown: stop the jobs, give the lease up and remove this replica's row; then, when
+   * other replicas serve, wait `drainMs` (the caller keeps serving meanwhile).
+   */
+  async leave(drainMs = 0): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
@@ -225,5 +228,9 @@ export class ReplicaCoordinator {
     const repo = this.o.store.replicas;
     await repo.resign(this.id).catch(() => undefined);
     await repo.remove(this.id).catch(() => undefined);
+    // Other replicas serve: keep serving while labhub-proxy (or a load balancer) sees this one's
+    // /hub/health answer 503 and stops sending it requests, so none is cut off (rolling upgrade).
+    const others = await repo.list().catch(() => []);
+    if (others.length && drainMs > 0) await new Promise((r) => setTimeout(r, drainMs));
   }
 }

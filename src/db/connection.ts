@@ -29,6 +29,7 @@ import * as m006 from './migrations/006-usage.js';
 import * as m011 from './migrations/011-authz-generation.js';
 import * as m007 from './migrations/007-replicas.js';
 import * as m012 from './migrations/012-usage-daily.js';
+import * as m013 from './migrations/013-login-failures.js';
 
 /** Every migration, in order. Add new ones at the end; never edit a released one. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -41,6 +42,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '011-authz-generation': m011,
   '007-replicas': m007,
   '012-usage-daily': m012,
+  '013-login-failures': m013,
 };
 
 class StaticProvider implements MigrationProvider {

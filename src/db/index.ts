@@ -13,6 +13,7 @@ import { OAuthRepo } from './oauth.js';
 import { PasswordChangeRepo } from './password-changes.js';
 import { RoleRepo } from './roles.js';
 import { ReplicaRepo } from './replicas.js';
+import { LoginFailureRepo } from './login-failures.js';
 import { ServerRepo } from './servers.js';
 import { SessionRepo } from './sessions.js';
 import { ApiServiceRepo } from './api-services.js';
@@ -70,6 +71,7 @@ export class Store {
   readonly usageReports: UsageReportRepo;
   readonly usageDaily: UsageDailyRepo;
   readonly replicas: ReplicaRepo;
+  readonly loginFailures: LoginFailureRepo;
 
   constructor(readonly db: Db) {
     this.users = new UserRepo(db);
@@ -89,6 +91,7 @@ export class Store {
     this.usageReports = new UsageReportRepo(db);
     this.usageDaily = new UsageDailyRepo(db);
     this.replicas = new ReplicaRepo(db);
+    this.loginFailures = new LoginFailureRepo(db);
   }
 
   /** Open, migrate, and wrap a database (see {@link OpenDbOptions} for files made private). */

@@ -286,6 +286,13 @@ export interface Database {
   usage_daily: UsageDailyTable;
   hub_replicas: HubReplicasTable;
   hub_leader: HubLeaderTable;
+  login_failures: LoginFailuresTable;
+}
+
+/** One failed login per key ('u:<name>' or 'a:<address>'), migration 013; ms on the database's clock. */
+export interface LoginFailuresTable {
+  key: string;
+  at_ms: number | string;
 }
 
 /** A running hub process (migration 007); times in ms on the database's clock. */

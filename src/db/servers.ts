@@ -253,6 +253,16 @@ export class ServerRepo {
     return rows.map((r) => ({ ...toRecord(r), userName: r.user_name }));
   }
 
+  /** Spawns in progress, on every hub replica (JupyterHub.concurrent_spawn_limit). */
+  async countSpawning(): Promise<number> {
+    const r = await this.db
+      .selectFrom('servers')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('status', '=', 'spawning')
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
   async countActive(): Promise<number> {
     const r = await this.db
       .selectFrom('servers')

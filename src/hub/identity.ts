@@ -13,6 +13,7 @@ import type { resolveAuthenticator } from '../auth/registry.js';
 import { authStateKeeper } from '../security/crypt-keeper.js';
 import { createPolicy } from '../auth/policy.js';
 import { createLoginRateLimiter } from '../auth/rate-limit.js';
+import { createSharedLoginRateLimiter } from '../core/shared-login-limit.js';
 
 export async function setUpLogin(
   authDef: Awaited<ReturnType<typeof resolveAuthenticator>>,
@@ -20,6 +21,7 @@ export async function setUpLogin(
   store: Store,
   log: Logger,
   metrics: HubMetrics,
+  o: { sharedLimits: boolean },
 ): Promise<LoginService> {
   const authenticator = createAuthenticator(authDef, settings.authenticatorOptions, {
     log: log.child({ component: 'authenticator' }),
@@ -50,10 +52,13 @@ export async function setUpLogin(
     for (const n of ns) log[n.level](n.message);
   });
   const rl = settings.loginRateLimit;
-  const limiter = createLoginRateLimiter({
+  const loginLimits = {
     perUser: { max: rl.perUser, windowSeconds: rl.windowSeconds },
     perAddress: { max: rl.perIp, windowSeconds: rl.windowSeconds },
-  });
+  };
+  const limiter = o.sharedLimits
+    ? createSharedLoginRateLimiter(store, loginLimits)
+    : createLoginRateLimiter(loginLimits);
   return new LoginService({
     authenticator,
     authenticatorId: authDef.id,

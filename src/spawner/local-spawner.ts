@@ -252,6 +252,22 @@ export class LocalSpawner implements Spawner {
     this.state.load(s);
   }
 
+  /** A start interrupted by a hub replica's death: wait until the loaded process listens. */
+  async resumeStart(): Promise<{ url: string }> {
+    const host = connectHost(this.ctx.options.ip);
+    const port = this.state.port;
+    for (;;) {
+      if (this.state.pid === null || !port || this.state.poll() !== null)
+        throw new HubError(
+          'LABHUB_ERR_SPAWN_FAILED',
+          500,
+          `The server process of ${this.who} is gone: it exited before listening.`,
+        );
+      if (await tcpAccepts(host, port, 500)) return { url: `http://${hostForUrl(host)}:${port}` };
+      await sleep(100);
+    }
+  }
+
   recentOutput(): string {
     return this.state.ring.tail();
   }

@@ -88,6 +88,13 @@ export interface Spawner {
   usage?(): Promise<ServerUsage | null>;
   /** Last output lines of the process (shown on the page when a spawn fails). Optional. */
   recentOutput?(): string;
+  /**
+   * Optional capability (docs/high-availability.md): after `loadState()` of a server whose
+   * `start()` was interrupted (the hub replica driving it died), wait for that start to finish
+   * and resolve with its URL as `start()` would. Throws HubError LABHUB_ERR_SPAWN_FAILED when
+   * the server is gone. The hub bounds it by what is left of start_timeout.
+   */
+  resumeStart?(): Promise<{ url: string }>;
 }
 
 /** Something the hub says about its spawner at start (and `labhub doctor` reports). */

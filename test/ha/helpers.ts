@@ -28,6 +28,10 @@ export interface ClusterConfig {
   extraProxyApiUrls: string[];
   heartbeat: number;
   timeout: number;
+  /** Seconds the stand-in server waits before it starts (default 1). */
+  startDelay?: number;
+  /** Seconds a started server has to answer HTTP (Spawner.http_timeout; default 20). */
+  httpTimeout?: number;
 }
 
 /** Start one hub replica; resolves when it says it is running. */
@@ -55,8 +59,14 @@ export async function startReplica(c: ClusterConfig, name: string): Promise<HubP
     DummyAuthenticator: { password: 'pw' },
     // The stand-in server, started a second late (so a spawn is seen in progress).
     Spawner: {
-      cmd: ['sh', '-c', 'sleep 1; exec "$0" "$@"', process.execPath, FAKE_SERVER],
-      http_timeout: 20,
+      cmd: [
+        'sh',
+        '-c',
+        `sleep ${c.startDelay ?? 1}; exec "$0" "$@"`,
+        process.execPath,
+        FAKE_SERVER,
+      ],
+      http_timeout: c.httpTimeout ?? 20,
       poll_interval: 1,
     },
     LocalProcessSpawner: { run_as_user: 'self' },

@@ -9,6 +9,7 @@ import { ProgressChannel } from './progress.js';
 import type { SpawnInternals } from './spawn-deps.js';
 import type { Live } from './spawn-steps.js';
 import { tearDown } from './teardown.js';
+import { resumable } from './resume.js';
 
 /** Create a spawner object for a server found in the database (after a hub restart). */
 export function reattachOne(h: SpawnInternals, userName: string, rec: ServerRecord): Live {
@@ -78,11 +79,19 @@ export async function adoptServers(
     for (const id of await d.store.servers.claimOwners(ids, from, h.replicaId)) won.add(id);
   const claimed = orphans.filter((a) => won.has(a.id));
   logAdoptions(h, claimed);
-  const mine = claimed.map((a) => {
+  let resumed = 0;
+  const mine = claimed.flatMap((a) => {
     const live = reattachOne(h, a.userName, a);
     const routable = h.routes.routable(a.userName, a.name);
-    return { a, live, routable, up: a.status === 'running' && !!a.target && routable };
+    if (routable && resumable(a, live.spawner)) {
+      // Its start had returned: finish the spawn here (the user's pending start completes).
+      resumed++;
+      h.resumeSpawn(a, live);
+      return [];
+    }
+    return [{ a, live, routable, up: a.status === 'running' && !!a.target && routable }];
   });
+  if (resumed) d.log.warn(`Resuming ${resumed} spawns in progress`);
   // The missing routes go to the proxy in one batch while the spawners are polled.
   const toRoute = mine.filter(
     ({ a, up }) => up && existing.get(h.prefix(a.userName, a.name))?.target !== a.target,

@@ -1,17 +1,18 @@
+import type { JsonObject } from '../../util/json.js';
 import type { Proxy } from '../../proxy/types.js';
 import type { SpawnInternals } from './spawn-deps.js';
 
 /**
  * The leader's route reconcile, for each proxy: its server routes against the database. A
  * running server's missing or wrong route is added; a route whose server is not active is
- * removed; with `hub`, the hub's own route too. The proxy's table is read before the rows, so
+ * removed; with `hub`, the hub's own route too (its target and its `hub_targets`). The proxy's table is read before the rows, so
  * a route added by a spawn meanwhile is not mistaken for a stray (a rare one removed anyway
  * comes back at the next reconcile).
  */
 export async function reconcileRoutes(
   h: SpawnInternals,
   proxies: Array<{ apiUrl: string; proxy: Proxy }>,
-  hub?: { spec: string; target: string },
+  hub?: { spec: string; target: string; data: JsonObject },
 ): Promise<{ added: number; removed: number; failed: string[] }> {
   let added = 0;
   let removed = 0;
@@ -21,8 +22,13 @@ export async function reconcileRoutes(
       const routes = await proxy.getAllRoutes();
       const active = await h.d.store.servers.active();
       const want = new Set(active.map((a) => h.prefix(a.userName, a.name)));
-      if (hub && routes.get(hub.spec)?.target !== hub.target) {
-        await proxy.addRoute(hub.spec, hub.target, { hub: true });
+      const hr = hub && routes.get(hub.spec);
+      if (
+        hub &&
+        (hr?.target !== hub.target ||
+          JSON.stringify(hr.data.hub_targets) !== JSON.stringify(hub.data.hub_targets))
+      ) {
+        await proxy.addRoute(hub.spec, hub.target, hub.data);
         added++;
       }
       for (const a of active) {

@@ -1,5 +1,5 @@
 import type { Logger } from '../../log.js';
-import type { Store, User } from '../../db/index.js';
+import type { ActiveServer, Store, User } from '../../db/index.js';
 import type { Proxy } from '../../proxy/types.js';
 import type { SpawnerDefinition, SpawnerOptions } from '../../spawner/types.js';
 import type { HubMetrics } from '../../metrics/hub-metrics.js';
@@ -52,4 +52,6 @@ export interface SpawnInternals {
   readonly replicaId: string;
   prefix(userName: string, serverName: string): string;
   spawnerOptions(userName: string, serverName: string): SpawnerOptions;
+  /** Finish, in the background, the spawn of an adopted server whose start had returned. */
+  resumeSpawn(a: ActiveServer, live: Live): void;
 }

@@ -1,5 +1,5 @@
 import { HubError, isHubError } from '../../errors.js';
-import type { ServerRecord, User } from '../../db/index.js';
+import type { ActiveServer, ServerRecord, User } from '../../db/index.js';
 import type { Proxy, Route } from '../../proxy/types.js';
 import type { Spawner, SpawnerOptions } from '../../spawner/types.js';
 import type { JsonObject } from '../../util/json.js';
@@ -10,6 +10,7 @@ import { serverPrefixFor } from '../../spawner/spawn-env.js';
 import { unroutableReason } from '../../util/names.js';
 import { ServerRoutes } from './server-routes.js';
 import { runSpawnSteps, type Live } from './spawn-steps.js';
+import { resumeSpawn } from './resume.js';
 import { checkSpawnLimits } from './spawn-limits.js';
 import { failureCategory, type SessionEnd } from './lifecycle.js';
 import type { SpawnInternals, SpawnManagerDeps } from './spawn-deps.js';
@@ -54,6 +55,12 @@ export class SpawnManager {
       replicaId: this.replicaId,
       prefix: (u, s) => this.prefix(u, s),
       spawnerOptions: (u, s) => this.spawnerOptions(u, s),
+      resumeSpawn: (a, live) => {
+        live.spawning = this.runSpawn({ name: a.userName }, a, live, a).finally(
+          () => (live.spawning = null),
+        );
+        live.spawning.catch(() => undefined);
+      },
     };
   }
 
@@ -176,22 +183,23 @@ export class SpawnManager {
     return spawnerOptionsFor(this.d.settings.spawner, userName, this.prefix(userName, serverName));
   }
 
-  private async runSpawn(user: User, rec: ServerRecord, live: Live): Promise<void> {
+  private async runSpawn(
+    user: Pick<User, 'name'>,
+    rec: ServerRecord,
+    live: Live,
+    resumed?: ActiveServer,
+  ): Promise<void> {
     const full = `${user.name}/${rec.name}`;
     const log = this.d.log.child({ user: user.name, server: rec.name });
     try {
-      await runSpawnSteps(
-        {
-          ...this.d,
-          routes: this.routes,
-          options: this.spawnerOptions(user.name, rec.name),
-          owner: this.replicaId,
-        },
-        user,
-        rec,
-        live,
-        log,
-      );
+      const deps = {
+        ...this.d,
+        routes: this.routes,
+        options: this.spawnerOptions(user.name, rec.name),
+        owner: this.replicaId,
+      };
+      if (resumed) await resumeSpawn(deps, resumed, live, log);
+      else await runSpawnSteps(deps, user as User, rec, live, log);
       await this.d.lifecycle?.ready(rec.id);
     } catch (e) {
       const reason = isHubError(e) ? e.userMessage : (e as Error).message;
@@ -335,7 +343,7 @@ export class SpawnManager {
   /** The leader's route reconcile of each proxy against the database (see reconcileRoutes). */
   reconcileRoutes(
     proxies: Array<{ apiUrl: string; proxy: Proxy }>,
-    hub?: { spec: string; target: string },
+    hub?: { spec: string; target: string; data: JsonObject },
   ): Promise<{ added: number; removed: number; failed: string[] }> {
     return reconcileRoutes(this.inner, proxies, hub);
   }

@@ -10,6 +10,7 @@ import type { Plane } from './plane.js';
 import { originKey, type RouteEntry } from './routes.js';
 import { forwardHeaders } from './headers.js';
 import { RequestBody } from './request-body.js';
+import { forwardToHubs } from './hub-targets.js';
 
 const RESPONSE_HOP_SET = new Set([
   'connection',
@@ -45,6 +46,9 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     private readonly res: ServerResponse,
     private readonly entry: RouteEntry,
     private readonly body: RequestBody | null,
+    private readonly target: URL,
+    /** For a failure before any response: true when the request was sent elsewhere (hub-targets.ts). */
+    private readonly onFail?: (err: Error) => boolean,
   ) {
     res.once('close', this.onClientClose);
   }
@@ -79,8 +83,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
       const lower = k.toLowerCase();
       if (RESPONSE_HOP_SET.has(lower)) continue;
       let v = raw[i + 1]!.toString('latin1');
-      if (rewrite && lower === 'location')
-        v = rewriteLocation(v, this.entry.target, this.req, opts);
+      if (rewrite && lower === 'location') v = rewriteLocation(v, this.target, this.req, opts);
       out.push(k, v);
     }
     res.writeHead(statusCode, statusText || undefined, out);
@@ -121,6 +124,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
       res.destroy();
       return;
     }
+    if (this.onFail?.(err)) return;
     this.plane.proxyError(503, this.req, res, err);
   }
 
@@ -159,15 +163,26 @@ function rewriteLocation(
   return u.toString();
 }
 
-/** Forward one HTTP request to `entry`'s target with path `outPath`. */
+/**
+ * Forward one HTTP request to `entry`'s target with path `outPath`; with `to`, to that target
+ * (one of the route's hub replicas, chosen by hub-targets.ts).
+ */
 export function forwardHttp(
   plane: Plane,
   req: IncomingMessage,
   res: ServerResponse,
   entry: RouteEntry,
   outPath: string,
+  to?: { target: URL; onFail: (err: Error) => boolean },
 ): void {
-  const target = entry.target;
+  if (
+    !to &&
+    forwardToHubs(plane, req, entry, (target, onFail) =>
+      forwardHttp(plane, req, res, entry, outPath, { target, onFail }),
+    )
+  )
+    return;
+  const target = to?.target ?? entry.target;
   const h = req.headers;
   const hasBody =
     h['transfer-encoding'] !== undefined ||
@@ -182,7 +197,7 @@ export function forwardHttp(
   const timeout = plane.opts.proxyTimeout ?? 0;
   plane.inFlight++;
   const body = hasBody ? new RequestBody(req) : null;
-  const handler = new ForwardHandler(plane, req, res, entry, body);
+  const handler = new ForwardHandler(plane, req, res, entry, body, target, to?.onFail);
   try {
     plane.upstreams.get(originKey(target)).dispatch(
       {

@@ -1,0 +1,229 @@
+// Hub replicas (real processes) on a real PostgreSQL behind one labhub-proxy, with a stand-in
+// single-user server that takes 3 s to start: a spawn whose replica is killed with kill -9
+// mid-start is resumed by the other replica (one process, one route); labhub-proxy spreads hub
+// traffic over the replicas and GETs keep succeeding when one is killed; a rolling restart of
+// every replica while a client loops fails no request. docs/high-availability.md has the design.
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Store, parseDbUrl } from '../../src/db/index.js';
+import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { startProxy, type RunningProxy } from '../proxy/helpers/proxy-process.js';
+import {
+  health,
+  serverPids,
+  startReplica,
+  waitFor,
+  type ClusterConfig,
+  type HubProcess,
+} from './helpers.js';
+
+const HEARTBEAT = 0.5;
+const TIMEOUT = 3;
+const BOUND_MS = (TIMEOUT + 2 * HEARTBEAT) * 1000;
+
+let pg: TestPostgres | undefined;
+let store: Store | undefined;
+const hubs: HubProcess[] = [];
+let proxy: RunningProxy | undefined;
+const dir = mkdtempSync(join(tmpdir(), 'labhub-ha-faults-'));
+const tag = Math.random().toString(36).slice(2, 7);
+const users = [1, 2].map((i) => `hf${tag}-${i}`);
+let cluster: ClusterConfig;
+let auth: Record<string, string>;
+
+before(async () => {
+  pg = await startTestPostgres();
+  const dbUrl = await pg.createDatabase('labhub_ha_faults');
+  const proxyToken = 'ha-faults-token-' + tag;
+  proxy = await startProxy([], { token: proxyToken });
+  cluster = {
+    dir,
+    dbUrl,
+    proxyPort: proxy.port,
+    proxyApiPort: proxy.apiPort,
+    proxyToken,
+    extraProxyApiUrls: [],
+    heartbeat: HEARTBEAT,
+    timeout: TIMEOUT,
+    startDelay: 3,
+  };
+  hubs.push(await startReplica(cluster, 'a'));
+  hubs.push(await startReplica(cluster, 'b'));
+  store = await Store.open(parseDbUrl(dbUrl));
+  const admin = await store.users.ensure(`hf${tag}-admin`, { admin: true });
+  const { token } = await store.tokens.create({ userId: admin.id, scopes: ['inherit'] });
+  auth = { Authorization: `token ${token}` };
+  for (const u of users) await store.users.ensure(u);
+});
+
+after(async () => {
+  for (const h of hubs) if (h.child.exitCode === null) h.child.kill('SIGKILL');
+  for (const u of users) for (const pid of serverPids(u)) process.kill(pid, 'SIGKILL');
+  await store?.close();
+  await proxy?.stop().catch(() => undefined);
+  pg?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('a spawn whose replica is killed mid-start is resumed by another replica', async () => {
+  const u = users[0]!;
+  const uid = (await store!.users.byName(u))!.id;
+  const [a] = hubs as [HubProcess];
+  const posting = fetch(`${a.hubUrl}/hub/api/users/${u}/server`, {
+    method: 'POST',
+    headers: auth,
+  }).catch(() => null);
+  // Started (its pid saved), not listening yet: the stand-in sleeps 3 s first.
+  const spawning = await waitFor(`${u} spawning with a saved pid`, 10_000, async () => {
+    const rec = await store!.servers.get(uid, '');
+    return rec?.status === 'spawning' && typeof rec.state.pid === 'number' ? rec : undefined;
+  });
+  assert.equal(spawning.target, null, 'its start() had not returned yet');
+  assert.equal(serverPids(u).length, 1, 'the server process exists');
+  const owner = hubs.find((h) => spawning.ownerReplica?.includes(`-${h.child.pid}-`));
+  assert.ok(owner, `the owner ${spawning.ownerReplica} is one of the replicas`);
+  owner.child.kill('SIGKILL');
+  await posting;
+  const survivor = hubs.find((h) => h !== owner)!;
+  const sid = (await health(survivor))!.id;
+  const t0 = Date.now();
+  const rec = await waitFor(`${u} running again`, BOUND_MS * 3 + 20_000, async () => {
+    const r = await store!.servers.get(uid, '');
+    if (r?.status === 'stopped') throw new Error(`the spawn was lost: ${r.lastError}`);
+    return r?.status === 'running' ? r : undefined;
+  }).catch(async (e) => {
+    const r = await store!.servers.get(uid, '');
+    throw new Error(`${(e as Error).message}; row: ${r?.status} ${r?.lastError}`);
+  });
+  console.log(`spawn resumed after ${Date.now() - t0} ms (adoption bound ${BOUND_MS} ms)`);
+  assert.equal(rec.ownerReplica, sid, 'the survivor owns it');
+  assert.equal(rec.lastError, null);
+  assert.equal(serverPids(u).length, 1, 'still exactly one server process');
+  const via = await fetch(`${proxy!.url}/user/${u}/api`);
+  assert.equal(via.status, 200, 'the server answers through the proxy');
+  // The user's view: the server is ready, through the survivor's API.
+  const model = (await (
+    await fetch(`${survivor.hubUrl}/hub/api/users/${u}`, { headers: auth })
+  ).json()) as { servers?: Record<string, { ready?: boolean }> };
+  assert.equal(model.servers?.['']?.ready, true);
+  const routes = JSON.parse((await proxy!.api('GET', '')).body) as Record<
+    string,
+    { user?: string }
+  >;
+  assert.equal(Object.values(routes).filter((r) => r.user === u).length, 1, 'one route');
+});
+
+/** GETs through the proxy, `clients` at a time, until `stop()`: counts and failures, by replica. */
+function loopGets(paths: string[], clients = 3) {
+  let running = true;
+  const failures: string[] = [];
+  const byReplica = new Map<string, number>();
+  let sent = 0;
+  const loops = Array.from({ length: clients }, async (_, i) => {
+    for (let n = i; running; n++) {
+      const path = paths[n % paths.length]!;
+      sent++;
+      try {
+        const r = await fetch(`${proxy!.url}${path}`, {
+          headers: auth,
+          signal: AbortSignal.timeout(10_000),
+        });
+        const text = await r.text();
+        // A replica that is leaving says so on /hub/health (for load balancers) while it drains.
+        const draining = path === '/hub/health' && r.status === 503 && /shutting down/.test(text);
+        if (r.status !== 200 && !draining) failures.push(`${path}: ${r.status}`);
+        const id = (r.headers.get('x-labhub-replica') ?? '').split('; ')[0];
+        if (id) byReplica.set(id, (byReplica.get(id) ?? 0) + 1);
+      } catch (e) {
+        failures.push(`${path}: ${(e as Error).message}`);
+      }
+    }
+  });
+  return {
+    byReplica,
+    failures,
+    sent: () => sent,
+    stop: async () => {
+      running = false;
+      await Promise.all(loops);
+    },
+  };
+}
+
+/** The hub route's hub_targets in the proxy (sorted). */
+async function hubTargets(): Promise<string[]> {
+  const routes = JSON.parse((await proxy!.api('GET', '')).body) as Record<
+    string,
+    { hub?: boolean; hub_targets?: string[] }
+  >;
+  return Object.values(routes).find((r) => r.hub)?.hub_targets ?? [];
+}
+
+const live = () => hubs.filter((h) => h.child.exitCode === null && h.child.signalCode === null);
+
+async function waitTargets(want: HubProcess[]): Promise<void> {
+  // One replica left: the route has no list (its target is that replica, the leader).
+  const urls = want.length > 1 ? want.map((h) => h.hubUrl).sort() : [];
+  await waitFor(`hub_targets ${urls.join(', ')}`, 20_000, async () =>
+    JSON.stringify(await hubTargets()) === JSON.stringify(urls) ? true : undefined,
+  );
+}
+
+test('labhub-proxy spreads hub traffic over the replicas; GETs keep succeeding when one is killed', async () => {
+  hubs.push(await startReplica(cluster, 'c'));
+  const pair = live();
+  assert.equal(pair.length, 2);
+  await waitTargets(pair);
+  const u = users[0]!;
+  const load = loopGets(['/hub/health', `/hub/api/users/${u}`, `/user/${u}/api`]);
+  await waitFor('both replicas to answer through the proxy', 10_000, async () =>
+    load.byReplica.size === 2 ? true : undefined,
+  );
+  const victim = pair[0]!;
+  victim.child.kill('SIGKILL');
+  const before = load.sent();
+  // Until the leader has dropped the dead replica from the route (replica_timeout).
+  await waitTargets([pair[1]!]);
+  await stopAfter(load, before + 50);
+  console.log(
+    `hub killed: ${load.sent()} GETs through the proxy, ${load.failures.length} failed; by replica ${JSON.stringify([...load.byReplica.values()])}`,
+  );
+  assert.deepEqual(load.failures, [], 'no failed request');
+});
+
+async function stopAfter(load: ReturnType<typeof loopGets>, n: number): Promise<void> {
+  await waitFor(`${n} requests`, 30_000, async () => (load.sent() >= n ? true : undefined));
+  await load.stop();
+}
+
+test('rolling restart: replicas restarted one at a time while a client loops, 0 failed requests', async () => {
+  hubs.push(await startReplica(cluster, 'd'));
+  await waitTargets(live());
+  const u = users[0]!;
+  const load = loopGets(['/hub/health', `/hub/api/users/${u}`, `/user/${u}/api`, '/hub/api/']);
+  let n = 0;
+  for (const old of live()) {
+    // As a supervisor does it: stop (SIGTERM), then start the new version in its place.
+    const exited = new Promise((r) => old.child.once('exit', r));
+    old.child.kill('SIGTERM');
+    await exited;
+    const fresh = await startReplica(cluster, `roll${n++}`);
+    hubs.push(fresh);
+    await waitTargets(live());
+    await waitFor(`${fresh.name} to answer through the proxy`, 10_000, async () =>
+      (load.byReplica.get((await health(fresh))?.id ?? '') ?? 0) > 0 ? true : undefined,
+    );
+  }
+  await stopAfter(load, load.sent() + 20);
+  console.log(
+    `rolling restart of 2 replicas: ${load.sent()} GETs through the proxy, ${load.failures.length} failed`,
+  );
+  assert.deepEqual(load.failures, [], 'no failed request');
+  // The user's server was untouched, still one process, still owned by a live replica.
+  const rec = await store!.servers.get((await store!.users.byName(u))!.id, '');
+  assert.equal(rec?.status, 'running');
+  assert.equal(serverPids(u).length, 1);
+});
