@@ -8,15 +8,12 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { checkServerIdentity, type ConnectionOptions, type PeerCertificate } from 'node:tls';
-import {
-  Client,
-  InvalidDNSyntaxError,
-  NoSuchObjectError,
-  ResultCodeError,
-  type Entry,
-} from 'ldapts';
+import type { Client, Entry } from 'ldapts';
 import { HubError } from '../../errors.js';
 import type { LdapSettings, TlsKwargs } from './options.js';
+
+/** ldapts, loaded by the first connection (LdapConnection.open): other hubs do not carry it. */
+let ldap: typeof import('ldapts');
 
 /** What a person sees when the directory cannot be asked (details go to the log). */
 export const LDAP_UNAVAILABLE_MESSAGE =
@@ -75,9 +72,10 @@ export class LdapConnection {
 
   /** Connect (and StartTLS for `before_bind`). Throws HubError LABHUB_ERR_LDAP. */
   static async open(s: LdapSettings): Promise<LdapConnection> {
+    ldap ??= await import('ldapts');
     const tlsOptions =
       s.tlsStrategy === 'insecure' ? undefined : tlsOptionsFor(s.host, s.tlsKwargs);
-    const client = new Client({
+    const client = new ldap.Client({
       url: s.url,
       connectTimeout: 10_000,
       timeout: 30_000,
@@ -109,7 +107,7 @@ export class LdapConnection {
       return null;
     } catch (e) {
       // 51 busy, 52 unavailable: the server cannot answer, which is not a refusal.
-      if (e instanceof ResultCodeError && e.code !== 51 && e.code !== 52)
+      if (e instanceof ldap.ResultCodeError && e.code !== 51 && e.code !== 52)
         return `result ${e.code} ${e.message}`;
       throw unavailable(this.s, `bind`, e);
     }
@@ -130,7 +128,7 @@ export class LdapConnection {
       return r.searchEntries;
     } catch (e) {
       // 32 no such object, 34 invalid DN (e.g. the base is an AD user principal name).
-      if (e instanceof NoSuchObjectError || e instanceof InvalidDNSyntaxError) return [];
+      if (e instanceof ldap.NoSuchObjectError || e instanceof ldap.InvalidDNSyntaxError) return [];
       throw unavailable(this.s, `search under ${JSON.stringify(base)} for ${filter}`, e);
     }
   }

@@ -5,11 +5,20 @@
  * endpoint or the ID token, refresh, and the end-session URL. Constructors do no I/O: the
  * provider's metadata is fetched at the first login.
  */
-import * as oidc from 'openid-client';
+import type * as Oidc from 'openid-client';
 import { Agent } from 'undici';
 import { HubError, isHubError } from '../../errors.js';
 import type { JsonObject } from '../../util/json.js';
 import { unverifiedJwtPayload } from './claims.js';
+
+/**
+ * openid-client, loaded with the first provider configuration (every use below comes after
+ * `configuration()`): a hub that logs in otherwise does not carry it.
+ */
+let oidc: typeof Oidc;
+async function loadOidc(): Promise<void> {
+  oidc ??= await import('openid-client');
+}
 
 /** The options the client needs (OAuthenticator trait names). */
 export interface OAuthClientOptions {
@@ -47,7 +56,7 @@ const oauthError = (status: number, message: string, logMessage?: string, cause?
   });
 
 export class OAuthClient {
-  private config: Promise<oidc.Configuration> | null = null;
+  private config: Promise<Oidc.Configuration> | null = null;
   private readonly insecureAgent: Agent | null;
 
   constructor(private readonly o: OAuthClientOptions) {
@@ -66,7 +75,7 @@ export class OAuthClient {
   }
 
   /** The provider's configuration: discovery (once it worked) or the configured endpoints. */
-  configuration(): Promise<oidc.Configuration> {
+  configuration(): Promise<Oidc.Configuration> {
     this.config ??= this.build().catch((e: unknown) => {
       this.config = null; // try again at the next login
       throw e;
@@ -74,14 +83,14 @@ export class OAuthClient {
     return this.config;
   }
 
-  private auth(): oidc.ClientAuth {
+  private auth(): Oidc.ClientAuth {
     if (!this.o.client_secret) return oidc.None();
     return this.o.basic_auth
       ? oidc.ClientSecretBasic(this.o.client_secret)
       : oidc.ClientSecretPost(this.o.client_secret);
   }
 
-  private fetchImpl(): oidc.CustomFetch | undefined {
+  private fetchImpl(): Oidc.CustomFetch | undefined {
     const agent = this.insecureAgent;
     const moveIdToken = !this.isOidc;
     const tokenUrl = this.o.token_url;
@@ -113,7 +122,8 @@ export class OAuthClient {
     };
   }
 
-  private async build(): Promise<oidc.Configuration> {
+  private async build(): Promise<Oidc.Configuration> {
+    await loadOidc();
     const f = this.fetchImpl();
     if (this.o.issuer) {
       let issuer: URL;
@@ -142,7 +152,7 @@ export class OAuthClient {
         );
       }
     }
-    const metadata: oidc.ServerMetadata = {
+    const metadata: Oidc.ServerMetadata = {
       issuer: new URL(this.o.token_url).origin,
       authorization_endpoint: this.o.authorize_url,
       token_endpoint: this.o.token_url,
@@ -201,7 +211,7 @@ export class OAuthClient {
     // query of this request.
     const current = new URL(input.callbackUrl);
     current.search = input.currentUrl.search;
-    let tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
+    let tokens: Oidc.TokenEndpointResponse & Oidc.TokenEndpointResponseHelpers;
     try {
       tokens = await oidc.authorizationCodeGrant(
         config,
