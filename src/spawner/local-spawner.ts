@@ -186,6 +186,7 @@ export class LocalSpawner implements Spawner {
     });
     this.state.cleanupDirs = launched.cleanupDirs;
     this.state.attach(launched.child, launched.logPath);
+    this.ctx.stateChanged?.(); // the pid, saved before anything else can happen
     this.throwIfStopped(); // start() kills what was launched
     this.emit(
       `Server process started (pid ${this.state.pid}); waiting for it to listen on port ${this.state.port}`,

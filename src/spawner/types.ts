@@ -53,6 +53,12 @@ export interface SpawnerContext {
   /** The user_options of this spawn (spawn form or REST API), null/absent when none. */
   userOptions?: JsonObject | null;
   log: Logger;
+  /**
+   * Tell the hub that getState() now holds something it must save at once (e.g. the pid of a
+   * process just launched): if the hub dies before it saves, whoever adopts the server could not
+   * stop that process. The hub also saves changed state every 200 ms while start() runs.
+   */
+  stateChanged?(): void;
 }
 
 /**

@@ -89,6 +89,7 @@ export async function runSpawnSteps(
   const fromAuthState = d.authStateEnv ? await d.authStateEnv(user) : {};
   if (Object.keys(fromAuthState).length)
     options.environment = { ...fromAuthState, ...options.environment };
+  const saver = new StateSaver(d, rec.id);
   const spawner = d.spawner.create({
     user: { id: user.id, name: user.name },
     serverName: rec.name,
@@ -96,6 +97,7 @@ export async function runSpawnSteps(
     options,
     userOptions: live.userOptions ?? null,
     log,
+    stateChanged: () => saver.save(spawner),
   });
   live.spawner = spawner;
 
@@ -113,7 +115,7 @@ export async function runSpawnSteps(
   if (!spawner.prepare) pipeProgress(spawner, live.progress);
   // Save the spawner's state (e.g. the pid) as soon as it has one, not only once the server
   // listens: if this replica dies meanwhile, the replica adopting the row can stop the process.
-  const saver = saveStateWhileStarting(d, rec.id, spawner, starting);
+  const saving = saver.whileStarting(spawner, starting);
   const started = await withTimeout(
     starting,
     s.spawner.startTimeout * 1000,
@@ -124,7 +126,8 @@ export async function runSpawnSteps(
         `The server did not start within ${s.spawner.startTimeout} seconds (Spawner.start_timeout).`,
       ),
   );
-  await saver;
+  await saving;
+  await saver.idle();
   await d.store.servers.update(rec.id, { target: started.url, state: spawner.getState() });
 
   // 4. wait until it answers HTTP (fails at once if the process exits)
@@ -151,28 +154,50 @@ export async function runSpawnSteps(
   live.progress.push(readyEvent(prefix));
 }
 
-/** Every 200 ms until `starting` settles: write the spawner's state when it changed. */
-async function saveStateWhileStarting(
-  d: SpawnStepsDeps,
-  id: number,
-  spawner: Spawner,
-  starting: Promise<unknown>,
-): Promise<void> {
-  let done = false;
-  void starting.then(
-    () => (done = true),
-    () => (done = true),
-  );
-  let saved = '{}';
-  // Bounded even if start() never settles (start_timeout then fails the spawn anyway).
-  const until = Date.now() + d.settings.spawner.startTimeout * 1000 + 5000;
-  while (!done && Date.now() < until) {
-    await new Promise((r) => setTimeout(r, 200));
+/**
+ * Writes a starting server's spawner state when it changed: at once when the spawner says so
+ * (SpawnerContext.stateChanged, e.g. a pid), and every 200 ms until start() settles. Writes run
+ * one after the other, so the last state written is the newest.
+ */
+class StateSaver {
+  private saved = '{}';
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly d: SpawnStepsDeps,
+    private readonly id: number,
+  ) {}
+
+  save(spawner: Spawner): void {
     const state = spawner.getState();
     const text = JSON.stringify(state);
-    if (text === saved || done) continue;
-    saved = text;
-    await d.store.servers.update(id, { state }).catch(() => undefined);
+    if (text === this.saved) return;
+    this.saved = text;
+    this.chain = this.chain
+      .then(() => this.d.store.servers.update(this.id, { state }))
+      .then(
+        () => undefined,
+        () => undefined,
+      );
+  }
+
+  /** Resolves once the writes asked for so far are done. */
+  idle(): Promise<void> {
+    return this.chain;
+  }
+
+  async whileStarting(spawner: Spawner, starting: Promise<unknown>): Promise<void> {
+    let done = false;
+    void starting.then(
+      () => (done = true),
+      () => (done = true),
+    );
+    // Bounded even if start() never settles (start_timeout then fails the spawn anyway).
+    const until = Date.now() + this.d.settings.spawner.startTimeout * 1000 + 5000;
+    while (!done && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 200));
+      if (!done) this.save(spawner);
+    }
   }
 }
 
