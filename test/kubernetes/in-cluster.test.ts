@@ -19,15 +19,11 @@ import { parseAllDocuments } from 'yaml';
 import { requireKubeBinary, startKubeCluster, type KubeCluster } from '../helpers/kube-cluster.js';
 import { startKubeNodeAgent, type KubeNodeAgent } from '../helpers/kube-node-agent.js';
 import { kubernetesSpawner } from '../../src/spawner/kubernetes/index.js';
+import { kubeContext, TINY_IMAGE as IMAGE } from './context.js';
 import { closeClusters, loadKubeConfig } from '../../src/spawner/kubernetes/cluster.js';
-import { buildHubEnv, serverPrefixFor } from '../../src/spawner/spawn-env.js';
 import { isHubError } from '../../src/errors.js';
-import { silentLogger } from '../../src/log.js';
-import type { SpawnerContext } from '../../src/spawner/types.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const TINY = join(import.meta.dirname, 'tiny-server.mjs');
-const IMAGE = 'labhub-test/tiny:1';
 const HUB_NS = 'labhub';
 const OTHER_NS = 'elsewhere';
 
@@ -96,48 +92,6 @@ after(async () => {
   await cluster?.stop();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
-
-/** A context as the hub makes it; no kubeconfig: the in-cluster configuration. */
-function context(
-  name: string,
-  extra: Record<string, unknown> = {},
-  startTimeout = 20,
-): SpawnerContext {
-  const prefix = serverPrefixFor('/', name, '');
-  return {
-    user: { id: 1, name },
-    serverName: '',
-    hubEnv: buildHubEnv({
-      userName: name,
-      serverName: '',
-      apiToken: 'test-token',
-      hubApiUrl: 'http://127.0.0.1:8081/hub/api',
-      baseUrl: '/',
-      serverPrefix: prefix,
-      bindUrl: `http://0.0.0.0:0${prefix}`,
-      oauthAccessScopes: [],
-      oauthClientAllowedScopes: [],
-    }),
-    options: {
-      cmd: [],
-      args: [],
-      notebookDir: '',
-      defaultUrl: '',
-      environment: {},
-      envKeep: [],
-      ip: '0.0.0.0',
-      port: 0,
-      startTimeout,
-      httpTimeout: 30,
-      pollInterval: 30,
-      memLimit: null,
-      cpuLimit: null,
-      extra: { image: IMAGE, cmd: [process.execPath, TINY], ...extra },
-    },
-    userOptions: null,
-    log: silentLogger(),
-  };
-}
 
 test('in the cluster: the service account files are the configuration, the namespace is the hub’s', async () => {
   const kc = loadKubeConfig('');
@@ -211,3 +165,8 @@ test('outside its namespace the hub’s service account is refused, with the API
   await refused(core.listNamespacedSecret({ namespace: HUB_NS }));
   await refused(core.readNamespacedPod({ namespace: HUB_NS, name: 'jupyter-ana' }));
 });
+
+/** A context as the hub makes it; no kubeconfig: the in-cluster configuration. */
+function context(name: string, extra: Record<string, unknown> = {}, startTimeout = 20) {
+  return kubeContext(name, extra, { startTimeout });
+}

@@ -9,21 +9,17 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { startKubeCluster, type KubeCluster } from '../helpers/kube-cluster.js';
 import { startKubeNodeAgent, type KubeNodeAgent } from '../helpers/kube-node-agent.js';
 import { spawnerContractSuite } from '../contracts/spawner-suite.js';
 import { kubernetesSpawner } from '../../src/spawner/kubernetes/index.js';
+import { kubeContext, TINY_IMAGE as IMAGE } from './context.js';
 import { clusterFor, closeClusters } from '../../src/spawner/kubernetes/cluster.js';
-import { buildHubEnv, serverPrefixFor } from '../../src/spawner/spawn-env.js';
 import { isHubError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import type { JsonObject } from '../../src/util/json.js';
 import type { SpawnerContext, SpawnProgress } from '../../src/spawner/types.js';
-
-const TINY = join(import.meta.dirname, 'tiny-server.mjs');
-const IMAGE = 'labhub-test/tiny:1';
 
 let cluster: KubeCluster;
 let agent: KubeNodeAgent;
@@ -47,55 +43,6 @@ async function freshNamespace(): Promise<string> {
   const ns = `t${stamp}-${++nsCount}`;
   await cluster.createNamespace(ns);
   return ns;
-}
-
-/** A context as the hub makes it, for user `name` in namespace `ns`. */
-function context(
-  ns: string,
-  name: string,
-  extra: Record<string, unknown> = {},
-  more: { startTimeout?: number; userOptions?: JsonObject } = {},
-): SpawnerContext {
-  const prefix = serverPrefixFor('/', name, '');
-  return {
-    user: { id: 1, name },
-    serverName: '',
-    hubEnv: buildHubEnv({
-      userName: name,
-      serverName: '',
-      apiToken: 'test-token',
-      hubApiUrl: 'http://127.0.0.1:8081/hub/api',
-      baseUrl: '/',
-      serverPrefix: prefix,
-      bindUrl: `http://0.0.0.0:0${prefix}`,
-      oauthAccessScopes: [],
-      oauthClientAllowedScopes: [],
-    }),
-    options: {
-      cmd: [],
-      args: [],
-      notebookDir: '',
-      defaultUrl: '',
-      environment: {},
-      envKeep: [],
-      ip: '0.0.0.0',
-      port: 0,
-      startTimeout: more.startTimeout ?? 30,
-      httpTimeout: 30,
-      pollInterval: 30,
-      memLimit: null,
-      cpuLimit: null,
-      extra: {
-        kubeconfig: cluster.kubeconfig,
-        namespace: ns,
-        image: IMAGE,
-        cmd: [process.execPath, TINY],
-        ...extra,
-      },
-    },
-    userOptions: more.userOptions ?? null,
-    log: silentLogger(),
-  };
 }
 
 let contractNs = '';
@@ -321,3 +268,13 @@ test('kubernetes: the verbs docs/kubernetes.md lists are all the spawner needs (
     return true;
   });
 });
+
+/** A context as the hub makes it, for user `name` in namespace `ns` of the test cluster. */
+function context(
+  ns: string,
+  name: string,
+  extra: Record<string, unknown> = {},
+  more: { startTimeout?: number; userOptions?: JsonObject } = {},
+): SpawnerContext {
+  return kubeContext(name, { kubeconfig: cluster.kubeconfig, namespace: ns, ...extra }, more);
+}

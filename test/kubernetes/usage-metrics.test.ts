@@ -12,14 +12,13 @@ import * as k8s from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { startKubeCluster, type KubeCluster } from '../helpers/kube-cluster.js';
 import { kubernetesSpawner } from '../../src/spawner/kubernetes/index.js';
+import { kubeContext } from './context.js';
 import { closeClusters } from '../../src/spawner/kubernetes/cluster.js';
 import {
   PodMetricsReader,
   parseQuantity,
   parseWindow,
 } from '../../src/spawner/kubernetes/usage.js';
-import { buildHubEnv } from '../../src/spawner/spawn-env.js';
-import type { SpawnerContext } from '../../src/spawner/types.js';
 
 let cluster: KubeCluster;
 before(async () => {
@@ -35,42 +34,6 @@ const MB = 1024 * 1024;
 
 function capturingLogger(lines: string[]) {
   return pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s).msg) });
-}
-
-function context(log: ReturnType<typeof capturingLogger>): SpawnerContext {
-  return {
-    user: { id: 1, name: 'ann' },
-    serverName: '',
-    hubEnv: buildHubEnv({
-      userName: 'ann',
-      serverName: '',
-      apiToken: 'test-token',
-      hubApiUrl: 'http://127.0.0.1:8081/hub/api',
-      baseUrl: '/',
-      serverPrefix: '/user/ann/',
-      bindUrl: 'http://0.0.0.0:0/user/ann/',
-      oauthAccessScopes: [],
-      oauthClientAllowedScopes: [],
-    }),
-    options: {
-      cmd: [],
-      args: [],
-      notebookDir: '',
-      defaultUrl: '',
-      environment: {},
-      envKeep: [],
-      ip: '0.0.0.0',
-      port: 0,
-      startTimeout: 30,
-      httpTimeout: 30,
-      pollInterval: 30,
-      memLimit: null,
-      cpuLimit: null,
-      extra: { kubeconfig: cluster.kubeconfig, namespace: NS, image: 'x' },
-    },
-    userOptions: null,
-    log,
-  };
 }
 
 /** Serves metrics.k8s.io/v1beta1 `pods` from a CRD (the stand-in), once it is established. */
@@ -222,3 +185,11 @@ test('Kubernetes usage(): no metrics API → no readings and one log line; metri
     await new Promise((r) => setTimeout(r, 50));
   assert.equal(await sp.usage!(), null);
 });
+
+function context(log: ReturnType<typeof capturingLogger>) {
+  return kubeContext(
+    'ann',
+    { kubeconfig: cluster.kubeconfig, namespace: NS, image: 'x', cmd: undefined },
+    { log },
+  );
+}
