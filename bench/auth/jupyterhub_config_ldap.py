@@ -6,6 +6,8 @@ c = get_config()  # noqa
 c.JupyterHub.authenticator_class = "ldapauthenticator.LDAPAuthenticator"
 c.JupyterHub.db_url = "sqlite:///jupyterhub.sqlite"
 c.JupyterHub.cleanup_servers = False
+# The proxy ends with the hub (JupyterHub's default; labhub keeps it running unless asked).
+c.JupyterHub.cleanup_proxy = True
 
 c.LDAPAuthenticator.server_address = "127.0.0.1"
 c.LDAPAuthenticator.tls_strategy = "insecure"

@@ -7,6 +7,8 @@ c = get_config()  # noqa
 c.JupyterHub.authenticator_class = "oauthenticator.generic.GenericOAuthenticator"
 c.JupyterHub.db_url = "sqlite:///jupyterhub.sqlite"
 c.JupyterHub.cleanup_servers = False
+# The proxy ends with the hub (JupyterHub's default; labhub keeps it running unless asked).
+c.JupyterHub.cleanup_proxy = True
 
 c.GenericOAuthenticator.scope = ["openid", "profile"]
 c.GenericOAuthenticator.username_claim = "preferred_username"
