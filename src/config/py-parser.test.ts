@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HubError } from '../errors.js';
-import { PY_SETS, parsePyConfig } from './py-parser.js';
+import { parsePyConfig } from './py-parser.js';
+import { PY_SETS } from './py-values.js';
 
 const one = (src: string) => {
   const ops = parsePyConfig(src, 'jupyterhub_config.py');

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HubError } from '../errors.js';
 import { applyLazy, formatOf, readConfigText } from './sources.js';
-import { makeSet } from './py-parser.js';
+import { makeSet } from './py-values.js';
 
 test('format from the file name', () => {
   assert.equal(formatOf('/etc/labhub.yml'), 'yaml');

@@ -3,7 +3,8 @@ import { basename } from 'node:path';
 import { createRequire } from 'node:module';
 import type { Pair } from 'yaml';
 import { HubError } from '../errors.js';
-import { PY_SETS, makeSet, parsePyConfig, setKey, type PyOp } from './py-parser.js';
+import { parsePyConfig, type PyOp } from './py-parser.js';
+import { PY_SETS, makeSet, setKey } from './py-values.js';
 import { RawConfig, type LazyOp } from './raw.js';
 
 export type ConfigFormat = 'yaml' | 'json' | 'toml' | 'py';
