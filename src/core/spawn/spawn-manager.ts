@@ -204,17 +204,21 @@ export class SpawnManager {
     } catch (e) {
       const reason = isHubError(e) ? e.userMessage : (e as Error).message;
       log.error({ err: isHubError(e) ? undefined : e }, `Spawn of ${full} failed: ${reason}`);
-      live.progress.push({
-        progress: 100,
-        failed: true,
-        message: reason === 'Spawn cancelled' ? reason : `Spawn failed: ${reason}`,
-      });
       this.failed.set(rec.id, live.progress);
-      await this.cleanup(user.name, rec, live, {
-        now: true,
-        error: reason,
-        end: { reason: 'failed', detail: failureCategory(e) },
-      });
+      try {
+        await this.cleanup(user.name, rec, live, {
+          now: true,
+          error: reason,
+          end: { reason: 'failed', detail: failureCategory(e) },
+        });
+      } finally {
+        // Announced once the row says so: a page asked for on this event shows the failure.
+        live.progress.push({
+          progress: 100,
+          failed: true,
+          message: reason === 'Spawn cancelled' ? reason : `Spawn failed: ${reason}`,
+        });
+      }
       throw isHubError(e)
         ? e
         : new HubError('LABHUB_ERR_SPAWN_FAILED', 500, `Spawn failed: ${reason}`);
