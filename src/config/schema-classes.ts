@@ -202,7 +202,7 @@ export const labhubTraits = {
     z.string(),
     '',
     'str',
-    'Where labhub creates its Python environment (venv with jupyterlab, jupyterhub, ipykernel) when `jupyterhub-singleuser` is not on PATH. Empty: `/opt/labhub/venv` when labhub runs as root, else `$XDG_DATA_HOME/labhub/venv` (usually `~/.local/share/labhub/venv`).',
+    "Where labhub creates its Python environment (venv with jupyterlab, jupyterhub, ipykernel) when `jupyterhub-singleuser` is not on PATH. Empty: `/opt/labhub/venv` when labhub runs as root, else `$XDG_DATA_HOME/labhub/venv` (usually `~/.local/share/labhub/venv`). Local-process spawners only: refused with the Docker and Kubernetes spawners, whose image brings the servers' Python.",
   ),
   user_env_requirements: t(
     z.string(),

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../config/index.js';
 import { createPolicy } from '../auth/policy.js';
+import { isHubError } from '../errors.js';
 import { settingsFromConfig } from './settings-from-config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'labhub-settings-'));
@@ -36,4 +37,30 @@ test('DummyAuthenticator without allow_all lets everyone in, as in JupyterHub 5+
     'an explicit allow_all = False is kept',
   );
   assert.equal(policyFor([], 'native').allowAll, false, 'other authenticators: false');
+});
+
+test('Labhub.user_env_dir with a container spawner is refused as a config error saying what to do', () => {
+  const settings = (spawner: string) =>
+    settingsFromConfig(
+      loadConfig({
+        overrides: {
+          JupyterHub: { spawner_class: spawner },
+          Labhub: { user_env_dir: '/srv/venv' },
+        },
+      }).config,
+      'dummy',
+    );
+  for (const spawner of ['docker', 'dockerspawner.DockerSpawner', 'kubespawner.KubeSpawner']) {
+    let err: unknown = null;
+    try {
+      settings(spawner);
+    } catch (e) {
+      err = e;
+    }
+    assert.ok(isHubError(err) && err.code === 'LABHUB_ERR_CONFIG', `${spawner}: a config error`);
+    assert.match(err.message, /Labhub\.user_env_dir is set, but JupyterHub\.spawner_class = /);
+    assert.match(err.message, /in the image instead, or remove Labhub\.user_env_dir/);
+  }
+  assert.equal(settings('simple').userEnvDir, '/srv/venv');
+  assert.equal(settings('localprocess').userEnvDir, '/srv/venv');
 });

@@ -265,11 +265,19 @@ function buildSettings(config: HubConfig, authId: string) {
     );
   const spawnerClass = classForId(hub.spawner_class) ?? 'LocalProcessSpawner';
   const spawnerId = findRegisteredSpawner(hub.spawner_class)?.id;
-  if (config.Labhub.shared_env_dir && spawnerId && !spawnerId.includes('local-process'))
+  const inContainers = !!spawnerId && !spawnerId.includes('local-process');
+  if (config.Labhub.shared_env_dir && inContainers)
     throw new HubError(
       'LABHUB_ERR_CONFIG',
       500,
       `Labhub.shared_env_dir is set, but JupyterHub.spawner_class = ${JSON.stringify(hub.spawner_class)} runs servers in containers, which do not see it: put the packages in the image instead, or remove Labhub.shared_env_dir.`,
+    );
+  // The image brings the servers' Python: labhub's own environment would be built and never used.
+  if (config.Labhub.user_env_dir && inContainers)
+    throw new HubError(
+      'LABHUB_ERR_CONFIG',
+      500,
+      `Labhub.user_env_dir is set, but JupyterHub.spawner_class = ${JSON.stringify(hub.spawner_class)} runs servers in containers, which start jupyterhub-singleuser from their image, never from this environment: install JupyterLab and jupyterhub in the image instead, or remove Labhub.user_env_dir.`,
     );
   const auth = authenticatorOptions(config, authId);
   return {
