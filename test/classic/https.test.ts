@@ -1,4 +1,4 @@
-// HTTPS terminated by labhub-proxy: JupyterHub.ssl_cert/ssl_key made by openssl in the test;
+// HTTPS terminated by labhub-proxy: JupyterHub.ssl_cert/ssl_key made by openssl (the proxy tests' helper);
 // Labhub.generate_self_signed_cert (files created by the hub, reused on restart); and the
 // plain-HTTP redirect port (Labhub.http_redirect_port → the proxy's --redirect-port).
 import { test } from 'node:test';
@@ -8,9 +8,10 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { startTestHub } from '../helpers/test-hub.js';
 import { freePort } from '../helpers/ports.js';
+import { makeCert } from '../proxy/helpers/tls.js';
 import {
   SELF_SIGNED_CERT_FILE,
   SELF_SIGNED_KEY_FILE,
@@ -51,37 +52,15 @@ function httpsGet(
 }
 
 test('ssl_cert/ssl_key from openssl: /hub/login answers over TLS through labhub-proxy, verified against the cert', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'labhub-tls-'));
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
+  // The proxy tests' openssl certificate for 127.0.0.1 (test/proxy/helpers/tls.ts).
+  const { cert, key, ca } = makeCert();
   const t = await startTestHub({ config: { JupyterHub: { ssl_cert: cert, ssl_key: key } } });
   try {
     const https = t.url.replace('http:', 'https:');
-    const r = await httpsGet(`${https}/hub/login`, readFileSync(cert, 'utf8'));
+    const r = await httpsGet(`${https}/hub/login`, ca.toString());
     assert.equal(r.status, 200);
     assert.match(r.body, /name="password"/);
-    assert.equal(r.fingerprint, new X509Certificate(readFileSync(cert)).fingerprint256);
+    assert.equal(r.fingerprint, new X509Certificate(ca).fingerprint256);
     assert.match(r.protocol, /^TLSv1\.[23]$/);
     // The hub knows the browser is on https (X-Forwarded-Proto from the proxy): cookies are Secure.
     assert.ok(r.cookies.length > 0, 'the login page sets its XSRF cookie');
@@ -94,7 +73,7 @@ test('ssl_cert/ssl_key from openssl: /hub/login answers over TLS through labhub-
     assert.notEqual(plain, 200);
   } finally {
     await t.stop();
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dirname(cert), { recursive: true, force: true });
   }
 });
 
