@@ -1,23 +1,32 @@
 /**
  * English message catalog (the reference: zh.ts must have exactly these keys).
  * `{name}` placeholders and `{count, plural, one {# user} other {# users}}` plurals (format.ts)
- * are filled by t(). Keys starting with `js.` are sent to client scripts.
+ * are filled by t(). Keys starting with `js.` are sent to client scripts. In three parts: the
+ * pages' messages here, the admin pages' in en-admin.ts, the client scripts' in en-scripts.ts.
  */
+import { enAdmin } from './en-admin.js';
+import { enScripts } from './en-scripts.js';
+
 export const en = {
   'brand.logoAlt': 'labhub home',
+
   'a11y.skipToContent': 'Skip to main content',
+
   'nav.label': 'Main',
   'nav.home': 'Home',
   'nav.token': 'Token',
   'nav.admin': 'Admin',
   'nav.logout': 'Log out',
+
   'header.signedInAs': 'Signed in as {name}',
   'header.signedInAsLabel': 'Signed in as',
   'header.language': 'Language',
   'header.theme': 'Switch colour theme',
   'header.themeAuto': 'Theme: automatic',
   'header.announcement': 'Announcement',
+
   'footer.poweredBy': 'labhub {version}, a JupyterHub-compatible hub',
+
   'time.never': 'Never',
 
   'status.running': 'Running',
@@ -38,6 +47,7 @@ export const en = {
     'Your account is waiting for an administrator’s approval. You can sign in once it is approved.',
   'login.tooMany':
     'Too many failed login attempts. Try again in {seconds, plural, one {# second} other {# seconds}}.',
+
   'oauth.notAllowed':
     'You signed in at {service} as "{name}", but your account is not allowed on this hub. Ask the hub’s administrator for access, or sign out at {service} and use another account.',
   'oauth.notInGroup':
@@ -70,41 +80,13 @@ export const en = {
   'signup.emailInvalid': 'The e-mail address is not valid: it must look like name@example.org.',
   'signup.taken': 'The username “{name}” is already taken.',
   'signup.toLogin': 'Go to sign in',
+
   'share.title': 'Accept a shared server',
   'share.intro':
     '{owner} shared the server {server} with you. Accept to open it whenever it is running.',
   'share.accept': 'Accept and open',
+
   'signup.mismatch': 'The two passwords are different.',
-  'env.title': 'Shared environment',
-  'env.intro':
-    'Python packages every user server can import, pinned to one version. Servers started from now on see a change; running ones after a kernel restart.',
-  'env.none': 'No packages were added yet.',
-  'env.package': 'Package',
-  'env.version': 'Version',
-  'env.remove': 'Remove {name}',
-  'env.dependencies': 'Installed with them: {list}',
-  'env.installLabel': 'Add packages',
-  'env.installHint':
-    'Names, or name==version, separated by spaces. A name alone gets the newest version, then stays pinned. If pip fails, nothing changes.',
-  'env.install': 'Install',
-  'env.installed': 'Installed {list}.',
-  'env.removed': 'Removed {name}.',
-  'env.off':
-    'The shared environment is off. Set Labhub.shared_env_dir in the config (e.g. /var/lib/labhub/shared-env) and restart the hub.',
-  'env.link': 'Shared Python environment',
-  'signups.title': 'Sign-ups awaiting approval',
-  'signups.intro':
-    'These accounts were created on the sign-up page. Approve one to let that person sign in, or discard it to delete it.',
-  'signups.none': 'No sign-ups are waiting.',
-  'signups.approve': 'Approve {name}',
-  'signups.discard': 'Discard {name}',
-  'signups.created': 'Created',
-  'signups.approved': 'Approved {name}: they can sign in now.',
-  'signups.discarded': 'Discarded the sign-up of {name}.',
-  'signups.backToAdmin': 'Back to the admin page',
-  'signups.resetIntro':
-    'Someone forgot their password? Set a new one for them (this also lifts a lockout):',
-  'signups.resetSubmit': 'Set a password',
 
   'changePassword.title': 'Change password',
   'changePassword.current': 'Current password',
@@ -246,207 +228,11 @@ export const en = {
   'oauth.authorize': 'Authorize',
   'oauth.cancel': 'Cancel',
 
-  'admin.title': 'Administration',
-  'admin.sections': 'Administration sections',
-  'admin.tabUsers': 'Users',
-  'admin.tabRunning': 'Running servers',
-  'admin.tabGroups': 'Groups',
-  'admin.tabFailures': 'Spawn failures',
-  'admin.failuresIntro':
-    'The most recent servers that failed to start, with the reason the hub recorded.',
-  'admin.colReason': 'Reason',
-  'admin.search': 'Search users',
-  'admin.stateFilter': 'Show',
-  'admin.stateAll': 'All users',
-  'admin.stateActive': 'With an active server',
-  'admin.stateReady': 'With a ready server',
-  'admin.stateInactive': 'Without an active server',
-  'admin.addUsers': 'Add users',
-  'admin.usernames': 'User names',
-  'admin.usernamesHint': 'One per line (commas and spaces also separate names).',
-  'admin.makeAdmin': 'Make them administrators',
-  'admin.createLinuxAccounts': 'Create missing Linux accounts with one-time passwords',
-  'admin.createLinuxAccountsHint':
-    'labhub creates each missing Linux account with a private home folder and shows its one-time password once. The person chooses a new password at the first sign-in. Existing accounts keep their passwords.',
-  'admin.addUsersSubmit': 'Add',
-  'admin.colUser': 'User',
-  'admin.colAdmin': 'Admin',
-  'admin.colServer': 'Servers',
-  'admin.colLastSeen': 'Last seen',
-  'admin.lastSeenHint':
-    'Last seen: the user’s latest use of the hub or of any of their servers. Each running server shows its own last activity, as on the user’s home page.',
-  'admin.signupsLink':
-    '{count, plural, =0 {Sign-ups: none awaiting approval} one {# sign-up awaiting approval} other {# sign-ups awaiting approval}}',
-  'admin.httpsValid':
-    'HTTPS: certificate for {names} (issuer: {issuer}), valid until {until}; renewal from {renew}.',
-  'admin.httpsPending':
-    'HTTPS: a certificate for {names} has been requested from the ACME CA; until it arrives browsers see a self-signed placeholder.',
-  'admin.httpsFailing':
-    'HTTPS: getting a certificate for {names} failed {failures} times (the last: {error}); next attempt {next}. Run labhub doctor on the server.',
-  'admin.loading': 'Loading…',
-  'admin.pagination': 'Pages',
-  'admin.prev': 'Previous',
-  'admin.next': 'Next',
-  'admin.runningIntro': 'Every server that is running or changing state right now.',
-  'admin.refresh': 'Refresh',
-  'admin.newGroup': 'New group name',
-  'admin.createGroup': 'Create group',
-
-  'js.theme.auto': 'Theme: automatic',
-  'js.theme.light': 'Theme: light',
-  'js.theme.dark': 'Theme: dark',
-  'js.error.network': 'Could not reach the hub ({message}). Check your connection and try again.',
-  'js.error.request': 'The hub refused the request ({status}): {message}',
-  'js.error.unknown': 'No reason was given.',
-  'js.status.running': 'Running',
-  'js.status.starting': 'Starting',
-  'js.status.stopping': 'Stopping',
-  'js.status.stopped': 'Stopped',
-  'js.never': 'Never',
-  'js.defaultServer': 'default server',
-
-  'js.home.stopping': 'Stopping {name}…',
-  'js.home.stopped': '{name} stopped.',
-  'js.home.deleteConfirm': 'Delete the server “{name}”? It is stopped and removed from your list.',
-  'js.home.deleting': 'Deleting {name}…',
-  'js.home.renamePrompt': 'New name for “{name}”:',
-  'js.home.renaming': 'Renaming {name}…',
-  'js.home.invalidName': 'A server name must not be empty or contain /, ?, # or spaces.',
-
-  'js.pending.ready': 'The server is ready. Opening it…',
-  'js.pending.failed': 'The server could not start.',
-  'js.pending.lost':
-    'The connection to the progress stream was lost. Reload the page to see the current state.',
-  'js.pending.reload': 'Reload',
-  'js.pending.msgRequested': 'Server requested',
-  'js.pending.msgSpawning': 'Spawning server...',
-  'js.pending.msgWaiting': 'Waiting for the server to answer...',
-  'js.pending.msgReady': 'Server ready at {url}',
-  'js.pending.msgFailed': 'Spawn failed: {reason}',
-  'js.pending.msgCancelled': 'Spawn cancelled',
-
-  'js.notRunning.countdown': 'Launching the server in {seconds} s…',
-
-  'js.token.creating': 'Requesting a token…',
-  'js.token.created': 'The token was created.',
-  'js.token.revokeConfirm': 'Revoke this token? Programs that use it will stop working.',
-  'js.token.revoked': 'The token was revoked.',
-  'js.token.copied': 'Copied to the clipboard.',
-  'js.token.copyFailed': 'Copying failed: select the token and copy it by hand.',
-  'js.token.noNote': 'No note',
-  'js.token.scopeCount': 'Permissions: {count}',
-  'js.token.revoke': 'Revoke',
-
-  'js.admin.noUsers': 'No users match.',
-  'js.admin.pageInfo': '{from}–{to} of {total}',
-  'js.admin.isAdmin': 'Admin',
-  'js.admin.notAdmin': '—',
-  'js.admin.start': 'Start',
-  'js.admin.stop': 'Stop',
-  'js.admin.open': 'Open',
-  'js.admin.makeAdmin': 'Make admin',
-  'js.admin.removeAdmin': 'Remove admin',
-  'js.admin.delete': 'Delete',
-  'js.admin.rename': 'Rename',
-  'js.admin.tokens': 'Tokens',
-  'js.admin.actionsFor': 'Actions for {name}',
-  'js.admin.serverActivity': 'last activity {time}',
-  'js.admin.defaultServer': 'Default server',
-  'js.admin.added': '{count, plural, one {Added # user.} other {Added # users.}}',
-  'js.admin.linuxAdded': 'Added: {names}.',
-  'js.admin.otpTitle': 'One-time passwords (shown only now)',
-  'js.admin.otpIntro':
-    'Give each person their password privately. They choose a new one at their first sign-in.',
-  'js.admin.otpKept': 'already had a Linux account; its password is unchanged',
-  'js.admin.otpDone': 'Done: hide the passwords',
-  'js.admin.noNames': 'Enter at least one user name.',
-  'js.admin.deleteConfirm':
-    'Delete the user {name}? Their servers are stopped and their tokens revoked. Their files are not deleted.',
-  'js.admin.deleted': 'Deleted {name}.',
-  'js.admin.nowAdmin': '{name} is now an administrator.',
-  'js.admin.noLongerAdmin': '{name} is no longer an administrator.',
-  'js.admin.renamePrompt': 'New user name for {name}:',
-  'js.admin.renamed': 'Renamed {old} to {name}.',
-  'js.admin.starting': 'Starting the server {server}…',
-  'js.admin.started': 'The server {server} is starting.',
-  'js.admin.stopping': 'Stopping the server {server}…',
-  'js.admin.stopped': 'The server {server} stopped.',
-  'js.admin.noServers': 'No servers are running.',
-  'js.admin.noFailures': 'No failed spawns.',
-  'js.admin.noTokens': 'No tokens.',
-  'js.admin.tokenLine': '{note} — last used {used}',
-  'js.admin.noGroups': 'No groups yet.',
-  'js.admin.groupCreated': 'Group {name} created.',
-  'js.admin.groupDeleteConfirm': 'Delete the group {name}? Its members keep their accounts.',
-  'js.admin.groupDeleted': 'Group {name} deleted.',
-  'js.admin.members': 'Members',
-  'js.admin.noMembers': 'No members.',
-  'js.admin.addMember': 'Add members',
-  'js.admin.addMemberLabel': 'User names to add to {name}',
-  'js.admin.removeMember': 'Remove {name}',
-  'js.admin.properties': 'Properties (JSON object)',
-  'js.admin.saveProperties': 'Save properties',
-  'js.admin.propertiesInvalid':
-    'The properties must be a JSON object, e.g. {"key": "value"}: {message}',
-  'js.admin.saved': 'Saved.',
-  'js.admin.deleteGroup': 'Delete group',
-  'js.admin.sortAsc': 'sorted ascending',
-  'js.admin.sortDesc': 'sorted descending',
-  'admin.usageLink': 'Usage reports and charts',
   'spawn.budgetUsed':
     'You have used {used} of your {limit} server-hours this month, so no server can start now. A new month begins on {date} (UTC); ask an administrator if you need more time.',
-  'usage.title': 'Usage',
-  'usage.intro':
-    'Server time, CPU and memory recorded by the hub for each server. Hours are UTC; the current hour counts up to the last sample.',
-  'usage.from': 'From',
-  'usage.to': 'To (not included)',
-  'usage.show': 'Show',
-  'usage.range': '{from} to {to} (UTC)',
-  'usage.serversTitle': 'Running servers and active users per hour',
-  'usage.serversDesc':
-    'Line chart over {count, plural, one {# hour} other {# hours}}; highest hourly average of running servers: {max}.',
-  'usage.running': 'Running servers (average)',
-  'usage.active': 'Active users',
-  'usage.withServers': 'Users with a server',
-  'usage.hour': 'Hour (UTC)',
-  'usage.showTable': 'Show as a table',
-  'usage.noData': 'No server ran in this range.',
-  'usage.spawnsTitle': 'Server starts',
-  'usage.requested': 'Requested',
-  'usage.started': 'Started',
-  'usage.percentiles': 'Time to start',
-  'usage.p50': 'median',
-  'usage.p90': '90th percentile',
-  'usage.p99': '99th percentile',
-  'usage.seconds': '{value} s',
-  'usage.failuresTitle': 'Failed starts by reason',
-  'usage.failuresDesc':
-    'Bar chart of failed starts for {count, plural, one {# reason} other {# reasons}}.',
-  'usage.reason': 'Reason',
-  'usage.count': 'Count',
-  'usage.noFailures': 'No failed starts.',
-  'usage.groupsTitle': 'Resource use by group',
-  'usage.groupsDesc':
-    'Bar chart of the server-hours of {count, plural, one {# group} other {# groups}}, largest first.',
-  'usage.group': 'Group',
-  'usage.users': 'Users',
-  'usage.serverHours': 'Server-hours',
-  'usage.activeHours': 'Active hours',
-  'usage.idleHours': 'Idle hours',
-  'usage.cpuHours': 'CPU-hours',
-  'usage.memPeak': 'Peak memory (MiB)',
-  'usage.memAvg': 'Average memory (MiB)',
-  'usage.noGroups': 'No group member used a server in this range.',
-  'usage.download': 'Download as CSV:',
-  'usage.byUser': 'per user',
-  'usage.byGroup': 'per group',
-  'usage.byProfile': 'per profile',
-  'usage.reason.timeout': 'timed out',
-  'usage.reason.spawn-failed': 'the server did not start',
-  'usage.reason.cancelled': 'cancelled',
-  'usage.reason.hub-restart': 'the hub restarted during the start',
-  'usage.reason.user-env': 'Python environment',
-  'usage.reason.error': 'other failure',
+
+  ...enAdmin,
+  ...enScripts,
 } as const;
 
 /** A key of the message catalogs. */

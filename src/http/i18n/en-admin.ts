@@ -1,0 +1,138 @@
+/** English messages of the admin pages: users, sign-ups, the shared environment and usage (part of
+ * the catalog in en.ts). */
+export const enAdmin = {
+  'env.title': 'Shared environment',
+  'env.intro':
+    'Python packages every user server can import, pinned to one version. Servers started from now on see a change; running ones after a kernel restart.',
+  'env.none': 'No packages were added yet.',
+  'env.package': 'Package',
+  'env.version': 'Version',
+  'env.remove': 'Remove {name}',
+  'env.dependencies': 'Installed with them: {list}',
+  'env.installLabel': 'Add packages',
+  'env.installHint':
+    'Names, or name==version, separated by spaces. A name alone gets the newest version, then stays pinned. If pip fails, nothing changes.',
+  'env.install': 'Install',
+  'env.installed': 'Installed {list}.',
+  'env.removed': 'Removed {name}.',
+  'env.off':
+    'The shared environment is off. Set Labhub.shared_env_dir in the config (e.g. /var/lib/labhub/shared-env) and restart the hub.',
+  'env.link': 'Shared Python environment',
+
+  'signups.title': 'Sign-ups awaiting approval',
+  'signups.intro':
+    'These accounts were created on the sign-up page. Approve one to let that person sign in, or discard it to delete it.',
+  'signups.none': 'No sign-ups are waiting.',
+  'signups.approve': 'Approve {name}',
+  'signups.discard': 'Discard {name}',
+  'signups.created': 'Created',
+  'signups.approved': 'Approved {name}: they can sign in now.',
+  'signups.discarded': 'Discarded the sign-up of {name}.',
+  'signups.backToAdmin': 'Back to the admin page',
+  'signups.resetIntro':
+    'Someone forgot their password? Set a new one for them (this also lifts a lockout):',
+  'signups.resetSubmit': 'Set a password',
+
+  'admin.title': 'Administration',
+  'admin.sections': 'Administration sections',
+  'admin.tabUsers': 'Users',
+  'admin.tabRunning': 'Running servers',
+  'admin.tabGroups': 'Groups',
+  'admin.tabFailures': 'Spawn failures',
+  'admin.failuresIntro':
+    'The most recent servers that failed to start, with the reason the hub recorded.',
+  'admin.colReason': 'Reason',
+  'admin.search': 'Search users',
+  'admin.stateFilter': 'Show',
+  'admin.stateAll': 'All users',
+  'admin.stateActive': 'With an active server',
+  'admin.stateReady': 'With a ready server',
+  'admin.stateInactive': 'Without an active server',
+  'admin.addUsers': 'Add users',
+  'admin.usernames': 'User names',
+  'admin.usernamesHint': 'One per line (commas and spaces also separate names).',
+  'admin.makeAdmin': 'Make them administrators',
+  'admin.createLinuxAccounts': 'Create missing Linux accounts with one-time passwords',
+  'admin.createLinuxAccountsHint':
+    'labhub creates each missing Linux account with a private home folder and shows its one-time password once. The person chooses a new password at the first sign-in. Existing accounts keep their passwords.',
+  'admin.addUsersSubmit': 'Add',
+  'admin.colUser': 'User',
+  'admin.colAdmin': 'Admin',
+  'admin.colServer': 'Servers',
+  'admin.colLastSeen': 'Last seen',
+  'admin.lastSeenHint':
+    'Last seen: the user’s latest use of the hub or of any of their servers. Each running server shows its own last activity, as on the user’s home page.',
+  'admin.signupsLink':
+    '{count, plural, =0 {Sign-ups: none awaiting approval} one {# sign-up awaiting approval} other {# sign-ups awaiting approval}}',
+  'admin.httpsValid':
+    'HTTPS: certificate for {names} (issuer: {issuer}), valid until {until}; renewal from {renew}.',
+  'admin.httpsPending':
+    'HTTPS: a certificate for {names} has been requested from the ACME CA; until it arrives browsers see a self-signed placeholder.',
+  'admin.httpsFailing':
+    'HTTPS: getting a certificate for {names} failed {failures} times (the last: {error}); next attempt {next}. Run labhub doctor on the server.',
+  'admin.loading': 'Loading…',
+  'admin.pagination': 'Pages',
+  'admin.prev': 'Previous',
+  'admin.next': 'Next',
+  'admin.runningIntro': 'Every server that is running or changing state right now.',
+  'admin.refresh': 'Refresh',
+  'admin.newGroup': 'New group name',
+  'admin.createGroup': 'Create group',
+  'admin.usageLink': 'Usage reports and charts',
+
+  'usage.title': 'Usage',
+  'usage.intro':
+    'Server time, CPU and memory recorded by the hub for each server. Hours are UTC; the current hour counts up to the last sample.',
+  'usage.from': 'From',
+  'usage.to': 'To (not included)',
+  'usage.show': 'Show',
+  'usage.range': '{from} to {to} (UTC)',
+  'usage.serversTitle': 'Running servers and active users per hour',
+  'usage.serversDesc':
+    'Line chart over {count, plural, one {# hour} other {# hours}}; highest hourly average of running servers: {max}.',
+  'usage.running': 'Running servers (average)',
+  'usage.active': 'Active users',
+  'usage.withServers': 'Users with a server',
+  'usage.hour': 'Hour (UTC)',
+  'usage.showTable': 'Show as a table',
+  'usage.noData': 'No server ran in this range.',
+  'usage.spawnsTitle': 'Server starts',
+  'usage.requested': 'Requested',
+  'usage.started': 'Started',
+  'usage.percentiles': 'Time to start',
+  'usage.p50': 'median',
+  'usage.p90': '90th percentile',
+  'usage.p99': '99th percentile',
+  'usage.seconds': '{value} s',
+  'usage.failuresTitle': 'Failed starts by reason',
+  'usage.failuresDesc':
+    'Bar chart of failed starts for {count, plural, one {# reason} other {# reasons}}.',
+  'usage.reason': 'Reason',
+  'usage.count': 'Count',
+  'usage.noFailures': 'No failed starts.',
+  'usage.groupsTitle': 'Resource use by group',
+  'usage.groupsDesc':
+    'Bar chart of the server-hours of {count, plural, one {# group} other {# groups}}, largest first.',
+  'usage.group': 'Group',
+  'usage.users': 'Users',
+  'usage.serverHours': 'Server-hours',
+  'usage.activeHours': 'Active hours',
+  'usage.idleHours': 'Idle hours',
+  'usage.cpuHours': 'CPU-hours',
+  'usage.memPeak': 'Peak memory (MiB)',
+  'usage.memAvg': 'Average memory (MiB)',
+  'usage.noGroups': 'No group member used a server in this range.',
+  'usage.download': 'Download as CSV:',
+  'usage.byUser': 'per user',
+  'usage.byGroup': 'per group',
+  'usage.byProfile': 'per profile',
+  'usage.reason.timeout': 'timed out',
+  'usage.reason.spawn-failed': 'the server did not start',
+  'usage.reason.cancelled': 'cancelled',
+  'usage.reason.hub-restart': 'the hub restarted during the start',
+  'usage.reason.user-env': 'Python environment',
+  'usage.reason.error': 'other failure',
+} as const;
+
+/** A key of this part of the catalogs. */
+export type AdminKey = keyof typeof enAdmin;
