@@ -1,17 +1,16 @@
 /**
  * Browser helpers for the page tests under test/ui/: the system Chromium through playwright-core
- * (never a downloaded browser), one persistent context per person, and the checks every page
+ * (never a downloaded browser), one browser per test file with a fresh context per person, and the checks every page
  * must pass: no console errors, no CSP violations, no serious or critical axe-core findings,
  * no English catalog text on a Chinese page, no sideways scrolling on a phone.
  *
  * axe-core is injected with `page.evaluate(source)` (CDP Runtime.evaluate), which the page's
  * CSP (`script-src 'self'`) does not apply to, so the hub needs no test-only route.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { after } from 'node:test';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { en } from '../../src/http/i18n/en.js';
 import { zh } from '../../src/http/i18n/zh.js';
 
@@ -42,7 +41,7 @@ export interface PersonOptions {
   colorScheme?: 'light' | 'dark';
 }
 
-/** One person's browser: its own profile directory, cookies and problem log. */
+/** One person's browser: its own context (cookies, storage) and problem log. */
 export interface Person {
   context: BrowserContext;
   page: Page;
@@ -53,21 +52,36 @@ export interface Person {
   close(): Promise<void>;
 }
 
-/**
- * Start Chromium with a fresh profile. `Failed to load resource` console lines for a document
- * that was *meant* to answer with an error status (the 404 page, a wrong password) are expected
- * and can be allowed per navigation with {@link expectStatus}.
- */
-export async function openPerson(name: string, opts: PersonOptions = {}): Promise<Person> {
-  const dir = mkdtempSync(join(tmpdir(), `labhub-ui-${name}-`));
-  const context = await chromium.launchPersistentContext(dir, {
+let shared: Promise<Browser> | undefined;
+
+/** One Chromium per test file, started at the first person (a launch costs a second or more). */
+function sharedBrowser(): Promise<Browser> {
+  shared ??= chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: ARGS,
+    timeout: 60_000,
+  });
+  return shared;
+}
+
+// Closed when the file's tests are done (a person still open is closed with it).
+after(async () => {
+  await (await shared?.catch(() => null))?.close();
+});
+
+/**
+ * A fresh browser context (its own cookies and storage, as a new profile would have) in the
+ * file's Chromium. `Failed to load resource` console lines for a document that was *meant* to
+ * answer with an error status (the 404 page, a wrong password) are expected and can be allowed
+ * per navigation with {@link expectStatus}.
+ */
+export async function openPerson(name: string, opts: PersonOptions = {}): Promise<Person> {
+  const browser = await sharedBrowser();
+  const context = await browser.newContext({
     locale: opts.locale ?? 'en-US',
     viewport: opts.viewport ?? DESKTOP,
     colorScheme: opts.colorScheme ?? 'light',
-    timeout: 60_000,
   });
   context.setDefaultTimeout(20_000);
   context.setDefaultNavigationTimeout(30_000);
@@ -115,7 +129,6 @@ export async function openPerson(name: string, opts: PersonOptions = {}): Promis
     },
     async close() {
       await context.close().catch(() => undefined);
-      rmSync(dir, { recursive: true, force: true });
     },
   };
   return person;
