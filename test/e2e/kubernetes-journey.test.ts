@@ -37,8 +37,12 @@ test(
     let agent: KubeNodeAgent | null = null;
     let t: TestHub | null = null;
     let tb: TestBrowser | null = null;
+    let launching: Promise<TestBrowser> | null = null;
     let failed = true;
     try {
+      // Chromium starts while the rest is set up; awaited when the first page is needed.
+      launching = launchBrowser();
+      launching.catch(() => undefined);
       cluster = await startKubeCluster();
       await cluster.createNamespace(NS);
       agent = await startKubeNodeAgent(cluster.kubeConfig(), {
@@ -68,7 +72,7 @@ test(
         },
       });
       const hub = t;
-      tb = await launchBrowser();
+      tb = await launching;
       const page = await (await tb.newUser('alice')).newPage();
       await loginViaForm(page, `${hub.url}/hub/login`, 'alice');
 
@@ -115,6 +119,8 @@ test(
       );
       failed = false;
     } finally {
+      // Started but not yet taken when the set-up failed: closed with the rest.
+      tb ??= (await launching?.catch(() => null)) ?? null;
       if (failed && tb) {
         const shots = await tb.screenshotAll('failure');
         tt.diagnostic(`screenshots: ${tb.shotDir}\n  ${shots.join('\n  ')}`);

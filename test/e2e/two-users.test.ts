@@ -60,8 +60,12 @@ test(
     const nbDir = (u: string) => join(work, 'notebooks', u);
     let t: TestHub | null = null;
     let tb: TestBrowser | null = null;
+    let launching: Promise<TestBrowser> | null = null;
     let failed = true;
     try {
+      // Chromium starts while the rest is set up; awaited when the first page is needed.
+      launching = launchBrowser();
+      launching.catch(() => undefined);
       t = await startTestHub({
         realSingleuser: true,
         config: {
@@ -74,7 +78,7 @@ test(
       });
       const hub = t;
       const url = hub.url;
-      tb = await launchBrowser();
+      tb = await launching;
       const browser = tb;
       const serverPid = async (name: string): Promise<number> => {
         const store = hub.hub.ctx.store;
@@ -226,6 +230,8 @@ test(
       await browser.step(alice, 'alice-after-restart');
       failed = false;
     } finally {
+      // Started but not yet taken when the set-up failed: closed with the rest.
+      tb ??= (await launching?.catch(() => null)) ?? null;
       if (failed && tb) {
         const shots = await tb.screenshotAll('failure');
         tt.diagnostic(`screenshots: ${tb.shotDir}\n  ${shots.join('\n  ')}`);
