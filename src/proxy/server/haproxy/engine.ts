@@ -15,6 +15,8 @@ import type { Plane } from '../plane.js';
 import type { RouteEntry } from '../routes.js';
 import type { ProxyLogger } from '../log.js';
 import type { ProxyServerOptions } from '../options.js';
+import type { EngineCounts } from '../metrics.js';
+import { parseCounts } from './counters.js';
 import { RuntimeApi } from './runtime.js';
 import { SUPERVISOR, exitReason, pemOf, startError } from './process.js';
 import {
@@ -318,6 +320,16 @@ export class HaproxyEngine {
       const t = Number(m[2]) > 0 ? now : now - (ACTIVITY_EXPIRE_MS - Number(m[3]));
       if (t > e.lastActivity) e.lastActivity = t;
     }
+  }
+
+  /** The request counters of the metrics endpoint, from HAProxy's stick tables (counters.ts). */
+  async counts(): Promise<EngineCounts> {
+    if (!(await this.whenReady())) throw new Error('HAProxy is not running');
+    const [c, s] = await Promise.all([
+      this.api.run('show table counters'),
+      this.api.run('show table statuses'),
+    ]);
+    return parseCounts(c, s);
   }
 
   async stop(): Promise<void> {
