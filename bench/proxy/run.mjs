@@ -3,12 +3,14 @@
 // labhub-proxy with its Node engine and with HAProxy as engine (`--engine haproxy`, when haproxy
 // is installed) (dist/, run `npm run build` first), on one upstream (bench/proxy/upstream.mjs),
 // loopback only, bounded in time. HTTP load: wrk (/usr/bin/wrk); WebSocket load:
-// bench/proxy/ws-load.mjs. Each proxy holds 1,000 routes; traffic goes to one of them.
+// bench/proxy/ws-load.mjs. Each proxy holds 1,000 routes; traffic goes to one of them. Two
+// reference relays (relay.mjs: a Go splice relay and an eBPF sockmap relay) show what any proxy
+// can reach on this machine.
 //
 //   node bench/proxy/run.mjs   (env: BENCH_SECONDS=5 per phase, BENCH_ROUNDS=3, BENCH_WS_CONNS=200,
 //                               BENCH_HTTP_CONNS=50, BENCH_LABHUB_ARGS='--workers 2',
 //                               BENCH_HAPROXY_ARGS='--workers 2', BENCH_ENGINES='node haproxy',
-//                               BENCH_ROUTES=1000)
+//                               BENCH_ROUTES=1000, BENCH_RELAYS='copy sockmap')
 import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import net from 'node:net';
@@ -283,7 +285,14 @@ async function main() {
   const relays = [];
   for (const mode of (process.env.BENCH_RELAYS ?? 'copy sockmap').split(' ').filter(Boolean)) {
     const kind = `relay-${mode}`;
-    const c = start(await ensureRelay(), ['-mode', mode, '-upstream', `127.0.0.1:${upPort}`]);
+    let bin;
+    try {
+      bin = await ensureRelay();
+    } catch (e) {
+      process.stderr.write(`${kind} left out: ${e.message}\n`);
+      continue;
+    }
+    const c = start(bin, ['-mode', mode, '-upstream', `127.0.0.1:${upPort}`]);
     while (!/PORT \d+/.test(c.output()) && c.exitCode === null) await sleep(50);
     if (c.exitCode !== null) {
       process.stderr.write(`${kind} left out: ${c.output().trim()}\n`);
