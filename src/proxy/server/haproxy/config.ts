@@ -107,6 +107,8 @@ export function haproxyConfig(
   L.push(
     'global',
     `  stats socket ${f.admin} mode 600 level admin`,
+    // labhub-proxy keeps one runtime-API connection open (default: closed after 10 s idle).
+    '  stats timeout 2000000000ms',
     // A port another process holds is an error, as with Node (SO_REUSEPORT would share it).
     '  noreuseport',
     // Without --workers, HAProxy's own default: one thread per CPU it may run on.

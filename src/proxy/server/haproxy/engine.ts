@@ -59,6 +59,7 @@ export class HaproxyEngine {
   private restartDelay = 100;
   private ready: Promise<void> = Promise.resolve();
   private markReady: () => void = () => {};
+  private reconnecting: Promise<void> | undefined;
   /** Times HAProxy was started again after it exited on its own. */
   restarts = 0;
   private readonly log: ProxyLogger;
@@ -106,7 +107,7 @@ export class HaproxyEngine {
         this.byRid.delete(old);
         this.ridByPath.delete(op.path);
         this.enqueue(async () => {
-          if (this.api.connected) await this.api.run(`clear table activity key ${old}`);
+          if (await this.apiUp()) await this.api.run(`clear table activity key ${old}`);
         });
       }
       if (e) {
@@ -249,7 +250,22 @@ export class HaproxyEngine {
     const timeout = new Promise<false>((r) => (t = setTimeout(() => r(false), 10_000)));
     const ok = await Promise.race([this.ready.then(() => true), timeout]);
     clearTimeout(t);
-    return ok && this.api.connected;
+    return ok && (await this.apiUp());
+  }
+
+  /**
+   * The runtime API connection, opened again when it was closed while HAProxy runs (an idle
+   * connection past HAProxy's `stats timeout`, or a dropped one); false while HAProxy is down.
+   */
+  private async apiUp(): Promise<boolean> {
+    if (this.api.connected) return true;
+    const p = this.proc;
+    if (this.stopping || !p || p.exitCode !== null || p.signalCode !== null) return false;
+    this.reconnecting ??= this.api.connect().finally(() => (this.reconnecting = undefined));
+    await this.reconnecting.catch((e: Error) =>
+      this.log.warn('haproxy runtime API: cannot reconnect: %s', e.message),
+    );
+    return this.api.connected;
   }
 
   private enqueueAdd(e: RouteEntry): void {
@@ -305,7 +321,7 @@ export class HaproxyEngine {
    * (a WebSocket) counts as active now.
    */
   async refreshActivity(): Promise<void> {
-    if (!this.api.connected) return;
+    if (!(await this.apiUp())) return;
     let text: string;
     try {
       text = await this.api.run('show table activity');
