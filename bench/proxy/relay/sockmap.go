@@ -76,7 +76,10 @@ func newSockmap() (*sockmap, error) {
 
 // relay puts both sockets in the map, each under the other's cookie, and hands them to the epoll
 // loop, which only wakes for EOF (and for bytes queued before the insert, which the verdict does
-// not see until more data arrives: forwarded from user space, see drainLocked).
+// not see until more data arrives: forwarded from user space, see drainLocked). Bytes a client
+// sends in the instant between the insert and that drain could overtake the earlier ones; HTTP
+// requests and the WebSocket handshake wait for their answer, so for this bench nothing is sent
+// then. A proxy built on this would have to hold the client back until the drain is done.
 func (s *sockmap) relay(c, u *net.TCPConn) {
 	// Own blocking-mode duplicates, out of Go's poller: Go waits for EPOLLOUT too, and the
 	// kernel's writes on these sockets would wake it once per message.
