@@ -7,7 +7,7 @@
 // sockmap mode needs root (or CAP_BPF + CAP_NET_ADMIN) and a kernel with BPF sockmap support.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureGo } from '../../scripts/setup-k8s.mjs';
@@ -47,5 +47,8 @@ export async function ensureRelay() {
   });
   if (r.status !== 0) throw new Error(`building the relay failed (go build, status ${r.status})`);
   renameSync(tmp, bin);
+  // The module and build caches (~100 MB) are only needed for a rebuild, which a source change
+  // makes under another hash anyway.
+  for (const d of ['gopath', 'gocache']) rmSync(join(dir, d), { recursive: true, force: true });
   return bin;
 }
