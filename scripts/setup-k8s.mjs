@@ -102,7 +102,7 @@ function goOk(go) {
 }
 
 /** A usable `go`: the one on PATH, else the toolchain module from the Go module proxy (cached). */
-async function ensureGo() {
+export async function ensureGo() {
   if (goOk('go')) return 'go';
   const dir = join(cacheRoot(), `go-${GO_VERSION}`);
   const go = join(dir, 'bin', 'go');

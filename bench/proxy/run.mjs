@@ -3,17 +3,20 @@
 // labhub-proxy with its Node engine and with HAProxy as engine (`--engine haproxy`, when haproxy
 // is installed) (dist/, run `npm run build` first), on one upstream (bench/proxy/upstream.mjs),
 // loopback only, bounded in time. HTTP load: wrk (/usr/bin/wrk); WebSocket load:
-// bench/proxy/ws-load.mjs. Each proxy holds 1,000 routes; traffic goes to one of them.
+// bench/proxy/ws-load.mjs. Each proxy holds 1,000 routes; traffic goes to one of them. Two
+// reference relays (relay.mjs: a Go splice relay and an eBPF sockmap relay) show what any proxy
+// can reach on this machine.
 //
 //   node bench/proxy/run.mjs   (env: BENCH_SECONDS=5 per phase, BENCH_ROUNDS=3, BENCH_WS_CONNS=200,
 //                               BENCH_HTTP_CONNS=50, BENCH_LABHUB_ARGS='--workers 2',
 //                               BENCH_HAPROXY_ARGS='--workers 2', BENCH_ENGINES='node haproxy',
-//                               BENCH_ROUTES=1000)
+//                               BENCH_ROUTES=1000, BENCH_RELAYS='copy sockmap')
 import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import { Pool } from 'undici';
+import { ensureRelay } from './relay.mjs';
+import { printTable } from './table.mjs';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -278,9 +281,31 @@ async function main() {
     proxies[kind].before = { rss: rssMB(proxies[kind].pid), fds: fds(proxies[kind].pid) };
     proxies[kind].peak = { rss: 0, fds: 0 };
   }
+  // The reference relays (no routing, no HTTP): what any proxy can reach on this machine.
+  const relays = [];
+  for (const mode of (process.env.BENCH_RELAYS ?? 'copy sockmap').split(' ').filter(Boolean)) {
+    const kind = `relay-${mode}`;
+    let bin;
+    try {
+      bin = await ensureRelay();
+    } catch (e) {
+      process.stderr.write(`${kind} left out: ${e.message}\n`);
+      continue;
+    }
+    const c = start(bin, ['-mode', mode, '-upstream', `127.0.0.1:${upPort}`]);
+    while (!/PORT \d+/.test(c.output()) && c.exitCode === null) await sleep(50);
+    if (c.exitCode !== null) {
+      process.stderr.write(`${kind} left out: ${c.output().trim()}\n`);
+      continue;
+    }
+    const port = Number(/PORT (\d+)/.exec(c.output())[1]);
+    proxies[kind] = { c, pid: c.pid, port, before: { rss: rssMB(c.pid), fds: fds(c.pid) } };
+    proxies[kind].peak = { rss: 0, fds: 0 };
+    relays.push(kind);
+  }
   const targets = [
     ['direct', upstream, `ws://127.0.0.1:${upPort}`, null, { rss: 0, fds: 0 }],
-    ...kinds.map((kind) => [
+    ...[...kinds, ...relays].map((kind) => [
       kind,
       `http://127.0.0.1:${proxies[kind].port}`,
       `ws://127.0.0.1:${proxies[kind].port}`,
@@ -317,105 +342,14 @@ async function main() {
     await new Promise((res) => p.c.once('exit', res));
     results.push(r);
   }
-  print(results);
-  cleanup();
-}
-
-function print(results) {
-  const direct = results[0];
-  const chp = results.find((r) => r.name === 'chp');
-  const ours = results.filter((r) => r.name === 'labhub' || r.name === 'haproxy');
-  for (const r of results) r.ws.rps = r.ws.rate;
-  const f = (v, d = 0) => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');
-  const ratio = (a, b) =>
-    Number.isFinite(a) && Number.isFinite(b) && a > 0 && b > 0 ? `${(a / b).toFixed(2)}x` : 'n/a';
-  // [label, value of a result, digits, lower is better, compare with direct]
-  const metrics = [
-    ['small HTTP req/s', (r) => r.small.rps, 0, false, true],
-    ['small HTTP p50 ms', (r) => r.small.p50, 2, true, true],
-    ['small HTTP p99 ms', (r) => r.small.p99, 2, true, true],
-    ['64 KiB HTTP req/s', (r) => r.big.rps, 0, false, true],
-    ['64 KiB HTTP p99 ms', (r) => r.big.p99, 2, true, true],
-    [`WS echo msg/s (${WS_CONNS} conns)`, (r) => r.ws.rate, 0, false, true],
-    ['WS echo p50 ms', (r) => r.ws.p50, 2, true, true],
-    ['WS echo p99 ms', (r) => r.ws.p99, 2, true, true],
-    ['proxy CPU µs per small request', (r) => r.small.cpuPer, 0, true, false],
-    ['proxy CPU µs per 64 KiB request', (r) => r.big.cpuPer, 0, true, false],
-    ['proxy CPU µs per WS message', (r) => r.ws.cpuPer, 0, true, false],
-  ];
-  const rows = [];
-  for (const [label, get, d, lower, vsDirect] of metrics) {
-    const row = [label, vsDirect ? f(get(direct), d) : '-', f(get(chp), d)];
-    for (const o of ours) row.push(f(get(o), d));
-    // × direct: throughput as a fraction of direct's, latency as a multiple of direct's.
-    for (const o of ours) row.push(vsDirect ? ratio(get(o), get(direct)) : '-');
-    // vs CHP: >1x means better than CHP (more throughput, less latency or CPU).
-    for (const o of ours) row.push(lower ? ratio(get(chp), get(o)) : ratio(get(o), get(chp)));
-    rows.push(row);
+  for (const kind of relays) {
+    const p = proxies[kind];
+    const after = { rss: rssMB(p.pid), fds: fds(p.pid) };
+    results.push({ name: kind, ...combine(rounds[kind]), before: p.before, peak: p.peak, after });
+    p.c.kill('SIGTERM');
   }
-  const other = (label, get, cmp) => {
-    const row = [label, '-', get(chp)];
-    for (const o of ours) row.push(get(o));
-    for (const _ of ours) row.push('');
-    for (const o of ours) row.push(cmp ? cmp(o) : '');
-    rows.push(row);
-  };
-  other(
-    `route add p50 / p99 ms (to ${ROUTES})`,
-    (r) => `${f(r.add.p50, 2)} / ${f(r.add.p99, 2)}`,
-    (o) => ratio(chp.add.p50, o.add.p50),
-  );
-  other(
-    'route delete p50 / p99 ms',
-    (r) => `${f(r.del.p50, 2)} / ${f(r.del.p99, 2)}`,
-    (o) => ratio(chp.del.p50, o.del.p50),
-  );
-  other(
-    `GET all ${ROUTES} routes p50 ms`,
-    (r) => f(r.getAll.p50, 2),
-    (o) => ratio(chp.getAll.p50, o.getAll.p50),
-  );
-  other(
-    'RSS MB before / peak / after',
-    (r) => `${f(r.before.rss)} / ${f(r.peak.rss)} / ${f(r.after.rss)}`,
-  );
-  other(
-    'open fds before / peak / after',
-    (r) => `${r.before.fds} / ${r.peak.fds} / ${r.after.fds}`,
-  );
-  const errs = (r) => `${r.small.errors + r.big.errors} / ${r.ws.errors}`;
-  rows.push([
-    'errors (non-2xx / ws)',
-    errs(direct),
-    errs(chp),
-    ...ours.map(errs),
-    ...ours.map(() => ''),
-    ...ours.map(() => ''),
-  ]);
-  const names = { labhub: 'node', haproxy: 'haproxy' };
-  const head = [
-    'metric',
-    'direct',
-    'CHP 5.3',
-    ...ours.map((o) => `labhub ${names[o.name]}`),
-    ...ours.map((o) => `${names[o.name]} × direct`),
-    ...ours.map((o) => `${names[o.name]} vs CHP`),
-  ];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (r) => '| ' + r.map((c, i) => String(c).padEnd(widths[i])).join(' | ') + ' |';
-  const extra = [
-    process.env.BENCH_LABHUB_ARGS && `node engine args: ${process.env.BENCH_LABHUB_ARGS}`,
-    process.env.BENCH_HAPROXY_ARGS && `haproxy engine args: ${process.env.BENCH_HAPROXY_ARGS}`,
-  ].filter(Boolean);
-  console.log(
-    `\nlabhub-proxy benchmark — ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${SECONDS}s per phase, median of ${ROUNDS} interleaved rounds, load average at end ${os.loadavg()[0].toFixed(1)}, wrk -t1 (HTTP ${HTTP_CONNS} conns, 64 KiB 20 conns), loopback${extra.length ? ', ' + extra.join(', ') : ''}`,
-  );
-  console.log(line(head));
-  console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
-  for (const r of rows) console.log(line(r));
-  console.log(
-    '(× direct: throughput as a fraction of a direct connection, latency as a multiple of it; vs CHP: >1x means better than CHP — more throughput, less latency or CPU)',
-  );
+  printTable(results, { SECONDS, ROUNDS, ROUTES, HTTP_CONNS, WS_CONNS });
+  cleanup();
 }
 
 main().catch((e) => {

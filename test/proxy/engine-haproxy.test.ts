@@ -1,11 +1,13 @@
 // labhub-proxy --engine haproxy|auto against the real HAProxy (Debian package `haproxy`, see
 // scripts/install-system-deps.sh): engine selection and its log line, a HAProxy crash healed
-// with every route pushed again, last_activity from HAProxy. TLS termination by HAProxy: cli.test.ts
+// with every route pushed again, a dropped runtime-API connection opened again, last_activity
+// from HAProxy. TLS termination by HAProxy: cli.test.ts
 // (run on both engines).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import net from 'node:net';
 import { request, Agent } from 'undici';
 import { startEcho, type Echo } from './helpers/echo.js';
 import { startProxy, LABHUB_PROXY } from './helpers/proxy-process.js';
@@ -145,6 +147,37 @@ test('a killed HAProxy is started again with every route; activity comes from HA
     assert.ok(!existsSync(dir), `${dir} removed`);
   } finally {
     await agent.close();
+    await p.stop();
+  }
+});
+
+/** One command on HAProxy's runtime API (a connection of its own, closed by HAProxy after it). */
+function cli(dir: string, cmd: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(`${dir}/admin.sock`);
+    let out = '';
+    s.on('data', (d: Buffer) => (out += d.toString()));
+    s.on('end', () => resolve(out));
+    s.on('error', reject);
+    s.write(cmd + '\n');
+  });
+}
+
+test('a dropped runtime-API connection is opened again: later route changes reach HAProxy', async () => {
+  const p = await startProxy(['--engine', 'haproxy']);
+  try {
+    haproxyPid(p.output());
+    const dir = /with HAProxy [\d.]+ \(pid \d+, (\S+)\)/.exec(p.output())![1]!;
+    // HAProxy ends labhub-proxy's runtime-API session (as its `stats timeout` does when idle).
+    const sessions = await cli(dir, 'show sess');
+    for (const m of sessions.matchAll(/^(0x[0-9a-f]+): proto=unix_stream .*fe=GLOBAL/gm))
+      await cli(dir, `shutdown session ${m[1]}`);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await p.api('POST', '/user/late', { target: echo.url })).status, 201);
+    // In HAProxy's own map, not only served by the Node plane behind it.
+    assert.match(await cli(dir, `show map ${dir}/routes.map`), / \/user\/late\/ /);
+    assert.equal((await get(`${p.url}/user/late/x`)).status, 200);
+  } finally {
     await p.stop();
   }
 });

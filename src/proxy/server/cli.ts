@@ -112,10 +112,7 @@ export async function main(argv: string[]): Promise<void> {
   const choice = a.engine as EngineChoice;
   const sel = worker
     ? undefined
-    : selectEngine(choice, opts, {
-        metrics: opts.enableMetrics === true,
-        sslProtocol: a.sslProtocol as string | undefined,
-      });
+    : selectEngine(choice, opts, { sslProtocol: a.sslProtocol as string | undefined });
   if (sel?.engine === 'node' && choice === 'haproxy') die(log, `--engine haproxy: ${sel.reason}`);
   // Which data plane runs, whatever was asked (the hub repeats this line in its own log).
   if (sel)
@@ -183,7 +180,8 @@ export async function main(argv: string[]): Promise<void> {
       // HAProxy holds the public port before the API answers: whoever waits for the API (the
       // hub) never takes a proxy that cannot serve for started.
       await engine.start();
-      bound = await server.listen({ api: apiT });
+      server.plane.metrics?.countFrom(() => eng.counts());
+      bound = await server.listen({ api: apiT, metrics: metricsT });
       bound.proxy = { address: proxyT.host ?? '', family: '', port: pubPort };
     } else
       bound = await server.listen({

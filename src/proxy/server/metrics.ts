@@ -6,6 +6,20 @@
  */
 import * as client from 'prom-client';
 
+/**
+ * What another engine serving the public port (HAProxy) counted: the requests it took, the status
+ * of each response, the WebSockets open now. Read once per scrape.
+ */
+export interface EngineCounts {
+  web: number;
+  ws: number;
+  wsOpen: number;
+  /** HTTP requests (not WebSockets) being served now. */
+  inFlight: number;
+  /** Responses by status code ("200", "404", …). */
+  status: Map<string, number>;
+}
+
 export class ProxyMetrics {
   readonly register = new client.Registry();
   readonly requestsWeb: client.Counter;
@@ -15,6 +29,8 @@ export class ProxyMetrics {
   readonly apiRouteGet: client.Counter;
   readonly apiRouteAdd: client.Counter;
   readonly apiRouteDelete: client.Counter;
+  private engineCounts?: () => Promise<EngineCounts>;
+  private snapshot?: EngineCounts;
 
   constructor(state: {
     routes: () => number;
@@ -24,21 +40,41 @@ export class ProxyMetrics {
   }) {
     const registers = [this.register];
     client.collectDefaultMetrics({ register: this.register });
+    // With another engine, its counts replace whatever the Node plane behind it counted.
+    const snap = () => (this.engineCounts ? this.snapshot : undefined);
     this.requestsWeb = new client.Counter({
       name: 'requests_web',
       help: 'Count of web requests',
       registers,
+      collect() {
+        const s = snap();
+        if (!s) return;
+        this.reset();
+        this.inc(s.web);
+      },
     });
     this.requestsWs = new client.Counter({
       name: 'requests_ws',
       help: 'Count of websocket requests',
       registers,
+      collect() {
+        const s = snap();
+        if (!s) return;
+        this.reset();
+        this.inc(s.ws);
+      },
     });
     this.requestsProxy = new client.Counter({
       name: 'requests_proxy',
       help: 'Count of proxy requests',
       labelNames: ['status'],
       registers,
+      collect() {
+        const s = snap();
+        if (!s) return;
+        this.reset();
+        for (const [status, n] of s.status) this.labels(status).inc(n);
+      },
     });
     this.requestsApi = new client.Counter({
       name: 'requests_api',
@@ -74,12 +110,12 @@ export class ProxyMetrics {
     gauge(
       'labhub_proxy_websockets_open',
       'WebSocket connections currently proxied',
-      state.openWebSockets,
+      () => snap()?.wsOpen ?? state.openWebSockets(),
     );
     gauge(
       'labhub_proxy_requests_in_flight',
       'HTTP requests currently being proxied',
-      state.inFlight,
+      () => snap()?.inFlight ?? state.inFlight(),
     );
     gauge(
       'labhub_proxy_upstream_pools',
@@ -97,7 +133,16 @@ export class ProxyMetrics {
     );
   }
 
+  /**
+   * Another engine (HAProxy) serves the public port: requests_web, requests_ws, requests_proxy,
+   * labhub_proxy_websockets_open and labhub_proxy_requests_in_flight come from it from now on.
+   */
+  countFrom(read: () => Promise<EngineCounts>): void {
+    this.engineCounts = read;
+  }
+
   async render(): Promise<{ contentType: string; body: string }> {
+    if (this.engineCounts) this.snapshot = await this.engineCounts();
     return { contentType: this.register.contentType, body: await this.register.metrics() };
   }
 }

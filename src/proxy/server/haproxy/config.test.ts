@@ -10,6 +10,7 @@ import { RouteTable } from '../routes.js';
 import { createProxyLogger } from '../log.js';
 import type { ProxyServerOptions } from '../options.js';
 import { cliWord, haproxyConfig, haproxyUnsupported, mapKey, mapValue } from './config.js';
+import { parseCounts } from './counters.js';
 import { findHaproxy } from './process.js';
 
 const log = createProxyLogger('error');
@@ -56,12 +57,33 @@ test('map keys end in one slash; values send IP targets to HAProxy, the rest to 
 
 test('flags only the Node plane serves are named', () => {
   const base: ProxyServerOptions = { log };
-  const none = { metrics: false, sslPassphrase: false };
+  const none = { sslPassphrase: false };
   assert.equal(haproxyUnsupported(base, none), undefined);
   assert.match(haproxyUnsupported({ ...base, autoRewrite: true }, none)!, /--auto-rewrite/);
-  assert.match(haproxyUnsupported(base, { ...none, metrics: true })!, /--metrics-port/);
   assert.match(haproxyUnsupported(base, { ...none, sslProtocol: 'SSLv3' })!, /--ssl-protocol/);
   assert.equal(haproxyUnsupported(base, { ...none, sslProtocol: 'TLSv1_2' }), undefined);
+  assert.equal(haproxyUnsupported({ ...base, enableMetrics: true }, none), undefined);
+});
+
+test('metrics counts are read from the stick tables', () => {
+  const c = parseCounts(
+    '# table: counters, type: string, size:8, used:2\n' +
+      '0x55d0: key=web use=1 exp=0 shard=0 http_req_cnt=41 conn_cur=1\n' +
+      '0x55d1: key=ws use=2 exp=0 shard=0 http_req_cnt=3 conn_cur=2\n',
+    '# table: statuses, type: integer, size:1024, used:2\n' +
+      '0x55e0: key=101 use=0 exp=0 shard=0 gpc0=3\n' +
+      '0x55e1: key=200 use=0 exp=0 shard=0 gpc0=40\n',
+  );
+  assert.deepEqual(c, {
+    web: 41,
+    ws: 3,
+    wsOpen: 2,
+    inFlight: 1,
+    status: new Map([
+      ['101', 3],
+      ['200', 40],
+    ]),
+  });
 });
 
 test('HAProxy accepts the configuration for every flag combination', () => {
@@ -80,6 +102,7 @@ test('HAProxy accepts the configuration for every flag combination', () => {
       { log, hostRouting: true, includePrefix: false, changeOrigin: true },
       { log, xForward: false, prependPath: false, timeout: 1500, proxyTimeout: 300 },
       { log, customHeaders: { 'x-a': 'va"l%ue\\', 'x-b': 'two words' }, keepAliveTimeout: 100 },
+      { log, enableMetrics: true },
     ];
     for (const o of combos) {
       for (const bind of [{ port: 18999, host: '127.0.0.1' }, { port: 18999 }]) {

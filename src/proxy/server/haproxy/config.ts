@@ -30,12 +30,10 @@ export const MAX_STRIP = 12;
 /** Why HAProxy cannot run with these options (the Node plane must), or undefined. */
 export function haproxyUnsupported(
   o: ProxyServerOptions,
-  extra: { metrics: boolean; sslProtocol?: string; sslPassphrase: boolean },
+  extra: { sslProtocol?: string; sslPassphrase: boolean },
 ): string | undefined {
   if (o.autoRewrite) return '--auto-rewrite (Location rewriting) is only done by the Node engine';
   if (o.protocolRewrite) return '--protocol-rewrite is only done by the Node engine';
-  if (extra.metrics)
-    return '--metrics-port/--metrics-socket count requests in the Node engine only';
   if (extra.sslPassphrase)
     return 'an encrypted --ssl-key (CONFIGPROXY_SSL_KEY_PASSPHRASE) is only read by the Node engine';
   if (o.ssl?.requestCert && !o.ssl.ca)
@@ -109,6 +107,8 @@ export function haproxyConfig(
   L.push(
     'global',
     `  stats socket ${f.admin} mode 600 level admin`,
+    // labhub-proxy keeps one runtime-API connection open (default: closed after 10 s idle).
+    '  stats timeout 2000000000ms',
     // A port another process holds is an error, as with Node (SO_REUSEPORT would share it).
     '  noreuseport',
     // Without --workers, HAProxy's own default: one thread per CPU it may run on.
@@ -135,8 +135,18 @@ export function haproxyConfig(
     'backend activity',
     `  stick-table type integer size 2m expire ${ACTIVITY_EXPIRE_MS}ms store http_req_cnt`,
     '',
-    'frontend labhub',
   );
+  // --metrics-port: CHP's request counters, read by counters.ts (only then: each costs a lookup).
+  if (o.enableMetrics)
+    L.push(
+      'backend counters',
+      '  stick-table type string len 8 size 8 store http_req_cnt,conn_cur',
+      '',
+      'backend statuses',
+      '  stick-table type integer size 1k store gpc0',
+      '',
+    );
+  L.push('frontend labhub');
   let b = `  bind ${bindAddr(bind)}`;
   if (f.pem) {
     b += ` ssl crt ${f.pem}`;
@@ -157,6 +167,18 @@ export function haproxyConfig(
     '  http-request set-var(txn.orig) url',
     '  http-request set-var(txn.p) path,url_dec',
   );
+  if (o.enableMetrics) {
+    // What Node calls an upgrade request: Upgrade present and Connection naming it.
+    const upgrade = 'req_upgrade req_conn_upgrade';
+    L.push(
+      '  acl req_upgrade req.fhdr(upgrade) -m found',
+      '  acl req_conn_upgrade req.hdr(connection) -m sub -i upgrade',
+      `  http-request track-sc1 str(ws) table counters if ${upgrade}`,
+      `  http-request track-sc1 str(web) table counters unless ${upgrade}`,
+      '  http-response track-sc2 status table statuses',
+      '  http-response sc-inc-gpc0(2)',
+    );
+  }
   if (o.hostRouting) {
     L.push(
       '  http-request set-var(txn.h) req.fhdr(host),field(1,:)',

@@ -15,6 +15,8 @@ import type { Plane } from '../plane.js';
 import type { RouteEntry } from '../routes.js';
 import type { ProxyLogger } from '../log.js';
 import type { ProxyServerOptions } from '../options.js';
+import type { EngineCounts } from '../metrics.js';
+import { parseCounts } from './counters.js';
 import { RuntimeApi } from './runtime.js';
 import { SUPERVISOR, exitReason, pemOf, startError } from './process.js';
 import {
@@ -57,6 +59,7 @@ export class HaproxyEngine {
   private restartDelay = 100;
   private ready: Promise<void> = Promise.resolve();
   private markReady: () => void = () => {};
+  private reconnecting: Promise<void> | undefined;
   /** Times HAProxy was started again after it exited on its own. */
   restarts = 0;
   private readonly log: ProxyLogger;
@@ -104,7 +107,7 @@ export class HaproxyEngine {
         this.byRid.delete(old);
         this.ridByPath.delete(op.path);
         this.enqueue(async () => {
-          if (this.api.connected) await this.api.run(`clear table activity key ${old}`);
+          if (await this.apiUp()) await this.api.run(`clear table activity key ${old}`);
         });
       }
       if (e) {
@@ -247,7 +250,22 @@ export class HaproxyEngine {
     const timeout = new Promise<false>((r) => (t = setTimeout(() => r(false), 10_000)));
     const ok = await Promise.race([this.ready.then(() => true), timeout]);
     clearTimeout(t);
-    return ok && this.api.connected;
+    return ok && (await this.apiUp());
+  }
+
+  /**
+   * The runtime API connection, opened again when it was closed while HAProxy runs (an idle
+   * connection past HAProxy's `stats timeout`, or a dropped one); false while HAProxy is down.
+   */
+  private async apiUp(): Promise<boolean> {
+    if (this.api.connected) return true;
+    const p = this.proc;
+    if (this.stopping || !p || p.exitCode !== null || p.signalCode !== null) return false;
+    this.reconnecting ??= this.api.connect().finally(() => (this.reconnecting = undefined));
+    await this.reconnecting.catch((e: Error) =>
+      this.log.warn('haproxy runtime API: cannot reconnect: %s', e.message),
+    );
+    return this.api.connected;
   }
 
   private enqueueAdd(e: RouteEntry): void {
@@ -303,7 +321,7 @@ export class HaproxyEngine {
    * (a WebSocket) counts as active now.
    */
   async refreshActivity(): Promise<void> {
-    if (!this.api.connected) return;
+    if (!(await this.apiUp())) return;
     let text: string;
     try {
       text = await this.api.run('show table activity');
@@ -318,6 +336,16 @@ export class HaproxyEngine {
       const t = Number(m[2]) > 0 ? now : now - (ACTIVITY_EXPIRE_MS - Number(m[3]));
       if (t > e.lastActivity) e.lastActivity = t;
     }
+  }
+
+  /** The request counters of the metrics endpoint, from HAProxy's stick tables (counters.ts). */
+  async counts(): Promise<EngineCounts> {
+    if (!(await this.whenReady())) throw new Error('HAProxy is not running');
+    const [c, s] = await Promise.all([
+      this.api.run('show table counters'),
+      this.api.run('show table statuses'),
+    ]);
+    return parseCounts(c, s);
   }
 
   async stop(): Promise<void> {

@@ -14,6 +14,8 @@ export class RuntimeApi {
 
   /** Connect and switch to prompt mode; rejects when nothing listens on the socket. */
   connect(): Promise<void> {
+    this.buf = '';
+    this.greeted = false;
     return new Promise((resolve, reject) => {
       const s = net.connect(this.path);
       s.setEncoding('utf8');

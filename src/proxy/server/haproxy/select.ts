@@ -17,7 +17,7 @@ export type EngineSelection =
 export function selectEngine(
   choice: EngineChoice,
   o: ProxyServerOptions,
-  extra: { metrics: boolean; sslProtocol?: string },
+  extra: { sslProtocol?: string },
 ): EngineSelection {
   if (choice === 'node') return { engine: 'node', reason: '--engine node' };
   const bin = findHaproxy();
