@@ -8,9 +8,11 @@
 //   node bench/lib/labhub-start.mjs --config F --port P --hub-port H --proxy-api-url URL
 //                                   [--proxy-command CMD] [--namespace NS] [--log-level L]
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../../dist/config/index.js';
-import { Hub } from '../../dist/hub.js';
-import { createLogger } from '../../dist/log.js';
+// As bin/labhub.js: the V8 heap settings before the hub's modules are loaded.
+import '../../dist/cli/v8-heap.js';
+const { loadConfig } = await import('../../dist/config/index.js');
+const { Hub } = await import('../../dist/hub.js');
+const { createLogger } = await import('../../dist/log.js');
 
 const { values } = parseArgs({
   options: {
