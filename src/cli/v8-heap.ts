@@ -1,9 +1,10 @@
 /**
  * Imported first by `bin/labhub.js` (and the benchmarks' launcher), before the hub's modules:
- * caps V8's young generation at 2 × 2 MB. By default V8 grows it to two 16 MB semi-spaces as soon
- * as allocation is busy (loading the hub's modules already is) and does not give that back; the
- * hub's requests allocate little that lives beyond a request, so the larger young generation
- * bought no measurable CPU per request or per start but cost ~50 MB of RSS (bench/hub/README.md).
+ * caps V8's young generation at 2 × 8 MB. By default V8 grows it to two 16 MB semi-spaces as soon
+ * as allocation is busy (loading the hub's modules already is) and does not give that back. Half
+ * of that showed no measurable CPU cost per read with 8 concurrent 200-user pages, while 2 × 1,
+ * 2 or 4 MB cost ~25 % more CPU per read (request objects promoted to the old generation before
+ * their request ends) for ~50 MB less RSS; see bench/hub/README.md.
  *
  * `--max-semi-space-size` is fixed when the heap is made; `--semi-space-growth-factor` is the
  * young-generation flag V8 reads later. Keeping the factor at 1 from the first byte made loading
@@ -14,7 +15,7 @@
  */
 import v8 from 'node:v8';
 
-const CAP_MB = 4;
+const CAP_MB = 16;
 const LATEST_MS = 10_000;
 
 function newSpaceMB(): number {
