@@ -1,2 +1,4 @@
 #!/usr/bin/env node
-import '../dist/cli/main.js';
+// The V8 heap settings first, then (dynamically, so after them) the hub's modules.
+import '../dist/cli/v8-heap.js';
+await import('../dist/cli/main.js');

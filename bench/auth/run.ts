@@ -120,7 +120,7 @@ async function startHub(
       : spawn(
           process.execPath,
           [
-            join(ROOT, 'bench/hub/labhub-start.mjs'),
+            join(ROOT, 'bench/lib/labhub-start.mjs'),
             '--config',
             config,
             '--port',

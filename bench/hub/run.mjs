@@ -7,12 +7,23 @@
 //                          [--big-storm 1000]
 //                          [--create-cap 90] [--hubs labhub,jupyterhub] [--labhub-proxy own|chp]
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import net from 'node:net';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { createRequire } from 'node:module';
+import {
+  alive,
+  children,
+  cleanup,
+  cpuMs,
+  extraPids,
+  freePort,
+  listenerPid,
+  log,
+  rssMB,
+  sleep,
+} from '../lib/proc.mjs';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const HERE = join(ROOT, 'bench/hub');
@@ -49,43 +60,6 @@ const SMALL = Math.min(1000, N);
 const HUBS = opt.hubs.split(',');
 const uname = (i) => `u${String(i).padStart(6, '0')}`;
 
-const children = new Set();
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-function log(msg) {
-  process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-}
-function rssMB(pid) {
-  try {
-    return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
-  } catch {
-    return NaN;
-  }
-}
-function cpuMs(pid) {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
-  } catch {
-    return NaN;
-  }
-}
-function alive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-async function freePort() {
-  return new Promise((r) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => r(p));
-    });
-  });
-}
 function quant(xs, p) {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))] : NaN;
@@ -109,20 +83,6 @@ function startProc(cmd, args, { cwd, env, name }) {
   c.label = name;
   return c;
 }
-const extraPids = new Set(); // proxies started by the hubs (ours to end: this run started those hubs)
-function cleanup() {
-  for (const c of children) {
-    try {
-      c.kill('SIGKILL');
-    } catch {}
-  }
-  for (const pid of extraPids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {}
-  }
-}
-process.on('exit', cleanup);
 process.on('SIGINT', () => {
   cleanup();
   process.exit(130);
@@ -189,7 +149,7 @@ class HubUnderTest {
       );
     } else {
       const args = [
-        join(HERE, 'labhub-start.mjs'),
+        join(ROOT, 'bench/lib/labhub-start.mjs'),
         '--config',
         CONFIG,
         '--port',
@@ -248,13 +208,7 @@ class HubUnderTest {
   }
 
   findProxyPid() {
-    try {
-      const out = execFileSync('ss', ['-ltnpH', `sport = :${this.apiPort}`], { encoding: 'utf8' });
-      const m = /pid=(\d+)/.exec(out);
-      return m ? Number(m[1]) : null;
-    } catch {
-      return null;
-    }
+    return listenerPid(this.apiPort);
   }
 
   async userRoutes() {

@@ -8,14 +8,25 @@
  *
  *   npm run build && node --import tsx bench/kubernetes/run.mjs --servers 100
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startKubeCluster } from '../../test/helpers/kube-cluster.ts';
 import { startKubeNodeAgent } from '../../test/helpers/kube-node-agent.ts';
+import {
+  alive,
+  children,
+  cleanup,
+  cpuMs,
+  extraPids,
+  freePort,
+  listenerPid,
+  log,
+  rssMB,
+  sleep,
+} from '../lib/proc.mjs';
 
 const HERE = import.meta.dirname;
 const ROOT = join(HERE, '..', '..');
@@ -38,54 +49,7 @@ const N = Number(opt.servers);
 const CONC = Number(opt.conc);
 const HUBS = opt.hubs.split(',');
 const uname = (i) => `u${String(i).padStart(5, '0')}`;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const log = (m) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 
-function rssMB(pid) {
-  try {
-    return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
-  } catch {
-    return NaN;
-  }
-}
-/** CPU time (user + system, ms) of a process: robust to other load on a shared machine. */
-function cpuMs(pid) {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
-  } catch {
-    return NaN;
-  }
-}
-function freePort() {
-  return new Promise((r) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => r(p));
-    });
-  });
-}
-function alive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const children = new Set();
-const extraPids = new Set(); // proxies started by the hubs this run started
-function cleanup() {
-  for (const c of children) c.kill('SIGKILL');
-  for (const pid of extraPids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {}
-  }
-}
-process.on('exit', cleanup);
 let shutdown = async () => undefined; // ends the node agent and the cluster once they run
 for (const [sig, code] of [
   ['SIGINT', 130],
@@ -155,7 +119,7 @@ class Hub {
         : [
             process.execPath,
             [
-              join(HERE, 'labhub-start.mjs'),
+              join(ROOT, 'bench/lib/labhub-start.mjs'),
               '--config',
               CONFIG,
               '--port',
@@ -207,12 +171,7 @@ class Hub {
   }
 
   proxyPid() {
-    try {
-      const out = execFileSync('ss', ['-ltnpH', `sport = :${this.apiPort}`], { encoding: 'utf8' });
-      return Number(/pid=(\d+)/.exec(out)?.[1]) || null;
-    } catch {
-      return null;
-    }
+    return listenerPid(this.apiPort);
   }
 
   async userRoutes() {

@@ -7,6 +7,7 @@ import {
   filterServiceModel,
   filterTokenModel,
   filterUserModel,
+  userModelFilter,
 } from './model-filter.js';
 import { expandScopes } from './scopes.js';
 
@@ -199,4 +200,29 @@ test('token model', () => {
   const v = filterTokenModel(t, expandScopes(['tokens!group=x']), groupsOf)!;
   assert.ok(!('token' in v));
   assert.equal(v.id, 'a1');
+});
+
+test('userModelFilter (one listing) gives what filterUserModel gives, key order included', () => {
+  const bob: JsonObject = { ...alice, name: 'bob', groups: ['y'], servers: { '': server('') } };
+  const sets = [
+    ['read:users:name'],
+    ['read:users', 'read:servers'],
+    ['read:servers', 'read:users!group=x'],
+    ['read:servers', 'read:users:activity!user=bob', 'admin:auth_state!user=alice'],
+    ['read:servers', 'admin:server_state!user=bob'],
+    ['read:servers!server=alice/gpu', 'read:users'],
+    ['admin:users', 'admin:servers'],
+    ['read:servers'],
+    ['proxy'],
+  ];
+  for (const raw of sets) {
+    const scopes = expandScopes(raw);
+    const filter = userModelFilter(scopes, groupsOf);
+    for (const m of [alice, bob])
+      assert.equal(
+        JSON.stringify(filter(m)),
+        JSON.stringify(filterUserModel(m, scopes, groupsOf)),
+        `${raw.join(' ')} / ${String(m.name)}`,
+      );
+  }
 });

@@ -164,6 +164,54 @@ export function filterUserModel(
   return out;
 }
 
+/**
+ * {@link filterUserModel} for the many users of one listing under one scope set: what the
+ * scopes reveal of every user (a key one of whose scopes is held unfiltered) and what they can
+ * never reveal (none held) is worked out once; only filtered scopes are checked per user. Same
+ * result as `filterUserModel(model, scopes, groupsOf)` for each model.
+ */
+export function userModelFilter(
+  scopes: Held,
+  groupsOf: GroupsOfUser,
+): (model: JsonObject) => JsonObject | null {
+  const parsed = scopes instanceof Map ? scopes : parseScopeSet(scopes);
+  const heldAll = (anyOf: readonly string[]) => anyOf.some((s) => parsed.get(s) === 'all');
+  const heldSome = (anyOf: readonly string[]) => anyOf.some((s) => parsed.has(s));
+  // Unfiltered read:servers shows every user and every server: the general path is only needed
+  // for the user model's keys when some of them are filtered.
+  if (!heldAll(['read:servers'])) return (model) => filterUserModel(model, parsed, groupsOf);
+  const keys = Object.entries(USER_MODEL_KEYS)
+    .filter(([, anyOf]) => heldSome(anyOf))
+    .map(([key, anyOf]) => ({ key, anyOf, always: heldAll(anyOf) }));
+  return (model) => {
+    const name = typeof model.name === 'string' ? model.name : '';
+    const resource = { user: name };
+    const out: JsonObject = { kind: 'user', name: model.name ?? null };
+    for (const { key, anyOf, always } of keys)
+      if (key in model && (always || revealing(parsed, anyOf, resource, groupsOf)))
+        out[key] = model[key]!;
+    const servers = model.servers;
+    if (servers && typeof servers === 'object' && !Array.isArray(servers)) {
+      const kept: JsonObject = {};
+      for (const [sname, smodel] of Object.entries(servers)) {
+        if (!smodel || typeof smodel !== 'object' || Array.isArray(smodel)) continue;
+        const f = filterServerModel(
+          { ...smodel, name: (smodel as JsonObject).name ?? sname },
+          name,
+          parsed,
+          groupsOf,
+        );
+        if (f) {
+          if (!('name' in (smodel as JsonObject))) delete f.name;
+          kept[sname] = f;
+        }
+      }
+      out.servers = kept;
+    }
+    return out;
+  };
+}
+
 /** Filters a Group model: `read:groups` → kind/name/properties/users, `read:groups:name` → kind/name, `read:roles:groups` → roles. */
 export function filterGroupModel(
   model: JsonObject,

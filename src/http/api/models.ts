@@ -3,12 +3,26 @@ import type { JsonObject } from '../../util/json.js';
 import type { ServerRecord, User } from '../../db/index.js';
 import { pyQuote } from '../../util/py-quote.js';
 
+/**
+ * Timestamps already formatted, by epoch milliseconds: a listing shows the same `created` and
+ * `last_activity` values request after request, and `toISOString` was a measurable part of a
+ * 200-user page. Bounded: emptied when full.
+ */
+const formatted = new Map<number, string>();
+const FORMATTED_MAX = 8192;
+
 /** JupyterHub's timestamp form: UTC ISO-8601 with Z; null when unknown. */
 export function ts(d: Date | null | undefined): string | null {
   if (!d) return null;
+  const ms = d.getTime();
+  let out = formatted.get(ms);
+  if (out !== undefined) return out;
   // Microseconds like Python's isoformat: `…T03:04:05.123Z` → `…T03:04:05.123000Z`.
   const iso = d.toISOString();
-  return iso.charAt(iso.length - 5) === '.' ? `${iso.slice(0, -1)}000Z` : iso;
+  out = iso.charAt(iso.length - 5) === '.' ? `${iso.slice(0, -1)}000Z` : iso;
+  if (formatted.size >= FORMATTED_MAX) formatted.clear();
+  formatted.set(ms, out);
+  return out;
 }
 
 /** The Server model (§4.3) in wire shape. */

@@ -2,9 +2,8 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { HubContext } from '../../core/context.js';
 import type { JsonObject } from '../../util/json.js';
-import { filterUserModel } from '../../core/rbac/model-filter.js';
+import { userModelFilter } from '../../core/rbac/model-filter.js';
 import { mayModifyAdmin } from '../../core/rbac/scopes.js';
-import { parseScopeSet } from '../../core/rbac/scopes-access.js';
 import type { Principal } from '../../core/rbac/permissions.js';
 import type { User, UserSort } from '../../db/index.js';
 import type { UserChanges } from '../../core/users.js';
@@ -86,10 +85,8 @@ export function userRoutes(ctx: HubContext): AnyRoute[] {
       const byName = new Map(models.map((m) => [m.user.name, groups.get(m.user.id) ?? []]));
       groupsOf = (name) => byName.get(name) ?? [];
     } else groupsOf = await ctx.permissions.groupsOf(models.map((m) => m.user.name));
-    const parsed = parseScopeSet(p.scopes); // once per request, not once per user
-    return models
-      .map((m) => filterUserModel(m.model, parsed, groupsOf))
-      .filter((m): m is JsonObject => m !== null);
+    const filter = userModelFilter(p.scopes, groupsOf); // once per request, not once per user
+    return models.map((m) => filter(m.model)).filter((m): m is JsonObject => m !== null);
   };
 
   const list = route({

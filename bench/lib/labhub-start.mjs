@@ -1,14 +1,18 @@
 #!/usr/bin/env node
 // Starts labhub (dist/, `npm run build` first) like `node bin/labhub.js --config FILE --port P
-// --hub-port H` does, plus the one per-hub setting the CLI has no flag for: the proxy API URL
-// (ConfigurableHTTPProxy.api_url), and optionally the proxy command. Used by run.mjs so both hubs
-// read the same jupyterhub_config.py and differ only in command-line overrides.
+// --hub-port H` does, plus the per-hub settings the CLI has no flag for: the proxy API URL
+// (ConfigurableHTTPProxy.api_url), optionally the proxy command and the Kubernetes namespace.
+// Used by the benchmarks (bench/hub, bench/kubernetes, bench/auth) so both hubs read the same
+// jupyterhub_config.py and differ only in command-line overrides.
 //
-//   node bench/hub/labhub-start.mjs --config F --port P --hub-port H --proxy-api-url URL [--proxy-command CMD]
+//   node bench/lib/labhub-start.mjs --config F --port P --hub-port H --proxy-api-url URL
+//                                   [--proxy-command CMD] [--namespace NS] [--log-level L]
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../../dist/config/index.js';
-import { Hub } from '../../dist/hub.js';
-import { createLogger } from '../../dist/log.js';
+// As bin/labhub.js: the V8 heap settings before the hub's modules are loaded.
+import '../../dist/cli/v8-heap.js';
+const { loadConfig } = await import('../../dist/config/index.js');
+const { Hub } = await import('../../dist/hub.js');
+const { createLogger } = await import('../../dist/log.js');
 
 const { values } = parseArgs({
   options: {
@@ -17,6 +21,7 @@ const { values } = parseArgs({
     'hub-port': { type: 'string' },
     'proxy-api-url': { type: 'string' },
     'proxy-command': { type: 'string' },
+    namespace: { type: 'string' },
     'log-level': { type: 'string', default: 'info' },
   },
 });
@@ -25,6 +30,7 @@ if (values.port) overrides.JupyterHub.port = Number(values.port);
 if (values['hub-port']) overrides.JupyterHub.hub_port = Number(values['hub-port']);
 if (values['proxy-api-url']) overrides.ConfigurableHTTPProxy.api_url = values['proxy-api-url'];
 if (values['proxy-command']) overrides.ConfigurableHTTPProxy.command = [values['proxy-command']];
+if (values.namespace) overrides.KubeSpawner = { namespace: values.namespace };
 const log = createLogger({ level: values['log-level'] });
 const hub = new Hub({ loaded: loadConfig({ file: values.config, overrides }), log });
 await hub.start();
