@@ -248,30 +248,13 @@ export class OAuthClient {
           `userdata_from_id_token is set, but the token response from ${this.where} has no id_token (is "openid" in scope?)`,
         );
     } else {
-      const url = config.serverMetadata().userinfo_endpoint;
-      if (!url)
-        throw oauthError(
-          500,
-          `The hub's login is not configured completely. Tell the hub's administrator.`,
-          'No userdata_url (and no userinfo_endpoint in the discovery document), and userdata_from_id_token is false',
+      const u = await this.userinfo(tokens.access_token);
+      if (u === 'unauthorized')
+        throw this.translate(
+          new Error('the user-info endpoint refused the new access token'),
+          'reading the user data',
         );
-      try {
-        const res = await oidc.fetchProtectedResource(
-          config,
-          tokens.access_token,
-          new URL(url),
-          'GET',
-          undefined,
-          new Headers({ Accept: 'application/json' }),
-        );
-        if (!res.ok) throw new Error(`HTTP ${res.status} from ${url}`);
-        const v: unknown = await res.json();
-        if (!v || typeof v !== 'object' || Array.isArray(v))
-          throw new Error(`${url} did not answer with a JSON object`);
-        userdata = v as JsonObject;
-      } catch (e) {
-        throw this.translate(e, 'reading the user data');
-      }
+      userdata = u;
       // OpenID Connect Core 5.3.2: the user-info `sub` must be the ID token's.
       if (verified && userdata.sub !== undefined && userdata.sub !== verified.sub)
         throw oauthError(
@@ -281,6 +264,41 @@ export class OAuthClient {
         );
     }
     return { tokens: tokenJson, userdata };
+  }
+
+  /**
+   * The user data from the user-info endpoint (userdata_url) with this access token, or
+   * `unauthorized` when the provider refuses the token (expired or revoked). Throws HubError
+   * for anything else.
+   */
+  async userinfo(accessToken: string): Promise<JsonObject | 'unauthorized'> {
+    const config = await this.configuration();
+    const url = config.serverMetadata().userinfo_endpoint;
+    if (!url)
+      throw oauthError(
+        500,
+        `The hub's login is not configured completely. Tell the hub's administrator.`,
+        'No userdata_url (and no userinfo_endpoint in the discovery document), and userdata_from_id_token is false',
+      );
+    try {
+      const res = await oidc.fetchProtectedResource(
+        config,
+        accessToken,
+        new URL(url),
+        'GET',
+        undefined,
+        new Headers({ Accept: 'application/json' }),
+      );
+      if (res.status === 401 || res.status === 403) return 'unauthorized';
+      if (!res.ok) throw new Error(`HTTP ${res.status} from ${url}`);
+      const v: unknown = await res.json();
+      if (!v || typeof v !== 'object' || Array.isArray(v))
+        throw new Error(`${url} did not answer with a JSON object`);
+      return v as JsonObject;
+    } catch (e) {
+      if (e instanceof oidc.WWWAuthenticateChallengeError) return 'unauthorized';
+      throw this.translate(e, 'reading the user data');
+    }
   }
 
   /** GET a provider API URL with the access token: the status and the JSON body (null if none). */
@@ -308,8 +326,11 @@ export class OAuthClient {
     }
   }
 
-  /** Refresh the tokens; null when the provider refuses the refresh token (log in again). */
-  async refresh(refreshToken: string): Promise<JsonObject | null> {
+  /**
+   * Refresh the tokens (an ID token in the answer is verified for OpenID Connect: its claims
+   * are returned); null when the provider refuses the refresh token (log in again).
+   */
+  async refresh(refreshToken: string): Promise<{ tokens: JsonObject; claims?: JsonObject } | null> {
     const config = await this.configuration();
     try {
       const t = await oidc.refreshTokenGrant(
@@ -322,7 +343,8 @@ export class OAuthClient {
         json.id_token = json[MOVED];
         delete json[MOVED];
       }
-      return json;
+      const claims = this.isOidc ? (t.claims() as JsonObject | undefined) : undefined;
+      return { tokens: json, ...(claims ? { claims } : {}) };
     } catch (e) {
       if (e instanceof oidc.ResponseBodyError && e.status < 500) return null;
       throw this.translate(e, 'the token refresh');
