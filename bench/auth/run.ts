@@ -4,7 +4,7 @@
 // (test/auth/ldap/slapd.ts), both hubs reading the same jupyterhub_config_*.py.
 //
 //   npm run build
-//   node --import tsx bench/auth/run.ts [--seconds 20] [--clients 4] [--hubs labhub,jupyterhub] [--flows oidc,ldap]
+//   node --import tsx bench/auth/run.ts [--seconds 20] [--clients 4] [--hubs labhub,jupyterhub] [--flows oidc,ldap] [--cpu-prof-dir DIR]
 //
 // .venv-authbench is built from python/requirements-authbench.txt when missing (pip, about a minute).
 //
@@ -44,11 +44,18 @@ const { values: opt } = parseArgs({
     clients: { type: 'string', default: '4' },
     hubs: { type: 'string', default: 'labhub,jupyterhub' },
     flows: { type: 'string', default: 'oidc,ldap' },
+    /** Write a CPU profile of the labhub process here (node --cpu-prof; /work/tools/prof.py reads it). */
+    'cpu-prof-dir': { type: 'string' },
   },
 });
 const SECONDS = Number(opt.seconds);
 const CLIENTS = Number(opt.clients);
-const HUBS = opt.hubs.split(',') as ('labhub' | 'jupyterhub')[];
+/**
+ * `labhub`, `jupyterhub`, or `labhub@DIR`: labhub built in another checkout DIR (its
+ * bench/hub/labhub-start.mjs and dist/), e.g. the commit before a change, measured in the same run.
+ */
+type HubKind = 'labhub' | 'jupyterhub' | `labhub@${string}`;
+const HUBS = opt.hubs.split(',') as HubKind[];
 const FLOWS = opt.flows.split(',') as ('oidc' | 'ldap')[];
 const TICK = 100; // USER_HZ on Linux
 
@@ -92,12 +99,13 @@ interface RunningHub {
 }
 
 async function startHub(
-  kind: 'labhub' | 'jupyterhub',
+  kind: HubKind,
   config: string,
   env: Record<string, string>,
   hubPort: number,
 ): Promise<RunningHub> {
-  const dir = mkdtempSync(join(tmpdir(), `labhub-authbench-${kind}-`));
+  const dir = mkdtempSync(join(tmpdir(), `labhub-authbench-${kind.split('@')[0]}-`));
+  const labhubRoot = kind.startsWith('labhub@') ? kind.slice('labhub@'.length) : ROOT;
   const [port, apiPort] = [await freePort(), await freePort()];
   const common = { CONFIGPROXY_AUTH_TOKEN: 'authbench-proxy-token', ...env };
   const proc =
@@ -120,7 +128,8 @@ async function startHub(
       : spawn(
           process.execPath,
           [
-            join(ROOT, 'bench/hub/labhub-start.mjs'),
+            ...(opt['cpu-prof-dir'] ? ['--cpu-prof', `--cpu-prof-dir=${opt['cpu-prof-dir']}`] : []),
+            join(labhubRoot, 'bench/hub/labhub-start.mjs'),
             '--config',
             config,
             '--port',
@@ -264,7 +273,8 @@ if (!existsSync(join(ROOT, 'dist/hub.js'))) {
 const ACCOUNTS = Array.from({ length: 20 }, (_, i) => `user${i}`);
 const LDAP_USERS = ['alice', 'bob', 'carol'];
 const results: Record<string, Partial<Record<string, Result>>> = {};
-const hubPorts = { labhub: await freePort(), jupyterhub: await freePort() };
+const hubPorts: Record<string, number> = {};
+for (const h of HUBS) hubPorts[h] = await freePort();
 const work = mkdtempSync(join(tmpdir(), 'labhub-authbench-'));
 const load0 = loadavg()[0]!;
 

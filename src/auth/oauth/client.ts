@@ -5,6 +5,7 @@
  * endpoint or the ID token, refresh, and the end-session URL. Constructors do no I/O: the
  * provider's metadata is fetched at the first login.
  */
+import { createHash } from 'node:crypto';
 import type * as Oidc from 'openid-client';
 import { Agent } from 'undici';
 import { HubError, isHubError } from '../../errors.js';
@@ -179,7 +180,7 @@ export class OAuthClient {
       ...this.o.extra_authorize_params,
       redirect_uri: callbackUrl,
       response_type: 'code',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge: pkceChallenge(verifier),
       code_challenge_method: 'S256',
       state,
       ...(nonce ? { nonce } : {}),
@@ -391,6 +392,16 @@ export class OAuthClient {
       e,
     );
   }
+}
+
+/**
+ * The PKCE S256 challenge of a verifier (RFC 7636 4.2: BASE64URL(SHA256(ASCII(verifier)))), as
+ * openid-client's calculatePKCECodeChallenge computes it, but synchronously with node:crypto:
+ * its WebCrypto digest (a thread-pool job and promises) was the largest single cost of
+ * /hub/oauth_login.
+ */
+export function pkceChallenge(verifier: string): string {
+  return createHash('sha256').update(verifier, 'ascii').digest('base64url');
 }
 
 function stringParams(p: Record<string, unknown>): Record<string, string> {
