@@ -11,6 +11,7 @@ import { Agent } from 'undici';
 import { HubError, isHubError } from '../../errors.js';
 import type { JsonObject } from '../../util/json.js';
 import { unverifiedJwtPayload } from './claims.js';
+import { undiciFetch } from './transport.js';
 
 /**
  * openid-client, loaded with the first provider configuration (every use below comes after
@@ -91,17 +92,13 @@ export class OAuthClient {
       : oidc.ClientSecretPost(this.o.client_secret);
   }
 
-  private fetchImpl(): Oidc.CustomFetch | undefined {
-    const agent = this.insecureAgent;
-    const moveIdToken = !this.isOidc;
+  private fetchImpl(): Oidc.CustomFetch {
+    const send = undiciFetch(this.insecureAgent ?? undefined);
+    if (this.isOidc) return send;
     const tokenUrl = this.o.token_url;
-    if (!agent && !moveIdToken) return undefined;
     return async (url, options) => {
-      const res = await fetch(url, {
-        ...(options as RequestInit),
-        ...(agent ? { dispatcher: agent } : {}),
-      } as RequestInit);
-      if (!moveIdToken || url !== tokenUrl || !res.ok) return res;
+      const res = await send(url, options);
+      if (url !== tokenUrl || !res.ok) return res;
       // Plain OAuth 2 (GenericOAuthenticator): an ID token in the token response is not verified
       // (there is no issuer to check it against, as in OAuthenticator); it is kept aside for
       // userdata_from_id_token and as the logout hint, so openid-client does not reject it.
@@ -112,10 +109,10 @@ export class OAuthClient {
       } catch {
         return new Response(text, { status: res.status, headers: res.headers });
       }
-      if (typeof body[UNVERIFIED_ID_TOKEN] === 'string') {
-        body[MOVED] = body[UNVERIFIED_ID_TOKEN];
-        delete body[UNVERIFIED_ID_TOKEN];
-      }
+      if (typeof body[UNVERIFIED_ID_TOKEN] !== 'string')
+        return new Response(text, { status: res.status, headers: res.headers });
+      body[MOVED] = body[UNVERIFIED_ID_TOKEN];
+      delete body[UNVERIFIED_ID_TOKEN];
       const headers = new Headers(res.headers);
       headers.delete('content-length');
       headers.delete('content-encoding');
