@@ -53,6 +53,7 @@ const CLIENTS = Number(opt.clients);
 /**
  * `labhub`, `jupyterhub`, or `labhub@DIR`: labhub built in another checkout DIR (its
  * bench/hub/labhub-start.mjs and dist/), e.g. the commit before a change, measured in the same run.
+ * A hub named more than once is measured in each place and its rounds are summed.
  */
 type HubKind = 'labhub' | 'jupyterhub' | `labhub@${string}`;
 const HUBS = opt.hubs.split(',') as HubKind[];
@@ -223,6 +224,25 @@ interface Result {
   failed: number;
   perSecond: number;
   cpuMsPerLogin: number;
+  secs: number;
+  cpuMs: number;
+}
+
+/** A hub named twice in --hubs (interleaved rounds on a busy machine): the rounds summed. */
+function merge(a: Result | undefined, b: Result): Result {
+  if (!a) return b;
+  const logins = a.logins + b.logins;
+  const failed = a.failed + b.failed;
+  const secs = a.secs + b.secs;
+  const cpuMs = a.cpuMs + b.cpuMs;
+  return {
+    logins,
+    failed,
+    secs,
+    cpuMs,
+    perSecond: logins / secs,
+    cpuMsPerLogin: cpuMs / Math.max(1, logins + failed),
+  };
 }
 
 async function measure(pid: number, login: (i: number) => Promise<boolean>): Promise<Result> {
@@ -249,6 +269,8 @@ async function measure(pid: number, login: (i: number) => Promise<boolean>): Pro
     failed,
     perSecond: logins / secs,
     cpuMsPerLogin: cpu / Math.max(1, logins + failed),
+    secs,
+    cpuMs: cpu,
   };
 }
 
@@ -300,8 +322,12 @@ try {
           hubPorts[kind],
         );
         try {
-          (results[kind] ??= {}).oidc = await measure(hub.proc.pid!, (i) =>
-            oidcLogin(hub.base, idp, ACCOUNTS[i % ACCOUNTS.length]!),
+          const r = (results[kind] ??= {});
+          r.oidc = merge(
+            r.oidc,
+            await measure(hub.proc.pid!, (i) =>
+              oidcLogin(hub.base, idp, ACCOUNTS[i % ACCOUNTS.length]!),
+            ),
           );
         } catch (e) {
           console.error(`${kind} oidc: ${(e as Error).message}\n${hub.tail()}`);
@@ -322,8 +348,12 @@ try {
       for (const kind of HUBS) {
         const hub = await startHub(kind, config, {}, hubPorts[kind]);
         try {
-          (results[kind] ??= {}).ldap = await measure(hub.proc.pid!, (i) =>
-            ldapLogin(hub.base, LDAP_USERS[i % LDAP_USERS.length]!),
+          const r = (results[kind] ??= {});
+          r.ldap = merge(
+            r.ldap,
+            await measure(hub.proc.pid!, (i) =>
+              ldapLogin(hub.base, LDAP_USERS[i % LDAP_USERS.length]!),
+            ),
           );
         } catch (e) {
           console.error(`${kind} ldap: ${(e as Error).message}\n${hub.tail()}`);
@@ -346,7 +376,7 @@ console.log(
 console.log('| flow | hub | logins/s | hub CPU ms per login attempt | failed attempts |');
 console.log('|---|---|---|---|---|');
 for (const flow of FLOWS)
-  for (const kind of HUBS) {
+  for (const kind of new Set(HUBS)) {
     const r = results[kind]?.[flow];
     console.log(
       `| ${flow} | ${kind} | ${f(r?.perSecond)} | ${f(r?.cpuMsPerLogin)} | ${r?.failed ?? '-'} |`,
