@@ -11,7 +11,7 @@ import { Agent } from 'undici';
 import { HubError, isHubError } from '../../errors.js';
 import type { JsonObject } from '../../util/json.js';
 import { unverifiedJwtPayload } from './claims.js';
-import { undiciFetch } from './transport.js';
+import { renameInTokenResponse, undiciFetch } from './transport.js';
 
 /**
  * openid-client, loaded with the first provider configuration (every use below comes after
@@ -94,30 +94,12 @@ export class OAuthClient {
 
   private fetchImpl(): Oidc.CustomFetch {
     const send = undiciFetch(this.insecureAgent ?? undefined);
-    if (this.isOidc) return send;
-    const tokenUrl = this.o.token_url;
-    return async (url, options) => {
-      const res = await send(url, options);
-      if (url !== tokenUrl || !res.ok) return res;
-      // Plain OAuth 2 (GenericOAuthenticator): an ID token in the token response is not verified
-      // (there is no issuer to check it against, as in OAuthenticator); it is kept aside for
-      // userdata_from_id_token and as the logout hint, so openid-client does not reject it.
-      const text = await res.text();
-      let body: Record<string, unknown>;
-      try {
-        body = JSON.parse(text) as Record<string, unknown>;
-      } catch {
-        return new Response(text, { status: res.status, headers: res.headers });
-      }
-      if (typeof body[UNVERIFIED_ID_TOKEN] !== 'string')
-        return new Response(text, { status: res.status, headers: res.headers });
-      body[MOVED] = body[UNVERIFIED_ID_TOKEN];
-      delete body[UNVERIFIED_ID_TOKEN];
-      const headers = new Headers(res.headers);
-      headers.delete('content-length');
-      headers.delete('content-encoding');
-      return new Response(JSON.stringify(body), { status: res.status, headers });
-    };
+    // Plain OAuth 2 (GenericOAuthenticator): an ID token in the token response is not verified
+    // (there is no issuer to check it against, as in OAuthenticator); it is kept aside for
+    // userdata_from_id_token and as the logout hint, so openid-client does not reject it.
+    return this.isOidc
+      ? send
+      : renameInTokenResponse(send, this.o.token_url, UNVERIFIED_ID_TOKEN, MOVED);
   }
 
   private async build(): Promise<Oidc.Configuration> {

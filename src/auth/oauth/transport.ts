@@ -48,3 +48,34 @@ export function undiciFetch(dispatcher?: Dispatcher): Oidc.CustomFetch {
     });
   };
 }
+
+/**
+ * `send`, with the field `from` of a successful JSON answer of `tokenUrl` renamed to `to` (so
+ * openid-client does not see it).
+ */
+export function renameInTokenResponse(
+  send: Oidc.CustomFetch,
+  tokenUrl: string,
+  from: string,
+  to: string,
+): Oidc.CustomFetch {
+  return async (url, options) => {
+    const res = await send(url, options);
+    if (url !== tokenUrl || !res.ok) return res;
+    const text = await res.text();
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return new Response(text, { status: res.status, headers: res.headers });
+    }
+    if (typeof body[from] !== 'string')
+      return new Response(text, { status: res.status, headers: res.headers });
+    body[to] = body[from];
+    delete body[from];
+    const headers = new Headers(res.headers);
+    headers.delete('content-length');
+    headers.delete('content-encoding');
+    return new Response(JSON.stringify(body), { status: res.status, headers });
+  };
+}
