@@ -51,7 +51,7 @@ export interface HubOptions {
   cwd?: string;
   /** Preloaded config (tests). */
   loaded?: LoadedConfig;
-  /** The usage accounting's clock (tests move it; default: the system clock). */
+  /** The clock of the usage accounting and of auth_refresh_age (tests move it; default: the system clock). */
   clock?: Clock;
 }
 
@@ -168,6 +168,7 @@ export class Hub {
     // On PostgreSQL (where several replicas may serve) failed logins are counted in the database.
     const login = await setUpLogin(authDef, settings, store, log, metrics, {
       sharedLimits: target.kind === 'postgres',
+      now: () => (this.opts.clock ?? systemClock).now().getTime(),
     });
 
     const spawnerDef = await resolveSpawner(settings.spawnerClass, { baseDir: this.opts.cwd });

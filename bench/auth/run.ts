@@ -4,7 +4,7 @@
 // (test/auth/ldap/slapd.ts), both hubs reading the same jupyterhub_config_*.py.
 //
 //   npm run build
-//   node --import tsx bench/auth/run.ts [--seconds 20] [--clients 4] [--hubs labhub,jupyterhub] [--flows oidc,ldap]
+//   node --import tsx bench/auth/run.ts [--seconds 20] [--clients 4] [--hubs labhub,jupyterhub] [--flows oidc,ldap] [--cpu-prof-dir DIR]
 //
 // .venv-authbench is built from python/requirements-authbench.txt when missing (pip, about a minute).
 //
@@ -44,11 +44,19 @@ const { values: opt } = parseArgs({
     clients: { type: 'string', default: '4' },
     hubs: { type: 'string', default: 'labhub,jupyterhub' },
     flows: { type: 'string', default: 'oidc,ldap' },
+    /** Write a CPU profile of the labhub process here (node --cpu-prof; /work/tools/prof.py reads it). */
+    'cpu-prof-dir': { type: 'string' },
   },
 });
 const SECONDS = Number(opt.seconds);
 const CLIENTS = Number(opt.clients);
-const HUBS = opt.hubs.split(',') as ('labhub' | 'jupyterhub')[];
+/**
+ * `labhub`, `jupyterhub`, or `labhub@DIR`: labhub built in another checkout DIR (its
+ * bench/hub/labhub-start.mjs and dist/), e.g. the commit before a change, measured in the same run.
+ * A hub named more than once is measured in each place and its rounds are summed.
+ */
+type HubKind = 'labhub' | 'jupyterhub' | `labhub@${string}`;
+const HUBS = opt.hubs.split(',') as HubKind[];
 const FLOWS = opt.flows.split(',') as ('oidc' | 'ldap')[];
 const TICK = 100; // USER_HZ on Linux
 
@@ -91,13 +99,20 @@ interface RunningHub {
   tail: () => string;
 }
 
+/** labhub's start script in a labhub tree (bench/lib since round 3; bench/hub in older builds). */
+function startScript(root: string): string {
+  const lib = join(root, 'bench/lib/labhub-start.mjs');
+  return existsSync(lib) ? lib : join(root, 'bench/hub/labhub-start.mjs');
+}
+
 async function startHub(
-  kind: 'labhub' | 'jupyterhub',
+  kind: HubKind,
   config: string,
   env: Record<string, string>,
   hubPort: number,
 ): Promise<RunningHub> {
-  const dir = mkdtempSync(join(tmpdir(), `labhub-authbench-${kind}-`));
+  const dir = mkdtempSync(join(tmpdir(), `labhub-authbench-${kind.split('@')[0]}-`));
+  const labhubRoot = kind.startsWith('labhub@') ? kind.slice('labhub@'.length) : ROOT;
   const [port, apiPort] = [await freePort(), await freePort()];
   const common = { CONFIGPROXY_AUTH_TOKEN: 'authbench-proxy-token', ...env };
   const proc =
@@ -120,7 +135,8 @@ async function startHub(
       : spawn(
           process.execPath,
           [
-            join(ROOT, 'bench/lib/labhub-start.mjs'),
+            ...(opt['cpu-prof-dir'] ? ['--cpu-prof', `--cpu-prof-dir=${opt['cpu-prof-dir']}`] : []),
+            startScript(labhubRoot),
             '--config',
             config,
             '--port',
@@ -214,6 +230,25 @@ interface Result {
   failed: number;
   perSecond: number;
   cpuMsPerLogin: number;
+  secs: number;
+  cpuMs: number;
+}
+
+/** A hub named twice in --hubs (interleaved rounds on a busy machine): the rounds summed. */
+function merge(a: Result | undefined, b: Result): Result {
+  if (!a) return b;
+  const logins = a.logins + b.logins;
+  const failed = a.failed + b.failed;
+  const secs = a.secs + b.secs;
+  const cpuMs = a.cpuMs + b.cpuMs;
+  return {
+    logins,
+    failed,
+    secs,
+    cpuMs,
+    perSecond: logins / secs,
+    cpuMsPerLogin: cpuMs / Math.max(1, logins + failed),
+  };
 }
 
 async function measure(pid: number, login: (i: number) => Promise<boolean>): Promise<Result> {
@@ -240,6 +275,8 @@ async function measure(pid: number, login: (i: number) => Promise<boolean>): Pro
     failed,
     perSecond: logins / secs,
     cpuMsPerLogin: cpu / Math.max(1, logins + failed),
+    secs,
+    cpuMs: cpu,
   };
 }
 
@@ -264,7 +301,8 @@ if (!existsSync(join(ROOT, 'dist/hub.js'))) {
 const ACCOUNTS = Array.from({ length: 20 }, (_, i) => `user${i}`);
 const LDAP_USERS = ['alice', 'bob', 'carol'];
 const results: Record<string, Partial<Record<string, Result>>> = {};
-const hubPorts = { labhub: await freePort(), jupyterhub: await freePort() };
+const hubPorts: Record<string, number> = {};
+for (const h of HUBS) hubPorts[h] = await freePort();
 const work = mkdtempSync(join(tmpdir(), 'labhub-authbench-'));
 const load0 = loadavg()[0]!;
 
@@ -290,8 +328,12 @@ try {
           hubPorts[kind],
         );
         try {
-          (results[kind] ??= {}).oidc = await measure(hub.proc.pid!, (i) =>
-            oidcLogin(hub.base, idp, ACCOUNTS[i % ACCOUNTS.length]!),
+          const r = (results[kind] ??= {});
+          r.oidc = merge(
+            r.oidc,
+            await measure(hub.proc.pid!, (i) =>
+              oidcLogin(hub.base, idp, ACCOUNTS[i % ACCOUNTS.length]!),
+            ),
           );
         } catch (e) {
           console.error(`${kind} oidc: ${(e as Error).message}\n${hub.tail()}`);
@@ -312,8 +354,12 @@ try {
       for (const kind of HUBS) {
         const hub = await startHub(kind, config, {}, hubPorts[kind]);
         try {
-          (results[kind] ??= {}).ldap = await measure(hub.proc.pid!, (i) =>
-            ldapLogin(hub.base, LDAP_USERS[i % LDAP_USERS.length]!),
+          const r = (results[kind] ??= {});
+          r.ldap = merge(
+            r.ldap,
+            await measure(hub.proc.pid!, (i) =>
+              ldapLogin(hub.base, LDAP_USERS[i % LDAP_USERS.length]!),
+            ),
           );
         } catch (e) {
           console.error(`${kind} ldap: ${(e as Error).message}\n${hub.tail()}`);
@@ -336,7 +382,7 @@ console.log(
 console.log('| flow | hub | logins/s | hub CPU ms per login attempt | failed attempts |');
 console.log('|---|---|---|---|---|');
 for (const flow of FLOWS)
-  for (const kind of HUBS) {
+  for (const kind of new Set(HUBS)) {
     const r = results[kind]?.[flow];
     console.log(
       `| ${flow} | ${kind} | ${f(r?.perSecond)} | ${f(r?.cpuMsPerLogin)} | ${r?.failed ?? '-'} |`,

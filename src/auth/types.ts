@@ -119,14 +119,17 @@ export interface Authenticator {
    */
   readonly redirectLogins?: readonly (RedirectLogin & { key: string })[];
   /**
-   * Called before a server starts when the authenticator asks for it (`refresh_pre_spawn`) with
-   * the user's decrypted auth_state: `unchanged` (still valid), a new result (tokens refreshed;
-   * its authState is stored) or `expired` (the person must log in again). Never throws for an
-   * expired login; throws HubError LABHUB_ERR_INTERNAL when the provider cannot be reached.
+   * Refresh a login (JupyterHub's refresh_user), with the user's decrypted auth_state: on
+   * requests once auth_refresh_age has passed, and before a server starts (`refresh_pre_spawn`).
+   * `age` is auth_refresh_age: a token that expires within it is renewed now. Returns
+   * `unchanged` (nothing to refresh), a new result (tokens renewed and/or user data read again;
+   * the hub stores it like a login's) or `expired` (the person must log in again). Never throws
+   * for an expired login; throws HubError when the provider cannot be reached.
    */
   refreshUser?(
     name: string,
     authState: JsonObject | null,
+    opts?: { age: number },
   ): Promise<AuthResult | 'unchanged' | 'expired'>;
   /**
    * Environment variables for the user's server from its (decrypted) auth_state, called when a

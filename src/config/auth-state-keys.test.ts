@@ -111,3 +111,31 @@ test('several at once: the keys need an OAuth entry', () => {
     }),
   );
 });
+
+test('auth_refresh_age: any authenticator accepts it (PAM has nothing to refresh); several at once refuse it', () => {
+  const pam = load({
+    JupyterHub: { authenticator_class: 'pam' },
+    Authenticator: { auth_refresh_age: 60 },
+  });
+  assert.equal(traits(pam, 'pam').auth_refresh_age, 60);
+  assert.equal(
+    traits(load({ JupyterHub: { authenticator_class: 'openid' } }), 'openid').auth_refresh_age,
+    300,
+  );
+  const sso = { authenticator_class: 'openid', url_prefix: 'sso', config: { issuer: 'x' } };
+  assert.match(
+    refusal({
+      JupyterHub: { authenticator_class: 'multi' },
+      Authenticator: { auth_refresh_age: 600 },
+      MultiAuthenticator: { authenticators: [sso] },
+    }),
+    /Authenticator\.auth_refresh_age \(labhub\.yaml:4\) .*not available with several authenticators yet/,
+  );
+  assert.doesNotThrow(() =>
+    load({
+      JupyterHub: { authenticator_class: 'multi' },
+      Authenticator: { auth_refresh_age: 0 },
+      MultiAuthenticator: { authenticators: [sso] },
+    }),
+  );
+});

@@ -46,6 +46,18 @@ export function refuseAuthStateKeys(raw: RawConfig, explicit: Explicit): void {
   let chain = chainWithoutAuthState(requested);
   let leaf: string = chain?.at(-1) ?? '';
   if (requested === 'default') leaf = 'the default authenticator (PAM or native)';
+  if (classForId(requested) === 'MultiAuthenticator') {
+    // Refreshing on requests needs to know which entry a user logged in with: not built yet.
+    for (const cls of ['Authenticator', 'MultiAuthenticator'] as const) {
+      const v = explicit[cls]?.auth_refresh_age;
+      if (v === undefined || v === 0) continue;
+      throw new HubError(
+        'LABHUB_ERR_CONFIG',
+        500,
+        `Invalid configuration:\n${cls}.auth_refresh_age${at(raw.get(cls, 'auth_refresh_age') ?? {})} (refreshing the logins' auth state on requests) is not available with several authenticators yet, so it is refused rather than ignored. Remove it (or set it to 0).`,
+      );
+    }
+  }
   if (!chain && classForId(requested) === 'MultiAuthenticator') {
     const entries = (explicit.MultiAuthenticator?.authenticators ?? []) as {
       authenticator_class: string;

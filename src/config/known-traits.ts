@@ -53,7 +53,6 @@ export const UNSUPPORTED_TRAITS: Record<string, readonly string[]> = {
     'active_user_window',
   ],
   Authenticator: [
-    'auth_refresh_age',
     'post_auth_hook',
     'otp_prompt',
     'request_otp',

@@ -52,6 +52,12 @@ export const authenticatorTraits = {
     'bool',
     "The OAuth / OpenID Connect provider's groups become the user's hub groups at each login (missing groups are created; the user leaves hub groups the provider no longer names). Refused with PAM, native, dummy and LDAP.",
   ),
+  auth_refresh_age: t(
+    z.number().int().min(0),
+    300,
+    'int',
+    "Seconds an OAuth / OpenID Connect login's auth_state counts as fresh. On a request (login cookie or API token) of a user whose last refresh is older, the hub refreshes it: an access token that has expired or expires within this age is renewed with the refresh token, the user data and groups are read again (manage_groups), and when that fails the person must log in again (pages: the login page; API: 403). 0 turns it off. Needs enable_auth_state; PAM, native, dummy and LDAP logins have nothing to refresh and are not affected. Not with several authenticators at once.",
+  ),
   refresh_pre_spawn: t(
     z.boolean(),
     false,

@@ -37,7 +37,7 @@ test('recognised JupyterHub settings labhub does not support are warnings, also 
   const raw = fromObject(
     {
       JupyterHub: { subdomain_host: 'x' },
-      PAMAuthenticator: { auth_refresh_age: 5 },
+      PAMAuthenticator: { otp_prompt: 'OTP:' },
       SystemdSpawner: { unit_name_template: 'x' },
     },
     'labhub.yaml',
@@ -48,7 +48,7 @@ test('recognised JupyterHub settings labhub does not support are warnings, also 
     w.map((x) => [x.code, x.key]),
     [
       ['LABHUB_WARN_CONFIG_UNSUPPORTED', 'JupyterHub.subdomain_host'],
-      ['LABHUB_WARN_CONFIG_UNSUPPORTED', 'PAMAuthenticator.auth_refresh_age'],
+      ['LABHUB_WARN_CONFIG_UNSUPPORTED', 'PAMAuthenticator.otp_prompt'],
       ['LABHUB_WARN_CONFIG_UNSUPPORTED', 'SystemdSpawner.unit_name_template'],
     ],
   );

@@ -9,6 +9,7 @@ import { loginRateLimitedError, type LoginRateLimiter } from '../auth/rate-limit
 import { hashPassword, verifyPassword } from '../auth/password-hash.js';
 import { logName } from '../auth/options.js';
 import type { HubMetrics } from '../metrics/hub-metrics.js';
+import { AuthRefresher } from './auth-refresh.js';
 
 export interface LoginServiceDeps {
   authenticator: Authenticator;
@@ -20,6 +21,9 @@ export interface LoginServiceDeps {
   metrics: HubMetrics;
   /** The authenticator's groups of a user (PAM: Linux groups), for allowed_groups/admin_groups. */
   groupsOf?: (name: string) => Promise<string[]>;
+  /** Authenticator.auth_refresh_age in seconds (0: no refresh on requests); default 300. */
+  authRefreshAge?: number;
+  now?: () => number;
 }
 
 /**
@@ -52,7 +56,26 @@ const ticketHash = (ticket: string) => createHash('sha256').update(ticket).diges
  * completes in {@link LoginService.completePasswordChange}.
  */
 export class LoginService {
-  constructor(private readonly d: LoginServiceDeps) {}
+  private readonly refresher: AuthRefresher;
+
+  constructor(private readonly d: LoginServiceDeps) {
+    this.refresher = new AuthRefresher({
+      authenticator: d.authenticator,
+      store: d.store,
+      log: d.log,
+      age: d.authRefreshAge ?? 300,
+      apply: (user, result) => this.applyRefreshed(user, result),
+      now: d.now,
+    });
+  }
+
+  /**
+   * auth_refresh_age: an authenticated request of `user` (cookie or token). Returns the user,
+   * with refreshed auth state when it was due, or null when the person must log in again.
+   */
+  refreshOnRequest(user: User): Promise<User | null> {
+    return this.refresher.onRequest(user);
+  }
 
   get authenticator(): Authenticator {
     return this.d.authenticator;
@@ -181,23 +204,28 @@ export class LoginService {
   async refreshBeforeSpawn(user: User): Promise<void> {
     const auth = this.d.authenticator;
     if (!auth.refreshPreSpawn || !auth.refreshUser) return;
-    const fresh = (await this.d.store.users.byName(user.name)) ?? user;
-    const r = await auth.refreshUser(fresh.name, (fresh.authState ?? null) as JsonObject | null);
-    if (r === 'unchanged') return;
+    const r = await this.refresher.force(user);
+    if (r.kind === 'fresh') return;
     const service = auth.redirectLogin?.label ?? 'the login provider';
-    if (r === 'expired') {
-      this.d.log.info(
-        `${user.name}: the login at ${service} has expired; a new login is needed before a server starts`,
-      );
-      throw new HubError(
-        'LABHUB_ERR_OAUTH_LOGIN',
-        403,
-        `Your login at ${service} has expired. Log out and sign in again to start your server.`,
-      );
-    }
-    if (r.authState && auth.enableAuthState === true)
-      await this.d.store.users.setAuthState(fresh.id, r.authState as Record<string, unknown>);
-    this.d.log.info(`${user.name}: tokens refreshed at ${service} before the server starts`);
+    throw new HubError(
+      'LABHUB_ERR_OAUTH_LOGIN',
+      403,
+      `Your login at ${service} has expired. Log out and sign in again to start your server.`,
+    );
+  }
+
+  /**
+   * A refreshed login (auth_refresh_age, refresh_pre_spawn), stored as a login's would be: the
+   * policy again (a user who may no longer log in must log in again: the reason is returned),
+   * admin, auth_state, groups.
+   */
+  private async applyRefreshed(user: User, result: AuthResult): Promise<User | string> {
+    const decision = await this.d.policy.check(
+      { ...result, name: user.name },
+      { existsInDb: true },
+    );
+    if (!decision.allowed) return decision.reason;
+    return this.update(user, result, decision);
   }
 
   /** The server environment the authenticator derives from the user's auth_state (auth_state_env). */
@@ -230,6 +258,20 @@ export class LoginService {
     const auth = this.d.authenticator;
     let user =
       existing ?? (await this.d.store.users.create(decision.name, { admin: decision.admin }));
+    if (auth.addUser && !existing) await auth.addUser(user.name);
+    user = await this.update(user, result, decision);
+    await this.refresher.loggedIn(user);
+    this.d.log.info({ remoteAddr, via: decision.via }, `User logged in: ${user.name}`);
+    return user;
+  }
+
+  /** What a login (or a refresh) sets on the user: admin from the policy, auth_state, groups. */
+  private async update(
+    user: User,
+    result: AuthResult,
+    decision: Extract<PolicyDecision, { allowed: true }>,
+  ): Promise<User> {
+    const auth = this.d.authenticator;
     if (decision.admin && !user.admin) {
       await this.d.store.users.setAdmin(user.id, true);
       user = { ...user, admin: true };
@@ -243,14 +285,12 @@ export class LoginService {
       await this.d.store.users.setAdmin(user.id, false);
       user = { ...user, admin: false };
     }
-    if (auth.addUser && !existing) await auth.addUser(user.name);
     if (result.authState && auth.enableAuthState === true) {
       await this.d.store.users.setAuthState(user.id, result.authState as Record<string, unknown>);
       user = { ...user, authState: result.authState as Record<string, unknown> };
     }
     if ((result.manageGroups ?? auth.manageGroups) && result.groups)
       await this.syncGroups(user, result.groups);
-    this.d.log.info({ remoteAddr, via: decision.via }, `User logged in: ${user.name}`);
     return user;
   }
 

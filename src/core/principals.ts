@@ -6,7 +6,10 @@
 import type { HubContext } from './context.js';
 import type { Principal } from './rbac/permissions.js';
 
-type Deps = Pick<HubContext, 'store' | 'permissions' | 'services' | 'settings'>;
+type Deps = Pick<HubContext, 'store' | 'permissions' | 'services' | 'settings'> & {
+  /** auth_refresh_age (core/auth-refresh.ts): null = the person must log in again. */
+  login?: Pick<HubContext['login'], 'refreshOnRequest'>;
+};
 
 /** A principal for an API token / OAuth access token, or null if it is unknown or expired. */
 export async function principalFromToken(ctx: Deps, secret: string): Promise<Principal | null> {
@@ -14,7 +17,8 @@ export async function principalFromToken(ctx: Deps, secret: string): Promise<Pri
   if (!token) return null;
   const now = new Date();
   if (token.userId != null) {
-    const user = await ctx.store.users.byId(token.userId);
+    const found = await ctx.store.users.byId(token.userId);
+    const user = found && ctx.login ? await ctx.login.refreshOnRequest(found) : found;
     if (!user) return null;
     const scopes = await ctx.permissions.userTokenScopes(token, user);
     await recordTokenUse(
@@ -72,7 +76,8 @@ export async function principalFromSession(
 ): Promise<Principal | null> {
   const session = await ctx.store.sessions.get(sessionId);
   if (!session) return null;
-  const user = await ctx.store.users.byId(session.userId);
+  const found = await ctx.store.users.byId(session.userId);
+  const user = found && ctx.login ? await ctx.login.refreshOnRequest(found) : found;
   if (!user) return null;
   const scopes = await ctx.permissions.sessionScopes(user);
   return { kind: 'user', name: user.name, user, scopes, token: null, sessionId, via: 'cookie' };

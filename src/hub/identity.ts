@@ -21,7 +21,7 @@ export async function setUpLogin(
   store: Store,
   log: Logger,
   metrics: HubMetrics,
-  o: { sharedLimits: boolean },
+  o: { sharedLimits: boolean; now?: () => number },
 ): Promise<LoginService> {
   const authenticator = createAuthenticator(authDef, settings.authenticatorOptions, {
     log: log.child({ component: 'authenticator' }),
@@ -68,5 +68,7 @@ export async function setUpLogin(
     log,
     metrics,
     groupsOf: authenticator.groupsOf?.bind(authenticator),
+    authRefreshAge: Number(settings.authenticatorOptions.auth_refresh_age ?? 300),
+    now: o.now,
   });
 }

@@ -9,59 +9,21 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { freePort } from '../helpers/ports.js';
-import { startTestHub, type TestHub } from '../helpers/test-hub.js';
-import { startTestProvider, type TestProvider } from '../auth/oauth/test-provider.js';
-import { startStandIn, type StandIn } from '../auth/oauth/stand-in.js';
+import type { TestHub } from '../helpers/test-hub.js';
+import type { TestProvider } from '../auth/oauth/test-provider.js';
+import { startMultiLoginHub, type MultiLoginHub } from '../auth/oauth/multi-hub.js';
 import { checkPage, expectStatus, openPerson, skipWithoutChromium } from './ui.js';
 
+let m: MultiLoginHub;
 let idp: TestProvider;
-let gh: StandIn;
 let hub: TestHub;
 
 before(async () => {
   if (skipWithoutChromium) return;
-  const port = await freePort();
-  idp = await startTestProvider({
-    redirectUris: [`http://127.0.0.1:${port}/hub/sso/oauth_callback`],
-    users: { dora: { preferred_username: 'dora' }, zed: { preferred_username: 'zed' } },
-  });
-  gh = await startStandIn();
-  hub = await startTestHub({
-    config: {
-      JupyterHub: { port, authenticator_class: 'multi' },
-      Authenticator: { allow_all: false, allowed_users: ['dora', 'pat'] },
-      MultiAuthenticator: {
-        authenticators: [
-          {
-            authenticator_class: 'openid',
-            url_prefix: 'sso',
-            config: {
-              issuer: idp.issuer,
-              client_id: idp.clientId,
-              client_secret: idp.clientSecret,
-              scope: ['openid', 'profile'],
-              username_claim: 'preferred_username',
-              login_service: 'Lab SSO',
-            },
-          },
-          {
-            authenticator_class: 'github',
-            url_prefix: 'github',
-            username_prefix: 'github-',
-            config: { github_url: gh.url, client_id: gh.clientId, client_secret: gh.clientSecret },
-          },
-          { authenticator_class: 'dummy', config: { password: 'pw' } },
-        ],
-      },
-    },
-  });
+  m = await startMultiLoginHub();
+  ({ idp, hub } = m);
 });
-after(async () => {
-  await hub?.stop();
-  await idp?.close();
-  await gh?.close();
-});
+after(() => m?.close());
 
 for (const lang of ['en', 'zh'] as const) {
   test(

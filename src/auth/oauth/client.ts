@@ -5,11 +5,13 @@
  * endpoint or the ID token, refresh, and the end-session URL. Constructors do no I/O: the
  * provider's metadata is fetched at the first login.
  */
+import { createHash } from 'node:crypto';
 import type * as Oidc from 'openid-client';
 import { Agent } from 'undici';
 import { HubError, isHubError } from '../../errors.js';
 import type { JsonObject } from '../../util/json.js';
 import { unverifiedJwtPayload } from './claims.js';
+import { renameInTokenResponse, undiciFetch } from './transport.js';
 
 /**
  * openid-client, loaded with the first provider configuration (every use below comes after
@@ -90,36 +92,14 @@ export class OAuthClient {
       : oidc.ClientSecretPost(this.o.client_secret);
   }
 
-  private fetchImpl(): Oidc.CustomFetch | undefined {
-    const agent = this.insecureAgent;
-    const moveIdToken = !this.isOidc;
-    const tokenUrl = this.o.token_url;
-    if (!agent && !moveIdToken) return undefined;
-    return async (url, options) => {
-      const res = await fetch(url, {
-        ...(options as RequestInit),
-        ...(agent ? { dispatcher: agent } : {}),
-      } as RequestInit);
-      if (!moveIdToken || url !== tokenUrl || !res.ok) return res;
-      // Plain OAuth 2 (GenericOAuthenticator): an ID token in the token response is not verified
-      // (there is no issuer to check it against, as in OAuthenticator); it is kept aside for
-      // userdata_from_id_token and as the logout hint, so openid-client does not reject it.
-      const text = await res.text();
-      let body: Record<string, unknown>;
-      try {
-        body = JSON.parse(text) as Record<string, unknown>;
-      } catch {
-        return new Response(text, { status: res.status, headers: res.headers });
-      }
-      if (typeof body[UNVERIFIED_ID_TOKEN] === 'string') {
-        body[MOVED] = body[UNVERIFIED_ID_TOKEN];
-        delete body[UNVERIFIED_ID_TOKEN];
-      }
-      const headers = new Headers(res.headers);
-      headers.delete('content-length');
-      headers.delete('content-encoding');
-      return new Response(JSON.stringify(body), { status: res.status, headers });
-    };
+  private fetchImpl(): Oidc.CustomFetch {
+    const send = undiciFetch(this.insecureAgent ?? undefined);
+    // Plain OAuth 2 (GenericOAuthenticator): an ID token in the token response is not verified
+    // (there is no issuer to check it against, as in OAuthenticator); it is kept aside for
+    // userdata_from_id_token and as the logout hint, so openid-client does not reject it.
+    return this.isOidc
+      ? send
+      : renameInTokenResponse(send, this.o.token_url, UNVERIFIED_ID_TOKEN, MOVED);
   }
 
   private async build(): Promise<Oidc.Configuration> {
@@ -179,7 +159,7 @@ export class OAuthClient {
       ...this.o.extra_authorize_params,
       redirect_uri: callbackUrl,
       response_type: 'code',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge: pkceChallenge(verifier),
       code_challenge_method: 'S256',
       state,
       ...(nonce ? { nonce } : {}),
@@ -248,30 +228,13 @@ export class OAuthClient {
           `userdata_from_id_token is set, but the token response from ${this.where} has no id_token (is "openid" in scope?)`,
         );
     } else {
-      const url = config.serverMetadata().userinfo_endpoint;
-      if (!url)
-        throw oauthError(
-          500,
-          `The hub's login is not configured completely. Tell the hub's administrator.`,
-          'No userdata_url (and no userinfo_endpoint in the discovery document), and userdata_from_id_token is false',
+      const u = await this.userinfo(tokens.access_token);
+      if (u === 'unauthorized')
+        throw this.translate(
+          new Error('the user-info endpoint refused the new access token'),
+          'reading the user data',
         );
-      try {
-        const res = await oidc.fetchProtectedResource(
-          config,
-          tokens.access_token,
-          new URL(url),
-          'GET',
-          undefined,
-          new Headers({ Accept: 'application/json' }),
-        );
-        if (!res.ok) throw new Error(`HTTP ${res.status} from ${url}`);
-        const v: unknown = await res.json();
-        if (!v || typeof v !== 'object' || Array.isArray(v))
-          throw new Error(`${url} did not answer with a JSON object`);
-        userdata = v as JsonObject;
-      } catch (e) {
-        throw this.translate(e, 'reading the user data');
-      }
+      userdata = u;
       // OpenID Connect Core 5.3.2: the user-info `sub` must be the ID token's.
       if (verified && userdata.sub !== undefined && userdata.sub !== verified.sub)
         throw oauthError(
@@ -281,6 +244,41 @@ export class OAuthClient {
         );
     }
     return { tokens: tokenJson, userdata };
+  }
+
+  /**
+   * The user data from the user-info endpoint (userdata_url) with this access token, or
+   * `unauthorized` when the provider refuses the token (expired or revoked). Throws HubError
+   * for anything else.
+   */
+  async userinfo(accessToken: string): Promise<JsonObject | 'unauthorized'> {
+    const config = await this.configuration();
+    const url = config.serverMetadata().userinfo_endpoint;
+    if (!url)
+      throw oauthError(
+        500,
+        `The hub's login is not configured completely. Tell the hub's administrator.`,
+        'No userdata_url (and no userinfo_endpoint in the discovery document), and userdata_from_id_token is false',
+      );
+    try {
+      const res = await oidc.fetchProtectedResource(
+        config,
+        accessToken,
+        new URL(url),
+        'GET',
+        undefined,
+        new Headers({ Accept: 'application/json' }),
+      );
+      if (res.status === 401 || res.status === 403) return 'unauthorized';
+      if (!res.ok) throw new Error(`HTTP ${res.status} from ${url}`);
+      const v: unknown = await res.json();
+      if (!v || typeof v !== 'object' || Array.isArray(v))
+        throw new Error(`${url} did not answer with a JSON object`);
+      return v as JsonObject;
+    } catch (e) {
+      if (e instanceof oidc.WWWAuthenticateChallengeError) return 'unauthorized';
+      throw this.translate(e, 'reading the user data');
+    }
   }
 
   /** GET a provider API URL with the access token: the status and the JSON body (null if none). */
@@ -308,8 +306,11 @@ export class OAuthClient {
     }
   }
 
-  /** Refresh the tokens; null when the provider refuses the refresh token (log in again). */
-  async refresh(refreshToken: string): Promise<JsonObject | null> {
+  /**
+   * Refresh the tokens (an ID token in the answer is verified for OpenID Connect: its claims
+   * are returned); null when the provider refuses the refresh token (log in again).
+   */
+  async refresh(refreshToken: string): Promise<{ tokens: JsonObject; claims?: JsonObject } | null> {
     const config = await this.configuration();
     try {
       const t = await oidc.refreshTokenGrant(
@@ -322,7 +323,8 @@ export class OAuthClient {
         json.id_token = json[MOVED];
         delete json[MOVED];
       }
-      return json;
+      const claims = this.isOidc ? (t.claims() as JsonObject | undefined) : undefined;
+      return { tokens: json, ...(claims ? { claims } : {}) };
     } catch (e) {
       if (e instanceof oidc.ResponseBodyError && e.status < 500) return null;
       throw this.translate(e, 'the token refresh');
@@ -369,6 +371,16 @@ export class OAuthClient {
       e,
     );
   }
+}
+
+/**
+ * The PKCE S256 challenge of a verifier (RFC 7636 4.2: BASE64URL(SHA256(ASCII(verifier)))), as
+ * openid-client's calculatePKCECodeChallenge computes it, but synchronously with node:crypto:
+ * its WebCrypto digest (a thread-pool job and promises) was the largest single cost of
+ * /hub/oauth_login.
+ */
+export function pkceChallenge(verifier: string): string {
+  return createHash('sha256').update(verifier, 'ascii').digest('base64url');
 }
 
 function stringParams(p: Record<string, unknown>): Record<string, string> {

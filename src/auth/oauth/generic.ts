@@ -105,6 +105,90 @@ export function createOAuthAuthenticator(
     return { name, groups: groupsOf(authState), authState };
   }
 
+  /** The result of a login or refresh, after the preset's checks (a refusal throws 403). */
+  async function checked(tokens: JsonObject, userdata: JsonObject): Promise<AuthResult> {
+    const r = result(tokens, userdata);
+    if (!flavour.verify) return r;
+    const access = String(tokens.access_token ?? '');
+    const v = await flavour.verify({
+      userdata,
+      name: r.name,
+      api: (url) => client.api(access, url),
+    });
+    if (v.refuse)
+      throw new HubError(
+        'LABHUB_ERR_OAUTH_LOGIN',
+        403,
+        `You signed in at ${o.login_service} as "${r.name.slice(0, 64)}", but ${v.refuse}`,
+      );
+    const groups = [...new Set([...(r.groups ?? []), ...(v.groups ?? [])])];
+    return {
+      ...r,
+      name: v.name ?? r.name,
+      groups,
+      ...(v.allowedVia ? { allowedVia: v.allowedVia } : {}),
+    };
+  }
+
+  /**
+   * OAuthenticator 17's refresh_user: renew an access token that has expired or expires within
+   * `age` with the refresh token, then read the user data again (groups, the preset's checks).
+   */
+  async function refresh(state: JsonObject, ageMs: number): Promise<AuthResult | 'expired'> {
+    const rt = typeof state.refresh_token === 'string' ? state.refresh_token : null;
+    const expiresAt = typeof state.expires_at === 'number' ? state.expires_at * 1000 : null;
+    let tokens = (state.token_response ?? {}) as JsonObject;
+    let claims: JsonObject | undefined;
+    let renewed = false;
+    const renew = async (): Promise<boolean> => {
+      if (!rt) return false;
+      const t = await client.refresh(rt);
+      if (!t) return false;
+      // A provider may rotate or keep the refresh token and ID token.
+      tokens = {
+        refresh_token: rt,
+        ...(state.id_token ? { id_token: state.id_token } : {}),
+        ...t.tokens,
+      };
+      claims = t.claims;
+      renewed = true;
+      return true;
+    };
+    // No expiry known: trust the token until the provider refuses it (as OAuthenticator).
+    if (expiresAt !== null && expiresAt <= now() + Math.max(ageMs, 60_000)) {
+      if (rt) {
+        if (!(await renew())) return 'expired';
+      } else if (expiresAt <= now()) return 'expired';
+    }
+    const access = () => String(renewed ? tokens.access_token : state.access_token);
+    let userdata: JsonObject;
+    if (o.userdata_from_id_token) {
+      userdata = claims ?? (state.oauth_user as JsonObject | null) ?? {};
+    } else {
+      let u = await client.userinfo(access());
+      if (u === 'unauthorized' && !renewed && (await renew())) u = await client.userinfo(access());
+      if (u === 'unauthorized') return 'expired';
+      const sub = (state.oauth_user as JsonObject | null)?.sub;
+      // The same account as at the login (OpenID Connect Core 5.3.2 for a new ID token).
+      const expected = claims?.sub ?? sub;
+      if (u.sub !== undefined && expected !== undefined && u.sub !== expected) return 'expired';
+      userdata = u;
+    }
+    let r: AuthResult;
+    try {
+      r = await checked(tokens, userdata);
+    } catch (e) {
+      if (e instanceof HubError && e.status < 500) {
+        deps.log.info(`${flavour.cls}: refreshing the login found: ${e.logMessage ?? e.message}`);
+        return 'expired';
+      }
+      throw e;
+    }
+    // Tokens not renewed: the stored ones stay, with their expiry; only the user data is new.
+    if (!renewed) r = { ...r, authState: { ...state, oauth_user: userdata } };
+    return r;
+  }
+
   return {
     description: `${flavour.describe} (${o.login_service})`,
     enableAuthState: o.enable_auth_state,
@@ -148,27 +232,7 @@ export function createOAuthAuthenticator(
           ...input,
           callbackUrl: o.oauth_callback_url || input.callbackUrl,
         });
-        const r = result(data.tokens, data.userdata);
-        if (!flavour.verify) return r;
-        const access = String(data.tokens.access_token ?? '');
-        const v = await flavour.verify({
-          userdata: data.userdata,
-          name: r.name,
-          api: (url) => client.api(access, url),
-        });
-        if (v.refuse)
-          throw new HubError(
-            'LABHUB_ERR_OAUTH_LOGIN',
-            403,
-            `You signed in at ${o.login_service} as "${r.name.slice(0, 64)}", but ${v.refuse}`,
-          );
-        const groups = [...new Set([...(r.groups ?? []), ...(v.groups ?? [])])];
-        return {
-          ...r,
-          name: v.name ?? r.name,
-          groups,
-          ...(v.allowedVia ? { allowedVia: v.allowedVia } : {}),
-        };
+        return checked(data.tokens, data.userdata);
       },
       async logoutUrl(authState, postLogoutUrl) {
         if (o.logout_redirect_url) return o.logout_redirect_url;
@@ -176,23 +240,11 @@ export function createOAuthAuthenticator(
         return client.endSessionUrl(idToken, postLogoutUrl);
       },
     },
-    async refreshUser(_name, state) {
-      if (!state || typeof state.access_token !== 'string') return 'unchanged';
-      const expiresAt = typeof state.expires_at === 'number' ? state.expires_at : null;
-      // Still valid for a minute: nothing to do (no expiry known: trust it, as OAuthenticator).
-      if (expiresAt === null || expiresAt * 1000 > now() + 60_000) return 'unchanged';
-      const rt = typeof state.refresh_token === 'string' ? state.refresh_token : null;
-      if (!rt) return 'expired';
-      const tokens = await client.refresh(rt);
-      if (!tokens) return 'expired';
-      // A provider may rotate or keep the refresh token and ID token.
-      const merged: JsonObject = {
-        refresh_token: rt,
-        ...(state.id_token ? { id_token: state.id_token } : {}),
-        ...tokens,
-      };
-      const userdata = (state.oauth_user ?? {}) as JsonObject;
-      return result(merged, userdata);
+    async refreshUser(_name, state, opts) {
+      // No auth state kept: nothing to refresh (as OAuthenticator); kept but none: log in again.
+      if (!o.enable_auth_state) return 'unchanged';
+      if (!state || typeof state.access_token !== 'string') return 'expired';
+      return refresh(state, (opts?.age ?? 0) * 1000);
     },
   };
 }

@@ -11,13 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { CookieClient } from '../../helpers/cookie-client.js';
-import { freePort } from '../../helpers/ports.js';
-import { startTestHub, type TestHub } from '../../helpers/test-hub.js';
+import type { TestHub } from '../../helpers/test-hub.js';
 import { loadConfig } from '../../../src/config/index.js';
 import { Hub } from '../../../src/hub.js';
 import { silentLogger } from '../../../src/log.js';
-import { startTestProvider, type TestProvider } from './test-provider.js';
-import { startStandIn, type StandIn } from './stand-in.js';
+import { loginThroughProvider, type TestProvider } from './test-provider.js';
+import type { StandIn } from './stand-in.js';
+import { startMultiLoginHub, type MultiLoginHub } from './multi-hub.js';
 
 /** Follow redirects away from the hub until the browser is back at `callbackPath`. */
 async function roundTrip(
@@ -38,74 +38,26 @@ async function roundTrip(
 }
 
 describe('MultiAuthenticator: OpenID provider + GitHub (stand-in) + password form on one page', () => {
+  let m: MultiLoginHub;
   let idp: TestProvider;
   let gh: StandIn;
   let hub: TestHub;
 
   before(async () => {
-    const port = await freePort();
-    idp = await startTestProvider({
-      redirectUris: [`http://127.0.0.1:${port}/hub/sso/oauth_callback`],
-      users: { dora: { preferred_username: 'dora' }, zed: { preferred_username: 'zed' } },
-    });
-    gh = await startStandIn();
-    gh.github.users = { octocat: { login: 'octocat', id: 1 }, dora: { login: 'dora', id: 9 } };
-    gh.github.orgMembers = { lab: ['octocat', 'dora'] };
-    hub = await startTestHub({
-      config: {
-        JupyterHub: { port, authenticator_class: 'multi' },
-        Authenticator: { allow_all: false, allowed_users: ['dora', 'pat'] },
-        MultiAuthenticator: {
-          authenticators: [
-            {
-              authenticator_class: 'openid',
-              url_prefix: 'sso',
-              config: {
-                issuer: idp.issuer,
-                client_id: idp.clientId,
-                client_secret: idp.clientSecret,
-                scope: ['openid', 'profile'],
-                username_claim: 'preferred_username',
-                login_service: 'Lab SSO',
-              },
-            },
-            {
-              authenticator_class: 'oauthenticator.github.GitHubOAuthenticator',
-              url_prefix: 'github',
-              username_prefix: 'github-',
-              config: {
-                github_url: gh.url,
-                client_id: gh.clientId,
-                client_secret: gh.clientSecret,
-                allowed_organizations: ['lab'],
-              },
-            },
-            { authenticator_class: 'dummy', config: { password: 'pw' } },
-          ],
-        },
+    m = await startMultiLoginHub({
+      githubClass: 'oauthenticator.github.GitHubOAuthenticator',
+      github: { allowed_organizations: ['lab'] },
+      standIn: (s) => {
+        s.github.users = { octocat: { login: 'octocat', id: 1 }, dora: { login: 'dora', id: 9 } };
+        s.github.orgMembers = { lab: ['octocat', 'dora'] };
       },
     });
+    ({ idp, gh, hub } = m);
   });
-  after(async () => {
-    await hub?.stop();
-    await idp?.close();
-    await gh?.close();
-  });
+  after(() => m?.close());
 
   const viaSso = (account: string) =>
-    roundTrip(hub, '/hub/sso/oauth_login', async (authorize) => {
-      const jar = new CookieClient(idp.issuer);
-      const r = await jar.fetch(authorize.href);
-      const interaction = new URL(r.headers.get('location')!, idp.issuer);
-      let x = await jar.fetch(`${interaction.pathname}/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ account }).toString(),
-      });
-      while (new URL(x.headers.get('location')!, idp.issuer).origin === idp.issuer)
-        x = await jar.fetch(new URL(x.headers.get('location')!, idp.issuer).href);
-      return x;
-    });
+    loginThroughProvider(hub.url, idp, account, { loginPath: '/hub/sso/oauth_login' });
   const viaGitHub = (user: string) => {
     gh.nextUser = user;
     return roundTrip(hub, '/hub/github/oauth_login', (authorize) =>

@@ -12,46 +12,13 @@ import { CookieClient } from '../../helpers/cookie-client.js';
 import { freePort } from '../../helpers/ports.js';
 import { ROOT, startTestHub, type TestHub } from '../../helpers/test-hub.js';
 import type { JsonObject } from '../../../src/util/json.js';
-import { startTestProvider, type TestProvider } from './test-provider.js';
+import { loginThroughProvider, startTestProvider, type TestProvider } from './test-provider.js';
 
 const FIXTURE = join(ROOT, 'test/auth/fixtures/generic_oauth_config.py');
 
 /** The browser's round trip: hub → provider (log in as `account`) → hub callback. */
-async function loginAt(
-  hub: TestHub,
-  idp: TestProvider,
-  account: string,
-  next = '',
-): Promise<{ client: CookieClient; res: Response }> {
-  const client = new CookieClient(hub.url);
-  const start = await client.fetch(
-    `/hub/oauth_login${next ? `?next=${encodeURIComponent(next)}` : ''}`,
-  );
-  assert.equal(start.status, 302, await start.text());
-  const authorize = new URL(start.headers.get('location')!);
-  assert.equal(authorize.origin, idp.issuer);
-  assert.equal(authorize.searchParams.get('code_challenge_method'), 'S256');
-  assert.ok(authorize.searchParams.get('state'));
-  const browserAtIdp = new CookieClient(idp.issuer);
-  let r = await browserAtIdp.fetch(authorize.href);
-  const interaction = new URL(r.headers.get('location')!, idp.issuer);
-  assert.match(interaction.pathname, /^\/interaction\//);
-  r = await browserAtIdp.fetch(`${interaction.pathname}/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ account }).toString(),
-  });
-  // Back through the provider's authorization endpoint to the hub's callback.
-  for (let i = 0; i < 5; i++) {
-    const loc = new URL(r.headers.get('location')!, idp.issuer);
-    if (loc.origin !== idp.issuer) {
-      assert.equal(loc.pathname, '/hub/oauth_callback');
-      return { client, res: await client.fetch(loc.href) };
-    }
-    r = await browserAtIdp.fetch(loc.href);
-  }
-  throw new Error('the provider did not send the browser back to the hub');
-}
+const loginAt = (hub: TestHub, idp: TestProvider, account: string, next = '') =>
+  loginThroughProvider(hub.url, idp, account, { next });
 
 describe('GenericOAuthenticator (jupyterhub_config.py unchanged) against a real oidc-provider', () => {
   let idp: TestProvider;
@@ -161,7 +128,10 @@ describe('GenericOAuthenticator (jupyterhub_config.py unchanged) against a real 
     const alice = (await store.users.byName('alice'))!;
     const old = alice.authState!;
     const auth = hub.hub.ctx.login.authenticator;
-    assert.equal(await auth.refreshUser!('alice', old as JsonObject), 'unchanged');
+    const same = await auth.refreshUser!('alice', old as JsonObject, { age: 300 });
+    assert.ok(same !== 'unchanged' && same !== 'expired', 'the user data is read again');
+    assert.equal(same.authState!.access_token, old.access_token, 'a valid token is kept');
+    assert.equal(same.authState!.expires_at, old.expires_at);
     const expired = { ...old, expires_at: Math.floor(Date.now() / 1000) - 10 };
     const r = await auth.refreshUser!('alice', expired as JsonObject);
     assert.ok(r !== 'unchanged' && r !== 'expired');

@@ -6,6 +6,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import Provider from 'oidc-provider';
+import { CookieClient } from '../../helpers/cookie-client.js';
 import { freePort } from '../../helpers/ports.js';
 
 export interface TestUser {
@@ -148,4 +149,59 @@ export async function startTestProvider(opts: {
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * The browser's part at the provider: open the authorization URL, sign in as `account` on the
+ * provider's form, and follow the provider's redirects. Returns the response that sends the
+ * browser back to the hub (its Location is the hub's callback).
+ */
+export async function signInAtProvider(
+  idp: Pick<TestProvider, 'issuer'>,
+  authorizeUrl: string,
+  account: string,
+): Promise<Response> {
+  const jar = new CookieClient(idp.issuer);
+  let r = await jar.fetch(authorizeUrl);
+  const interaction = new URL(r.headers.get('location')!, idp.issuer);
+  if (!interaction.pathname.startsWith('/interaction/'))
+    throw new Error(`the provider did not ask for a login: ${interaction.href}`);
+  r = await jar.fetch(`${interaction.pathname}/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ account }).toString(),
+  });
+  for (let i = 0; i < 5; i++) {
+    const loc = new URL(r.headers.get('location')!, idp.issuer);
+    if (loc.origin !== idp.issuer) return r;
+    r = await jar.fetch(loc.href);
+  }
+  throw new Error('the provider did not send the browser back to the hub');
+}
+
+/**
+ * A whole login as a browser does it: the hub's login path (`/hub/oauth_login`, or a
+ * MultiAuthenticator entry's) → the provider (sign in as `account`) → the hub's callback. The
+ * hub's first answer must send the browser to the provider with state and PKCE (S256).
+ */
+export async function loginThroughProvider(
+  hubUrl: string,
+  idp: Pick<TestProvider, 'issuer'>,
+  account: string,
+  o: { next?: string; loginPath?: string } = {},
+): Promise<{ client: CookieClient; res: Response }> {
+  const client = new CookieClient(hubUrl);
+  const path = o.loginPath ?? '/hub/oauth_login';
+  const start = await client.fetch(`${path}${o.next ? `?next=${encodeURIComponent(o.next)}` : ''}`);
+  if (start.status !== 302) throw new Error(`${path}: ${start.status} ${await start.text()}`);
+  const authorize = new URL(start.headers.get('location')!);
+  if (authorize.origin !== idp.issuer) throw new Error(`sent to ${authorize.origin}`);
+  if (authorize.searchParams.get('code_challenge_method') !== 'S256')
+    throw new Error('no PKCE (S256) in the authorization request');
+  if (!authorize.searchParams.get('state'))
+    throw new Error('no state in the authorization request');
+  const r = await signInAtProvider(idp, authorize.href, account);
+  const back = new URL(r.headers.get('location')!);
+  if (back.origin !== hubUrl) throw new Error(`sent back to ${back.href}`);
+  return { client, res: await client.fetch(back.href) };
 }
