@@ -345,14 +345,16 @@ export class Hub {
         `Sending statsd metrics to ${settings.statsd.host}:${settings.statsd.port} with prefix '${settings.statsd.prefix}'`,
       );
     }
-    // Warm the Python environment in the background so the first spawn does not wait for pip.
-    warmUserEnv({
-      cmd: settings.spawner.cmd,
-      userEnv: settings.spawner.extra.user_env,
-      venvDir: settings.userEnvDir,
-      requirementsFile: settings.userEnvRequirements,
-      log,
-    });
+    // Warm the Python environment in the background so the first spawn does not wait for pip
+    // (not with containers: their image brings the servers' Python).
+    if (!settings.serversInContainers)
+      warmUserEnv({
+        cmd: settings.spawner.cmd,
+        userEnv: settings.spawner.extra.user_env,
+        venvDir: settings.userEnvDir,
+        requirementsFile: settings.userEnvRequirements,
+        log,
+      });
     const pub = isWildcardIp(settings.ip)
       ? `all interfaces, port ${settings.port}`
       : `${settings.ip}:${settings.port}`;

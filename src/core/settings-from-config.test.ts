@@ -39,28 +39,38 @@ test('DummyAuthenticator without allow_all lets everyone in, as in JupyterHub 5+
   assert.equal(policyFor([], 'native').allowAll, false, 'other authenticators: false');
 });
 
-test('Labhub.user_env_dir with a container spawner is refused as a config error saying what to do', () => {
-  const settings = (spawner: string) =>
+test('Labhub.user_env_dir/user_env_requirements with a container spawner are refused as config errors saying what to do', () => {
+  const settings = (spawner: string, key = 'user_env_dir') =>
     settingsFromConfig(
       loadConfig({
-        overrides: {
-          JupyterHub: { spawner_class: spawner },
-          Labhub: { user_env_dir: '/srv/venv' },
-        },
+        overrides: { JupyterHub: { spawner_class: spawner }, Labhub: { [key]: '/srv/venv' } },
       }).config,
       'dummy',
     );
-  for (const spawner of ['docker', 'dockerspawner.DockerSpawner', 'kubespawner.KubeSpawner']) {
-    let err: unknown = null;
-    try {
-      settings(spawner);
-    } catch (e) {
-      err = e;
+  for (const key of ['user_env_dir', 'user_env_requirements'])
+    for (const spawner of ['docker', 'dockerspawner.DockerSpawner', 'kubespawner.KubeSpawner']) {
+      let err: unknown = null;
+      try {
+        settings(spawner, key);
+      } catch (e) {
+        err = e;
+      }
+      assert.ok(isHubError(err) && err.code === 'LABHUB_ERR_CONFIG', `${spawner}: a config error`);
+      assert.match(
+        err.message,
+        new RegExp(`Labhub\\.${key} is set, but JupyterHub\\.spawner_class = `),
+      );
+      assert.match(err.message, new RegExp(`in the image instead, or remove Labhub\\.${key}`));
     }
-    assert.ok(isHubError(err) && err.code === 'LABHUB_ERR_CONFIG', `${spawner}: a config error`);
-    assert.match(err.message, /Labhub\.user_env_dir is set, but JupyterHub\.spawner_class = /);
-    assert.match(err.message, /in the image instead, or remove Labhub\.user_env_dir/);
-  }
   assert.equal(settings('simple').userEnvDir, '/srv/venv');
   assert.equal(settings('localprocess').userEnvDir, '/srv/venv');
+  assert.equal(settings('localprocess', 'user_env_requirements').userEnvRequirements, '/srv/venv');
+  assert.equal(settings('localprocess').serversInContainers, false);
+  assert.equal(
+    settingsFromConfig(
+      loadConfig({ overrides: { JupyterHub: { spawner_class: 'docker' } } }).config,
+      'dummy',
+    ).serversInContainers,
+    true,
+  );
 });

@@ -273,12 +273,13 @@ function buildSettings(config: HubConfig, authId: string) {
       `Labhub.shared_env_dir is set, but JupyterHub.spawner_class = ${JSON.stringify(hub.spawner_class)} runs servers in containers, which do not see it: put the packages in the image instead, or remove Labhub.shared_env_dir.`,
     );
   // The image brings the servers' Python: labhub's own environment would be built and never used.
-  if (config.Labhub.user_env_dir && inContainers)
-    throw new HubError(
-      'LABHUB_ERR_CONFIG',
-      500,
-      `Labhub.user_env_dir is set, but JupyterHub.spawner_class = ${JSON.stringify(hub.spawner_class)} runs servers in containers, which start jupyterhub-singleuser from their image, never from this environment: install JupyterLab and jupyterhub in the image instead, or remove Labhub.user_env_dir.`,
-    );
+  for (const key of ['user_env_dir', 'user_env_requirements'] as const)
+    if (config.Labhub[key] && inContainers)
+      throw new HubError(
+        'LABHUB_ERR_CONFIG',
+        500,
+        `Labhub.${key} is set, but JupyterHub.spawner_class = ${JSON.stringify(hub.spawner_class)} runs servers in containers, which start jupyterhub-singleuser from their image, never from this environment: install JupyterLab and jupyterhub in the image instead, or remove Labhub.${key}.`,
+      );
   const auth = authenticatorOptions(config, authId);
   return {
     /** The JupyterHub version labhub speaks (X-JupyterHub-Version). */
@@ -296,6 +297,8 @@ function buildSettings(config: HubConfig, authId: string) {
     dbUrl: hub.db_url,
     authenticatorOptions: auth,
     spawnerClass: hub.spawner_class,
+    /** The spawner runs servers in containers, from their image's Python (not labhub's own). */
+    serversInContainers: inContainers,
     spawner: spawnerSettings(
       traitsFor<SpawnerTraits>(config, classChain(spawnerClass)),
       hub.spawner_class,
