@@ -39,6 +39,8 @@ const { values: opt } = parseArgs({
     'proxy-kill-every': { type: 'string', default: '60' },
     'throughput-seconds': { type: 'string', default: '5' },
     'hub-via': { type: 'string', default: 'proxy' },
+    /** `faults`, `quiet` or `both` (the default): which of the two runs to do. */
+    runs: { type: 'string', default: 'both' },
   },
 });
 if (opt['hub-via'] !== 'proxy' && opt['hub-via'] !== 'direct')
@@ -51,6 +53,12 @@ interface Proxy {
   proc: ChildProcess;
   port: number;
   apiPort: number;
+  /**
+   * In the load balancer's rotation: its `GET /hub/health` answered 200 at the last check
+   * (every 500 ms). A restarted proxy answers 404 there until the leader's reconcile has put
+   * back every route (the hub's own route comes last), so it gets traffic only once caught up.
+   */
+  inRotation: boolean;
 }
 
 function startProxy(port: number, apiPort: number, token: string): Promise<Proxy> {
@@ -68,7 +76,7 @@ function startProxy(port: number, apiPort: number, token: string): Promise<Proxy
     const r = await fetch(`http://127.0.0.1:${apiPort}/api/routes`, {
       headers: { Authorization: `token ${token}` },
     });
-    return r.ok ? { proc, port, apiPort } : undefined;
+    return r.ok ? { proc, port, apiPort, inRotation: false } : undefined;
   });
 }
 
@@ -79,6 +87,12 @@ class Counters {
   failed: Record<Kind, number> = { start: 0, status: 0, 'server-api': 0, stop: 0 };
   retried = 0;
   spawns = 0;
+  /** Each failure: kind, what was seen, when (for the log by time relative to the kills). */
+  log: { k: Kind; why: string; at: number; path: string }[] = [];
+  fail(k: Kind, why: string, path: string) {
+    this.failed[k]++;
+    this.log.push({ k, why, at: Date.now(), path });
+  }
   cycles = 0;
   total = () => Object.values(this.sent).reduce((a, b) => a + b, 0);
   totalFailed = () => Object.values(this.failed).reduce((a, b) => a + b, 0);
@@ -108,28 +122,33 @@ async function call(
   n.sent[k]++;
   const list = bases();
   const first = Math.floor(Math.random() * list.length);
+  let last = '';
   for (let i = 0; i < Math.max(list.length, 1) * 2; i++) {
     const base = list[(first + i) % list.length];
     try {
       const r = await fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(30_000) });
-      if (r.status === 502 || r.status === 503) throw new Error(String(r.status));
+      if (r.status === 502 || r.status === 503)
+        throw new Error(`${r.status} ${(await r.text()).slice(0, 120).replace(/\s+/g, ' ')}`);
       if (!ok(r.status)) {
-        n.failed[k]++;
+        n.fail(k, `${r.status} ${(await r.text()).slice(0, 160).replace(/\s+/g, ' ')}`, path);
         return null;
       }
       return r;
-    } catch {
+    } catch (e) {
+      const c = (e as { cause?: { code?: string } }).cause?.code;
+      last = c ? `${c}` : (e as Error).message;
       n.retried++;
       await sleep(200);
     }
   }
-  n.failed[k]++;
+  n.fail(k, `gave up after retries: ${last}`, path);
   return null;
 }
 
 async function userLoop(cl: Cluster, user: string, n: Counters, until: number): Promise<void> {
   const auth = { Authorization: `token ${cl.token}` };
-  const proxies = () => cl.proxies.map((p) => `http://127.0.0.1:${p.port}`);
+  const proxies = () =>
+    cl.proxies.filter((p) => p.inRotation).map((p) => `http://127.0.0.1:${p.port}`);
   const hubs =
     opt['hub-via'] === 'proxy'
       ? () => proxies().map((p) => `${p}/hub/api`)
@@ -160,7 +179,15 @@ async function userLoop(cl: Cluster, user: string, n: Counters, until: number): 
       if (!ready) await sleep(200);
     }
     if (!ready) {
-      n.failed.start++;
+      const r = await fetch(`${hubs()[0]}/users/${user}`, { headers: auth }).catch(() => null);
+      const seen = r ? JSON.stringify(((await r.json()) as { servers?: unknown }).servers) : '';
+      const u = await cl.store.users.byName(user);
+      const row = u ? await cl.store.servers.get(u.id, '') : null;
+      n.fail(
+        'start',
+        `not ready after 30 s (start answered ${s.status}; now ${seen}, row ${row?.status}: ${row?.lastError})`,
+        `/users/${user}`,
+      );
       continue;
     }
     for (let i = 0; i < 5; i++)
@@ -172,9 +199,30 @@ async function userLoop(cl: Cluster, user: string, n: Counters, until: number): 
         { headers: auth },
         (x) => x === 200,
       );
-    await call('stop', n, hubs, `/users/${user}/server`, { method: 'DELETE', headers: auth }, (x) =>
-      [202, 204].includes(x),
+    const stopped = await call(
+      'stop',
+      n,
+      hubs,
+      `/users/${user}/server`,
+      { method: 'DELETE', headers: auth },
+      (x) => [202, 204].includes(x),
     );
+    // As the hub's own page does: the next start only once the stop has finished.
+    let gone = stopped?.status === 204;
+    for (let i = 0; i < 300 && stopped && !gone; i++) {
+      const r = await call(
+        'status',
+        n,
+        hubs,
+        `/users/${user}`,
+        { headers: auth },
+        (x) => x === 200,
+      );
+      const m = r ? ((await r.json()) as { servers?: Record<string, unknown> }) : null;
+      gone = !!m && !m.servers?.[''];
+      if (!gone) await sleep(200);
+    }
+    if (stopped && !gone) n.fail('stop', 'still not stopped after 60 s', `/users/${user}`);
     n.cycles++;
   }
 }
@@ -237,12 +285,31 @@ async function run(label: string, faults: boolean) {
   const cl: Cluster = { c, hubs, proxies, store, token: apiToken };
   const users = Array.from({ length: USERS }, (_, i) => `bench-ha-${i}`);
   for (const u of users) await store.users.ensure(u);
+  let checking = true;
+  const lbChecks = (async () => {
+    while (checking) {
+      await Promise.all(
+        proxies.map(async (p) => {
+          const r = await fetch(`http://127.0.0.1:${p.port}/hub/health`, {
+            signal: AbortSignal.timeout(1000),
+          }).catch(() => null);
+          p.inRotation = r?.status === 200;
+          await r?.arrayBuffer().catch(() => undefined);
+        }),
+      );
+      await sleep(500);
+    }
+  })();
+  await waitFor('both proxies in rotation', 30_000, async () =>
+    proxies.every((p) => p.inRotation) ? true : undefined,
+  );
   const n = new Counters();
   const until = Date.now() + SECONDS * 1000;
   const adoptions: number[] = [];
   let hubKills = 0;
   let proxyKills = 0;
   let restarts = 0;
+  const kills: { what: 'hub' | 'proxy'; at: number }[] = [];
   const faultLoop = async () => {
     let nextHub = Date.now() + Number(opt['hub-kill-every']) * 1000;
     let nextProxy = Date.now() + Number(opt['proxy-kill-every']) * 1000;
@@ -255,6 +322,7 @@ async function run(label: string, faults: boolean) {
         if (!h) continue;
         const dead = (await store.replicas.list()).find((r) => r.pid === h.child.pid)?.id;
         h.child.kill('SIGKILL');
+        kills.push({ what: 'hub', at: Date.now() });
         hubs[i] = null;
         hubKills++;
         const t0 = Date.now();
@@ -273,6 +341,7 @@ async function run(label: string, faults: boolean) {
         const i = Math.floor(Math.random() * proxies.length);
         const p = proxies[i]!;
         p.proc.kill('SIGKILL');
+        kills.push({ what: 'proxy', at: Date.now() });
         proxyKills++;
         await sleep(1000);
         proxies[i] = await startProxy(p.port, p.apiPort, token);
@@ -280,6 +349,8 @@ async function run(label: string, faults: boolean) {
     }
   };
   await Promise.all([...users.map((u) => userLoop(cl, u, n, until)), faultLoop()]);
+  checking = false;
+  await lbChecks;
   // Let the reconcile and the adoption settle (one timeout and one check interval).
   await sleep(12_000);
   const a = await audit(cl, users);
@@ -299,6 +370,7 @@ async function run(label: string, faults: boolean) {
   console.log(
     `at the end: ${a.running} servers running; duplicated ${a.duplicated}, orphaned processes ${a.orphanProcesses}, orphan routes ${a.orphanRoutes}, missing routes ${a.missingRoutes}`,
   );
+  printFailures(n, kills);
   if (adoptions.length)
     console.log(
       `adoption of a dead replica's servers: max ${Math.max(...adoptions)} ms, median ${adoptions.sort((x, y) => x - y)[Math.floor(adoptions.length / 2)]} ms (bound ${c.timeout * 1000 + 2 * c.heartbeat * 1000} ms)`,
@@ -334,6 +406,24 @@ async function run(label: string, faults: boolean) {
   rmSync(dir, { recursive: true, force: true });
 }
 
-await run('with faults', true);
-await run('without faults', false);
+/** The failure log: by kind and cause, and each failure's time after the last kill before it. */
+function printFailures(n: Counters, kills: { what: 'hub' | 'proxy'; at: number }[]) {
+  const by = new Map<string, number>();
+  for (const f of n.log) {
+    const key = `${f.k}: ${f.why.replace(/\d{3,}/g, 'N')}`;
+    by.set(key, (by.get(key) ?? 0) + 1);
+  }
+  for (const [key, count] of [...by].sort((a, b) => b[1] - a[1]))
+    console.log(`  failed ${count}× ${key}`);
+  for (const f of n.log) {
+    const k = kills.filter((x) => x.at <= f.at).pop();
+    const after = k
+      ? `${((f.at - k.at) / 1000).toFixed(1)} s after a ${k.what} kill`
+      : 'before any kill';
+    console.log(`  ${f.k} ${f.path}: ${f.why} (${after})`);
+  }
+}
+
+if (opt.runs !== 'quiet') await run('with faults', true);
+if (opt.runs !== 'faults') await run('without faults', false);
 process.exit(0);
