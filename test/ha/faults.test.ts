@@ -28,6 +28,8 @@ let pg: TestPostgres | undefined;
 let store: Store | undefined;
 const hubs: HubProcess[] = [];
 let proxy: RunningProxy | undefined;
+/** A second labhub-proxy with the HAProxy engine (the hub backend of haproxy/hub-backend.ts). */
+let haproxy: RunningProxy | undefined;
 const dir = mkdtempSync(join(tmpdir(), 'labhub-ha-faults-'));
 const tag = Math.random().toString(36).slice(2, 7);
 const users = [1, 2].map((i) => `hf${tag}-${i}`);
@@ -38,14 +40,15 @@ before(async () => {
   pg = await startTestPostgres();
   const dbUrl = await pg.createDatabase('labhub_ha_faults');
   const proxyToken = 'ha-faults-token-' + tag;
-  proxy = await startProxy([], { token: proxyToken });
+  proxy = await startProxy(['--engine', 'node'], { token: proxyToken });
+  haproxy = await startProxy(['--engine', 'haproxy'], { token: proxyToken });
   cluster = {
     dir,
     dbUrl,
     proxyPort: proxy.port,
     proxyApiPort: proxy.apiPort,
     proxyToken,
-    extraProxyApiUrls: [],
+    extraProxyApiUrls: [haproxy.apiUrl],
     heartbeat: HEARTBEAT,
     timeout: TIMEOUT,
     startDelay: 3,
@@ -64,6 +67,7 @@ after(async () => {
   for (const u of users) for (const pid of serverPids(u)) process.kill(pid, 'SIGKILL');
   await store?.close();
   await proxy?.stop().catch(() => undefined);
+  await haproxy?.stop().catch(() => undefined);
   pg?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -117,7 +121,7 @@ test('a spawn whose replica is killed mid-start is resumed by another replica', 
 });
 
 /** GETs through the proxy, `clients` at a time, until `stop()`: counts and failures, by replica. */
-function loopGets(paths: string[], clients = 3) {
+function loopGets(paths: string[], clients = 3, via = proxy!) {
   let running = true;
   const failures: string[] = [];
   const byReplica = new Map<string, number>();
@@ -127,7 +131,7 @@ function loopGets(paths: string[], clients = 3) {
       const path = paths[n % paths.length]!;
       sent++;
       try {
-        const r = await fetch(`${proxy!.url}${path}`, {
+        const r = await fetch(`${via.url}${path}`, {
           headers: auth,
           signal: AbortSignal.timeout(10_000),
         });
@@ -172,27 +176,39 @@ async function waitTargets(want: HubProcess[]): Promise<void> {
   );
 }
 
-test('labhub-proxy spreads hub traffic over the replicas; GETs keep succeeding when one is killed', async () => {
-  hubs.push(await startReplica(cluster, 'c'));
-  const pair = live();
-  assert.equal(pair.length, 2);
-  await waitTargets(pair);
-  const u = users[0]!;
-  const load = loopGets(['/hub/health', `/hub/api/users/${u}`, `/user/${u}/api`]);
-  await waitFor('both replicas to answer through the proxy', 10_000, async () =>
-    load.byReplica.size === 2 ? true : undefined,
-  );
-  const victim = pair[0]!;
-  victim.child.kill('SIGKILL');
-  const before = load.sent();
-  // Until the leader has dropped the dead replica from the route (replica_timeout).
-  await waitTargets([pair[1]!]);
-  await stopAfter(load, before + 50);
-  console.log(
-    `hub killed: ${load.sent()} GETs through the proxy, ${load.failures.length} failed; by replica ${JSON.stringify([...load.byReplica.values()])}`,
-  );
-  assert.deepEqual(load.failures, [], 'no failed request');
-});
+for (const engine of ['node', 'haproxy'] as const)
+  test(`labhub-proxy (${engine} engine) spreads hub traffic over the replicas; GETs keep succeeding when one is killed`, async () => {
+    const via = engine === 'node' ? proxy! : haproxy!;
+    if (engine === 'haproxy')
+      assert.match(via.output(), /haproxy/i, 'the HAProxy engine runs (apt-get install haproxy)');
+    hubs.push(await startReplica(cluster, `c-${engine}`));
+    const pair = live();
+    assert.equal(pair.length, 2);
+    await waitTargets(pair);
+    const u = users[0]!;
+    const load = loopGets(['/hub/health', `/hub/api/users/${u}`, `/user/${u}/api`], 3, via);
+    await waitFor('both replicas to answer through the proxy', 10_000, async () =>
+      load.byReplica.size === 2 ? true : undefined,
+    );
+    const victim = pair[0]!;
+    victim.child.kill('SIGKILL');
+    const before = load.sent();
+    // Until the leader has dropped the dead replica from the route (replica_timeout).
+    await waitTargets([pair[1]!]);
+    await stopAfter(load, before + 50);
+    console.log(
+      `hub killed (${engine}): ${load.sent()} GETs through the proxy, ${load.failures.length} failed; by replica ${JSON.stringify([...load.byReplica.values()])}`,
+    );
+    assert.deepEqual(load.failures, [], 'no failed request');
+    if (engine === 'haproxy') {
+      // HAProxy itself spread them (not the Node plane behind it), and dropped the dead one.
+      const victimAddr = victim.hubUrl.replace('http://', '');
+      assert.match(via.output(), new RegExp(`hub replica ${victimAddr} added to the backend`));
+      await waitFor('the dead replica removed from HAProxy', 10_000, async () =>
+        via.output().includes(`hub replica ${victimAddr} removed`) ? true : undefined,
+      );
+    }
+  });
 
 async function stopAfter(load: ReturnType<typeof loopGets>, n: number): Promise<void> {
   await waitFor(`${n} requests`, 30_000, async () => (load.sent() >= n ? true : undefined));
