@@ -12,6 +12,7 @@
 //   node --import tsx bench/ha/run.ts [--seconds 300] [--users 30] [--replicas 3]
 //                                     [--hub-kill-every 15] [--proxy-kill-every 60]
 //                                     [--hub-via proxy|direct] [--throughput-seconds 5]
+//                                     [--runs both|faults|quiet|throughput] [--cpu-per-replica 0.5]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Store, parseDbUrl } from '../../src/db/index.js';
 import { startTestPostgres } from '../../test/helpers/postgres.js';
+import { CpuBudgets, cpuSeconds, machineCpu } from './cpu-budget.js';
 import { freePort } from '../../test/helpers/ports.js';
 import { ROOT } from '../../test/helpers/test-hub.js';
 import {
@@ -39,13 +41,25 @@ const { values: opt } = parseArgs({
     'proxy-kill-every': { type: 'string', default: '60' },
     'throughput-seconds': { type: 'string', default: '5' },
     'hub-via': { type: 'string', default: 'proxy' },
-    /** `faults`, `quiet` or `both` (the default): which of the two runs to do. */
+    /** `faults`, `quiet`, `both` (the default), or `throughput` (the figures alone, no load run). */
     runs: { type: 'string', default: 'both' },
+    /** Each hub replica in its own cgroup with this many CPUs (cpu-budget.ts); '' = none. */
+    'cpu-per-replica': { type: 'string', default: '' },
   },
 });
 if (opt['hub-via'] !== 'proxy' && opt['hub-via'] !== 'direct')
   throw new Error(`--hub-via: proxy or direct, not ${opt['hub-via']}`);
-const SECONDS = Number(opt.seconds);
+const SECONDS = opt.runs === 'throughput' ? 0 : Number(opt.seconds);
+const CPU = Number(opt['cpu-per-replica'] || 0);
+const budgets = CPU > 0 ? new CpuBudgets('labhub-bench-ha') : null;
+if (budgets) console.log(`each hub replica limited to ${CPU} CPU (${budgets.kind})`);
+
+/** A hub replica, in its own CPU budget with --cpu-per-replica. */
+async function replica(c: ClusterConfig, name: string): Promise<HubProcess> {
+  const h = await startReplica(c, name);
+  budgets?.place(name, h.child.pid!, CPU);
+  return h;
+}
 const USERS = Number(opt.users);
 const REPLICAS = Number(opt.replicas);
 
@@ -278,7 +292,7 @@ async function run(label: string, faults: boolean) {
     timeout: 10,
   };
   const hubs: (HubProcess | null)[] = [];
-  for (let i = 0; i < REPLICAS; i++) hubs.push(await startReplica(c, `r${i}`));
+  for (let i = 0; i < REPLICAS; i++) hubs.push(await replica(c, `r${i}`));
   const store = await Store.open(parseDbUrl(c.dbUrl));
   const admin = await store.users.ensure('bench-admin', { admin: true });
   const { token: apiToken } = await store.tokens.create({ userId: admin.id, scopes: ['inherit'] });
@@ -334,7 +348,7 @@ async function run(label: string, faults: boolean) {
           adoptions.push(Date.now() - t0);
         })();
         await sleep(1000);
-        hubs[i] = await startReplica(c, `r${i}-${++restarts}`);
+        hubs[i] = await replica(c, `r${i}-${++restarts}`);
       }
       if (Date.now() >= nextProxy) {
         nextProxy += Number(opt['proxy-kill-every']) * 1000;
@@ -352,7 +366,7 @@ async function run(label: string, faults: boolean) {
   checking = false;
   await lbChecks;
   // Let the reconcile and the adoption settle (one timeout and one check interval).
-  await sleep(12_000);
+  if (SECONDS > 0) await sleep(12_000);
   const a = await audit(cl, users);
   const failedPct = (100 * n.totalFailed()) / Math.max(1, n.total());
   console.log(
@@ -381,6 +395,9 @@ async function run(label: string, faults: boolean) {
     for (let k = 1; k <= live.length; k++) {
       const bases = live.slice(0, k).map((h) => `${h.hubUrl}/hub/api`);
       let done = 0;
+      const cpu0 = live.slice(0, k).map((h) => cpuSeconds(h.child.pid!));
+      const m0 = machineCpu();
+      const t0 = Date.now();
       const end = Date.now() + Number(opt['throughput-seconds']) * 1000;
       await Promise.all(
         Array.from({ length: 32 }, async (_, w) => {
@@ -393,8 +410,12 @@ async function run(label: string, faults: boolean) {
           }
         }),
       );
+      const wall = (Date.now() - t0) / 1000;
+      const cores = live.slice(0, k).map((h, j) => (cpuSeconds(h.child.pid!) - cpu0[j]!) / wall);
+      const m1 = machineCpu();
+      const busy = (100 * (m1.busy - m0.busy)) / Math.max(1, m1.total - m0.total);
       console.log(
-        `API throughput with ${k} replica(s): ${Math.round(done / Number(opt['throughput-seconds']))} req/s`,
+        `API throughput with ${k} replica(s): ${Math.round(done / wall)} req/s; CPU of each replica: ${cores.map((x) => x.toFixed(2)).join(', ')} cores; machine ${busy.toFixed(0)} % busy`,
       );
     }
   }
@@ -424,6 +445,7 @@ function printFailures(n: Counters, kills: { what: 'hub' | 'proxy'; at: number }
   }
 }
 
-if (opt.runs !== 'quiet') await run('with faults', true);
+if (opt.runs === 'both' || opt.runs === 'faults') await run('with faults', true);
 if (opt.runs !== 'faults') await run('without faults', false);
+budgets?.remove();
 process.exit(0);
