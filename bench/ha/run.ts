@@ -161,8 +161,12 @@ async function call(
 
 async function userLoop(cl: Cluster, user: string, n: Counters, until: number): Promise<void> {
   const auth = { Authorization: `token ${cl.token}` };
-  const proxies = () =>
-    cl.proxies.filter((p) => p.inRotation).map((p) => `http://127.0.0.1:${p.port}`);
+  // None in rotation (every check failed at once, e.g. on a saturated machine): all of them,
+  // as a load balancer fails open.
+  const proxies = () => {
+    const up = cl.proxies.filter((p) => p.inRotation);
+    return (up.length ? up : cl.proxies).map((p) => `http://127.0.0.1:${p.port}`);
+  };
   const hubs =
     opt['hub-via'] === 'proxy'
       ? () => proxies().map((p) => `${p}/hub/api`)
