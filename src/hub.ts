@@ -268,9 +268,10 @@ export class Hub {
     // doing both at once shortens start-up. The hub route is added once both are up.
     proxy.onRestart(async () => {
       log.warn('The proxy lost its routes (it restarted): adding them all back');
-      if (replica.isLeader) await proxy.addRoute(settings.baseUrl, hubTarget, { hub: true });
       const n = await spawns.restoreRoutes();
       log.info(`Restored ${n} server routes`);
+      // The hub's route last: a proxy answering /hub/health has caught up (high-availability.md).
+      if (replica.isLeader) await proxy.addRoute(settings.baseUrl, hubTarget, { hub: true });
     });
     const proxyStarted = proxy.start().then(
       () => null,

@@ -12,6 +12,7 @@
 //   node --import tsx bench/ha/run.ts [--seconds 300] [--users 30] [--replicas 3]
 //                                     [--hub-kill-every 15] [--proxy-kill-every 60]
 //                                     [--hub-via proxy|direct] [--throughput-seconds 5]
+//                                     [--runs both|faults|quiet|throughput] [--cpu-per-replica 0.5]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Store, parseDbUrl } from '../../src/db/index.js';
 import { startTestPostgres } from '../../test/helpers/postgres.js';
+import { CpuBudgets, cpuSeconds, machineCpu } from './cpu-budget.js';
 import { freePort } from '../../test/helpers/ports.js';
 import { ROOT } from '../../test/helpers/test-hub.js';
 import {
@@ -39,11 +41,25 @@ const { values: opt } = parseArgs({
     'proxy-kill-every': { type: 'string', default: '60' },
     'throughput-seconds': { type: 'string', default: '5' },
     'hub-via': { type: 'string', default: 'proxy' },
+    /** `faults`, `quiet`, `both` (the default), or `throughput` (the figures alone, no load run). */
+    runs: { type: 'string', default: 'both' },
+    /** Each hub replica in its own cgroup with this many CPUs (cpu-budget.ts); '' = none. */
+    'cpu-per-replica': { type: 'string', default: '' },
   },
 });
 if (opt['hub-via'] !== 'proxy' && opt['hub-via'] !== 'direct')
   throw new Error(`--hub-via: proxy or direct, not ${opt['hub-via']}`);
-const SECONDS = Number(opt.seconds);
+const SECONDS = opt.runs === 'throughput' ? 0 : Number(opt.seconds);
+const CPU = Number(opt['cpu-per-replica'] || 0);
+const budgets = CPU > 0 ? new CpuBudgets('labhub-bench-ha') : null;
+if (budgets) console.log(`each hub replica limited to ${CPU} CPU (${budgets.kind})`);
+
+/** A hub replica, in its own CPU budget with --cpu-per-replica. */
+async function replica(c: ClusterConfig, name: string): Promise<HubProcess> {
+  const h = await startReplica(c, name);
+  budgets?.place(name, h.child.pid!, CPU);
+  return h;
+}
 const USERS = Number(opt.users);
 const REPLICAS = Number(opt.replicas);
 
@@ -51,6 +67,12 @@ interface Proxy {
   proc: ChildProcess;
   port: number;
   apiPort: number;
+  /**
+   * In the load balancer's rotation: its `GET /hub/health` answered 200 at the last check
+   * (every 500 ms). A restarted proxy answers 404 there until the leader's reconcile has put
+   * back every route (the hub's own route comes last), so it gets traffic only once caught up.
+   */
+  inRotation: boolean;
 }
 
 function startProxy(port: number, apiPort: number, token: string): Promise<Proxy> {
@@ -68,7 +90,7 @@ function startProxy(port: number, apiPort: number, token: string): Promise<Proxy
     const r = await fetch(`http://127.0.0.1:${apiPort}/api/routes`, {
       headers: { Authorization: `token ${token}` },
     });
-    return r.ok ? { proc, port, apiPort } : undefined;
+    return r.ok ? { proc, port, apiPort, inRotation: false } : undefined;
   });
 }
 
@@ -79,6 +101,12 @@ class Counters {
   failed: Record<Kind, number> = { start: 0, status: 0, 'server-api': 0, stop: 0 };
   retried = 0;
   spawns = 0;
+  /** Each failure: kind, what was seen, when (for the log by time relative to the kills). */
+  log: { k: Kind; why: string; at: number; path: string }[] = [];
+  fail(k: Kind, why: string, path: string) {
+    this.failed[k]++;
+    this.log.push({ k, why, at: Date.now(), path });
+  }
   cycles = 0;
   total = () => Object.values(this.sent).reduce((a, b) => a + b, 0);
   totalFailed = () => Object.values(this.failed).reduce((a, b) => a + b, 0);
@@ -108,28 +136,37 @@ async function call(
   n.sent[k]++;
   const list = bases();
   const first = Math.floor(Math.random() * list.length);
+  let last = '';
   for (let i = 0; i < Math.max(list.length, 1) * 2; i++) {
     const base = list[(first + i) % list.length];
     try {
       const r = await fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(30_000) });
-      if (r.status === 502 || r.status === 503) throw new Error(String(r.status));
+      if (r.status === 502 || r.status === 503)
+        throw new Error(`${r.status} ${(await r.text()).slice(0, 120).replace(/\s+/g, ' ')}`);
       if (!ok(r.status)) {
-        n.failed[k]++;
+        n.fail(k, `${r.status} ${(await r.text()).slice(0, 160).replace(/\s+/g, ' ')}`, path);
         return null;
       }
       return r;
-    } catch {
+    } catch (e) {
+      const c = (e as { cause?: { code?: string } }).cause?.code;
+      last = c ? `${c}` : (e as Error).message;
       n.retried++;
       await sleep(200);
     }
   }
-  n.failed[k]++;
+  n.fail(k, `gave up after retries: ${last}`, path);
   return null;
 }
 
 async function userLoop(cl: Cluster, user: string, n: Counters, until: number): Promise<void> {
   const auth = { Authorization: `token ${cl.token}` };
-  const proxies = () => cl.proxies.map((p) => `http://127.0.0.1:${p.port}`);
+  // None in rotation (every check failed at once, e.g. on a saturated machine): all of them,
+  // as a load balancer fails open.
+  const proxies = () => {
+    const up = cl.proxies.filter((p) => p.inRotation);
+    return (up.length ? up : cl.proxies).map((p) => `http://127.0.0.1:${p.port}`);
+  };
   const hubs =
     opt['hub-via'] === 'proxy'
       ? () => proxies().map((p) => `${p}/hub/api`)
@@ -160,7 +197,15 @@ async function userLoop(cl: Cluster, user: string, n: Counters, until: number): 
       if (!ready) await sleep(200);
     }
     if (!ready) {
-      n.failed.start++;
+      const r = await fetch(`${hubs()[0]}/users/${user}`, { headers: auth }).catch(() => null);
+      const seen = r ? JSON.stringify(((await r.json()) as { servers?: unknown }).servers) : '';
+      const u = await cl.store.users.byName(user);
+      const row = u ? await cl.store.servers.get(u.id, '') : null;
+      n.fail(
+        'start',
+        `not ready after 30 s (start answered ${s.status}; now ${seen}, row ${row?.status}: ${row?.lastError})`,
+        `/users/${user}`,
+      );
       continue;
     }
     for (let i = 0; i < 5; i++)
@@ -172,9 +217,30 @@ async function userLoop(cl: Cluster, user: string, n: Counters, until: number): 
         { headers: auth },
         (x) => x === 200,
       );
-    await call('stop', n, hubs, `/users/${user}/server`, { method: 'DELETE', headers: auth }, (x) =>
-      [202, 204].includes(x),
+    const stopped = await call(
+      'stop',
+      n,
+      hubs,
+      `/users/${user}/server`,
+      { method: 'DELETE', headers: auth },
+      (x) => [202, 204].includes(x),
     );
+    // As the hub's own page does: the next start only once the stop has finished.
+    let gone = stopped?.status === 204;
+    for (let i = 0; i < 300 && stopped && !gone; i++) {
+      const r = await call(
+        'status',
+        n,
+        hubs,
+        `/users/${user}`,
+        { headers: auth },
+        (x) => x === 200,
+      );
+      const m = r ? ((await r.json()) as { servers?: Record<string, unknown> }) : null;
+      gone = !!m && !m.servers?.[''];
+      if (!gone) await sleep(200);
+    }
+    if (stopped && !gone) n.fail('stop', 'still not stopped after 60 s', `/users/${user}`);
     n.cycles++;
   }
 }
@@ -230,19 +296,38 @@ async function run(label: string, faults: boolean) {
     timeout: 10,
   };
   const hubs: (HubProcess | null)[] = [];
-  for (let i = 0; i < REPLICAS; i++) hubs.push(await startReplica(c, `r${i}`));
+  for (let i = 0; i < REPLICAS; i++) hubs.push(await replica(c, `r${i}`));
   const store = await Store.open(parseDbUrl(c.dbUrl));
   const admin = await store.users.ensure('bench-admin', { admin: true });
   const { token: apiToken } = await store.tokens.create({ userId: admin.id, scopes: ['inherit'] });
   const cl: Cluster = { c, hubs, proxies, store, token: apiToken };
   const users = Array.from({ length: USERS }, (_, i) => `bench-ha-${i}`);
   for (const u of users) await store.users.ensure(u);
+  let checking = true;
+  const lbChecks = (async () => {
+    while (checking) {
+      await Promise.all(
+        proxies.map(async (p) => {
+          const r = await fetch(`http://127.0.0.1:${p.port}/hub/health`, {
+            signal: AbortSignal.timeout(1000),
+          }).catch(() => null);
+          p.inRotation = r?.status === 200;
+          await r?.arrayBuffer().catch(() => undefined);
+        }),
+      );
+      await sleep(500);
+    }
+  })();
+  await waitFor('both proxies in rotation', 30_000, async () =>
+    proxies.every((p) => p.inRotation) ? true : undefined,
+  );
   const n = new Counters();
   const until = Date.now() + SECONDS * 1000;
   const adoptions: number[] = [];
   let hubKills = 0;
   let proxyKills = 0;
   let restarts = 0;
+  const kills: { what: 'hub' | 'proxy'; at: number }[] = [];
   const faultLoop = async () => {
     let nextHub = Date.now() + Number(opt['hub-kill-every']) * 1000;
     let nextProxy = Date.now() + Number(opt['proxy-kill-every']) * 1000;
@@ -255,6 +340,7 @@ async function run(label: string, faults: boolean) {
         if (!h) continue;
         const dead = (await store.replicas.list()).find((r) => r.pid === h.child.pid)?.id;
         h.child.kill('SIGKILL');
+        kills.push({ what: 'hub', at: Date.now() });
         hubs[i] = null;
         hubKills++;
         const t0 = Date.now();
@@ -266,13 +352,14 @@ async function run(label: string, faults: boolean) {
           adoptions.push(Date.now() - t0);
         })();
         await sleep(1000);
-        hubs[i] = await startReplica(c, `r${i}-${++restarts}`);
+        hubs[i] = await replica(c, `r${i}-${++restarts}`);
       }
       if (Date.now() >= nextProxy) {
         nextProxy += Number(opt['proxy-kill-every']) * 1000;
         const i = Math.floor(Math.random() * proxies.length);
         const p = proxies[i]!;
         p.proc.kill('SIGKILL');
+        kills.push({ what: 'proxy', at: Date.now() });
         proxyKills++;
         await sleep(1000);
         proxies[i] = await startProxy(p.port, p.apiPort, token);
@@ -280,8 +367,10 @@ async function run(label: string, faults: boolean) {
     }
   };
   await Promise.all([...users.map((u) => userLoop(cl, u, n, until)), faultLoop()]);
+  checking = false;
+  await lbChecks;
   // Let the reconcile and the adoption settle (one timeout and one check interval).
-  await sleep(12_000);
+  if (SECONDS > 0) await sleep(12_000);
   const a = await audit(cl, users);
   const failedPct = (100 * n.totalFailed()) / Math.max(1, n.total());
   console.log(
@@ -299,6 +388,7 @@ async function run(label: string, faults: boolean) {
   console.log(
     `at the end: ${a.running} servers running; duplicated ${a.duplicated}, orphaned processes ${a.orphanProcesses}, orphan routes ${a.orphanRoutes}, missing routes ${a.missingRoutes}`,
   );
+  printFailures(n, kills);
   if (adoptions.length)
     console.log(
       `adoption of a dead replica's servers: max ${Math.max(...adoptions)} ms, median ${adoptions.sort((x, y) => x - y)[Math.floor(adoptions.length / 2)]} ms (bound ${c.timeout * 1000 + 2 * c.heartbeat * 1000} ms)`,
@@ -309,6 +399,9 @@ async function run(label: string, faults: boolean) {
     for (let k = 1; k <= live.length; k++) {
       const bases = live.slice(0, k).map((h) => `${h.hubUrl}/hub/api`);
       let done = 0;
+      const cpu0 = live.slice(0, k).map((h) => cpuSeconds(h.child.pid!));
+      const m0 = machineCpu();
+      const t0 = Date.now();
       const end = Date.now() + Number(opt['throughput-seconds']) * 1000;
       await Promise.all(
         Array.from({ length: 32 }, async (_, w) => {
@@ -321,8 +414,12 @@ async function run(label: string, faults: boolean) {
           }
         }),
       );
+      const wall = (Date.now() - t0) / 1000;
+      const cores = live.slice(0, k).map((h, j) => (cpuSeconds(h.child.pid!) - cpu0[j]!) / wall);
+      const m1 = machineCpu();
+      const busy = (100 * (m1.busy - m0.busy)) / Math.max(1, m1.total - m0.total);
       console.log(
-        `API throughput with ${k} replica(s): ${Math.round(done / Number(opt['throughput-seconds']))} req/s`,
+        `API throughput with ${k} replica(s): ${Math.round(done / wall)} req/s; CPU of each replica: ${cores.map((x) => x.toFixed(2)).join(', ')} cores; machine ${busy.toFixed(0)} % busy`,
       );
     }
   }
@@ -334,6 +431,25 @@ async function run(label: string, faults: boolean) {
   rmSync(dir, { recursive: true, force: true });
 }
 
-await run('with faults', true);
-await run('without faults', false);
+/** The failure log: by kind and cause, and each failure's time after the last kill before it. */
+function printFailures(n: Counters, kills: { what: 'hub' | 'proxy'; at: number }[]) {
+  const by = new Map<string, number>();
+  for (const f of n.log) {
+    const key = `${f.k}: ${f.why.replace(/\d{3,}/g, 'N')}`;
+    by.set(key, (by.get(key) ?? 0) + 1);
+  }
+  for (const [key, count] of [...by].sort((a, b) => b[1] - a[1]))
+    console.log(`  failed ${count}× ${key}`);
+  for (const f of n.log) {
+    const k = kills.filter((x) => x.at <= f.at).pop();
+    const after = k
+      ? `${((f.at - k.at) / 1000).toFixed(1)} s after a ${k.what} kill`
+      : 'before any kill';
+    console.log(`  ${f.k} ${f.path}: ${f.why} (${after})`);
+  }
+}
+
+if (opt.runs === 'both' || opt.runs === 'faults') await run('with faults', true);
+if (opt.runs !== 'faults') await run('without faults', false);
+budgets?.remove();
 process.exit(0);

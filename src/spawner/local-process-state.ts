@@ -10,6 +10,7 @@ import type { JsonObject } from '../util/json.js';
 import type { Logger } from '../log.js';
 import { cleanupLimits } from './limits.js';
 import {
+  findLaunched,
   isOurProcessAlive,
   LineRing,
   processGroupOf,
@@ -25,6 +26,12 @@ export class LocalProcessState {
   private child: ChildProcess | null = null;
   pid: number | null = null;
   port = 0;
+  /**
+   * Saved before the process is launched (and put in its environment, LAUNCH_ENV): a replica
+   * adopting the state of a hub killed between the launch and saving the pid finds the process
+   * by it (proc.ts findLaunched), so no server is left behind unknown.
+   */
+  launchId: string | null = null;
   private starttime: number | null = null;
   /** The server leads its own process group (checked before signalling the group). */
   private ownGroup = false;
@@ -47,6 +54,7 @@ export class LocalProcessState {
   reset(): void {
     this.child = null;
     this.pid = null;
+    this.launchId = null;
     this.starttime = null;
     this.ownGroup = false;
     this.exitStatus = null;
@@ -186,8 +194,11 @@ export class LocalProcessState {
 
   /** What the hub persists to reattach after a restart ({} once the process has exited). */
   toJson(): JsonObject {
+    if (this.pid === null && this.launchId !== null && !this.child)
+      return { launch: this.launchId, port: this.port };
     if (this.pid === null || (this.child && this.exitStatus !== null)) return {};
     const s: JsonObject = { pid: this.pid, port: this.port, starttime: this.starttime };
+    if (this.launchId) s.launch = this.launchId;
     if (this.cleanupDirs.length) s.cgroups = this.cleanupDirs;
     if (this.logPath) s.log = this.logPath;
     return s;
@@ -201,6 +212,16 @@ export class LocalProcessState {
       typeof s.pid === 'number' && signallablePid(s.pid) && starttime !== null ? s.pid : null;
     this.port = typeof s.port === 'number' ? s.port : 0;
     this.starttime = starttime;
+    this.launchId = typeof s.launch === 'string' ? s.launch : null;
+    if (this.pid === null && this.launchId !== null && starttime === null) {
+      // Saved before the launch, the pid never was: the process, if it was launched at all.
+      const found = findLaunched(this.launchId);
+      if (found !== null) {
+        this.pid = found;
+        this.starttime = readProcStat(found)?.starttime ?? null;
+        this.log.warn(`found the server process ${found} of ${this.who} by its launch id`);
+      }
+    }
     this.cleanupDirs = Array.isArray(s.cgroups)
       ? s.cgroups.filter((x): x is string => typeof x === 'string')
       : [];

@@ -21,7 +21,8 @@ import type { ServerUsage, Spawner, SpawnerContext, SpawnProgress } from './type
 import { localServerUsage } from './usage-proc.js';
 import { LocalProcessState } from './local-process-state.js';
 import { ensureServerEnv, launchServer } from './local-launch.js';
-import { connectHost, findFreePort, tcpAccepts } from './proc.js';
+import { randomUUID } from 'node:crypto';
+import { connectHost, findFreePort, LAUNCH_ENV, tcpAccepts } from './proc.js';
 import type { UnixUser } from './unix-user.js';
 import { FALLBACK_PATH, hostForUrl, serverLabel, sleep, within } from './spawner-util.js';
 import { commonLocalOptions } from './local-options.js';
@@ -175,6 +176,12 @@ export class LocalSpawner implements Spawner {
     if (shared)
       env.PYTHONPATH = [env.PYTHONPATH, sharedEnvSitePath(shared)].filter(Boolean).join(':');
 
+    // Saved before the launch: whoever adopts this state finds the process even if this hub
+    // dies before it saved the pid (local-process-state.ts launchId).
+    this.state.launchId = randomUUID();
+    env[LAUNCH_ENV] = this.state.launchId;
+    await this.ctx.stateChanged?.();
+    this.throwIfStopped();
     const launched = await launchServer({
       ctx: this.ctx,
       who: this.who,
@@ -186,7 +193,7 @@ export class LocalSpawner implements Spawner {
     });
     this.state.cleanupDirs = launched.cleanupDirs;
     this.state.attach(launched.child, launched.logPath);
-    this.ctx.stateChanged?.(); // the pid, saved before anything else can happen
+    await this.ctx.stateChanged?.(); // the pid, saved before anything else can happen
     this.throwIfStopped(); // start() kills what was launched
     this.emit(
       `Server process started (pid ${this.state.pid}); waiting for it to listen on port ${this.state.port}`,

@@ -2,7 +2,7 @@
  * Small process helpers for local spawners: /proc inspection, free ports, PATH lookup,
  * TCP readiness and a ring buffer of output lines. Linux only where /proc is read.
  */
-import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { constants as osConstants } from 'node:os';
 import { delimiter, isAbsolute, join } from 'node:path';
@@ -174,4 +174,31 @@ export class LineRing {
 /** Signal number for a Node signal name (for 128+N exit statuses). */
 export function signalNumber(sig: NodeJS.Signals | null): number {
   return sig ? ((osConstants.signals as Record<string, number>)[sig] ?? 0) : 0;
+}
+
+/** The environment variable that marks a launched server with its launch id (local-process-state.ts). */
+export const LAUNCH_ENV = 'LABHUB_LAUNCH_ID';
+
+/**
+ * The process launched with `LABHUB_LAUNCH_ID=<id>` in its environment: the earliest started of
+ * those carrying it (a wrapper such as sudo or sh before its exec carries it as well), or null.
+ * Reads /proc/<pid>/environ, so it sees the hub's own processes (all of them when root).
+ */
+export function findLaunched(id: string): number | null {
+  const needle = `\0${LAUNCH_ENV}=${id}\0`;
+  let best: { pid: number; starttime: number } | null = null;
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    let env: string;
+    try {
+      env = `\0${readFileSync(`/proc/${e}/environ`, 'latin1')}`;
+    } catch {
+      continue; // gone, or not ours to read
+    }
+    if (!env.includes(needle)) continue;
+    const st = readProcStat(Number(e));
+    if (st && st.state !== 'Z' && (!best || st.starttime < best.starttime))
+      best = { pid: Number(e), starttime: st.starttime };
+  }
+  return best?.pid ?? null;
 }

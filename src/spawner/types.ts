@@ -57,8 +57,9 @@ export interface SpawnerContext {
    * Tell the hub that getState() now holds something it must save at once (e.g. the pid of a
    * process just launched): if the hub dies before it saves, whoever adopts the server could not
    * stop that process. The hub also saves changed state every 200 ms while start() runs.
+   * Resolves once saved (rejects when it could not be: then do not launch).
    */
-  stateChanged?(): void;
+  stateChanged?(): Promise<void>;
 }
 
 /**

@@ -142,6 +142,36 @@ export function spawnerCases(docker: () => PrivateDockerd): void {
     await third.stop({ now: true });
   });
 
+  test('a start whose hub died after creating the container is resumed from the saved state (resumeStart)', async () => {
+    const ctx = context(docker(), 'resumed', { remove: true });
+    const sp = create(ctx);
+    const saved: JsonObject[] = [];
+    // The "replica" saves the name, then the id, and freezes there (as if killed): the container
+    // exists, created, never started by it.
+    ctx.stateChanged = () => {
+      saved.push(JSON.parse(JSON.stringify(sp.getState())) as JsonObject);
+      return saved.length === 1 ? Promise.resolve() : new Promise<void>(() => {});
+    };
+    void sp.start().catch(() => undefined);
+    for (let i = 0; i < 300 && saved.length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(saved[0], { object_name: 'jupyter-resumed' }, 'the name, before creating');
+    assert.equal(typeof saved[1]?.object_id, 'string', 'then the id');
+    const before = JSON.parse(docker().cli(['inspect', 'jupyter-resumed']))[0];
+    assert.equal(before.State.Status, 'created');
+    // The adopter, from each saved state: the first (the name alone) finds the container too.
+    for (const state of [saved[0]!, saved[1]!]) {
+      const adopter = create(context(docker(), 'resumed', { remove: true }));
+      adopter.loadState(state);
+      const { url } = await adopter.resumeStart!();
+      assert.equal((await info(url)).env.JUPYTERHUB_USER, 'resumed');
+      assert.equal(await adopter.poll(), null);
+    }
+    const adopter = create(context(docker(), 'resumed', { remove: true }));
+    adopter.loadState(saved[1]!);
+    await adopter.stop({ now: true });
+    assert.doesNotMatch(docker().cli(['ps', '-a', '--format', '{{.Names}}']), /jupyter-resumed/);
+  });
+
   test("a per-user named volume keeps the user's files across a removed container", async () => {
     const extra = {
       remove: true,

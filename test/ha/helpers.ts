@@ -3,11 +3,15 @@
  * PostgreSQL, behind a labhub-proxy the test starts itself (as a supervisor would).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { Store, parseDbUrl } from '../../src/db/index.js';
 import { FAKE_SERVER, ROOT } from '../helpers/test-hub.js';
 import { freePort } from '../helpers/ports.js';
+import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { startProxy, type RunningProxy } from '../proxy/helpers/proxy-process.js';
 
 const CLI = join(ROOT, 'bin/labhub.js');
 
@@ -140,5 +144,88 @@ export async function health(
     return { status: r.status, id: id ?? '', leader: role === 'leader' };
   } catch {
     return null;
+  }
+}
+
+/** A cluster of the test/ha files: PostgreSQL, labhub-proxies, hub replicas, users, an admin token. */
+export interface TestCluster {
+  pg: TestPostgres;
+  store: Store;
+  config: ClusterConfig;
+  /** Every replica started (the test adds its own); the first proxy is the hubs' api_url. */
+  hubs: HubProcess[];
+  proxies: RunningProxy[];
+  /** The users (created unless `createUsers: false`, no server), `<prefix><random tag>-<i>`. */
+  users: string[];
+  /** `Authorization` of an admin token. */
+  auth: Record<string, string>;
+  /** Kill what is left (replicas, the users' servers, proxies), drop PostgreSQL and the files. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Start one: a PostgreSQL database, one labhub-proxy per entry of `proxies` (its extra
+ * arguments), then the replicas `replicas` one after the other (the first creates the shared
+ * cookie secret and leads), `users` users and an admin token.
+ */
+export async function startCluster(o: {
+  prefix: string;
+  proxies: string[][];
+  replicas: string[];
+  users: number;
+  /** false: the test creates the users itself (through the API). */
+  createUsers?: boolean;
+  heartbeat: number;
+  timeout: number;
+  startDelay?: number;
+}): Promise<TestCluster> {
+  const dir = mkdtempSync(join(tmpdir(), `labhub-${o.prefix}-`));
+  const tag = Math.random().toString(36).slice(2, 7);
+  const pg = await startTestPostgres();
+  const proxyToken = `${o.prefix}-token-${tag}`;
+  const proxies: RunningProxy[] = [];
+  const hubs: HubProcess[] = [];
+  const users = Array.from({ length: o.users }, (_, i) => `${o.prefix}${tag}-${i + 1}`);
+  let store: Store | undefined;
+  const stop = async () => {
+    for (const h of hubs) if (h.child.exitCode === null) h.child.kill('SIGKILL');
+    for (const u of users) for (const pid of serverPids(u)) process.kill(pid, 'SIGKILL');
+    await store?.close();
+    for (const p of proxies) await p.stop().catch(() => undefined);
+    pg.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const dbUrl = await pg.createDatabase(`labhub_${o.prefix}`);
+    for (const args of o.proxies) proxies.push(await startProxy(args, { token: proxyToken }));
+    const config: ClusterConfig = {
+      dir,
+      dbUrl,
+      proxyPort: proxies[0]!.port,
+      proxyApiPort: proxies[0]!.apiPort,
+      proxyToken,
+      extraProxyApiUrls: proxies.slice(1).map((p) => p.apiUrl),
+      heartbeat: o.heartbeat,
+      timeout: o.timeout,
+      ...(o.startDelay !== undefined ? { startDelay: o.startDelay } : {}),
+    };
+    for (const name of o.replicas) hubs.push(await startReplica(config, name));
+    store = await Store.open(parseDbUrl(dbUrl));
+    const admin = await store.users.ensure(`${o.prefix}${tag}-admin`, { admin: true });
+    const { token } = await store.tokens.create({ userId: admin.id, scopes: ['inherit'] });
+    if (o.createUsers !== false) for (const u of users) await store.users.ensure(u);
+    return {
+      pg,
+      store,
+      config,
+      hubs,
+      proxies,
+      users,
+      auth: { Authorization: `token ${token}` },
+      stop,
+    };
+  } catch (e) {
+    await stop();
+    throw e;
   }
 }

@@ -6,20 +6,16 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Store, parseDbUrl } from '../../src/db/index.js';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { ROOT } from '../helpers/test-hub.js';
-import { startProxy, type RunningProxy } from '../proxy/helpers/proxy-process.js';
+import { startProxy } from '../proxy/helpers/proxy-process.js';
 import {
   health,
   serverPids,
-  startReplica,
+  startCluster,
   waitFor,
-  type ClusterConfig,
   type HubProcess,
+  type TestCluster,
 } from './helpers.js';
 
 const HEARTBEAT = 0.5;
@@ -27,45 +23,25 @@ const TIMEOUT = 3;
 /** The documented adoption bound (replica_timeout + 2 × heartbeat_interval), in ms. */
 const BOUND_MS = (TIMEOUT + 2 * HEARTBEAT) * 1000;
 
-let pg: TestPostgres | undefined;
-const hubs: HubProcess[] = [];
-let proxies: RunningProxy[] = [];
-const dir = mkdtempSync(join(tmpdir(), 'labhub-ha-'));
-const tag = Math.random().toString(36).slice(2, 7);
-const users = [1, 2, 3, 4].map((i) => `ha${tag}-${i}`);
-
-after(async () => {
-  for (const h of hubs) if (h.child.exitCode === null) h.child.kill('SIGKILL');
-  for (const u of users) for (const pid of serverPids(u)) process.kill(pid, 'SIGKILL');
-  for (const p of proxies) await p.stop().catch(() => undefined);
-  pg?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+let c: TestCluster | undefined;
+after(() => c?.stop());
 
 test('hub replicas on PostgreSQL: leader election, exactly-once spawn/stop, adoption after kill -9, two proxies kept in step', async () => {
-  pg = await startTestPostgres();
-  const dbUrl = await pg.createDatabase('labhub_ha');
-  const proxyToken = 'ha-proxy-token-' + tag;
-  proxies = [
-    await startProxy([], { token: proxyToken }),
-    await startProxy([], { token: proxyToken }),
-  ];
-  const c: ClusterConfig = {
-    dir,
-    dbUrl,
-    proxyPort: proxies[0]!.port,
-    proxyApiPort: proxies[0]!.apiPort,
-    proxyToken,
-    extraProxyApiUrls: [proxies[1]!.apiUrl],
+  // The first replica creates the shared cookie secret; then the second one joins. The users
+  // are created through the API below.
+  c = await startCluster({
+    prefix: 'ha',
+    proxies: [[], []],
+    replicas: ['a', 'b'],
+    users: 4,
+    createUsers: false,
     heartbeat: HEARTBEAT,
     timeout: TIMEOUT,
-  };
-  // The first replica creates the shared cookie secret; then the second one joins.
-  hubs.push(await startReplica(c, 'a'));
-  hubs.push(await startReplica(c, 'b'));
+  });
+  const { store, hubs, proxies, users, auth } = c;
+  const { proxyToken, dir } = c.config;
   const [a, b] = hubs as [HubProcess, HubProcess];
-  const store = await Store.open(parseDbUrl(dbUrl));
-  try {
+  {
     // Registry and leadership: both registered, exactly one leader (the first one).
     const replicas = await store.replicas.list();
     assert.equal(replicas.length, 2, 'both replicas registered');
@@ -75,9 +51,6 @@ test('hub replicas on PostgreSQL: leader election, exactly-once spawn/stop, adop
     assert.deepEqual([ha.leader, hb.leader], [true, false], 'the first replica leads');
     assert.equal((await store.replicas.lease())?.replicaId, ha.id);
 
-    const admin = await store.users.ensure(`ha${tag}-admin`, { admin: true });
-    const { token } = await store.tokens.create({ userId: admin.id, scopes: ['inherit'] });
-    const auth = { Authorization: `token ${token}` };
     const api = (h: HubProcess) => `${h.hubUrl}/hub/api`;
     for (const u of users) {
       const r = await fetch(`${api(a)}/users/${u}`, { method: 'POST', headers: auth });
@@ -248,7 +221,5 @@ test('hub replicas on PostgreSQL: leader election, exactly-once spawn/stop, adop
         st.stdout,
         new RegExp(`${p.apiUrl}: ${running.size + 1} routes; lag: 0 missing, 0 stray`),
       );
-  } finally {
-    await store.close();
   }
 });

@@ -195,6 +195,41 @@ test('kubernetes: one pod watch per namespace for many servers; reattach after t
   for (const url of urls) await assert.rejects(fetch(url + '/'));
 });
 
+test('kubernetes: a start saved by name before its pod exists is resumed from that state by another instance (resumeStart)', async () => {
+  const ns = await freshNamespace();
+  const ctx = context(ns, 'resumer');
+  const first = kubernetesSpawner.create(ctx);
+  let saved: JsonObject | null = null;
+  ctx.stateChanged = () => {
+    saved ??= JSON.parse(JSON.stringify(first.getState())) as JsonObject;
+    return Promise.resolve();
+  };
+  const starting = first.start();
+  for (let i = 0; i < 100 && !saved; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(saved!.pod_name, 'jupyter-resumer', 'the pod name is saved before it is created');
+  // The adopter from that state, once the pod exists (an adopter comes replica_timeout later),
+  // while it comes up.
+  for (let i = 0; i < 100; i++) {
+    const ok = await core.readNamespacedPod({ namespace: ns, name: 'jupyter-resumer' }).then(
+      () => true,
+      () => false,
+    );
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const adopter = kubernetesSpawner.create(context(ns, 'resumer'));
+  adopter.loadState(saved!);
+  const { url } = await adopter.resumeStart!();
+  assert.equal((await fetch(url + '/')).status, 200, 'the server answers at the resumed URL');
+  await starting.catch(() => undefined);
+  await adopter.stop({ now: true });
+  assert.equal(await adopter.poll(), 0);
+  // Nothing created under the saved name: a clear failure (the adopter then cleans up).
+  const none = kubernetesSpawner.create(context(ns, 'nobody'));
+  none.loadState({ pod_name: 'jupyter-nobody', namespace: ns });
+  await assert.rejects(none.resumeStart!(), /was not created before the hub replica/);
+});
+
 test('kubernetes: services_enabled puts a Service owned by the pod in front of it', async () => {
   const ns = await freshNamespace();
   // The Service's DNS name only resolves inside a cluster: the start times out waiting for it,

@@ -9,7 +9,6 @@ import { ProgressChannel } from './progress.js';
 import type { SpawnInternals } from './spawn-deps.js';
 import type { Live } from './spawn-steps.js';
 import { tearDown } from './teardown.js';
-import { resumable } from './resume.js';
 
 /** Create a spawner object for a server found in the database (after a hub restart). */
 export function reattachOne(h: SpawnInternals, userName: string, rec: ServerRecord): Live {
@@ -83,8 +82,9 @@ export async function adoptServers(
   const mine = claimed.flatMap((a) => {
     const live = reattachOne(h, a.userName, a);
     const routable = h.routes.routable(a.userName, a.name);
-    if (routable && resumable(a, live.spawner)) {
-      // Its start had returned: finish the spawn here (the user's pending start completes).
+    if (routable && a.status === 'spawning') {
+      // Finish the spawn here, or do it again when nothing of it can be resumed (resume.ts):
+      // the user's pending start completes.
       resumed++;
       h.resumeSpawn(a, live);
       return [];

@@ -5,7 +5,8 @@ import type { SpawnInternals } from './spawn-deps.js';
 /**
  * The leader's route reconcile, for each proxy: its server routes against the database. A
  * running server's missing or wrong route is added; a route whose server is not active is
- * removed; with `hub`, the hub's own route too (its target and its `hub_targets`). The proxy's table is read before the rows, so
+ * removed; with `hub`, the hub's own route too (its target and its `hub_targets`), after the
+ * server routes. The proxy's table is read before the rows, so
  * a route added by a spawn meanwhile is not mistaken for a stray (a rare one removed anyway
  * comes back at the next reconcile).
  */
@@ -22,15 +23,6 @@ export async function reconcileRoutes(
       const routes = await proxy.getAllRoutes();
       const active = await h.d.store.servers.active();
       const want = new Set(active.map((a) => h.prefix(a.userName, a.name)));
-      const hr = hub && routes.get(hub.spec);
-      if (
-        hub &&
-        (hr?.target !== hub.target ||
-          JSON.stringify(hr.data.hub_targets) !== JSON.stringify(hub.data.hub_targets))
-      ) {
-        await proxy.addRoute(hub.spec, hub.target, hub.data);
-        added++;
-      }
       for (const a of active) {
         if (a.status !== 'running' || !a.target) continue;
         if (!h.routes.routable(a.userName, a.name)) continue;
@@ -43,6 +35,17 @@ export async function reconcileRoutes(
         if (typeof r.data.user !== 'string' || r.data.hub === true || want.has(spec)) continue;
         await proxy.deleteRoute(spec);
         removed++;
+      }
+      // The hub's route last: a restarted (empty) proxy that answers /hub/health has every
+      // server route back too, so a load balancer checking that through it can trust it.
+      const hr = hub && routes.get(hub.spec);
+      if (
+        hub &&
+        (hr?.target !== hub.target ||
+          JSON.stringify(hr.data.hub_targets) !== JSON.stringify(hub.data.hub_targets))
+      ) {
+        await proxy.addRoute(hub.spec, hub.target, hub.data);
+        added++;
       }
     } catch (e) {
       failed.push(`${apiUrl}: ${(e as Error).message}`);

@@ -4,13 +4,14 @@
  * the pid and port) while start() ran and the target once it returned; the adopter does the rest
  * of the spawn: the rest of the start, waiting until the server answers, the route, `running`.
  * The start and HTTP timeouts still count from the original start; when this throws, the caller
- * stops and cleans up the server.
+ * stops and cleans up the server. A spawn that cannot be resumed (nothing launched yet, or what
+ * was launched is gone) is started again from the beginning by the adopter, once.
  */
 import type { Logger } from '../../log.js';
-import { HubError } from '../../errors.js';
+import { HubError, isHubError } from '../../errors.js';
 import type { ActiveServer } from '../../db/index.js';
 import { readyEvent } from './progress.js';
-import type { Live, SpawnStepsDeps } from './spawn-steps.js';
+import { runSpawnSteps, type Live, type SpawnStepsDeps } from './spawn-steps.js';
 import { serverPrefixFor } from '../../spawner/spawn-env.js';
 import { waitForHttp } from './wait-http.js';
 import { withTimeout } from './timeouts.js';
@@ -20,7 +21,7 @@ import type { Spawner } from '../../spawner/types.js';
  * Whether an adopted `spawning` row can be resumed: start() had returned (its target is known),
  * or the spawner can wait for an interrupted start (Spawner.resumeStart) and has a saved state.
  */
-export function resumable(a: ActiveServer, spawner: Spawner): boolean {
+function resumable(a: ActiveServer, spawner: Spawner): boolean {
   if (a.status !== 'spawning') return false;
   return !!a.target || (!!spawner.resumeStart && Object.keys(a.state).length > 0);
 }
@@ -32,7 +33,52 @@ export function resumable(a: ActiveServer, spawner: Spawner): boolean {
  * or 'Spawn cancelled' when a stop arrived), or what adding the route throws.
  */
 export async function resumeSpawn(
-  d: Pick<SpawnStepsDeps, 'settings' | 'store' | 'metrics' | 'routes' | 'owner'>,
+  d: SpawnStepsDeps,
+  a: ActiveServer,
+  live: Live,
+  log: Logger,
+): Promise<void> {
+  if (!resumable(a, live.spawner)) return startAgain(d, a, live, log, 'nothing was launched yet');
+  try {
+    await resumeSteps(d, a, live, log);
+  } catch (e) {
+    // What the dead replica launched is gone (or was never launched under the saved name):
+    // the user's start is done again here, once.
+    if (!(isHubError(e) && e.code === 'LABHUB_ERR_SPAWN_FAILED') || a.target || live.stopping)
+      throw e;
+    await startAgain(d, a, live, log, e.userMessage);
+  }
+}
+
+/**
+ * The spawn done again from the start by the adopter, for a row still `spawning` and ours:
+ * whatever the dead replica's attempt left is stopped first.
+ */
+async function startAgain(
+  d: SpawnStepsDeps,
+  a: ActiveServer,
+  live: Live,
+  log: Logger,
+  why: string,
+): Promise<void> {
+  await live.spawner.stop({ now: true }).catch(() => undefined);
+  const user = await d.store.users.byName(a.userName);
+  const rec = await d.store.servers.byId(a.id);
+  if (!user || rec?.status !== 'spawning' || rec.ownerReplica !== d.owner || live.stopping)
+    throw new HubError('LABHUB_ERR_SPAWN_FAILED', 500, 'Spawn cancelled');
+  log.warn(
+    `Starting ${a.userName}/${a.name} again: its hub replica died while starting it (${why})`,
+  );
+  live.userOptions = rec.userOptions;
+  live.progress.push({
+    progress: 0,
+    message: 'Starting again (the hub replica starting this server died)',
+  });
+  await runSpawnSteps(d, user, rec, live, log);
+}
+
+async function resumeSteps(
+  d: SpawnStepsDeps,
   a: ActiveServer,
   live: Live,
   log: Logger,

@@ -168,17 +168,17 @@ class StateSaver {
     private readonly id: number,
   ) {}
 
-  save(spawner: Spawner): void {
+  /** Resolves once this state is written (rejects if that write failed). */
+  save(spawner: Spawner): Promise<void> {
     const state = spawner.getState();
     const text = JSON.stringify(state);
-    if (text === this.saved) return;
+    if (text === this.saved) return this.chain;
     this.saved = text;
-    this.chain = this.chain
-      .then(() => this.d.store.servers.update(this.id, { state }))
-      .then(
-        () => undefined,
-        () => undefined,
-      );
+    const write = this.chain.then(async () => {
+      await this.d.store.servers.update(this.id, { state });
+    });
+    this.chain = write.catch(() => undefined);
+    return write;
   }
 
   /** Resolves once the writes asked for so far are done. */
@@ -196,7 +196,7 @@ class StateSaver {
     const until = Date.now() + this.d.settings.spawner.startTimeout * 1000 + 5000;
     while (!done && Date.now() < until) {
       await new Promise((r) => setTimeout(r, 200));
-      if (!done) this.save(spawner);
+      if (!done) await this.save(spawner).catch(() => undefined);
     }
   }
 }

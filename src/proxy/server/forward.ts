@@ -165,7 +165,7 @@ function rewriteLocation(
 
 /**
  * Forward one HTTP request to `entry`'s target with path `outPath`; with `to`, to that target
- * (one of the route's hub replicas, chosen by hub-targets.ts).
+ * (one of the route's hub replicas, chosen by hub-targets.ts), with its body when it was buffered.
  */
 export function forwardHttp(
   plane: Plane,
@@ -173,12 +173,12 @@ export function forwardHttp(
   res: ServerResponse,
   entry: RouteEntry,
   outPath: string,
-  to?: { target: URL; onFail: (err: Error) => boolean },
+  to?: { target: URL; onFail: (err: Error) => boolean; body?: Buffer },
 ): void {
   if (
     !to &&
-    forwardToHubs(plane, req, entry, (target, onFail) =>
-      forwardHttp(plane, req, res, entry, outPath, { target, onFail }),
+    forwardToHubs(plane, req, entry, (target, onFail, body) =>
+      forwardHttp(plane, req, res, entry, outPath, { target, onFail, body }),
     )
   )
     return;
@@ -196,7 +196,8 @@ export function forwardHttp(
   );
   const timeout = plane.opts.proxyTimeout ?? 0;
   plane.inFlight++;
-  const body = hasBody ? new RequestBody(req) : null;
+  // A body buffered by hub-targets.ts (so it can be sent again) is read already.
+  const body = hasBody && !to?.body ? new RequestBody(req) : null;
   const handler = new ForwardHandler(plane, req, res, entry, body, target, to?.onFail);
   try {
     plane.upstreams.get(originKey(target)).dispatch(
@@ -204,7 +205,7 @@ export function forwardHttp(
         path: outPath,
         method: req.method as Dispatcher.HttpMethod,
         headers,
-        body: body?.stream ?? null,
+        body: to?.body ?? body?.stream ?? null,
         headersTimeout: timeout,
         bodyTimeout: timeout,
         // Never retry a request on another socket on our own: the client decides.

@@ -6,8 +6,12 @@
  * (a new target gets traffic after its first good check; when none is healthy, all are tried).
  * A request that fails before any response header arrived is sent once more to another target
  * when that is safe: a request without a body whose method is idempotent (GET, HEAD, OPTIONS), or
- * any request without a body that never reached the first target (connection refused). The
- * failed target counts as unhealthy until its next good check. CHP's REST API is unchanged: the
+ * any request that never reached the first target (connection refused). For the latter, a body
+ * of a known length up to BUFFER_LIMIT (a login form, a JSON POST) is read before the request is
+ * sent, so it can be sent again; a larger or chunked body is streamed and never retried. A
+ * request the first target may have seen (reset, timeout, closed mid-request) is never sent
+ * twice unless idempotent and bodyless. The failed target counts as unhealthy until its next
+ * good check. CHP's REST API is unchanged: the
  * list is plain route data, and a route without it goes to its `target` as before (CHP itself
  * ignores the list and uses `target`, the leader). Only the Node plane reads it.
  */
@@ -19,6 +23,8 @@ const CHECK_MS = 1000;
 /** A target not picked for this long is no longer checked (its route changed or went away). */
 const FORGET_MS = 60_000;
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Bodies up to this size (with a Content-Length) are buffered so a refused request can be retried. */
+const BUFFER_LIMIT = 64 * 1024;
 /** Errors of a request that never reached the upstream. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENOTFOUND']);
 
@@ -32,8 +38,11 @@ interface TargetState {
   seen?: boolean;
 }
 
-/** Sends the request to `target`; `onFail` is asked, for a failure before any header, whether it was retried. */
-type Send = (target: URL, onFail: (err: Error) => boolean) => void;
+/**
+ * Sends the request to `target` (with `body` when it was buffered, else the client's stream);
+ * `onFail` is asked, for a failure before any header, whether it was retried.
+ */
+type Send = (target: URL, onFail: (err: Error) => boolean, body?: Buffer) => void;
 
 class HubTargets {
   private readonly parsed = new WeakMap<object, URL[]>();
@@ -169,30 +178,81 @@ export function forwardToHubs(
   byPlane.set(plane, hubs);
   const list = hubs.targetsOf(entry);
   if (!list) return false;
-  const first = hubs.pick(entry, list)!;
   const h = req.headers;
-  const bodyless =
-    h['transfer-encoding'] === undefined &&
-    (h['content-length'] === undefined || h['content-length'] === '0');
-  send(first, (err) => {
-    hubs.failed(first, err);
-    const code = (err as { code?: string }).code ?? '';
-    if (!bodyless || !(IDEMPOTENT.has(req.method ?? '') || NOT_SENT.has(code))) return false;
-    const second = hubs.pick(entry, list, first);
-    if (!second) return false;
-    plane.log.warn(
-      '%s %s failed on hub target %s (%s); retrying on %s',
-      req.method,
-      (req.url ?? '').split('?', 1)[0],
-      first.origin,
-      describe(err),
-      second.origin,
-    );
-    send(second, (e) => {
-      hubs.failed(second, e);
+  const length = h['content-length'] === undefined ? 0 : Number(h['content-length']);
+  const chunked = h['transfer-encoding'] !== undefined;
+  if (chunked || !(length <= BUFFER_LIMIT)) {
+    // A large or chunked body: streamed, never retried (the first target may have read it).
+    const only = hubs.pick(entry, list)!;
+    send(only, (err) => {
+      hubs.failed(only, err);
       return false;
     });
     return true;
-  });
+  }
+  if (length === 0) {
+    sendRetrying(plane, hubs, req, entry, list, send, true);
+    return true;
+  }
+  readBody(req, length, (body) => sendRetrying(plane, hubs, req, entry, list, send, false, body));
   return true;
+}
+
+/** Read a body of `length` bytes (≤ BUFFER_LIMIT) whole; nothing happens if the client leaves first. */
+function readBody(req: IncomingMessage, length: number, then: (body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  req.on('data', (c: Buffer) => {
+    size += c.length;
+    chunks.push(c);
+  });
+  req.once('end', () => {
+    if (size === length) then(Buffer.concat(chunks, size));
+    else req.socket?.destroy();
+  });
+}
+
+/**
+ * Send to one target; on a failure before any header, once more to another target when safe:
+ * `bodyless` and idempotent (whatever the error), or the request never reached the first target.
+ */
+function sendRetrying(
+  plane: Plane,
+  hubs: HubTargets,
+  req: IncomingMessage,
+  entry: RouteEntry,
+  list: URL[],
+  send: Send,
+  bodyless: boolean,
+  body?: Buffer,
+): void {
+  const first = hubs.pick(entry, list)!;
+  send(
+    first,
+    (err) => {
+      hubs.failed(first, err);
+      const code = (err as { code?: string }).code ?? '';
+      if (!((bodyless && IDEMPOTENT.has(req.method ?? '')) || NOT_SENT.has(code))) return false;
+      const second = hubs.pick(entry, list, first);
+      if (!second) return false;
+      plane.log.warn(
+        '%s %s failed on hub target %s (%s); retrying on %s',
+        req.method,
+        (req.url ?? '').split('?', 1)[0],
+        first.origin,
+        describe(err),
+        second.origin,
+      );
+      send(
+        second,
+        (e) => {
+          hubs.failed(second, e);
+          return false;
+        },
+        body,
+      );
+      return true;
+    },
+    body,
+  );
 }

@@ -62,6 +62,8 @@ export class DockerSpawner implements Spawner {
   private readonly waiters = new Set<() => void>();
   private starting = false;
   private abortStreams: (() => void)[] = [];
+  /** Between saving the container's name and knowing its id (getState gives the name alone). */
+  private pendingName = false;
 
   constructor(private readonly ctx: SpawnerContext) {
     this.o = dockerOptions(ctx.options.extra);
@@ -161,13 +163,20 @@ export class DockerSpawner implements Spawner {
       createFields(renderDeep(this.o.extra_create_kwargs, ns) as Record<string, unknown>),
     );
     if (this.stopping) throw this.cancelled();
+    // The name is saved before the container exists: a replica adopting this state finds the
+    // container by it even if this hub dies before it saved the id (resumeStart, stop).
+    this.pendingName = true;
+    await this.ctx.stateChanged?.();
     let container: Docker.Container;
     try {
       container = await this.docker.createContainer(create as Docker.ContainerCreateOptions);
     } catch (e) {
       throw spawnFailed(this.who, `the container ${this.name} could not be created: ${reason(e)}`);
+    } finally {
+      this.pendingName = false;
     }
     this.containerId = container.id;
+    await this.ctx.stateChanged?.();
     this.emit(
       `Created container ${this.name} (${container.id.slice(0, 12)}) from image ${this.image}`,
       40,
@@ -275,13 +284,53 @@ export class DockerSpawner implements Spawner {
   }
 
   getState(): JsonObject {
+    if (this.pendingName) return { object_name: this.name };
     return this.containerId ? { object_id: this.containerId, object_name: this.name } : {};
   }
 
   loadState(s: JsonObject): void {
     const id = s.object_id ?? s.container_id;
     if (typeof id === 'string') this.containerId = id;
-    if (typeof s.object_name === 'string' && s.object_name) this.name = s.object_name;
+    if (typeof s.object_name === 'string' && s.object_name) {
+      this.name = s.object_name;
+      // Saved before its container was created (see startContainer): dockerd knows it by name.
+      if (typeof id !== 'string') this.containerId = s.object_name;
+    }
+  }
+
+  /**
+   * A start interrupted by a hub replica's death, from its saved state: the container (started
+   * now if the replica died between creating and starting it) until its server answers HTTP.
+   */
+  async resumeStart(): Promise<{ url: string }> {
+    this.stopping = false;
+    if (!this.containerId)
+      throw spawnFailed(this.who, 'no container was created before the hub replica died.');
+    const container = this.docker.getContainer(this.containerId);
+    let info: Docker.ContainerInspectInfo;
+    try {
+      info = await container.inspect();
+    } catch (e) {
+      if (status(e) === 404)
+        throw spawnFailed(this.who, `the container ${this.name} is gone (it was not created).`);
+      throw this.daemonError(`inspecting the container ${this.name}`, e);
+    }
+    this.containerId = info.Id;
+    if (info.State.Status === 'created') {
+      try {
+        await container.start();
+      } catch (e) {
+        throw spawnFailed(this.who, `the container ${this.name} did not start: ${reason(e)}`);
+      }
+    }
+    const addr = await addressing(this.o, this.ctx.options);
+    if (addr.mode === 'host') {
+      // Its free port was chosen by the replica that created it: read from its environment.
+      const env = info.Config.Env.find((e) => e.startsWith('JUPYTERHUB_SERVICE_URL='));
+      const port = env ? Number(new URL(env.slice(env.indexOf('=') + 1)).port) : 0;
+      if (port) addr.port = port;
+    }
+    return { url: await this.waitForServer(container, addr) };
   }
 
   async *progress(): AsyncIterable<SpawnProgress> {

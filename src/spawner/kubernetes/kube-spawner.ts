@@ -34,6 +34,7 @@ import { kubeOptions, optionsForSpawn, type KubeOptions } from './options.js';
 import { exitStatusOf, isPodStopped } from './pod-status.js';
 import { hubEnvForPod } from './pod-env.js';
 import { createPod, deleteAndWait, ensureService, refused } from './pod-ops.js';
+import { resumePod } from './pod-resume.js';
 import {
   bracket,
   followEvents,
@@ -207,6 +208,9 @@ export class KubeSpawner implements Spawner, StartSession {
       dnsName: m.dnsName,
       pvcName: null,
     };
+    // Saved before anything is created: a replica adopting this state finds the pod by name
+    // even if this hub dies before the 200 ms save (resumeStart).
+    await this.ctx.stateChanged?.();
     await watch.ready();
     let events: EventWatch | null = null;
     if (o.events_enabled) {
@@ -258,6 +262,24 @@ export class KubeSpawner implements Spawner, StartSession {
       return { url: `http://${bracket(host)}:${port}` };
     } finally {
       stopEvents();
+    }
+  }
+
+  /** A start interrupted by a hub replica's death, from its saved state (pod-resume.ts). */
+  async resumeStart(): Promise<{ url: string }> {
+    const s = this.state;
+    if (!s) throw new HubError('LABHUB_ERR_SPAWN_FAILED', 500, `No pod of ${this.who} was saved.`);
+    const o = this.configured;
+    this.starting = true;
+    this.stopAsked = false;
+    try {
+      return await resumePod(this, this.link(), s, o, {
+        identity: () => this.identity(o).id,
+        port: this.ctx.options.port > 0 ? this.ctx.options.port : DEFAULT_PORT,
+      });
+    } finally {
+      this.starting = false;
+      this.wake();
     }
   }
 

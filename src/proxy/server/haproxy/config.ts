@@ -7,14 +7,17 @@
  * "/user/alice" matches "/user/alice/lab" but not "/user/alicex"); under --host-routing the key
  * starts with "/<host>". A map value is `rid|ip|port|targetPath|targetHost|strip`: a route whose
  * target HAProxy can reach directly (http to an IP literal) goes out through a transparent
- * server (`set-dst`); any other route, and any request no route matches, goes to the Node plane
- * behind HAProxy, which keeps the full CHP behaviour (unix/https/hostname targets, error pages).
+ * server (`set-dst`); the hub route spread over hub replicas is `rid||||||H` and goes to the
+ * backend `hubs` (hub-backend.ts); any other route, and any request no route matches, goes to
+ * the Node plane behind HAProxy, which keeps the full CHP behaviour (unix/https/hostname
+ * targets, error pages).
  */
 import fs from 'node:fs';
 import net from 'node:net';
 import type { RouteEntry } from '../routes.js';
 import type { ProxyServerOptions } from '../options.js';
 import { countSegments } from '../paths.js';
+import { HUB_BACKEND } from './hub-backend.js';
 
 /**
  * Header with the request's URL as the client sent it, set by HAProxy on requests whose path it
@@ -194,6 +197,7 @@ export function haproxyConfig(
     '  http-request track-sc0 var(txn.rid) table activity if routed',
     '  http-request set-var(txn.ip) var(txn.r),field(2,|) if routed',
     '  acl fast var(txn.ip),length gt 0',
+    '  acl hubs var(txn.r),field(7,|) -m str H',
   );
   if (o.xForward !== false) {
     const upgrade = '{ req.fhdr(upgrade) -m found } { req.hdr(connection) -m sub -i upgrade }';
@@ -256,8 +260,23 @@ export function haproxyConfig(
   L.push(
     '  http-request set-dst var(txn.ip) if fast',
     '  http-request set-dst-port var(txn.port) if fast',
+    `  use_backend ${HUB_BACKEND} if hubs`,
     '  use_backend direct if fast',
     '  default_backend node',
+    '',
+    // The hub replicas (servers added at run time, hub-backend.ts); the Node plane when none is
+    // up (it answers from the route as it would without HAProxy).
+    `backend ${HUB_BACKEND}`,
+    '  balance roundrobin',
+    '  option httpchk',
+    '  http-check send meth GET uri /hub/health',
+    '  http-check expect status 200',
+    '  retry-on conn-failure empty-response',
+    '  retries 2',
+    '  option redispatch 1',
+    // A request with a body, or not idempotent, is sent again only if it never left HAProxy.
+    '  http-request disable-l7-retry unless METH_GET || METH_HEAD || METH_OPTIONS',
+    `  server node unix@${f.node} backup`,
     '',
     // A target that refuses the connection: the request goes once to the Node plane instead,
     // which tries it again and, if it still fails, answers CHP's way (error target/page, 503).
@@ -290,7 +309,9 @@ export function mapValue(
   e: RouteEntry,
   rid: number,
   o: Pick<ProxyServerOptions, 'prependPath' | 'includePrefix' | 'hostRouting'>,
+  hubs = false,
 ): string {
+  if (hubs) return `${rid}||||||H`;
   const t = e.target;
   const host = t.hostname.startsWith('[') ? t.hostname.slice(1, -1) : t.hostname;
   const nodeOnly = `${rid}|||||`;

@@ -18,6 +18,7 @@ import type { ProxyServerOptions } from '../options.js';
 import type { EngineCounts } from '../metrics.js';
 import { parseCounts } from './counters.js';
 import { RuntimeApi } from './runtime.js';
+import { HubBackend, nativeHubTargets } from './hub-backend.js';
 import { SUPERVISOR, exitReason, pemOf, startError } from './process.js';
 import {
   ACTIVITY_EXPIRE_MS,
@@ -49,6 +50,9 @@ export class HaproxyEngine {
   private proc: ChildProcess | undefined;
   private hpid: number | undefined;
   private api: RuntimeApi;
+  /** The hub route's replicas as servers of the backend `hubs` (hub-backend.ts). */
+  private hubs: HubBackend;
+  private hubAddrs: string[] = [];
   private queue: Promise<unknown> = Promise.resolve();
   private ridOf = new WeakMap<RouteEntry, number>();
   private byRid = new Map<number, RouteEntry>();
@@ -100,6 +104,7 @@ export class HaproxyEngine {
       }),
     );
     this.api = new RuntimeApi(this.files.admin);
+    this.hubs = new HubBackend(this.api, this.log);
     plane.onRouteChange = (op) => {
       const old = this.ridByPath.get(op.path);
       const e = op.t === 'add' ? plane.table.get(op.path) : undefined;
@@ -221,7 +226,9 @@ export class HaproxyEngine {
     const key = cliWord(mapKey(e.path));
     const rid = this.ridFor(e);
     this.ridByPath.set(e.path, rid);
-    const value = cliWord(mapValue(e, rid, this.plane.opts));
+    const hubs = nativeHubTargets(e, this.plane.opts.hostRouting);
+    if (e.path === '/') this.hubAddrs = hubs ?? [];
+    const value = cliWord(mapValue(e, rid, this.plane.opts, !!hubs));
     const verb = this.inMap.has(e.path) ? 'set' : 'add';
     this.inMap.add(e.path);
     return `${verb} map ${this.files.map} ${key} ${value}`;
@@ -234,6 +241,8 @@ export class HaproxyEngine {
     for (const e of this.plane.table.entries()) answers.push(this.api.run(this.addCommand(e)));
     const bad = (await Promise.all(answers)).filter((a) => a.trim() !== '');
     if (bad.length) this.log.error('haproxy refused %d routes: %s', bad.length, bad[0]);
+    this.hubs.reset();
+    await this.hubs.sync(this.hubAddrs);
     this.markReady();
   }
 
@@ -272,6 +281,9 @@ export class HaproxyEngine {
     this.enqueue(async () => {
       if (!(await this.whenReady())) return;
       if (this.plane.table.get(e.path) !== e) return; // replaced or removed since
+      // The hub servers before the map entry that sends requests to them.
+      if (e.path === '/')
+        await this.hubs.sync(nativeHubTargets(e, this.plane.opts.hostRouting) ?? []);
       const a = await this.api.run(this.addCommand(e));
       if (a.trim()) this.log.error('haproxy refused route %s: %s', e.path, a.trim());
     });
@@ -283,6 +295,7 @@ export class HaproxyEngine {
       if (this.plane.table.get(p)) return; // added again since
       if (!this.inMap.delete(p)) return;
       await this.api.run(`del map ${this.files.map} ${cliWord(mapKey(p))}`);
+      if (p === '/') await this.hubs.sync((this.hubAddrs = []));
     });
   }
 
@@ -350,6 +363,7 @@ export class HaproxyEngine {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.hubs.stop();
     this.api.close();
     const p = this.proc;
     if (p && p.exitCode === null && p.signalCode === null) {
