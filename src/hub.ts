@@ -13,7 +13,12 @@ import { Permissions } from './core/rbac/permissions.js';
 import { ServiceRegistry } from './core/services.js';
 import { SpawnManager } from './core/spawn/spawn-manager.js';
 import { createAppServices } from './core/app-services.js';
-import { settingsFromConfig, isWildcardIp, loopbackFor } from './core/settings-from-config.js';
+import {
+  settingsFromConfig,
+  isWildcardIp,
+  loopbackFor,
+  serversInContainers,
+} from './core/settings-from-config.js';
 import { setUpLogin } from './hub/identity.js';
 import { createHubProxy } from './hub/proxy-setup.js';
 import { hubListenHost, listenFailure } from './hub/listen.js';
@@ -348,7 +353,7 @@ export class Hub {
     }
     // Warm the Python environment in the background so the first spawn does not wait for pip
     // (not with containers: their image brings the servers' Python).
-    if (!settings.serversInContainers)
+    if (!serversInContainers(settings.spawnerClass))
       warmUserEnv({
         cmd: settings.spawner.cmd,
         userEnv: settings.spawner.extra.user_env,

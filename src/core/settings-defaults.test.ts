@@ -80,8 +80,6 @@ const COMPUTED_DEFAULTS: Record<string, unknown> = {
   'services.0.admin': false,
   // Labhub.proxy_engine, turned to 'node' by Labhub.letsencrypt's TLS-ALPN-01 challenge.
   proxyEngine: 'auto',
-  // From JupyterHub.spawner_class (default local processes): servers not in containers.
-  serversInContainers: false,
 };
 
 const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);

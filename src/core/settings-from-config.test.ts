@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../config/index.js';
 import { createPolicy } from '../auth/policy.js';
 import { isHubError } from '../errors.js';
-import { settingsFromConfig } from './settings-from-config.js';
+import { serversInContainers, settingsFromConfig } from './settings-from-config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'labhub-settings-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -65,12 +65,7 @@ test('Labhub.user_env_dir/user_env_requirements with a container spawner are ref
   assert.equal(settings('simple').userEnvDir, '/srv/venv');
   assert.equal(settings('localprocess').userEnvDir, '/srv/venv');
   assert.equal(settings('localprocess', 'user_env_requirements').userEnvRequirements, '/srv/venv');
-  assert.equal(settings('localprocess').serversInContainers, false);
-  assert.equal(
-    settingsFromConfig(
-      loadConfig({ overrides: { JupyterHub: { spawner_class: 'docker' } } }).config,
-      'dummy',
-    ).serversInContainers,
-    true,
-  );
+  assert.equal(serversInContainers('localprocess'), false);
+  assert.equal(serversInContainers('docker'), true);
+  assert.equal(serversInContainers('kubespawner.KubeSpawner'), true);
 });

@@ -264,8 +264,7 @@ function buildSettings(config: HubConfig, authId: string) {
       `JupyterHub.proxy_class = ${JSON.stringify(hub.proxy_class)} is not a proxy labhub has: only configurable-http-proxy exists (it drives labhub-proxy, or configurable-http-proxy given in ConfigurableHTTPProxy.command). Remove proxy_class.`,
     );
   const spawnerClass = classForId(hub.spawner_class) ?? 'LocalProcessSpawner';
-  const spawnerId = findRegisteredSpawner(hub.spawner_class)?.id;
-  const inContainers = !!spawnerId && !spawnerId.includes('local-process');
+  const inContainers = serversInContainers(hub.spawner_class);
   if (config.Labhub.shared_env_dir && inContainers)
     throw new HubError(
       'LABHUB_ERR_CONFIG',
@@ -297,8 +296,6 @@ function buildSettings(config: HubConfig, authId: string) {
     dbUrl: hub.db_url,
     authenticatorOptions: auth,
     spawnerClass: hub.spawner_class,
-    /** The spawner runs servers in containers, from their image's Python (not labhub's own). */
-    serversInContainers: inContainers,
     spawner: spawnerSettings(
       traitsFor<SpawnerTraits>(config, classChain(spawnerClass)),
       hub.spawner_class,
@@ -343,6 +340,12 @@ function buildSettings(config: HubConfig, authId: string) {
 
 /** The hub's settings as read from `config`, deeply frozen. */
 export type Settings = DeepReadonly<ReturnType<typeof buildSettings>>;
+
+/** The spawner class runs servers in containers, from their image's Python (not labhub's own). */
+export function serversInContainers(spawnerClass: string): boolean {
+  const id = findRegisteredSpawner(spawnerClass)?.id;
+  return !!id && !id.includes('local-process');
+}
 
 /**
  * Resolve the validated config into the hub's settings (deeply frozen).
