@@ -15,8 +15,14 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'dist');
 const outdir = join(dist, 'bundle');
 
-/** Packages left to Node's loader: native addons, optional ones, and big lazily used clients. */
-const EXTERNAL = ['better-sqlite3', 'pg', 'pg-native', 'node-linux-pam'];
+/**
+ * Packages left to Node's loader: native addons, optional ones, and CommonJS packages only
+ * imported lazily (`import()`): a bundled CommonJS package's lazy chunk exports only `default`
+ * (module.exports), not its named exports as Node does.
+ */
+const EXTERNAL = ['better-sqlite3', 'pg', 'pg-native', 'node-linux-pam', 'selfsigned'];
+/** CommonJS packages both imported statically and lazily; the lazy callers take `.default`. */
+const LAZY_DEFAULT_ONLY = ['node_modules/undici/'];
 
 const ownUrl = {
   name: 'own-import-meta-url',
@@ -60,6 +66,17 @@ export async function bundle() {
     })
     .catch(() => null);
   if (!r) return 1;
+  // A lazy import() of a bundled CommonJS package would lose its named exports: refuse it.
+  for (const [file, input] of Object.entries(r.metafile.inputs))
+    for (const im of input.imports) {
+      const target = r.metafile.inputs[im.path];
+      if (im.kind !== 'dynamic-import' || im.external || target?.format !== 'cjs') continue;
+      if (LAZY_DEFAULT_ONLY.some((p) => im.path.startsWith(p))) continue;
+      console.error(
+        `bundle: ${file} imports the CommonJS ${im.path} lazily: in the bundle only its default export would exist. Add its package to EXTERNAL in scripts/bundle.mjs (or to LAZY_DEFAULT_ONLY, taking .default).`,
+      );
+      return 1;
+    }
   const outs = Object.keys(r.metafile.outputs).length;
   console.log(`bundle: dist/bundle/ (${outs} files) in ${Date.now() - t0} ms`);
   return 0;
