@@ -40,8 +40,11 @@ function freePort() {
 const dir = mkdtempSync(join(tmpdir(), 'labhub-startup-'));
 const dbFile = join(dir, 'labhub.sqlite');
 
-/** Starts the hub, returns ms from spawn until GET /hub/api answers 200, then stops it. */
-async function once({ bundle, nodeArgs = [] }) {
+/**
+ * Starts the hub, returns ms from spawn until GET /hub/api answers 200, then stops it; pushes its
+ * RSS (MB) once started (a second after the proxy answers) onto `rss`.
+ */
+async function once({ bundle, nodeArgs = [], rss = [] }) {
   const [port, hubPort, apiPort] = [await freePort(), await freePort(), await freePort()];
   const config = join(dir, 'labhub.yaml');
   writeFileSync(
@@ -76,6 +79,8 @@ async function once({ bundle, nodeArgs = [] }) {
     await new Promise((res) => setTimeout(res, 20));
   }
   await new Promise((res) => setTimeout(res, 1000));
+  const status = readFileSync(`/proc/${p.pid}/status`, 'utf8');
+  rss.push(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024);
   p.kill('SIGTERM');
   await exited;
   if (Number.isNaN(ms)) throw new Error(`the hub did not answer:\n${err}`);
@@ -134,14 +139,17 @@ try {
   await once({ bundle: true }); // creates and migrates the database
   insertUsers(Number(opt.users));
   const res = { bundle: [], modules: [] };
+  const rss = { bundle: [], modules: [] };
   for (let i = 0; i < Number(opt.runs); i++)
-    for (const bundle of i % 2 ? [false, true] : [true, false])
-      res[bundle ? 'bundle' : 'modules'].push(await once({ bundle }));
+    for (const bundle of i % 2 ? [false, true] : [true, false]) {
+      const k = bundle ? 'bundle' : 'modules';
+      res[k].push(await once({ bundle, rss: rss[k] }));
+    }
   const load = (await import('node:os')).loadavg()[0].toFixed(1);
   console.log(`time to API, ${opt.users} users, ${opt.runs} runs each (load ${load}):`);
   for (const [k, xs] of Object.entries(res))
     console.log(
-      `  ${k.padEnd(8)} median ${median(xs).toFixed(0)} ms  (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)})`,
+      `  ${k.padEnd(8)} median ${median(xs).toFixed(0)} ms  (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)}); RSS once started: median ${median(rss[k]).toFixed(0)} MB`,
     );
   if (opt.profile)
     for (const bundle of [true, false]) {
