@@ -5,8 +5,9 @@
  * ("/user/alice", "/host/user/alice") and back exactly as JupyterHub does, `jupyterhub: true`
  * is added to every route's data, and routes without it are not ours (ignored on read).
  * Connection errors and 5xx answers are retried with backoff for a bounded time.
+ * undici is loaded on the first request, not with the hub's modules (it is ~75 ms of a start).
  */
-import { Pool, errors as undiciErrors } from 'undici';
+import type { Pool, errors } from 'undici';
 import { HubError } from '../errors.js';
 import type { JsonObject } from '../util/json.js';
 import type { Proxy, Route, RouteToAdd } from './types.js';
@@ -110,10 +111,16 @@ const RETRY_CODES = new Set([
   'UND_ERR_CLOSED',
 ]);
 
+/** The pool to the API and undici's error class, from the lazily loaded undici. */
+interface Connections {
+  pool: Pool;
+  UndiciError: typeof errors.UndiciError;
+}
+
 /** A {@link Proxy} over the CHP REST API. Constructing it does no I/O. */
 export class ChpClient implements Proxy {
   readonly apiUrl: string;
-  private readonly pool: Pool;
+  private pool: Promise<Connections> | null = null;
   private readonly prefix: string;
   private active = 0;
   private readonly waiting: Array<() => void> = [];
@@ -127,7 +134,19 @@ export class ChpClient implements Proxy {
     const u = new URL(opts.apiUrl);
     this.apiUrl = opts.apiUrl;
     this.prefix = u.pathname.replace(/\/+$/, '');
-    this.pool = new Pool(u.origin, { connections: opts.concurrency ?? 10, keepAliveTimeout: 4000 });
+  }
+
+  /** The connection pool to the API's origin, made (and undici loaded) on first use. */
+  private connections(): Promise<Connections> {
+    // `.default` (module.exports): the esbuild bundle gives a lazily imported CommonJS package
+    // only that, Node gives it too.
+    return (this.pool ??= import('undici').then(({ default: { Pool, errors } }) => ({
+      pool: new Pool(new URL(this.apiUrl).origin, {
+        connections: this.opts.concurrency ?? 10,
+        keepAliveTimeout: 4000,
+      }),
+      UndiciError: errors.UndiciError,
+    })));
   }
 
   /** Send another API token from now on (the proxy was restarted with it). */
@@ -216,7 +235,7 @@ export class ChpClient implements Proxy {
 
   /** Close the client's connections. */
   async close(): Promise<void> {
-    await this.pool.close().catch(() => {});
+    if (this.pool) await (await this.pool).pool.close().catch(() => {});
   }
 
   private toRoute(path: string, d: JsonObject): Route {
@@ -261,11 +280,12 @@ export class ChpClient implements Proxy {
     const timeout = this.opts.requestTimeout ?? 10_000;
     let delay = 100;
     let lastProblem = '';
+    const { pool, UndiciError } = await this.connections();
     await this.acquire();
     try {
       for (;;) {
         try {
-          const r = await this.pool.request({
+          const r = await pool.request({
             path,
             method: method as 'GET',
             headers: {
@@ -297,7 +317,7 @@ export class ChpClient implements Proxy {
         } catch (err) {
           if (err instanceof HubError) throw err;
           const code = (err as { code?: string }).code ?? '';
-          if (!RETRY_CODES.has(code) && !(err instanceof undiciErrors.UndiciError)) throw err;
+          if (!RETRY_CODES.has(code) && !(err instanceof UndiciError)) throw err;
           lastProblem = `${code} ${(err as Error).message}`;
         }
         if (Date.now() + delay > deadline) break;

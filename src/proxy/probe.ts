@@ -1,5 +1,4 @@
 /** One look at a CHP-compatible proxy's REST API: up (with its routes), refusing our token, or down. */
-import { request } from 'undici';
 
 /** One route as `GET /api/routes` lists it (only the fields the checks read). */
 export type RawRoute = { target?: unknown; jupyterhub?: unknown } | null;
@@ -13,6 +12,8 @@ export type Probe =
 /** `GET <apiUrl>/api/routes` with `token`; never throws. */
 export async function probeProxy(apiUrl: string, token: string, timeout: number): Promise<Probe> {
   try {
+    // On first use, not with the hub's modules; `.default` (module.exports) as in chp-client.ts.
+    const { request } = (await import('undici')).default;
     const r = await request(new URL('api/routes', apiUrl.replace(/\/?$/, '/')), {
       headers: { authorization: `token ${token}` },
       headersTimeout: timeout,
