@@ -46,7 +46,14 @@ export async function bundle() {
   const r = await esbuild
     .build({
       absWorkingDir: root,
-      entryPoints: { main: join(dist, 'cli', 'main.js') },
+      entryPoints: {
+        main: join(dist, 'cli', 'main.js'),
+        // The hub as a library, for programs that start it in their own process (the benchmarks'
+        // bench/lib/labhub-start.mjs): the Hub class, the config loader, the logger.
+        hub: join(dist, 'hub.js'),
+        config: join(dist, 'config', 'index.js'),
+        log: join(dist, 'log.js'),
+      },
       outdir,
       bundle: true,
       splitting: true,

@@ -8,11 +8,20 @@
 //   node bench/lib/labhub-start.mjs --config F --port P --hub-port H --proxy-api-url URL
 //                                   [--proxy-command CMD] [--namespace NS] [--log-level L]
 import { parseArgs } from 'node:util';
-// As bin/labhub.js: the V8 heap settings before the hub's modules are loaded.
+import { statSync } from 'node:fs';
+// As bin/labhub.js: the V8 heap settings before the hub's modules are loaded, then the esbuild
+// bundle's library entries when they are at least as new as tsc's output (LABHUB_NO_BUNDLE=1:
+// tsc's output).
 import '../../dist/cli/v8-heap.js';
-const { loadConfig } = await import('../../dist/config/index.js');
-const { Hub } = await import('../../dist/hub.js');
-const { createLogger } = await import('../../dist/log.js');
+const mtime = (u) =>
+  statSync(new URL(u, import.meta.url), { throwIfNoEntry: false })?.mtimeMs ?? -1;
+const bundled =
+  !process.env.LABHUB_NO_BUNDLE && mtime('../../dist/bundle/hub.js') >= mtime('../../dist/hub.js');
+const from = (bundle, modules) =>
+  import(bundled ? `../../dist/bundle/${bundle}` : `../../dist/${modules}`);
+const { loadConfig } = await from('config.js', 'config/index.js');
+const { Hub } = await from('hub.js', 'hub.js');
+const { createLogger } = await from('log.js', 'log.js');
 
 const { values } = parseArgs({
   options: {
