@@ -143,25 +143,34 @@ export function filterUserModel(
   const serversVisible = mayReadSomeServer(parsed, name, groupsOf);
   if (!serversVisible && !revealing(parsed, USER_BASE_SCOPES, resource, groupsOf)) return null;
   const out = pick(model, USER_MODEL_KEYS, 'user', parsed, resource, groupsOf);
-  const servers = model.servers;
-  if (serversVisible && servers && typeof servers === 'object' && !Array.isArray(servers)) {
-    const kept: JsonObject = {};
-    for (const [sname, smodel] of Object.entries(servers)) {
-      if (!smodel || typeof smodel !== 'object' || Array.isArray(smodel)) continue;
-      const f = filterServerModel(
-        { ...smodel, name: (smodel as JsonObject).name ?? sname },
-        name,
-        parsed,
-        groupsOf,
-      );
-      if (f) {
-        if (!('name' in (smodel as JsonObject))) delete f.name;
-        kept[sname] = f;
-      }
-    }
-    out.servers = kept;
-  }
+  const servers = serversVisible ? filterServers(model.servers, name, parsed, groupsOf) : null;
+  if (servers) out.servers = servers;
   return out;
+}
+
+/** A user model's `servers` dict, each server filtered; null when the model has none. */
+function filterServers(
+  servers: unknown,
+  user: string,
+  parsed: ParsedScopeSet,
+  groupsOf: GroupsOfUser,
+): JsonObject | null {
+  if (!servers || typeof servers !== 'object' || Array.isArray(servers)) return null;
+  const kept: JsonObject = {};
+  for (const [sname, smodel] of Object.entries(servers)) {
+    if (!smodel || typeof smodel !== 'object' || Array.isArray(smodel)) continue;
+    const f = filterServerModel(
+      { ...smodel, name: (smodel as JsonObject).name ?? sname },
+      user,
+      parsed,
+      groupsOf,
+    );
+    if (f) {
+      if (!('name' in (smodel as JsonObject))) delete f.name;
+      kept[sname] = f;
+    }
+  }
+  return kept;
 }
 
 /**
@@ -190,24 +199,8 @@ export function userModelFilter(
     for (const { key, anyOf, always } of keys)
       if (key in model && (always || revealing(parsed, anyOf, resource, groupsOf)))
         out[key] = model[key]!;
-    const servers = model.servers;
-    if (servers && typeof servers === 'object' && !Array.isArray(servers)) {
-      const kept: JsonObject = {};
-      for (const [sname, smodel] of Object.entries(servers)) {
-        if (!smodel || typeof smodel !== 'object' || Array.isArray(smodel)) continue;
-        const f = filterServerModel(
-          { ...smodel, name: (smodel as JsonObject).name ?? sname },
-          name,
-          parsed,
-          groupsOf,
-        );
-        if (f) {
-          if (!('name' in (smodel as JsonObject))) delete f.name;
-          kept[sname] = f;
-        }
-      }
-      out.servers = kept;
-    }
+    const servers = filterServers(model.servers, name, parsed, groupsOf);
+    if (servers) out.servers = servers;
     return out;
   };
 }
