@@ -16,7 +16,7 @@ function newSpaceAfterAllocation(opts: { load: boolean; nodeArgs?: string[] }): 
     let keep = [];
     for (let n = 0; n < 200; n++) {
       for (let i = 0; i < 20000; i++) keep.push({ a: i, b: 'x' + i });
-      keep = [];
+      if (keep.length > 60000) keep = keep.slice(-40000); // survivors make V8 grow it
       await new Promise((r) => setTimeout(r, 2)); // the event loop turns, as while modules load
     }
     const ns = v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
