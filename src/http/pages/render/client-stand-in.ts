@@ -21,6 +21,7 @@ import {
   type PageContext,
 } from './index.js';
 import type { Lang } from '../../i18n/index.js';
+import { ctx as pageContext } from './page-fixtures.js';
 
 const CHROMIUM = process.env.LABHUB_CHROMIUM ?? '/usr/bin/chromium';
 export const XSRF = 'xsrf-abc';
@@ -45,14 +46,7 @@ export const state = { defaultRunning: true, bobPendingLoads: 0 };
 
 function ctx(req: IncomingMessage): PageContext {
   const lang: Lang = /labhub-lang=zh/.test(req.headers.cookie ?? '') ? 'zh' : 'en';
-  return {
-    lang,
-    baseUrl: '/',
-    hubPrefix: '/hub/',
-    user: { name: 'alice', admin: true },
-    xsrf: XSRF,
-    version: 't',
-  };
+  return pageContext(lang, { xsrf: XSRF, version: 't' });
 }
 
 function sendPage(res: ServerResponse, html: string) {
