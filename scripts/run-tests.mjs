@@ -57,6 +57,8 @@ function runFiles(files, id, onDone) {
     const args = [
       '--import',
       'tsx',
+      '--import',
+      join(root, 'scripts/test-exit-drain.mjs'),
       '--test',
       '--test-concurrency=1',
       '--test-reporter=spec',
