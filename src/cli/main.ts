@@ -213,7 +213,9 @@ program
   .description(
     'run labhub-proxy (the configurable-http-proxy drop-in); the same as the labhub-proxy command',
   )
+  // Every option and value after `proxy` is labhub-proxy's (`--port 8000` is two words).
   .allowUnknownOption(true)
+  .allowExcessArguments(true)
   .helpOption(false)
   .action(async () => {
     const i = process.argv.indexOf('proxy');

@@ -2,7 +2,7 @@
 // (bin/labhub.js → dist/; run `npm run build` first).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   copyFileSync,
@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ROOT, needsRoot } from './helpers.js';
+import { freePort } from '../helpers/ports.js';
 
 const CLI = join(ROOT, 'bin/labhub.js');
 const FIXTURE = join(ROOT, 'test/config/fixtures/first-user');
@@ -149,5 +150,39 @@ test("labhub migrate-config on the first user's file prints YAML with a comment 
     assert.match(again.err, /^labhub: /);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('labhub proxy passes its options and their values to labhub-proxy', async () => {
+  const [port, apiPort] = [await freePort(), await freePort()];
+  const child = spawn(
+    process.execPath,
+    [CLI, 'proxy', '--port', `${port}`, '--api-port', `${apiPort}`],
+    {
+      env: { ...process.env, CONFIGPROXY_AUTH_TOKEN: 'cli-test' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise((r) => child.once('exit', r));
+  try {
+    const ready = await Promise.race([
+      (async () => {
+        while (!out.includes('Proxy API at')) await new Promise((r) => setTimeout(r, 50));
+        return true;
+      })(),
+      exited.then(() => false),
+    ]);
+    assert.ok(ready, out);
+    const r = await fetch(`http://127.0.0.1:${apiPort}/api/routes`, {
+      headers: { authorization: 'token cli-test' },
+    });
+    assert.equal(r.status, 200);
+    assert.deepEqual(await r.json(), {});
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
   }
 });
