@@ -15,12 +15,11 @@ import {
 } from '../../src/http/i18n/index.js';
 import { hubFetch } from '../helpers/test-hub.js';
 import { startUiHub, type UiHub } from './ui-hub.js';
-import { checkPage, login, openPerson, skipWithoutChromium } from './ui.js';
+import { checkPage, login, openPerson } from './ui.js';
 
 let hub: UiHub;
 let rootToken = '';
 before(async () => {
-  if (skipWithoutChromium) return;
   hub = await startUiHub();
   rootToken = await hub.token('root', { admin: true });
 });
@@ -41,7 +40,7 @@ async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
 for (const lang of ['en', 'zh'] as Lang[]) {
   test(
     `admin panel in ${lang}: add 3 users, make an admin, start/open/stop a server, a group with members`,
-    { skip: skipWithoutChromium, timeout: 180_000 },
+    { timeout: 180_000 },
     async () => {
       const tr = (k: MessageKey, p?: MessageParams) => msg(lang, k, p);
       const zh = lang === 'zh';

@@ -16,11 +16,10 @@ import {
 } from '../../src/http/i18n/index.js';
 import { createInitialAdmin } from '../../src/auth/native.js';
 import { startUiHub, type UiHub } from './ui-hub.js';
-import { checkPage, expectStatus, openPerson, skipWithoutChromium, type Person } from './ui.js';
+import { checkPage, expectStatus, openPerson, type Person } from './ui.js';
 
 let hub: UiHub;
 before(async () => {
-  if (skipWithoutChromium) return;
   hub = await startUiHub({
     JupyterHub: { authenticator_class: 'native' },
     Authenticator: { allow_all: false, admin_users: [] },
@@ -36,7 +35,7 @@ const text = async (p: Person, sel: string) =>
 for (const lang of ['en', 'zh'] as Lang[]) {
   test(
     `the first login with a one-time password asks for a new one (${lang})`,
-    { skip: skipWithoutChromium, timeout: 120_000 },
+    { timeout: 120_000 },
     async () => {
       const tr = (k: MessageKey, p?: MessageParams) => msg(lang, k, p);
       const zh = lang === 'zh';

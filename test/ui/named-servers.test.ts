@@ -13,11 +13,11 @@ import {
 } from '../../src/http/i18n/index.js';
 import { hubFetch } from '../helpers/test-hub.js';
 import { startUiHub, type UiHub } from './ui-hub.js';
-import { checkPage, login, openPerson, skipWithoutChromium } from './ui.js';
+import { checkPage, login, openPerson } from './ui.js';
 
 let hub: UiHub;
 before(async () => {
-  if (!skipWithoutChromium) hub = await startUiHub();
+  hub = await startUiHub();
 });
 after(async () => {
   await hub?.stop();
@@ -26,7 +26,7 @@ after(async () => {
 for (const lang of ['en', 'zh'] as Lang[]) {
   test(
     `named server in ${lang}: create, progress, open, delete`,
-    { skip: skipWithoutChromium, timeout: 120_000 },
+    { timeout: 120_000 },
     async () => {
       const tr = (k: MessageKey, p?: MessageParams) => msg(lang, k, p);
       const zh = lang === 'zh';

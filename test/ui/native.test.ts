@@ -16,19 +16,11 @@ import {
 } from '../../src/http/i18n/index.js';
 import { createInitialAdmin, type NativeAuthenticator } from '../../src/auth/native.js';
 import { startUiHub, type UiHub } from './ui-hub.js';
-import {
-  checkPage,
-  expectStatus,
-  login,
-  openPerson,
-  skipWithoutChromium,
-  type Person,
-} from './ui.js';
+import { checkPage, expectStatus, login, openPerson, type Person } from './ui.js';
 
 let hub: UiHub;
 let adminPassword = '';
 before(async () => {
-  if (skipWithoutChromium) return;
   hub = await startUiHub({
     JupyterHub: { authenticator_class: 'native' },
     NativeAuthenticator: { ask_email_on_signup: true },
@@ -49,7 +41,7 @@ const text = async (p: Person, sel: string) =>
 for (const lang of ['en', 'zh'] as Lang[]) {
   test(
     `native sign-up, approval and change password in ${lang}`,
-    { skip: skipWithoutChromium, timeout: 120_000 },
+    { timeout: 120_000 },
     async () => {
       const tr = (k: MessageKey, p?: MessageParams) => msg(lang, k, p);
       const zh = lang === 'zh';

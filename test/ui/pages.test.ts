@@ -23,13 +23,12 @@ import {
   expectStatus,
   login,
   openPerson,
-  skipWithoutChromium,
   type Person,
 } from './ui.js';
 
 let hub: UiHub;
 before(async () => {
-  if (!skipWithoutChromium) hub = await startUiHub();
+  hub = await startUiHub();
 });
 after(async () => {
   await hub?.stop();
@@ -41,7 +40,7 @@ const text = async (p: Person, sel: string) =>
 for (const lang of ['en', 'zh'] as Lang[]) {
   test(
     `user pages in ${lang}: login, home, spawn progress, 424, token, 404, logout`,
-    { skip: skipWithoutChromium, timeout: 180_000 },
+    { timeout: 180_000 },
     async () => {
       const tr = (k: MessageKey, p?: MessageParams) => msg(lang, k, p);
       const zh = lang === 'zh';
@@ -216,40 +215,36 @@ for (const lang of ['en', 'zh'] as Lang[]) {
   );
 }
 
-test(
-  'keyboard only: sign in, skip link',
-  { skip: skipWithoutChromium, timeout: 60_000 },
-  async () => {
-    const person = await openPerson('keyboard');
-    const { page } = person;
-    try {
-      await page.goto(`${hub.url}/hub/login?next=${encodeURIComponent('/hub/home')}`);
-      // The user name field has the focus on arrival (autofocus); Tab moves on to the password.
-      assert.equal(
-        await page.evaluate(() => document.activeElement?.id),
-        'username',
-        'the user name field has the focus',
-      );
-      await page.keyboard.type('kim');
-      await page.keyboard.press('Tab');
-      assert.equal(await page.evaluate(() => document.activeElement?.id), 'password');
-      await page.keyboard.type('pw');
-      await Promise.all([page.waitForURL(`${hub.url}/hub/home`), page.keyboard.press('Enter')]);
-      // On the next page, Tab then Enter on the skip link moves focus to the main content.
-      await page.keyboard.press('Tab');
-      assert.equal(await page.evaluate(() => document.activeElement?.className), 'skip-link');
-      await page.keyboard.press('Enter');
-      assert.equal(await page.evaluate(() => document.activeElement?.id), 'main');
-      await checkPage(person, 'home after keyboard login');
-    } finally {
-      await person.close();
-    }
-  },
-);
+test('keyboard only: sign in, skip link', { timeout: 60_000 }, async () => {
+  const person = await openPerson('keyboard');
+  const { page } = person;
+  try {
+    await page.goto(`${hub.url}/hub/login?next=${encodeURIComponent('/hub/home')}`);
+    // The user name field has the focus on arrival (autofocus); Tab moves on to the password.
+    assert.equal(
+      await page.evaluate(() => document.activeElement?.id),
+      'username',
+      'the user name field has the focus',
+    );
+    await page.keyboard.type('kim');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'password');
+    await page.keyboard.type('pw');
+    await Promise.all([page.waitForURL(`${hub.url}/hub/home`), page.keyboard.press('Enter')]);
+    // On the next page, Tab then Enter on the skip link moves focus to the main content.
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.className), 'skip-link');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'main');
+    await checkPage(person, 'home after keyboard login');
+  } finally {
+    await person.close();
+  }
+});
 
 test(
   'language: ?lang=zh switches and is remembered; the English link switches back',
-  { skip: skipWithoutChromium, timeout: 60_000 },
+  { timeout: 60_000 },
   async () => {
     const person = await openPerson('lang', { locale: 'en-US' });
     const { page } = person;
@@ -281,7 +276,7 @@ test(
 
 test(
   'phone: login, home and admin fit a 375 px screen in both languages',
-  { skip: skipWithoutChromium, timeout: 120_000 },
+  { timeout: 120_000 },
   async () => {
     const root = await hub.token('root', { admin: true });
     await hubFetch(`${hub.api}/users`, {
@@ -319,7 +314,7 @@ test(
 
 test(
   'dark theme: login, home, token and admin pass the checks (contrast included) in both languages',
-  { skip: skipWithoutChromium, timeout: 120_000 },
+  { timeout: 120_000 },
   async () => {
     for (const lang of ['en', 'zh'] as Lang[]) {
       const zh = lang === 'zh';

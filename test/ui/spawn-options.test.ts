@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { t as msg, type Lang } from '../../src/http/i18n/index.js';
 import { hubFetch } from '../helpers/test-hub.js';
 import { startUiHub, type UiHub } from './ui-hub.js';
-import { checkPage, login, openPerson, skipWithoutChromium } from './ui.js';
+import { checkPage, login, openPerson } from './ui.js';
 
 const PROFILES = [
   {
@@ -22,7 +22,7 @@ const PROFILES = [
 
 let hub: UiHub;
 before(async () => {
-  if (!skipWithoutChromium) hub = await startUiHub({ Spawner: { profile_list: PROFILES } });
+  hub = await startUiHub({ Spawner: { profile_list: PROFILES } });
 });
 after(async () => {
   await hub?.stop();
@@ -31,7 +31,7 @@ after(async () => {
 for (const lang of ['en', 'zh'] as Lang[]) {
   test(
     `spawn options form in ${lang}: choose a profile with the keyboard and start`,
-    { skip: skipWithoutChromium, timeout: 120_000 },
+    { timeout: 120_000 },
     async () => {
       const zh = lang === 'zh';
       const user = zh ? 'qiang' : 'olga';

@@ -15,10 +15,6 @@ import { en } from '../../src/http/i18n/en.js';
 import { zh } from '../../src/http/i18n/zh.js';
 
 export const CHROMIUM = process.env.LABHUB_CHROMIUM || '/usr/bin/chromium';
-/** `false` when Chromium is present, else the reason to skip (node:test `skip` option). */
-export const skipWithoutChromium: false | string = existsSync(CHROMIUM)
-  ? false
-  : `no Chromium at ${CHROMIUM} (Debian: apt-get install chromium, or set LABHUB_CHROMIUM)`;
 
 const ARGS = [
   '--no-sandbox',
@@ -54,8 +50,17 @@ export interface Person {
 
 let shared: Promise<Browser> | undefined;
 
-/** One Chromium per test file, started at the first person (a launch costs a second or more). */
+/**
+ * One Chromium per test file, started at the first person (a launch costs a second or more).
+ * Without Chromium the page tests fail (never skip) and say what to install.
+ */
 function sharedBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `The page tests need Chromium at ${CHROMIUM}: run \`node scripts/setup-tests.mjs\` (Debian: apt-get ` +
+        'install chromium), or set LABHUB_CHROMIUM to its path.',
+    );
+  }
   shared ??= chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
