@@ -41,8 +41,16 @@ test('waitForHttp: retries 5xx answers, then returns the X-JupyterHub-Version of
 
 test('waitForHttp: an answer without the version header gives null', async () => {
   const srv = await serve((_req, res) => res.writeHead(404).end());
+  let polls = 0;
   try {
-    assert.equal(await waitForHttp(`${srv.url}/api`, 10, alive), null);
+    assert.equal(
+      await waitForHttp(`${srv.url}/api`, 10, () => {
+        polls++;
+        return alive();
+      }),
+      null,
+    );
+    assert.equal(polls, 0, 'a server answering at first try: its spawner is not polled');
   } finally {
     srv.close();
   }

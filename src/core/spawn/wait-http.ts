@@ -31,8 +31,9 @@ function getOnce(url: string): Promise<Answer> {
 
 /**
  * Wait until `url` answers with any status < 500 (redirects are not followed), as JupyterHub does
- * after starting a server. Checks `exited()` between tries so that a process that died is reported
- * at once with its reason, not after the timeout. Returns the response's X-JupyterHub-Version.
+ * after starting a server. Checks `exited()` after each failed try, so that a process that died is
+ * reported at once with its reason, not after the timeout (a server answering at first try costs
+ * no poll). Returns the response's X-JupyterHub-Version.
  */
 export async function waitForHttp(
   url: string,
@@ -43,8 +44,6 @@ export async function waitForHttp(
   let delay = 50;
   let lastError = '';
   for (;;) {
-    const why = await exited();
-    if (why) throw new HubError('LABHUB_ERR_SPAWN_FAILED', 500, why);
     try {
       const res = await getOnce(url);
       if (res.status < 500) return res.version;
@@ -52,6 +51,9 @@ export async function waitForHttp(
     } catch (e) {
       lastError = (e as Error).message;
     }
+    // Only after a failed try: a server that answers at once costs no poll of its spawner.
+    const why = await exited();
+    if (why) throw new HubError('LABHUB_ERR_SPAWN_FAILED', 500, why);
     if (Date.now() > deadline) {
       throw new HubError(
         'LABHUB_ERR_SPAWN_TIMEOUT',
