@@ -30,6 +30,7 @@ import * as m011 from './migrations/011-authz-generation.js';
 import * as m007 from './migrations/007-replicas.js';
 import * as m012 from './migrations/012-usage-daily.js';
 import * as m013 from './migrations/013-login-failures.js';
+import * as m015 from './migrations/015-authz-oauth-clients.js';
 
 /** Every migration, in order. Add new ones at the end; never edit a released one. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -43,6 +44,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '007-replicas': m007,
   '012-usage-daily': m012,
   '013-login-failures': m013,
+  '015-authz-oauth-clients': m015,
 };
 
 class StaticProvider implements MigrationProvider {

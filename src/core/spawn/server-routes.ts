@@ -12,6 +12,7 @@ import type { HubMetrics } from '../../metrics/hub-metrics.js';
 import { HubError } from '../../errors.js';
 import { unroutableReason } from '../../util/names.js';
 import { userRouteSpec } from '../route-guard.js';
+import { RouteBatcher } from './route-batcher.js';
 
 export interface ServerRoutesDeps {
   baseUrl: string;
@@ -25,7 +26,12 @@ function label(userName: string, serverName: string): string {
 }
 
 export class ServerRoutes {
-  constructor(private readonly d: ServerRoutesDeps) {}
+  /** Concurrent additions (a spawn storm) go to the proxy in batches. */
+  private readonly batcher: RouteBatcher;
+
+  constructor(private readonly d: ServerRoutesDeps) {
+    this.batcher = new RouteBatcher(d.proxy);
+  }
 
   /**
    * The checked route spec of a server. Throws HubError LABHUB_ERR_UNSAFE_ROUTE (logged as an
@@ -47,12 +53,15 @@ export class ServerRoutes {
     }
   }
 
-  /** Add (or replace) a server's route. Throws LABHUB_ERR_UNSAFE_ROUTE or LABHUB_ERR_PROXY. */
+  /**
+   * Add (or replace) a server's route; concurrent additions share proxy requests (RouteBatcher).
+   * Throws LABHUB_ERR_UNSAFE_ROUTE or LABHUB_ERR_PROXY.
+   */
   async add(userName: string, serverName: string, target: string): Promise<void> {
     const spec = this.spec(userName, serverName);
     const t0 = Date.now();
     try {
-      await this.d.proxy.addRoute(spec, target, { user: userName, server_name: serverName });
+      await this.batcher.add({ spec, target, data: { user: userName, server_name: serverName } });
       this.d.metrics.proxyAddDuration.observe({ status: 'success' }, (Date.now() - t0) / 1000);
     } catch (e) {
       this.d.metrics.proxyAddDuration.observe({ status: 'failure' }, (Date.now() - t0) / 1000);

@@ -186,16 +186,27 @@ class StateSaver {
     return this.chain;
   }
 
+  /**
+   * Saves every 200 ms while start() runs, and ends as soon as start() settles: a spawn never
+   * waits for the next 200 ms tick once its server has started.
+   */
   async whileStarting(spawner: Spawner, starting: Promise<unknown>): Promise<void> {
     let done = false;
-    void starting.then(
-      () => (done = true),
-      () => (done = true),
-    );
+    let timer: NodeJS.Timeout | undefined;
+    let wake: () => void = () => undefined;
+    const end = () => {
+      done = true;
+      clearTimeout(timer);
+      wake();
+    };
+    starting.then(end, end);
     // Bounded even if start() never settles (start_timeout then fails the spawn anyway).
     const until = Date.now() + this.d.settings.spawner.startTimeout * 1000 + 5000;
     while (!done && Date.now() < until) {
-      await new Promise((r) => setTimeout(r, 200));
+      await new Promise<void>((r) => {
+        wake = r;
+        timer = setTimeout(r, 200);
+      });
       if (!done) await this.save(spawner).catch(() => undefined);
     }
   }
