@@ -14,12 +14,13 @@
 //                                     [--hub-via proxy|direct] [--throughput-seconds 5]
 //                                     [--runs both|faults|quiet|throughput] [--cpu-per-replica 0.5]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Store, parseDbUrl } from '../../src/db/index.js';
 import { startTestPostgres } from '../../test/helpers/postgres.js';
+import { trace } from '../../src/util/trace.js';
 import { CpuBudgets, cpuSeconds, machineCpu } from './cpu-budget.js';
 import { freePort } from '../../test/helpers/ports.js';
 import { ROOT } from '../../test/helpers/test-hub.js';
@@ -259,8 +260,12 @@ async function audit(cl: Cluster, users: string[]) {
       if (pids > 1) duplicated += pids - 1;
     } else if (pids > 0) {
       orphanProcesses += pids;
+      const launch = serverPids(u).map((pid) => {
+        const env = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
+        return `${pid} launch ${env.find((e) => e.startsWith('LABHUB_LAUNCH_ID='))?.slice(17)} port ${env.find((e) => e.startsWith('JUPYTERHUB_SERVICE_URL='))?.slice(23)}`;
+      });
       console.log(
-        `orphaned process of ${u}: row ${rec?.status ?? 'none'} (owner ${rec?.ownerReplica}, last error ${JSON.stringify(rec?.lastError)})`,
+        `orphaned process of ${u}: row ${rec?.status ?? 'none'} (owner ${rec?.ownerReplica}, last error ${JSON.stringify(rec?.lastError)}): ${launch.join(', ')}`,
       );
     }
   }
@@ -301,7 +306,10 @@ async function run(label: string, faults: boolean) {
   const admin = await store.users.ensure('bench-admin', { admin: true });
   const { token: apiToken } = await store.tokens.create({ userId: admin.id, scopes: ['inherit'] });
   const cl: Cluster = { c, hubs, proxies, store, token: apiToken };
-  const users = Array.from({ length: USERS }, (_, i) => `bench-ha-${i}`);
+  // Names of this run only: servers of another run on the machine (or left by an aborted one)
+  // are not this run's orphans.
+  const tag = Math.random().toString(36).slice(2, 6);
+  const users = Array.from({ length: USERS }, (_, i) => `bench-ha-${tag}-${i}`);
   for (const u of users) await store.users.ensure(u);
   let checking = true;
   const lbChecks = (async () => {
@@ -340,6 +348,7 @@ async function run(label: string, faults: boolean) {
         if (!h) continue;
         const dead = (await store.replicas.list()).find((r) => r.pid === h.child.pid)?.id;
         h.child.kill('SIGKILL');
+        trace('kill', { victim: h.child.pid, dead });
         kills.push({ what: 'hub', at: Date.now() });
         hubs[i] = null;
         hubKills++;

@@ -2,6 +2,7 @@ import type { ServerRecord } from '../../db/index.js';
 import { clientIdFor } from '../../spawner/spawn-env.js';
 import type { SessionEnd } from './lifecycle.js';
 import type { SpawnInternals } from './spawn-deps.js';
+import { trace } from '../../util/trace.js';
 import type { Live } from './spawn-steps.js';
 
 /**
@@ -17,6 +18,15 @@ export async function tearDown(
 ): Promise<void> {
   const d = h.d;
   const wasRunning = rec.status === 'running' || rec.status === 'stopping';
+  trace('teardown', {
+    user: userName,
+    replica: h.replicaId,
+    status: rec.status,
+    owner: rec.ownerReplica,
+    hasSpawner: !!live?.spawner,
+    state: live?.spawner?.getState(),
+    error: opts.error,
+  });
   await h.routes.remove(userName, rec.name);
   try {
     if (live?.spawner) await live.spawner.stop({ now: opts.now });
