@@ -15,7 +15,7 @@
  * exits first, LABHUB_ERR_SPAWN_TIMEOUT after `start_timeout`, LABHUB_ERR_USER_ENV when the Python
  * environment cannot be made. On any failure the process group is killed.
  */
-import { HubError } from '../errors.js';
+import { HubError, isHubError } from '../errors.js';
 import type { JsonObject } from '../util/json.js';
 import { withServiceUrl } from './spawn-env.js';
 import type { Logger } from '../log.js';
@@ -26,7 +26,7 @@ import { ensureServerEnv, launchServer } from './local-launch.js';
 import { randomUUID } from 'node:crypto';
 import { trace } from '../util/trace.js';
 import { connectHost, LAUNCH_ENV, tcpAccepts } from './proc.js';
-import { pickServerPort } from './server-ports.js';
+import { listenerOf, pickServerPort } from './server-ports.js';
 import type { UnixUser } from './unix-user.js';
 import { FALLBACK_PATH, hostForUrl, serverLabel, sleep, within } from './spawner-util.js';
 import { commonLocalOptions } from './local-options.js';
@@ -187,7 +187,8 @@ export class LocalSpawner implements Spawner {
       } catch (e) {
         // A port picked here and bound by another program before the server's listen
         // (server-ports.ts): once more on another port.
-        if (!picked || attempt >= PORT_ATTEMPTS || !this.lostPort()) throw e;
+        if (!picked || attempt >= PORT_ATTEMPTS || !this.lostPort(e)) throw e;
+        await this.state.stop({ now: true }).catch(() => undefined);
         this.log.warn(
           `the server of ${this.who} could not listen on port ${picked.port} (taken by another program meanwhile); starting it again on another port`,
         );
@@ -216,8 +217,12 @@ export class LocalSpawner implements Spawner {
     return env;
   }
 
-  /** The process exited before listening because its port was in use (its own words). */
-  private lostPort(): boolean {
+  /**
+   * The start failed because its port was taken: another program listens there, or the process
+   * exited before listening saying its port was in use.
+   */
+  private lostPort(e: unknown): boolean {
+    if (isHubError(e) && /another program listens on its port/.test(e.userMessage)) return true;
     return this.state.exitStatus !== null && PORT_IN_USE.test(this.state.ring.tail(20));
   }
 
@@ -291,7 +296,16 @@ export class LocalSpawner implements Spawner {
           `Cannot start the server of ${this.who}: the server process exited with status ${this.state.exitStatus} before listening on port ${port}.${tail()}`,
         );
       }
-      if (await tcpAccepts(host, port, 500)) return { url: `http://${hostForUrl(host)}:${port}` };
+      if (await tcpAccepts(host, port, 500)) {
+        // Another program listening there (it took the port first) is not this server.
+        if (this.state.pid === null || listenerOf(port, this.state.pid) !== 'foreign')
+          return { url: `http://${hostForUrl(host)}:${port}` };
+        throw new HubError(
+          'LABHUB_ERR_SPAWN_FAILED',
+          500,
+          `Cannot start the server of ${this.who}: another program listens on its port ${port} (EADDRINUSE).`,
+        );
+      }
       if (Date.now() > deadline) {
         throw new HubError(
           'LABHUB_ERR_SPAWN_TIMEOUT',

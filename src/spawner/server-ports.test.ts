@@ -42,9 +42,12 @@ test('pickServerPort: outside the ephemeral range, free, and never handed out tw
   one.release();
 });
 
-test('a server whose port is taken before it listens is started again on another port', async () => {
-  // The first launch finds its port bound by another program (as an outgoing connection or a
-  // service can take it between the port's choice and the server's listen); the next one not.
+/**
+ * The first launch finds its port taken by another program, as an outgoing connection (bound,
+ * not listening) or another server (listening) can take it between the port's choice and the
+ * server's listen; the next launch does not.
+ */
+async function portTaken(listen: boolean): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'labhub-ports-'));
   cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
   cleanup.push(() => {
@@ -62,7 +65,7 @@ test('a server whose port is taken before it listens is started again on another
 port = urllib.parse.urlsplit(os.environ["JUPYTERHUB_SERVICE_URL"]).port
 s = socket.socket()
 s.bind(("127.0.0.1", port))
-with open(sys.argv[1] + "/bound.tmp", "w") as f:
+${listen ? 's.listen()\n' : ''}with open(sys.argv[1] + "/bound.tmp", "w") as f:
     f.write(str(os.getpid()))
 os.rename(sys.argv[1] + "/bound.tmp", sys.argv[1] + "/bound")
 time.sleep(60)
@@ -78,7 +81,7 @@ fi
 exec "$NODE" "$FIXTURE"
 `,
   );
-  const ctx = fixtureContext('portrace', {
+  const ctx = fixtureContext(`portrace${listen ? 'l' : 'b'}`, {
     cmd: ['sh', join(dir, 'wrap.sh')],
     environment: { D: dir, NODE: process.execPath, FIXTURE },
   });
@@ -89,4 +92,10 @@ exec "$NODE" "$FIXTURE"
   assert.notEqual(new URL(url).port, String(first), 'another port');
   const r = await fetch(`${url}${ctx.hubEnv.JUPYTERHUB_SERVICE_PREFIX}`);
   assert.equal(r.status, 200, 'the server answers on its new port');
-});
+}
+
+test('a server whose port is bound by another program before it listens is started again on another port', () =>
+  portTaken(false));
+
+test('a server whose port another program listens on is started again on another port (never taken for it)', () =>
+  portTaken(true));

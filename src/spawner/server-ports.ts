@@ -12,7 +12,7 @@
  * binding that exact port explicitly can still take it; the local spawner then starts the server
  * once more on another port (local-spawner.ts).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { randomInt } from 'node:crypto';
 
@@ -106,4 +106,59 @@ export async function pickServerPort(
     }
   }
   throw new Error(`could not find a free port on ${ip || '*'}`);
+}
+
+/** Inodes of the sockets listening on TCP `port` (any address), from /proc/net/tcp{,6}; null without /proc. */
+function listeningInodes(port: number): Set<string> | null {
+  const out = new Set<string>();
+  let readable = false;
+  for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    const text = readOrNull(f);
+    if (text === null) continue;
+    readable = true;
+    for (const line of text.split('\n').slice(1)) {
+      const c = line.trim().split(/\s+/);
+      // c[1] local address:port (hex), c[3] state (0A: LISTEN), c[9] inode
+      if (c.length > 9 && c[3] === '0A' && parseInt(c[1]!.split(':')[1] ?? '', 16) === port)
+        out.add(c[9]!);
+    }
+  }
+  return readable ? out : null;
+}
+
+/**
+ * Who listens on `port`: a process of process group `pgid` (the server's own group: 'ours'),
+ * another program ('foreign': it took the port first, the server cannot bind it), or 'unknown'
+ * (no /proc, or the listener's process cannot be seen).
+ */
+export function listenerOf(port: number, pgid: number): 'ours' | 'foreign' | 'unknown' {
+  const inodes = listeningInodes(port);
+  if (inodes === null || inodes.size === 0) return 'unknown';
+  let foreign = false;
+  for (const e of readdirOrEmpty('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    for (const fd of readdirOrEmpty(`/proc/${e}/fd`)) {
+      let link = '';
+      try {
+        link = readlinkSync(`/proc/${e}/fd/${fd}`);
+      } catch {
+        continue; // closed meanwhile
+      }
+      const m = /^socket:\[(\d+)\]$/.exec(link);
+      if (!m || !inodes.has(m[1]!)) continue;
+      const stat = readOrNull(`/proc/${e}/stat`);
+      if (!stat) continue;
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) === pgid) return 'ours';
+      foreign = true;
+    }
+  }
+  return foreign ? 'foreign' : 'unknown';
+}
+
+function readdirOrEmpty(path: string): string[] {
+  try {
+    return readdirSync(path);
+  } catch {
+    return [];
+  }
 }
