@@ -5,7 +5,7 @@
  *
  * Port decision: with `Spawner.port = 0` the spawner picks a free port itself (server-ports.ts:
  * outside the kernel's ephemeral range, reserved until the server listens; started again on
- * another port, up to 3 times, when the server says its port was taken before it could listen)
+ * another port, 3 starts in all, when the server says its port was taken before it could listen)
  * and **owns the host and port of `JUPYTERHUB_SERVICE_URL`**: it rewrites
  * the hub-provided value with {@link withServiceUrl} (keeping scheme and path). The hub may
  * therefore build `hubEnv` with `bindUrlFor(ip, 0, prefix)`.
