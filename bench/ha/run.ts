@@ -20,7 +20,6 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Store, parseDbUrl } from '../../src/db/index.js';
 import { startTestPostgres } from '../../test/helpers/postgres.js';
-import { trace } from '../../src/util/trace.js';
 import { CpuBudgets, cpuSeconds, machineCpu } from './cpu-budget.js';
 import { freePort } from '../../test/helpers/ports.js';
 import { ROOT } from '../../test/helpers/test-hub.js';
@@ -122,6 +121,12 @@ interface Cluster {
 }
 
 /**
+ * A load balancer's passive health check: a proxy that refused a connection leaves the rotation
+ * at once (the active check, every 500 ms, puts it back once it answers).
+ */
+let refused: (base: string) => void = () => undefined;
+
+/**
  * One request as a client behind a load balancer sees it: sent to one live replica (or proxy);
  * a connection error or 502/503 from a dying one is retried on the next (idempotent requests:
  * start and stop are, by the hub's own rules).
@@ -135,10 +140,11 @@ async function call(
   ok: (s: number) => boolean,
 ): Promise<Response | null> {
   n.sent[k]++;
-  const list = bases();
-  const first = Math.floor(Math.random() * list.length);
+  const first = Math.floor(Math.random() * bases().length);
   let last = '';
-  for (let i = 0; i < Math.max(list.length, 1) * 2; i++) {
+  for (let i = 0; i < Math.max(bases().length, 1) * 2; i++) {
+    // Read again at each try: a proxy found dead meanwhile leaves the rotation.
+    const list = bases();
     const base = list[(first + i) % list.length];
     try {
       const r = await fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(30_000) });
@@ -152,6 +158,7 @@ async function call(
     } catch (e) {
       const c = (e as { cause?: { code?: string } }).cause?.code;
       last = c ? `${c}` : (e as Error).message;
+      if (c === 'ECONNREFUSED') refused(base);
       n.retried++;
       await sleep(200);
     }
@@ -306,6 +313,10 @@ async function run(label: string, faults: boolean) {
   const admin = await store.users.ensure('bench-admin', { admin: true });
   const { token: apiToken } = await store.tokens.create({ userId: admin.id, scopes: ['inherit'] });
   const cl: Cluster = { c, hubs, proxies, store, token: apiToken };
+  refused = (base) => {
+    for (const p of proxies)
+      if (base.startsWith(`http://127.0.0.1:${p.port}/`)) p.inRotation = false;
+  };
   // Names of this run only: servers of another run on the machine (or left by an aborted one)
   // are not this run's orphans.
   const tag = Math.random().toString(36).slice(2, 6);
@@ -348,7 +359,6 @@ async function run(label: string, faults: boolean) {
         if (!h) continue;
         const dead = (await store.replicas.list()).find((r) => r.pid === h.child.pid)?.id;
         h.child.kill('SIGKILL');
-        trace('kill', { victim: h.child.pid, dead });
         kills.push({ what: 'hub', at: Date.now() });
         hubs[i] = null;
         hubKills++;

@@ -8,7 +8,6 @@
 import type { ChildProcess } from 'node:child_process';
 import type { JsonObject } from '../util/json.js';
 import type { Logger } from '../log.js';
-import { trace } from '../util/trace.js';
 import { cleanupLimits } from './limits.js';
 import {
   findLaunched,
@@ -158,14 +157,6 @@ export class LocalProcessState {
   }
 
   private async doStop(now: boolean): Promise<void> {
-    trace('stop', {
-      who: this.who,
-      launch: this.launchId,
-      pid: this.pid,
-      alive: this.alive(),
-      child: !!this.child,
-      now,
-    });
     if (!this.alive()) {
       this.follower?.stop();
       cleanupLimits(this.cleanupDirs);
@@ -231,7 +222,6 @@ export class LocalProcessState {
         this.log.warn(`found the server process ${found} of ${this.who} by its launch id`);
       }
     }
-    trace('load', { who: this.who, saved: s, launch: this.launchId, pid: this.pid });
     this.cleanupDirs = Array.isArray(s.cgroups)
       ? s.cgroups.filter((x): x is string => typeof x === 'string')
       : [];

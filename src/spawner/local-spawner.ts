@@ -24,7 +24,6 @@ import { localServerUsage } from './usage-proc.js';
 import { LocalProcessState } from './local-process-state.js';
 import { ensureServerEnv, launchServer } from './local-launch.js';
 import { randomUUID } from 'node:crypto';
-import { trace } from '../util/trace.js';
 import { connectHost, LAUNCH_ENV, tcpAccepts } from './proc.js';
 import { listenerOf, pickServerPort } from './server-ports.js';
 import type { UnixUser } from './unix-user.js';
@@ -158,12 +157,6 @@ export class LocalSpawner implements Spawner {
     try {
       return await this.doStart();
     } catch (e) {
-      trace('start-failed', {
-        who: this.who,
-        launch: this.state.launchId,
-        pid: this.state.pid,
-        err: (e as Error).message?.slice(0, 300),
-      });
       if (this.state.pid !== null) await this.state.stop({ now: true }).catch(() => {});
       throw e;
     } finally {
@@ -234,13 +227,7 @@ export class LocalSpawner implements Spawner {
     // dies before it saved the pid (local-process-state.ts launchId).
     this.state.launchId = randomUUID();
     env[LAUNCH_ENV] = this.state.launchId;
-    trace('launch-id', { who: this.who, launch: this.state.launchId, port: this.state.port });
     await this.ctx.stateChanged?.();
-    trace('launch-id-saved', {
-      who: this.who,
-      launch: this.state.launchId,
-      stopRequested: this.stopRequested,
-    });
     this.throwIfStopped();
     const launched = await launchServer({
       ctx: this.ctx,
@@ -253,14 +240,7 @@ export class LocalSpawner implements Spawner {
     });
     this.state.cleanupDirs = launched.cleanupDirs;
     this.state.attach(launched.child, launched.logPath);
-    trace('launched', { who: this.who, launch: this.state.launchId, pid: this.state.pid });
     await this.ctx.stateChanged?.(); // the pid, saved before anything else can happen
-    trace('pid-saved', {
-      who: this.who,
-      launch: this.state.launchId,
-      pid: this.state.pid,
-      stopRequested: this.stopRequested,
-    });
     this.throwIfStopped(); // start() kills what was launched
     this.emit(
       `Server process started (pid ${this.state.pid}); waiting for it to listen on port ${this.state.port}`,

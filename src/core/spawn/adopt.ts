@@ -8,7 +8,6 @@ import { unroutableReason } from '../../util/names.js';
 import { ProgressChannel } from './progress.js';
 import type { SpawnInternals } from './spawn-deps.js';
 import type { Live } from './spawn-steps.js';
-import { trace } from '../../util/trace.js';
 import { tearDown } from './teardown.js';
 
 /** Create a spawner object for a server found in the database (after a hub restart). */
@@ -79,15 +78,6 @@ export async function adoptServers(
     for (const id of await d.store.servers.claimOwners(ids, from, h.replicaId)) won.add(id);
   const claimed = orphans.filter((a) => won.has(a.id));
   logAdoptions(h, claimed);
-  for (const a of claimed)
-    trace('adopt', {
-      user: a.userName,
-      replica: h.replicaId,
-      from: a.ownerReplica,
-      status: a.status,
-      state: a.state,
-      target: a.target,
-    });
   let resumed = 0;
   const mine = claimed.flatMap((a) => {
     const live = reattachOne(h, a.userName, a);

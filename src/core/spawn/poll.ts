@@ -1,5 +1,4 @@
 import type { SpawnInternals } from './spawn-deps.js';
-import { trace } from '../../util/trace.js';
 import { tearDown } from './teardown.js';
 
 /**
@@ -13,13 +12,6 @@ export async function pollServers(h: SpawnInternals): Promise<void> {
     const rec = await d.store.servers.byId(live.serverId);
     if (!rec || rec.status === 'stopped' || rec.ownerReplica !== h.replicaId) {
       // Stopped, or now driven by another replica (it stopped or adopted it): not ours to poll.
-      trace('poll-letgo', {
-        user: live.userName,
-        replica: h.replicaId,
-        status: rec?.status,
-        owner: rec?.ownerReplica,
-        state: live.spawner?.getState(),
-      });
       h.live.delete(live.serverId);
       continue;
     }

@@ -15,7 +15,6 @@ import { runSpawnSteps, type Live, type SpawnStepsDeps } from './spawn-steps.js'
 import { serverPrefixFor } from '../../spawner/spawn-env.js';
 import { waitForHttp } from './wait-http.js';
 import { withTimeout } from './timeouts.js';
-import { trace } from '../../util/trace.js';
 import type { Spawner } from '../../spawner/types.js';
 
 /**
@@ -39,14 +38,6 @@ export async function resumeSpawn(
   live: Live,
   log: Logger,
 ): Promise<void> {
-  trace('resume', {
-    user: a.userName,
-    owner: d.owner,
-    from: a.ownerReplica,
-    resumable: resumable(a, live.spawner),
-    target: a.target,
-    state: a.state,
-  });
   if (!resumable(a, live.spawner)) return startAgain(d, a, live, log, 'nothing was launched yet');
   try {
     await resumeSteps(d, a, live, log);
@@ -70,7 +61,6 @@ async function startAgain(
   log: Logger,
   why: string,
 ): Promise<void> {
-  trace('start-again', { user: a.userName, owner: d.owner, why });
   await live.spawner.stop({ now: true }).catch(() => undefined);
   const user = await d.store.users.byName(a.userName);
   const rec = await d.store.servers.byId(a.id);

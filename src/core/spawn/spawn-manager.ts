@@ -18,7 +18,6 @@ import { followSpawn, followUntilStopped } from './follow.js';
 import { tearDown } from './teardown.js';
 import { adoptServers, reattachOne } from './adopt.js';
 import { reconcileRoutes } from './reconcile-routes.js';
-import { trace } from '../../util/trace.js';
 import { pollServers } from './poll.js';
 
 /** How long a start request waits before answering 202 (JupyterHub's slow_spawn_timeout). */
@@ -133,7 +132,6 @@ export class SpawnManager {
           : `${label} changed state while starting (${now?.status ?? 'deleted'}); try again`,
       );
     }
-    trace('claim-spawn', { user: user.name, replica: this.replicaId });
     this.failed.delete(rec.id);
     await this.d.lifecycle?.requested({
       serverId: rec.id,
@@ -249,14 +247,7 @@ export class SpawnManager {
     };
     if (rec.status === 'spawning' && !live?.spawning) {
       // A spawn driven by another replica: mark it stopping; its owner cancels and cleans up.
-      const c = await servers.claimForStop(rec.id, 'spawning');
-      trace('claim-stop-remote', {
-        user: user.name,
-        replica: this.replicaId,
-        claimed: c,
-        owner: rec.ownerReplica,
-      });
-      if (!c) return retry();
+      if (!(await servers.claimForStop(rec.id, 'spawning'))) return retry();
       return this.followUntilStopped(rec.id);
     }
     // Running (this replica takes it over and stops it), or spawning here.
@@ -264,16 +255,6 @@ export class SpawnManager {
       rec.status === 'running'
         ? await servers.claimForStop(rec.id, 'running', this.replicaId)
         : await servers.claimForStop(rec.id, 'spawning');
-    trace('claim-stop', {
-      user: user.name,
-      replica: this.replicaId,
-      status: rec.status,
-      claimed,
-      hasLive: !!live,
-      spawning: !!live?.spawning,
-      owner: rec.ownerReplica,
-      state: rec.state,
-    });
     if (!claimed) return retry();
     if (!live) live = reattachOne(this.inner, user.name, rec);
     const t0 = Date.now();

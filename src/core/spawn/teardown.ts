@@ -2,7 +2,6 @@ import type { ServerRecord } from '../../db/index.js';
 import { clientIdFor } from '../../spawner/spawn-env.js';
 import type { SessionEnd } from './lifecycle.js';
 import type { SpawnInternals } from './spawn-deps.js';
-import { trace } from '../../util/trace.js';
 import type { Live } from './spawn-steps.js';
 
 /**
@@ -19,15 +18,6 @@ export async function tearDown(
   const d = h.d;
   if (await takenOver(h, userName, rec, live)) return;
   const wasRunning = rec.status === 'running' || rec.status === 'stopping';
-  trace('teardown', {
-    user: userName,
-    replica: h.replicaId,
-    status: rec.status,
-    owner: rec.ownerReplica,
-    hasSpawner: !!live?.spawner,
-    state: live?.spawner?.getState(),
-    error: opts.error,
-  });
   await h.routes.remove(userName, rec.name);
   try {
     if (live?.spawner) await live.spawner.stop({ now: opts.now });
