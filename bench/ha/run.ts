@@ -14,7 +14,7 @@
 //                                     [--hub-via proxy|direct] [--throughput-seconds 5]
 //                                     [--runs both|faults|quiet|throughput] [--cpu-per-replica 0.5]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -121,6 +121,12 @@ interface Cluster {
 }
 
 /**
+ * A load balancer's passive health check: a proxy that refused a connection leaves the rotation
+ * at once (the active check, every 500 ms, puts it back once it answers).
+ */
+let refused: (base: string) => void = () => undefined;
+
+/**
  * One request as a client behind a load balancer sees it: sent to one live replica (or proxy);
  * a connection error or 502/503 from a dying one is retried on the next (idempotent requests:
  * start and stop are, by the hub's own rules).
@@ -134,10 +140,11 @@ async function call(
   ok: (s: number) => boolean,
 ): Promise<Response | null> {
   n.sent[k]++;
-  const list = bases();
-  const first = Math.floor(Math.random() * list.length);
+  const first = Math.floor(Math.random() * bases().length);
   let last = '';
-  for (let i = 0; i < Math.max(list.length, 1) * 2; i++) {
+  for (let i = 0; i < Math.max(bases().length, 1) * 2; i++) {
+    // Read again at each try: a proxy found dead meanwhile leaves the rotation.
+    const list = bases();
     const base = list[(first + i) % list.length];
     try {
       const r = await fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(30_000) });
@@ -151,6 +158,7 @@ async function call(
     } catch (e) {
       const c = (e as { cause?: { code?: string } }).cause?.code;
       last = c ? `${c}` : (e as Error).message;
+      if (c === 'ECONNREFUSED') refused(base);
       n.retried++;
       await sleep(200);
     }
@@ -259,8 +267,12 @@ async function audit(cl: Cluster, users: string[]) {
       if (pids > 1) duplicated += pids - 1;
     } else if (pids > 0) {
       orphanProcesses += pids;
+      const launch = serverPids(u).map((pid) => {
+        const env = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
+        return `${pid} launch ${env.find((e) => e.startsWith('LABHUB_LAUNCH_ID='))?.slice(17)} port ${env.find((e) => e.startsWith('JUPYTERHUB_SERVICE_URL='))?.slice(23)}`;
+      });
       console.log(
-        `orphaned process of ${u}: row ${rec?.status ?? 'none'} (owner ${rec?.ownerReplica}, last error ${JSON.stringify(rec?.lastError)})`,
+        `orphaned process of ${u}: row ${rec?.status ?? 'none'} (owner ${rec?.ownerReplica}, last error ${JSON.stringify(rec?.lastError)}): ${launch.join(', ')}`,
       );
     }
   }
@@ -301,7 +313,14 @@ async function run(label: string, faults: boolean) {
   const admin = await store.users.ensure('bench-admin', { admin: true });
   const { token: apiToken } = await store.tokens.create({ userId: admin.id, scopes: ['inherit'] });
   const cl: Cluster = { c, hubs, proxies, store, token: apiToken };
-  const users = Array.from({ length: USERS }, (_, i) => `bench-ha-${i}`);
+  refused = (base) => {
+    for (const p of proxies)
+      if (base.startsWith(`http://127.0.0.1:${p.port}/`)) p.inRotation = false;
+  };
+  // Names of this run only: servers of another run on the machine (or left by an aborted one)
+  // are not this run's orphans.
+  const tag = Math.random().toString(36).slice(2, 6);
+  const users = Array.from({ length: USERS }, (_, i) => `bench-ha-${tag}-${i}`);
   for (const u of users) await store.users.ensure(u);
   let checking = true;
   const lbChecks = (async () => {

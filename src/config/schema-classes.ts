@@ -41,7 +41,12 @@ export const spawnerTraits = {
     "Variables passed through from the hub's environment.",
   ),
   ip: t(z.string(), '127.0.0.1', 'str', 'IP the single-user server listens on.'),
-  port: t(port, 0, 'int', 'Port of the single-user server (0 = a free port chosen at spawn).'),
+  port: t(
+    port,
+    0,
+    'int',
+    "Port of the single-user server (0 = a free port chosen at spawn; the local spawners choose it in 10000-65535 outside the kernel's ephemeral port range).",
+  ),
   start_timeout: t(seconds, 60, 'int', 'Seconds the server may take to start.'),
   http_timeout: t(seconds, 30, 'int', 'Seconds the started server may take to answer HTTP.'),
   poll_interval: t(seconds, 30, 'int', 'Seconds between checks that the server is still running.'),

@@ -278,6 +278,20 @@ export class ServerRepo {
       await this.db.updateTable('servers').set(set).where('id', '=', id).execute();
   }
 
+  /**
+   * {@link update}, only while `owner` owns the row (or no one does: rows from before migration
+   * 007). False when another replica took it over (this one was declared dead meanwhile).
+   */
+  async updateIfOwner(id: number, owner: string, p: ServerPatch): Promise<boolean> {
+    const r = await this.db
+      .updateTable('servers')
+      .set(this.patchRow(p))
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('owner_replica', '=', owner), eb('owner_replica', 'is', null)]))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
   private patchRow(p: ServerPatch): Partial<Row> {
     const set: Partial<Row> = {};
     if (p.status !== undefined) set.status = p.status;

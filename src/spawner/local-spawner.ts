@@ -3,8 +3,10 @@
  * What differs between them — which account runs the server, its USER/HOME, its working
  * directory, what the command line must contain — is a {@link LocalRunAs} strategy.
  *
- * Port decision: with `Spawner.port = 0` the spawner picks a free port itself (binds port 0 on
- * `ip`, reads it, closes) and **owns the host and port of `JUPYTERHUB_SERVICE_URL`**: it rewrites
+ * Port decision: with `Spawner.port = 0` the spawner picks a free port itself (server-ports.ts:
+ * outside the kernel's ephemeral range, reserved until the server listens; started again on
+ * another port, 3 starts in all, when the server says its port was taken before it could listen)
+ * and **owns the host and port of `JUPYTERHUB_SERVICE_URL`**: it rewrites
  * the hub-provided value with {@link withServiceUrl} (keeping scheme and path). The hub may
  * therefore build `hubEnv` with `bindUrlFor(ip, 0, prefix)`.
  *
@@ -13,7 +15,7 @@
  * exits first, LABHUB_ERR_SPAWN_TIMEOUT after `start_timeout`, LABHUB_ERR_USER_ENV when the Python
  * environment cannot be made. On any failure the process group is killed.
  */
-import { HubError } from '../errors.js';
+import { HubError, isHubError } from '../errors.js';
 import type { JsonObject } from '../util/json.js';
 import { withServiceUrl } from './spawn-env.js';
 import type { Logger } from '../log.js';
@@ -22,7 +24,8 @@ import { localServerUsage } from './usage-proc.js';
 import { LocalProcessState } from './local-process-state.js';
 import { ensureServerEnv, launchServer } from './local-launch.js';
 import { randomUUID } from 'node:crypto';
-import { connectHost, findFreePort, LAUNCH_ENV, tcpAccepts } from './proc.js';
+import { connectHost, LAUNCH_ENV, tcpAccepts } from './proc.js';
+import { listenerOf, pickServerPort } from './server-ports.js';
 import type { UnixUser } from './unix-user.js';
 import { FALLBACK_PATH, hostForUrl, serverLabel, sleep, within } from './spawner-util.js';
 import { commonLocalOptions } from './local-options.js';
@@ -61,6 +64,11 @@ export interface LocalRunAs {
    */
   prepare(io: RunAsIo): Promise<RunAsPlan>;
 }
+
+/** Starts of one server when its port is taken before it listens (server-ports.ts). */
+const PORT_ATTEMPTS = 3;
+/** How servers say their port is taken: Node, Python, jupyter-server. */
+const PORT_IN_USE = /EADDRINUSE|address already in use|port \d+ is already in use/i;
 
 /** One (user, server name) run as a local process; see the file comment. */
 export class LocalSpawner implements Spawner {
@@ -161,11 +169,35 @@ export class LocalSpawner implements Spawner {
     const o = this.ctx.options;
     const plan = await this.runAs.prepare({ progress: this.emit, log: this.log });
     this.throwIfStopped();
-    let env: Record<string, string> = {};
-    for (const k of o.envKeep) if (process.env[k] !== undefined) env[k] = process.env[k]!;
-    Object.assign(env, this.ctx.hubEnv, plan.env);
-    this.state.port = o.port > 0 ? o.port : await findFreePort(o.ip);
-    env = withServiceUrl(env, o.ip === '*' ? '' : o.ip, this.state.port); // '' = all interfaces
+    const base: Record<string, string> = {};
+    for (const k of o.envKeep) if (process.env[k] !== undefined) base[k] = process.env[k]!;
+    Object.assign(base, this.ctx.hubEnv, plan.env);
+    for (let attempt = 1; ; attempt++) {
+      const picked = o.port > 0 ? null : await pickServerPort(o.ip);
+      this.state.port = picked?.port ?? o.port;
+      try {
+        return await this.launchAndWait(plan, this.serverEnv(base));
+      } catch (e) {
+        // A port picked here and bound by another program before the server's listen
+        // (server-ports.ts): once more on another port.
+        if (!picked || attempt >= PORT_ATTEMPTS || !this.lostPort(e)) throw e;
+        await this.state.stop({ now: true }).catch(() => undefined);
+        this.log.warn(
+          `the server of ${this.who} could not listen on port ${picked.port} (taken by another program meanwhile); starting it again on another port`,
+        );
+        this.emit(`Port ${picked.port} was taken meanwhile; starting again on another port`);
+        this.state.reset();
+      } finally {
+        picked?.release();
+      }
+    }
+  }
+
+  /** The server's environment on `this.state.port` (see doStart). */
+  private serverEnv(base: Record<string, string>): Record<string, string> {
+    const o = this.ctx.options;
+    // '' = all interfaces
+    const env = withServiceUrl({ ...base }, o.ip === '*' ? '' : o.ip, this.state.port);
     Object.assign(env, o.environment);
     // The hub's own secrets never reach a user's server (its user could read them there).
     delete env.CONFIGPROXY_AUTH_TOKEN;
@@ -175,7 +207,22 @@ export class LocalSpawner implements Spawner {
     const shared = commonLocalOptions(o.extra).shared_env_dir;
     if (shared)
       env.PYTHONPATH = [env.PYTHONPATH, sharedEnvSitePath(shared)].filter(Boolean).join(':');
+    return env;
+  }
 
+  /**
+   * The start failed because its port was taken: another program listens there, or the process
+   * exited before listening saying its port was in use.
+   */
+  private lostPort(e: unknown): boolean {
+    if (isHubError(e) && /another program listens on its port/.test(e.userMessage)) return true;
+    return this.state.exitStatus !== null && PORT_IN_USE.test(this.state.ring.tail(20));
+  }
+
+  private async launchAndWait(
+    plan: RunAsPlan,
+    env: Record<string, string>,
+  ): Promise<{ url: string }> {
     // Saved before the launch: whoever adopts this state finds the process even if this hub
     // dies before it saved the pid (local-process-state.ts launchId).
     this.state.launchId = randomUUID();
@@ -229,7 +276,16 @@ export class LocalSpawner implements Spawner {
           `Cannot start the server of ${this.who}: the server process exited with status ${this.state.exitStatus} before listening on port ${port}.${tail()}`,
         );
       }
-      if (await tcpAccepts(host, port, 500)) return { url: `http://${hostForUrl(host)}:${port}` };
+      if (await tcpAccepts(host, port, 500)) {
+        // Another program listening there (it took the port first) is not this server.
+        if (this.state.pid === null || listenerOf(port, this.state.pid) !== 'foreign')
+          return { url: `http://${hostForUrl(host)}:${port}` };
+        throw new HubError(
+          'LABHUB_ERR_SPAWN_FAILED',
+          500,
+          `Cannot start the server of ${this.who}: another program listens on its port ${port} (EADDRINUSE).`,
+        );
+      }
       if (Date.now() > deadline) {
         throw new HubError(
           'LABHUB_ERR_SPAWN_TIMEOUT',

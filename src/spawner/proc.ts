@@ -87,7 +87,7 @@ export function findFreePort(ip: string): Promise<number> {
   });
 }
 
-/** One TCP connection attempt; true when something accepts on host:port. */
+/** One TCP connection attempt; true when something (other than the attempt itself) accepts on host:port. */
 export function tcpAccepts(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
     const sock = connect({ host, port });
@@ -96,7 +96,11 @@ export function tcpAccepts(host: string, port: number, timeoutMs = 1000): Promis
       resolve(ok);
     };
     sock.setTimeout(timeoutMs, () => done(false));
-    sock.once('connect', () => done(true));
+    // A connection to itself (the kernel chose `port` as its local port: possible for a port of
+    // the ephemeral range) is not a server listening there.
+    sock.once('connect', () =>
+      done(!(sock.localPort === sock.remotePort && sock.localAddress === sock.remoteAddress)),
+    );
     sock.once('error', () => done(false));
   });
 }

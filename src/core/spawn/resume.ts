@@ -107,7 +107,10 @@ async function resumeSteps(
         ),
     );
     target = started.url;
-    await d.store.servers.update(a.id, { target, state: spawner.getState() });
+    if (
+      !(await d.store.servers.updateIfOwner(a.id, d.owner, { target, state: spawner.getState() }))
+    )
+      throw new HubError('LABHUB_ERR_SPAWN_FAILED', 500, 'Spawn cancelled');
   }
   live.progress.push({ progress: 75, message: 'Waiting for the server to answer...' });
   const left = since + (s.startTimeout + s.httpTimeout) * 1000 - Date.now();

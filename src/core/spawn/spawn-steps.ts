@@ -128,7 +128,13 @@ export async function runSpawnSteps(
   );
   await saving;
   await saver.idle();
-  await d.store.servers.update(rec.id, { target: started.url, state: spawner.getState() });
+  if (
+    !(await d.store.servers.updateIfOwner(rec.id, d.owner, {
+      target: started.url,
+      state: spawner.getState(),
+    }))
+  )
+    throw new HubError('LABHUB_ERR_SPAWN_FAILED', 500, 'Spawn cancelled');
 
   // 4. wait until it answers HTTP (fails at once if the process exits)
   live.progress.push({ progress: 75, message: 'Waiting for the server to answer...' });
@@ -175,7 +181,8 @@ class StateSaver {
     if (text === this.saved) return this.chain;
     this.saved = text;
     const write = this.chain.then(async () => {
-      await this.d.store.servers.update(this.id, { state });
+      // Not once another replica took the row over (its own state is saved there then).
+      await this.d.store.servers.updateIfOwner(this.id, this.d.owner, { state });
     });
     this.chain = write.catch(() => undefined);
     return write;

@@ -16,6 +16,7 @@ export async function tearDown(
   opts: { now: boolean; error?: string; end: SessionEnd },
 ): Promise<void> {
   const d = h.d;
+  if (await takenOver(h, userName, rec, live)) return;
   const wasRunning = rec.status === 'running' || rec.status === 'stopping';
   await h.routes.remove(userName, rec.name);
   try {
@@ -32,7 +33,8 @@ export async function tearDown(
   }
   const prefix = h.prefix(userName, rec.name);
   await d.store.tokens.deleteForUserNote(rec.userId, `Server at ${prefix}`);
-  await d.store.servers.update(rec.id, {
+  // Not a row another replica took over meanwhile (see takenOver).
+  await d.store.servers.updateIfOwner(rec.id, h.replicaId, {
     status: 'stopped',
     target: null,
     state: {},
@@ -41,4 +43,30 @@ export async function tearDown(
   if (wasRunning && rec.status !== 'spawning') d.metrics.runningServers.dec();
   h.live.delete(rec.id);
   await d.lifecycle?.ended(rec.id, opts.end);
+}
+
+/**
+ * A replica declared dead while it drove this server (paused longer than replica_timeout) finds
+ * the row taken over by another replica, which now drives it: its route, its row, and the
+ * process its saved state names are left to that replica. Only a process the new owner cannot
+ * know of — launched here after it loaded the state (another launch id than the row's) — is
+ * stopped here. True when the server was left (nothing else to tear down here).
+ */
+async function takenOver(
+  h: SpawnInternals,
+  userName: string,
+  rec: ServerRecord,
+  live: Live | undefined,
+): Promise<boolean> {
+  const now = await h.d.store.servers.byId(rec.id);
+  if (!now || now.status === 'stopped' || !now.ownerReplica || now.ownerReplica === h.replicaId)
+    return false;
+  const launch = live?.spawner?.getState().launch;
+  if (live?.spawner && typeof launch === 'string' && launch !== now.state.launch)
+    await live.spawner.stop({ now: true }).catch(() => undefined);
+  h.d.log.warn(
+    `${userName}/${rec.name} was taken over by replica ${now.ownerReplica} (this one was taken for dead): leaving it to it`,
+  );
+  if (h.live.get(rec.id) === live) h.live.delete(rec.id);
+  return true;
 }
