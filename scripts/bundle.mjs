@@ -7,7 +7,14 @@
 // Code that finds files relative to its own module (`import.meta.url`: static assets, the
 // labhub-proxy entry, package.json, createRequire) gets the URL of its tsc output file, so it
 // resolves exactly as unbundled. Native and optional packages stay external.
-import { readFileSync, rmSync } from 'node:fs';
+//
+// Whitespace and comments are left out (identifiers are kept, so stack traces still name the
+// functions) and every file is pure ASCII: V8 keeps each loaded module's source in the heap, as
+// one byte per character only when all of it is Latin-1; a single non-ASCII character in a
+// comment or a tagged template (esbuild escapes them elsewhere) doubles the size. Together that
+// halves the source a start holds (~11 → ~4 MB). dist/bundle-meta.json lists, per output file,
+// its static imports and the packages in it (test/ops/bundle.test.ts reads it).
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -70,6 +77,8 @@ export async function bundle() {
       metafile: true,
       logLevel: 'warning',
       legalComments: 'none',
+      minifyWhitespace: true,
+      charset: 'ascii',
     })
     .catch(() => null);
   if (!r) return 1;
@@ -84,9 +93,52 @@ export async function bundle() {
       );
       return 1;
     }
+  for (const file of Object.keys(r.metafile.outputs)) {
+    const text = readFileSync(join(root, file), 'utf8');
+    const ascii = toAscii(text);
+    if (ascii === null) {
+      console.error(`bundle: ${file} has a non-ASCII character in a String.raw template`);
+      return 1;
+    }
+    if (ascii !== text) writeFileSync(join(root, file), ascii);
+  }
+  writeFileSync(join(dist, 'bundle-meta.json'), JSON.stringify(summary(r.metafile)));
   const outs = Object.keys(r.metafile.outputs).length;
   console.log(`bundle: dist/bundle/ (${outs} files) in ${Date.now() - t0} ms`);
   return 0;
+}
+
+/**
+ * `text` with each non-ASCII UTF-16 unit written as a \u escape; null when one is in a String.raw
+ * template, whose value would change. Everywhere else (what esbuild leaves: tagged templates, whose
+ * tags here read the cooked strings; a few regular expressions) the escape means the same.
+ */
+function toAscii(text) {
+  if (!/[^\x00-\x7f]/.test(text)) return text;
+  if (/String\.raw`[^`]*[^\x00-\x7f]/.test(text)) return null;
+  return text.replace(
+    /[^\x00-\x7f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/** Per output file (relative to dist/bundle/): its static imports and the packages bundled in it. */
+function summary(meta) {
+  const out = {};
+  for (const [file, o] of Object.entries(meta.outputs)) {
+    if (!file.endsWith('.js')) continue;
+    const rel = relative(outdir, join(root, file)).split(sep).join('/');
+    const packages = new Set();
+    for (const input of Object.keys(o.inputs)) {
+      const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*node_modules\/)/.exec(input);
+      if (m) packages.add(m[1]);
+    }
+    const imports = o.imports
+      .filter((i) => i.kind === 'import-statement' && !i.external)
+      .map((i) => relative(outdir, join(root, i.path)).split(sep).join('/'));
+    out[rel] = { imports, packages: [...packages].sort() };
+  }
+  return out;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -40,3 +40,49 @@ test("v8-heap: an operator's own semi-space flag is left alone", () => {
   const mb = newSpaceAfterAllocation({ load: true, nodeArgs: ['--max-semi-space-size=16'] });
   assert.ok(mb > 16, `with --max-semi-space-size=16 given: ${mb} MB`);
 });
+
+/**
+ * Largest size (MB) the old generation reaches in a fresh Node process while objects that survive
+ * a few scavenges (so they are promoted) and then die are allocated quickly, after a full GC set
+ * its limit; with `v8-heap.ts` imported first or not.
+ */
+function oldSpacePeak(opts: { load: boolean; nodeArgs?: string[] }): number {
+  const script = `
+    ${opts.load ? `await import(${JSON.stringify(MODULE)});` : ''}
+    const { default: v8 } = await import('node:v8');
+    const { default: vm } = await import('node:vm');
+    v8.setFlagsFromString('--expose-gc');
+    const oldMB = () =>
+      v8.getHeapSpaceStatistics().find((s) => s.space_name === 'old_space').space_size / 1048576;
+    const live = Array.from({ length: 300000 }, (_, i) => ({ a: i, b: 'live' + i }));
+    vm.runInNewContext('gc')();
+    let peak = 0;
+    const ring = [];
+    for (let n = 0; n < 150; n++) {
+      ring.push(Array.from({ length: 20000 }, (_, i) => ({ a: i, b: 'x' + i })));
+      if (ring.length > 4) ring.shift();
+      await new Promise((r) => setImmediate(r));
+      peak = Math.max(peak, oldMB());
+    }
+    console.log(live.length && peak);`;
+  const out = execFileSync(
+    process.execPath,
+    [...(opts.nodeArgs ?? []), '--import', 'tsx', '--input-type=module', '-e', script],
+    { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } },
+  );
+  return Number(out.trim());
+}
+
+test('v8-heap: garbage does not grow the old generation to a multiple of what lives', () => {
+  const kept = oldSpacePeak({ load: true });
+  const grown = oldSpacePeak({ load: false });
+  assert.ok(
+    kept * 1.5 < grown,
+    `old generation's peak with v8-heap: ${kept} MB, without: ${grown} MB`,
+  );
+  const own = oldSpacePeak({ load: true, nodeArgs: ['--heap-growing-percent=300'] });
+  assert.ok(
+    own > kept * 1.5,
+    `with --heap-growing-percent=300 given: ${own} MB (v8-heap: ${kept})`,
+  );
+});
