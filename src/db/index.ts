@@ -32,7 +32,7 @@ export {
   type DbTarget,
   type OpenDbOptions,
 } from './connection.js';
-export type { User, UserListQuery, UserSort, ListRestriction } from './users.js';
+export type { User, ListedUser, UserListQuery, UserSort, ListRestriction } from './users.js';
 export type { ServerRecord, ActiveServer, ServerStatus, ServerPatch } from './servers.js';
 export type { TokenRecord, NewToken } from './tokens.js';
 export type { ReplicaRecord, LeaderLease } from './replicas.js';

@@ -20,6 +20,18 @@ export interface User {
   authState: Record<string, unknown> | null;
 }
 
+/** A user as a listing shows it: without the cookie id and auth_state (never listed). */
+export type ListedUser = Pick<User, 'id' | 'name' | 'admin' | 'created' | 'lastActivity'>;
+
+/** The columns of a {@link ListedUser}: a listing reads only these. */
+const LISTED_COLUMNS = [
+  'users.id',
+  'users.name',
+  'users.admin',
+  'users.created',
+  'users.last_activity',
+] as const;
+
 export type UserSort = 'id' | 'name' | 'last_activity';
 export interface UserListQuery {
   offset: number;
@@ -273,7 +285,7 @@ export class UserRepo {
   async list(
     q: UserListQuery,
     restrict?: ListRestriction,
-  ): Promise<{ users: User[]; total: number }> {
+  ): Promise<{ users: ListedUser[]; total: number }> {
     let base = this.db.selectFrom('users');
     if (restrict) {
       // A filtered list:users scope (e.g. list:users!group=x): only those rows, in SQL.
@@ -320,7 +332,7 @@ export class UserRepo {
         );
     const col = q.sort ?? 'id';
     const dir = q.descending ? 'desc' : 'asc';
-    let page = base.selectAll('users');
+    let page = base.select(LISTED_COLUMNS);
     if (col === 'last_activity') {
       // JupyterHub's order: NULLs first ascending, last descending.
       page = page
@@ -329,6 +341,13 @@ export class UserRepo {
     } else page = page.orderBy(col, dir);
     if (col !== 'id') page = page.orderBy('id', 'asc');
     const rows = await page.offset(q.offset).limit(q.limit).execute();
-    return { users: rows.map(this.toUser), total };
+    const users: ListedUser[] = rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      admin: !!r.admin,
+      created: new Date(r.created),
+      lastActivity: fromIso(r.last_activity),
+    }));
+    return { users, total };
   }
 }

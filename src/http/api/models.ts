@@ -1,6 +1,6 @@
 import type { HubContext } from '../../core/context.js';
 import type { JsonObject } from '../../util/json.js';
-import type { ServerRecord, User } from '../../db/index.js';
+import type { ListedUser, ServerRecord, User } from '../../db/index.js';
 import { pyQuote } from '../../util/py-quote.js';
 
 /**
@@ -50,10 +50,13 @@ export function serverModel(ctx: HubContext, userName: string, rec: ServerRecord
   };
 }
 
-/** The full User model before vertical filtering. */
+/**
+ * The full User model before vertical filtering. A {@link ListedUser} (a listing's row) has no
+ * `auth_state` key: listings never show it.
+ */
 export async function userModel(
   ctx: HubContext,
-  user: User,
+  user: User | ListedUser,
   opts: {
     servers?: ServerRecord[];
     groups?: string[];
@@ -69,7 +72,7 @@ export async function userModel(
   for (const s of servers)
     if (s.status !== 'stopped' || opts.includeStopped)
       serverMap[s.name] = serverModel(ctx, user.name, s);
-  return {
+  const model: JsonObject = {
     kind: 'user',
     name: user.name,
     admin: user.admin,
@@ -80,7 +83,8 @@ export async function userModel(
     created: ts(user.created),
     last_activity: ts(user.lastActivity),
     servers: serverMap,
-    auth_state: (user.authState ?? null) as JsonObject | null,
     user_info: null,
   };
+  if ('authState' in user) model.auth_state = (user.authState ?? null) as JsonObject | null;
+  return model;
 }

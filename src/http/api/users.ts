@@ -5,7 +5,7 @@ import type { JsonObject } from '../../util/json.js';
 import { userModelFilter } from '../../core/rbac/model-filter.js';
 import { mayModifyAdmin } from '../../core/rbac/scopes.js';
 import type { Principal } from '../../core/rbac/permissions.js';
-import type { User, UserSort } from '../../db/index.js';
+import type { ListedUser, User, UserSort } from '../../db/index.js';
 import type { UserChanges } from '../../core/users.js';
 import { HubError } from '../../errors.js';
 import { requireScope } from '../guard.js';
@@ -60,7 +60,8 @@ export async function newUserModels(ctx: HubContext, users: User[]): Promise<Jso
 }
 
 /** A user's role names as the API shows them: the default 'user', 'admin' for admins, and assigned roles. */
-export function roleNames(user: User, assigned: string[]): string[] {
+export function roleNames(user: ListedUser, assigned: string[]): string[] {
+  if (!assigned.length) return user.admin ? ['admin', 'user'] : ['user']; // most users
   const names = new Set(['user', ...assigned]);
   if (user.admin) names.add('admin');
   return [...names].sort();
@@ -77,7 +78,7 @@ export function userRoutes(ctx: HubContext): AnyRoute[] {
   /** Filter models by the principal's scopes; `groups` (user id → group names) when the caller already has them. */
   const view = async (
     p: Principal,
-    models: Array<{ user: User; model: JsonObject }>,
+    models: Array<{ user: ListedUser; model: JsonObject }>,
     groups?: Map<number, string[]>,
   ) => {
     let groupsOf: (name: string) => readonly string[];
@@ -146,10 +147,8 @@ export function userRoutes(ctx: HubContext): AnyRoute[] {
         rows = rows.filter((r) =>
           (servers.get(r.user.id) ?? []).some((s) => s.status === 'running'),
         );
-      const items = (await view(p, rows, groups)).map((m) => {
-        delete m.auth_state;
-        return m;
-      });
+      // The listed models have no auth_state (ListedUser): nothing to delete.
+      const items = await view(p, rows, groups);
       if (!paginated) {
         if (total > offset + limit)
           ctx.log.warn(`GET /users truncated to ${limit} of ${total}; use pagination`);
