@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { Db } from './connection.js';
+import { QueryShapes } from './query-shapes.js';
 import type { ServersTable } from './schema.js';
 import { fromIso, isoNow } from './time.js';
 import type { JsonObject } from '../util/json.js';
@@ -63,7 +64,11 @@ export interface ServerPatch {
 
 /** Servers repository. Startup and periodic checks only read rows with status != 'stopped' (indexed). */
 export class ServerRepo {
-  constructor(private readonly db: Db) {}
+  /** The per-page queries, compiled once per page size. */
+  private readonly shapes: QueryShapes;
+  constructor(private readonly db: Db) {
+    this.shapes = new QueryShapes(db);
+  }
 
   async get(userId: number, name: string): Promise<ServerRecord | null> {
     const r = await this.db
@@ -212,12 +217,17 @@ export class ServerRepo {
   async forUsers(userIds: number[]): Promise<Map<number, ServerRecord[]>> {
     const out = new Map<number, ServerRecord[]>();
     if (!userIds.length) return out;
-    const rows = await this.db
-      .selectFrom('servers')
-      .selectAll()
-      .where('user_id', 'in', userIds)
-      .orderBy('name')
-      .execute();
+    const rows = await this.shapes.run(`servers.forUsers:${userIds.length}`, userIds, (slot) =>
+      this.db
+        .selectFrom('servers')
+        .selectAll()
+        .where(
+          'user_id',
+          'in',
+          Array.from(userIds, (_, i) => slot(i)),
+        )
+        .orderBy('name'),
+    );
     for (const r of rows) {
       const rec = toRecord(r);
       const list = out.get(rec.userId) ?? [];

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type SelectQueryBuilder } from 'kysely';
+import type { Database } from './schema.js';
 import type { Db } from './connection.js';
 import { fromIso, isoNow } from './time.js';
+import { QueryShapes } from './query-shapes.js';
 
 /** Which rows a filtered `list:users` / `list:groups` scope lets the caller see. */
 export interface ListRestriction {
@@ -90,11 +92,18 @@ function readAuthState(
   }
 }
 
+/** `count(*)` of a users query. */
+const countOf = <Q extends SelectQueryBuilder<Database, 'users', object>>(q: Q) =>
+  q.select((eb) => eb.fn.countAll<number>().as('n'));
+
 /** Users repository: every query is indexed; nothing loads all users. */
 export class UserRepo {
   private codec: AuthStateCodec | null = null;
   private readonly toUser = (r: Parameters<typeof toUser>[1]): User => toUser(this.codec, r);
-  constructor(private readonly db: Db) {}
+  private readonly shapes: QueryShapes;
+  constructor(private readonly db: Db) {
+    this.shapes = new QueryShapes(db);
+  }
 
   /** Encrypt auth_state from now on (and decrypt what is stored). */
   useAuthStateCodec(codec: AuthStateCodec): void {
@@ -173,13 +182,18 @@ export class UserRepo {
   async roleNamesOf(ids: number[]): Promise<Map<number, string[]>> {
     const out = new Map<number, string[]>();
     if (!ids.length) return out;
-    const rows = await this.db
-      .selectFrom('role_map')
-      .innerJoin('roles', 'roles.id', 'role_map.role_id')
-      .select(['role_map.entity as entity', 'roles.name as name'])
-      .where('role_map.kind', '=', 'user')
-      .where('role_map.entity', 'in', ids.map(String))
-      .execute();
+    const rows = await this.shapes.run(`users.roleNamesOf:${ids.length}`, ids.map(String), (slot) =>
+      this.db
+        .selectFrom('role_map')
+        .innerJoin('roles', 'roles.id', 'role_map.role_id')
+        .select(['role_map.entity as entity', 'roles.name as name'])
+        .where('role_map.kind', '=', 'user')
+        .where(
+          'role_map.entity',
+          'in',
+          Array.from(ids, (_, i) => slot(i)),
+        ),
+    );
     for (const r of rows) {
       const id = Number(r.entity);
       const list = out.get(id) ?? [];
@@ -286,6 +300,47 @@ export class UserRepo {
     q: UserListQuery,
     restrict?: ListRestriction,
   ): Promise<{ users: ListedUser[]; total: number }> {
+    const col = q.sort ?? 'id';
+    const dir = q.descending ? 'desc' : 'asc';
+    // Without a restriction or name filter, the query's shape follows sort and state only: it is
+    // compiled once per shape (query-shapes.ts); a filter's names make every query its own.
+    const unfiltered = !restrict && !q.nameFilter;
+    const where = () => this.filtered(q, restrict);
+    const total =
+      unfiltered && !q.state
+        ? await this.totalUsers()
+        : Number(
+            (unfiltered
+              ? (await this.shapes.run(`users.count:${q.state}`, [], () => countOf(where())))[0]!
+              : await countOf(where()).executeTakeFirstOrThrow()
+            ).n,
+          );
+    const page = (slot?: (i: number) => never) => {
+      let page = where().select(LISTED_COLUMNS);
+      if (col === 'last_activity') {
+        // JupyterHub's order: NULLs first ascending, last descending.
+        page = page
+          .orderBy(sql`case when last_activity is null then 0 else 1 end`, dir)
+          .orderBy('last_activity', dir);
+      } else page = page.orderBy(col, dir);
+      if (col !== 'id') page = page.orderBy('id', 'asc');
+      return slot ? page.offset(slot(0)).limit(slot(1)) : page.offset(q.offset).limit(q.limit);
+    };
+    const rows = unfiltered
+      ? await this.shapes.run(`users.page:${col}:${dir}:${q.state}`, [q.offset, q.limit], page)
+      : await page().execute();
+    const users: ListedUser[] = rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      admin: !!r.admin,
+      created: new Date(r.created),
+      lastActivity: fromIso(r.last_activity),
+    }));
+    return { users, total };
+  }
+
+  /** `from users` with the restriction, name filter and state of a listing. */
+  private filtered(q: UserListQuery, restrict?: ListRestriction) {
     let base = this.db.selectFrom('users');
     if (restrict) {
       // A filtered list:users scope (e.g. list:users!group=x): only those rows, in SQL.
@@ -324,30 +379,6 @@ export class UserRepo {
     } else if (q.state === 'inactive') {
       base = base.where('users.id', 'not in', activeUserIds);
     }
-    const unfiltered = !restrict && !q.nameFilter && !q.state;
-    const total = unfiltered
-      ? await this.totalUsers()
-      : Number(
-          (await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n,
-        );
-    const col = q.sort ?? 'id';
-    const dir = q.descending ? 'desc' : 'asc';
-    let page = base.select(LISTED_COLUMNS);
-    if (col === 'last_activity') {
-      // JupyterHub's order: NULLs first ascending, last descending.
-      page = page
-        .orderBy(sql`case when last_activity is null then 0 else 1 end`, dir)
-        .orderBy('last_activity', dir);
-    } else page = page.orderBy(col, dir);
-    if (col !== 'id') page = page.orderBy('id', 'asc');
-    const rows = await page.offset(q.offset).limit(q.limit).execute();
-    const users: ListedUser[] = rows.map((r) => ({
-      id: r.id,
-      name: r.name,
-      admin: !!r.admin,
-      created: new Date(r.created),
-      lastActivity: fromIso(r.last_activity),
-    }));
-    return { users, total };
+    return base;
   }
 }

@@ -1,0 +1,75 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Store } from './index.js';
+import { openDb, migrateToLatest } from './connection.js';
+import { QueryShapes } from './query-shapes.js';
+
+test('a query shape runs with each call’s values in its slots and keeps its constants', async () => {
+  const db = await openDb({ kind: 'sqlite', location: ':memory:' });
+  await migrateToLatest(db);
+  for (const [name, admin] of [
+    ['ann', 1],
+    ['bob', 0],
+    ['cid', 0],
+  ] as const)
+    await db
+      .insertInto('users')
+      .values({ name, admin, created: new Date().toISOString(), cookie_id: name })
+      .execute();
+  const shapes = new QueryShapes(db);
+  const namesIn = (names: string[]) =>
+    shapes.run(`t:${names.length}`, names, (slot) =>
+      db
+        .selectFrom('users')
+        .select('name')
+        .where('admin', '=', 0) // a constant: stays a parameter of the compiled query
+        .where(
+          'name',
+          'in',
+          Array.from(names, (_, i) => slot(i)),
+        )
+        .orderBy('name'),
+    );
+  assert.deepEqual(await namesIn(['bob', 'ann']), [{ name: 'bob' }]);
+  // Same shape (two names), other values: not the first call's result.
+  assert.deepEqual(await namesIn(['cid', 'bob']), [{ name: 'bob' }, { name: 'cid' }]);
+  assert.deepEqual(await namesIn(['cid']), [{ name: 'cid' }]);
+  // A slot the query does not use is refused instead of run with a placeholder.
+  await assert.rejects(
+    shapes.run('bad', ['x', 'y'], (slot) =>
+      db.selectFrom('users').selectAll().where('name', '=', slot(0)),
+    ),
+    /slot 1 is not one parameter/,
+  );
+  await db.destroy();
+});
+
+test('user listings give the same pages through the compiled shapes, for each sort and state', async () => {
+  const store = await Store.open({ kind: 'sqlite', location: ':memory:' });
+  await store.users.createMany(['d', 'a', 'c', 'b', 'e']);
+  const ids = (await store.users.list({ offset: 0, limit: 10 })).users.map((u) => u.name);
+  assert.deepEqual(ids, ['d', 'a', 'c', 'b', 'e']);
+  const page = async (q: Parameters<typeof store.users.list>[0]) => {
+    const r = await store.users.list(q);
+    return { names: r.users.map((u) => u.name), total: r.total };
+  };
+  assert.deepEqual(await page({ offset: 1, limit: 2, sort: 'name' }), {
+    names: ['b', 'c'],
+    total: 5,
+  });
+  assert.deepEqual(await page({ offset: 0, limit: 2, sort: 'name', descending: true }), {
+    names: ['e', 'd'],
+    total: 5,
+  });
+  // Same shape as the previous call, other offset and limit.
+  assert.deepEqual(await page({ offset: 3, limit: 1, sort: 'name', descending: true }), {
+    names: ['b'],
+    total: 5,
+  });
+  assert.deepEqual(await page({ offset: 0, limit: 10, state: 'active' }), { names: [], total: 0 });
+  assert.deepEqual(await page({ offset: 0, limit: 3, state: 'inactive' }), {
+    names: ['d', 'a', 'c'],
+    total: 5,
+  });
+  await store.close();
+});
