@@ -1,7 +1,8 @@
 /**
  * The hub's CPU per API read, measured in-process (fastify inject: no sockets, no proxy), so the
  * figure is the hub's own work per request: routing, authentication, scopes, queries, JSON.
- * Usage: node --import tsx bench/hub/profile-reads.ts [--users 1000] [--n 2000] [--only 'first page']
+ * Usage: node --import tsx bench/hub/profile-reads.ts [--users 1000] [--active 200] [--n 2000]
+ *   [--only 'first page']
  *   [--profile out.cpuprofile]
  * `--profile` writes a CPU profile of the measured requests only (not the set-up nor the warm-up),
  * e.g. for /work/tools/prof.py or Chrome's DevTools.
@@ -21,7 +22,18 @@ const t = await startInjectHub();
 const store = t.hub.ctx.store;
 const names = Array.from({ length: users }, (_, i) => `u${String(i).padStart(6, '0')}`);
 for (let i = 0; i < names.length; i += 500) await store.users.createMany(names.slice(i, i + 500));
-// A few running servers so state=active has something to return.
+// Running servers (default name) for the last `--active` users, so that state=active returns a
+// page of them (the bench's "200 active"); the first page stays one of inactive users.
+const active = arg('active', 200);
+for (const name of names.slice(-active)) {
+  const u = (await store.users.byName(name))!;
+  const rec = await store.servers.ensure(u.id, '');
+  await store.servers.update(rec.id, {
+    status: 'running',
+    target: 'http://127.0.0.1:9/',
+    started: new Date(),
+  });
+}
 const admin = await t.token('bench-admin', { admin: true });
 
 const strArg = (name: string) =>

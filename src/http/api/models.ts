@@ -50,34 +50,36 @@ export function serverModel(ctx: HubContext, userName: string, rec: ServerRecord
   };
 }
 
+/** What a User model shows besides the user row: servers, group names and role names. */
+export interface UserModelParts {
+  servers: ServerRecord[];
+  groups: string[];
+  roles: string[];
+  includeStopped?: boolean;
+}
+
 /**
- * The full User model before vertical filtering. A {@link ListedUser} (a listing's row) has no
- * `auth_state` key: listings never show it.
+ * The full User model before vertical filtering, from parts already read (a listing reads them
+ * for the whole page at once). A {@link ListedUser} (a listing's row) has no `auth_state` key:
+ * listings never show it.
  */
-export async function userModel(
+export function userModelOf(
   ctx: HubContext,
   user: User | ListedUser,
-  opts: {
-    servers?: ServerRecord[];
-    groups?: string[];
-    roles?: string[];
-    includeStopped?: boolean;
-  } = {},
-): Promise<JsonObject> {
-  const servers = opts.servers ?? (await ctx.store.servers.forUser(user.id));
-  const groups = opts.groups ?? (await ctx.store.groups.groupNamesOfUser(user.id));
-  const roles = opts.roles ?? (await ctx.permissions.userRoleNames(user));
+  parts: UserModelParts,
+): JsonObject {
+  const { servers } = parts;
   const def = servers.find((s) => s.name === '');
   const serverMap: JsonObject = {};
   for (const s of servers)
-    if (s.status !== 'stopped' || opts.includeStopped)
+    if (s.status !== 'stopped' || parts.includeStopped)
       serverMap[s.name] = serverModel(ctx, user.name, s);
   const model: JsonObject = {
     kind: 'user',
     name: user.name,
     admin: user.admin,
-    roles,
-    groups,
+    roles: parts.roles,
+    groups: parts.groups,
     server: def && def.status === 'running' ? ctx.spawns.prefix(user.name, '') : null,
     pending: ctx.spawns.pendingOf(def ?? null),
     created: ts(user.created),
@@ -87,4 +89,18 @@ export async function userModel(
   };
   if ('authState' in user) model.auth_state = (user.authState ?? null) as JsonObject | null;
   return model;
+}
+
+/** The full User model before vertical filtering; what `opts` does not give is read. */
+export async function userModel(
+  ctx: HubContext,
+  user: User | ListedUser,
+  opts: Partial<UserModelParts> = {},
+): Promise<JsonObject> {
+  return userModelOf(ctx, user, {
+    servers: opts.servers ?? (await ctx.store.servers.forUser(user.id)),
+    groups: opts.groups ?? (await ctx.store.groups.groupNamesOfUser(user.id)),
+    roles: opts.roles ?? (await ctx.permissions.userRoleNames(user)),
+    includeStopped: opts.includeStopped,
+  });
 }

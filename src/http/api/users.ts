@@ -9,7 +9,7 @@ import type { ListedUser, User, UserSort } from '../../db/index.js';
 import type { UserChanges } from '../../core/users.js';
 import { HubError } from '../../errors.js';
 import { requireScope } from '../guard.js';
-import { userModel } from './models.js';
+import { userModel, userModelOf } from './models.js';
 import { pageParams, paginationInfo, wantsPagination } from './pagination.js';
 import { jsonBody, param, userOr404 } from './params.js';
 import { userListRestriction } from './restrict.js';
@@ -132,17 +132,15 @@ export function userRoutes(ctx: HubContext): AnyRoute[] {
         restrict,
       );
       const includeStopped = truthyParam(q.include_stopped_servers);
-      let rows = await Promise.all(
-        users.map(async (user) => ({
-          user,
-          model: await userModel(ctx, user, {
-            servers: servers.get(user.id) ?? [],
-            groups: groups.get(user.id) ?? [],
-            roles: roleNames(user, roles.get(user.id) ?? []),
-            includeStopped,
-          }),
-        })),
-      );
+      let rows = users.map((user) => ({
+        user,
+        model: userModelOf(ctx, user, {
+          servers: servers.get(user.id) ?? [],
+          groups: groups.get(user.id) ?? [],
+          roles: roleNames(user, roles.get(user.id) ?? []),
+          includeStopped,
+        }),
+      }));
       if (state === 'ready')
         rows = rows.filter((r) =>
           (servers.get(r.user.id) ?? []).some((s) => s.status === 'running'),
