@@ -5,9 +5,9 @@
  */
 import type { Logger } from '../log.js';
 import type {
+  ListedServer,
   ListedUser,
   ListRestriction,
-  ServerRecord,
   Store,
   User,
   UserListQuery,
@@ -50,7 +50,7 @@ export interface UserChanges {
 export interface UserPage {
   users: ListedUser[];
   total: number;
-  servers: Map<number, ServerRecord[]>;
+  servers: Map<number, ListedServer[]>;
   groups: Map<number, string[]>;
   roles: Map<number, string[]>;
 }

@@ -30,6 +30,19 @@ export interface ActiveServer extends ServerRecord {
   userName: string;
 }
 
+/** A server as a user listing shows it (the model's fields): what {@link ServerRepo.forUsers} reads. */
+export type ListedServer = Pick<
+  ServerRecord,
+  | 'userId'
+  | 'name'
+  | 'displayName'
+  | 'status'
+  | 'state'
+  | 'userOptions'
+  | 'started'
+  | 'lastActivity'
+>;
+
 type Row = Selectable<ServersTable>;
 
 function toRecord(r: Row): ServerRecord {
@@ -213,14 +226,23 @@ export class ServerRepo {
     return rows.map(toRecord);
   }
 
-  /** Servers of many users at once (one query), for list pages. */
-  async forUsers(userIds: number[]): Promise<Map<number, ServerRecord[]>> {
-    const out = new Map<number, ServerRecord[]>();
+  /** Servers of many users at once (one query, the listed columns only), for list pages. */
+  async forUsers(userIds: number[]): Promise<Map<number, ListedServer[]>> {
+    const out = new Map<number, ListedServer[]>();
     if (!userIds.length) return out;
     const rows = await this.shapes.run(`servers.forUsers:${userIds.length}`, userIds, (slot) =>
       this.db
         .selectFrom('servers')
-        .selectAll()
+        .select([
+          'user_id',
+          'name',
+          'display_name',
+          'status',
+          'state',
+          'user_options',
+          'started',
+          'last_activity',
+        ])
         .where(
           'user_id',
           'in',
@@ -229,7 +251,16 @@ export class ServerRepo {
         .orderBy('name'),
     );
     for (const r of rows) {
-      const rec = toRecord(r);
+      const rec: ListedServer = {
+        userId: r.user_id,
+        name: r.name,
+        displayName: r.display_name,
+        status: r.status as ServerStatus,
+        state: JSON.parse(r.state) as JsonObject,
+        userOptions: JSON.parse(r.user_options) as JsonObject,
+        started: fromIso(r.started),
+        lastActivity: fromIso(r.last_activity),
+      };
       const list = out.get(rec.userId) ?? [];
       list.push(rec);
       out.set(rec.userId, list);

@@ -1,6 +1,6 @@
 import type { HubContext } from '../../core/context.js';
 import type { JsonObject } from '../../util/json.js';
-import type { ListedUser, ServerRecord, User } from '../../db/index.js';
+import type { ListedServer, ListedUser, User } from '../../db/index.js';
 import { pyQuote } from '../../util/py-quote.js';
 
 /**
@@ -26,7 +26,7 @@ export function ts(d: Date | null | undefined): string | null {
 }
 
 /** The Server model (§4.3) in wire shape. */
-export function serverModel(ctx: HubContext, userName: string, rec: ServerRecord): JsonObject {
+export function serverModel(ctx: HubContext, userName: string, rec: ListedServer): JsonObject {
   const prefix = ctx.spawns.prefix(userName, rec.name);
   const pending = ctx.spawns.pendingOf(rec);
   const api = `${ctx.settings.hubPrefix}api/users/${pyQuote(userName, '@~')}`;
@@ -52,7 +52,7 @@ export function serverModel(ctx: HubContext, userName: string, rec: ServerRecord
 
 /** What a User model shows besides the user row: servers, group names and role names. */
 export interface UserModelParts {
-  servers: ServerRecord[];
+  servers: ListedServer[];
   groups: string[];
   roles: string[];
   includeStopped?: boolean;
