@@ -71,5 +71,23 @@ test('user listings give the same pages through the compiled shapes, for each so
     names: ['d', 'a', 'c'],
     total: 5,
   });
+  // Two active servers of one user count it once; a stopped server does not count.
+  const [a, b] = await store.users.byNames(['a', 'b']);
+  for (const [user, name, status] of [
+    [a!, '', 'running'],
+    [a!, 'gpu', 'spawning'],
+    [b!, '', 'stopped'],
+  ] as const) {
+    const rec = await store.servers.ensure(user.id, name);
+    await store.servers.update(rec.id, { status });
+  }
+  assert.deepEqual(await page({ offset: 0, limit: 10, state: 'active' }), {
+    names: ['a'],
+    total: 1,
+  });
+  assert.deepEqual(await page({ offset: 0, limit: 10, state: 'inactive' }), {
+    names: ['d', 'c', 'b', 'e'],
+    total: 4,
+  });
   await store.close();
 });

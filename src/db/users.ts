@@ -311,7 +311,7 @@ export class UserRepo {
         ? await this.totalUsers()
         : Number(
             (unfiltered
-              ? (await this.shapes.run(`users.count:${q.state}`, [], () => countOf(where())))[0]!
+              ? (await this.shapes.run(`users.count:${q.state}`, [], () => this.countState(q)))[0]!
               : await countOf(where()).executeTakeFirstOrThrow()
             ).n,
           );
@@ -337,6 +337,18 @@ export class UserRepo {
       lastActivity: fromIso(r.last_activity),
     }));
     return { users, total };
+  }
+
+  /**
+   * The count of an unfiltered listing by state: active (and ready, whose rows are then filtered)
+   * users are counted in the (indexed) active servers alone, without visiting their user rows.
+   */
+  private countState(q: UserListQuery) {
+    if (q.state !== 'active' && q.state !== 'ready') return countOf(this.filtered(q));
+    return this.db
+      .selectFrom('servers')
+      .select((eb) => eb.fn.count<number>('servers.user_id').distinct().as('n'))
+      .where('servers.status', 'in', ['spawning', 'running', 'stopping']);
   }
 
   /** `from users` with the restriction, name filter and state of a listing. */

@@ -83,8 +83,12 @@ export function userRoutes(ctx: HubContext): AnyRoute[] {
   ) => {
     let groupsOf: (name: string) => readonly string[];
     if (groups) {
-      const byName = new Map(models.map((m) => [m.user.name, groups.get(m.user.id) ?? []]));
-      groupsOf = (name) => byName.get(name) ?? [];
+      // Only filtered scopes (e.g. !group=x) ask: made on the first question.
+      let byName: Map<string, string[]> | undefined;
+      groupsOf = (name) =>
+        (byName ??= new Map(models.map((m) => [m.user.name, groups.get(m.user.id) ?? []]))).get(
+          name,
+        ) ?? [];
     } else groupsOf = await ctx.permissions.groupsOf(models.map((m) => m.user.name));
     const filter = userModelFilter(p.scopes, groupsOf); // once per request, not once per user
     return models.map((m) => filter(m.model)).filter((m): m is JsonObject => m !== null);
