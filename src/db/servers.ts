@@ -30,18 +30,14 @@ export interface ActiveServer extends ServerRecord {
   userName: string;
 }
 
-/** A server as a user listing shows it (the model's fields): what {@link ServerRepo.forUsers} reads. */
+/**
+ * A server as a user listing shows it (the model's fields): what {@link ServerRepo.forUsers}
+ * reads. Timestamps as stored (ISO text), formatted for the wire without a Date in between.
+ */
 export type ListedServer = Pick<
   ServerRecord,
-  | 'userId'
-  | 'name'
-  | 'displayName'
-  | 'status'
-  | 'state'
-  | 'userOptions'
-  | 'started'
-  | 'lastActivity'
->;
+  'userId' | 'name' | 'displayName' | 'status' | 'state' | 'userOptions'
+> & { started: string | null; lastActivity: string | null };
 
 type Row = Selectable<ServersTable>;
 
@@ -258,8 +254,8 @@ export class ServerRepo {
         status: r.status as ServerStatus,
         state: JSON.parse(r.state) as JsonObject,
         userOptions: JSON.parse(r.user_options) as JsonObject,
-        started: fromIso(r.started),
-        lastActivity: fromIso(r.last_activity),
+        started: r.started,
+        lastActivity: r.last_activity,
       };
       const list = out.get(rec.userId) ?? [];
       list.push(rec);

@@ -22,8 +22,17 @@ export interface User {
   authState: Record<string, unknown> | null;
 }
 
-/** A user as a listing shows it: without the cookie id and auth_state (never listed). */
-export type ListedUser = Pick<User, 'id' | 'name' | 'admin' | 'created' | 'lastActivity'>;
+/**
+ * A user as a listing shows it: without the cookie id and auth_state (never listed), and with
+ * its timestamps as stored (ISO text), formatted for the wire without a Date in between.
+ */
+export interface ListedUser {
+  id: number;
+  name: string;
+  admin: boolean;
+  created: string;
+  lastActivity: string | null;
+}
 
 /** The columns of a {@link ListedUser}: a listing reads only these. */
 const LISTED_COLUMNS = [
@@ -333,8 +342,8 @@ export class UserRepo {
       id: r.id,
       name: r.name,
       admin: !!r.admin,
-      created: new Date(r.created),
-      lastActivity: fromIso(r.last_activity),
+      created: r.created,
+      lastActivity: r.last_activity,
     }));
     return { users, total };
   }

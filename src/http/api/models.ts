@@ -1,6 +1,6 @@
 import type { HubContext } from '../../core/context.js';
 import type { JsonObject } from '../../util/json.js';
-import type { ListedServer, ListedUser, User } from '../../db/index.js';
+import type { ListedServer, ListedUser, ServerRecord, User } from '../../db/index.js';
 import { pyQuote } from '../../util/py-quote.js';
 
 /**
@@ -11,9 +11,23 @@ import { pyQuote } from '../../util/py-quote.js';
 const formatted = new Map<number, string>();
 const FORMATTED_MAX = 8192;
 
-/** JupyterHub's timestamp form: UTC ISO-8601 with Z; null when unknown. */
-export function ts(d: Date | null | undefined): string | null {
+/** Stored timestamps (ISO text) already formatted: as {@link formatted}, keyed by the text. */
+const formattedText = new Map<string, string | null>();
+
+/**
+ * JupyterHub's timestamp form: UTC ISO-8601 with Z; null when unknown. A string is a stored
+ * timestamp (what `new Date` reads).
+ */
+export function ts(d: Date | string | null | undefined): string | null {
   if (!d) return null;
+  if (typeof d === 'string') {
+    let out = formattedText.get(d);
+    if (out !== undefined) return out;
+    out = ts(new Date(d));
+    if (formattedText.size >= FORMATTED_MAX) formattedText.clear();
+    formattedText.set(d, out);
+    return out;
+  }
   const ms = d.getTime();
   let out = formatted.get(ms);
   if (out !== undefined) return out;
@@ -26,7 +40,11 @@ export function ts(d: Date | null | undefined): string | null {
 }
 
 /** The Server model (§4.3) in wire shape. */
-export function serverModel(ctx: HubContext, userName: string, rec: ListedServer): JsonObject {
+export function serverModel(
+  ctx: HubContext,
+  userName: string,
+  rec: ServerRecord | ListedServer,
+): JsonObject {
   const prefix = ctx.spawns.prefix(userName, rec.name);
   const pending = ctx.spawns.pendingOf(rec);
   const api = `${ctx.settings.hubPrefix}api/users/${pyQuote(userName, '@~')}`;
@@ -52,7 +70,7 @@ export function serverModel(ctx: HubContext, userName: string, rec: ListedServer
 
 /** What a User model shows besides the user row: servers, group names and role names. */
 export interface UserModelParts {
-  servers: ListedServer[];
+  servers: Array<ServerRecord | ListedServer>;
   groups: string[];
   roles: string[];
   includeStopped?: boolean;

@@ -5,7 +5,7 @@ import type { JsonObject } from '../../util/json.js';
 import { userModelFilter } from '../../core/rbac/model-filter.js';
 import { mayModifyAdmin } from '../../core/rbac/scopes.js';
 import type { Principal } from '../../core/rbac/permissions.js';
-import type { ListedUser, User, UserSort } from '../../db/index.js';
+import type { User, UserSort } from '../../db/index.js';
 import type { UserChanges } from '../../core/users.js';
 import { HubError } from '../../errors.js';
 import { requireScope } from '../guard.js';
@@ -60,7 +60,7 @@ export async function newUserModels(ctx: HubContext, users: User[]): Promise<Jso
 }
 
 /** A user's role names as the API shows them: the default 'user', 'admin' for admins, and assigned roles. */
-export function roleNames(user: ListedUser, assigned: string[]): string[] {
+export function roleNames(user: { admin: boolean }, assigned: string[]): string[] {
   if (!assigned.length) return user.admin ? ['admin', 'user'] : ['user']; // most users
   const names = new Set(['user', ...assigned]);
   if (user.admin) names.add('admin');
@@ -78,7 +78,7 @@ export function userRoutes(ctx: HubContext): AnyRoute[] {
   /** Filter models by the principal's scopes; `groups` (user id → group names) when the caller already has them. */
   const view = async (
     p: Principal,
-    models: Array<{ user: ListedUser; model: JsonObject }>,
+    models: Array<{ user: { id: number; name: string }; model: JsonObject }>,
     groups?: Map<number, string[]>,
   ) => {
     let groupsOf: (name: string) => readonly string[];
