@@ -130,6 +130,13 @@ export class GroupRepo {
   async groupNamesOfUsers(userIds: number[]): Promise<Map<number, string[]>> {
     const out = new Map<number, string[]>();
     if (!userIds.length) return out;
+    // A hub without group members (one index seek) needs no probe per user of the page.
+    if (userIds.length > 1) {
+      const any = await this.shapes.run('groups.anyMember', [], () =>
+        this.db.selectFrom('user_group_map').select('user_group_map.user_id').limit(1),
+      );
+      if (!any.length) return out;
+    }
     const rows = await this.shapes.run(`groups.ofUsers:${userIds.length}`, userIds, (slot) =>
       this.db
         .selectFrom('user_group_map')

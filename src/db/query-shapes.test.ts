@@ -91,3 +91,18 @@ test('user listings give the same pages through the compiled shapes, for each so
   });
   await store.close();
 });
+
+test('a page’s groups and roles: none read without members or assignments, then each user’s own', async () => {
+  const store = await Store.open({ kind: 'sqlite', location: ':memory:' });
+  const users = await store.users.createMany(['a', 'b', 'c']);
+  const ids = users.map((u) => u.id);
+  assert.equal((await store.groups.groupNamesOfUsers(ids)).size, 0);
+  assert.equal((await store.users.roleNamesOf(ids)).size, 0);
+  const g = await store.groups.create('g');
+  await store.groups.addMember(g.id, users[1]!.id);
+  const r = await store.roles.upsert('r', '', ['read:users']);
+  await store.roles.assign(r.id, 'user', users[2]!.id);
+  assert.deepEqual([...(await store.groups.groupNamesOfUsers(ids))], [[users[1]!.id, ['g']]]);
+  assert.deepEqual([...(await store.users.roleNamesOf(ids))], [[users[2]!.id, ['r']]]);
+  await store.close();
+});

@@ -191,6 +191,18 @@ export class UserRepo {
   async roleNamesOf(ids: number[]): Promise<Map<number, string[]>> {
     const out = new Map<number, string[]>();
     if (!ids.length) return out;
+    // Most hubs assign roles to few users, if any: one index seek says whether a page's
+    // `in` list of ids (one probe each) is worth running.
+    if (ids.length > 1) {
+      const any = await this.shapes.run('users.anyRoleAssigned', [], () =>
+        this.db
+          .selectFrom('role_map')
+          .select('role_map.entity')
+          .where('role_map.kind', '=', 'user')
+          .limit(1),
+      );
+      if (!any.length) return out;
+    }
     const rows = await this.shapes.run(`users.roleNamesOf:${ids.length}`, ids.map(String), (slot) =>
       this.db
         .selectFrom('role_map')
