@@ -32,7 +32,8 @@ export {
   type DbTarget,
   type OpenDbOptions,
 } from './connection.js';
-export type { User, ListedUser, UserListQuery, UserSort, ListRestriction } from './users.js';
+export type { User, UserListQuery, UserSort, ListRestriction } from './users.js';
+export type { ListedUser } from './user-list.js';
 export type {
   ServerRecord,
   ListedServer,

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { sql, type SelectQueryBuilder } from 'kysely';
-import type { Database } from './schema.js';
 import type { Db } from './connection.js';
 import { fromIso, isoNow } from './time.js';
 import { QueryShapes } from './query-shapes.js';
+import { listUsers, type ListedUser } from './user-list.js';
 
 /** Which rows a filtered `list:users` / `list:groups` scope lets the caller see. */
 export interface ListRestriction {
@@ -21,27 +20,6 @@ export interface User {
   cookieId: string;
   authState: Record<string, unknown> | null;
 }
-
-/**
- * A user as a listing shows it: without the cookie id and auth_state (never listed), and with
- * its timestamps as stored (ISO text), formatted for the wire without a Date in between.
- */
-export interface ListedUser {
-  id: number;
-  name: string;
-  admin: boolean;
-  created: string;
-  lastActivity: string | null;
-}
-
-/** The columns of a {@link ListedUser}: a listing reads only these. */
-const LISTED_COLUMNS = [
-  'users.id',
-  'users.name',
-  'users.admin',
-  'users.created',
-  'users.last_activity',
-] as const;
 
 export type UserSort = 'id' | 'name' | 'last_activity';
 export interface UserListQuery {
@@ -100,10 +78,6 @@ function readAuthState(
     return null; // encrypted, and this hub has no key for it
   }
 }
-
-/** `count(*)` of a users query. */
-const countOf = <Q extends SelectQueryBuilder<Database, 'users', object>>(q: Q) =>
-  q.select((eb) => eb.fn.countAll<number>().as('n'));
 
 /** Users repository: every query is indexed; nothing loads all users. */
 export class UserRepo {
@@ -316,102 +290,11 @@ export class UserRepo {
     return n;
   }
 
-  /** One page of users, filtered and sorted in SQL. */
-  async list(
+  /** One page of users, filtered and sorted in SQL (user-list.ts). */
+  list(
     q: UserListQuery,
     restrict?: ListRestriction,
   ): Promise<{ users: ListedUser[]; total: number }> {
-    const col = q.sort ?? 'id';
-    const dir = q.descending ? 'desc' : 'asc';
-    // Without a restriction or name filter, the query's shape follows sort and state only: it is
-    // compiled once per shape (query-shapes.ts); a filter's names make every query its own.
-    const unfiltered = !restrict && !q.nameFilter;
-    const where = () => this.filtered(q, restrict);
-    const total =
-      unfiltered && !q.state
-        ? await this.totalUsers()
-        : Number(
-            (unfiltered
-              ? (await this.shapes.run(`users.count:${q.state}`, [], () => this.countState(q)))[0]!
-              : await countOf(where()).executeTakeFirstOrThrow()
-            ).n,
-          );
-    const page = (slot?: (i: number) => never) => {
-      let page = where().select(LISTED_COLUMNS);
-      if (col === 'last_activity') {
-        // JupyterHub's order: NULLs first ascending, last descending.
-        page = page
-          .orderBy(sql`case when last_activity is null then 0 else 1 end`, dir)
-          .orderBy('last_activity', dir);
-      } else page = page.orderBy(col, dir);
-      if (col !== 'id') page = page.orderBy('id', 'asc');
-      return slot ? page.offset(slot(0)).limit(slot(1)) : page.offset(q.offset).limit(q.limit);
-    };
-    const rows = unfiltered
-      ? await this.shapes.run(`users.page:${col}:${dir}:${q.state}`, [q.offset, q.limit], page)
-      : await page().execute();
-    const users: ListedUser[] = rows.map((r) => ({
-      id: r.id,
-      name: r.name,
-      admin: !!r.admin,
-      created: r.created,
-      lastActivity: r.last_activity,
-    }));
-    return { users, total };
-  }
-
-  /**
-   * The count of an unfiltered listing by state: active (and ready, whose rows are then filtered)
-   * users are counted in the (indexed) active servers alone, without visiting their user rows.
-   */
-  private countState(q: UserListQuery) {
-    if (q.state !== 'active' && q.state !== 'ready') return countOf(this.filtered(q));
-    return this.db
-      .selectFrom('servers')
-      .select((eb) => eb.fn.count<number>('servers.user_id').distinct().as('n'))
-      .where('servers.status', 'in', ['spawning', 'running', 'stopping']);
-  }
-
-  /** `from users` with the restriction, name filter and state of a listing. */
-  private filtered(q: UserListQuery, restrict?: ListRestriction) {
-    let base = this.db.selectFrom('users');
-    if (restrict) {
-      // A filtered list:users scope (e.g. list:users!group=x): only those rows, in SQL.
-      const names = [...(restrict.users ?? [])];
-      const groups = [...(restrict.groups ?? [])];
-      base = base.where((eb) => {
-        const ors = [];
-        if (names.length) ors.push(eb('users.name', 'in', names));
-        if (groups.length) {
-          ors.push(
-            eb(
-              'users.id',
-              'in',
-              eb
-                .selectFrom('user_group_map')
-                .innerJoin('groups', 'groups.id', 'user_group_map.group_id')
-                .select('user_group_map.user_id')
-                .where('groups.name', 'in', groups),
-            ),
-          );
-        }
-        return ors.length ? eb.or(ors) : sql<boolean>`1 = 0`;
-      });
-    }
-    if (q.nameFilter)
-      base = base.where(
-        sql<boolean>`lower(name) like ${'%' + q.nameFilter.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c) + '%'} escape '\\'`,
-      );
-    // Driven from the (indexed) active servers, so the cost follows active users, not all users.
-    const activeUserIds = this.db
-      .selectFrom('servers')
-      .select('servers.user_id')
-      .where('servers.status', 'in', ['spawning', 'running', 'stopping']);
-    if (q.state === 'active' || q.state === 'ready') {
-      base = base.where('users.id', 'in', activeUserIds);
-    } else if (q.state === 'inactive') {
-      base = base.where('users.id', 'not in', activeUserIds);
-    }
-    return base;
+    return listUsers(this.db, this.shapes, () => this.totalUsers(), q, restrict);
   }
 }
