@@ -2,7 +2,7 @@
 // process's RSS and CPU time from /proc, free loopback ports, liveness, the pid of the proxy a
 // hub started, and the set of processes a run must end when it exits.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -28,6 +28,31 @@ export function cpuMs(pid) {
   } catch {
     return NaN;
   }
+}
+
+/**
+ * CPU time (user + system, ms) of a process's main thread (the JavaScript thread for Node) and of
+ * all its other threads together (for Node: V8's garbage-collection helpers, libuv's pool).
+ */
+export function threadCpuMs(pid) {
+  let main = 0;
+  let other = 0;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      let f;
+      try {
+        f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
+      } catch {
+        continue; // the thread ended meanwhile (its time is then in neither figure)
+      }
+      const ms = ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+      if (Number(tid) === pid) main += ms;
+      else other += ms;
+    }
+  } catch {
+    return { main: NaN, other: NaN };
+  }
+  return { main, other };
 }
 
 export function alive(pid) {

@@ -4,7 +4,14 @@
  * with a one-time password that must be changed at the first login and a private home.
  */
 import type { Logger } from '../log.js';
-import type { ListRestriction, ServerRecord, Store, User, UserListQuery } from '../db/index.js';
+import type {
+  ListedServer,
+  ListedUser,
+  ListRestriction,
+  Store,
+  User,
+  UserListQuery,
+} from '../db/index.js';
 import { HubError, isHubError } from '../errors.js';
 import type { PamAuthenticator } from '../auth/pam.js';
 import { LINUX_USERNAME_RE, type SystemUserManager } from '../auth/system-users.js';
@@ -41,9 +48,9 @@ export interface UserChanges {
 
 /** One page of users with what their models need, fetched in one query each. */
 export interface UserPage {
-  users: User[];
+  users: ListedUser[];
   total: number;
-  servers: Map<number, ServerRecord[]>;
+  servers: Map<number, ListedServer[]>;
   groups: Map<number, string[]>;
   roles: Map<number, string[]>;
 }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from './connection.js';
+import { QueryShapes } from './query-shapes.js';
 import type { JsonObject } from '../util/json.js';
 
 export interface Group {
@@ -10,7 +11,11 @@ export interface Group {
 
 /** Groups and memberships. */
 export class GroupRepo {
-  constructor(private readonly db: Db) {}
+  /** The per-page query, compiled once per page size. */
+  private readonly shapes: QueryShapes;
+  constructor(private readonly db: Db) {
+    this.shapes = new QueryShapes(db);
+  }
 
   async byName(name: string): Promise<Group | null> {
     const r = await this.db
@@ -125,13 +130,25 @@ export class GroupRepo {
   async groupNamesOfUsers(userIds: number[]): Promise<Map<number, string[]>> {
     const out = new Map<number, string[]>();
     if (!userIds.length) return out;
-    const rows = await this.db
-      .selectFrom('user_group_map')
-      .innerJoin('groups', 'groups.id', 'user_group_map.group_id')
-      .select(['user_group_map.user_id', 'groups.name'])
-      .where('user_id', 'in', userIds)
-      .orderBy('groups.name')
-      .execute();
+    // A hub without group members (one index seek) needs no probe per user of the page.
+    if (userIds.length > 1) {
+      const any = await this.shapes.run('groups.anyMember', [], () =>
+        this.db.selectFrom('user_group_map').select('user_group_map.user_id').limit(1),
+      );
+      if (!any.length) return out;
+    }
+    const rows = await this.shapes.run(`groups.ofUsers:${userIds.length}`, userIds, (slot) =>
+      this.db
+        .selectFrom('user_group_map')
+        .innerJoin('groups', 'groups.id', 'user_group_map.group_id')
+        .select(['user_group_map.user_id', 'groups.name'])
+        .where(
+          'user_id',
+          'in',
+          Array.from(userIds, (_, i) => slot(i)),
+        )
+        .orderBy('groups.name'),
+    );
     for (const r of rows) out.set(r.user_id, [...(out.get(r.user_id) ?? []), r.name]);
     return out;
   }

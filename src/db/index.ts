@@ -33,7 +33,14 @@ export {
   type OpenDbOptions,
 } from './connection.js';
 export type { User, UserListQuery, UserSort, ListRestriction } from './users.js';
-export type { ServerRecord, ActiveServer, ServerStatus, ServerPatch } from './servers.js';
+export type { ListedUser } from './user-list.js';
+export type {
+  ServerRecord,
+  ListedServer,
+  ActiveServer,
+  ServerStatus,
+  ServerPatch,
+} from './servers.js';
 export type { TokenRecord, NewToken } from './tokens.js';
 export type { ReplicaRecord, LeaderLease } from './replicas.js';
 export type { OAuthClient, OAuthCode } from './oauth.js';

@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { Db } from './connection.js';
+import { QueryShapes } from './query-shapes.js';
 import type { ServersTable } from './schema.js';
 import { fromIso, isoNow } from './time.js';
 import type { JsonObject } from '../util/json.js';
@@ -28,6 +29,15 @@ export interface ServerRecord {
 export interface ActiveServer extends ServerRecord {
   userName: string;
 }
+
+/**
+ * A server as a user listing shows it (the model's fields): what {@link ServerRepo.forUsers}
+ * reads. Timestamps as stored (ISO text), formatted for the wire without a Date in between.
+ */
+export type ListedServer = Pick<
+  ServerRecord,
+  'userId' | 'name' | 'displayName' | 'status' | 'state' | 'userOptions'
+> & { started: string | null; lastActivity: string | null };
 
 type Row = Selectable<ServersTable>;
 
@@ -63,7 +73,11 @@ export interface ServerPatch {
 
 /** Servers repository. Startup and periodic checks only read rows with status != 'stopped' (indexed). */
 export class ServerRepo {
-  constructor(private readonly db: Db) {}
+  /** The per-page queries, compiled once per page size. */
+  private readonly shapes: QueryShapes;
+  constructor(private readonly db: Db) {
+    this.shapes = new QueryShapes(db);
+  }
 
   async get(userId: number, name: string): Promise<ServerRecord | null> {
     const r = await this.db
@@ -208,18 +222,41 @@ export class ServerRepo {
     return rows.map(toRecord);
   }
 
-  /** Servers of many users at once (one query), for list pages. */
-  async forUsers(userIds: number[]): Promise<Map<number, ServerRecord[]>> {
-    const out = new Map<number, ServerRecord[]>();
+  /** Servers of many users at once (one query, the listed columns only), for list pages. */
+  async forUsers(userIds: number[]): Promise<Map<number, ListedServer[]>> {
+    const out = new Map<number, ListedServer[]>();
     if (!userIds.length) return out;
-    const rows = await this.db
-      .selectFrom('servers')
-      .selectAll()
-      .where('user_id', 'in', userIds)
-      .orderBy('name')
-      .execute();
+    const rows = await this.shapes.run(`servers.forUsers:${userIds.length}`, userIds, (slot) =>
+      this.db
+        .selectFrom('servers')
+        .select([
+          'user_id',
+          'name',
+          'display_name',
+          'status',
+          'state',
+          'user_options',
+          'started',
+          'last_activity',
+        ])
+        .where(
+          'user_id',
+          'in',
+          Array.from(userIds, (_, i) => slot(i)),
+        )
+        .orderBy('name'),
+    );
     for (const r of rows) {
-      const rec = toRecord(r);
+      const rec: ListedServer = {
+        userId: r.user_id,
+        name: r.name,
+        displayName: r.display_name,
+        status: r.status as ServerStatus,
+        state: JSON.parse(r.state) as JsonObject,
+        userOptions: JSON.parse(r.user_options) as JsonObject,
+        started: r.started,
+        lastActivity: r.last_activity,
+      };
       const list = out.get(rec.userId) ?? [];
       list.push(rec);
       out.set(rec.userId, list);

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { sql } from 'kysely';
 import type { Db } from './connection.js';
 import { fromIso, isoNow } from './time.js';
+import { QueryShapes } from './query-shapes.js';
+import { listUsers, type ListedUser } from './user-list.js';
 
 /** Which rows a filtered `list:users` / `list:groups` scope lets the caller see. */
 export interface ListRestriction {
@@ -82,7 +83,10 @@ function readAuthState(
 export class UserRepo {
   private codec: AuthStateCodec | null = null;
   private readonly toUser = (r: Parameters<typeof toUser>[1]): User => toUser(this.codec, r);
-  constructor(private readonly db: Db) {}
+  private readonly shapes: QueryShapes;
+  constructor(private readonly db: Db) {
+    this.shapes = new QueryShapes(db);
+  }
 
   /** Encrypt auth_state from now on (and decrypt what is stored). */
   useAuthStateCodec(codec: AuthStateCodec): void {
@@ -161,13 +165,30 @@ export class UserRepo {
   async roleNamesOf(ids: number[]): Promise<Map<number, string[]>> {
     const out = new Map<number, string[]>();
     if (!ids.length) return out;
-    const rows = await this.db
-      .selectFrom('role_map')
-      .innerJoin('roles', 'roles.id', 'role_map.role_id')
-      .select(['role_map.entity as entity', 'roles.name as name'])
-      .where('role_map.kind', '=', 'user')
-      .where('role_map.entity', 'in', ids.map(String))
-      .execute();
+    // Most hubs assign roles to few users, if any: one index seek says whether a page's
+    // `in` list of ids (one probe each) is worth running.
+    if (ids.length > 1) {
+      const any = await this.shapes.run('users.anyRoleAssigned', [], () =>
+        this.db
+          .selectFrom('role_map')
+          .select('role_map.entity')
+          .where('role_map.kind', '=', 'user')
+          .limit(1),
+      );
+      if (!any.length) return out;
+    }
+    const rows = await this.shapes.run(`users.roleNamesOf:${ids.length}`, ids.map(String), (slot) =>
+      this.db
+        .selectFrom('role_map')
+        .innerJoin('roles', 'roles.id', 'role_map.role_id')
+        .select(['role_map.entity as entity', 'roles.name as name'])
+        .where('role_map.kind', '=', 'user')
+        .where(
+          'role_map.entity',
+          'in',
+          Array.from(ids, (_, i) => slot(i)),
+        ),
+    );
     for (const r of rows) {
       const id = Number(r.entity);
       const list = out.get(id) ?? [];
@@ -269,66 +290,11 @@ export class UserRepo {
     return n;
   }
 
-  /** One page of users, filtered and sorted in SQL. */
-  async list(
+  /** One page of users, filtered and sorted in SQL (user-list.ts). */
+  list(
     q: UserListQuery,
     restrict?: ListRestriction,
-  ): Promise<{ users: User[]; total: number }> {
-    let base = this.db.selectFrom('users');
-    if (restrict) {
-      // A filtered list:users scope (e.g. list:users!group=x): only those rows, in SQL.
-      const names = [...(restrict.users ?? [])];
-      const groups = [...(restrict.groups ?? [])];
-      base = base.where((eb) => {
-        const ors = [];
-        if (names.length) ors.push(eb('users.name', 'in', names));
-        if (groups.length) {
-          ors.push(
-            eb(
-              'users.id',
-              'in',
-              eb
-                .selectFrom('user_group_map')
-                .innerJoin('groups', 'groups.id', 'user_group_map.group_id')
-                .select('user_group_map.user_id')
-                .where('groups.name', 'in', groups),
-            ),
-          );
-        }
-        return ors.length ? eb.or(ors) : sql<boolean>`1 = 0`;
-      });
-    }
-    if (q.nameFilter)
-      base = base.where(
-        sql<boolean>`lower(name) like ${'%' + q.nameFilter.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c) + '%'} escape '\\'`,
-      );
-    // Driven from the (indexed) active servers, so the cost follows active users, not all users.
-    const activeUserIds = this.db
-      .selectFrom('servers')
-      .select('servers.user_id')
-      .where('servers.status', 'in', ['spawning', 'running', 'stopping']);
-    if (q.state === 'active' || q.state === 'ready') {
-      base = base.where('users.id', 'in', activeUserIds);
-    } else if (q.state === 'inactive') {
-      base = base.where('users.id', 'not in', activeUserIds);
-    }
-    const unfiltered = !restrict && !q.nameFilter && !q.state;
-    const total = unfiltered
-      ? await this.totalUsers()
-      : Number(
-          (await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n,
-        );
-    const col = q.sort ?? 'id';
-    const dir = q.descending ? 'desc' : 'asc';
-    let page = base.selectAll('users');
-    if (col === 'last_activity') {
-      // JupyterHub's order: NULLs first ascending, last descending.
-      page = page
-        .orderBy(sql`case when last_activity is null then 0 else 1 end`, dir)
-        .orderBy('last_activity', dir);
-    } else page = page.orderBy(col, dir);
-    if (col !== 'id') page = page.orderBy('id', 'asc');
-    const rows = await page.offset(q.offset).limit(q.limit).execute();
-    return { users: rows.map(this.toUser), total };
+  ): Promise<{ users: ListedUser[]; total: number }> {
+    return listUsers(this.db, this.shapes, () => this.totalUsers(), q, restrict);
   }
 }

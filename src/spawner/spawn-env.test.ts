@@ -18,6 +18,7 @@ test('quoting matches Python quote() and url_escape_path()', () => {
   assert.equal(urlEscapePath('a@b'), 'a@b');
   assert.equal(pyQuote('a b/c~'), 'a%20b/c~');
   assert.equal(urlEscapePath('a b/c~'), 'a%20b%2Fc~');
+  assert.equal(pyQuote('Alice.b-c_~9'), 'Alice.b-c_~9'); // only always-safe characters: itself
   assert.equal(pyQuote('zoë'), 'zo%C3%AB');
   assert.equal(urlEscapePath('x+y'), 'x%2By');
 });

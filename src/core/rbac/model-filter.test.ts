@@ -203,7 +203,13 @@ test('token model', () => {
 });
 
 test('userModelFilter (one listing) gives what filterUserModel gives, key order included', () => {
-  const bob: JsonObject = { ...alice, name: 'bob', groups: ['y'], servers: { '': server('') } };
+  const { name: _, ...nameless } = server('gpu'); // a server model without its name key
+  const bob: JsonObject = {
+    ...alice,
+    name: 'bob',
+    groups: ['y'],
+    servers: { '': server(''), gpu: nameless, bad: null },
+  };
   const sets = [
     ['read:users:name'],
     ['read:users', 'read:servers'],
@@ -212,6 +218,7 @@ test('userModelFilter (one listing) gives what filterUserModel gives, key order 
     ['read:servers', 'admin:server_state!user=bob'],
     ['read:servers!server=alice/gpu', 'read:users'],
     ['admin:users', 'admin:servers'],
+    ['admin:users', 'read:servers'],
     ['read:servers'],
     ['proxy'],
   ];

@@ -189,6 +189,9 @@ export function userModelFilter(
   // Unfiltered read:servers shows every user and every server: the general path is only needed
   // for the user model's keys when some of them are filtered.
   if (!heldAll(['read:servers'])) return (model) => filterUserModel(model, parsed, groupsOf);
+  const state = parsed.get('admin:server_state');
+  const withState = state === 'all';
+  const sameForAll = withState || state === undefined; // read:servers is held unfiltered here
   const keys = Object.entries(USER_MODEL_KEYS)
     .filter(([, anyOf]) => heldSome(anyOf))
     .map(([key, anyOf]) => ({ key, anyOf, always: heldAll(anyOf) }));
@@ -199,10 +202,29 @@ export function userModelFilter(
     for (const { key, anyOf, always } of keys)
       if (key in model && (always || revealing(parsed, anyOf, resource, groupsOf)))
         out[key] = model[key]!;
-    const servers = filterServers(model.servers, name, parsed, groupsOf);
+    const servers = sameForAll
+      ? copyServers(model.servers, withState)
+      : filterServers(model.servers, name, parsed, groupsOf);
     if (servers) out.servers = servers;
     return out;
   };
+}
+
+/**
+ * {@link filterServers} when `read:servers` is held unfiltered and `admin:server_state` either
+ * unfiltered (`withState`) or not at all: every server shows the same keys, no check per server.
+ */
+function copyServers(servers: unknown, withState: boolean): JsonObject | null {
+  if (!servers || typeof servers !== 'object' || Array.isArray(servers)) return null;
+  const kept: JsonObject = {};
+  for (const [sname, smodel] of Object.entries(servers as JsonObject)) {
+    if (!smodel || typeof smodel !== 'object' || Array.isArray(smodel)) continue;
+    const out: JsonObject = {};
+    for (const key of SERVER_MODEL_KEYS) if (key in smodel) out[key] = smodel[key]!;
+    if (withState && 'state' in smodel) out.state = smodel.state!;
+    kept[sname] = out;
+  }
+  return kept;
 }
 
 /** Filters a Group model: `read:groups` → kind/name/properties/users, `read:groups:name` → kind/name, `read:roles:groups` → roles. */

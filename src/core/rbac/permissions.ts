@@ -140,7 +140,7 @@ export class Permissions {
     return new Set([...rawScopesForUser(input, this.rolesByName), ...input.shareScopes]);
   }
 
-  async userRoleNames(user: User): Promise<string[]> {
+  async userRoleNames(user: Pick<User, 'id' | 'admin'>): Promise<string[]> {
     const names = new Set(['user', ...(await this.store.roles.rolesOf('user', user.id))]);
     if (user.admin) names.add('admin');
     return [...names].sort();

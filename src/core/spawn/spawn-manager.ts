@@ -68,7 +68,7 @@ export class SpawnManager {
     return serverPrefixFor(this.d.settings.baseUrl, userName, serverName);
   }
 
-  pendingOf(rec: ServerRecord | null): 'spawn' | 'stop' | null {
+  pendingOf(rec: Pick<ServerRecord, 'status'> | null): 'spawn' | 'stop' | null {
     if (!rec) return null;
     return rec.status === 'spawning' ? 'spawn' : rec.status === 'stopping' ? 'stop' : null;
   }

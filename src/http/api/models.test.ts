@@ -12,3 +12,10 @@ test('ts: JupyterHub timestamps (microseconds, Z), the same when formatted again
     assert.equal(ts(new Date(base + i)), `${new Date(base + i).toISOString().slice(0, -1)}000Z`);
   assert.throws(() => ts(new Date(NaN)), RangeError);
 });
+
+test('ts: a stored timestamp (ISO text) gives what its Date gives, again from the memo', () => {
+  for (const s of ['2026-12-02T20:35:03.123Z', '2026-12-02T20:35:03.000Z', '2026-12-02T20:35:03Z'])
+    for (let i = 0; i < 2; i++) assert.equal(ts(s), ts(new Date(s)), s);
+  assert.equal(ts('2026-12-02T20:35:03.120Z'), '2026-12-02T20:35:03.120000Z');
+  assert.equal(ts(null), null);
+});

@@ -1,6 +1,6 @@
 import type { HubContext } from '../../core/context.js';
 import type { JsonObject } from '../../util/json.js';
-import type { ServerRecord, User } from '../../db/index.js';
+import type { ListedServer, ListedUser, ServerRecord, User } from '../../db/index.js';
 import { pyQuote } from '../../util/py-quote.js';
 
 /**
@@ -11,9 +11,23 @@ import { pyQuote } from '../../util/py-quote.js';
 const formatted = new Map<number, string>();
 const FORMATTED_MAX = 8192;
 
-/** JupyterHub's timestamp form: UTC ISO-8601 with Z; null when unknown. */
-export function ts(d: Date | null | undefined): string | null {
+/** Stored timestamps (ISO text) already formatted: as {@link formatted}, keyed by the text. */
+const formattedText = new Map<string, string | null>();
+
+/**
+ * JupyterHub's timestamp form: UTC ISO-8601 with Z; null when unknown. A string is a stored
+ * timestamp (what `new Date` reads).
+ */
+export function ts(d: Date | string | null | undefined): string | null {
   if (!d) return null;
+  if (typeof d === 'string') {
+    let out = formattedText.get(d);
+    if (out !== undefined) return out;
+    out = ts(new Date(d));
+    if (formattedText.size >= FORMATTED_MAX) formattedText.clear();
+    formattedText.set(d, out);
+    return out;
+  }
   const ms = d.getTime();
   let out = formatted.get(ms);
   if (out !== undefined) return out;
@@ -26,7 +40,11 @@ export function ts(d: Date | null | undefined): string | null {
 }
 
 /** The Server model (§4.3) in wire shape. */
-export function serverModel(ctx: HubContext, userName: string, rec: ServerRecord): JsonObject {
+export function serverModel(
+  ctx: HubContext,
+  userName: string,
+  rec: ServerRecord | ListedServer,
+): JsonObject {
   const prefix = ctx.spawns.prefix(userName, rec.name);
   const pending = ctx.spawns.pendingOf(rec);
   const api = `${ctx.settings.hubPrefix}api/users/${pyQuote(userName, '@~')}`;
@@ -50,37 +68,57 @@ export function serverModel(ctx: HubContext, userName: string, rec: ServerRecord
   };
 }
 
-/** The full User model before vertical filtering. */
-export async function userModel(
+/** What a User model shows besides the user row: servers, group names and role names. */
+export interface UserModelParts {
+  servers: Array<ServerRecord | ListedServer>;
+  groups: string[];
+  roles: string[];
+  includeStopped?: boolean;
+}
+
+/**
+ * The full User model before vertical filtering, from parts already read (a listing reads them
+ * for the whole page at once). A {@link ListedUser} (a listing's row) has no `auth_state` key:
+ * listings never show it.
+ */
+export function userModelOf(
   ctx: HubContext,
-  user: User,
-  opts: {
-    servers?: ServerRecord[];
-    groups?: string[];
-    roles?: string[];
-    includeStopped?: boolean;
-  } = {},
-): Promise<JsonObject> {
-  const servers = opts.servers ?? (await ctx.store.servers.forUser(user.id));
-  const groups = opts.groups ?? (await ctx.store.groups.groupNamesOfUser(user.id));
-  const roles = opts.roles ?? (await ctx.permissions.userRoleNames(user));
+  user: User | ListedUser,
+  parts: UserModelParts,
+): JsonObject {
+  const { servers } = parts;
   const def = servers.find((s) => s.name === '');
   const serverMap: JsonObject = {};
   for (const s of servers)
-    if (s.status !== 'stopped' || opts.includeStopped)
+    if (s.status !== 'stopped' || parts.includeStopped)
       serverMap[s.name] = serverModel(ctx, user.name, s);
-  return {
+  const model: JsonObject = {
     kind: 'user',
     name: user.name,
     admin: user.admin,
-    roles,
-    groups,
+    roles: parts.roles,
+    groups: parts.groups,
     server: def && def.status === 'running' ? ctx.spawns.prefix(user.name, '') : null,
     pending: ctx.spawns.pendingOf(def ?? null),
     created: ts(user.created),
     last_activity: ts(user.lastActivity),
     servers: serverMap,
-    auth_state: (user.authState ?? null) as JsonObject | null,
     user_info: null,
   };
+  if ('authState' in user) model.auth_state = (user.authState ?? null) as JsonObject | null;
+  return model;
+}
+
+/** The full User model before vertical filtering; what `opts` does not give is read. */
+export async function userModel(
+  ctx: HubContext,
+  user: User | ListedUser,
+  opts: Partial<UserModelParts> = {},
+): Promise<JsonObject> {
+  return userModelOf(ctx, user, {
+    servers: opts.servers ?? (await ctx.store.servers.forUser(user.id)),
+    groups: opts.groups ?? (await ctx.store.groups.groupNamesOfUser(user.id)),
+    roles: opts.roles ?? (await ctx.permissions.userRoleNames(user)),
+    includeStopped: opts.includeStopped,
+  });
 }

@@ -9,7 +9,7 @@ import type { User, UserSort } from '../../db/index.js';
 import type { UserChanges } from '../../core/users.js';
 import { HubError } from '../../errors.js';
 import { requireScope } from '../guard.js';
-import { userModel } from './models.js';
+import { userModel, userModelOf } from './models.js';
 import { pageParams, paginationInfo, wantsPagination } from './pagination.js';
 import { jsonBody, param, userOr404 } from './params.js';
 import { userListRestriction } from './restrict.js';
@@ -60,7 +60,8 @@ export async function newUserModels(ctx: HubContext, users: User[]): Promise<Jso
 }
 
 /** A user's role names as the API shows them: the default 'user', 'admin' for admins, and assigned roles. */
-export function roleNames(user: User, assigned: string[]): string[] {
+export function roleNames(user: { admin: boolean }, assigned: string[]): string[] {
+  if (!assigned.length) return user.admin ? ['admin', 'user'] : ['user']; // most users
   const names = new Set(['user', ...assigned]);
   if (user.admin) names.add('admin');
   return [...names].sort();
@@ -77,13 +78,17 @@ export function userRoutes(ctx: HubContext): AnyRoute[] {
   /** Filter models by the principal's scopes; `groups` (user id → group names) when the caller already has them. */
   const view = async (
     p: Principal,
-    models: Array<{ user: User; model: JsonObject }>,
+    models: Array<{ user: { id: number; name: string }; model: JsonObject }>,
     groups?: Map<number, string[]>,
   ) => {
     let groupsOf: (name: string) => readonly string[];
     if (groups) {
-      const byName = new Map(models.map((m) => [m.user.name, groups.get(m.user.id) ?? []]));
-      groupsOf = (name) => byName.get(name) ?? [];
+      // Only filtered scopes (e.g. !group=x) ask: made on the first question.
+      let byName: Map<string, string[]> | undefined;
+      groupsOf = (name) =>
+        (byName ??= new Map(models.map((m) => [m.user.name, groups.get(m.user.id) ?? []]))).get(
+          name,
+        ) ?? [];
     } else groupsOf = await ctx.permissions.groupsOf(models.map((m) => m.user.name));
     const filter = userModelFilter(p.scopes, groupsOf); // once per request, not once per user
     return models.map((m) => filter(m.model)).filter((m): m is JsonObject => m !== null);
@@ -131,25 +136,21 @@ export function userRoutes(ctx: HubContext): AnyRoute[] {
         restrict,
       );
       const includeStopped = truthyParam(q.include_stopped_servers);
-      let rows = await Promise.all(
-        users.map(async (user) => ({
-          user,
-          model: await userModel(ctx, user, {
-            servers: servers.get(user.id) ?? [],
-            groups: groups.get(user.id) ?? [],
-            roles: roleNames(user, roles.get(user.id) ?? []),
-            includeStopped,
-          }),
-        })),
-      );
+      let rows = users.map((user) => ({
+        user,
+        model: userModelOf(ctx, user, {
+          servers: servers.get(user.id) ?? [],
+          groups: groups.get(user.id) ?? [],
+          roles: roleNames(user, roles.get(user.id) ?? []),
+          includeStopped,
+        }),
+      }));
       if (state === 'ready')
         rows = rows.filter((r) =>
           (servers.get(r.user.id) ?? []).some((s) => s.status === 'running'),
         );
-      const items = (await view(p, rows, groups)).map((m) => {
-        delete m.auth_state;
-        return m;
-      });
+      // The listed models have no auth_state (ListedUser): nothing to delete.
+      const items = await view(p, rows, groups);
       if (!paginated) {
         if (total > offset + limit)
           ctx.log.warn(`GET /users truncated to ${limit} of ${total}; use pagination`);
