@@ -129,30 +129,59 @@ function listeningInodes(port: number): Set<string> | null {
 /**
  * Who listens on `port`: a process of process group `pgid` (the server's own group: 'ours'),
  * another program ('foreign': it took the port first, the server cannot bind it), or 'unknown'
- * (no /proc, or the listener's process cannot be seen).
+ * (no /proc, or the listener's process cannot be seen). The server's group leader and its
+ * descendants are looked at first, so a server that listens itself costs a few directory reads,
+ * not a walk over every process of the machine (a hub with 1,000 servers runs on it).
  */
 export function listenerOf(port: number, pgid: number): 'ours' | 'foreign' | 'unknown' {
   const inodes = listeningInodes(port);
   if (inodes === null || inodes.size === 0) return 'unknown';
+  for (const pid of descendants(pgid)) {
+    if (holdsSocket(pid, inodes) && groupOf(pid) === pgid) return 'ours';
+  }
   let foreign = false;
   for (const e of readdirOrEmpty('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    for (const fd of readdirOrEmpty(`/proc/${e}/fd`)) {
-      let link = '';
-      try {
-        link = readlinkSync(`/proc/${e}/fd/${fd}`);
-      } catch {
-        continue; // closed meanwhile
-      }
-      const m = /^socket:\[(\d+)\]$/.exec(link);
-      if (!m || !inodes.has(m[1]!)) continue;
-      const stat = readOrNull(`/proc/${e}/stat`);
-      if (!stat) continue;
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) === pgid) return 'ours';
-      foreign = true;
-    }
+    if (!/^\d+$/.test(e) || !holdsSocket(e, inodes)) continue;
+    if (groupOf(e) === pgid) return 'ours';
+    foreign = true;
   }
   return foreign ? 'foreign' : 'unknown';
+}
+
+/** `pid` and its descendants (from /proc/<pid>/task/<tid>/children), at most 64 processes. */
+function descendants(pid: number): string[] {
+  const out: string[] = [];
+  const queue = [String(pid)];
+  while (queue.length && out.length < 64) {
+    const p = queue.shift()!;
+    out.push(p);
+    for (const tid of readdirOrEmpty(`/proc/${p}/task`)) {
+      const kids = readOrNull(`/proc/${p}/task/${tid}/children`);
+      if (kids) queue.push(...kids.split(' ').filter(Boolean));
+    }
+  }
+  return out;
+}
+
+/** Whether process `pid` has one of the socket `inodes` open. */
+function holdsSocket(pid: string, inodes: Set<string>): boolean {
+  for (const fd of readdirOrEmpty(`/proc/${pid}/fd`)) {
+    let link = '';
+    try {
+      link = readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch {
+      continue; // closed meanwhile
+    }
+    const m = /^socket:\[(\d+)\]$/.exec(link);
+    if (m && inodes.has(m[1]!)) return true;
+  }
+  return false;
+}
+
+/** The process group of `pid`, or null when it has gone. */
+function groupOf(pid: string | number): number | null {
+  const stat = readOrNull(`/proc/${pid}/stat`);
+  return stat ? Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) : null;
 }
 
 function readdirOrEmpty(path: string): string[] {
