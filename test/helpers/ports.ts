@@ -1,13 +1,11 @@
-import { createServer } from 'node:net';
+import { pickServerPort } from '../../src/spawner/server-ports.js';
 
-/** A TCP port that was free a moment ago on 127.0.0.1 (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
+/**
+ * A TCP port that was free a moment ago on 127.0.0.1, picked the way the hub picks its servers'
+ * ports: at random outside the kernel's ephemeral range, so that no outgoing connection of this
+ * busy machine (the tests' own clients, PostgreSQL's, the proxies') takes it before the test's
+ * server listens, and never the same twice in one test process.
+ */
+export async function freePort(): Promise<number> {
+  return (await pickServerPort('127.0.0.1')).port;
 }
