@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Db } from './connection.js';
+import { QueryShapes } from './query-shapes.js';
 import { isoNow } from './time.js';
 import { hashToken, verifyToken } from './token-hash.js';
 
@@ -28,7 +29,11 @@ const codeHash = (code: string) => createHash('sha256').update(code).digest('hex
 
 /** OAuth clients (one per server / service) and single-use authorization codes. */
 export class OAuthRepo {
-  constructor(private readonly db: Db) {}
+  /** The spawn and stop path's statements, compiled once. */
+  private readonly shapes: QueryShapes;
+  constructor(private readonly db: Db) {
+    this.shapes = new QueryShapes(db);
+  }
 
   async upsertClient(c: {
     id: string;
@@ -38,36 +43,44 @@ export class OAuthRepo {
     allowedScopes: string[];
     serverId: number | null;
   }): Promise<void> {
-    const values = {
-      id: c.id,
-      secret_hash: hashToken(c.secret, false),
-      redirect_uri: c.redirectUri,
-      description: c.description,
-      allowed_scopes: JSON.stringify(c.allowedScopes),
-      server_id: c.serverId,
-      created: isoNow(),
-    };
-    await this.db
-      .insertInto('oauth_clients')
-      .values(values)
-      .onConflict((oc) =>
-        oc.column('id').doUpdateSet({
-          secret_hash: values.secret_hash,
-          redirect_uri: values.redirect_uri,
-          description: values.description,
-          allowed_scopes: values.allowed_scopes,
-          server_id: values.server_id,
-        }),
-      )
-      .execute();
+    const values = [
+      c.id,
+      hashToken(c.secret, false),
+      c.redirectUri,
+      c.description,
+      JSON.stringify(c.allowedScopes),
+      c.serverId,
+      isoNow(),
+    ];
+    // On conflict every column but `created` takes the new row's value (`excluded.<column>`).
+    await this.shapes.run('upsertClient', values, (slot) =>
+      this.db
+        .insertInto('oauth_clients')
+        .values({
+          id: slot(0),
+          secret_hash: slot(1),
+          redirect_uri: slot(2),
+          description: slot(3),
+          allowed_scopes: slot(4),
+          server_id: slot(5),
+          created: slot(6),
+        })
+        .onConflict((oc) =>
+          oc.column('id').doUpdateSet((eb) => ({
+            secret_hash: eb.ref('excluded.secret_hash'),
+            redirect_uri: eb.ref('excluded.redirect_uri'),
+            description: eb.ref('excluded.description'),
+            allowed_scopes: eb.ref('excluded.allowed_scopes'),
+            server_id: eb.ref('excluded.server_id'),
+          })),
+        ),
+    );
   }
 
   async client(id: string): Promise<OAuthClient | null> {
-    const r = await this.db
-      .selectFrom('oauth_clients')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const [r] = await this.shapes.run('client', [id], (slot) =>
+      this.db.selectFrom('oauth_clients').selectAll().where('id', '=', slot(0)),
+    );
     if (!r) return null;
     return {
       id: r.id,
@@ -85,7 +98,9 @@ export class OAuthRepo {
 
   /** Deleting a client deletes its codes (cascade) and, via the caller, its tokens. */
   async deleteClient(id: string): Promise<void> {
-    await this.db.deleteFrom('oauth_clients').where('id', '=', id).execute();
+    await this.shapes.run('deleteClient', [id], (slot) =>
+      this.db.deleteFrom('oauth_clients').where('id', '=', slot(0)),
+    );
   }
 
   async createCode(code: string, c: Omit<OAuthCode, 'id'>): Promise<void> {

@@ -8,7 +8,7 @@
  * compiled query records where each placeholder landed in its parameters, and a run puts the
  * real values there (other parameters, such as constants, are kept).
  */
-import type { CompiledQuery, Compilable } from 'kysely';
+import type { CompiledQuery, Compilable, QueryResult } from 'kysely';
 import type { Db } from './connection.js';
 
 interface Shape {
@@ -37,6 +37,18 @@ export class QueryShapes {
     values: readonly unknown[],
     build: (slot: (i: number) => never) => Compilable<R>,
   ): Promise<R[]> {
+    return (await this.exec(key, values, build)).rows;
+  }
+
+  /**
+   * {@link run}, answering the whole result: a write's `numAffectedRows` too. A write's shape
+   * must be fixed per key (e.g. an update's SET list: one key per set of columns).
+   */
+  async exec<R>(
+    key: string,
+    values: readonly unknown[],
+    build: (slot: (i: number) => never) => Compilable<R>,
+  ): Promise<QueryResult<R>> {
     let shape = this.shapes.get(key);
     if (!shape) {
       const compiled = build(slotValue).compile() as CompiledQuery<unknown>;
@@ -50,10 +62,9 @@ export class QueryShapes {
     }
     const parameters = shape.compiled.parameters.slice();
     for (let i = 0; i < values.length; i++) parameters[shape.at[i]!] = values[i];
-    const res = await this.db.executeQuery<R>({
+    return this.db.executeQuery<R>({
       ...shape.compiled,
       parameters,
     } as CompiledQuery<R>);
-    return res.rows;
   }
 }

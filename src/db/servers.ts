@@ -1,7 +1,7 @@
-import type { Selectable } from 'kysely';
+import type { Selectable, UpdateQueryBuilder, UpdateResult } from 'kysely';
 import type { Db } from './connection.js';
 import { QueryShapes } from './query-shapes.js';
-import type { ServersTable } from './schema.js';
+import type { Database, ServersTable } from './schema.js';
 import { fromIso, isoNow } from './time.js';
 import type { JsonObject } from '../util/json.js';
 
@@ -80,22 +80,51 @@ export class ServerRepo {
   }
 
   async get(userId: number, name: string): Promise<ServerRecord | null> {
-    const r = await this.db
-      .selectFrom('servers')
-      .selectAll()
-      .where('user_id', '=', userId)
-      .where('name', '=', name)
-      .executeTakeFirst();
+    const [r] = await this.shapes.run('get', [userId, name], (slot) =>
+      this.db
+        .selectFrom('servers')
+        .selectAll()
+        .where('user_id', '=', slot(0))
+        .where('name', '=', slot(1)),
+    );
     return r ? toRecord(r) : null;
   }
 
   async byId(id: number): Promise<ServerRecord | null> {
-    const r = await this.db
-      .selectFrom('servers')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const [r] = await this.shapes.run('byId', [id], (slot) =>
+      this.db.selectFrom('servers').selectAll().where('id', '=', slot(0)),
+    );
     return r ? toRecord(r) : null;
+  }
+
+  /**
+   * `UPDATE servers SET <set> WHERE id = ? <and more>` compiled once per `kind` and set of
+   * columns (the spawn and stop path's writes); `more` adds conditions on its own slots, which
+   * start after the SET list's and the id's. True when a row changed.
+   */
+  private async updateWhere(
+    kind: string,
+    set: Partial<Row>,
+    id: number,
+    more: readonly unknown[],
+    where: (
+      qb: UpdateQueryBuilder<Database, 'servers', 'servers', UpdateResult>,
+      slot: (i: number) => never,
+    ) => UpdateQueryBuilder<Database, 'servers', 'servers', UpdateResult>,
+  ): Promise<boolean> {
+    const cols = Object.keys(set) as Array<keyof Row>;
+    if (!cols.length) throw new Error('servers update: nothing to set');
+    const values = [...cols.map((c) => set[c]), id, ...more];
+    const r = await this.shapes.exec(`${kind}:${cols.join(',')}`, values, (slot) =>
+      where(
+        this.db
+          .updateTable('servers')
+          .set(Object.fromEntries(cols.map((c, i) => [c, slot(i)])))
+          .where('id', '=', slot(cols.length)),
+        (i) => slot(cols.length + 1 + i),
+      ),
+    );
+    return Number(r.numAffectedRows ?? 0) > 0;
   }
 
   async ensure(userId: number, name: string): Promise<ServerRecord> {
@@ -131,25 +160,24 @@ export class ServerRepo {
    * changed the row (exactly one of any number of concurrent starts, on any replica).
    */
   async claimForSpawn(id: number, owner: string, p: ServerPatch): Promise<boolean> {
-    const r = await this.db
-      .updateTable('servers')
-      .set({ ...this.patchRow(p), status: 'spawning', owner_replica: owner })
-      .where('id', '=', id)
-      .where('status', '=', 'stopped')
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+    return this.updateWhere(
+      'claimForSpawn',
+      { ...this.patchRow(p), status: 'spawning', owner_replica: owner },
+      id,
+      [],
+      (qb) => qb.where('status', '=', 'stopped'),
+    );
   }
 
   /** The spawn's last step: `spawning → running`, only if no stop arrived and `owner` still owns it. */
   async finishSpawn(id: number, owner: string, p: ServerPatch): Promise<boolean> {
-    const r = await this.db
-      .updateTable('servers')
-      .set({ ...this.patchRow(p), status: 'running' })
-      .where('id', '=', id)
-      .where('status', '=', 'spawning')
-      .where('owner_replica', '=', owner)
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+    return this.updateWhere(
+      'finishSpawn',
+      { ...this.patchRow(p), status: 'running' },
+      id,
+      [owner],
+      (qb, slot) => qb.where('status', '=', 'spawning').where('owner_replica', '=', slot(0)),
+    );
   }
 
   /**
@@ -157,13 +185,13 @@ export class ServerRepo {
    * server over (it will do the stop). True when this call changed the row.
    */
   async claimForStop(id: number, from: 'running' | 'spawning', owner?: string): Promise<boolean> {
-    const r = await this.db
-      .updateTable('servers')
-      .set(owner ? { status: 'stopping', owner_replica: owner } : { status: 'stopping' })
-      .where('id', '=', id)
-      .where('status', '=', from)
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+    return this.updateWhere(
+      'claimForStop',
+      owner ? { status: 'stopping', owner_replica: owner } : { status: 'stopping' },
+      id,
+      [from],
+      (qb, slot) => qb.where('status', '=', slot(0)),
+    );
   }
 
   /** Take over an active server from `from` (a dead replica, or null); true for exactly one caller. */
@@ -311,8 +339,7 @@ export class ServerRepo {
 
   async update(id: number, p: ServerPatch): Promise<void> {
     const set = this.patchRow(p);
-    if (Object.keys(set).length)
-      await this.db.updateTable('servers').set(set).where('id', '=', id).execute();
+    if (Object.keys(set).length) await this.updateWhere('update', set, id, [], (qb) => qb);
   }
 
   /**
@@ -320,13 +347,9 @@ export class ServerRepo {
    * 007). False when another replica took it over (this one was declared dead meanwhile).
    */
   async updateIfOwner(id: number, owner: string, p: ServerPatch): Promise<boolean> {
-    const r = await this.db
-      .updateTable('servers')
-      .set(this.patchRow(p))
-      .where('id', '=', id)
-      .where((eb) => eb.or([eb('owner_replica', '=', owner), eb('owner_replica', 'is', null)]))
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+    return this.updateWhere('updateIfOwner', this.patchRow(p), id, [owner], (qb, slot) =>
+      qb.where((eb) => eb.or([eb('owner_replica', '=', slot(0)), eb('owner_replica', 'is', null)])),
+    );
   }
 
   private patchRow(p: ServerPatch): Partial<Row> {

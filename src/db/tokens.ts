@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { Db } from './connection.js';
+import { QueryShapes } from './query-shapes.js';
 import type { ApiTokensTable } from './schema.js';
 import { fromIso, isoAfterSeconds, isoNow } from './time.js';
 import { TOKEN_PREFIX_LENGTH, hashToken, newToken, verifyToken } from './token-hash.js';
@@ -47,28 +48,46 @@ const toRecord = (r: Row): TokenRecord => ({
 
 /** Token repository: tokens are stored hashed, found by a 4-character prefix. */
 export class TokenRepo {
-  constructor(private readonly db: Db) {}
+  /** The spawn and stop path's statements, compiled once. */
+  private readonly shapes: QueryShapes;
+  constructor(private readonly db: Db) {
+    this.shapes = new QueryShapes(db);
+  }
 
   async create(t: NewToken): Promise<{ record: TokenRecord; token: string }> {
     const token = t.supplied ?? newToken();
     const expires = t.expiresInSeconds ? isoAfterSeconds(t.expiresInSeconds) : null;
-    const row = await this.db
-      .insertInto('api_tokens')
-      .values({
-        prefix: token.slice(0, TOKEN_PREFIX_LENGTH),
-        hashed: hashToken(token, t.supplied !== undefined),
-        user_id: t.userId ?? null,
-        service_name: t.serviceName ?? null,
-        client_id: t.clientId ?? 'jupyterhub',
-        scopes: JSON.stringify(t.scopes),
-        note: t.note ?? '',
-        created: isoNow(),
-        last_activity: null,
-        expires_at: expires,
-        session_id: t.sessionId ?? null,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const values = [
+      token.slice(0, TOKEN_PREFIX_LENGTH),
+      hashToken(token, t.supplied !== undefined),
+      t.userId ?? null,
+      t.serviceName ?? null,
+      t.clientId ?? 'jupyterhub',
+      JSON.stringify(t.scopes),
+      t.note ?? '',
+      isoNow(),
+      expires,
+      t.sessionId ?? null,
+    ];
+    const [row] = await this.shapes.run('create', values, (slot) =>
+      this.db
+        .insertInto('api_tokens')
+        .values({
+          prefix: slot(0),
+          hashed: slot(1),
+          user_id: slot(2),
+          service_name: slot(3),
+          client_id: slot(4),
+          scopes: slot(5),
+          note: slot(6),
+          created: slot(7),
+          last_activity: null,
+          expires_at: slot(8),
+          session_id: slot(9),
+        })
+        .returningAll(),
+    );
+    if (!row) throw new Error('api_tokens insert returned no row');
     return { record: toRecord(row), token };
   }
 
@@ -131,9 +150,17 @@ export class TokenRepo {
   }
 
   async deleteForClient(clientId: string, userId?: number): Promise<void> {
-    let q = this.db.deleteFrom('api_tokens').where('client_id', '=', clientId);
-    if (userId !== undefined) q = q.where('user_id', '=', userId);
-    await q.execute();
+    if (userId === undefined)
+      await this.shapes.run('deleteForClient', [clientId], (slot) =>
+        this.db.deleteFrom('api_tokens').where('client_id', '=', slot(0)),
+      );
+    else
+      await this.shapes.run('deleteForClientUser', [clientId, userId], (slot) =>
+        this.db
+          .deleteFrom('api_tokens')
+          .where('client_id', '=', slot(0))
+          .where('user_id', '=', slot(1)),
+      );
   }
 
   /** Logout: every OAuth token issued within this login session. */
@@ -143,12 +170,13 @@ export class TokenRepo {
 
   /** A user's tokens with exactly this note (a server's own API token: `Server at <prefix>`). */
   async deleteForUserNote(userId: number, note: string): Promise<void> {
-    await this.db
-      .deleteFrom('api_tokens')
-      .where('user_id', '=', userId)
-      .where('note', '=', note)
-      .where('client_id', '=', 'jupyterhub')
-      .execute();
+    await this.shapes.run('deleteForUserNote', [userId, note], (slot) =>
+      this.db
+        .deleteFrom('api_tokens')
+        .where('user_id', '=', slot(0))
+        .where('note', '=', slot(1))
+        .where('client_id', '=', 'jupyterhub'),
+    );
   }
 
   /** A service's tokens (but the one with id `except`). */

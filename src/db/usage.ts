@@ -5,6 +5,7 @@
  */
 import type { Selectable } from 'kysely';
 import type { Db } from './connection.js';
+import { QueryShapes } from './query-shapes.js';
 import type { UsageSessionsTable } from './schema.js';
 
 /** An open or closed server session. */
@@ -111,7 +112,11 @@ async function insertBuckets(db: Db, buckets: HourlyBucket[]): Promise<void> {
 }
 
 export class UsageRepo {
-  constructor(private readonly db: Db) {}
+  /** The spawn and stop path's statements, compiled once. */
+  private readonly shapes: QueryShapes;
+  constructor(private readonly db: Db) {
+    this.shapes = new QueryShapes(db);
+  }
 
   /** Open a session for a spawn request; an open session the server still had is closed as lost. */
   async open(s: {
@@ -124,30 +129,34 @@ export class UsageRepo {
     at: string;
   }): Promise<number> {
     await this.close(s.serverId, { at: s.at, reason: 'lost', detail: 'a new spawn began' });
-    const r = await this.db
-      .insertInto('usage_sessions')
-      .values({
-        server_id: s.serverId,
-        user_id: s.userId,
-        user_name: s.userName,
-        server_name: s.serverName,
-        spawner: s.spawner,
-        profile: s.profile,
-        requested_at: s.at,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const values = [s.serverId, s.userId, s.userName, s.serverName, s.spawner, s.profile, s.at];
+    const [r] = await this.shapes.run('open', values, (slot) =>
+      this.db
+        .insertInto('usage_sessions')
+        .values({
+          server_id: slot(0),
+          user_id: slot(1),
+          user_name: slot(2),
+          server_name: slot(3),
+          spawner: slot(4),
+          profile: slot(5),
+          requested_at: slot(6),
+        })
+        .returning('id'),
+    );
+    if (!r) throw new Error('usage_sessions insert returned no row');
     return r.id;
   }
 
   /** The server answered: its session starts counting server time. */
   async markStarted(serverId: number, at: string, spawnSeconds: number): Promise<void> {
-    await this.db
-      .updateTable('usage_sessions')
-      .set({ started_at: at, spawn_seconds: spawnSeconds })
-      .where('server_id', '=', serverId)
-      .where('stopped_at', 'is', null)
-      .execute();
+    await this.shapes.run('markStarted', [at, spawnSeconds, serverId], (slot) =>
+      this.db
+        .updateTable('usage_sessions')
+        .set({ started_at: slot(0), spawn_seconds: slot(1) })
+        .where('server_id', '=', slot(2))
+        .where('stopped_at', 'is', null),
+    );
   }
 
   /** Close the open session of a server (no-op when none). */
@@ -155,21 +164,23 @@ export class UsageRepo {
     serverId: number,
     c: { at: string; reason: string; detail?: string | null },
   ): Promise<void> {
-    await this.db
-      .updateTable('usage_sessions')
-      .set({ stopped_at: c.at, stop_reason: c.reason, detail: c.detail ?? null })
-      .where('server_id', '=', serverId)
-      .where('stopped_at', 'is', null)
-      .execute();
+    await this.shapes.run('close', [c.at, c.reason, c.detail ?? null, serverId], (slot) =>
+      this.db
+        .updateTable('usage_sessions')
+        .set({ stopped_at: slot(0), stop_reason: slot(1), detail: slot(2) })
+        .where('server_id', '=', slot(3))
+        .where('stopped_at', 'is', null),
+    );
   }
 
   async openOf(serverId: number): Promise<UsageSession | null> {
-    const r = await this.db
-      .selectFrom('usage_sessions')
-      .selectAll()
-      .where('server_id', '=', serverId)
-      .where('stopped_at', 'is', null)
-      .executeTakeFirst();
+    const [r] = await this.shapes.run('openOf', [serverId], (slot) =>
+      this.db
+        .selectFrom('usage_sessions')
+        .selectAll()
+        .where('server_id', '=', slot(0))
+        .where('stopped_at', 'is', null),
+    );
     return r ? toSession(r as SessionRow) : null;
   }
 

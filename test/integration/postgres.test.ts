@@ -53,6 +53,34 @@ test('PostgreSQL: the same migrations and repositories work (real Debian Postgre
     assert.equal((await na.get('nat2-pg'))?.email, 'nat@example.org');
     await na.delete('nat2-pg');
     assert.equal(await na.countPending(), 0);
+    // The spawn and stop path's statements compiled once (QueryShapes): compare-and-set
+    // answers, the OAuth client upsert's conflict branch, the usage session.
+    const s2 = await store.servers.ensure(alice.id, 'two');
+    assert.equal(await store.servers.claimForSpawn(s2.id, 'r1', { userOptions: { a: 1 } }), true);
+    assert.equal(await store.servers.claimForSpawn(s2.id, 'r1', {}), false);
+    assert.equal(await store.servers.updateIfOwner(s2.id, 'r2', { target: 'http://x' }), false);
+    assert.equal(await store.servers.updateIfOwner(s2.id, 'r1', { target: 'http://y' }), true);
+    assert.equal(await store.servers.finishSpawn(s2.id, 'r1', { serverVersion: '2.1' }), true);
+    assert.equal(await store.servers.claimForStop(s2.id, 'spawning'), false);
+    assert.equal(await store.servers.claimForStop(s2.id, 'running', 'r1'), true);
+    const s2now = await store.servers.byId(s2.id);
+    assert.deepEqual(
+      [s2now?.status, s2now?.target, s2now?.serverVersion, s2now?.userOptions],
+      ['stopping', 'http://y', '2.1', { a: 1 }],
+    );
+    const client = { id: 'c-pg', secret: 's1', redirectUri: '/a', description: 'd' };
+    await store.oauth.upsertClient({ ...client, allowedScopes: ['x'], serverId: null });
+    await store.oauth.upsertClient({ ...client, allowedScopes: ['y'], serverId: s2.id });
+    const c = await store.oauth.client('c-pg');
+    assert.deepEqual([c?.allowedScopes, c?.serverId], [['y'], s2.id]);
+    const at = new Date().toISOString();
+    const u = { serverId: s2.id, userId: alice.id, userName: 'alice-pg', serverName: 'two' };
+    await store.usage.open({ ...u, spawner: 'local', profile: '', at });
+    await store.usage.markStarted(s2.id, at, 1.5);
+    assert.equal((await store.usage.openOf(s2.id))?.spawnSeconds, 1.5);
+    await store.usage.close(s2.id, { at, reason: 'stopped' });
+    assert.equal(await store.usage.openOf(s2.id), null);
+    await store.oauth.deleteClient('c-pg');
     // The triggers of migration 011 (statement-level on PostgreSQL).
     await checkAuthzGeneration(store, 'gen');
   } finally {
