@@ -70,7 +70,9 @@ export class ServerService {
     await this.checkLimit(user, serverName);
     const rec = await this.d.servers.get(user.id, serverName);
     if (rec?.status === 'spawning') return 'spawning';
-    const result = await this.d.spawns.start(user, serverName, req.userOptions);
+    const result = await this.d.spawns.start(user, serverName, req.userOptions, {
+      rec: rec ?? undefined,
+    });
     if (req.displayName !== null) {
       const r = await this.d.servers.get(user.id, serverName);
       if (r) await this.d.servers.update(r.id, { displayName: req.displayName });
@@ -94,7 +96,7 @@ export class ServerService {
         404,
         `${user.name} has no server named '${serverName}'`,
       );
-    const result = await this.d.spawns.stop(user, serverName);
+    const result = await this.d.spawns.stop(user, serverName, 'stopped', 0, rec);
     if (opts.remove && rec && result === 'stopped') await this.d.servers.delete(rec.id);
     return result;
   }

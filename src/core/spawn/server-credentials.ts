@@ -29,7 +29,7 @@ export async function issueServerCredentials(
   log: Logger,
 ): Promise<{ token: string; accessScope: string }> {
   const s = d.settings;
-  const groupsOf = await d.permissions.groupsOf([user.name]);
+  const groupsOf = await d.permissions.groupsOfUser(user);
   const tokenScopes = serverTokenScopes(
     {
       userName: user.name,

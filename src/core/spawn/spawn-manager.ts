@@ -87,7 +87,8 @@ export class SpawnManager {
     user: User,
     serverName: string,
     userOptions: JsonObject | null,
-    opts: { waitMs?: number } = {},
+    /** `rec`: the server's row as the caller just read it (not read again). */
+    opts: { waitMs?: number; rec?: ServerRecord } = {},
   ): Promise<'ready' | 'pending'> {
     const label = serverName ? `${user.name}/${serverName}` : user.name;
     // Names the rules refuse never get a server (rows from before the rules: rename or delete).
@@ -100,7 +101,7 @@ export class SpawnManager {
         `Cannot start a server for ${JSON.stringify(label)}: ${unroutable}. An administrator can rename the user (PATCH /hub/api/users/{name}) or delete it.`,
       );
     }
-    const rec = await this.d.store.servers.ensure(user.id, serverName);
+    const rec = opts.rec ?? (await this.d.store.servers.ensure(user.id, serverName));
     if (rec.status === 'spawning') return 'pending';
     if (rec.status === 'stopped') await this.d.lifecycle?.admit?.(user);
     if (rec.status === 'running')
@@ -231,8 +232,10 @@ export class SpawnManager {
     serverName: string,
     why: 'stopped' | 'culled' = 'stopped',
     attempt = 0,
+    /** The server's row as the caller just read it (null: none), not read again. */
+    known?: ServerRecord | null,
   ): Promise<'stopped' | 'pending'> {
-    const rec = await this.d.store.servers.get(user.id, serverName);
+    const rec = known !== undefined ? known : await this.d.store.servers.get(user.id, serverName);
     if (!rec || rec.status === 'stopped') return 'stopped';
     let live = this.live.get(rec.id);
     if (live?.stopping) {
