@@ -1,4 +1,5 @@
 import type { Db } from './connection.js';
+import { QueryShapes } from './query-shapes.js';
 
 export interface RoleRecord {
   id: number;
@@ -10,7 +11,11 @@ export type RoleEntityKind = 'user' | 'group' | 'service';
 
 /** Roles and their assignments to users (by id), groups (by id) and services (by name). */
 export class RoleRepo {
-  constructor(private readonly db: Db) {}
+  /** The scope computation's reads (every start, every stale cached scope set), compiled once. */
+  private readonly shapes: QueryShapes;
+  constructor(private readonly db: Db) {
+    this.shapes = new QueryShapes(db);
+  }
 
   async upsert(name: string, description: string, scopes: string[]): Promise<RoleRecord> {
     await this.db
@@ -62,28 +67,30 @@ export class RoleRepo {
   }
 
   async rolesOf(kind: RoleEntityKind, entity: string | number): Promise<string[]> {
-    const rows = await this.db
-      .selectFrom('role_map')
-      .innerJoin('roles', 'roles.id', 'role_map.role_id')
-      .select('roles.name')
-      .where('kind', '=', kind)
-      .where('entity', '=', String(entity))
-      .orderBy('roles.name')
-      .execute();
+    const rows = await this.shapes.run('rolesOf', [kind, String(entity)], (slot) =>
+      this.db
+        .selectFrom('role_map')
+        .innerJoin('roles', 'roles.id', 'role_map.role_id')
+        .select('roles.name')
+        .where('kind', '=', slot(0))
+        .where('entity', '=', slot(1))
+        .orderBy('roles.name'),
+    );
     return rows.map((r) => r.name);
   }
 
   /** Roles of a user's groups. */
   async groupRolesOfUser(userId: number): Promise<string[]> {
-    const rows = await this.db
-      .selectFrom('user_group_map')
-      .innerJoin('role_map', (j) => j.on('role_map.kind', '=', 'group'))
-      .innerJoin('roles', 'roles.id', 'role_map.role_id')
-      .select('roles.name')
-      .where('user_group_map.user_id', '=', userId)
-      .whereRef('role_map.entity', '=', (eb) => eb.cast('user_group_map.group_id', 'text'))
-      .distinct()
-      .execute();
+    const rows = await this.shapes.run('groupRolesOfUser', [userId], (slot) =>
+      this.db
+        .selectFrom('user_group_map')
+        .innerJoin('role_map', (j) => j.on('role_map.kind', '=', 'group'))
+        .innerJoin('roles', 'roles.id', 'role_map.role_id')
+        .select('roles.name')
+        .where('user_group_map.user_id', '=', slot(0))
+        .whereRef('role_map.entity', '=', (eb) => eb.cast('user_group_map.group_id', 'text'))
+        .distinct(),
+    );
     return rows.map((r) => r.name);
   }
 }

@@ -1,6 +1,7 @@
 /** Shares and share codes (JupyterHub 5.0 sharing; tables of migration 002, types in schema.ts). */
 import { randomBytes } from 'node:crypto';
 import type { Db } from './connection.js';
+import { QueryShapes } from './query-shapes.js';
 import { fromIso, isoAfterSeconds, isoNow } from './time.js';
 import { hashToken, verifyToken } from './token-hash.js';
 
@@ -73,7 +74,11 @@ function sharedServer(r: ServerColumns): SharedServer {
 
 /** Shares, share codes and their listings; every listing is one SQL page. */
 export class ShareRepo {
-  constructor(private readonly db: Db) {}
+  /** The scope computation's reads (every start, every stale cached scope set), compiled once. */
+  private readonly shapes: QueryShapes;
+  constructor(private readonly db: Db) {
+    this.shapes = new QueryShapes(db);
+  }
 
   private shareQuery() {
     return this.db
@@ -213,20 +218,21 @@ export class ShareRepo {
 
   /** Scopes granted to a user by shares, directly or through its groups (for its effective scopes). */
   async scopesForUser(userId: number): Promise<string[]> {
-    const rows = await this.db
-      .selectFrom('shares')
-      .select('scopes')
-      .where((eb) =>
-        eb.or([
-          eb('user_id', '=', userId),
-          eb(
-            'group_id',
-            'in',
-            eb.selectFrom('user_group_map').select('group_id').where('user_id', '=', userId),
-          ),
-        ]),
-      )
-      .execute();
+    const rows = await this.shapes.run('scopesForUser', [userId, userId], (slot) =>
+      this.db
+        .selectFrom('shares')
+        .select('scopes')
+        .where((eb) =>
+          eb.or([
+            eb('user_id', '=', slot(0)),
+            eb(
+              'group_id',
+              'in',
+              eb.selectFrom('user_group_map').select('group_id').where('user_id', '=', slot(1)),
+            ),
+          ]),
+        ),
+    );
     return [...new Set(rows.flatMap((r) => JSON.parse(r.scopes) as string[]))];
   }
 
