@@ -70,9 +70,7 @@ export class ServerService {
     await this.checkLimit(user, serverName);
     const rec = await this.d.servers.get(user.id, serverName);
     if (rec?.status === 'spawning') return 'spawning';
-    const result = await this.d.spawns.start(user, serverName, req.userOptions, {
-      rec: rec ?? undefined,
-    });
+    const result = await this.d.spawns.start(user, serverName, req.userOptions, { rec });
     if (req.displayName !== null) {
       const r = await this.d.servers.get(user.id, serverName);
       if (r) await this.d.servers.update(r.id, { displayName: req.displayName });

@@ -127,28 +127,30 @@ export class ServerRepo {
     return Number(r.numAffectedRows ?? 0) > 0;
   }
 
-  async ensure(userId: number, name: string): Promise<ServerRecord> {
-    const existing = await this.get(userId, name);
+  /** The row, created (stopped) if missing; `known`: the caller's own read of it, if any. */
+  async ensure(userId: number, name: string, known?: ServerRecord | null): Promise<ServerRecord> {
+    const existing = known !== undefined ? known : await this.get(userId, name);
     if (existing) return existing;
-    const r = await this.db
-      .insertInto('servers')
-      .values({
-        user_id: userId,
-        name,
-        display_name: null,
-        status: 'stopped',
-        target: null,
-        state: '{}',
-        user_options: '{}',
-        started: null,
-        last_activity: null,
-        last_error: null,
-        server_version: null,
-      })
-      // Another replica (or request) may insert the same row at once: keep theirs.
-      .onConflict((oc) => oc.columns(['user_id', 'name']).doNothing())
-      .returningAll()
-      .executeTakeFirst();
+    const [r] = await this.shapes.run('ensure', [userId, name], (slot) =>
+      this.db
+        .insertInto('servers')
+        .values({
+          user_id: slot(0),
+          name: slot(1),
+          display_name: null,
+          status: 'stopped',
+          target: null,
+          state: '{}',
+          user_options: '{}',
+          started: null,
+          last_activity: null,
+          last_error: null,
+          server_version: null,
+        })
+        // Another replica (or request) may insert the same row at once: keep theirs.
+        .onConflict((oc) => oc.columns(['user_id', 'name']).doNothing())
+        .returningAll(),
+    );
     if (r) return toRecord(r);
     const now = await this.get(userId, name);
     if (!now) throw new Error(`server ${userId}/${name} vanished while being created`);

@@ -94,11 +94,10 @@ export class TokenRepo {
   /** Find a valid (unexpired) token by its secret. */
   async find(token: string): Promise<TokenRecord | null> {
     if (token.length < 8) return null;
-    const rows = await this.db
-      .selectFrom('api_tokens')
-      .selectAll()
-      .where('prefix', '=', token.slice(0, TOKEN_PREFIX_LENGTH))
-      .execute();
+    // Every API request: compiled once.
+    const rows = await this.shapes.run('find', [token.slice(0, TOKEN_PREFIX_LENGTH)], (slot) =>
+      this.db.selectFrom('api_tokens').selectAll().where('prefix', '=', slot(0)),
+    );
     const now = isoNow();
     for (const r of rows) {
       if (r.expires_at && r.expires_at <= now) continue;
@@ -138,11 +137,12 @@ export class TokenRepo {
   }
 
   async touch(id: number, when = new Date()): Promise<void> {
-    await this.db
-      .updateTable('api_tokens')
-      .set({ last_activity: when.toISOString() })
-      .where('id', '=', id)
-      .execute();
+    await this.shapes.run('touch', [when.toISOString(), id], (slot) =>
+      this.db
+        .updateTable('api_tokens')
+        .set({ last_activity: slot(0) })
+        .where('id', '=', slot(1)),
+    );
   }
 
   async delete(id: number): Promise<void> {

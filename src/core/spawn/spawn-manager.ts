@@ -87,8 +87,8 @@ export class SpawnManager {
     user: User,
     serverName: string,
     userOptions: JsonObject | null,
-    /** `rec`: the server's row as the caller just read it (not read again). */
-    opts: { waitMs?: number; rec?: ServerRecord } = {},
+    /** `rec`: the server's row as the caller just read it (null: none), not read again. */
+    opts: { waitMs?: number; rec?: ServerRecord | null } = {},
   ): Promise<'ready' | 'pending'> {
     const label = serverName ? `${user.name}/${serverName}` : user.name;
     // Names the rules refuse never get a server (rows from before the rules: rename or delete).
@@ -101,7 +101,7 @@ export class SpawnManager {
         `Cannot start a server for ${JSON.stringify(label)}: ${unroutable}. An administrator can rename the user (PATCH /hub/api/users/{name}) or delete it.`,
       );
     }
-    const rec = opts.rec ?? (await this.d.store.servers.ensure(user.id, serverName));
+    const rec = await this.d.store.servers.ensure(user.id, serverName, opts.rec);
     if (rec.status === 'spawning') return 'pending';
     if (rec.status === 'stopped') await this.d.lifecycle?.admit?.(user);
     if (rec.status === 'running')
