@@ -106,3 +106,32 @@ test('a page’s groups and roles: none read without members or assignments, the
   assert.deepEqual([...(await store.users.roleNamesOf(ids))], [[users[2]!.id, ['r']]]);
   await store.close();
 });
+
+test('compiled server writes: one shape per SET column list, values in their own columns, CAS answers', async () => {
+  const store = await Store.open({ kind: 'sqlite', location: ':memory:' });
+  const [u] = await store.users.createMany(['a']);
+  const s = store.servers;
+  const rec = await s.ensure(u!.id, '', null);
+  assert.equal((await s.ensure(u!.id, '')).id, rec.id);
+  assert.equal(await s.claimForSpawn(rec.id, 'r1', { userOptions: { x: 1 } }), true);
+  assert.equal(await s.claimForSpawn(rec.id, 'r1', {}), false);
+  // Two column lists of the same kind, then the first again with other values.
+  assert.equal(await s.updateIfOwner(rec.id, 'r1', { target: 'http://t1' }), true);
+  assert.equal(
+    await s.updateIfOwner(rec.id, 'r1', { state: { pid: 7 }, target: 'http://t2' }),
+    true,
+  );
+  assert.equal(await s.updateIfOwner(rec.id, 'r2', { target: 'http://nope' }), false);
+  assert.equal(await s.updateIfOwner(rec.id, 'r1', { target: 'http://t3' }), true);
+  assert.equal(await s.finishSpawn(rec.id, 'r2', { serverVersion: '1' }), false);
+  assert.equal(await s.finishSpawn(rec.id, 'r1', { serverVersion: '2' }), true);
+  const now = await s.byId(rec.id);
+  assert.deepEqual(
+    [now?.status, now?.target, now?.state, now?.userOptions, now?.serverVersion, now?.ownerReplica],
+    ['running', 'http://t3', { pid: 7 }, { x: 1 }, '2', 'r1'],
+  );
+  assert.equal(await s.claimForStop(rec.id, 'spawning'), false);
+  assert.equal(await s.claimForStop(rec.id, 'running', 'r3'), true);
+  assert.equal((await s.get(u!.id, ''))?.ownerReplica, 'r3');
+  await store.close();
+});
