@@ -44,24 +44,26 @@ export class RuntimeApi {
 
   private onData(d: string): void {
     this.buf += d;
+    let pos = 0;
     for (;;) {
       // Answers end with "\n> "; the answer to "prompt" is the bare prompt "> ".
       let end: number;
       let skip: number;
-      if (!this.greeted && this.buf.startsWith('> ')) {
-        end = 0;
-        skip = 2;
+      if (!this.greeted && this.buf.startsWith('> ', pos)) {
+        end = pos;
+        skip = pos + 2;
         this.greeted = true;
       } else {
-        const i = this.buf.indexOf('\n> ');
-        if (i === -1) return;
+        const i = this.buf.indexOf('\n> ', pos);
+        if (i === -1) break;
         end = i + 1;
         skip = i + 3;
       }
-      const answer = this.buf.slice(0, end);
-      this.buf = this.buf.slice(skip);
+      const answer = this.buf.slice(pos, end);
+      pos = skip;
       this.waiting.shift()?.resolve(answer);
     }
+    if (pos) this.buf = this.buf.slice(pos);
   }
 
   /** Send one command line (already escaped); resolves with its answer. */
@@ -72,6 +74,36 @@ export class RuntimeApi {
       this.waiting.push({ resolve, reject });
       s.write(cmd + '\n');
     });
+  }
+
+  /**
+   * Send several command lines in one write (HAProxy answers them in order); resolves with the
+   * answers, one per command, so each one's error stays its own.
+   */
+  runAll(cmds: readonly string[]): Promise<string[]> {
+    const s = this.sock;
+    if (!s) return Promise.reject(new Error('HAProxy runtime API is not connected'));
+    if (!cmds.length) return Promise.resolve([]);
+    const answers = cmds.map(
+      () => new Promise<string>((resolve, reject) => this.waiting.push({ resolve, reject })),
+    );
+    s.write(cmds.join('\n') + '\n');
+    return Promise.all(answers);
+  }
+
+  /**
+   * Swap the certificate HAProxy loaded from `file` for `pem` (`set ssl cert` + `commit ssl cert`).
+   * @throws Error when HAProxy refuses or cannot commit it.
+   */
+  async replaceCertificate(file: string, pem: string): Promise<void> {
+    const set = await this.run(`set ssl cert ${file} <<\n${pem}`);
+    if (!/transaction (created|updated)/i.test(set)) {
+      await this.run(`abort ssl cert ${file}`).catch(() => '');
+      throw new Error(`HAProxy refused the certificate: ${set.trim()}`);
+    }
+    const commit = await this.run(`commit ssl cert ${file}`);
+    if (!/success/i.test(commit))
+      throw new Error(`HAProxy could not commit the certificate: ${commit.trim()}`);
   }
 
   close(): void {
