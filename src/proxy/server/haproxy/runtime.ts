@@ -4,6 +4,9 @@
  */
 import net from 'node:net';
 
+/** The longest command line sent (HAProxy's buffer, 16 kB, less its 1 kB rewrite reserve). */
+const MAX_LINE = 15360;
+
 export class RuntimeApi {
   private sock: net.Socket | undefined;
   private buf = '';
@@ -78,16 +81,22 @@ export class RuntimeApi {
 
   /**
    * Send several command lines in one write (HAProxy answers them in order); resolves with the
-   * answers, one per command, so each one's error stays its own.
+   * answers, one per command, so each one's error stays its own. A line longer than HAProxy
+   * reads at once (its 16 kB buffer; it would close the connection, losing the commands after
+   * it) is not sent: its answer is the reason.
    */
   runAll(cmds: readonly string[]): Promise<string[]> {
     const s = this.sock;
     if (!s) return Promise.reject(new Error('HAProxy runtime API is not connected'));
-    if (!cmds.length) return Promise.resolve([]);
-    const answers = cmds.map(
-      () => new Promise<string>((resolve, reject) => this.waiting.push({ resolve, reject })),
-    );
-    s.write(cmds.join('\n') + '\n');
+    const lines: string[] = [];
+    const answers = cmds.map((cmd) => {
+      const n = Buffer.byteLength(cmd) + 1;
+      if (n > MAX_LINE)
+        return Promise.resolve(`command of ${n} bytes, longer than HAProxy's runtime API takes`);
+      lines.push(cmd + '\n');
+      return new Promise<string>((resolve, reject) => this.waiting.push({ resolve, reject }));
+    });
+    if (lines.length) s.write(lines.join(''));
     return Promise.all(answers);
   }
 
