@@ -83,7 +83,8 @@ export class RuntimeApi {
    * Send several command lines in one write (HAProxy answers them in order); resolves with the
    * answers, one per command, so each one's error stays its own. A line longer than HAProxy
    * reads at once (its 16 kB buffer; it would close the connection, losing the commands after
-   * it) is not sent: its answer is the reason.
+   * it) is not sent: its answer is the reason. (Commands joined by `;` on one line would be
+   * ~10x cheaper for HAProxy, but 2.6 then drops the error of every command but the last.)
    */
   runAll(cmds: readonly string[]): Promise<string[]> {
     const s = this.sock;
