@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { ChpClient } from '../../src/proxy/chp-client.js';
 import { startProxy, CHP, type RunningProxy } from './helpers/proxy-process.js';
 import { startEcho } from './helpers/echo.js';
+import { RuntimeApi } from '../../src/proxy/server/haproxy/runtime.js';
 
 let lp: RunningProxy;
 let chp: RunningProxy;
@@ -119,5 +120,37 @@ test('labhub-proxy --engine haproxy: routes of a batch reach the HAProxy data pl
   } finally {
     await hp.stop();
     await echo.close();
+  }
+});
+
+test('labhub-proxy --engine haproxy: a route HAProxy refuses in a batch leaves the others in its map', async () => {
+  const hp = await startProxy(['--engine', 'haproxy']);
+  const dir = /\(pid \d+, (\/\S+)\)/.exec(hp.output())?.[1];
+  assert.ok(dir, hp.output());
+  const admin = new RuntimeApi(`${dir}/admin.sock`);
+  try {
+    // A path too long for one runtime-API line (HAProxy would close the connection on it).
+    const long = '/user/' + 'x'.repeat(20_000);
+    const routes = { '/user/m1': { target: T }, [long]: { target: T }, '/user/m2': { target: T } };
+    const r = await hp.api('POST', '', { routes });
+    assert.equal(r.status, 201, r.body);
+    assert.equal(
+      (await hp.api('POST', '', { routes: { '/user/m1': { target: T + '1' } } })).status,
+      201,
+    );
+    await admin.connect();
+    const map = await admin.run(`show map ${dir}/routes.map`);
+    assert.match(
+      map,
+      / \/user\/m1\/ \d+\|127\.0\.0\.1\|91\|/,
+      'the replaced route has its new target',
+    );
+    assert.match(map, / \/user\/m2\/ /, "the route after the refused one is in HAProxy's map");
+    assert.doesNotMatch(map, /xxxx/);
+    assert.match(hp.output(), /haproxy refused route \/user\/x+: command of \d+ bytes/);
+    assert.doesNotMatch(hp.output(), /connection closed/);
+  } finally {
+    admin.close();
+    await hp.stop();
   }
 });

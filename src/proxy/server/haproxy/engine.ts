@@ -1,8 +1,9 @@
 /**
  * labhub-proxy as HAProxy's control plane (--engine haproxy). labhub-proxy keeps the REST API
  * and the route table (the Node plane's); HAProxy serves the public port. Its configuration is
- * generated once per start (config.ts); every route change after that is one runtime-API
- * command on the route map (`add map`/`set map`/`del map`: no reload), and an API call answers
+ * generated once per start (config.ts); every route change after that is a runtime-API
+ * command on the route map (`add map`/`set map`/`del map`: no reload). Changes made meanwhile
+ * (a batch) go to HAProxy together, in one write answered per command, and an API call answers
  * only once HAProxy applied it. Route activity comes from HAProxy's stick table (refreshed when
  * the API lists routes). HAProxy exiting unexpectedly is logged and healed: it is started again
  * with the same configuration and every route is pushed again.
@@ -59,6 +60,10 @@ export class HaproxyEngine {
   private ridByPath = new Map<string, number>();
   private inMap = new Set<string>();
   private nextRid = 1;
+  /** Paths changed since the last flush, and stick-table keys of replaced routes to clear. */
+  private dirty = new Set<string>();
+  private clears: number[] = [];
+  private flushQueued = false;
   private stopping = false;
   private restartDelay = 100;
   private ready: Promise<void> = Promise.resolve();
@@ -111,14 +116,14 @@ export class HaproxyEngine {
       if (old !== undefined && this.byRid.get(old) !== e) {
         this.byRid.delete(old);
         this.ridByPath.delete(op.path);
-        this.enqueue(async () => {
-          if (await this.apiUp()) await this.api.run(`clear table activity key ${old}`);
-        });
+        this.clears.push(old);
       }
-      if (e) {
-        this.ridByPath.set(op.path, this.ridFor(e));
-        this.enqueueAdd(e);
-      } else this.enqueueRemove(op.path);
+      if (e) this.ridByPath.set(op.path, this.ridFor(e));
+      this.dirty.add(op.path);
+      if (!this.flushQueued) {
+        this.flushQueued = true;
+        this.enqueue(() => this.flush());
+      }
     };
     plane.engine = this;
   }
@@ -237,9 +242,9 @@ export class HaproxyEngine {
   /** Every route of the table into the (empty, just started) map, pipelined on one connection. */
   private async pushAll(): Promise<void> {
     this.inMap = new Set();
-    const answers: Array<Promise<string>> = [];
-    for (const e of this.plane.table.entries()) answers.push(this.api.run(this.addCommand(e)));
-    const bad = (await Promise.all(answers)).filter((a) => a.trim() !== '');
+    const cmds: string[] = [];
+    for (const e of this.plane.table.entries()) cmds.push(this.addCommand(e));
+    const bad = (await this.api.runAll(cmds)).filter((a) => a.trim() !== '');
     if (bad.length) this.log.error('haproxy refused %d routes: %s', bad.length, bad[0]);
     this.hubs.reset();
     await this.hubs.sync(this.hubAddrs);
@@ -277,26 +282,42 @@ export class HaproxyEngine {
     return this.api.connected;
   }
 
-  private enqueueAdd(e: RouteEntry): void {
-    this.enqueue(async () => {
-      if (!(await this.whenReady())) return;
-      if (this.plane.table.get(e.path) !== e) return; // replaced or removed since
-      // The hub servers before the map entry that sends requests to them.
-      if (e.path === '/')
-        await this.hubs.sync(nativeHubTargets(e, this.plane.opts.hostRouting) ?? []);
-      const a = await this.api.run(this.addCommand(e));
-      if (a.trim()) this.log.error('haproxy refused route %s: %s', e.path, a.trim());
+  /**
+   * Apply the route changes made since the last flush: one command per changed path (its state
+   * now), all written at once; HAProxy answers each, so a refused route is reported alone.
+   */
+  private async flush(): Promise<void> {
+    const ok = await this.whenReady();
+    this.flushQueued = false;
+    const paths = [...this.dirty];
+    const clears = this.clears;
+    this.dirty = new Set();
+    this.clears = [];
+    if (!ok) return; // the HAProxy being started again gets the whole table (pushAll)
+    const cmds = clears.map((rid) => `clear table activity key ${rid}`);
+    const of: Array<string | undefined> = cmds.map(() => undefined);
+    let hubGone = false;
+    for (const p of paths) {
+      const e = this.plane.table.get(p);
+      if (e) {
+        // The hub servers before the map entry that sends requests to them.
+        if (p === '/') await this.hubs.sync(nativeHubTargets(e, this.plane.opts.hostRouting) ?? []);
+        cmds.push(this.addCommand(e));
+      } else if (this.inMap.delete(p)) {
+        cmds.push(`del map ${this.files.map} ${cliWord(mapKey(p))}`);
+        hubGone ||= p === '/';
+      } else continue;
+      of.push(p);
+    }
+    const answers = await this.api.runAll(cmds);
+    let refused = 0;
+    answers.forEach((a, i) => {
+      const p = of[i];
+      if (p === undefined || !a.trim() || refused++ >= 10) return;
+      this.log.error('haproxy refused route %s: %s', p, a.trim());
     });
-  }
-
-  private enqueueRemove(p: string): void {
-    this.enqueue(async () => {
-      if (!(await this.whenReady())) return;
-      if (this.plane.table.get(p)) return; // added again since
-      if (!this.inMap.delete(p)) return;
-      await this.api.run(`del map ${this.files.map} ${cliWord(mapKey(p))}`);
-      if (p === '/') await this.hubs.sync((this.hubAddrs = []));
-    });
+    if (refused > 10) this.log.error('haproxy refused %d routes in all', refused);
+    if (hubGone) await this.hubs.sync((this.hubAddrs = []));
   }
 
   /**
@@ -313,14 +334,7 @@ export class HaproxyEngine {
     fs.writeFileSync(tmp, pem, { mode: 0o600 });
     fs.renameSync(tmp, file);
     if (!(await this.whenReady())) return; // the HAProxy being restarted reads the new file
-    const set = await this.api.run(`set ssl cert ${file} <<\n${pem}`);
-    if (!/transaction (created|updated)/i.test(set)) {
-      await this.api.run(`abort ssl cert ${file}`).catch(() => '');
-      throw new Error(`HAProxy refused the certificate: ${set.trim()}`);
-    }
-    const commit = await this.api.run(`commit ssl cert ${file}`);
-    if (!/success/i.test(commit))
-      throw new Error(`HAProxy could not commit the certificate: ${commit.trim()}`);
+    await this.api.replaceCertificate(file, pem);
   }
 
   /** Resolves once every route change made so far is applied in HAProxy. */
