@@ -21,9 +21,14 @@ function newSpaceAfterAllocation(opts: { load: boolean; nodeArgs?: string[] }): 
     }
     const ns = v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
     console.log(ns.space_size / 1048576);`;
+  return numberPrinted(script, opts.nodeArgs);
+}
+
+/** Runs `script` in a fresh Node process (tsx, no NODE_OPTIONS) and returns the number it prints. */
+function numberPrinted(script: string, nodeArgs: string[] = []): number {
   const out = execFileSync(
     process.execPath,
-    [...(opts.nodeArgs ?? []), '--import', 'tsx', '--input-type=module', '-e', script],
+    [...nodeArgs, '--import', 'tsx', '--input-type=module', '-e', script],
     { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } },
   );
   return Number(out.trim());
@@ -65,12 +70,7 @@ function oldSpacePeak(opts: { load: boolean; nodeArgs?: string[] }): number {
       peak = Math.max(peak, oldMB());
     }
     console.log(live.length && peak);`;
-  const out = execFileSync(
-    process.execPath,
-    [...(opts.nodeArgs ?? []), '--import', 'tsx', '--input-type=module', '-e', script],
-    { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } },
-  );
-  return Number(out.trim());
+  return numberPrinted(script, opts.nodeArgs);
 }
 
 test('v8-heap: garbage does not grow the old generation to a multiple of what lives', () => {
