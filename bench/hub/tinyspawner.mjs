@@ -6,7 +6,7 @@
 // The shared jupyterhub_config.py names it `tinyspawner.TinySpawner`: JupyterHub imports
 // tinyspawner.py from PYTHONPATH; labhub finds this file through LABHUB_PLUGIN_PATH (the alias
 // below must list that class path).
-import { request } from 'undici';
+import http from 'node:http';
 
 const farm = () => {
   const u = process.env.BENCH_FARM_URL;
@@ -14,15 +14,32 @@ const farm = () => {
     throw new Error(
       'BENCH_FARM_URL is not set: the tiny spawner needs the farm (bench/hub/farm.mjs)',
     );
-  return u.replace(/\/$/, '');
+  return new URL(u).origin;
 };
 
-// undici's request() rather than fetch(): the same HTTP call with less overhead (the Python
-// half uses tornado's AsyncHTTPClient, its stack's plain client).
-async function call(method, path) {
-  const r = await request(`${farm()}${path}`, { method });
-  if (r.statusCode !== 200) throw new Error(`farm ${method} ${path}: HTTP ${r.statusCode}`);
-  return r.body.json();
+// node:http, the HTTP stack the hub already has loaded (the Python half uses tornado's client,
+// its stack's own; a plugin importing the undici package would load a second copy of it into the
+// hub). At most 10 connections to the farm at once, the rest queued, as tornado's AsyncHTTPClient
+// (max_clients=10): a client without a cap opened one per concurrent call (500 when a restarted
+// hub polls 500 servers) and kept them open for the farm's 30 s keep-alive, sockets that the
+// hub's memory figure would count although JupyterHub's side has none of them.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 10 });
+function call(method, path) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${farm()}${path}`, { method, agent }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (body += d));
+      res.on('error', reject);
+      res.on('end', () => {
+        if (res.statusCode !== 200)
+          reject(new Error(`farm ${method} ${path}: HTTP ${res.statusCode}`));
+        else resolve(JSON.parse(body));
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 class TinySpawner {
