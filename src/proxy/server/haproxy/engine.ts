@@ -15,7 +15,6 @@ import path from 'node:path';
 import type { Plane } from '../plane.js';
 import type { RouteEntry } from '../routes.js';
 import type { ProxyLogger } from '../log.js';
-import type { ProxyServerOptions } from '../options.js';
 import type { EngineCounts } from '../metrics.js';
 import { parseCounts } from './counters.js';
 import { RuntimeApi } from './runtime.js';
@@ -28,22 +27,8 @@ import {
   mapKey,
   mapValue,
   type HaproxyFiles,
-  type PublicBind,
 } from './config.js';
-
-export interface HaproxyEngineOptions {
-  bin: string;
-  bind: PublicBind;
-  /**
-   * The options of the public port as given (the Node plane behind HAProxy runs without TLS
-   * and without adding X-Forwarded-*, which HAProxy does).
-   */
-  publicOpts: ProxyServerOptions;
-  /** HAProxy threads (--workers); undefined = one per CPU. */
-  threads?: number;
-  sslProtocol?: string;
-  sslCiphers?: string;
-}
+import type { HaproxyEngineOptions } from './engine-options.js';
 
 export class HaproxyEngine {
   readonly dir: string;
