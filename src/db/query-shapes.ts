@@ -10,6 +10,7 @@
  */
 import type { CompiledQuery, Compilable, QueryResult } from 'kysely';
 import type { Db } from './connection.js';
+import { directSqliteOf, runDirect, type DirectSqlite } from './direct-sqlite.js';
 
 interface Shape {
   compiled: CompiledQuery<unknown>;
@@ -26,10 +27,14 @@ const slotValue = (i: number): never => `\u0000labhub-slot-${i}` as never;
 /** Shapes seen (bounded: shapes come from the code, the `in` list sizes from page sizes). */
 export class QueryShapes {
   private readonly shapes = new Map<string, Shape>();
+  /** SQLite outside a transaction: run without Kysely's executor (direct-sqlite.ts). */
+  private readonly direct: DirectSqlite | undefined;
   constructor(
     private readonly db: Db,
     private readonly max = 256,
-  ) {}
+  ) {
+    this.direct = directSqliteOf(db);
+  }
 
   /** Runs the shape `key` (built by `build` the first time) with `values` in its slots. */
   async run<R>(
@@ -62,9 +67,7 @@ export class QueryShapes {
     }
     const parameters = shape.compiled.parameters.slice();
     for (let i = 0; i < values.length; i++) parameters[shape.at[i]!] = values[i];
-    return this.db.executeQuery<R>({
-      ...shape.compiled,
-      parameters,
-    } as CompiledQuery<R>);
+    const q = { ...shape.compiled, parameters } as CompiledQuery<R>;
+    return (this.direct && runDirect(this.direct, q)) || this.db.executeQuery<R>(q);
   }
 }
