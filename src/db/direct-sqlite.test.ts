@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Store } from './index.js';
+import { QueryShapes } from './query-shapes.js';
 
 test('a compiled read waits for an open transaction instead of seeing its uncommitted rows', async () => {
   const store = await Store.open({ kind: 'sqlite', location: ':memory:' });
@@ -64,5 +65,25 @@ test('whether a page needs its role and group queries: one statement, following 
   const r = await store.roles.upsert('r', '', ['read:users']);
   await store.roles.assign(r.id, 'user', b!.id);
   assert.deepEqual(await store.users.pageExtrasNeeded(), { roles: true, groups: true });
+  await store.close();
+});
+
+test('raw rows: the selected columns in order, directly and through Kysely inside a transaction', async () => {
+  const store = await Store.open({ kind: 'sqlite', location: ':memory:' });
+  await store.users.createMany(['a', 'b']);
+  const shapes = new QueryShapes(store.db);
+  const build = (slot: (i: number) => never) =>
+    store.db.selectFrom('users').select(['users.name', 'users.id']).where('id', '>=', slot(0));
+  assert.deepEqual(await shapes.runRaw('t', [1], build), [
+    ['a', 1],
+    ['b', 2],
+  ]);
+  // The statement is back to objects for the next caller of the same SQL.
+  assert.deepEqual(await shapes.run('t', [2], build), [{ name: 'b', id: 2 }]);
+  await store.db.transaction().execute(async (tx) => {
+    await tx.deleteFrom('users').where('id', '=', 99).execute();
+    const during = new QueryShapes(tx as unknown as typeof store.db);
+    assert.deepEqual(await during.runRaw('t', [2], build), [['b', 2]]);
+  });
   await store.close();
 });

@@ -72,9 +72,23 @@ export async function listUsers(
     if (col !== 'id') page = page.orderBy('id', 'asc');
     return slot ? page.offset(slot(0)).limit(slot(1)) : page.offset(q.offset).limit(q.limit);
   };
-  const rows = unfiltered
-    ? await shapes.run(`users.page:${col}:${dir}:${q.state}`, [q.offset, q.limit], page)
-    : await page().execute();
+  if (unfiltered) {
+    // Rows as arrays in LISTED_COLUMNS' order: one object per user, not two.
+    const rows = await shapes.runRaw(
+      `users.page:${col}:${dir}:${q.state}`,
+      [q.offset, q.limit],
+      page,
+    );
+    const users: ListedUser[] = rows.map((r) => ({
+      id: r[0] as number,
+      name: r[1] as string,
+      admin: !!r[2],
+      created: r[3] as string,
+      lastActivity: r[4] as string | null,
+    }));
+    return { users, total };
+  }
+  const rows = await page().execute();
   const users: ListedUser[] = rows.map((r) => ({
     id: r.id,
     name: r.name,
