@@ -71,8 +71,8 @@ function truthyParam(v: unknown): boolean {
   return v !== undefined && v !== '0' && v !== 'false';
 }
 
-/** Bound of a hub's remembered user texts (~250 bytes each); emptied when full. */
-const TEXTS_MAX = 4096;
+/** Bound of a hub's remembered user texts (~250 bytes each, ~0.3 MB in all); emptied when full. */
+const TEXTS_MAX = 1024;
 
 /**
  * The key of a listed user's JSON text when it depends on nothing else: a `plain` filter (its
