@@ -182,12 +182,12 @@ export async function pageExtrasNeeded(
  * instead of an `in` list of up to 200 values. Null when the ids are spread out (then the
  * caller's `in` list reads fewer rows).
  */
-export async function serversInIdRange(
+export function serversInIdRange(
   db: Db,
   shapes: QueryShapes,
   ids: readonly number[],
 ): Promise<Map<number, ListedServer[]> | null> {
-  if (!ids.length) return new Map();
+  if (!ids.length) return Promise.resolve(new Map());
   let lo = ids[0]!;
   let hi = lo;
   for (const id of ids) {
@@ -195,30 +195,48 @@ export async function serversInIdRange(
     else if (id > hi) hi = id;
   }
   const span = hi - lo + 1;
-  if (span > 2 * ids.length) return null;
-  const rows = await shapes.run('users.pageServersRange', [lo, hi], (slot) =>
-    db
-      .selectFrom('servers')
-      .select([
-        'user_id',
-        'name',
-        'display_name',
-        'status',
-        'state',
-        'user_options',
-        'started',
-        'last_activity',
-      ])
-      .where('user_id', '>=', slot(0))
-      .where('user_id', '<=', slot(1))
-      .orderBy('name'),
-  );
-  const out = new Map<number, ListedServer[]>();
-  if (!rows.length) return out;
+  if (span > 2 * ids.length) return Promise.resolve(null);
   // Every id in the range is on the page when the span equals the page (no duplicates in a page).
-  const onPage = span === ids.length ? null : new Set(ids);
+  const onPage = span === ids.length ? null : ids;
+  return shapes
+    .run('users.pageServersRange', [lo, hi], (slot) =>
+      db
+        .selectFrom('servers')
+        .select([
+          'user_id',
+          'name',
+          'display_name',
+          'status',
+          'state',
+          'user_options',
+          'started',
+          'last_activity',
+        ])
+        .where('user_id', '>=', slot(0))
+        .where('user_id', '<=', slot(1))
+        .orderBy('name'),
+    )
+    .then((rows) => (rows.length ? byUser(rows, onPage) : new Map()));
+}
+
+/** The listed servers of `rows` by user (only those of `onPage` when given). */
+function byUser(
+  rows: Array<{
+    user_id: number;
+    name: string;
+    display_name: string | null;
+    status: string;
+    state: string;
+    user_options: string;
+    started: string | null;
+    last_activity: string | null;
+  }>,
+  onPage: readonly number[] | null,
+): Map<number, ListedServer[]> {
+  const out = new Map<number, ListedServer[]>();
+  const keep = onPage && new Set(onPage);
   for (const r of rows) {
-    if (onPage && !onPage.has(r.user_id)) continue;
+    if (keep && !keep.has(r.user_id)) continue;
     const rec: ListedServer = {
       userId: r.user_id,
       name: r.name,
