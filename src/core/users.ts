@@ -88,10 +88,13 @@ export class UserService {
   async list(q: UserListQuery, restrict?: ListRestriction): Promise<UserPage> {
     const { users, total } = await this.d.store.users.list(q, restrict);
     const ids = users.map((u) => u.id);
+    const store = this.d.store;
+    // One statement says whether any user has an assigned role or a group (most hubs: neither).
+    const needed = ids.length > 1 ? await store.users.pageExtrasNeeded() : null;
     const [servers, groups, roles] = await Promise.all([
-      this.d.store.servers.forUsers(ids),
-      this.d.store.groups.groupNamesOfUsers(ids),
-      this.d.store.users.roleNamesOf(ids),
+      store.users.pageServersInRange(ids).then((s) => s ?? store.servers.forUsers(ids)),
+      needed?.groups === false ? new Map<number, string[]>() : store.groups.groupNamesOfUsers(ids),
+      needed?.roles === false ? new Map<number, string[]>() : store.users.roleNamesOf(ids),
     ]);
     return { users, total, servers, groups, roles };
   }

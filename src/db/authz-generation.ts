@@ -1,5 +1,5 @@
-import type { CompiledQuery } from 'kysely';
 import type { Db } from './connection.js';
+import { QueryShapes } from './query-shapes.js';
 
 /**
  * The authorization generation (migration 011): a number that changes whenever roles, role
@@ -7,14 +7,16 @@ import type { Db } from './connection.js';
  * change, whoever changed them. Read on every authenticated request, so its query is compiled once.
  */
 export class AuthzGenerationRepo {
-  private readonly query: CompiledQuery<{ n: number | string | bigint }>;
+  private readonly shapes: QueryShapes;
 
   constructor(private readonly db: Db) {
-    this.query = db.selectFrom('authz_generation').select('n').where('id', '=', 1).compile();
+    this.shapes = new QueryShapes(db);
   }
 
   async current(): Promise<number> {
-    const r = await this.db.executeQuery(this.query);
-    return Number(r.rows[0]?.n ?? 0);
+    const [r] = await this.shapes.run('authz.current', [], () =>
+      this.db.selectFrom('authz_generation').select('n').where('id', '=', 1),
+    );
+    return Number(r?.n ?? 0);
   }
 }

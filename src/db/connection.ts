@@ -9,6 +9,7 @@ import {
   type MigrationProvider,
   sql,
 } from 'kysely';
+import { registerDirectSqlite } from './direct-sqlite.js';
 import { HubError } from '../errors.js';
 import {
   createPrivateFile,
@@ -154,9 +155,16 @@ export async function openDb(target: DbTarget, opts: OpenDbOptions = {}): Promis
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    return new Kysely<Database>({
-      dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+    const cached = withStatementCache(sqlite);
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached }) });
+    const conn = sqlite;
+    registerDirectSqlite(db, {
+      prepare: cached.prepare,
+      get inTransaction() {
+        return conn.inTransaction;
+      },
     });
+    return db;
   }
   const pg = await import('pg');
   const Pool = (pg.default ?? pg).Pool;

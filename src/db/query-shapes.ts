@@ -10,6 +10,7 @@
  */
 import type { CompiledQuery, Compilable, QueryResult } from 'kysely';
 import type { Db } from './connection.js';
+import { directSqliteOf, runDirect, type DirectSqlite } from './direct-sqlite.js';
 
 interface Shape {
   compiled: CompiledQuery<unknown>;
@@ -26,10 +27,14 @@ const slotValue = (i: number): never => `\u0000labhub-slot-${i}` as never;
 /** Shapes seen (bounded: shapes come from the code, the `in` list sizes from page sizes). */
 export class QueryShapes {
   private readonly shapes = new Map<string, Shape>();
+  /** SQLite outside a transaction: run without Kysely's executor (direct-sqlite.ts). */
+  private readonly direct: DirectSqlite | undefined;
   constructor(
     private readonly db: Db,
     private readonly max = 256,
-  ) {}
+  ) {
+    this.direct = directSqliteOf(db);
+  }
 
   /** Runs the shape `key` (built by `build` the first time) with `values` in its slots. */
   async run<R>(
@@ -41,6 +46,22 @@ export class QueryShapes {
   }
 
   /**
+   * {@link run} with each row as an array of the selected columns, in the order selected: on
+   * SQLite outside a transaction straight from the statement (no object per row), else the
+   * values of each row object.
+   */
+  async runRaw(
+    key: string,
+    values: readonly unknown[],
+    build: (slot: (i: number) => never) => Compilable<unknown>,
+  ): Promise<unknown[][]> {
+    const q = this.compiled(key, values, build);
+    const direct = this.direct && runDirect(this.direct, q, true);
+    if (direct) return direct.rows as unknown[][];
+    return (await this.db.executeQuery(q)).rows.map((r) => Object.values(r as object));
+  }
+
+  /**
    * {@link run}, answering the whole result: a write's `numAffectedRows` too. A write's shape
    * must be fixed per key (e.g. an update's SET list: one key per set of columns).
    */
@@ -49,6 +70,16 @@ export class QueryShapes {
     values: readonly unknown[],
     build: (slot: (i: number) => never) => Compilable<R>,
   ): Promise<QueryResult<R>> {
+    const q = this.compiled(key, values, build);
+    return (this.direct && runDirect(this.direct, q)) || this.db.executeQuery<R>(q);
+  }
+
+  /** The shape `key` (built and compiled the first time) with `values` in its slots. */
+  private compiled<R>(
+    key: string,
+    values: readonly unknown[],
+    build: (slot: (i: number) => never) => Compilable<R>,
+  ): CompiledQuery<R> {
     let shape = this.shapes.get(key);
     if (!shape) {
       const compiled = build(slotValue).compile() as CompiledQuery<unknown>;
@@ -62,9 +93,6 @@ export class QueryShapes {
     }
     const parameters = shape.compiled.parameters.slice();
     for (let i = 0; i < values.length; i++) parameters[shape.at[i]!] = values[i];
-    return this.db.executeQuery<R>({
-      ...shape.compiled,
-      parameters,
-    } as CompiledQuery<R>);
+    return { ...shape.compiled, parameters } as CompiledQuery<R>;
   }
 }

@@ -6,6 +6,8 @@ import { sql, type SelectQueryBuilder } from 'kysely';
 import type { Db } from './connection.js';
 import type { QueryShapes } from './query-shapes.js';
 import type { Database } from './schema.js';
+import type { ListedServer, ServerStatus } from './servers.js';
+import type { JsonObject } from '../util/json.js';
 import type { ListRestriction, UserListQuery } from './users.js';
 
 /**
@@ -70,9 +72,23 @@ export async function listUsers(
     if (col !== 'id') page = page.orderBy('id', 'asc');
     return slot ? page.offset(slot(0)).limit(slot(1)) : page.offset(q.offset).limit(q.limit);
   };
-  const rows = unfiltered
-    ? await shapes.run(`users.page:${col}:${dir}:${q.state}`, [q.offset, q.limit], page)
-    : await page().execute();
+  if (unfiltered) {
+    // Rows as arrays in LISTED_COLUMNS' order: one object per user, not two.
+    const rows = await shapes.runRaw(
+      `users.page:${col}:${dir}:${q.state}`,
+      [q.offset, q.limit],
+      page,
+    );
+    const users: ListedUser[] = rows.map((r) => ({
+      id: r[0] as number,
+      name: r[1] as string,
+      admin: !!r[2],
+      created: r[3] as string,
+      lastActivity: r[4] as string | null,
+    }));
+    return { users, total };
+  }
+  const rows = await page().execute();
   const users: ListedUser[] = rows.map((r) => ({
     id: r.id,
     name: r.name,
@@ -136,4 +152,104 @@ function filtered(db: Db, q: UserListQuery, restrict?: ListRestriction) {
     base = base.where('users.id', 'not in', activeUserIds);
   }
   return base;
+}
+
+/**
+ * Whether any user has a directly assigned role, and whether any user is in a group: one
+ * statement deciding whether a page needs its role and group queries at all (most hubs need
+ * neither).
+ */
+export async function pageExtrasNeeded(
+  db: Db,
+  shapes: QueryShapes,
+): Promise<{ roles: boolean; groups: boolean }> {
+  const [row] = await shapes.run('users.pageExtras', [], () =>
+    db.selectNoFrom((eb) => [
+      eb
+        .exists(
+          eb.selectFrom('role_map').select('role_map.entity').where('role_map.kind', '=', 'user'),
+        )
+        .as('roles'),
+      eb.exists(eb.selectFrom('user_group_map').select('user_group_map.user_id')).as('groups'),
+    ]),
+  );
+  return { roles: !!Number(row?.roles ?? 1), groups: !!Number(row?.groups ?? 1) };
+}
+
+/**
+ * Servers of a page's users (the listed columns) when the page's ids are nearly consecutive, as
+ * an id-ordered page of a hub with few deletions is: one range of the (user_id, name) index
+ * instead of an `in` list of up to 200 values. Null when the ids are spread out (then the
+ * caller's `in` list reads fewer rows).
+ */
+export function serversInIdRange(
+  db: Db,
+  shapes: QueryShapes,
+  ids: readonly number[],
+): Promise<Map<number, ListedServer[]> | null> {
+  if (!ids.length) return Promise.resolve(new Map());
+  let lo = ids[0]!;
+  let hi = lo;
+  for (const id of ids) {
+    if (id < lo) lo = id;
+    else if (id > hi) hi = id;
+  }
+  const span = hi - lo + 1;
+  if (span > 2 * ids.length) return Promise.resolve(null);
+  // Every id in the range is on the page when the span equals the page (no duplicates in a page).
+  const onPage = span === ids.length ? null : ids;
+  return shapes
+    .run('users.pageServersRange', [lo, hi], (slot) =>
+      db
+        .selectFrom('servers')
+        .select([
+          'user_id',
+          'name',
+          'display_name',
+          'status',
+          'state',
+          'user_options',
+          'started',
+          'last_activity',
+        ])
+        .where('user_id', '>=', slot(0))
+        .where('user_id', '<=', slot(1))
+        .orderBy('name'),
+    )
+    .then((rows) => (rows.length ? byUser(rows, onPage) : new Map()));
+}
+
+/** The listed servers of `rows` by user (only those of `onPage` when given). */
+function byUser(
+  rows: Array<{
+    user_id: number;
+    name: string;
+    display_name: string | null;
+    status: string;
+    state: string;
+    user_options: string;
+    started: string | null;
+    last_activity: string | null;
+  }>,
+  onPage: readonly number[] | null,
+): Map<number, ListedServer[]> {
+  const out = new Map<number, ListedServer[]>();
+  const keep = onPage && new Set(onPage);
+  for (const r of rows) {
+    if (keep && !keep.has(r.user_id)) continue;
+    const rec: ListedServer = {
+      userId: r.user_id,
+      name: r.name,
+      displayName: r.display_name,
+      status: r.status as ServerStatus,
+      state: JSON.parse(r.state) as JsonObject,
+      userOptions: JSON.parse(r.user_options) as JsonObject,
+      started: r.started,
+      lastActivity: r.last_activity,
+    };
+    const list = out.get(rec.userId);
+    if (list) list.push(rec);
+    else out.set(rec.userId, [rec]);
+  }
+  return out;
 }

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Db } from './connection.js';
 import { fromIso, isoNow } from './time.js';
 import { QueryShapes } from './query-shapes.js';
-import { listUsers, type ListedUser } from './user-list.js';
+import type { ListedServer } from './servers.js';
+import { listUsers, pageExtrasNeeded, serversInIdRange, type ListedUser } from './user-list.js';
 
 /** Which rows a filtered `list:users` / `list:groups` scope lets the caller see. */
 export interface ListRestriction {
@@ -94,16 +95,17 @@ export class UserRepo {
   }
 
   async byName(name: string): Promise<User | null> {
-    const r = await this.db
-      .selectFrom('users')
-      .selectAll()
-      .where('name', '=', name)
-      .executeTakeFirst();
+    const [r] = await this.shapes.run('users.byName', [name], (slot) =>
+      this.db.selectFrom('users').selectAll().where('name', '=', slot(0)),
+    );
     return r ? this.toUser(r) : null;
   }
 
+  /** The user of every authenticated request: compiled once. */
   async byId(id: number): Promise<User | null> {
-    const r = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    const [r] = await this.shapes.run('users.byId', [id], (slot) =>
+      this.db.selectFrom('users').selectAll().where('id', '=', slot(0)),
+    );
     return r ? this.toUser(r) : null;
   }
 
@@ -296,5 +298,15 @@ export class UserRepo {
     restrict?: ListRestriction,
   ): Promise<{ users: ListedUser[]; total: number }> {
     return listUsers(this.db, this.shapes, () => this.totalUsers(), q, restrict);
+  }
+
+  /** Whether a page needs its role and group queries (user-list.ts). */
+  pageExtrasNeeded(): Promise<{ roles: boolean; groups: boolean }> {
+    return pageExtrasNeeded(this.db, this.shapes);
+  }
+
+  /** A page's servers by one id range, or null when its ids are spread out (user-list.ts). */
+  pageServersInRange(ids: readonly number[]): Promise<Map<number, ListedServer[]> | null> {
+    return serversInIdRange(this.db, this.shapes, ids);
   }
 }

@@ -179,10 +179,7 @@ function filterServers(
  * never reveal (none held) is worked out once; only filtered scopes are checked per user. Same
  * result as `filterUserModel(model, scopes, groupsOf)` for each model.
  */
-export function userModelFilter(
-  scopes: Held,
-  groupsOf: GroupsOfUser,
-): (model: JsonObject) => JsonObject | null {
+export function userModelFilter(scopes: Held, groupsOf: GroupsOfUser): UserModelFilter {
   const parsed = scopes instanceof Map ? scopes : parseScopeSet(scopes);
   const heldAll = (anyOf: readonly string[]) => anyOf.some((s) => parsed.get(s) === 'all');
   const heldSome = (anyOf: readonly string[]) => anyOf.some((s) => parsed.has(s));
@@ -195,7 +192,7 @@ export function userModelFilter(
   const keys = Object.entries(USER_MODEL_KEYS)
     .filter(([, anyOf]) => heldSome(anyOf))
     .map(([key, anyOf]) => ({ key, anyOf, always: heldAll(anyOf) }));
-  return (model) => {
+  const filter: UserModelFilter = (model) => {
     const name = typeof model.name === 'string' ? model.name : '';
     const resource = { user: name };
     const out: JsonObject = { kind: 'user', name: model.name ?? null };
@@ -208,7 +205,17 @@ export function userModelFilter(
     if (servers) out.servers = servers;
     return out;
   };
+  if (sameForAll && keys.every((k) => k.always))
+    filter.plain = `${withState ? 'state' : ''}:${keys.map((k) => k.key).join(',')}`;
+  return filter;
 }
+
+/**
+ * A listing's filter. `plain` is set when its answer depends on the model alone (every key it
+ * shows is held unfiltered, every server shows the same keys): then equal models give equal
+ * answers, and `plain` names what this filter keeps.
+ */
+export type UserModelFilter = ((model: JsonObject) => JsonObject | null) & { plain?: string };
 
 /**
  * {@link filterServers} when `read:servers` is held unfiltered and `admin:server_state` either

@@ -2,10 +2,10 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { HubContext } from '../../core/context.js';
 import type { JsonObject } from '../../util/json.js';
-import { userModelFilter } from '../../core/rbac/model-filter.js';
+import { userModelFilter, type UserModelFilter } from '../../core/rbac/model-filter.js';
 import { mayModifyAdmin } from '../../core/rbac/scopes.js';
 import type { Principal } from '../../core/rbac/permissions.js';
-import type { User, UserSort } from '../../db/index.js';
+import type { ListedUser, User, UserSort } from '../../db/index.js';
 import type { UserChanges } from '../../core/users.js';
 import { HubError } from '../../errors.js';
 import { requireScope } from '../guard.js';
@@ -71,27 +71,37 @@ function truthyParam(v: unknown): boolean {
   return v !== undefined && v !== '0' && v !== 'false';
 }
 
+/** Bound of a hub's remembered user texts (~250 bytes each, ~0.3 MB in all); emptied when full. */
+const TEXTS_MAX = 1024;
+
+/**
+ * The key of a listed user's JSON text when it depends on nothing else: a `plain` filter (its
+ * answer follows the model alone) and a user without servers, groups or assigned roles, whose
+ * model then follows the row's admin flag, timestamps and name (in that order, the name last,
+ * so no two users share a key). Undefined for any other user: built each time.
+ */
+function plainKey(
+  filter: UserModelFilter,
+  user: ListedUser,
+  servers: readonly unknown[] | undefined,
+  groups: readonly string[] | undefined,
+  roles: readonly string[] | undefined,
+): string | undefined {
+  if (filter.plain === undefined || servers?.length || groups?.length || roles?.length)
+    return undefined;
+  return `${filter.plain}\0${user.admin ? 1 : 0}\0${user.created}\0${user.lastActivity ?? ''}\0${user.name}`;
+}
+
 /** Users collection and items (§4.4, §4.5). Listing is one SQL page, never all users. */
 export function userRoutes(ctx: HubContext): AnyRoute[] {
+  /** JSON texts of listed users by {@link plainKey} (this app's, bounded). */
+  const texts = new Map<string, string>();
   const named = (req: FastifyRequest) => ({ user: param(req, 'name') });
 
-  /** Filter models by the principal's scopes; `groups` (user id → group names) when the caller already has them. */
-  const view = async (
-    p: Principal,
-    models: Array<{ user: { id: number; name: string }; model: JsonObject }>,
-    groups?: Map<number, string[]>,
-  ) => {
-    let groupsOf: (name: string) => readonly string[];
-    if (groups) {
-      // Only filtered scopes (e.g. !group=x) ask: made on the first question.
-      let byName: Map<string, string[]> | undefined;
-      groupsOf = (name) =>
-        (byName ??= new Map(models.map((m) => [m.user.name, groups.get(m.user.id) ?? []]))).get(
-          name,
-        ) ?? [];
-    } else groupsOf = await ctx.permissions.groupsOf(models.map((m) => m.user.name));
-    const filter = userModelFilter(p.scopes, groupsOf); // once per request, not once per user
-    return models.map((m) => filter(m.model)).filter((m): m is JsonObject => m !== null);
+  /** Filter a model by the principal's scopes. */
+  const view = async (p: Principal, user: { name: string }, model: JsonObject) => {
+    const groupsOf = await ctx.permissions.groupsOf([user.name]);
+    return userModelFilter(p.scopes, groupsOf)(model);
   };
 
   const list = route({
@@ -136,28 +146,51 @@ export function userRoutes(ctx: HubContext): AnyRoute[] {
         restrict,
       );
       const includeStopped = truthyParam(q.include_stopped_servers);
-      let rows = users.map((user) => ({
-        user,
-        model: userModelOf(ctx, user, {
-          servers: servers.get(user.id) ?? [],
-          groups: groups.get(user.id) ?? [],
-          roles: roleNames(user, roles.get(user.id) ?? []),
-          includeStopped,
-        }),
-      }));
-      if (state === 'ready')
-        rows = rows.filter((r) =>
-          (servers.get(r.user.id) ?? []).some((s) => s.status === 'running'),
+      // Only filtered scopes (e.g. !group=x) ask for a user's groups: made on the first question.
+      let byName: Map<string, string[]> | undefined;
+      const filter = userModelFilter(
+        p.scopes,
+        (name) =>
+          (byName ??= new Map(users.map((u) => [u.name, groups.get(u.id) ?? []]))).get(name) ?? [],
+      );
+      // The answer as JSON text, one user at a time (what JSON.stringify of the whole answer
+      // gives), each user's text from `texts` when it cannot differ from last time.
+      const items: string[] = [];
+      for (const user of users) {
+        const own = servers.get(user.id);
+        if (state === 'ready' && !own?.some((s) => s.status === 'running')) continue;
+        const key = plainKey(filter, user, own, groups.get(user.id), roles.get(user.id));
+        const hit = key === undefined ? undefined : texts.get(key);
+        if (hit !== undefined) {
+          items.push(hit);
+          continue;
+        }
+        // The listed models have no auth_state (ListedUser): nothing to delete.
+        const model = filter(
+          userModelOf(ctx, user, {
+            servers: own ?? [],
+            groups: groups.get(user.id) ?? [],
+            roles: roleNames(user, roles.get(user.id) ?? []),
+            includeStopped,
+          }),
         );
-      // The listed models have no auth_state (ListedUser): nothing to delete.
-      const items = await view(p, rows, groups);
+        if (!model) continue;
+        const text = JSON.stringify(model);
+        if (key !== undefined) {
+          if (texts.size >= TEXTS_MAX) texts.clear();
+          texts.set(key, text);
+        }
+        items.push(text);
+      }
+      const list = `[${items.join(',')}]`;
       if (!paginated) {
         if (total > offset + limit)
           ctx.log.warn(`GET /users truncated to ${limit} of ${total}; use pagination`);
-        return items;
+        reply.header('Content-Type', 'application/json; charset=utf-8');
+        return list;
       }
       reply.header('Content-Type', 'application/json');
-      return { items, _pagination: paginationInfo(req, offset, limit, total) };
+      return `{"items":${list},"_pagination":${JSON.stringify(paginationInfo(req, offset, limit, total))}}`;
     },
   });
 
@@ -180,8 +213,7 @@ export function userRoutes(ctx: HubContext): AnyRoute[] {
       const model = await userModel(ctx, user, {
         includeStopped: truthyParam(q.include_stopped_servers),
       });
-      const [filtered] = await view(p, [{ user, model }]);
-      return filtered;
+      return (await view(p, user, model)) ?? undefined; // as before: no body when nothing shows
     },
   });
 
