@@ -159,18 +159,23 @@ export class UsageRepo {
     );
   }
 
-  /** Close the open session of a server (no-op when none). */
+  /** Close the open session of a server (no-op when none); answers the closed sessions' ids. */
   async close(
     serverId: number,
     c: { at: string; reason: string; detail?: string | null },
-  ): Promise<void> {
-    await this.shapes.run('close', [c.at, c.reason, c.detail ?? null, serverId], (slot) =>
-      this.db
-        .updateTable('usage_sessions')
-        .set({ stopped_at: slot(0), stop_reason: slot(1), detail: slot(2) })
-        .where('server_id', '=', slot(3))
-        .where('stopped_at', 'is', null),
+  ): Promise<number[]> {
+    const rows = await this.shapes.run(
+      'close',
+      [c.at, c.reason, c.detail ?? null, serverId],
+      (slot) =>
+        this.db
+          .updateTable('usage_sessions')
+          .set({ stopped_at: slot(0), stop_reason: slot(1), detail: slot(2) })
+          .where('server_id', '=', slot(3))
+          .where('stopped_at', 'is', null)
+          .returning('id'),
     );
+    return rows.map((r) => r.id);
   }
 
   async openOf(serverId: number): Promise<UsageSession | null> {

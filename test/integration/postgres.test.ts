@@ -75,11 +75,12 @@ test('PostgreSQL: the same migrations and repositories work (real Debian Postgre
     assert.deepEqual([c?.allowedScopes, c?.serverId], [['y'], s2.id]);
     const at = new Date().toISOString();
     const u = { serverId: s2.id, userId: alice.id, userName: 'alice-pg', serverName: 'two' };
-    await store.usage.open({ ...u, spawner: 'local', profile: '', at });
+    const sessionId = await store.usage.open({ ...u, spawner: 'local', profile: '', at });
     await store.usage.markStarted(s2.id, at, 1.5);
     assert.equal((await store.usage.openOf(s2.id))?.spawnSeconds, 1.5);
-    await store.usage.close(s2.id, { at, reason: 'stopped' });
+    assert.deepEqual(await store.usage.close(s2.id, { at, reason: 'stopped' }), [sessionId]);
     assert.equal(await store.usage.openOf(s2.id), null);
+    assert.deepEqual(await store.usage.close(s2.id, { at, reason: 'stopped' }), []);
     await store.oauth.deleteClient('c-pg');
     // The triggers of migration 011 (statement-level on PostgreSQL).
     await checkAuthzGeneration(store, 'gen');
