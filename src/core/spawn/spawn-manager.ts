@@ -12,10 +12,10 @@ import { ServerRoutes } from './server-routes.js';
 import { runSpawnSteps, type Live } from './spawn-steps.js';
 import { resumeSpawn } from './resume.js';
 import { checkSpawnLimits } from './spawn-limits.js';
-import { failureCategory, type SessionEnd } from './lifecycle.js';
+import { failureCategory } from './lifecycle.js';
 import type { SpawnInternals, SpawnManagerDeps } from './spawn-deps.js';
 import { followSpawn, followUntilStopped } from './follow.js';
-import { tearDown } from './teardown.js';
+import { tearDown, type TearDownOptions } from './teardown.js';
 import { adoptServers, reattachOne } from './adopt.js';
 import { reconcileRoutes } from './reconcile-routes.js';
 import { pollServers } from './poll.js';
@@ -266,7 +266,7 @@ export class SpawnManager {
       if (l.spawning) await l.spawning.catch(() => undefined);
       const fresh = await this.d.store.servers.byId(rec.id);
       if (fresh && fresh.status !== 'stopped')
-        await this.cleanup(user.name, fresh, l, { now: false, end: { reason: why } });
+        await this.cleanup(user.name, fresh, l, { now: false, end: { reason: why }, read: true });
     })().then(
       () => this.d.metrics.stopDuration.observe({ status: 'success' }, (Date.now() - t0) / 1000),
       (e) => {
@@ -287,7 +287,7 @@ export class SpawnManager {
     userName: string,
     rec: ServerRecord,
     live: Live | undefined,
-    opts: { now: boolean; error?: string; end: SessionEnd },
+    opts: TearDownOptions,
   ): Promise<void> {
     return tearDown(this.inner, userName, rec, live, opts);
   }
