@@ -58,6 +58,19 @@ test('PostgreSQL: the same migrations and repositories work (real Debian Postgre
     const s2 = await store.servers.ensure(alice.id, 'two');
     assert.equal(await store.servers.claimForSpawn(s2.id, 'r1', { userOptions: { a: 1 } }), true);
     assert.equal(await store.servers.claimForSpawn(s2.id, 'r1', {}), false);
+    // A first start creates its row claimed; a second creation of the same row answers null.
+    const started = new Date('2026-03-01T10:00:00Z');
+    const s3 = await store.servers.createClaimed(alice.id, 'three', 'r1', {
+      started,
+      userOptions: { b: 2 },
+    });
+    assert.deepEqual(
+      [s3?.status, s3?.ownerReplica, s3?.started?.getTime(), s3?.userOptions],
+      ['spawning', 'r1', started.getTime(), { b: 2 }],
+    );
+    const again = { started, userOptions: {} };
+    assert.equal(await store.servers.createClaimed(alice.id, 'three', 'r2', again), null);
+    assert.equal((await store.servers.get(alice.id, 'three'))?.ownerReplica, 'r1');
     assert.equal(await store.servers.updateIfOwner(s2.id, 'r2', { target: 'http://x' }), false);
     assert.equal(await store.servers.updateIfOwner(s2.id, 'r1', { target: 'http://y' }), true);
     assert.equal(await store.servers.finishSpawn(s2.id, 'r1', { serverVersion: '2.1' }), true);

@@ -11,7 +11,7 @@ import { unroutableReason } from '../../util/names.js';
 import { ServerRoutes } from './server-routes.js';
 import { runSpawnSteps, type Live } from './spawn-steps.js';
 import { resumeSpawn } from './resume.js';
-import { checkSpawnLimits } from './spawn-limits.js';
+import { claimStart } from './claim.js';
 import { failureCategory } from './lifecycle.js';
 import type { SpawnInternals, SpawnManagerDeps } from './spawn-deps.js';
 import { followSpawn, followUntilStopped } from './follow.js';
@@ -101,38 +101,17 @@ export class SpawnManager {
         `Cannot start a server for ${JSON.stringify(label)}: ${unroutable}. An administrator can rename the user (PATCH /hub/api/users/{name}) or delete it.`,
       );
     }
-    const rec = await this.d.store.servers.ensure(user.id, serverName, opts.rec);
-    if (rec.status === 'spawning') return 'pending';
-    if (rec.status === 'stopped') await this.d.lifecycle?.admit?.(user);
-    if (rec.status === 'running')
-      throw new HubError('LABHUB_ERR_CONFLICT', 400, `${label} is already running`);
-    if (rec.status === 'stopping')
-      throw new HubError(
-        'LABHUB_ERR_CONFLICT',
-        400,
-        `${label} is pending stop; try again when it has stopped`,
-      );
-    await checkSpawnLimits(this.d, this.spawningCount());
-    await this.d.beforeSpawn?.(user);
-    const options = userOptions ?? rec.userOptions;
-    // Exactly one start wins, whichever replica it reaches (compare-and-set on the row).
-    const won = await this.d.store.servers.claimForSpawn(rec.id, this.replicaId, {
-      started: new Date(),
-      lastError: null,
-      userOptions: options,
-      target: null,
-    });
-    if (!won) {
-      const now = await this.d.store.servers.byId(rec.id);
-      if (now?.status === 'spawning') return 'pending';
-      throw new HubError(
-        'LABHUB_ERR_CONFLICT',
-        400,
-        now?.status === 'running'
-          ? `${label} is already running`
-          : `${label} changed state while starting (${now?.status ?? 'deleted'}); try again`,
-      );
-    }
+    const claim = await claimStart(
+      this.d,
+      this.replicaId,
+      () => this.spawningCount(),
+      user,
+      serverName,
+      userOptions,
+      opts.rec,
+    );
+    if (claim === 'pending') return 'pending';
+    const { rec, options } = claim;
     this.failed.delete(rec.id);
     await this.d.lifecycle?.requested({
       serverId: rec.id,
