@@ -71,6 +71,22 @@ test('PostgreSQL: the same migrations and repositories work (real Debian Postgre
     const again = { started, userOptions: {} };
     assert.equal(await store.servers.createClaimed(alice.id, 'three', 'r2', again), null);
     assert.equal((await store.servers.get(alice.id, 'three'))?.ownerReplica, 'r1');
+    // A server's OAuth client: not taken over while the server holding its id is not stopped.
+    const own = {
+      id: 'c-three',
+      secret: 's',
+      redirectUri: '/r',
+      description: 'd',
+      allowedScopes: [],
+    };
+    assert.equal(await store.oauth.upsertServerClient({ ...own, serverId: s3!.id }), true);
+    assert.equal(await store.oauth.upsertServerClient({ ...own, serverId: s3!.id }), true);
+    assert.equal(await store.oauth.upsertServerClient({ ...own, serverId: s2.id }), false);
+    assert.equal((await store.oauth.client('c-three'))?.serverId, s3!.id);
+    await store.servers.update(s3!.id, { status: 'stopped' });
+    assert.equal(await store.oauth.upsertServerClient({ ...own, serverId: s2.id }), true);
+    assert.equal((await store.oauth.client('c-three'))?.serverId, s2.id);
+    await store.oauth.deleteClient('c-three');
     assert.equal(await store.servers.updateIfOwner(s2.id, 'r2', { target: 'http://x' }), false);
     assert.equal(await store.servers.updateIfOwner(s2.id, 'r1', { target: 'http://y' }), true);
     assert.equal(await store.servers.finishSpawn(s2.id, 'r1', { serverVersion: '2.1' }), true);
