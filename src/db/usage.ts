@@ -118,7 +118,10 @@ export class UsageRepo {
     this.shapes = new QueryShapes(db);
   }
 
-  /** Open a session for a spawn request; an open session the server still had is closed as lost. */
+  /**
+   * Open a session for a spawn request; an open session the server still had is closed as lost
+   * (none can be when `newServer`: the row was just created, and ids are never reused).
+   */
   async open(s: {
     serverId: number;
     userId: number;
@@ -127,8 +130,10 @@ export class UsageRepo {
     spawner: string;
     profile: string;
     at: string;
+    newServer?: boolean;
   }): Promise<number> {
-    await this.close(s.serverId, { at: s.at, reason: 'lost', detail: 'a new spawn began' });
+    if (!s.newServer)
+      await this.close(s.serverId, { at: s.at, reason: 'lost', detail: 'a new spawn began' });
     const values = [s.serverId, s.userId, s.userName, s.serverName, s.spawner, s.profile, s.at];
     const [r] = await this.shapes.run('open', values, (slot) =>
       this.db

@@ -19,7 +19,7 @@ export async function claimStart(
   serverName: string,
   userOptions: JsonObject | null,
   known: ServerRecord | null | undefined,
-): Promise<{ rec: ServerRecord; options: JsonObject } | 'pending'> {
+): Promise<{ rec: ServerRecord; options: JsonObject; created: boolean } | 'pending'> {
   const label = serverName ? `${user.name}/${serverName}` : user.name;
   const servers = d.store.servers;
   if (known === null) {
@@ -30,7 +30,7 @@ export async function claimStart(
     const options = userOptions ?? {};
     const opts = { started: new Date(), userOptions: options };
     const rec = await servers.createClaimed(user.id, serverName, owner, opts);
-    if (rec) return { rec, options };
+    if (rec) return { rec, options, created: true };
     // Created meanwhile by another request or replica: claimed below like any existing row.
   }
   const rec = await servers.ensure(user.id, serverName, known ?? undefined);
@@ -53,7 +53,7 @@ export async function claimStart(
     userOptions: options,
     target: null,
   });
-  if (won) return { rec, options };
+  if (won) return { rec, options, created: false };
   const now = await servers.byId(rec.id);
   if (now?.status === 'spawning') return 'pending';
   throw new HubError(

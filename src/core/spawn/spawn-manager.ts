@@ -111,7 +111,7 @@ export class SpawnManager {
       opts.rec,
     );
     if (claim === 'pending') return 'pending';
-    const { rec, options } = claim;
+    const { rec, options, created } = claim;
     this.failed.delete(rec.id);
     await this.d.lifecycle?.requested({
       serverId: rec.id,
@@ -119,6 +119,7 @@ export class SpawnManager {
       userName: user.name,
       serverName,
       userOptions: options,
+      newServer: created,
     });
     const progress = new ProgressChannel();
     progress.push({ progress: 0, message: 'Server requested' });

@@ -98,6 +98,7 @@ export class UsageAccounting implements ServerLifecycle {
         spawner: this.d.spawnerId,
         profile: profileOf(s.userOptions),
         at,
+        newServer: s.newServer,
       });
       this.requestedAt.set(s.serverId, Date.parse(at));
     });
