@@ -43,6 +43,35 @@ export class OAuthRepo {
     allowedScopes: string[];
     serverId: number | null;
   }): Promise<void> {
+    await this.upsert(c, false);
+  }
+
+  /**
+   * {@link upsertClient} for a user server's client, in one statement with the collision check:
+   * false (and nothing written) when the id belongs to another server that is not stopped.
+   */
+  async upsertServerClient(c: {
+    id: string;
+    secret: string;
+    redirectUri: string;
+    description: string;
+    allowedScopes: string[];
+    serverId: number;
+  }): Promise<boolean> {
+    return this.upsert(c, true);
+  }
+
+  private async upsert(
+    c: {
+      id: string;
+      secret: string;
+      redirectUri: string;
+      description: string;
+      allowedScopes: string[];
+      serverId: number | null;
+    },
+    unlessTaken: boolean,
+  ): Promise<boolean> {
     const values = [
       c.id,
       hashToken(c.secret, false),
@@ -53,28 +82,49 @@ export class OAuthRepo {
       isoNow(),
     ];
     // On conflict every column but `created` takes the new row's value (`excluded.<column>`).
-    await this.shapes.run('upsertClient', values, (slot) =>
-      this.db
-        .insertInto('oauth_clients')
-        .values({
-          id: slot(0),
-          secret_hash: slot(1),
-          redirect_uri: slot(2),
-          description: slot(3),
-          allowed_scopes: slot(4),
-          server_id: slot(5),
-          created: slot(6),
-        })
-        .onConflict((oc) =>
-          oc.column('id').doUpdateSet((eb) => ({
-            secret_hash: eb.ref('excluded.secret_hash'),
-            redirect_uri: eb.ref('excluded.redirect_uri'),
-            description: eb.ref('excluded.description'),
-            allowed_scopes: eb.ref('excluded.allowed_scopes'),
-            server_id: eb.ref('excluded.server_id'),
-          })),
-        ),
+    const r = await this.shapes.exec(
+      unlessTaken ? 'upsertServerClient' : 'upsertClient',
+      values,
+      (slot) =>
+        this.db
+          .insertInto('oauth_clients')
+          .values({
+            id: slot(0),
+            secret_hash: slot(1),
+            redirect_uri: slot(2),
+            description: slot(3),
+            allowed_scopes: slot(4),
+            server_id: slot(5),
+            created: slot(6),
+          })
+          .onConflict((oc) => {
+            const update = oc.column('id').doUpdateSet((eb) => ({
+              secret_hash: eb.ref('excluded.secret_hash'),
+              redirect_uri: eb.ref('excluded.redirect_uri'),
+              description: eb.ref('excluded.description'),
+              allowed_scopes: eb.ref('excluded.allowed_scopes'),
+              server_id: eb.ref('excluded.server_id'),
+            }));
+            if (!unlessTaken) return update;
+            // Taken: the client names another server, and that server exists and is not stopped.
+            return update.where((eb) =>
+              eb.or([
+                eb('oauth_clients.server_id', 'is', null),
+                eb('oauth_clients.server_id', '=', eb.ref('excluded.server_id')),
+                eb.not(
+                  eb.exists(
+                    eb
+                      .selectFrom('servers')
+                      .select('servers.id')
+                      .whereRef('servers.id', '=', 'oauth_clients.server_id')
+                      .where('servers.status', '!=', 'stopped'),
+                  ),
+                ),
+              ]),
+            );
+          }),
     );
+    return Number(r.numAffectedRows ?? 0n) > 0;
   }
 
   async client(id: string): Promise<OAuthClient | null> {

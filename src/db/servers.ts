@@ -1,34 +1,19 @@
-import type { Selectable, UpdateQueryBuilder, UpdateResult } from 'kysely';
+import type { UpdateQueryBuilder, UpdateResult } from 'kysely';
 import type { Db } from './connection.js';
 import { QueryShapes } from './query-shapes.js';
-import type { Database, ServersTable } from './schema.js';
-import { fromIso, isoNow } from './time.js';
+import type { Database } from './schema.js';
+import { isoNow } from './time.js';
 import type { JsonObject } from '../util/json.js';
 
-export type ServerStatus = 'stopped' | 'spawning' | 'running' | 'stopping';
-
-/** One (user, server name) record: the persisted half of a spawner. */
-export interface ServerRecord {
-  id: number;
-  userId: number;
-  name: string;
-  displayName: string | null;
-  status: ServerStatus;
-  target: string | null;
-  state: JsonObject;
-  userOptions: JsonObject;
-  started: Date | null;
-  lastActivity: Date | null;
-  lastError: string | null;
-  serverVersion: string | null;
-  /** The hub replica driving this server (null: none; the leader adopts it). */
-  ownerReplica: string | null;
-}
-
-/** An active server with its owner's name (what startup and the proxy sync need). */
-export interface ActiveServer extends ServerRecord {
-  userName: string;
-}
+export type { ActiveServer, ServerPatch, ServerRecord, ServerStatus } from './server-record.js';
+import {
+  toRecord,
+  type ActiveServer,
+  type Row,
+  type ServerPatch,
+  type ServerRecord,
+  type ServerStatus,
+} from './server-record.js';
 
 /**
  * A server as a user listing shows it (the model's fields): what {@link ServerRepo.forUsers}
@@ -38,38 +23,6 @@ export type ListedServer = Pick<
   ServerRecord,
   'userId' | 'name' | 'displayName' | 'status' | 'state' | 'userOptions'
 > & { started: string | null; lastActivity: string | null };
-
-type Row = Selectable<ServersTable>;
-
-function toRecord(r: Row): ServerRecord {
-  return {
-    id: r.id,
-    userId: r.user_id,
-    name: r.name,
-    displayName: r.display_name,
-    status: r.status as ServerStatus,
-    target: r.target,
-    state: JSON.parse(r.state),
-    userOptions: JSON.parse(r.user_options),
-    started: fromIso(r.started),
-    lastActivity: fromIso(r.last_activity),
-    lastError: r.last_error,
-    serverVersion: r.server_version,
-    ownerReplica: r.owner_replica ?? null,
-  };
-}
-
-export interface ServerPatch {
-  status?: ServerStatus;
-  target?: string | null;
-  state?: JsonObject;
-  userOptions?: JsonObject;
-  started?: Date | null;
-  lastError?: string | null;
-  serverVersion?: string | null;
-  displayName?: string | null;
-  name?: string;
-}
 
 /** Servers repository. Startup and periodic checks only read rows with status != 'stopped' (indexed). */
 export class ServerRepo {
@@ -131,18 +84,54 @@ export class ServerRepo {
   async ensure(userId: number, name: string, known?: ServerRecord | null): Promise<ServerRecord> {
     const existing = known !== undefined ? known : await this.get(userId, name);
     if (existing) return existing;
-    const [r] = await this.shapes.run('ensure', [userId, name], (slot) =>
+    const created = await this.insertNew(userId, name, null);
+    if (created) return created;
+    const now = await this.get(userId, name);
+    if (!now) throw new Error(`server ${userId}/${name} vanished while being created`);
+    return now;
+  }
+
+  /**
+   * A start's claim of a server that has no row yet: the row is created `spawning`, owned by
+   * `owner` (one statement, not an insert and then {@link claimForSpawn}). Null when the row
+   * exists by now (another request or replica created it): claim that one as usual.
+   */
+  createClaimed(
+    userId: number,
+    name: string,
+    owner: string,
+    p: { started: Date; userOptions: JsonObject },
+  ): Promise<ServerRecord | null> {
+    const claim = { owner, started: p.started.toISOString(), userOptions: p.userOptions };
+    return this.insertNew(userId, name, claim);
+  }
+
+  private async insertNew(
+    userId: number,
+    name: string,
+    claim: { owner: string; started: string; userOptions: JsonObject } | null,
+  ): Promise<ServerRecord | null> {
+    const values = [
+      userId,
+      name,
+      claim ? 'spawning' : 'stopped',
+      claim?.owner ?? null,
+      claim?.started ?? null,
+      claim ? JSON.stringify(claim.userOptions) : '{}',
+    ];
+    const [r] = await this.shapes.run('insertNew', values, (slot) =>
       this.db
         .insertInto('servers')
         .values({
           user_id: slot(0),
           name: slot(1),
           display_name: null,
-          status: 'stopped',
+          status: slot(2),
+          owner_replica: slot(3),
           target: null,
           state: '{}',
-          user_options: '{}',
-          started: null,
+          user_options: slot(5),
+          started: slot(4),
           last_activity: null,
           last_error: null,
           server_version: null,
@@ -151,10 +140,7 @@ export class ServerRepo {
         .onConflict((oc) => oc.columns(['user_id', 'name']).doNothing())
         .returningAll(),
     );
-    if (r) return toRecord(r);
-    const now = await this.get(userId, name);
-    if (!now) throw new Error(`server ${userId}/${name} vanished while being created`);
-    return now;
+    return r ? toRecord(r) : null;
   }
 
   /**

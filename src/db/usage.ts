@@ -118,7 +118,10 @@ export class UsageRepo {
     this.shapes = new QueryShapes(db);
   }
 
-  /** Open a session for a spawn request; an open session the server still had is closed as lost. */
+  /**
+   * Open a session for a spawn request; an open session the server still had is closed as lost
+   * (none can be when `newServer`: the row was just created, and ids are never reused).
+   */
   async open(s: {
     serverId: number;
     userId: number;
@@ -127,8 +130,10 @@ export class UsageRepo {
     spawner: string;
     profile: string;
     at: string;
+    newServer?: boolean;
   }): Promise<number> {
-    await this.close(s.serverId, { at: s.at, reason: 'lost', detail: 'a new spawn began' });
+    if (!s.newServer)
+      await this.close(s.serverId, { at: s.at, reason: 'lost', detail: 'a new spawn began' });
     const values = [s.serverId, s.userId, s.userName, s.serverName, s.spawner, s.profile, s.at];
     const [r] = await this.shapes.run('open', values, (slot) =>
       this.db
@@ -159,18 +164,23 @@ export class UsageRepo {
     );
   }
 
-  /** Close the open session of a server (no-op when none). */
+  /** Close the open session of a server (no-op when none); answers the closed sessions' ids. */
   async close(
     serverId: number,
     c: { at: string; reason: string; detail?: string | null },
-  ): Promise<void> {
-    await this.shapes.run('close', [c.at, c.reason, c.detail ?? null, serverId], (slot) =>
-      this.db
-        .updateTable('usage_sessions')
-        .set({ stopped_at: slot(0), stop_reason: slot(1), detail: slot(2) })
-        .where('server_id', '=', slot(3))
-        .where('stopped_at', 'is', null),
+  ): Promise<number[]> {
+    const rows = await this.shapes.run(
+      'close',
+      [c.at, c.reason, c.detail ?? null, serverId],
+      (slot) =>
+        this.db
+          .updateTable('usage_sessions')
+          .set({ stopped_at: slot(0), stop_reason: slot(1), detail: slot(2) })
+          .where('server_id', '=', slot(3))
+          .where('stopped_at', 'is', null)
+          .returning('id'),
     );
+    return rows.map((r) => r.id);
   }
 
   async openOf(serverId: number): Promise<UsageSession | null> {

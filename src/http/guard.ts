@@ -1,7 +1,11 @@
 import type { FastifyRequest } from 'fastify';
 import type { HubContext } from '../core/context.js';
 import type { Principal } from '../core/rbac/permissions.js';
-import { checkAccess, describeMissing, type ScopeResource } from '../core/rbac/scopes.js';
+import {
+  checkAccessLoadingGroups,
+  describeMissing,
+  type ScopeResource,
+} from '../core/rbac/scopes.js';
 import { HubError } from '../errors.js';
 import { principalOf } from './principal.js';
 import { checkXsrf, xsrfExempt } from './xsrf.js';
@@ -42,7 +46,7 @@ export async function authenticatedApi(ctx: HubContext, req: FastifyRequest): Pr
   return p;
 }
 
-/** The scope decision for a principal on a resource (group membership fetched for that resource only). */
+/** The scope decision for a principal on a resource (group membership read only if needed). */
 async function verdictFor(
   ctx: HubContext,
   p: Principal,
@@ -50,7 +54,7 @@ async function verdictFor(
   resource: ScopeResource,
 ): Promise<'granted' | 'filtered' | 'missing'> {
   const users = [resource.user, resource.server?.split('/')[0]].filter((x): x is string => !!x);
-  return checkAccess(p.scopes, anyOf, resource, await ctx.permissions.groupsOf(users));
+  return checkAccessLoadingGroups(p.scopes, anyOf, resource, () => ctx.permissions.groupsOf(users));
 }
 
 export async function requireScope(

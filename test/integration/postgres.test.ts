@@ -58,6 +58,35 @@ test('PostgreSQL: the same migrations and repositories work (real Debian Postgre
     const s2 = await store.servers.ensure(alice.id, 'two');
     assert.equal(await store.servers.claimForSpawn(s2.id, 'r1', { userOptions: { a: 1 } }), true);
     assert.equal(await store.servers.claimForSpawn(s2.id, 'r1', {}), false);
+    // A first start creates its row claimed; a second creation of the same row answers null.
+    const started = new Date('2026-03-01T10:00:00Z');
+    const s3 = await store.servers.createClaimed(alice.id, 'three', 'r1', {
+      started,
+      userOptions: { b: 2 },
+    });
+    assert.deepEqual(
+      [s3?.status, s3?.ownerReplica, s3?.started?.getTime(), s3?.userOptions],
+      ['spawning', 'r1', started.getTime(), { b: 2 }],
+    );
+    const again = { started, userOptions: {} };
+    assert.equal(await store.servers.createClaimed(alice.id, 'three', 'r2', again), null);
+    assert.equal((await store.servers.get(alice.id, 'three'))?.ownerReplica, 'r1');
+    // A server's OAuth client: not taken over while the server holding its id is not stopped.
+    const own = {
+      id: 'c-three',
+      secret: 's',
+      redirectUri: '/r',
+      description: 'd',
+      allowedScopes: [],
+    };
+    assert.equal(await store.oauth.upsertServerClient({ ...own, serverId: s3!.id }), true);
+    assert.equal(await store.oauth.upsertServerClient({ ...own, serverId: s3!.id }), true);
+    assert.equal(await store.oauth.upsertServerClient({ ...own, serverId: s2.id }), false);
+    assert.equal((await store.oauth.client('c-three'))?.serverId, s3!.id);
+    await store.servers.update(s3!.id, { status: 'stopped' });
+    assert.equal(await store.oauth.upsertServerClient({ ...own, serverId: s2.id }), true);
+    assert.equal((await store.oauth.client('c-three'))?.serverId, s2.id);
+    await store.oauth.deleteClient('c-three');
     assert.equal(await store.servers.updateIfOwner(s2.id, 'r2', { target: 'http://x' }), false);
     assert.equal(await store.servers.updateIfOwner(s2.id, 'r1', { target: 'http://y' }), true);
     assert.equal(await store.servers.finishSpawn(s2.id, 'r1', { serverVersion: '2.1' }), true);
@@ -75,11 +104,12 @@ test('PostgreSQL: the same migrations and repositories work (real Debian Postgre
     assert.deepEqual([c?.allowedScopes, c?.serverId], [['y'], s2.id]);
     const at = new Date().toISOString();
     const u = { serverId: s2.id, userId: alice.id, userName: 'alice-pg', serverName: 'two' };
-    await store.usage.open({ ...u, spawner: 'local', profile: '', at });
+    const sessionId = await store.usage.open({ ...u, spawner: 'local', profile: '', at });
     await store.usage.markStarted(s2.id, at, 1.5);
     assert.equal((await store.usage.openOf(s2.id))?.spawnSeconds, 1.5);
-    await store.usage.close(s2.id, { at, reason: 'stopped' });
+    assert.deepEqual(await store.usage.close(s2.id, { at, reason: 'stopped' }), [sessionId]);
     assert.equal(await store.usage.openOf(s2.id), null);
+    assert.deepEqual(await store.usage.close(s2.id, { at, reason: 'stopped' }), []);
     await store.oauth.deleteClient('c-pg');
     // The triggers of migration 011 (statement-level on PostgreSQL).
     await checkAuthzGeneration(store, 'gen');

@@ -125,3 +125,39 @@ test('usage accounting on PostgreSQL (real Debian PostgreSQL): the same numbers'
     await store.close();
   }
 });
+
+test('usage accounting: a spawn finished by another hub process reads its request time back', async () => {
+  const store = await Store.open(parseDbUrl('sqlite://'));
+  try {
+    const clock = new ManualClock('2026-03-01T10:00:00Z');
+    const accounting = () =>
+      new UsageAccounting({
+        store,
+        log: silentLogger(),
+        clock,
+        settings: { sampleInterval: 0, rawRetentionHours: 1, retentionDays: 30 },
+        spawnerId: 'test',
+        running: () => [],
+      });
+    const ann = await store.users.create('ann');
+    const s = await store.servers.ensure(ann.id, '');
+    const spawn = { serverId: s.id, userId: ann.id, userName: 'ann', serverName: '' };
+    await accounting().requested({ ...spawn, userOptions: {} });
+    clock.advance(7_000);
+    await accounting().ready(s.id); // e.g. a restarted hub resuming the spawn
+    assert.equal((await store.usage.openOf(s.id))?.spawnSeconds, 7);
+    // The same process: the request time is remembered, not read.
+    const acc = accounting();
+    await acc.ended(s.id, { reason: 'stopped' });
+    assert.equal(await store.usage.openOf(s.id), null);
+    await acc.requested({ ...spawn, userOptions: {} });
+    clock.advance(3_000);
+    await acc.ready(s.id);
+    assert.equal((await store.usage.openOf(s.id))?.spawnSeconds, 3);
+    await acc.ended(s.id, { reason: 'failed', detail: 'timeout' });
+    const spawns = await store.usageReports.spawns('2026-03-01T00:00:00Z', '2026-03-02T00:00:00Z');
+    assert.deepEqual([spawns.requested, spawns.started], [2, 2]);
+  } finally {
+    await store.close();
+  }
+});

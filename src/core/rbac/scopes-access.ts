@@ -164,6 +164,27 @@ export function checkAccess(
   return heldSome ? 'filtered' : 'missing';
 }
 
+/**
+ * {@link checkAccess} that loads group membership only when a decision needs it: a held scope
+ * filtered by group, and no unfiltered or user/server filter that grants first (most requests,
+ * e.g. an admin's or a user's own). Groups only widen what a filter covers, so a decision granted
+ * without them stands; otherwise it is made again with them.
+ */
+export async function checkAccessLoadingGroups(
+  held: ReadonlySet<string> | ParsedScopeSet,
+  anyOf: readonly string[],
+  resource: ScopeResource,
+  loadGroups: () => Promise<GroupsOfUser>,
+): Promise<'granted' | 'filtered' | 'missing'> {
+  let asked = false;
+  const verdict = checkAccess(held, anyOf, resource, () => {
+    asked = true;
+    return [];
+  });
+  if (verdict === 'granted' || !asked) return verdict;
+  return checkAccess(held, anyOf, resource, await loadGroups());
+}
+
 /** JupyterHub's 403 text for a missing scope. */
 export function describeMissing(anyOf: readonly string[]): string {
   return `Action is not authorized with current scopes; requires any of [${anyOf.join(', ')}]`;

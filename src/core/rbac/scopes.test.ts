@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import {
   IDENTIFY_SCOPES,
   checkAccess,
+  checkAccessLoadingGroups,
   describeMissing,
   expandScopes,
   filtersFor,
@@ -135,6 +136,30 @@ test('checkAccess: hierarchy server ⊂ user ⊂ group, 404 vs 403', () => {
     checkAccess(new Set(['admin:users']), ['admin:users'], { user: 'nobody' }, groupsOf),
     'granted',
   );
+});
+
+test('checkAccessLoadingGroups: same decisions, groups loaded only when a group filter decides', async () => {
+  const held = expandScopes(['servers!user=alice', 'read:users!group=x', 'admin:groups']);
+  const table: [string[], object, string, boolean][] = [
+    [['servers'], { user: 'alice' }, 'granted', false], // user filter matches first
+    [['admin:groups'], { group: 'y' }, 'granted', false], // unfiltered
+    [['servers'], { server: 'bob/' }, 'filtered', false], // no group filter held
+    [['read:users'], { user: 'bob' }, 'granted', true], // bob ∈ x: needs the groups
+    [['read:users'], { user: 'carol' }, 'filtered', true],
+    [['read:users', 'servers'], { user: 'alice' }, 'granted', false],
+    [['admin:users'], { user: 'bob' }, 'missing', false],
+  ];
+  for (const [anyOf, resource, want, loads] of table) {
+    let loaded = 0;
+    const got = await checkAccessLoadingGroups(held, anyOf, resource, async () => {
+      loaded++;
+      return groupsOf;
+    });
+    const what = `${anyOf} on ${JSON.stringify(resource)}`;
+    assert.equal(got, want, what);
+    assert.equal(got, checkAccess(held, anyOf, resource, groupsOf), what);
+    assert.equal(loaded, loads ? 1 : 0, `groups loaded for ${what}`);
+  }
 });
 
 test('GHSA-69wv-m5fw-2fhp: filtered admin scopes give no power outside their group', () => {

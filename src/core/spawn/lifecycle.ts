@@ -42,6 +42,8 @@ export interface ServerLifecycle {
     userName: string;
     serverName: string;
     userOptions: JsonObject;
+    /** The start created the server's row: no session of an earlier spawn can be open. */
+    newServer?: boolean;
   }): Promise<void>;
   /** The server answers HTTP and is routed. */
   ready(serverId: number): Promise<void>;

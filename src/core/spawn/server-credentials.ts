@@ -48,22 +48,11 @@ export async function issueServerCredentials(
     note: `Server at ${prefix}`,
   });
   const clientId = clientIdFor(user.name, rec.name);
-  // `jupyterhub-user-<name>[-<server>]` is ambiguous: user 'a-b' and server 'b' of user 'a'
-  // get the same id. Never let one server take over (or revoke) another's OAuth client.
-  const existing = await d.store.oauth.client(clientId);
-  if (existing?.serverId != null && existing.serverId !== rec.id) {
-    const other = await d.store.servers.byId(existing.serverId);
-    if (other && other.status !== 'stopped') {
-      throw new HubError(
-        'LABHUB_ERR_CONFLICT',
-        409,
-        `The OAuth client id ${clientId} of this server is already used by another running server (a user name and a server name combine to the same id). Stop that server, or use another server name.`,
-      );
-    }
-  }
   const accessScope = `access:servers!server=${user.name}/${rec.name}`;
   const allowed = [...new Set([...s.spawner.oauthClientAllowedScopes, accessScope])].sort();
-  await d.store.oauth.upsertClient({
+  // `jupyterhub-user-<name>[-<server>]` is ambiguous: user 'a-b' and server 'b' of user 'a'
+  // get the same id. Never let one server take over (or revoke) another's OAuth client.
+  const registered = await d.store.oauth.upsertServerClient({
     id: clientId,
     secret: token,
     redirectUri: `${prefix}oauth_callback`,
@@ -71,5 +60,11 @@ export async function issueServerCredentials(
     allowedScopes: allowed,
     serverId: rec.id,
   });
+  if (!registered)
+    throw new HubError(
+      'LABHUB_ERR_CONFLICT',
+      409,
+      `The OAuth client id ${clientId} of this server is already used by another running server (a user name and a server name combine to the same id). Stop that server, or use another server name.`,
+    );
   return { token, accessScope };
 }

@@ -11,11 +11,11 @@ import { unroutableReason } from '../../util/names.js';
 import { ServerRoutes } from './server-routes.js';
 import { runSpawnSteps, type Live } from './spawn-steps.js';
 import { resumeSpawn } from './resume.js';
-import { checkSpawnLimits } from './spawn-limits.js';
-import { failureCategory, type SessionEnd } from './lifecycle.js';
+import { claimStart } from './claim.js';
+import { failureCategory } from './lifecycle.js';
 import type { SpawnInternals, SpawnManagerDeps } from './spawn-deps.js';
 import { followSpawn, followUntilStopped } from './follow.js';
-import { tearDown } from './teardown.js';
+import { tearDown, type TearDownOptions } from './teardown.js';
 import { adoptServers, reattachOne } from './adopt.js';
 import { reconcileRoutes } from './reconcile-routes.js';
 import { pollServers } from './poll.js';
@@ -101,38 +101,17 @@ export class SpawnManager {
         `Cannot start a server for ${JSON.stringify(label)}: ${unroutable}. An administrator can rename the user (PATCH /hub/api/users/{name}) or delete it.`,
       );
     }
-    const rec = await this.d.store.servers.ensure(user.id, serverName, opts.rec);
-    if (rec.status === 'spawning') return 'pending';
-    if (rec.status === 'stopped') await this.d.lifecycle?.admit?.(user);
-    if (rec.status === 'running')
-      throw new HubError('LABHUB_ERR_CONFLICT', 400, `${label} is already running`);
-    if (rec.status === 'stopping')
-      throw new HubError(
-        'LABHUB_ERR_CONFLICT',
-        400,
-        `${label} is pending stop; try again when it has stopped`,
-      );
-    await checkSpawnLimits(this.d, this.spawningCount());
-    await this.d.beforeSpawn?.(user);
-    const options = userOptions ?? rec.userOptions;
-    // Exactly one start wins, whichever replica it reaches (compare-and-set on the row).
-    const won = await this.d.store.servers.claimForSpawn(rec.id, this.replicaId, {
-      started: new Date(),
-      lastError: null,
-      userOptions: options,
-      target: null,
-    });
-    if (!won) {
-      const now = await this.d.store.servers.byId(rec.id);
-      if (now?.status === 'spawning') return 'pending';
-      throw new HubError(
-        'LABHUB_ERR_CONFLICT',
-        400,
-        now?.status === 'running'
-          ? `${label} is already running`
-          : `${label} changed state while starting (${now?.status ?? 'deleted'}); try again`,
-      );
-    }
+    const claim = await claimStart(
+      this.d,
+      this.replicaId,
+      () => this.spawningCount(),
+      user,
+      serverName,
+      userOptions,
+      opts.rec,
+    );
+    if (claim === 'pending') return 'pending';
+    const { rec, options, created } = claim;
     this.failed.delete(rec.id);
     await this.d.lifecycle?.requested({
       serverId: rec.id,
@@ -140,6 +119,7 @@ export class SpawnManager {
       userName: user.name,
       serverName,
       userOptions: options,
+      newServer: created,
     });
     const progress = new ProgressChannel();
     progress.push({ progress: 0, message: 'Server requested' });
@@ -266,7 +246,7 @@ export class SpawnManager {
       if (l.spawning) await l.spawning.catch(() => undefined);
       const fresh = await this.d.store.servers.byId(rec.id);
       if (fresh && fresh.status !== 'stopped')
-        await this.cleanup(user.name, fresh, l, { now: false, end: { reason: why } });
+        await this.cleanup(user.name, fresh, l, { now: false, end: { reason: why }, read: true });
     })().then(
       () => this.d.metrics.stopDuration.observe({ status: 'success' }, (Date.now() - t0) / 1000),
       (e) => {
@@ -287,7 +267,7 @@ export class SpawnManager {
     userName: string,
     rec: ServerRecord,
     live: Live | undefined,
-    opts: { now: boolean; error?: string; end: SessionEnd },
+    opts: TearDownOptions,
   ): Promise<void> {
     return tearDown(this.inner, userName, rec, live, opts);
   }

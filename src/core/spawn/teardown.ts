@@ -4,6 +4,14 @@ import type { SessionEnd } from './lifecycle.js';
 import type { SpawnInternals } from './spawn-deps.js';
 import type { Live } from './spawn-steps.js';
 
+export interface TearDownOptions {
+  now: boolean;
+  error?: string;
+  end: SessionEnd;
+  /** `rec` was just read from the database: the take-over check uses it instead of reading. */
+  read?: boolean;
+}
+
 /**
  * Tear down everything a server holds (§1.4 stop, in reverse of the spawn): route, process, the
  * server's token and OAuth client; the record ends 'stopped'. Never throws.
@@ -13,10 +21,10 @@ export async function tearDown(
   userName: string,
   rec: ServerRecord,
   live: Live | undefined,
-  opts: { now: boolean; error?: string; end: SessionEnd },
+  opts: TearDownOptions,
 ): Promise<void> {
   const d = h.d;
-  if (await takenOver(h, userName, rec, live)) return;
+  if (await takenOver(h, userName, rec, live, opts.read ? rec : undefined)) return;
   const wasRunning = rec.status === 'running' || rec.status === 'stopping';
   await h.routes.remove(userName, rec.name);
   try {
@@ -57,8 +65,10 @@ async function takenOver(
   userName: string,
   rec: ServerRecord,
   live: Live | undefined,
+  /** The row as just read (not read again). */
+  current?: ServerRecord,
 ): Promise<boolean> {
-  const now = await h.d.store.servers.byId(rec.id);
+  const now = current ?? (await h.d.store.servers.byId(rec.id));
   if (!now || now.status === 'stopped' || !now.ownerReplica || now.ownerReplica === h.replicaId)
     return false;
   const launch = live?.spawner?.getState().launch;

@@ -53,6 +53,12 @@ export function profileOf(userOptions: JsonObject): string {
 export class UsageAccounting implements ServerLifecycle {
   /** Per open session: the previous sample's CPU counter and time (rebuilt from the database). */
   private readonly baseline = new Map<number, { cpu: number; at: number }>();
+  /**
+   * When this process opened each spawning server's session (epoch ms): ready() computes the
+   * spawn time from it instead of reading the session back. Absent (e.g. a spawn resumed after
+   * a restart): read from the database.
+   */
+  private readonly requestedAt = new Map<number, number>();
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<unknown> | null = null;
   /** Roll-ups run one at a time (a report's refresh and a tick may meet). */
@@ -81,7 +87,9 @@ export class UsageAccounting implements ServerLifecycle {
   }
 
   requested(s: Parameters<ServerLifecycle['requested']>[0]): Promise<void> {
+    this.requestedAt.delete(s.serverId);
     return this.guard('opening a session', async () => {
+      const at = this.iso();
       await this.d.store.usage.open({
         serverId: s.serverId,
         userId: s.userId,
@@ -89,36 +97,51 @@ export class UsageAccounting implements ServerLifecycle {
         serverName: s.serverName,
         spawner: this.d.spawnerId,
         profile: profileOf(s.userOptions),
-        at: this.iso(),
+        at,
+        newServer: s.newServer,
       });
+      this.requestedAt.set(s.serverId, Date.parse(at));
     });
   }
 
   ready(serverId: number): Promise<void> {
+    let requested = this.requestedAt.get(serverId);
+    this.requestedAt.delete(serverId);
     return this.guard('starting a session', async () => {
-      const open = await this.d.store.usage.openOf(serverId);
-      if (!open) return;
+      if (requested === undefined) {
+        const open = await this.d.store.usage.openOf(serverId);
+        if (!open) return;
+        requested = Date.parse(open.requestedAt);
+      }
       const now = this.d.clock.now();
-      const spawnSeconds = Math.max(0, (now.getTime() - Date.parse(open.requestedAt)) / 1000);
+      const spawnSeconds = Math.max(0, (now.getTime() - requested) / 1000);
+      // A no-op when the session was closed meanwhile (only open sessions are marked).
       await this.d.store.usage.markStarted(serverId, now.toISOString(), spawnSeconds);
     });
   }
 
   ended(serverId: number, end: SessionEnd): Promise<void> {
+    this.requestedAt.delete(serverId);
     return this.guard('closing a session', async () => {
+      if (end.reason !== 'lost') {
+        // One statement: close the open session, if any, and forget its sampling baseline.
+        const closed = await this.d.store.usage.close(serverId, {
+          at: this.iso(),
+          reason: end.reason,
+          detail: 'detail' in end ? end.detail : null,
+        });
+        for (const id of closed) this.baseline.delete(id);
+        return;
+      }
       const open = await this.d.store.usage.openOf(serverId);
       if (!open) return;
-      let at = this.iso();
-      if (end.reason === 'lost') {
-        // It died while nobody watched: it ran until it was last seen (its last sample).
-        const last = await this.d.store.usage.lastSample(open.id);
-        at = last?.at ?? open.startedAt ?? open.requestedAt;
-      }
+      // It died while nobody watched: it ran until it was last seen (its last sample).
+      const last = await this.d.store.usage.lastSample(open.id);
       this.baseline.delete(open.id);
       await this.d.store.usage.close(serverId, {
-        at,
+        at: last?.at ?? open.startedAt ?? open.requestedAt,
         reason: end.reason,
-        detail: 'detail' in end ? end.detail : null,
+        detail: end.detail,
       });
     });
   }
