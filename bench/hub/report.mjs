@@ -48,6 +48,14 @@ export function table(hubs, p) {
   );
   add(`spawn storm: ${STORM} starts (servers/s)`, (r) => r.stormStart.perSec, 1, 'higher');
   add(`spawn storm: hub CPU per start (ms)`, (r) => r.stormStart.cpuPerServer, 1, 'lower');
+  add(
+    `spawn storm again, ${STORM} other users (s until all ready)`,
+    (r) => r.stormAgain.ms / 1000,
+    2,
+    'lower',
+  );
+  add(`spawn storm again (servers/s)`, (r) => r.stormAgain.perSec, 1, 'higher');
+  add(`spawn storm again: hub CPU per start (ms)`, (r) => r.stormAgain.cpuPerServer, 1, 'lower');
   add(`spawn storm: ${STORM} stops (s until all gone)`, (r) => r.stormStop.ms / 1000, 2, 'lower');
   add(`spawn storm: hub CPU per stop (ms)`, (r) => r.stormStop.cpuPerServer, 1, 'lower');
   if (BIG_STORM) {
@@ -144,6 +152,12 @@ export function table(hubs, p) {
   add(`hub RSS, idle empty (MB)`, (r) => r.rssIdle, 0, 'lower');
   add(`hub RSS after ${N} users + storm (MB)`, (r) => r.rssN, 0, 'lower');
   add(`hub RSS at ${SCALE} users, ${RUNNING} running (MB)`, (r) => r.rssScale, 0, 'lower');
+  add(
+    `hub RSS at ${SCALE} users, ${RUNNING} running, after 15 s quiet (MB)`,
+    (r) => r.rssScaleQuiet,
+    0,
+    'lower',
+  );
   add(`proxy RSS at ${RUNNING} routes (MB)`, (r) => r.proxyRssScale, 0, 'lower');
   add(`hub CPU idle at ${SCALE} users (% of a core)`, (r) => r.idleCpu, 1, 'lower');
   const w = Math.max(...rows.map((r) => r.label.length));
@@ -223,6 +237,12 @@ export function goals(hubs, p) {
     1,
   );
   goal(
+    `the storm again, ${STORM} other users: ≥ 15× JupyterHub's servers/s`,
+    (r) => r.stormAgain.perSec,
+    (v, j) => v >= 15 * j,
+    1,
+  );
+  goal(
     'storm: hub CPU per start ≤ 3 ms',
     (r) => r.stormStart.cpuPerServer,
     (v) => v <= 3,
@@ -238,6 +258,12 @@ export function goals(hubs, p) {
   goal(
     `RSS at ${SCALE}/${RUNNING} ≤ ½ JupyterHub's (MB)`,
     (r) => r.rssScale,
+    (v, j) => v <= j / 2,
+    0,
+  );
+  goal(
+    `RSS at ${SCALE}/${RUNNING} after 15 s quiet ≤ ½ JupyterHub's (MB)`,
+    (r) => r.rssScaleQuiet,
     (v, j) => v <= j / 2,
     0,
   );
