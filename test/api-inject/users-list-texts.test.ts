@@ -55,9 +55,12 @@ describe('users listing: remembered user texts', () => {
       'last_activity',
       'servers',
     ]);
+    // A text is remembered from a user's second listing on: the third answers from it.
+    assert.equal((await list(admin)).text, first.text);
     assert.equal((await list(admin)).text, first.text);
 
     // Another caller right after: its own keys, not the admin's remembered text.
+    await list(names);
     const narrow = await list(names);
     assert.deepEqual(item(narrow, 'ua'), {
       kind: 'user',
@@ -68,10 +71,15 @@ describe('users listing: remembered user texts', () => {
       servers: {},
     });
 
+    // One change at a time, each after the text was remembered (listed twice since).
     const store = t.hub.ctx.store;
     const ua = (await store.users.byName('ua'))!;
-    await store.users.setAdmin(ua.id, true);
     await store.users.touch(ua.id, new Date('2026-01-02T03:04:05.678Z'));
+    assert.equal(item(await list(admin), 'ua')!.last_activity, '2026-01-02T03:04:05.678000Z');
+    await list(admin);
+    await store.users.setAdmin(ua.id, true);
+    assert.equal(item(await list(admin), 'ua')!.admin, true);
+    await list(admin);
     const ub = (await store.users.byName('ub'))!;
     await store.users.rename(ub.id, 'uc');
     const changed = await list(admin);
