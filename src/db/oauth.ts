@@ -27,6 +27,16 @@ export interface OAuthCode {
 
 const codeHash = (code: string) => createHash('sha256').update(code).digest('hex');
 
+/** A client as written: its secret in clear (hashed before it is stored). */
+interface ClientFields {
+  id: string;
+  secret: string;
+  redirectUri: string;
+  description: string;
+  allowedScopes: string[];
+  serverId: number | null;
+}
+
 /** OAuth clients (one per server / service) and single-use authorization codes. */
 export class OAuthRepo {
   /** The spawn and stop path's statements, compiled once. */
@@ -35,14 +45,7 @@ export class OAuthRepo {
     this.shapes = new QueryShapes(db);
   }
 
-  async upsertClient(c: {
-    id: string;
-    secret: string;
-    redirectUri: string;
-    description: string;
-    allowedScopes: string[];
-    serverId: number | null;
-  }): Promise<void> {
+  async upsertClient(c: ClientFields): Promise<void> {
     await this.upsert(c, false);
   }
 
@@ -50,28 +53,11 @@ export class OAuthRepo {
    * {@link upsertClient} for a user server's client, in one statement with the collision check:
    * false (and nothing written) when the id belongs to another server that is not stopped.
    */
-  async upsertServerClient(c: {
-    id: string;
-    secret: string;
-    redirectUri: string;
-    description: string;
-    allowedScopes: string[];
-    serverId: number;
-  }): Promise<boolean> {
+  async upsertServerClient(c: ClientFields & { serverId: number }): Promise<boolean> {
     return this.upsert(c, true);
   }
 
-  private async upsert(
-    c: {
-      id: string;
-      secret: string;
-      redirectUri: string;
-      description: string;
-      allowedScopes: string[];
-      serverId: number | null;
-    },
-    unlessTaken: boolean,
-  ): Promise<boolean> {
+  private async upsert(c: ClientFields, unlessTaken: boolean): Promise<boolean> {
     const values = [
       c.id,
       hashToken(c.secret, false),

@@ -24,6 +24,18 @@ export type ListedServer = Pick<
   'userId' | 'name' | 'displayName' | 'status' | 'state' | 'userOptions'
 > & { started: string | null; lastActivity: string | null };
 
+/** The columns a {@link ListedServer} is made of: a listing reads only these. */
+export const LISTED_SERVER_COLUMNS = [
+  'user_id',
+  'name',
+  'display_name',
+  'status',
+  'state',
+  'user_options',
+  'started',
+  'last_activity',
+] as const;
+
 /** Servers repository. Startup and periodic checks only read rows with status != 'stopped' (indexed). */
 export class ServerRepo {
   /** The per-page queries, compiled once per page size. */
@@ -245,16 +257,7 @@ export class ServerRepo {
     const rows = await this.shapes.run(`servers.forUsers:${userIds.length}`, userIds, (slot) =>
       this.db
         .selectFrom('servers')
-        .select([
-          'user_id',
-          'name',
-          'display_name',
-          'status',
-          'state',
-          'user_options',
-          'started',
-          'last_activity',
-        ])
+        .select(LISTED_SERVER_COLUMNS)
         .where(
           'user_id',
           'in',

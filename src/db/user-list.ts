@@ -6,7 +6,7 @@ import { sql, type SelectQueryBuilder } from 'kysely';
 import type { Db } from './connection.js';
 import type { QueryShapes } from './query-shapes.js';
 import type { Database } from './schema.js';
-import type { ListedServer, ServerStatus } from './servers.js';
+import { LISTED_SERVER_COLUMNS, type ListedServer, type ServerStatus } from './servers.js';
 import type { JsonObject } from '../util/json.js';
 import type { ListRestriction, UserListQuery } from './users.js';
 
@@ -202,16 +202,7 @@ export function serversInIdRange(
     .run('users.pageServersRange', [lo, hi], (slot) =>
       db
         .selectFrom('servers')
-        .select([
-          'user_id',
-          'name',
-          'display_name',
-          'status',
-          'state',
-          'user_options',
-          'started',
-          'last_activity',
-        ])
+        .select(LISTED_SERVER_COLUMNS)
         .where('user_id', '>=', slot(0))
         .where('user_id', '<=', slot(1))
         .orderBy('name'),
