@@ -36,6 +36,41 @@ export const LISTED_SERVER_COLUMNS = [
   'last_activity',
 ] as const;
 
+/** The listed servers of `rows` by user (only those of `onPage` when given). */
+export function listedServersByUser(
+  rows: Array<{
+    user_id: number;
+    name: string;
+    display_name: string | null;
+    status: string;
+    state: string;
+    user_options: string;
+    started: string | null;
+    last_activity: string | null;
+  }>,
+  onPage: readonly number[] | null = null,
+): Map<number, ListedServer[]> {
+  const out = new Map<number, ListedServer[]>();
+  const keep = onPage && new Set(onPage);
+  for (const r of rows) {
+    if (keep && !keep.has(r.user_id)) continue;
+    const rec: ListedServer = {
+      userId: r.user_id,
+      name: r.name,
+      displayName: r.display_name,
+      status: r.status as ServerStatus,
+      state: JSON.parse(r.state) as JsonObject,
+      userOptions: JSON.parse(r.user_options) as JsonObject,
+      started: r.started,
+      lastActivity: r.last_activity,
+    };
+    const list = out.get(rec.userId);
+    if (list) list.push(rec);
+    else out.set(rec.userId, [rec]);
+  }
+  return out;
+}
+
 /** Servers repository. Startup and periodic checks only read rows with status != 'stopped' (indexed). */
 export class ServerRepo {
   /** The per-page queries, compiled once per page size. */
@@ -252,8 +287,7 @@ export class ServerRepo {
 
   /** Servers of many users at once (one query, the listed columns only), for list pages. */
   async forUsers(userIds: number[]): Promise<Map<number, ListedServer[]>> {
-    const out = new Map<number, ListedServer[]>();
-    if (!userIds.length) return out;
+    if (!userIds.length) return new Map();
     const rows = await this.shapes.run(`servers.forUsers:${userIds.length}`, userIds, (slot) =>
       this.db
         .selectFrom('servers')
@@ -265,22 +299,7 @@ export class ServerRepo {
         )
         .orderBy('name'),
     );
-    for (const r of rows) {
-      const rec: ListedServer = {
-        userId: r.user_id,
-        name: r.name,
-        displayName: r.display_name,
-        status: r.status as ServerStatus,
-        state: JSON.parse(r.state) as JsonObject,
-        userOptions: JSON.parse(r.user_options) as JsonObject,
-        started: r.started,
-        lastActivity: r.last_activity,
-      };
-      const list = out.get(rec.userId) ?? [];
-      list.push(rec);
-      out.set(rec.userId, list);
-    }
-    return out;
+    return listedServersByUser(rows);
   }
 
   /** Every non-stopped server, with its owner's name. Cost follows running servers, not users. */

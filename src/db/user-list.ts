@@ -6,8 +6,7 @@ import { sql, type SelectQueryBuilder } from 'kysely';
 import type { Db } from './connection.js';
 import type { QueryShapes } from './query-shapes.js';
 import type { Database } from './schema.js';
-import { LISTED_SERVER_COLUMNS, type ListedServer, type ServerStatus } from './servers.js';
-import type { JsonObject } from '../util/json.js';
+import { LISTED_SERVER_COLUMNS, listedServersByUser, type ListedServer } from './servers.js';
 import type { ListRestriction, UserListQuery } from './users.js';
 
 /**
@@ -207,40 +206,5 @@ export function serversInIdRange(
         .where('user_id', '<=', slot(1))
         .orderBy('name'),
     )
-    .then((rows) => (rows.length ? byUser(rows, onPage) : new Map()));
-}
-
-/** The listed servers of `rows` by user (only those of `onPage` when given). */
-function byUser(
-  rows: Array<{
-    user_id: number;
-    name: string;
-    display_name: string | null;
-    status: string;
-    state: string;
-    user_options: string;
-    started: string | null;
-    last_activity: string | null;
-  }>,
-  onPage: readonly number[] | null,
-): Map<number, ListedServer[]> {
-  const out = new Map<number, ListedServer[]>();
-  const keep = onPage && new Set(onPage);
-  for (const r of rows) {
-    if (keep && !keep.has(r.user_id)) continue;
-    const rec: ListedServer = {
-      userId: r.user_id,
-      name: r.name,
-      displayName: r.display_name,
-      status: r.status as ServerStatus,
-      state: JSON.parse(r.state) as JsonObject,
-      userOptions: JSON.parse(r.user_options) as JsonObject,
-      started: r.started,
-      lastActivity: r.last_activity,
-    };
-    const list = out.get(rec.userId);
-    if (list) list.push(rec);
-    else out.set(rec.userId, [rec]);
-  }
-  return out;
+    .then((rows) => (rows.length ? listedServersByUser(rows, onPage) : new Map()));
 }
